@@ -1,0 +1,1 @@
+"""Subcommands of ``passport-node``; see ``resolver.cli``."""
