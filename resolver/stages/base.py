@@ -6,15 +6,32 @@ thing, and the end of the chain answers "not found".
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from resolver.errors import NotFound
+from resolver.errors import InputError, LoopDetected, NotFound
 from resolver.stores.base import View
 from resolver.tiers import Tier
 
-__all__ = ["Answer", "Lookup", "Next", "Referral", "Stage", "build_chain"]
+__all__ = [
+    "BUDGET_HEADER",
+    "HOPS_HEADER",
+    "TIER_HEADER",
+    "Answer",
+    "Lookup",
+    "Next",
+    "Referral",
+    "Stage",
+    "build_chain",
+    "lookup_from_headers",
+]
+
+# Headers a node sets when it forwards a lookup to a peer.
+HOPS_HEADER = "Passport-Hops"  # comma-separated node ids the lookup has passed through, in order
+BUDGET_HEADER = "Passport-Budget-Ms"  # what is left of the original deadline, in milliseconds
+TIER_HEADER = "Passport-Tier"  # the most the forwarding node asks for (its caller's tier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +103,35 @@ def _bind(stage: Stage, nxt: Next) -> Next:
         return await stage.resolve(lookup, nxt)
 
     return call
+
+
+def lookup_from_headers(
+    handle: str,
+    tier: Tier,
+    headers: Mapping[str, str],
+    *,
+    node_id: str,
+    default_budget: float,
+    max_hops: int,
+    referral: bool = False,
+) -> Lookup:
+    """The lookup for a request arriving at ``node_id``: deadline and hop trail from its headers.
+
+    A forwarded request carries the budget its sender had left; a budget is never extended
+    past ``default_budget``. A trail that already holds this node, or is too long, is a loop.
+    """
+    hops = tuple(h.strip() for h in headers.get(HOPS_HEADER, "").split(",") if h.strip())
+    if node_id in hops or len(hops) >= max_hops:
+        path = " -> ".join((*hops, node_id))
+        why = "came back to" if node_id in hops else f"exceeded {max_hops} hops at"
+        raise LoopDetected(f"lookup of {handle} {why} node {node_id}: {path}", path=[*hops, node_id])
+    budget = default_budget
+    raw = headers.get(BUDGET_HEADER)
+    if raw is not None:
+        try:
+            budget = min(default_budget, max(0.0, int(raw) / 1000))
+        except ValueError as err:
+            raise InputError(f"{BUDGET_HEADER} must be whole milliseconds, got {raw!r}") from err
+    return Lookup(
+        handle=handle, tier=tier, deadline=time.monotonic() + budget, hops=hops, referral=referral
+    )
