@@ -64,6 +64,9 @@ class Answer:
 
     ``source`` is "local", "cache" or "peer:<id>"; ``age`` is seconds since the
     authoritative node produced it; ``max_age`` is how long it may be kept from then.
+    ``tier`` is the tier of ``view`` when it is below the lookup's (a peer granted this node
+    less than the caller may see); ``None`` means the lookup's tier. The edge labels the
+    response (``Passport-Tier``) with it.
     """
 
     view: View | None
@@ -73,6 +76,7 @@ class Answer:
     referral: Referral | None = None
     stale: bool = False
     hops: tuple[str, ...] = field(default=())
+    tier: Tier | None = None
 
 
 Next = Callable[[Lookup], Awaitable[Answer]]
