@@ -1,0 +1,139 @@
+"""``passport-node validate FILE...``: check passports against the eu-battery profile.
+
+Prints a readable report per file (``--json`` for machines). Exit 0 when every file is valid,
+1 when one is invalid, 2 when one cannot be used at all (bad JSON, refused context, too big).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from resolver import jsonld
+from resolver.errors import InputError, PayloadTooLarge, ResolverError
+from resolver.validation import ValidationReport, ValidationResult
+
+__all__ = ["add_parser", "run"]
+
+EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="validate passports against the eu-battery profile",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help="JSON-LD passport files")
+    parser.add_argument("--json", action="store_true", help="print one JSON document for all files")
+    parser.add_argument(
+        "--format",
+        choices=("auto", "jsonld", "catenax"),
+        default="auto",
+        help="input format: JSON-LD, a Catena-X BatteryPass 6.1.0 payload, or detect (default)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    outcomes = [_check(path, args.format) for path in args.files]
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(outcomes, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        for outcome in outcomes:
+            _print(outcome, sys.stdout)
+    codes = [_EXIT[outcome["status"]] for outcome in outcomes]
+    return max(codes)
+
+
+_EXIT = {"valid": EXIT_VALID, "invalid": EXIT_INVALID, "unusable": EXIT_UNUSABLE}
+
+
+def _check(path: Path, fmt: str) -> dict[str, Any]:
+    outcome: dict[str, Any] = {"file": str(path)}
+    try:
+        body = _read(path)
+        source = fmt
+        if fmt == "auto":
+            source = _detect(body)
+        if source == "catenax":
+            from resolver.adapters import catenax
+
+            body = orjson.dumps(catenax.convert(jsonld.parse_json(body)))
+        outcome["format"] = source
+        from resolver.validation import prepare_sync
+
+        prepared = prepare_sync(body)
+    except ResolverError as err:
+        outcome.update(status="unusable", problem=err.problem())
+        return outcome
+    outcome["iri"] = prepared.iri
+    outcome["status"] = "valid" if prepared.report.conforms else "invalid"
+    outcome["report"] = prepared.report.to_json()
+    return outcome
+
+
+def _read(path: Path) -> bytes:
+    limit = jsonld.MAX_BODY_BYTES
+    try:
+        with path.open("rb") as handle:
+            body = handle.read(limit + 1)  # never more than the limit, however big the file
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror or err}") from err
+    if len(body) > limit:
+        size = path.stat().st_size
+        raise PayloadTooLarge(f"the file is {size} bytes; the limit is {limit} bytes", limit=limit)
+    return body
+
+
+def _detect(body: bytes) -> str:
+    """``catenax`` for a Catena-X BatteryPass payload (its specVersion says so), else ``jsonld``."""
+    head = body[:4096]
+    if b"urn:io.catenax.battery.battery_pass" in head and b'"@context"' not in body:
+        return "catenax"
+    return "jsonld"
+
+
+def _print(outcome: dict[str, Any], out: TextIO) -> None:
+    name = outcome["file"]
+    status = outcome["status"]
+    if status == "unusable":
+        problem = outcome["problem"]
+        out.write(f"{name}: UNUSABLE ({problem['title']}): {problem['detail']}\n")
+        return
+    report = ValidationReport(
+        conforms=outcome["report"]["conforms"],
+        results=tuple(
+            ValidationResult(
+                focus_node=r["focusNode"],
+                path=r["path"],
+                data_points=tuple(r["dataPoints"]),
+                severity=r["severity"],
+                message=r["message"],
+                value=r["value"],
+            )
+            for r in outcome["report"]["results"]
+        ),
+    )
+    via = " (converted from Catena-X BatteryPass)" if outcome.get("format") == "catenax" else ""
+    if report.conforms:
+        out.write(f"{name}: valid{via}: {outcome['iri']}\n")
+        return
+    count = len(report.results)
+    out.write(f"{name}: INVALID{via}: {outcome['iri']}: {count} problem{'s' if count != 1 else ''}\n")
+    for result in report.results:
+        points = ", ".join(str(p) for p in result.data_points)
+        plural = "s" if len(result.data_points) > 1 else ""
+        where = f"data point{plural} {points}" if points else "no data point"
+        out.write(f"  - {result.severity}, {where}: {result.message}\n")
+        details = [f"node {result.focus_node}"]
+        if result.path:
+            details.append(f"property {result.path}")
+        if result.value is not None:
+            details.append(f"value {result.value!r}")
+        out.write(f"      ({'; '.join(details)})\n")

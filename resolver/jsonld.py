@@ -1,0 +1,312 @@
+"""JSON and JSON-LD input for the node: bounded parsing, an offline document loader, expansion
+and compaction in our context, and bounded conversion to an RDF graph.
+
+Nothing here ever touches the network: contexts the node accepts are files under ``vocab/``;
+every other context URL is refused with :class:`~resolver.errors.ContextRefused`.
+"""
+
+from __future__ import annotations
+
+import copy
+import decimal
+import functools
+import logging
+import math
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyoxigraph
+import rdflib
+from pyld import jsonld as _pyld
+
+from resolver.errors import ContextRefused, DocumentError, PayloadTooLarge
+
+__all__ = [
+    "ACCEPTED_CONTEXTS",
+    "CONTEXT_URL",
+    "MAX_BODY_BYTES",
+    "MAX_DEPTH",
+    "MAX_TRIPLES",
+    "MAX_VALUES",
+    "compact",
+    "decimal_lexicals",
+    "document_loader",
+    "expand",
+    "load_context",
+    "parse_json",
+    "to_graph",
+    "to_triples",
+]
+
+CONTEXT_URL = "https://w3id.org/battery-passport/eu-battery/v1"
+
+# Limits for a passport body. A complete passport is 20-60 kB with a nesting depth near 8;
+# these leave room for large ones while keeping the worst case in milliseconds.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 48
+MAX_VALUES = 100_000  # JSON values (scalars + containers): bounds pyld's work before it starts
+MAX_TRIPLES = 20_000
+
+# rdflib logs a traceback for every ill-typed literal ("high"^^xsd:decimal); such a literal is
+# a validation result for the user, not a fault of the node.
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+
+_ROOT = Path(__file__).resolve().parent.parent
+_VOCAB = _ROOT / "vocab"
+
+_GS1_SHORTCUTS = "https://ref.openepcis.io/extensions/common/core/gs1-shortcuts-context.jsonld"
+# The one term whose scoped context is the placeholder above: a document using it is refused.
+_GS1_SHORTCUT_TERMS = frozenset({"https://ref.gs1.org/voc/masterDataAvailableFor"})
+
+# URL -> file. The only contexts the node will ever load.
+ACCEPTED_CONTEXTS: dict[str, Path] = {
+    CONTEXT_URL: _VOCAB / "eu-battery" / "context.jsonld",
+    "https://www.w3.org/ns/credentials/v2": _VOCAB / "third-party" / "w3c" / "credentials-v2.jsonld",
+    "https://ref.openepcis.io/extensions/common/core/dpp-core-context.jsonld": (
+        _VOCAB / "third-party" / "openepcis" / "dpp-core-context.jsonld"
+    ),
+    "https://ref.openepcis.io/extensions/eu/battery/battery-context.jsonld": (
+        _VOCAB / "third-party" / "openepcis" / "battery-context.jsonld"
+    ),
+    _GS1_SHORTCUTS: _VOCAB / "third-party" / "openepcis" / "gs1-shortcuts-placeholder.jsonld",
+}
+
+
+def parse_json(
+    body: bytes, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES
+) -> Any:
+    """Parse a JSON body within limits; raises PayloadTooLarge or DocumentError.
+
+    The size is checked before anything is read. orjson refuses nesting beyond 1024 levels in
+    C (no recursion risk, microseconds for 10,000 levels); the tighter ``max_depth`` and the
+    value count are then checked by an iterative walk, so pyld never recurses deeply.
+    """
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(
+            f"the document is {len(body)} bytes; the limit is {max_bytes} bytes",
+            limit=max_bytes,
+        )
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as err:
+        if "depth limit" in str(err):
+            raise DocumentError(
+                f"the JSON is nested too deeply (more than {max_depth} levels)", limit=max_depth
+            ) from err
+        raise DocumentError(
+            f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}",
+            line=err.lineno,
+            column=err.colno,
+        ) from err
+    _check_shape(data, max_depth=max_depth, max_values=max_values)
+    return data
+
+
+def _check_shape(data: Any, *, max_depth: int, max_values: int) -> None:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > max_values:
+            raise DocumentError(
+                f"the document holds more than {max_values} JSON values", limit=max_values
+            )
+        if isinstance(value, dict):
+            children: Iterable[Any] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > max_depth:
+            raise DocumentError(
+                f"the JSON is nested too deeply (more than {max_depth} levels)", limit=max_depth
+            )
+        stack.extend((child, depth + 1) for child in children)
+
+
+@functools.cache
+def load_context(url: str) -> Any:
+    """The parsed context document served for ``url``; ContextRefused for any other URL."""
+    path = ACCEPTED_CONTEXTS.get(url)
+    if path is None:
+        raise ContextRefused(
+            f"the JSON-LD context {url!r} is not one this node accepts; contexts are never fetched. "
+            f"Accepted: {', '.join(sorted(ACCEPTED_CONTEXTS))}",
+            context=url,
+        )
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as err:  # a broken installation, not bad input
+        raise RuntimeError(f"context file for {url} is unreadable: {path}: {err}") from err
+
+
+def document_loader(url: str, options: Any = None) -> dict[str, Any]:
+    """pyld document loader: serves accepted contexts from ``vocab/``, refuses everything else.
+
+    The ``tag`` lets pyld keep resolved (and processed) contexts in its shared cache, which
+    makes context processing a dictionary lookup after the first document.
+    """
+    document = load_context(url)
+    # pyld may annotate what it is given; hand it a copy so the cached document stays pristine.
+    return {
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": copy.deepcopy(document),
+        "tag": "static",
+    }
+
+
+_OPTIONS: dict[str, Any] = {"documentLoader": document_loader}
+
+
+def _translate(err: Exception) -> Exception:
+    """The error a user should see for a pyld failure: the refused context if there is one."""
+    seen: set[int] = set()
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ContextRefused):
+            return cause
+        details = getattr(cause, "details", None)
+        if isinstance(details, dict):
+            for nested in details.values():
+                if isinstance(nested, ContextRefused):
+                    return nested
+        cause = cause.__cause__ or cause.__context__
+    message = str(getattr(err, "message", "") or err).splitlines()[0]
+    code = getattr(err, "code", None)
+    return DocumentError(f"not usable JSON-LD: {message}" + (f" ({code})" if code else ""))
+
+
+def _run(operation: Callable[[], Any]) -> Any:
+    try:
+        return operation()
+    except ContextRefused:
+        raise
+    except RecursionError as err:
+        raise DocumentError("the JSON-LD document is nested too deeply to process") from err
+    except Exception as err:  # pyld raises JsonLdError and, on odd input, plain Python errors
+        raise _translate(err) from err
+
+
+def expand(doc: Any) -> list[dict[str, Any]]:
+    """Expand a parsed JSON-LD document with the offline loader; DocumentError/ContextRefused."""
+    if not isinstance(doc, dict | list):
+        raise DocumentError("a JSON-LD document must be a JSON object or array")
+    expanded: list[dict[str, Any]] = _run(lambda: _pyld.expand(doc, _OPTIONS))
+    _refuse_placeholder_terms(expanded)
+    return decimal_lexicals(expanded)
+
+
+def _refuse_placeholder_terms(expanded: list[dict[str, Any]]) -> None:
+    stack: list[Any] = list(expanded)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if key in _GS1_SHORTCUT_TERMS:
+                    raise ContextRefused(
+                        f"the document uses <{key}>, whose scoped context {_GS1_SHORTCUTS!r} "
+                        "this node does not hold",
+                        context=_GS1_SHORTCUTS,
+                    )
+                stack.append(child)
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def compact(
+    expanded: list[dict[str, Any]] | dict[str, Any], context_url: str = CONTEXT_URL
+) -> dict[str, Any]:
+    """Compact an expanded document in a served context; the result names the context by URL."""
+    result: dict[str, Any] = _run(lambda: _pyld.compact(expanded, context_url, _OPTIONS))
+    return result
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+
+Triple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
+
+
+def decimal_lexicals(expanded: Any) -> Any:
+    """Write JSON numbers typed xsd:decimal as decimal lexical forms, in place; returns the input.
+
+    JSON-LD turns a non-integral JSON number into the xsd:double lexical form whatever its
+    datatype, so ``"soh": 97.5`` with a context saying xsd:decimal would become the ill-typed
+    literal "9.75E1"^^xsd:decimal. The number's shortest repr is its decimal value.
+    """
+    stack: list[Any] = [expanded]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            number = value.get("@value")
+            if value.get("@type") == _XSD_DECIMAL and isinstance(number, float | int) and not isinstance(
+                number, bool
+            ):
+                value["@value"] = _decimal_text(number)
+            else:
+                stack.extend(value.values())
+    return expanded
+
+
+def _decimal_text(number: float | int) -> str:
+    if isinstance(number, int) or not math.isfinite(number):
+        return str(number)
+    text = format(decimal.Decimal(repr(number)), "f")
+    return text if "." in text else text + ".0"
+
+
+def to_triples(expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES) -> list[Triple]:
+    """The default-graph triples of an expanded document as rdflib terms, at most ``max_triples``.
+
+    pyoxigraph parses the expanded JSON (no contexts left to load) in Rust and is read lazily,
+    so a document with a million triples is refused after ``max_triples + 1`` of them.
+    """
+    data = orjson.dumps(expanded)
+    triples: list[Triple] = []
+    blank: dict[str, rdflib.BNode] = {}
+    try:
+        for quad in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.JSON_LD):
+            if len(triples) >= max_triples:
+                raise DocumentError(
+                    f"the document describes more than {max_triples} RDF triples", limit=max_triples
+                )
+            if not isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
+                continue  # named graphs are not part of a passport
+            triples.append(
+                (_node(quad.subject, blank), _node(quad.predicate, blank), _node(quad.object, blank))
+            )
+    except SyntaxError as err:
+        raise DocumentError(f"not usable JSON-LD: {err}") from err
+    return triples
+
+
+def _node(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        node = blank.get(term.value)
+        if node is None:
+            node = blank[term.value] = rdflib.BNode()
+        return node
+    if isinstance(term, pyoxigraph.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return rdflib.Literal(term.value)  # as rdflib's own parsers give a plain string
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    raise DocumentError(f"unsupported RDF term in the document: {term!r}")
+
+
+def to_graph(expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES) -> rdflib.Graph:
+    """An rdflib Graph of the expanded document (see :func:`to_triples` for the bound)."""
+    graph = rdflib.Graph()
+    for triple in to_triples(expanded, max_triples=max_triples):
+        graph.add(triple)
+    return graph

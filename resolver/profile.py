@@ -1,0 +1,162 @@
+"""The eu-battery profile as the node uses it: context, vocabulary (property -> tier, lifecycle,
+data points, label) and the SHACL shapes graphs (the main set and one set per access tier).
+
+Loaded once per process (``Profile.load()`` is cached). Unknown predicates count as the highest
+tier: a property the vocabulary does not declare is never shown below the authority tier.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import rdflib
+
+from resolver import jsonld
+from resolver.tiers import TIER_IRI_BASE, Tier
+
+__all__ = ["BP", "PROFILE_ROOT", "Profile", "PropertyInfo"]
+
+BP = rdflib.Namespace(TIER_IRI_BASE)
+PROFILE_ROOT = Path(__file__).resolve().parent.parent
+
+_TIER_FILES = {
+    Tier.PUBLIC: "tier-public.ttl",
+    Tier.LEGITIMATE_INTEREST: "tier-legitimate-interest.ttl",
+    Tier.AUTHORITY: "tier-authority.ttl",
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PropertyInfo:
+    """What the vocabulary says about one property."""
+
+    iri: str
+    tier: Tier
+    dynamic: bool
+    data_points: tuple[int, ...]
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """The loaded profile. Build it with :meth:`load`; it is immutable afterwards."""
+
+    name: str
+    context: Mapping[str, Any]
+    properties: Mapping[str, PropertyInfo]
+    shapes: rdflib.Graph
+    tier_shapes: Mapping[Tier, rdflib.Graph]
+    shape_data_points: Mapping[str, tuple[int, ...]]  # shape (IRI or bnode id) -> data points
+    structural: frozenset[str]  # declared properties without a tier of their own (they inherit)
+
+    def tier_of(self, predicate: str) -> Tier | None:
+        """The access tier of a predicate: its declared tier; None for a declared property without
+        one (it takes the tier of the property it sits under); the highest tier for a predicate
+        the vocabulary does not declare (fail closed)."""
+        info = self.properties.get(predicate)
+        if info is not None:
+            return info.tier
+        if predicate in self.structural:
+            return None
+        return max(Tier)
+
+    def data_points_of(self, predicate: str) -> tuple[int, ...]:
+        info = self.properties.get(predicate)
+        return info.data_points if info is not None else ()
+
+    @classmethod
+    def load(cls, root: Path = PROFILE_ROOT, name: str = "eu-battery") -> Profile:
+        """The profile under ``root`` (vocab/<name>, shapes/<name>), read once per process."""
+        return _load(root, name)
+
+    @classmethod
+    def read(cls, root: Path, name: str) -> Profile:
+        """Read the profile's files (uncached)."""
+        vocab = rdflib.Graph()
+        vocab.parse(root / "vocab" / name / "vocab.ttl", format="turtle")
+        shapes_dir = root / "shapes" / name
+        shapes = rdflib.Graph()
+        tier_shapes: dict[Tier, rdflib.Graph] = {}
+        tier_files = {file: tier for tier, file in _TIER_FILES.items()}
+        for path in sorted(shapes_dir.glob("*.ttl")):
+            tier = tier_files.get(path.name)
+            if tier is not None:
+                graph = rdflib.Graph()
+                graph.parse(path, format="turtle")
+                tier_shapes[tier] = graph
+            elif not path.name.startswith("tier-"):
+                shapes.parse(path, format="turtle")
+        context_url = jsonld.CONTEXT_URL
+        properties = _properties(vocab)
+        return cls(
+            name=name,
+            context=jsonld.load_context(context_url),
+            properties=properties,
+            structural=frozenset(_declared(vocab) - set(properties)),
+            shapes=shapes,
+            tier_shapes=tier_shapes,
+            shape_data_points=_shape_data_points(shapes),
+        )
+
+
+@functools.cache
+def _load(root: Path, name: str) -> Profile:
+    return Profile.read(root, name)
+
+
+def _properties(vocab: rdflib.Graph) -> dict[str, PropertyInfo]:
+    found: dict[str, PropertyInfo] = {}
+    for prop, tier_iri in vocab.subject_objects(BP.accessTier):
+        if not isinstance(prop, rdflib.URIRef):
+            continue
+        try:
+            tier = Tier.from_iri(str(tier_iri))
+        except ValueError:
+            tier = max(Tier)  # an unknown tier IRI is a vocabulary bug: fail closed
+        previous = found.get(str(prop))
+        if previous is not None:
+            tier = max(tier, previous.tier)
+        points = sorted(int(p) for p in vocab.objects(prop, BP.dataPoint) if isinstance(p, rdflib.Literal))
+        label = vocab.value(prop, rdflib.RDFS.label)
+        found[str(prop)] = PropertyInfo(
+            iri=str(prop),
+            tier=tier,
+            dynamic=(prop, BP.lifecycle, BP.Dynamic) in vocab,
+            data_points=tuple(points),
+            label=str(label) if label is not None else str(prop).rsplit("#", 1)[-1],
+        )
+    return found
+
+
+_PROPERTY_CLASSES = (
+    rdflib.RDF.Property,
+    rdflib.OWL.ObjectProperty,
+    rdflib.OWL.DatatypeProperty,
+    rdflib.OWL.AnnotationProperty,
+)
+
+
+def _declared(vocab: rdflib.Graph) -> set[str]:
+    declared = {str(rdflib.RDF.type)}
+    for cls in _PROPERTY_CLASSES:
+        declared.update(str(p) for p in vocab.subjects(rdflib.RDF.type, cls) if isinstance(p, rdflib.URIRef))
+    return declared
+
+
+def _shape_data_points(shapes: rdflib.Graph) -> dict[str, tuple[int, ...]]:
+    points: dict[str, set[int]] = {}
+    for shape, value in shapes.subject_objects(BP.dataPoint):
+        if isinstance(value, rdflib.Literal):
+            try:
+                points.setdefault(_key(shape), set()).add(int(value))
+            except (TypeError, ValueError):
+                continue
+    return {key: tuple(sorted(values)) for key, values in points.items()}
+
+
+def _key(node: rdflib.term.Node) -> str:
+    return node.n3()

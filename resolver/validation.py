@@ -1,0 +1,344 @@
+"""Validation of passports against the profile's SHACL shapes, and preparation for storage
+(report, tier views, compact document), in a bounded pool of worker processes.
+
+Each worker loads the profile and pyshacl's shapes once; the event loop only awaits futures.
+``prepare_sync``/``validate_sync`` run the same code in-process for the CLI and tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import functools
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+import orjson
+import rdflib
+from pyshacl import Validator as _ShaclValidator
+from pyshacl.graph_abstraction import DataGraph
+from rdflib.namespace import SH
+
+from resolver import jsonld
+from resolver.errors import InputError, ResolverError
+from resolver.profile import Profile
+from resolver.tiers import Tier
+
+__all__ = [
+    "PreparedPassport",
+    "ValidationReport",
+    "ValidationResult",
+    "Validator",
+    "prepare_sync",
+    "validate_sync",
+]
+
+_T = TypeVar("_T")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """One SHACL result, named for a battery maker: where, which data point(s), what is wrong."""
+
+    focus_node: str
+    path: str | None
+    data_points: tuple[int, ...]
+    severity: str  # "Violation" | "Warning" | "Info"
+    message: str
+    value: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "focusNode": self.focus_node,
+            "path": self.path,
+            "dataPoints": list(self.data_points),
+            "severity": self.severity,
+            "message": self.message,
+            "value": self.value,
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """The outcome of validating one passport; results are sorted for stable output."""
+
+    conforms: bool
+    results: tuple[ValidationResult, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``{"conforms": bool, "results": [...]}``."""
+        return {"conforms": self.conforms, "results": [r.to_json() for r in self.results]}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PreparedPassport:
+    """A passport ready to store: its @id, report, tier views (if it conforms) and full document."""
+
+    iri: str
+    report: ValidationReport
+    views: dict[Tier, bytes]
+    document: bytes
+
+
+class _Engine:
+    """The per-process state: the profile and a pyshacl validator whose shapes are parsed once."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        # One pyshacl Validator, reused: its ShapesGraph harvests (parses) the shapes on first
+        # use and keeps them; only the data graph changes between runs.
+        self._shacl = _ShaclValidator(
+            DataGraph.from_rdflib(rdflib.Graph()),
+            shacl_graph=profile.shapes,
+            options={"inference": "none", "advanced": _needs_advanced(profile.shapes), "inplace": True},
+        )
+
+    def validate_expanded(self, expanded: list[dict[str, Any]]) -> ValidationReport:
+        graph = jsonld.to_graph(expanded)
+        return self.validate_graph(graph)
+
+    def validate_graph(self, graph: rdflib.Graph) -> ValidationReport:
+        self._shacl.data_graph = DataGraph.from_rdflib(graph)
+        self._shacl._target_graph = None
+        conforms, report_graph, _ = self._shacl.run()  # type: ignore[no-untyped-call]
+        if conforms:
+            return ValidationReport(conforms=True)
+        return _report(report_graph, self.profile)
+
+    def prepare(self, body: bytes, expected_iri: str | None) -> PreparedPassport:
+        from resolver.views import compact_document, view_bytes  # views imports this module's peers
+
+        expanded = jsonld.expand(jsonld.parse_json(body))
+        iri = _top_iri(expanded)
+        if expected_iri is not None and iri != expected_iri:
+            raise InputError(
+                f"the passport's @id is {iri!r}, but it is written to {expected_iri!r}",
+                iri=iri,
+                expected=expected_iri,
+            )
+        report = self.validate_expanded(expanded)
+        views: dict[Tier, bytes] = {}
+        if report.conforms:
+            views = {tier: view_bytes(expanded, tier, self.profile) for tier in Tier}
+        return PreparedPassport(
+            iri=iri, report=report, views=views, document=orjson.dumps(compact_document(expanded))
+        )
+
+    def validate(self, body: bytes) -> ValidationReport:
+        return self.validate_expanded(jsonld.expand(jsonld.parse_json(body)))
+
+
+def _needs_advanced(shapes: rdflib.Graph) -> bool:
+    # SHACL-AF (rules, custom functions, targets) needs advanced mode; sh:sparql constraints do not.
+    sh_af = (SH.rule, SH.target)
+    return any(True for p in sh_af for _ in shapes.subject_objects(p))
+
+
+def _top_iri(expanded: list[dict[str, Any]]) -> str:
+    """The @id of the battery: the one top node with an IRI that no other node points to."""
+    tops = [node for node in expanded if isinstance(node, dict) and "@id" in node]
+    named = [node["@id"] for node in tops if not str(node["@id"]).startswith("_:")]
+    if not named:
+        raise InputError("the passport has no @id: its top node must carry the battery's IRI")
+    if len(named) > 1:
+        referenced = _referenced_ids(expanded)
+        roots = [iri for iri in named if iri not in referenced]
+        if len(roots) != 1:
+            raise InputError(
+                "the document holds several top-level nodes; a passport has exactly one battery",
+                nodes=named[:10],
+            )
+        return str(roots[0])
+    return str(named[0])
+
+
+def _referenced_ids(expanded: list[dict[str, Any]]) -> set[str]:
+    found: set[str] = set()
+    stack: list[Any] = [value for node in expanded for key, value in node.items() if key != "@id"]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            if set(value) == {"@id"}:
+                found.add(str(value["@id"]))
+            stack.extend(v for k, v in value.items() if k != "@id")
+    return found
+
+
+def _report(graph: rdflib.Graph, profile: Profile) -> ValidationReport:
+    results = []
+    for result in graph.objects(None, SH.result):
+        focus = graph.value(result, SH.focusNode)
+        path = graph.value(result, SH.resultPath)
+        shape = graph.value(result, SH.sourceShape)
+        severity = graph.value(result, SH.resultSeverity)
+        value = graph.value(result, SH.value)
+        points: tuple[int, ...] = ()
+        if shape is not None:
+            points = profile.shape_data_points.get(shape.n3(), ())
+        if not points and isinstance(path, rdflib.URIRef):
+            points = profile.data_points_of(str(path))
+        results.append(
+            ValidationResult(
+                focus_node=_text(focus) or "",
+                path=_path_text(graph, path),
+                data_points=points,
+                severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+                message=_message(graph, result),
+                value=_text(value),
+            )
+        )
+    # One sh:message often covers several constraints of a property shape: one line per problem.
+    unique = sorted(
+        set(results), key=lambda r: (r.focus_node, r.path or "", r.data_points, r.message, r.value or "")
+    )
+    return ValidationReport(conforms=False, results=tuple(unique))
+
+
+def _text(node: rdflib.term.Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, rdflib.BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _path_text(graph: rdflib.Graph, path: rdflib.term.Node | None) -> str | None:
+    if path is None or isinstance(path, rdflib.URIRef):
+        return _text(path)
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return f"^{_text(inverse)}"
+    items = list(rdflib.collection.Collection(graph, path)) if graph.value(path, rdflib.RDF.first) else []
+    if items:
+        return "/".join(_path_text(graph, item) or "?" for item in items)
+    return _text(path)
+
+
+def _message(graph: rdflib.Graph, result: rdflib.term.Node) -> str:
+    messages = list(graph.objects(result, SH.resultMessage))
+    for message in messages:  # prefer English, then any language
+        if isinstance(message, rdflib.Literal) and message.language in (None, "en"):
+            return str(message)
+    return str(messages[0]) if messages else "constraint not satisfied"
+
+
+# --- in-process path ----------------------------------------------------------------------------
+
+_ENGINE: _Engine | None = None
+
+
+def _engine() -> _Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = _Engine(Profile.load())
+    return _ENGINE
+
+
+def prepare_sync(body: bytes, *, expected_iri: str | None = None) -> PreparedPassport:
+    """:meth:`Validator.prepare` in this process (CLI, tests, import tools)."""
+    return _engine().prepare(body, expected_iri)
+
+
+def validate_sync(body: bytes) -> ValidationReport:
+    """:meth:`Validator.validate` in this process."""
+    return _engine().validate(body)
+
+
+# --- worker pool -------------------------------------------------------------------------------
+
+# What crosses back from a worker: ("ok", value) or ("error", class, detail, extensions). Errors
+# travel as parts because ResolverError keeps its extensions in keyword arguments, which
+# exception pickling drops.
+_Outcome = tuple[Any, ...]
+
+
+def _init_worker() -> None:
+    _engine()
+
+
+def _warm_up(_: int) -> int:
+    _engine()
+    return os.getpid()
+
+
+def _call(function: Callable[..., Any], *args: Any) -> _Outcome:
+    try:
+        return ("ok", function(*args))
+    except ResolverError as err:
+        return ("error", type(err), err.detail, err.extensions)
+
+
+def _prepare_in_worker(body: bytes, expected_iri: str | None) -> _Outcome:
+    return _call(_engine().prepare, body, expected_iri)
+
+
+def _validate_in_worker(body: bytes) -> _Outcome:
+    return _call(_engine().validate, body)
+
+
+class Validator:
+    """Validates and prepares passports in a bounded pool of worker processes.
+
+    ``workers`` defaults to the number of CPUs. Workers are spawned (not forked: the parent runs
+    an event loop and threads) and each loads the shapes once, in ``start()``.
+    """
+
+    def __init__(self, *, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    async def start(self) -> None:
+        """Start the workers and wait until each has loaded the profile."""
+        if self._pool is not None:
+            return
+        self._pool = self._new_pool()
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._pool, _warm_up, i) for i in range(self.workers))
+        )
+
+    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+        )
+
+    async def aclose(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(pool.shutdown, wait=True, cancel_futures=True)
+            )
+
+    async def prepare(self, body: bytes, *, expected_iri: str | None = None) -> PreparedPassport:
+        """Parse, expand, check the @id, validate and build the views of one passport."""
+        prepared: PreparedPassport = await self._submit(_prepare_in_worker, body, expected_iri)
+        return prepared
+
+    async def validate(self, body: bytes) -> ValidationReport:
+        report: ValidationReport = await self._submit(_validate_in_worker, body)
+        return report
+
+    async def _submit(self, function: Callable[..., _Outcome], *args: Any) -> Any:
+        if self._pool is None:
+            raise RuntimeError("Validator.start() has not been awaited")
+        loop = asyncio.get_running_loop()
+        try:
+            outcome = await loop.run_in_executor(self._pool, function, *args)
+        except BrokenProcessPool as err:
+            # A worker died (killed, out of memory). Replace the pool so the next write works,
+            # and fail this one clearly rather than hang.
+            broken, self._pool = self._pool, self._new_pool()
+            broken.shutdown(wait=False, cancel_futures=True)
+            raise ResolverError("the validation worker stopped unexpectedly; try again") from err
+        if outcome[0] == "ok":
+            return outcome[1]
+        _, cls, detail, extensions = outcome
+        raise cls(detail, **extensions)
