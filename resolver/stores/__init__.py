@@ -1,5 +1,55 @@
-"""Passport stores: SQLite (embedded default) and Redis (shared), behind one protocol."""
+"""Passport stores: SQLite (embedded default) and Redis (shared), behind one protocol.
+
+``await open_store(url)`` opens either from a URL: ``sqlite:///var/passports.sqlite3``
+(relative path; four slashes for an absolute one) or ``redis://host:port/db?namespace=bp``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from resolver.stores.base import Change, Record, Store, View
 
-__all__ = ["Change", "Record", "Store", "View"]
+__all__ = ["Change", "Record", "Store", "View", "open_store"]
+
+
+async def open_store(url: str) -> Store:
+    """Open the store a URL names; raises ValueError for a URL it cannot use.
+
+    SQLite options (query string): ``reads=inline|thread``. Redis options: ``namespace``
+    (key prefix, default ``bp``), ``timeout`` (seconds, default 2), ``max_connections``.
+    """
+    parts = urlsplit(url)
+    options = {name: values[-1] for name, values in parse_qs(parts.query).items()}
+    if parts.scheme == "sqlite":
+        from resolver.stores.sqlite import SQLiteStore
+
+        if parts.netloc:
+            raise ValueError(
+                f"sqlite URL with a host: {url!r} (use sqlite:///relative or sqlite:////absolute)"
+            )
+        path = parts.path[1:] if parts.path.startswith("/") else parts.path
+        if not path:
+            raise ValueError(f"sqlite URL without a file path: {url!r}")
+        reads = options.pop("reads", "inline")
+        _no_more(options, url)
+        if reads not in ("inline", "thread"):
+            raise ValueError(f"reads= is 'inline' or 'thread', not {reads!r}")
+        return await SQLiteStore.open(path, reads="inline" if reads == "inline" else "thread")
+    if parts.scheme in ("redis", "rediss", "unix"):
+        from resolver.stores.redis import RedisStore
+
+        namespace = options.pop("namespace", "bp")
+        timeout = float(options.pop("timeout", "2"))
+        max_connections = int(options.pop("max_connections", "64"))
+        _no_more(options, url)
+        plain = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        return await RedisStore.open(
+            plain, namespace=namespace, socket_timeout=timeout, max_connections=max_connections
+        )
+    raise ValueError(f"no store for URL scheme {parts.scheme!r} (sqlite or redis)")
+
+
+def _no_more(options: dict[str, str], url: str) -> None:
+    if options:
+        raise ValueError(f"unknown store option(s) {', '.join(sorted(options))} in {url!r}")

@@ -1,0 +1,65 @@
+"""Byte layouts shared by the stores: the packed, compressed tier views of one version.
+
+All tiers of a version are compressed together: each view repeats most of the lower tier's
+text, so one zlib stream over all three is about the size of the largest view compressed.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Mapping
+
+from resolver.tiers import Tier
+
+__all__ = ["LEVEL", "check_expected", "check_views", "pack_views", "pick_view", "unpack_views"]
+
+LEVEL = 6
+_ITEM = struct.Struct("!BI")  # tier, length
+
+
+def check_views(views: Mapping[Tier, bytes]) -> None:
+    """Refuse a write the stores could not serve: the public view is the one every reader may get."""
+    if Tier.PUBLIC not in views:
+        raise ValueError("a passport version needs at least its public view")
+    for tier, body in views.items():
+        if not isinstance(tier, Tier) or not isinstance(body, bytes | bytearray | memoryview):
+            raise TypeError("views map Tier to bytes")
+
+
+def pack_views(views: Mapping[Tier, bytes]) -> bytes:
+    """zlib over (tier, length, bytes)* in tier order."""
+    parts: list[bytes] = []
+    for tier in sorted(views):
+        body = bytes(views[tier])
+        parts.append(_ITEM.pack(int(tier), len(body)))
+        parts.append(body)
+    return zlib.compress(b"".join(parts), LEVEL)
+
+
+def unpack_views(blob: bytes) -> dict[Tier, bytes]:
+    """The inverse of ``pack_views``; an empty blob (a tombstone) has no views."""
+    if not blob:
+        return {}
+    raw = zlib.decompress(blob)
+    views: dict[Tier, bytes] = {}
+    pos = 0
+    while pos < len(raw):
+        tier, length = _ITEM.unpack_from(raw, pos)
+        pos += _ITEM.size
+        views[Tier(tier)] = raw[pos : pos + length]
+        pos += length
+    return views
+
+
+def check_expected(expected: int | None) -> None:
+    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int) or expected < 0):
+        raise ValueError("expected_version is None or a version number >= 0")
+
+
+def pick_view(views: Mapping[Tier, bytes], tier: Tier) -> bytes:
+    """The view for ``tier``, or the highest stored tier below it (never one above)."""
+    for candidate in sorted(views, reverse=True):
+        if candidate <= tier:
+            return views[candidate]
+    return b""

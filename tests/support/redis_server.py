@@ -1,0 +1,122 @@
+"""A real ``redis-server`` for tests: started on a free port in a temp dir, stopped at the end.
+
+Use the fixtures from a conftest.py: ``from tests.support.redis_server import redis_server, redis_url``.
+``redis_server`` (session) yields the running server; ``redis_url`` (function) flushes it first.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+__all__ = ["RedisServer", "redis_server", "redis_url"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """One redis-server process without persistence. ``start()``, ``stop()``, ``url``."""
+
+    def __init__(self, *, maxmemory: str | None = None) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.executable = executable
+        self.maxmemory = maxmemory
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
+
+    def start(self, *, timeout: float = 10.0) -> RedisServer:
+        self._dir = tempfile.TemporaryDirectory(prefix="redis-test-")
+        for _attempt in range(3):  # the free port can be taken between probe and bind
+            self.port = _free_port()
+            args = [
+                self.executable,
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--dir", self._dir.name,
+                "--save", "",
+                "--appendonly", "no",
+                "--protected-mode", "yes",
+                "--logfile", str(Path(self._dir.name) / "redis.log"),
+            ]  # fmt: skip
+            if self.maxmemory:
+                args += ["--maxmemory", self.maxmemory]
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if self._wait_ready(timeout):
+                return self
+            self._kill()
+        raise RuntimeError(f"redis-server did not start; log in {self._dir.name}")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                return False
+            try:
+                with self.client() as client:
+                    if client.ping():
+                        return True
+            except redis.RedisError:
+                time.sleep(0.02)
+        return False
+
+    def _kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+
+    def stop(self) -> None:
+        self._kill()
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One redis-server for the whole test session."""
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session server's URL, with every database flushed before the test."""
+    with redis_server.client() as client:
+        client.flushall()
+    return redis_server.url
