@@ -166,10 +166,10 @@ def _check_prefix(prefix: str) -> None:
         raise InvalidIdentifier("empty handle prefix")
     if len(prefix) > MAX_PREFIX:
         raise InvalidIdentifier(f"handle prefix longer than {MAX_PREFIX} characters")
-    if not _PREFIX_RE.fullmatch(prefix) or not prefix.isascii():
-        raise InvalidIdentifier(f"handle prefix {_show(prefix)} is not dotted digits such as 88.100.1")
     if prefix == "0" or prefix.startswith("0."):
         raise InvalidIdentifier("the 0.* namespace holds prefix handles, which this node does not serve")
+    if not _PREFIX_RE.fullmatch(prefix) or not prefix.isascii():
+        raise InvalidIdentifier(f"handle prefix {_show(prefix)} is not dotted digits such as 88.100.1")
 
 
 def _check_suffix(suffix: str) -> None:
