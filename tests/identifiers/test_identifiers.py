@@ -153,7 +153,7 @@ def test_check_digit_matches_the_gs1_examples() -> None:
         ("abc/BAT-1", "dotted digits"),
         ("88..1/BAT-1", "dotted digits"),
         ("88.100./BAT-1", "dotted digits"),
-        ("８８.100/BAT-1", "dotted digits"),
+        ("\uff18\uff18.100/BAT-1", "dotted digits"),  # fullwidth digits
         ("0.NA/88.100", "0.\\* namespace"),
         ("0/X", "0.\\* namespace"),
         ("88.100.1/BAT\x00-1", "control"),
