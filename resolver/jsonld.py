@@ -198,7 +198,8 @@ def expand(doc: Any) -> list[dict[str, Any]]:
         raise DocumentError("a JSON-LD document must be a JSON object or array")
     expanded: list[dict[str, Any]] = _run(lambda: _pyld.expand(doc, _OPTIONS))
     _refuse_placeholder_terms(expanded)
-    return decimal_lexicals(expanded)
+    decimal_lexicals(expanded)
+    return expanded
 
 
 def _refuse_placeholder_terms(expanded: list[dict[str, Any]]) -> None:

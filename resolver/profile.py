@@ -51,18 +51,16 @@ class Profile:
     shapes: rdflib.Graph
     tier_shapes: Mapping[Tier, rdflib.Graph]
     shape_data_points: Mapping[str, tuple[int, ...]]  # shape (IRI or bnode id) -> data points
-    structural: frozenset[str]  # declared properties without a tier of their own (they inherit)
+    structural: frozenset[str]  # bp:structural helpers, or declared without a tier: they inherit
 
     def tier_of(self, predicate: str) -> Tier | None:
         """The access tier of a predicate: its declared tier; None for a declared property without
         one (it takes the tier of the property it sits under); the highest tier for a predicate
         the vocabulary does not declare (fail closed)."""
-        info = self.properties.get(predicate)
-        if info is not None:
-            return info.tier
         if predicate in self.structural:
             return None
-        return max(Tier)
+        info = self.properties.get(predicate)
+        return info.tier if info is not None else max(Tier)
 
     def data_points_of(self, predicate: str) -> tuple[int, ...]:
         info = self.properties.get(predicate)
@@ -96,7 +94,7 @@ class Profile:
             name=name,
             context=jsonld.load_context(context_url),
             properties=properties,
-            structural=frozenset(_declared(vocab) - set(properties)),
+            structural=frozenset((_declared(vocab) - set(properties)) | _structural(vocab)),
             shapes=shapes,
             tier_shapes=tier_shapes,
             shape_data_points=_shape_data_points(shapes),
@@ -138,6 +136,11 @@ _PROPERTY_CLASSES = (
     rdflib.OWL.DatatypeProperty,
     rdflib.OWL.AnnotationProperty,
 )
+
+
+def _structural(vocab: rdflib.Graph) -> set[str]:
+    flagged = vocab.subjects(BP.structural, rdflib.Literal(True))
+    return {str(p) for p in flagged if isinstance(p, rdflib.URIRef)}
 
 
 def _declared(vocab: rdflib.Graph) -> set[str]:

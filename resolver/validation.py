@@ -23,7 +23,7 @@ from pyshacl import Validator as _ShaclValidator
 from pyshacl.graph_abstraction import DataGraph
 from rdflib.namespace import SH
 
-from resolver import jsonld
+from resolver import jsonld, views
 from resolver.errors import InputError, ResolverError
 from resolver.profile import Profile
 from resolver.tiers import Tier
@@ -109,10 +109,9 @@ class _Engine:
             return ValidationReport(conforms=True)
         return _report(report_graph, self.profile)
 
-    def prepare(self, body: bytes, expected_iri: str | None) -> PreparedPassport:
-        from resolver.views import compact_document, view_bytes  # views imports this module's peers
-
-        expanded = jsonld.expand(jsonld.parse_json(body))
+    def prepare(
+        self, parsed: Any, expanded: list[dict[str, Any]], expected_iri: str | None
+    ) -> PreparedPassport:
         iri = _top_iri(expanded)
         if expected_iri is not None and iri != expected_iri:
             raise InputError(
@@ -121,15 +120,31 @@ class _Engine:
                 expected=expected_iri,
             )
         report = self.validate_expanded(expanded)
+        document = _compact(parsed, expanded, self.profile)
         views: dict[Tier, bytes] = {}
         if report.conforms:
-            views = {tier: view_bytes(expanded, tier, self.profile) for tier in Tier}
-        return PreparedPassport(
-            iri=iri, report=report, views=views, document=orjson.dumps(compact_document(expanded))
-        )
+            views = {tier: _view(document, expanded, tier, self.profile) for tier in Tier}
+        return PreparedPassport(iri=iri, report=report, views=views, document=orjson.dumps(document))
 
-    def validate(self, body: bytes) -> ValidationReport:
-        return self.validate_expanded(jsonld.expand(jsonld.parse_json(body)))
+
+
+def _compact(parsed: Any, expanded: list[dict[str, Any]], profile: Profile) -> dict[str, Any]:
+    """The passport as compact JSON-LD in our context: the document itself when it already is
+    (plainly, every key a term of ours), otherwise pyld's compaction of the expanded form."""
+    if isinstance(parsed, dict):
+        try:
+            if views.filter_compact(parsed, max(Tier), profile) == parsed:
+                return parsed
+        except views.NotCompact:
+            pass
+    return views.compact_document(expanded)
+
+
+def _view(document: dict[str, Any], expanded: list[dict[str, Any]], tier: Tier, profile: Profile) -> bytes:
+    try:
+        return orjson.dumps(views.filter_compact(document, tier, profile))
+    except views.NotCompact:
+        return views.view_bytes(expanded, tier, profile)
 
 
 def _needs_advanced(shapes: rdflib.Graph) -> bool:
@@ -240,14 +255,22 @@ def _engine() -> _Engine:
     return _ENGINE
 
 
+def _expand(body: bytes) -> tuple[Any, list[dict[str, Any]]]:
+    # Before the engine: unusable input is refused without loading the profile.
+    parsed = jsonld.parse_json(body)
+    return parsed, jsonld.expand(parsed)
+
+
 def prepare_sync(body: bytes, *, expected_iri: str | None = None) -> PreparedPassport:
     """:meth:`Validator.prepare` in this process (CLI, tests, import tools)."""
-    return _engine().prepare(body, expected_iri)
+    parsed, expanded = _expand(body)
+    return _engine().prepare(parsed, expanded, expected_iri)
 
 
 def validate_sync(body: bytes) -> ValidationReport:
     """:meth:`Validator.validate` in this process."""
-    return _engine().validate(body)
+    _, expanded = _expand(body)
+    return _engine().validate_expanded(expanded)
 
 
 # --- worker pool -------------------------------------------------------------------------------
@@ -275,11 +298,11 @@ def _call(function: Callable[..., Any], *args: Any) -> _Outcome:
 
 
 def _prepare_in_worker(body: bytes, expected_iri: str | None) -> _Outcome:
-    return _call(_engine().prepare, body, expected_iri)
+    return _call(lambda: prepare_sync(body, expected_iri=expected_iri))
 
 
 def _validate_in_worker(body: bytes) -> _Outcome:
-    return _call(_engine().validate, body)
+    return _call(validate_sync, body)
 
 
 class Validator:
