@@ -1,0 +1,268 @@
+"""What a peer's response means: a verified passport view, a definite "not found", or an error.
+
+Identity and JSON-LD structure are checked inline (microseconds); the profile's shapes run in
+the validator's worker pool, with violations about data this tier may not see excused.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import orjson
+
+from resolver import jsonld
+from resolver.errors import (
+    BadPeerAnswer,
+    DocumentError,
+    FederationError,
+    Gone,
+    InvalidIdentifier,
+    LoopDetected,
+    NotFound,
+    PeerTimeout,
+    ResolverError,
+)
+from resolver.federation.client import MAX_PEER_BODY, PeerResponse
+from resolver.identifiers import parse_identifier
+from resolver.profile import Profile
+from resolver.stages.base import TIER_HEADER, Answer, Lookup
+from resolver.stores.base import View
+from resolver.tiers import Tier
+
+__all__ = [
+    "PeerGone",
+    "PeerNotFound",
+    "ShapesChecker",
+    "check_identity",
+    "excused",
+    "freshness",
+    "interpret",
+]
+
+
+class PeerNotFound(NotFound):
+    """The authoritative peer said "not found": definite, so it may be cached briefly."""
+
+
+class PeerGone(Gone):
+    """The authoritative peer holds a tombstone: definite, so it may be cached briefly."""
+
+
+class ShapesChecker(Protocol):
+    """The part of ``resolver.validation.Validator`` the federation uses."""
+
+    async def validate(self, body: bytes) -> Any: ...
+
+
+def freshness(headers: Mapping[str, str], *, default_ttl: int, max_ttl: int) -> tuple[int, int]:
+    """(max_age, age) of a peer's answer from Cache-Control and Age, max_age capped at ``max_ttl``.
+
+    ``no-store`` or ``no-cache`` give 0 (kept by no cache); ``s-maxage`` wins over ``max-age``
+    because this node is a shared cache.
+    """
+    max_age: int | None = None
+    shared: int | None = None
+    for directive in headers.get("cache-control", "").split(","):
+        name, _, value = directive.strip().partition("=")
+        name = name.lower()
+        if name in ("no-store", "no-cache"):
+            return 0, _age(headers)
+        if name in ("max-age", "s-maxage"):
+            try:
+                seconds = max(0, int(value.strip().strip('"')))
+            except ValueError:
+                continue
+            if name == "max-age":
+                max_age = seconds
+            else:
+                shared = seconds
+    chosen = shared if shared is not None else max_age if max_age is not None else default_ttl
+    return min(chosen, max_ttl), _age(headers)
+
+
+def _age(headers: Mapping[str, str]) -> int:
+    try:
+        return max(0, int(headers.get("age", "0")))
+    except ValueError:
+        return 0
+
+
+def check_identity(body: bytes, handle: str, peer_id: str, *, case_sensitive: bool = False) -> None:
+    """The body is one JSON-LD passport in our context whose ``@id`` is the identifier asked for."""
+    try:
+        doc = jsonld.parse_json(body, max_bytes=MAX_PEER_BODY)
+    except ResolverError as err:
+        raise BadPeerAnswer(
+            f"peer {peer_id} answered {handle} with unreadable JSON: {err.detail}", peer=peer_id
+        ) from err
+    if not isinstance(doc, dict):
+        raise BadPeerAnswer(
+            f"peer {peer_id} answered {handle} with JSON that is not one passport", peer=peer_id
+        )
+    if doc.get("@context") != jsonld.CONTEXT_URL:
+        raise BadPeerAnswer(
+            f"peer {peer_id} answered {handle} in another JSON-LD context ({_show(doc.get('@context'))}); "
+            f"passports cross between nodes in {jsonld.CONTEXT_URL}",
+            peer=peer_id,
+        )
+    answered = doc.get("@id", doc.get("id"))  # our context aliases "id" to "@id"
+    if not isinstance(answered, str):
+        raise BadPeerAnswer(f"peer {peer_id} answered {handle} with a document without an @id", peer=peer_id)
+    try:
+        key = parse_identifier(answered, case_sensitive=case_sensitive).key
+    except InvalidIdentifier:
+        key = None
+    if key != handle:
+        raise BadPeerAnswer(
+            f"peer {peer_id} was asked for {handle} and answered with the passport of {_show(answered)}",
+            peer=peer_id,
+            asked=handle,
+            answered=answered,
+        )
+
+
+def excused(result: Any, served: Tier, profile: Profile) -> bool:
+    """Whether a SHACL result only says that data above the served tier is absent.
+
+    A view for a lower tier legitimately lacks the higher tiers' mandatory properties. A result
+    with a value (something present and wrong) or on a property the tier may see always counts.
+    """
+    if result.value is not None or not result.path or result.path.startswith("^") or "/" in result.path:
+        return False
+    tier = profile.tier_of(result.path)  # None: a structural property, shown with its parent
+    return tier is not None and tier > served
+
+
+async def check_shapes(
+    body: bytes, handle: str, served: Tier, peer_id: str, validator: ShapesChecker, profile: Profile
+) -> None:
+    """The view passes the profile's shapes for the tier it was served at, or BadPeerAnswer."""
+    try:
+        report = await validator.validate(body)
+    except (DocumentError, InvalidIdentifier) as err:
+        raise BadPeerAnswer(
+            f"peer {peer_id} answered {handle} with an unusable passport: {err.detail}", peer=peer_id
+        ) from err
+    failing = [r for r in report.results if r.severity == "Violation" and not excused(r, served, profile)]
+    if failing:
+        raise BadPeerAnswer(
+            f"peer {peer_id} answered {handle} with a passport that fails the profile's shapes "
+            f"({len(failing)} violation(s) at the {served.label} tier)",
+            peer=peer_id,
+            violations=[r.to_json() for r in failing[:20]],
+        )
+
+
+async def interpret(
+    response: PeerResponse,
+    lookup: Lookup,
+    *,
+    default_ttl: int,
+    max_ttl: int,
+    validator: ShapesChecker | None,
+    profile: Profile | None,
+    case_sensitive: bool = False,
+) -> Answer:
+    """The Answer for a peer's 200, or the error its other statuses mean (see docs/federation.md)."""
+    peer_id = response.peer.id
+    status = response.status
+    if status == 200:
+        served = _served_tier(response, lookup)
+        check_identity(response.body, lookup.handle, peer_id, case_sensitive=case_sensitive)
+        if response.peer.verify == "shapes" and validator is not None and profile is not None:
+            await check_shapes(response.body, lookup.handle, served, peer_id, validator, profile)
+        max_age, age = freshness(response.headers, default_ttl=default_ttl, max_ttl=max_ttl)
+        view = View(
+            handle=lookup.handle,
+            version=_version(response.headers.get("etag", "")),
+            modified=_modified(response.headers.get("last-modified")),
+            deleted=False,
+            body=response.body,
+        )
+        return Answer(
+            view=view,
+            source=f"peer:{peer_id}",
+            max_age=max_age,
+            age=age,
+            hops=(peer_id,),
+            tier=served if served < lookup.tier else None,
+        )
+    problem = _problem(response.body)
+    detail = str(problem.get("detail") or f"HTTP {status}")
+    if status == 404:
+        raise PeerNotFound(
+            f"no passport is registered for {lookup.handle} (answer of {peer_id})", peer=peer_id
+        )
+    if status == 410:
+        raise PeerGone(f"the passport {lookup.handle} was deleted (answer of {peer_id})", peer=peer_id)
+    if status == 508:
+        path = problem.get("path")
+        raise LoopDetected(detail, peer=peer_id, path=path if isinstance(path, list) else [])
+    if status == 504:
+        raise PeerTimeout(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=_upstream(problem))
+    if status == 502:
+        raise FederationError(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=_upstream(problem))
+    if status in (401, 403):
+        raise FederationError(
+            f"peer {peer_id} refused this node's credentials (HTTP {status}): {detail}", peer=peer_id
+        )
+    raise BadPeerAnswer(f"peer {peer_id} answered {lookup.handle} with HTTP {status}: {detail}", peer=peer_id)
+
+
+def _served_tier(response: PeerResponse, lookup: Lookup) -> Tier:
+    label = response.headers.get(TIER_HEADER.lower())
+    peer_id = response.peer.id
+    try:
+        served = Tier.from_label(label.strip()) if label is not None else None
+    except ValueError:
+        served = None
+    if served is None:
+        # Without the label this node cannot know whom it may show the view to: fail closed.
+        raise BadPeerAnswer(
+            f"peer {peer_id} answered {lookup.handle} without a valid {TIER_HEADER} header", peer=peer_id
+        )
+    if served > lookup.tier:
+        raise BadPeerAnswer(
+            f"peer {peer_id} served the {served.label} view of {lookup.handle} when asked for "
+            f"at most {lookup.tier.label}",
+            peer=peer_id,
+        )
+    return served
+
+
+def _problem(body: bytes) -> dict[str, Any]:
+    try:
+        doc = orjson.loads(body[:65536]) if body else {}
+    except orjson.JSONDecodeError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _upstream(problem: Mapping[str, Any]) -> dict[str, Any]:
+    keep = ("type", "status", "detail", "peer", "errors")
+    return {k: problem[k] for k in keep if k in problem}
+
+
+def _version(etag: str) -> int:
+    digits = ""
+    for ch in etag.removeprefix("W/").strip('"'):
+        if not ch.isdigit():
+            break
+        digits += ch
+    return int(digits) if digits else 0
+
+
+def _modified(value: str | None) -> float:
+    if not value:
+        return 0.0
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -1,0 +1,259 @@
+"""The federation cache: answers from peers kept per (identifier, tier), in process and in Redis.
+
+An in-process LRU is asked first, then the shared Redis (when the node has one); entries carry
+their age and lifetime so any process can compute ``Age`` and freshness. One fetch per key is in
+flight at a time. Only verified answers and authoritative "not found"s are ever stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from resolver.errors import Gone, NotFound
+from resolver.federation.config import CacheConfig
+from resolver.stages.base import Answer
+from resolver.stores.base import View
+from resolver.tiers import Tier
+
+__all__ = ["CacheEntry", "CacheKey", "FederationCache"]
+
+log = logging.getLogger(__name__)
+
+CacheKey = tuple[str, Tier]  # (normalised identifier key, tier asked for)
+
+# A Redis round trip that takes longer than this is treated as a miss: the cache must never
+# cost more than asking the peer would.
+_REDIS_TIMEOUT = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """One cached answer (a view) or an authoritative "not found" (``negative``).
+
+    ``stored_at`` is wall-clock time (shared between processes through Redis); ``age`` is the
+    answer's age when stored; ``max_age`` its freshness lifetime from the authoritative node.
+    """
+
+    negative: bool
+    stored_at: float
+    age: int
+    max_age: int
+    source: str
+    body: bytes = b""
+    version: int = 0
+    modified: float = 0.0
+    tier: Tier | None = None
+    gone: bool = False
+    detail: str = ""
+
+    def age_at(self, now: float) -> int:
+        return self.age + max(0, int(now - self.stored_at))
+
+    def fresh(self, now: float) -> bool:
+        return self.age + max(0.0, now - self.stored_at) < self.max_age
+
+    def usable_stale(self, now: float, window: int) -> bool:
+        """Whether the entry may stand in for a failing peer (never a negative one)."""
+        return not self.negative and self.age + max(0.0, now - self.stored_at) < self.max_age + window
+
+    def answer(self, handle: str, now: float, *, stale: bool = False) -> Answer:
+        """The cached answer, aged; a negative entry raises the "not found" it stands for."""
+        if self.negative:
+            cls = Gone if self.gone else NotFound
+            raise cls(self.detail or f"no passport is registered for {handle}", peer=self.source, cached=True)
+        view = View(
+            handle=handle, version=self.version, modified=self.modified, deleted=False, body=self.body
+        )
+        return Answer(
+            view=view,
+            source="cache",
+            max_age=self.max_age,
+            age=self.age_at(now),
+            stale=stale,
+            hops=(self.source,),
+            tier=self.tier,
+        )
+
+    def encode(self) -> bytes:
+        meta = {
+            "n": self.negative,
+            "t": self.stored_at,
+            "a": self.age,
+            "m": self.max_age,
+            "s": self.source,
+            "v": self.version,
+            "d": self.modified,
+            "r": int(self.tier) if self.tier is not None else None,
+            "g": self.gone,
+            "x": self.detail,
+        }
+        return orjson.dumps(meta) + b"\n" + self.body
+
+    @classmethod
+    def decode(cls, raw: bytes) -> CacheEntry:
+        head, _, body = raw.partition(b"\n")  # orjson never writes a raw newline
+        meta = orjson.loads(head)
+        return cls(
+            negative=bool(meta["n"]),
+            stored_at=float(meta["t"]),
+            age=int(meta["a"]),
+            max_age=int(meta["m"]),
+            source=str(meta["s"]),
+            body=body,
+            version=int(meta["v"]),
+            modified=float(meta["d"]),
+            tier=Tier(meta["r"]) if meta["r"] is not None else None,
+            gone=bool(meta["g"]),
+            detail=str(meta["x"]),
+        )
+
+
+class FederationCache:
+    """LRU in front of an optional shared Redis, with single flight per key."""
+
+    def __init__(
+        self, config: CacheConfig, *, redis: Any | None = None, clock: Callable[[], float] = time.time
+    ):
+        self.config = config
+        self._redis = redis
+        self._clock = clock
+        self._lru: OrderedDict[CacheKey, CacheEntry] = OrderedDict()
+        self._inflight: dict[CacheKey, asyncio.Task[Answer]] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self.stats = {
+            "hits": 0,
+            "misses": 0,
+            "stale": 0,
+            "negative_hits": 0,
+            "redis_hits": 0,
+            "redis_errors": 0,
+        }
+
+    def now(self) -> float:
+        return self._clock()
+
+    def _redis_key(self, key: CacheKey) -> str:
+        return f"{self.config.redis_prefix}{key[1].label}:{key[0]}"
+
+    async def get(self, key: CacheKey) -> CacheEntry | None:
+        """The entry for ``key`` if it is still of any use (fresh, or within the stale window)."""
+        now = self._clock()
+        entry = self._lru.get(key)
+        if entry is not None:
+            if self._useful(entry, now):
+                self._lru.move_to_end(key)
+                return entry
+            del self._lru[key]
+        if self._redis is None:
+            return None
+        try:
+            async with asyncio.timeout(_REDIS_TIMEOUT):
+                raw = await self._redis.get(self._redis_key(key))
+        except (TimeoutError, OSError, ConnectionError) as err:
+            self._redis_failed("get", err)
+            return None
+        except Exception as err:  # redis-py's own errors: a cache that fails is only a miss
+            if not _is_redis_error(err):
+                raise
+            self._redis_failed("get", err)
+            return None
+        if raw is None:
+            return None
+        try:
+            entry = CacheEntry.decode(bytes(raw))
+        except (ValueError, KeyError, TypeError):
+            return None  # written by another version of the node: a miss
+        if not self._useful(entry, now):
+            return None
+        self.stats["redis_hits"] += 1
+        self._remember(key, entry)
+        return entry
+
+    def _useful(self, entry: CacheEntry, now: float) -> bool:
+        return entry.fresh(now) or entry.usable_stale(now, self.config.stale_if_error)
+
+    def put(self, key: CacheKey, entry: CacheEntry) -> None:
+        """Keep ``entry`` in process now and in Redis in the background (off the answer's path)."""
+        self._remember(key, entry)
+        if self._redis is None:
+            return
+        lifetime = entry.max_age - entry.age + (0 if entry.negative else self.config.stale_if_error)
+        if lifetime <= 0:
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._redis_put(key, entry.encode(), math.ceil(lifetime))
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _redis_put(self, key: CacheKey, raw: bytes, ttl: int) -> None:
+        assert self._redis is not None
+        try:
+            async with asyncio.timeout(1.0):
+                await self._redis.set(self._redis_key(key), raw, ex=ttl)
+        except (TimeoutError, OSError, ConnectionError) as err:
+            self._redis_failed("set", err)
+        except Exception as err:
+            if not _is_redis_error(err):
+                raise
+            self._redis_failed("set", err)
+
+    def _remember(self, key: CacheKey, entry: CacheEntry) -> None:
+        if self.config.lru_size <= 0:
+            return
+        self._lru[key] = entry
+        self._lru.move_to_end(key)
+        while len(self._lru) > self.config.lru_size:
+            self._lru.popitem(last=False)
+
+    def _redis_failed(self, what: str, err: BaseException) -> None:
+        self.stats["redis_errors"] += 1
+        log.warning("federation cache: redis %s failed (%s); answering without it", what, err)
+
+    async def single_flight(self, key: CacheKey, fetch: Callable[[], Awaitable[Answer]]) -> Answer:
+        """Run ``fetch`` once for concurrent callers of one key; all of them get its outcome.
+
+        The fetch runs as its own task, so a caller that gives up (cancelled) does not cancel
+        it for the others.
+        """
+        task = self._inflight.get(key)
+        if task is None:
+
+            async def run() -> Answer:
+                return await fetch()
+
+            task = asyncio.get_running_loop().create_task(run())
+            self._inflight[key] = task
+            task.add_done_callback(lambda t: self._landed(key, t))
+        return await asyncio.shield(task)
+
+    def _landed(self, key: CacheKey, task: asyncio.Task[Answer]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here: every caller may have gone
+
+    async def aclose(self) -> None:
+        """Wait for background Redis writes (bounded by their own timeouts)."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    def clear(self) -> None:
+        self._lru.clear()
+
+
+def _is_redis_error(err: BaseException) -> bool:
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return False
+    return isinstance(err, RedisError)

@@ -1,0 +1,181 @@
+"""The peer client: one GET of a passport from a peer, within the lookup's deadline.
+
+Replicas are tried healthiest first; a circuit breaker per peer stops asking a peer that keeps
+failing; each attempt gets what is left of the deadline, and the peer is told that budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from resolver.errors import FederationError, PeerTimeout
+from resolver.federation.config import FederationConfig, PeerConfig
+from resolver.federation.health import CircuitBreaker, Clock, ReplicaSet
+from resolver.stages.base import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Lookup
+
+__all__ = ["MAX_PEER_BODY", "PeerClient", "PeerResponse", "forwarded_budget_ms"]
+
+MAX_PEER_BODY = 2 * 1024 * 1024  # bytes read from a peer at most; a passport view is far smaller
+
+# Statuses that say "this replica is unwell": another replica may do better. Other statuses
+# are the peer's answer (404, 410) or a verdict from further down (502, 504, 508) passed on.
+_REPLICA_FAILURES = frozenset({500, 501, 503})
+
+
+@dataclass(frozen=True, slots=True)
+class PeerResponse:
+    """What a peer answered: status, headers (lower-cased names), body and which replica."""
+
+    peer: PeerConfig
+    replica: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def forwarded_budget_ms(remaining: float) -> int:
+    """The budget to give the peer: what is left, less a reserve for the answer's way back.
+
+    The reserve (10 %, at least 5 ms) makes a peer further down give up first, so the error
+    that comes back names the node that was slow rather than this one timing out blind.
+    """
+    reserve = max(0.005, remaining * 0.1)
+    return max(0, int((remaining - reserve) * 1000))
+
+
+class PeerClient:
+    """Fetches passports from peers for one node; one per process, sharing the app's session."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        config: FederationConfig,
+        *,
+        node_id: str,
+        clock: Clock = time.monotonic,
+        max_body: int = MAX_PEER_BODY,
+    ) -> None:
+        self._session = session
+        self._node_id = node_id
+        self._clock = clock
+        self._max_body = max_body
+        rules = config.breaker
+        self._breakers = {
+            p.id: CircuitBreaker(failures=rules.failures, cooldown=rules.cooldown, clock=clock)
+            for p in config.nodes
+        }
+        self._replicas = {
+            p.id: ReplicaSet(p.base_urls, forget_after=rules.cooldown, clock=clock) for p in config.nodes
+        }
+        self.requests = 0  # requests sent to peers (for /metrics and tests)
+
+    def breaker(self, peer_id: str) -> CircuitBreaker:
+        return self._breakers[peer_id]
+
+    def headers_for(self, peer: PeerConfig, lookup: Lookup) -> dict[str, str]:
+        """The request headers that carry the lookup to ``peer``: trail, budget, tier, credential."""
+        headers = {
+            "Accept": "application/ld+json",
+            HOPS_HEADER: ",".join((*lookup.hops, self._node_id)),
+            BUDGET_HEADER: str(forwarded_budget_ms(lookup.deadline - self._clock())),
+            TIER_HEADER: lookup.tier.label,
+        }
+        if peer.token is not None:
+            headers["Authorization"] = f"Bearer {peer.token}"
+        return headers
+
+    async def fetch(self, peer: PeerConfig, lookup: Lookup) -> PeerResponse:
+        """GET ``{replica}/{handle}`` from ``peer``; raise PeerTimeout or FederationError if none answers."""
+        breaker = self._breakers[peer.id]
+        if not breaker.allow():
+            raise FederationError(
+                f"peer {peer.id} is not being asked: its last {breaker.failures} lookups failed "
+                f"(circuit open; next try in {breaker.retry_after():.1f} s)",
+                peer=peer.id,
+                circuit="open",
+            )
+        errors: list[dict[str, Any]] = []
+        timed_out = False
+        verdict = False
+        try:
+            for replica in self._replicas[peer.id].ordered():
+                remaining = lookup.deadline - self._clock()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                outcome = await self._attempt(peer, replica, lookup, remaining)
+                if isinstance(outcome, PeerResponse):
+                    self._replicas[peer.id].success(replica)
+                    breaker.success()
+                    verdict = True
+                    return outcome
+                error = outcome
+                self._replicas[peer.id].failure(replica)
+                errors.append(error)
+                timed_out = timed_out or error["error"] == "timeout"
+            breaker.failure()
+            verdict = True
+        finally:
+            if not verdict:
+                breaker.release()  # cancelled mid-attempt: no verdict on the peer
+        if timed_out:
+            raise PeerTimeout(
+                f"peer {peer.id} did not answer {lookup.handle} within the deadline",
+                peer=peer.id,
+                errors=errors,
+            )
+        raise FederationError(
+            f"peer {peer.id} could not be reached for {lookup.handle}: "
+            + "; ".join(f"{e['replica']}: {e['detail']}" for e in errors),
+            peer=peer.id,
+            errors=errors,
+        )
+
+    async def _attempt(
+        self, peer: PeerConfig, replica: str, lookup: Lookup, remaining: float
+    ) -> PeerResponse | dict[str, Any]:
+        """The peer's response, or the replica's error as a dict (replica, error, detail)."""
+        url = f"{replica}/{quote(lookup.handle, safe='/')}"
+        started = self._clock()
+        self.requests += 1
+        try:
+            async with self._session.get(
+                url,
+                headers=self.headers_for(peer, lookup),
+                timeout=aiohttp.ClientTimeout(total=remaining),
+                allow_redirects=False,
+            ) as resp:
+                body = await self._read(resp)
+                status = resp.status
+                headers = {k.lower(): v for k, v in resp.headers.items()}
+        except TimeoutError:
+            spent = int((self._clock() - started) * 1000)
+            return {"replica": replica, "error": "timeout", "detail": f"no answer after {spent} ms"}
+        except (aiohttp.ClientError, _TooLarge) as err:
+            return {"replica": replica, "error": type(err).__name__, "detail": str(err) or type(err).__name__}
+        if status in _REPLICA_FAILURES:
+            return {"replica": replica, "error": f"http-{status}", "detail": f"answered HTTP {status}"}
+        return PeerResponse(peer=peer, replica=replica, status=status, headers=headers, body=body)
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
+        length = resp.content_length
+        if length is not None and length > self._max_body:
+            raise _TooLarge(f"body of {length} bytes exceeds {self._max_body}")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await resp.content.read(65536):
+            size += len(chunk)
+            if size > self._max_body:
+                raise _TooLarge(f"body exceeds {self._max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+class _TooLarge(Exception):
+    pass

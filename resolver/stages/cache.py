@@ -1,0 +1,110 @@
+"""The ``cache`` stage: answers for other nodes' identifiers from the federation cache.
+
+Fresh entries answer at once; a miss or an expired entry goes on (one fetch per key) and the
+peer's verified answer, or its definite "not found", is kept; stale entries stand in only
+when the peer fails.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from resolver.errors import BadPeerAnswer, FederationError, LoopDetected
+from resolver.federation.answers import PeerGone, PeerNotFound
+from resolver.federation.cache import CacheEntry, CacheKey, FederationCache
+from resolver.federation.config import federation_config
+from resolver.metrics import Metrics
+from resolver.stages.base import Answer, Lookup, Next
+
+if TYPE_CHECKING:
+    from resolver.context import NodeContext
+
+__all__ = ["CacheStage", "federation_cache"]
+
+_CACHE_KEY = "federation.cache"
+
+
+def federation_cache(ctx: NodeContext) -> FederationCache:
+    """The process's federation cache (LRU + the node's Redis), kept in ``ctx.extras``."""
+    cache = ctx.extras.get(_CACHE_KEY)
+    if not isinstance(cache, FederationCache):
+        cache = FederationCache(federation_config(ctx).cache, redis=ctx.redis)
+        ctx.extras[_CACHE_KEY] = cache
+    return cache
+
+
+class CacheStage:
+    name = "cache"
+
+    def __init__(self, cache: FederationCache, *, metrics: Metrics) -> None:
+        self._cache = cache
+        self._outcomes = metrics.counter(
+            "passport_federation_cache_total",
+            "Federation cache lookups, by result (hit, negative, stale, miss).",
+            ("result",),
+        )
+
+    @classmethod
+    def from_context(cls, ctx: NodeContext) -> CacheStage:
+        return cls(federation_cache(ctx), metrics=ctx.metrics)
+
+    async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
+        if lookup.referral:
+            return await next_stage(lookup)
+        key: CacheKey = (lookup.handle, lookup.tier)
+        entry = await self._cache.get(key)
+        now = self._cache.now()
+        if entry is not None and entry.fresh(now):
+            self._outcomes.inc("negative" if entry.negative else "hit")
+            return entry.answer(lookup.handle, now)
+        self._outcomes.inc("miss")
+        try:
+            return await self._cache.single_flight(key, lambda: self._fetch(key, lookup, next_stage))
+        except FederationError as err:
+            # Stale answers stand in for a peer that failed to answer, not for one that
+            # answered wrongly (a lie must be seen) nor for a loop (a configuration error).
+            if isinstance(err, BadPeerAnswer | LoopDetected) or entry is None:
+                raise
+            now = self._cache.now()
+            if not entry.usable_stale(now, self._cache.config.stale_if_error):
+                raise
+            self._outcomes.inc("stale")
+            return entry.answer(lookup.handle, now, stale=True)
+
+    async def _fetch(self, key: CacheKey, lookup: Lookup, next_stage: Next) -> Answer:
+        try:
+            answer = await next_stage(lookup)
+        except (PeerNotFound, PeerGone) as err:
+            ttl = self._cache.config.negative_ttl
+            if ttl > 0:
+                entry = CacheEntry(
+                    negative=True,
+                    stored_at=self._cache.now(),
+                    age=0,
+                    max_age=ttl,
+                    source=str(err.extensions.get("peer", "")),
+                    gone=isinstance(err, PeerGone),
+                    detail=err.detail,
+                )
+                self._cache.put(key, entry)
+            raise
+        view = answer.view
+        if (
+            view is not None
+            and answer.referral is None
+            and answer.source.startswith("peer:")
+            and answer.max_age > answer.age
+        ):
+            entry = CacheEntry(
+                negative=False,
+                stored_at=self._cache.now(),
+                age=answer.age,
+                max_age=answer.max_age,
+                source=answer.source.removeprefix("peer:"),
+                body=view.body,
+                version=view.version,
+                modified=view.modified,
+                tier=answer.tier,
+            )
+            self._cache.put(key, entry)
+        return answer

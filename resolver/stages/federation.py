@@ -1,0 +1,123 @@
+"""The ``federation`` stage: ask the peer with the longest claim (or the parent), or refer to it.
+
+Recursion by default: the peer's answer is verified (identity inline, shapes in the worker
+pool) and returned; a lookup that asked for a referral gets the peer's address instead.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from resolver.errors import LoopDetected, ResolverError
+from resolver.federation.answers import interpret
+from resolver.federation.client import PeerClient
+from resolver.federation.config import FederationConfig, federation_config
+from resolver.federation.routing import RoutingTable
+from resolver.metrics import Metrics
+from resolver.profile import Profile
+from resolver.stages.base import Answer, Lookup, Next, Referral
+from resolver.validation import Validator
+
+if TYPE_CHECKING:
+    from resolver.context import NodeContext
+
+__all__ = ["FederationStage", "peer_client"]
+
+_CLIENT_KEY = "federation.client"
+
+
+def peer_client(ctx: NodeContext) -> PeerClient:
+    """The process's one peer client (health and breakers live in it), kept in ``ctx.extras``."""
+    client = ctx.extras.get(_CLIENT_KEY)
+    if not isinstance(client, PeerClient):
+        client = PeerClient(ctx.http, federation_config(ctx), node_id=ctx.config.node_id)
+        ctx.extras[_CLIENT_KEY] = client
+    return client
+
+
+class FederationStage:
+    """Resolve keys no local prefix covers by asking the node that claims them."""
+
+    name = "federation"
+
+    def __init__(
+        self,
+        config: FederationConfig,
+        client: PeerClient,
+        *,
+        node_id: str,
+        validator: Validator | None,
+        metrics: Metrics,
+        case_sensitive: bool = False,
+    ) -> None:
+        self._config = config
+        self._routes = RoutingTable(config)
+        self._client = client
+        self._node_id = node_id
+        self._validator = validator
+        needs_shapes = any(p.verify == "shapes" for p in config.nodes)
+        self._profile = Profile.load() if needs_shapes and validator is not None else None
+        self._case_sensitive = case_sensitive
+        self._asked = metrics.counter(
+            "passport_federation_lookups_total",
+            "Lookups sent to peers, by peer and outcome.",
+            ("peer", "outcome"),
+        )
+        self._peer_time = metrics.histogram(
+            "passport_federation_peer_seconds", "Round trip to a peer, by peer.", ("peer",)
+        )
+        self._verify_time = metrics.histogram(
+            "passport_federation_verify_seconds",
+            "Verifying a peer's answer (identity and shapes).",
+            ("peer",),
+        )
+
+    @classmethod
+    def from_context(cls, ctx: NodeContext) -> FederationStage:
+        return cls(
+            federation_config(ctx),
+            peer_client(ctx),
+            node_id=ctx.config.node_id,
+            validator=ctx.validator,
+            metrics=ctx.metrics,
+            case_sensitive=ctx.config.case_sensitive,
+        )
+
+    async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
+        route = self._routes.route(lookup.handle)
+        if route is None:
+            return await next_stage(lookup)
+        peer = route.peer
+        if lookup.referral:
+            referral = Referral(node_id=peer.id, base_urls=peer.base_urls, prefix=route.prefix)
+            return Answer(
+                view=None, source=f"peer:{peer.id}", max_age=self._config.cache.default_ttl, referral=referral
+            )
+        if peer.id in lookup.hops:
+            # The peer's edge would refuse it too; saying so here saves the round trip.
+            path = [*lookup.hops, self._node_id, peer.id]
+            raise LoopDetected(
+                f"lookup of {lookup.handle} would go back to node {peer.id}: {' -> '.join(path)}", path=path
+            )
+        started = time.monotonic()
+        try:
+            response = await self._client.fetch(peer, lookup)
+            fetched = time.monotonic()
+            self._peer_time.observe(fetched - started, peer.id)
+            answer = await interpret(
+                response,
+                lookup,
+                default_ttl=self._config.cache.default_ttl,
+                max_ttl=self._config.cache.max_ttl,
+                validator=self._validator,
+                profile=self._profile,
+                case_sensitive=self._case_sensitive,
+            )
+            if response.status == 200:
+                self._verify_time.observe(time.monotonic() - fetched, peer.id)
+        except ResolverError as err:
+            self._asked.inc(peer.id, err.slug)
+            raise
+        self._asked.inc(peer.id, "ok")
+        return answer

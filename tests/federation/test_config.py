@@ -1,0 +1,106 @@
+"""The [federation] table: peers, parent, trust and cache settings, refused clearly when wrong."""
+
+import hashlib
+
+import pytest
+
+from resolver.federation.config import FederationConfig, FederationConfigError, describe
+from resolver.tiers import Role, Tier
+
+_PEER = {"id": "cn-national", "region": "CN", "base_urls": ["http://127.0.0.1:8101/"], "prefixes": ["88.100"]}
+
+
+def test_peers_parent_and_cache_settings_are_read_with_defaults() -> None:
+    config = FederationConfig.from_mapping(
+        {
+            "peers": [_PEER],
+            "parent": {"id": "root", "base_url": "https://root.example"},
+            "cache": {"max_ttl": 120, "negative_ttl": 5},
+        }
+    )
+    (peer,) = config.peers
+    assert peer.base_urls == ("http://127.0.0.1:8101",)  # trailing slash dropped
+    assert peer.prefixes == ("88.100",)
+    assert peer.grant is Tier.PUBLIC
+    assert config.parent is not None and config.parent.id == "root"
+    assert config.cache.max_ttl == 120 and config.cache.negative_ttl == 5
+    assert config.cache.default_ttl == 60  # default kept
+    assert [n.id for n in config.nodes] == ["cn-national", "root"]
+
+
+def test_no_federation_table_means_no_peers() -> None:
+    config = FederationConfig.from_mapping(None)
+    assert config.peers == () and config.parent is None
+
+
+def test_token_can_come_from_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKEN_FOR_CN", "s3cret")
+    config = FederationConfig.from_mapping({"peers": [{**_PEER, "token_env": "TOKEN_FOR_CN"}]})
+    assert config.peers[0].token == "s3cret"
+    assert "s3cret" not in repr(config.peers[0])
+
+
+def test_missing_token_environment_variable_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_SUCH_TOKEN_VAR", raising=False)
+    with pytest.raises(FederationConfigError, match="NO_SUCH_TOKEN_VAR"):
+        FederationConfig.from_mapping({"peers": [{**_PEER, "token_env": "NO_SUCH_TOKEN_VAR"}]})
+
+
+def test_a_peer_grant_becomes_a_node_credential_for_its_incoming_token() -> None:
+    config = FederationConfig.from_mapping(
+        {"peers": [{**_PEER, "grant": "legitimate-interest", "accept_token": "from-cn"}]}
+    )
+    (cred,) = config.credentials()
+    assert cred.name == "peer:cn-national"
+    assert cred.role is Role.LEGITIMATE_INTEREST
+    assert cred.token_sha256 == hashlib.sha256(b"from-cn").hexdigest()
+
+
+def test_a_grant_above_public_without_a_way_to_recognise_the_peer_is_refused() -> None:
+    with pytest.raises(FederationConfigError, match="accept_token_sha256"):
+        FederationConfig.from_mapping({"peers": [{**_PEER, "grant": "authority"}]})
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"peers": [{**_PEER, "colour": "red"}]}, "unknown key.*colour"),
+        ({"peers": [{**_PEER, "base_urls": ["ftp://x"]}]}, "not an http"),
+        ({"peers": [{**_PEER, "base_urls": []}]}, "needs base_urls"),
+        ({"peers": [{**_PEER, "prefixes": []}]}, "claims no prefixes"),
+        ({"peers": [_PEER, _PEER]}, "appears twice"),
+        ({"peers": [_PEER, {**_PEER, "id": "other"}]}, "claimed by both"),
+        ({"peers": [{**_PEER, "grant": "operator"}]}, "not an access tier"),
+        ({"peers": [{**_PEER, "verify": "nothing"}]}, "verify"),
+        ({"cache": {"max_ttl": -1}}, "max_ttl"),
+        ({"cache": {"default_ttl": 600, "max_ttl": 60}}, "default_ttl"),
+        ({"breaker": {"failures": 0}}, "at least 1"),
+        ({"peers": {"id": "x"}}, "array of tables"),
+        ({"peer": []}, "unknown key"),
+    ],
+)
+def test_bad_federation_tables_are_refused_naming_the_key(raw: dict, message: str) -> None:
+    with pytest.raises(FederationConfigError, match=message):
+        FederationConfig.from_mapping(raw)
+
+
+def test_node_description_lists_peers_and_parent_without_credentials() -> None:
+    config = FederationConfig.from_mapping(
+        {
+            "peers": [{**_PEER, "token": "never-shown", "accept_token": "x", "grant": "legitimate-interest"}],
+            "parent": {"id": "root", "base_url": "https://root.example", "token": "hidden-too"},
+        }
+    )
+    published = describe(config)
+    assert published == {
+        "peers": [
+            {
+                "id": "cn-national",
+                "region": "CN",
+                "base_urls": ["http://127.0.0.1:8101"],
+                "prefixes": ["88.100"],
+            }
+        ],
+        "parent": {"id": "root", "region": "", "base_urls": ["https://root.example"], "prefixes": []},
+    }
+    assert "never-shown" not in repr(published) and "hidden-too" not in repr(published)
