@@ -246,8 +246,9 @@ def _upstream(problem: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _version(etag: str) -> int:
+    """The version a node's entity tag names (``"v3.public.jsonld"`` -> 3); 0 if it names none."""
     digits = ""
-    for ch in etag.removeprefix("W/").strip('"'):
+    for ch in etag.removeprefix("W/").strip('"').removeprefix("v"):
         if not ch.isdigit():
             break
         digits += ch
