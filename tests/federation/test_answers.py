@@ -78,7 +78,12 @@ async def test_a_verified_answer_carries_view_source_age_and_served_tier() -> No
         _response(
             200,
             _view(),
-            **{"passport-tier": "public", "cache-control": "max-age=50", "age": "3", "etag": '"v4.public.jsonld"'},
+            **{
+                "passport-tier": "public",
+                "cache-control": "max-age=50",
+                "age": "3",
+                "etag": '"v4.public.jsonld"',
+            },
         ),
         Tier.AUTHORITY,
     )
