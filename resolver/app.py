@@ -1,0 +1,240 @@
+"""The node's aiohttp application: routes, the edge middleware, and the context's lifetime.
+
+``create_app(config)`` builds the app; its cleanup context opens the ``NodeContext`` (store,
+validator pool, HTTP session, Redis) and the stage chain, and closes them on shutdown.
+``start_node`` runs it on a socket with problem documents for protocol-level errors too.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from resolver import __version__
+from resolver.config import NodeConfig
+from resolver.context import NodeContext, open_context
+from resolver.errors import ResolverError
+from resolver.handle_api import HandleRoutes
+from resolver.http.edge import Edge
+from resolver.http.passports import PassportRoutes
+from resolver.http.problems import edge_middleware, use_problem_errors
+from resolver.identifiers import claims, parse_identifier
+from resolver.metrics import Metrics
+from resolver.stages.registry import build_stages
+from resolver.stores.base import Store
+from resolver.validation import Validator
+
+__all__ = [
+    "CONTEXT",
+    "EXAMPLES_DIR",
+    "RunningNode",
+    "create_app",
+    "load_examples",
+    "start_node",
+]
+
+_log = logging.getLogger("resolver.app")
+
+CONTEXT = web.AppKey("context", NodeContext)
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "valid"
+PROFILES = ("eu-battery",)
+
+
+def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | None = None) -> web.Application:
+    """The node's application for ``config``; ``demo`` loads the example passports on start."""
+    metrics = metrics or Metrics()
+    limits = config.limits
+    # aiohttp's own cap is a backstop; the edge counts the body itself and answers 413 sooner.
+    app = web.Application(middlewares=[edge_middleware(metrics)], client_max_size=limits.max_body_bytes + 1)
+    passports = PassportRoutes()
+    handles = HandleRoutes()
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        async with open_context(config, metrics=metrics) as ctx:
+            stages = build_stages(ctx)
+            try:
+                edge = Edge(ctx, stages)
+                passports.edge = edge
+                handles.edge = edge
+                app[CONTEXT] = ctx
+                if demo:
+                    loaded = await load_examples(ctx.store, ctx.validator, config)
+                    _log.info("demo: %d example passport(s) loaded", loaded)
+                yield
+            finally:
+                for stage in reversed(stages):
+                    close = getattr(stage, "aclose", None)
+                    if close is not None:
+                        await close()
+
+    app.cleanup_ctx.append(lifetime)
+
+    async def describe(request: web.Request) -> web.Response:
+        ctx = request.app[CONTEXT]
+        body: dict[str, Any] = {
+            "id": config.node_id,
+            "region": config.region,
+            "base_url": config.base_url or f"{request.scheme}://{request.host}",
+            "prefixes": list(config.prefixes),
+            "profiles": list(PROFILES),
+            "version": __version__,
+            "chain": [getattr(s, "name", "?") for s in passports.edge.stages],
+        }
+        body.update(_federation_description(ctx))
+        return web.Response(
+            body=orjson.dumps(body), content_type="application/json", headers={"Cache-Control": "max-age=60"}
+        )
+
+    async def healthz(request: web.Request) -> web.Response:
+        ctx = request.app[CONTEXT]
+        started = time.perf_counter()
+        count = await ctx.store.count()  # StoreUnavailable -> 503 problem
+        return web.Response(
+            body=orjson.dumps(
+                {
+                    "status": "ok",
+                    "node": config.node_id,
+                    "passports": count,
+                    "store_ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+            ),
+            content_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def metrics_text(request: web.Request) -> web.Response:
+        return web.Response(
+            body=metrics.render(),
+            content_type="text/plain",
+            charset="utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    router = app.router
+    router.add_get("/healthz", healthz, name="healthz")
+    router.add_get("/metrics", metrics_text, name="metrics")
+    router.add_get("/.well-known/passport-node", describe, name="describe")
+    router.add_post("/validate", passports.validate, name="validate")
+    router.add_get("/api/handles", handles.list, name="handle-list")
+    router.add_get("/api/handles/{handle:.+}", handles.get, name="handle-get")
+    router.add_put("/api/handles/{handle:.+}", handles.put, name="handle-put")
+    router.add_delete("/api/handles/{handle:.+}", handles.delete, name="handle-delete")
+    # Handles contain slashes (GS1: /01/{gtin}/21/{serial}); "/{handle}/history" is a suffix.
+    path = "/{prefix}/{suffix:.+}"
+    router.add_get(path, passports.get, name="passport")
+    router.add_put(path, passports.put, name="passport-put")
+    router.add_patch(path, passports.patch, name="passport-patch")
+    router.add_delete(path, passports.delete, name="passport-delete")
+    return app
+
+
+def _federation_description(ctx: NodeContext) -> dict[str, Any]:
+    """Peers and parent, from the federation part when it is installed."""
+    try:
+        from resolver.federation.config import describe
+    except ImportError:
+        return {}
+    try:
+        described: dict[str, Any] = describe(ctx)
+    except ResolverError as err:
+        _log.warning("federation description failed: %s", err.detail)
+        return {}
+    return described
+
+
+async def load_examples(store: Store, validator: Validator, config: NodeConfig) -> int:
+    """Store each example passport under the node's prefixes that is not stored yet.
+
+    Idempotent: a handle with any record (a tombstone included) is left alone, so a restart
+    does not resurrect a passport someone deleted.
+    """
+    loaded = 0
+    for path in sorted(EXAMPLES_DIR.glob("*.jsonld")):
+        body = path.read_bytes()
+        prepared = await validator.prepare(body)
+        if not prepared.report.conforms:
+            _log.warning("demo: %s does not conform; skipped", path.name)
+            continue
+        key = parse_identifier(prepared.iri, case_sensitive=config.case_sensitive).key
+        if not any(claims(p, key) for p in config.prefixes):
+            _log.info("demo: %s (%s) is not under this node's prefixes; skipped", path.name, key)
+            continue
+        if await store.get(key) is not None:
+            continue
+        await store.put(key, prepared.views, expected_version=0)
+        loaded += 1
+    return loaded
+
+
+@dataclass
+class RunningNode:
+    """A node serving on a socket: its URL, app, context and runner (for ``stop()``)."""
+
+    url: str
+    config: NodeConfig
+    app: web.Application
+    runner: web.AppRunner
+
+    @property
+    def context(self) -> NodeContext:
+        return self.app[CONTEXT]
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start_node(
+    config: NodeConfig,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    demo: bool = False,
+    access_log: bool | None = None,
+) -> RunningNode:
+    """Bind, start and serve a node; port 0 picks a free port, and ``base_url`` follows it.
+
+    The socket is bound before the app starts so that the node knows its own URL (it is in
+    the node description and in Handle values) even on an ephemeral port.
+    """
+    host = host if host is not None else config.host
+    port = port if port is not None else config.port
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    bound_port = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{bound_port}"
+    config = replace(config, host=host, port=bound_port, base_url=config.base_url or url)
+    app = create_app(config, demo=demo)
+    use_log = config.access_log if access_log is None else access_log
+    limits = config.limits
+    runner = web.AppRunner(
+        app,
+        access_log=logging.getLogger("aiohttp.access") if use_log else None,
+        max_line_size=limits.max_header_bytes,
+        max_field_size=limits.max_header_bytes,
+        shutdown_timeout=2.0,
+    )
+    try:
+        await runner.setup()
+        if runner.server is not None:
+            use_problem_errors(runner.server)
+        site = web.SockSite(runner, sock)
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        sock.close()
+        raise
+    return RunningNode(url=url, config=config, app=app, runner=runner)

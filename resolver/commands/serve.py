@@ -1,0 +1,95 @@
+"""``passport-node serve``: run a node until Ctrl-C (or SIGTERM).
+
+With no ``--config``, the node runs on the embedded SQLite store under ``./var`` on
+127.0.0.1:8080, authoritative for the example passports' prefixes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from resolver.config import ConfigError, NodeConfig, default_config, load_config
+
+__all__ = ["add_parser", "config_from_args", "run"]
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run a node",
+        description="Serve passports over HTTP (native API, Handle REST API, node description).",
+    )
+    parser.add_argument("--config", type=Path, help="the node's TOML configuration (default: built-in)")
+    parser.add_argument("--host", help="address to listen on (default: the config's, else 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on; 0 picks a free one (default: 8080)")
+    parser.add_argument("--store", help="store URL, overriding the config (sqlite:///... or redis://...)")
+    parser.add_argument(
+        "--demo", action="store_true", help="load the example passports on start (idempotent)"
+    )
+    parser.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="log every request (default: the config's access_log, off)",
+    )
+    parser.add_argument("--workers", type=int, help="validator worker processes (default: one per CPU)")
+    parser.set_defaults(run=run)
+
+
+def config_from_args(args: argparse.Namespace) -> NodeConfig:
+    """The configuration file (or the default) with the command line's overrides."""
+    config = load_config(args.config) if args.config else default_config()
+    overrides: dict[str, Any] = {}
+    if args.host is not None:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    if getattr(args, "store", None):
+        overrides["store"] = args.store
+    if args.access_log is not None:
+        overrides["access_log"] = args.access_log
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ConfigError("--workers must be at least 1")
+        overrides["workers"] = args.workers
+    return dataclasses.replace(config, **overrides)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = config_from_args(args)
+    except ConfigError as err:
+        print(f"passport-node serve: {err}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    import uvloop
+
+    try:
+        return uvloop.run(_serve(config, demo=args.demo))
+    except OSError as err:
+        print(f"passport-node serve: cannot listen on {config.host}:{config.port}: {err}", file=sys.stderr)
+        return 1
+
+
+async def _serve(config: NodeConfig, *, demo: bool) -> int:
+    from resolver.app import start_node
+
+    node = await start_node(config, demo=demo)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    # One line on stdout, flushed: scripts and tests read the URL from it.
+    print(f"passport-node {node.config.node_id} serving at {node.url}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await node.stop()
+    return 0

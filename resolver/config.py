@@ -1,0 +1,267 @@
+"""The node's configuration: one TOML file read with tomllib into a frozen ``NodeConfig``.
+
+Unknown keys are refused by name, so a typo never silently falls back to a default. The
+``[federation]`` table is kept raw here and parsed by ``resolver.federation.config``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from resolver.tiers import Role
+
+__all__ = [
+    "DEFAULT_CHAIN",
+    "DEFAULT_PREFIXES",
+    "DEFAULT_STORE",
+    "ConfigError",
+    "Credential",
+    "Limits",
+    "NodeConfig",
+    "default_config",
+    "hash_token",
+    "load_config",
+]
+
+DEFAULT_STORE = "sqlite:///./var/passports.sqlite3"
+DEFAULT_CHAIN = ("local", "cache", "federation")
+# The prefixes of the example passports (examples/valid): a node started with no
+# configuration is authoritative for them, so `serve --demo` resolves every example.
+DEFAULT_PREFIXES = ("88.100.1", "01/09521234")
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the key and the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what a request may cost the node."""
+
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_json_depth: int = 48
+    max_header_bytes: int = 8190  # one header line or field (aiohttp's max_line/field_size)
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A bearer token (kept only as its SHA-256 hex digest) and the role it gives.
+
+    ``prefixes`` are the prefixes an operator may write under; empty for other roles.
+    """
+
+    name: str
+    role: Role
+    token_sha256: str
+    prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeConfig:
+    """Everything a node process needs to know about itself.
+
+    ``base_url`` empty means "derive it from the listening address" (``serve`` fills it in).
+    ``federation`` is the raw ``[federation]`` table (peers, parent, cache settings).
+    """
+
+    node_id: str = "local"
+    region: str = "EU"
+    base_url: str = ""
+    prefixes: tuple[str, ...] = DEFAULT_PREFIXES
+    store: str = DEFAULT_STORE
+    redis: str | None = None
+    chain: tuple[str, ...] = DEFAULT_CHAIN
+    deadline: float = 2.0
+    max_hops: int = 8
+    max_age: int = 300  # Cache-Control max-age of this node's own answers, seconds
+    limits: Limits = field(default_factory=Limits)
+    credentials: tuple[Credential, ...] = ()
+    case_sensitive: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int | None = None  # validator worker processes; None = one per CPU
+    access_log: bool = False
+    federation: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 hex digest under which a bearer token is stored in the configuration."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+_TOP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "node_id": str,
+    "region": str,
+    "base_url": str,
+    "prefixes": list,
+    "store": str,
+    "redis": str,
+    "chain": list,
+    "deadline": (int, float),
+    "max_hops": int,
+    "max_age": int,
+    "case_sensitive": bool,
+    "host": str,
+    "port": int,
+    "workers": int,
+    "access_log": bool,
+}
+_TABLES = {"limits", "credentials", "federation"}
+_LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
+_CREDENTIAL_KEYS = {"name", "role", "token_sha256", "prefixes"}
+
+
+def load_config(path: str | Path) -> NodeConfig:
+    """Read and check a TOML configuration file."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError as err:
+        raise ConfigError(f"{path}: no such configuration file") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    try:
+        return _from_mapping(raw)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from err
+
+
+def default_config(**overrides: Any) -> NodeConfig:
+    """The configuration of a node started without a file, with ``overrides`` applied and checked."""
+    config = NodeConfig()
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(NodeConfig)}
+    if unknown:
+        raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}")
+    if "prefixes" in overrides:
+        overrides["prefixes"] = tuple(overrides["prefixes"])
+    if "chain" in overrides:
+        overrides["chain"] = tuple(overrides["chain"])
+    if "credentials" in overrides:
+        overrides["credentials"] = tuple(overrides["credentials"])
+    if "federation" in overrides:
+        overrides["federation"] = MappingProxyType(dict(overrides["federation"]))
+    config = dataclasses.replace(config, **overrides)
+    _check(config, explicit_chain="chain" in overrides)
+    return config
+
+
+def _from_mapping(raw: Mapping[str, Any]) -> NodeConfig:
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _TABLES:
+            continue
+        expected = _TOP_KEYS.get(key)
+        if expected is None:
+            raise ConfigError(f"unknown configuration key {key!r}")
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{key!r} has the wrong type ({type(value).__name__})")
+        values[key] = value
+    for key in ("prefixes", "chain"):
+        if key in values:
+            values[key] = tuple(_strings(values[key], key))
+    if "deadline" in values:
+        values["deadline"] = float(values["deadline"])
+    if "limits" in raw:
+        values["limits"] = _limits(raw["limits"])
+    if "credentials" in raw:
+        values["credentials"] = tuple(_credentials(raw["credentials"]))
+    if "federation" in raw:
+        if not isinstance(raw["federation"], Mapping):
+            raise ConfigError("'federation' must be a table")
+        values["federation"] = MappingProxyType(dict(raw["federation"]))
+    config = dataclasses.replace(NodeConfig(), **values)
+    _check(config, explicit_chain="chain" in values)
+    return config
+
+
+def _strings(value: Sequence[Any], key: str) -> list[str]:
+    if not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key!r} must be a list of strings")
+    return list(value)
+
+
+def _limits(raw: Any) -> Limits:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'limits' must be a table")
+    for key, value in raw.items():
+        if key not in _LIMIT_KEYS:
+            raise ConfigError(f"unknown configuration key 'limits.{key}'")
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"'limits.{key}' must be a positive integer")
+    return Limits(**raw)
+
+
+def _credentials(raw: Any) -> list[Credential]:
+    if not isinstance(raw, list):
+        raise ConfigError("'credentials' must be an array of tables ([[credentials]])")
+    out = []
+    for i, entry in enumerate(raw):
+        where = f"credentials[{i}]"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where} must be a table")
+        for key in entry:
+            if key not in _CREDENTIAL_KEYS:
+                raise ConfigError(f"unknown configuration key '{where}.{key}'")
+        for key in ("name", "role", "token_sha256"):
+            if not isinstance(entry.get(key), str):
+                raise ConfigError(f"{where}.{key} is required (a string)")
+        try:
+            role = Role(entry["role"])
+        except ValueError as err:
+            roles = ", ".join(r.value for r in Role)
+            raise ConfigError(f"{where}.role {entry['role']!r} is not one of {roles}") from err
+        prefixes = tuple(_strings(entry.get("prefixes", []), f"{where}.prefixes"))
+        out.append(Credential(entry["name"], role, entry["token_sha256"].lower(), prefixes))
+    return out
+
+
+def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
+    if not config.node_id or "," in config.node_id or config.node_id != config.node_id.strip():
+        raise ConfigError(f"'node_id' {config.node_id!r} must be non-empty, without commas or spaces")
+    if config.deadline <= 0:
+        raise ConfigError("'deadline' must be positive (seconds)")
+    if config.max_hops < 1:
+        raise ConfigError("'max_hops' must be at least 1")
+    if config.max_age < 0:
+        raise ConfigError("'max_age' must not be negative")
+    if not 0 <= config.port <= 65535:
+        raise ConfigError(f"'port' {config.port} is not a TCP port")
+    if config.workers is not None and config.workers < 1:
+        raise ConfigError("'workers' must be at least 1")
+    if config.base_url.endswith("/"):
+        raise ConfigError("'base_url' must not end with '/'")
+    if explicit_chain:
+        # Imported here: the registry imports the stages, which import this module's users.
+        from resolver.stages.registry import STAGES
+
+        for name in config.chain:
+            if name not in STAGES:
+                known = ", ".join(sorted(STAGES))
+                raise ConfigError(f"unknown stage {name!r} in 'chain' (known stages: {known})")
+        if len(set(config.chain)) != len(config.chain):
+            raise ConfigError("'chain' names a stage twice")
+    names = set()
+    for cred in config.credentials:
+        if not _SHA256_HEX.fullmatch(cred.token_sha256):
+            raise ConfigError(f"credential {cred.name!r}: token_sha256 must be 64 hex digits")
+        if cred.name in names:
+            raise ConfigError(f"credential {cred.name!r} is defined twice")
+        names.add(cred.name)
+        if cred.role is Role.OPERATOR and not cred.prefixes:
+            raise ConfigError(f"credential {cred.name!r}: an operator needs 'prefixes' it may write")
+        if cred.role is not Role.OPERATOR and cred.prefixes:
+            raise ConfigError(f"credential {cred.name!r}: only operators have 'prefixes'")
+    digests = [c.token_sha256 for c in config.credentials]
+    if len(set(digests)) != len(digests):
+        raise ConfigError("two credentials share one token")

@@ -1,0 +1,83 @@
+"""Credentials to roles: bearer tokens from the configuration, stored there as SHA-256 digests.
+
+No ``Authorization`` header is the public role; a token the node does not know is a 401,
+never a silent downgrade to public. HTTP Basic is accepted with the token as the password,
+so Handle REST clients (which send Basic) work unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from resolver.config import Credential, hash_token
+from resolver.errors import AuthError, Forbidden
+from resolver.identifiers import claims
+from resolver.tiers import Role, Tier
+
+__all__ = ["PUBLIC", "Authenticator", "Principal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the role and, for an operator, the prefixes it may write under."""
+
+    role: Role
+    name: str = "public"
+    prefixes: tuple[str, ...] = ()
+
+    @property
+    def tier(self) -> Tier:
+        return self.role.tier
+
+    def may_write(self, key: str) -> bool:
+        return self.role is Role.OPERATOR and any(claims(p, key) for p in self.prefixes)
+
+    def require_writer(self, key: str) -> None:
+        """Raise 401 for the public caller, 403 for a caller that may not write ``key``."""
+        if self.role is Role.PUBLIC:
+            raise AuthError("writing needs an operator's credentials (Authorization: Bearer <token>)")
+        if not self.may_write(key):
+            raise Forbidden(f"{self.name} ({self.role.value}) may not write {key}")
+
+
+PUBLIC = Principal(Role.PUBLIC)
+
+
+class Authenticator:
+    """Maps an ``Authorization`` header value to a ``Principal``."""
+
+    def __init__(self, credentials: Iterable[Credential]) -> None:
+        self._by_digest = {c.token_sha256: Principal(c.role, c.name, c.prefixes) for c in credentials}
+
+    def principal(self, authorization: str | None) -> Principal:
+        if not authorization:
+            return PUBLIC
+        scheme, _, value = authorization.strip().partition(" ")
+        scheme = scheme.lower()
+        value = value.strip()
+        if scheme == "bearer":
+            token = value
+        elif scheme == "basic":
+            token = _basic_password(value)
+        else:
+            raise AuthError(f"unsupported authorization scheme {scheme[:20]!r}; use Bearer")
+        if not token:
+            raise AuthError("empty credentials")
+        found = self._by_digest.get(hash_token(token))
+        if found is None:
+            raise AuthError("the credentials are not valid for this node")
+        return found
+
+
+def _basic_password(value: str) -> str:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as err:
+        raise AuthError("malformed Basic credentials") from err
+    _, sep, password = decoded.partition(":")
+    if not sep:
+        raise AuthError("malformed Basic credentials (no ':')")
+    return password

@@ -1,0 +1,315 @@
+"""The native passport API: GET/HEAD/PUT/PATCH/DELETE ``/{handle}``, history, versions, validate.
+
+The hot path (GET of a stored view as JSON-LD) sends the store's bytes as they are: no parsing,
+one chain call, a handful of headers. Turtle, N-Triples and HTML are rendered from the same
+tier view and kept in a small LRU keyed by (key, version, tier, format).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import OrderedDict
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+from aiohttp import web
+
+from resolver import jsonld
+from resolver.errors import Conflict, Gone, InputError, NotFound, PreconditionFailed
+from resolver.html import render_html
+from resolver.http.edge import Edge, Preconditions, WriteOutcome, http_date
+from resolver.http.negotiation import Representation, negotiate, representation_for_format
+from resolver.identifiers import Identifier
+from resolver.patch import merge_patch
+from resolver.render import render
+from resolver.stages.base import Referral
+from resolver.stores.base import View
+from resolver.tiers import Tier
+
+__all__ = ["PassportRoutes", "location_path", "rfc3339"]
+
+_PASSPORT_TYPES = ("application/ld+json", "application/json")
+_PATCH_TYPES = ("application/merge-patch+json",)
+_VARY = "Accept, Authorization"
+_RENDERS_MAX = 1024
+_IMMUTABLE = 365 * 24 * 3600
+_SAFE = "/:@!$&'()*+,;="
+
+
+def location_path(key: str) -> str:
+    """The path of a passport on this node (the key, percent-encoded where it must be)."""
+    return "/" + quote(key, safe=_SAFE)
+
+
+def rfc3339(seconds: float) -> str:
+    return (
+        datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def _json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        status=status, body=orjson.dumps(data), content_type="application/json", headers=headers
+    )
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+def _parse_at(text: str) -> float:
+    try:
+        when = datetime.datetime.fromisoformat(text.strip())
+    except ValueError as err:
+        raise InputError(f"at={text[:60]!r} is not an RFC 3339 date-time") from err
+    if when.tzinfo is None:
+        raise InputError(f"at={text[:60]!r} needs a time zone (for example Z)")
+    return when.timestamp()
+
+
+def _parse_version(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise InputError(f"version={text[:30]!r} must be a whole number from 1")
+    return int(text)
+
+
+class PassportRoutes:
+    """Handlers of the native API; ``edge`` is attached when the app starts."""
+
+    edge: Edge
+
+    def __init__(self) -> None:
+        self._renders: OrderedDict[tuple[str, int, Tier, str], bytes] = OrderedDict()
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    async def get(self, request: web.Request) -> web.StreamResponse:
+        match = request.match_info
+        text = match["prefix"] + "/" + match["suffix"]
+        if text.endswith("/history"):
+            return await self._history(request, text[: -len("/history")])
+        edge = self.edge
+        ident = edge.identify(text)
+        principal = edge.principal(request)
+        tier = edge.tier_for(principal, request)
+        referral = False
+        if request.rel_url.query_string:
+            query = request.query
+            fmt = query.get("format")
+            rep = representation_for_format(fmt) if fmt else negotiate(request.headers.get("Accept"))
+            if "version" in query or "at" in query:
+                version = _parse_version(query["version"]) if "version" in query else None
+                at = _parse_at(query["at"]) if version is None and "at" in query else None
+                record = await edge.record(ident, principal, version=version, at=at)
+                body = record.views.get(tier)
+                if body is None:
+                    raise NotFound(f"version {record.version} of {ident.key} has no {tier.label} view")
+                view = View(record.handle, record.version, record.modified, False, body)
+                visibility = "public" if tier is Tier.PUBLIC else "private"
+                # A numbered version never changes; "the version current at T" may (T in the future).
+                max_age = _IMMUTABLE if version is not None else edge.config.max_age
+                control = f"{visibility}, max-age={max_age}" + (", immutable" if version is not None else "")
+                return self._represent(request, ident, view, tier, rep, control, "local", 0)
+            referral = query.get("referral", "").lower() in ("true", "1", "yes")
+        else:
+            rep = negotiate(request.headers.get("Accept"))
+        if not referral:
+            prefer = request.headers.get("Prefer")
+            referral = prefer is not None and "referral" in prefer.lower()
+        answer = await edge.resolve(request, ident, tier, referral=referral)
+        if answer.referral is not None:
+            return self._referral(ident, answer.referral, answer.max_age)
+        answered = answer.view
+        if answered is None:  # resolve() guarantees a view when there is no referral
+            raise NotFound(f"no passport is registered for {ident.key}")
+        view = answered
+        served = answer.tier if answer.tier is not None else tier
+        visibility = "public" if served is Tier.PUBLIC else "private"
+        control = f"{visibility}, max-age={answer.max_age}"
+        return self._represent(request, ident, view, served, rep, control, answer.source, answer.age)
+
+    def _represent(
+        self,
+        request: web.Request,
+        ident: Identifier,
+        view: View,
+        tier: Tier,
+        rep: Representation,
+        cache_control: str,
+        source: str,
+        age: int,
+    ) -> web.Response:
+        etag = f'"v{view.version}.{tier.label}.{rep.tag}"'
+        headers = {
+            "ETag": etag,
+            "Last-Modified": http_date(view.modified),
+            "Cache-Control": cache_control,
+            "Vary": _VARY,
+            "Passport-Tier": tier.label,
+            "Passport-Source": source,
+        }
+        if age:
+            headers["Age"] = str(age)
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None and _etag_matches(if_none_match, etag):
+            return web.Response(status=304, headers=headers)
+        headers["Content-Type"] = rep.content_type
+        if rep.fmt == "jsonld":
+            return web.Response(body=view.body, headers=headers)
+        return web.Response(body=self._rendered(ident, view, tier, rep.fmt), headers=headers)
+
+    def _rendered(self, ident: Identifier, view: View, tier: Tier, fmt: str) -> bytes:
+        key = (ident.key, view.version, tier, fmt)
+        found = self._renders.get(key)
+        if found is not None:
+            self._renders.move_to_end(key)
+            return found
+        if fmt == "html":
+            found = render_html(view.body, handle=ident.key, tier_label=tier.label, version=view.version)
+        else:
+            found = render(view.body, fmt)
+        self._renders[key] = found
+        if len(self._renders) > _RENDERS_MAX:
+            self._renders.popitem(last=False)
+        return found
+
+    def _referral(self, ident: Identifier, referral: Referral, max_age: int) -> web.Response:
+        base = referral.base_urls[0] if referral.base_urls else ""
+        location = base.rstrip("/") + location_path(ident.key)
+        body = {
+            "handle": ident.key,
+            "node_id": referral.node_id,
+            "base_urls": list(referral.base_urls),
+            "prefix": referral.prefix,
+            "location": location,
+        }
+        return _json_response(
+            body,
+            status=307,
+            headers={"Location": location, "Cache-Control": f"max-age={max_age}", "Vary": _VARY},
+        )
+
+    async def _history(self, request: web.Request, text: str) -> web.Response:
+        edge = self.edge
+        ident = edge.identify(text)
+        principal = edge.principal(request)
+        tier = edge.tier_for(principal, request)
+        current = await edge.record(ident, principal)
+        records = await edge.store.history(ident.key)
+        path = location_path(ident.key)
+        versions = [
+            {
+                "version": r.version,
+                "modified": rfc3339(r.modified),
+                "deleted": r.deleted,
+                "href": None if r.deleted else f"{path}?version={r.version}",
+            }
+            for r in records
+        ]
+        body = {
+            "handle": ident.key,
+            "iri": ident.iri,
+            "current": current.version,
+            "deleted": current.deleted,
+            "tier": tier.label,
+            "versions": versions,
+        }
+        return _json_response(
+            body, headers={"Vary": _VARY, "Cache-Control": "private, max-age=0", "Passport-Tier": tier.label}
+        )
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def _writable(self, request: web.Request) -> Identifier:
+        match = request.match_info
+        text = match["prefix"] + "/" + match["suffix"]
+        if text.endswith("/history"):
+            raise web.HTTPMethodNotAllowed(request.method, ["GET", "HEAD"])
+        edge = self.edge
+        ident = edge.identify(text)
+        edge.principal(request).require_writer(ident.key)
+        edge.require_authoritative(ident.key)
+        return ident
+
+    async def put(self, request: web.Request) -> web.Response:
+        edge = self.edge
+        ident = self._writable(request)
+        preconditions = Preconditions.from_headers(request)
+        body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
+        limits = edge.limits
+        # Size and depth first, here: cheap, and before the body goes to a worker process.
+        jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+        return self._written(ident, await edge.write(ident, body, preconditions))
+
+    async def patch(self, request: web.Request) -> web.Response:
+        edge = self.edge
+        ident = self._writable(request)
+        preconditions = Preconditions.from_headers(request)
+        body = await edge.read_body(request, media_types=_PATCH_TYPES)
+        limits = edge.limits
+        patch = jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+        current = await edge.store.get(ident.key)
+        if current is None:
+            raise NotFound(f"there is no passport {ident.key} to patch", handle=ident.key)
+        if current.deleted:
+            raise Gone(f"the passport {ident.key} was deleted; there is nothing to patch", handle=ident.key)
+        preconditions.expected_version(current, ident.key)
+        # The authority view holds every property of the passport: the patch applies to it.
+        document = merge_patch(orjson.loads(current.views[Tier.AUTHORITY]), patch)
+        if not isinstance(document, dict):
+            raise InputError("the merge patch must leave a JSON object (the passport)")
+        merged = orjson.dumps(document)
+        if len(merged) > limits.max_body_bytes:
+            raise InputError(f"the patched passport would exceed {limits.max_body_bytes} bytes")
+        try:
+            outcome = await edge.write(
+                ident, merged, Preconditions(match_versions=frozenset({current.version}))
+            )
+        except PreconditionFailed as err:
+            if preconditions.any:
+                raise
+            raise Conflict(
+                f"{ident.key} changed while the patch was applied; send the PATCH again", handle=ident.key
+            ) from err
+        return self._written(ident, outcome)
+
+    async def delete(self, request: web.Request) -> web.Response:
+        edge = self.edge
+        ident = self._writable(request)
+        record = await edge.delete(ident, Preconditions.from_headers(request))
+        return _json_response(
+            {
+                "handle": ident.key,
+                "version": record.version,
+                "deleted": True,
+                "modified": rfc3339(record.modified),
+            }
+        )
+
+    def _written(self, ident: Identifier, outcome: WriteOutcome) -> web.Response:
+        record = outcome.record
+        headers = {"ETag": f'"v{record.version}.{Tier.AUTHORITY.label}.jsonld"'}
+        if outcome.created:
+            headers["Location"] = location_path(ident.key)
+        body = {
+            "handle": ident.key,
+            "iri": ident.iri,
+            "version": record.version,
+            "created": outcome.created,
+            "changed": outcome.changed,
+            "modified": rfc3339(record.modified),
+        }
+        return _json_response(body, status=201 if outcome.created else 200, headers=headers)
+
+    async def validate(self, request: web.Request) -> web.Response:
+        edge = self.edge
+        body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
+        limits = edge.limits
+        jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+        report = await edge.ctx.validator.validate(body)
+        return _json_response(report.to_json())

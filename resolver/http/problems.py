@@ -1,0 +1,182 @@
+"""Every error leaves the node as an RFC 9457 problem document, whatever raised it.
+
+The edge middleware turns the node's own errors, aiohttp's HTTP exceptions (unknown route,
+wrong method) and unexpected exceptions (500, logged, no trace in the body) into problems and
+counts every request; ``ProblemRequestHandler`` does the same for errors aiohttp raises before
+any handler runs (a bad request line, a header over the size limit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
+from aiohttp.web_server import Server
+
+from resolver.errors import PROBLEM_BASE, AuthError, ResolverError, StoreUnavailable
+from resolver.metrics import Metrics
+
+__all__ = [
+    "PROBLEM_TYPE",
+    "ProblemRequestHandler",
+    "edge_middleware",
+    "problem_for_status",
+    "problem_response",
+    "use_problem_errors",
+]
+
+PROBLEM_TYPE = "application/problem+json"
+_log = logging.getLogger("resolver.http")
+
+# Problem types for statuses aiohttp raises on its own (the node's errors carry their own).
+_SLUGS = {
+    400: "bad-request",
+    404: "not-found",
+    405: "method-not-allowed",
+    408: "request-timeout",
+    413: "payload-too-large",
+    414: "uri-too-long",
+    415: "unsupported-media-type",
+    431: "header-too-large",
+    500: "internal",
+    501: "not-implemented",
+    503: "unavailable",
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _json(doc: dict[str, Any]) -> bytes:
+    return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)
+
+
+def problem_response(err: ResolverError, instance: str | None = None) -> web.Response:
+    """The response for one of the node's errors."""
+    headers = None
+    if type(err) is AuthError or (isinstance(err, AuthError) and err.status == 401):
+        headers = {"WWW-Authenticate": 'Bearer realm="passport-node"'}
+    return web.Response(
+        status=err.status, body=_json(err.problem(instance)), content_type=PROBLEM_TYPE, headers=headers
+    )
+
+
+def problem_for_status(status: int, detail: str, instance: str | None = None) -> dict[str, Any]:
+    """A problem document for a bare HTTP status (errors that are not the node's own)."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    doc: dict[str, Any] = {
+        "type": PROBLEM_BASE + _SLUGS.get(status, "http-" + str(status)),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance is not None:
+        doc["instance"] = instance
+    return doc
+
+
+def _from_http_exception(exc: web.HTTPException, request: web.Request) -> web.StreamResponse:
+    if exc.status < 400:
+        return exc  # a redirect or other non-error raised on purpose
+    detail = {
+        404: f"no resource at {request.path[:300]}",
+        405: f"{request.method} is not allowed on {request.path[:300]}",
+    }.get(exc.status) or (exc.text or exc.reason)
+    headers = {}
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = sorted(exc.allowed_methods)
+        headers["Allow"] = ", ".join(allowed)
+        detail += f"; allowed: {', '.join(allowed)}"
+    return web.Response(
+        status=exc.status,
+        body=_json(problem_for_status(exc.status, detail, request.path)),
+        content_type=PROBLEM_TYPE,
+        headers=headers,
+    )
+
+
+def edge_middleware(metrics: Metrics) -> Any:
+    """The one middleware of the app: problem documents for every error, and request metrics."""
+    requests = metrics.requests
+    latency = metrics.latency
+    store_errors = metrics.store_errors
+    clock = time.perf_counter
+
+    @web.middleware
+    async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = clock()
+        try:
+            response = await handler(request)
+        except ResolverError as err:
+            if isinstance(err, StoreUnavailable):
+                store_errors.inc()
+                _log.warning("store unavailable: %s", err.detail)
+            response = problem_response(err, request.path)
+        except web.HTTPException as exc:
+            response = _from_http_exception(exc, request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.exception("unexpected error answering %s %s", request.method, request.path[:300])
+            response = web.Response(
+                status=500,
+                body=_json(
+                    problem_for_status(500, "an unexpected error occurred; it has been logged", request.path)
+                ),
+                content_type=PROBLEM_TYPE,
+            )
+        route = request.match_info.route.name or "unmatched"
+        requests.inc(route, str(response.status))
+        latency.observe(clock() - started, route)
+        return response
+
+    return edge
+
+
+class ProblemRequestHandler(RequestHandler):
+    """aiohttp's connection handler, answering protocol-level errors with problem documents."""
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> StreamResponse:
+        # The parent logs, and refuses (raises) when part of a response was already sent.
+        super().handle_error(request, status, exc, message)
+        if status == 500:
+            detail = "an unexpected error occurred; it has been logged"
+        else:
+            detail = (message or HTTPStatus(status).description or "bad request").splitlines()[0][:300]
+        response = web.Response(
+            status=status, body=_json(problem_for_status(status, detail)), content_type=PROBLEM_TYPE
+        )
+        response.force_close()
+        return response
+
+
+class _ProblemServer(Server):
+    def __call__(self) -> RequestHandler:
+        return ProblemRequestHandler(self, loop=self._loop, **self._kwargs)
+
+
+def use_problem_errors(server: Server) -> None:
+    """Make ``server`` (an AppRunner's, after ``setup()``) answer protocol errors as problems.
+
+    aiohttp has no hook for these errors: they are answered before the app's middleware, by
+    the connection handler the server creates, so the server is switched to one that creates
+    ``ProblemRequestHandler``.
+    """
+    server.__class__ = _ProblemServer
