@@ -1,0 +1,101 @@
+"""``python -m bench WORKLOAD --seconds S --json``: run one workload (or ``all``) and print results.
+
+``all`` runs every workload in turn, keeps each result under bench/out/results/ and writes
+docs/benchmarks.md; a workload that cannot run is reported as such, the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.harness import OUT, REPO, BenchError
+from bench.result import make_result
+from bench.workloads import WORKLOADS, Options
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("workload", choices=[*WORKLOADS, "all", "list"], help="what to measure")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed run (default 10)")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (a list for 'all')")
+    parser.add_argument("--profile", action="store_true", help="record the node with py-spy while loaded")
+    parser.add_argument("--only", default="", help="with 'all': comma-separated workloads to run")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=REPO / "docs" / "benchmarks.md",
+        help="with 'all': where to write the report",
+    )
+    return parser
+
+
+def run_one(name: str, options: Options) -> dict[str, Any]:
+    """Run a workload; a workload that fails gives a result with met=None and the reason."""
+    started = time.monotonic()
+    try:
+        result = WORKLOADS[name].run(options)
+    except (BenchError, ModuleNotFoundError, ImportError, OSError, ValueError, RuntimeError) as err:
+        detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+        result = make_result(
+            name,
+            value=None,
+            unit=WORKLOADS[name].unit,
+            baseline=None,
+            ratio=None,
+            target=WORKLOADS[name].target,
+            met=None,
+            notes=[f"not measured: {detail}"],
+        )
+    result["elapsed_s"] = round(time.monotonic() - started, 1)
+    (OUT / "results").mkdir(parents=True, exist_ok=True)
+    (OUT / "results" / f"{name}.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    return result
+
+
+def _human(result: dict[str, Any]) -> str:
+    met = {True: "met", False: "MISSED", None: "not judged"}[result["met"]]
+    line = (
+        f"{result['workload']}: {result['value']} {result['unit']}  baseline {result['baseline']}  "
+        f"ratio {result['ratio']}  target {result['target']}: {met}"
+    )
+    return "\n".join([line, *(f"  note: {n}" for n in result.get("notes", []))])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.workload == "list":
+        for name, spec in WORKLOADS.items():
+            print(f"{name:16} {spec.target}")
+        return 0
+    options = Options(seconds=args.seconds, connections=args.connections, profile=args.profile)
+    if args.workload != "all":
+        result = run_one(args.workload, options)
+        print(orjson.dumps(result).decode() if args.json else _human(result), flush=True)
+        return 0 if result["value"] is not None else 1
+
+    from bench.report import write_report
+
+    names = [n for n in args.only.split(",") if n] or list(WORKLOADS)
+    results = []
+    for name in names:
+        print(f"== {name}", file=sys.stderr, flush=True)
+        result = run_one(name, options)
+        results.append(result)
+        print(orjson.dumps(result).decode() if args.json else _human(result), flush=True)
+    write_report(args.report, results, options=options, argv=sys.argv)
+    print(f"wrote {args.report}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The benchmark harness itself: the baseline server answers the bytes it holds, and
+``python -m bench WORKLOAD --json`` prints one object with the keys the report relies on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import orjson
+import pytest
+
+from bench.baseline import save_responses
+from bench.harness import REPO, Request, fetch_all, start_baseline
+from bench.result import REQUIRED_KEYS
+
+
+def _get(url: str, accept: str) -> tuple[int, bytes, str]:
+    req = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, resp.read(), resp.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(), err.headers.get("Content-Type", "")
+
+
+def test_baseline_answers_each_url_and_accept_with_its_own_bytes_and_404_otherwise(tmp_path: Path) -> None:
+    responses = {
+        ("/88.100.9/BAT-1", "application/ld+json"): (b'{"@id": "one"}', "application/ld+json"),
+        ("/88.100.9/BAT-1", "text/turtle"): (b"<one> a <Battery> .\n", "text/turtle; charset=utf-8"),
+        ("/api/handles/88.100.9/BAT-2", "application/json"): (b'{"responseCode": 1}', "application/json"),
+    }
+    data = tmp_path / "responses.pickle"
+    save_responses(data, responses)
+    with start_baseline(data, cpu=None) as server:
+        for (path, accept), (body, content_type) in responses.items():
+            assert _get(server.base_url + path, accept) == (200, body, content_type)
+        assert _get(server.base_url + "/88.100.9/BAT-404", "application/ld+json")[0] == 404
+        got = fetch_all(server.base_url, [Request(path, accept) for path, accept in responses])
+    assert got == responses
+
+
+def test_bench_json_output_is_one_object_with_the_required_keys() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "noise", "--seconds", "1", "--connections", "8", "--json"],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    result = orjson.loads(proc.stdout)
+    assert isinstance(result, dict)
+    for key in REQUIRED_KEYS:
+        assert key in result, key
+    assert result["workload"] == "noise"
+    assert result["unit"] == "req/s"
+    assert result["value"] > 0 and result["baseline"] > 0
+    assert result["ratio"] == pytest.approx(result["details"]["rounds ratio"][0], abs=1e-3)
+    assert isinstance(result["met"], bool)
+    assert result["machine"]["cores"] >= 1
+    assert any(cmd.startswith(("wrk", "taskset")) and " wrk " in f" {cmd} " for cmd in result["commands"])
