@@ -89,12 +89,16 @@ class _Engine:
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
+        advanced = _needs_advanced(profile.shapes)
+        _cache_sparql_queries()
+        if not advanced:  # advanced mode extends pyshacl's parameter list in place
+            _cache_constraint_lookup()
         # One pyshacl Validator, reused: its ShapesGraph harvests (parses) the shapes on first
         # use and keeps them; only the data graph changes between runs.
         self._shacl = _ShaclValidator(
             DataGraph.from_rdflib(rdflib.Graph()),
             shacl_graph=profile.shapes,
-            options={"inference": "none", "advanced": _needs_advanced(profile.shapes), "inplace": True},
+            options={"inference": "none", "advanced": advanced, "inplace": True},
         )
 
     def validate_expanded(self, expanded: list[dict[str, Any]]) -> ValidationReport:
@@ -126,6 +130,82 @@ class _Engine:
             views = {tier: _view(document, expanded, tier, self.profile) for tier in Tier}
         return PreparedPassport(iri=iri, report=report, views=views, document=orjson.dumps(document))
 
+
+
+def _cache_sparql_queries() -> None:
+    """Make rdflib parse each SPARQL query text once per process, not on every evaluation.
+
+    pyshacl hands the text of every SPARQL-based constraint to ``Graph.query`` for each focus
+    node; rdflib's pyparsing grammar then costs ~100 ms per query, far more than the rest of a
+    validation. A translated query is reusable (it is what ``prepareQuery`` returns), so the
+    processor keeps them by text, base and namespaces. Idempotent.
+    """
+    from rdflib.plugins.sparql import processor
+
+    if getattr(processor.SPARQLProcessor.query, "_cached", False):
+        return
+    prepared: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Any] = {}
+
+    def query(
+        self: Any,
+        strOrQuery: Any,
+        initBindings: Any = None,
+        initNs: Any = None,
+        base: Any = None,
+        DEBUG: bool = False,
+    ) -> Any:
+        if isinstance(strOrQuery, str):
+            key = (strOrQuery, base, tuple(sorted((str(k), str(v)) for k, v in (initNs or {}).items())))
+            found = prepared.get(key)
+            if found is None:
+                if len(prepared) >= 512:  # shapes are fixed; a bound keeps odd callers harmless
+                    prepared.clear()
+                parsed = processor.parseQuery(strOrQuery)  # type: ignore[attr-defined]
+                found = prepared[key] = processor.translateQuery(parsed, base, initNs)  # type: ignore[attr-defined]
+            strOrQuery = found
+        return processor.evalQuery(self.graph, strOrQuery, initBindings, base)  # type: ignore[attr-defined]
+
+    query._cached = True  # type: ignore[attr-defined]
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
+
+
+def _cache_constraint_lookup() -> None:
+    """Let pyshacl find a shape's constraint parameters by hash instead of by list scan.
+
+    ``Shape.validate`` tests every predicate of a shape for membership in a list of ~30
+    constraint parameters on every run; with a few hundred shapes that scan (400,000 term
+    comparisons) was half of a validation. pyshacl reads the pair from a module attribute that
+    it fills on first use; filling it first with a frozenset changes nothing else (the order of
+    constraints comes from the shape, not from this collection). Idempotent.
+    """
+    import pyshacl.shape as shape_module
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+
+    if getattr(shape_module, "CONSTRAINT_PARAMS", None) is not None:
+        return
+    shape_module.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
+        frozenset(ALL_CONSTRAINT_PARAMETERS),
+        {parameter: _CachedComponent(cls) for parameter, cls in CONSTRAINT_PARAMETERS_MAP.items()},
+    )
+
+
+class _CachedComponent:
+    """Builds a pyshacl constraint component once per shape instead of on every validation.
+
+    A component reads its parameters from the shapes graph when built and keeps no state about
+    the data graph (``evaluate`` takes it as an argument), so one instance serves every run.
+    Shapes live as long as the process's ShapesGraph, which holds them.
+    """
+
+    def __init__(self, cls: Any) -> None:
+        self.cls = cls
+        self.built: dict[int, tuple[Any, Any]] = {}
+
+    def __call__(self, shape: Any) -> Any:
+        found = self.built.get(id(shape))
+        if found is None or found[0] is not shape:
+            found = self.built[id(shape)] = (shape, self.cls(shape))
+        return found[1]
 
 
 def _compact(parsed: Any, expanded: list[dict[str, Any]], profile: Profile) -> dict[str, Any]:
