@@ -546,6 +546,12 @@ def main() -> None:
     (HERE / "context.jsonld").write_text(json.dumps(build_context(), indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
     (HERE / "vocab.ttl").write_text(build_vocab(), encoding="utf-8")
+    import shapes_build  # beside this file
+
+    shapes_dir = HERE.parents[1] / "shapes" / "eu-battery"
+    shapes_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in shapes_build.build_shapes().items():
+        (shapes_dir / name).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

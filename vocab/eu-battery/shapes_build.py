@@ -1,0 +1,536 @@
+# ruff: noqa: E501  (the Turtle and SPARQL templates read better unwrapped)
+"""Writes the eu-battery SHACL shapes (shapes/eu-battery/*.ttl) from the term table in build.py.
+
+Every reporting shape is named and carries bp:dataPoint and an sh:message for battery makers.
+"""
+
+from __future__ import annotations
+
+import json
+
+import build
+
+# Units accepted per quantity property (UN/CEFACT Rec 20; kgCO2e/kWh is ours: Rec 20 has none).
+UNITS: dict[str, tuple[str, ...]] = {
+    "weight": ("KGM",),
+    "ratedCapacity": ("AMH",),
+    "currentRatedCapacity": ("AMH",),
+    "remainingCapacity": ("AMH", "P1"),
+    "minimumVoltage": ("VLT",),
+    "nominalVoltage": ("VLT",),
+    "maximumVoltage": ("VLT",),
+    "originalPowerCapability": ("WTT", "KWT"),
+    "maximumPermittedPower": ("WTT", "KWT"),
+    "powerCapability": ("WTT", "KWT"),
+    "remainingPowerCapability": ("WTT", "KWT", "P1"),
+    "initialInternalResistance": ("OHM", "E45"),
+    "internalResistance": ("OHM", "E45"),
+    "commercialWarrantyPeriod": ("ANN", "MON"),
+    "capacityFade": ("P1",),
+    "powerFade": ("P1",),
+    "internalResistanceIncrease": ("P1",),
+    "roundTripEfficiencyFade": ("P1",),
+    "stateOfCertifiedEnergy": ("P1",),
+    "remainingRoundTripEfficiency": ("P1",),
+    "selfDischargeRate": ("P1",),
+    "stateOfCharge": ("P1",),
+    "minimumTemperature": ("CEL",),
+    "maximumTemperature": ("CEL",),
+    "rawMaterialAcquisition": ("kgCO2e/kWh",),
+    "mainProduction": ("kgCO2e/kWh",),
+    "distribution": ("kgCO2e/kWh",),
+    "endOfLife": ("kgCO2e/kWh",),
+    "total": ("kgCO2e/kWh",),
+}
+# Value ranges: (min, max) of the numeric value; None for open.
+PERCENT = (0, 100)
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "capacityFade": PERCENT, "powerFade": PERCENT, "roundTripEfficiencyFade": PERCENT,
+    "stateOfCertifiedEnergy": PERCENT, "remainingRoundTripEfficiency": PERCENT,
+    "selfDischargeRate": PERCENT, "stateOfCharge": PERCENT,
+    "internalResistanceIncrease": (0, None),
+    "minimumTemperature": (-273.15, None), "maximumTemperature": (-273.15, None),
+    "recycledCobaltShare": PERCENT, "recycledLithiumShare": PERCENT, "recycledNickelShare": PERCENT,
+    "recycledLeadShare": PERCENT, "renewableContentShare": PERCENT, "concentration": PERCENT,
+    "capacityThresholdForExhaustion": PERCENT, "initialRoundTripEfficiency": PERCENT,
+    "roundTripEfficiencyAt50PercentCycleLife": PERCENT, "roundTripEfficiency": PERCENT,
+    "expectedLifetimeCycles": (0, None), "expectedRemainingCycles": (0, None),
+    "expectedLifetimeYears": (0, None), "cycleCount": (0, None), "cycleLifeTestCRate": (0, None),
+    "timeAboveTemperatureBoundary": (0, None), "timeBelowTemperatureBoundary": (0, None),
+}
+MULTI = {"extinguishingAgent", "criticalRawMaterials", "hazardousSubstances", "materialComposition", "labels",
+         "sparePartNumbers", "sparePartSources", "dismantlingDocuments", "safetyMeasures", "testReports",
+         "predecessor", "negativeEvents"}
+
+# Properties a mandatory data point requires (the guidance's "mandatory" per category).
+REQUIRED: dict[int, tuple[str, ...]] = {
+    1: ("passportIdentifier",), 2: ("operator",), 3: ("manufacturer",), 6: ("category",), 7: ("model",),
+    8: ("manufacturingPlace",), 9: ("manufacturingDate",), 10: ("weight",), 11: ("ratedCapacity",),
+    12: ("chemistry",), 13: ("hazardousSubstances",), 14: ("extinguishingAgent",),
+    15: ("criticalRawMaterials",), 20: ("recycledContent",), 24: ("renewableContentShare",),
+    26: ("minimumVoltage",), 27: ("nominalVoltage",), 28: ("maximumVoltage",),
+    29: ("originalPowerCapability",), 30: ("maximumPermittedPower",), 31: ("expectedLifetimeCycles",),
+    32: ("lifetimeReferenceTest",), 33: ("capacityThresholdForExhaustion",), 34: ("idleTemperatureRange",),
+    36: ("initialRoundTripEfficiency",), 37: ("roundTripEfficiencyAt50PercentCycleLife",),
+    38: ("initialInternalResistance",), 39: ("cycleLifeTestCRate",), 40: ("separateCollectionSymbol",),
+    42: ("declarationOfConformity",), 43: ("wastePreventionInfo", "collectionInfo"),
+    45: ("cathodeActiveMaterial", "anodeActiveMaterial", "electrolyteComposition"),
+    46: ("sparePartNumbers",), 47: ("sparePartSources",), 48: ("dismantlingDocuments",),
+    49: ("safetyMeasures",), 50: ("testReports",), 51: ("currentRatedCapacity",), 52: ("capacityFade",),
+    53: ("powerCapability",), 54: ("powerFade",), 55: ("internalResistance",),
+    56: ("internalResistanceIncrease",), 59: ("expectedRemainingCycles",), 60: ("expectedLifetimeYears",),
+    61: ("stateOfCertifiedEnergy",), 62: ("remainingCapacity",), 63: ("remainingPowerCapability",),
+    64: ("remainingRoundTripEfficiency",), 65: ("selfDischargeRate",), 66: ("internalResistance",),
+    67: ("status",),
+}
+CATEGORY_TERMS = {"batcat:ElectricVehicleBattery": "EV", "batcat:LMTBattery": "LMT",
+                  "batcat:IndustrialBattery": "industrial", "bp:StationaryStorageBattery": "stationary"}
+
+# Nested data points checked through sequence paths from the battery: precise messages.
+# (parent term, child term, data point, required?)
+NESTED: list[tuple[str, str, int, bool]] = [
+    ("operator", "operatorIdentifier", 2, True),
+    ("operator", "operatorRole", 2, True),
+    ("operator", "organizationName", 2, False),
+    ("manufacturer", "organizationName", 3, True),
+    ("manufacturer", "address", 4, True),
+    ("manufacturer", "contactPoint", 5, False),
+    ("manufacturingPlace", "facilityIdentifier", 8, False),
+    ("manufacturingPlace", "address", 8, True),
+    ("recycledContent", "recycledCobaltShare", 20, True),
+    ("recycledContent", "recycledLithiumShare", 21, True),
+    ("recycledContent", "recycledNickelShare", 22, True),
+    ("recycledContent", "recycledLeadShare", 23, True),
+    ("idleTemperatureRange", "minimumTemperature", 34, True),
+    ("idleTemperatureRange", "maximumTemperature", 34, True),
+]
+
+PREFIXES = build.PREFIXES
+PROPS = {row[0]: row for row in build.PROPS}
+HEADER = "\n".join(f"@prefix {p}: <{iri}> ." for p, iri in PREFIXES.items()) + """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix shapes: <https://w3id.org/battery-passport/eu-battery/shapes#> .
+
+# Generated by vocab/eu-battery/build.py (shapes_build.py): edit the generator, not this file.
+"""
+
+
+def _lit(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _num(x: float) -> str:
+    return f'"{x}"^^xsd:double'
+
+
+def _iri(curie: str) -> str:
+    prefix, local = curie.split(":", 1)
+    return PREFIXES[prefix] + local
+
+
+def _label(term: str) -> str:
+    return PROPS[term][9]
+
+
+def _range_text(term: str) -> str:
+    lo, hi = RANGES.get(term, (None, None))
+    if lo == 0 and hi == 100:
+        return "a percentage between 0 and 100"
+    if lo is not None and hi is None:
+        return f"a number of at least {lo:g}"
+    return "a number"
+
+
+def _concepts(scheme: str) -> list[str]:
+    return [iri for _t, (iri, _m, sch, _l, _b) in build.CONCEPTS.items() if sch == scheme]
+
+
+def _concept_terms(scheme: str) -> list[str]:
+    return [t for t, (_i, _m, sch, _l, _b) in build.CONCEPTS.items() if sch == scheme]
+
+
+def _quantity_shape_name(term: str) -> str:
+    units = "-".join(u.replace("/", "per") for u in UNITS[term])
+    lo, hi = RANGES.get(term, (0, None))
+    rng = f"{lo if lo is not None else 'any'}-{hi if hi is not None else 'any'}".replace(".", "_")
+    return f"shapes:Quantity-{units}-{rng}"
+
+
+def _quantity_shapes() -> list[str]:
+    seen: dict[str, str] = {}
+    for term in UNITS:
+        name = _quantity_shape_name(term)
+        if name in seen:
+            continue
+        lo, hi = RANGES.get(term, (0, None))
+        bounds = ""
+        if lo is not None:
+            bounds += f" ; sh:minInclusive {_num(lo)}"
+        if hi is not None:
+            bounds += f" ; sh:maxInclusive {_num(hi)}"
+        units = " ".join(_lit(u) for u in UNITS[term])
+        seen[name] = (
+            f"{name} a sh:NodeShape ;\n"
+            f"    sh:property [ sh:path gs1:value ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:double"
+            f"{bounds} ] ;\n"
+            f"    sh:property [ sh:path gs1:unitCode ; sh:minCount 1 ; sh:maxCount 1 ; sh:in ( {units} ) ] .\n"
+        )
+    return list(seen.values())
+
+
+def _quantity_text(term: str) -> str:
+    units = " or ".join(UNITS[term])
+    lo, hi = RANGES.get(term, (0, None))
+    if (lo, hi) == PERCENT:
+        what = "between 0 and 100"
+    elif lo is not None and hi is None:
+        what = f"of at least {lo:g}"
+    else:
+        what = "numeric"
+    return f"a quantity with one value {what} and the unit {units}"
+
+
+def _value_constraints(term: str) -> tuple[list[str], str]:
+    """Constraints on the values of a property, and what they say in words."""
+    _t, _iri, kind, rng, *_rest = PROPS[term]
+    parts: list[str] = []
+    if kind == "lit":
+        parts.append(f"sh:datatype {rng}")
+        lo, hi = RANGES.get(term, (None, None))
+        if lo is not None:
+            parts.append(f"sh:minInclusive {_num(lo)}" if rng == "xsd:double" else f"sh:minInclusive {lo}")
+        if hi is not None:
+            parts.append(f"sh:maxInclusive {_num(hi)}" if rng == "xsd:double" else f"sh:maxInclusive {hi}")
+        if term == "addressCountry":
+            parts.append('sh:pattern "^[A-Z]{2}$"')
+            return parts, "an ISO 3166-1 alpha-2 country code such as DE"
+        if rng == "xsd:string":
+            parts.append("sh:minLength 1")
+            return parts, "a non-empty text"
+        words = {"xsd:double": _range_text(term), "xsd:integer": "a whole number"
+                 + (" of at least 0" if lo == 0 else ""), "xsd:anyURI": "a web address (URI)",
+                 "xsd:date": "a date YYYY-MM-DD", "xsd:dateTime": "a date and time",
+                 "xsd:boolean": "true or false"}
+        return parts, words[rng]
+    if kind == "vocab":
+        parts.append("sh:in ( " + " ".join(_concepts(rng)) + " )")
+        return parts, "one of " + ", ".join(_concept_terms(rng))
+    if kind == "id":
+        parts.append("sh:nodeKind sh:IRI")
+        if term == "predecessor":
+            return parts, "the IRI of another battery passport"
+        return parts, "a web address"
+    if rng == build.QV:
+        parts.append(f"sh:node {_quantity_shape_name(term)}")
+        return parts, _quantity_text(term)
+    parts.append("sh:nodeKind sh:BlankNodeOrIRI")
+    node = NODE_SHAPES.get(rng)
+    if node:
+        parts.append(f"sh:node {node[0]}")
+        return parts, node[1]
+    return parts, "a nested object"
+
+
+# Node shapes of nested nodes reached through sh:node: (shape name, what a valid one looks like)
+NODE_SHAPES: dict[str, tuple[str, str]] = {
+    "PostalAddress": ("shapes:PostalAddress", "an address with at least a country (ISO 3166-1 alpha-2)"),
+    "ContactPoint": ("shapes:ContactPoint", "contact details: e-mail address, telephone, web address"),
+    "HazardousSubstance": ("shapes:HazardousSubstance",
+                           "a substance with a name, and if given a CAS number, a concentration in percent "
+                           "between 0 and 100 and a location (cathode, anode, electrolyte, separator, casing)"),
+    "Material": ("shapes:Material", "a material with a name"),
+    "CarbonFootprintDeclaration": ("shapes:CarbonFootprint",
+                                   "all five stages (rawMaterialAcquisition, mainProduction, distribution, "
+                                   "endOfLife, total), each a quantity of at least 0 in kgCO2e/kWh"),
+    "DueDiligence": ("shapes:DueDiligence", "a report web address"),
+    "Label": ("shapes:Label", "a symbol web address and its meaning"),
+    "DismantlingDocument": ("shapes:DismantlingDocument",
+                            "a document type (" + ", ".join(_concept_terms("documentType"))
+                            + ") and a document web address"),
+    "NegativeEvent": ("shapes:NegativeEvent",
+                      "an event type (" + ", ".join(_concept_terms("eventType"))
+                      + ") and a date and time, optionally a severity and a description"),
+    "Organization": ("shapes:Organization", "an organisation with a name"),
+}
+
+
+def _node_shapes() -> str:
+    q = {t: _quantity_shape_name(t) for t in UNITS}
+    return f"""
+shapes:PostalAddress a sh:NodeShape ;
+    sh:property [ sh:path gs1:streetAddress ; sh:maxCount 1 ; sh:datatype xsd:string ] ;
+    sh:property [ sh:path gs1:postalCode ; sh:maxCount 1 ; sh:datatype xsd:string ] ;
+    sh:property [ sh:path gs1:addressLocality ; sh:maxCount 1 ; sh:datatype xsd:string ] ;
+    sh:property [ sh:path schema:addressCountry ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:string ;
+                  sh:pattern "^[A-Z]{{2}}$" ] .
+
+shapes:FullPostalAddress a sh:NodeShape ;
+    sh:node shapes:PostalAddress ;
+    sh:property [ sh:path gs1:streetAddress ; sh:minCount 1 ] ;
+    sh:property [ sh:path gs1:postalCode ; sh:minCount 1 ] ;
+    sh:property [ sh:path gs1:addressLocality ; sh:minCount 1 ] .
+
+shapes:ContactPoint a sh:NodeShape ;
+    sh:property [ sh:path gs1:email ; sh:datatype xsd:string ; sh:pattern "^[^@\\\\s]+@[^@\\\\s]+$" ] ;
+    sh:property [ sh:path gs1:telephone ; sh:datatype xsd:string ] ;
+    sh:property [ sh:path schema:url ; sh:nodeKind sh:IRI ] .
+
+shapes:Organization a sh:NodeShape ;
+    sh:property [ sh:path gs1:organizationName ; sh:minCount 1 ; sh:datatype xsd:string ; sh:minLength 1 ] ;
+    sh:property [ sh:path gs1:contactPoint ; sh:node shapes:ContactPoint ] .
+
+shapes:HazardousSubstance a sh:NodeShape ;
+    sh:property [ sh:path schema:name ; sh:minCount 1 ; sh:datatype xsd:string ; sh:minLength 1 ] ;
+    sh:property [ sh:path eubat:substanceCasNumber ; sh:maxCount 1 ; sh:datatype xsd:string ;
+                  sh:pattern "^[0-9]{{2,7}}-[0-9]{{2}}-[0-9]$" ] ;
+    sh:property [ sh:path eubat:concentration ; sh:maxCount 1 ; sh:datatype xsd:double ;
+                  sh:minInclusive "0"^^xsd:double ; sh:maxInclusive "100"^^xsd:double ] ;
+    sh:property [ sh:path eubat:hasSubstanceLocation ; sh:in ( {" ".join(_concepts("componentLocation"))} ) ] .
+
+shapes:Material a sh:NodeShape ;
+    sh:property [ sh:path schema:name ; sh:minCount 1 ; sh:datatype xsd:string ] .
+
+shapes:CarbonFootprint a sh:NodeShape ;
+    sh:property [ sh:path eubat:hasCarbonFootprintRawMaterialExtraction ; sh:minCount 1 ; sh:maxCount 1 ;
+                  sh:node {q["rawMaterialAcquisition"]} ] ;
+    sh:property [ sh:path eubat:hasCarbonFootprintProduction ; sh:minCount 1 ; sh:maxCount 1 ;
+                  sh:node {q["mainProduction"]} ] ;
+    sh:property [ sh:path eubat:hasCarbonFootprintDistribution ; sh:minCount 1 ; sh:maxCount 1 ;
+                  sh:node {q["distribution"]} ] ;
+    sh:property [ sh:path eubat:hasCarbonFootprintRecycling ; sh:minCount 1 ; sh:maxCount 1 ;
+                  sh:node {q["endOfLife"]} ] ;
+    sh:property [ sh:path eubat:hasCarbonFootprintTotal ; sh:minCount 1 ; sh:maxCount 1 ;
+                  sh:node {q["total"]} ] .
+
+shapes:CarbonFootprintExtras a sh:NodeShape ;
+    sh:property [ sh:path eubat:carbonFootprintStudyUrl ; sh:maxCount 1 ; sh:datatype xsd:anyURI ] ;
+    sh:property [ sh:path eubat:hasCarbonFootprintPerformanceClass ; sh:maxCount 1 ;
+                  sh:in ( {" ".join(_concepts("carbonClass"))} ) ] .
+
+shapes:DueDiligence a sh:NodeShape ;
+    sh:property [ sh:path eubat:dueDiligenceReportUrl ; sh:minCount 1 ; sh:datatype xsd:anyURI ] .
+
+shapes:Label a sh:NodeShape ;
+    sh:property [ sh:path eubat:labelSymbol ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:anyURI ] ;
+    sh:property [ sh:path eubat:labelMeaning ; sh:minCount 1 ; sh:datatype xsd:string ] .
+
+shapes:DismantlingDocument a sh:NodeShape ;
+    sh:property [ sh:path eubat:hasDocumentType ; sh:minCount 1 ; sh:maxCount 1 ;
+                  sh:in ( {" ".join(_concepts("documentType"))} ) ] ;
+    sh:property [ sh:path eubat:documentUrl ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:anyURI ] .
+
+shapes:NegativeEvent a sh:NodeShape ;
+    sh:property [ sh:path eubat:hasEventType ; sh:minCount 1 ; sh:maxCount 1 ;
+                  sh:in ( {" ".join(_concepts("eventType"))} ) ] ;
+    sh:property [ sh:path eubat:eventDate ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:dateTime ] ;
+    sh:property [ sh:path eubat:hasIncidentSeverity ; sh:maxCount 1 ;
+                  sh:in ( {" ".join(_concepts("severity"))} ) ] ;
+    sh:property [ sh:path schema:description ; sh:datatype xsd:string ] .
+"""
+
+
+def _mandatory_categories() -> dict[int, set[str]]:
+    guidance = json.loads(build.GUIDANCE.read_text(encoding="utf-8"))["dataPoints"]
+    out: dict[int, set[str]] = {}
+    for dp in guidance:
+        cats = set()
+        for key, cat in build.CATEGORY_KEYS:
+            if dp["applicability"][key]["status"] == "mandatory":
+                cats.add(cat)
+        out[dp["nr"]] = cats
+    return out
+
+
+def _battery_shapes() -> str:
+    mandatory = _mandatory_categories()
+    all_cats = {cat for _k, cat in build.CATEGORY_KEYS}
+    # term -> data points that make it required for every category
+    always: dict[str, list[int]] = {}
+    some: list[tuple[int, str, set[str]]] = []
+    covered: dict[str, set[str]] = {}
+    for n, terms in sorted(REQUIRED.items()):
+        cats = mandatory[n]
+        for term in terms:
+            if cats == all_cats:
+                always.setdefault(term, []).append(n)
+            elif cats and not cats <= covered.get(term, set()):
+                some.append((n, term, cats))
+                covered.setdefault(term, set()).update(cats)
+    out: list[str] = [HEADER]
+    top_terms = [row[0] for row in build.PROPS if row[7] == build.TOP]
+    names = [f"shapes:{t}" for t in top_terms]
+    names += [f"shapes:{p}-{c}" for p, c, _n, _r in NESTED]
+    out.append("shapes:BatteryPassport a sh:NodeShape ;\n    sh:targetClass bp:BatteryPassport ;\n"
+               "    sh:property " + ",\n        ".join(names) + " .\n")
+    out.append(
+        "shapes:PassportTyped a sh:NodeShape ;\n"
+        "    sh:targetSubjectsOf eubat:batteryPassportIdentifier, schema:category ;\n"
+        "    sh:class bp:BatteryPassport ;\n    bp:dataPoint 1 ;\n"
+        "    sh:message " + _lit('Data point 1 (passport identifier): the battery must have the type '
+                                '"BatteryPassport"') + " .\n")
+    for term in top_terms:
+        _t, iri, _kind, _rng, _tier, _life, dps, *_r = PROPS[term]
+        parts, words = _value_constraints(term)
+        required = term in always
+        dp_list = sorted(dps)
+        lead = dp_list[0] if dp_list else 0
+        msg_dp = always[term][0] if required else lead
+        count = ""
+        if required:
+            parts.insert(0, "sh:minCount 1")
+            count = "required; "
+        if term not in MULTI:
+            parts.insert(1 if required else 0, "sh:maxCount 1")
+            words = "one value, " + words
+        else:
+            words = "one or more values, each " + words
+        if term == "chemistry":
+            words += " (NMC111, NMC532, NMC622 and NMC811 are narrower NMC terms)"
+        message = f"Data point {msg_dp} ({_label(term)}): {count}{words}"
+        body = [f"sh:path {iri}", f"sh:name {_lit(term)}", "bp:dataPoint " + ", ".join(map(str, dp_list))]
+        body += parts
+        body.append(f"sh:message {_lit(message)}")
+        out.append(f"shapes:{term} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
+    for parent, child, n, req in NESTED:
+        p_iri = PROPS[parent][1]
+        c_iri = PROPS[child][1]
+        parts, words = _value_constraints(child)
+        if child == "address" and parent == "manufacturer":
+            parts = ["sh:nodeKind sh:BlankNodeOrIRI", "sh:node shapes:FullPostalAddress"]
+            words = "a postal address with street, postal code, locality and country (ISO 3166-1 alpha-2)"
+        count = ""
+        if req:
+            parts.insert(0, "sh:minCount 1")
+            count = "required; "
+        parts.insert(1 if req else 0, "sh:maxCount 1")
+        message = f"Data point {n} ({_label(parent)}: {_label(child)}): {count}one value, {words}"
+        body = [f"sh:path ( {p_iri} {c_iri} )", f"sh:name {_lit(parent + '.' + child)}", f"bp:dataPoint {n}"]
+        body += parts
+        body.append(f"sh:message {_lit(message)}")
+        out.append(f"shapes:{parent}-{child} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
+    # Data points mandatory for some categories only: one SPARQL query lists every missing one, with
+    # its property as sh:resultPath (the report takes the data points from the property).
+    rows = []
+    for n, term, cats in some:
+        names_ = sorted({CATEGORY_TERMS[c] for c in cats}, key=["EV", "LMT", "industrial", "stationary"].index)
+        in_list = ", ".join(f"<{_iri(c)}>" for c in sorted(cats))
+        rows.append(f"{{ $this <{_iri('schema:category')}> ?category . FILTER (?category IN ({in_list})) BIND (<{_iri(PROPS[term][1])}> AS ?path) "
+                    f"BIND ({n} AS ?dp) BIND ({_lit(_label(term))} AS ?label) "
+                    f"BIND ({_lit(', '.join(names_))} AS ?categories) }}")
+    union = "\n                UNION ".join(rows)
+    out.append(
+        "# SHACL forbids VALUES in constraints: the table of (categories, property, data point) is a UNION.\n"
+        "shapes:RequiredByCategory a sh:NodeShape ;\n"
+        "    sh:targetClass bp:BatteryPassport ;\n"
+        "    sh:sparql [\n"
+        "        a sh:SPARQLConstraint ;\n"
+        "        sh:message \"Data point {?dp} ({?label}): required for {?categories} batteries\" ;\n"
+        '        sh:select """\n'
+        "            SELECT $this ?path ?dp ?label ?categories WHERE {\n"
+        f"                {union}\n"
+        "                FILTER NOT EXISTS { $this ?path ?any }\n"
+        '            }""" ] .\n')
+    # Data point 7: model and a batch or serial number.
+    out.append(
+        "shapes:required-7-serialOrBatch a sh:NodeShape ;\n"
+        "    sh:targetClass bp:BatteryPassport ;\n    bp:dataPoint 7 ;\n"
+        "    sh:or ( [ sh:path gs1:hasSerialNumber ; sh:minCount 1 ] [ sh:path gs1:hasBatchLotNumber ; "
+        "sh:minCount 1 ] ) ;\n"
+        "    sh:message " + _lit("Data point 7 (serial number or batch number): give serialNumber or "
+                                 "batchNumber") + " .\n")
+    # Status: a repurposed or remanufactured battery links to its predecessor passport(s).
+    out.append(
+        "shapes:predecessor-required a sh:NodeShape ;\n"
+        "    sh:targetClass bp:BatteryPassport ;\n    bp:dataPoint 67 ;\n"
+        "    sh:or ( [ sh:path schema:status ; sh:maxCount 1 ; sh:in ( batstat:Original batstat:ReUsed "
+        "batstat:Waste ) ]\n"
+        "            [ sh:path dpp:linkToPreviousDPP ; sh:minCount 1 ] ) ;\n"
+        "    sh:message " + _lit("Data point 67 (battery status): a repurposed or remanufactured battery "
+                                 "must link to at least one predecessor passport (predecessor)") + " .\n")
+    out.append(_node_shapes())
+    out.extend(_quantity_shapes())
+    return "\n".join(out)
+
+
+TOLERANCE_ABS = 0.01
+TOLERANCE_REL = 0.01
+
+
+def _rules() -> str:
+    header = HEADER.replace("@prefix sh:", "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix sh:", 1)
+    return header + f"""
+# Value rules that need SPARQL. Tolerance of the carbon footprint sum: the stages may differ from
+# the total by at most max({TOLERANCE_ABS} kg CO2e/kWh, {TOLERANCE_REL * 100:g} % of the total).
+
+shapes:Rules a sh:NodeShape ;
+    sh:targetClass bp:BatteryPassport ;
+    sh:sparql shapes:rule-carbonFootprintSum, shapes:rule-manufacturingDateNotFuture,
+        shapes:rule-identifierMatches .
+
+shapes:rule-carbonFootprintSum a sh:SPARQLConstraint ;
+    bp:dataPoint 17 ;
+    sh:message "Data point 17 (carbon footprint): the life-cycle stages add up to {{?sum}} kg CO2e/kWh, but the total says {{?total}} (allowed difference: {TOLERANCE_ABS} or {TOLERANCE_REL * 100:g} %)" ;
+    sh:prefixes shapes:prefixes ;
+    sh:select \"\"\"
+        SELECT $this ?sum ?total (eubat:hasCarbonFootprintTotal AS ?path) WHERE {{
+            $this eubat:hasCarbonFootprintDeclaration ?cf .
+            ?cf eubat:hasCarbonFootprintRawMaterialExtraction/gs1:value ?a ;
+                eubat:hasCarbonFootprintProduction/gs1:value ?b ;
+                eubat:hasCarbonFootprintDistribution/gs1:value ?c ;
+                eubat:hasCarbonFootprintRecycling/gs1:value ?d ;
+                eubat:hasCarbonFootprintTotal/gs1:value ?total .
+            BIND (ROUND((?a + ?b + ?c + ?d) * 1000) / 1000 AS ?sum)
+            BIND (IF(?total * {TOLERANCE_REL} > {TOLERANCE_ABS}, ?total * {TOLERANCE_REL}, {TOLERANCE_ABS}) AS ?tol)
+            FILTER (ABS(?a + ?b + ?c + ?d - ?total) > ?tol)
+        }}\"\"\" .
+
+shapes:rule-manufacturingDateNotFuture a sh:SPARQLConstraint ;
+    bp:dataPoint 9 ;
+    sh:message "Data point 9 (date of manufacturing): {{?date}} is in the future" ;
+    sh:prefixes shapes:prefixes ;
+    sh:select \"\"\"
+        SELECT $this ?date (gs1:productionDate AS ?path) (?date AS ?value) WHERE {{
+            $this gs1:productionDate ?date .
+            FILTER (STR(?date) > SUBSTR(STR(NOW()), 1, 10))
+        }}\"\"\" .
+
+shapes:rule-identifierMatches a sh:SPARQLConstraint ;
+    bp:dataPoint 1 ;
+    sh:message "Data point 1 (passport identifier): {{?id}} differs from the passport's own IRI (its @id)" ;
+    sh:prefixes shapes:prefixes ;
+    sh:select \"\"\"
+        SELECT $this ?id (eubat:batteryPassportIdentifier AS ?path) (?id AS ?value) WHERE {{
+            $this eubat:batteryPassportIdentifier ?id .
+            FILTER (STR(?id) != STR($this))
+        }}\"\"\" .
+
+shapes:prefixes a owl:Ontology ;
+    sh:declare [ sh:prefix "eubat" ; sh:namespace "{PREFIXES['eubat']}"^^xsd:anyURI ] ,
+               [ sh:prefix "gs1" ; sh:namespace "{PREFIXES['gs1']}"^^xsd:anyURI ] .
+"""
+
+
+def _tier_shape(tier_name: str, tiers: set[str], label: str) -> str:
+    allowed = [row[1] for row in build.PROPS if row[7] == build.TOP and row[4] in tiers]
+    props = "\n".join(f"    sh:property [ sh:path {iri} ] ;" for iri in allowed)
+    return HEADER + f"""
+# A {label} view may hold only these properties on the battery node: sh:closed proves that nothing
+# above the tier is there (nested nodes take the tier of the property they sit under).
+shapes:{tier_name}View a sh:NodeShape ;
+    sh:targetClass bp:BatteryPassport ;
+    sh:closed true ;
+    sh:ignoredProperties ( rdf:type ) ;
+{props}
+    sh:message "This {label} view holds a property above its tier" .
+"""
+
+
+def build_shapes() -> dict[str, str]:
+    return {
+        "battery.ttl": _battery_shapes(),
+        "rules.ttl": _rules(),
+        "tier-public.ttl": _tier_shape("Public", {build.P}, "public"),
+        "tier-legitimate-interest.ttl": _tier_shape("LegitimateInterest", {build.P, build.L},
+                                                    "legitimate-interest"),
+    }
