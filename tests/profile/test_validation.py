@@ -1,0 +1,157 @@
+"""Validation and preparation of passports: reports that name data points, the worker pool, and
+agreement with plain pyshacl despite the speed-ups."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyshacl
+import pytest
+
+from resolver import jsonld
+from resolver.errors import ContextRefused, InputError
+from resolver.profile import Profile
+from resolver.tiers import Tier
+from resolver.validation import ValidationReport, Validator, prepare_sync, validate_sync
+
+ROOT = Path(__file__).resolve().parents[2]
+VALID = sorted((ROOT / "examples" / "valid").glob("*.jsonld"))
+EV = ROOT / "examples" / "valid" / "ev-nmc811.jsonld"
+EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
+
+
+def _ev(**changes: Any) -> bytes:
+    doc = orjson.loads(EV.read_bytes())
+    for key, value in changes.items():
+        if value is None:
+            doc.pop(key, None)
+        else:
+            doc[key] = value
+    return orjson.dumps(doc)
+
+
+def test_a_complete_ev_passport_is_prepared_with_a_view_per_tier() -> None:
+    prepared = prepare_sync(EV.read_bytes(), expected_iri=EV_IRI)
+    assert prepared.report == ValidationReport(conforms=True, results=())
+    assert prepared.iri == EV_IRI
+    assert set(prepared.views) == set(Tier)
+    for tier, body in prepared.views.items():
+        view = orjson.loads(body)
+        assert view["@context"] == jsonld.CONTEXT_URL, tier
+        assert view["id"] == EV_IRI
+    document = orjson.loads(prepared.document)
+    assert document["@context"] == jsonld.CONTEXT_URL
+    assert document["stateOfCharge"] == {"value": 64, "unit": "P1"}
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_every_valid_example_conforms(path: Path) -> None:
+    report = validate_sync(path.read_bytes())
+    assert report.conforms, orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode()
+
+
+def test_a_wrong_datatype_is_reported_with_its_data_point_and_value() -> None:
+    report = validate_sync(_ev(expectedLifetimeCycles="a great many"))
+    assert not report.conforms
+    matching = [
+        r
+        for r in report.results
+        if r.path == "https://ref.openepcis.io/extensions/eu/battery/expectedNumberOfCycles"
+    ]
+    assert matching, report.to_json()
+    assert all(31 in r.data_points for r in matching)
+    assert any(r.value == "a great many" for r in matching)
+    assert all(r.severity == "Violation" and r.message for r in matching)
+    assert matching[0].focus_node == EV_IRI
+
+
+def test_a_missing_mandatory_data_point_is_named() -> None:
+    report = validate_sync(_ev(ratedCapacity=None))
+    assert not report.conforms
+    assert any(11 in r.data_points or 25 in r.data_points for r in report.results), report.to_json()
+
+
+def test_an_invalid_passport_is_prepared_without_views() -> None:
+    prepared = prepare_sync(_ev(expectedLifetimeCycles="a great many"))
+    assert not prepared.report.conforms
+    assert prepared.views == {}
+    assert orjson.loads(prepared.document)["id"] == EV_IRI
+
+
+def test_the_report_json_is_what_a_client_reads() -> None:
+    report = validate_sync(_ev(expectedLifetimeCycles="a great many"))
+    as_json = report.to_json()
+    assert as_json["conforms"] is False
+    first = as_json["results"][0]
+    assert set(first) == {"focusNode", "path", "dataPoints", "severity", "message", "value"}
+    orjson.dumps(as_json)  # JSON-ready
+
+
+def _plain_pyshacl(body: bytes) -> tuple[bool, int]:
+    """What pyshacl says with none of our speed-ups: fresh shapes graph, stock entry point."""
+    profile = Profile.load()
+    graph = jsonld.to_graph(jsonld.expand(orjson.loads(body)))
+    shapes_text = profile.shapes.serialize(format="turtle")
+    conforms, results_graph, _ = pyshacl.validate(graph, shacl_graph=shapes_text, shacl_graph_format="turtle")
+    from rdflib.namespace import SH
+
+    return bool(conforms), len(set(results_graph.objects(None, SH.result)))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [EV.read_bytes(), _ev(expectedLifetimeCycles="a great many", ratedCapacity=None)],
+    ids=["valid", "invalid"],
+)
+def test_the_engine_agrees_with_plain_pyshacl(body: bytes) -> None:
+    conforms, count = _plain_pyshacl(body)
+    report = validate_sync(body)
+    assert report.conforms == conforms
+    # Our report folds results that repeat the same message for the same node and value.
+    assert 0 < len(report.results) <= count if not conforms else report.results == ()
+
+
+async def test_the_worker_pool_prepares_and_carries_errors_across(tmp_path: Path) -> None:
+    validator = Validator(workers=1)
+    await validator.start()
+    try:
+        prepared = await validator.prepare(EV.read_bytes(), expected_iri=EV_IRI)
+        assert prepared.report.conforms
+        assert set(prepared.views) == set(Tier)
+        report = await validator.validate(_ev(expectedLifetimeCycles="a great many"))
+        assert not report.conforms
+        with pytest.raises(ContextRefused) as caught:
+            await validator.prepare(b'{"@context": "https://evil.example/c", "@id": "https://example.org/b"}')
+        assert caught.value.problem()["context"] == "https://evil.example/c"
+        with pytest.raises(InputError):
+            await validator.prepare(EV.read_bytes(), expected_iri="https://hdl.handle.net/88.100.1/OTHER")
+    finally:
+        await validator.aclose()
+
+
+async def test_the_event_loop_keeps_running_while_workers_validate() -> None:
+    validator = Validator(workers=1)
+    await validator.start()
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    task = asyncio.create_task(ticker())
+    try:
+        await asyncio.gather(*(validator.prepare(EV.read_bytes()) for _ in range(4)))
+    finally:
+        task.cancel()
+        await validator.aclose()
+    assert ticks > 4
+
+
+async def test_prepare_before_start_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="start"):
+        await Validator(workers=1).prepare(EV.read_bytes())
