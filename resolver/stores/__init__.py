@@ -42,10 +42,15 @@ async def open_store(url: str) -> Store:
         namespace = options.pop("namespace", "bp")
         timeout = float(options.pop("timeout", "2"))
         max_connections = int(options.pop("max_connections", "64"))
+        over = options.pop("compress_public_over", None)
         _no_more(options, url)
         plain = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         return await RedisStore.open(
-            plain, namespace=namespace, socket_timeout=timeout, max_connections=max_connections
+            plain,
+            namespace=namespace,
+            socket_timeout=timeout,
+            max_connections=max_connections,
+            compress_public_over=None if over in (None, "", "none") else int(over),
         )
     raise ValueError(f"no store for URL scheme {parts.scheme!r} (sqlite or redis)")
 

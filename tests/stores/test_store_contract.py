@@ -236,3 +236,10 @@ async def test_identifiers_with_unusual_characters_are_kept_apart(store: Store) 
         view = await store.get_view(name, Tier.PUBLIC)
         assert view is not None and view.body == b"%d" % n
     assert (await store.handles(limit=10))[1] == sorted(odd)
+
+
+async def test_concurrent_reads_of_many_handles_each_get_their_own_bytes(store: Store) -> None:
+    names = [f"88.100.1/R-{i}" for i in range(50)]
+    await asyncio.gather(*(store.put(name, {Tier.PUBLIC: name.encode()}) for name in names))
+    reads = await asyncio.gather(*(store.get_view(name, Tier.PUBLIC) for name in names * 4))
+    assert [view.body if view else None for view in reads] == [name.encode() for name in names * 4]

@@ -50,23 +50,40 @@ class RedisServer:
         self._dir = tempfile.TemporaryDirectory(prefix="redis-test-")
         for _attempt in range(3):  # the free port can be taken between probe and bind
             self.port = _free_port()
-            args = [
-                self.executable,
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--dir", self._dir.name,
-                "--save", "",
-                "--appendonly", "no",
-                "--protected-mode", "yes",
-                "--logfile", str(Path(self._dir.name) / "redis.log"),
-            ]  # fmt: skip
-            if self.maxmemory:
-                args += ["--maxmemory", self.maxmemory]
-            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if self._wait_ready(timeout):
+            if self._spawn(timeout):
                 return self
-            self._kill()
         raise RuntimeError(f"redis-server did not start; log in {self._dir.name}")
+
+    def kill(self) -> None:
+        """Stop the process only (its port and directory stay for ``restart``)."""
+        self._kill()
+
+    def restart(self, *, timeout: float = 10.0) -> None:
+        """Start again on the same port, empty (there is no persistence)."""
+        self._kill()
+        if not self._spawn(timeout):
+            raise RuntimeError(f"redis-server did not restart on port {self.port}")
+
+    def _spawn(self, timeout: float) -> bool:
+        if self._dir is None:
+            raise RuntimeError("start() first")
+        args = [
+            self.executable,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", self._dir.name,
+            "--save", "",
+            "--appendonly", "no",
+            "--protected-mode", "yes",
+            "--logfile", str(Path(self._dir.name) / "redis.log"),
+        ]  # fmt: skip
+        if self.maxmemory:
+            args += ["--maxmemory", self.maxmemory]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if self._wait_ready(timeout):
+            return True
+        self._kill()
+        return False
 
     def _wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

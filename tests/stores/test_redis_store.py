@@ -1,0 +1,65 @@
+"""What only the Redis store has: its pipelined hot-read connection, databases, key layout."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis
+
+from resolver.errors import StoreUnavailable
+from resolver.stores import open_store
+from resolver.tiers import Tier
+from tests.support.redis_server import RedisServer
+
+
+async def test_a_cancelled_read_does_not_shift_the_answers_of_later_reads(redis_url: str) -> None:
+    store = await open_store(redis_url)
+    try:
+        for name in ("A", "B", "C"):
+            await store.put(f"88.100.1/{name}", {Tier.PUBLIC: name.encode()})
+        first = asyncio.ensure_future(store.get_view("88.100.1/A", Tier.PUBLIC))
+        await asyncio.sleep(0)  # the command is on the wire
+        first.cancel()
+        views = await asyncio.gather(*(store.get_view(f"88.100.1/{n}", Tier.PUBLIC) for n in "BCAB"))
+        assert [v.body if v else None for v in views] == [b"B", b"C", b"A", b"B"]
+    finally:
+        await store.aclose()
+
+
+async def test_the_database_in_the_url_is_the_one_read_and_written(
+    redis_server: RedisServer, redis_url: str
+) -> None:
+    store = await open_store(redis_url.rsplit("/", 1)[0] + "/3")
+    try:
+        await store.put("88.100.1/DB", {Tier.PUBLIC: b"three"})
+        view = await store.get_view("88.100.1/DB", Tier.PUBLIC)
+        assert view is not None and view.body == b"three"
+    finally:
+        await store.aclose()
+    with (
+        redis.Redis(port=redis_server.port, db=0) as zero,
+        redis.Redis(port=redis_server.port, db=3) as three,
+    ):
+        assert zero.dbsize() == 0
+        assert three.exists("bp:{88.100.1/DB}") == 1
+
+
+async def test_reads_fail_cleanly_while_redis_is_down_and_recover_when_it_is_back() -> None:
+    with RedisServer() as server:
+        store = await open_store(server.url)
+        try:
+            await store.put("88.100.1/X", {Tier.PUBLIC: b"x"})
+            server.kill()
+            with pytest.raises(StoreUnavailable):
+                await store.get_view("88.100.1/X", Tier.PUBLIC)
+            with pytest.raises(StoreUnavailable):
+                await store.get_view("88.100.1/X", Tier.PUBLIC)
+            await asyncio.to_thread(server.restart)
+            # The restarted server is empty (no persistence): an answer, not an error.
+            assert await store.get_view("88.100.1/X", Tier.PUBLIC) is None
+            await store.put("88.100.1/X", {Tier.PUBLIC: b"y"})
+            view = await store.get_view("88.100.1/X", Tier.PUBLIC)
+            assert view is not None and view.body == b"y"
+        finally:
+            await store.aclose()
