@@ -209,7 +209,9 @@ async def _fetch_all(
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, skip_auto_headers=["Accept"]) as s:
         await asyncio.gather(*(worker(s) for _ in range(concurrency)))
     if errors:
-        raise BenchError("the node did not answer every benchmark request with 200:\n" + "\n".join(errors))
+        raise BenchError(
+            "the node did not answer every benchmark request with 200:\n" + "\n".join(errors[:5])
+        )
     return out
 
 
