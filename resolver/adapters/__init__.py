@@ -1,0 +1,1 @@
+"""Adapters that read third-party passport formats into the eu-battery model."""

@@ -1,0 +1,131 @@
+"""OpenEPCIS item passports (``ref.openepcis.io`` contexts) read into the eu-battery model.
+
+The documents expand offline with the OpenEPCIS contexts the node holds. Most of their IRIs are
+ours already (we reuse ``eubat:``/``gs1:``); this adapter only moves what OpenEPCIS places
+elsewhere: the battery's type and category, its status, the technical specifications and
+end-of-life nodes (whose properties we keep on the battery), net weight, and the chemistry.
+Nothing is invented: what the document lacks stays missing, and validation names it.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from resolver import jsonld
+from resolver.errors import DocumentError
+
+__all__ = ["OPENEPCIS_CONTEXTS", "convert", "is_openepcis"]
+
+OPENEPCIS_CONTEXTS = frozenset(
+    {
+        "https://ref.openepcis.io/extensions/common/core/dpp-core-context.jsonld",
+        "https://ref.openepcis.io/extensions/eu/battery/battery-context.jsonld",
+    }
+)
+
+EUBAT = "https://ref.openepcis.io/extensions/eu/battery/"
+GS1 = "https://ref.gs1.org/voc/"
+SCHEMA = "https://schema.org/"
+BP = "https://w3id.org/battery-passport/eu-battery#"
+BATCAT = "https://w3id.org/eudpp/battery-categories#"
+BATSTAT = "https://w3id.org/eudpp/battery-statuses#"
+_XSD_ANYURI = "http://www.w3.org/2001/XMLSchema#anyURI"
+
+_CATEGORIES = {
+    EUBAT + "EVBattery": BATCAT + "ElectricVehicleBattery",
+    EUBAT + "LMTBattery": BATCAT + "LMTBattery",
+    EUBAT + "IndustrialBattery": BATCAT + "IndustrialBattery",
+    EUBAT + "StationaryBattery": BP + "StationaryStorageBattery",
+}
+_STATUSES = {
+    EUBAT + "Original": BATSTAT + "Original",
+    EUBAT + "Repurposed": BATSTAT + "Repurposed",
+    EUBAT + "ReUsed": BATSTAT + "ReUsed",
+    EUBAT + "Reused": BATSTAT + "ReUsed",
+    EUBAT + "Remanufactured": BATSTAT + "Remanufactured",
+    EUBAT + "Waste": BATSTAT + "Waste",
+}
+# Nodes whose properties OpenEPCIS groups under the battery; ours sit on the battery itself.
+_HOISTED = (EUBAT + "hasTechnicalSpecifications", EUBAT + "hasEndOfLifeInfo")
+# Chemistry node properties that are battery properties in our model.
+_CHEMISTRY_MOVES = {
+    EUBAT + "cathodeActiveMaterial": EUBAT + "cathodeActiveMaterial",
+    EUBAT + "anodeActiveMaterial": EUBAT + "anodeActiveMaterial",
+    EUBAT + "electrolyteType": EUBAT + "electrolyteComposition",
+}
+
+
+def is_openepcis(doc: Any) -> bool:
+    """Whether a parsed JSON-LD document names an OpenEPCIS context."""
+    context = doc.get("@context") if isinstance(doc, dict) else None
+    names = context if isinstance(context, list) else [context]
+    return any(isinstance(name, str) and name in OPENEPCIS_CONTEXTS for name in names)
+
+
+def convert(doc: Any) -> list[dict[str, Any]]:
+    """The OpenEPCIS passport as an expanded JSON-LD document in the eu-battery model."""
+    expanded = copy.deepcopy(jsonld.expand(doc))
+    battery = _battery(expanded)
+    types = battery.setdefault("@type", [])
+    if BP + "BatteryPassport" not in types:
+        types.append(BP + "BatteryPassport")
+    for node_type in types:
+        if node_type in _CATEGORIES and SCHEMA + "category" not in battery:
+            battery[SCHEMA + "category"] = [{"@id": _CATEGORIES[node_type]}]
+    _map_ids(battery, SCHEMA + "category", _CATEGORIES)
+    _map_ids(battery, SCHEMA + "status", _STATUSES)
+    if EUBAT + "batteryPassportIdentifier" not in battery:
+        # OpenEPCIS identifies the passport by the node's IRI (data point 1).
+        battery[EUBAT + "batteryPassportIdentifier"] = [{"@value": battery["@id"], "@type": _XSD_ANYURI}]
+    for holder in _HOISTED:
+        for node in battery.pop(holder, []):
+            _hoist(battery, node)
+    if EUBAT + "hasBatteryMass" not in battery and GS1 + "netWeight" in battery:
+        battery[EUBAT + "hasBatteryMass"] = battery.pop(GS1 + "netWeight")
+    _chemistry(battery)
+    return expanded
+
+
+def _battery(expanded: list[dict[str, Any]]) -> dict[str, Any]:
+    for node in expanded:
+        if EUBAT + "Battery" in node.get("@type", []):
+            return node
+    raise DocumentError("no node of type eubat:Battery: not an OpenEPCIS battery passport")
+
+
+def _map_ids(node: dict[str, Any], key: str, table: dict[str, str]) -> None:
+    for value in node.get(key, []):
+        if isinstance(value, dict) and value.get("@id") in table:
+            value["@id"] = table[value["@id"]]
+
+
+def _hoist(battery: dict[str, Any], node: Any) -> None:
+    if not isinstance(node, dict):
+        return
+    for key, values in node.items():
+        if not key.startswith("@") and key not in battery:
+            battery[key] = values
+
+
+def _chemistry(battery: dict[str, Any]) -> None:
+    values = battery.get(EUBAT + "hasBatteryChemistry", [])
+    if len(values) != 1 or not isinstance(values[0], dict):
+        return
+    node = values[0]
+    for source, target in _CHEMISTRY_MOVES.items():
+        if source in node and target not in battery:
+            battery[target] = node[source]
+    # The chemistry concept: OpenEPCIS gives its short name ("LFP"), which is a term of our
+    # context for the CIRPASS-2 concept.
+    for name in node.get(SCHEMA + "alternateName", []):
+        concept = _context_terms().get(str(name.get("@value", "")) if isinstance(name, dict) else "")
+        if concept is not None:
+            battery[EUBAT + "hasBatteryChemistry"] = [{"@id": concept}]
+            return
+
+
+def _context_terms() -> dict[str, str]:
+    from resolver.views import compact_terms
+
+    return compact_terms().keys
