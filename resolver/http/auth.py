@@ -59,20 +59,22 @@ class Authenticator:
         scheme = scheme.lower()
         value = value.strip()
         if scheme == "bearer":
-            token = value
+            tokens = (value,)
         elif scheme == "basic":
-            token = _basic_password(value)
+            tokens = _basic_passwords(value)
         else:
             raise AuthError(f"unsupported authorization scheme {scheme[:20]!r}; use Bearer")
-        if not token:
-            raise AuthError("empty credentials")
-        found = self._by_digest.get(hash_token(token))
-        if found is None:
-            raise AuthError("the credentials are not valid for this node")
-        return found
+        for token in tokens:
+            if token:
+                found = self._by_digest.get(hash_token(token))
+                if found is not None:
+                    return found
+        raise AuthError("the credentials are not valid for this node")
 
 
-def _basic_password(value: str) -> str:
+def _basic_passwords(value: str) -> tuple[str, ...]:
+    """The password of Basic credentials: after the first ':' or, for a Handle admin name such
+    as ``300:88.100.1/ADMIN`` sent unencoded, after the last one."""
     try:
         decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as err:
@@ -80,4 +82,5 @@ def _basic_password(value: str) -> str:
     _, sep, password = decoded.partition(":")
     if not sep:
         raise AuthError("malformed Basic credentials (no ':')")
-    return password
+    last = decoded.rpartition(":")[2]
+    return (password,) if last == password else (password, last)

@@ -134,7 +134,10 @@ class Edge:
         self.config = config
         self.store = ctx.store
         self.metrics = ctx.metrics
-        self.auth = Authenticator(config.credentials)
+        # Peers' incoming tokens ([federation] grants) are credentials like the node's own.
+        from resolver.federation.config import federation_config
+
+        self.auth = Authenticator((*config.credentials, *federation_config(ctx).credentials()))
         self.node_id = config.node_id
         self.deadline = config.deadline
         self.max_hops = config.max_hops

@@ -131,7 +131,10 @@ class PassportRoutes:
         served = answer.tier if answer.tier is not None else tier
         visibility = "public" if served is Tier.PUBLIC else "private"
         control = f"{visibility}, max-age={answer.max_age}"
-        return self._represent(request, ident, view, served, rep, control, answer.source, answer.age)
+        response = self._represent(request, ident, view, served, rep, control, answer.source, answer.age)
+        if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
+            response.headers["Warning"] = '110 - "Response is Stale"'
+        return response
 
     def _represent(
         self,
@@ -153,7 +156,7 @@ class PassportRoutes:
             "Passport-Tier": tier.label,
             "Passport-Source": source,
         }
-        if age:
+        if age or source == "cache":  # an answer from a cache always says how old it is
             headers["Age"] = str(age)
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None and _etag_matches(if_none_match, etag):

@@ -154,8 +154,14 @@ class ProblemRequestHandler(RequestHandler):
         exc: BaseException | None = None,
         message: str | None = None,
     ) -> StreamResponse:
-        # The parent logs, and refuses (raises) when part of a response was already sent.
-        super().handle_error(request, status, exc, message)
+        if request.writer.output_size > 0:
+            # Part of a response is out: the connection is broken, as in aiohttp's own handler.
+            raise ConnectionError("response already started; cannot send the error")
+        if status >= 500:
+            self.log_exception("error handling request from %s", request.remote, exc_info=exc)
+        else:
+            # A client's malformed request is the client's problem, not the node's: no traceback.
+            self.logger.debug("bad request from %s: %s", request.remote, message or exc)
         if status == 500:
             detail = "an unexpected error occurred; it has been logged"
         else:

@@ -1,0 +1,133 @@
+"""Real nodes for tests: in-process (``running_node``) or as a ``passport-node serve`` subprocess.
+
+Both listen on 127.0.0.1 port 0, wait until ``/healthz`` answers, and stop cleanly. The
+in-process node is the cheap one; the subprocess is the node exactly as an operator runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from resolver.app import RunningNode, start_node
+from resolver.config import Credential, NodeConfig, default_config, hash_token
+from resolver.tiers import Role
+
+__all__ = ["NodeProcess", "credential", "running_node", "wait_healthy"]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def credential(name: str, role: Role | str, token: str, prefixes: Sequence[str] = ()) -> Credential:
+    """A configured credential for ``token`` (stored hashed, as in a config file)."""
+    return Credential(name, Role(role), hash_token(token), tuple(prefixes))
+
+
+async def wait_healthy(url: str, *, wait: float = 30.0) -> None:
+    """Poll ``{url}/healthz`` until it answers 200."""
+    deadline = asyncio.get_running_loop().time() + wait
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no healthy node at {url} after {wait} s")
+            await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def running_node(
+    config: NodeConfig | None = None, *, demo: bool = False, **overrides: Any
+) -> AsyncIterator[RunningNode]:
+    """A node in this process on 127.0.0.1:0; ``overrides`` go to ``default_config``."""
+    if config is None:
+        overrides.setdefault("workers", 1)
+        config = default_config(**overrides)
+    node = await start_node(config, host="127.0.0.1", port=0, demo=demo, access_log=False)
+    try:
+        await wait_healthy(node.url)
+        yield node
+    finally:
+        await node.stop()
+
+
+class NodeProcess:
+    """``python -m resolver serve`` in a subprocess; ``url`` is read from its first output line."""
+
+    def __init__(self, *args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None) -> None:
+        self.args = args
+        self.cwd = Path(cwd) if cwd is not None else REPO
+        self.env = {**os.environ, **(env or {})}
+        self.process: asyncio.subprocess.Process | None = None
+        self.url = ""
+
+    async def start(self, *, wait: float = 60.0) -> NodeProcess:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "resolver",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            *self.args,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        if self.process.stdout is None:
+            raise RuntimeError("no stdout pipe")
+        try:
+            line = await asyncio.wait_for(self.process.stdout.readline(), wait)
+        except TimeoutError:
+            await self.stop()
+            raise
+        text = line.decode().strip()
+        if " serving at " not in text:
+            err = b""
+            if self.process.stderr is not None:
+                with contextlib.suppress(TimeoutError):
+                    err = await asyncio.wait_for(self.process.stderr.read(), 5)
+            await self.stop()
+            raise RuntimeError(f"node did not start: {text!r} {err.decode()[-2000:]}")
+        self.url = text.rsplit(" ", 1)[1]
+        await wait_healthy(self.url, wait=wait)
+        return self
+
+    async def stop(self, *, wait: float = 10.0) -> int | None:
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), wait)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        # Drain the pipes so their transports close with the process.
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    await stream.read()
+        return process.returncode
+
+    async def __aenter__(self) -> NodeProcess:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
