@@ -59,7 +59,7 @@ class Authenticator:
         scheme = scheme.lower()
         value = value.strip()
         if scheme == "bearer":
-            tokens = (value,)
+            tokens: tuple[str, ...] = (value,)
         elif scheme == "basic":
             tokens = _basic_passwords(value)
         else:
