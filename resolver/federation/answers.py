@@ -128,11 +128,15 @@ def excused(result: Any, served: Tier, profile: Profile) -> bool:
 
     A view for a lower tier legitimately lacks the higher tiers' mandatory properties. A result
     with a value (something present and wrong) or on a property the tier may see always counts.
+    Results on structural properties (no tier of their own) count too: fail closed.
     """
-    if result.value is not None or not result.path or result.path.startswith("^") or "/" in result.path:
+    # SPARQL-based "required" constraints report the focus node itself as the value.
+    about_absence = result.value is None or result.value == result.focus_node
+    if not about_absence or result.path is None:
         return False
-    tier = profile.tier_of(result.path)  # None: a structural property, shown with its parent
-    return tier is not None and tier > served
+    # Only a property the vocabulary declares (not an inverse or sequence path) can be excused.
+    info = profile.properties.get(result.path)
+    return info is not None and info.tier > served
 
 
 async def check_shapes(
