@@ -144,7 +144,7 @@ async def test_enterprise_node_resolves_an_eu_passport_through_its_parent(fed: F
 async def test_national_node_resolves_eu_passports_and_the_eu_node_national_ones(fed: Federation) -> None:
     status, _, body = await get(fed.session, f"{fed.national.url}/{EU_PASSPORT}")
     assert status == 200 and orjson.loads(body)["id"] == _iri(EU_PASSPORT)
-    status, headers, body = await get(fed.session, f"{fed.eu.url}/{NATIONAL_PASSPORT}")
+    status, _, body = await get(fed.session, f"{fed.eu.url}/{NATIONAL_PASSPORT}")
     assert status == 200 and orjson.loads(body)["id"] == _iri(NATIONAL_PASSPORT)
 
 
@@ -230,12 +230,13 @@ async def test_a_referral_names_the_authoritative_peer_without_fetching(fed: Fed
 
 async def test_node_description_publishes_peers_and_parent(fed: Federation) -> None:
     status, _, body = await get(fed.session, f"{fed.national.url}/.well-known/passport-node")
+    assert status == 200
     doc = orjson.loads(body)
     assert [p["id"] for p in doc["peers"]] == ["cn-enterprise", "eu-central"]
     assert doc["peers"][0]["prefixes"] == ["88.100.1"]
     assert "n-to-e" not in body.decode()
     status, _, body = await get(fed.session, f"{fed.enterprise.url}/.well-known/passport-node")
-    assert orjson.loads(body)["parent"]["id"] == "cn-national"
+    assert status == 200 and orjson.loads(body)["parent"]["id"] == "cn-national"
 
 
 async def test_an_identifier_no_node_claims_is_not_found(fed: Federation) -> None:
