@@ -1,0 +1,292 @@
+"""Catena-X BatteryPass 6.1.0 payloads (SAMM aspect ``io.catenax.battery.battery_pass``) converted
+into eu-battery passports: compact JSON-LD in our context.
+
+The mapping, field by field with its data point, is docs/catenax-mapping.md. Values are carried
+over, with unit conversions where the units differ (g -> kg, ppm -> %); what Catena-X does not
+hold, or holds in a form that is not ours, is left out, so validation names it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resolver import jsonld
+from resolver.errors import DocumentError
+
+__all__ = ["SPEC_VERSION", "convert", "is_catenax"]
+
+SPEC_VERSION = "urn:io.catenax.battery.battery_pass:6.1.0"
+_NIL_UUID = "urn:uuid:00000000-0000-0000-0000-000000000000"
+
+_CATEGORIES = {"EV": "EV", "LMT": "LMT", "industrial": "industrial", "stationary": "stationary"}
+# Catena-X writes chemistry as free text; these are the names its examples and users write.
+_CHEMISTRIES = {
+    "nickel cobalt manganese (ncm)": "NMC",
+    "nickel manganese cobalt (nmc)": "NMC",
+    "ncm": "NMC",
+    "nmc": "NMC",
+    "lithium iron phosphate (lfp)": "LFP",
+    "lfp": "LFP",
+    "lithium manganese oxide (lmo)": "LMO",
+    "lithium cobalt oxide (lco)": "LCO",
+    "nickel cobalt aluminium (nca)": "NCA",
+    "lead acid": "Pb",
+    "sodium ion": "NaIon",
+}
+_STATUSES = {"original", "repurposed", "re-used", "remanufactured", "waste"}
+_CF_STAGES = {
+    "raw material extraction": "rawMaterialAcquisition",
+    "raw material acquisition and pre-processing": "rawMaterialAcquisition",
+    "main product production": "mainProduction",
+    "distribution": "distribution",
+    "end of life and recycling": "endOfLife",
+    "recycling": "endOfLife",
+}
+_CF_CLASSES = {"A": "classA", "B": "classB", "C": "classC", "D": "classD", "E": "classE"}
+_LOCATIONS = {"housing": "casing", "casing": "casing", "cathode": "cathode", "anode": "anode",
+              "electrolyte": "electrolyte", "separator": "separator"}  # fmt: skip
+_WEIGHT_TO_KG = {"unit:gram": 0.001, "unit:kilogram": 1.0}
+_PPM_TO_PERCENT = 0.0001
+
+
+def is_catenax(payload: Any) -> bool:
+    return isinstance(payload, dict) and payload.get("specVersion") == SPEC_VERSION
+
+
+def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
+    """The eu-battery passport (compact JSON-LD) for a Catena-X BatteryPass 6.1.0 payload.
+
+    ``iri`` is the passport's @id; by default the payload's ``metadata.passportIdentifier``.
+    """
+    if not is_catenax(payload):
+        raise DocumentError(f"not a Catena-X BatteryPass payload (specVersion must be {SPEC_VERSION!r})")
+    get = _Reader(payload)
+    identifier = iri or get.text("metadata", "passportIdentifier")
+    if not identifier:
+        raise DocumentError("the payload has no metadata.passportIdentifier and no IRI was given")
+    doc: dict[str, Any] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
+    put = _Writer(doc)
+
+    put("passportIdentifier", identifier)
+    operator_id = get.text("metadata", "economicOperatorId")
+    if operator_id:
+        put("operator", {"type": "Operator", "operatorIdentifier": operator_id})
+    facility = get.first("operation", "manufacturer", "facility")
+    if isinstance(facility, dict) and facility.get("facility"):
+        put("manufacturingPlace", {"facilityIdentifier": facility["facility"]})
+    put("manufacturingDate", get.text("operation", "manufacturer", "manufacturingDate"))
+    put("category", _CATEGORIES.get(get.text("identification", "category") or ""))
+    put("chemistry", _CHEMISTRIES.get((get.text("identification", "chemistry") or "").strip().lower()))
+    put("productName", get.text("identification", "identification", "type", "nameAtManufacturer"))
+    put("model", get.text("identification", "identification", "type", "manufacturerPartId"))
+    put("serialNumber", _keyed(get.value("identification", "identification", "serial"), "partInstanceId"))
+    put("batchNumber", _keyed(get.value("identification", "identification", "batch"), "batchId"))
+    status = get.text("sustainability", "status")
+    put("status", status if status in _STATUSES else None)
+    predecessor = get.text("metadata", "predecessor")
+    if predecessor and predecessor != _NIL_UUID:
+        put("predecessor", [predecessor])
+
+    weight = get.value("characteristics", "physicalDimension", "weight")
+    if isinstance(weight, dict) and weight.get("unit") in _WEIGHT_TO_KG and _number(weight.get("value")):
+        put("weight", _quantity(weight["value"] * _WEIGHT_TO_KG[weight["unit"]], "KGM"))
+
+    rated = ("performance", "rated")
+    put("ratedCapacity", _quantity(get.value(*rated, "capacity", "value"), "AMH"))
+    put("capacityThresholdForExhaustion", _num(get.value(*rated, "capacity", "thresholdExhaustion")))
+    put("minimumVoltage", _quantity(get.value(*rated, "voltage", "min"), "VLT"))
+    put("nominalVoltage", _quantity(get.value(*rated, "voltage", "nominal"), "VLT"))
+    put("maximumVoltage", _quantity(get.value(*rated, "voltage", "max"), "VLT"))
+    put("originalPowerCapability", _quantity(get.value(*rated, "power", "value"), "WTT"))
+    put("expectedLifetimeCycles", _int(get.value(*rated, "lifetime", "cycleLifeTesting", "cycles")))
+    put("expectedLifetimeYears", _int(get.value(*rated, "lifetime", "expectedYears")))
+    put("cycleLifeTestCRate", _num(get.value(*rated, "lifetime", "cycleLifeTesting", "appliedDischargeRate")))
+    put("initialRoundTripEfficiency", _num(get.value(*rated, "roundTripEfficiency", "initial")))
+    put(
+        "roundTripEfficiencyAt50PercentCycleLife",
+        _num(get.value(*rated, "roundTripEfficiency", "50PercentLife")),
+    )
+    put("initialInternalResistance", _quantity(get.value(*rated, "resistance", "pack"), "OHM"))
+    lower, upper = get.value(*rated, "temperature", "lower"), get.value(*rated, "temperature", "upper")
+    if _number(lower) and _number(upper):
+        put(
+            "idleTemperatureRange",
+            {"minimumTemperature": _quantity(lower, "CEL"), "maximumTemperature": _quantity(upper, "CEL")},
+        )
+
+    dynamic = ("performance", "dynamic")
+    put("currentRatedCapacity", _quantity(get.value(*dynamic, "capacity", "capacity", "value"), "AMH"))
+    put("capacityFade", _quantity(get.value(*dynamic, "capacity", "fade", "value"), "P1"))
+    put("powerCapability", _quantity(get.value(*dynamic, "power", "remaining", "value"), "WTT"))
+    put("powerFade", _quantity(get.value(*dynamic, "power", "fade", "value"), "P1"))
+    put(
+        "internalResistance",
+        _quantity(get.value(*dynamic, "resistance", "remaining", "pack", "value"), "OHM"),
+    )
+    put(
+        "internalResistanceIncrease",
+        _quantity(get.value(*dynamic, "resistance", "increase", "pack", "value"), "P1"),
+    )
+    put("roundTripEfficiency", _num(get.value(*dynamic, "roundTripEfficiency", "remaining", "value")))
+    put(
+        "roundTripEfficiencyFade",
+        _quantity(get.value(*dynamic, "roundTripEfficiency", "fade", "value"), "P1"),
+    )
+    put("stateOfCertifiedEnergy", _quantity(get.value(*dynamic, "energy", "soce", "value"), "P1"))
+    put("stateOfCharge", _quantity(get.value(*dynamic, "stateOfCharge", "value"), "P1"))
+    put("selfDischargeRate", _quantity(get.value(*dynamic, "selfDischargingRate"), "P1"))
+    put("cycleCount", _int(get.value(*dynamic, "fullCycles", "value")))
+
+    _carbon_footprint(get, put)
+    _materials(get, put)
+
+    put(
+        "extinguishingAgent",
+        [a["media"] for a in get.list("safety", "usableExtinguishAgent") if _has(a, "media")],
+    )
+    put("safetyMeasures", _contents(get.list("safety", "safetyMeasures")))
+    documents = [
+        {"documentType": kind, "documentUrl": url}
+        for field, kind in (("dismantling", "dismantlingManual"), ("removalFromAppliance", "removalManual"))
+        for url in _contents(get.list("safety", field))
+    ]
+    put("dismantlingDocuments", documents)
+    put(
+        "separateCollectionInfo",
+        _first(_contents(get.list("sustainability", "documents", "separateCollection"))),
+    )
+    put("wastePreventionInfo", _first(_contents(get.list("sustainability", "documents", "wastePrevention"))))
+    put("declarationOfConformity", _first(_contents(get.list("conformity", "declarationOfConformity"))))
+    put("testReports", _contents(get.list("conformity", "resultOfTestReport")))
+    due_diligence = _first(_contents(get.list("conformity", "dueDiligencePolicy")))
+    if due_diligence:
+        put("dueDiligence", {"reportUrl": due_diligence})
+    parts = [
+        p["manufacturerPartId"]
+        for p in get.list("handling", "content", "sparePart")
+        if _has(p, "manufacturerPartId")
+    ]
+    put("sparePartNumbers", parts)
+    return doc
+
+
+def _carbon_footprint(get: _Reader, put: _Writer) -> None:
+    footprint: dict[str, Any] = {}
+    for entry in get.list("sustainability", "carbonFootprint"):
+        if not isinstance(entry, dict) or not _number(entry.get("value")):
+            continue
+        stage = _CF_STAGES.get(str(entry.get("lifecycle", "")).strip().lower())
+        if stage is not None:
+            footprint[stage] = _quantity(entry["value"], "kgCO2e/kWh")
+        performance_class = _CF_CLASSES.get(str(entry.get("performanceClass", "")))
+        if performance_class:
+            footprint["performanceClass"] = performance_class
+        study = _first(_contents(entry.get("declaration") or []))
+        if study:
+            footprint.setdefault("studyUrl", study)
+    put("carbonFootprint", footprint or None)
+
+
+def _materials(get: _Reader, put: _Writer) -> None:
+    shares = {}
+    for material, term in (("cobalt", "recycledCobaltShare"), ("lithium", "recycledLithiumShare"),
+                           ("nickel", "recycledNickelShare"), ("lead", "recycledLeadShare")):  # fmt: skip
+        value = get.value("materials", "active", material, "recycled")
+        if _number(value):
+            shares[term] = float(value)
+    put("recycledContent", shares or None)
+    critical = sorted(
+        name.capitalize()
+        for name, entry in (get.value("materials", "active") or {}).items()
+        if isinstance(entry, dict) and entry.get("critical") is True and name != "other"
+    )
+    put("criticalRawMaterials", critical)
+    substances = []
+    hazardous = get.value("materials", "hazardous") or {}
+    for name, entries in hazardous.items():
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if not isinstance(entry, dict):
+                continue
+            identification = (entry.get("materialIdentification") or [{}])[0]
+            substance: dict[str, Any] = {"name": identification.get("name") or name}
+            if identification.get("type") == "CAS" and identification.get("id"):
+                substance["casNumber"] = identification["id"]
+            if _number(entry.get("concentration")) and entry.get("materialUnit") == "unit:partPerMillion":
+                substance["concentration"] = entry["concentration"] * _PPM_TO_PERCENT
+            location = _LOCATIONS.get(str(entry.get("location", "")).lower())
+            if location:
+                substance["location"] = location
+            substances.append(substance)
+    put("hazardousSubstances", substances)
+
+
+class _Reader:
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.payload = payload
+
+    def value(self, *path: str) -> Any:
+        node: Any = self.payload
+        for key in path:
+            if not isinstance(node, dict):
+                return None
+            node = node.get(key)
+        return node
+
+    def text(self, *path: str) -> str | None:
+        found = self.value(*path)
+        return found if isinstance(found, str) and found else None
+
+    def list(self, *path: str) -> list[Any]:
+        found = self.value(*path)
+        return found if isinstance(found, list) else []
+
+    def first(self, *path: str) -> Any:
+        items = self.list(*path)
+        return items[0] if items else None
+
+
+class _Writer:
+    """Sets a term on the passport unless the value is missing (None, empty list or dict)."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+
+    def __call__(self, term: str, value: Any) -> None:
+        if value is None or value == [] or value == {}:
+            return
+        self.doc[term] = value
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if _number(value) else None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if _number(value) and float(value).is_integer() else None
+
+
+def _quantity(value: Any, unit: str) -> dict[str, Any] | None:
+    return {"value": value, "unit": unit} if _number(value) else None
+
+
+def _keyed(items: Any, key: str) -> str | None:
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("key") == key and isinstance(item.get("value"), str):
+            return str(item["value"])
+    return None
+
+
+def _has(item: Any, key: str) -> bool:
+    return isinstance(item, dict) and isinstance(item.get(key), str) and bool(item[key])
+
+
+def _contents(documents: list[Any]) -> list[str]:
+    return [d["content"] for d in documents if _has(d, "content")]
+
+
+def _first(items: list[str]) -> str | None:
+    return items[0] if items else None
