@@ -7,6 +7,7 @@ Prints a readable report per file (``--json`` for machines). Exit 0 when every f
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,20 +34,25 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document for all files")
     parser.add_argument(
         "--format",
-        choices=("auto", "jsonld", "catenax"),
+        choices=("auto", "jsonld", "openepcis", "catenax"),
         default="auto",
-        help="input format: JSON-LD, a Catena-X BatteryPass 6.1.0 payload, or detect (default)",
+        help="input format: our JSON-LD, an OpenEPCIS item passport, a Catena-X BatteryPass 6.1.0 "
+        "payload, or detect (default)",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     outcomes = [_check(path, args.format) for path in args.files]
-    if args.json:
-        sys.stdout.buffer.write(orjson.dumps(outcomes, option=orjson.OPT_INDENT_2) + b"\n")
-    else:
-        for outcome in outcomes:
-            _print(outcome, sys.stdout)
+    try:
+        if args.json:
+            sys.stdout.buffer.write(orjson.dumps(outcomes, option=orjson.OPT_INDENT_2) + b"\n")
+        else:
+            for outcome in outcomes:
+                _print(outcome, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (| head): not an error of the passports
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
     codes = [_EXIT[outcome["status"]] for outcome in outcomes]
     return max(codes)
 
@@ -59,12 +65,17 @@ def _check(path: Path, fmt: str) -> dict[str, Any]:
     try:
         body = _read(path)
         source = fmt
-        if fmt == "auto":
-            source = _detect(body)
-        if source == "catenax":
-            from resolver.adapters import catenax
+        if fmt in ("auto", "openepcis", "catenax"):
+            parsed = jsonld.parse_json(body)
+            source = _detect(parsed) if fmt == "auto" else fmt
+            if source == "catenax":
+                from resolver.adapters import catenax
 
-            body = orjson.dumps(catenax.convert(jsonld.parse_json(body)))
+                body = orjson.dumps(catenax.convert(parsed))
+            elif source == "openepcis":
+                from resolver.adapters import openepcis
+
+                body = orjson.dumps(openepcis.convert(parsed))
         outcome["format"] = source
         from resolver.validation import prepare_sync
 
@@ -91,11 +102,14 @@ def _read(path: Path) -> bytes:
     return body
 
 
-def _detect(body: bytes) -> str:
-    """``catenax`` for a Catena-X BatteryPass payload (its specVersion says so), else ``jsonld``."""
-    head = body[:4096]
-    if b"urn:io.catenax.battery.battery_pass" in head and b'"@context"' not in body:
+def _detect(parsed: Any) -> str:
+    """The input format: Catena-X by its specVersion, OpenEPCIS by its context, else ours."""
+    from resolver.adapters import catenax, openepcis
+
+    if catenax.is_catenax(parsed):
         return "catenax"
+    if openepcis.is_openepcis(parsed):
+        return "openepcis"
     return "jsonld"
 
 
@@ -120,7 +134,9 @@ def _print(outcome: dict[str, Any], out: TextIO) -> None:
             for r in outcome["report"]["results"]
         ),
     )
-    via = " (converted from Catena-X BatteryPass)" if outcome.get("format") == "catenax" else ""
+    via = {"catenax": " (converted from Catena-X BatteryPass)", "openepcis": " (read from OpenEPCIS)"}.get(
+        outcome.get("format", ""), ""
+    )
     if report.conforms:
         out.write(f"{name}: valid{via}: {outcome['iri']}\n")
         return
@@ -134,6 +150,6 @@ def _print(outcome: dict[str, Any], out: TextIO) -> None:
         details = [f"node {result.focus_node}"]
         if result.path:
             details.append(f"property {result.path}")
-        if result.value is not None:
+        if result.value is not None and not result.value.startswith("_:"):  # a nested node: no name
             details.append(f"value {result.value!r}")
         out.write(f"      ({'; '.join(details)})\n")
