@@ -234,7 +234,7 @@ class Edge:
             if found is None:
                 raise NotFound(f"{key} did not exist at the time asked for", handle=key)
         else:
-            found = current
+            return current  # the history's head, a tombstone included
         if found.deleted:
             raise Gone(f"version {found.version} of {key} is the deletion", handle=key, version=found.version)
         return found
