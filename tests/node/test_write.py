@@ -165,7 +165,7 @@ async def test_merge_patch_updates_dynamic_data_and_is_validated(
     await _call(http, "PUT", url, passport(handle), **LD, **bearer(OPERATOR))
     merge = {"Content-Type": "application/merge-patch+json", **bearer(OPERATOR)}
     patch = orjson.dumps({"stateOfCharge": {"value": 80}, "cycleCount": 45})
-    status, headers, body = await _call(http, "PATCH", url, patch, **merge)
+    status, _, body = await _call(http, "PATCH", url, patch, **merge)
     assert status == 200, body
     assert body["version"] == 2
     _, _, seen = await _call(http, "GET", url, **bearer(REPAIRER))
@@ -196,6 +196,7 @@ async def test_delete_leaves_a_tombstone_410_with_history_for_credentialed_calle
     assert status == 200 and body["deleted"] is True and body["version"] == 2
     status, headers, problem = await _call(http, "GET", url)
     assert status == 410 and headers["Content-Type"] == PROBLEM
+    assert problem["type"].endswith("/gone")
     status, _, _ = await _call(http, "GET", url + "/history")
     assert status == 410
     status, _, _ = await _call(http, "GET", url + "?version=1")
