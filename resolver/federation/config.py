@@ -58,7 +58,10 @@ class PeerConfig:
 
 @dataclass(frozen=True, slots=True)
 class CacheConfig:
-    """Federation cache settings, in seconds except ``lru_size`` (entries)."""
+    """Federation cache settings, in seconds except ``lru_size`` (entries).
+
+    Every lifetime, ``default_ttl`` included, is capped at ``max_ttl``.
+    """
 
     max_ttl: int = 300
     default_ttl: int = 60
@@ -259,9 +262,7 @@ def _cache(raw: Any) -> CacheConfig:
         lru_size=_count(raw, "lru_size", d.lru_size, "federation.cache"),
         redis_prefix=_text(raw, "redis_prefix", "federation.cache") or d.redis_prefix,
     )
-    if cfg.default_ttl > cfg.max_ttl:
-        raise FederationConfigError("federation.cache.default_ttl must not exceed max_ttl")
-    return cfg
+    return cfg  # default_ttl above max_ttl is capped like any lifetime, not refused
 
 
 def _breaker(raw: Any) -> BreakerConfig:

@@ -73,7 +73,6 @@ def test_a_grant_above_public_without_a_way_to_recognise_the_peer_is_refused() -
         ({"peers": [{**_PEER, "grant": "operator"}]}, "not an access tier"),
         ({"peers": [{**_PEER, "verify": "nothing"}]}, "verify"),
         ({"cache": {"max_ttl": -1}}, "max_ttl"),
-        ({"cache": {"default_ttl": 600, "max_ttl": 60}}, "default_ttl"),
         ({"breaker": {"failures": 0}}, "at least 1"),
         ({"peers": {"id": "x"}}, "array of tables"),
         ({"peer": []}, "unknown key"),
