@@ -1,0 +1,113 @@
+"""``passport-node export``: every current passport of the store, as JSON Lines or one file each.
+
+Reads the configured store directly (an operator's tool): the full (authority) view by
+default, or another tier's with ``--tier``. The output can be imported again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from resolver.config import ConfigError, NodeConfig, default_config, load_config
+from resolver.errors import ResolverError
+from resolver.tiers import Tier
+
+__all__ = ["add_parser", "file_name", "run"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_PAGE = 500
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="write the stored passports out",
+        description="Export current passports (tombstones skipped) from the configured store.",
+    )
+    parser.add_argument("--prefix", default="", help="only handles under this prefix (88.100.1, 01/0952123)")
+    parser.add_argument(
+        "--out", default="-", help="a directory (one .jsonld per passport) or - for JSON Lines"
+    )
+    parser.add_argument(
+        "--tier", default="authority", choices=[t.label for t in Tier], help="which view (default: authority)"
+    )
+    parser.add_argument("--config", type=Path, help="the node's configuration (its store)")
+    parser.add_argument("--store", help="store URL, overriding the configuration")
+    parser.set_defaults(run=run)
+
+
+def file_name(key: str) -> str:
+    """A file name for a passport key: unsafe characters become '_', and the key stays readable."""
+    return _UNSAFE.sub("_", key) + ".jsonld"
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config) if args.config else default_config()
+        if args.store:
+            config = dataclasses.replace(config, store=args.store)
+    except ConfigError as err:
+        print(f"passport-node export: {err}", file=sys.stderr)
+        return 2
+    import uvloop
+
+    try:
+        count = uvloop.run(_export(config, args.prefix, args.out, Tier.from_label(args.tier)))
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader (head, a pager) has had enough
+        return 0
+    except (ResolverError, OSError) as err:
+        detail = err.detail if isinstance(err, ResolverError) else str(err)
+        print(f"passport-node export: {detail}", file=sys.stderr)
+        return 1
+    print(f"exported {count} passport(s)", file=sys.stderr)
+    return 0
+
+
+async def _export(config: NodeConfig, prefix: str, out: str, tier: Tier) -> int:
+    from resolver.stores import open_store
+
+    # A handle prefix lists its own handles (88.100 does not include 88.100.1/...).
+    key_prefix = prefix if not prefix or prefix.startswith("01/") or "/" in prefix else prefix + "/"
+    directory = None if out == "-" else Path(out)
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+    stream: BinaryIO = sys.stdout.buffer
+    store = await open_store(config.store)
+    count = 0
+    try:
+        offset = 0
+        while True:
+            _, keys = await store.handles(prefix=key_prefix, offset=offset, limit=_PAGE)
+            if not keys:
+                break
+            offset += len(keys)
+            for key in keys:
+                record = await store.get(key)
+                if record is None or record.deleted:
+                    continue  # deleted since the page was read
+                body = record.views.get(tier)
+                if body is None:
+                    continue
+                if directory is None:
+                    stream.write(body.rstrip(b"\n") + b"\n")
+                else:
+                    (directory / file_name(key)).write_bytes(body)
+                count += 1
+    finally:
+        await store.aclose()
+        if directory is None:
+            stream.flush()
+    return count
+
+
+def _quiet_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,369 @@
+"""``passport-node import``: load many passports, validated in parallel, into a store or a node.
+
+Sources are files (one document, a JSON array, or JSON Lines), directories (every ``*.jsonld``,
+``*.json``, ``*.jsonl`` under them) or ``-`` (stdin). Safe to run again after an interruption:
+a passport whose stored version has the same content is counted as unchanged, not rewritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from resolver.config import ConfigError, NodeConfig, default_config, load_config
+from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
+from resolver.identifiers import claims, parse_identifier
+
+__all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
+
+_SUFFIXES = (".jsonld", ".json", ".jsonl", ".ndjson")
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="load passports in bulk (validated) into the store or a running node",
+        description=(
+            "Validate and store many passports. Into the configured store directly (default), or "
+            "into a running node with --node URL --token T (one PUT per passport)."
+        ),
+    )
+    parser.add_argument("sources", nargs="+", metavar="FILE|DIR|-", help="what to import ('-' is stdin)")
+    parser.add_argument("--config", type=Path, help="the node's configuration (store, prefixes)")
+    parser.add_argument("--store", help="store URL, overriding the configuration")
+    parser.add_argument("--node", help="base URL of a running node to PUT into, instead of a store")
+    parser.add_argument("--token", help="operator token for --node")
+    parser.add_argument("--workers", type=int, help="validator worker processes (default: one per CPU)")
+    parser.add_argument("--concurrency", type=int, default=16, help="PUTs in flight with --node (default 16)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
+    parser.set_defaults(run=run)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One passport to import: where it came from (file, file:line, stdin:N) and its bytes."""
+
+    source: str
+    body: bytes
+
+
+@dataclass
+class Summary:
+    """Counts and reasons, filled as the import runs."""
+
+    created: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    rejections: list[dict[str, str]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def accepted(self) -> int:
+        return self.created + self.replaced + self.unchanged
+
+    @property
+    def done(self) -> int:
+        return self.accepted + len(self.rejections)
+
+    def reject(self, item: Item, reason: str, handle: str = "") -> None:
+        self.rejections.append({"source": item.source, "handle": handle, "reason": reason})
+
+    def to_json(self) -> dict[str, Any]:
+        seconds = time.monotonic() - self.started
+        return {
+            "accepted": self.accepted,
+            "created": self.created,
+            "replaced": self.replaced,
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejections),
+            "rejections": sorted(self.rejections, key=lambda r: r["source"]),
+            "seconds": round(seconds, 3),
+            "per_second": round(self.done / seconds, 1) if seconds > 0 else None,
+        }
+
+
+def read_sources(sources: list[str], stdin: Any = None) -> list[Item]:
+    """Every passport in ``sources``, in order; unreadable inputs raise ValueError naming them."""
+    items: list[Item] = []
+    for source in sources:
+        if source == "-":
+            data = (stdin or sys.stdin.buffer).read()
+            items.extend(_split("stdin", data))
+            continue
+        path = Path(source)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+            for file in files:
+                items.extend(_split(str(file), file.read_bytes(), lines=file.suffix in (".jsonl", ".ndjson")))
+        elif path.is_file():
+            items.extend(_split(str(path), path.read_bytes(), lines=path.suffix in (".jsonl", ".ndjson")))
+        else:
+            raise ValueError(f"{source}: no such file or directory")
+    return items
+
+
+def _split(label: str, data: bytes, *, lines: bool = False) -> Iterator[Item]:
+    """One document, a JSON array of documents, or JSON Lines."""
+    stripped = data.lstrip()
+    if not lines and stripped.startswith(b"["):
+        try:
+            documents = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            yield Item(label, data)  # refused later with the parser's reason
+            return
+        for i, document in enumerate(documents, 1):
+            yield Item(f"{label}[{i}]", orjson.dumps(document))
+        return
+    if not lines:
+        try:
+            orjson.loads(data)
+        except orjson.JSONDecodeError:
+            lines = stripped.count(b"\n") > 0 and stripped.startswith(b"{")
+        if not lines:
+            yield Item(label, data)
+            return
+    for number, line in enumerate(data.splitlines(), 1):
+        if line.strip():
+            yield Item(f"{label}:{number}", line)
+
+
+class Progress:
+    """A one-line progress bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, total: int, summary: Summary, *, stream: TextIO, enabled: bool) -> None:
+        self.total = total
+        self.summary = summary
+        self.stream = stream
+        self.enabled = enabled
+        self._last = 0.0
+
+    def update(self, *, final: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not final and now - self._last < 0.1:
+            return
+        self._last = now
+        s = self.summary
+        elapsed = max(now - s.started, 1e-6)
+        width = 30
+        filled = int(width * s.done / self.total) if self.total else width
+        bar = "#" * filled + "." * (width - filled)
+        line = (
+            f"\rimport [{bar}] {s.done}/{self.total}  accepted {s.accepted}  rejected {len(s.rejections)}"
+            f"  {s.done / elapsed:.0f}/s"
+        )
+        self.stream.write(line + ("\n" if final else ""))
+        self.stream.flush()
+
+
+def _config(args: argparse.Namespace) -> NodeConfig:
+    config = load_config(args.config) if args.config else default_config()
+    overrides: dict[str, Any] = {}
+    if args.store:
+        overrides["store"] = args.store
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ConfigError("--workers must be at least 1")
+        overrides["workers"] = args.workers
+    return dataclasses.replace(config, **overrides)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = _config(args)
+        items = read_sources(args.sources)
+    except (ConfigError, ValueError, OSError) as err:
+        print(f"passport-node import: {err}", file=sys.stderr)
+        return 2
+    if args.node and not args.token:
+        print("passport-node import: --node needs --token (an operator's token)", file=sys.stderr)
+        return 2
+    summary = Summary()
+    enabled = args.progress if args.progress is not None else sys.stderr.isatty()
+    progress = Progress(len(items), summary, stream=sys.stderr, enabled=enabled)
+    import uvloop
+
+    try:
+        if args.node:
+            uvloop.run(
+                _into_node(items, args.node.rstrip("/"), args.token, args.concurrency, summary, progress)
+            )
+        else:
+            uvloop.run(_into_store(items, config, summary, progress))
+    except ResolverError as err:
+        progress.update(final=True)
+        print(f"passport-node import: {err.detail}", file=sys.stderr)
+        _print_summary(summary, as_json=args.json)
+        return 1
+    progress.update(final=True)
+    _print_summary(summary, as_json=args.json)
+    return 0 if not summary.rejections else 1
+
+
+def _print_summary(summary: Summary, *, as_json: bool) -> None:
+    data = summary.to_json()
+    if as_json:
+        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    print(
+        f"{summary.done} passport(s) in {data['seconds']} s: {summary.accepted} accepted "
+        f"({summary.created} created, {summary.replaced} replaced, {summary.unchanged} unchanged), "
+        f"{len(summary.rejections)} rejected"
+    )
+    for rejection in sorted(summary.rejections, key=lambda r: r["source"]):
+        handle = f" {rejection['handle']}:" if rejection["handle"] else ""
+        print(f"  rejected {rejection['source']}:{handle} {rejection['reason']}")
+
+
+async def _run_all(items: list[Item], concurrency: int, work: Callable[[Item], Awaitable[None]]) -> None:
+    """Run ``work`` over ``items`` with at most ``concurrency`` in flight, in input order."""
+    queue: asyncio.Queue[Item] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        while True:
+            try:
+                item = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await work(item)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(max(1, min(concurrency, len(items)))):
+            group.create_task(worker())
+
+
+def _reasons(report: Any) -> str:
+    results = [r for r in report.results if r.severity == "Violation"] or list(report.results)
+    shown = "; ".join(r.message for r in results[:3])
+    more = f" (+{len(results) - 3} more)" if len(results) > 3 else ""
+    return f"does not conform: {shown}{more}"
+
+
+async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, progress: Progress) -> None:
+    from resolver.stores import open_store
+    from resolver.validation import Validator
+
+    store = await open_store(config.store)
+    validator = Validator(workers=config.workers)
+    locks: dict[str, asyncio.Lock] = {}
+    try:
+        await validator.start()
+
+        async def one(item: Item) -> None:
+            try:
+                prepared = await validator.prepare(item.body)
+            except ResolverError as err:
+                summary.reject(item, err.detail)
+                progress.update()
+                return
+            if not prepared.report.conforms or not prepared.views:
+                summary.reject(item, _reasons(prepared.report), prepared.iri)
+                progress.update()
+                return
+            try:
+                key = parse_identifier(prepared.iri, case_sensitive=config.case_sensitive).key
+            except InvalidIdentifier as err:
+                summary.reject(
+                    item, f"its @id is not an identifier this node serves: {err.detail}", prepared.iri
+                )
+                progress.update()
+                return
+            if not any(claims(prefix, key) for prefix in config.prefixes):
+                summary.reject(item, f"not under this node's prefixes ({', '.join(config.prefixes)})", key)
+                progress.update()
+                return
+            lock = locks.setdefault(key, asyncio.Lock())
+            async with lock:
+                await _store_one(store, key, prepared.views, item, summary)
+            progress.update()
+
+        # Enough in flight to keep every worker busy while the store writes.
+        await _run_all(items, validator.workers * 4, one)
+    finally:
+        with contextlib.suppress(Exception):
+            await validator.aclose()
+        await store.aclose()
+
+
+async def _store_one(store: Any, key: str, views: dict[Any, bytes], item: Item, summary: Summary) -> None:
+    try:
+        # A fresh key is the common case: one store call, create-only.
+        await store.put(key, views, expected_version=0)
+        summary.created += 1
+        return
+    except PreconditionFailed:
+        pass
+    current = await store.get(key)
+    if current is not None and not current.deleted and dict(current.views) == views:
+        summary.unchanged += 1
+        return
+    try:
+        await store.put(key, views, expected_version=current.version if current is not None else 0)
+    except PreconditionFailed:
+        summary.reject(item, "changed by another writer during the import; run it again", key)
+        return
+    summary.replaced += 1
+
+
+async def _into_node(
+    items: list[Item], node: str, token: str, concurrency: int, summary: Summary, progress: Progress
+) -> None:
+    import aiohttp
+
+    from resolver.http.passports import location_path
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/ld+json"}
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
+
+        async def one(item: Item) -> None:
+            handle = ""
+            try:
+                document = orjson.loads(item.body)
+                iri = (document.get("@id") or document.get("id")) if isinstance(document, dict) else None
+                if not isinstance(iri, str):
+                    raise ValueError("the document has no @id")
+                handle = parse_identifier(iri).key
+            except (orjson.JSONDecodeError, ValueError, InvalidIdentifier) as err:
+                reason = err.detail if isinstance(err, ResolverError) else str(err)
+                summary.reject(item, reason)
+                progress.update()
+                return
+            try:
+                async with session.put(node + location_path(handle), data=item.body) as response:
+                    raw = await response.read()
+                    answer = orjson.loads(raw) if raw else {}
+                    if response.status == 201:
+                        summary.created += 1
+                    elif response.status == 200:
+                        if answer.get("changed", True):
+                            summary.replaced += 1
+                        else:
+                            summary.unchanged += 1
+                    else:
+                        detail = answer.get("detail") or response.reason or "refused"
+                        summary.reject(item, f"{response.status}: {detail}", handle)
+            except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError) as err:
+                summary.reject(item, f"the node did not answer usably: {err!r}", handle)
+            progress.update()
+
+        await _run_all(items, concurrency, one)

@@ -1,0 +1,151 @@
+"""``passport-node resolve ID``: one passport, from a running node (``--node``) or the local store.
+
+Without ``--node`` the lookup runs the configured chain in this process (the local store, and
+the federation if configured), exactly as the node would, and prints the chosen format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from resolver.config import ConfigError, NodeConfig, default_config, load_config
+from resolver.errors import ResolverError
+
+__all__ = ["add_parser", "run"]
+
+_FORMATS = {
+    "jsonld": "application/ld+json",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "html": "text/html",
+}
+
+
+class _Refused(Exception):
+    """The node answered with an error (its problem document's detail is kept)."""
+
+    def __init__(self, status: int, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "resolve",
+        help="print one passport",
+        description="Resolve an identifier (handle, hdl: URI, node URL or GS1 Digital Link) to its passport.",
+    )
+    parser.add_argument("identifier", metavar="ID")
+    parser.add_argument("--node", help="base URL of a node to ask (default: this machine's store)")
+    parser.add_argument("--format", choices=sorted(_FORMATS), default="jsonld")
+    parser.add_argument("--token", help="bearer token: the tier its role may see")
+    parser.add_argument("--config", type=Path, help="the node's configuration (without --node)")
+    parser.add_argument("--store", help="store URL, overriding the configuration (without --node)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvloop
+
+    try:
+        if args.node:
+            body = uvloop.run(_from_node(args))
+        else:
+            config = load_config(args.config) if args.config else default_config()
+            if args.store:
+                config = (
+                    default_config(store=args.store) if not args.config else _with_store(config, args.store)
+                )
+            body = uvloop.run(_locally(args, config))
+    except ConfigError as err:
+        print(f"passport-node resolve: {err}", file=sys.stderr)
+        return 2
+    except ResolverError as err:
+        print(f"passport-node resolve: {err.status} {err.title}: {err.detail}", file=sys.stderr)
+        return 1
+    except _Refused as err:
+        print(f"passport-node resolve: {err.status} {err.reason}: {err.detail}", file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(body if body.endswith(b"\n") else body + b"\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _with_store(config: NodeConfig, store: str) -> NodeConfig:
+    import dataclasses
+
+    return dataclasses.replace(config, store=store)
+
+
+async def _from_node(args: argparse.Namespace) -> bytes:
+    import aiohttp
+    import orjson
+
+    from resolver.errors import FederationError
+    from resolver.http.passports import location_path
+    from resolver.identifiers import parse_identifier
+
+    key = parse_identifier(args.identifier).key
+    headers = {"Accept": _FORMATS[args.format]}
+    if args.token:
+        headers["Authorization"] = f"Bearer {args.token}"
+    url = args.node.rstrip("/") + location_path(key)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+            session.get(url, headers=headers) as response,
+        ):
+            body = await response.read()
+            if response.status == 200:
+                return body
+            try:
+                problem = orjson.loads(body)
+                detail = problem.get("detail") or response.reason
+            except orjson.JSONDecodeError:
+                detail = response.reason or "error"
+            raise _Refused(response.status, response.reason or "Error", str(detail))
+    except aiohttp.ClientError as err:
+        raise FederationError(f"cannot reach {args.node}: {err}") from err
+
+
+async def _locally(args: argparse.Namespace, config: NodeConfig) -> bytes:
+    from resolver.context import open_context
+    from resolver.html import render_html
+    from resolver.http.auth import Authenticator
+    from resolver.identifiers import parse_identifier
+    from resolver.render import render
+    from resolver.stages.base import Lookup, build_chain
+    from resolver.stages.registry import build_stages
+
+    ident = parse_identifier(args.identifier, case_sensitive=config.case_sensitive)
+    principal = Authenticator(config.credentials).principal(f"Bearer {args.token}" if args.token else None)
+    async with open_context(config, start_validator=False) as ctx:
+        stages = build_stages(ctx)
+        try:
+            chain = build_chain(stages)
+            lookup = Lookup(
+                handle=ident.key, tier=principal.tier, deadline=time.monotonic() + config.deadline
+            )
+            answer = await chain(lookup)
+        finally:
+            for stage in reversed(stages):
+                close = getattr(stage, "aclose", None)
+                if close is not None:
+                    await close()
+    view = answer.view
+    if view is None or view.deleted:
+        from resolver.errors import Gone, NotFound
+
+        raise (Gone if view is not None else NotFound)(f"no current passport for {ident.key}")
+    tier = answer.tier if answer.tier is not None else principal.tier
+    if args.format == "jsonld":
+        return view.body
+    if args.format == "html":
+        return render_html(view.body, handle=ident.key, tier_label=tier.label, version=view.version)
+    return render(view.body, args.format)
