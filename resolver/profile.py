@@ -52,6 +52,7 @@ class Profile:
     tier_shapes: Mapping[Tier, rdflib.Graph]
     shape_data_points: Mapping[str, tuple[int, ...]]  # shape (IRI or bnode id) -> data points
     structural: frozenset[str]  # bp:structural helpers, or declared without a tier: they inherit
+    ranges: Mapping[str, str]  # property -> its rdfs:range (a datatype or class IRI)
 
     def tier_of(self, predicate: str) -> Tier | None:
         """The access tier of a predicate: its declared tier; None for a declared property without
@@ -95,6 +96,11 @@ class Profile:
             context=jsonld.load_context(context_url),
             properties=properties,
             structural=frozenset((_declared(vocab) - set(properties)) | _structural(vocab)),
+            ranges={
+                str(p): str(r)
+                for p, r in vocab.subject_objects(rdflib.RDFS.range)
+                if isinstance(p, rdflib.URIRef) and isinstance(r, rdflib.URIRef)
+            },
             shapes=shapes,
             tier_shapes=tier_shapes,
             shape_data_points=_shape_data_points(shapes),

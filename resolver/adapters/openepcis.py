@@ -10,10 +10,12 @@ Nothing is invented: what the document lacks stays missing, and validation names
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from resolver import jsonld
 from resolver.errors import DocumentError
+from resolver.profile import Profile
 
 __all__ = ["OPENEPCIS_CONTEXTS", "convert", "is_openepcis"]
 
@@ -84,6 +86,7 @@ def convert(doc: Any) -> list[dict[str, Any]]:
     if EUBAT + "hasBatteryMass" not in battery and GS1 + "netWeight" in battery:
         battery[EUBAT + "hasBatteryMass"] = battery.pop(GS1 + "netWeight")
     _chemistry(battery)
+    _numbers_as_declared(expanded, Profile.load().ranges)
     return expanded
 
 
@@ -123,6 +126,47 @@ def _chemistry(battery: dict[str, Any]) -> None:
         if concept is not None:
             battery[EUBAT + "hasBatteryChemistry"] = [{"@id": concept}]
             return
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMERIC = frozenset({_XSD + "integer", _XSD + "decimal", _XSD + "double", _XSD + "float", _XSD + "string"})
+
+
+def _numbers_as_declared(expanded: list[dict[str, Any]], ranges: Mapping[str, str]) -> None:
+    """Numbers written as integers, decimals or numeric strings become xsd:double where our
+    vocabulary declares a double (OpenEPCIS writes ``"gs1:value": "125.5"`` and ``70``)."""
+    stack: list[Any] = list(expanded)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, values in node.items():
+            if key.startswith("@") or not isinstance(values, list):
+                continue
+            wants_double = ranges.get(key) == _XSD + "double"
+            for value in values:
+                if isinstance(value, dict) and "@value" in value:
+                    if wants_double and value.get("@type", _XSD + "string") in _NUMERIC:
+                        number = _as_float(value["@value"])
+                        if number is not None:
+                            value["@value"] = number
+                            value["@type"] = _XSD + "double"
+                else:
+                    stack.append(value)
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
 
 
 def _context_terms() -> dict[str, str]:
