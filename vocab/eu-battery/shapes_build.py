@@ -103,6 +103,8 @@ NESTED: list[tuple[str, str, int, bool]] = [
     ("recycledContent", "recycledLeadShare", 23, True),
     ("idleTemperatureRange", "minimumTemperature", 34, True),
     ("idleTemperatureRange", "maximumTemperature", 34, True),
+    ("carbonFootprint", "studyUrl", 17, False),
+    ("carbonFootprint", "performanceClass", 18, False),
 ]
 
 PREFIXES = build.PREFIXES
@@ -303,11 +305,6 @@ shapes:CarbonFootprint a sh:NodeShape ;
     sh:property [ sh:path eubat:hasCarbonFootprintTotal ; sh:minCount 1 ; sh:maxCount 1 ;
                   sh:node {q["total"]} ] .
 
-shapes:CarbonFootprintExtras a sh:NodeShape ;
-    sh:property [ sh:path eubat:carbonFootprintStudyUrl ; sh:maxCount 1 ; sh:datatype xsd:anyURI ] ;
-    sh:property [ sh:path eubat:hasCarbonFootprintPerformanceClass ; sh:maxCount 1 ;
-                  sh:in ( {" ".join(_concepts("carbonClass"))} ) ] .
-
 shapes:DueDiligence a sh:NodeShape ;
     sh:property [ sh:path eubat:dueDiligenceReportUrl ; sh:minCount 1 ; sh:datatype xsd:anyURI ] .
 
@@ -423,14 +420,18 @@ def _battery_shapes() -> str:
         "# SHACL forbids VALUES in constraints: the table of (categories, property, data point) is a UNION.\n"
         "shapes:RequiredByCategory a sh:NodeShape ;\n"
         "    sh:targetClass bp:BatteryPassport ;\n"
-        "    sh:sparql [\n"
+        "    sh:sparql shapes:rule-requiredByCategory .\n\n"
+        "# bp:dataPoint on the constraint (not the shape): the report takes each result's data points\n"
+        "# from its sh:resultPath.\n"
+        "shapes:rule-requiredByCategory\n"
         "        a sh:SPARQLConstraint ;\n"
+        f"        bp:dataPoint {', '.join(str(n) for n in sorted({n for n, _t, _c in some}))} ;\n"
         "        sh:message \"Data point {?dp} ({?label}): required for {?categories} batteries\" ;\n"
         '        sh:select """\n'
         "            SELECT $this ?path ?dp ?label ?categories WHERE {\n"
         f"                {union}\n"
         "                FILTER NOT EXISTS { $this ?path ?any }\n"
-        '            }""" ] .\n')
+        '            }""" .\n')
     # Data point 7: model and a batch or serial number.
     out.append(
         "shapes:required-7-serialOrBatch a sh:NodeShape ;\n"
