@@ -48,7 +48,8 @@ def shapes() -> rdflib.Graph:
 
 @pytest.fixture(scope="module")
 def context() -> dict[str, Any]:
-    ctx: dict[str, Any] = json.loads((ROOT / "vocab" / "eu-battery" / "context.jsonld").read_text())["@context"]
+    path = ROOT / "vocab" / "eu-battery" / "context.jsonld"
+    ctx: dict[str, Any] = json.loads(path.read_text())["@context"]
     return ctx
 
 
