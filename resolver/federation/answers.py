@@ -1,7 +1,7 @@
 """What a peer's response means: a verified passport view, a definite "not found", or an error.
 
-Identity and JSON-LD structure are checked inline (microseconds); the profile's shapes run in
-the validator's worker pool, with violations about data this tier may not see excused.
+Identity, structure and the tier bound are checked inline (well under a millisecond); the
+profile's shapes run in the validator's worker pool, with absences above the tier excused.
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ from resolver.profile import Profile
 from resolver.stages.base import TIER_HEADER, Answer, Lookup
 from resolver.stores.base import View
 from resolver.tiers import Tier
+from resolver.views import NotCompact, filter_compact
 
 __all__ = [
     "PeerGone",
     "PeerNotFound",
     "ShapesChecker",
     "check_identity",
+    "check_tier_bound",
     "excused",
     "freshness",
     "interpret",
@@ -89,8 +91,11 @@ def _age(headers: Mapping[str, str]) -> int:
         return 0
 
 
-def check_identity(body: bytes, handle: str, peer_id: str, *, case_sensitive: bool = False) -> None:
-    """The body is one JSON-LD passport in our context whose ``@id`` is the identifier asked for."""
+def check_identity(body: bytes, handle: str, peer_id: str, *, case_sensitive: bool = False) -> dict[str, Any]:
+    """The body is one JSON-LD passport in our context whose ``@id`` is the identifier asked for.
+
+    Returns the parsed document.
+    """
     try:
         doc = jsonld.parse_json(body, max_bytes=MAX_PEER_BODY)
     except ResolverError as err:
@@ -120,6 +125,28 @@ def check_identity(body: bytes, handle: str, peer_id: str, *, case_sensitive: bo
             peer=peer_id,
             asked=handle,
             answered=answered,
+        )
+    return doc
+
+
+def check_tier_bound(doc: dict[str, Any], served: Tier, handle: str, peer_id: str, profile: Profile) -> None:
+    """Nothing in the view is above the tier the peer labelled it with (views.filter_compact's rules).
+
+    A peer that labels an authority view "public" would otherwise make this node show it to
+    the public; the filter is the one that makes views at write time, so an honest view passes.
+    """
+    try:
+        within = filter_compact(doc, served, profile) == doc
+    except NotCompact as err:
+        raise BadPeerAnswer(
+            f"peer {peer_id} answered {handle} with a document this node cannot read by tier: {err}",
+            peer=peer_id,
+        ) from err
+    if not within:
+        raise BadPeerAnswer(
+            f"peer {peer_id} labelled its answer for {handle} {served.label}, "
+            "but it holds data above that tier",
+            peer=peer_id,
         )
 
 
@@ -174,9 +201,11 @@ async def interpret(
     status = response.status
     if status == 200:
         served = _served_tier(response, lookup)
-        check_identity(response.body, lookup.handle, peer_id, case_sensitive=case_sensitive)
-        if response.peer.verify == "shapes" and validator is not None and profile is not None:
-            await check_shapes(response.body, lookup.handle, served, peer_id, validator, profile)
+        doc = check_identity(response.body, lookup.handle, peer_id, case_sensitive=case_sensitive)
+        if profile is not None:
+            check_tier_bound(doc, served, lookup.handle, peer_id, profile)
+            if response.peer.verify == "shapes" and validator is not None:
+                await check_shapes(response.body, lookup.handle, served, peer_id, validator, profile)
         max_age, age = freshness(response.headers, default_ttl=default_ttl, max_ttl=max_ttl)
         view = View(
             handle=lookup.handle,

@@ -118,3 +118,17 @@ async def test_statuses_map_to_definite_not_found_or_named_failures() -> None:
         await _interpret(_response(401, b""))
     with pytest.raises(BadPeerAnswer, match="HTTP 307"):
         await _interpret(_response(307, b""))
+
+
+def test_the_tier_bound_passes_honest_views_and_refuses_mislabelled_ones() -> None:
+    from resolver.federation.answers import check_tier_bound
+    from resolver.profile import Profile
+    from resolver.validation import prepare_sync
+    from tests.federation.nodes import passport_for
+
+    profile = Profile.load()
+    views = prepare_sync(passport_for("88.100.1/BAT-1")).views
+    for tier, body in views.items():
+        check_tier_bound(orjson.loads(body), tier, "88.100.1/BAT-1", "p", profile)
+    with pytest.raises(BadPeerAnswer, match="above that tier"):
+        check_tier_bound(orjson.loads(views[Tier.AUTHORITY]), Tier.PUBLIC, "88.100.1/BAT-1", "p", profile)

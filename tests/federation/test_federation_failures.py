@@ -115,6 +115,13 @@ async def test_a_peer_serving_a_higher_tier_than_asked_is_refused(setup: Setup) 
     assert status == 502 and "served the authority view" in orjson.loads(body)["detail"]
 
 
+async def test_a_peer_labelling_a_higher_view_as_public_is_refused_and_not_passed_on(setup: Setup) -> None:
+    li_view = prepare_sync(passport_for("88.1/BAT-5")).views[Tier.LEGITIMATE_INTEREST]
+    setup.liar.handler = answering(li_view, tier="public")
+    status, _, body = await get(setup.session, f"{setup.a.url}/88.1/BAT-5")
+    assert status == 502 and "holds data above that tier" in orjson.loads(body)["detail"]
+
+
 async def test_a_slow_peer_gives_504_naming_it_within_the_deadline(setup: Setup) -> None:
     started = time.monotonic()
     status, _, body = await get(setup.session, f"{setup.a.url}/88.2/BAT-1")
