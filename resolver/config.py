@@ -35,7 +35,7 @@ DEFAULT_STORE = "sqlite:///./var/passports.sqlite3"
 DEFAULT_CHAIN = ("local", "cache", "federation")
 # The prefixes of the example passports (examples/valid): a node started with no
 # configuration is authoritative for them, so `serve --demo` resolves every example.
-DEFAULT_PREFIXES = ("88.100.1", "01/09521234")
+DEFAULT_PREFIXES = ("88.100.1", "88.100.7", "20.500.12345", "21.11101", "01/09521234", "01/04012345")
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 

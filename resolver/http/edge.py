@@ -25,6 +25,7 @@ from resolver.errors import (
 from resolver.http.auth import Authenticator, Principal
 from resolver.identifiers import Identifier, claims, parse_identifier
 from resolver.stages.base import TIER_HEADER, Answer, Next, Stage, build_chain, lookup_from_headers
+from resolver.stages.local import LocalStage
 from resolver.stores.base import Record
 from resolver.tiers import Role, Tier
 from resolver.validation import ValidationReport
@@ -103,8 +104,17 @@ def version_of_etag(tag: str) -> int | None:
     return None
 
 
+_DATES: dict[float, str] = {}
+
+
 def http_date(seconds: float) -> str:
-    return email.utils.formatdate(seconds, usegmt=True)
+    """An HTTP date (memoised: every answer carries Last-Modified, and versions repeat)."""
+    found = _DATES.get(seconds)
+    if found is None:
+        if len(_DATES) >= 65536:
+            _DATES.clear()
+        found = _DATES[seconds] = email.utils.formatdate(seconds, usegmt=True)
+    return found
 
 
 def invalid_passport(report: ValidationReport, key: str) -> InvalidPassport:
@@ -146,6 +156,7 @@ class Edge:
         self._base_urls = (config.base_url,) if config.base_url else ()
         self._identifiers: dict[str, Identifier] = {}
         self._answers = ctx.metrics.answers
+        self._local = next((s for s in stages if isinstance(s, LocalStage)), None)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -179,6 +190,10 @@ class Edge:
         return tier
 
     def authoritative(self, key: str) -> bool:
+        """Whether this node holds ``key`` (as the local stage decides, prefixes delegated to a
+        peer excluded), for writes and history."""
+        if self._local is not None:
+            return self._local.covers(key)
         return any(claims(prefix, key) for prefix in self.config.prefixes)
 
     async def resolve(
