@@ -7,6 +7,8 @@ profile's shapes run in the validator's worker pool, with absences above the tie
 from __future__ import annotations
 
 import email.utils
+import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -36,6 +38,7 @@ __all__ = [
     "PeerGone",
     "PeerNotFound",
     "ShapesChecker",
+    "VerifiedViews",
     "check_identity",
     "check_tier_bound",
     "excused",
@@ -195,8 +198,13 @@ async def interpret(
     validator: ShapesChecker | None,
     profile: Profile | None,
     case_sensitive: bool = False,
+    verified: VerifiedViews | None = None,
 ) -> Answer:
-    """The Answer for a peer's 200, or the error its other statuses mean (see docs/federation.md)."""
+    """The Answer for a peer's 200, or the error its other statuses mean (see docs/federation.md).
+
+    ``verified`` remembers views that passed the shapes, so a refresh that brings the same
+    bytes again is not validated again.
+    """
     peer_id = response.peer.id
     status = response.status
     if status == 200:
@@ -205,7 +213,9 @@ async def interpret(
         if profile is not None:
             check_tier_bound(doc, served, lookup.handle, peer_id, profile)
             if response.peer.verify == "shapes" and validator is not None:
-                await check_shapes(response.body, lookup.handle, served, peer_id, validator, profile)
+                await _check_shapes_once(
+                    response.body, lookup.handle, served, peer_id, validator, profile, verified
+                )
         max_age, age = freshness(response.headers, default_ttl=default_ttl, max_ttl=max_ttl)
         view = View(
             handle=lookup.handle,
@@ -242,6 +252,42 @@ async def interpret(
             f"peer {peer_id} refused this node's credentials (HTTP {status}): {detail}", peer=peer_id
         )
     raise BadPeerAnswer(f"peer {peer_id} answered {lookup.handle} with HTTP {status}: {detail}", peer=peer_id)
+
+
+class VerifiedViews:
+    """Digests of views that passed the shapes at a tier (bounded, least recently used dropped)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._seen: OrderedDict[tuple[bytes, Tier], None] = OrderedDict()
+
+    def __contains__(self, key: tuple[bytes, Tier]) -> bool:
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return True
+        return False
+
+    def add(self, key: tuple[bytes, Tier]) -> None:
+        self._seen[key] = None
+        while len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+
+
+async def _check_shapes_once(
+    body: bytes,
+    handle: str,
+    served: Tier,
+    peer_id: str,
+    validator: ShapesChecker,
+    profile: Profile,
+    verified: VerifiedViews | None,
+) -> None:
+    key = (hashlib.sha256(body).digest(), served)
+    if verified is not None and key in verified:
+        return
+    await check_shapes(body, handle, served, peer_id, validator, profile)
+    if verified is not None:
+        verified.add(key)
 
 
 def _served_tier(response: PeerResponse, lookup: Lookup) -> Tier:

@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from resolver.errors import LoopDetected, ResolverError
-from resolver.federation.answers import interpret
+from resolver.federation.answers import VerifiedViews, interpret
 from resolver.federation.client import PeerClient
 from resolver.federation.config import FederationConfig, federation_config
 from resolver.federation.routing import RoutingTable
@@ -59,6 +59,7 @@ class FederationStage:
         # The profile's tier map checks every peer answer's tier bound; load it once, up front.
         self._profile = Profile.load() if config.nodes else None
         self._case_sensitive = case_sensitive
+        self._verified = VerifiedViews()
         self._asked = metrics.counter(
             "passport_federation_lookups_total",
             "Lookups sent to peers, by peer and outcome.",
@@ -113,6 +114,7 @@ class FederationStage:
                 validator=self._validator,
                 profile=self._profile,
                 case_sensitive=self._case_sensitive,
+                verified=self._verified,
             )
             if response.status == 200:
                 self._verify_time.observe(time.monotonic() - fetched, peer.id)

@@ -132,3 +132,42 @@ def test_the_tier_bound_passes_honest_views_and_refuses_mislabelled_ones() -> No
         check_tier_bound(orjson.loads(body), tier, "88.100.1/BAT-1", "p", profile)
     with pytest.raises(BadPeerAnswer, match="above that tier"):
         check_tier_bound(orjson.loads(views[Tier.AUTHORITY]), Tier.PUBLIC, "88.100.1/BAT-1", "p", profile)
+
+
+class _CountingValidator:
+    """The real in-process validator, counting how often it is asked."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def validate(self, body: bytes):  # type: ignore[no-untyped-def]
+        from resolver.validation import validate_sync
+
+        self.calls += 1
+        return validate_sync(body)
+
+
+async def test_a_view_that_passed_the_shapes_is_not_validated_again_when_it_comes_back() -> None:
+    from resolver.federation.answers import VerifiedViews
+    from resolver.profile import Profile
+    from resolver.validation import prepare_sync
+    from tests.federation.nodes import passport_for
+
+    body = prepare_sync(passport_for("88.100.1/BAT-1")).views[Tier.PUBLIC]
+    validator, verified = _CountingValidator(), VerifiedViews()
+    peer = PeerConfig(id="b", base_urls=("http://127.0.0.1:1",), prefixes=("88.100",))  # verify = "shapes"
+    response = PeerResponse(
+        peer=peer, replica="x", status=200, headers={"passport-tier": "public"}, body=body
+    )
+    for _ in range(2):
+        answer = await interpret(
+            response,
+            _lookup(),
+            default_ttl=60,
+            max_ttl=300,
+            validator=validator,
+            profile=Profile.load(),
+            verified=verified,
+        )
+        assert answer.view is not None and answer.view.body == body
+    assert validator.calls == 1
