@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (a list for 'all')")
     parser.add_argument("--profile", action="store_true", help="record the node with py-spy while loaded")
+    parser.add_argument(
+        "--ingest-passports", type=int, default=10_000, help="ingest: how many (default 10000)"
+    )
     parser.add_argument("--only", default="", help="with 'all': comma-separated workloads to run")
     parser.add_argument(
         "--report",
@@ -77,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, spec in WORKLOADS.items():
             print(f"{name:16} {spec.target}")
         return 0
-    options = Options(seconds=args.seconds, connections=args.connections, profile=args.profile)
+    options = Options(
+        seconds=args.seconds,
+        connections=args.connections,
+        profile=args.profile,
+        ingest_passports=args.ingest_passports,
+    )
     if args.workload != "all":
         result = run_one(args.workload, options)
         print(orjson.dumps(result).decode() if args.json else _human(result), flush=True)
