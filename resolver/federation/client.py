@@ -19,9 +19,11 @@ from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.health import CircuitBreaker, Clock, ReplicaSet
 from resolver.stages.base import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Lookup
 
-__all__ = ["MAX_PEER_BODY", "PeerClient", "PeerResponse", "forwarded_budget_ms"]
+__all__ = ["MAX_PEER_BODY", "MIN_BLAMED_TIMEOUT", "PeerClient", "PeerResponse", "forwarded_budget_ms"]
 
 MAX_PEER_BODY = 2 * 1024 * 1024  # bytes read from a peer at most; a passport view is far smaller
+# A timeout counts against a peer's health only when the attempt had at least this long (s).
+MIN_BLAMED_TIMEOUT = 0.25
 
 # Statuses that say "this replica is unwell": another replica may do better. Other statuses
 # are the peer's answer (404, 410) or a verdict from further down (502, 504, 508) passed on.
@@ -102,6 +104,7 @@ class PeerClient:
             )
         errors: list[dict[str, Any]] = []
         timed_out = False
+        blamed = False  # whether any failure was the peer's (not the caller's short budget)
         verdict = False
         try:
             for replica in self._replicas[peer.id].ordered():
@@ -116,17 +119,24 @@ class PeerClient:
                     verdict = True
                     return outcome
                 error = outcome
-                self._replicas[peer.id].failure(replica)
                 errors.append(error)
-                timed_out = timed_out or error["error"] == "timeout"
-            breaker.failure()
-            verdict = True
+                if error["error"] == "timeout":
+                    timed_out = True
+                    # A caller that allowed too little time says nothing about the peer's health.
+                    if remaining < MIN_BLAMED_TIMEOUT:
+                        continue
+                self._replicas[peer.id].failure(replica)
+                blamed = True
+            if blamed:
+                breaker.failure()
+                verdict = True
         finally:
             if not verdict:
-                breaker.release()  # cancelled mid-attempt: no verdict on the peer
+                breaker.release()  # no verdict on the peer (cancelled, or no fair attempt)
         if timed_out:
             raise PeerTimeout(
-                f"peer {peer.id} did not answer {lookup.handle} within the deadline",
+                f"peer {peer.id} did not answer {lookup.handle} within the deadline"
+                + ("" if errors else " (no time was left to ask it)"),
                 peer=peer.id,
                 errors=errors,
             )

@@ -48,6 +48,10 @@ class CacheStage:
     def from_context(cls, ctx: NodeContext) -> CacheStage:
         return cls(federation_cache(ctx), metrics=ctx.metrics)
 
+    async def aclose(self) -> None:
+        """Let the cache's background Redis writes finish before the Redis client closes."""
+        await self._cache.aclose()
+
     async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
         if lookup.referral:
             return await next_stage(lookup)

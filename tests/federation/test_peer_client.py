@@ -104,3 +104,19 @@ async def test_the_circuit_opens_after_repeated_failures_and_then_fails_fast() -
         bad.handler = answering(passport(_IRI))
         response = await client.fetch(config.peers[0], _lookup())  # the probe, which closes it
         assert response.status == 200 and client.breaker("b").state == "closed"
+
+
+async def test_timeouts_of_callers_with_too_little_time_do_not_open_the_circuit() -> None:
+    peer = FakePeer(slow(1))
+    async with serving(peer.app()) as url, aiohttp.ClientSession() as session:
+        config = _config(url, failures=1)
+        client = PeerClient(session, config, node_id="a")
+        for _ in range(3):
+            with pytest.raises(PeerTimeout):
+                await client.fetch(config.peers[0], _lookup(budget=0.05))
+        assert client.breaker("b").state == "closed"
+        with pytest.raises(PeerTimeout, match="no time was left"):
+            await client.fetch(config.peers[0], _lookup(budget=0))
+        with pytest.raises(PeerTimeout):
+            await client.fetch(config.peers[0], _lookup(budget=0.3))  # a fair attempt: counted
+        assert client.breaker("b").state == "open"
