@@ -46,8 +46,10 @@ CONTEXT_URL = "https://w3id.org/battery-passport/eu-battery/v1"
 # these leave room for large ones while keeping the worst case in milliseconds.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 48
-MAX_VALUES = 100_000  # JSON values (scalars + containers): bounds pyld's work before it starts
 MAX_TRIPLES = 20_000
+# JSON values (scalars + containers): bounds pyld's work before it starts. A value makes at most
+# a triple or two, so three per allowed triple refuses nothing the triple cap would accept.
+MAX_VALUES = 3 * MAX_TRIPLES
 
 # rdflib logs a traceback for every ill-typed literal ("high"^^xsd:decimal); such a literal is
 # a validation result for the user, not a fault of the node.

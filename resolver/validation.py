@@ -490,11 +490,14 @@ class Validator:
     """Validates and prepares passports in a bounded pool of worker processes.
 
     ``workers`` defaults to the number of CPUs. Workers are spawned (not forked: the parent runs
-    an event loop and threads) and each loads the shapes once, in ``start()``.
+    an event loop and threads) and each loads the shapes once, in ``start()``. A call that takes
+    longer than ``timeout`` seconds (input limits make that a fault, not a big passport) stops the
+    workers, which are replaced, and fails with a ResolverError.
     """
 
-    def __init__(self, *, workers: int | None = None) -> None:
+    def __init__(self, *, workers: int | None = None, timeout: float = 60.0) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.timeout = timeout
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     async def start(self) -> None:
@@ -514,6 +517,16 @@ class Validator:
             initializer=_init_worker,
         )
 
+    def _replace(self, pool: concurrent.futures.ProcessPoolExecutor, *, kill: bool = False) -> None:
+        """Swap in a new pool unless another call already did; stop the old one's workers."""
+        if self._pool is pool:
+            self._pool = self._new_pool()
+        if kill:
+            # The executor cannot cancel a running call; ending its processes is the only way.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
     async def aclose(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
@@ -531,17 +544,21 @@ class Validator:
         return report
 
     async def _submit(self, function: Callable[..., _Outcome], *args: Any) -> Any:
-        if self._pool is None:
+        pool = self._pool
+        if pool is None:
             raise RuntimeError("Validator.start() has not been awaited")
         loop = asyncio.get_running_loop()
         try:
-            outcome = await loop.run_in_executor(self._pool, function, *args)
+            async with asyncio.timeout(self.timeout):
+                outcome = await loop.run_in_executor(pool, function, *args)
         except BrokenProcessPool as err:
             # A worker died (killed, out of memory). Replace the pool so the next write works,
             # and fail this one clearly rather than hang.
-            broken, self._pool = self._pool, self._new_pool()
-            broken.shutdown(wait=False, cancel_futures=True)
+            self._replace(pool)
             raise ResolverError("the validation worker stopped unexpectedly; try again") from err
+        except TimeoutError as err:
+            self._replace(pool, kill=True)
+            raise ResolverError(f"validation took longer than {self.timeout:g} s and was stopped") from err
         if outcome[0] == "ok":
             return outcome[1]
         _, cls, detail, extensions = outcome

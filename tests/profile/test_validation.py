@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from resolver import jsonld
-from resolver.errors import ContextRefused, InputError
+from resolver.errors import ContextRefused, InputError, ResolverError
 from resolver.tiers import Tier
 from resolver.validation import ValidationReport, Validator, prepare_sync, validate_sync
 
@@ -185,6 +185,34 @@ async def test_the_event_loop_keeps_running_while_workers_validate() -> None:
         task.cancel()
         await validator.aclose()
     assert ticks > 4
+
+
+async def test_a_killed_worker_fails_one_call_and_the_pool_recovers() -> None:
+    validator = Validator(workers=1)
+    await validator.start()
+    try:
+        pool = validator._pool
+        assert pool is not None
+        for process in list(pool._processes.values()):  # type: ignore[attr-defined]
+            process.kill()
+        with pytest.raises(ResolverError, match="stopped unexpectedly"):
+            await validator.prepare(EV.read_bytes())
+        prepared = await validator.prepare(EV.read_bytes())
+        assert prepared.report.conforms
+    finally:
+        await validator.aclose()
+
+
+async def test_a_call_over_the_timeout_is_stopped_and_the_pool_recovers() -> None:
+    validator = Validator(workers=1, timeout=0.001)
+    await validator.start()
+    try:
+        with pytest.raises(ResolverError, match="longer than"):
+            await validator.prepare(EV.read_bytes())
+        validator.timeout = 120
+        assert (await validator.prepare(EV.read_bytes())).report.conforms
+    finally:
+        await validator.aclose()
 
 
 async def test_prepare_before_start_is_a_clear_error() -> None:
