@@ -50,6 +50,12 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
     async with contextlib.AsyncExitStack() as stack:
         liar_url = await stack.enter_async_context(serving(liar.app()))
         slow_url = await stack.enter_async_context(serving(slow_peer.app()))
+        # mid forwards 88.4 to the slow peer: the budget it is given runs out before a's.
+        mid_url = (
+            await stack.enter_async_context(
+                node(tmp, "mid", ["77.3"], federation={"peers": [peer("slowpoke", slow_url, ["88.4"])]})
+            )
+        ).url
         # c believes a holds 77.1, and a believes c does: a configuration cycle.
         await stack.enter_async_context(
             node(tmp, "c", ["77.2"], port=c_port, federation={"peers": [peer("a", a_url, ["77.1"])]})
@@ -66,6 +72,7 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
                         peer("liar", liar_url, ["88.1"]),
                         peer("slowpoke", slow_url, ["88.2"]),
                         peer("c", c_url, ["77.1"]),
+                        peer("mid", mid_url, ["88.4"]),
                     ]
                 },
             )
@@ -129,7 +136,18 @@ async def test_a_slow_peer_gives_504_naming_it_within_the_deadline(setup: Setup)
     problem = orjson.loads(body)
     assert status == 504, body
     assert problem["peer"] == "slowpoke" and "slowpoke did not answer" in problem["detail"]
-    assert DEADLINE - 0.05 <= spent <= DEADLINE + 0.3
+    assert DEADLINE - 0.05 <= spent <= DEADLINE + 0.5
+
+
+async def test_the_node_that_was_slow_further_down_is_named_within_the_first_deadline(setup: Setup) -> None:
+    started = time.monotonic()
+    status, _, body = await get(setup.session, f"{setup.a.url}/88.4/BAT-1")
+    spent = time.monotonic() - started
+    problem = orjson.loads(body)
+    assert status == 504, body
+    assert problem["peer"] == "mid" and problem["upstream"]["peer"] == "slowpoke"
+    assert "mid reported: peer slowpoke did not answer" in problem["detail"]
+    assert spent <= DEADLINE + 0.5
 
 
 async def test_a_configuration_cycle_is_refused_as_a_loop_with_its_path(setup: Setup) -> None:
