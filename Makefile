@@ -20,7 +20,7 @@ system-deps:
 	  apt-get update -qq && apt-get install -y -qq redis-server wrk >/dev/null; }
 
 demo: install
-	$(BIN)/passport-node serve --demo
+	$(BIN)/passport-node serve --config deploy/node.toml --demo
 
 test: install system-deps
 	$(BIN)/ruff check .
