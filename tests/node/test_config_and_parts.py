@@ -60,7 +60,7 @@ def test_defaults_without_a_file() -> None:
     ],
 )
 def test_bad_configuration_is_refused_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(ConfigError, match="node.toml") as caught:
+    with pytest.raises(ConfigError, match=r"node\.toml") as caught:
         _load(tmp_path, text)
     assert message in str(caught.value)
 
