@@ -58,7 +58,14 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
         ).url
         # c believes a holds 77.1, and a believes c does: a configuration cycle.
         await stack.enter_async_context(
-            node(tmp, "c", ["77.2"], port=c_port, federation={"peers": [peer("a", a_url, ["77.1"])]})
+            node(
+                tmp,
+                "c",
+                ["77.2"],
+                port=c_port,
+                passports=["77.2/BAT-1"],
+                federation={"peers": [peer("a", a_url, ["77.1"])]},
+            )
         )
         a = await stack.enter_async_context(
             node(
@@ -73,6 +80,12 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
                         peer("slowpoke", slow_url, ["88.2"]),
                         peer("c", c_url, ["77.1"]),
                         peer("mid", mid_url, ["88.4"]),
+                        # c again, for 77.2, behind a replica that is down and listed first.
+                        {
+                            "id": "c-replicated",
+                            "base_urls": ["http://127.0.0.1:1", c_url],
+                            "prefixes": ["77.2"],
+                        },
                     ]
                 },
             )
@@ -161,6 +174,21 @@ async def test_a_configuration_cycle_is_refused_as_a_loop_with_its_path(setup: S
 async def test_a_forwarded_lookup_that_already_passed_here_is_refused(setup: Setup) -> None:
     status, _, body = await get(setup.session, f"{setup.a.url}/88.1/BAT-1", **{"Passport-Hops": "x,a"})
     assert status == 508 and orjson.loads(body)["path"] == ["x", "a", "a"]
+
+
+async def test_a_lookup_with_too_many_hops_is_refused_naming_the_path(setup: Setup) -> None:
+    trail = ",".join(f"n{i}" for i in range(8))
+    status, _, body = await get(setup.session, f"{setup.a.url}/88.1/BAT-1", **{"Passport-Hops": trail})
+    problem = orjson.loads(body)
+    assert status == 508 and "exceeded 8 hops" in problem["detail"]
+    assert problem["path"] == [f"n{i}" for i in range(8)] + ["a"]
+
+
+async def test_a_replica_that_is_down_is_passed_over_for_the_next_one(setup: Setup) -> None:
+    status, headers, body = await get(setup.session, f"{setup.a.url}/77.2/BAT-1")
+    assert status == 200, body
+    assert headers["Passport-Source"] == "peer:c-replicated"
+    assert orjson.loads(body)["id"] == "https://hdl.handle.net/77.2/BAT-1"
 
 
 async def test_a_stale_answer_stands_in_when_the_peer_is_stopped(tmp_path: Path) -> None:
