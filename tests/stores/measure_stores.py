@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,21 @@ async def latency(store: Any, n: int, samples: int) -> dict[str, float]:
     }
 
 
+async def throughput(read: Callable[[str], Awaitable[Any]], n: int, samples: int) -> int:
+    """Reads per second with 64 tasks reading at once (as 64 HTTP connections would)."""
+    rng = random.Random(2)
+    handles = [f"88.100.1/BAT-{rng.randrange(n):07d}" for _ in range(samples)]
+    per_task = len(handles) // 64
+
+    async def task(k: int) -> None:
+        for handle in handles[k * per_task : (k + 1) * per_task]:
+            await read(handle)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(task(k) for k in range(64)))
+    return round(per_task * 64 / (time.perf_counter() - start))
+
+
 async def measure(n: int, versions: int, samples: int, compress_over: int | None) -> dict[str, Any]:
     views = await example_views()
     out: dict[str, Any] = {
@@ -132,6 +148,13 @@ async def measure(n: int, versions: int, samples: int, compress_over: int | None
         await rstore.get_view("88.100.1/BAT-0000000", Tier.PUBLIC)
         out["redis_startup_s"] = round(time.perf_counter() - t0, 3)
         out["redis_get_view"] = await latency(rstore, n, samples)
+        out["redis_get_view_64_concurrent_per_s"] = await throughput(
+            lambda h: rstore.get_view(h, Tier.PUBLIC), n, samples
+        )
+        client = rstore._client  # the same HGET through redis-py, for comparison
+        out["redis_py_hget_64_concurrent_per_s"] = await throughput(
+            lambda h: client.hget(f"bp:{{{h}}}", "c"), n, samples
+        )
         await rstore.aclose()
     return out
 
