@@ -37,6 +37,7 @@ __all__ = [
     "load_context",
     "parse_json",
     "to_graph",
+    "to_graph_and_quads",
     "to_triples",
 ]
 
@@ -113,9 +114,7 @@ def _check_shape(data: Any, *, max_depth: int, max_values: int) -> None:
         value, depth = stack.pop()
         count += 1
         if count > max_values:
-            raise DocumentError(
-                f"the document holds more than {max_values} JSON values", limit=max_values
-            )
+            raise DocumentError(f"the document holds more than {max_values} JSON values", limit=max_values)
         if isinstance(value, dict):
             children: Iterable[Any] = value.values()
         elif isinstance(value, list):
@@ -249,8 +248,10 @@ def decimal_lexicals(expanded: Any) -> Any:
             stack.extend(value)
         elif isinstance(value, dict):
             number = value.get("@value")
-            if value.get("@type") == _XSD_DECIMAL and isinstance(number, float | int) and not isinstance(
-                number, bool
+            if (
+                value.get("@type") == _XSD_DECIMAL
+                and isinstance(number, float | int)
+                and not isinstance(number, bool)
             ):
                 value["@value"] = _decimal_text(number)
             else:
@@ -271,8 +272,15 @@ def to_triples(expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
     pyoxigraph parses the expanded JSON (no contexts left to load) in Rust and is read lazily,
     so a document with a million triples is refused after ``max_triples + 1`` of them.
     """
+    return _triples_and_quads(expanded, max_triples)[0]
+
+
+def _triples_and_quads(
+    expanded: list[dict[str, Any]], max_triples: int
+) -> tuple[list[Triple], list[pyoxigraph.Quad]]:
     data = orjson.dumps(expanded)
     triples: list[Triple] = []
+    quads: list[pyoxigraph.Quad] = []
     blank: dict[str, rdflib.BNode] = {}
     try:
         for quad in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.JSON_LD):
@@ -282,12 +290,13 @@ def to_triples(expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
                 )
             if not isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
                 continue  # named graphs are not part of a passport
+            quads.append(quad)
             triples.append(
                 (_node(quad.subject, blank), _node(quad.predicate, blank), _node(quad.object, blank))
             )
     except SyntaxError as err:
         raise DocumentError(f"not usable JSON-LD: {err}") from err
-    return triples
+    return triples, quads
 
 
 def _node(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
@@ -296,7 +305,9 @@ def _node(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
     if isinstance(term, pyoxigraph.BlankNode):
         node = blank.get(term.value)
         if node is None:
-            node = blank[term.value] = rdflib.BNode()
+            # The parser's id (random per parse), so an rdflib copy and a pyoxigraph copy of one
+            # document name their blank nodes alike.
+            node = blank[term.value] = rdflib.BNode(term.value)
         return node
     if isinstance(term, pyoxigraph.Literal):
         if term.language:
@@ -309,7 +320,15 @@ def _node(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
 
 def to_graph(expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES) -> rdflib.Graph:
     """An rdflib Graph of the expanded document (see :func:`to_triples` for the bound)."""
+    return to_graph_and_quads(expanded, max_triples=max_triples)[0]
+
+
+def to_graph_and_quads(
+    expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
+) -> tuple[rdflib.Graph, list[pyoxigraph.Quad]]:
+    """:func:`to_graph`, and the same triples as pyoxigraph quads (blank nodes named alike)."""
+    triples, quads = _triples_and_quads(expanded, max_triples)
     graph = rdflib.Graph()
-    for triple in to_triples(expanded, max_triples=max_triples):
+    for triple in triples:
         graph.add(triple)
-    return graph
+    return graph, quads

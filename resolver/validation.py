@@ -104,11 +104,19 @@ class _Engine:
         )
 
     def validate_expanded(self, expanded: list[dict[str, Any]]) -> ValidationReport:
-        graph = jsonld.to_graph(expanded)
-        return self.validate_graph(graph)
+        graph, quads = jsonld.to_graph_and_quads(expanded)
+        return self.validate_graph(graph, quads=quads)
 
-    def validate_graph(self, graph: rdflib.Graph) -> ValidationReport:
-        self._shacl.data_graph = DataGraph.from_rdflib(graph)
+    def validate_graph(
+        self, graph: rdflib.Graph, *, quads: list[pyoxigraph.Quad] | None = None
+    ) -> ValidationReport:
+        data = DataGraph.from_rdflib(graph)
+        if quads is not None:
+            # The SPARQL constraints' copy, straight from the parser's quads (same blank node ids).
+            store = pyoxigraph.Store()
+            store.bulk_extend(quads)
+            _OX_COPY[0], _OX_COPY[1] = data, store
+        self._shacl.data_graph = data
         self._shacl._target_graph = None
         conforms, report_graph, _ = self._shacl.run()  # type: ignore[no-untyped-call]
         if conforms:
@@ -131,7 +139,6 @@ class _Engine:
         if report.conforms:
             views = {tier: _view(document, expanded, tier, self.profile) for tier in Tier}
         return PreparedPassport(iri=iri, report=report, views=views, document=orjson.dumps(document))
-
 
 
 def _cache_sparql_queries() -> None:
@@ -220,6 +227,36 @@ def _sparql_on_oxigraph() -> None:
 
     validate_sparql_query._oxigraph = True  # type: ignore[attr-defined]
     SPARQLBasedConstraint._validate_sparql_query = validate_sparql_query  # type: ignore[method-assign]
+    _cache_pre_binding()
+
+
+def _cache_pre_binding() -> None:
+    """Check and rewrite each SPARQL constraint's text once, not once per focus node.
+
+    ``pre_bind_variables`` runs half a dozen regular expressions over the query text (MINUS,
+    VALUES, SERVICE, $PATH ...) every time; for a long query that was ~2 ms per passport. The
+    text and the bindings other than ``$this`` depend only on the constraint (and the value
+    node, part of the key), so they are kept per constraint.
+    """
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    plain = SPARQLQueryHelper.pre_bind_variables
+    done: dict[tuple[int, Any, tuple[Any, ...]], tuple[Any, dict[str, Any], bool, str]] = {}
+
+    def pre_bind_variables(self: Any, thisnode: Any, valuenode: Any = None, extravars: Any = None) -> Any:
+        key = (id(self), valuenode, tuple(extravars or ()))
+        found = done.get(key)
+        if found is None or found[0] is not self:
+            bindings, text = plain(self, thisnode, valuenode=valuenode, extravars=extravars)  # type: ignore[no-untyped-call]
+            has_this = "this" in bindings
+            found = done[key] = (self, {k: v for k, v in bindings.items() if k != "this"}, has_this, text)
+        _, fixed, has_this, text = found
+        bindings = dict(fixed)
+        if has_this:
+            bindings["this"] = thisnode
+        return bindings, text
+
+    SPARQLQueryHelper.pre_bind_variables = pre_bind_variables  # type: ignore[method-assign]
 
 
 # The last data graph copied into pyoxigraph: one validation runs several SPARQL constraints
@@ -506,9 +543,7 @@ class Validator:
             return
         self._pool = self._new_pool()
         loop = asyncio.get_running_loop()
-        await asyncio.gather(
-            *(loop.run_in_executor(self._pool, _warm_up, i) for i in range(self.workers))
-        )
+        await asyncio.gather(*(loop.run_in_executor(self._pool, _warm_up, i) for i in range(self.workers)))
 
     def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
