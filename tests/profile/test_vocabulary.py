@@ -166,3 +166,20 @@ def test_the_docs_command_prints_the_page() -> None:
     out = subprocess.run([sys.executable, "-m", "resolver.profile_docs"], cwd=ROOT, capture_output=True,
                          text=True, check=True, timeout=120)
     assert out.stdout == (ROOT / "docs" / "data-points.md").read_text(encoding="utf-8")
+
+
+REFERENCE = ROOT.parent / "shared" / "reference" / "eu-guidance" / "ec-guidance-datapoints.json"
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="the build reads the guidance from ../shared/reference")
+def test_the_committed_context_vocabulary_and_shapes_are_what_the_term_table_builds(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(ROOT / "vocab" / "eu-battery" / "build.py"), str(tmp_path)],
+                   check=True, timeout=120, capture_output=True)
+    built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert [str(p) for p in built] == [
+        "shapes/eu-battery/battery.ttl", "shapes/eu-battery/rules.ttl",
+        "shapes/eu-battery/tier-legitimate-interest.ttl", "shapes/eu-battery/tier-public.ttl",
+        "vocab/eu-battery/context.jsonld", "vocab/eu-battery/vocab.ttl",
+    ]
+    for rel in built:
+        assert (tmp_path / rel).read_text(encoding="utf-8") == (ROOT / rel).read_text(encoding="utf-8"), rel
