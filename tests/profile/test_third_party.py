@@ -166,3 +166,17 @@ def test_the_cli_detects_catenax_and_openepcis(tmp_path: Path) -> None:
     assert catenax_outcome["format"] == "catenax"
     assert openepcis_outcome["format"] == "openepcis"
     assert sorted({p for r in catenax_outcome["report"]["results"] for p in r["dataPoints"]}) == CATENAX_LACKS
+
+
+def test_a_verifiable_credential_expands_offline_with_the_w3c_context() -> None:
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:0d3f1c9e-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential"],
+        "issuer": "https://issuer.example",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "https://hdl.handle.net/88.100.1/BAT-EV-000001"},
+    }
+    (node,) = jsonld.expand(credential)
+    assert node["@type"] == ["https://www.w3.org/2018/credentials#VerifiableCredential"]
+    assert node["https://www.w3.org/2018/credentials#issuer"] == [{"@id": "https://issuer.example"}]
