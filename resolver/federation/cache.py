@@ -121,11 +121,17 @@ class FederationCache:
     """LRU in front of an optional shared Redis, with single flight per key."""
 
     def __init__(
-        self, config: CacheConfig, *, redis: Any | None = None, clock: Callable[[], float] = time.time
-    ):
+        self,
+        config: CacheConfig,
+        *,
+        redis: Any | None = None,
+        clock: Callable[[], float] = time.time,
+        on_redis_error: Callable[[str], None] | None = None,
+    ) -> None:
         self.config = config
         self._redis = redis
         self._clock = clock
+        self._on_redis_error = on_redis_error
         self._lru: OrderedDict[CacheKey, CacheEntry] = OrderedDict()
         self._inflight: dict[CacheKey, asyncio.Task[Answer]] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -147,17 +153,27 @@ class FederationCache:
     async def get(self, key: CacheKey) -> CacheEntry | None:
         """The entry for ``key`` if it is still of any use (fresh, or within the stale window)."""
         now = self._clock()
-        entry = self._lru.get(key)
-        if entry is not None:
-            if self._useful(entry, now):
+        local = self._lru.get(key)
+        if local is not None:
+            if local.fresh(now):
                 self._lru.move_to_end(key)
-                return entry
-            del self._lru[key]
-        if self._redis is None:
-            return None
+                return local
+            if not self._useful(local, now):
+                del self._lru[key]
+                local = None
+        # Not fresh here: another process of the node may have refreshed it in Redis.
+        shared = await self._redis_get(self._redis, key) if self._redis is not None else None
+        fresher = shared is not None and (local is None or shared.stored_at > local.stored_at)
+        if shared is not None and fresher and self._useful(shared, now):
+            self.stats["redis_hits"] += 1
+            self._remember(key, shared)
+            return shared
+        return local
+
+    async def _redis_get(self, redis: Any, key: CacheKey) -> CacheEntry | None:
         try:
             async with asyncio.timeout(_REDIS_TIMEOUT):
-                raw = await self._redis.get(self._redis_key(key))
+                raw = await redis.get(self._redis_key(key))
         except (TimeoutError, OSError, ConnectionError) as err:
             self._redis_failed("get", err)
             return None
@@ -169,14 +185,9 @@ class FederationCache:
         if raw is None:
             return None
         try:
-            entry = CacheEntry.decode(bytes(raw))
+            return CacheEntry.decode(bytes(raw))
         except (ValueError, KeyError, TypeError):
             return None  # written by another version of the node: a miss
-        if not self._useful(entry, now):
-            return None
-        self.stats["redis_hits"] += 1
-        self._remember(key, entry)
-        return entry
 
     def _useful(self, entry: CacheEntry, now: float) -> bool:
         return entry.fresh(now) or entry.usable_stale(now, self.config.stale_if_error)
@@ -190,16 +201,15 @@ class FederationCache:
         if lifetime <= 0:
             return
         task = asyncio.get_running_loop().create_task(
-            self._redis_put(key, entry.encode(), math.ceil(lifetime))
+            self._redis_put(self._redis, key, entry.encode(), math.ceil(lifetime))
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _redis_put(self, key: CacheKey, raw: bytes, ttl: int) -> None:
-        assert self._redis is not None
+    async def _redis_put(self, redis: Any, key: CacheKey, raw: bytes, ttl: int) -> None:
         try:
             async with asyncio.timeout(1.0):
-                await self._redis.set(self._redis_key(key), raw, ex=ttl)
+                await redis.set(self._redis_key(key), raw, ex=ttl)
         except (TimeoutError, OSError, ConnectionError) as err:
             self._redis_failed("set", err)
         except Exception as err:
@@ -217,6 +227,8 @@ class FederationCache:
 
     def _redis_failed(self, what: str, err: BaseException) -> None:
         self.stats["redis_errors"] += 1
+        if self._on_redis_error is not None:
+            self._on_redis_error(what)
         log.warning("federation cache: redis %s failed (%s); answering without it", what, err)
 
     async def single_flight(self, key: CacheKey, fetch: Callable[[], Awaitable[Answer]]) -> Answer:

@@ -28,7 +28,12 @@ def federation_cache(ctx: NodeContext) -> FederationCache:
     """The process's federation cache (LRU + the node's Redis), kept in ``ctx.extras``."""
     cache = ctx.extras.get(_CACHE_KEY)
     if not isinstance(cache, FederationCache):
-        cache = FederationCache(federation_config(ctx).cache, redis=ctx.redis)
+        errors = ctx.metrics.counter(
+            "passport_federation_cache_redis_errors_total",
+            "Federation cache Redis calls that failed (answered without the shared cache).",
+            ("operation",),
+        )
+        cache = FederationCache(federation_config(ctx).cache, redis=ctx.redis, on_redis_error=errors.inc)
         ctx.extras[_CACHE_KEY] = cache
     return cache
 

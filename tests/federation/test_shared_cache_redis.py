@@ -13,9 +13,16 @@ _KEY = ("88.100.1/BAT-1", Tier.PUBLIC)
 
 
 def _entry(**kw: object) -> CacheEntry:
-    fields: dict = {"negative": False, "stored_at": time.time(), "age": 2, "max_age": 60, "source": "b"}
+    fields: dict = {
+        "negative": False,
+        "stored_at": time.time(),
+        "age": 2,
+        "max_age": 60,
+        "source": "b",
+        "version": 7,
+    }
     fields.update(kw)
-    return CacheEntry(body=b'{"id":"x"}', version=7, **fields)
+    return CacheEntry(body=b'{"id":"x"}', **fields)
 
 
 async def test_an_answer_kept_by_one_process_is_found_by_another_through_redis(redis_url: str) -> None:
@@ -60,3 +67,21 @@ async def test_negative_entries_expire_in_redis_after_the_negative_ttl(redis_url
         assert found is not None and found.negative
     finally:
         await client.aclose()
+
+
+async def test_an_entry_expired_here_but_refreshed_by_another_process_is_taken_from_redis(
+    redis_url: str,
+) -> None:
+    config = CacheConfig(lru_size=100, stale_if_error=300)
+    one, two = aioredis.from_url(redis_url), aioredis.from_url(redis_url)
+    try:
+        here, there = FederationCache(config, redis=one), FederationCache(config, redis=two)
+        here.put(_KEY, _entry(stored_at=time.time() - 100))  # expired here (max_age 60)
+        await here.aclose()
+        there.put(_KEY, _entry(version=8))  # the other process fetched it again just now
+        await there.aclose()
+        found = await here.get(_KEY)
+        assert found is not None and found.version == 8 and found.fresh(time.time())
+    finally:
+        await one.aclose()
+        await two.aclose()
