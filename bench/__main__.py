@@ -7,6 +7,7 @@ docs/benchmarks.md; a workload that cannot run is reported as such, the others s
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 import time
 import traceback
@@ -60,6 +61,7 @@ def run_one(name: str, options: Options) -> dict[str, Any]:
             notes=[f"not measured: {detail}"],
         )
     result["elapsed_s"] = round(time.monotonic() - started, 1)
+    result["finished_at"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     (OUT / "results").mkdir(parents=True, exist_ok=True)
     (OUT / "results" / f"{name}.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     return result
@@ -100,6 +102,16 @@ def main(argv: list[str] | None = None) -> int:
         result = run_one(name, options)
         results.append(result)
         print(orjson.dumps(result).decode() if args.json else _human(result), flush=True)
+    if args.only:
+        # A partial run: the other workloads keep their latest stored results (each says when).
+        fresh = {r["workload"] for r in results}
+        merged = []
+        for name in WORKLOADS:
+            if name in fresh:
+                merged.extend(r for r in results if r["workload"] == name)
+            elif (OUT / "results" / f"{name}.json").exists():
+                merged.append(orjson.loads((OUT / "results" / f"{name}.json").read_bytes()))
+        results = merged
     write_report(args.report, results, options=options, argv=sys.argv)
     print(f"wrote {args.report}", file=sys.stderr)
     return 0

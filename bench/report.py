@@ -18,6 +18,7 @@ from bench.machine import describe
 __all__ = ["render_report", "write_report"]
 
 NOTES = REPO / "bench" / "notes.md"
+_CPU_RATIO = "CPU ratio (baseline/node CPU per request)"
 
 
 def _fmt(value: Any) -> str:
@@ -71,14 +72,23 @@ def render_report(
         "",
         "## Results",
         "",
-        "| workload | figure | baseline | ratio | target | |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| workload | figure | baseline | ratio | CPU ratio | target | |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
+        cpu = r.get("details", {}).get(_CPU_RATIO)
+        cpu_text = _fmt(cpu) if cpu is not None else ""
         lines.append(
             f"| `{r['workload']}` | {_fmt(r['value'])} {r['unit']} | {_fmt(r['baseline'])} "
-            f"| {_fmt(r['ratio'])} | {r['target']} | {_met(r['met'])} |"
+            f"| {_fmt(r['ratio'])} | {cpu_text} | {r['target']} | {_met(r['met'])} |"
         )
+    lines += [
+        "",
+        "Ratio: node / baseline (for `federated-miss` and `startup`, where lower is better, the same; for",
+        "`ingest`, 2 workers / 1 worker; for `memory`, Redis bytes / the views' own bytes). CPU ratio:",
+        "baseline CPU time per request / node CPU time per request, read from /proc for each server",
+        "process over its timed rounds; other load on a shared machine disturbs it less than throughput.",
+    ]
     lines += ["", "## Each workload", ""]
     for r in results:
         lines += [f"### {r['workload']}", ""]
@@ -93,7 +103,7 @@ def render_report(
                 lines.append(f"| {key} | {_detail(value)} |")
         if r.get("commands"):
             lines += ["", "Commands:", "", "```"]
-            lines += list(r["commands"])
+            lines += [c.replace(str(REPO) + "/", "") for c in r["commands"]]
             lines += ["```"]
         wrk_out = r.get("details", {}).get("wrk_output")
         if wrk_out:
@@ -108,7 +118,7 @@ def render_report(
                 b = inc[i] if i < len(inc) else ("", "")
                 lines.append(f"| `{a[0]}` | {a[1]} | | `{b[0]}` | {b[1]} |")
         if "elapsed_s" in r:
-            lines += ["", f"Workload wall time: {r['elapsed_s']} s."]
+            lines += ["", f"Workload wall time: {r['elapsed_s']} s (finished {r.get('finished_at', '?')})."]
         lines.append("")
     lines += ["## Profiles and notes", ""]
     if NOTES.exists():
