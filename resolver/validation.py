@@ -102,6 +102,7 @@ class _Engine:
             shacl_graph=profile.shapes,
             options={"inference": "none", "advanced": advanced, "inplace": True},
         )
+        _freeze_shapes_graph(self._shacl.shacl_graph)
 
     def validate_expanded(self, expanded: list[dict[str, Any]]) -> ValidationReport:
         graph, quads = jsonld.to_graph_and_quads(expanded)
@@ -307,8 +308,25 @@ def _to_rdflib(term: Any) -> Any:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def _freeze_shapes_graph(shapes: Any) -> None:
+    """Keep each shape's (predicate, object) pairs: pyshacl reads them on every run to find the
+    shape's constraints (~1,600 pairs per passport), and the shapes graph never changes once
+    loaded (pyshacl has already added its system triples)."""
+    read = shapes.predicate_objects
+    kept: dict[Any, list[tuple[Any, Any]]] = {}
+
+    def predicate_objects(subject: Any) -> list[tuple[Any, Any]]:
+        found = kept.get(subject)
+        if found is None:
+            found = kept[subject] = list(read(subject))
+        return found
+
+    shapes.predicate_objects = predicate_objects
+
+
 def _cache_constraint_lookup() -> None:
-    """Let pyshacl find a shape's constraint parameters by hash instead of by list scan.
+    """Let pyshacl find a shape's constraint parameters by hash instead of by list scan, and
+    keep per-shape facts that it would otherwise read from the shapes graph on every run.
 
     ``Shape.validate`` tests every predicate of a shape for membership in a list of ~30
     constraint parameters on every run; with a few hundred shapes that scan (400,000 term
@@ -325,6 +343,32 @@ def _cache_constraint_lookup() -> None:
         frozenset(ALL_CONSTRAINT_PARAMETERS),
         {parameter: _CachedComponent(cls) for parameter, cls in CONSTRAINT_PARAMETERS_MAP.items()},
     )
+
+    # A shape's target declarations are read from the shapes graph on every run (five lookups
+    # and a scan for rdfs:Class subclasses per shape); they never change, so keep them.
+    plain_target = shape_module.Shape.target
+    targets: dict[int, tuple[Any, tuple[list[Any], ...]]] = {}
+
+    def target(shape: Any) -> tuple[list[Any], ...]:
+        found = targets.get(id(shape))
+        if found is None or found[0] is not shape:
+            parts = plain_target(shape)  # type: ignore[no-untyped-call]
+            found = targets[id(shape)] = (shape, tuple(list(part) for part in parts))
+        return found[1]
+
+    shape_module.Shape.target = target  # type: ignore[method-assign]
+
+    # pyshacl formats each shape's name into debug messages on every run, logging or not.
+    plain_str = shape_module.Shape.__str__
+    names: dict[int, tuple[Any, str]] = {}
+
+    def shape_name(shape: Any) -> str:
+        found = names.get(id(shape))
+        if found is None or found[0] is not shape:
+            found = names[id(shape)] = (shape, plain_str(shape))  # type: ignore[no-untyped-call]
+        return found[1]
+
+    shape_module.Shape.__str__ = shape_name  # type: ignore[method-assign]
 
 
 class _CachedComponent:
