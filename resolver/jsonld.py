@@ -198,8 +198,12 @@ def expand(doc: Any) -> list[dict[str, Any]]:
     if not isinstance(doc, dict | list):
         raise DocumentError("a JSON-LD document must be a JSON object or array")
     expanded: list[dict[str, Any]] = _run(lambda: _pyld.expand(doc, _OPTIONS))
-    _refuse_placeholder_terms(expanded)
-    decimal_lexicals(expanded)
+    # Both walks below look for rare IRIs; one C-speed serialisation tells whether to walk at all.
+    text = orjson.dumps(expanded)
+    if any(term.encode() in text for term in _GS1_SHORTCUT_TERMS):
+        _refuse_placeholder_terms(expanded)
+    if _XSD_DECIMAL.encode() in text:
+        decimal_lexicals(expanded)
     return expanded
 
 

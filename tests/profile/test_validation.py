@@ -218,3 +218,15 @@ async def test_a_call_over_the_timeout_is_stopped_and_the_pool_recovers() -> Non
 async def test_prepare_before_start_is_a_clear_error() -> None:
     with pytest.raises(RuntimeError, match="start"):
         await Validator(workers=1).prepare(EV.read_bytes())
+
+
+def test_a_json_number_typed_decimal_becomes_a_well_formed_decimal_literal() -> None:
+    doc = {
+        "@context": {"x": {"@id": "https://example.org/x", "@type": "http://www.w3.org/2001/XMLSchema#decimal"}},
+        "@id": "https://example.org/b",
+        "x": [97.5, 1e-7, 3],
+    }
+    graph = jsonld.to_graph(jsonld.expand(doc))
+    lexicals = sorted(str(o) for o in graph.objects())
+    assert lexicals == ["0.0000001", "3", "97.5"]
+    assert all(o.ill_typed is False for o in graph.objects())  # type: ignore[attr-defined]
