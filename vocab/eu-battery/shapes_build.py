@@ -343,18 +343,12 @@ def _mandatory_categories() -> dict[int, set[str]]:
 def _battery_shapes() -> str:
     mandatory = _mandatory_categories()
     all_cats = {cat for _k, cat in build.CATEGORY_KEYS}
-    # term -> data points that make it required for every category
+    # term -> data points that make it required for every category (the others: rules.ttl)
     always: dict[str, list[int]] = {}
-    some: list[tuple[int, str, set[str]]] = []
-    covered: dict[str, set[str]] = {}
     for n, terms in sorted(REQUIRED.items()):
-        cats = mandatory[n]
-        for term in terms:
-            if cats == all_cats:
+        if mandatory[n] == all_cats:
+            for term in terms:
                 always.setdefault(term, []).append(n)
-            elif cats and not cats <= covered.get(term, set()):
-                some.append((n, term, cats))
-                covered.setdefault(term, set()).update(cats)
     out: list[str] = [HEADER]
     top_terms = [row[0] for row in build.PROPS if row[7] == build.TOP]
     names = [f"shapes:{t}" for t in top_terms]
@@ -407,60 +401,8 @@ def _battery_shapes() -> str:
         body += parts
         body.append(f"sh:message {_lit(message)}")
         out.append(f"shapes:{parent}-{child} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
-    # Data points mandatory for some categories only: one SPARQL query lists every missing one, with
-    # its property as sh:resultPath (the report takes the data points from the property).
-    groups: dict[tuple[str, ...], list[str]] = {}
-    labels: dict[tuple[str, ...], str] = {}
-    for n, term, cats in some:
-        names_ = sorted({CATEGORY_TERMS[c] for c in cats}, key=["EV", "LMT", "industrial", "stationary"].index)
-        key = tuple(sorted(cats))
-        groups.setdefault(key, []).append(
-            f"{{ BIND ({PROPS[term][1]} AS ?path) BIND ({n} AS ?dp) BIND ({_lit(_label(term))} AS ?label) }}")
-        labels[key] = ", ".join(names_)
-    rows = []
-    for cats_key, binds in groups.items():
-        inner = "\n                    UNION ".join(binds)
-        rows.append(f"{{ $this schema:category ?category . FILTER (?category IN ({', '.join(cats_key)}))\n"
-                    f"                  BIND ({_lit(labels[cats_key])} AS ?categories)\n"
-                    f"                  {{ {inner} }} }}")
-    union = "\n                UNION ".join(rows)
-    out.append(
-        "# SHACL forbids VALUES in constraints: the table of (categories, property, data point) is a UNION.\n"
-        "shapes:RequiredByCategory a sh:NodeShape ;\n"
-        "    sh:targetClass bp:BatteryPassport ;\n"
-        "    sh:sparql shapes:rule-requiredByCategory .\n\n"
-        "# bp:dataPoint on the constraint (not the shape): the report takes each result's data points\n"
-        "# from its sh:resultPath.\n"
-        "shapes:rule-requiredByCategory\n"
-        "        a sh:SPARQLConstraint ;\n"
-        f"        bp:dataPoint {', '.join(str(n) for n in sorted({n for n, _t, _c in some}))} ;\n"
-        "        sh:prefixes shapes:batteryPrefixes ;\n"
-        "        sh:message \"Data point {?dp} ({?label}): required for {?categories} batteries\" ;\n"
-        '        sh:select """\n'
-        "            SELECT $this ?path ?dp ?label ?categories WHERE {\n"
-        f"                {union}\n"
-        "                FILTER NOT EXISTS { $this ?path ?any }\n"
-        '            }""" .\n')
-    declared = ", ".join(f'[ sh:prefix "{p}" ; sh:namespace "{PREFIXES[p]}"^^xsd:anyURI ]'
-                         for p in ("schema", "eubat", "gs1", "bp", "batcat", "dpp"))
-    out.append("shapes:batteryPrefixes sh:declare " + declared + " .\n")
-    # Data point 7: model and a batch or serial number.
-    out.append(
-        "shapes:required-7-serialOrBatch a sh:NodeShape ;\n"
-        "    sh:targetClass bp:BatteryPassport ;\n    bp:dataPoint 7 ;\n"
-        "    sh:or ( [ sh:path gs1:hasSerialNumber ; sh:minCount 1 ] [ sh:path gs1:hasBatchLotNumber ; "
-        "sh:minCount 1 ] ) ;\n"
-        "    sh:message " + _lit("Data point 7 (serial number or batch number): give serialNumber or "
-                                 "batchNumber") + " .\n")
-    # Status: a repurposed or remanufactured battery links to its predecessor passport(s).
-    out.append(
-        "shapes:predecessor-required a sh:NodeShape ;\n"
-        "    sh:targetClass bp:BatteryPassport ;\n    bp:dataPoint 67 ;\n"
-        "    sh:or ( [ sh:path schema:status ; sh:maxCount 1 ; sh:in ( batstat:Original batstat:ReUsed "
-        "batstat:Waste ) ]\n"
-        "            [ sh:path dpp:linkToPreviousDPP ; sh:minCount 1 ] ) ;\n"
-        "    sh:message " + _lit("Data point 67 (battery status): a repurposed or remanufactured battery "
-                                 "must link to at least one predecessor passport (predecessor)") + " .\n")
+    # Rules across properties (data points 1, 7, 9, 17, 67 and the per-category requirements) are one
+    # SPARQL constraint in rules.ttl.
     out.append(_node_shapes())
     out.extend(_quantity_shapes())
     return "\n".join(out)
@@ -470,57 +412,103 @@ TOLERANCE_ABS = 0.01
 TOLERANCE_REL = 0.01
 
 
+def _category_branch(some: list[tuple[int, str, set[str]]]) -> list[str]:
+    groups: dict[tuple[str, ...], list[str]] = {}
+    labels: dict[tuple[str, ...], str] = {}
+    for n, term, cats in some:
+        names_ = sorted({CATEGORY_TERMS[c] for c in cats}, key=["EV", "LMT", "industrial", "stationary"].index)
+        key = tuple(sorted(cats))
+        groups.setdefault(key, []).append(
+            f"{{ BIND ({PROPS[term][1]} AS ?path) BIND ({n} AS ?dp) BIND ({_lit(_label(term))} AS ?label) }}")
+        labels[key] = ", ".join(names_)
+    branches = []
+    for key, binds in groups.items():
+        inner = "\n                  UNION ".join(binds)
+        branches.append(
+            f"{{ # data points mandatory for {labels[key]} batteries only\n"
+            f"                $this schema:category ?category . FILTER (?category IN ({', '.join(key)}))\n"
+            f"                {{ {inner} }}\n"
+            "                FILTER NOT EXISTS { $this ?path ?any }\n"
+            f'                BIND (CONCAT("Data point ", STR(?dp), " (", ?label, "): required for {labels[key]} '
+            'batteries") AS ?message) }')
+    return branches
+
+
+def _some_categories() -> list[tuple[int, str, set[str]]]:
+    mandatory = _mandatory_categories()
+    all_cats = {cat for _k, cat in build.CATEGORY_KEYS}
+    some: list[tuple[int, str, set[str]]] = []
+    covered: dict[str, set[str]] = {}
+    for n, terms in sorted(REQUIRED.items()):
+        cats = mandatory[n]
+        for term in terms:
+            if cats and cats != all_cats and not cats <= covered.get(term, set()):
+                some.append((n, term, cats))
+                covered.setdefault(term, set()).update(cats)
+    return some
+
+
 def _rules() -> str:
     header = HEADER.replace("@prefix sh:", "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix sh:", 1)
+    some = _some_categories()
+    points = sorted({1, 7, 9, 17, 67} | {n for n, _t, _c in some})
+    branches = [
+        """{ # data point 1: the identifier is the passport's own IRI
+                $this eubat:batteryPassportIdentifier ?value . FILTER (STR(?value) != STR($this))
+                BIND (eubat:batteryPassportIdentifier AS ?path)
+                BIND (CONCAT("Data point 1 (passport identifier): ", STR(?value), " differs from the passport's own IRI (its @id)") AS ?message) }""",
+        """{ # data point 7: a serial or a batch number
+                $this a bp:BatteryPassport .
+                FILTER NOT EXISTS { $this gs1:hasSerialNumber ?serial } FILTER NOT EXISTS { $this gs1:hasBatchLotNumber ?batch }
+                BIND (gs1:hasSerialNumber AS ?path)
+                BIND ("Data point 7 (serial number or batch number): give serialNumber or batchNumber" AS ?message) }""",
+        """{ # data point 9: not manufactured in the future
+                $this gs1:productionDate ?value . FILTER (STR(?value) > SUBSTR(STR(NOW()), 1, 10))
+                BIND (gs1:productionDate AS ?path)
+                BIND (CONCAT("Data point 9 (date of manufacturing): ", STR(?value), " is in the future") AS ?message) }""",
+        f"""{{ # data point 17: the stages add up to the total
+                $this eubat:hasCarbonFootprintDeclaration ?cf .
+                ?cf eubat:hasCarbonFootprintRawMaterialExtraction/gs1:value ?a ;
+                    eubat:hasCarbonFootprintProduction/gs1:value ?b ;
+                    eubat:hasCarbonFootprintDistribution/gs1:value ?c ;
+                    eubat:hasCarbonFootprintRecycling/gs1:value ?d ;
+                    eubat:hasCarbonFootprintTotal/gs1:value ?value .
+                BIND (IF(?value * {TOLERANCE_REL} > {TOLERANCE_ABS}, ?value * {TOLERANCE_REL}, {TOLERANCE_ABS}) AS ?tolerance)
+                FILTER (ABS(?a + ?b + ?c + ?d - ?value) > ?tolerance)
+                BIND (eubat:hasCarbonFootprintTotal AS ?path)
+                BIND (CONCAT("Data point 17 (carbon footprint): the life-cycle stages add up to ", STR(ROUND((?a + ?b + ?c + ?d) * 1000) / 1000), " kg CO2e/kWh, but the total says ", STR(?value), " (allowed difference: {TOLERANCE_ABS} or {TOLERANCE_REL * 100:g} % of the total)") AS ?message) }}""",
+        """{ # data point 67: a repurposed or remanufactured battery links to its predecessors
+                $this schema:status ?value . FILTER (?value IN (batstat:Repurposed, batstat:Remanufactured))
+                FILTER NOT EXISTS { $this dpp:linkToPreviousDPP ?predecessor }
+                BIND (dpp:linkToPreviousDPP AS ?path)
+                BIND ("Data point 67 (battery status): a repurposed or remanufactured battery must link to at least one predecessor passport (predecessor)" AS ?message) }""",
+        *_category_branch(some),
+    ]
+    union = "\n            UNION ".join(branches)
+    declared = ",\n               ".join(f'[ sh:prefix "{p}" ; sh:namespace "{PREFIXES[p]}"^^xsd:anyURI ]'
+                                        for p in ("schema", "eubat", "gs1", "bp", "batcat", "batstat", "dpp"))
     return header + f"""
-# Value rules that need SPARQL. Tolerance of the carbon footprint sum: the stages may differ from
-# the total by at most max({TOLERANCE_ABS} kg CO2e/kWh, {TOLERANCE_REL * 100:g} % of the total).
+# Rules across properties, in one SPARQL constraint (each SPARQL constraint costs pyshacl a fixed
+# overhead per passport). Every result binds sh:resultPath to the property at fault, so the report
+# takes its data points from that property; ?message names the data point.
+# Tolerance of the carbon footprint sum: the four stages may differ from the total by at most
+# max({TOLERANCE_ABS} kg CO2e/kWh, {TOLERANCE_REL * 100:g} % of the total).
 
 shapes:Rules a sh:NodeShape ;
     sh:targetClass bp:BatteryPassport ;
-    sh:sparql shapes:rule-carbonFootprintSum, shapes:rule-manufacturingDateNotFuture,
-        shapes:rule-identifierMatches .
+    sh:sparql shapes:rule-crossChecks .
 
-shapes:rule-carbonFootprintSum a sh:SPARQLConstraint ;
-    bp:dataPoint 17 ;
-    sh:message "Data point 17 (carbon footprint): the life-cycle stages add up to {{?sum}} kg CO2e/kWh, but the total says {{?total}} (allowed difference: {TOLERANCE_ABS} or {TOLERANCE_REL * 100:g} %)" ;
+shapes:rule-crossChecks a sh:SPARQLConstraint ;
+    bp:dataPoint {", ".join(map(str, points))} ;
+    sh:message "{{?message}}" ;
     sh:prefixes shapes:prefixes ;
     sh:select \"\"\"
-        SELECT $this ?sum ?total (eubat:hasCarbonFootprintTotal AS ?path) WHERE {{
-            $this eubat:hasCarbonFootprintDeclaration ?cf .
-            ?cf eubat:hasCarbonFootprintRawMaterialExtraction/gs1:value ?a ;
-                eubat:hasCarbonFootprintProduction/gs1:value ?b ;
-                eubat:hasCarbonFootprintDistribution/gs1:value ?c ;
-                eubat:hasCarbonFootprintRecycling/gs1:value ?d ;
-                eubat:hasCarbonFootprintTotal/gs1:value ?total .
-            BIND (ROUND((?a + ?b + ?c + ?d) * 1000) / 1000 AS ?sum)
-            BIND (IF(?total * {TOLERANCE_REL} > {TOLERANCE_ABS}, ?total * {TOLERANCE_REL}, {TOLERANCE_ABS}) AS ?tol)
-            FILTER (ABS(?a + ?b + ?c + ?d - ?total) > ?tol)
-        }}\"\"\" .
-
-shapes:rule-manufacturingDateNotFuture a sh:SPARQLConstraint ;
-    bp:dataPoint 9 ;
-    sh:message "Data point 9 (date of manufacturing): {{?date}} is in the future" ;
-    sh:prefixes shapes:prefixes ;
-    sh:select \"\"\"
-        SELECT $this ?date (gs1:productionDate AS ?path) (?date AS ?value) WHERE {{
-            $this gs1:productionDate ?date .
-            FILTER (STR(?date) > SUBSTR(STR(NOW()), 1, 10))
-        }}\"\"\" .
-
-shapes:rule-identifierMatches a sh:SPARQLConstraint ;
-    bp:dataPoint 1 ;
-    sh:message "Data point 1 (passport identifier): {{?id}} differs from the passport's own IRI (its @id)" ;
-    sh:prefixes shapes:prefixes ;
-    sh:select \"\"\"
-        SELECT $this ?id (eubat:batteryPassportIdentifier AS ?path) (?id AS ?value) WHERE {{
-            $this eubat:batteryPassportIdentifier ?id .
-            FILTER (STR(?id) != STR($this))
+        SELECT $this ?path ?value ?message WHERE {{
+            {union}
         }}\"\"\" .
 
 shapes:prefixes a owl:Ontology ;
-    sh:declare [ sh:prefix "eubat" ; sh:namespace "{PREFIXES['eubat']}"^^xsd:anyURI ] ,
-               [ sh:prefix "gs1" ; sh:namespace "{PREFIXES['gs1']}"^^xsd:anyURI ] .
+    sh:declare {declared} .
 """
 
 
