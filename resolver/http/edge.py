@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 from dataclasses import dataclass
+from time import monotonic as _monotonic
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -24,7 +25,17 @@ from resolver.errors import (
 )
 from resolver.http.auth import Authenticator, Principal
 from resolver.identifiers import Identifier, claims, parse_identifier
-from resolver.stages.base import TIER_HEADER, Answer, Next, Stage, build_chain, lookup_from_headers
+from resolver.stages.base import (
+    BUDGET_HEADER,
+    HOPS_HEADER,
+    TIER_HEADER,
+    Answer,
+    Lookup,
+    Next,
+    Stage,
+    build_chain,
+    lookup_from_headers,
+)
 from resolver.stages.local import LocalStage
 from resolver.stores.base import Record
 from resolver.tiers import Role, Tier
@@ -200,15 +211,21 @@ class Edge:
         self, request: web.Request, ident: Identifier, tier: Tier, *, referral: bool = False
     ) -> Answer:
         """Ask the chain for ``ident`` at ``tier`` with the request's deadline and hop trail."""
-        lookup = lookup_from_headers(
-            ident.key,
-            tier,
-            request.headers,
-            node_id=self.node_id,
-            default_budget=self.deadline,
-            max_hops=self.max_hops,
-            referral=referral,
-        )
+        headers = request.headers
+        if HOPS_HEADER in headers or BUDGET_HEADER in headers:
+            lookup = lookup_from_headers(
+                ident.key,
+                tier,
+                headers,
+                node_id=self.node_id,
+                default_budget=self.deadline,
+                max_hops=self.max_hops,
+                referral=referral,
+            )
+        else:
+            # A client's own request (no trail, no forwarded budget): the same Lookup, built
+            # without parsing headers that are not there. This is the hot path.
+            lookup = Lookup(ident.key, tier, _monotonic() + self.deadline, (), referral)
         answer = await self.chain(lookup)
         self._answers.inc(answer.source)
         if answer.referral is None:

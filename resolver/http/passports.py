@@ -50,6 +50,20 @@ def rfc3339(seconds: float) -> str:
     )
 
 
+_CONTROLS: dict[tuple[Tier, int], str] = {}
+
+
+def _cache_control(tier: Tier, max_age: int) -> str:
+    """``Cache-Control`` of an answer: shared caches may keep only the public view."""
+    found = _CONTROLS.get((tier, max_age))
+    if found is None:
+        if len(_CONTROLS) > 4096:  # max_age of cached federated answers varies
+            _CONTROLS.clear()
+        visibility = "public" if tier is Tier.PUBLIC else "private"
+        found = _CONTROLS[(tier, max_age)] = f"{visibility}, max-age={max_age}"
+    return found
+
+
 def _json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
         status=status, body=orjson.dumps(data), content_type="application/json", headers=headers
@@ -129,8 +143,7 @@ class PassportRoutes:
             raise NotFound(f"no passport is registered for {ident.key}")
         view = answered
         served = answer.tier if answer.tier is not None else tier
-        visibility = "public" if served is Tier.PUBLIC else "private"
-        control = f"{visibility}, max-age={answer.max_age}"
+        control = _cache_control(served, answer.max_age)
         response = self._represent(request, ident, view, served, rep, control, answer.source, answer.age)
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
