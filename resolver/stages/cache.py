@@ -7,9 +7,11 @@ when the peer fails.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import TYPE_CHECKING
 
-from resolver.errors import BadPeerAnswer, FederationError, LoopDetected
+from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout
 from resolver.federation.answers import PeerGone, PeerNotFound
 from resolver.federation.cache import CacheEntry, CacheKey, FederationCache
 from resolver.federation.config import federation_config
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["CacheStage", "federation_cache"]
 
 _CACHE_KEY = "federation.cache"
+_JOIN_GRACE = 0.05  # seconds
 
 
 def federation_cache(ctx: NodeContext) -> FederationCache:
@@ -68,7 +71,7 @@ class CacheStage:
             return entry.answer(lookup.handle, now)
         self._outcomes.inc("miss")
         try:
-            return await self._cache.single_flight(key, lambda: self._fetch(key, lookup, next_stage))
+            return await self._joined(key, lookup, next_stage)
         except FederationError as err:
             # Stale answers stand in for a peer that failed to answer, not for one that
             # answered wrongly (a lie must be seen) nor for a loop (a configuration error).
@@ -79,6 +82,24 @@ class CacheStage:
                 raise
             self._outcomes.inc("stale")
             return entry.answer(lookup.handle, now, stale=True)
+
+    async def _joined(self, key: CacheKey, lookup: Lookup, next_stage: Next) -> Answer:
+        """The one fetch for ``key``, waited for no longer than this lookup's own deadline.
+
+        The fetch runs with the deadline of the lookup that started it; a lookup that joins it
+        with less time left gives up on time. The grace lets the fetch's own, more precise
+        error (which peer, which replicas) win for the lookup that started it.
+        """
+        remaining = lookup.deadline - time.monotonic() + _JOIN_GRACE
+        try:
+            async with asyncio.timeout(max(0.0, remaining)):
+                return await self._cache.single_flight(key, lambda: self._fetch(key, lookup, next_stage))
+        except TimeoutError as err:
+            raise PeerTimeout(
+                f"the lookup of {lookup.handle} already in flight did not finish "
+                "within this request's deadline",
+                handle=lookup.handle,
+            ) from err
 
     async def _fetch(self, key: CacheKey, lookup: Lookup, next_stage: Next) -> Answer:
         try:

@@ -176,3 +176,16 @@ def test_entries_survive_the_trip_through_redis_bytes() -> None:
         negative=True, stored_at=1.0, age=0, max_age=10, source="b", gone=True, detail="gone"
     )
     assert CacheEntry.decode(negative.encode()) == negative
+
+
+async def test_a_lookup_joining_a_slow_fetch_gives_up_at_its_own_deadline() -> None:
+    stage, peer, _ = _setup()
+    peer.delay = 0.5
+    first = asyncio.create_task(stage.resolve(_lookup(), peer))
+    await asyncio.sleep(0.01)
+    hurried = Lookup(handle="88.100.1/BAT-1", tier=Tier.PUBLIC, deadline=time.monotonic() + 0.1)
+    started = time.monotonic()
+    with pytest.raises(PeerTimeout, match="already in flight"):
+        await stage.resolve(hurried, peer)
+    assert time.monotonic() - started < 0.3
+    assert (await first).source == "peer:b" and peer.calls == 1
