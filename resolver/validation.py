@@ -13,6 +13,8 @@ import dataclasses
 import functools
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -544,7 +546,16 @@ _Outcome = tuple[Any, ...]
 
 
 def _init_worker() -> None:
+    # A worker must not outlive the node: if the parent is killed (SIGKILL, OOM killer) the pool
+    # cannot tell its workers, and they would wait on their queue for ever.
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _engine()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _warm_up(_: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +231,45 @@ def test_a_json_number_typed_decimal_becomes_a_well_formed_decimal_literal() -> 
     lexicals = sorted(str(o) for o in graph.objects())
     assert lexicals == ["0.0000001", "3", "97.5"]
     assert all(o.ill_typed is False for o in graph.objects())  # type: ignore[attr-defined]
+
+
+_KILLED_PARENT = """
+import asyncio, sys
+from resolver.validation import Validator
+
+async def main():
+    validator = Validator(workers=1)
+    await validator.start()
+    print(*validator._pool._processes, flush=True)
+    await asyncio.sleep(120)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\\nState:\\tZ" not in status  # a zombie has exited
+
+
+def test_workers_exit_when_the_node_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "node.py"
+    script.write_text(_KILLED_PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert workers and all(_alive(pid) for pid in workers)
+    finally:
+        parent.kill()
+        parent.wait(timeout=30)
+        if parent.stdout is not None:
+            parent.stdout.close()
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
