@@ -84,6 +84,7 @@ class NodeConfig:
     deadline: float = 2.0
     max_hops: int = 8
     max_age: int = 300  # Cache-Control max-age of this node's own answers, seconds
+    view_cache_bytes: int = 64 * 1024 * 1024  # public views kept in process (0: none)
     limits: Limits = field(default_factory=Limits)
     credentials: tuple[Credential, ...] = ()
     case_sensitive: bool = False
@@ -110,6 +111,7 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "deadline": (int, float),
     "max_hops": int,
     "max_age": int,
+    "view_cache_bytes": int,
     "case_sensitive": bool,
     "host": str,
     "port": int,
@@ -235,6 +237,8 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
         raise ConfigError("'max_hops' must be at least 1")
     if config.max_age < 0:
         raise ConfigError("'max_age' must not be negative")
+    if config.view_cache_bytes < 0:
+        raise ConfigError("'view_cache_bytes' must not be negative")
     if not 0 <= config.port <= 65535:
         raise ConfigError(f"'port' {config.port} is not a TCP port")
     if config.workers is not None and config.workers < 1:

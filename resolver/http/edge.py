@@ -310,7 +310,10 @@ class Edge:
         if live and current is not None and dict(current.views) == prepared.views:
             self.metrics.writes.inc("unchanged")
             return WriteOutcome(current, created=False, changed=False)
-        record = await self.store.put(key, prepared.views, expected_version=expected)
+        try:
+            record = await self.store.put(key, prepared.views, expected_version=expected)
+        finally:
+            self._forget(key)
         self.metrics.writes.inc("created" if not live else "replaced")
         return WriteOutcome(record, created=not live, changed=True)
 
@@ -322,9 +325,17 @@ class Edge:
         if current.deleted:
             raise Gone(f"the passport {key} is already deleted", handle=key)
         expected = preconditions.expected_version(current, key)
-        record = await self.store.delete(key, expected_version=expected)
+        try:
+            record = await self.store.delete(key, expected_version=expected)
+        finally:
+            self._forget(key)
         self.metrics.writes.inc("deleted")
         return record
+
+    def _forget(self, key: str) -> None:
+        # Also when the write failed: a store that timed out may still have written.
+        if self._local is not None:
+            self._local.forget(key)
 
     def require_authoritative(self, key: str) -> None:
         if not self.authoritative(key):
