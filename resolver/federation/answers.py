@@ -233,7 +233,7 @@ async def interpret(
             tier=served if served < lookup.tier else None,
         )
     problem = _problem(response.body)
-    detail = str(problem.get("detail") or f"HTTP {status}")
+    detail = _clip(str(problem.get("detail") or f"HTTP {status}"))
     if status == 404:
         raise PeerNotFound(
             f"no passport is registered for {lookup.handle} (answer of {peer_id})", peer=peer_id
@@ -242,7 +242,8 @@ async def interpret(
         raise PeerGone(f"the passport {lookup.handle} was deleted (answer of {peer_id})", peer=peer_id)
     if status == 508:
         path = problem.get("path")
-        raise LoopDetected(detail, peer=peer_id, path=path if isinstance(path, list) else [])
+        trail = [_clip(str(hop), 100) for hop in path[:_MAX_LISTED]] if isinstance(path, list) else []
+        raise LoopDetected(detail, peer=peer_id, path=trail)
     if status == 504:
         raise PeerTimeout(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=_upstream(problem))
     if status == 502:
@@ -320,8 +321,23 @@ def _problem(body: bytes) -> dict[str, Any]:
 
 
 def _upstream(problem: Mapping[str, Any]) -> dict[str, Any]:
-    keep = ("type", "status", "detail", "peer", "errors")
-    return {k: problem[k] for k in keep if k in problem}
+    """The parts of a peer's problem document worth passing on, bounded (it is the peer's text)."""
+    out: dict[str, Any] = {}
+    for key in ("type", "status", "detail", "peer"):
+        value = problem.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            out[key] = _clip(value) if isinstance(value, str) else value
+    errors = problem.get("errors")
+    if isinstance(errors, list):
+        out["errors"] = errors[:_MAX_LISTED]
+    return out
+
+
+_MAX_LISTED = 16
+
+
+def _clip(text: str, limit: int = 500) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _version(etag: str) -> int:

@@ -171,3 +171,12 @@ async def test_a_view_that_passed_the_shapes_is_not_validated_again_when_it_come
         )
         assert answer.view is not None and answer.view.body == body
     assert validator.calls == 1
+
+
+async def test_a_peers_problem_text_is_passed_on_bounded() -> None:
+    noisy = orjson.dumps({"detail": "x" * 10_000, "peer": "far", "errors": list(range(100)), "secret": "no"})
+    with pytest.raises(PeerTimeout) as caught:
+        await _interpret(_response(504, noisy))
+    err = caught.value
+    assert len(err.detail) < 600
+    assert len(err.extensions["upstream"]["errors"]) == 16 and "secret" not in err.extensions["upstream"]
