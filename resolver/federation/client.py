@@ -75,7 +75,6 @@ class PeerClient:
         self._replicas = {
             p.id: ReplicaSet(p.base_urls, forget_after=rules.cooldown, clock=clock) for p in config.nodes
         }
-        self.requests = 0  # requests sent to peers (for /metrics and tests)
 
     def breaker(self, peer_id: str) -> CircuitBreaker:
         return self._breakers[peer_id]
@@ -153,7 +152,6 @@ class PeerClient:
         """The peer's response, or the replica's error as a dict (replica, error, detail)."""
         url = f"{replica}/{quote(lookup.handle, safe='/')}"
         started = self._clock()
-        self.requests += 1
         try:
             async with self._session.get(
                 url,
