@@ -263,3 +263,17 @@ async def test_validate_reports_without_storing(node: RunningNode, http: aiohttp
         http, "POST", node.url + "/validate", b"<xml/>", **{"Content-Type": "text/xml"}
     )
     assert status == 415
+
+
+async def test_html_page_escapes_what_the_passport_says(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    handle = new_handle()
+    url = f"{node.url}/{handle}"
+    hostile = passport(handle, **{"Voltaris VX-82 traction pack": '<script>alert(1)</script> & \\"co\\"'})
+    status, _, body = await _call(http, "PUT", url, hostile, **LD, **bearer(OPERATOR))
+    assert status == 201, body
+    status, headers, page = await _call(http, "GET", url, Accept="text/html")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b"<script>" not in page
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in page
