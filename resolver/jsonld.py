@@ -160,7 +160,9 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
     }
 
 
-_OPTIONS: dict[str, Any] = {"documentLoader": document_loader}
+# base None: pyld would otherwise resolve relative IRIs against a made-up http://example.org/base/;
+# left relative, they are refused when the graph is built.
+_OPTIONS: dict[str, Any] = {"documentLoader": document_loader, "base": None}
 
 
 def _translate(err: Exception) -> Exception:

@@ -431,8 +431,18 @@ def _top_iri(expanded: list[dict[str, Any]]) -> str:
                 "the document holds several top-level nodes; a passport has exactly one battery",
                 nodes=named[:10],
             )
-        return str(roots[0])
-    return str(named[0])
+        return _absolute_iri(str(roots[0]))
+    return _absolute_iri(str(named[0]))
+
+
+def _absolute_iri(iri: str) -> str:
+    # JSON-LD drops every triple of a node whose IRI is relative or malformed, which would leave
+    # nothing for the shapes to check: such a passport is refused, not found vacuously valid.
+    try:
+        pyoxigraph.NamedNode(iri)
+    except ValueError as err:
+        raise InputError(f"the passport's @id {iri!r} is not an absolute IRI: {err}", iri=iri) from err
+    return iri
 
 
 def _referenced_ids(expanded: list[dict[str, Any]]) -> set[str]:
@@ -534,6 +544,7 @@ def prepare_sync(body: bytes, *, expected_iri: str | None = None) -> PreparedPas
 def validate_sync(body: bytes) -> ValidationReport:
     """:meth:`Validator.validate` in this process."""
     _, expanded = _expand(body)
+    _top_iri(expanded)  # a passport without a usable @id would be found vacuously valid
     return _engine().validate_expanded(expanded)
 
 

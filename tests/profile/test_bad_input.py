@@ -143,6 +143,15 @@ def test_a_passport_without_an_id_is_refused() -> None:
         prepare_sync(orjson.dumps(doc))
 
 
+@pytest.mark.parametrize("iri", ["BAT-EV-000001", "https://exa mple.org/b", "//hdl.handle.net/88.100.1/B"])
+def test_a_passport_whose_id_is_not_an_absolute_iri_is_refused(iri: str) -> None:
+    # JSON-LD would silently drop all of its triples, and the shapes would find nothing to check.
+    doc = orjson.loads(EXAMPLE.read_bytes())
+    doc["id"] = iri
+    with pytest.raises(InputError, match="not an absolute IRI"):
+        prepare_sync(orjson.dumps(doc))
+
+
 def test_a_passport_for_another_identifier_is_refused() -> None:
     with pytest.raises(InputError) as caught:
         prepare_sync(EXAMPLE.read_bytes(), expected_iri="https://hdl.handle.net/88.100.1/OTHER")
