@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Edge", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
 
-_IDENT_MEMO_MAX = 8192
+_IDENT_MEMO_MAX = 32768  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +178,10 @@ class Edge:
             found = parse_identifier(
                 text, case_sensitive=self._case_sensitive, node_base_urls=self._base_urls
             )
-            if len(self._identifiers) >= _IDENT_MEMO_MAX:
-                self._identifiers.clear()
-            self._identifiers[text] = found
+            memo = self._identifiers
+            if len(memo) >= _IDENT_MEMO_MAX:
+                del memo[next(iter(memo))]  # the oldest entry: a clear() would drop the hot ones too
+            memo[text] = found
         return found
 
     def principal(self, request: web.Request) -> Principal:
