@@ -2,6 +2,8 @@
 
 All tiers of a version are compressed together: each view repeats most of the lower tier's
 text, so one zlib stream over all three is about the size of the largest view compressed.
+A first byte names the format: 1 = zlib with the preset dictionary ZDICT_1 (the profile's
+term names), which takes another ~30 % off a passport's few kilobytes.
 """
 
 from __future__ import annotations
@@ -10,9 +12,19 @@ import struct
 import zlib
 from collections.abc import Mapping
 
+from resolver.stores._zdict import ZDICT_1
 from resolver.tiers import Tier
 
-__all__ = ["LEVEL", "check_expected", "check_views", "pack_views", "pick_view", "unpack_views"]
+__all__ = [
+    "LEVEL",
+    "check_expected",
+    "check_views",
+    "compress",
+    "decompress",
+    "pack_views",
+    "pick_view",
+    "unpack_views",
+]
 
 LEVEL = 6
 _ITEM = struct.Struct("!BI")  # tier, length
@@ -27,21 +39,38 @@ def check_views(views: Mapping[Tier, bytes]) -> None:
             raise TypeError("views map Tier to bytes")
 
 
+_FORMAT_ZDICT_1 = b"\x01"
+
+
+def compress(data: bytes) -> bytes:
+    """Format byte + zlib (level 6) with the preset dictionary."""
+    packer = zlib.compressobj(LEVEL, zdict=ZDICT_1)
+    return _FORMAT_ZDICT_1 + packer.compress(data) + packer.flush()
+
+
+def decompress(blob: bytes) -> bytes:
+    """The inverse of ``compress``; a format this node does not know is an error, not a guess."""
+    if blob[:1] != _FORMAT_ZDICT_1:
+        raise ValueError(f"stored data in an unknown format {blob[:1]!r}")
+    unpacker = zlib.decompressobj(zdict=ZDICT_1)
+    return unpacker.decompress(blob[1:]) + unpacker.flush()
+
+
 def pack_views(views: Mapping[Tier, bytes]) -> bytes:
-    """zlib over (tier, length, bytes)* in tier order."""
+    """``compress`` over (tier, length, bytes)* in tier order."""
     parts: list[bytes] = []
     for tier in sorted(views):
         body = bytes(views[tier])
         parts.append(_ITEM.pack(int(tier), len(body)))
         parts.append(body)
-    return zlib.compress(b"".join(parts), LEVEL)
+    return compress(b"".join(parts))
 
 
 def unpack_views(blob: bytes) -> dict[Tier, bytes]:
     """The inverse of ``pack_views``; an empty blob (a tombstone) has no views."""
     if not blob:
         return {}
-    raw = zlib.decompress(blob)
+    raw = decompress(blob)
     views: dict[Tier, bytes] = {}
     pos = 0
     while pos < len(raw):

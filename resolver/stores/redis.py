@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
@@ -24,7 +23,15 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from resolver.errors import Gone, NotFound, PreconditionFailed, StoreUnavailable
-from resolver.stores._codec import LEVEL, check_expected, check_views, pack_views, pick_view, unpack_views
+from resolver.stores._codec import (
+    check_expected,
+    check_views,
+    compress,
+    decompress,
+    pack_views,
+    pick_view,
+    unpack_views,
+)
 from resolver.stores.base import Change, Record, View
 from resolver.tiers import Tier
 
@@ -33,7 +40,7 @@ __all__ = ["RedisStore"]
 # Keys (``ns`` defaults to "bp"); the hash tag {handle} keeps one handle's data on one
 # Redis Cluster slot:
 #   {ns}:{HANDLE}   hash  "c" -> b"<version> <modified> <deleted> <z>\n" + public bytes
-#                               (zlib-compressed when z is 1: public views over a threshold)
+#                               (compressed when z is 1: public views over a threshold)
 #                         "<N>" -> b"<modified> <deleted>\n" + zlib(all tier views of version N)
 #   {ns}:seq        string  the last change-feed sequence number
 #   {ns}:feed       stream  one entry per write, ID "<seq>-0", fields h v d m
@@ -378,7 +385,7 @@ class RedisStore:
             "" if expected is None else str(expected),
             f"{time.time():.6f}",
             "1" if deleting else "0",
-            zlib.compress(public, LEVEL) if squeeze else public,
+            compress(public) if squeeze else public,
             blob,
             "1" if squeeze else "0",
         ]
@@ -406,7 +413,7 @@ def _split_current(raw: bytes) -> tuple[int, float, bool, bytes]:
     end = raw.index(b"\n")
     version, modified, deleted, squeezed = raw[:end].split(b" ")
     body = raw[end + 1 :]
-    return int(version), float(modified), deleted == b"1", zlib.decompress(body) if squeezed == b"1" else body
+    return int(version), float(modified), deleted == b"1", decompress(body) if squeezed == b"1" else body
 
 
 def _version_record(handle: str, version: int, blob: bytes) -> Record:
