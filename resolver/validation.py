@@ -108,7 +108,11 @@ class _Engine:
 
     def validate_expanded(self, expanded: list[dict[str, Any]]) -> ValidationReport:
         graph, quads = jsonld.to_graph_and_quads(expanded)
-        return self.validate_graph(graph, quads=quads)
+        report = self.validate_graph(graph, quads=quads)
+        untyped = _untyped_battery(expanded)
+        if untyped is None:
+            return report
+        return ValidationReport(conforms=False, results=(untyped, *report.results))
 
     def validate_graph(
         self, graph: rdflib.Graph, *, quads: list[pyoxigraph.Quad] | None = None
@@ -421,6 +425,10 @@ def _top_iri(expanded: list[dict[str, Any]]) -> str:
     """The @id of the battery: the one top node with an IRI that no other node points to."""
     tops = [node for node in expanded if isinstance(node, dict) and "@id" in node]
     named = [node["@id"] for node in tops if not str(node["@id"]).startswith("_:")]
+    if not expanded:
+        raise InputError(
+            "the document holds no data once read as JSON-LD: are its keys terms of the context?"
+        )
     if not named:
         raise InputError("the passport has no @id: its top node must carry the battery's IRI")
     if len(named) > 1:
@@ -433,6 +441,30 @@ def _top_iri(expanded: list[dict[str, Any]]) -> str:
             )
         return _absolute_iri(str(roots[0]))
     return _absolute_iri(str(named[0]))
+
+
+_PASSPORT_CLASS = "https://w3id.org/battery-passport/eu-battery#BatteryPassport"
+
+
+def _untyped_battery(expanded: list[dict[str, Any]]) -> ValidationResult | None:
+    """A result when the battery node lacks the passport type: the shapes target that class, so
+    without it they would find nothing to check and the document would pass vacuously."""
+    try:
+        iri = _top_iri(expanded)
+    except InputError:
+        return None  # not a passport at all: prepare reports that as unusable input
+    for node in expanded:
+        if node.get("@id") == iri and _PASSPORT_CLASS in node.get("@type", []):
+            return None
+    return ValidationResult(
+        focus_node=iri,
+        path="http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        data_points=(1,),
+        severity="Violation",
+        message='Data point 1 (passport identifier): the battery must have the type "BatteryPassport"; '
+        "without it none of the profile's rules apply",
+        value=None,
+    )
 
 
 def _absolute_iri(iri: str) -> str:

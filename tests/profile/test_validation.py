@@ -75,6 +75,13 @@ def test_a_missing_mandatory_data_point_is_named() -> None:
     assert any(11 in r.data_points or 25 in r.data_points for r in report.results), report.to_json()
 
 
+def test_a_passport_without_its_type_is_invalid_not_vacuously_valid() -> None:
+    report = validate_sync(_ev(type=None))
+    assert not report.conforms
+    assert report.results[0].data_points == (1,)
+    assert "BatteryPassport" in report.results[0].message
+
+
 def test_an_invalid_passport_is_prepared_without_views() -> None:
     prepared = prepare_sync(_ev(expectedLifetimeCycles="a great many"))
     assert not prepared.report.conforms
