@@ -93,6 +93,8 @@ class HandleRoutes:
 
     async def _get(self, request: web.Request, text: str) -> web.Response:
         edge = self.edge
+        if text[:5].upper() == "0.NA/":
+            return self._prefix_handle(request, text)
         ident = edge.identify(text)
         principal = edge.principal(request)
         tier = edge.tier_for(principal, request)
@@ -137,6 +139,32 @@ class HandleRoutes:
             values = [v for v in values if v["type"] in types or str(v["index"]) in indices]
         if not values:
             return _json({"responseCode": 200, "handle": text})
+        return _json({"responseCode": 1, "handle": text, "values": values})
+
+    def _prefix_handle(self, request: web.Request, text: str) -> web.Response:
+        """The prefix handle ``0.NA/{prefix}`` of a prefix this node holds: it names the node.
+
+        Handle clients look up their admin identity (``300:0.NA/88.100.1``) before writing; the
+        prefix handle's values are the node's description and, for its operators, HS_ADMIN.
+        """
+        prefix = text[5:]
+        if prefix not in self.edge.config.prefixes:
+            raise NotFound(f"{self.edge.node_id} holds no prefix {prefix!r}", handle=text)
+        principal = self.edge.principal(request)
+        ttl = self.edge.config.max_age
+        values: list[dict[str, Any]] = [
+            {
+                "index": 1,
+                "type": "URL",
+                "data": {"format": "string", "value": self._base(request) + "/.well-known/passport-node"},
+                "ttl": ttl,
+            }
+        ]
+        if principal.role is Role.OPERATOR and prefix in principal.prefixes:
+            admin = {"handle": f"0.NA/{prefix}", "index": 200, "permissions": _ADMIN_PERMISSIONS}
+            values.append(
+                {"index": 100, "type": "HS_ADMIN", "data": {"format": "admin", "value": admin}, "ttl": ttl}
+            )
         return _json({"responseCode": 1, "handle": text, "values": values})
 
     async def put(self, request: web.Request) -> web.Response:

@@ -148,3 +148,17 @@ async def test_list_handles_needs_credentials_and_pages(
         http, "GET", f"{node.url}/api/handles?prefix=88.100.1&page=x", **bearer(REPAIRER)
     )
     assert status == 400
+
+
+async def test_prefix_handle_of_a_held_prefix_names_the_node(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    # Handle clients (pyhandle) resolve their admin identity, e.g. 300:0.NA/88.100.1, first.
+    status, body = await _call(http, "GET", f"{node.url}/api/handles/0.NA/88.100.1")
+    assert status == 200 and body["responseCode"] == 1 and body["handle"] == "0.NA/88.100.1"
+    assert body["values"][0]["data"]["value"] == f"{node.url}/.well-known/passport-node"
+    assert all(v["type"] != "HS_ADMIN" for v in body["values"])
+    status, body = await _call(http, "GET", f"{node.url}/api/handles/0.NA/88.100.1", **bearer(OPERATOR))
+    assert any(v["type"] == "HS_ADMIN" for v in body["values"])
+    status, body = await _call(http, "GET", f"{node.url}/api/handles/0.NA/99.1")
+    assert (status, body["responseCode"]) == (404, 100)
