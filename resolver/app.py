@@ -63,6 +63,7 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
             try:
                 edge = Edge(ctx, stages)
                 passports.edge = edge
+                passports.render_cache_bytes = config.render_cache_bytes
                 handles.edge = edge
                 app[CONTEXT] = ctx
                 if demo:

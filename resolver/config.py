@@ -85,6 +85,7 @@ class NodeConfig:
     max_hops: int = 8
     max_age: int = 300  # Cache-Control max-age of this node's own answers, seconds
     view_cache_bytes: int = 64 * 1024 * 1024  # public views kept in process (0: none)
+    render_cache_bytes: int = 128 * 1024 * 1024  # Turtle/N-Triples/HTML renders kept (LRU)
     limits: Limits = field(default_factory=Limits)
     credentials: tuple[Credential, ...] = ()
     case_sensitive: bool = False
@@ -112,6 +113,7 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_hops": int,
     "max_age": int,
     "view_cache_bytes": int,
+    "render_cache_bytes": int,
     "case_sensitive": bool,
     "host": str,
     "port": int,
@@ -237,8 +239,8 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
         raise ConfigError("'max_hops' must be at least 1")
     if config.max_age < 0:
         raise ConfigError("'max_age' must not be negative")
-    if config.view_cache_bytes < 0:
-        raise ConfigError("'view_cache_bytes' must not be negative")
+    if config.view_cache_bytes < 0 or config.render_cache_bytes < 0:
+        raise ConfigError("'view_cache_bytes' and 'render_cache_bytes' must not be negative")
     if not 0 <= config.port <= 65535:
         raise ConfigError(f"'port' {config.port} is not a TCP port")
     if config.workers is not None and config.workers < 1:

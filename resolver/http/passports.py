@@ -32,7 +32,6 @@ __all__ = ["PassportRoutes", "location_path", "rfc3339"]
 _PASSPORT_TYPES = ("application/ld+json", "application/json")
 _PATCH_TYPES = ("application/merge-patch+json",)
 _VARY = "Accept, Authorization"
-_RENDERS_MAX = 1024
 _IMMUTABLE = 365 * 24 * 3600
 _SAFE = "/:@!$&'()*+,;="
 
@@ -99,6 +98,8 @@ class PassportRoutes:
 
     def __init__(self) -> None:
         self._renders: OrderedDict[tuple[str, int, Tier, str], bytes] = OrderedDict()
+        self._render_bytes = 0
+        self.render_cache_bytes = 128 * 1024 * 1024  # set from the config when the app starts
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -189,9 +190,11 @@ class PassportRoutes:
             found = render_html(view.body, handle=ident.key, tier_label=tier.label, version=view.version)
         else:
             found = render(view.body, fmt)
-        self._renders[key] = found
-        if len(self._renders) > _RENDERS_MAX:
-            self._renders.popitem(last=False)
+        renders = self._renders
+        renders[key] = found
+        self._render_bytes += len(found)
+        while self._render_bytes > self.render_cache_bytes and renders:
+            self._render_bytes -= len(renders.popitem(last=False)[1])
         return found
 
     def _referral(self, ident: Identifier, referral: Referral, max_age: int) -> web.Response:
