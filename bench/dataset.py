@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import pickle
 import shutil
@@ -41,6 +42,38 @@ SEED = 1542  # the regulation's number: any fixed seed makes runs repeatable
 # machine at the time of writing); larger sets (10,000 and 100,000) reuse their views under other
 # identifiers (see ``prepared``), as validating every one would take far too long.
 DISTINCT = 2_000
+
+
+# What each cached artefact depends on: a change to any of these files makes a new cache.
+_GENERATOR_CODE = ("resolver/examples.py",)
+_PREPARE_CODE = (
+    *_GENERATOR_CODE,
+    "resolver/validation.py",
+    "resolver/views.py",
+    "resolver/jsonld.py",
+    "resolver/profile.py",
+    "resolver/identifiers.py",
+    "vocab",
+    "shapes",
+)
+_STORE_CODE = ("resolver/stores",)
+
+
+def _fingerprint(paths: Sequence[str]) -> str:
+    """A short digest of the named files (folders: every file under them) of the repository."""
+    digest = hashlib.sha256()
+    root = OUT.parent.parent
+    for name in paths:
+        path = root / name
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path]
+        )
+        for file in files:
+            if file.exists():
+                digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +127,7 @@ def _prepare_chunk(bodies: Sequence[bytes]) -> list[tuple[str, dict[int, bytes]]
 
 def prepared(n: int, *, seed: int = SEED, prefix: str = BENCH_PREFIX) -> Prepared:
     """``n`` prepared passports, cached; beyond DISTINCT, the same views under other identifiers."""
-    cache = DATA / f"prepared-{n}-{seed}-{prefix}.pickle"
+    cache = DATA / f"prepared-{n}-{seed}-{prefix}-{_fingerprint(_PREPARE_CODE)}.pickle"
     if cache.exists():
         with cache.open("rb") as src:
             got: Prepared = pickle.load(src)
@@ -123,7 +156,7 @@ def _prepare_all(n: int, seed: int, prefix: str) -> Prepared:
     started = time.monotonic()
     bodies = [body for _, body in _generate(n, seed, prefix)]
     chunk = 100
-    parts_dir = DATA / f"prepared-parts-{n}-{seed}-{prefix}"
+    parts_dir = DATA / f"prepared-parts-{n}-{seed}-{prefix}-{_fingerprint(_PREPARE_CODE)}"
     parts_dir.mkdir(parents=True, exist_ok=True)
     todo = [i for i in range(0, n, chunk) if not (parts_dir / f"{i:07d}.pickle").exists()]
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
@@ -170,7 +203,7 @@ def _replicate(
 
 def generate_files(n: int, *, seed: int = SEED, prefix: str = BENCH_PREFIX) -> Path:
     """A directory of ``n`` generated passports (one JSON-LD file each), made once and cached."""
-    folder = DATA / f"corpus-{n}-{seed}-{prefix}"
+    folder = DATA / f"corpus-{n}-{seed}-{prefix}-{_fingerprint(_GENERATOR_CODE)}"
     done = folder / ".complete"
     if done.exists():
         return folder
@@ -229,7 +262,7 @@ async def _load(url: str, data: Prepared) -> None:
 
 def sqlite_store(n: int) -> tuple[Path, float | None]:
     """An SQLite file holding ``n`` prepared passports (cached); returns it and the load seconds."""
-    path = DATA / f"sqlite-{n}" / "passports.sqlite3"
+    path = DATA / f"sqlite-{n}-{_fingerprint(_PREPARE_CODE + _STORE_CODE)}" / "passports.sqlite3"
     done = path.parent / ".complete"
     if done.exists():
         return path, None
@@ -267,7 +300,7 @@ class RedisServer:
     def save(self) -> None:
         import redis
 
-        client = redis.Redis(port=self.port)
+        client = redis.Redis(port=self.port, socket_timeout=600)
         try:
             client.save()
         finally:
@@ -338,7 +371,7 @@ def redis_server(folder: Path, *, cpu: str | None = CLIENT_CPU) -> Iterator[Redi
 
 def load_redis(n: int) -> tuple[Path, float | None]:
     """A folder whose dump.rdb holds ``n`` prepared passports (cached); and the load seconds."""
-    folder = DATA / f"redis-{n}"
+    folder = DATA / f"redis-{n}-{_fingerprint(_PREPARE_CODE + _STORE_CODE)}"
     done = folder / ".complete"
     if done.exists():
         return folder, None

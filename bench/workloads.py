@@ -776,7 +776,8 @@ def _first_answer(name: str, cmd: list[str], port: int, path: str, cpu: str | No
                     f"{name} exited with {proc.returncode}: {(OUT / f'{name}.log').read_text()[-2000:]}"
                 )
             try:
-                with urllib.request.urlopen(url, timeout=2) as resp:
+                ask = urllib.request.Request(url, headers={"Accept": "application/ld+json"})
+                with urllib.request.urlopen(ask, timeout=2) as resp:
                     if resp.status == 200:
                         return time.monotonic() - started
             except urllib.error.HTTPError as err:
