@@ -811,16 +811,17 @@ def _startup(options: Options) -> dict[str, Any]:
     for _ in range(3):
         port = free_port()
         node_times.append(
-            _first_answer("startup-node", _node_command(config, port), port, "/" + _quote(key), SERVER_CPU)
+            _first_answer("startup-node", _node_command(config, port), port, "/" + _quote(key), None)
         )
         port = free_port()
         base_cmd = [PYTHON, "-m", "bench.baseline", "--data", str(data_file), "--port", str(port)]
-        base_times.append(_first_answer("startup-baseline", base_cmd, port, "/" + _quote(key), SERVER_CPU))
+        base_times.append(_first_answer("startup-baseline", base_cmd, port, "/" + _quote(key), None))
     data_file.unlink(missing_ok=True)
     node_s = statistics.median(node_times)
     base_s = statistics.median(base_times)
     notes = [
-        f"median of 3 starts of the node (SQLite store with {n:,} passports, pinned to core 0): seconds from "
+        f"median of 3 starts of the node (SQLite store with {n:,} passports; not pinned: the node starts its "
+        "validator worker processes as in production, on both cores): seconds from "
         "process start to the first 200 answer of a passport lookup, polled every 5 ms",
         "baseline: the same for the bare aiohttp + uvloop server (Python and aiohttp start-up alone)",
         "runs: node "
