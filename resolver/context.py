@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,21 @@ class NodeContext:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+_log = logging.getLogger("resolver.context")
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _log.error("the validator workers did not start: %r", task.exception())
+
+
+async def _settle(task: asyncio.Task[None]) -> None:
+    if not task.done():
+        task.cancel()
+    # wait() does not raise the task's outcome, only this coroutine's own cancellation.
+    await asyncio.wait([task])
+
+
 @contextlib.asynccontextmanager
 async def open_context(
     config: NodeConfig, *, start_validator: bool = True, metrics: Metrics | None = None
@@ -51,9 +67,14 @@ async def open_context(
         store = await open_store(config.store)
         stack.push_async_callback(store.aclose)
         validator = Validator(workers=config.workers)
-        if start_validator:
-            await validator.start()
         stack.push_async_callback(validator.aclose)
+        if start_validator:
+            # Reads need no validator: the node answers while the workers load the shapes.
+            # After the task's first step the pool exists, and writes queue on it.
+            starting = asyncio.get_running_loop().create_task(validator.start(), name="validator-start")
+            starting.add_done_callback(_report_failure)
+            await asyncio.sleep(0)
+            stack.push_async_callback(_settle, starting)
         # Peer requests carry their own per-lookup deadline; this is only the outer bound.
         timeout = aiohttp.ClientTimeout(total=max(config.deadline, 1.0) * 2)
         http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
