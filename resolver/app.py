@@ -25,7 +25,7 @@ from resolver.errors import ResolverError
 from resolver.handle_api import HandleRoutes
 from resolver.http.edge import Edge
 from resolver.http.passports import PassportRoutes
-from resolver.http.problems import edge_middleware, use_problem_errors
+from resolver.http.problems import add_unmatched_route, guarded, use_problem_errors
 from resolver.identifiers import claims, parse_identifier
 from resolver.metrics import Metrics
 from resolver.stages.registry import build_stages
@@ -53,7 +53,7 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
     metrics = metrics or Metrics()
     limits = config.limits
     # aiohttp's own cap is a backstop; the edge counts the body itself and answers 413 sooner.
-    app = web.Application(middlewares=[edge_middleware(metrics)], client_max_size=limits.max_body_bytes + 1)
+    app = web.Application(client_max_size=limits.max_body_bytes + 1)
     passports = PassportRoutes()
     handles = HandleRoutes()
 
@@ -120,20 +120,38 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
         )
 
     router = app.router
-    router.add_get("/healthz", healthz, name="healthz")
-    router.add_get("/metrics", metrics_text, name="metrics")
-    router.add_get("/.well-known/passport-node", describe, name="describe")
-    router.add_post("/validate", passports.validate, name="validate")
-    router.add_get("/api/handles", handles.list, name="handle-list")
-    router.add_get("/api/handles/{handle:.+}", handles.get, name="handle-get")
-    router.add_put("/api/handles/{handle:.+}", handles.put, name="handle-put")
-    router.add_delete("/api/handles/{handle:.+}", handles.delete, name="handle-delete")
+
+    def resource(path: str, name: str, **methods: Any) -> None:
+        """One resource per path (routing tries each in turn); handlers wrapped by ``guarded``."""
+        added = router.add_resource(path, name=name)
+        for method, (handler, label) in methods.items():
+            wrapped = guarded(handler, label, metrics)
+            added.add_route(method, wrapped)
+            if method == "GET":
+                added.add_route("HEAD", wrapped)
+
+    resource("/healthz", "healthz", GET=(healthz, "healthz"))
+    resource("/metrics", "metrics", GET=(metrics_text, "metrics"))
+    resource("/.well-known/passport-node", "describe", GET=(describe, "describe"))
+    resource("/validate", "validate", POST=(passports.validate, "validate"))
+    resource("/api/handles", "handle-list", GET=(handles.list, "handle-list"))
+    resource(
+        "/api/handles/{handle:.+}",
+        "handle",
+        GET=(handles.get, "handle-get"),
+        PUT=(handles.put, "handle-put"),
+        DELETE=(handles.delete, "handle-delete"),
+    )
     # Handles contain slashes (GS1: /01/{gtin}/21/{serial}); "/{handle}/history" is a suffix.
-    path = "/{prefix}/{suffix:.+}"
-    router.add_get(path, passports.get, name="passport")
-    router.add_put(path, passports.put, name="passport-put")
-    router.add_patch(path, passports.patch, name="passport-patch")
-    router.add_delete(path, passports.delete, name="passport-delete")
+    resource(
+        "/{prefix}/{suffix:.+}",
+        "passport",
+        GET=(passports.get, "passport"),
+        PUT=(passports.put, "passport-put"),
+        PATCH=(passports.patch, "passport-patch"),
+        DELETE=(passports.delete, "passport-delete"),
+    )
+    add_unmatched_route(router, metrics)
     return app
 
 
