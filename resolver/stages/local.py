@@ -132,6 +132,7 @@ class LocalStage:
         # Prefixes under this node's own that a peer holds (88.100.1 under 88.100): the peer's
         # longer claim wins, as the federation stage will ask it.
         self._delegated = tuple(d for d in delegated if any(claims(p, d + "/") for p in prefixes))
+        self._covered: dict[str, bool] = {}  # key -> covers(key): asked on every lookup
 
     @classmethod
     def from_context(cls, ctx: NodeContext) -> LocalStage:
@@ -150,6 +151,16 @@ class LocalStage:
 
     def covers(self, key: str) -> bool:
         """Whether this node is authoritative for ``key`` (and has not delegated it to a peer)."""
+        found = self._covered.get(key)
+        if found is None:
+            found = self._covers(key)
+            covered = self._covered
+            if len(covered) >= 65536:
+                del covered[next(iter(covered))]
+            covered[key] = found
+        return found
+
+    def _covers(self, key: str) -> bool:
         if not self._delegated:
             return any(claims(prefix, key) for prefix in self._prefixes)
         own = longest_claim(self._prefixes, key)
