@@ -96,6 +96,14 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
 
     async def healthz(request: web.Request) -> web.Response:
         ctx = request.app[CONTEXT]
+        starting = ctx.validator_starting
+        if starting is not None and (
+            not starting.done() or starting.cancelled() or starting.exception() is not None
+        ):
+            # Reads are served already; the node is ready once it can also validate (writes,
+            # and passports fetched from peers).
+            why = "loading the profile" if not starting.done() else "failed to start"
+            raise ServiceStarting(f"the validator workers are {why}")
         started = time.perf_counter()
         count = await ctx.store.count()  # StoreUnavailable -> 503 problem
         return web.Response(
@@ -153,6 +161,14 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
     )
     add_unmatched_route(router, metrics)
     return app
+
+
+class ServiceStarting(ResolverError):
+    """503 from /healthz while the node cannot validate yet."""
+
+    status = 503
+    slug = "starting"
+    title = "Node starting"
 
 
 def _federation_description(ctx: NodeContext) -> dict[str, Any]:

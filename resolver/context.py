@@ -38,6 +38,8 @@ class NodeContext:
     redis: Any | None
     metrics: Metrics
     extras: dict[str, Any] = field(default_factory=dict)
+    # The validator workers' start (they load the shapes in the background); None: not started.
+    validator_starting: asyncio.Task[None] | None = None
 
 
 _log = logging.getLogger("resolver.context")
@@ -75,6 +77,8 @@ async def open_context(
             starting.add_done_callback(_report_failure)
             await asyncio.sleep(0)
             stack.push_async_callback(_settle, starting)
+        else:
+            starting = None
         # Peer requests carry their own per-lookup deadline; this is only the outer bound.
         timeout = aiohttp.ClientTimeout(total=max(config.deadline, 1.0) * 2)
         http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
@@ -92,6 +96,7 @@ async def open_context(
             http=http,
             redis=redis_client,
             metrics=metrics or Metrics(),
+            validator_starting=starting,
         )
         try:
             yield ctx
