@@ -30,7 +30,6 @@ __all__ = [
     "PROBLEM_TYPE",
     "ProblemRequestHandler",
     "add_unmatched_route",
-    "edge_middleware",
     "guarded",
     "problem_for_status",
     "problem_response",
@@ -165,17 +164,6 @@ def add_unmatched_route(router: web.UrlDispatcher, metrics: Metrics) -> None:
         raise web.HTTPNotFound()
 
     catch_all.add_route("*", guarded(unmatched, "unmatched", metrics))
-
-
-def edge_middleware(metrics: Metrics) -> Any:
-    """The same guard as a middleware, for an app whose routes are not wrapped one by one."""
-
-    @web.middleware
-    async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
-        route = request.match_info.route.name or "unmatched"
-        return await guarded(handler, route, metrics)(request)
-
-    return edge
 
 
 class ProblemRequestHandler(RequestHandler):

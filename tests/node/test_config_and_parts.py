@@ -126,14 +126,14 @@ async def test_unexpected_exception_is_a_500_problem_without_a_trace(
     import aiohttp
     from aiohttp import web
 
-    from resolver.http.problems import edge_middleware
+    from resolver.http.problems import guarded
     from resolver.metrics import Metrics
 
     async def broken(request: web.Request) -> web.Response:
         raise RuntimeError("secret internals /etc/passwd")
 
-    app = web.Application(middlewares=[edge_middleware(Metrics())])
-    app.router.add_get("/boom", broken, name="boom")
+    app = web.Application()
+    app.router.add_get("/boom", guarded(broken, "boom", Metrics()))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
