@@ -28,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("workload", choices=[*WORKLOADS, "all", "list"], help="what to measure")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed run (default 10)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object (a list for 'all')")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object (with all: one per workload, one per line)"
+    )
     parser.add_argument("--profile", action="store_true", help="record the node with py-spy while loaded")
     parser.add_argument(
         "--ingest-passports", type=int, default=10_000, help="ingest: how many (default 10000)"
