@@ -7,6 +7,7 @@ validator pool, HTTP session, Redis) and the stage chain, and closes them on shu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -233,11 +234,14 @@ async def start_node(
     port: int | None = None,
     demo: bool = False,
     access_log: bool | None = None,
+    wait_validator: bool = True,
 ) -> RunningNode:
     """Bind, start and serve a node; port 0 picks a free port, and ``base_url`` follows it.
 
     The socket is bound before the app starts so that the node knows its own URL (it is in
-    the node description and in Handle values) even on an ephemeral port.
+    the node description and in Handle values) even on an ephemeral port. ``wait_validator``
+    returns only once the validator workers are up (``serve`` does not wait: it answers
+    lookups from the first moment).
     """
     host = host if host is not None else config.host
     port = port if port is not None else config.port
@@ -268,6 +272,10 @@ async def start_node(
             use_problem_errors(runner.server)
         site = web.SockSite(runner, sock)
         await site.start()
+        starting = app[CONTEXT].validator_starting
+        if wait_validator and starting is not None:
+            # Answering already; returned once writes and peer answers can be validated too.
+            await asyncio.shield(starting)
     except BaseException:
         await runner.cleanup()
         sock.close()

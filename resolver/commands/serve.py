@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(config: NodeConfig, *, demo: bool) -> int:
     from resolver.app import start_node
 
-    node = await start_node(config, demo=demo)
+    node = await start_node(config, demo=demo, wait_validator=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
