@@ -6,7 +6,8 @@ Not a test (pytest does not collect it); run it from the repository root:
 
 Passports are the tier views of examples/valid/ev-nmc811.jsonld (made by the profile's own
 Validator), varied per passport: the identifier and every digit run are replaced with seeded
-random digits of the same length, so each passport compresses like a real, distinct one.
+random digits of the same length (the context URL kept), so each passport compresses like a
+real, distinct one.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tests.support.redis_server import RedisServer
 
 EXAMPLE = Path("examples/valid/ev-nmc811.jsonld")
 _DIGITS = re.compile(rb"[0-9]+")
+_CONTEXT = b"https://w3id.org/battery-passport/eu-battery/v1"
 
 
 async def example_views() -> dict[Tier, bytes]:
@@ -63,7 +65,9 @@ def vary(views: dict[Tier, bytes], i: int, version: int = 0) -> tuple[str, dict[
         return digits[old]
 
     handle = f"88.100.1/BAT-{i:07d}"
-    return handle, {tier: _DIGITS.sub(swap, body) for tier, body in views.items()}
+    # The context URL is the same in every passport: keep its digits.
+    hidden = {tier: body.replace(_CONTEXT, b"\0") for tier, body in views.items()}
+    return handle, {tier: _DIGITS.sub(swap, body).replace(b"\0", _CONTEXT) for tier, body in hidden.items()}
 
 
 async def load(store: Any, views: dict[Tier, bytes], n: int, versions: int) -> float:
