@@ -25,7 +25,7 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("workload", choices=[*WORKLOADS, "all", "list"], help="what to measure")
+    parser.add_argument("workload", choices=[*WORKLOADS, "all", "list", "report"], help="what to measure")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed run (default 10)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     parser.add_argument(
@@ -83,6 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.workload == "list":
         for name, spec in WORKLOADS.items():
             print(f"{name:16} {spec.target}")
+        return 0
+    if args.workload == "report":
+        # Rewrite the report from the stored results (after editing bench/notes.md, say).
+        from bench.report import write_report
+
+        stored = [
+            orjson.loads((OUT / "results" / f"{name}.json").read_bytes())
+            for name in WORKLOADS
+            if (OUT / "results" / f"{name}.json").exists()
+        ]
+        write_report(args.report, stored, options=Options(seconds=args.seconds), argv=sys.argv)
+        print(f"wrote {args.report} from {len(stored)} stored result(s)", file=sys.stderr)
         return 0
     options = Options(
         seconds=args.seconds,

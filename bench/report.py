@@ -47,8 +47,7 @@ def render_report(
         "`bench/notes.md`. Every figure is compared with a baseline measured in the same run on the same",
         "machine, because these machines are shared and noisy: compare ratios, not bare numbers.",
         "",
-        f"Run: {now}, `{shlex.join(['python', '-m', 'bench', *argv[1:]])}`, {seconds:g} s per timed run, "
-        f"{connections} wrk connections.",
+        _run_line(results, now, seconds, connections, argv),
         "",
         "## Machine",
         "",
@@ -127,6 +126,19 @@ def render_report(
         lines.append("(none yet)")
     lines.append("")
     return "\n".join(lines)
+
+
+def _run_line(
+    results: Sequence[dict[str, Any]], now: str, seconds: float, connections: int, argv: Sequence[str]
+) -> str:
+    command = shlex.join(["python", "-m", "bench", *argv[1:]])
+    if len(argv) > 1 and argv[1] == "report":
+        times = sorted(r["finished_at"] for r in results if r.get("finished_at"))
+        span = f"{times[0]} to {times[-1]}" if times else "unknown times"
+        return (
+            f"Figures from the stored results of runs finished {span}; text rewritten {now} by `{command}`."
+        )
+    return f"Run: {now}, `{command}`, {seconds:g} s per timed run, {connections} wrk connections."
 
 
 def _detail(value: Any) -> str:
