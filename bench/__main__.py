@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         # A partial run: the other workloads keep their latest stored results (each says when).
         fresh = {r["workload"] for r in results}
-        merged = []
+        merged: list[dict[str, Any]] = []
         for name in WORKLOADS:
             if name in fresh:
                 merged.extend(r for r in results if r["workload"] == name)

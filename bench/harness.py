@@ -94,6 +94,7 @@ class Server:
     base_url: str
     log: Path
     started: float = field(default_factory=time.monotonic)
+    config: Path | None = None  # the node's configuration file, shown with the commands
 
     @property
     def pid(self) -> int:

@@ -1,7 +1,7 @@
 """The workloads: what each one starts, what load it sends, and how it judges its target.
 
-Each ``run(options)`` returns one result (``bench.result.make_result``); HTTP workloads run the
-node and then the baseline with the same wrk settings (``_versus_baseline``).
+Each ``run(options)`` returns one result (``bench.result.make_result``); HTTP workloads load the
+node and the baseline in alternating rounds with the same wrk settings (``_versus_baseline``).
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def _node(
     path.write_text(_toml(config), encoding="utf-8")
     port = free_port()
     server = start_server(name, _node_command(path, port), port=port, cpu=cpu, timeout=timeout)
-    server.config = path  # type: ignore[attr-defined]
+    server.config = path
     try:
         yield server
     finally:
@@ -252,11 +252,8 @@ def _versus_baseline(
         if recording:
             profile = recording[0].finish()
         node_cmd = _shown(node)
-        config_path = getattr(node, "config", None)
-        if config_path is not None:
-            node_cmd += (
-                f"\n# {Path(config_path).name}:\n" + Path(config_path).read_text(encoding="utf-8").strip()
-            )
+        if node.config is not None:
+            node_cmd += f"\n# {node.config.name}:\n" + node.config.read_text(encoding="utf-8").strip()
     sizes = [len(body) for body, _ in responses.values()]
     return _Pair(
         node=comparison.a,
