@@ -62,3 +62,47 @@ def test_bench_json_output_is_one_object_with_the_required_keys() -> None:
     assert isinstance(result["met"], bool)
     assert result["machine"]["cores"] >= 1
     assert any(cmd.startswith(("wrk", "taskset")) and " wrk " in f" {cmd} " for cmd in result["commands"])
+
+
+def test_report_lists_each_result_with_its_target_and_whether_it_was_met() -> None:
+    from bench.report import render_report
+    from bench.result import make_result
+
+    results = [
+        make_result(
+            "resolve",
+            value=6000.0,
+            unit="req/s",
+            baseline=9000.0,
+            ratio=0.667,
+            target="ratio >= 0.7",
+            met=False,
+            commands=["wrk -t1 -c64"],
+        ),
+        make_result(
+            "memory",
+            value=4875.0,
+            unit="bytes/passport (Redis)",
+            baseline=11768.0,
+            ratio=0.414,
+            target="<= 8 KB per passport in Redis",
+            met=True,
+        ),
+        make_result(
+            "startup",
+            value=None,
+            unit="s",
+            baseline=None,
+            ratio=None,
+            target="<= 2 s",
+            met=None,
+            notes=["not measured: the node did not start"],
+        ),
+    ]
+    text = render_report(results, seconds=10, connections=64, argv=["python -m bench", "all"])
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert rows[0].startswith("| `resolve` | 6,000 req/s | 9,000 | 0.667 |") and "**missed**" in rows[0]
+    assert rows[1].startswith("| `memory` | 4,875 bytes/passport (Redis) |") and rows[1].endswith("| met |")
+    assert rows[2].startswith("| `startup` | n/a s |") and rows[2].endswith("| not measured |")
+    assert "- not measured: the node did not start" in text
+    assert "wrk -t1 -c64" in text
