@@ -34,11 +34,13 @@ __all__ = [
     "decimal_lexicals",
     "document_loader",
     "expand",
+    "graph_of",
     "load_context",
     "parse_json",
     "to_graph",
     "to_graph_and_quads",
     "to_triples",
+    "triples_and_quads",
 ]
 
 CONTEXT_URL = "https://w3id.org/battery-passport/eu-battery/v1"
@@ -324,6 +326,22 @@ def _node(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
     raise DocumentError(f"unsupported RDF term in the document: {term!r}")
 
 
+def triples_and_quads(
+    expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
+) -> tuple[list[Triple], list[pyoxigraph.Quad]]:
+    """:func:`to_triples`, and the same triples as pyoxigraph quads (blank nodes named alike)."""
+    return _triples_and_quads(expanded, max_triples)
+
+
+def graph_of(triples: Iterable[Triple]) -> rdflib.Graph:
+    """An rdflib Graph holding ``triples``."""
+    graph = rdflib.Graph()
+    add = graph.add
+    for triple in triples:
+        add(triple)
+    return graph
+
+
 def to_graph(expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES) -> rdflib.Graph:
     """An rdflib Graph of the expanded document (see :func:`to_triples` for the bound)."""
     return to_graph_and_quads(expanded, max_triples=max_triples)[0]
@@ -334,7 +352,4 @@ def to_graph_and_quads(
 ) -> tuple[rdflib.Graph, list[pyoxigraph.Quad]]:
     """:func:`to_graph`, and the same triples as pyoxigraph quads (blank nodes named alike)."""
     triples, quads = _triples_and_quads(expanded, max_triples)
-    graph = rdflib.Graph()
-    for triple in triples:
-        graph.add(triple)
-    return graph, quads
+    return graph_of(triples), quads

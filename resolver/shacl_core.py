@@ -1,0 +1,256 @@
+"""A fast conformance check for the profile's shapes: answers "conforms" only when pyshacl would
+report nothing, and "unsure" otherwise, so the caller runs pyshacl for the full report.
+
+Most passports conform; for them this replaces pyshacl's per-shape machinery with a walk over an
+index of the data graph. It uses pyshacl's own shape objects and constraint components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import rdflib
+from rdflib.namespace import RDF, RDFS, SH
+
+__all__ = ["CoreChecker", "Unsupported"]
+
+Triple = tuple[Any, Any, Any]
+
+# Components whose verdict depends only on the value nodes of one focus node (no data-graph
+# reads, no nested shapes): their pyshacl ``evaluate`` is called as is, so their semantics
+# (datatype well-formedness, literal comparison, regex flags ...) are pyshacl's own.
+_VALUE_COMPONENTS = frozenset(
+    {
+        "DatatypeConstraintComponent",
+        "NodeKindConstraintComponent",
+        "MinLengthConstraintComponent",
+        "MaxLengthConstraintComponent",
+        "PatternConstraintComponent",
+        "InConstraintComponent",
+        "MinInclusiveConstraintComponent",
+        "MaxInclusiveConstraintComponent",
+        "MinExclusiveConstraintComponent",
+        "MaxExclusiveConstraintComponent",
+        "LanguageInConstraintComponent",
+        "UniqueLangConstraintComponent",
+    }
+)
+# Handled here: counts, sh:class, sh:node, sh:property, sh:sparql.
+_OWN = {SH.minCount, SH.maxCount, SH["class"], SH.node, SH.property, SH.sparql}
+_MAX_DEPTH = 32
+
+
+class Unsupported(Exception):
+    """The shapes use something this checker does not implement: use pyshacl for every passport."""
+
+
+class _Compiled:
+    __slots__ = (
+        "classes",
+        "deactivated",
+        "max_count",
+        "min_count",
+        "nodes",
+        "path",
+        "properties",
+        "sparql",
+        "values",
+    )
+
+    def __init__(self) -> None:
+        self.deactivated = False
+        self.path: tuple[rdflib.URIRef, ...] | None = None  # a predicate or a sequence of them
+        self.min_count: int | None = None
+        self.max_count: int | None = None
+        self.values: list[Any] = []
+        self.classes: list[rdflib.URIRef] = []
+        self.nodes: list[_Compiled] = []
+        self.properties: list[_Compiled] = []
+        self.sparql: list[tuple[Any, Any]] = []  # (component, query helper)
+
+
+class CoreChecker:
+    """Compiled from a pyshacl ShapesGraph (after pyshacl has harvested its shapes).
+
+    ``conforms(triples, run_sparql)`` is True only if pyshacl would find no result; False means
+    "not shown to conform", never "invalid". ``run_sparql(component, text, bindings)`` evaluates
+    one SPARQL constraint for one focus node and returns pyshacl's list of violations.
+    """
+
+    def __init__(self, shapes_graph: Any, *, advanced: bool) -> None:
+        if advanced or getattr(shapes_graph, "js_enabled", False):
+            raise Unsupported("SHACL-AF or SHACL-JS shapes")
+        from pyshacl.constraints import CONSTRAINT_PARAMETERS_MAP
+
+        self._map = CONSTRAINT_PARAMETERS_MAP
+        self._sg = shapes_graph
+        self._compiled: dict[Any, _Compiled] = {}
+        self._targeted: list[tuple[_Compiled, list[Any], list[Any], list[Any], list[Any]]] = []
+        for shape in shapes_graph.shapes:
+            compiled = self._compile(shape)
+            nodes, classes, implicit, objects_of, subjects_of = (list(part) for part in shape.target())
+            if nodes or classes or implicit or objects_of or subjects_of:
+                self._targeted.append((compiled, nodes, classes + implicit, subjects_of, objects_of))
+
+    def _compile(self, shape: Any) -> _Compiled:
+        found = self._compiled.get(shape.node)
+        if found is not None:
+            return found
+        compiled = self._compiled[shape.node] = _Compiled()
+        compiled.deactivated = bool(shape.deactivated)
+        if shape.is_property_shape:
+            compiled.path = _path(self._sg.graph, shape.path(), shape.node)
+        graph = self._sg.graph
+        components: dict[Any, Any] = {}
+        for predicate, value in graph.predicate_objects(shape.node):
+            if predicate in _OWN:
+                if predicate == SH.minCount:
+                    compiled.min_count = _count(value)
+                elif predicate == SH.maxCount:
+                    compiled.max_count = _count(value)
+                elif predicate == SH["class"]:
+                    if not isinstance(value, rdflib.URIRef):
+                        raise Unsupported("sh:class with a non-IRI value")
+                    compiled.classes.append(value)
+                elif predicate == SH.node:
+                    compiled.nodes.append(self._compile(self._sg.lookup_shape_from_node(value)))
+                elif predicate == SH.property:
+                    compiled.properties.append(self._compile(self._sg.lookup_shape_from_node(value)))
+                continue
+            cls = self._map.get(predicate)
+            if cls is None:
+                continue  # not a constraint parameter (sh:name, sh:message, targets ...)
+            name = getattr(cls, "cls", cls).constraint_name()
+            if name not in _VALUE_COMPONENTS:
+                raise Unsupported(f"{name} on {shape.node}")
+            components.setdefault(name, getattr(cls, "cls", cls))
+        compiled.values = [cls(shape) for cls in components.values()]
+        if any(True for _ in graph.objects(shape.node, SH.sparql)):
+            from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
+
+            component = SPARQLBasedConstraint(shape)
+            compiled.sparql = [
+                (component, helper) for helper in component.sparql_constraints if not helper.deactivated
+            ]
+        return compiled
+
+    def conforms(self, triples: Iterable[Triple], run_sparql: Any) -> bool:
+        index: dict[Any, dict[Any, set[Any]]] = {}
+        for s, p, o in triples:
+            if p == RDFS.subClassOf:
+                return False  # class targets and sh:class would need the subclass closure
+            by_predicate = index.get(s)
+            if by_predicate is None:
+                by_predicate = index[s] = {}
+            objects = by_predicate.get(p)
+            if objects is None:
+                by_predicate[p] = {o}
+            else:
+                objects.add(o)
+        walk = _Walk(index, run_sparql)
+        for compiled, nodes, classes, subjects_of, objects_of in self._targeted:
+            if compiled.deactivated:
+                continue
+            focus: set[Any] = set(nodes)
+            if classes or subjects_of or objects_of:
+                for subject, by_predicate in index.items():
+                    if classes:
+                        types = by_predicate.get(RDF.type)
+                        if types is not None and any(c in types for c in classes):
+                            focus.add(subject)
+                    for predicate in subjects_of:
+                        if predicate in by_predicate:
+                            focus.add(subject)
+                    for predicate in objects_of:
+                        focus.update(by_predicate.get(predicate, ()))
+            for node in focus:
+                if not walk.check(compiled, node, 0):
+                    return False
+        return walk.run_deferred()
+
+
+class _Walk:
+    """One passport's check. SPARQL constraints are deferred until every Core check passed (they
+    need the pyoxigraph copy of the graph, which an invalid passport never has to pay for)."""
+
+    __slots__ = ("deferred", "index", "run_sparql")
+
+    def __init__(self, index: dict[Any, dict[Any, set[Any]]], run_sparql: Any) -> None:
+        self.index = index
+        self.run_sparql = run_sparql
+        self.deferred: list[tuple[Any, Any, Any]] = []
+
+    def check(self, shape: _Compiled, focus: Any, depth: int) -> bool:
+        if shape.deactivated:
+            return True
+        if depth > _MAX_DEPTH:
+            return False
+        if shape.path is None:
+            values: set[Any] = {focus}
+        else:
+            values = {focus}
+            for predicate in shape.path:
+                step: set[Any] = set()
+                for node in values:
+                    by_predicate = self.index.get(node)
+                    if by_predicate is not None:
+                        step.update(by_predicate.get(predicate, ()))
+                values = step
+        if shape.min_count is not None and len(values) < shape.min_count:
+            return False
+        if shape.max_count is not None and len(values) > shape.max_count:
+            return False
+        if values:
+            if shape.values:
+                f_v = {focus: values}
+                for component in shape.values:
+                    try:
+                        ok, _ = component.evaluate(None, None, f_v, [])
+                    except Exception:  # a failing value: pyshacl builds its result from the graph
+                        return False
+                    if not ok:
+                        return False
+            for cls in shape.classes:
+                for value in values:
+                    if isinstance(value, rdflib.Literal):
+                        return False
+                    types = self.index.get(value, {}).get(RDF.type)
+                    if types is None or cls not in types:
+                        return False
+            for node_shape in shape.nodes:
+                for value in values:
+                    if not self.check(node_shape, value, depth + 1):
+                        return False
+        for property_shape in shape.properties:
+            for value in values:
+                if not self.check(property_shape, value, depth + 1):
+                    return False
+        for component, helper in shape.sparql:
+            # SPARQL constraints use the focus node, not value nodes, whatever the shape kind.
+            self.deferred.append((component, helper, focus))
+        return True
+
+    def run_deferred(self) -> bool:
+        for component, helper, focus in self.deferred:
+            bindings, text = helper.pre_bind_variables(focus)
+            if self.run_sparql(component, helper.apply_prefixes(text), bindings):
+                return False
+        return True
+
+
+def _path(graph: rdflib.Graph, path: Any, shape: Any) -> tuple[rdflib.URIRef, ...]:
+    """A predicate path, or a sequence path of predicates, as a tuple of predicates."""
+    if isinstance(path, rdflib.URIRef):
+        return (path,)
+    items = list(rdflib.collection.Collection(graph, path)) if graph.value(path, RDF.first) else []
+    predicates = [item for item in items if isinstance(item, rdflib.URIRef)]
+    if len(items) >= 2 and len(predicates) == len(items):
+        return tuple(predicates)
+    raise Unsupported(f"the path of {shape} is neither a predicate nor a sequence of predicates")
+
+
+def _count(value: Any) -> int:
+    if not isinstance(value, rdflib.Literal) or not isinstance(value.value, int):
+        raise Unsupported(f"a count that is not an integer: {value!r}")
+    return int(value.value)
