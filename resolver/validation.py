@@ -653,8 +653,17 @@ def _prepare_in_worker(body: bytes, expected_iri: str | None) -> _Outcome:
     return _call(lambda: prepare_sync(body, expected_iri=expected_iri))
 
 
+def _prepare_batch_in_worker(bodies: list[bytes]) -> list[_Outcome]:
+    return [_call(prepare_sync, body) for body in bodies]
+
+
 def _validate_in_worker(body: bytes) -> _Outcome:
     return _call(validate_sync, body)
+
+
+def _batch_outcome(bodies: list[bytes]) -> _Outcome:
+    # One outcome per passport inside the batch's own ("ok", ...): one bad passport fails only itself.
+    return ("ok", _prepare_batch_in_worker(bodies))
 
 
 class Validator:
@@ -707,6 +716,20 @@ class Validator:
         """Parse, expand, check the @id, validate and build the views of one passport."""
         prepared: PreparedPassport = await self._submit(_prepare_in_worker, body, expected_iri)
         return prepared
+
+    async def prepare_batch(self, bodies: list[bytes]) -> list[PreparedPassport | ResolverError]:
+        """:meth:`prepare` for several passports in one worker call (bulk imports: one task and
+        one round trip per batch instead of per passport); each unusable one comes back as the
+        error :meth:`prepare` would raise, in order."""
+        outcomes: list[_Outcome] = await self._submit(_batch_outcome, bodies)
+        results: list[PreparedPassport | ResolverError] = []
+        for outcome in outcomes:
+            if outcome[0] == "ok":
+                results.append(outcome[1])
+            else:
+                _, cls, detail, extensions = outcome
+                results.append(cls(detail, **extensions))
+        return results
 
     async def validate(self, body: bytes) -> ValidationReport:
         report: ValidationReport = await self._submit(_validate_in_worker, body)

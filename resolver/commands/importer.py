@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import orjson
 
@@ -27,6 +27,10 @@ from resolver.identifiers import claims, parse_identifier
 __all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
 
 _SUFFIXES = (".jsonld", ".json", ".jsonl", ".ndjson")
+# Passports per worker task: amortises the pool's per-task cost (pickling, queues, wake-ups)
+# while keeping the progress bar and the store writes flowing.
+_BATCH = 16
+_T = TypeVar("_T")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -232,9 +236,9 @@ def _print_summary(summary: Summary, *, as_json: bool) -> None:
         print(f"  rejected {rejection['source']}:{handle} {rejection['reason']}")
 
 
-async def _run_all(items: list[Item], concurrency: int, work: Callable[[Item], Awaitable[None]]) -> None:
+async def _run_all(items: list[_T], concurrency: int, work: Callable[[_T], Awaitable[None]]) -> None:
     """Run ``work`` over ``items`` with at most ``concurrency`` in flight, in input order."""
-    queue: asyncio.Queue[Item] = asyncio.Queue()
+    queue: asyncio.Queue[_T] = asyncio.Queue()
     for item in items:
         queue.put_nowait(item)
 
@@ -268,11 +272,14 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
     try:
         await validator.start()
 
-        async def one(item: Item) -> None:
-            try:
-                prepared = await validator.prepare(item.body)
-            except ResolverError as err:
-                summary.reject(item, err.detail)
+        async def batch(chunk: list[Item]) -> None:
+            outcomes = await validator.prepare_batch([item.body for item in chunk])
+            for item, outcome in zip(chunk, outcomes, strict=True):
+                await one(item, outcome)
+
+        async def one(item: Item, prepared: Any) -> None:
+            if isinstance(prepared, ResolverError):
+                summary.reject(item, prepared.detail)
                 progress.update()
                 return
             if not prepared.report.conforms or not prepared.views:
@@ -296,8 +303,11 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
                 await _store_one(store, key, prepared.views, item, summary)
             progress.update()
 
-        # Enough in flight to keep every worker busy while the store writes.
-        await _run_all(items, validator.workers * 4, one)
+        # Passports go to the workers in batches (one task and one result message per batch,
+        # not per passport); enough batches in flight to keep every worker busy while the
+        # parent writes to the store.
+        chunks = [items[i : i + _BATCH] for i in range(0, len(items), _BATCH)]
+        await _run_all(chunks, validator.workers * 3, batch)
     finally:
         with contextlib.suppress(Exception):
             await validator.aclose()
