@@ -1,12 +1,16 @@
 """Other renderings of a stored view: Turtle and N-Triples, made offline from the JSON-LD bytes.
 
-pyoxigraph parses the view with our context placed inline (it never loads a URL) and
-serialises in Rust; a view is a few hundred triples, so a render takes well under a millisecond.
+Views in our own context are written directly from the compact JSON with a term table built once
+from the context; anything the direct writer does not know goes through pyoxigraph's JSON-LD parser.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import itertools
+import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -19,6 +23,17 @@ __all__ = ["FORMATS", "MEDIA_TYPES", "render"]
 
 FORMATS = {"turtle": pyoxigraph.RdfFormat.TURTLE, "ntriples": pyoxigraph.RdfFormat.N_TRIPLES}
 MEDIA_TYPES = {"turtle": "text/turtle", "ntriples": "application/n-triples"}
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_INTEGER = _XSD + "integer"
+_XSD_DOUBLE = _XSD + "double"
+_XSD_BOOLEAN = _XSD + "boolean"
+_XSD_STRING = _XSD + "string"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDF_TYPE = _RDF + "type"
+
+
+# --- the reference path: pyoxigraph's JSON-LD parser -----------------------------------------------
 
 
 @functools.cache
@@ -62,21 +77,528 @@ def _context_value(value: Any) -> Any:
     return value
 
 
+def _reference(document: Any, rdf_format: pyoxigraph.RdfFormat) -> bytes:
+    """Any JSON-LD document through pyoxigraph (about 1 ms for a complete passport)."""
+    try:
+        inlined = orjson.dumps(_with_inline_contexts(document))
+        triples = [quad.triple for quad in pyoxigraph.parse(inlined, rdf_format.JSON_LD)]
+    except SyntaxError as err:
+        raise DocumentError(f"the stored view is not usable JSON-LD: {err}") from err
+    # Group by subject (in order of first appearance) so Turtle writes each node once.
+    order: dict[Any, int] = {}
+    for triple in triples:
+        order.setdefault(triple.subject, len(order))
+    triples.sort(key=lambda triple: order[triple.subject])
+    prefixes = _prefixes() if rdf_format is pyoxigraph.RdfFormat.TURTLE else None
+    rendered: bytes = pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
+    return rendered
+
+
 def render(view: bytes, fmt: str) -> bytes:
     """Render a stored view (compact JSON-LD bytes) as ``fmt``: "turtle" or "ntriples"."""
     rdf_format = FORMATS.get(fmt)
     if rdf_format is None:
         raise NotAcceptable(f"no rendering {fmt!r}; one of {', '.join(FORMATS)}")
     try:
-        document = _with_inline_contexts(orjson.loads(view))
-        triples = [quad.triple for quad in pyoxigraph.parse(orjson.dumps(document), rdf_format.JSON_LD)]
-        # Group by subject (in order of first appearance) so Turtle writes each node once.
-        order: dict[Any, int] = {}
-        for triple in triples:
-            order.setdefault(triple.subject, len(order))
-        triples.sort(key=lambda triple: order[triple.subject])
-    except (orjson.JSONDecodeError, SyntaxError) as err:
+        document = orjson.loads(view)
+    except orjson.JSONDecodeError as err:
         raise DocumentError(f"the stored view is not usable JSON-LD: {err}") from err
-    prefixes = _prefixes() if rdf_format is pyoxigraph.RdfFormat.TURTLE else None
-    rendered: bytes = pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes) or b""
-    return rendered
+    direct = _direct(view, document, fmt == "turtle")
+    return direct if direct is not None else _reference(document, rdf_format)
+
+
+# --- the direct path: our context's compact JSON written as triples ----------------------------------
+
+
+class _Unsupported(Exception):
+    """The view uses something the direct writer does not handle: pyoxigraph renders it."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Context:
+    """Our context read once: what every key and every vocabulary-relative value means."""
+
+    terms: dict[str, str]  # term -> absolute IRI, or a keyword for an alias ("id" -> "@id")
+    prefixes: dict[str, str]  # prefix -> namespace (the terms compact IRIs may use)
+    coercions: dict[str, str]  # term -> "@id" | "@vocab" | absolute datatype IRI
+
+
+# Term definition keys and context keys the direct writer understands; any other turns it off.
+_KNOWN_TERM_KEYS = frozenset({"@id", "@type"})
+_KNOWN_CONTEXT_KEYS = frozenset({"@version", "@protected"})
+_GEN_DELIMS = (":", "/", "?", "#", "[", "]", "@")
+
+
+def _read_context() -> _Context | None:
+    """Our context as tables, or None if it uses a feature the direct writer does not know."""
+    document = jsonld.load_context(jsonld.CONTEXT_URL)
+    context = document.get("@context") if isinstance(document, dict) else None
+    if not isinstance(context, dict) or context.get("@version") != 1.1:
+        return None
+    raw: dict[str, str] = {}
+    types: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    for term, definition in context.items():
+        if term.startswith("@"):
+            if term not in _KNOWN_CONTEXT_KEYS:
+                return None
+            continue
+        if ":" in term or "/" in term:
+            return None  # a term that looks like an IRI changes how IRIs expand
+        if isinstance(definition, str):
+            raw[term] = definition
+            # JSON-LD 1.1: only a simple term whose IRI ends in a gen-delim is a prefix.
+            if not definition.startswith("@") and definition.endswith(_GEN_DELIMS):
+                prefixes[term] = definition
+        elif isinstance(definition, dict) and set(definition) <= _KNOWN_TERM_KEYS:
+            iri = definition.get("@id")
+            if not isinstance(iri, str):
+                return None
+            raw[term] = iri
+            coercion = definition.get("@type")
+            if coercion is not None:
+                if not isinstance(coercion, str):
+                    return None
+                types[term] = coercion
+        else:
+            return None
+
+    def expand(value: str) -> str:
+        if value.startswith("@"):
+            return value
+        prefix, colon, suffix = value.partition(":")
+        if colon and not suffix.startswith("//") and prefix in prefixes:
+            return prefixes[prefix] + suffix
+        return value
+
+    terms = {term: expand(iri) for term, iri in raw.items()}
+    for iri in terms.values():
+        if iri.startswith("@") and iri not in ("@id", "@type"):
+            return None
+        if not iri.startswith("@") and _absolute(iri) is None:
+            return None
+    coercions: dict[str, str] = {}
+    for term, coercion in types.items():
+        if coercion in ("@id", "@vocab"):
+            coercions[term] = coercion
+            continue
+        datatype = expand(coercion)
+        if datatype.startswith("@") or _absolute(datatype) is None:
+            return None  # @json, @none: not for the direct writer
+        coercions[term] = datatype
+    return _Context(terms=terms, prefixes=prefixes, coercions=coercions)
+
+
+# Characters an N-Triples/Turtle IRIREF cannot hold; oxiri refuses them as well.
+_NOT_IN_IRIREF = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+@functools.lru_cache(maxsize=65536)
+def _absolute(iri: str) -> str | None:
+    """``iri`` if it is an absolute IRI as oxigraph reads one (the parser would refuse it otherwise)."""
+    if _NOT_IN_IRIREF.search(iri):
+        return None
+    try:
+        pyoxigraph.NamedNode(iri)
+    except ValueError:
+        return None
+    return iri
+
+
+@functools.lru_cache(maxsize=4096)
+def _language(tag: str) -> str | None:
+    """The language tag as oxigraph keeps it, or None if it is not a well-formed BCP 47 tag."""
+    try:
+        return pyoxigraph.Literal("", language=tag).language
+    except ValueError:
+        return None
+
+
+_ESCAPES = {
+    ord("\\"): "\\\\",
+    ord('"'): '\\"',
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+    ord("\b"): "\\b",
+    ord("\f"): "\\f",
+}
+for _code in (*range(0x20), 0x7F):
+    _ESCAPES.setdefault(_code, f"\\u{_code:04X}")
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
+
+
+def _quoted(text: str) -> str:
+    """A STRING_LITERAL_QUOTE of N-Triples and Turtle (the same grammar in both)."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return '"' + text + '"'
+    return '"' + text.translate(_ESCAPES) + '"'
+
+
+def _double(number: float) -> str:
+    """The canonical xsd:double lexical form (JSON-LD's), from the shortest repr: 4.865E2, 0.0E0."""
+    text = repr(number)
+    sign = ""
+    if text.startswith("-"):
+        sign, text = "-", text[1:]
+    mantissa, _, exp_text = text.partition("e")
+    exponent = int(exp_text) if exp_text else 0
+    whole, _, fraction = mantissa.partition(".")
+    every = whole + fraction
+    digits = every.lstrip("0")
+    if not digits:
+        return sign + "0.0E0"
+    # Scientific notation puts the point after the first significant digit.
+    exponent += len(whole) - 1 - (len(every) - len(digits))
+    digits = digits.rstrip("0")
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
+
+
+# How a term's string values are written (its coercion in the context).
+_PLAIN, _TYPED, _ID, _VOCAB = range(4)
+
+# key -> (predicate as written, _PLAIN | _TYPED | _ID | _VOCAB, "^^datatype" as written,
+#         the datatype IRI ("" when the term coerces none), for booleans and numbers)
+_Spec = tuple[str, int, str, str]
+
+# Prefixed names only for plain local names; anything else is written as <IRI>.
+_LOCAL_NAME = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?")
+
+
+class _Writer:
+    """The tables of one output format (N-Triples or Turtle), built once from our context."""
+
+    def __init__(self, context: _Context, *, turtle: bool) -> None:
+        self.context = context
+        self.turtle = turtle
+        self.prefixes = sorted(context.prefixes.items(), key=lambda item: -len(item[1]))
+        self.iri = functools.lru_cache(maxsize=65536)(self._iri)
+        self.native = functools.lru_cache(maxsize=65536, typed=True)(self._native)
+        self.keys: dict[str, _Spec] = {}
+        for term, iri in context.terms.items():
+            if not iri.startswith("@"):  # the aliases id and type are handled by the node writer
+                self.keys[term] = self._spec(iri, context.coercions.get(term))
+        self.max_keys = len(self.keys) + 4096
+        self.rdf_type = "a" if turtle else self.iri(_RDF_TYPE)
+        self.first = self.iri(_RDF + "first")
+        self.rest = self.iri(_RDF + "rest")
+        self.nil = self.iri(_RDF + "nil")
+        prefixes = context.prefixes.items()
+        self.header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes) if turtle else ""
+
+    def _spec(self, iri: str, coercion: str | None) -> _Spec:
+        if coercion is None:
+            return (self.iri(iri), _PLAIN, "", "")
+        if coercion == "@id":
+            return (self.iri(iri), _ID, "", "")
+        if coercion == "@vocab":
+            return (self.iri(iri), _VOCAB, "", "")
+        return (self.iri(iri), _TYPED, "^^" + self.iri(coercion), coercion)
+
+    def _iri(self, iri: str) -> str:
+        """An absolute IRI as written in the format (Turtle: a prefixed name where one is safe)."""
+        if _absolute(iri) is None:
+            raise _Unsupported(f"not an absolute IRI: {iri!r}")
+        if self.turtle:
+            for prefix, namespace in self.prefixes:
+                if iri.startswith(namespace):
+                    local = iri[len(namespace) :]
+                    if _LOCAL_NAME.fullmatch(local):
+                        return f"{prefix}:{local}"
+                    break
+        return f"<{iri}>"
+
+    def key(self, key: str) -> _Spec:
+        """The spec of a node key: a term of ours, or a compact or absolute IRI (no coercion)."""
+        found = self.keys.get(key)
+        if found is None:
+            if key.startswith(("@", "_:")) or ":" not in key:
+                raise _Unsupported(f"key {key!r}")
+            found = (self.iri(self.compact_iri(key)), _PLAIN, "", "")
+            if len(self.keys) < self.max_keys:  # keys come from documents: keep the table bounded
+                self.keys[key] = found
+        return found
+
+    def compact_iri(self, value: str) -> str:
+        """A compact IRI expanded with our prefixes; anything else unchanged (checked by iri())."""
+        prefix, colon, suffix = value.partition(":")
+        if colon and not suffix.startswith("//"):
+            namespace = self.context.prefixes.get(prefix)
+            if namespace is not None:
+                return namespace + suffix
+        return value
+
+    def vocab_iri(self, value: str) -> str:
+        """A vocabulary-relative IRI (types, @type: @vocab values): a term, compact or absolute IRI."""
+        iri = self.context.terms.get(value)
+        if iri is None:
+            if value.startswith("_:"):
+                raise _Unsupported("a blank node in a vocabulary position")
+            return self.compact_iri(value)
+        if iri.startswith("@"):
+            raise _Unsupported(f"a keyword alias as a value: {value!r}")
+        return iri
+
+    def vocab(self, value: str) -> str:
+        return self.iri(self.vocab_iri(value))
+
+    def _native(self, value: Any, datatype: str) -> str:
+        """A JSON boolean or number as JSON-LD writes it in RDF: typed ``datatype`` if given,
+        else xsd:boolean, xsd:integer (integral below 1e21) or xsd:double (canonical form)."""
+        kind = type(value)
+        if kind is bool:
+            lexical = "true" if value else "false"
+            implied = _XSD_BOOLEAN
+        elif kind is int or (kind is float and value.is_integer() and abs(value) < 1e21):
+            if abs(value) >= 2**53:
+                # JSON-LD says xsd:integer below 1e21; pyoxigraph writes a double beyond i64 and
+                # pyld keeps every digit: the reference path decides.
+                raise _Unsupported("an integral number beyond a double's exact range")
+            if datatype == _XSD_DOUBLE:
+                lexical, implied = _double(float(value)), _XSD_DOUBLE
+            else:
+                lexical, implied = str(int(value)), _XSD_INTEGER
+        elif kind is float:
+            lexical, implied = _double(value), _XSD_DOUBLE
+        else:
+            raise _Unsupported(f"a JSON value of type {kind.__name__}")
+        if datatype and datatype != implied:
+            return f'"{lexical}"^^{self.iri(datatype)}'
+        # Turtle's own tokens for these three: the lexical forms made here always fit them.
+        return lexical if self.turtle else f'"{lexical}"^^{self.iri(implied)}'
+
+
+def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
+    """The writer for one format as closures over its tables: a render is a walk of the JSON in
+    which every key costs a dictionary lookup and one string; nothing is looked up twice."""
+    keys_get = writer.keys.get
+    native = writer.native
+    iri = writer.iri
+    vocab = writer.vocab
+    compact_iri = writer.compact_iri
+    turtle = writer.turtle
+    rdf_type = writer.rdf_type
+    first, rest, nil = writer.first, writer.rest, writer.nil
+    header = writer.header
+
+    def run(nodes: list[dict[str, Any]], escapes: bool) -> str:
+        lines: list[str] = []  # N-Triples lines, or Turtle blocks
+        labels: dict[str, str] = {}
+        counter = itertools.count(1)
+
+        def quoted(text: str) -> str:
+            # JSON escapes every quote, backslash and control character: a view without a
+            # backslash has no string that needs an escape in N-Triples or Turtle.
+            return _quoted(text) if escapes else '"' + text + '"'
+
+        def reference(value: str) -> str:
+            """A document-relative IRI (a node's id, a value of an @id-typed term) or a blank node."""
+            if value.startswith("_:"):
+                label = labels.get(value)
+                if label is None:
+                    label = labels[value] = f"_:b{next(counter)}"
+                return label
+            return iri(compact_iri(value))
+
+        def one(spec: _Spec, value: Any, out: list[str]) -> None:
+            """Append the RDF term(s) one JSON value (not an array) stands for; none for null."""
+            kind = type(value)
+            if kind is str:
+                mode = spec[1]
+                if mode == _PLAIN:
+                    out.append(quoted(value))
+                elif mode == _TYPED:
+                    out.append(quoted(value) + spec[2])
+                elif mode == _ID:
+                    out.append(reference(value))
+                else:
+                    out.append(vocab(value))
+            elif kind is dict:
+                if "@value" in value:
+                    value_object(value, out)
+                elif "@list" in value:
+                    out.append(list_object(spec, value))
+                elif "@set" in value:
+                    if not value.keys() <= {"@set", "@index"}:
+                        raise _Unsupported("@set beside other keys")
+                    many(spec, value["@set"], out)
+                else:
+                    out.append(node(value, True))
+            elif kind is float or kind is int or kind is bool:
+                out.append(native(value, spec[3]))
+            elif value is not None:
+                raise _Unsupported(f"a JSON value of type {kind.__name__}")
+
+        def many(spec: _Spec, value: Any, out: list[str]) -> None:
+            if type(value) is list:
+                for item in value:
+                    if type(item) is list:
+                        raise _Unsupported("an array in an array")
+                    one(spec, item, out)
+            else:
+                one(spec, value, out)
+
+        def value_object(value: dict[str, Any], out: list[str]) -> None:
+            if not value.keys() <= {"@value", "@language", "@type", "type", "@index"}:
+                raise _Unsupported("a value object with other keys")
+            literal = value["@value"]
+            language = value.get("@language")
+            datatype = value.get("@type", value.get("type"))
+            if ("@type" in value and "type" in value) or (language is not None and datatype is not None):
+                raise _Unsupported("a value object with two types")
+            if literal is None:
+                return
+            kind = type(literal)
+            if kind is not str and kind is not float and kind is not int and kind is not bool:
+                raise _Unsupported("a value object whose value is not a string, number or boolean")
+            if language is not None:
+                tag = _language(language) if type(language) is str else None
+                if tag is None or kind is not str:
+                    raise _Unsupported("a language-tagged value that is not a string with a valid tag")
+                out.append(quoted(literal) + "@" + tag)
+            elif datatype is not None:
+                if type(datatype) is not str or datatype.startswith("@"):
+                    raise _Unsupported("a value object typed by a keyword (@json) or a non-string")
+                absolute = writer.vocab_iri(datatype)
+                if kind is str:
+                    out.append(quoted(literal) + "^^" + iri(absolute))
+                else:
+                    out.append(native(literal, absolute))
+            elif kind is str:
+                out.append(quoted(literal))
+            else:
+                out.append(native(literal, ""))
+
+        def list_object(spec: _Spec, value: dict[str, Any]) -> str:
+            if not value.keys() <= {"@list", "@index"}:
+                raise _Unsupported("@list beside other keys")
+            items = value["@list"]
+            objects: list[str] = []
+            for item in items if type(items) is list else [items]:
+                if type(item) is list or (type(item) is dict and ("@list" in item or "@set" in item)):
+                    raise _Unsupported("a list in a list")
+                one(spec, item, objects)
+            if turtle:
+                return "( " + " ".join(objects) + " )" if objects else nil
+            head = nil
+            for item in reversed(objects):
+                cell = f"_:b{next(counter)}"
+                lines.append(f"{cell} {first} {item} .\n{cell} {rest} {head} .\n")
+                head = cell
+            return head
+
+        def types(obj: dict[str, Any], value: Any) -> list[str]:
+            if "type" in obj and "@type" in obj:
+                raise _Unsupported("type and @type")
+            objects = []
+            for item in value if type(value) is list else [value]:
+                if type(item) is not str:
+                    raise _Unsupported("a type that is not a string")
+                objects.append(vocab(item))
+            return objects
+
+        def node(obj: dict[str, Any], nested: bool) -> str:
+            """Write a node object's triples; the term that names it (IRI, blank node, [ ... ])."""
+            identifier = obj.get("id")
+            if identifier is None:
+                identifier = obj.get("@id")
+            elif "@id" in obj:
+                raise _Unsupported("id and @id")
+            if identifier is not None:
+                if type(identifier) is not str:
+                    raise _Unsupported("an id that is not a string")
+                subject = reference(identifier)
+            elif turtle:
+                subject = ""  # [ ... ]
+            else:
+                subject = f"_:b{next(counter)}"
+            slot = len(lines)  # Turtle: this node's block before those of the nodes nested in it
+            parts: list[str] = []  # Turtle: "predicate object , object"
+            for key, value in obj.items():
+                spec = keys_get(key)
+                if spec is None:
+                    if key == "type" or key == "@type":
+                        predicate, objects = rdf_type, types(obj, value)
+                    elif key == "id" or key == "@id" or key == "@index":
+                        continue
+                    else:  # a compact or absolute IRI; _Unsupported for any other keyword
+                        spec = writer.key(key)
+                        predicate, objects = spec[0], []
+                        many(spec, value, objects)
+                else:
+                    # The common shapes inline: this loop is what a render costs.
+                    kind = type(value)
+                    if kind is str and spec[1] == _PLAIN:
+                        single = '"' + value + '"' if not escapes else _quoted(value)
+                    elif kind is float or kind is int or kind is bool:
+                        single = native(value, spec[3])
+                    elif kind is dict and not ("@value" in value or "@list" in value or "@set" in value):
+                        single = node(value, True)
+                    else:
+                        predicate, objects = spec[0], []
+                        many(spec, value, objects)
+                        single = ""
+                    if single:
+                        if turtle:
+                            parts.append(spec[0] + " " + single)
+                        else:
+                            lines.append(f"{subject} {spec[0]} {single} .\n")
+                        continue
+                if not objects:
+                    continue
+                if turtle:
+                    parts.append(predicate + " " + " , ".join(objects))
+                else:
+                    lines.extend(f"{subject} {predicate} {item} .\n" for item in objects)
+            if not turtle:
+                return subject
+            # Written at indentation 0; the block holding this one indents it (no raw newline can
+            # occur inside a term: literals escape theirs).
+            body = " ;\n".join(parts).replace("\n", "\n\t")
+            if not body:
+                return subject or "[]"
+            if not subject and nested:
+                return "[\n\t" + body + "\n]"
+            lines.insert(slot, f"{subject or '[]'} {body} .\n")
+            return subject
+
+        for top in nodes:
+            node(top, False)
+        return header + "".join(lines)
+
+    return run
+
+
+_Run = Callable[[list[dict[str, Any]], bool], str]
+
+
+@functools.cache
+def _writers() -> tuple[_Run, _Run] | None:
+    """The N-Triples and the Turtle writer, or None if our context is beyond the direct writer."""
+    context = _read_context()
+    if context is None:
+        return None
+    return _compile(_Writer(context, turtle=False)), _compile(_Writer(context, turtle=True))
+
+
+def _direct(view: bytes, document: Any, turtle: bool) -> bytes | None:
+    """The rendering written directly, or None when the view needs the reference path."""
+    writers = _writers()
+    if writers is None or type(document) is not dict or document.get("@context") != jsonld.CONTEXT_URL:
+        return None
+    try:
+        body = {key: value for key, value in document.items() if key != "@context"}
+        if "@graph" in body:
+            if len(body) != 1:
+                return None
+            nodes = body["@graph"]
+            nodes = nodes if type(nodes) is list else [nodes]
+        else:
+            nodes = [body]
+        for node in nodes:
+            if type(node) is not dict or "@value" in node or "@list" in node or "@set" in node:
+                return None
+        text = writers[1](nodes, b"\\" in view) if turtle else writers[0](nodes, b"\\" in view)
+        return text.encode()
+    except (_Unsupported, UnicodeEncodeError, RecursionError):
+        return None
