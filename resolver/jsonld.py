@@ -35,6 +35,7 @@ __all__ = [
     "document_loader",
     "expand",
     "graph_of",
+    "intern_iri",
     "load_context",
     "parse_json",
     "to_graph",
@@ -307,16 +308,47 @@ def _triples_and_quads(
     return triples, quads
 
 
+# IRIs and literals as rdflib terms, shared between documents: building rdflib terms is most of
+# the conversion's cost, and one object per IRI lets dictionaries keyed by terms (the fast SHACL
+# check's index) match by identity instead of by rdflib's Python-level __eq__. Bounded; the
+# pinned entries (the shapes' predicates and classes) survive a reset.
+_TERMS_MAX = 65_536
+_PINNED: dict[Any, rdflib.URIRef] = {}
+_TERMS: dict[Any, rdflib.term.Node] = {}
+
+
+def intern_iri(iri: str) -> rdflib.URIRef:
+    """The shared URIRef for ``iri`` (kept for the life of the process)."""
+    key = pyoxigraph.NamedNode(iri)
+    node = _PINNED.get(key)
+    if node is None:
+        node = _PINNED[key] = rdflib.URIRef(iri)
+        _TERMS[key] = node
+    return node
+
+
 def _node(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
+    if not isinstance(term, pyoxigraph.BlankNode):
+        found = _TERMS.get(term)
+        if found is not None:
+            return found
+        node = _new_node(term)
+        if len(_TERMS) >= _TERMS_MAX:
+            _TERMS.clear()
+            _TERMS.update(_PINNED)
+        _TERMS[term] = node
+        return node
+    bnode = blank.get(term.value)
+    if bnode is None:
+        # The parser's id (random per parse), so an rdflib copy and a pyoxigraph copy of one
+        # document name their blank nodes alike.
+        bnode = blank[term.value] = rdflib.BNode(term.value)
+    return bnode
+
+
+def _new_node(term: Any) -> rdflib.term.Node:
     if isinstance(term, pyoxigraph.NamedNode):
         return rdflib.URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        node = blank.get(term.value)
-        if node is None:
-            # The parser's id (random per parse), so an rdflib copy and a pyoxigraph copy of one
-            # document name their blank nodes alike.
-            node = blank[term.value] = rdflib.BNode(term.value)
-        return node
     if isinstance(term, pyoxigraph.Literal):
         if term.language:
             return rdflib.Literal(term.value, lang=term.language)

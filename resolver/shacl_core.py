@@ -13,6 +13,8 @@ from typing import Any
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
+from resolver import jsonld
+
 __all__ = ["CoreChecker", "Unsupported"]
 
 Triple = tuple[Any, Any, Any]
@@ -39,6 +41,7 @@ _VALUE_COMPONENTS = frozenset(
 # Handled here: counts, sh:class, sh:node, sh:property, sh:sparql.
 _OWN = {SH.minCount, SH.maxCount, SH["class"], SH.node, SH.property, SH.sparql}
 _MAX_DEPTH = 32
+_SUBCLASS_OF = str(RDFS.subClassOf)
 
 
 class Unsupported(Exception):
@@ -84,6 +87,7 @@ class CoreChecker:
         from pyshacl.constraints import CONSTRAINT_PARAMETERS_MAP
 
         self._map = CONSTRAINT_PARAMETERS_MAP
+        self._type = jsonld.intern_iri(str(RDF.type))
         self._sg = shapes_graph
         self._compiled: dict[Any, _Compiled] = {}
         self._targeted: list[tuple[_Compiled, list[Any], list[Any], list[Any], list[Any]]] = []
@@ -91,7 +95,8 @@ class CoreChecker:
             compiled = self._compile(shape)
             nodes, classes, implicit, objects_of, subjects_of = (list(part) for part in shape.target())
             if nodes or classes or implicit or objects_of or subjects_of:
-                self._targeted.append((compiled, nodes, classes + implicit, subjects_of, objects_of))
+                classes, subjects_of = _interned(classes + implicit), _interned(subjects_of)
+                self._targeted.append((compiled, nodes, classes, subjects_of, _interned(objects_of)))
 
     def _compile(self, shape: Any) -> _Compiled:
         found = self._compiled.get(shape.node)
@@ -112,7 +117,7 @@ class CoreChecker:
                 elif predicate == SH["class"]:
                     if not isinstance(value, rdflib.URIRef):
                         raise Unsupported("sh:class with a non-IRI value")
-                    compiled.classes.append(value)
+                    compiled.classes.append(jsonld.intern_iri(str(value)))
                 elif predicate == SH.node:
                     compiled.nodes.append(self._compile(self._sg.lookup_shape_from_node(value)))
                 elif predicate == SH.property:
@@ -138,7 +143,7 @@ class CoreChecker:
     def conforms(self, triples: Iterable[Triple], run_sparql: Any) -> bool:
         index: dict[Any, dict[Any, set[Any]]] = {}
         for s, p, o in triples:
-            if p == RDFS.subClassOf:
+            if str.__eq__(p, _SUBCLASS_OF):
                 return False  # class targets and sh:class would need the subclass closure
             by_predicate = index.get(s)
             if by_predicate is None:
@@ -148,7 +153,7 @@ class CoreChecker:
                 by_predicate[p] = {o}
             else:
                 objects.add(o)
-        walk = _Walk(index, run_sparql)
+        walk = _Walk(index, run_sparql, self._type)
         for compiled, nodes, classes, subjects_of, objects_of in self._targeted:
             if compiled.deactivated:
                 continue
@@ -156,7 +161,7 @@ class CoreChecker:
             if classes or subjects_of or objects_of:
                 for subject, by_predicate in index.items():
                     if classes:
-                        types = by_predicate.get(RDF.type)
+                        types = by_predicate.get(self._type)
                         if types is not None and any(c in types for c in classes):
                             focus.add(subject)
                     for predicate in subjects_of:
@@ -174,9 +179,10 @@ class _Walk:
     """One passport's check. SPARQL constraints are deferred until every Core check passed (they
     need the pyoxigraph copy of the graph, which an invalid passport never has to pay for)."""
 
-    __slots__ = ("deferred", "index", "run_sparql")
+    __slots__ = ("deferred", "index", "run_sparql", "type")
 
-    def __init__(self, index: dict[Any, dict[Any, set[Any]]], run_sparql: Any) -> None:
+    def __init__(self, index: dict[Any, dict[Any, set[Any]]], run_sparql: Any, rdf_type: Any) -> None:
+        self.type = rdf_type
         self.index = index
         self.run_sparql = run_sparql
         self.deferred: list[tuple[Any, Any, Any]] = []
@@ -215,7 +221,7 @@ class _Walk:
                 for value in values:
                     if isinstance(value, rdflib.Literal):
                         return False
-                    types = self.index.get(value, {}).get(RDF.type)
+                    types = self.index.get(value, {}).get(self.type)
                     if types is None or cls not in types:
                         return False
             for node_shape in shape.nodes:
@@ -239,14 +245,18 @@ class _Walk:
         return True
 
 
+def _interned(terms: list[Any]) -> list[Any]:
+    return [jsonld.intern_iri(str(t)) if isinstance(t, rdflib.URIRef) else t for t in terms]
+
+
 def _path(graph: rdflib.Graph, path: Any, shape: Any) -> tuple[rdflib.URIRef, ...]:
     """A predicate path, or a sequence path of predicates, as a tuple of predicates."""
     if isinstance(path, rdflib.URIRef):
-        return (path,)
+        return (jsonld.intern_iri(str(path)),)
     items = list(rdflib.collection.Collection(graph, path)) if graph.value(path, RDF.first) else []
     predicates = [item for item in items if isinstance(item, rdflib.URIRef)]
     if len(items) >= 2 and len(predicates) == len(items):
-        return tuple(predicates)
+        return tuple(jsonld.intern_iri(str(predicate)) for predicate in predicates)
     raise Unsupported(f"the path of {shape} is neither a predicate nor a sequence of predicates")
 
 
