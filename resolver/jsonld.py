@@ -202,7 +202,8 @@ def expand(doc: Any) -> list[dict[str, Any]]:
     """Expand a parsed JSON-LD document with the offline loader; DocumentError/ContextRefused."""
     if not isinstance(doc, dict | list):
         raise DocumentError("a JSON-LD document must be a JSON object or array")
-    expanded: list[dict[str, Any]] = _run(lambda: _pyld.expand(doc, _OPTIONS))
+    fast = _expand_plain(doc)
+    expanded: list[dict[str, Any]] = fast if fast is not None else _run(lambda: _pyld.expand(doc, _OPTIONS))
     # Both walks below look for rare IRIs; one C-speed serialisation tells whether to walk at all.
     text = orjson.dumps(expanded)
     if any(term.encode() in text for term in _GS1_SHORTCUT_TERMS):
@@ -210,6 +211,161 @@ def expand(doc: Any) -> list[dict[str, Any]]:
     if _XSD_DECIMAL.encode() in text:
         decimal_lexicals(expanded)
     return expanded
+
+
+# --- fast expansion of documents plainly in our context -----------------------------------------
+
+
+class _Bail(Exception):
+    """Something the fast expansion does not handle: pyld expands the document."""
+
+
+@functools.cache
+def _plain_context() -> tuple[dict[str, tuple[str, str | None]], dict[str, str]] | None:
+    """Our context as term -> (IRI or keyword, type coercion) and prefix -> IRI, or None if it
+    uses anything beyond plain terms, prefixes and type coercion (then pyld does every document)."""
+    context = load_context(CONTEXT_URL).get("@context")
+    if not isinstance(context, dict):
+        return None
+    terms: dict[str, tuple[str, str | None]] = {}
+    prefixes: dict[str, str] = {}
+    raw: dict[str, tuple[str, str | None]] = {}
+    for term, definition in context.items():
+        if term in ("@version", "@protected"):
+            continue
+        if term.startswith("@") or ":" in term:
+            return None
+        if isinstance(definition, str):
+            raw[term] = (definition, None)
+            if definition.endswith(("#", "/")) and "://" in definition:
+                prefixes[term] = definition
+        elif isinstance(definition, dict) and set(definition) <= {"@id", "@type"}:
+            iri, coercion = definition.get("@id"), definition.get("@type")
+            if not isinstance(iri, str) or not (coercion is None or isinstance(coercion, str)):
+                return None
+            raw[term] = (iri, coercion)
+        else:
+            return None
+
+    def resolve(iri: str) -> str:
+        prefix, colon, suffix = iri.partition(":")
+        if colon and not suffix.startswith("//") and prefix in prefixes:
+            return prefixes[prefix] + suffix
+        return iri
+
+    for term, (iri, coercion) in raw.items():
+        if coercion is not None and not coercion.startswith("@"):
+            coercion = resolve(coercion)
+        elif coercion not in (None, "@id", "@vocab"):
+            return None
+        terms[term] = (resolve(iri), coercion)
+    return terms, prefixes
+
+
+def _expand_plain(doc: Any) -> list[dict[str, Any]] | None:
+    """pyld's expansion of a document that is one node tree in our context and uses only its
+    terms, compact IRIs and absolute IRIs; None for anything else (pyld then expands it).
+
+    tests/profile/test_fast_expand.py checks that the result equals pyld's."""
+    if not isinstance(doc, dict) or doc.get("@context") != CONTEXT_URL:
+        return None
+    context = _plain_context()
+    if context is None:
+        return None
+    try:
+        node = _plain_node(doc, context, top=True)
+    except _Bail:
+        return None
+    if set(node) <= {"@id"}:
+        return None  # expansion drops a top-level node with nothing but its @id
+    return [node]
+
+
+_SCHEME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")
+
+
+def _plain_iri(value: Any, context: Any, *, vocab: bool) -> str:
+    if not isinstance(value, str):
+        raise _Bail
+    terms, prefixes = context
+    if vocab:
+        found = terms.get(value)
+        if found is not None:
+            if found[0].startswith("@"):
+                raise _Bail
+            return str(found[0])
+    prefix, colon, suffix = value.partition(":")
+    if colon:
+        if prefix == "_":
+            return value
+        if suffix.startswith("//"):
+            if prefix and prefix[0].isalpha() and set(prefix) <= _SCHEME:
+                return value
+            raise _Bail
+        base = prefixes.get(prefix)
+        if base is not None:
+            return str(base) + suffix
+        if prefix in terms or not (prefix[0].isalpha() and set(prefix) <= _SCHEME):
+            raise _Bail
+        return value  # an absolute IRI such as urn:x or mailto:y
+    raise _Bail  # relative: left to pyld
+
+
+def _plain_node(node: dict[str, Any], context: Any, *, top: bool = False) -> dict[str, Any]:
+    terms = context[0]
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "@context":
+            if top:
+                continue
+            raise _Bail
+        found = terms.get(key)
+        if found is None:
+            if key in ("@id", "@type"):
+                iri, coercion = key, None
+            elif key.startswith("@") or ":" not in key:
+                raise _Bail
+            else:
+                iri, coercion = _plain_iri(key, context, vocab=True), None
+        else:
+            iri, coercion = found
+        if iri == "@id":
+            if "@id" in out:
+                raise _Bail
+            out["@id"] = _plain_iri(value, context, vocab=False)
+        elif iri == "@type":
+            if "@type" in out:
+                raise _Bail
+            items = value if isinstance(value, list) else [value]
+            out["@type"] = [_plain_iri(item, context, vocab=True) for item in items]
+        elif iri.startswith("@"):
+            raise _Bail
+        else:
+            if iri in out:
+                raise _Bail
+            items = value if isinstance(value, list) else [value]
+            out[iri] = [_plain_value(item, coercion, context) for item in items]
+    return out
+
+
+def _plain_value(value: Any, coercion: str | None, context: Any) -> Any:
+    if isinstance(value, dict):
+        if not value:
+            raise _Bail
+        return _plain_node(value, context)
+    if isinstance(value, str):
+        if coercion == "@id":
+            return {"@id": _plain_iri(value, context, vocab=False)}
+        if coercion == "@vocab":
+            return {"@id": _plain_iri(value, context, vocab=True)}
+    elif isinstance(value, bool | int | float):
+        if coercion in ("@id", "@vocab"):
+            raise _Bail
+    else:
+        raise _Bail  # null, nested arrays
+    if coercion is None:
+        return {"@value": value}
+    return {"@type": coercion, "@value": value}
 
 
 def _refuse_placeholder_terms(expanded: list[dict[str, Any]]) -> None:
