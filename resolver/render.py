@@ -258,8 +258,10 @@ def _double(number: float) -> str:
 _PLAIN, _TYPED, _ID, _VOCAB = range(4)
 
 # key -> (predicate as written, _PLAIN | _TYPED | _ID | _VOCAB, "^^datatype" as written,
-#         the datatype IRI ("" when the term coerces none), for booleans and numbers)
-_Spec = tuple[str, int, str, str]
+#         the datatype IRI ("" when the term coerces none) for booleans and numbers,
+#         the key's floats as written: measurements repeat across passports)
+_Spec = tuple[str, int, str, str, dict[float, str]]
+_FLOAT_MEMO = 4096  # per key
 
 # Prefixed names only for plain local names; anything else is written as <IRI>.
 _LOCAL_NAME = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?")
@@ -288,12 +290,12 @@ class _Writer:
 
     def _spec(self, iri: str, coercion: str | None) -> _Spec:
         if coercion is None:
-            return (self.iri(iri), _PLAIN, "", "")
+            return (self.iri(iri), _PLAIN, "", "", {})
         if coercion == "@id":
-            return (self.iri(iri), _ID, "", "")
+            return (self.iri(iri), _ID, "", "", {})
         if coercion == "@vocab":
-            return (self.iri(iri), _VOCAB, "", "")
-        return (self.iri(iri), _TYPED, "^^" + self.iri(coercion), coercion)
+            return (self.iri(iri), _VOCAB, "", "", {})
+        return (self.iri(iri), _TYPED, "^^" + self.iri(coercion), coercion, {})
 
     def _iri(self, iri: str) -> str:
         """An absolute IRI as written in the format (Turtle: a prefixed name where one is safe)."""
@@ -314,7 +316,7 @@ class _Writer:
         if found is None:
             if key.startswith(("@", "_:")) or ":" not in key:
                 raise _Unsupported(f"key {key!r}")
-            found = (self.iri(self.compact_iri(key)), _PLAIN, "", "")
+            found = (self.iri(self.compact_iri(key)), _PLAIN, "", "", {})
             if len(self.keys) < self.max_keys:  # keys come from documents: keep the table bounded
                 self.keys[key] = found
         return found
@@ -400,7 +402,7 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
                 return label
             return iri(compact_iri(value))
 
-        def one(spec: _Spec, value: Any, out: list[str]) -> None:
+        def one(spec: _Spec, value: Any, out: list[str], depth: int) -> None:
             """Append the RDF term(s) one JSON value (not an array) stands for; none for null."""
             kind = type(value)
             if kind is str:
@@ -417,26 +419,26 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
                 if "@value" in value:
                     value_object(value, out)
                 elif "@list" in value:
-                    out.append(list_object(spec, value))
+                    out.append(list_object(spec, value, depth))
                 elif "@set" in value:
                     if not value.keys() <= {"@set", "@index"}:
                         raise _Unsupported("@set beside other keys")
-                    many(spec, value["@set"], out)
+                    many(spec, value["@set"], out, depth)
                 else:
-                    out.append(node(value, True))
+                    out.append(node(value, depth))
             elif kind is float or kind is int or kind is bool:
                 out.append(native(value, spec[3]))
             elif value is not None:
                 raise _Unsupported(f"a JSON value of type {kind.__name__}")
 
-        def many(spec: _Spec, value: Any, out: list[str]) -> None:
+        def many(spec: _Spec, value: Any, out: list[str], depth: int) -> None:
             if type(value) is list:
                 for item in value:
                     if type(item) is list:
                         raise _Unsupported("an array in an array")
-                    one(spec, item, out)
+                    one(spec, item, out, depth)
             else:
-                one(spec, value, out)
+                one(spec, value, out, depth)
 
         def value_object(value: dict[str, Any], out: list[str]) -> None:
             if not value.keys() <= {"@value", "@language", "@type", "type", "@index"}:
@@ -469,7 +471,7 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
             else:
                 out.append(native(literal, ""))
 
-        def list_object(spec: _Spec, value: dict[str, Any]) -> str:
+        def list_object(spec: _Spec, value: dict[str, Any], depth: int) -> str:
             if not value.keys() <= {"@list", "@index"}:
                 raise _Unsupported("@list beside other keys")
             items = value["@list"]
@@ -477,7 +479,7 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
             for item in items if type(items) is list else [items]:
                 if type(item) is list or (type(item) is dict and ("@list" in item or "@set" in item)):
                     raise _Unsupported("a list in a list")
-                one(spec, item, objects)
+                one(spec, item, objects, depth)
             if turtle:
                 return "( " + " ".join(objects) + " )" if objects else nil
             head = nil
@@ -497,8 +499,11 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
                 objects.append(vocab(item))
             return objects
 
-        def node(obj: dict[str, Any], nested: bool) -> str:
-            """Write a node object's triples; the term that names it (IRI, blank node, [ ... ])."""
+        def node(obj: dict[str, Any], depth: int) -> str:
+            """Write a node object's triples; the term that names it (IRI, blank node, [ ... ]).
+
+            ``depth`` is 0 for a top-level node, else the Turtle indentation of the block holding it.
+            """
             identifier = obj.get("id")
             if identifier is None:
                 identifier = obj.get("@id")
@@ -512,6 +517,8 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
                 subject = ""  # [ ... ]
             else:
                 subject = f"_:b{next(counter)}"
+            # Turtle: a named node gets a block of its own; a blank one is written in place.
+            inner = depth + 1 if depth and not subject else 1
             slot = len(lines)  # Turtle: this node's block before those of the nodes nested in it
             parts: list[str] = []  # Turtle: "predicate object , object"
             for key, value in obj.items():
@@ -524,19 +531,27 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
                     else:  # a compact or absolute IRI; _Unsupported for any other keyword
                         spec = writer.key(key)
                         predicate, objects = spec[0], []
-                        many(spec, value, objects)
+                        many(spec, value, objects, inner)
                 else:
                     # The common shapes inline: this loop is what a render costs.
                     kind = type(value)
                     if kind is str and spec[1] == _PLAIN:
                         single = '"' + value + '"' if not escapes else _quoted(value)
-                    elif kind is float or kind is int or kind is bool:
-                        single = native(value, spec[3])
+                    elif kind is float:
+                        memo = spec[4]
+                        single = memo.get(value)
+                        if single is None:
+                            single = native(value, spec[3])
+                            # 0.0 and -0.0 are one key but two lexical forms of a double
+                            if value and len(memo) < _FLOAT_MEMO:
+                                memo[value] = single
                     elif kind is dict and not ("@value" in value or "@list" in value or "@set" in value):
-                        single = node(value, True)
+                        single = node(value, inner)
+                    elif kind is int or kind is bool:
+                        single = native(value, spec[3])
                     else:
                         predicate, objects = spec[0], []
-                        many(spec, value, objects)
+                        many(spec, value, objects, inner)
                         single = ""
                     if single:
                         if turtle:
@@ -549,21 +564,21 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
                 if turtle:
                     parts.append(predicate + " " + " , ".join(objects))
                 else:
-                    lines.extend(f"{subject} {predicate} {item} .\n" for item in objects)
+                    for item in objects:
+                        lines.append(f"{subject} {predicate} {item} .\n")
             if not turtle:
                 return subject
-            # Written at indentation 0; the block holding this one indents it (no raw newline can
-            # occur inside a term: literals escape theirs).
-            body = " ;\n".join(parts).replace("\n", "\n\t")
-            if not body:
+            if not parts:
                 return subject or "[]"
-            if not subject and nested:
-                return "[\n\t" + body + "\n]"
+            indent = "\n" + "\t" * inner
+            body = (" ;" + indent).join(parts)
+            if not subject and depth:
+                return "[" + indent + body + "\n" + "\t" * (inner - 1) + "]"
             lines.insert(slot, f"{subject or '[]'} {body} .\n")
             return subject
 
         for top in nodes:
-            node(top, False)
+            node(top, 0)
         return header + "".join(lines)
 
     return run
@@ -587,7 +602,8 @@ def _direct(view: bytes, document: Any, turtle: bool) -> bytes | None:
     if writers is None or type(document) is not dict or document.get("@context") != jsonld.CONTEXT_URL:
         return None
     try:
-        body = {key: value for key, value in document.items() if key != "@context"}
+        body = document.copy()  # the document itself stays whole for the reference path
+        del body["@context"]
         if "@graph" in body:
             if len(body) != 1:
                 return None
