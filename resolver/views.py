@@ -184,14 +184,34 @@ def filter_compact(
     return {"@context": jsonld.CONTEXT_URL, **_cnode(body, tier, Tier.PUBLIC, profile, terms)}
 
 
+# key -> (what it means, the vocabulary's tier for it), for the (terms, profile) pair in
+# _KEY_OWNER: each key of every node is read for each view, and the answers never change.
+_KEY_INFO: dict[str, tuple[str | None, Tier | None]] = {}
+_KEY_OWNER: list[Any] = [None, None]
+
+
+def _key_info(key: str, profile: Profile, terms: CompactTerms) -> tuple[str | None, Tier | None]:
+    if _KEY_OWNER[0] is not terms or _KEY_OWNER[1] is not profile:
+        _KEY_INFO.clear()
+        _KEY_OWNER[0], _KEY_OWNER[1] = terms, profile
+    found = _KEY_INFO.get(key)
+    if found is None:
+        iri = terms.iri(key)
+        own = profile.tier_of(iri) if iri is not None and not iri.startswith("@") else None
+        found = (iri, own)
+        if len(_KEY_INFO) < 4096:  # keys are mostly our terms; odd documents must not grow it
+            _KEY_INFO[key] = found
+    return found
+
+
 def _cnode(node: Any, tier: Tier, parent: Tier, profile: Profile, terms: CompactTerms) -> Any:
     if not isinstance(node, dict):
         return node  # an IRI string or a literal
-    if any(terms.iri(key) == "@value" for key in node):
+    infos = [(key, value, _key_info(key, profile, terms)) for key, value in node.items()]
+    if any(info[0] == "@value" for _, _, info in infos):
         return node  # a value object
     out: dict[str, Any] = {}
-    for key, value in node.items():
-        iri = terms.iri(key)
+    for key, value, (iri, own) in infos:
         if iri is None:
             raise NotCompact(f"the key {key!r} is not a term of our context")
         if iri.startswith("@"):
@@ -202,7 +222,6 @@ def _cnode(node: Any, tier: Tier, parent: Tier, profile: Profile, terms: Compact
             elif iri == "@context":
                 raise NotCompact("a nested @context")
             continue
-        own = profile.tier_of(iri)
         effective = parent if own is None else max(parent, own)
         if effective > tier:
             continue
