@@ -38,6 +38,9 @@ _VALUE_COMPONENTS = frozenset(
         "UniqueLangConstraintComponent",
     }
 )
+# Of those, the ones that judge a focus node's values together rather than one by one.
+_SET_COMPONENTS = frozenset({"UniqueLangConstraintComponent"})
+_PASSED_MAX = 100_000
 # Handled here: counts, sh:class, sh:node, sh:property, sh:sparql.
 _OWN = {SH.minCount, SH.maxCount, SH["class"], SH.node, SH.property, SH.sparql}
 _MAX_DEPTH = 32
@@ -55,8 +58,10 @@ class _Compiled:
         "max_count",
         "min_count",
         "nodes",
+        "passed",
         "path",
         "properties",
+        "set_values",
         "sparql",
         "values",
     )
@@ -66,7 +71,9 @@ class _Compiled:
         self.path: tuple[rdflib.URIRef, ...] | None = None  # a predicate or a sequence of them
         self.min_count: int | None = None
         self.max_count: int | None = None
-        self.values: list[Any] = []
+        self.values: list[Any] = []  # per-value components
+        self.set_values: list[Any] = []  # components judging the value nodes together
+        self.passed: dict[int, Any] = {}  # id -> value that passed every per-value component
         self.classes: list[rdflib.URIRef] = []
         self.nodes: list[_Compiled] = []
         self.properties: list[_Compiled] = []
@@ -130,7 +137,9 @@ class CoreChecker:
             if name not in _VALUE_COMPONENTS:
                 raise Unsupported(f"{name} on {shape.node}")
             components.setdefault(name, getattr(cls, "cls", cls))
-        compiled.values = [cls(shape) for cls in components.values()]
+        built = [(name, cls(shape)) for name, cls in components.items()]
+        compiled.values = [component for name, component in built if name not in _SET_COMPONENTS]
+        compiled.set_values = [component for name, component in built if name in _SET_COMPONENTS]
         if any(True for _ in graph.objects(shape.node, SH.sparql)):
             from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
 
@@ -209,14 +218,21 @@ class _Walk:
             return False
         if values:
             if shape.values:
-                f_v = {focus: values}
-                for component in shape.values:
-                    try:
-                        ok, _ = component.evaluate(None, None, f_v, [])
-                    except Exception:  # a failing value: pyshacl builds its result from the graph
+                passed = shape.passed
+                for value in values:
+                    # Verdicts of these components depend on the value alone; IRIs and literals
+                    # are shared between passports (resolver/jsonld.py), so most are known.
+                    found = passed.get(id(value))
+                    if found is not None and found is value:
+                        continue
+                    if not _values_pass(shape.values, focus, {value}):
                         return False
-                    if not ok:
-                        return False
+                    if not isinstance(value, rdflib.BNode):
+                        if len(passed) >= _PASSED_MAX:
+                            passed.clear()
+                        passed[id(value)] = value  # held, so its id is not reused meanwhile
+            if shape.set_values and not _values_pass(shape.set_values, focus, values):
+                return False
             for cls in shape.classes:
                 for value in values:
                     if isinstance(value, rdflib.Literal):
@@ -243,6 +259,18 @@ class _Walk:
             if self.run_sparql(component, helper.apply_prefixes(text), bindings):
                 return False
         return True
+
+
+def _values_pass(components: list[Any], focus: Any, values: set[Any]) -> bool:
+    f_v = {focus: values}
+    for component in components:
+        try:
+            ok, _ = component.evaluate(None, None, f_v, [])
+        except Exception:  # a failing value: pyshacl builds its result from the graph
+            return False
+        if not ok:
+            return False
+    return True
 
 
 def _interned(terms: list[Any]) -> list[Any]:
