@@ -40,7 +40,7 @@ _VALUE_COMPONENTS = frozenset(
 )
 # Of those, the ones that judge a focus node's values together rather than one by one.
 _SET_COMPONENTS = frozenset({"UniqueLangConstraintComponent"})
-_PASSED_MAX = 100_000
+_PASSED_MAX = 4096  # per shape: repeated values (units, codes, names) are what hits; bounds memory
 # Handled here: counts, sh:class, sh:node, sh:property, sh:sparql.
 _OWN = {SH.minCount, SH.maxCount, SH["class"], SH.node, SH.property, SH.sparql}
 _MAX_DEPTH = 32
