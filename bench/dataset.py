@@ -139,7 +139,19 @@ def prepared(n: int, *, seed: int = SEED, prefix: str = BENCH_PREFIX) -> Prepare
     else:
         result = _prepare_all(n, seed, prefix)
     _dump(cache, result)
+    _prune(cache)
     return result
+
+
+def _prune(current: Path) -> None:
+    """Remove the caches of the same kind made by other versions of the code (a new digest)."""
+    stem = current.name.removesuffix(".pickle").rpartition("-")[0]
+    for other in current.parent.glob(f"{stem}-*"):
+        if other != current and other.name.removesuffix(".pickle").rpartition("-")[0] == stem:
+            if other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
+            else:
+                other.unlink(missing_ok=True)
 
 
 def _dump(path: Path, value: Any) -> None:
@@ -228,6 +240,7 @@ def generate_files(n: int, *, seed: int = SEED, prefix: str = BENCH_PREFIX) -> P
         raise BenchError(f"generating passports failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
     tmp.rename(folder)
     done.write_text("ok\n")
+    _prune(folder)
     return folder
 
 
@@ -273,6 +286,7 @@ def sqlite_store(n: int) -> tuple[Path, float | None]:
     asyncio.run(_load(f"sqlite:///{path}", data))
     elapsed = time.monotonic() - started
     done.write_text(f"{elapsed:.2f}\n")
+    _prune(path.parent)
     return path, elapsed
 
 
@@ -389,4 +403,5 @@ def load_redis(n: int) -> tuple[Path, float | None]:
         f'{{"seconds": {elapsed:.2f}, "used_memory_before": {before}, "used_memory_after": {after}}}\n'
     )
     done.write_text(f"{elapsed:.2f}\n")
+    _prune(folder)
     return folder, elapsed
