@@ -28,7 +28,6 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_INTEGER = _XSD + "integer"
 _XSD_DOUBLE = _XSD + "double"
 _XSD_BOOLEAN = _XSD + "boolean"
-_XSD_STRING = _XSD + "string"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDF_TYPE = _RDF + "type"
 
@@ -193,7 +192,6 @@ def _read_context() -> _Context | None:
 _NOT_IN_IRIREF = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
-@functools.lru_cache(maxsize=65536)
 def _absolute(iri: str) -> str | None:
     """``iri`` if it is an absolute IRI as oxigraph reads one (the parser would refuse it otherwise)."""
     if _NOT_IN_IRIREF.search(iri):
@@ -259,9 +257,10 @@ _PLAIN, _TYPED, _ID, _VOCAB = range(4)
 
 # key -> (predicate as written, _PLAIN | _TYPED | _ID | _VOCAB, "^^datatype" as written,
 #         the datatype IRI ("" when the term coerces none) for booleans and numbers,
-#         the key's floats as written: measurements repeat across passports)
+#         floats as written, shared by the keys of one datatype: measurements repeat)
 _Spec = tuple[str, int, str, str, dict[float, str]]
-_FLOAT_MEMO = 4096  # per key
+_FLOAT_MEMO = 16384  # per datatype
+_IRI_MEMO = 16384  # per format: IRIs as written (every id and link of a passport passes here)
 
 # Prefixed names only for plain local names; anything else is written as <IRI>.
 _LOCAL_NAME = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?")
@@ -273,14 +272,22 @@ class _Writer:
     def __init__(self, context: _Context, *, turtle: bool) -> None:
         self.context = context
         self.turtle = turtle
-        self.prefixes = sorted(context.prefixes.items(), key=lambda item: -len(item[1]))
-        self.iri = functools.lru_cache(maxsize=65536)(self._iri)
-        self.native = functools.lru_cache(maxsize=65536, typed=True)(self._native)
+        namespaces = {namespace: prefix for prefix, namespace in context.prefixes.items()}
+        # The longest namespace that starts an IRI, found in one match.
+        longest_first = sorted(namespaces, key=len, reverse=True)
+        self.namespace = re.compile("|".join(re.escape(namespace) for namespace in longest_first))
+        self.namespaces = namespaces
+        self.iri = functools.lru_cache(maxsize=_IRI_MEMO)(self._iri)
+        self.native = functools.lru_cache(maxsize=_FLOAT_MEMO, typed=True)(self._native)
+        self.floats: dict[str, dict[float, str]] = {}
         self.keys: dict[str, _Spec] = {}
         for term, iri in context.terms.items():
             if not iri.startswith("@"):  # the aliases id and type are handled by the node writer
                 self.keys[term] = self._spec(iri, context.coercions.get(term))
         self.max_keys = len(self.keys) + 4096
+        self.vocab_terms = {
+            term: self.iri(iri) for term, iri in context.terms.items() if not iri.startswith("@")
+        }
         self.rdf_type = "a" if turtle else self.iri(_RDF_TYPE)
         self.first = self.iri(_RDF + "first")
         self.rest = self.iri(_RDF + "rest")
@@ -289,25 +296,26 @@ class _Writer:
         self.header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes) if turtle else ""
 
     def _spec(self, iri: str, coercion: str | None) -> _Spec:
+        untyped = self.floats.setdefault("", {})
         if coercion is None:
-            return (self.iri(iri), _PLAIN, "", "", {})
+            return (self.iri(iri), _PLAIN, "", "", untyped)
         if coercion == "@id":
-            return (self.iri(iri), _ID, "", "", {})
+            return (self.iri(iri), _ID, "", "", untyped)
         if coercion == "@vocab":
-            return (self.iri(iri), _VOCAB, "", "", {})
-        return (self.iri(iri), _TYPED, "^^" + self.iri(coercion), coercion, {})
+            return (self.iri(iri), _VOCAB, "", "", untyped)
+        floats = self.floats.setdefault(coercion, {})
+        return (self.iri(iri), _TYPED, "^^" + self.iri(coercion), coercion, floats)
 
     def _iri(self, iri: str) -> str:
         """An absolute IRI as written in the format (Turtle: a prefixed name where one is safe)."""
         if _absolute(iri) is None:
             raise _Unsupported(f"not an absolute IRI: {iri!r}")
         if self.turtle:
-            for prefix, namespace in self.prefixes:
-                if iri.startswith(namespace):
-                    local = iri[len(namespace) :]
-                    if _LOCAL_NAME.fullmatch(local):
-                        return f"{prefix}:{local}"
-                    break
+            found = self.namespace.match(iri)
+            if found is not None:
+                local = iri[found.end() :]
+                if _LOCAL_NAME.fullmatch(local):
+                    return f"{self.namespaces[found.group()]}:{local}"
         return f"<{iri}>"
 
     def key(self, key: str) -> _Spec:
@@ -316,7 +324,7 @@ class _Writer:
         if found is None:
             if key.startswith(("@", "_:")) or ":" not in key:
                 raise _Unsupported(f"key {key!r}")
-            found = (self.iri(self.compact_iri(key)), _PLAIN, "", "", {})
+            found = self._spec(self.compact_iri(key), None)
             if len(self.keys) < self.max_keys:  # keys come from documents: keep the table bounded
                 self.keys[key] = found
         return found
@@ -342,7 +350,9 @@ class _Writer:
         return iri
 
     def vocab(self, value: str) -> str:
-        return self.iri(self.vocab_iri(value))
+        """A vocabulary-relative IRI as written; the terms of our context are looked up once."""
+        found = self.vocab_terms.get(value)
+        return found if found is not None else self.iri(self.vocab_iri(value))
 
     def _native(self, value: Any, datatype: str) -> str:
         """A JSON boolean or number as JSON-LD writes it in RDF: typed ``datatype`` if given,
@@ -377,6 +387,7 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
     native = writer.native
     iri = writer.iri
     vocab = writer.vocab
+    vocab_terms = writer.vocab_terms
     compact_iri = writer.compact_iri
     turtle = writer.turtle
     rdf_type = writer.rdf_type
@@ -535,8 +546,16 @@ def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
                 else:
                     # The common shapes inline: this loop is what a render costs.
                     kind = type(value)
-                    if kind is str and spec[1] == _PLAIN:
-                        single = '"' + value + '"' if not escapes else _quoted(value)
+                    if kind is str:
+                        mode = spec[1]
+                        if mode == _PLAIN:
+                            single = '"' + value + '"' if not escapes else _quoted(value)
+                        elif mode == _VOCAB:
+                            single = vocab_terms.get(value) or vocab(value)
+                        elif mode == _TYPED:
+                            single = ('"' + value + '"' if not escapes else _quoted(value)) + spec[2]
+                        else:
+                            single = reference(value)
                     elif kind is float:
                         memo = spec[4]
                         single = memo.get(value)
