@@ -85,7 +85,7 @@ class NodeConfig:
     max_hops: int = 8
     max_age: int = 300  # Cache-Control max-age of this node's own answers, seconds
     view_cache_bytes: int = 64 * 1024 * 1024  # public views kept in process (0: none)
-    render_cache_bytes: int = 128 * 1024 * 1024  # Turtle/N-Triples/HTML renders kept (LRU)
+    render_cache_bytes: int = 256 * 1024 * 1024  # Turtle/N-Triples/HTML renders kept (LRU)
     limits: Limits = field(default_factory=Limits)
     credentials: tuple[Credential, ...] = ()
     case_sensitive: bool = False
