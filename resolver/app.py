@@ -22,7 +22,7 @@ from aiohttp import web
 from resolver import __version__
 from resolver.config import NodeConfig
 from resolver.context import NodeContext, open_context
-from resolver.errors import ResolverError
+from resolver.errors import NotFound, ResolverError
 from resolver.handle_api import HandleRoutes
 from resolver.http.edge import Edge
 from resolver.http.passports import PassportRoutes
@@ -128,6 +128,16 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
             headers={"Cache-Control": "no-store"},
         )
 
+    async def profile_file(request: web.Request) -> web.Response:
+        found = _PROFILE_FILES.get((request.match_info["profile"], request.match_info["name"]))
+        if found is None:
+            served = ", ".join(_profile_paths())
+            raise NotFound(f"no profile file at {request.path}; the node serves {served}")
+        path, media_type = found
+        return web.Response(
+            body=path.read_bytes(), content_type=media_type, headers={"Cache-Control": "public, max-age=3600"}
+        )
+
     router = app.router
 
     def resource(path: str, name: str, **methods: Any) -> None:
@@ -142,6 +152,7 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
     resource("/healthz", "healthz", GET=(healthz, "healthz"))
     resource("/metrics", "metrics", GET=(metrics_text, "metrics"))
     resource("/.well-known/passport-node", "describe", GET=(describe, "describe"))
+    resource("/profiles/{profile}/{name}", "profile-file", GET=(profile_file, "profile-file"))
     resource("/validate", "validate", POST=(passports.validate, "validate"))
     resource("/api/handles", "handle-list", GET=(handles.list, "handle-list"))
     resource(
@@ -162,6 +173,23 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
     )
     add_unmatched_route(router, metrics)
     return app
+
+
+# What a semantic tool needs to read our passports without the network: the JSON-LD context
+# (its w3id.org URL is a name, not a place this node can rely on), the vocabulary, the shapes.
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+_PROFILE_FILES: dict[tuple[str, str], tuple[Path, str]] = {
+    ("eu-battery", "context.jsonld"): (_REPO_ROOT / "vocab/eu-battery/context.jsonld", "application/ld+json"),
+    ("eu-battery", "vocab.ttl"): (_REPO_ROOT / "vocab/eu-battery/vocab.ttl", "text/turtle"),
+    **{
+        ("eu-battery", f"shapes-{shape.name}"): (shape, "text/turtle")
+        for shape in sorted((_REPO_ROOT / "shapes/eu-battery").glob("*.ttl"))
+    },
+}
+
+
+def _profile_paths() -> list[str]:
+    return [f"/profiles/{profile}/{name}" for profile, name in _PROFILE_FILES]
 
 
 class ServiceStarting(ResolverError):
