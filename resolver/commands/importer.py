@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -20,7 +19,8 @@ from typing import Any, TextIO, TypeVar
 
 import orjson
 
-from resolver.config import ConfigError, NodeConfig, default_config, load_config
+from resolver.commands.serve import config_from_args
+from resolver.config import ConfigError, NodeConfig
 from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
 from resolver.identifiers import claims, parse_identifier
 
@@ -177,21 +177,9 @@ class Progress:
         self.stream.flush()
 
 
-def _config(args: argparse.Namespace) -> NodeConfig:
-    config = load_config(args.config) if args.config else default_config()
-    overrides: dict[str, Any] = {}
-    if args.store:
-        overrides["store"] = args.store
-    if args.workers is not None:
-        if args.workers < 1:
-            raise ConfigError("--workers must be at least 1")
-        overrides["workers"] = args.workers
-    return dataclasses.replace(config, **overrides)
-
-
 def run(args: argparse.Namespace) -> int:
     try:
-        config = _config(args)
+        config = config_from_args(args)
         items = read_sources(args.sources)
     except (ConfigError, ValueError, OSError) as err:
         print(f"passport-node import: {err}", file=sys.stderr)

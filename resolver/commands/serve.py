@@ -44,21 +44,22 @@ def add_parser(subparsers: Any) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> NodeConfig:
-    """The configuration file (or the default) with the command line's overrides."""
+    """The configuration file (or the default) with the command line's overrides.
+
+    Shared by the commands that open a node's store (``serve``, ``import``); an option a
+    command does not define is simply absent from ``args``.
+    """
     config = load_config(args.config) if args.config else default_config()
     overrides: dict[str, Any] = {}
-    if args.host is not None:
-        overrides["host"] = args.host
-    if args.port is not None:
-        overrides["port"] = args.port
-    if getattr(args, "store", None):
-        overrides["store"] = args.store
-    if args.access_log is not None:
-        overrides["access_log"] = args.access_log
-    if args.workers is not None:
-        if args.workers < 1:
+    for option in ("host", "port", "store", "access_log"):
+        value = getattr(args, option, None)
+        if value is not None and value != "":
+            overrides[option] = value
+    workers = getattr(args, "workers", None)
+    if workers is not None:
+        if workers < 1:
             raise ConfigError("--workers must be at least 1")
-        overrides["workers"] = args.workers
+        overrides["workers"] = workers
     return dataclasses.replace(config, **overrides)
 
 
