@@ -31,7 +31,6 @@ from resolver.errors import (
 )
 from resolver.http.edge import Edge, Preconditions
 from resolver.http.passports import location_path
-from resolver.identifiers import Identifier
 from resolver.tiers import Role
 
 __all__ = ["PASSPORT_TYPE", "HandleRoutes"]
@@ -188,7 +187,7 @@ class HandleRoutes:
 
     async def _put(self, request: web.Request, text: str) -> web.Response:
         edge = self.edge
-        ident = self._writable(request, text)
+        ident = self.edge.writable(request, text)
         overwrite = request.query.get("overwrite", "true").lower() != "false"
         body = await edge.read_body(request, media_types=("application/json", "application/ld+json"))
         limits = edge.limits
@@ -201,7 +200,7 @@ class HandleRoutes:
     async def delete(self, request: web.Request) -> web.Response:
         text = request.match_info["handle"]
         try:
-            ident = self._writable(request, text)
+            ident = self.edge.writable(request, text)
             indices = set(request.query.getall("index", []))
             if indices and "2" not in indices:
                 raise InputError(
@@ -212,13 +211,6 @@ class HandleRoutes:
         except ResolverError as err:
             raise _as_handle_error(err, text) from err
         return _json({"responseCode": 1, "handle": text})
-
-    def _writable(self, request: web.Request, text: str) -> Identifier:
-        edge = self.edge
-        ident = edge.identify(text)
-        edge.principal(request).require_writer(ident.key)
-        edge.require_authoritative(ident.key)
-        return ident
 
     async def list(self, request: web.Request) -> web.Response:
         query = request.query

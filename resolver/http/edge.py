@@ -338,6 +338,14 @@ class Edge:
         if self._local is not None:
             self._local.forget(key)
 
+    def writable(self, request: web.Request, text: str) -> Identifier:
+        """The identifier ``text`` names, once the caller may write it here (operator of its
+        prefix, and this node authoritative for it)."""
+        ident = self.identify(text)
+        self.principal(request).require_writer(ident.key)
+        self.require_authoritative(ident.key)
+        return ident
+
     def require_authoritative(self, key: str) -> None:
         if not self.authoritative(key):
             raise Forbidden(

@@ -249,11 +249,7 @@ class PassportRoutes:
         text = match["prefix"] + "/" + match["suffix"]
         if text.endswith("/history"):
             raise web.HTTPMethodNotAllowed(request.method, ["GET", "HEAD"])
-        edge = self.edge
-        ident = edge.identify(text)
-        edge.principal(request).require_writer(ident.key)
-        edge.require_authoritative(ident.key)
-        return ident
+        return self.edge.writable(request, text)
 
     async def put(self, request: web.Request) -> web.Response:
         edge = self.edge
