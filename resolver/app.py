@@ -29,6 +29,7 @@ from resolver.http.passports import PassportRoutes
 from resolver.http.problems import add_unmatched_route, guarded, use_problem_errors
 from resolver.identifiers import claims, parse_identifier
 from resolver.metrics import Metrics
+from resolver.passport.write import store_prepared
 from resolver.stages.registry import build_stages
 from resolver.stores.base import Store
 from resolver.validation import Validator
@@ -233,7 +234,7 @@ async def load_examples(store: Store, validator: Validator, config: NodeConfig) 
             continue
         if await store.get(key) is not None:
             continue
-        await store.put(key, prepared.views, expected_version=0)
+        await store_prepared(store, key, prepared, current=None, expected_version=0)
         loaded += 1
     return loaded
 

@@ -6,8 +6,9 @@
     │   ├── PayloadTooLarge             413  body over the size limit
     │   ├── UnsupportedMediaType        415  a body in a media type the node does not take
     │   ├── NotAcceptable               406  no representation the client accepts
-    │   └── DocumentError               400  JSON or JSON-LD that cannot be read (bad JSON,
-    │       └── ContextRefused          400    too deep, too large, a context the node will not load)
+    │   ├── DocumentError               400  JSON or JSON-LD that cannot be read (bad JSON,
+    │   │   └── ContextRefused          400    too deep, too large, a context the node will not load)
+    │   └── LostValue                   422  a term or value that would not survive into the RDF graph
     ├── InvalidPassport                 422  the passport fails the profile's shapes (carries the report)
     ├── AuthError                       401  missing or wrong credentials
     │   └── Forbidden                   403  valid credentials, not allowed for this
@@ -43,6 +44,7 @@ __all__ = [
     "InvalidIdentifier",
     "InvalidPassport",
     "LoopDetected",
+    "LostValue",
     "NotAcceptable",
     "NotFound",
     "PayloadTooLarge",
@@ -127,6 +129,15 @@ class InvalidPassport(ResolverError):
     status = 422
     slug = "invalid-passport"
     title = "Passport does not conform to the profile"
+
+
+class LostValue(InputError):
+    """A term or value the RDF graph would not hold (unknown term, value outside a controlled
+    list, a string where an IRI is required, a non-finite number): refused, not dropped."""
+
+    status = 422
+    slug = "value-not-in-graph"
+    title = "A value of the passport would be lost"
 
 
 class AuthError(ResolverError):

@@ -21,6 +21,7 @@ import pyoxigraph
 import rdflib
 from pyld import jsonld as _pyld
 
+from resolver.context_terms import Terms, read_terms
 from resolver.errors import ContextRefused, DocumentError, PayloadTooLarge
 
 __all__ = [
@@ -31,13 +32,16 @@ __all__ = [
     "MAX_TRIPLES",
     "MAX_VALUES",
     "compact",
+    "context_terms",
     "decimal_lexicals",
     "document_loader",
     "expand",
     "graph_of",
     "intern_iri",
     "load_context",
+    "oxigraph_triples",
     "parse_json",
+    "rdflib_triples",
     "to_graph",
     "to_graph_and_quads",
     "to_triples",
@@ -221,45 +225,20 @@ class _Bail(Exception):
 
 
 @functools.cache
+def context_terms() -> Terms | None:
+    """Our context read once by the one context reader (None if it is beyond plain terms)."""
+    return read_terms(load_context(CONTEXT_URL))
+
+
+@functools.cache
 def _plain_context() -> tuple[dict[str, tuple[str, str | None]], dict[str, str]] | None:
     """Our context as term -> (IRI or keyword, type coercion) and prefix -> IRI, or None if it
     uses anything beyond plain terms, prefixes and type coercion (then pyld does every document)."""
-    context = load_context(CONTEXT_URL).get("@context")
-    if not isinstance(context, dict):
+    tables = context_terms()
+    if tables is None:
         return None
-    terms: dict[str, tuple[str, str | None]] = {}
-    prefixes: dict[str, str] = {}
-    raw: dict[str, tuple[str, str | None]] = {}
-    for term, definition in context.items():
-        if term in ("@version", "@protected"):
-            continue
-        if term.startswith("@") or ":" in term:
-            return None
-        if isinstance(definition, str):
-            raw[term] = (definition, None)
-            if definition.endswith(("#", "/")) and "://" in definition:
-                prefixes[term] = definition
-        elif isinstance(definition, dict) and set(definition) <= {"@id", "@type"}:
-            iri, coercion = definition.get("@id"), definition.get("@type")
-            if not isinstance(iri, str) or not (coercion is None or isinstance(coercion, str)):
-                return None
-            raw[term] = (iri, coercion)
-        else:
-            return None
-
-    def resolve(iri: str) -> str:
-        prefix, colon, suffix = iri.partition(":")
-        if colon and not suffix.startswith("//") and prefix in prefixes:
-            return prefixes[prefix] + suffix
-        return iri
-
-    for term, (iri, coercion) in raw.items():
-        if coercion is not None and not coercion.startswith("@"):
-            coercion = resolve(coercion)
-        elif coercion not in (None, "@id", "@vocab"):
-            return None
-        terms[term] = (resolve(iri), coercion)
-    return terms, prefixes
+    terms = {term: (iri, tables.coercions.get(term)) for term, iri in tables.terms.items()}
+    return terms, dict(tables.prefixes)
 
 
 def _expand_plain(doc: Any) -> list[dict[str, Any]] | None:
@@ -541,3 +520,27 @@ def to_graph_and_quads(
     """:func:`to_graph`, and the same triples as pyoxigraph quads (blank nodes named alike)."""
     triples, quads = _triples_and_quads(expanded, max_triples)
     return graph_of(triples), quads
+
+
+def oxigraph_triples(
+    expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
+) -> list[pyoxigraph.Triple]:
+    """The default-graph triples of an expanded document as pyoxigraph terms, bounded."""
+    triples: list[pyoxigraph.Triple] = []
+    try:
+        for quad in pyoxigraph.parse(orjson.dumps(expanded), format=pyoxigraph.RdfFormat.JSON_LD):
+            if len(triples) >= max_triples:
+                raise DocumentError(
+                    f"the document describes more than {max_triples} RDF triples", limit=max_triples
+                )
+            if isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
+                triples.append(quad.triple)
+    except SyntaxError as err:
+        raise DocumentError(f"not usable JSON-LD: {err}") from err
+    return triples
+
+
+def rdflib_triples(triples: Iterable[pyoxigraph.Triple]) -> list[Triple]:
+    """pyoxigraph triples as rdflib terms (shared IRIs and literals; blank nodes keep their ids)."""
+    blank: dict[str, rdflib.BNode] = {}
+    return [(_node(t.subject, blank), _node(t.predicate, blank), _node(t.object, blank)) for t in triples]

@@ -6,7 +6,6 @@ from the context; anything the direct writer does not know goes through pyoxigra
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import re
@@ -17,6 +16,7 @@ import orjson
 import pyoxigraph
 
 from resolver import jsonld
+from resolver.context_terms import Terms, absolute_iri
 from resolver.errors import DocumentError, NotAcceptable
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "render"]
@@ -43,17 +43,9 @@ def _inline_context(url: str) -> Any:
 
 @functools.cache
 def _prefixes() -> dict[str, str]:
-    """Turtle prefixes: the context's prefix definitions (terms whose IRI ends in # or /)."""
-    context = _inline_context(jsonld.CONTEXT_URL)
-    found: dict[str, str] = {}
-    for item in context if isinstance(context, list) else [context]:
-        if not isinstance(item, dict):
-            continue
-        for term, definition in item.items():
-            iri = definition if isinstance(definition, str) else None
-            if iri and not term.startswith("@") and iri.endswith(("#", "/")) and ":" in iri:
-                found[term] = iri
-    return found
+    """Turtle prefixes: the context's prefix definitions, as the one context reader finds them."""
+    terms = jsonld.context_terms()
+    return dict(terms.prefixes) if terms is not None else {}
 
 
 def _with_inline_contexts(value: Any) -> Any:
@@ -113,97 +105,20 @@ class _Unsupported(Exception):
     """The view uses something the direct writer does not handle: pyoxigraph renders it."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Context:
-    """Our context read once: what every key and every vocabulary-relative value means."""
-
-    terms: dict[str, str]  # term -> absolute IRI, or a keyword for an alias ("id" -> "@id")
-    prefixes: dict[str, str]  # prefix -> namespace (the terms compact IRIs may use)
-    coercions: dict[str, str]  # term -> "@id" | "@vocab" | absolute datatype IRI
-
-
-# Term definition keys and context keys the direct writer understands; any other turns it off.
-_KNOWN_TERM_KEYS = frozenset({"@id", "@type"})
-_KNOWN_CONTEXT_KEYS = frozenset({"@version", "@protected"})
-_GEN_DELIMS = (":", "/", "?", "#", "[", "]", "@")
+# Our context as tables, from the one context reader (resolver/context_terms.py).
+_Context = Terms
 
 
 def _read_context() -> _Context | None:
     """Our context as tables, or None if it uses a feature the direct writer does not know."""
-    document = jsonld.load_context(jsonld.CONTEXT_URL)
-    context = document.get("@context") if isinstance(document, dict) else None
-    if not isinstance(context, dict) or context.get("@version") != 1.1:
-        return None
-    raw: dict[str, str] = {}
-    types: dict[str, str] = {}
-    prefixes: dict[str, str] = {}
-    for term, definition in context.items():
-        if term.startswith("@"):
-            if term not in _KNOWN_CONTEXT_KEYS:
-                return None
-            continue
-        if ":" in term or "/" in term:
-            return None  # a term that looks like an IRI changes how IRIs expand
-        if isinstance(definition, str):
-            raw[term] = definition
-            # JSON-LD 1.1: only a simple term whose IRI ends in a gen-delim is a prefix.
-            if not definition.startswith("@") and definition.endswith(_GEN_DELIMS):
-                prefixes[term] = definition
-        elif isinstance(definition, dict) and set(definition) <= _KNOWN_TERM_KEYS:
-            iri = definition.get("@id")
-            if not isinstance(iri, str):
-                return None
-            raw[term] = iri
-            coercion = definition.get("@type")
-            if coercion is not None:
-                if not isinstance(coercion, str):
-                    return None
-                types[term] = coercion
-        else:
-            return None
-
-    def expand(value: str) -> str:
-        if value.startswith("@"):
-            return value
-        prefix, colon, suffix = value.partition(":")
-        if colon and not suffix.startswith("//") and prefix in prefixes:
-            return prefixes[prefix] + suffix
-        return value
-
-    terms = {term: expand(iri) for term, iri in raw.items()}
-    for iri in terms.values():
-        if iri.startswith("@") and iri not in ("@id", "@type"):
-            return None
-        if not iri.startswith("@") and _absolute(iri) is None:
-            return None
-    coercions: dict[str, str] = {}
-    for term, coercion in types.items():
-        if coercion in ("@id", "@vocab"):
-            coercions[term] = coercion
-            continue
-        datatype = expand(coercion)
-        if datatype.startswith("@") or _absolute(datatype) is None:
-            return None  # @json, @none: not for the direct writer
-        coercions[term] = datatype
-    return _Context(terms=terms, prefixes=prefixes, coercions=coercions)
-
-
-# Characters an N-Triples/Turtle IRIREF cannot hold; oxiri refuses them as well.
-_NOT_IN_IRIREF = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+    return jsonld.context_terms()
 
 
 def _absolute(iri: str) -> str | None:
     """``iri`` if it is an absolute IRI as oxigraph reads one (the parser would refuse it otherwise)."""
-    if _NOT_IN_IRIREF.search(iri):
-        return None
-    try:
-        pyoxigraph.NamedNode(iri)
-    except ValueError:
-        return None
-    return iri
+    return absolute_iri(iri)
 
 
-@functools.lru_cache(maxsize=4096)
 def _language(tag: str) -> str | None:
     """The language tag as oxigraph keeps it, or None if it is not a well-formed BCP 47 tag."""
     try:

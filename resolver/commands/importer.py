@@ -23,6 +23,7 @@ from resolver.commands.serve import config_from_args
 from resolver.config import ConfigError, NodeConfig
 from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
 from resolver.identifiers import claims, parse_identifier
+from resolver.passport.write import import_prepared
 
 __all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
 
@@ -288,7 +289,7 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
                 return
             lock = locks.setdefault(key, asyncio.Lock())
             async with lock:
-                await _store_one(store, key, prepared.views, item, summary)
+                await _store_one(store, key, prepared, item, summary)
             progress.update()
 
         # Passports go to the workers in batches (one task and one result message per batch,
@@ -302,24 +303,18 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
         await store.aclose()
 
 
-async def _store_one(store: Any, key: str, views: dict[Any, bytes], item: Item, summary: Summary) -> None:
+async def _store_one(store: Any, key: str, prepared: Any, item: Item, summary: Summary) -> None:
     try:
-        # A fresh key is the common case: one store call, create-only.
-        await store.put(key, views, expected_version=0)
-        summary.created += 1
-        return
-    except PreconditionFailed:
-        pass
-    current = await store.get(key)
-    if current is not None and not current.deleted and dict(current.views) == views:
-        summary.unchanged += 1
-        return
-    try:
-        await store.put(key, views, expected_version=current.version if current is not None else 0)
+        outcome = await import_prepared(store, key, prepared)
     except PreconditionFailed:
         summary.reject(item, "changed by another writer during the import; run it again", key)
         return
-    summary.replaced += 1
+    if not outcome.changed:
+        summary.unchanged += 1
+    elif outcome.created:
+        summary.created += 1
+    else:
+        summary.replaced += 1
 
 
 async def _into_node(

@@ -25,6 +25,7 @@ from resolver.errors import (
 )
 from resolver.http.auth import Authenticator, Principal
 from resolver.identifiers import Identifier, claims, parse_identifier
+from resolver.passport.write import WriteOutcome, invalid_passport, write_passport
 from resolver.stages.base import (
     BUDGET_HEADER,
     HOPS_HEADER,
@@ -39,23 +40,14 @@ from resolver.stages.base import (
 from resolver.stages.local import LocalStage
 from resolver.stores.base import Record
 from resolver.tiers import Role, Tier
-from resolver.validation import ValidationReport
 
 if TYPE_CHECKING:
     from resolver.context import NodeContext
 
+# WriteOutcome and invalid_passport live in resolver/passport/write.py (the one write path).
 __all__ = ["Edge", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
 
 _IDENT_MEMO_MAX = 32768  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
-
-
-@dataclass(frozen=True, slots=True)
-class WriteOutcome:
-    """What a write did: the record now current, and whether it created or changed anything."""
-
-    record: Record
-    created: bool
-    changed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,18 +118,6 @@ def http_date(seconds: float) -> str:
             _DATES.clear()
         found = _DATES[seconds] = email.utils.formatdate(seconds, usegmt=True)
     return found
-
-
-def invalid_passport(report: ValidationReport, key: str) -> InvalidPassport:
-    """The 422 for a passport that fails the profile, with the report as the ``report`` member."""
-    violations = [r for r in report.results if r.severity == "Violation"] or list(report.results)
-    first = violations[0] if violations else None
-    detail = f"the passport for {key} does not conform to the eu-battery profile"
-    if first is not None:
-        points = ", ".join(str(p) for p in first.data_points)
-        where = f" (data point {points})" if points else ""
-        detail += f": {len(violations)} violation(s); first: {first.message}{where}"
-    return InvalidPassport(detail, report=report.to_json())
 
 
 class Edge:
@@ -295,28 +275,40 @@ class Edge:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def write(self, ident: Identifier, body: bytes, preconditions: Preconditions) -> WriteOutcome:
-        """Validate ``body`` as the passport ``ident`` and store it as a new version, or refuse.
+    async def write(
+        self,
+        ident: Identifier,
+        body: bytes,
+        preconditions: Preconditions,
+        *,
+        media_type: str = "application/ld+json",
+    ) -> WriteOutcome:
+        """Validate ``body`` as the passport ``ident`` and store it as a new version, or refuse,
+        through the one write path (resolver/passport/write.py).
 
         An identical passport writes nothing (PUT is idempotent; a re-run import is cheap).
         """
         key = ident.key
-        current = await self.store.get(key)
-        expected = preconditions.expected_version(current, key)
-        prepared = await self.ctx.validator.prepare(body, expected_iri=ident.iri)
-        if not prepared.report.conforms or not prepared.views:
-            self.metrics.writes.inc("rejected")
-            raise invalid_passport(prepared.report, key)
-        live = current is not None and not current.deleted
-        if live and current is not None and dict(current.views) == prepared.views:
-            self.metrics.writes.inc("unchanged")
-            return WriteOutcome(current, created=False, changed=False)
         try:
-            record = await self.store.put(key, prepared.views, expected_version=expected)
+            outcome = await write_passport(
+                self.store,
+                self.ctx.validator,
+                key,
+                body,
+                iri=ident.iri,
+                media_type=media_type,
+                expected=lambda current: preconditions.expected_version(current, key),
+            )
+        except InvalidPassport:
+            self.metrics.writes.inc("rejected")
+            raise
         finally:
             self._forget(key)
-        self.metrics.writes.inc("created" if not live else "replaced")
-        return WriteOutcome(record, created=not live, changed=True)
+        if not outcome.changed:
+            self.metrics.writes.inc("unchanged")
+        else:
+            self.metrics.writes.inc("created" if outcome.created else "replaced")
+        return outcome
 
     async def delete(self, ident: Identifier, preconditions: Preconditions) -> Record:
         key = ident.key

@@ -21,6 +21,9 @@ from resolver.html import render_html
 from resolver.http.edge import Edge, Preconditions, WriteOutcome, http_date
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
 from resolver.identifiers import Identifier
+from resolver.passport.read import JSON_TYPES as JSON_MEDIA_TYPES
+from resolver.passport.read import MEDIA_TYPES as PASSPORT_MEDIA_TYPES
+from resolver.passport.read import require_utf8
 from resolver.patch import merge_patch
 from resolver.render import render
 from resolver.stages.base import Referral
@@ -29,7 +32,7 @@ from resolver.tiers import Tier
 
 __all__ = ["PassportRoutes", "location_path", "rfc3339"]
 
-_PASSPORT_TYPES = ("application/ld+json", "application/json")
+_PASSPORT_TYPES = PASSPORT_MEDIA_TYPES  # JSON-LD in any form, Turtle, N-Triples, N-Quads
 _PATCH_TYPES = ("application/merge-patch+json",)
 _VARY = "Accept, Authorization"
 _IMMUTABLE = 365 * 24 * 3600
@@ -257,9 +260,13 @@ class PassportRoutes:
         preconditions = Preconditions.from_headers(request)
         body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
         limits = edge.limits
-        # Size and depth first, here: cheap, and before the body goes to a worker process.
-        jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-        return self._written(ident, await edge.write(ident, body, preconditions))
+        if request.content_type in JSON_MEDIA_TYPES:
+            # Size and depth first, here: cheap, and before the body goes to a worker process.
+            require_utf8(body)
+            jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+        return self._written(
+            ident, await edge.write(ident, body, preconditions, media_type=request.content_type)
+        )
 
     async def patch(self, request: web.Request) -> web.Response:
         edge = self.edge
@@ -267,6 +274,7 @@ class PassportRoutes:
         preconditions = Preconditions.from_headers(request)
         body = await edge.read_body(request, media_types=_PATCH_TYPES)
         limits = edge.limits
+        require_utf8(body)
         patch = jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
         current = await edge.store.get(ident.key)
         if current is None:
@@ -325,6 +333,8 @@ class PassportRoutes:
         edge = self.edge
         body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
         limits = edge.limits
-        jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-        report = await edge.ctx.validator.validate(body)
+        if request.content_type in JSON_MEDIA_TYPES:
+            require_utf8(body)
+            jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+        report = await edge.ctx.validator.validate(body, media_type=request.content_type)
         return _json_response(report.to_json())

@@ -23,6 +23,7 @@ __all__ = [
     "decompress",
     "pack_views",
     "pick_view",
+    "unpack_record",
     "unpack_views",
 ]
 
@@ -56,29 +57,45 @@ def decompress(blob: bytes) -> bytes:
     return unpacker.decompress(blob[1:]) + unpacker.flush()
 
 
-def pack_views(views: Mapping[Tier, bytes]) -> bytes:
-    """``compress`` over (tier, length, bytes)* in tier order."""
+# The item code of a version's RDFC-1.0 digest, after the views (older blobs have none).
+_DIGEST = 255
+
+
+def pack_views(views: Mapping[Tier, bytes], digest: str = "") -> bytes:
+    """``compress`` over (tier, length, bytes)* in tier order, then the digest if there is one."""
     parts: list[bytes] = []
     for tier in sorted(views):
         body = bytes(views[tier])
         parts.append(_ITEM.pack(int(tier), len(body)))
         parts.append(body)
+    if digest:
+        parts.append(_ITEM.pack(_DIGEST, len(digest)))
+        parts.append(digest.encode("ascii"))
     return compress(b"".join(parts))
+
+
+def unpack_record(blob: bytes) -> tuple[dict[Tier, bytes], str]:
+    """The views and the digest ("" if none) of a ``pack_views`` blob."""
+    if not blob:
+        return {}, ""
+    raw = decompress(blob)
+    views: dict[Tier, bytes] = {}
+    digest = ""
+    pos = 0
+    while pos < len(raw):
+        code, length = _ITEM.unpack_from(raw, pos)
+        pos += _ITEM.size
+        if code == _DIGEST:
+            digest = raw[pos : pos + length].decode("ascii")
+        else:
+            views[Tier(code)] = raw[pos : pos + length]
+        pos += length
+    return views, digest
 
 
 def unpack_views(blob: bytes) -> dict[Tier, bytes]:
     """The inverse of ``pack_views``; an empty blob (a tombstone) has no views."""
-    if not blob:
-        return {}
-    raw = decompress(blob)
-    views: dict[Tier, bytes] = {}
-    pos = 0
-    while pos < len(raw):
-        tier, length = _ITEM.unpack_from(raw, pos)
-        pos += _ITEM.size
-        views[Tier(tier)] = raw[pos : pos + length]
-        pos += length
-    return views
+    return unpack_record(blob)[0]
 
 
 def check_expected(expected: int | None) -> None:

@@ -21,6 +21,7 @@ class Record:
 
     A tombstone (``deleted``) has no views. ``handle`` is the normalised key
     (see ``resolver.identifiers``); ``modified`` is seconds since the epoch (UTC).
+    ``digest`` is the RDFC-1.0 SHA-256 (hex) of the version's graph ("" if not known).
     """
 
     handle: str
@@ -28,6 +29,7 @@ class Record:
     modified: float
     deleted: bool = False
     views: Mapping[Tier, bytes] = field(default_factory=dict)
+    digest: str = ""
 
     @property
     def etag(self) -> str:
@@ -76,9 +78,15 @@ class Store(Protocol):
         ...
 
     async def put(
-        self, handle: str, views: Mapping[Tier, bytes], *, expected_version: int | None = None
+        self,
+        handle: str,
+        views: Mapping[Tier, bytes],
+        *,
+        expected_version: int | None = None,
+        digest: str = "",
     ) -> Record:
-        """Write a new version atomically and append it to the change feed."""
+        """Write a new version atomically and append it to the change feed; ``digest`` is kept
+        with the views and comes back in the Record."""
         ...
 
     async def delete(self, handle: str, *, expected_version: int | None = None) -> Record:

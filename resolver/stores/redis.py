@@ -30,7 +30,7 @@ from resolver.stores._codec import (
     decompress,
     pack_views,
     pick_view,
-    unpack_views,
+    unpack_record,
 )
 from resolver.stores.base import Change, Record, View
 from resolver.tiers import Tier
@@ -282,11 +282,16 @@ class RedisStore:
         return _version_record(handle, number, blob)
 
     async def put(
-        self, handle: str, views: Mapping[Tier, bytes], *, expected_version: int | None = None
+        self,
+        handle: str,
+        views: Mapping[Tier, bytes],
+        *,
+        expected_version: int | None = None,
+        digest: str = "",
     ) -> Record:
         check_views(views)
         frozen = {tier: bytes(body) for tier, body in views.items()}
-        return await self._run_write(handle, frozen, expected_version, deleting=False)
+        return await self._run_write(handle, frozen, expected_version, deleting=False, digest=digest)
 
     async def delete(self, handle: str, *, expected_version: int | None = None) -> Record:
         return await self._run_write(handle, {}, expected_version, deleting=True)
@@ -373,11 +378,11 @@ class RedisStore:
         raise AssertionError("unreachable")
 
     async def _run_write(
-        self, handle: str, views: dict[Tier, bytes], expected: int | None, *, deleting: bool
+        self, handle: str, views: dict[Tier, bytes], expected: int | None, *, deleting: bool, digest: str = ""
     ) -> Record:
         check_expected(expected)
         await self._refresh_after_loss()
-        blob = pack_views(views) if views else b""
+        blob = pack_views(views, digest) if views else b""
         public = views.get(Tier.PUBLIC, b"")
         squeeze = self._compress_over is not None and len(public) > self._compress_over
         args = [
@@ -406,7 +411,7 @@ class RedisStore:
             raise NotFound(f"{handle} was never written")
         if code == -3:
             raise Gone(f"{handle} is already deleted (version {int(result[1])})")
-        return Record(handle, code, float(result[1]), deleting, views)
+        return Record(handle, code, float(result[1]), deleting, views, digest)
 
 
 def _split_current(raw: bytes) -> tuple[int, float, bool, bytes]:
@@ -419,7 +424,8 @@ def _split_current(raw: bytes) -> tuple[int, float, bool, bytes]:
 def _version_record(handle: str, version: int, blob: bytes) -> Record:
     end = blob.index(b"\n")
     modified, deleted = blob[:end].split(b" ")
-    return Record(handle, version, float(modified), deleted == b"1", unpack_views(blob[end + 1 :]))
+    views, digest = unpack_record(blob[end + 1 :])
+    return Record(handle, version, float(modified), deleted == b"1", views, digest)
 
 
 def _redact(url: str) -> str:

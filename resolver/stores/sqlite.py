@@ -7,6 +7,7 @@ Writes and the rarer reads run on one dedicated thread with its own connection; 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import threading
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from resolver.errors import Gone, NotFound, PreconditionFailed, StoreUnavailable
-from resolver.stores._codec import check_expected, check_views, pack_views, pick_view, unpack_views
+from resolver.stores._codec import check_expected, check_views, pack_views, pick_view, unpack_record
 from resolver.stores.base import Change, Record, View
 from resolver.tiers import Tier
 
@@ -114,14 +115,20 @@ class SQLiteStore:
         return View(handle, record.version, record.modified, record.deleted, pick_view(record.views, tier))
 
     async def put(
-        self, handle: str, views: Mapping[Tier, bytes], *, expected_version: int | None = None
+        self,
+        handle: str,
+        views: Mapping[Tier, bytes],
+        *,
+        expected_version: int | None = None,
+        digest: str = "",
     ) -> Record:
         check_views(views)
         check_expected(expected_version)
         frozen = {tier: bytes(body) for tier, body in views.items()}
         # Compress here, off the single store thread, so writers on other tasks overlap.
-        blob = await asyncio.get_running_loop().run_in_executor(None, pack_views, frozen)
-        return await self._call(self._write, handle, frozen, blob, expected_version, False)
+        blob = await asyncio.get_running_loop().run_in_executor(None, pack_views, frozen, digest)
+        record = await self._call(self._write, handle, frozen, blob, expected_version, False)
+        return dataclasses.replace(record, digest=digest)
 
     async def delete(self, handle: str, *, expected_version: int | None = None) -> Record:
         check_expected(expected_version)
@@ -322,4 +329,5 @@ class SQLiteStore:
 
 def _record(handle: str, row: tuple[Any, ...]) -> Record:
     version, modified, deleted, blob = row
-    return Record(handle, version, modified, bool(deleted), unpack_views(blob) if blob else {})
+    views, digest = unpack_record(blob) if blob else ({}, "")
+    return Record(handle, version, modified, bool(deleted), views, digest)

@@ -1,0 +1,205 @@
+"""Frame a passport's triples as compact JSON-LD in our context: the one profile frame.
+
+The frame: the root is the passport's node; every other node is embedded where it is first
+reached (``@embed: @once``), walking keys and values in a fixed order, and referenced by id
+after that; a blank node referenced once carries no id. Keys follow the context's order ("id",
+"type", then the terms as the context lists them, then absolute IRIs sorted); several values of
+a key are sorted by their canonical N-Triples form; well-formed RDF lists come back as
+``{"@list": [...]}``. Numbers and booleans are written as JSON values when JSON-LD reads them
+back to the very same literal, otherwise as value objects. So, with RDFC-1.0 blank node labels,
+two inputs with the same graph frame to the same bytes.
+
+tests/passport/test_frame.py checks, for every example, that pyld reads the framed document back
+to the same graph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pyoxigraph
+
+from resolver.context_terms import Terms
+
+__all__ = ["frame"]
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = _XSD + "string"
+_XSD_INTEGER = _XSD + "integer"
+_XSD_DOUBLE = _XSD + "double"
+_XSD_BOOLEAN = _XSD + "boolean"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDF_TYPE = pyoxigraph.NamedNode(_RDF + "type")
+_FIRST = pyoxigraph.NamedNode(_RDF + "first")
+_REST = pyoxigraph.NamedNode(_RDF + "rest")
+_NIL = pyoxigraph.NamedNode(_RDF + "nil")
+_MAX_SAFE_INT = 2**63 - 1
+
+Node = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple
+Term = Node | pyoxigraph.Literal
+
+
+def _canonical_double(value: float) -> str:
+    # JSON-LD's canonical xsd:double form (what pyld and pyoxigraph write for a JSON number).
+    return re.sub(r"(\d)0*E\+?(-)?0*(\d)", r"\1E\2\3", f"{value:1.15E}")
+
+
+class _Framer:
+    def __init__(self, triples: Sequence[pyoxigraph.Triple], terms: Terms) -> None:
+        self.terms = terms
+        self.index: dict[Node, dict[pyoxigraph.NamedNode, list[Term]]] = {}
+        self.refs: dict[Term, int] = {}
+        for t in triples:
+            self.index.setdefault(t.subject, {}).setdefault(t.predicate, []).append(t.object)
+            obj = t.object
+            if not isinstance(obj, pyoxigraph.Literal):
+                self.refs[obj] = self.refs.get(obj, 0) + 1
+        self.embedded: set[Node] = set()
+        self.keys: dict[pyoxigraph.NamedNode, tuple[int, str, str | None]] = {}
+
+    def key(self, predicate: pyoxigraph.NamedNode) -> tuple[int, str, str | None]:
+        """(sort rank, key, coercion) for a predicate."""
+        found = self.keys.get(predicate)
+        if found is None:
+            names = self.terms.by_iri.get(predicate.value)
+            if names:
+                name = names[0]
+                found = (self.terms.order[name], name, self.terms.coercions.get(name))
+            else:
+                found = (len(self.terms.order), predicate.value, None)
+            self.keys[predicate] = found
+        return found
+
+    def node(self, subject: Node) -> dict[str, Any]:
+        self.embedded.add(subject)
+        out: dict[str, Any] = {}
+        if isinstance(subject, pyoxigraph.NamedNode) or self.refs.get(subject, 0) != 1:
+            out["id"] = _id_text(subject)
+        properties = self.index.get(subject, {})
+        types = properties.get(_RDF_TYPE)
+        if types and all(isinstance(t, pyoxigraph.NamedNode) for t in types):
+            names = [self.vocab(t) for t in sorted(types, key=str)]  # type: ignore[arg-type]
+            out["type"] = names[0] if len(names) == 1 else names
+        ordered = sorted(
+            (
+                (self.key(p), objects)
+                for p, objects in properties.items()
+                if not (p == _RDF_TYPE and "type" in out)
+            ),
+            key=lambda item: (item[0][0], item[0][1]),
+        )
+        for (_, name, coercion), objects in ordered:
+            values = [self.value(o, coercion) for o in sorted(objects, key=str)]
+            out[name] = values[0] if len(values) == 1 else values
+        return out
+
+    def value(self, obj: Term, coercion: str | None) -> Any:
+        if isinstance(obj, pyoxigraph.Literal):
+            return _literal(obj, coercion, self.terms)
+        items = self.list_items(obj)
+        if items is not None:
+            return {"@list": [self.value(item, coercion) for item in items]}
+        if obj in self.index and obj not in self.embedded:
+            return self.node(obj)
+        if coercion == "@id":
+            return _id_text(obj)
+        if coercion == "@vocab" and isinstance(obj, pyoxigraph.NamedNode):
+            return self.vocab(obj)
+        return {"id": _id_text(obj)}
+
+    def vocab(self, iri: pyoxigraph.NamedNode) -> str:
+        names = self.terms.by_iri.get(iri.value)
+        return names[0] if names else iri.value
+
+    def list_items(self, obj: Term) -> list[Term] | None:
+        """The items of a well-formed RDF list starting at ``obj`` (each cell a blank node
+        referenced once, holding only rdf:first and rdf:rest), else None."""
+        if obj == _NIL:
+            return []
+        items: list[Term] = []
+        cell: Term = obj
+        seen: set[Term] = set()
+        while cell != _NIL:
+            if not isinstance(cell, pyoxigraph.BlankNode):
+                return None
+            properties = self.index.get(cell)
+            if (
+                cell in seen
+                or self.refs.get(cell, 0) != 1
+                or properties is None
+                or set(properties) != {_FIRST, _REST}
+                or len(properties[_FIRST]) != 1
+                or len(properties[_REST]) != 1
+            ):
+                return None
+            seen.add(cell)
+            items.append(properties[_FIRST][0])
+            cell = properties[_REST][0]
+        self.embedded.update(cell for cell in seen if isinstance(cell, pyoxigraph.BlankNode))
+        return items
+
+
+def _id_text(node: Term) -> str:
+    if isinstance(node, pyoxigraph.BlankNode):
+        return f"_:{node.value}"
+    return node.value if isinstance(node, pyoxigraph.NamedNode) else str(node)
+
+
+def _literal(obj: pyoxigraph.Literal, coercion: str | None, terms: Terms) -> Any:
+    if obj.language:
+        return {"@value": obj.value, "@language": obj.language}
+    datatype = obj.datatype.value
+    text = obj.value
+    if coercion is None or coercion == datatype:
+        native = _native(text, datatype, coerced=coercion is not None)
+        if native is not None:
+            return native
+        if datatype == _XSD_STRING and coercion is None:
+            return text
+        if coercion == datatype:
+            return text
+    if datatype == _XSD_STRING:
+        return {"@value": text}
+    return {"@value": text, "@type": _compact_datatype(datatype, terms)}
+
+
+def _native(text: str, datatype: str, *, coerced: bool) -> bool | int | float | None:
+    """The JSON value JSON-LD reads back to exactly this literal, or None."""
+    if datatype == _XSD_BOOLEAN and text in ("true", "false"):
+        return text == "true"
+    if datatype == _XSD_INTEGER:
+        try:
+            number = int(text)
+        except ValueError:
+            return None
+        return number if str(number) == text and abs(number) <= _MAX_SAFE_INT else None
+    if datatype == _XSD_DOUBLE:
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+        if _canonical_double(value) != text or value != value or value in (float("inf"), float("-inf")):
+            return None
+        if not coerced and value.is_integer() and abs(value) < 1e21:
+            return None  # read back as an xsd:integer
+        return value
+    return None
+
+
+def _compact_datatype(datatype: str, terms: Terms) -> str:
+    for prefix, namespace in terms.prefixes.items():
+        if datatype.startswith(namespace) and re.fullmatch(
+            r"[A-Za-z_][A-Za-z0-9_.-]*", datatype[len(namespace) :]
+        ):
+            return f"{prefix}:{datatype[len(namespace) :]}"
+    return datatype
+
+
+def frame(
+    triples: Sequence[pyoxigraph.Triple], root: pyoxigraph.NamedNode, terms: Terms, context_url: str
+) -> dict[str, Any]:
+    """The compact JSON-LD document of ``triples`` (all reachable from ``root``) in our context."""
+    framer = _Framer(triples, terms)
+    return {"@context": context_url, **framer.node(root)}

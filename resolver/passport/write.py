@@ -1,0 +1,118 @@
+"""The one write path: every way a passport gets into a store ends in :func:`store_prepared`.
+
+PUT, PATCH and the Handle API's PUT call :func:`write_passport`; ``import`` (into a store) calls
+:func:`import_prepared` after validating in batches; the demo loader calls :func:`store_prepared`
+for a handle that has no record; ``import`` into a node PUTs. What is stored is always the
+worker's framing of the validated graph (the tier views, the authority view being the canonical
+document) and its RDFC-1.0 digest, never the input bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from resolver.errors import InvalidPassport, PreconditionFailed
+from resolver.stores.base import Record, Store
+
+if TYPE_CHECKING:  # types only: resolver.validation runs this package's steps in its workers
+    from resolver.validation.report import PreparedPassport, ValidationReport
+
+__all__ = [
+    "Preparer",
+    "WriteOutcome",
+    "import_prepared",
+    "invalid_passport",
+    "store_prepared",
+    "write_passport",
+]
+
+
+class Preparer(Protocol):
+    """What the write path needs of the validator (resolver.validation.Validator)."""
+
+    async def prepare(
+        self, body: bytes, *, expected_iri: str | None = None, media_type: str = ...
+    ) -> PreparedPassport: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What a write did: the record now current, and whether it created or changed anything."""
+
+    record: Record
+    created: bool
+    changed: bool
+
+
+def invalid_passport(report: ValidationReport, key: str) -> InvalidPassport:
+    """The 422 for a passport that fails the profile, with the report as the ``report`` member."""
+    violations = [r for r in report.results if r.severity == "Violation"] or list(report.results)
+    first = violations[0] if violations else None
+    detail = f"the passport for {key} does not conform to the eu-battery profile"
+    if first is not None:
+        points = ", ".join(str(p) for p in first.data_points)
+        where = f" (data point {points})" if points else ""
+        detail += f": {len(violations)} violation(s); first: {first.message}{where}"
+    return InvalidPassport(detail, report=report.to_json())
+
+
+async def store_prepared(
+    store: Store,
+    key: str,
+    prepared: PreparedPassport,
+    *,
+    current: Record | None,
+    expected_version: int | None,
+) -> WriteOutcome:
+    """Store a prepared passport as a new version of ``key`` (``current`` is the record the
+    caller read, for the "unchanged" check), or refuse it: InvalidPassport if it does not
+    conform, PreconditionFailed if ``expected_version`` does not hold. An identical passport
+    (same graph, same views) writes nothing."""
+    if not prepared.report.conforms or not prepared.views:
+        raise invalid_passport(prepared.report, key)
+    live = current is not None and not current.deleted
+    if (
+        live
+        and current is not None
+        and current.digest == prepared.digest
+        and dict(current.views) == prepared.views
+    ):
+        return WriteOutcome(current, created=False, changed=False)
+    record = await store.put(key, prepared.views, expected_version=expected_version, digest=prepared.digest)
+    return WriteOutcome(record, created=not live, changed=True)
+
+
+async def write_passport(
+    store: Store,
+    validator: Preparer,
+    key: str,
+    body: bytes,
+    *,
+    iri: str,
+    media_type: str,
+    expected: Callable[[Record | None], int | None],
+) -> WriteOutcome:
+    """Validate ``body`` as the passport ``iri`` (stored under ``key``) and store it.
+
+    ``expected`` turns the current record into the version the store must find (the request's
+    preconditions); it runs before validation, so a failed precondition costs no worker time.
+    """
+    current = await store.get(key)
+    expected_version = expected(current)
+    prepared = await validator.prepare(body, expected_iri=iri, media_type=media_type)
+    return await store_prepared(store, key, prepared, current=current, expected_version=expected_version)
+
+
+async def import_prepared(store: Store, key: str, prepared: PreparedPassport) -> WriteOutcome:
+    """Create ``key``, or replace its current version (bulk import: creating is the common case,
+    so it is tried first, in one store call)."""
+    try:
+        return await store_prepared(store, key, prepared, current=None, expected_version=0)
+    except PreconditionFailed:
+        pass
+    current = await store.get(key)
+    return await store_prepared(
+        store, key, prepared, current=current, expected_version=current.version if current is not None else 0
+    )

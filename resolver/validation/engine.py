@@ -1,0 +1,137 @@
+"""The validation engine of one process: the profile's shapes parsed once, a fast conformance
+check (shacl_core) for the common case, and pyshacl for everything it cannot show to conform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pyoxigraph
+import rdflib
+from pyshacl import Validator as _ShaclValidator
+from pyshacl.graph_abstraction import DataGraph
+from rdflib.namespace import SH
+
+from resolver import jsonld
+from resolver.passport.graph import find_root
+from resolver.profile import Profile
+from resolver.validation import shacl_core, worker_patches
+from resolver.validation.report import ValidationReport, ValidationResult, report_of
+
+__all__ = ["Engine", "SparqlRunner"]
+
+_RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_PASSPORT_CLASS = pyoxigraph.NamedNode("https://w3id.org/battery-passport/eu-battery#BatteryPassport")
+
+
+class Engine:
+    """The per-process state: the profile and a pyshacl validator whose shapes are parsed once.
+
+    ``speedups`` installs resolver/validation/worker_patches.py (process-wide: only for worker
+    processes and one-shot tools); ``fast`` enables the fast check.
+    """
+
+    def __init__(self, profile: Profile, *, speedups: bool, fast: bool = True) -> None:
+        self.profile = profile
+        advanced = _needs_advanced(profile.shapes)
+        if speedups:
+            worker_patches.install(advanced=advanced)
+        # One pyshacl Validator, reused: its ShapesGraph harvests (parses) the shapes on first
+        # use and keeps them; only the data graph changes between runs.
+        self._shacl = _ShaclValidator(
+            DataGraph.from_rdflib(rdflib.Graph()),
+            shacl_graph=profile.shapes,
+            options={"inference": "none", "advanced": advanced, "inplace": True},
+        )
+        if speedups:
+            worker_patches.freeze_shapes_graph(self._shacl.shacl_graph)
+        # The fast check: most passports conform, and for them it replaces pyshacl's run (see
+        # resolver/validation/shacl_core.py); anything it cannot show to conform goes to pyshacl.
+        self._core: shacl_core.CoreChecker | None = None
+        if fast:
+            try:
+                self._core = shacl_core.CoreChecker(self._shacl.shacl_graph, advanced=advanced)
+            except shacl_core.Unsupported:
+                self._core = None
+
+    def validate(self, triples: Sequence[pyoxigraph.Triple], root: pyoxigraph.NamedNode) -> ValidationReport:
+        """Validate the passport's triples (``root`` is the passport's node)."""
+        rdf = jsonld.rdflib_triples(triples)
+        quads = [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples]
+        if self._core is not None and self._core.conforms(rdf, SparqlRunner(quads)):
+            report = ValidationReport(conforms=True)
+        else:
+            report = self.validate_graph(jsonld.graph_of(rdf), quads=quads)
+        if any(
+            t.subject == root and t.predicate == _RDF_TYPE and t.object == _PASSPORT_CLASS for t in triples
+        ):
+            return report
+        return ValidationReport(conforms=False, results=(_untyped(root.value), *report.results))
+
+    def validate_expanded(self, expanded: list[dict[str, Any]]) -> ValidationReport:
+        """Validate an expanded JSON-LD passport (adapters' output, tests)."""
+        triples = jsonld.oxigraph_triples(expanded)
+        return self.validate(triples, find_root(triples, None))
+
+    def validate_graph(
+        self, graph: rdflib.Graph, *, quads: list[pyoxigraph.Quad] | None = None
+    ) -> ValidationReport:
+        data = DataGraph.from_rdflib(graph)
+        if quads is not None and worker_patches.installed():
+            # The SPARQL constraints' copy, straight from the parser's quads (same blank node ids).
+            store = pyoxigraph.Store()
+            store.bulk_extend(quads)
+            worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = data, store
+        self._shacl.data_graph = data
+        self._shacl._target_graph = None
+        conforms, report_graph, _ = self._shacl.run()  # type: ignore[no-untyped-call]
+        if conforms:
+            return ValidationReport(conforms=True)
+        return report_of(report_graph, self.profile)
+
+
+class SparqlRunner:
+    """Runs SPARQL constraints for the fast check on a pyoxigraph copy of the passport, made on
+    first use, through the same function pyshacl's run uses (so the verdicts are the same)."""
+
+    __slots__ = ("quads", "token")
+
+    def __init__(self, quads: list[pyoxigraph.Quad]) -> None:
+        self.quads = quads
+        self.token: object | None = None
+
+    def __call__(self, component: Any, text: str, bindings: dict[str, Any]) -> bool:
+        """True if the constraint reports anything (or cannot be run here)."""
+        if not worker_patches.installed():
+            return True  # stock pyshacl runs SPARQL on rdflib only: let its full run decide
+        if self.token is None:
+            store = pyoxigraph.Store()
+            store.bulk_extend(self.quads)
+            self.token = object()
+            worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = self.token, store
+        elif worker_patches.OX_COPY[0] is not self.token:
+            return True
+        try:
+            return bool(component._validate_sparql_query(text, bindings, self.token))
+        except Exception:  # e.g. a query only rdflib's engine takes: let pyshacl run it
+            return True
+
+
+def _needs_advanced(shapes: rdflib.Graph) -> bool:
+    # SHACL-AF (rules, custom functions, targets) needs advanced mode; sh:sparql constraints do not.
+    sh_af = (SH.rule, SH.target)
+    return any(True for p in sh_af for _ in shapes.subject_objects(p))
+
+
+def _untyped(iri: str) -> ValidationResult:
+    """The result when the battery node lacks the passport type: the shapes target that class,
+    so without it they would find nothing to check and the document would pass vacuously."""
+    return ValidationResult(
+        focus_node=iri,
+        path="http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        data_points=(1,),
+        severity="Violation",
+        message='Data point 1 (passport identifier): the battery must have the type "BatteryPassport"; '
+        "without it none of the profile's rules apply",
+        value=None,
+    )

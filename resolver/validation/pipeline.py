@@ -1,0 +1,108 @@
+"""The worker side of the one write path: body -> graph -> validation -> canonical form and views.
+
+``prepare`` runs in a validation worker (resolver/validation/pool.py) or, for one-shot tools and
+tests, in-process (``prepare_sync``). What it returns is what is stored: the tier views are
+framed from the validated graph (relabelled by RDFC-1.0), never copied from the input bytes.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from resolver import jsonld
+from resolver.errors import LostValue
+from resolver.passport import canonical, frame, graph, read
+from resolver.passport.vocabulary import ProfileVocabulary
+from resolver.profile import Profile
+from resolver.tiers import Tier
+from resolver.validation.engine import Engine
+from resolver.validation.report import PreparedPassport, ValidationReport, ValidationResult
+
+__all__ = ["DEFAULT_MEDIA_TYPE", "engine", "prepare", "prepare_sync", "validate", "validate_sync"]
+
+DEFAULT_MEDIA_TYPE = "application/ld+json"
+
+
+def prepare(
+    engine: Engine, body: bytes, *, expected_iri: str | None = None, media_type: str = DEFAULT_MEDIA_TYPE
+) -> PreparedPassport:
+    """Read, validate and frame one passport (ResolverError for unusable input)."""
+    profile = engine.profile
+    triples = read.read_triples(body, media_type, _vocabulary(profile))
+    root = graph.find_root(triples, expected_iri)
+    labelled, digest = canonical.canonicalize(triples)
+    views = graph.tier_views(labelled, root, profile.tier_of)  # refuses unreachable nodes
+    report = engine.validate(labelled, root)
+    terms = jsonld.context_terms()
+    if terms is None:  # a profile whose context is beyond the framer: a broken installation
+        raise RuntimeError("the profile's context is beyond the framer (resolver/context_terms.py)")
+    document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, jsonld.CONTEXT_URL))
+    framed: dict[Tier, bytes] = {}
+    if report.conforms:
+        framed = {
+            tier: document
+            if tier == max(Tier)
+            else orjson.dumps(frame.frame(views[tier], root, terms, jsonld.CONTEXT_URL))
+            for tier in Tier
+        }
+    return PreparedPassport(iri=root.value, report=report, views=framed, document=document, digest=digest)
+
+
+def validate(engine: Engine, body: bytes, *, media_type: str = DEFAULT_MEDIA_TYPE) -> ValidationReport:
+    """Read and validate one passport, without framing it. A term or value that would be lost
+    is a violation of the report (a write refuses it with the same message)."""
+    try:
+        triples = read.read_triples(body, media_type, _vocabulary(engine.profile))
+        root = graph.find_root(triples, None)
+        graph.tier_views(triples, root, engine.profile.tier_of)
+    except LostValue as err:
+        return ValidationReport(conforms=False, results=(_lost_result(err),))
+    return engine.validate(triples, root)
+
+
+def _lost_result(err: LostValue) -> ValidationResult:
+    extensions = err.extensions
+    value = extensions.get("value")
+    return ValidationResult(
+        focus_node="",
+        path=extensions.get("path") or extensions.get("term"),
+        data_points=tuple(extensions.get("dataPoints") or ()),
+        severity="Violation",
+        message=err.detail,
+        value=str(value) if value is not None else None,
+    )
+
+
+_VOCABULARIES: dict[int, tuple[Profile, ProfileVocabulary]] = {}
+
+
+def _vocabulary(profile: Profile) -> ProfileVocabulary:
+    found = _VOCABULARIES.get(id(profile))
+    if found is None or found[0] is not profile:
+        found = _VOCABULARIES[id(profile)] = (profile, ProfileVocabulary(profile, jsonld.context_terms()))
+    return found[1]
+
+
+# --- in-process (one-shot tools, tests, benchmarks; the node itself uses the worker pool) ---------
+
+_ENGINE: list[Engine] = []
+
+
+def engine() -> Engine:
+    """This process's engine, with the worker speed-ups (never called by the node's own process)."""
+    if not _ENGINE:
+        _ENGINE.append(Engine(Profile.load(), speedups=True))
+    return _ENGINE[0]
+
+
+def prepare_sync(
+    body: bytes, *, expected_iri: str | None = None, media_type: str = DEFAULT_MEDIA_TYPE
+) -> PreparedPassport:
+    """:func:`prepare` in this process."""
+    read.require_utf8(body)
+    return prepare(engine(), body, expected_iri=expected_iri, media_type=media_type)
+
+
+def validate_sync(body: bytes, *, media_type: str = DEFAULT_MEDIA_TYPE) -> ValidationReport:
+    """:func:`validate` in this process."""
+    return validate(engine(), body, media_type=media_type)

@@ -1,0 +1,169 @@
+"""The validation worker pool: a bounded set of spawned processes, each with its own engine.
+
+The event loop only awaits futures. Each worker installs the pyshacl/rdflib speed-ups
+(resolver/validation/worker_patches.py) in its initializer: they replace library methods for
+the whole process, which is acceptable in a process that does nothing but validate, and never
+in the node's own process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from resolver.errors import ResolverError
+from resolver.validation import pipeline
+from resolver.validation.report import PreparedPassport, ValidationReport
+
+__all__ = ["Validator"]
+
+_JSONLD = pipeline.DEFAULT_MEDIA_TYPE
+
+# What crosses back from a worker: ("ok", value) or ("error", class, detail, extensions). Errors
+# travel as parts because ResolverError keeps its extensions in keyword arguments, which
+# exception pickling drops.
+_Outcome = tuple[Any, ...]
+
+
+def _init_worker() -> None:
+    # A worker must not outlive the node: if the parent is killed (SIGKILL, OOM killer) the pool
+    # cannot tell its workers, and they would wait on their queue for ever.
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # The engine installs the pyshacl/rdflib speed-ups here, in the worker, never in the node.
+    pipeline.engine()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _warm_up(_: int) -> int:
+    pipeline.engine()
+    return os.getpid()
+
+
+def _call(function: Callable[..., Any], *args: Any) -> _Outcome:
+    try:
+        return ("ok", function(*args))
+    except ResolverError as err:
+        return ("error", type(err), err.detail, err.extensions)
+
+
+def _prepare_in_worker(body: bytes, expected_iri: str | None, media_type: str) -> _Outcome:
+    return _call(lambda: pipeline.prepare_sync(body, expected_iri=expected_iri, media_type=media_type))
+
+
+def _prepare_batch_in_worker(bodies: list[bytes]) -> list[_Outcome]:
+    return [_call(pipeline.prepare_sync, body) for body in bodies]
+
+
+def _validate_in_worker(body: bytes, media_type: str) -> _Outcome:
+    return _call(lambda: pipeline.validate_sync(body, media_type=media_type))
+
+
+def _batch_outcome(bodies: list[bytes]) -> _Outcome:
+    # One outcome per passport inside the batch's own ("ok", ...): one bad passport fails only itself.
+    return ("ok", _prepare_batch_in_worker(bodies))
+
+
+class Validator:
+    """Validates and prepares passports in a bounded pool of worker processes.
+
+    ``workers`` defaults to the number of CPUs. Workers are spawned (not forked: the parent runs
+    an event loop and threads) and each loads the shapes once, in ``start()``. A call that takes
+    longer than ``timeout`` seconds (input limits make that a fault, not a big passport) stops the
+    workers, which are replaced, and fails with a ResolverError.
+    """
+
+    def __init__(self, *, workers: int | None = None, timeout: float = 60.0) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.timeout = timeout
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    async def start(self) -> None:
+        """Start the workers and wait until each has loaded the profile."""
+        if self._pool is not None:
+            return
+        self._pool = self._new_pool()
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self._pool, _warm_up, i) for i in range(self.workers)))
+
+    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+        )
+
+    def _replace(self, pool: concurrent.futures.ProcessPoolExecutor, *, kill: bool = False) -> None:
+        """Swap in a new pool unless another call already did; stop the old one's workers."""
+        if self._pool is pool:
+            self._pool = self._new_pool()
+        if kill:
+            # The executor cannot cancel a running call; ending its processes is the only way.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    async def aclose(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(pool.shutdown, wait=True, cancel_futures=True)
+            )
+
+    async def prepare(
+        self, body: bytes, *, expected_iri: str | None = None, media_type: str = _JSONLD
+    ) -> PreparedPassport:
+        """Read, check the @id, validate and frame the canonical form and views of one passport."""
+        prepared: PreparedPassport = await self._submit(_prepare_in_worker, body, expected_iri, media_type)
+        return prepared
+
+    async def prepare_batch(self, bodies: list[bytes]) -> list[PreparedPassport | ResolverError]:
+        """:meth:`prepare` for several passports in one worker call (bulk imports: one task and
+        one round trip per batch instead of per passport); each unusable one comes back as the
+        error :meth:`prepare` would raise, in order."""
+        outcomes: list[_Outcome] = await self._submit(_batch_outcome, bodies)
+        results: list[PreparedPassport | ResolverError] = []
+        for outcome in outcomes:
+            if outcome[0] == "ok":
+                results.append(outcome[1])
+            else:
+                _, cls, detail, extensions = outcome
+                results.append(cls(detail, **extensions))
+        return results
+
+    async def validate(self, body: bytes, *, media_type: str = _JSONLD) -> ValidationReport:
+        report: ValidationReport = await self._submit(_validate_in_worker, body, media_type)
+        return report
+
+    async def _submit(self, function: Callable[..., _Outcome], *args: Any) -> Any:
+        pool = self._pool
+        if pool is None:
+            raise RuntimeError("Validator.start() has not been awaited")
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.timeout):
+                outcome = await loop.run_in_executor(pool, function, *args)
+        except BrokenProcessPool as err:
+            # A worker died (killed, out of memory). Replace the pool so the next write works,
+            # and fail this one clearly rather than hang.
+            self._replace(pool)
+            raise ResolverError("the validation worker stopped unexpectedly; try again") from err
+        except TimeoutError as err:
+            self._replace(pool, kill=True)
+            raise ResolverError(f"validation took longer than {self.timeout:g} s and was stopped") from err
+        if outcome[0] == "ok":
+            return outcome[1]
+        _, cls, detail, extensions = outcome
+        raise cls(detail, **extensions)
