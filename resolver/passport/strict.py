@@ -25,6 +25,7 @@ __all__ = ["Vocabulary", "check_json", "lost", "normalise_literals"]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _FLOATING = frozenset({_XSD + "double", _XSD + "float"})
+_ZONED = frozenset({_XSD + "dateTime", _XSD + "date", _XSD + "time", _XSD + "dateTimeStamp"})
 # Keywords a node object may hold besides its properties.
 _NODE_KEYWORDS = frozenset({"@id", "@type", "@index", "@reverse", "@included"})
 
@@ -192,6 +193,8 @@ def normalise_literals(
             text = _double_text(triple, obj, vocabulary)
         elif datatype == _XSD + "integer":
             text = _integer_text(obj.value)
+        elif datatype in _ZONED and obj.value.endswith(("+00:00", "-00:00")):
+            text = obj.value[:-6] + "Z"  # XSD's canonical UTC; rdflib writes Z as +00:00
         else:
             continue
         if text is not None and text != obj.value:
