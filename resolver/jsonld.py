@@ -22,7 +22,7 @@ import rdflib
 from pyld import jsonld as _pyld
 
 from resolver.context_terms import Terms, read_terms
-from resolver.errors import ContextRefused, DocumentError, PayloadTooLarge
+from resolver.errors import ContextRefused, DocumentError, LostValue, PayloadTooLarge
 
 __all__ = [
     "ACCEPTED_CONTEXTS",
@@ -101,6 +101,13 @@ def parse_json(
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as err:
+        if "infinity" in str(err):
+            raise LostValue(
+                f"a number is too large to be finite (line {err.lineno}, column {err.colno}); "
+                "numbers must be finite",
+                line=err.lineno,
+                column=err.colno,
+            ) from err
         if "depth limit" in str(err):
             raise DocumentError(
                 f"the JSON is nested too deeply (more than {max_depth} levels)", limit=max_depth

@@ -170,6 +170,5 @@ def _as_float(value: Any) -> float | None:
 
 
 def _context_terms() -> dict[str, str]:
-    from resolver.views import compact_terms
-
-    return compact_terms().keys
+    terms = jsonld.context_terms()
+    return dict(terms.terms) if terms is not None else {}

@@ -32,7 +32,7 @@ from resolver.profile import Profile
 from resolver.stages.base import TIER_HEADER, Answer, Lookup
 from resolver.stores.base import View
 from resolver.tiers import Tier
-from resolver.views import NotCompact, filter_compact
+from resolver.views import NotCompact, within_tier
 
 __all__ = [
     "PeerGone",
@@ -133,13 +133,13 @@ def check_identity(body: bytes, handle: str, peer_id: str, *, case_sensitive: bo
 
 
 def check_tier_bound(doc: dict[str, Any], served: Tier, handle: str, peer_id: str, profile: Profile) -> None:
-    """Nothing in the view is above the tier the peer labelled it with (views.filter_compact's rules).
+    """Nothing in the view is above the tier the peer labelled it with (the graph rule of views.py).
 
     A peer that labels an authority view "public" would otherwise make this node show it to
     the public; the filter is the one that makes views at write time, so an honest view passes.
     """
     try:
-        within = filter_compact(doc, served, profile) == doc
+        within = within_tier(doc, served, profile)
     except NotCompact as err:
         raise BadPeerAnswer(
             f"peer {peer_id} answered {handle} with a document this node cannot read by tier: {err}",

@@ -75,3 +75,24 @@ async def test_a_passport_put_in_any_form_is_served_by_tier_every_way(
         handle_values = orjson.loads(await _get(http, f"{node.url}/api/handles/{handle}", tier))
         (value,) = [v for v in handle_values["values"] if v["index"] == 2]
         assert _graph(await _get(http, value["data"]["value"], tier), "jsonld") == expected[tier]
+
+
+async def test_lost_values_and_foreign_encodings_are_refused_with_a_problem(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    handle = f"88.100.1/FORM-{uuid.uuid4().hex[:10].upper()}"
+    doc = _reidentified(_LEAKY, handle)
+    url = f"{node.url}/{handle}"
+    headers = {**bearer(OPERATOR), "Content-Type": "application/ld+json"}
+    async with http.put(url, data=orjson.dumps(doc).decode().encode("utf-16"), headers=headers) as response:
+        assert response.status == 400
+        problem = await response.json()
+        assert problem["detail"].startswith("the body is not UTF-8")
+    doc["category"] = ["EV", "SLI"]
+    async with http.put(url, data=orjson.dumps(doc), headers=headers) as response:
+        assert response.status == 422
+        assert response.content_type == "application/problem+json"
+        problem = await response.json()
+        assert (problem["term"], problem["dataPoints"]) == ("category", [6])
+    async with http.get(url) as response:
+        assert response.status == 404  # nothing half-written

@@ -1,0 +1,97 @@
+"""The framer: pyld reads its output back to the same graph (pyld is the reference), the same
+graph always frames to the same bytes, keys follow the context, lists and shared blank nodes
+survive, and numbers are JSON numbers exactly when JSON-LD reads them back unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import orjson
+import pyoxigraph
+import pytest
+
+from resolver import jsonld
+from resolver.passport import canonical, frame, graph
+from resolver.validation import prepare_sync
+from tests.passport.forms import EXAMPLES, graph_of_jsonld, nquads
+
+IRI = "https://hdl.handle.net/88.100.1/F-1"
+_P = "https://ref.gs1.org/voc/"
+
+
+def _frame(turtle: str) -> tuple[dict[str, object], list[pyoxigraph.Triple]]:
+    triples = [q.triple for q in pyoxigraph.parse(turtle.encode(), format=pyoxigraph.RdfFormat.TURTLE)]
+    labelled, _ = canonical.canonicalize(triples)
+    root = pyoxigraph.NamedNode(IRI)
+    terms = jsonld.context_terms()
+    assert terms is not None
+    return frame.frame(labelled, root, terms, jsonld.CONTEXT_URL), triples
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_pyld_reads_the_framed_document_back_to_the_same_graph(path: Path) -> None:
+    prepared = prepare_sync(path.read_bytes())
+    assert nquads(graph_of_jsonld(orjson.loads(prepared.document))) == nquads(
+        graph_of_jsonld(orjson.loads(path.read_bytes()))
+    )
+    # The digest is the SHA-256 of the canonical N-Quads of that graph.
+    assert (
+        prepared.digest
+        == hashlib.sha256(nquads(graph_of_jsonld(orjson.loads(path.read_bytes()))).encode()).hexdigest()
+    )
+
+
+def test_keys_follow_the_context_order() -> None:
+    document = orjson.loads(prepare_sync(EXAMPLES[0].read_bytes()).document)
+    order = jsonld.context_terms().order  # type: ignore[union-attr]
+    keys = [k for k in document if k not in ("@context", "id", "type")]
+    assert list(document)[:3] == ["@context", "id", "type"]
+    assert keys == sorted(keys, key=lambda k: order.get(k, len(order)))
+
+
+def test_lists_shared_blank_nodes_and_typed_values_survive() -> None:
+    turtle = f"""
+        @prefix gs1: <{_P}> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <{IRI}> a <https://w3id.org/battery-passport/eu-battery#BatteryPassport> ;
+            gs1:x ( "b" "a" [ gs1:name "inner" ] ) ;
+            gs1:y _:shared ; gs1:z _:shared ;
+            gs1:n 4 , "4.0E0"^^xsd:double , "4.5E0"^^xsd:double , "007"^^xsd:integer , true , "x"@de ,
+                "2026-01-01"^^xsd:date .
+        _:shared gs1:name "shared" .
+    """
+    framed, triples = _frame(turtle)
+    assert framed[_P + "x"] == {"@list": ["b", "a", {_P + "name": "inner"}]}
+    values = framed[_P + "n"]
+    assert isinstance(values, list)
+    assert 4 in values and 4.5 in values and True in values  # read back as the same literals
+    assert {"@value": "4.0E0", "@type": "xsd:double"} in values  # 4.0 would read back as an integer
+    assert {"@value": "007", "@type": "xsd:integer"} in values  # 7 would lose the leading zeros
+    assert framed["id"] == IRI
+    shared = [framed[_P + "y"], framed[_P + "z"]]
+    assert {"id", _P + "name"} <= set(next(v for v in shared if len(v) > 1))  # embedded once, with its id
+    assert nquads(graph_of_jsonld(framed)) == nquads(triples)
+
+
+def test_the_same_graph_frames_to_the_same_bytes_whatever_the_blank_node_labels() -> None:
+    one = f'<{IRI}> <{_P}a> [ <{_P}b> "1" ] , [ <{_P}b> "2" ] .'
+    two = f'<{IRI}> <{_P}a> _:z9 , _:a1 . _:a1 <{_P}b> "2" . _:z9 <{_P}b> "1" .'
+    assert orjson.dumps(_frame(one)[0]) == orjson.dumps(_frame(two)[0])
+
+
+def test_tier_views_follow_reachability_not_nesting() -> None:
+    interest = "https://ref.openepcis.io/extensions/eu/battery/hasStateOfCertifiedEnergy"
+    turtle = f"""
+        <{IRI}> a <https://w3id.org/battery-passport/eu-battery#BatteryPassport> ;
+            <{interest}> _:soce .
+        _:soce <{_P}value> 99.1 .
+    """
+    triples = [q.triple for q in pyoxigraph.parse(turtle.encode(), format=pyoxigraph.RdfFormat.TURTLE)]
+    from resolver.profile import Profile
+    from resolver.tiers import Tier
+
+    views = graph.tier_views(triples, pyoxigraph.NamedNode(IRI), Profile.load().tier_of)
+    assert (
+        len(views[Tier.PUBLIC]) == 1
+    )  # the type only: the value node is reached through a restricted property
+    assert len(views[Tier.LEGITIMATE_INTEREST]) == 3
