@@ -48,7 +48,9 @@ DISTINCT = 2_000
 _GENERATOR_CODE = ("resolver/examples.py",)
 _PREPARE_CODE = (
     *_GENERATOR_CODE,
-    "resolver/validation.py",
+    "resolver/validation",
+    "resolver/passport",
+    "resolver/context_terms.py",
     "resolver/views.py",
     "resolver/jsonld.py",
     "resolver/profile.py",

@@ -22,16 +22,30 @@ CONTEXT_URL = "https://w3id.org/battery-passport/eu-battery/v1"
 # Per chemistry: nominal cell voltage, min and max cell voltage (V), pack specific energy (Wh/kg),
 # cathode, anode, electrolyte, whether it has cobalt/nickel/lithium/lead.
 _CHEMISTRY: dict[str, tuple[float, float, float, float, str, str, str]] = {
-    "NMC811": (3.65, 2.8, 4.2, 175.0, "LiNi0.8Mn0.1Co0.1O2", "Graphite with 5 % SiOx",
-               "LiPF6 1.1 M in EC:EMC 3:7"),
+    "NMC811": (
+        3.65,
+        2.8,
+        4.2,
+        175.0,
+        "LiNi0.8Mn0.1Co0.1O2",
+        "Graphite with 5 % SiOx",
+        "LiPF6 1.1 M in EC:EMC 3:7",
+    ),
     "NMC622": (3.65, 2.8, 4.2, 165.0, "LiNi0.6Mn0.2Co0.2O2", "Graphite", "LiPF6 1.0 M in EC:DMC:EMC 1:1:1"),
     "NMC532": (3.63, 2.8, 4.2, 155.0, "LiNi0.5Mn0.3Co0.2O2", "Graphite", "LiPF6 1.0 M in EC:DEC 1:1"),
     "NMC": (3.6, 2.8, 4.2, 150.0, "LiNi0.33Mn0.33Co0.33O2", "Graphite", "LiPF6 1.0 M in EC:DMC 1:1"),
     "NCA": (3.6, 2.7, 4.2, 180.0, "LiNi0.8Co0.15Al0.05O2", "Graphite with SiOx", "LiPF6 1.2 M in EC:EMC 3:7"),
     "LFP": (3.2, 2.5, 3.65, 140.0, "LiFePO4", "Graphite", "LiPF6 1.0 M in EC:DMC 1:1"),
     "LMO": (3.7, 3.0, 4.2, 110.0, "LiMn2O4", "Graphite", "LiPF6 1.0 M in EC:DMC 1:1"),
-    "NaIon": (3.1, 1.5, 4.0, 120.0, "Na layered oxide (NaNi1/3Fe1/3Mn1/3O2)", "Hard carbon",
-              "NaPF6 1.0 M in EC:PC 1:1"),
+    "NaIon": (
+        3.1,
+        1.5,
+        4.0,
+        120.0,
+        "Na layered oxide (NaNi1/3Fe1/3Mn1/3O2)",
+        "Hard carbon",
+        "NaPF6 1.0 M in EC:PC 1:1",
+    ),
     "Pb": (2.0, 1.75, 2.4, 35.0, "PbO2", "Pb (sponge lead)", "H2SO4 37 % in water"),
 }
 _CATEGORY_CHEMISTRIES = {
@@ -98,8 +112,12 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
     has_co = chemistry.startswith(("NMC", "NCA"))
     has_li = not has_pb and chemistry != "NaIon"
     model = f"{domain.split('.')[0][:3].upper()}-{category[:3].upper()}-{chemistry}-{rng.randint(10, 99)}"
-    stages = [_round(rng.uniform(20, 60)), _round(rng.uniform(8, 25)), _round(rng.uniform(0.5, 3)),
-              _round(rng.uniform(0.5, 4))]
+    stages = [
+        _round(rng.uniform(20, 60)),
+        _round(rng.uniform(8, 25)),
+        _round(rng.uniform(0.5, 3)),
+        _round(rng.uniform(0.5, 4)),
+    ]
     total = _round(sum(stages))
     web = f"https://{domain}"
     doc: dict[str, Any] = {
@@ -111,37 +129,63 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
             "operatorIdentifier": f"{country}{rng.randint(10**11, 10**12 - 1)}",
             "operatorRole": "Manufacturer",
             "organizationName": maker,
-            "address": {"streetAddress": street, "postalCode": postcode, "addressLocality": city,
-                        "addressCountry": country},
+            "address": {
+                "streetAddress": street,
+                "postalCode": postcode,
+                "addressLocality": city,
+                "addressCountry": country,
+            },
         },
         "manufacturer": {
             "organizationName": maker,
-            "address": {"streetAddress": street, "postalCode": postcode, "addressLocality": city,
-                        "addressCountry": country},
+            "address": {
+                "streetAddress": street,
+                "postalCode": postcode,
+                "addressLocality": city,
+                "addressCountry": country,
+            },
             "contactPoint": {"email": f"passport@{domain}", "url": f"{web}/batteries"},
         },
         "category": category,
         "productName": f"{maker.split()[0]} {model}",
         "model": model,
         "serialNumber": suffix,
-        "manufacturingPlace": {"facilityIdentifier": str(rng.randint(4000000000000, 4099999999999)),
-                               "address": {"addressLocality": city, "addressCountry": country}},
+        "manufacturingPlace": {
+            "facilityIdentifier": str(rng.randint(4000000000000, 4099999999999)),
+            "address": {"addressLocality": city, "addressCountry": country},
+        },
         "manufacturingDate": made.isoformat(),
         "weight": _q(weight, "KGM"),
         "ratedCapacity": _q(capacity, "AMH"),
         "chemistry": chemistry,
         "hazardousSubstances": [
-            {"name": "Sulfuric acid", "casNumber": "7664-93-9", "concentration": 12.0,
-             "location": "electrolyte"}
-            if has_pb else
-            {"name": "Lithium hexafluorophosphate" if has_li else "Sodium hexafluorophosphate",
-             "casNumber": "21324-40-3" if has_li else "21324-39-0",
-             "concentration": _round(rng.uniform(0.8, 2.0)), "location": "electrolyte"},
+            {
+                "name": "Sulfuric acid",
+                "casNumber": "7664-93-9",
+                "concentration": 12.0,
+                "location": "electrolyte",
+            }
+            if has_pb
+            else {
+                "name": "Lithium hexafluorophosphate" if has_li else "Sodium hexafluorophosphate",
+                "casNumber": "21324-40-3" if has_li else "21324-39-0",
+                "concentration": _round(rng.uniform(0.8, 2.0)),
+                "location": "electrolyte",
+            },
         ],
         "extinguishingAgent": ["Water in large quantities"] if not has_pb else ["CO2", "Dry powder"],
-        "criticalRawMaterials": [m for m, present in (("Lithium", has_li), ("Cobalt", has_co),
-                                                       ("Nickel", has_ni), ("Natural graphite", has_li),
-                                                       ("Antimony", has_pb)) if present] or ["Manganese"],
+        "criticalRawMaterials": [
+            m
+            for m, present in (
+                ("Lithium", has_li),
+                ("Cobalt", has_co),
+                ("Nickel", has_ni),
+                ("Natural graphite", has_li),
+                ("Antimony", has_pb),
+            )
+            if present
+        ]
+        or ["Manganese"],
         "carbonFootprint": {
             "rawMaterialAcquisition": _q(stages[0], "kgCO2e/kWh"),
             "mainProduction": _q(stages[1], "kgCO2e/kWh"),
@@ -166,8 +210,10 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
         "expectedLifetimeCycles": cycles_expected,
         "lifetimeReferenceTest": "IEC 62660-1:2018" if category == "EV" else "IEC 61960-3:2017",
         "capacityThresholdForExhaustion": float(rng.choice((60, 70, 80))),
-        "idleTemperatureRange": {"minimumTemperature": _q(-float(rng.choice((20, 30, 40))), "CEL"),
-                                 "maximumTemperature": _q(float(rng.choice((45, 55, 60))), "CEL")},
+        "idleTemperatureRange": {
+            "minimumTemperature": _q(-float(rng.choice((20, 30, 40))), "CEL"),
+            "maximumTemperature": _q(float(rng.choice((45, 55, 60))), "CEL"),
+        },
         "commercialWarrantyPeriod": _q(float(rng.choice((2, 5, 8, 10))), "ANN"),
         "initialRoundTripEfficiency": _round(rng.uniform(85, 97), 1),
         "roundTripEfficiencyAt50PercentCycleLife": _round(rng.uniform(82, 94), 1),
@@ -184,8 +230,9 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
         "anodeActiveMaterial": anode,
         "electrolyteComposition": electrolyte,
         "sparePartNumbers": [f"{model}-BMS-01", f"{model}-MOD-{rng.randint(1, 9):02d}"],
-        "sparePartSources": [{"organizationName": f"{maker} Service",
-                              "contactPoint": {"email": f"spares@{domain}"}}],
+        "sparePartSources": [
+            {"organizationName": f"{maker} Service", "contactPoint": {"email": f"spares@{domain}"}}
+        ],
         "dismantlingDocuments": [
             {"documentType": "dismantlingManual", "documentUrl": f"{web}/rr/{model}/dismantling.pdf"},
             {"documentType": "explodedDrawing", "documentUrl": f"{web}/rr/{model}/exploded.pdf"},
@@ -218,9 +265,14 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
         doc["predecessor"] = [f"https://hdl.handle.net/{prefix}/{suffix}-P{k}" for k in range(count)]
     if rng.random() < 0.2:
         when = dt.datetime.combine(made, dt.time(12, 0), dt.UTC) + dt.timedelta(days=rng.randint(1, 200))
-        doc["negativeEvents"] = [{"eventType": rng.choice(_EVENT_TYPES), "eventDate": when.isoformat(),
-                                  "severity": rng.choice(("minor", "moderate")),
-                                  "description": "Recorded by the battery management system"}]
+        doc["negativeEvents"] = [
+            {
+                "eventType": rng.choice(_EVENT_TYPES),
+                "eventDate": when.isoformat(),
+                "severity": rng.choice(("minor", "moderate")),
+                "description": "Recorded by the battery management system",
+            }
+        ]
         doc["timeAboveTemperatureBoundary"] = rng.randint(0, 600)
         doc["timeBelowTemperatureBoundary"] = rng.randint(0, 600)
     return doc

@@ -39,7 +39,7 @@ __all__ = [
     "graph_of",
     "intern_iri",
     "load_context",
-    "oxigraph_triples",
+    "oxigraph_quads",
     "parse_json",
     "rdflib_triples",
     "to_graph",
@@ -529,11 +529,11 @@ def to_graph_and_quads(
     return graph_of(triples), quads
 
 
-def oxigraph_triples(
+def oxigraph_quads(
     expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
-) -> list[pyoxigraph.Triple]:
-    """The default-graph triples of an expanded document as pyoxigraph terms, bounded."""
-    triples: list[pyoxigraph.Triple] = []
+) -> list[pyoxigraph.Quad]:
+    """The default-graph triples of an expanded document as pyoxigraph quads, bounded."""
+    triples: list[pyoxigraph.Quad] = []
     try:
         for quad in pyoxigraph.parse(orjson.dumps(expanded), format=pyoxigraph.RdfFormat.JSON_LD):
             if len(triples) >= max_triples:
@@ -541,13 +541,13 @@ def oxigraph_triples(
                     f"the document describes more than {max_triples} RDF triples", limit=max_triples
                 )
             if isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
-                triples.append(quad.triple)
+                triples.append(quad)
     except SyntaxError as err:
         raise DocumentError(f"not usable JSON-LD: {err}") from err
     return triples
 
 
-def rdflib_triples(triples: Iterable[pyoxigraph.Triple]) -> list[Triple]:
+def rdflib_triples(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> list[Triple]:
     """pyoxigraph triples as rdflib terms (shared IRIs and literals; blank nodes keep their ids)."""
     blank: dict[str, rdflib.BNode] = {}
     return [(_node(t.subject, blank), _node(t.predicate, blank), _node(t.object, blank)) for t in triples]

@@ -22,10 +22,18 @@ CATEGORIES = (
     ("industrial", rdflib.URIRef("https://w3id.org/eudpp/battery-categories#IndustrialBattery")),
     ("stationary", BP.StationaryStorageBattery),
 )
-_TIER_NAMES = {BP.PublicTier: "public", BP.LegitimateInterestTier: "legitimate interest",
-               BP.AuthorityTier: "authorities"}
-_STATUS_NAMES = {BP.Mandatory: "mandatory", BP.Optional: "optional", BP.Conditional: "conditional",
-                 BP.NotToBeFilled: "not to be filled", BP.Pending: "pending"}
+_TIER_NAMES = {
+    BP.PublicTier: "public",
+    BP.LegitimateInterestTier: "legitimate interest",
+    BP.AuthorityTier: "authorities",
+}
+_STATUS_NAMES = {
+    BP.Mandatory: "mandatory",
+    BP.Optional: "optional",
+    BP.Conditional: "conditional",
+    BP.NotToBeFilled: "not to be filled",
+    BP.Pending: "pending",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +51,7 @@ class DataPointRow:
 
 def _shape_name(node: rdflib.term.Node) -> str:
     text = str(node)
-    return "shapes:" + text[len(SHAPES_NS):] if text.startswith(SHAPES_NS) else text
+    return "shapes:" + text[len(SHAPES_NS) :] if text.startswith(SHAPES_NS) else text
 
 
 _TERM = BP["term"]  # not BP.term: that is rdflib's Namespace.term() method
@@ -79,21 +87,26 @@ def read_rows(root: Path = ROOT) -> list[DataPointRow]:
         applicability = []
         for _name, category in CATEGORIES:
             status = next(
-                (_value(vocab, app, BP.status) for app in vocab.objects(point, BP.applicability)
-                 if _value(vocab, app, BP.category) == category),
+                (
+                    _value(vocab, app, BP.status)
+                    for app in vocab.objects(point, BP.applicability)
+                    if _value(vocab, app, BP.category) == category
+                ),
                 None,
             )
             applicability.append(_STATUS_NAMES.get(status, "?") if isinstance(status, rdflib.URIRef) else "?")
         checked = sorted({_shape_name(s) for s in shapes.subjects(BP.dataPoint, literal)})
-        rows.append(DataPointRow(
-            number=number,
-            name=str(vocab.value(point, RDFS.label)),
-            terms=tuple(terms),
-            tier=_tier_name(_value(vocab, point, BP.accessTier)),
-            lifecycle="dynamic" if _value(vocab, point, BP.lifecycle) == BP.Dynamic else "static",
-            applicability=tuple(applicability),
-            shapes=tuple(checked),
-        ))
+        rows.append(
+            DataPointRow(
+                number=number,
+                name=str(vocab.value(point, RDFS.label)),
+                terms=tuple(terms),
+                tier=_tier_name(_value(vocab, point, BP.accessTier)),
+                lifecycle="dynamic" if _value(vocab, point, BP.lifecycle) == BP.Dynamic else "static",
+                applicability=tuple(applicability),
+                shapes=tuple(checked),
+            )
+        )
     return rows
 
 
@@ -119,15 +132,24 @@ def render(rows: list[DataPointRow]) -> str:
         "`shapes:<parent>-<term>` a property of a nested node, `shapes:rule-*` a SPARQL rule.",
         "",
         "| # | data point | terms | IRIs | tier | static / dynamic | "
-        + " | ".join(name for name, _c in CATEGORIES) + " | checked by |",
+        + " | ".join(name for name, _c in CATEGORIES)
+        + " | checked by |",
         "|---|---|---|---|---|---|" + "---|" * len(CATEGORIES) + "---|",
     ]
     for row in rows:
         terms = "<br>".join(f"`{t}`{'*' if minted else ''}" for t, _iri, minted in row.terms) or "-"
         iris = "<br>".join(f"<{iri}>" for _t, iri, _m in row.terms) or "-"
         shapes = "<br>".join(f"`{s}`" for s in row.shapes) or "-"
-        cells = [str(row.number), _cell(row.name), terms, iris, row.tier, row.lifecycle,
-                 *row.applicability, shapes]
+        cells = [
+            str(row.number),
+            _cell(row.name),
+            terms,
+            iris,
+            row.tier,
+            row.lifecycle,
+            *row.applicability,
+            shapes,
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     return "\n".join(lines)

@@ -29,19 +29,19 @@ class NotCompact(ValueError):
     """The document cannot be read as one passport graph (kept name: peers' answers)."""
 
 
-def _triples(document: Any) -> list[pyoxigraph.Triple]:
+def _triples(document: Any) -> list[pyoxigraph.Quad]:
     expanded = document if isinstance(document, list) else jsonld.expand(document)
     # As the write path reads them: numbers in one form, blank nodes labelled by RDFC-1.0.
-    return canonical.canonicalize(strict.normalise_literals(jsonld.oxigraph_triples(expanded)))[0]
+    return canonical.canonicalize(strict.normalise_literals(jsonld.oxigraph_quads(expanded)))[0]
 
 
-def _framed(triples: list[pyoxigraph.Triple], tier: Tier, profile: Profile) -> dict[str, Any]:
+def _framed(triples: list[pyoxigraph.Quad], tier: Tier, profile: Profile) -> dict[str, Any]:
     terms = jsonld.context_terms()
     if terms is None:
         raise NotCompact("the profile's context is beyond the framer")
     root = graph.find_root(triples, None)
     views = graph.tier_views(triples, root, profile.tier_of)
-    return frame.frame(views[tier], root, terms, jsonld.CONTEXT_URL)
+    return frame.frame_views(views, root, terms, jsonld.CONTEXT_URL, profile.tier_of)[tier]
 
 
 def view(document: Any, tier: Tier, profile: Profile | None = None) -> dict[str, Any]:

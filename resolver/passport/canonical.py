@@ -15,17 +15,26 @@ import pyoxigraph
 __all__ = ["canonical_nquads", "canonicalize"]
 
 
-def canonicalize(triples: Iterable[pyoxigraph.Triple]) -> tuple[list[pyoxigraph.Triple], str]:
-    """The triples relabelled by RDFC-1.0, sorted as canonical N-Quads, and the hex SHA-256."""
-    dataset = pyoxigraph.Dataset(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples)
+def _dataset(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> pyoxigraph.Dataset:
+    return pyoxigraph.Dataset(
+        t if isinstance(t, pyoxigraph.Quad) else pyoxigraph.Quad(t.subject, t.predicate, t.object)
+        for t in triples
+    )
+
+
+def canonicalize(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> tuple[list[pyoxigraph.Quad], str]:
+    """The triples (default-graph quads) relabelled by RDFC-1.0, and the hex SHA-256 of their
+    canonical N-Quads."""
+    dataset = _dataset(triples)
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = sorted((f"{quad} .\n", quad.triple) for quad in dataset)
-    digest = hashlib.sha256("".join(line for line, _ in lines).encode()).hexdigest()
-    return [triple for _, triple in lines], digest
+    quads = list(dataset)
+    text = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    lines = sorted(text.decode().splitlines(keepends=True))
+    return quads, hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def canonical_nquads(triples: Iterable[pyoxigraph.Triple]) -> str:
+def canonical_nquads(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> str:
     """The canonical N-Quads document of ``triples`` (for tests and tools)."""
-    dataset = pyoxigraph.Dataset(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples)
+    dataset = _dataset(triples)
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
     return "".join(sorted(f"{quad} .\n" for quad in dataset))

@@ -16,14 +16,15 @@ to the same graph.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pyoxigraph
 
 from resolver.context_terms import Terms
+from resolver.tiers import Tier
 
-__all__ = ["frame"]
+__all__ = ["frame", "frame_views"]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
@@ -39,16 +40,30 @@ _MAX_SAFE_INT = 2**63 - 1
 
 Node = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple
 Term = Node | pyoxigraph.Literal
+Statement = pyoxigraph.Triple | pyoxigraph.Quad
+TierOf = Callable[[str], Tier | None]
+
+
+_DOUBLE_FORM = re.compile(r"(\d)0*E\+?(-)?0*(\d)")
+_DOUBLES: dict[float, str] = {}
 
 
 def _canonical_double(value: float) -> str:
-    # JSON-LD's canonical xsd:double form (what pyld and pyoxigraph write for a JSON number).
-    return re.sub(r"(\d)0*E\+?(-)?0*(\d)", r"\1E\2\3", f"{value:1.15E}")
+    """JSON-LD's canonical xsd:double form (what pyld and pyoxigraph write for a JSON number)."""
+    found = _DOUBLES.get(value)
+    if found is None:
+        found = _DOUBLE_FORM.sub(r"\1E\2\3", f"{value:1.15E}")
+        if len(_DOUBLES) < 65536:  # measurements repeat across passports
+            _DOUBLES[value] = found
+    return found
 
 
 class _Framer:
-    def __init__(self, triples: Sequence[pyoxigraph.Triple], terms: Terms) -> None:
+    def __init__(self, triples: Sequence[Statement], terms: Terms, tier_of: TierOf | None = None) -> None:
         self.terms = terms
+        self.tier_of = tier_of
+        # id(node dict) -> key -> the predicate's own tier (None: structural), for pruning.
+        self.key_tiers: dict[int, dict[str, Tier | None]] = {}
         self.index: dict[Node, dict[pyoxigraph.NamedNode, list[Term]]] = {}
         self.refs: dict[Term, int] = {}
         for t in triples:
@@ -90,9 +105,34 @@ class _Framer:
             ),
             key=lambda item: (item[0][0], item[0][1]),
         )
+        tiers: dict[str, Tier | None] = {}
         for (_, name, coercion), objects in ordered:
             values = [self.value(o, coercion) for o in sorted(objects, key=str)]
             out[name] = values[0] if len(values) == 1 else values
+        if self.tier_of is not None:
+            tier_of = self.tier_of
+            for predicate in properties:
+                tiers[self.key(predicate)[1]] = tier_of(predicate.value)
+            self.key_tiers[id(out)] = tiers
+        return out
+
+    def is_tree(self, root: Node) -> bool:
+        """Whether every node but the root is the object of exactly one triple (then a view is
+        the full frame with the keys above its tier cut off, and nothing else changes)."""
+        return all(self.refs.get(subject, 0) == 1 for subject in self.index if subject != root)
+
+    def prune(self, value: Any, tier: Tier) -> Any:
+        """The framed ``value`` without the keys whose predicate's tier is above ``tier``."""
+        if isinstance(value, list):
+            return [self.prune(item, tier) for item in value]
+        if not isinstance(value, dict):
+            return value
+        tiers = self.key_tiers.get(id(value), {})
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            own = tiers.get(key)
+            if own is None or own <= tier:
+                out[key] = self.prune(item, tier)
         return out
 
     def value(self, obj: Term, coercion: str | None) -> Any:
@@ -198,8 +238,32 @@ def _compact_datatype(datatype: str, terms: Terms) -> str:
 
 
 def frame(
-    triples: Sequence[pyoxigraph.Triple], root: pyoxigraph.NamedNode, terms: Terms, context_url: str
+    triples: Sequence[Statement], root: pyoxigraph.NamedNode, terms: Terms, context_url: str
 ) -> dict[str, Any]:
     """The compact JSON-LD document of ``triples`` (all reachable from ``root``) in our context."""
     framer = _Framer(triples, terms)
     return {"@context": context_url, **framer.node(root)}
+
+
+def frame_views(
+    views: Mapping[Tier, Sequence[Statement]],
+    root: pyoxigraph.NamedNode,
+    terms: Terms,
+    context_url: str,
+    tier_of: TierOf,
+) -> dict[Tier, dict[str, Any]]:
+    """Each tier's view framed (``views`` as resolver.passport.graph.tier_views gives them).
+
+    When the passport is a tree (the usual case), the full view is framed once and each lower
+    view is that frame with the keys above its tier removed: the same document as framing the
+    view's triples, at a third of the cost. Otherwise each view is framed on its own.
+    """
+    top = max(Tier)
+    framer = _Framer(views[top], terms, tier_of)
+    body = framer.node(root)
+    full = {"@context": context_url, **body}
+    if not framer.is_tree(root):
+        return {tier: full if tier == top else frame(views[tier], root, terms, context_url) for tier in Tier}
+    return {
+        tier: full if tier == top else {"@context": context_url, **framer.prune(body, tier)} for tier in Tier
+    }

@@ -22,10 +22,11 @@ RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type
 PASSPORT_CLASS = pyoxigraph.NamedNode("https://w3id.org/battery-passport/eu-battery#BatteryPassport")
 
 TierOf = Callable[[str], Tier | None]
+Statement = pyoxigraph.Triple | pyoxigraph.Quad  # a quad is read as its (default graph) triple
 Subject = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple
 
 
-def find_root(triples: Sequence[pyoxigraph.Triple], expected_iri: str | None) -> pyoxigraph.NamedNode:
+def find_root(triples: Sequence[Statement], expected_iri: str | None) -> pyoxigraph.NamedNode:
     """The passport's node: the one typed bp:BatteryPassport, else the one named node no other
     node points to. InputError when there is none, several, or not ``expected_iri``."""
     if not triples:
@@ -47,7 +48,7 @@ def find_root(triples: Sequence[pyoxigraph.Triple], expected_iri: str | None) ->
     return root
 
 
-def _unreferenced(triples: Sequence[pyoxigraph.Triple]) -> pyoxigraph.NamedNode:
+def _unreferenced(triples: Sequence[Statement]) -> pyoxigraph.NamedNode:
     subjects = {t.subject for t in triples if isinstance(t.subject, pyoxigraph.NamedNode)}
     if not subjects:
         raise InputError("the passport has no @id: its top node must carry the battery's IRI")
@@ -62,16 +63,16 @@ def _unreferenced(triples: Sequence[pyoxigraph.Triple]) -> pyoxigraph.NamedNode:
 
 
 def tier_views(
-    triples: Sequence[pyoxigraph.Triple], root: pyoxigraph.NamedNode, tier_of: TierOf
-) -> dict[Tier, list[pyoxigraph.Triple]]:
+    triples: Sequence[Statement], root: pyoxigraph.NamedNode, tier_of: TierOf
+) -> dict[Tier, list[Statement]]:
     """The triples of each tier's view. LostValue if a node is not reachable from the passport
     at all: it would be validated but never served."""
-    index: dict[Subject, list[pyoxigraph.Triple]] = {}
+    index: dict[Subject, list[Statement]] = {}
     for triple in triples:
         index.setdefault(triple.subject, []).append(triple)
     own = {p: tier_of(p.value) for p in {t.predicate for t in triples}}
     reach = _reach(index, root, own)
-    views: dict[Tier, list[pyoxigraph.Triple]] = {tier: [] for tier in Tier}
+    views: dict[Tier, list[Statement]] = {tier: [] for tier in Tier}
     for subject, found in index.items():
         level = reach.get(subject)
         if level is None:
@@ -90,7 +91,7 @@ def tier_views(
 
 
 def _reach(
-    index: dict[Subject, list[pyoxigraph.Triple]],
+    index: dict[Subject, list[Statement]],
     root: pyoxigraph.NamedNode,
     own: dict[pyoxigraph.NamedNode, Tier | None],
 ) -> dict[Subject, Tier]:

@@ -37,9 +37,9 @@ def require_utf8(body: bytes) -> None:
         raise DocumentError("the body is not UTF-8 (it holds NUL bytes: UTF-16?); send it encoded as UTF-8")
 
 
-def read_triples(body: bytes, media_type: str, vocabulary: strict.Vocabulary) -> list[pyoxigraph.Triple]:
-    """The passport's triples; DocumentError for unreadable input, LostValue for a term or value
-    the graph would not hold."""
+def read_triples(body: bytes, media_type: str, vocabulary: strict.Vocabulary) -> list[pyoxigraph.Quad]:
+    """The passport's triples (as default-graph quads); DocumentError for unreadable input,
+    LostValue for a term or value the graph would not hold."""
     require_utf8(body)
     if media_type in RDF_TYPES:
         triples = _parse_rdf(body, RDF_TYPES[media_type])
@@ -52,15 +52,15 @@ def read_triples(body: bytes, media_type: str, vocabulary: strict.Vocabulary) ->
     return strict.normalise_literals(triples, vocabulary)
 
 
-def _parse_jsonld(body: bytes, vocabulary: strict.Vocabulary) -> list[pyoxigraph.Triple]:
+def _parse_jsonld(body: bytes, vocabulary: strict.Vocabulary) -> list[pyoxigraph.Quad]:
     parsed = jsonld.parse_json(body)
     strict.check_json(parsed, jsonld.context_terms(), vocabulary)
     expanded = jsonld.expand(parsed)
-    return jsonld.oxigraph_triples(expanded)
+    return jsonld.oxigraph_quads(expanded)
 
 
-def _parse_rdf(body: bytes, rdf_format: pyoxigraph.RdfFormat) -> list[pyoxigraph.Triple]:
-    triples: list[pyoxigraph.Triple] = []
+def _parse_rdf(body: bytes, rdf_format: pyoxigraph.RdfFormat) -> list[pyoxigraph.Quad]:
+    triples: list[pyoxigraph.Quad] = []
     limit = jsonld.MAX_TRIPLES
     try:
         for quad in pyoxigraph.parse(body, format=rdf_format):
@@ -72,7 +72,7 @@ def _parse_rdf(body: bytes, rdf_format: pyoxigraph.RdfFormat) -> list[pyoxigraph
                 )
             if len(triples) >= limit:
                 raise DocumentError(f"the document describes more than {limit} RDF triples", limit=limit)
-            triples.append(quad.triple)
+            triples.append(quad)
     except SyntaxError as err:
         raise DocumentError(f"not usable {rdf_format.name}: {err}") from err
     return triples

@@ -173,8 +173,8 @@ def check_json(document: Any, terms: Terms | None, vocabulary: Vocabulary) -> bo
 
 
 def normalise_literals(
-    triples: list[pyoxigraph.Triple], vocabulary: Vocabulary | None = None
-) -> list[pyoxigraph.Triple]:
+    triples: list[pyoxigraph.Quad], vocabulary: Vocabulary | None = None
+) -> list[pyoxigraph.Quad]:
     """The triples with numbers in one lexical form, refusing a number that is not finite
     (``INF``, ``NaN``, ``1e400`` as a double).
 
@@ -200,28 +200,40 @@ def normalise_literals(
         if text is not None and text != obj.value:
             if out is triples:
                 out = list(triples)
-            out[i] = pyoxigraph.Triple(
+            out[i] = pyoxigraph.Quad(
                 triple.subject, triple.predicate, pyoxigraph.Literal(text, datatype=obj.datatype)
             )
     return out
 
 
+# lexical form -> canonical form, for finite doubles (measurements repeat across passports).
+_DOUBLES: dict[str, str] = {}
+_DOUBLE_FORM = re.compile(r"(\d)0*E\+?(-)?0*(\d)")
+
+
 def _double_text(
-    triple: pyoxigraph.Triple, obj: pyoxigraph.Literal, vocabulary: Vocabulary | None
+    triple: pyoxigraph.Quad, obj: pyoxigraph.Literal, vocabulary: Vocabulary | None
 ) -> str | None:
+    text = obj.value
+    found = _DOUBLES.get(text)
+    if found is not None:
+        return found
     try:
-        number = float(obj.value.strip())
+        number = float(text.strip())
     except ValueError:
         return None  # ill-typed: a validation result, not a lost value
     if not math.isfinite(number):
         raise lost(
             vocabulary,
-            f"<{triple.predicate.value}> is {obj.value!r}: numbers must be finite",
+            f"<{triple.predicate.value}> is {text!r}: numbers must be finite",
             term=triple.predicate.value,
             iri=triple.predicate.value,
-            value=obj.value,
+            value=text,
         )
-    return re.sub(r"(\d)0*E\+?(-)?0*(\d)", r"\1E\2\3", f"{number:1.15E}")
+    found = _DOUBLE_FORM.sub(r"\1E\2\3", f"{number:1.15E}")
+    if len(_DOUBLES) < 65536:
+        _DOUBLES[text] = found
+    return found
 
 
 def _integer_text(text: str) -> str | None:

@@ -13,7 +13,7 @@ from pyshacl.graph_abstraction import DataGraph
 from rdflib.namespace import SH
 
 from resolver import jsonld
-from resolver.passport.graph import find_root
+from resolver.passport.graph import Statement, find_root
 from resolver.profile import Profile
 from resolver.validation import shacl_core, worker_patches
 from resolver.validation.report import ValidationReport, ValidationResult, report_of
@@ -54,10 +54,13 @@ class Engine:
             except shacl_core.Unsupported:
                 self._core = None
 
-    def validate(self, triples: Sequence[pyoxigraph.Triple], root: pyoxigraph.NamedNode) -> ValidationReport:
-        """Validate the passport's triples (``root`` is the passport's node)."""
+    def validate(self, triples: Sequence[Statement], root: pyoxigraph.NamedNode) -> ValidationReport:
+        """Validate the passport's triples or default-graph quads (``root`` is its node)."""
         rdf = jsonld.rdflib_triples(triples)
-        quads = [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples]
+        quads = [
+            t if isinstance(t, pyoxigraph.Quad) else pyoxigraph.Quad(t.subject, t.predicate, t.object)
+            for t in triples
+        ]
         if self._core is not None and self._core.conforms(rdf, SparqlRunner(quads)):
             report = ValidationReport(conforms=True)
         else:
@@ -70,7 +73,7 @@ class Engine:
 
     def validate_expanded(self, expanded: list[dict[str, Any]]) -> ValidationReport:
         """Validate an expanded JSON-LD passport (adapters' output, tests)."""
-        triples = jsonld.oxigraph_triples(expanded)
+        triples = jsonld.oxigraph_quads(expanded)
         return self.validate(triples, find_root(triples, None))
 
     def validate_graph(

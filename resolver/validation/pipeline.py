@@ -36,15 +36,17 @@ def prepare(
     terms = jsonld.context_terms()
     if terms is None:  # a profile whose context is beyond the framer: a broken installation
         raise RuntimeError("the profile's context is beyond the framer (resolver/context_terms.py)")
-    document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, jsonld.CONTEXT_URL))
-    framed: dict[Tier, bytes] = {}
     if report.conforms:
         framed = {
-            tier: document
-            if tier == max(Tier)
-            else orjson.dumps(frame.frame(views[tier], root, terms, jsonld.CONTEXT_URL))
-            for tier in Tier
+            tier: orjson.dumps(doc)
+            for tier, doc in frame.frame_views(
+                views, root, terms, jsonld.CONTEXT_URL, profile.tier_of
+            ).items()
         }
+        document = framed[max(Tier)]
+    else:
+        framed = {}
+        document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, jsonld.CONTEXT_URL))
     return PreparedPassport(iri=root.value, report=report, views=framed, document=document, digest=digest)
 
 
