@@ -222,8 +222,10 @@ def _native(text: str, datatype: str, *, coerced: bool) -> bool | int | float | 
             return None
         if _canonical_double(value) != text or value != value or value in (float("inf"), float("-inf")):
             return None
-        if not coerced and value.is_integer() and abs(value) < 1e21:
-            return None  # read back as an xsd:integer
+        if value.is_integer() and abs(value) < 2**53:
+            # Integral: the term's xsd:double coercion makes 228 read back as "2.28E2"; without
+            # a coercion JSON-LD would read it back as an xsd:integer.
+            return int(value) if coerced else None
         return value
     return None
 

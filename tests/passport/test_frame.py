@@ -95,3 +95,21 @@ def test_tier_views_follow_reachability_not_nesting() -> None:
         len(views[Tier.PUBLIC]) == 1
     )  # the type only: the value node is reached through a restricted property
     assert len(views[Tier.LEGITIMATE_INTEREST]) == 3
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_views_cut_from_the_full_frame_are_the_views_framed_on_their_own(path: Path) -> None:
+    from resolver.passport import read
+    from resolver.profile import Profile
+    from resolver.validation.pipeline import _vocabulary
+
+    profile = Profile.load()
+    terms = jsonld.context_terms()
+    assert terms is not None
+    quads = read.read_triples(path.read_bytes(), "application/ld+json", _vocabulary(profile))
+    root = graph.find_root(quads, None)
+    labelled, _ = canonical.canonicalize(quads)
+    views = graph.tier_views(labelled, root, profile.tier_of)
+    cut = frame.frame_views(views, root, terms, jsonld.CONTEXT_URL, profile.tier_of)
+    for tier, triples in views.items():
+        assert orjson.dumps(cut[tier]) == orjson.dumps(frame.frame(triples, root, terms, jsonld.CONTEXT_URL))
