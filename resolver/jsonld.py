@@ -548,6 +548,25 @@ def oxigraph_quads(
 
 
 def rdflib_triples(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> list[Triple]:
-    """pyoxigraph triples as rdflib terms (shared IRIs and literals; blank nodes keep their ids)."""
+    """pyoxigraph triples as rdflib terms for validation (shared IRIs and literals; blank nodes
+    keep their ids; typed literals keep their lexical form, see :func:`_exact_literal`)."""
     blank: dict[str, rdflib.BNode] = {}
-    return [(_node(t.subject, blank), _node(t.predicate, blank), _node(t.object, blank)) for t in triples]
+    return [(_node(t.subject, blank), _node(t.predicate, blank), _exact(t.object, blank)) for t in triples]
+
+
+_EXACT: dict[pyoxigraph.Literal, rdflib.Literal] = {}
+
+
+def _exact(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
+    if not isinstance(term, pyoxigraph.Literal) or term.language or term.datatype.value == _XSD_STRING:
+        return _node(term, blank)
+    found = _EXACT.get(term)
+    if found is None:
+        # normalize=False: rdflib would rewrite the ill-typed "100"^^xsd:boolean as "false" and
+        # merge it with a real "false", so two values would pass sh:maxCount 1 (found by
+        # tests/passport/test_differential.py). Validation sees the literal as it was read.
+        found = rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=False)
+        if len(_EXACT) >= _TERMS_MAX:
+            _EXACT.clear()
+        _EXACT[term] = found
+    return found

@@ -198,7 +198,9 @@ def _to_rdflib(term: Any) -> Any:
             return rdflib.Literal(term.value, lang=term.language)
         if term.datatype.value == _XSD_STRING:
             return rdflib.Literal(term.value)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+        # normalize=False: rdflib would rewrite an ill-typed "100"^^xsd:boolean as "false", merging
+        # it with a real "false" (two values seen as one, so sh:maxCount 1 passed).
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=False)
     raise TypeError(f"not an RDF term: {term!r}")
 
 
