@@ -64,15 +64,26 @@ class _Framer:
         self.tier_of = tier_of
         # id(node dict) -> key -> the predicate's own tier (None: structural), for pruning.
         self.key_tiers: dict[int, dict[str, Tier | None]] = {}
-        self.index: dict[Node, dict[pyoxigraph.NamedNode, list[Term]]] = {}
-        self.refs: dict[Term, int] = {}
+        index: dict[Node, dict[pyoxigraph.NamedNode, list[Term]]] = {}
+        refs: dict[Term, int] = {}
+        literal = pyoxigraph.Literal
         for t in triples:
-            self.index.setdefault(t.subject, {}).setdefault(t.predicate, []).append(t.object)
-            obj = t.object
-            if not isinstance(obj, pyoxigraph.Literal):
-                self.refs[obj] = self.refs.get(obj, 0) + 1
+            subject, obj = t.subject, t.object
+            properties = index.get(subject)
+            if properties is None:
+                properties = index[subject] = {}
+            values = properties.get(t.predicate)
+            if values is None:
+                properties[t.predicate] = [obj]
+            else:
+                values.append(obj)
+            if type(obj) is not literal:
+                refs[obj] = refs.get(obj, 0) + 1
+        self.index = index
+        self.refs = refs
         self.embedded: set[Node] = set()
         self.keys: dict[pyoxigraph.NamedNode, tuple[int, str, str | None]] = {}
+        self.tiers: dict[pyoxigraph.NamedNode, object] = {}
 
     def key(self, predicate: pyoxigraph.NamedNode) -> tuple[int, str, str | None]:
         """(sort rank, key, coercion) for a predicate."""
@@ -97,24 +108,29 @@ class _Framer:
         if types and all(isinstance(t, pyoxigraph.NamedNode) for t in types):
             names = [self.vocab(t) for t in sorted(types, key=str)]  # type: ignore[arg-type]
             out["type"] = names[0] if len(names) == 1 else names
-        ordered = sorted(
-            (
-                (self.key(p), objects)
-                for p, objects in properties.items()
-                if not (p == _RDF_TYPE and "type" in out)
-            ),
-            key=lambda item: (item[0][0], item[0][1]),
+        entries = sorted(
+            (self.key(p), p, objects)
+            for p, objects in properties.items()
+            if not (p == _RDF_TYPE and "type" in out)
         )
         tiers: dict[str, Tier | None] = {}
-        for (_, name, coercion), objects in ordered:
-            values = [self.value(o, coercion) for o in sorted(objects, key=str)]
-            out[name] = values[0] if len(values) == 1 else values
-        if self.tier_of is not None:
-            tier_of = self.tier_of
-            for predicate in properties:
-                tiers[self.key(predicate)[1]] = tier_of(predicate.value)
+        tier_of = self.tier_of
+        for (_, name, coercion), predicate, objects in entries:
+            if len(objects) == 1:
+                out[name] = self.value(objects[0], coercion)
+            else:
+                out[name] = [self.value(o, coercion) for o in sorted(objects, key=str)]
+            if tier_of is not None:
+                tiers[name] = self.tier(predicate, tier_of)
+        if tier_of is not None:
             self.key_tiers[id(out)] = tiers
         return out
+
+    def tier(self, predicate: pyoxigraph.NamedNode, tier_of: TierOf) -> Tier | None:
+        found = self.tiers.get(predicate, self)
+        if found is self:
+            found = self.tiers[predicate] = tier_of(predicate.value)
+        return found  # type: ignore[return-value]
 
     def is_tree(self, root: Node) -> bool:
         """Whether every node but the root is the object of exactly one triple (then a view is
@@ -136,13 +152,15 @@ class _Framer:
         return out
 
     def value(self, obj: Term, coercion: str | None) -> Any:
-        if isinstance(obj, pyoxigraph.Literal):
-            return _literal(obj, coercion, self.terms)
-        items = self.list_items(obj)
-        if items is not None:
-            return {"@list": [self.value(item, coercion) for item in items]}
+        kind = type(obj)
+        if kind is pyoxigraph.Literal:
+            return _literal(obj, coercion, self.terms)  # type: ignore[arg-type]
+        if kind is pyoxigraph.BlankNode or obj == _NIL:
+            items = self.list_items(obj)
+            if items is not None:
+                return {"@list": [self.value(item, coercion) for item in items]}
         if obj in self.index and obj not in self.embedded:
-            return self.node(obj)
+            return self.node(obj)  # type: ignore[arg-type]  # a literal is never a subject
         if coercion == "@id":
             return _id_text(obj)
         if coercion == "@vocab" and isinstance(obj, pyoxigraph.NamedNode):

@@ -73,6 +73,7 @@ def tier_views(
     own = {p: tier_of(p.value) for p in {t.predicate for t in triples}}
     reach = _reach(index, root, own)
     views: dict[Tier, list[Statement]] = {tier: [] for tier in Tier}
+    buckets = [views[tier] for tier in sorted(Tier)]  # by tier value: a triple goes to [its tier:]
     for subject, found in index.items():
         level = reach.get(subject)
         if level is None:
@@ -83,10 +84,9 @@ def tier_views(
             )
         for triple in found:
             tier = own[triple.predicate]
-            effective = level if tier is None else max(level, tier)
-            for view in Tier:
-                if effective <= view:
-                    views[view].append(triple)
+            effective = level if tier is None or tier < level else tier
+            for bucket in buckets[effective:]:
+                bucket.append(triple)
     return views
 
 
