@@ -24,6 +24,7 @@ from resolver.config import NodeConfig
 from resolver.context import NodeContext, open_context
 from resolver.errors import NotFound, ResolverError
 from resolver.handle_api import HandleRoutes
+from resolver.http.digital_link import add_digital_link_routes
 from resolver.http.edge import Edge
 from resolver.http.passports import PassportRoutes
 from resolver.http.problems import add_unmatched_route, guarded, use_problem_errors
@@ -162,6 +163,7 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
         PUT=(handles.put, "handle-put"),
         DELETE=(handles.delete, "handle-delete"),
     )
+    add_digital_link_routes(app, passports, config, metrics)  # before the native /{prefix}/{suffix}
     # Handles contain slashes (GS1: /01/{gtin}/21/{serial}); "/{handle}/history" is a suffix.
     resource(
         "/{prefix}/{suffix:.+}",

@@ -105,7 +105,10 @@ class PassportRoutes:
 
     async def get(self, request: web.Request) -> web.StreamResponse:
         match = request.match_info
-        text = match["prefix"] + "/" + match["suffix"]
+        return await self.read(request, match["prefix"] + "/" + match["suffix"])
+
+    async def read(self, request: web.Request, text: str) -> web.StreamResponse:
+        """GET of the passport ``text`` names (also the GS1 Digital Link routes' way in)."""
         if text.endswith("/history"):
             return await self._history(request, text[: -len("/history")])
         edge = self.edge

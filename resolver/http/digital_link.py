@@ -1,0 +1,328 @@
+"""The GS1 Digital Link resolver routes: ``/01/{gtin}[/10/{lot}][/21/{serial}]``, ``/gtin/...``,
+``/.well-known/gs1resolver``, ``OPTIONS`` on every path, and CORS on public answers.
+
+How a request is answered (GS1 resolver standard 1.2):
+
+- the levels are tried from the most granular (serial, then lot) up to the model (the GTIN);
+  a level with no passport of its own walks up; the model is answered from the GTIN index (the
+  store's handles under ``01/{gtin}/``), with its first registered item as the model's example;
+- ``linkType=all`` (or ``Accept: application/linkset+json``) gives the linkset, 200;
+- ``linkType=gs1:x`` redirects (307) to that link, best fitting ``Accept`` and
+  ``Accept-Language``; a link type the linkset lacks is 404;
+- no ``linkType``: ``Accept`` of a passport format (JSON-LD, JSON, Turtle, N-Triples) gives the
+  passport itself; anything else (a browser, ``*/*``, none) redirects (307) to the default link;
+- ``format=``, ``version=``, ``at=`` are the native API's and give the passport;
+- a redirect carries the query string on (``linkType`` removed) and one ``Link`` header that
+  names the linkset.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from aiohttp import web
+
+from resolver.config import NodeConfig
+from resolver.errors import Gone, NotFound
+from resolver.gs1.digital_link import DigitalLink, Level, parse_path
+from resolver.gs1.linkset import (
+    GS1_VOC,
+    build_linkset,
+    choose_link,
+    link_header,
+    link_type_iri,
+    preferred_languages,
+)
+from resolver.http.passports import PassportRoutes, location_path
+from resolver.http.problems import guarded
+from resolver.metrics import Metrics
+from resolver.stages.base import Answer
+from resolver.tiers import Tier
+
+__all__ = ["LINKSET_TYPE", "DigitalLinkRoutes", "add_digital_link_routes"]
+
+LINKSET_TYPE = "application/linkset+json"
+_VARY = "Accept, Accept-Language, Authorization"
+_NATIVE_QUERY = ("format", "version", "at")
+_PASSPORT_TYPES = ("application/ld+json", "application/json", "text/turtle", "application/n-triples")
+_OFFERS = (LINKSET_TYPE, *_PASSPORT_TYPES, "text/html")
+_METHODS = "GET, HEAD, OPTIONS, PUT, PATCH, DELETE, POST"
+_ALLOW_HEADERS = (
+    "Accept, Accept-Language, Authorization, Content-Type, If-Match, If-None-Match, Prefer, Passport-Tier"
+)
+_EXPOSE_HEADERS = "Link, Location, ETag, Last-Modified, Passport-Tier, Passport-Source, Age, Warning"
+_LINKSETS_MAX = 4096
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class _Found:
+    """What a Digital Link resolved to: the level that answered and the passport behind it."""
+
+    __slots__ = ("answer", "key", "level", "tier", "total")
+
+    def __init__(self, level: Level, key: str, answer: Answer, tier: Tier, total: int) -> None:
+        self.level, self.key, self.answer, self.total = level, key, answer, total
+        self.tier = answer.tier if answer.tier is not None else tier  # the tier of the view
+
+
+class DigitalLinkRoutes:
+    """Handlers of the resolver; the passport routes (and their edge) are shared with the native API."""
+
+    def __init__(self, passports: PassportRoutes, config: NodeConfig) -> None:
+        self._passports = passports
+        self._config = config
+        self._linksets: OrderedDict[tuple[str, str, int, Tier], dict[str, Any]] = OrderedDict()
+
+    def _base(self, request: web.Request) -> str:
+        return self._config.base_url or f"{request.scheme}://{request.host}"
+
+    # --- the resolver --------------------------------------------------------------------------
+
+    async def resolve(self, request: web.Request) -> web.StreamResponse:
+        link = parse_path(request.raw_path.split("?", 1)[0])
+        query = request.query
+        if any(name in query for name in _NATIVE_QUERY):
+            return await self._native(request, link)
+        found = await self._find(request, link)
+        if isinstance(found, web.StreamResponse):
+            return found
+        base = self._base(request)
+        linkset = self._linkset(base, found)
+        asked = query.get("linkType")
+        if asked is None:
+            chosen = _best_offer(request.headers.get("Accept"))
+            if chosen == LINKSET_TYPE:
+                return self._linkset_response(request, base, found, linkset)
+            if chosen in _PASSPORT_TYPES and found.level.key is not None:
+                return await self._passports.read(request, found.key)
+            rel = GS1_VOC + ("productPassport" if chosen in _PASSPORT_TYPES else "defaultLink")
+        elif asked in ("all", "linkset"):
+            return self._linkset_response(request, base, found, linkset)
+        else:
+            iri = link_type_iri(asked)
+            if iri is None:
+                raise NotFound(f"linkType={asked[:60]!r} is not a GS1 link type (https://gs1.org/voc/)")
+            rel = iri
+        entries = linkset["linkset"][0].get(rel)
+        if not entries:
+            raise NotFound(f"{found.level.path} has no link of type {rel.replace(GS1_VOC, 'gs1:')}")
+        media = [chosen] if asked is None and chosen else _accepted_types(request.headers.get("Accept"))
+        target = choose_link(
+            entries, media_types=media, languages=preferred_languages(request.headers.get("Accept-Language"))
+        )
+        location = _with_query(str(target["href"]), request)
+        headers = self._headers(request, base, found, linkset)
+        headers["Location"] = location
+        return web.Response(status=307, headers=headers)
+
+    async def _native(self, request: web.Request, link: DigitalLink) -> web.StreamResponse:
+        """``format=``/``version=``/``at=``: the passport of the most granular level that has one."""
+        for level in link.levels():
+            if level.key is None:
+                found = await self._find(request, DigitalLink(link.gtin))
+                if isinstance(found, web.StreamResponse):
+                    return found
+                location = self._base(request) + location_path(found.key) + "?" + request.query_string
+                return web.Response(status=307, headers={"Location": location, "Vary": _VARY})
+            try:
+                return await self._passports.read(request, level.key)
+            except Gone:
+                raise
+            except NotFound:
+                continue
+        raise NotFound(f"nothing is registered for GTIN {link.gtin}")  # pragma: no cover
+
+    async def _find(self, request: web.Request, link: DigitalLink) -> _Found | web.StreamResponse:
+        """Walk up the levels of ``link`` to the first that answers; a referral is passed on."""
+        edge = self._passports.edge
+        tier = edge.tier_for(edge.principal(request), request)
+        for level in link.levels():
+            total = 1
+            key = level.key
+            if key is None:
+                total, first = await edge.store.handles(prefix=f"01/{link.gtin}/", limit=1)
+                if not first:
+                    raise NotFound(f"nothing is registered for GTIN {link.gtin} (model, batch or item)")
+                key = first[0]
+            try:
+                answer = await edge.resolve(request, edge.identify(key), tier)
+            except Gone:
+                raise
+            except NotFound:
+                continue
+            if answer.referral is not None:
+                peer = answer.referral.base_urls[0].rstrip("/") if answer.referral.base_urls else ""
+                return web.Response(
+                    status=307,
+                    headers={"Location": peer + request.path_qs, "Vary": _VARY, "Cache-Control": "max-age=0"},
+                )
+            return _Found(level, key, answer, tier, total)
+        raise NotFound(f"nothing is registered for GTIN {link.gtin}")  # pragma: no cover
+
+    def _linkset(self, base: str, found: _Found) -> dict[str, Any]:
+        view = found.answer.view
+        assert view is not None  # the edge guarantees a view when there is no referral
+        memo_key = (base + found.level.path, found.key, view.version, found.tier)
+        cached = self._linksets.get(memo_key)
+        if cached is not None:
+            return cached
+        document = orjson.loads(view.body)
+        anchor = base + found.level.path
+        target = base + location_path(found.key)
+        description = _describe(found, document)
+        linkset = build_linkset(anchor, target, document, description=description)
+        if len(self._linksets) >= _LINKSETS_MAX:
+            self._linksets.popitem(last=False)
+        self._linksets[memo_key] = linkset
+        return linkset
+
+    def _headers(
+        self, request: web.Request, base: str, found: _Found, linkset: dict[str, Any]
+    ) -> dict[str, str]:
+        answer = found.answer
+        public = found.tier is Tier.PUBLIC
+        return {
+            "Link": link_header(f"{base}{found.level.path}?linkType=all", linkset),
+            "Vary": _VARY,
+            "Cache-Control": f"{'public' if public else 'private'}, max-age={answer.max_age}",
+            "Passport-Tier": found.tier.label,
+        }
+
+    def _linkset_response(
+        self, request: web.Request, base: str, found: _Found, linkset: dict[str, Any]
+    ) -> web.Response:
+        headers = self._headers(request, base, found, linkset)
+        headers["Content-Type"] = LINKSET_TYPE
+        return web.Response(body=orjson.dumps(linkset), headers=headers)
+
+    # --- the resolver's description and CORS ----------------------------------------------------
+
+    async def well_known(self, request: web.Request) -> web.Response:
+        base = self._base(request)
+        body = {
+            "name": f"passport-node {self._config.node_id}: battery passports by GS1 Digital Link",
+            "resolverRoot": base,
+            "supportedPrimaryKeys": ["01"],
+            "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+            "linkTypeDefaultCanBeLinkset": False,
+            "supportedContextValuesEnumerated": [],
+        }
+        return web.Response(
+            body=orjson.dumps(body),
+            content_type="application/json",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
+
+    async def options(self, request: web.Request) -> web.Response:
+        return web.Response(
+            status=204,
+            headers={
+                "Allow": _METHODS,
+                "Access-Control-Allow-Methods": _METHODS,
+                "Access-Control-Allow-Headers": _ALLOW_HEADERS,
+                "Access-Control-Max-Age": "86400",
+            },
+        )
+
+
+async def add_cors(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """``Access-Control-Allow-Origin: *`` on answers to callers without credentials (public
+    answers); an answer to a caller with credentials is not shared with other origins."""
+    if "Authorization" not in request.headers:
+        headers = response.headers
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Expose-Headers"] = _EXPOSE_HEADERS
+
+
+def _describe(found: _Found, document: dict[str, Any]) -> str:
+    name = " ".join(str(document[k]) for k in ("productName", "model") if isinstance(document.get(k), str))
+    what = name or "battery"
+    if found.level.name == "model":
+        return f"{what}: model level, {found.total} registered item(s); passport links name {found.key}"
+    return f"{what}: {found.level.name} level"
+
+
+def _with_query(href: str, request: web.Request) -> str:
+    """``href`` with the request's query string passed on (``linkType`` taken out)."""
+    passed = [(k, v) for k, v in request.query.items() if k != "linkType"]
+    if not passed:
+        return href
+    href, hash_, fragment = href.partition("#")
+    joined = href + ("&" if "?" in href else "?") + urlencode(passed)
+    return joined + hash_ + fragment
+
+
+def _ranges(accept: str | None) -> list[tuple[str, float]]:
+    ranges: list[tuple[str, float]] = []
+    for item in (accept or "").split(",")[:64]:
+        media, _, params = item.partition(";")
+        media = media.strip().lower()
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media:
+            ranges.append((media, quality))
+    return ranges
+
+
+def _best_offer(accept: str | None) -> str | None:
+    """The offer an ``Accept`` header names explicitly with the highest q (None: only ``*/*`` or
+    a wildcard range, or no header: the resolver's default answer)."""
+    best: tuple[float, int] | None = None
+    chosen: str | None = None
+    for media, quality in _ranges(accept):
+        if media in _OFFERS and quality > 0:
+            key = (quality, -_OFFERS.index(media))
+            if best is None or key > best:
+                best, chosen = key, media
+    return chosen
+
+
+def _accepted_types(accept: str | None) -> list[str]:
+    return [media for media, quality in sorted(_ranges(accept), key=lambda r: -r[1]) if quality > 0]
+
+
+class _PreflightResource(web.DynamicResource):
+    """``OPTIONS`` on every path. To other methods it is invisible, so that a path no route has
+    stays a 404 (a plain catch-all resource would make it a 405 allowing only OPTIONS)."""
+
+    async def resolve(self, request: web.Request) -> tuple[web.UrlMappingMatchInfo | None, set[str]]:
+        if request.method != "OPTIONS":
+            return None, set()
+        return await super().resolve(request)
+
+
+def add_digital_link_routes(
+    app: web.Application, passports: PassportRoutes, config: NodeConfig, metrics: Metrics
+) -> DigitalLinkRoutes:
+    """Register the resolver's routes on ``app``; call it before the native ``/{prefix}/{suffix}``
+    route, so that GETs of ``/01/...`` reach the resolver (writes still reach the native API)."""
+    routes = DigitalLinkRoutes(passports, config)
+    router = app.router
+
+    def resource(path: str, name: str, **methods: tuple[Handler, str]) -> None:
+        added = router.add_resource(path, name=name)
+        for method, (handler, label) in methods.items():
+            wrapped = guarded(handler, label, metrics)
+            added.add_route(method, wrapped)
+            if method == "GET":
+                added.add_route("HEAD", wrapped)
+
+    resource("/.well-known/gs1resolver", "gs1resolver", GET=(routes.well_known, "gs1resolver"))
+    resource("/01/{tail:.*}", "digital-link", GET=(routes.resolve, "digital-link"))
+    resource("/gtin/{tail:.*}", "digital-link-alpha", GET=(routes.resolve, "digital-link"))
+    preflight = _PreflightResource("/{_any:.*}", name="options")
+    router.register_resource(preflight)
+    preflight.add_route("OPTIONS", guarded(routes.options, "options", metrics))
+    app.on_response_prepare.append(add_cors)
+    return routes
