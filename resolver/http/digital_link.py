@@ -27,7 +27,7 @@ import orjson
 from aiohttp import web
 
 from resolver.config import NodeConfig
-from resolver.errors import Gone, NotFound
+from resolver.errors import Gone, InputError, NotAcceptable, NotFound
 from resolver.gs1.digital_link import DigitalLink, Level, parse_path
 from resolver.gs1.linkset import (
     GS1_VOC,
@@ -37,6 +37,7 @@ from resolver.gs1.linkset import (
     link_type_iri,
     preferred_languages,
 )
+from resolver.gs1.qr import qr_png, qr_svg
 from resolver.http.passports import PassportRoutes, location_path
 from resolver.http.problems import guarded
 from resolver.metrics import Metrics
@@ -54,7 +55,9 @@ _METHODS = "GET, HEAD, OPTIONS, PUT, PATCH, DELETE, POST"
 _ALLOW_HEADERS = (
     "Accept, Accept-Language, Authorization, Content-Type, If-Match, If-None-Match, Prefer, Passport-Tier"
 )
-_EXPOSE_HEADERS = "Link, Location, ETag, Last-Modified, Passport-Tier, Passport-Source, Age, Warning"
+_EXPOSE_HEADERS = (
+    "Link, Location, ETag, Last-Modified, Passport-Tier, Passport-Source, Age, Warning, QR-Content"
+)
 _LINKSETS_MAX = 4096
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -200,6 +203,48 @@ class DigitalLinkRoutes:
         headers["Content-Type"] = LINKSET_TYPE
         return web.Response(body=orjson.dumps(linkset), headers=headers)
 
+    # --- QR codes ------------------------------------------------------------------------------
+
+    async def qr(self, request: web.Request) -> web.StreamResponse:
+        """``/{id}/qr``: the QR code of a passport, SVG (default) or PNG (``?format=png`` or
+        ``Accept: image/png``); 404 when there is no passport to point at."""
+        match = request.match_info
+        base = self._base(request)
+        if "prefix" not in match:
+            tail = request.raw_path.split("?", 1)[0].rsplit("/qr", 1)[0]
+            found = await self._find(request, parse_path(tail))
+            if isinstance(found, web.StreamResponse):
+                return found  # a referral to the node that holds it
+            content = base + found.level.path
+        else:
+            edge = self._passports.edge
+            ident = edge.identify(match["prefix"] + "/" + match["suffix"])
+            await edge.resolve(request, ident, Tier.PUBLIC)
+            content = ident.iri
+        fmt = request.query.get("format") or (
+            "png"
+            if _best_offer_of(request.headers.get("Accept"), ("image/svg+xml", "image/png")) == "image/png"
+            else "svg"
+        )
+        headers = {
+            "Cache-Control": f"public, max-age={self._config.max_age}",
+            "Vary": "Accept",
+            "QR-Content": content,
+        }
+        if fmt == "svg":
+            body = qr_svg(content, title=f"QR code: {content}")
+            return web.Response(body=body, content_type="image/svg+xml", headers=headers)
+        if fmt == "png":
+            scale = request.query.get("scale", "8")
+            if not scale.isdigit() or not 1 <= int(scale) <= 32:
+                raise InputError(f"scale={scale[:20]!r} must be a whole number of pixels per module, 1 to 32")
+            return web.Response(
+                body=qr_png(content, scale=int(scale)), content_type="image/png", headers=headers
+            )
+        raise NotAcceptable(
+            f"format={fmt[:20]!r}: a QR code is offered as svg or png", offered=["svg", "png"]
+        )
+
     # --- the resolver's description and CORS ----------------------------------------------------
 
     async def well_known(self, request: web.Request) -> web.Response:
@@ -288,6 +333,17 @@ def _best_offer(accept: str | None) -> str | None:
     return chosen
 
 
+def _best_offer_of(accept: str | None, offers: tuple[str, ...]) -> str | None:
+    best: tuple[float, int] | None = None
+    chosen: str | None = None
+    for media, quality in _ranges(accept):
+        if media in offers and quality > 0:
+            key = (quality, -offers.index(media))
+            if best is None or key > best:
+                best, chosen = key, media
+    return chosen
+
+
 def _accepted_types(accept: str | None) -> list[str]:
     return [media for media, quality in sorted(_ranges(accept), key=lambda r: -r[1]) if quality > 0]
 
@@ -318,6 +374,11 @@ def add_digital_link_routes(
             if method == "GET":
                 added.add_route("HEAD", wrapped)
 
+    # Before /01/...: "/qr" ends the path of a passport's QR code (as "/history" its history).
+    # aiohttp tries resources under a literal first segment (/01, /gtin) before the others.
+    resource("/01/{suffix:.+}/qr", "qr-gtin", GET=(routes.qr, "qr"))
+    resource("/gtin/{suffix:.+}/qr", "qr-gtin-alpha", GET=(routes.qr, "qr"))
+    resource("/{prefix}/{suffix:.+}/qr", "qr", GET=(routes.qr, "qr"))
     resource("/.well-known/gs1resolver", "gs1resolver", GET=(routes.well_known, "gs1resolver"))
     resource("/01/{tail:.*}", "digital-link", GET=(routes.resolve, "digital-link"))
     resource("/gtin/{tail:.*}", "digital-link-alpha", GET=(routes.resolve, "digital-link"))

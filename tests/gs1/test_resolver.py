@@ -216,6 +216,7 @@ async def test_convenience_alphas(node: RunningNode, http: aiohttp.ClientSession
 async def test_recycling_links_follow_the_tier(node: RunningNode, http: aiohttp.ClientSession) -> None:
     public = (await _linkset(http, node.url + ITEM + "?linkType=all"))["linkset"][0]
     repairer = (await _linkset(http, node.url + ITEM + "?linkType=all", **bearer(REPAIRER)))["linkset"][0]
+
     def titles(entry: dict[str, Any]) -> list[str]:
         return [link["title"] for link in entry[VOC + "recyclingInfo"]]
 
