@@ -21,6 +21,7 @@ from resolver.html import render_html
 from resolver.http.edge import Edge, Preconditions, WriteOutcome, http_date
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
 from resolver.identifiers import Identifier
+from resolver.page.i18n import choose_language
 from resolver.patch import merge_patch
 from resolver.render import render
 from resolver.stages.base import Referral
@@ -32,6 +33,7 @@ __all__ = ["PassportRoutes", "location_path", "rfc3339"]
 _PASSPORT_TYPES = ("application/ld+json", "application/json")
 _PATCH_TYPES = ("application/merge-patch+json",)
 _VARY = "Accept, Authorization"
+_VARY_PAGE = "Accept, Authorization, Accept-Language"
 _IMMUTABLE = 365 * 24 * 3600
 _SAFE = "/:@!$&'()*+,;="
 
@@ -164,12 +166,16 @@ class PassportRoutes:
         source: str,
         age: int,
     ) -> web.Response:
-        etag = f'"v{view.version}.{tier.label}.{rep.tag}"'
+        tag, lang = rep.tag, ""
+        if rep.fmt == "html":  # the page comes in the caller's language
+            lang = choose_language(request.query.get("lang"), request.headers.get("Accept-Language"))
+            tag = f"html.{lang}"
+        etag = f'"v{view.version}.{tier.label}.{tag}"'
         headers = {
             "ETag": etag,
             "Last-Modified": http_date(view.modified),
             "Cache-Control": cache_control,
-            "Vary": _VARY,
+            "Vary": _VARY_PAGE if lang else _VARY,
             "Passport-Tier": tier.label,
             "Passport-Source": source,
         }
@@ -181,16 +187,25 @@ class PassportRoutes:
         headers["Content-Type"] = rep.content_type
         if rep.fmt == "jsonld":
             return web.Response(body=view.body, headers=headers)
-        return web.Response(body=self._rendered(ident, view, tier, rep.fmt), headers=headers)
+        if lang:
+            headers["Content-Language"] = lang
+        return web.Response(body=self._rendered(ident, view, tier, rep.fmt, lang), headers=headers)
 
-    def _rendered(self, ident: Identifier, view: View, tier: Tier, fmt: str) -> bytes:
-        key = (ident.key, view.version, tier, fmt)
+    def _rendered(self, ident: Identifier, view: View, tier: Tier, fmt: str, lang: str = "") -> bytes:
+        key = (ident.key, view.version, tier, fmt + lang)  # the page: per version, tier, language
         found = self._renders.get(key)
         if found is not None:
             self._renders.move_to_end(key)
             return found
         if fmt == "html":
-            found = render_html(view.body, handle=ident.key, tier_label=tier.label, version=view.version)
+            found = render_html(
+                view.body,
+                handle=ident.key,
+                tier_label=tier.label,
+                version=view.version,
+                lang=lang,
+                modified=rfc3339(view.modified),
+            )
         else:
             found = render(view.body, fmt)
         renders = self._renders

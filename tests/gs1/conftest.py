@@ -28,6 +28,7 @@ BATCH = f"/01/{GTIN}/10/{LOT}"
 MODEL = f"/01/{GTIN}"
 OPERATOR = "gs1-operator"
 REPAIRER = "gs1-repairer"
+AUTHORITY = "gs1-authority"
 _ITEM_IRI = f"https://id.gs1.org{ITEM}"
 
 
@@ -56,6 +57,7 @@ async def node(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runnin
         credentials=(
             credential("maker", Role.OPERATOR, OPERATOR, ["01/09521234"]),
             credential("repairer", Role.LEGITIMATE_INTEREST, REPAIRER),
+            credential("authority", Role.AUTHORITY, AUTHORITY),
         ),
     )
     async with running_node(config, demo=True) as running:
