@@ -38,6 +38,7 @@ from resolver.gs1.linkset import (
     preferred_languages,
 )
 from resolver.gs1.qr import qr_png, qr_svg
+from resolver.http.compare import CompareRoutes
 from resolver.http.passports import PassportRoutes, location_path
 from resolver.http.problems import guarded
 from resolver.metrics import Metrics
@@ -379,6 +380,7 @@ def add_digital_link_routes(
     resource("/01/{suffix:.+}/qr", "qr-gtin", GET=(routes.qr, "qr"))
     resource("/gtin/{suffix:.+}/qr", "qr-gtin-alpha", GET=(routes.qr, "qr"))
     resource("/{prefix}/{suffix:.+}/qr", "qr", GET=(routes.qr, "qr"))
+    resource("/compare", "compare", GET=(CompareRoutes(passports).compare, "compare"))
     resource("/.well-known/gs1resolver", "gs1resolver", GET=(routes.well_known, "gs1resolver"))
     resource("/01/{tail:.*}", "digital-link", GET=(routes.resolve, "digital-link"))
     resource("/gtin/{tail:.*}", "digital-link-alpha", GET=(routes.resolve, "digital-link"))

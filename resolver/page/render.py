@@ -22,7 +22,7 @@ from resolver.page.hidden import HiddenPoint, hidden_points
 from resolver.page.i18n import Texts, texts
 from resolver.tiers import Tier
 
-__all__ = ["ART8_MINIMUMS", "PageContext", "render_page"]
+__all__ = ["ART8_MINIMUMS", "STYLE", "PageContext", "render_page"]
 
 # Regulation (EU) 2023/1542, Art. 8(2) and (3): minimum recycled shares (percent) from 18 August
 # 2031 and from 18 August 2036.
@@ -34,7 +34,7 @@ ART8_MINIMUMS: Mapping[str, tuple[tuple[int, float], ...]] = {
 }
 _STAGES = ("rawMaterialAcquisition", "mainProduction", "distribution", "endOfLife")
 _UNITS = {"KGM": "kg", "AMH": "Ah", "KWT": "kW", "VLT": "V", "P1": "%", "ANN": "a", "CEL": "°C", "OHM": "Ω"}
-_STYLE = (
+STYLE = (
     "*{box-sizing:border-box}body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;"
     "color:#1b1b1b;background:#fff}header,main,footer{max-width:48rem;margin:0 auto;padding:0 1rem}"
     "header{padding-top:1rem}h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.25rem;margin:1.6rem 0 .5rem;"
@@ -74,7 +74,7 @@ def render_page(view: bytes, page: PageContext) -> bytes:
     parts = [
         f'<!DOCTYPE html>\n<html lang="{page.lang}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(t('title'))}: {escape(name)}</title><style>{_STYLE}</style></head><body>",
+        f"<title>{escape(t('title'))}: {escape(name)}</title><style>{STYLE}</style></head><body>",
         f'<a class="skip" href="#main">{escape(t("skip"))}</a>',
         _header(doc, page, t, name),
         '<main id="main">',
