@@ -15,11 +15,12 @@ from html import escape
 __all__ = ["Marker", "Row", "bar_chart"]
 
 _WIDTH = 400  # viewBox units; the SVG scales to its container, so text stays legible on a phone
-_BAR_MAX = 300
+_BAR_MAX = 310
 _ROW = 52
 _BAR = "#1f5f8b"  # 6.6:1 on white
 _MARK = "#a4262c"  # 6.4:1 on white
 _TEXT = "#1b1b1b"
+_TRACK = "#ececec"  # the empty part of a bar (decoration: the bar's end is what carries meaning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +37,13 @@ class Row:
     markers: Sequence[Marker] = field(default_factory=tuple)
 
 
-def bar_chart(chart_id: str, title: str, rows: Sequence[Row], *, scale_max: float | None = None) -> str:
+def bar_chart(
+    chart_id: str, title: str, rows: Sequence[Row], *, scale_max: float | None = None, legend: str = ""
+) -> str:
     """An SVG bar chart of ``rows``; bars are scaled to ``scale_max`` (default: the largest value
-    or marker)."""
+    or marker); values sit in a column right of the bars, so markers never cross them."""
     top = scale_max or max([r.value for r in rows] + [m.value for r in rows for m in r.markers] + [1.0])
-    height = _ROW * len(rows) + 8
+    height = _ROW * len(rows) + (26 if legend else 8)
     words = "; ".join(f"{r.label}: {r.text}" + "".join(f" ({m.label})" for m in r.markers) for r in rows)
     parts = [
         f'<svg class="chart" id="{chart_id}" viewBox="0 0 {_WIDTH} {height}" width="100%" role="img" '
@@ -49,21 +52,29 @@ def bar_chart(chart_id: str, title: str, rows: Sequence[Row], *, scale_max: floa
         f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(words)}</desc>',
     ]
     for i, row in enumerate(rows):
-        y = i * _ROW + 4
-        width = max(0.0, min(row.value, top)) / top * _BAR_MAX
-        parts.append(f'<text x="0" y="{y + 14}" fill="{_TEXT}">{escape(row.label)}</text>')
+        parts.append(_row(row, i * _ROW + 4, top))
+    if legend:
+        y = _ROW * len(rows) + 18
         parts.append(
-            f'<rect class="bar" x="0" y="{y + 22}" width="{width:.1f}" height="16" fill="{_BAR}" rx="2"/>'
+            f'<line x1="0" x2="14" y1="{y - 5}" y2="{y - 5}" stroke="{_MARK}" stroke-width="2"/>'
+            f'<text x="20" y="{y}" fill="{_TEXT}" font-size="13">{escape(legend)}</text>'
         )
-        parts.append(
-            f'<text x="{width + 6:.1f}" y="{y + 35}" fill="{_TEXT}" font-weight="600">'
-            f"{escape(row.text)}</text>"
-        )
-        for marker in row.markers:
-            x = min(marker.value, top) / top * _BAR_MAX
-            parts.append(
-                f'<line class="marker" x1="{x:.1f}" x2="{x:.1f}" y1="{y + 18}" y2="{y + 42}" '
-                f'stroke="{_MARK}" stroke-width="2"><title>{escape(marker.label)}</title></line>'
-            )
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def _row(row: Row, y: int, top: float) -> str:
+    width = max(0.0, min(row.value, top)) / top * _BAR_MAX
+    parts = [
+        f'<text x="0" y="{y + 14}" fill="{_TEXT}">{escape(row.label)}</text>',
+        f'<rect x="0" y="{y + 22}" width="{_BAR_MAX}" height="16" fill="{_TRACK}" rx="2"/>',
+        f'<rect class="bar" x="0" y="{y + 22}" width="{width:.1f}" height="16" fill="{_BAR}" rx="2"/>',
+        f'<text x="{_BAR_MAX + 8}" y="{y + 35}" fill="{_TEXT}" font-weight="600">{escape(row.text)}</text>',
+    ]
+    for marker in row.markers:
+        x = min(marker.value, top) / top * _BAR_MAX
+        parts.append(
+            f'<line class="marker" x1="{x:.1f}" x2="{x:.1f}" y1="{y + 18}" y2="{y + 42}" '
+            f'stroke="{_MARK}" stroke-width="2"><title>{escape(marker.label)}</title></line>'
+        )
     return "".join(parts)

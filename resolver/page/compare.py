@@ -106,10 +106,11 @@ def compare_page(batteries: Sequence[Battery], *, lang: str, tier_label: str) ->
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title><style>{STYLE}.scroll{{overflow-x:auto}}"
+        f"<title>{title}</title><style>{STYLE}"
         "td.best{font-weight:700}</style></head><body>"
         f'<header><h1>{title}</h1><p class="sub">{escape(t("cmp.note", tier=t("tier." + tier_label)))}</p>'
-        f'</header><main id="main"><div class="scroll"><table><caption>{title}</caption>'
+        f'</header><main id="main"><div class="scroll" role="region" tabindex="0" aria-label="{title}">'
+        f"<table><caption>{title}</caption>"
         f'<tr><th scope="col">{escape(t("cmp.figure"))}</th>{heads}</tr>{body}</table></div></main>'
         "</body></html>\n"
     ).encode()

@@ -47,6 +47,9 @@ STYLE = (
     "th,td{text-align:left;padding:.35rem .4rem;border-bottom:1px solid #8a8a8a;vertical-align:top}"
     "caption{text-align:left;font-weight:600;padding:.3rem 0}.chart{max-width:32rem;display:block}"
     "ol.timeline{padding-left:1.2rem}.hidden li{margin:.15rem 0}.tag{font-size:.85rem;color:#4a4a4a}"
+    ".scroll{overflow-x:auto;max-width:100%}"
+    "@media (max-width:30rem){th,td{padding:.3rem .2rem;font-size:.9rem}"
+    "dl{grid-template-columns:1fr}dd{margin-bottom:.3rem}}"
     "footer{margin:2rem auto;color:#4a4a4a}details{margin-top:1.6rem}summary{font-weight:600;cursor:pointer}"
     "details dl{grid-template-columns:minmax(6rem,35%) 1fr}details dl dl{display:block}"
 )
@@ -188,9 +191,11 @@ def _recycled(doc: Mapping[str, Any], t: Texts) -> str:
     if not rows:
         return ""
     head = "".join(f'<th scope="col">{escape(x)}</th>' for x in (t("material"), t("share"), "Art. 8"))
-    chart = bar_chart("chart-recycled", t("recycled_chart"), rows, scale_max=100.0)
+    chart = bar_chart(
+        "chart-recycled", t("recycled_chart"), rows, scale_max=100.0, legend=t("recycled_legend")
+    )
     return _section(
-        "recycled-content", t("recycled"), f"{chart}<table><tr>{head}</tr>{''.join(table)}</table>"
+        "recycled-content", t("recycled"), chart + _table(t("recycled"), f"<tr>{head}</tr>{''.join(table)}")
     )
 
 
@@ -210,7 +215,7 @@ def _hazardous(doc: Mapping[str, Any], t: Texts) -> str:
         f'<th scope="col">{escape(t(k))}</th>' for k in ("substance", "cas", "concentration", "location")
     )
     body = "".join(rows) or f'<tr><td colspan="4">{escape(t("none"))}</td></tr>'
-    return _section("hazardous-substances", t("hazardous"), f"<table><tr>{heads}</tr>{body}</table>")
+    return _section("hazardous-substances", t("hazardous"), _table(t("hazardous"), f"<tr>{heads}</tr>{body}"))
 
 
 def _health(doc: Mapping[str, Any], t: Texts) -> str:
@@ -290,6 +295,12 @@ def _footer(page: PageContext, t: Texts) -> str:
     )
     qr = f'<a href="{path}/qr">{escape(t("qr"))}</a>'
     return f"<footer><p>{escape(t('formats'))}: {formats} · {qr}</p></footer>"
+
+
+def _table(label: str, rows: str) -> str:
+    """A table that scrolls sideways in its own focusable region when a phone is too narrow."""
+    region = f'<div class="scroll" role="region" tabindex="0" aria-label="{escape(label)}">'
+    return f"{region}<table>{rows}</table></div>"
 
 
 def _section(section_id: str, title: str, body: str) -> str:
