@@ -1005,3 +1005,10 @@ _register("ingest", "passports/s", ">= 300 passports/s (2 workers); speed-up ove
 _register("memory", "bytes/passport (Redis)", "<= 8 KB per passport in Redis", _memory)
 _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
+
+# The GS1 resolver's workloads live in bench/gs1.py, which uses the helpers above (so it is
+# imported here, after them).
+from bench import gs1  # noqa: E402
+
+_register("page", "req/s", "ratio >= 0.5 (the passport page, cached per version, tier, language)", gs1.page)
+_register("linkset", "req/s", "ratio >= 0.6 (GS1 linkset, linkType=all)", gs1.linkset)

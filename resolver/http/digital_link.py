@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import orjson
@@ -74,13 +74,21 @@ class _Found:
         self.tier = answer.tier if answer.tier is not None else tier  # the tier of the view
 
 
+class _Built(NamedTuple):
+    linkset: dict[str, Any]
+    body: bytes
+    link: str
+
+
 class DigitalLinkRoutes:
     """Handlers of the resolver; the passport routes (and their edge) are shared with the native API."""
 
     def __init__(self, passports: PassportRoutes, config: NodeConfig) -> None:
         self._passports = passports
         self._config = config
-        self._linksets: OrderedDict[tuple[str, str, int, Tier], dict[str, Any]] = OrderedDict()
+        # Built once per (anchor, passport, version, tier): the linkset, its bytes, its Link header.
+        self._linksets: OrderedDict[tuple[str, str, int, Tier], _Built] = OrderedDict()
+        self._paths: dict[str, DigitalLink] = {}
 
     def _base(self, request: web.Request) -> str:
         return self._config.base_url or f"{request.scheme}://{request.host}"
@@ -88,7 +96,7 @@ class DigitalLinkRoutes:
     # --- the resolver --------------------------------------------------------------------------
 
     async def resolve(self, request: web.Request) -> web.StreamResponse:
-        link = parse_path(request.raw_path.split("?", 1)[0])
+        link = self._parse(request.raw_path.split("?", 1)[0])
         query = request.query
         if any(name in query for name in _NATIVE_QUERY):
             return await self._native(request, link)
@@ -96,17 +104,18 @@ class DigitalLinkRoutes:
         if isinstance(found, web.StreamResponse):
             return found
         base = self._base(request)
-        linkset = self._linkset(base, found)
+        built = self._linkset(base, found)
+        linkset = built.linkset
         asked = query.get("linkType")
         if asked is None:
             chosen = _best_offer(request.headers.get("Accept"))
             if chosen == LINKSET_TYPE:
-                return self._linkset_response(request, base, found, linkset)
+                return self._linkset_response(found, built)
             if chosen in _PASSPORT_TYPES and found.level.key is not None:
                 return await self._passports.read(request, found.key)
             rel = GS1_VOC + ("productPassport" if chosen in _PASSPORT_TYPES else "defaultLink")
         elif asked in ("all", "linkset"):
-            return self._linkset_response(request, base, found, linkset)
+            return self._linkset_response(found, built)
         else:
             iri = link_type_iri(asked)
             if iri is None:
@@ -120,7 +129,7 @@ class DigitalLinkRoutes:
             entries, media_types=media, languages=preferred_languages(request.headers.get("Accept-Language"))
         )
         location = _with_query(str(target["href"]), request)
-        headers = self._headers(request, base, found, linkset)
+        headers = self._headers(found, built)
         headers["Location"] = location
         return web.Response(status=307, headers=headers)
 
@@ -168,7 +177,16 @@ class DigitalLinkRoutes:
             return _Found(level, key, answer, tier, total)
         raise NotFound(f"nothing is registered for GTIN {link.gtin}")  # pragma: no cover
 
-    def _linkset(self, base: str, found: _Found) -> dict[str, Any]:
+    def _parse(self, path: str) -> DigitalLink:
+        found = self._paths.get(path)
+        if found is None:
+            found = parse_path(path)
+            if len(self._paths) >= _LINKSETS_MAX:
+                self._paths.clear()
+            self._paths[path] = found
+        return found
+
+    def _linkset(self, base: str, found: _Found) -> _Built:
         view = found.answer.view
         assert view is not None  # the edge guarantees a view when there is no referral
         memo_key = (base + found.level.path, found.key, view.version, found.tier)
@@ -180,29 +198,27 @@ class DigitalLinkRoutes:
         target = base + location_path(found.key)
         description = _describe(found, document)
         linkset = build_linkset(anchor, target, document, description=description)
+        built = _Built(linkset, orjson.dumps(linkset), link_header(f"{anchor}?linkType=all", linkset))
         if len(self._linksets) >= _LINKSETS_MAX:
             self._linksets.popitem(last=False)
-        self._linksets[memo_key] = linkset
-        return linkset
+        self._linksets[memo_key] = built
+        return built
 
-    def _headers(
-        self, request: web.Request, base: str, found: _Found, linkset: dict[str, Any]
-    ) -> dict[str, str]:
+    @staticmethod
+    def _headers(found: _Found, built: _Built) -> dict[str, str]:
         answer = found.answer
         public = found.tier is Tier.PUBLIC
         return {
-            "Link": link_header(f"{base}{found.level.path}?linkType=all", linkset),
+            "Link": built.link,
             "Vary": _VARY,
             "Cache-Control": f"{'public' if public else 'private'}, max-age={answer.max_age}",
             "Passport-Tier": found.tier.label,
         }
 
-    def _linkset_response(
-        self, request: web.Request, base: str, found: _Found, linkset: dict[str, Any]
-    ) -> web.Response:
-        headers = self._headers(request, base, found, linkset)
+    def _linkset_response(self, found: _Found, built: _Built) -> web.Response:
+        headers = self._headers(found, built)
         headers["Content-Type"] = LINKSET_TYPE
-        return web.Response(body=orjson.dumps(linkset), headers=headers)
+        return web.Response(body=built.body, headers=headers)
 
     # --- QR codes ------------------------------------------------------------------------------
 
@@ -213,7 +229,7 @@ class DigitalLinkRoutes:
         base = self._base(request)
         if "prefix" not in match:
             tail = request.raw_path.split("?", 1)[0].rsplit("/qr", 1)[0]
-            found = await self._find(request, parse_path(tail))
+            found = await self._find(request, self._parse(tail))
             if isinstance(found, web.StreamResponse):
                 return found  # a referral to the node that holds it
             content = base + found.level.path
@@ -321,7 +337,21 @@ def _ranges(accept: str | None) -> list[tuple[str, float]]:
     return ranges
 
 
+_OFFER_MEMO: dict[str | None, str | None] = {}
+
+
 def _best_offer(accept: str | None) -> str | None:
+    found = _OFFER_MEMO.get(accept, "")
+    if found != "":
+        return found
+    chosen = _choose_offer(accept)
+    if len(_OFFER_MEMO) >= 512:
+        _OFFER_MEMO.clear()
+    _OFFER_MEMO[accept] = chosen
+    return chosen
+
+
+def _choose_offer(accept: str | None) -> str | None:
     """The offer an ``Accept`` header names explicitly with the highest q (None: only ``*/*`` or
     a wildcard range, or no header: the resolver's default answer)."""
     best: tuple[float, int] | None = None
