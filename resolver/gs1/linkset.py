@@ -175,9 +175,12 @@ def _title(link: Mapping[str, Any]) -> str:
     return "title*=UTF-8''" + quote(title, safe="")  # RFC 8187: headers carry ASCII only
 
 
-def link_header(linkset_url: str, linkset: Mapping[str, Any]) -> str:
-    """One ``Link`` header value: the linkset first, then every link of the set (RFC 8288)."""
+def link_header(linkset_url: str, linkset: Mapping[str, Any], *, same_as: str = "") -> str:
+    """One ``Link`` header value: the linkset first, the canonical GS1 URI (``owl:sameAs``), then
+    every link of the set (RFC 8288)."""
     parts = [f'<{linkset_url}>; rel="linkset"; type="application/linkset+json"']
+    if same_as:
+        parts.append(f'<{same_as}>; rel="owl:sameAs"')
     for entry in linkset["linkset"]:
         for rel, targets in entry.items():
             if not rel.startswith(GS1_VOC):

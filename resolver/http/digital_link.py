@@ -198,7 +198,9 @@ class DigitalLinkRoutes:
         target = base + location_path(found.key)
         description = _describe(found, document)
         linkset = build_linkset(anchor, target, document, description=description)
-        built = _Built(linkset, orjson.dumps(linkset), link_header(f"{anchor}?linkType=all", linkset))
+        same_as = "https://id.gs1.org" + found.level.path  # the canonical GS1 Digital Link URI
+        header = link_header(f"{anchor}?linkType=all", linkset, same_as=same_as)
+        built = _Built(linkset, orjson.dumps(linkset), header)
         if len(self._linksets) >= _LINKSETS_MAX:
             self._linksets.popitem(last=False)
         self._linksets[memo_key] = built

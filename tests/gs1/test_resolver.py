@@ -106,6 +106,7 @@ async def test_model_level_without_qualifier_redirects_to_the_default_link(
     assert len(link) == 1
     assert f'<{BASE}{MODEL}?linkType=all>; rel="linkset"; type="{LINKSET}"' in link[0]
     assert f'rel="{VOC}pip"' in link[0]
+    assert f'<https://id.gs1.org{MODEL}>; rel="owl:sameAs"' in link[0]
 
 
 async def test_walk_up_to_the_less_granular_level(node: RunningNode, http: aiohttp.ClientSession) -> None:
@@ -264,3 +265,11 @@ async def test_writes_at_a_digital_link_still_reach_the_native_api(
 ) -> None:
     async with http.delete(node.url + ITEM) as response:
         assert response.status == 401  # no credentials: refused by the native API, not 405
+
+
+async def test_compressed_digital_link_is_not_decompressed(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    # GS1's compressed form (one path segment) is not supported: no maintained library does it.
+    status, headers, _ = await _get(http, node.url + "/AQnYUc1gmiYwDYDSEjR5TLQLNA")
+    assert status == 404 and headers["Content-Type"] == PROBLEM
