@@ -96,7 +96,10 @@ class DigitalLinkRoutes:
     # --- the resolver --------------------------------------------------------------------------
 
     async def resolve(self, request: web.Request) -> web.StreamResponse:
-        link = self._parse(request.raw_path.split("?", 1)[0])
+        path = request.raw_path.split("?", 1)[0]
+        if path.endswith("/history"):  # the native API's version list of a GS1-keyed passport
+            return await self._passports.read(request, path[1:])
+        link = self._parse(path)
         query = request.query
         if any(name in query for name in _NATIVE_QUERY):
             return await self._native(request, link)

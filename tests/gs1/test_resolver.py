@@ -273,3 +273,11 @@ async def test_compressed_digital_link_is_not_decompressed(
     # GS1's compressed form (one path segment) is not supported: no maintained library does it.
     status, headers, _ = await _get(http, node.url + "/AQnYUc1gmiYwDYDSEjR5TLQLNA")
     assert status == 404 and headers["Content-Type"] == PROBLEM
+
+
+async def test_history_of_a_gs1_passport_is_the_native_api(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    status, _, body = await _get(http, node.url + ITEM + "/history")
+    assert status == 200
+    assert orjson.loads(body)["versions"][0]["version"] == 1
