@@ -52,6 +52,12 @@ _VARY = "Accept, Accept-Language, Authorization"
 _NATIVE_QUERY = ("format", "version", "at")
 _PASSPORT_TYPES = ("application/ld+json", "application/json", "text/turtle", "application/n-triples")
 _OFFERS = (LINKSET_TYPE, *_PASSPORT_TYPES, "text/html")
+_FORMAT_OF = {
+    "application/ld+json": "jsonld",
+    "application/json": "json",
+    "text/turtle": "turtle",
+    "application/n-triples": "ntriples",
+}
 _METHODS = "GET, HEAD, OPTIONS, PUT, PATCH, DELETE, POST"
 _ALLOW_HEADERS = (
     "Accept, Accept-Language, Authorization, Content-Type, If-Match, If-None-Match, Prefer, Passport-Tier"
@@ -77,7 +83,8 @@ class _Found:
 class _Built(NamedTuple):
     linkset: dict[str, Any]
     body: bytes
-    link: str
+    link: str  # the linkset, owl:sameAs and every link: for redirects
+    link_short: str  # the linkset and owl:sameAs: for the linkset itself, whose body has the rest
 
 
 class DigitalLinkRoutes:
@@ -88,7 +95,7 @@ class DigitalLinkRoutes:
         self._config = config
         # Built once per (anchor, passport, version, tier): the linkset, its bytes, its Link header.
         self._linksets: OrderedDict[tuple[str, str, int, Tier], _Built] = OrderedDict()
-        self._paths: dict[str, DigitalLink] = {}
+        self._paths: dict[str, tuple[DigitalLink, list[Level]]] = {}
 
     def _base(self, request: web.Request) -> str:
         return self._config.base_url or f"{request.scheme}://{request.host}"
@@ -99,24 +106,25 @@ class DigitalLinkRoutes:
         path = request.raw_path.split("?", 1)[0]
         if path.endswith("/history"):  # the native API's version list of a GS1-keyed passport
             return await self._passports.read(request, path[1:])
-        link = self._parse(path)
-        query = request.query
-        if any(name in query for name in _NATIVE_QUERY):
-            return await self._native(request, link)
-        found = await self._find(request, link)
+        link, levels = self._parse(path)
+        asked: str | None = None
+        if request.query_string:
+            query = request.query
+            if any(name in query for name in _NATIVE_QUERY):
+                return await self._native(request, link, levels)
+            asked = query.get("linkType")
+        chosen = _best_offer(request.headers.get("Accept")) if asked is None else None
+        if chosen in _PASSPORT_TYPES:  # the passport itself, at the most granular level that has one
+            return await self._native(request, link, levels, fmt=_FORMAT_OF[chosen])
+        found = await self._find(request, link, levels)
         if isinstance(found, web.StreamResponse):
             return found
-        base = self._base(request)
-        built = self._linkset(base, found)
+        built = self._linkset(self._base(request), found)
         linkset = built.linkset
-        asked = query.get("linkType")
         if asked is None:
-            chosen = _best_offer(request.headers.get("Accept"))
             if chosen == LINKSET_TYPE:
                 return self._linkset_response(found, built)
-            if chosen in _PASSPORT_TYPES and found.level.key is not None:
-                return await self._passports.read(request, found.key)
-            rel = GS1_VOC + ("productPassport" if chosen in _PASSPORT_TYPES else "defaultLink")
+            rel = GS1_VOC + "defaultLink"
         elif asked in ("all", "linkset"):
             return self._linkset_response(found, built)
         else:
@@ -136,14 +144,19 @@ class DigitalLinkRoutes:
         headers["Location"] = location
         return web.Response(status=307, headers=headers)
 
-    async def _native(self, request: web.Request, link: DigitalLink) -> web.StreamResponse:
-        """``format=``/``version=``/``at=``: the passport of the most granular level that has one."""
-        for level in link.levels():
+    async def _native(
+        self, request: web.Request, link: DigitalLink, levels: list[Level], *, fmt: str = ""
+    ) -> web.StreamResponse:
+        """The passport of the most granular level that has one: ``format=``/``version=``/``at=``,
+        or an ``Accept`` of a passport format (``fmt``). The model has none of its own: 307 to
+        its example passport."""
+        for level in levels:
             if level.key is None:
-                found = await self._find(request, DigitalLink(link.gtin))
+                found = await self._find(request, link, [level])
                 if isinstance(found, web.StreamResponse):
                     return found
-                location = self._base(request) + location_path(found.key) + "?" + request.query_string
+                query = "&".join(q for q in (f"format={fmt}" if fmt else "", request.query_string) if q)
+                location = self._base(request) + location_path(found.key) + "?" + query
                 return web.Response(status=307, headers={"Location": location, "Vary": _VARY})
             try:
                 return await self._passports.read(request, level.key)
@@ -153,11 +166,13 @@ class DigitalLinkRoutes:
                 continue
         raise NotFound(f"nothing is registered for GTIN {link.gtin}")  # pragma: no cover
 
-    async def _find(self, request: web.Request, link: DigitalLink) -> _Found | web.StreamResponse:
-        """Walk up the levels of ``link`` to the first that answers; a referral is passed on."""
+    async def _find(
+        self, request: web.Request, link: DigitalLink, levels: list[Level]
+    ) -> _Found | web.StreamResponse:
+        """Walk up ``levels`` of ``link`` to the first that answers; a referral is passed on."""
         edge = self._passports.edge
         tier = edge.tier_for(edge.principal(request), request)
-        for level in link.levels():
+        for level in levels:
             total = 1
             key = level.key
             if key is None:
@@ -180,10 +195,11 @@ class DigitalLinkRoutes:
             return _Found(level, key, answer, tier, total)
         raise NotFound(f"nothing is registered for GTIN {link.gtin}")  # pragma: no cover
 
-    def _parse(self, path: str) -> DigitalLink:
+    def _parse(self, path: str) -> tuple[DigitalLink, list[Level]]:
         found = self._paths.get(path)
         if found is None:
-            found = parse_path(path)
+            link = parse_path(path)
+            found = (link, link.levels())
             if len(self._paths) >= _LINKSETS_MAX:
                 self._paths.clear()
             self._paths[path] = found
@@ -203,25 +219,26 @@ class DigitalLinkRoutes:
         linkset = build_linkset(anchor, target, document, description=description)
         same_as = "https://id.gs1.org" + found.level.path  # the canonical GS1 Digital Link URI
         header = link_header(f"{anchor}?linkType=all", linkset, same_as=same_as)
-        built = _Built(linkset, orjson.dumps(linkset), header)
+        short = link_header(f"{anchor}?linkType=all", {"linkset": []}, same_as=same_as)
+        built = _Built(linkset, orjson.dumps(linkset), header, short)
         if len(self._linksets) >= _LINKSETS_MAX:
             self._linksets.popitem(last=False)
         self._linksets[memo_key] = built
         return built
 
     @staticmethod
-    def _headers(found: _Found, built: _Built) -> dict[str, str]:
+    def _headers(found: _Found, built: _Built, *, short: bool = False) -> dict[str, str]:
         answer = found.answer
         public = found.tier is Tier.PUBLIC
         return {
-            "Link": built.link,
+            "Link": built.link_short if short else built.link,
             "Vary": _VARY,
             "Cache-Control": f"{'public' if public else 'private'}, max-age={answer.max_age}",
             "Passport-Tier": found.tier.label,
         }
 
     def _linkset_response(self, found: _Found, built: _Built) -> web.Response:
-        headers = self._headers(found, built)
+        headers = self._headers(found, built, short=True)
         headers["Content-Type"] = LINKSET_TYPE
         return web.Response(body=built.body, headers=headers)
 
@@ -234,7 +251,7 @@ class DigitalLinkRoutes:
         base = self._base(request)
         if "prefix" not in match:
             tail = request.raw_path.split("?", 1)[0].rsplit("/qr", 1)[0]
-            found = await self._find(request, self._parse(tail))
+            found = await self._find(request, *self._parse(tail))
             if isinstance(found, web.StreamResponse):
                 return found  # a referral to the node that holds it
             content = base + found.level.path
