@@ -1,5 +1,6 @@
 """The GS1 Digital Link resolver routes: ``/01/{gtin}[/10/{lot}][/21/{serial}]``, ``/gtin/...``,
-``/.well-known/gs1resolver``, ``OPTIONS`` on every path, and CORS on public answers.
+``/.well-known/gs1resolver``, ``/{id}/qr`` and ``/compare`` (registered with ``OPTIONS`` and CORS,
+resolver/http/cors.py, by ``add_digital_link_routes``).
 
 How a request is answered (GS1 resolver standard 1.2):
 
@@ -39,6 +40,7 @@ from resolver.gs1.linkset import (
 )
 from resolver.gs1.qr import qr_png, qr_svg
 from resolver.http.compare import CompareRoutes
+from resolver.http.cors import add_cors
 from resolver.http.passports import PassportRoutes, location_path
 from resolver.http.problems import guarded
 from resolver.metrics import Metrics
@@ -58,13 +60,6 @@ _FORMAT_OF = {
     "text/turtle": "turtle",
     "application/n-triples": "ntriples",
 }
-_METHODS = "GET, HEAD, OPTIONS, PUT, PATCH, DELETE, POST"
-_ALLOW_HEADERS = (
-    "Accept, Accept-Language, Authorization, Content-Type, If-Match, If-None-Match, Prefer, Passport-Tier"
-)
-_EXPOSE_HEADERS = (
-    "Link, Location, ETag, Last-Modified, Passport-Tier, Passport-Source, Age, Warning, QR-Content"
-)
 _LINKSETS_MAX = 4096
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -302,26 +297,6 @@ class DigitalLinkRoutes:
             headers={"Cache-Control": "public, max-age=3600"},
         )
 
-    async def options(self, request: web.Request) -> web.Response:
-        return web.Response(
-            status=204,
-            headers={
-                "Allow": _METHODS,
-                "Access-Control-Allow-Methods": _METHODS,
-                "Access-Control-Allow-Headers": _ALLOW_HEADERS,
-                "Access-Control-Max-Age": "86400",
-            },
-        )
-
-
-async def add_cors(request: web.BaseRequest, response: web.StreamResponse) -> None:
-    """``Access-Control-Allow-Origin: *`` on answers to callers without credentials (public
-    answers); an answer to a caller with credentials is not shared with other origins."""
-    if "Authorization" not in request.headers:
-        headers = response.headers
-        headers["Access-Control-Allow-Origin"] = "*"
-        headers["Access-Control-Expose-Headers"] = _EXPOSE_HEADERS
-
 
 def _describe(found: _Found, document: dict[str, Any]) -> str:
     name = " ".join(str(document[k]) for k in ("productName", "model") if isinstance(document.get(k), str))
@@ -401,16 +376,6 @@ def _accepted_types(accept: str | None) -> list[str]:
     return [media for media, quality in sorted(_ranges(accept), key=lambda r: -r[1]) if quality > 0]
 
 
-class _PreflightResource(web.DynamicResource):
-    """``OPTIONS`` on every path. To other methods it is invisible, so that a path no route has
-    stays a 404 (a plain catch-all resource would make it a 405 allowing only OPTIONS)."""
-
-    async def resolve(self, request: web.Request) -> tuple[web.UrlMappingMatchInfo | None, set[str]]:
-        if request.method != "OPTIONS":
-            return None, set()
-        return await super().resolve(request)
-
-
 def add_digital_link_routes(
     app: web.Application, passports: PassportRoutes, config: NodeConfig, metrics: Metrics
 ) -> DigitalLinkRoutes:
@@ -436,8 +401,5 @@ def add_digital_link_routes(
     resource("/.well-known/gs1resolver", "gs1resolver", GET=(routes.well_known, "gs1resolver"))
     resource("/01/{tail:.*}", "digital-link", GET=(routes.resolve, "digital-link"))
     resource("/gtin/{tail:.*}", "digital-link-alpha", GET=(routes.resolve, "digital-link"))
-    preflight = _PreflightResource("/{_any:.*}", name="options")
-    router.register_resource(preflight)
-    preflight.add_route("OPTIONS", guarded(routes.options, "options", metrics))
-    app.on_response_prepare.append(add_cors)
+    add_cors(app, metrics)
     return routes

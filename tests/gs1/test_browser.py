@@ -26,7 +26,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 AXE = REPO / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = REPO / "docs" / "screenshots"
 HANDLE = "/88.100.1/BAT-EV-000001"
-PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
