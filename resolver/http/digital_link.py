@@ -19,8 +19,9 @@ How a request is answered (GS1 resolver standard 1.2):
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -44,6 +45,7 @@ from resolver.http.cors import add_cors
 from resolver.http.passports import PassportRoutes, location_path
 from resolver.http.problems import guarded
 from resolver.metrics import Metrics
+from resolver.page.hidden import hidden_points
 from resolver.stages.base import Answer
 from resolver.tiers import Tier
 
@@ -376,6 +378,15 @@ def _accepted_types(accept: str | None) -> list[str]:
     return [media for media, quality in sorted(_ranges(accept), key=lambda r: -r[1]) if quality > 0]
 
 
+async def _warm_page(app: web.Application) -> AsyncIterator[None]:
+    """Read what the page needs from the profile (about a second) in a thread while the node
+    starts, so the first page view does not hold the event loop."""
+    loop = asyncio.get_running_loop()
+    warming = loop.run_in_executor(None, lambda: [hidden_points(tier) for tier in Tier])
+    yield
+    await asyncio.wait([warming])
+
+
 def add_digital_link_routes(
     app: web.Application, passports: PassportRoutes, config: NodeConfig, metrics: Metrics
 ) -> DigitalLinkRoutes:
@@ -402,4 +413,5 @@ def add_digital_link_routes(
     resource("/01/{tail:.*}", "digital-link", GET=(routes.resolve, "digital-link"))
     resource("/gtin/{tail:.*}", "digital-link-alpha", GET=(routes.resolve, "digital-link"))
     add_cors(app, metrics)
+    app.cleanup_ctx.append(_warm_page)
     return routes
