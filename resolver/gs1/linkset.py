@@ -111,7 +111,15 @@ def _recycling(view: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("https://", "http://")) and " " not in value
+    """An http(s) URL that is safe inside a ``Link`` header: printable ASCII, no space, quote or
+    angle bracket (anything else from a passport is left out of the linkset)."""
+    return (
+        isinstance(value, str)
+        and value.startswith(("https://", "http://"))
+        and value.isascii()
+        and value.isprintable()
+        and not any(c in value for c in ' "<>')
+    )
 
 
 def _guess_type(href: str) -> str:
@@ -170,9 +178,10 @@ def preferred_languages(accept_language: str | None, offered: Iterable[str] = LA
 
 def _title(link: Mapping[str, Any]) -> str:
     title = str(link["title"])
-    if title.isascii():
+    if title.isascii() and title.isprintable():
         return 'title="' + title.replace("\\", "").replace('"', "'") + '"'
-    return "title*=UTF-8''" + quote(title, safe="")  # RFC 8187: headers carry ASCII only
+    # RFC 8187: a header carries printable ASCII only; anything else is percent-encoded.
+    return "title*=UTF-8''" + quote(title, safe="")
 
 
 def link_header(linkset_url: str, linkset: Mapping[str, Any], *, same_as: str = "") -> str:

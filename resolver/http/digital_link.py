@@ -23,7 +23,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import orjson
 from aiohttp import web
@@ -256,7 +256,8 @@ class DigitalLinkRoutes:
             edge = self._passports.edge
             ident = edge.identify(match["prefix"] + "/" + match["suffix"])
             await edge.resolve(request, ident, Tier.PUBLIC)
-            content = ident.iri
+            # An IRI (a handle may hold any Unicode) as a URI: what phones read, and header-safe.
+            content = quote(ident.iri, safe=":/?#[]@!$&'()*+,;=%~")
         fmt = request.query.get("format") or (
             "png"
             if _best_offer_of(request.headers.get("Accept"), ("image/svg+xml", "image/png")) == "image/png"

@@ -55,7 +55,7 @@ async def node(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runnin
         chain=("local",),
         base_url=BASE,
         credentials=(
-            credential("maker", Role.OPERATOR, OPERATOR, ["01/09521234"]),
+            credential("maker", Role.OPERATOR, OPERATOR, ["01/09521234", "88.100.1"]),
             credential("repairer", Role.LEGITIMATE_INTEREST, REPAIRER),
             credential("authority", Role.AUTHORITY, AUTHORITY),
         ),

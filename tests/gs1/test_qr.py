@@ -12,7 +12,7 @@ import segno
 
 from resolver.app import RunningNode
 from resolver.gs1.qr import QUIET_ZONE
-from tests.gs1.conftest import BASE, GTIN, ITEM, SERIAL
+from tests.gs1.conftest import BASE, GTIN, ITEM, OPERATOR, REPO, SERIAL, bearer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -94,3 +94,17 @@ async def test_qr_errors(node: RunningNode, http: aiohttp.ClientSession) -> None
     assert status == 406
     status, _, _ = await _get(http, node.url + ITEM + "/qr?format=png&scale=0")
     assert status == 400
+
+
+async def test_unicode_handle_is_encoded_as_a_uri(node: RunningNode, http: aiohttp.ClientSession) -> None:
+    handle = "88.100.1/BAT-ÄÖ-1"
+    body = (REPO / "examples" / "valid" / "ev-nmc811.jsonld").read_text(encoding="utf-8")
+    body = body.replace("88.100.1/BAT-EV-000001", handle)
+    headers = {"Content-Type": "application/ld+json", **bearer(OPERATOR)}
+    async with http.put(node.url + "/" + handle, data=body.encode(), headers=headers) as response:
+        assert response.status == 201, await response.text()
+    status, headers, png = await _get(http, node.url + "/" + handle + "/qr?format=png&scale=1")
+    assert status == 200
+    content = "https://hdl.handle.net/88.100.1/BAT-%C3%84%C3%96-1"
+    assert headers["QR-Content"] == content
+    assert _png_modules(png) == _expected(content)
