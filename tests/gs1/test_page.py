@@ -125,3 +125,14 @@ async def test_every_translation_has_every_key() -> None:
     }
     for lang in ("de", "zh"):
         assert set(tables[lang]) == set(tables["en"]), lang
+
+
+async def test_hidden_data_points_are_named_in_the_page_language(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    _, german = await _page(http, node.url + HANDLE + "?lang=de")
+    assert (
+        "48. Demontageinformationen" in german and "sichtbar für: berechtigtes Interesse, Behörden" in german
+    )
+    _, chinese = await _page(http, node.url + HANDLE + "?lang=zh")
+    assert "48. 拆解信息" in chinese
