@@ -15,8 +15,8 @@ from html import escape
 __all__ = ["Marker", "Row", "bar_chart"]
 
 _WIDTH = 400  # viewBox units; the SVG scales to its container, so text stays legible on a phone
-_BAR_MAX = 310
-_ROW = 52
+_BAR_MAX = 300
+_ROW = 58
 _BAR = "#1f5f8b"  # 6.6:1 on white
 _MARK = "#a4262c"  # 6.4:1 on white
 _TEXT = "#1b1b1b"
@@ -48,7 +48,7 @@ def bar_chart(
     parts = [
         f'<svg class="chart" id="{chart_id}" viewBox="0 0 {_WIDTH} {height}" width="100%" role="img" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg" '
-        f'font-family="system-ui,sans-serif" font-size="14">',
+        f'font-family="system-ui,sans-serif" font-size="16">',
         f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(words)}</desc>',
     ]
     for i, row in enumerate(rows):
@@ -57,7 +57,7 @@ def bar_chart(
         y = _ROW * len(rows) + 18
         parts.append(
             f'<line x1="0" x2="14" y1="{y - 5}" y2="{y - 5}" stroke="{_MARK}" stroke-width="2"/>'
-            f'<text x="20" y="{y}" fill="{_TEXT}" font-size="13">{escape(legend)}</text>'
+            f'<text x="20" y="{y}" fill="{_TEXT}" font-size="14">{escape(legend)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -66,15 +66,15 @@ def bar_chart(
 def _row(row: Row, y: int, top: float) -> str:
     width = max(0.0, min(row.value, top)) / top * _BAR_MAX
     parts = [
-        f'<text x="0" y="{y + 14}" fill="{_TEXT}">{escape(row.label)}</text>',
-        f'<rect x="0" y="{y + 22}" width="{_BAR_MAX}" height="16" fill="{_TRACK}" rx="2"/>',
-        f'<rect class="bar" x="0" y="{y + 22}" width="{width:.1f}" height="16" fill="{_BAR}" rx="2"/>',
-        f'<text x="{_BAR_MAX + 8}" y="{y + 35}" fill="{_TEXT}" font-weight="600">{escape(row.text)}</text>',
+        f'<text x="0" y="{y + 16}" fill="{_TEXT}">{escape(row.label)}</text>',
+        f'<rect x="0" y="{y + 24}" width="{_BAR_MAX}" height="16" fill="{_TRACK}" rx="2"/>',
+        f'<rect class="bar" x="0" y="{y + 24}" width="{width:.1f}" height="16" fill="{_BAR}" rx="2"/>',
+        f'<text x="{_BAR_MAX + 8}" y="{y + 38}" fill="{_TEXT}" font-weight="600">{escape(row.text)}</text>',
     ]
     for marker in row.markers:
         x = min(marker.value, top) / top * _BAR_MAX
         parts.append(
-            f'<line class="marker" x1="{x:.1f}" x2="{x:.1f}" y1="{y + 18}" y2="{y + 42}" '
+            f'<line class="marker" x1="{x:.1f}" x2="{x:.1f}" y1="{y + 20}" y2="{y + 44}" '
             f'stroke="{_MARK}" stroke-width="2"><title>{escape(marker.label)}</title></line>'
         )
     return "".join(parts)
