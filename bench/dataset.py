@@ -45,7 +45,7 @@ DISTINCT = 2_000
 
 
 # What each cached artefact depends on: a change to any of these files makes a new cache.
-_GENERATOR_CODE = ("resolver/examples.py",)
+_GENERATOR_CODE = ("tools/examples.py",)
 _PREPARE_CODE = (
     *_GENERATOR_CODE,
     "resolver/validation.py",
@@ -226,7 +226,7 @@ def generate_files(n: int, *, seed: int = SEED, prefix: str = BENCH_PREFIX) -> P
     cmd = [
         sys.executable,
         "-m",
-        "resolver.examples",
+        "tools.examples",
         str(n),
         "--seed",
         str(seed),

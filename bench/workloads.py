@@ -727,7 +727,7 @@ def _ingest(options: Options) -> dict[str, Any]:
             )
     speedup = wall[2] / wall[1]
     notes = [
-        f"{n:,} generated complete passports (`python -m resolver.examples {n} --seed {dataset.SEED} "
+        f"{n:,} generated complete passports (`python -m tools.examples {n} --seed {dataset.SEED} "
         f"--prefix {dataset.BENCH_PREFIX}`), imported with full validation into a fresh SQLite store, timed "
         "from process start to exit (interpreter start-up and the worker pool included); afterwards every "
         "passport is checked to be stored",

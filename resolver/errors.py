@@ -16,6 +16,7 @@
     ├── Conflict                        409  the write races another
     │   └── PreconditionFailed          412  If-Match / expected version does not hold
     ├── StoreUnavailable                503  the store cannot be reached
+    ├── ServiceStarting                 503  the node answers reads but cannot validate yet
     └── FederationError                 502  a peer failed (carries per-peer errors)
         ├── PeerTimeout                 504  the deadline ran out waiting for a peer
         ├── LoopDetected                508  the lookup came back to a node it passed through
@@ -49,6 +50,7 @@ __all__ = [
     "PeerTimeout",
     "PreconditionFailed",
     "ResolverError",
+    "ServiceStarting",
     "StoreUnavailable",
     "UnsupportedMediaType",
 ]
@@ -169,6 +171,14 @@ class StoreUnavailable(ResolverError):
     status = 503
     slug = "store-unavailable"
     title = "Store unavailable"
+
+
+class ServiceStarting(ResolverError):
+    """From /healthz while the validator workers load the profile (or failed to start)."""
+
+    status = 503
+    slug = "starting"
+    title = "Node starting"
 
 
 class FederationError(ResolverError):

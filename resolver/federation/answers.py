@@ -28,8 +28,8 @@ from resolver.errors import (
 )
 from resolver.federation.client import MAX_PEER_BODY, PeerResponse
 from resolver.identifiers import parse_identifier
+from resolver.lookup import TIER_HEADER, Answer, Lookup
 from resolver.profile import Profile
-from resolver.stages.base import TIER_HEADER, Answer, Lookup
 from resolver.stores.base import View
 from resolver.tiers import Tier
 from resolver.views import NotCompact, filter_compact

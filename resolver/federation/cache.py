@@ -20,7 +20,7 @@ import orjson
 
 from resolver.errors import Gone, NotFound
 from resolver.federation.config import CacheConfig
-from resolver.stages.base import Answer
+from resolver.lookup import Answer
 from resolver.stores.base import View
 from resolver.tiers import Tier
 

@@ -17,7 +17,7 @@ import aiohttp
 from resolver.errors import FederationError, PeerTimeout
 from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.health import CircuitBreaker, Clock, ReplicaSet
-from resolver.stages.base import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Lookup
+from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Lookup
 
 __all__ = ["MAX_PEER_BODY", "MIN_BLAMED_TIMEOUT", "PeerClient", "PeerResponse", "forwarded_budget_ms"]
 

@@ -1,7 +1,7 @@
 """The ``[federation]`` table of a node's configuration: peers, parent, trust and caching.
 
-Parsed once at start-up into frozen dataclasses; ``describe`` publishes the delegation part
-(never a credential) in the node description so other nodes can discover it.
+Parsed into frozen dataclasses when ``resolver.config`` loads the file; ``describe`` publishes
+the delegation part (never a credential) in the node description so other nodes discover it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from resolver.config import Credential
+from resolver.credentials import Credential
 from resolver.tiers import Role, Tier
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "FederationConfigError",
     "PeerConfig",
     "describe",
-    "federation_config",
 ]
 
 
@@ -140,25 +139,11 @@ class FederationConfig:
         )
 
 
-_EXTRAS_KEY = "federation.config"
-
-
-def federation_config(ctx: Any) -> FederationConfig:
-    """The parsed ``[federation]`` table of a NodeContext, parsed once and kept in ``ctx.extras``."""
-    found = ctx.extras.get(_EXTRAS_KEY)
-    if isinstance(found, FederationConfig):
-        return found
-    config = FederationConfig.from_mapping(ctx.config.federation)
-    ctx.extras[_EXTRAS_KEY] = config
-    return config
-
-
-def describe(ctx: Any) -> dict[str, Any]:
+def describe(config: FederationConfig) -> dict[str, Any]:
     """The delegation part of the node description: who this node asks about which prefixes.
 
-    Takes a NodeContext (or a FederationConfig); never includes a credential.
+    Never includes a credential.
     """
-    config = ctx if isinstance(ctx, FederationConfig) else federation_config(ctx)
 
     def node(p: PeerConfig) -> dict[str, Any]:
         return {"id": p.id, "region": p.region, "base_urls": list(p.base_urls), "prefixes": list(p.prefixes)}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import email.utils
 from dataclasses import dataclass
 from time import monotonic as _monotonic
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -24,25 +23,13 @@ from resolver.errors import (
     UnsupportedMediaType,
 )
 from resolver.http.auth import Authenticator, Principal
+from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, claims, parse_identifier
-from resolver.stages.base import (
-    BUDGET_HEADER,
-    HOPS_HEADER,
-    TIER_HEADER,
-    Answer,
-    Lookup,
-    Next,
-    Stage,
-    build_chain,
-    lookup_from_headers,
-)
-from resolver.stages.local import LocalStage
+from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Stage
+from resolver.node import Node
 from resolver.stores.base import Record
 from resolver.tiers import Role, Tier
 from resolver.validation import ValidationReport
-
-if TYPE_CHECKING:
-    from resolver.context import NodeContext
 
 __all__ = ["Edge", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
 
@@ -141,24 +128,22 @@ def invalid_passport(report: ValidationReport, key: str) -> InvalidPassport:
 
 
 class Edge:
-    """The node's edge, attached to a context when the app starts."""
+    """The node's edge, built on the open node when the app starts."""
 
-    ctx: NodeContext
+    ctx: Node
     chain: Next
-    stages: list[Stage]
+    stages: tuple[Stage, ...]
 
-    def __init__(self, ctx: NodeContext, stages: list[Stage]) -> None:
-        self.ctx = ctx
-        self.stages = stages
-        self.chain = build_chain(stages)
-        config = ctx.config
+    def __init__(self, node: Node) -> None:
+        self.ctx = node
+        self.stages = node.stages
+        self.chain = node.chain
+        config = node.config
         self.config = config
-        self.store = ctx.store
-        self.metrics = ctx.metrics
+        self.store = node.store
+        self.metrics = node.metrics
         # Peers' incoming tokens ([federation] grants) are credentials like the node's own.
-        from resolver.federation.config import federation_config
-
-        self.auth = Authenticator((*config.credentials, *federation_config(ctx).credentials()))
+        self.auth = Authenticator((*config.credentials, *config.federation.credentials()))
         self.node_id = config.node_id
         self.deadline = config.deadline
         self.max_hops = config.max_hops
@@ -166,8 +151,8 @@ class Edge:
         self._case_sensitive = config.case_sensitive
         self._base_urls = (config.base_url,) if config.base_url else ()
         self._identifiers: dict[str, Identifier] = {}
-        self._answers = ctx.metrics.answers
-        self._local = next((s for s in stages if isinstance(s, LocalStage)), None)
+        self._answers = node.metrics.answers
+        self._local = node.local
 
     # --- reading -------------------------------------------------------------------------------
 

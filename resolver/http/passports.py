@@ -20,14 +20,15 @@ from resolver.errors import Conflict, Gone, InputError, NotFound, PreconditionFa
 from resolver.html import render_html
 from resolver.http.edge import Edge, Preconditions, WriteOutcome, http_date
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
+from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier
+from resolver.lookup import Referral
 from resolver.patch import merge_patch
 from resolver.render import render
-from resolver.stages.base import Referral
 from resolver.stores.base import View
 from resolver.tiers import Tier
 
-__all__ = ["PassportRoutes", "location_path", "rfc3339"]
+__all__ = ["PassportRoutes", "add_routes", "location_path", "rfc3339"]
 
 _PASSPORT_TYPES = ("application/ld+json", "application/json")
 _PATCH_TYPES = ("application/merge-patch+json",)
@@ -92,14 +93,17 @@ def _parse_version(text: str) -> int:
 
 
 class PassportRoutes:
-    """Handlers of the native API; ``edge`` is attached when the app starts."""
+    """Handlers of the native API; they reach the node through the edge of ``slot``."""
 
-    edge: Edge
-
-    def __init__(self) -> None:
+    def __init__(self, slot: EdgeSlot, *, render_cache_bytes: int) -> None:
+        self._slot = slot
         self._renders: OrderedDict[tuple[str, int, Tier, str], bytes] = OrderedDict()
         self._render_bytes = 0
-        self.render_cache_bytes = 128 * 1024 * 1024  # set from the config when the app starts
+        self.render_cache_bytes = render_cache_bytes
+
+    @property
+    def edge(self) -> Edge:
+        return self._slot.edge
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -328,3 +332,17 @@ class PassportRoutes:
         jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
         report = await edge.ctx.validator.validate(body)
         return _json_response(report.to_json())
+
+
+def add_routes(routes: Routes) -> None:
+    passports = PassportRoutes(routes.slot, render_cache_bytes=routes.config.render_cache_bytes)
+    routes.resource("/validate", "validate", POST=(passports.validate, "validate"))
+    # Handles contain slashes (GS1: /01/{gtin}/21/{serial}); "/{handle}/history" is a suffix.
+    routes.resource(
+        "/{prefix}/{suffix:.+}",
+        "passport",
+        GET=(passports.get, "passport"),
+        PUT=(passports.put, "passport-put"),
+        PATCH=(passports.patch, "passport-patch"),
+        DELETE=(passports.delete, "passport-delete"),
+    )

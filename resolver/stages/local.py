@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from resolver.errors import Gone, NotFound
 from resolver.identifiers import claims, longest_claim
-from resolver.stages.base import Answer, Lookup, Next
+from resolver.lookup import Answer, Lookup, Next
 from resolver.stores.base import Store, View
 from resolver.tiers import Tier
-
-if TYPE_CHECKING:
-    from resolver.context import NodeContext
 
 __all__ = ["LocalStage", "PublicViews"]
 
@@ -133,21 +129,6 @@ class LocalStage:
         # longer claim wins, as the federation stage will ask it.
         self._delegated = tuple(d for d in delegated if any(claims(p, d + "/") for p in prefixes))
         self._covered: dict[str, bool] = {}  # key -> covers(key): asked on every lookup
-
-    @classmethod
-    def from_context(cls, ctx: NodeContext) -> LocalStage:
-        from resolver.federation.config import federation_config
-
-        delegated = tuple(p for peer in federation_config(ctx).peers for p in peer.prefixes)
-        stage = cls(
-            ctx.store,
-            ctx.config.prefixes,
-            max_age=ctx.config.max_age,
-            delegated=delegated,
-            view_cache_bytes=ctx.config.view_cache_bytes,
-        )
-        stage.views.start()
-        return stage
 
     def covers(self, key: str) -> bool:
         """Whether this node is authoritative for ``key`` (and has not delegated it to a peer)."""

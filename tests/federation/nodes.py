@@ -79,7 +79,7 @@ async def node(
     settings.update(config)
     running = await start_node(default_config(**settings), host="127.0.0.1", port=port)
     try:
-        ctx = running.context
+        ctx = running.node
         for handle in passports:
             prepared = await ctx.validator.prepare(passport_for(handle))
             if not prepared.report.conforms:

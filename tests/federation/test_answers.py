@@ -9,7 +9,7 @@ from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTi
 from resolver.federation.answers import PeerGone, PeerNotFound, check_identity, freshness, interpret
 from resolver.federation.client import PeerResponse
 from resolver.federation.config import PeerConfig
-from resolver.stages.base import Lookup
+from resolver.lookup import Lookup
 from resolver.tiers import Tier
 
 _CTX = "https://w3id.org/battery-passport/eu-battery/v1"

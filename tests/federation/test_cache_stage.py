@@ -13,8 +13,8 @@ from resolver.errors import BadPeerAnswer, FederationError, NotFound, PeerTimeou
 from resolver.federation.answers import PeerNotFound
 from resolver.federation.cache import CacheEntry, FederationCache
 from resolver.federation.config import CacheConfig
+from resolver.lookup import Answer, Lookup
 from resolver.metrics import Metrics
-from resolver.stages.base import Answer, Lookup
 from resolver.stages.cache import CacheStage
 from resolver.stores.base import View
 from resolver.tiers import Tier

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from resolver.config import load_config
-from resolver.federation.config import FederationConfig
 from resolver.identifiers import longest_claim
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "federation"
@@ -17,7 +16,7 @@ def _load() -> dict[str, tuple]:
     loaded = {}
     for node_id, name in NODES.items():
         config = load_config(DEPLOY / name)
-        loaded[node_id] = (config, FederationConfig.from_mapping(config.federation))
+        loaded[node_id] = (config, config.federation)
     return loaded
 
 

@@ -187,8 +187,8 @@ async def test_an_authority_caller_gets_at_most_what_the_peer_grants_this_node(f
     assert status == 200, body
     assert headers["Passport-Tier"] == "legitimate-interest"  # the national node grants the EU node that
     granted = orjson.loads(body)
-    direct_li = await fed.national.context.store.get_view("88.100/BAT-N-1", Role.LEGITIMATE_INTEREST.tier)
-    direct_auth = await fed.national.context.store.get_view("88.100/BAT-N-1", Role.AUTHORITY.tier)
+    direct_li = await fed.national.node.store.get_view("88.100/BAT-N-1", Role.LEGITIMATE_INTEREST.tier)
+    direct_auth = await fed.national.node.store.get_view("88.100/BAT-N-1", Role.AUTHORITY.tier)
     assert direct_li is not None and direct_auth is not None
     assert granted == orjson.loads(direct_li.body)
     assert direct_auth.body != direct_li.body  # there is more, and it did not cross

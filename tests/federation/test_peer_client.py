@@ -9,7 +9,7 @@ import pytest
 from resolver.errors import FederationError, PeerTimeout
 from resolver.federation.client import PeerClient
 from resolver.federation.config import FederationConfig
-from resolver.stages.base import Lookup
+from resolver.lookup import Lookup
 from resolver.tiers import Tier
 from tests.federation.fake_peers import FakePeer, answering, failing, passport, serving, slow
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -198,3 +199,27 @@ token_sha256 = "{hash_token(REPAIRER)}"
         http.get(f"{node.url}/{EXAMPLE_HANDLE}/history") as response,
     ):
         assert len((await response.json())["versions"]) == 1
+
+
+def test_serve_refuses_a_bad_federation_table_in_one_line_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "node.toml"
+    config.write_text('[[federation.peers]]\nid = "p"\nbase_url = "http://127.0.0.1:9"\n')
+    result = _cli("serve", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert b"federation.peers" in result.stderr and b"claims no prefixes" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+async def test_resolve_with_a_federation_config_asks_the_peer_and_checks_its_answer(tmp_path: Path) -> None:
+    from tests.federation.nodes import node
+
+    async with node(tmp_path, "peer", ["88.3"], passports=["88.3/FED-CLI-1"]) as peer:
+        config = tmp_path / "fed.toml"
+        config.write_text(
+            f'node_id = "asker"\nprefixes = ["99.1"]\nstore = "sqlite:///{tmp_path}/asker.sqlite3"\n'
+            f'workers = 1\n[[federation.peers]]\nid = "peer"\nbase_url = "{peer.url}"\nprefixes = ["88.3"]\n'
+        )
+        args = ("resolve", "88.3/FED-CLI-1", "--config", str(config))
+        result = await asyncio.to_thread(_cli, *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert orjson.loads(result.stdout)["id"] == "https://hdl.handle.net/88.3/FED-CLI-1"

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from resolver.config import ConfigError, default_config, hash_token, load_config
+from resolver.config import STAGE_NAMES, ConfigError, default_config, hash_token, load_config
 from resolver.errors import NotAcceptable
 from resolver.http.negotiation import negotiate
+from resolver.node import STAGE_BUILDERS
 from resolver.patch import merge_patch
 from resolver.tiers import Role
 
@@ -65,9 +66,35 @@ def test_bad_configuration_is_refused_naming_the_key(tmp_path: Path, text: str, 
     assert message in str(caught.value)
 
 
-def test_federation_table_is_kept_raw_for_the_federation_part(tmp_path: Path) -> None:
+def test_federation_table_is_parsed_when_the_file_is_loaded(tmp_path: Path) -> None:
     config = _load(tmp_path, "[federation.cache]\nmax_ttl = 30\n")
-    assert config.federation == {"cache": {"max_ttl": 30}}
+    assert config.federation.cache.max_ttl == 30
+    assert config.federation.peers == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("federation = 3\n", "'federation' must be a table"),
+        ("[federation]\npeers = 1\n", "federation.peers must be an array of tables"),
+        (
+            "[[federation.peers]]\nid = 'x'\nbase_url = 'ftp://x'\nprefixes = ['1']\n",
+            "federation.peers[0].base_urls",
+        ),
+        ("[federation.cache]\nmax_tll = 3\n", "federation.cache: unknown key(s) max_tll"),
+        ("[federation.breaker]\nfailures = 0\n", "federation.breaker.failures must be at least 1"),
+    ],
+)
+def test_bad_federation_table_is_refused_at_load_naming_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=r"node\.toml") as caught:
+        _load(tmp_path, text)
+    assert message in str(caught.value)
+
+
+def test_every_stage_name_the_configuration_accepts_has_a_builder() -> None:
+    assert tuple(STAGE_BUILDERS) == STAGE_NAMES
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ from rdflib.namespace import OWL, RDF, SKOS
 
 from resolver import jsonld
 from resolver.profile import Profile
-from resolver.profile_docs import read_rows, render
 from resolver.tiers import Tier
 from resolver.validation import prepare_sync
+from tools.profile_docs import read_rows, render
 
 ROOT = Path(__file__).resolve().parents[2]
 BP = rdflib.Namespace("https://w3id.org/battery-passport/eu-battery#")
@@ -163,7 +163,7 @@ def test_the_data_points_page_is_up_to_date() -> None:
 
 
 def test_the_docs_command_prints_the_page() -> None:
-    out = subprocess.run([sys.executable, "-m", "resolver.profile_docs"], cwd=ROOT, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "tools.profile_docs"], cwd=ROOT, capture_output=True,
                          text=True, check=True, timeout=120)
     assert out.stdout == (ROOT / "docs" / "data-points.md").read_text(encoding="utf-8")
 

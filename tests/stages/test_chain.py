@@ -5,7 +5,8 @@ import time
 import pytest
 
 from resolver.errors import NotFound
-from resolver.stages import Answer, Lookup, Next, build_chain
+from resolver.lookup import Answer, Lookup, Next
+from resolver.stages import build_chain
 from resolver.stores.base import View
 from resolver.tiers import Tier
 
@@ -19,6 +20,9 @@ class _Passing:
         self._seen.append(self.name)
         return await next_stage(lookup)
 
+    async def aclose(self) -> None:
+        pass
+
 
 class _Answering:
     name = "answering"
@@ -26,6 +30,9 @@ class _Answering:
     async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
         view = View(lookup.handle, 1, 0.0, False, b"{}")
         return Answer(view=view, source="local", max_age=60)
+
+    async def aclose(self) -> None:
+        pass
 
 
 def _lookup() -> Lookup:

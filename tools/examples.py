@@ -1,6 +1,6 @@
 """Seeded generator of varied, complete and valid eu-battery passports, for benchmarks and bulk imports.
 
-``python -m resolver.examples N --seed S --out DIR`` writes N passports as DIR/<suffix>.jsonld.
+``python -m tools.examples N --seed S --out DIR`` writes N passports as DIR/<suffix>.jsonld.
 """
 
 from __future__ import annotations
@@ -227,7 +227,7 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m resolver.examples", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.examples", description=__doc__)
     parser.add_argument("n", type=int, help="how many passports")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--prefix", default="88.100.1", help="handle prefix of the passports")

@@ -31,9 +31,10 @@ from resolver.errors import (
 )
 from resolver.http.edge import Edge, Preconditions
 from resolver.http.passports import location_path
+from resolver.http.router import EdgeSlot, Routes
 from resolver.tiers import Role
 
-__all__ = ["PASSPORT_TYPE", "HandleRoutes"]
+__all__ = ["PASSPORT_TYPE", "HandleRoutes", "add_routes"]
 
 PASSPORT_TYPE = "PASSPORT_JSONLD"
 _DERIVED_TYPES = frozenset({"URL", "HS_ADMIN"})
@@ -88,9 +89,14 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 
 class HandleRoutes:
-    """Handlers of ``/api/handles``; ``edge`` is attached when the app starts."""
+    """Handlers of ``/api/handles``; they reach the node through the edge of ``slot``."""
 
-    edge: Edge
+    def __init__(self, slot: EdgeSlot) -> None:
+        self._slot = slot
+
+    @property
+    def edge(self) -> Edge:
+        return self._slot.edge
 
     def _base(self, request: web.Request) -> str:
         return self.edge.config.base_url or f"{request.scheme}://{request.host}"
@@ -280,3 +286,15 @@ def _passport_value(data: Any) -> bytes:
     if found is None:
         raise InputError(f"a PUT must carry the passport as a {PASSPORT_TYPE} value")
     return found
+
+
+def add_routes(routes: Routes) -> None:
+    handles = HandleRoutes(routes.slot)
+    routes.resource("/api/handles", "handle-list", GET=(handles.list, "handle-list"))
+    routes.resource(
+        "/api/handles/{handle:.+}",
+        "handle",
+        GET=(handles.get, "handle-get"),
+        PUT=(handles.put, "handle-put"),
+        DELETE=(handles.delete, "handle-delete"),
+    )
