@@ -7,7 +7,7 @@ tier, the chain and the write path are the same whichever API it uses.
 from __future__ import annotations
 
 import email.utils
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import monotonic as _monotonic
 
 from aiohttp import web
@@ -25,15 +25,29 @@ from resolver.errors import (
 from resolver.http.auth import Authenticator, Principal
 from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, claims, parse_identifier
-from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Stage
+from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Read, Stage
 from resolver.node import Node
 from resolver.stores.base import Record
-from resolver.tiers import Role, Tier
+from resolver.tiers import Tier
 from resolver.validation import ValidationReport
 
-__all__ = ["Edge", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
+__all__ = ["Edge", "PastRead", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
 
 _IDENT_MEMO_MAX = 32768  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
+
+
+@dataclass(frozen=True, slots=True)
+class PastRead:
+    """A read of a passport's past: one version, the version current at ``at``, or the history.
+
+    ``credentialed``: the caller presented credentials (the public sees no past of a deleted
+    passport).
+    """
+
+    read: Read
+    credentialed: bool
+    version: int | None = None
+    at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +208,19 @@ class Edge:
         return any(claims(prefix, key) for prefix in self.config.prefixes)
 
     async def resolve(
-        self, request: web.Request, ident: Identifier, tier: Tier, *, referral: bool = False
+        self,
+        request: web.Request,
+        ident: Identifier,
+        tier: Tier,
+        *,
+        referral: bool = False,
+        past: PastRead | None = None,
     ) -> Answer:
-        """Ask the chain for ``ident`` at ``tier`` with the request's deadline and hop trail."""
+        """Ask the chain for ``ident`` at ``tier`` with the request's deadline and hop trail.
+
+        ``past`` asks for a past version, the version current at a time, or the history
+        instead of the current view; the chain's stages see those reads like any other.
+        """
         headers = request.headers
         if HOPS_HEADER in headers or BUDGET_HEADER in headers:
             lookup = lookup_from_headers(
@@ -212,50 +236,19 @@ class Edge:
             # A client's own request (no trail, no forwarded budget): the same Lookup, built
             # without parsing headers that are not there. This is the hot path.
             lookup = Lookup(ident.key, tier, _monotonic() + self.deadline, (), referral)
+        if past is not None:
+            lookup = replace(
+                lookup, read=past.read, version=past.version, at=past.at, credentialed=past.credentialed
+            )
         answer = await self.chain(lookup)
         self._answers.inc(answer.source)
-        if answer.referral is None:
+        if answer.referral is None and lookup.read is Read.CURRENT:
             view = answer.view
             if view is None:
                 raise NotFound(f"no passport is registered for {ident.key}", handle=ident.key)
             if view.deleted:
                 raise Gone(f"the passport {ident.key} was deleted", handle=ident.key)
         return answer
-
-    async def record(
-        self, ident: Identifier, principal: Principal, *, version: int | None = None, at: float | None = None
-    ) -> Record:
-        """A past (or the current) version of a passport this node holds, for history reads.
-
-        After a delete, the public no longer sees any version; callers with credentials do.
-        """
-        key = ident.key
-        if not self.authoritative(key):
-            raise NotFound(
-                f"{self.node_id} is not authoritative for {key}; its history is kept by the node that is",
-                handle=key,
-            )
-        current = await self.store.get(key)
-        if current is None:
-            raise NotFound(f"no passport is registered for {key}", handle=key)
-        if current.deleted and principal.role is Role.PUBLIC:
-            raise Gone(
-                f"the passport {key} was deleted; its history is open to callers with credentials",
-                handle=key,
-            )
-        if version is not None:
-            found = current if version == current.version else await self.store.get(key, version=version)
-            if found is None:
-                raise NotFound(f"{key} has no version {version} (current: {current.version})", handle=key)
-        elif at is not None:
-            found = await self.store.at(key, at)
-            if found is None:
-                raise NotFound(f"{key} did not exist at the time asked for", handle=key)
-        else:
-            return current  # the history's head, a tombstone included
-        if found.deleted:
-            raise Gone(f"version {found.version} of {key} is the deletion", handle=key, version=found.version)
-        return found
 
     # --- writing -------------------------------------------------------------------------------
 

@@ -18,15 +18,16 @@ from aiohttp import web
 from resolver import jsonld
 from resolver.errors import Conflict, Gone, InputError, NotFound, PreconditionFailed
 from resolver.html import render_html
-from resolver.http.edge import Edge, Preconditions, WriteOutcome, http_date
+from resolver.http.auth import Principal
+from resolver.http.edge import Edge, PastRead, Preconditions, WriteOutcome, http_date
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
 from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier
-from resolver.lookup import Referral
+from resolver.lookup import Read, Referral
 from resolver.patch import merge_patch
 from resolver.render import render
 from resolver.stores.base import View
-from resolver.tiers import Tier
+from resolver.tiers import Role, Tier
 
 __all__ = ["PassportRoutes", "add_routes", "location_path", "rfc3339"]
 
@@ -122,18 +123,7 @@ class PassportRoutes:
             fmt = query.get("format")
             rep = representation_for_format(fmt) if fmt else negotiate(request.headers.get("Accept"))
             if "version" in query or "at" in query:
-                version = _parse_version(query["version"]) if "version" in query else None
-                at = _parse_at(query["at"]) if version is None and "at" in query else None
-                record = await edge.record(ident, principal, version=version, at=at)
-                body = record.views.get(tier)
-                if body is None:
-                    raise NotFound(f"version {record.version} of {ident.key} has no {tier.label} view")
-                view = View(record.handle, record.version, record.modified, False, body)
-                visibility = "public" if tier is Tier.PUBLIC else "private"
-                # A numbered version never changes; "the version current at T" may (T in the future).
-                max_age = _IMMUTABLE if version is not None else edge.config.max_age
-                control = f"{visibility}, max-age={max_age}" + (", immutable" if version is not None else "")
-                return self._represent(request, ident, view, tier, rep, control, "local", 0)
+                return await self._past(request, ident, principal, tier, rep)
             referral = query.get("referral", "").lower() in ("true", "1", "yes")
         else:
             rep = negotiate(request.headers.get("Accept"))
@@ -153,6 +143,28 @@ class PassportRoutes:
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
         return response
+
+    async def _past(
+        self, request: web.Request, ident: Identifier, principal: Principal, tier: Tier, rep: Representation
+    ) -> web.Response:
+        query = request.query
+        version = _parse_version(query["version"]) if "version" in query else None
+        at = _parse_at(query["at"]) if version is None and "at" in query else None
+        credentialed = principal.role is not Role.PUBLIC
+        past = (
+            PastRead(Read.VERSION, credentialed, version=version)
+            if version is not None
+            else PastRead(Read.AT, credentialed, at=at)
+        )
+        answer = await self.edge.resolve(request, ident, tier, past=past)
+        view = answer.view
+        if view is None:  # a past read answers with the view or raises
+            raise NotFound(f"no such version of {ident.key}", handle=ident.key)
+        visibility = "public" if tier is Tier.PUBLIC else "private"
+        # A numbered version never changes; "the version current at T" may (T in the future).
+        max_age = _IMMUTABLE if version is not None else answer.max_age
+        control = f"{visibility}, max-age={max_age}" + (", immutable" if version is not None else "")
+        return self._represent(request, ident, view, tier, rep, control, answer.source, 0)
 
     def _represent(
         self,
@@ -222,8 +234,11 @@ class PassportRoutes:
         ident = edge.identify(text)
         principal = edge.principal(request)
         tier = edge.tier_for(principal, request)
-        current = await edge.record(ident, principal)
-        records = await edge.store.history(ident.key)
+        past = PastRead(Read.HISTORY, principal.role is not Role.PUBLIC)
+        answer = await edge.resolve(request, ident, tier, past=past)
+        current, records = answer.current, answer.records
+        if current is None:  # a history read answers with the head record or raises
+            raise NotFound(f"no passport is registered for {ident.key}", handle=ident.key)
         path = location_path(ident.key)
         versions = [
             {

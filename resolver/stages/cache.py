@@ -13,7 +13,7 @@ import time
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout
 from resolver.federation.answers import PeerGone, PeerNotFound
 from resolver.federation.cache import CacheEntry, CacheKey, FederationCache
-from resolver.lookup import Answer, Lookup, Next
+from resolver.lookup import Answer, Lookup, Next, Read
 from resolver.metrics import Metrics
 
 __all__ = ["CacheStage"]
@@ -36,7 +36,7 @@ class CacheStage:
         await self._cache.aclose()
 
     async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
-        if lookup.referral:
+        if lookup.referral or lookup.read is not Read.CURRENT:
             return await next_stage(lookup)
         key: CacheKey = (lookup.handle, lookup.tier)
         entry = await self._cache.get(key)

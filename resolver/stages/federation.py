@@ -13,7 +13,7 @@ from resolver.federation.answers import VerifiedViews, interpret
 from resolver.federation.client import PeerClient
 from resolver.federation.config import FederationConfig
 from resolver.federation.routing import RoutingTable
-from resolver.lookup import Answer, Lookup, Next, Referral
+from resolver.lookup import Answer, Lookup, Next, Read, Referral
 from resolver.metrics import Metrics
 from resolver.profile import Profile
 from resolver.validation import Validator
@@ -64,7 +64,8 @@ class FederationStage:
 
     async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
         route = self._routes.route(lookup.handle)
-        if route is None:
+        if route is None or lookup.read is not Read.CURRENT:
+            # The past of a passport is read at its authoritative node, not through this one.
             return await next_stage(lookup)
         peer = route.peer
         if lookup.referral:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from resolver.errors import Gone, NotFound
+from resolver.errors import Gone, InputError, NotFound
 from resolver.identifiers import claims, longest_claim
-from resolver.lookup import Answer, Lookup, Next
-from resolver.stores.base import Store, View
+from resolver.lookup import Answer, Lookup, Next, Read
+from resolver.stores.base import Record, Store, View
 from resolver.tiers import Tier
 
 __all__ = ["LocalStage", "PublicViews"]
@@ -154,6 +154,8 @@ class LocalStage:
         key = lookup.handle
         if not self.covers(key):
             return await next_stage(lookup)
+        if lookup.read is not Read.CURRENT:
+            return await self._past(lookup)
         if lookup.tier is Tier.PUBLIC:
             views = self.views
             view = views.get(key)
@@ -173,6 +175,47 @@ class LocalStage:
                 version=view.version,
             )
         return Answer(view=view, source="local", max_age=self._max_age)
+
+    async def _past(self, lookup: Lookup) -> Answer:
+        """A past version, the version current at a time, or the history (the store's records).
+
+        After a delete, the public no longer sees any version; callers with credentials do.
+        """
+        key = lookup.handle
+        current = await self._store.get(key)
+        if current is None:
+            raise NotFound(f"no passport is registered for {key}", handle=key)
+        if current.deleted and not lookup.credentialed:
+            raise Gone(
+                f"the passport {key} was deleted; its history is open to callers with credentials",
+                handle=key,
+            )
+        if lookup.read is Read.HISTORY:
+            records = await self._store.history(key)
+            return Answer(view=None, source="local", max_age=0, current=current, records=records)
+        found = await self._record(lookup, current)
+        if found.deleted:
+            raise Gone(f"version {found.version} of {key} is the deletion", handle=key, version=found.version)
+        body = found.views.get(lookup.tier)
+        if body is None:
+            raise NotFound(f"version {found.version} of {key} has no {lookup.tier.label} view")
+        view = View(found.handle, found.version, found.modified, False, body)
+        return Answer(view=view, source="local", max_age=self._max_age, current=found)
+
+    async def _record(self, lookup: Lookup, current: Record) -> Record:
+        key = lookup.handle
+        if lookup.read is Read.VERSION and lookup.version is not None:
+            version = lookup.version
+            found = current if version == current.version else await self._store.get(key, version=version)
+            if found is None:
+                raise NotFound(f"{key} has no version {version} (current: {current.version})", handle=key)
+            return found
+        if lookup.at is None:
+            raise InputError(f"a {lookup.read.value} read needs its version or time")
+        found = await self._store.at(key, lookup.at)
+        if found is None:
+            raise NotFound(f"{key} did not exist at the time asked for", handle=key)
+        return found
 
     def forget(self, key: str) -> None:
         """Drop what is kept of ``key`` (this process just wrote it)."""
