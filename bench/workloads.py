@@ -488,7 +488,7 @@ def _federation_a(peer: Server, store_dir: Path, *, verify: str | None = None) -
         _store_url(store_dir / "a.sqlite3"),
         ["88.100.8"],
         federation={
-            "cache": {"max_ttl": 3600, "default_ttl": 3600, "lru_size": 50_000},
+            "cache": {"max_ttl": 3600, "default_ttl": 3600, "lru_bytes": 256 * 1024 * 1024},
             "peers": [peer_entry],
         },
     )

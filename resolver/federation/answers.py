@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -29,6 +28,7 @@ from resolver.errors import (
 from resolver.federation.client import MAX_PEER_BODY, PeerResponse
 from resolver.identifiers import parse_identifier
 from resolver.lookup import TIER_HEADER, Answer, Lookup
+from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.profile import Profile
 from resolver.stores.base import View
 from resolver.tiers import Tier
@@ -255,23 +255,21 @@ async def interpret(
     raise BadPeerAnswer(f"peer {peer_id} answered {lookup.handle} with HTTP {status}: {detail}", peer=peer_id)
 
 
+def _digest_size(key: tuple[bytes, Tier], seen: bool) -> int:
+    return len(key[0]) + ENTRY_OVERHEAD
+
+
 class VerifiedViews:
     """Digests of views that passed the shapes at a tier (bounded, least recently used dropped)."""
 
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[bytes, Tier], None] = OrderedDict()
+    def __init__(self, max_bytes: int = 2 * 1024 * 1024) -> None:
+        self._seen: Memo[tuple[bytes, Tier], bool] = Memo(max_bytes, _digest_size)
 
     def __contains__(self, key: tuple[bytes, Tier]) -> bool:
-        if key in self._seen:
-            self._seen.move_to_end(key)
-            return True
-        return False
+        return self._seen.get(key) is not None
 
     def add(self, key: tuple[bytes, Tier]) -> None:
-        self._seen[key] = None
-        while len(self._seen) > self._size:
-            self._seen.popitem(last=False)
+        self._seen.put(key, True)
 
 
 async def _check_shapes_once(

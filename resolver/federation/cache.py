@@ -11,7 +11,6 @@ import asyncio
 import logging
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ import orjson
 from resolver.errors import Gone, NotFound
 from resolver.federation.config import CacheConfig
 from resolver.lookup import Answer
+from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.stores.base import View
 from resolver.tiers import Tier
 
@@ -117,6 +117,10 @@ class CacheEntry:
         )
 
 
+def _entry_size(key: CacheKey, entry: CacheEntry) -> int:
+    return len(entry.body) + len(entry.detail) + len(entry.source) + len(key[0]) + 2 * ENTRY_OVERHEAD
+
+
 class FederationCache:
     """LRU in front of an optional shared Redis, with single flight per key."""
 
@@ -132,7 +136,7 @@ class FederationCache:
         self._redis = redis
         self._clock = clock
         self._on_redis_error = on_redis_error
-        self._lru: OrderedDict[CacheKey, CacheEntry] = OrderedDict()
+        self._lru: Memo[CacheKey, CacheEntry] = Memo(config.lru_bytes, _entry_size)
         self._inflight: dict[CacheKey, asyncio.Task[Answer]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.stats = {
@@ -156,10 +160,9 @@ class FederationCache:
         local = self._lru.get(key)
         if local is not None:
             if local.fresh(now):
-                self._lru.move_to_end(key)
                 return local
             if not self._useful(local, now):
-                del self._lru[key]
+                self._lru.pop(key)
                 local = None
         # Not fresh here: another process of the node may have refreshed it in Redis.
         shared = await self._redis_get(self._redis, key) if self._redis is not None else None
@@ -218,12 +221,7 @@ class FederationCache:
             self._redis_failed("set", err)
 
     def _remember(self, key: CacheKey, entry: CacheEntry) -> None:
-        if self.config.lru_size <= 0:
-            return
-        self._lru[key] = entry
-        self._lru.move_to_end(key)
-        while len(self._lru) > self.config.lru_size:
-            self._lru.popitem(last=False)
+        self._lru.put(key, entry)
 
     def _redis_failed(self, what: str, err: BaseException) -> None:
         self.stats["redis_errors"] += 1

@@ -57,7 +57,7 @@ class PeerConfig:
 
 @dataclass(frozen=True, slots=True)
 class CacheConfig:
-    """Federation cache settings, in seconds except ``lru_size`` (entries).
+    """Federation cache settings, in seconds except ``lru_bytes`` (the in-process budget).
 
     Every lifetime, ``default_ttl`` included, is capped at ``max_ttl``.
     """
@@ -66,7 +66,7 @@ class CacheConfig:
     default_ttl: int = 60
     negative_ttl: int = 10
     stale_if_error: int = 300
-    lru_size: int = 10_000
+    lru_bytes: int = 64 * 1024 * 1024  # 0: Redis only
     redis_prefix: str = "passport:fedcache:"
 
 
@@ -236,7 +236,7 @@ def _peer(raw: Any, where: str) -> PeerConfig:
 def _cache(raw: Any) -> CacheConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.cache must be a table")
-    keys = {"max_ttl", "default_ttl", "negative_ttl", "stale_if_error", "lru_size", "redis_prefix"}
+    keys = {"max_ttl", "default_ttl", "negative_ttl", "stale_if_error", "lru_bytes", "redis_prefix"}
     _only(raw, keys, "federation.cache")
     d = CacheConfig()
     cfg = CacheConfig(
@@ -244,7 +244,7 @@ def _cache(raw: Any) -> CacheConfig:
         default_ttl=_count(raw, "default_ttl", d.default_ttl, "federation.cache"),
         negative_ttl=_count(raw, "negative_ttl", d.negative_ttl, "federation.cache"),
         stale_if_error=_count(raw, "stale_if_error", d.stale_if_error, "federation.cache"),
-        lru_size=_count(raw, "lru_size", d.lru_size, "federation.cache"),
+        lru_bytes=_count(raw, "lru_bytes", d.lru_bytes, "federation.cache"),
         redis_prefix=_text(raw, "redis_prefix", "federation.cache") or d.redis_prefix,
     )
     return cfg  # default_ttl above max_ttl is capped like any lifetime, not refused

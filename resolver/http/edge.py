@@ -26,6 +26,7 @@ from resolver.http.auth import Authenticator, Principal
 from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, claims, parse_identifier
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Read, Stage
+from resolver.memo import Memo, memoize, text_size
 from resolver.node import Node
 from resolver.stores.base import Record
 from resolver.tiers import Tier
@@ -33,7 +34,7 @@ from resolver.validation import ValidationReport
 
 __all__ = ["Edge", "PastRead", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
 
-_IDENT_MEMO_MAX = 32768  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
+_IDENT_MEMO_BYTES = 16 * 1024 * 1024  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,17 +117,12 @@ def version_of_etag(tag: str) -> int | None:
     return None
 
 
-_DATES: dict[float, str] = {}
+def _http_date(seconds: float) -> str:
+    return email.utils.formatdate(seconds, usegmt=True)
 
 
-def http_date(seconds: float) -> str:
-    """An HTTP date (memoised: every answer carries Last-Modified, and versions repeat)."""
-    found = _DATES.get(seconds)
-    if found is None:
-        if len(_DATES) >= 65536:
-            _DATES.clear()
-        found = _DATES[seconds] = email.utils.formatdate(seconds, usegmt=True)
-    return found
+# An HTTP date, memoised: every answer carries Last-Modified, and versions repeat.
+http_date = memoize(_http_date, max_bytes=4 * 1024 * 1024, size=text_size)
 
 
 def invalid_passport(report: ValidationReport, key: str) -> InvalidPassport:
@@ -139,6 +135,10 @@ def invalid_passport(report: ValidationReport, key: str) -> InvalidPassport:
         where = f" (data point {points})" if points else ""
         detail += f": {len(violations)} violation(s); first: {first.message}{where}"
     return InvalidPassport(detail, report=report.to_json())
+
+
+def _identifier_size(text: str, ident: Identifier) -> int:
+    return 2 * len(text) + len(ident.iri) + 400  # the key twice (text and ident.key), the IRI
 
 
 class Edge:
@@ -164,7 +164,7 @@ class Edge:
         self.limits = config.limits
         self._case_sensitive = config.case_sensitive
         self._base_urls = (config.base_url,) if config.base_url else ()
-        self._identifiers: dict[str, Identifier] = {}
+        self._identifiers: Memo[str, Identifier] = Memo(_IDENT_MEMO_BYTES, _identifier_size)
         self._answers = node.metrics.answers
         self._local = node.local
 
@@ -177,10 +177,7 @@ class Edge:
             found = parse_identifier(
                 text, case_sensitive=self._case_sensitive, node_base_urls=self._base_urls
             )
-            memo = self._identifiers
-            if len(memo) >= _IDENT_MEMO_MAX:
-                del memo[next(iter(memo))]  # the oldest entry: a clear() would drop the hot ones too
-            memo[text] = found
+            self._identifiers.put(text, found)
         return found
 
     def principal(self, request: web.Request) -> Principal:

@@ -32,6 +32,7 @@ from resolver.errors import (
 from resolver.http.edge import Edge, Preconditions
 from resolver.http.passports import location_path
 from resolver.http.router import EdgeSlot, Routes
+from resolver.memo import memoize, text_size
 from resolver.tiers import Role
 
 __all__ = ["PASSPORT_TYPE", "HandleRoutes", "add_routes"]
@@ -55,20 +56,13 @@ _RESPONSE_CODES: tuple[tuple[type[ResolverError], int], ...] = (
 )
 
 
-_STAMPS: dict[float, str] = {}
+def _stamp(seconds: float) -> str:
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _timestamp(seconds: float) -> str:
-    """The Handle timestamp of a modification time (memoised: strftime per answer showed in the
-    handle-api benchmark's profile, and versions repeat)."""
-    found = _STAMPS.get(seconds)
-    if found is None:
-        if len(_STAMPS) >= 65536:
-            _STAMPS.clear()
-        found = _STAMPS[seconds] = datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
-    return found
+# The Handle timestamp of a modification time, memoised: strftime per answer showed in the
+# handle-api benchmark's profile, and versions repeat.
+_timestamp = memoize(_stamp, max_bytes=4 * 1024 * 1024, size=text_size)
 
 
 def _as_handle_error(err: ResolverError, handle: str) -> ResolverError:

@@ -8,7 +8,6 @@ tier view and kept in a small LRU keyed by (key, version, tier, format).
 from __future__ import annotations
 
 import datetime
-from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +23,7 @@ from resolver.http.negotiation import Representation, negotiate, representation_
 from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier
 from resolver.lookup import Read, Referral
+from resolver.memo import Memo, memoize, text_size
 from resolver.patch import merge_patch
 from resolver.render import render
 from resolver.stores.base import View
@@ -51,18 +51,15 @@ def rfc3339(seconds: float) -> str:
     )
 
 
-_CONTROLS: dict[tuple[Tier, int], str] = {}
+def _control(answer: tuple[Tier, int]) -> str:
+    tier, max_age = answer
+    visibility = "public" if tier is Tier.PUBLIC else "private"
+    return f"{visibility}, max-age={max_age}"
 
 
-def _cache_control(tier: Tier, max_age: int) -> str:
-    """``Cache-Control`` of an answer: shared caches may keep only the public view."""
-    found = _CONTROLS.get((tier, max_age))
-    if found is None:
-        if len(_CONTROLS) > 4096:  # max_age of cached federated answers varies
-            _CONTROLS.clear()
-        visibility = "public" if tier is Tier.PUBLIC else "private"
-        found = _CONTROLS[(tier, max_age)] = f"{visibility}, max-age={max_age}"
-    return found
+# ``Cache-Control`` of an answer (tier, max-age): shared caches may keep only the public view.
+# Memoised: one per answer, and few distinct (max_age of cached federated answers varies).
+_cache_control = memoize(_control, max_bytes=1024 * 1024, size=text_size)
 
 
 def _json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -98,9 +95,7 @@ class PassportRoutes:
 
     def __init__(self, slot: EdgeSlot, *, render_cache_bytes: int) -> None:
         self._slot = slot
-        self._renders: OrderedDict[tuple[str, int, Tier, str], bytes] = OrderedDict()
-        self._render_bytes = 0
-        self.render_cache_bytes = render_cache_bytes
+        self._renders: Memo[tuple[str, int, Tier, str], bytes] = Memo(render_cache_bytes, text_size)
 
     @property
     def edge(self) -> Edge:
@@ -138,7 +133,7 @@ class PassportRoutes:
             raise NotFound(f"no passport is registered for {ident.key}")
         view = answered
         served = answer.tier if answer.tier is not None else tier
-        control = _cache_control(served, answer.max_age)
+        control = _cache_control((served, answer.max_age))
         response = self._represent(request, ident, view, served, rep, control, answer.source, answer.age)
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
@@ -199,18 +194,12 @@ class PassportRoutes:
     def _rendered(self, ident: Identifier, view: View, tier: Tier, fmt: str) -> bytes:
         key = (ident.key, view.version, tier, fmt)
         found = self._renders.get(key)
-        if found is not None:
-            self._renders.move_to_end(key)
-            return found
-        if fmt == "html":
-            found = render_html(view.body, handle=ident.key, tier_label=tier.label, version=view.version)
-        else:
-            found = render(view.body, fmt)
-        renders = self._renders
-        renders[key] = found
-        self._render_bytes += len(found)
-        while self._render_bytes > self.render_cache_bytes and renders:
-            self._render_bytes -= len(renders.popitem(last=False)[1])
+        if found is None:
+            if fmt == "html":
+                found = render_html(view.body, handle=ident.key, tier_label=tier.label, version=view.version)
+            else:
+                found = render(view.body, fmt)
+            self._renders.put(key, found)
         return found
 
     def _referral(self, ident: Identifier, referral: Referral, max_age: int) -> web.Response:

@@ -12,6 +12,7 @@ import logging
 from resolver.errors import Gone, InputError, NotFound
 from resolver.identifiers import claims, longest_claim
 from resolver.lookup import Answer, Lookup, Next, Read
+from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.stores.base import Record, Store, View
 from resolver.tiers import Tier
 
@@ -19,6 +20,17 @@ __all__ = ["LocalStage", "PublicViews"]
 
 _log = logging.getLogger("resolver.stages.local")
 _FEED_PAGE = 1000
+
+
+_COVERED_BYTES = 8 * 1024 * 1024
+
+
+def _view_size(key: str, view: View) -> int:
+    return len(view.body) + len(key) + ENTRY_OVERHEAD
+
+
+def _covered_size(key: str, covered: bool) -> int:
+    return len(key) + ENTRY_OVERHEAD
 
 
 class PublicViews:
@@ -34,8 +46,7 @@ class PublicViews:
         self._store = store
         self._max_bytes = max_bytes
         self._poll = poll
-        self._views: dict[str, View] = {}
-        self._bytes = 0
+        self._views: Memo[str, View] = Memo(max_bytes, _view_size)
         self._synced = False
         self.epoch = 0
         self._task: asyncio.Task[None] | None = None
@@ -50,29 +61,14 @@ class PublicViews:
     def put(self, key: str, view: View, epoch: int) -> None:
         if not self._synced or epoch != self.epoch:
             return
-        size = len(view.body) + len(key) + 100
-        if size > self._max_bytes // 4:
-            return
-        old = self._views.pop(key, None)
-        if old is not None:
-            self._bytes -= len(old.body) + len(key) + 100
-        views = self._views
-        while views and self._bytes + size > self._max_bytes:
-            # Oldest first (insertion order): cheap, and a hot key is soon read back in.
-            evicted = next(iter(views))
-            self._bytes -= len(views.pop(evicted).body) + len(evicted) + 100
-        views[key] = view
-        self._bytes += size
+        self._views.put(key, view)
 
     def forget(self, key: str) -> None:
-        old = self._views.pop(key, None)
-        if old is not None:
-            self._bytes -= len(old.body) + len(key) + 100
+        self._views.pop(key)
         self.epoch += 1
 
     def _drop_all(self) -> None:
         self._views.clear()
-        self._bytes = 0
         self._synced = False
         self.epoch += 1
 
@@ -89,9 +85,7 @@ class PublicViews:
                 continue
             if changes:
                 for change in changes:
-                    old = self._views.pop(change.handle, None)
-                    if old is not None:
-                        self._bytes -= len(old.body) + len(change.handle) + 100
+                    self._views.pop(change.handle)
                 seq = changes[-1].seq
                 self.epoch += 1
             if len(changes) < _FEED_PAGE:
@@ -128,17 +122,15 @@ class LocalStage:
         # Prefixes under this node's own that a peer holds (88.100.1 under 88.100): the peer's
         # longer claim wins, as the federation stage will ask it.
         self._delegated = tuple(d for d in delegated if any(claims(p, d + "/") for p in prefixes))
-        self._covered: dict[str, bool] = {}  # key -> covers(key): asked on every lookup
+        # key -> covers(key): asked on every lookup
+        self._covered: Memo[str, bool] = Memo(_COVERED_BYTES, _covered_size)
 
     def covers(self, key: str) -> bool:
         """Whether this node is authoritative for ``key`` (and has not delegated it to a peer)."""
         found = self._covered.get(key)
         if found is None:
             found = self._covers(key)
-            covered = self._covered
-            if len(covered) >= 65536:
-                del covered[next(iter(covered))]
-            covered[key] = found
+            self._covered.put(key, found)
         return found
 
     def _covers(self, key: str) -> bool:

@@ -144,12 +144,13 @@ async def test_a_caller_that_gives_up_does_not_cancel_the_fetch_for_others() -> 
     assert answer.source == "peer:b" and peer.calls == 1
 
 
-async def test_the_lru_keeps_only_the_configured_number_of_entries() -> None:
-    stage, peer, _ = _setup(lru_size=2)
-    for n in (1, 2, 3):
+async def test_the_lru_keeps_only_what_fits_its_byte_budget() -> None:
+    stage, peer, _ = _setup(lru_bytes=1000)  # an entry here costs ~230 bytes: four fit
+    for n in (1, 2, 3, 4, 5):
         await stage.resolve(_lookup(f"88.100.1/BAT-{n}"), peer)
+    await stage.resolve(_lookup("88.100.1/BAT-5"), peer)  # kept
     await stage.resolve(_lookup("88.100.1/BAT-1"), peer)  # evicted: fetched again
-    assert peer.calls == 4
+    assert peer.calls == 6
 
 
 async def test_an_answer_the_peer_forbids_keeping_is_not_cached() -> None:

@@ -26,7 +26,7 @@ def _entry(**kw: object) -> CacheEntry:
 
 
 async def test_an_answer_kept_by_one_process_is_found_by_another_through_redis(redis_url: str) -> None:
-    config = CacheConfig(lru_size=100, stale_if_error=30)
+    config = CacheConfig(lru_bytes=1_000_000, stale_if_error=30)
     one, two = aioredis.from_url(redis_url), aioredis.from_url(redis_url)
     try:
         first, second = FederationCache(config, redis=one), FederationCache(config, redis=two)
@@ -46,7 +46,7 @@ async def test_an_answer_kept_by_one_process_is_found_by_another_through_redis(r
 async def test_a_redis_that_is_gone_makes_the_cache_a_miss_not_an_error(redis_url: str) -> None:
     client = aioredis.from_url("redis://127.0.0.1:1/0")  # nothing listens there
     try:
-        cache = FederationCache(CacheConfig(lru_size=0), redis=client)
+        cache = FederationCache(CacheConfig(lru_bytes=0), redis=client)
         assert await cache.get(_KEY) is None
         cache.put(_KEY, _entry())
         await cache.aclose()
@@ -59,7 +59,7 @@ async def test_negative_entries_expire_in_redis_after_the_negative_ttl(redis_url
     negative_ttl = 5
     client = aioredis.from_url(redis_url)
     try:
-        cache = FederationCache(CacheConfig(lru_size=0, negative_ttl=negative_ttl), redis=client)
+        cache = FederationCache(CacheConfig(lru_bytes=0, negative_ttl=negative_ttl), redis=client)
         cache.put(_KEY, _entry(negative=True, age=0, max_age=negative_ttl, detail="no passport"))
         await asyncio.wait_for(cache.aclose(), 2)
         assert await client.ttl(f"{cache.config.redis_prefix}public:88.100.1/BAT-1") == negative_ttl
@@ -72,7 +72,7 @@ async def test_negative_entries_expire_in_redis_after_the_negative_ttl(redis_url
 async def test_an_entry_expired_here_but_refreshed_by_another_process_is_taken_from_redis(
     redis_url: str,
 ) -> None:
-    config = CacheConfig(lru_size=100, stale_if_error=300)
+    config = CacheConfig(lru_bytes=1_000_000, stale_if_error=300)
     one, two = aioredis.from_url(redis_url), aioredis.from_url(redis_url)
     try:
         here, there = FederationCache(config, redis=one), FederationCache(config, redis=two)
