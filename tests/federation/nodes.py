@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import socket
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ async def node(
     passports: Sequence[str] = (),
     federation: dict[str, Any] | None = None,
     roles: dict[str, Role] | None = None,
+    clock: Callable[[], float] = time.time,
     **config: Any,
 ) -> AsyncIterator[RunningNode]:
     """A running node holding ``passports`` (handles under its prefixes); stopped on exit.
@@ -77,7 +79,7 @@ async def node(
         "federation": federation or {},
     }
     settings.update(config)
-    running = await start_node(default_config(**settings), host="127.0.0.1", port=port)
+    running = await start_node(default_config(**settings), host="127.0.0.1", port=port, clock=clock)
     try:
         ctx = running.node
         for handle in passports:

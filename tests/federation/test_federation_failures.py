@@ -23,6 +23,7 @@ from resolver.tiers import Tier
 from resolver.validation import prepare_sync
 from tests.federation.fake_peers import FakePeer, answering, passport, serving, slow
 from tests.federation.nodes import free_port, get, node, passport_for, passport_requests, peer
+from tests.support.clock import ManualClock
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -195,12 +196,14 @@ async def test_a_stale_answer_stands_in_when_the_peer_is_stopped(tmp_path: Path)
     handle = "88.3/BAT-S-1"
     b_port = free_port()
     b_url = f"http://127.0.0.1:{b_port}"
+    clock = ManualClock()
     async with (
         node(
             tmp_path,
             "a2",
             ["21.11101"],
             federation={"peers": [peer("b", b_url, ["88.3"])], "cache": {"max_ttl": 1, "stale_if_error": 60}},
+            clock=clock,
         ) as a,
         aiohttp.ClientSession() as session,
     ):
@@ -208,7 +211,7 @@ async def test_a_stale_answer_stands_in_when_the_peer_is_stopped(tmp_path: Path)
             status, headers, fresh = await get(session, f"{a.url}/{handle}")
             assert status == 200 and headers["Passport-Source"] == "peer:b"
         # b is stopped now; the entry expires after max_ttl = 1 s.
-        await asyncio.sleep(1.2)
+        clock.advance(1.2)
         status, headers, stale = await get(session, f"{a.url}/{handle}")
         assert status == 200, stale
         assert stale == fresh

@@ -10,7 +10,6 @@ API and content negotiation, referrals.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import pytest_asyncio
 from resolver.app import RunningNode
 from resolver.tiers import Role
 from tests.federation.nodes import free_port, get, node, passport_requests, peer
+from tests.support.clock import ManualClock
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -37,6 +37,7 @@ class Federation:
     national: RunningNode
     enterprise: RunningNode
     session: aiohttp.ClientSession
+    eu_clock: ManualClock  # the EU node's federation cache ages its entries by this clock
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -44,6 +45,7 @@ async def fed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Federat
     tmp = tmp_path_factory.mktemp("federation")
     ports = {name: free_port() for name in ("eu", "national", "enterprise")}
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    eu_clock = ManualClock()
     async with contextlib.AsyncExitStack() as stack:
         enterprise = await stack.enter_async_context(
             node(
@@ -114,10 +116,11 @@ async def fed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Federat
                     ],
                     "cache": {"negative_ttl": 1},
                 },
+                clock=eu_clock,
             )
         )
         session = await stack.enter_async_context(aiohttp.ClientSession())
-        yield Federation(eu=eu, national=national, enterprise=enterprise, session=session)
+        yield Federation(eu=eu, national=national, enterprise=enterprise, session=session, eu_clock=eu_clock)
 
 
 def _iri(handle: str) -> str:
@@ -168,7 +171,7 @@ async def test_an_authoritative_not_found_is_cached_briefly_then_asked_again(fed
     status, _, _ = await get(fed.session, missing)
     assert status == 404
     assert await passport_requests(fed.session, fed.national.url) == before + 1
-    await asyncio.sleep(1.1)  # negative_ttl = 1 s on the EU node
+    fed.eu_clock.advance(1.1)  # negative_ttl = 1 s on the EU node
     status, _, _ = await get(fed.session, missing)
     assert status == 404
     assert await passport_requests(fed.session, fed.national.url) == before + 2

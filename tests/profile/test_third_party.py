@@ -22,11 +22,14 @@ from resolver.tiers import Tier
 from resolver.validation import _engine, prepare_sync
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = Path("/work/shared/reference")
+# The reference data sits beside the repository (../shared/reference), as in the project's checkout.
+REFERENCE = ROOT.parent / "shared" / "reference"
 OPENEPCIS = REFERENCE / "openepcis" / "battery" / "examples"
 CATENAX = REFERENCE / "catenax-battery-pass" / "BatteryPass-6.1.0-example.json"
 
-pytestmark = pytest.mark.skipif(not REFERENCE.exists(), reason="reference data not present")
+pytestmark = pytest.mark.skipif(
+    not REFERENCE.exists(), reason=f"the third-party documents come from ../shared/reference ({REFERENCE})"
+)
 
 # Observed: see docs/validation.md, "Third-party documents", for the reason behind each number.
 OPENEPCIS_EV_LACKS = [
