@@ -89,7 +89,7 @@ class Prepared:
 def _generate(n: int, seed: int, prefix: str) -> list[tuple[str, bytes]]:
     """(identifier, JSON-LD bytes) for ``n`` generated complete passports."""
 
-    from resolver import examples
+    from tools import examples
 
     out: list[tuple[str, bytes]] = []
     for item in examples.generate(n, seed=seed, prefix=prefix):

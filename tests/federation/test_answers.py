@@ -124,7 +124,7 @@ def test_the_tier_bound_passes_honest_views_and_refuses_mislabelled_ones() -> No
     from resolver.federation.answers import check_tier_bound
     from resolver.profile import Profile
     from resolver.validation import prepare_sync
-    from tests.federation.nodes import passport_for
+    from tests.support.federation import passport_for
 
     profile = Profile.load()
     views = prepare_sync(passport_for("88.100.1/BAT-1")).views
@@ -151,7 +151,7 @@ async def test_a_view_that_passed_the_shapes_is_not_validated_again_when_it_come
     from resolver.federation.answers import VerifiedViews
     from resolver.profile import Profile
     from resolver.validation import prepare_sync
-    from tests.federation.nodes import passport_for
+    from tests.support.federation import passport_for
 
     body = prepare_sync(passport_for("88.100.1/BAT-1")).views[Tier.PUBLIC]
     validator, verified = _CountingValidator(), VerifiedViews()

@@ -8,8 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from resolver import examples, jsonld
+from resolver import jsonld
 from resolver.validation import _engine, _SparqlRunner, prepare_sync
+from tools import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = sorted((ROOT / "examples" / "valid").glob("*.jsonld"))

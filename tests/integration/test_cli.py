@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from resolver.config import hash_token
-from tests.node.conftest import EXAMPLE_HANDLE, OPERATOR, REPAIRER, passport
+from tests.integration.conftest import EXAMPLE_HANDLE, OPERATOR, REPAIRER, passport
 from tests.support.node import REPO, NodeProcess
 
 
@@ -211,7 +211,7 @@ def test_serve_refuses_a_bad_federation_table_in_one_line_naming_the_key(tmp_pat
 
 
 async def test_resolve_with_a_federation_config_asks_the_peer_and_checks_its_answer(tmp_path: Path) -> None:
-    from tests.federation.nodes import node
+    from tests.support.federation import node
 
     async with node(tmp_path, "peer", ["88.3"], passports=["88.3/FED-CLI-1"]) as peer:
         config = tmp_path / "fed.toml"

@@ -14,7 +14,15 @@ import redis.asyncio as aioredis
 
 from resolver.app import RunningNode
 from resolver.config import default_config
-from tests.node.conftest import AUTHORITY, CREDENTIALS, EXAMPLE_HANDLE, OPERATOR, bearer, new_handle, passport
+from tests.integration.conftest import (
+    AUTHORITY,
+    CREDENTIALS,
+    EXAMPLE_HANDLE,
+    OPERATOR,
+    bearer,
+    new_handle,
+    passport,
+)
 from tests.support.node import running_node
 from tests.support.redis_server import RedisServer
 

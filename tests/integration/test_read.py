@@ -11,7 +11,7 @@ import pytest
 from multidict import CIMultiDict
 
 from resolver.app import RunningNode
-from tests.node.conftest import AUTHORITY, EXAMPLE_HANDLE, OPERATOR, REPAIRER, bearer
+from tests.integration.conftest import AUTHORITY, EXAMPLE_HANDLE, OPERATOR, REPAIRER, bearer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

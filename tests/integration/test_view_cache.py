@@ -12,7 +12,7 @@ import pytest
 from resolver.config import default_config
 from resolver.stores import open_store
 from resolver.validation import prepare_sync
-from tests.node.conftest import CREDENTIALS, new_handle, passport
+from tests.integration.conftest import CREDENTIALS, new_handle, passport
 from tests.support.node import running_node
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -21,8 +21,8 @@ import pytest_asyncio
 
 from resolver.app import RunningNode
 from resolver.tiers import Role
-from tests.federation.nodes import free_port, get, node, passport_requests, peer
 from tests.support.clock import ManualClock
+from tests.support.federation import free_port, get, node, passport_requests, peer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.federation.nodes import get, node, passport_requests
+from tests.support.federation import get, node, passport_requests
 from tests.support.node import NodeProcess
 
 _HANDLE = "88.3/BAT-P-1"

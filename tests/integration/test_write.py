@@ -12,7 +12,15 @@ import orjson
 import pytest
 
 from resolver.app import RunningNode
-from tests.node.conftest import AUTHORITY, OPERATOR, OTHER_OPERATOR, REPAIRER, bearer, new_handle, passport
+from tests.integration.conftest import (
+    AUTHORITY,
+    OPERATOR,
+    OTHER_OPERATOR,
+    REPAIRER,
+    bearer,
+    new_handle,
+    passport,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from resolver.app import RunningNode
-from tests.node.conftest import EXAMPLE_HANDLE, OPERATOR, REPAIRER, bearer, new_handle, passport
+from tests.integration.conftest import EXAMPLE_HANDLE, OPERATOR, REPAIRER, bearer, new_handle, passport
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

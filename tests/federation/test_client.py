@@ -11,7 +11,7 @@ from resolver.federation.client import PeerClient
 from resolver.federation.config import FederationConfig
 from resolver.lookup import Lookup
 from resolver.tiers import Tier
-from tests.federation.fake_peers import FakePeer, answering, failing, passport, serving, slow
+from tests.support.fake_peers import FakePeer, answering, failing, passport, serving, slow
 
 _IRI = "https://hdl.handle.net/88.100.1/BAT-1"
 

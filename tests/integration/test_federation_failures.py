@@ -21,9 +21,9 @@ import pytest_asyncio
 from resolver.app import RunningNode
 from resolver.tiers import Tier
 from resolver.validation import prepare_sync
-from tests.federation.fake_peers import FakePeer, answering, passport, serving, slow
-from tests.federation.nodes import free_port, get, node, passport_for, passport_requests, peer
 from tests.support.clock import ManualClock
+from tests.support.fake_peers import FakePeer, answering, passport, serving, slow
+from tests.support.federation import free_port, get, node, passport_for, passport_requests, peer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
