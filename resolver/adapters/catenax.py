@@ -67,6 +67,17 @@ def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
     put = _Writer(doc)
 
+    _identity(get, put, identifier)
+    _rated(get, put)
+    _dynamic(get, put)
+    _carbon_footprint(get, put)
+    _materials(get, put)
+    _safety_and_documents(get, put)
+    return doc
+
+
+def _identity(get: _Reader, put: _Writer, identifier: str) -> None:
+    """Who made the battery, when and where; what it is (data points 1-12)."""
     put("passportIdentifier", identifier)
     operator_id = get.text("metadata", "economicOperatorId")
     if operator_id:
@@ -87,6 +98,9 @@ def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
     if predecessor and predecessor != _NIL_UUID:
         put("predecessor", [predecessor])
 
+
+def _rated(get: _Reader, put: _Writer) -> None:
+    """Weight and the rated performance and durability figures."""
     weight = get.value("characteristics", "physicalDimension", "weight")
     if isinstance(weight, dict) and weight.get("unit") in _WEIGHT_TO_KG and _number(weight.get("value")):
         put("weight", _quantity(weight["value"] * _WEIGHT_TO_KG[weight["unit"]], "KGM"))
@@ -114,6 +128,9 @@ def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
             {"minimumTemperature": _quantity(lower, "CEL"), "maximumTemperature": _quantity(upper, "CEL")},
         )
 
+
+def _dynamic(get: _Reader, put: _Writer) -> None:
+    """The battery's state now: capacity, power, resistance, efficiency, charge, cycles."""
     dynamic = ("performance", "dynamic")
     put("currentRatedCapacity", _quantity(get.value(*dynamic, "capacity", "capacity", "value"), "AMH"))
     put("capacityFade", _quantity(get.value(*dynamic, "capacity", "fade", "value"), "P1"))
@@ -137,9 +154,9 @@ def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
     put("selfDischargeRate", _quantity(get.value(*dynamic, "selfDischargingRate"), "P1"))
     put("cycleCount", _int(get.value(*dynamic, "fullCycles", "value")))
 
-    _carbon_footprint(get, put)
-    _materials(get, put)
 
+def _safety_and_documents(get: _Reader, put: _Writer) -> None:
+    """Safety information, the documents for dismantling and collection, conformity, spare parts."""
     put(
         "extinguishingAgent",
         [a["media"] for a in get.list("safety", "usableExtinguishAgent") if _has(a, "media")],
@@ -167,7 +184,6 @@ def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
         if _has(p, "manufacturerPartId")
     ]
     put("sparePartNumbers", parts)
-    return doc
 
 
 def _carbon_footprint(get: _Reader, put: _Writer) -> None:
