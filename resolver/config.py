@@ -146,7 +146,7 @@ def default_config(**overrides: Any) -> NodeConfig:
     return config
 
 
-def _from_mapping(raw: Mapping[str, Any]) -> NodeConfig:
+def _from_mapping(raw: Mapping[str, object]) -> NodeConfig:
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key in _TABLES:
@@ -173,7 +173,7 @@ def _from_mapping(raw: Mapping[str, Any]) -> NodeConfig:
     return config
 
 
-def _federation(raw: Any) -> FederationConfig:
+def _federation(raw: object) -> FederationConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError("'federation' must be a table")
     try:
@@ -182,13 +182,14 @@ def _federation(raw: Any) -> FederationConfig:
         raise ConfigError(str(err)) from err
 
 
-def _strings(value: Sequence[Any], key: str) -> list[str]:
-    if not all(isinstance(v, str) for v in value):
+def _strings(value: Sequence[object], key: str) -> list[str]:
+    strings = [v for v in value if isinstance(v, str)]
+    if len(strings) != len(value):
         raise ConfigError(f"{key!r} must be a list of strings")
-    return list(value)
+    return strings
 
 
-def _limits(raw: Any) -> Limits:
+def _limits(raw: object) -> Limits:
     if not isinstance(raw, Mapping):
         raise ConfigError("'limits' must be a table")
     for key, value in raw.items():
@@ -199,7 +200,7 @@ def _limits(raw: Any) -> Limits:
     return Limits(**raw)
 
 
-def _credentials(raw: Any) -> list[Credential]:
+def _credentials(raw: object) -> list[Credential]:
     if not isinstance(raw, list):
         raise ConfigError("'credentials' must be an array of tables ([[credentials]])")
     out = []

@@ -28,7 +28,7 @@ renders itself as an RFC 9457 problem document; the HTTP layer chooses nothing o
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 __all__ = [
     "PROBLEM_BASE",
@@ -65,14 +65,14 @@ class ResolverError(Exception):
     slug: ClassVar[str] = "internal"
     title: ClassVar[str] = "Internal error"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(self, detail: str, **extensions: object) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions
 
-    def problem(self, instance: str | None = None) -> dict[str, Any]:
+    def problem(self, instance: str | None = None) -> dict[str, object]:
         """The RFC 9457 problem document for this error."""
-        doc: dict[str, Any] = {
+        doc: dict[str, object] = {
             "type": PROBLEM_BASE + self.slug,
             "title": self.title,
             "status": self.status,

@@ -10,8 +10,8 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 from resolver.errors import ResolverError
 
@@ -35,7 +35,7 @@ class _Refused(Exception):
         self.detail = detail
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "resolve",
         help="print one passport",

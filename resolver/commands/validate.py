@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import orjson
 
 from resolver import jsonld
+from resolver.commands import Subparsers
 from resolver.errors import InputError, PayloadTooLarge, ResolverError
 from resolver.validation import ValidationReport, ValidationResult
 
@@ -23,7 +24,7 @@ __all__ = ["add_parser", "run"]
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "validate",
         help="validate passports against the eu-battery profile",

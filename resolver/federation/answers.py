@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import orjson
@@ -55,10 +55,29 @@ class PeerGone(Gone):
     """The authoritative peer holds a tombstone: definite, so it may be cached briefly."""
 
 
+class ShapesResult(Protocol):
+    """What the federation reads of one SHACL result (``resolver.validation``'s results)."""
+
+    @property
+    def focus_node(self) -> str: ...
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def value(self) -> str | None: ...
+    def to_json(self) -> Mapping[str, object]: ...
+
+
+class ShapesReport(Protocol):
+    @property
+    def results(self) -> Sequence[ShapesResult]: ...
+
+
 class ShapesChecker(Protocol):
     """The part of ``resolver.validation.Validator`` the federation uses."""
 
-    async def validate(self, body: bytes) -> Any: ...
+    async def validate(self, body: bytes) -> ShapesReport: ...
 
 
 def freshness(headers: Mapping[str, str], *, default_ttl: int, max_ttl: int) -> tuple[int, int]:
@@ -153,7 +172,7 @@ def check_tier_bound(doc: dict[str, Any], served: Tier, handle: str, peer_id: st
         )
 
 
-def excused(result: Any, served: Tier, profile: Profile) -> bool:
+def excused(result: ShapesResult, served: Tier, profile: Profile) -> bool:
     """Whether a SHACL result only says that data above the served tier is absent.
 
     A view for a lower tier legitimately lacks the higher tiers' mandatory properties. A result
@@ -357,6 +376,6 @@ def _modified(value: str | None) -> float:
         return 0.0
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."

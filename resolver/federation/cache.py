@@ -13,9 +13,9 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
+import redis.asyncio as aioredis
 
 from resolver.errors import Gone, NotFound
 from resolver.federation.config import CacheConfig
@@ -128,7 +128,7 @@ class FederationCache:
         self,
         config: CacheConfig,
         *,
-        redis: Any | None = None,
+        redis: aioredis.Redis | None = None,
         clock: Callable[[], float] = time.time,
         on_redis_error: Callable[[str], None] | None = None,
     ) -> None:
@@ -173,7 +173,7 @@ class FederationCache:
             return shared
         return local
 
-    async def _redis_get(self, redis: Any, key: CacheKey) -> CacheEntry | None:
+    async def _redis_get(self, redis: aioredis.Redis, key: CacheKey) -> CacheEntry | None:
         try:
             async with asyncio.timeout(_REDIS_TIMEOUT):
                 raw = await redis.get(self._redis_key(key))
@@ -188,7 +188,7 @@ class FederationCache:
         if raw is None:
             return None
         try:
-            return CacheEntry.decode(bytes(raw))
+            return CacheEntry.decode(raw if isinstance(raw, bytes) else raw.encode())
         except (ValueError, KeyError, TypeError):
             return None  # written by another version of the node: a miss
 
@@ -209,7 +209,7 @@ class FederationCache:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _redis_put(self, redis: Any, key: CacheKey, raw: bytes, ttl: int) -> None:
+    async def _redis_put(self, redis: aioredis.Redis, key: CacheKey, raw: bytes, ttl: int) -> None:
         try:
             async with asyncio.timeout(1.0):
                 await redis.set(self._redis_key(key), raw, ex=ttl)

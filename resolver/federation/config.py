@@ -11,7 +11,6 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from resolver.credentials import Credential
@@ -86,7 +85,7 @@ class FederationConfig:
     breaker: BreakerConfig = BreakerConfig()
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any] | None) -> FederationConfig:
+    def from_mapping(cls, raw: Mapping[str, object] | None) -> FederationConfig:
         """Parse the raw ``[federation]`` TOML table (absent or empty: no federation)."""
         raw = raw or {}
         _only(raw, {"peers", "parent", "cache", "breaker"}, "federation")
@@ -139,13 +138,13 @@ class FederationConfig:
         )
 
 
-def describe(config: FederationConfig) -> dict[str, Any]:
+def describe(config: FederationConfig) -> dict[str, object]:
     """The delegation part of the node description: who this node asks about which prefixes.
 
     Never includes a credential.
     """
 
-    def node(p: PeerConfig) -> dict[str, Any]:
+    def node(p: PeerConfig) -> dict[str, object]:
         return {"id": p.id, "region": p.region, "base_urls": list(p.base_urls), "prefixes": list(p.prefixes)}
 
     return {
@@ -175,17 +174,16 @@ _PEER_KEYS = {
 }
 
 
-def _peer(raw: Any, where: str) -> PeerConfig:
+def _peer(raw: object, where: str) -> PeerConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError(f"{where} must be a table")
     _only(raw, _PEER_KEYS, where)
     peer_id = _text(raw, "id", where)
     if peer_id is None:
         raise FederationConfigError(f"{where}.id is required")
-    urls_raw: Any = raw.get("base_urls", [])
-    if "base_url" in raw:
-        urls_raw = [raw["base_url"], *urls_raw]
-    urls = tuple(_base_url(u, f"{where}.base_urls") for u in _strings(urls_raw, f"{where}.base_urls"))
+    at = f"{where}.base_urls"
+    first = _strings(raw["base_url"], at) if "base_url" in raw else ()
+    urls = tuple(_base_url(u, at) for u in (*first, *_strings(raw.get("base_urls", []), at)))
     if not urls:
         raise FederationConfigError(f"{where}: peer {peer_id!r} needs base_urls (one or more replicas)")
     prefixes = tuple(p.strip() for p in _strings(raw.get("prefixes", []), f"{where}.prefixes"))
@@ -233,7 +231,7 @@ def _peer(raw: Any, where: str) -> PeerConfig:
     )
 
 
-def _cache(raw: Any) -> CacheConfig:
+def _cache(raw: object) -> CacheConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.cache must be a table")
     keys = {"max_ttl", "default_ttl", "negative_ttl", "stale_if_error", "lru_bytes", "redis_prefix"}
@@ -250,7 +248,7 @@ def _cache(raw: Any) -> CacheConfig:
     return cfg  # default_ttl above max_ttl is capped like any lifetime, not refused
 
 
-def _breaker(raw: Any) -> BreakerConfig:
+def _breaker(raw: object) -> BreakerConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.breaker must be a table")
     _only(raw, {"failures", "cooldown"}, "federation.breaker")
@@ -265,14 +263,14 @@ def _breaker(raw: Any) -> BreakerConfig:
     return BreakerConfig(failures=failures, cooldown=float(cooldown))
 
 
-def _only(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
+def _only(raw: Mapping[str, object], allowed: set[str], where: str) -> None:
     unknown = sorted(set(raw) - allowed)
     if unknown:
         known = ", ".join(sorted(allowed))
         raise FederationConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {known})")
 
 
-def _text(raw: Mapping[str, Any], key: str, where: str) -> str | None:
+def _text(raw: Mapping[str, object], key: str, where: str) -> str | None:
     value = raw.get(key)
     if value is None:
         return None
@@ -281,7 +279,7 @@ def _text(raw: Mapping[str, Any], key: str, where: str) -> str | None:
     return value.strip()
 
 
-def _strings(value: Any, where: str) -> Sequence[str]:
+def _strings(value: object, where: str) -> Sequence[str]:
     if isinstance(value, str):
         return [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -289,7 +287,7 @@ def _strings(value: Any, where: str) -> Sequence[str]:
     return value
 
 
-def _count(raw: Mapping[str, Any], key: str, default: int, where: str) -> int:
+def _count(raw: Mapping[str, object], key: str, default: int, where: str) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise FederationConfigError(f"{where}.{key} must be a whole number >= 0")

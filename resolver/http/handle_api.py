@@ -78,7 +78,7 @@ def _as_handle_error(err: ResolverError, handle: str) -> ResolverError:
     return err
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def _json(data: object, status: int = 200) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
 
 
@@ -116,7 +116,7 @@ class HandleRoutes:
         url = self._base(request) + location_path(ident.key)
         stamp = _timestamp(view.modified)
         ttl = answer.max_age
-        values: list[dict[str, Any]] = [
+        values: list[dict[str, object]] = [
             {
                 "index": 1,
                 "type": "URL",
@@ -163,7 +163,7 @@ class HandleRoutes:
             raise NotFound(f"{self.edge.node_id} holds no prefix {prefix!r}", handle=text)
         principal = self.edge.principal(request)
         ttl = self.edge.config.max_age
-        values: list[dict[str, Any]] = [
+        values: list[dict[str, object]] = [
             {
                 "index": 1,
                 "type": "URL",

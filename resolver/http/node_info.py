@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import orjson
 from aiohttp import web
@@ -35,7 +34,7 @@ def _profile_paths() -> list[str]:
     return [f"/profiles/{profile}/{name}" for profile, name in _PROFILE_FILES]
 
 
-def _json(body: Any, cache_control: str) -> web.Response:
+def _json(body: object, cache_control: str) -> web.Response:
     return web.Response(
         body=orjson.dumps(body), content_type="application/json", headers={"Cache-Control": cache_control}
     )
@@ -48,7 +47,7 @@ class NodeInfoRoutes:
     async def describe(self, request: web.Request) -> web.Response:
         edge = self._slot.edge
         config = edge.config
-        body: dict[str, Any] = {
+        body: dict[str, object] = {
             "id": config.node_id,
             "region": config.region,
             "base_url": config.base_url or f"{request.scheme}://{request.host}",

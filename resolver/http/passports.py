@@ -8,7 +8,6 @@ tier view and kept in a small LRU keyed by (key, version, tier, format).
 from __future__ import annotations
 
 import datetime
-from typing import Any
 from urllib.parse import quote
 
 import orjson
@@ -62,7 +61,7 @@ def _control(answer: tuple[Tier, int]) -> str:
 _cache_control = memoize(_control, max_bytes=1024 * 1024, size=text_size)
 
 
-def _json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def _json_response(data: object, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
         status=status, body=orjson.dumps(data), content_type="application/json", headers=headers
     )
