@@ -45,7 +45,9 @@ async def _interpret(response: PeerResponse, tier: Tier = Tier.PUBLIC):  # type:
         ({"cache-control": "max-age=abc", "age": "x"}, (60, 0)),
     ],
 )
-def test_freshness_follows_the_peers_cache_control_capped(headers: dict, expected: tuple) -> None:
+def test_freshness_follows_the_peers_cache_control_capped(
+    headers: dict[str, str], expected: tuple[int, int]
+) -> None:
     assert freshness(headers, default_ttl=60, max_ttl=300) == expected
 
 
@@ -179,4 +181,6 @@ async def test_a_peers_problem_text_is_passed_on_bounded() -> None:
         await _interpret(_response(504, noisy))
     err = caught.value
     assert len(err.detail) < 600
-    assert len(err.extensions["upstream"]["errors"]) == 16 and "secret" not in err.extensions["upstream"]
+    upstream = err.extensions["upstream"]
+    assert isinstance(upstream, dict)
+    assert len(upstream["errors"]) == 16 and "secret" not in upstream

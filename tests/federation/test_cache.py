@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -13,7 +14,7 @@ _KEY = ("88.100.1/BAT-1", Tier.PUBLIC)
 
 
 def _entry(**kw: object) -> CacheEntry:
-    fields: dict = {
+    fields: dict[str, Any] = {
         "negative": False,
         "stored_at": time.time(),
         "age": 2,

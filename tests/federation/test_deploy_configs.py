@@ -5,14 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from resolver.config import load_config
+from resolver.config import NodeConfig, load_config
+from resolver.federation.config import FederationConfig
 from resolver.identifiers import longest_claim
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "federation"
 NODES = {"cn-national": "cn-national.toml", "cn-enterprise": "cn-enterprise.toml", "eu-central": "eu.toml"}
 
 
-def _load() -> dict[str, tuple]:
+def _load() -> dict[str, tuple[NodeConfig, FederationConfig]]:
     loaded = {}
     for node_id, name in NODES.items():
         config = load_config(DEPLOY / name)

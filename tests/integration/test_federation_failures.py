@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import orjson
@@ -37,8 +38,9 @@ class Setup:
     session: aiohttp.ClientSession
 
 
-def _public_view(handle: str) -> dict:
-    return orjson.loads(prepare_sync(passport_for(handle)).views[Tier.PUBLIC])
+def _public_view(handle: str) -> dict[str, Any]:
+    view: dict[str, Any] = orjson.loads(prepare_sync(passport_for(handle)).views[Tier.PUBLIC])
+    return view
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -231,7 +233,7 @@ async def test_two_instances_of_one_node_share_the_federation_cache_through_redi
         node(tmp_path, "b", ["88.3"], passports=[handle]) as b,
         aiohttp.ClientSession() as session,
     ):
-        shared = {"federation": {"peers": [peer("b", b.url, ["88.3"])]}, "redis": redis_url}
+        shared: dict[str, Any] = {"federation": {"peers": [peer("b", b.url, ["88.3"])]}, "redis": redis_url}
         async with (
             node(tmp_path, "a", ["21.11101"], **shared) as first,
             node(tmp_path, "a", ["21.11101"], **shared) as second,

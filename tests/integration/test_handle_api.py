@@ -16,7 +16,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def _call(
-    http: aiohttp.ClientSession, method: str, url: str, body: bytes | None = None, **headers: str
+    http: aiohttp.ClientSession, method: str, url: str, body: bytes | None = None, /, **headers: str
 ) -> tuple[int, dict[str, Any]]:
     async with http.request(method, url, data=body, headers=headers) as response:
         # Handle clients parse every answer as JSON, whatever its media type.

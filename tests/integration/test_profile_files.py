@@ -1,20 +1,23 @@
 """The node serves its profile (context, vocabulary, shapes) so tools need no network."""
 
+from pathlib import Path
+
 import orjson
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from resolver.app import create_app
 from resolver.config import default_config
 
 
-async def _client(tmp_path) -> TestClient:  # type: ignore[no-untyped-def]
+async def _client(tmp_path: Path) -> TestClient[web.Request, web.Application]:
     config = default_config(store=f"sqlite:///{tmp_path}/p.sqlite3", workers=1)
     client = TestClient(TestServer(create_app(config)))
     await client.start_server()
     return client
 
 
-async def test_context_is_served_as_json_ld_and_names_the_terms_passports_use(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_context_is_served_as_json_ld_and_names_the_terms_passports_use(tmp_path: Path) -> None:
     client = await _client(tmp_path)
     try:
         resp = await client.get("/profiles/eu-battery/context.jsonld")
@@ -28,7 +31,7 @@ async def test_context_is_served_as_json_ld_and_names_the_terms_passports_use(tm
         await client.close()
 
 
-async def test_unknown_profile_file_is_a_404_problem_listing_what_is_served(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_profile_file_is_a_404_problem_listing_what_is_served(tmp_path: Path) -> None:
     client = await _client(tmp_path)
     try:
         resp = await client.get("/profiles/eu-battery/secrets.txt")

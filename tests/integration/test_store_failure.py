@@ -104,7 +104,7 @@ async def test_store_that_stops_taking_writes_gives_503_and_never_a_mixed_record
         changed = passport(handle, **{'"cycleCount": 40': '"cycleCount": 77'})
         # Redis holds every write (the store's write script) and still answers reads: the node
         # reads the current record and validates, then its write waits past the store's timeout.
-        await admin.execute_command("CLIENT", "PAUSE", 10_000, "WRITE")
+        await admin.client_pause(10_000, all=False)
         try:
             async with http.put(url, data=changed, headers={**LD, **bearer(OPERATOR)}) as response:
                 status, body = response.status, await response.read()
@@ -116,7 +116,7 @@ async def test_store_that_stops_taking_writes_gives_503_and_never_a_mixed_record
                 full_tag, public_tag = full.headers["ETag"], public.headers["ETag"]
                 cycles = orjson.loads(await full.read())["cycleCount"]
         finally:
-            await admin.execute_command("CLIENT", "UNPAUSE")
+            await admin.client_unpause()
             await admin.aclose()
         # The refused write left the record as it was, every view of it at one version.
         assert full_tag.startswith('"v1.') and public_tag.startswith('"v1.')

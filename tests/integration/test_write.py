@@ -29,7 +29,7 @@ LD = {"Content-Type": "application/ld+json"}
 
 
 async def _call(
-    http: aiohttp.ClientSession, method: str, url: str, body: bytes | None = None, **headers: str
+    http: aiohttp.ClientSession, method: str, url: str, body: bytes | None = None, /, **headers: str
 ) -> tuple[int, Any, Any]:
     async with http.request(method, url, data=body, headers=headers) as response:
         raw = await response.read()

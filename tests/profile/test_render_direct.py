@@ -50,7 +50,7 @@ def _assert_same_graph_both_ways(view: bytes) -> None:
 
 
 def _views(bodies: list[bytes]) -> list[tuple[str, bytes]]:
-    found = []
+    found: list[tuple[str, bytes]] = []
     for index, body in enumerate(bodies):
         prepared = prepare_sync(body)
         assert prepared.report.conforms

@@ -115,7 +115,8 @@ def test_the_catenax_payload_converts_and_names_what_it_lacks() -> None:
     assert passport["id"] == "urn:uuid:550e8400-e29b-41d4-a716-446655440000"
     assert passport["weight"] == {"value": 0.02, "unit": "KGM"}  # 20 g
     assert passport["chemistry"] == "NMC"
-    assert passport["recycledContent"]["recycledCobaltShare"] == 12.5
+    recycled = passport["recycledContent"]
+    assert isinstance(recycled, dict) and recycled["recycledCobaltShare"] == 12.5
     assert "predecessor" not in passport  # the nil UUID means none
     prepared = prepare_sync(orjson.dumps(passport))
     assert not prepared.report.conforms

@@ -61,9 +61,9 @@ def test_all_71_data_points_have_a_property_a_description_and_a_shape(
     # The data points themselves (number, name, tier, applicability) are carried over from the
     # Commission's guidance into vocab.ttl by vocab/eu-battery/build.py.
     numbers = set(range(1, 72))
-    implemented = {int(n) for n in vocab.objects(None, BP.dataPoint)}
-    described = {int(n) for n in vocab.objects(None, BP.number)}
-    checked = {int(n) for n in shapes.objects(None, BP.dataPoint)}
+    implemented = {int(str(n)) for n in vocab.objects(None, BP.dataPoint)}
+    described = {int(str(n)) for n in vocab.objects(None, BP.number)}
+    checked = {int(str(n)) for n in shapes.objects(None, BP.dataPoint)}
     assert implemented == described == checked == numbers
 
 
@@ -76,12 +76,12 @@ def test_every_property_has_exactly_one_tier_and_one_lifecycle(vocab: rdflib.Gra
 
 
 def test_property_tiers_follow_the_guidance_for_their_data_points(vocab: rdflib.Graph) -> None:
-    tier_of = {int(vocab.value(p, BP.number)): vocab.value(p, BP.accessTier)
+    tier_of = {int(str(vocab.value(p, BP.number))): vocab.value(p, BP.accessTier)
                for p in vocab.subjects(RDF.type, BP.DataPoint)}
     for prop in _properties(vocab):
         if vocab.value(prop, BP.structural) is not None:
             continue
-        points = [int(n) for n in vocab.objects(prop, BP.dataPoint)]
+        points = [int(str(n)) for n in vocab.objects(prop, BP.dataPoint)]
         assert points, prop
         assert {tier_of[n] for n in points} == {vocab.value(prop, BP.accessTier)}, prop
 
@@ -151,7 +151,7 @@ def test_a_tier_view_passes_its_tier_shape_and_the_full_passport_does_not(tier: 
     graph = jsonld.to_graph(jsonld.expand(orjson.loads(prepared.document)))
     _, report, _ = pyshacl.validate(graph, shacl_graph=profile.tier_shapes[Tier.PUBLIC], inference="none")
     rejected = {str(report.value(r, SH.resultPath)) for r in report.objects(None, SH.result)}
-    above = {p for p in rejected if profile.tier_of(p) is not None and profile.tier_of(p) > Tier.PUBLIC}
+    above = {p for p in rejected if (level := profile.tier_of(p)) is not None and level > Tier.PUBLIC}
     assert rejected == above
     assert "https://schema.org/status" in rejected  # data point 67: legitimate interest
 

@@ -47,9 +47,9 @@ class _Peer:
         return Answer(view=view, source="peer:b", max_age=self.max_age, age=5, hops=("b",))
 
 
-def _setup(**cache: int) -> tuple[CacheStage, _Peer, _Clock]:
+def _setup(*, lru_bytes: int = 64 * 1024 * 1024) -> tuple[CacheStage, _Peer, _Clock]:
     clock = _Clock()
-    config = CacheConfig(**{"max_ttl": 300, "negative_ttl": 10, "stale_if_error": 100, **cache})
+    config = CacheConfig(max_ttl=300, negative_ttl=10, stale_if_error=100, lru_bytes=lru_bytes)
     stage = CacheStage(FederationCache(config, clock=clock), metrics=Metrics())
     return stage, _Peer(), clock
 
