@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import orjson
 
@@ -113,7 +113,9 @@ def _age(headers: Mapping[str, str]) -> int:
         return 0
 
 
-def check_identity(body: bytes, handle: str, peer_id: str, *, case_sensitive: bool = False) -> dict[str, Any]:
+def check_identity(
+    body: bytes, handle: str, peer_id: str, *, case_sensitive: bool = False
+) -> dict[str, object]:
     """The body is one JSON-LD passport in our context whose ``@id`` is the identifier asked for.
 
     Returns the parsed document.
@@ -151,7 +153,9 @@ def check_identity(body: bytes, handle: str, peer_id: str, *, case_sensitive: bo
     return doc
 
 
-def check_tier_bound(doc: dict[str, Any], served: Tier, handle: str, peer_id: str, profile: Profile) -> None:
+def check_tier_bound(
+    doc: dict[str, object], served: Tier, handle: str, peer_id: str, profile: Profile
+) -> None:
     """Nothing in the view is above the tier the peer labelled it with (views.filter_compact's rules).
 
     A peer that labels an authority view "public" would otherwise make this node show it to
@@ -329,7 +333,7 @@ def _served_tier(response: PeerResponse, lookup: Lookup) -> Tier:
     return served
 
 
-def _problem(body: bytes) -> dict[str, Any]:
+def _problem(body: bytes) -> dict[str, object]:
     try:
         doc = orjson.loads(body[:65536]) if body else {}
     except orjson.JSONDecodeError:
@@ -337,9 +341,9 @@ def _problem(body: bytes) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
-def _upstream(problem: Mapping[str, Any]) -> dict[str, Any]:
+def _upstream(problem: Mapping[str, object]) -> dict[str, object]:
     """The parts of a peer's problem document worth passing on, bounded (it is the peer's text)."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key in ("type", "status", "detail", "peer"):
         value = problem.get(key)
         if isinstance(value, str | int) and not isinstance(value, bool):

@@ -11,7 +11,6 @@ Handle clients read them as they read a Handle server's.
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 import orjson
 from aiohttp import web
@@ -252,7 +251,7 @@ def _whole(text: str, name: str) -> int:
     return int(text)
 
 
-def _passport_value(data: Any) -> bytes:
+def _passport_value(data: object) -> bytes:
     """The passport document carried by a Handle PUT body (``{"values": [...]}`` or a bare list)."""
     values = data.get("values") if isinstance(data, dict) else data
     if not isinstance(values, list):
