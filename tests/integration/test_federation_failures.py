@@ -6,7 +6,6 @@ apps (tests/federation/fake_peers.py).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +24,7 @@ from resolver.validation import prepare_sync
 from tests.support.clock import ManualClock
 from tests.support.fake_peers import FakePeer, answering, passport, serving, slow
 from tests.support.federation import free_port, get, node, passport_for, passport_requests, peer
+from tests.support.waiting import federation_cache_key, until_redis_has
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -241,7 +241,7 @@ async def test_two_instances_of_one_node_share_the_federation_cache_through_redi
             status, headers, body = await get(session, f"{first.url}/{handle}")
             assert status == 200 and headers["Passport-Source"] == "peer:b"
             before = await passport_requests(session, b.url)
-            await asyncio.sleep(0.1)  # the Redis write is off the answer's path
+            await until_redis_has(redis_url, federation_cache_key(handle))  # written off the answer's path
             status, headers, again = await get(session, f"{second.url}/{handle}")
             assert status == 200 and headers["Passport-Source"] == "cache" and again == body
             assert await passport_requests(session, b.url) == before

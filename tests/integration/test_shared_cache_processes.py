@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import aiohttp
 
 from tests.support.federation import get, node, passport_requests
 from tests.support.node import NodeProcess
+from tests.support.waiting import federation_cache_key, until_redis_has
 
 _HANDLE = "88.3/BAT-P-1"
 
@@ -47,7 +47,7 @@ async def test_what_one_process_fetched_another_process_of_the_node_answers_from
             status, headers, body = await get(session, f"{first.url}/{_HANDLE}")
             assert status == 200 and headers["Passport-Source"] == "peer:b"
             asked = await passport_requests(session, b.url)
-            await asyncio.sleep(0.2)  # the Redis write is off the answer's path
+            await until_redis_has(redis_url, federation_cache_key(_HANDLE))  # written off the answer's path
             status, headers, again = await get(session, f"{second.url}/{_HANDLE}")
             assert status == 200 and headers["Passport-Source"] == "cache" and again == body
             assert await passport_requests(session, b.url) == asked

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import AsyncIterator, Iterator
 
@@ -25,6 +24,7 @@ from tests.integration.conftest import (
 )
 from tests.support.node import running_node
 from tests.support.redis_server import RedisServer
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -52,6 +52,14 @@ async def redis_node(own_redis: RedisServer) -> AsyncIterator[RunningNode]:
         yield node
 
 
+async def _store_errors(http: aiohttp.ClientSession, node_url: str) -> float:
+    """The node's count of failed store calls, from its /metrics."""
+    async with http.get(node_url + "/metrics") as response:
+        text = await response.text()
+    lines = [line for line in text.splitlines() if line.startswith("passport_store_errors_total ")]
+    return float(lines[0].split()[1]) if lines else 0.0
+
+
 async def test_stopped_redis_gives_503_problems_and_the_node_recovers_when_it_is_back(
     redis_node: RunningNode, own_redis: RedisServer
 ) -> None:
@@ -64,8 +72,14 @@ async def test_stopped_redis_gives_503_problems_and_the_node_recovers_when_it_is
         process.terminate()
         process.wait(5)
         # Public views read a moment ago are kept in process only while the store's change
-        # feed can be followed: give the follower one poll to notice.
-        await asyncio.sleep(0.5)
+        # feed can be followed: wait for the follower to notice and drop them.
+
+        async def store_failure_seen() -> bool:
+            async with http.get(url) as response:
+                return response.status == 503
+
+        await until(store_failure_seen, what="the node to answer 503 once the store is gone")
+        errors_before = await _store_errors(http, redis_node.url)
         for method, target, body, headers in (
             ("GET", url, None, {}),
             ("GET", redis_node.url + "/healthz", None, {}),
@@ -88,8 +102,7 @@ async def test_stopped_redis_gives_503_problems_and_the_node_recovers_when_it_is
             assert response.status == 200
         async with http.get(url) as response:
             assert response.status == 404
-        async with http.get(redis_node.url + "/metrics") as response:
-            assert "passport_store_errors_total 4" in await response.text()
+        assert await _store_errors(http, redis_node.url) == errors_before + 4
 
 
 async def test_store_that_stops_taking_writes_gives_503_and_never_a_mixed_record(
