@@ -10,6 +10,7 @@ import datetime as dt
 import random
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,50 @@ def _q(value: float, unit: str) -> dict[str, Any]:
     return {"value": value, "unit": unit}
 
 
-def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Battery:
+    """The drawn facts one passport is written from."""
+
+    suffix: str
+    iri: str
+    category: str
+    chemistry: str
+    v_nom: float
+    v_min: float
+    v_max: float
+    wh_per_kg: float
+    cathode: str
+    anode: str
+    electrolyte: str
+    series: int
+    capacity: float
+    energy_kwh: float
+    weight: float
+    c_rate: float
+    power_kw: float
+    maker: str
+    street: str
+    postcode: str
+    city: str
+    country: str
+    domain: str
+    made: dt.date
+    cycles_expected: int
+    cycles_done: int
+    fade: float
+    soh: float
+    status: str
+    has_pb: bool
+    has_ni: bool
+    has_co: bool
+    has_li: bool
+    model: str
+    stages: list[float]
+    total: float
+    web: str
+
+
+def _draw(rng: random.Random, *, prefix: str, suffix: str) -> _Battery:
     iri = f"https://hdl.handle.net/{prefix}/{suffix}"
     category = rng.choice(("EV", "EV", "LMT", "industrial", "stationary"))
     chemistry = rng.choice(_CATEGORY_CHEMISTRIES[category])
@@ -102,69 +146,138 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
               _round(rng.uniform(0.5, 4))]
     total = _round(sum(stages))
     web = f"https://{domain}"
+    return _Battery(
+        suffix=suffix,
+        iri=iri,
+        category=category,
+        chemistry=chemistry,
+        v_nom=v_nom,
+        v_min=v_min,
+        v_max=v_max,
+        wh_per_kg=wh_per_kg,
+        cathode=cathode,
+        anode=anode,
+        electrolyte=electrolyte,
+        series=series,
+        capacity=capacity,
+        energy_kwh=energy_kwh,
+        weight=weight,
+        c_rate=c_rate,
+        power_kw=power_kw,
+        maker=maker,
+        street=street,
+        postcode=postcode,
+        city=city,
+        country=country,
+        domain=domain,
+        made=made,
+        cycles_expected=cycles_expected,
+        cycles_done=cycles_done,
+        fade=fade,
+        soh=soh,
+        status=status,
+        has_pb=has_pb,
+        has_ni=has_ni,
+        has_co=has_co,
+        has_li=has_li,
+        model=model,
+        stages=stages,
+        total=total,
+        web=web,
+    )
+
+
+def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]:
+    b = _draw(rng, prefix=prefix, suffix=suffix)
+    # Sections in document order: each draws from ``rng`` in turn, as one literal did.
     doc: dict[str, Any] = {
+        **_identity(rng, b),
+        **_substances_and_footprint(rng, b),
+        **_performance(rng, b),
+        **_documents(rng, b),
+        **_state(rng, b),
+    }
+    _by_category_and_history(rng, b, doc, prefix=prefix, suffix=suffix)
+    return doc
+
+
+def _identity(rng: random.Random, b: _Battery) -> dict[str, Any]:
+    """Who made the battery, where and when, and what it is."""
+    return {
         "@context": CONTEXT_URL,
-        "id": iri,
+        "id": b.iri,
         "type": "BatteryPassport",
-        "passportIdentifier": iri,
+        "passportIdentifier": b.iri,
         "operator": {
-            "operatorIdentifier": f"{country}{rng.randint(10**11, 10**12 - 1)}",
+            "operatorIdentifier": f"{b.country}{rng.randint(10**11, 10**12 - 1)}",
             "operatorRole": "Manufacturer",
-            "organizationName": maker,
-            "address": {"streetAddress": street, "postalCode": postcode, "addressLocality": city,
-                        "addressCountry": country},
+            "organizationName": b.maker,
+            "address": {"streetAddress": b.street, "postalCode": b.postcode, "addressLocality": b.city,
+                        "addressCountry": b.country},
         },
         "manufacturer": {
-            "organizationName": maker,
-            "address": {"streetAddress": street, "postalCode": postcode, "addressLocality": city,
-                        "addressCountry": country},
-            "contactPoint": {"email": f"passport@{domain}", "url": f"{web}/batteries"},
+            "organizationName": b.maker,
+            "address": {"streetAddress": b.street, "postalCode": b.postcode, "addressLocality": b.city,
+                        "addressCountry": b.country},
+            "contactPoint": {"email": f"passport@{b.domain}", "url": f"{b.web}/batteries"},
         },
-        "category": category,
-        "productName": f"{maker.split()[0]} {model}",
-        "model": model,
-        "serialNumber": suffix,
+        "category": b.category,
+        "productName": f"{b.maker.split()[0]} {b.model}",
+        "model": b.model,
+        "serialNumber": b.suffix,
         "manufacturingPlace": {"facilityIdentifier": str(rng.randint(4000000000000, 4099999999999)),
-                               "address": {"addressLocality": city, "addressCountry": country}},
-        "manufacturingDate": made.isoformat(),
-        "weight": _q(weight, "KGM"),
-        "ratedCapacity": _q(capacity, "AMH"),
-        "chemistry": chemistry,
+                               "address": {"addressLocality": b.city, "addressCountry": b.country}},
+        "manufacturingDate": b.made.isoformat(),
+        "weight": _q(b.weight, "KGM"),
+        "ratedCapacity": _q(b.capacity, "AMH"),
+        "chemistry": b.chemistry,
+    }
+
+
+def _substances_and_footprint(rng: random.Random, b: _Battery) -> dict[str, Any]:
+    """Substances, raw materials, carbon footprint, recycled and renewable content."""
+    return {
         "hazardousSubstances": [
             {"name": "Sulfuric acid", "casNumber": "7664-93-9", "concentration": 12.0,
              "location": "electrolyte"}
-            if has_pb else
-            {"name": "Lithium hexafluorophosphate" if has_li else "Sodium hexafluorophosphate",
-             "casNumber": "21324-40-3" if has_li else "21324-39-0",
+            if b.has_pb else
+            {"name": "Lithium hexafluorophosphate" if b.has_li else "Sodium hexafluorophosphate",
+             "casNumber": "21324-40-3" if b.has_li else "21324-39-0",
              "concentration": _round(rng.uniform(0.8, 2.0)), "location": "electrolyte"},
         ],
-        "extinguishingAgent": ["Water in large quantities"] if not has_pb else ["CO2", "Dry powder"],
-        "criticalRawMaterials": [m for m, present in (("Lithium", has_li), ("Cobalt", has_co),
-                                                       ("Nickel", has_ni), ("Natural graphite", has_li),
-                                                       ("Antimony", has_pb)) if present] or ["Manganese"],
+        "extinguishingAgent": ["Water in large quantities"] if not b.has_pb else ["CO2", "Dry powder"],
+        "criticalRawMaterials": [m for m, present in (("Lithium", b.has_li), ("Cobalt", b.has_co),
+                                                       ("Nickel", b.has_ni), ("Natural graphite", b.has_li),
+                                                       ("Antimony", b.has_pb)) if present] or ["Manganese"],
         "carbonFootprint": {
-            "rawMaterialAcquisition": _q(stages[0], "kgCO2e/kWh"),
-            "mainProduction": _q(stages[1], "kgCO2e/kWh"),
-            "distribution": _q(stages[2], "kgCO2e/kWh"),
-            "endOfLife": _q(stages[3], "kgCO2e/kWh"),
-            "total": _q(total, "kgCO2e/kWh"),
+            "rawMaterialAcquisition": _q(b.stages[0], "kgCO2e/kWh"),
+            "mainProduction": _q(b.stages[1], "kgCO2e/kWh"),
+            "distribution": _q(b.stages[2], "kgCO2e/kWh"),
+            "endOfLife": _q(b.stages[3], "kgCO2e/kWh"),
+            "total": _q(b.total, "kgCO2e/kWh"),
             "performanceClass": rng.choice(("classA", "classB", "classC")),
-            "studyUrl": f"{web}/carbon-footprint/{model}",
+            "studyUrl": f"{b.web}/carbon-footprint/{b.model}",
         },
         "recycledContent": {
-            "recycledCobaltShare": _round(rng.uniform(5, 20), 1) if has_co else 0.0,
-            "recycledLithiumShare": _round(rng.uniform(2, 8), 1) if has_li else 0.0,
-            "recycledNickelShare": _round(rng.uniform(2, 8), 1) if has_ni else 0.0,
-            "recycledLeadShare": _round(rng.uniform(60, 85), 1) if has_pb else 0.0,
+            "recycledCobaltShare": _round(rng.uniform(5, 20), 1) if b.has_co else 0.0,
+            "recycledLithiumShare": _round(rng.uniform(2, 8), 1) if b.has_li else 0.0,
+            "recycledNickelShare": _round(rng.uniform(2, 8), 1) if b.has_ni else 0.0,
+            "recycledLeadShare": _round(rng.uniform(60, 85), 1) if b.has_pb else 0.0,
         },
         "renewableContentShare": _round(rng.uniform(0, 10), 1),
-        "minimumVoltage": _q(_round(series * v_min, 1), "VLT"),
-        "nominalVoltage": _q(_round(series * v_nom, 1), "VLT"),
-        "maximumVoltage": _q(_round(series * v_max, 1), "VLT"),
-        "originalPowerCapability": _q(power_kw, "KWT"),
-        "maximumPermittedPower": _q(_round(power_kw * 1.1, 1), "KWT"),
-        "expectedLifetimeCycles": cycles_expected,
-        "lifetimeReferenceTest": "IEC 62660-1:2018" if category == "EV" else "IEC 61960-3:2017",
+    }
+
+
+def _performance(rng: random.Random, b: _Battery) -> dict[str, Any]:
+    """Rated performance and durability."""
+    return {
+        "minimumVoltage": _q(_round(b.series * b.v_min, 1), "VLT"),
+        "nominalVoltage": _q(_round(b.series * b.v_nom, 1), "VLT"),
+        "maximumVoltage": _q(_round(b.series * b.v_max, 1), "VLT"),
+        "originalPowerCapability": _q(b.power_kw, "KWT"),
+        "maximumPermittedPower": _q(_round(b.power_kw * 1.1, 1), "KWT"),
+        "expectedLifetimeCycles": b.cycles_expected,
+        "lifetimeReferenceTest": "IEC 62660-1:2018" if b.category == "EV" else "IEC 61960-3:2017",
         "capacityThresholdForExhaustion": float(rng.choice((60, 70, 80))),
         "idleTemperatureRange": {"minimumTemperature": _q(-float(rng.choice((20, 30, 40))), "CEL"),
                                  "maximumTemperature": _q(float(rng.choice((45, 55, 60))), "CEL")},
@@ -173,57 +286,74 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
         "roundTripEfficiencyAt50PercentCycleLife": _round(rng.uniform(82, 94), 1),
         "initialInternalResistance": _q(_round(rng.uniform(0.02, 0.2), 3), "OHM"),
         "cycleLifeTestCRate": rng.choice((0.33, 0.5, 1.0)),
-        "separateCollectionSymbol": f"{web}/labels/separate-collection.svg",
+    }
+
+
+def _documents(rng: random.Random, b: _Battery) -> dict[str, Any]:
+    """Labels, documents, spare parts and safety."""
+    return {
+        "separateCollectionSymbol": f"{b.web}/labels/separate-collection.svg",
         "cadmiumSymbol": False,
-        "leadSymbol": has_pb,
-        "declarationOfConformity": f"{web}/doc/{model}.pdf",
-        "wastePreventionInfo": f"{web}/end-of-life/prevention",
-        "collectionInfo": f"{web}/end-of-life/take-back",
-        "separateCollectionInfo": f"{web}/end-of-life/separate-collection",
-        "cathodeActiveMaterial": cathode,
-        "anodeActiveMaterial": anode,
-        "electrolyteComposition": electrolyte,
-        "sparePartNumbers": [f"{model}-BMS-01", f"{model}-MOD-{rng.randint(1, 9):02d}"],
-        "sparePartSources": [{"organizationName": f"{maker} Service",
-                              "contactPoint": {"email": f"spares@{domain}"}}],
+        "leadSymbol": b.has_pb,
+        "declarationOfConformity": f"{b.web}/doc/{b.model}.pdf",
+        "wastePreventionInfo": f"{b.web}/end-of-life/prevention",
+        "collectionInfo": f"{b.web}/end-of-life/take-back",
+        "separateCollectionInfo": f"{b.web}/end-of-life/separate-collection",
+        "cathodeActiveMaterial": b.cathode,
+        "anodeActiveMaterial": b.anode,
+        "electrolyteComposition": b.electrolyte,
+        "sparePartNumbers": [f"{b.model}-BMS-01", f"{b.model}-MOD-{rng.randint(1, 9):02d}"],
+        "sparePartSources": [{"organizationName": f"{b.maker} Service",
+                              "contactPoint": {"email": f"spares@{b.domain}"}}],
         "dismantlingDocuments": [
-            {"documentType": "dismantlingManual", "documentUrl": f"{web}/rr/{model}/dismantling.pdf"},
-            {"documentType": "explodedDrawing", "documentUrl": f"{web}/rr/{model}/exploded.pdf"},
+            {"documentType": "dismantlingManual", "documentUrl": f"{b.web}/rr/{b.model}/dismantling.pdf"},
+            {"documentType": "explodedDrawing", "documentUrl": f"{b.web}/rr/{b.model}/exploded.pdf"},
         ],
         "safetyMeasures": ["Disconnect the main contactor before opening", "Wear insulating gloves"],
-        "testReports": [f"{web}/authority/{model}/test-report.pdf"],
-        "currentRatedCapacity": _q(_round(capacity * soh / 100, 1), "AMH"),
-        "capacityFade": _q(fade, "P1"),
-        "powerCapability": _q(_round(power_kw * (1 - fade / 200), 1), "KWT"),
-        "powerFade": _q(_round(fade / 2, 1), "P1"),
-        "internalResistance": _q(_round(0.1 * (1 + fade / 50), 3), "OHM"),
-        "internalResistanceIncrease": _q(_round(fade * 2, 1), "P1"),
+        "testReports": [f"{b.web}/authority/{b.model}/test-report.pdf"],
+    }
+
+
+def _state(rng: random.Random, b: _Battery) -> dict[str, Any]:
+    """The state of the battery now."""
+    return {
+        "currentRatedCapacity": _q(_round(b.capacity * b.soh / 100, 1), "AMH"),
+        "capacityFade": _q(b.fade, "P1"),
+        "powerCapability": _q(_round(b.power_kw * (1 - b.fade / 200), 1), "KWT"),
+        "powerFade": _q(_round(b.fade / 2, 1), "P1"),
+        "internalResistance": _q(_round(0.1 * (1 + b.fade / 50), 3), "OHM"),
+        "internalResistanceIncrease": _q(_round(b.fade * 2, 1), "P1"),
         "roundTripEfficiency": _round(rng.uniform(82, 95), 1),
-        "roundTripEfficiencyFade": _q(_round(fade / 3, 1), "P1"),
-        "expectedRemainingCycles": cycles_expected - cycles_done,
+        "roundTripEfficiencyFade": _q(_round(b.fade / 3, 1), "P1"),
+        "expectedRemainingCycles": b.cycles_expected - b.cycles_done,
         "expectedLifetimeYears": rng.choice((8, 10, 12, 15, 20)),
-        "status": status,
-        "cycleCount": cycles_done,
+        "status": b.status,
+        "cycleCount": b.cycles_done,
         "stateOfCharge": _q(float(rng.randint(10, 95)), "P1"),
     }
-    if category == "EV":
-        doc["stateOfCertifiedEnergy"] = _q(soh, "P1")
+
+
+def _by_category_and_history(
+    rng: random.Random, b: _Battery, doc: dict[str, Any], *, prefix: str, suffix: str
+) -> None:
+    """What depends on the category and status, and the battery's negative events (one in five)."""
+    if b.category == "EV":
+        doc["stateOfCertifiedEnergy"] = _q(b.soh, "P1")
     else:
-        doc["remainingCapacity"] = _q(_round(capacity * soh / 100, 1), "AMH")
-        doc["remainingPowerCapability"] = _q(_round(power_kw * (1 - fade / 200), 1), "KWT")
-        doc["remainingRoundTripEfficiency"] = _q(_round(100 - fade / 3, 1), "P1")
+        doc["remainingCapacity"] = _q(_round(b.capacity * b.soh / 100, 1), "AMH")
+        doc["remainingPowerCapability"] = _q(_round(b.power_kw * (1 - b.fade / 200), 1), "KWT")
+        doc["remainingRoundTripEfficiency"] = _q(_round(100 - b.fade / 3, 1), "P1")
         doc["selfDischargeRate"] = _q(_round(rng.uniform(1, 4), 1), "P1")
-    if status in ("repurposed", "remanufactured"):
-        count = 1 if status == "repurposed" else rng.randint(1, 3)
+    if b.status in ("repurposed", "remanufactured"):
+        count = 1 if b.status == "repurposed" else rng.randint(1, 3)
         doc["predecessor"] = [f"https://hdl.handle.net/{prefix}/{suffix}-P{k}" for k in range(count)]
     if rng.random() < 0.2:
-        when = dt.datetime.combine(made, dt.time(12, 0), dt.UTC) + dt.timedelta(days=rng.randint(1, 200))
+        when = dt.datetime.combine(b.made, dt.time(12, 0), dt.UTC) + dt.timedelta(days=rng.randint(1, 200))
         doc["negativeEvents"] = [{"eventType": rng.choice(_EVENT_TYPES), "eventDate": when.isoformat(),
                                   "severity": rng.choice(("minor", "moderate")),
                                   "description": "Recorded by the battery management system"}]
         doc["timeAboveTemperatureBoundary"] = rng.randint(0, 600)
         doc["timeBelowTemperatureBoundary"] = rng.randint(0, 600)
-    return doc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
