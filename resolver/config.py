@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from resolver.credentials import Credential, hash_token
-from resolver.federation.config import FederationConfig, FederationConfigError
+from resolver.errors import ConfigError
+from resolver.federation.config import FederationConfig
 from resolver.tiers import Role
 
 __all__ = [
@@ -42,10 +43,6 @@ DEFAULT_CHAIN = STAGE_NAMES
 DEFAULT_PREFIXES = ("88.100.1", "88.100.7", "20.500.12345", "21.11101", "01/09521234", "01/04012345")
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message names the key and the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +173,7 @@ def _from_mapping(raw: Mapping[str, object]) -> NodeConfig:
 def _federation(raw: object) -> FederationConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError("'federation' must be a table")
-    try:
-        return FederationConfig.from_mapping(raw)
-    except FederationConfigError as err:
-        raise ConfigError(str(err)) from err
+    return FederationConfig.from_mapping(raw)
 
 
 def _strings(value: Sequence[object], key: str) -> list[str]:

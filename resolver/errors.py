@@ -22,6 +22,9 @@
         ├── LoopDetected                508  the lookup came back to a node it passed through
         └── BadPeerAnswer               502  a peer answered for another identifier, or invalid data
 
+    ConfigError (a ValueError)               the configuration cannot be used: refused at start-up,
+    └── FederationConfigError                  never an HTTP answer; the message names the key
+
 Third-party errors are translated where they are caught (``raise ... from err``). Each error
 renders itself as an RFC 9457 problem document; the HTTP layer chooses nothing on its own.
 """
@@ -34,9 +37,11 @@ __all__ = [
     "PROBLEM_BASE",
     "AuthError",
     "BadPeerAnswer",
+    "ConfigError",
     "Conflict",
     "ContextRefused",
     "DocumentError",
+    "FederationConfigError",
     "FederationError",
     "Forbidden",
     "Gone",
@@ -202,3 +207,11 @@ class LoopDetected(FederationError):
 class BadPeerAnswer(FederationError):
     slug = "bad-peer-answer"
     title = "Peer gave an unusable answer"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the key (and the file, once read)."""
+
+
+class FederationConfigError(ConfigError):
+    """The ``[federation]`` table cannot be used; the message names the key at fault."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from resolver.credentials import Credential
+from resolver.errors import FederationConfigError
 from resolver.tiers import Role, Tier
 
 __all__ = [
@@ -24,10 +25,6 @@ __all__ = [
     "PeerConfig",
     "describe",
 ]
-
-
-class FederationConfigError(ValueError):
-    """The ``[federation]`` table cannot be used; the message names the key at fault."""
 
 
 @dataclass(frozen=True, slots=True)
