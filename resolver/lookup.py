@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from resolver.errors import Gone, NotFound
 from resolver.stores.base import Record, View
@@ -28,6 +28,7 @@ __all__ = [
     "Read",
     "Referral",
     "Stage",
+    "StageThatKeeps",
 ]
 
 # Headers a node sets when it forwards a lookup to a peer.
@@ -110,3 +111,12 @@ class Stage(Protocol):
     async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class StageThatKeeps(Protocol):
+    """A stage that keeps answers for keys this node is authoritative for: told when one changes."""
+
+    def forget(self, key: str) -> None:
+        """Drop what is kept of ``key`` (this process just wrote it, or tried to)."""
+        ...

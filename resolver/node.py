@@ -21,7 +21,8 @@ import redis.asyncio as aioredis
 from resolver.config import NodeConfig
 from resolver.federation.cache import FederationCache
 from resolver.federation.client import PeerClient
-from resolver.lookup import Next, Stage
+from resolver.identifiers import claims
+from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
 from resolver.stages.base import build_chain
 from resolver.stages.cache import CacheStage
@@ -76,6 +77,19 @@ class Node:
     chain: Next
     local: LocalStage | None
     validator_starting: asyncio.Task[None] | None
+
+    def authoritative(self, key: str) -> bool:
+        """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
+        peer excluded), or by the configured prefixes when the chain has no local stage."""
+        if self.local is not None:
+            return self.local.covers(key)
+        return any(claims(prefix, key) for prefix in self.config.prefixes)
+
+    def forget(self, key: str) -> None:
+        """Tell every stage that keeps answers that ``key`` changed (a write in this process)."""
+        for stage in self.stages:
+            if isinstance(stage, StageThatKeeps):
+                stage.forget(key)
 
 
 def _local(parts: NodeParts) -> Stage:

@@ -24,7 +24,7 @@ from resolver.errors import (
 )
 from resolver.http.auth import Authenticator, Principal
 from resolver.http.forwarding import lookup_from_headers
-from resolver.identifiers import Identifier, claims, parse_identifier
+from resolver.identifiers import Identifier, parse_identifier
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Read, Stage
 from resolver.memo import Memo, memoize, text_size
 from resolver.node import Node
@@ -166,7 +166,6 @@ class Edge:
         self._base_urls = (config.base_url,) if config.base_url else ()
         self._identifiers: Memo[str, Identifier] = Memo(_IDENT_MEMO_BYTES, _identifier_size)
         self._answers = node.metrics.answers
-        self._local = node.local
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -198,11 +197,8 @@ class Edge:
         return tier
 
     def authoritative(self, key: str) -> bool:
-        """Whether this node holds ``key`` (as the local stage decides, prefixes delegated to a
-        peer excluded), for writes and history."""
-        if self._local is not None:
-            return self._local.covers(key)
-        return any(claims(prefix, key) for prefix in self.config.prefixes)
+        """Whether this node holds ``key`` (prefixes delegated to a peer excluded), for writes."""
+        return self.ctx.authoritative(key)
 
     async def resolve(
         self,
@@ -310,8 +306,7 @@ class Edge:
 
     def _forget(self, key: str) -> None:
         # Also when the write failed: a store that timed out may still have written.
-        if self._local is not None:
-            self._local.forget(key)
+        self.ctx.forget(key)
 
     def writable(self, request: web.Request, text: str) -> Identifier:
         """The identifier ``text`` names, once the caller may write it here (operator of its
