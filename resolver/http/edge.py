@@ -142,7 +142,7 @@ def _identifier_size(text: str, ident: Identifier) -> int:
 
 
 class Edge:
-    """The node's edge, built on the open node when the app starts."""
+    """The node's edge, built on the open node (``ctx``) when the app starts."""
 
     ctx: Node
     chain: Next
