@@ -165,7 +165,6 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
         "maximumPermittedPower": _q(_round(power_kw * 1.1, 1), "KWT"),
         "expectedLifetimeCycles": cycles_expected,
         "lifetimeReferenceTest": "IEC 62660-1:2018" if category == "EV" else "IEC 61960-3:2017",
-        "capacityThresholdForExhaustion": float(rng.choice((60, 70, 80))),
         "idleTemperatureRange": {"minimumTemperature": _q(-float(rng.choice((20, 30, 40))), "CEL"),
                                  "maximumTemperature": _q(float(rng.choice((45, 55, 60))), "CEL")},
         "commercialWarrantyPeriod": _q(float(rng.choice((2, 5, 8, 10))), "ANN"),
@@ -206,18 +205,22 @@ def _passport(rng: random.Random, *, prefix: str, suffix: str) -> dict[str, Any]
         "cycleCount": cycles_done,
         "stateOfCharge": _q(float(rng.randint(10, 95)), "P1"),
     }
-    if category == "EV":
+    threshold = float(rng.choice((60, 70, 80)))
+    if category == "EV":  # the guidance: data points 33 and 61 for EV only, 62 to 65 not for EV
+        doc["capacityThresholdForExhaustion"] = threshold
         doc["stateOfCertifiedEnergy"] = _q(soh, "P1")
     else:
         doc["remainingCapacity"] = _q(_round(capacity * soh / 100, 1), "AMH")
         doc["remainingPowerCapability"] = _q(_round(power_kw * (1 - fade / 200), 1), "KWT")
         doc["remainingRoundTripEfficiency"] = _q(_round(100 - fade / 3, 1), "P1")
         doc["selfDischargeRate"] = _q(_round(rng.uniform(1, 4), 1), "P1")
-    if status in ("repurposed", "remanufactured"):
-        count = 1 if status == "repurposed" else rng.randint(1, 3)
+    if status in ("re-used", "repurposed", "remanufactured"):  # Art. 77(6): linked to the original
+        count = rng.randint(1, 3) if status == "remanufactured" else 1
         doc["predecessor"] = [f"https://hdl.handle.net/{prefix}/{suffix}-P{k}" for k in range(count)]
     if rng.random() < 0.2:
+        # Events happen after manufacturing and before the generator's latest date (never in the future).
         when = dt.datetime.combine(made, dt.time(12, 0), dt.UTC) + dt.timedelta(days=rng.randint(1, 200))
+        when = min(when, dt.datetime(2026, 6, 30, 12, 0, tzinfo=dt.UTC))
         doc["negativeEvents"] = [{"eventType": rng.choice(_EVENT_TYPES), "eventDate": when.isoformat(),
                                   "severity": rng.choice(("minor", "moderate")),
                                   "description": "Recorded by the battery management system"}]

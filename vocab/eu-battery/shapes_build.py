@@ -198,6 +198,12 @@ def _value_constraints(term: str) -> tuple[list[str], str]:
     """Constraints on the values of a property, and what they say in words."""
     _t, _iri, kind, rng, *_rest = PROPS[term]
     parts: list[str] = []
+    if term == "manufacturingDate":
+        # The guidance asks for month and year: "2026-03" given as an xsd:gYearMonth (the context
+        # makes a plain "2026-03" an ill-typed xsd:date, which is refused).
+        parts.append("sh:or ( [ sh:datatype xsd:date ] [ sh:datatype xsd:gYearMonth ] )")
+        return parts, ('a date YYYY-MM-DD, or a month and year given as {"@value": "2026-03", '
+                       '"@type": "xsd:gYearMonth"}')
     if kind == "lit":
         parts.append(f"sh:datatype {rng}")
         lo, hi = RANGES.get(term, (None, None))
@@ -218,7 +224,8 @@ def _value_constraints(term: str) -> tuple[list[str], str]:
         return parts, words[rng]
     if kind == "vocab":
         parts.append("sh:in ( " + " ".join(_concepts(rng)) + " )")
-        return parts, "one of " + ", ".join(_concept_terms(rng))
+        narrower = " (NMC111, NMC532, NMC622 and NMC811 are narrower NMC terms)" if term == "chemistry" else ""
+        return parts, "one of " + ", ".join(_concept_terms(rng)) + narrower
     if kind == "id":
         parts.append("sh:nodeKind sh:IRI")
         if term == "predecessor":
@@ -352,7 +359,9 @@ def _battery_shapes() -> str:
     out: list[str] = [HEADER]
     top_terms = [row[0] for row in build.PROPS if row[7] == build.TOP]
     names = [f"shapes:{t}" for t in top_terms]
+    names += [f"shapes:{t}-count" for t in top_terms if t in always or t not in MULTI]
     names += [f"shapes:{p}-{c}" for p, c, _n, _r in NESTED]
+    names += [f"shapes:{p}-{c}-count" for p, c, _n, _r in NESTED]
     out.append("shapes:BatteryPassport a sh:NodeShape ;\n    sh:targetClass bp:BatteryPassport ;\n"
                "    sh:property " + ",\n        ".join(names) + " .\n")
     out.append(
@@ -362,50 +371,46 @@ def _battery_shapes() -> str:
         "    sh:message " + _lit('Data point 1 (passport identifier): the battery must have the type '
                                 '"BatteryPassport"') + " .\n")
     for term in top_terms:
-        _t, iri, _kind, _rng, _tier, _life, dps, *_r = PROPS[term]
-        parts, words = _value_constraints(term)
+        dps = PROPS[term][6]
         required = term in always
-        dp_list = sorted(dps)
-        lead = dp_list[0] if dp_list else 0
-        msg_dp = always[term][0] if required else lead
-        count = ""
-        if required:
-            parts.insert(0, "sh:minCount 1")
-            count = "required; "
-        if term not in MULTI:
-            parts.insert(1 if required else 0, "sh:maxCount 1")
-            words = "one value, " + words
-        else:
-            words = "one or more values, each " + words
-        if term == "chemistry":
-            words += " (NMC111, NMC532, NMC622 and NMC811 are narrower NMC terms)"
-        message = f"Data point {msg_dp} ({_label(term)}): {count}{words}"
-        body = [f"sh:path {iri}", f"sh:name {_lit(term)}", "bp:dataPoint " + ", ".join(map(str, dp_list))]
-        body += parts
-        body.append(f"sh:message {_lit(message)}")
-        out.append(f"shapes:{term} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
+        # The data point a message names, and the only one its shape cites: a shared term such as
+        # ratedCapacity (11, 25) is required by one point, and its problems are that point's.
+        n = always[term][0] if required else (min(dps) if dps else 0)
+        out.extend(_split_shapes(f"shapes:{term}", f"sh:path {PROPS[term][1]}", term, n, _label(term),
+                                 required=required, multi=term in MULTI, value=_value_constraints(term)))
     for parent, child, n, req in NESTED:
-        p_iri = PROPS[parent][1]
-        c_iri = PROPS[child][1]
         parts, words = _value_constraints(child)
         if child == "address" and parent == "manufacturer":
             parts = ["sh:nodeKind sh:BlankNodeOrIRI", "sh:node shapes:FullPostalAddress"]
             words = "a postal address with street, postal code, locality and country (ISO 3166-1 alpha-2)"
-        count = ""
-        if req:
-            parts.insert(0, "sh:minCount 1")
-            count = "required; "
-        parts.insert(1 if req else 0, "sh:maxCount 1")
-        message = f"Data point {n} ({_label(parent)}: {_label(child)}): {count}one value, {words}"
-        body = [f"sh:path ( {p_iri} {c_iri} )", f"sh:name {_lit(parent + '.' + child)}", f"bp:dataPoint {n}"]
-        body += parts
-        body.append(f"sh:message {_lit(message)}")
-        out.append(f"shapes:{parent}-{child} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
+        out.extend(_split_shapes(f"shapes:{parent}-{child}", f"sh:path ( {PROPS[parent][1]} {PROPS[child][1]} )",
+                                 f"{parent}.{child}", n, f"{_label(parent)}: {_label(child)}",
+                                 required=req, multi=False, value=(parts, words)))
     # Rules across properties (data points 1, 7, 9, 17, 67 and the per-category requirements) are one
     # SPARQL constraint in rules.ttl.
     out.append(_node_shapes())
     out.extend(_quantity_shapes())
     return "\n".join(out)
+
+
+def _split_shapes(name: str, path: str, sh_name: str, n: int, label: str, *, required: bool, multi: bool,
+                  value: tuple[list[str], str]) -> list[str]:
+    """A property's count shape and value shape, each with its own message: a missing value is
+    "required", a value that is there but wrong says what a valid one looks like."""
+    parts, words = value
+    counts = (["sh:minCount 1"] if required else []) + ([] if multi else ["sh:maxCount 1"])
+    how = {(True, False): "required, as one value", (True, True): "required, one or more values",
+           (False, False): "at most one value"}.get((required, multi))
+    shapes = []
+    each = "each " if multi else ""
+    head = [path, f"sh:name {_lit(sh_name)}", f"bp:dataPoint {n}"]
+    if counts and how:
+        body = head + counts + [f"sh:message {_lit(f'Data point {n} ({label}): {how}, {each}{words}')}"]
+        shapes.append(f"{name}-count a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
+    given = "a value given" if multi else "the value given"
+    body = head + parts + [f"sh:message {_lit(f'Data point {n} ({label}): {given} is not {words}')}"]
+    shapes.append(f"{name} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
+    return shapes
 
 
 TOLERANCE_ABS = 0.01
@@ -448,10 +453,109 @@ def _some_categories() -> list[tuple[int, str, set[str]]]:
     return some
 
 
+_YEAR = 'xsd:integer(REPLACE(STR(?value), "^(-?[0-9]+)-.*$", "$1"))'
+
+
+def _date_branch(where: str, path: str, n: int, label: str, now: str) -> str:
+    """Years before 1900 and dates after now (UTC; a date is compared with today's date)."""
+    return f"""{{ # data point {n}: from 1900 on, and not in the future
+                {where} .
+                FILTER (REGEX(STR(?value), "^-?[0-9]{{4,}}-[0-9]{{2}}"))
+                BIND ({_YEAR} AS ?year)
+                FILTER (?year < 1900 || ?year > YEAR(NOW()) || STR(?value) > {now})
+                BIND ({path} AS ?path)
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), IF(?year < 1900, " is before 1900", " is in the future")) AS ?message) }}"""
+
+
+def _percent_branches() -> list[str]:
+    """Quantities that may be given in percent (P1) or in an absolute unit: 0..100 when in percent."""
+    out = []
+    for term, units in UNITS.items():
+        if "P1" in units and len(units) > 1:
+            iri, n, label = PROPS[term][1], PROPS[term][6][0], _label(term)
+            out.append(f"""{{ # data point {n}: in percent, between 0 and 100
+                $this {iri} ?q . ?q gs1:unitCode "P1" ; gs1:value ?value . FILTER (?value < 0 || ?value > 100)
+                BIND ({iri} AS ?path)
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), " % is out of range: a percentage is between 0 and 100") AS ?message) }}""")
+    return out
+
+
+def _not_above_rated_branches() -> list[str]:
+    out = []
+    for term in ("currentRatedCapacity", "remainingCapacity"):
+        iri, n, label = PROPS[term][1], PROPS[term][6][0], _label(term)
+        out.append(f"""{{ # data point {n}: not above the rated capacity (data point 11)
+                $this eubat:hasRatedCapacity/gs1:value ?rated ; {iri} ?q .
+                ?q gs1:unitCode "AMH" ; gs1:value ?value . FILTER (?value > ?rated)
+                BIND ({iri} AS ?path)
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), " Ah is above the rated capacity of ", STR(?rated), " Ah (data point 11)") AS ?message) }}""")
+    return out
+
+
+def _order_branches() -> list[str]:
+    """minimum <= nominal <= maximum voltage; the idle temperature range's lower <= upper end."""
+    return [
+        """{ # data point 26: the minimal voltage is not above the nominal voltage
+                $this eubat:hasMinimumVoltage/gs1:value ?value ; eubat:hasNominalVoltage/gs1:value ?nominal .
+                FILTER (?value > ?nominal)
+                BIND (eubat:hasMinimumVoltage AS ?path)
+                BIND (CONCAT("Data point 26 (minimal voltage): ", STR(?value), " V is above the nominal voltage of ", STR(?nominal), " V (data point 27)") AS ?message) }""",
+        """{ # data point 28: the maximum voltage is not below the nominal voltage
+                $this eubat:hasMaximumVoltage/gs1:value ?value ; eubat:hasNominalVoltage/gs1:value ?nominal .
+                FILTER (?value < ?nominal)
+                BIND (eubat:hasMaximumVoltage AS ?path)
+                BIND (CONCAT("Data point 28 (maximum voltage): ", STR(?value), " V is below the nominal voltage of ", STR(?nominal), " V (data point 27)") AS ?message) }""",
+        """{ # data point 34: the lower temperature is not above the upper one
+                $this eubat:hasTemperatureRangeIdleState ?range .
+                ?range eubat:hasMinimumTemperature/gs1:value ?value ; eubat:hasMaximumTemperature/gs1:value ?upper .
+                FILTER (?value > ?upper)
+                BIND (eubat:hasTemperatureRangeIdleState AS ?path)
+                BIND (CONCAT("Data point 34 (idle temperature range): the lower temperature ", STR(?value), " °C is above the upper temperature ", STR(?upper), " °C") AS ?message) }""",
+    ]
+
+
+def _digit(var: str, i: int) -> str:
+    return f"xsd:integer(SUBSTR({var}, {i}, 1))"
+
+
+def _mod10(expr: str) -> str:
+    return f"(({expr}) - 10 * FLOOR(({expr}) / 10))"
+
+
+def _gtin_branch() -> str:
+    """The GTIN of a GS1 Digital Link identifier (/01/{gtin}, no handle prefix before it) has a
+    valid GS1 mod-10 check digit; the GTIN is padded to 14 digits (weights 3,1,3,... from the left)."""
+    weighted = " + ".join(f"{3 if i % 2 else 1} * {_digit('?g14', i)}" for i in range(1, 14))
+    return f"""{{ # data point 1: the GTIN in a GS1 Digital Link identifier has a valid check digit
+                $this eubat:batteryPassportIdentifier ?id .
+                BIND (REPLACE(STR($this), "^https?://[^/]+/([^/.]+/)*?01/([0-9]{{8}}|[0-9]{{12,14}})(/.*)?$", "$2") AS ?value)
+                FILTER (?value != STR($this))
+                BIND (CONCAT(SUBSTR("000000", 1, 14 - STRLEN(?value)), ?value) AS ?g14)
+                BIND ({_mod10("10 - " + _mod10(weighted))} AS ?expected)
+                FILTER (?expected != {_digit("?g14", 14)})
+                BIND (eubat:batteryPassportIdentifier AS ?path)
+                BIND (CONCAT("Data point 1 (passport identifier): the GTIN ", ?value, " has a wrong check digit (expected ", STR(?expected), ")") AS ?message) }}"""
+
+
+def _cas_branch() -> str:
+    """A CAS registry number's check digit: the sum of the other digits, each times its position
+    from the right, modulo 10 (the digits are padded to 9 on the left)."""
+    weighted = " + ".join(f"{10 - i} * {_digit('?d9', i)}" for i in range(1, 10))
+    return f"""{{ # data point 13: a CAS number has a valid check digit
+                $this eubat:hasHazardousSubstances/eubat:substanceCasNumber ?value .
+                FILTER (REGEX(?value, "^[0-9]{{2,7}}-[0-9]{{2}}-[0-9]$"))
+                BIND (REPLACE(SUBSTR(?value, 1, STRLEN(?value) - 2), "-", "") AS ?digits)
+                BIND (CONCAT(SUBSTR("000000000", 1, 9 - STRLEN(?digits)), ?digits) AS ?d9)
+                BIND ({_mod10(weighted)} AS ?expected)
+                FILTER (?expected != xsd:integer(SUBSTR(?value, STRLEN(?value), 1)))
+                BIND (eubat:substanceCasNumber AS ?path)
+                BIND (CONCAT("Data point 13 (hazardous substances: CAS number): ", ?value, " has a wrong check digit (expected ", STR(?expected), ")") AS ?message) }}"""
+
+
 def _rules() -> str:
     header = HEADER.replace("@prefix sh:", "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix sh:", 1)
     some = _some_categories()
-    points = sorted({1, 7, 9, 17, 67} | {n for n, _t, _c in some})
+    points = sorted({1, 7, 9, 13, 17, 26, 28, 34, 41, 51, 62, 63, 67, 69} | {n for n, _t, _c in some})
     branches = [
         """{ # data point 1: the identifier is the passport's own IRI
                 $this eubat:batteryPassportIdentifier ?value . FILTER (STR(?value) != STR($this))
@@ -462,10 +566,10 @@ def _rules() -> str:
                 FILTER NOT EXISTS { $this gs1:hasSerialNumber ?serial } FILTER NOT EXISTS { $this gs1:hasBatchLotNumber ?batch }
                 BIND (gs1:hasSerialNumber AS ?path)
                 BIND ("Data point 7 (serial number or batch number): give serialNumber or batchNumber" AS ?message) }""",
-        """{ # data point 9: not manufactured in the future
-                $this gs1:productionDate ?value . FILTER (STR(?value) > SUBSTR(STR(NOW()), 1, 10))
-                BIND (gs1:productionDate AS ?path)
-                BIND (CONCAT("Data point 9 (date of manufacturing): ", STR(?value), " is in the future") AS ?message) }""",
+        _date_branch("$this gs1:productionDate ?value", "gs1:productionDate", 9, "date of manufacturing",
+                     "SUBSTR(STR(NOW()), 1, 10)"),
+        _date_branch("$this eubat:hasNegativeEvents/eubat:eventDate ?value", "eubat:eventDate", 69,
+                     "negative events: event date", "STR(NOW())"),
         f"""{{ # data point 17: the stages add up to the total
                 $this eubat:hasCarbonFootprintDeclaration ?cf .
                 ?cf eubat:hasCarbonFootprintRawMaterialExtraction/gs1:value ?a ;
@@ -477,16 +581,31 @@ def _rules() -> str:
                 FILTER (ABS(?a + ?b + ?c + ?d - ?value) > ?tolerance)
                 BIND (eubat:hasCarbonFootprintTotal AS ?path)
                 BIND (CONCAT("Data point 17 (carbon footprint): the life-cycle stages add up to ", STR(ROUND((?a + ?b + ?c + ?d) * 1000) / 1000), " kg CO2e/kWh, but the total says ", STR(?value), " (allowed difference: {TOLERANCE_ABS} or {TOLERANCE_REL * 100:g} % of the total)") AS ?message) }}""",
-        """{ # data point 67: a repurposed or remanufactured battery links to its predecessors
-                $this schema:status ?value . FILTER (?value IN (batstat:Repurposed, batstat:Remanufactured))
+        """{ # data point 67 (Art. 77(6)): a re-used, repurposed or remanufactured battery links to its predecessors
+                $this schema:status ?value . FILTER (?value IN (batstat:ReUsed, batstat:Repurposed, batstat:Remanufactured))
                 FILTER NOT EXISTS { $this dpp:linkToPreviousDPP ?predecessor }
                 BIND (dpp:linkToPreviousDPP AS ?path)
-                BIND ("Data point 67 (battery status): a repurposed or remanufactured battery must link to at least one predecessor passport (predecessor)" AS ?message) }""",
+                BIND ("Data point 67 (battery status): a re-used, repurposed or remanufactured battery must link to at least one predecessor passport (predecessor)" AS ?message) }""",
+        """{ # data point 67: a passport is not its own predecessor
+                $this dpp:linkToPreviousDPP ?value . FILTER (?value = $this)
+                BIND (dpp:linkToPreviousDPP AS ?path)
+                BIND ("Data point 67 (predecessor passport): a passport cannot be its own predecessor" AS ?message) }""",
+        """{ # data point 41 (Art. 13(5)): a lead-acid battery carries the lead symbol
+                $this eubat:hasBatteryChemistry batchem:Pb .
+                FILTER NOT EXISTS { $this eubat:leadSymbolRequired true }
+                BIND (eubat:leadSymbolRequired AS ?path)
+                BIND ("Data point 41 (lead symbol): a lead-acid battery (chemistry Pb) must carry the Pb symbol (Art. 13(5)): give leadSymbol true" AS ?message) }""",
+        *_percent_branches(),
+        *_not_above_rated_branches(),
+        *_order_branches(),
+        _gtin_branch(),
+        _cas_branch(),
         *_category_branch(some),
     ]
     union = "\n            UNION ".join(branches)
     declared = ",\n               ".join(f'[ sh:prefix "{p}" ; sh:namespace "{PREFIXES[p]}"^^xsd:anyURI ]'
-                                        for p in ("schema", "eubat", "gs1", "bp", "batcat", "batstat", "dpp"))
+                                        for p in ("schema", "eubat", "gs1", "bp", "batcat", "batstat", "batchem", "dpp",
+                                                  "xsd"))
     return header + f"""
 # Rules across properties, in one SPARQL constraint (each SPARQL constraint costs pyshacl a fixed
 # overhead per passport). Every result binds sh:resultPath to the property at fault, so the report
@@ -507,8 +626,57 @@ shapes:rule-crossChecks a sh:SPARQLConstraint ;
             {union}
         }}\"\"\" .
 
+{_not_to_be_filled()}
 shapes:prefixes a owl:Ontology ;
     sh:declare {declared} .
+"""
+
+
+def _not_to_be_filled_terms() -> list[tuple[int, str, set[str]]]:
+    """(data point, term, categories) where the guidance says "not to be filled" for every data
+    point the term implements. A term shared with a filled point (ratedCapacity: 11 and 25,
+    internalResistance: 55 and 66) fills that point, so it gets no warning."""
+    guidance = json.loads(build.GUIDANCE.read_text(encoding="utf-8"))["dataPoints"]
+    blank = {dp["nr"]: {cat for key, cat in build.CATEGORY_KEYS
+                        if dp["applicability"][key]["status"] == "notToBeFilled"} for dp in guidance}
+    found = []
+    for term, _iri, _kind, _rng, _tier, _life, dps, on, *_rest in build.PROPS:
+        if on != build.TOP or not dps:
+            continue
+        cats = set.intersection(*(blank[n] for n in dps))
+        if cats:
+            found.append((min(dps), term, cats))
+    return found
+
+
+def _not_to_be_filled() -> str:
+    branches = []
+    for n, term, cats in _not_to_be_filled_terms():
+        names = ", ".join(sorted({CATEGORY_TERMS[c] for c in cats},
+                                 key=["EV", "LMT", "industrial", "stationary"].index))
+        iri = PROPS[term][1]
+        branches.append(
+            f"""{{ $this schema:category ?category . FILTER (?category IN ({", ".join(sorted(cats))}))
+                $this {iri} ?value . BIND ({iri} AS ?path)
+                BIND ("Data point {n} ({_label(term)}): the EC guidance says not to fill this data point for {names} batteries" AS ?message) }}""")
+    points = sorted({n for n, _t, _c in _not_to_be_filled_terms()})
+    union = "\n            UNION ".join(branches)
+    return f"""
+# Data points the guidance marks "not to be filled" for a category: a warning (the passport still
+# conforms) that names the point.
+shapes:NotToBeFilled a sh:NodeShape ;
+    sh:targetClass bp:BatteryPassport ;
+    sh:severity sh:Warning ;
+    sh:sparql shapes:rule-notToBeFilled .
+
+shapes:rule-notToBeFilled a sh:SPARQLConstraint ;
+    bp:dataPoint {", ".join(map(str, points))} ;
+    sh:message "{{?message}}" ;
+    sh:prefixes shapes:prefixes ;
+    sh:select \"\"\"
+        SELECT $this ?path ?value ?message WHERE {{
+            {union}
+        }}\"\"\" .
 """
 
 
