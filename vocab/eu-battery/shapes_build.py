@@ -43,6 +43,12 @@ UNITS: dict[str, tuple[str, ...]] = {
     "endOfLife": ("kgCO2e/kWh",),
     "total": ("kgCO2e/kWh",),
 }
+# Lexical forms of dates: rdflib (and so pyshacl's sh:datatype) takes "2026-03-01T08:00:00Z" as a
+# well-typed xsd:date and "2026-03-01" as an xsd:dateTime; these keep the two apart.
+_ZONE = "(Z|[+-][0-9]{2}:[0-9]{2})?"
+DATE = "^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}" + _ZONE + "$"
+YEAR_MONTH = "^-?[0-9]{4,}-[0-9]{2}" + _ZONE + "$"
+DATE_TIME = "^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?" + _ZONE + "$"
 # Value ranges: (min, max) of the numeric value; None for open.
 PERCENT = (0, 100)
 RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -201,7 +207,8 @@ def _value_constraints(term: str) -> tuple[list[str], str]:
     if term == "manufacturingDate":
         # The guidance asks for month and year: "2026-03" given as an xsd:gYearMonth (the context
         # makes a plain "2026-03" an ill-typed xsd:date, which is refused).
-        parts.append("sh:or ( [ sh:datatype xsd:date ] [ sh:datatype xsd:gYearMonth ] )")
+        parts.append(f'sh:or ( [ sh:datatype xsd:date ; sh:pattern "{DATE}" ] '
+                     f'[ sh:datatype xsd:gYearMonth ; sh:pattern "{YEAR_MONTH}" ] )')
         return parts, ('a date YYYY-MM-DD, or a month and year given as {"@value": "2026-03", '
                        '"@type": "xsd:gYearMonth"}')
     if kind == "lit":
@@ -328,7 +335,8 @@ shapes:DismantlingDocument a sh:NodeShape ;
 shapes:NegativeEvent a sh:NodeShape ;
     sh:property [ sh:path eubat:hasEventType ; sh:minCount 1 ; sh:maxCount 1 ;
                   sh:in ( {" ".join(_concepts("eventType"))} ) ] ;
-    sh:property [ sh:path eubat:eventDate ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:dateTime ] ;
+    sh:property [ sh:path eubat:eventDate ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:dateTime ;
+                  sh:pattern "{DATE_TIME}" ] ;
     sh:property [ sh:path eubat:hasIncidentSeverity ; sh:maxCount 1 ;
                   sh:in ( {" ".join(_concepts("severity"))} ) ] ;
     sh:property [ sh:path schema:description ; sh:datatype xsd:string ] .
@@ -467,6 +475,23 @@ def _date_branch(where: str, path: str, n: int, label: str, now: str) -> str:
                 BIND (CONCAT("Data point {n} ({label}): ", STR(?value), IF(?year < 1900, " is before 1900", " is in the future")) AS ?message) }}"""
 
 
+def _lexical_branches() -> list[str]:
+    """xsd:date and xsd:dateTime kept apart by their lexical forms. Checked on the SPARQL copy of
+    the graph, which keeps the forms as given: rdflib normalises "2026-03-01T08:00:00Z"^^xsd:date
+    to "2026-03-01", so sh:datatype and sh:pattern in battery.ttl never see the time."""
+    rows = [("gs1:productionDate", "$this gs1:productionDate ?value", "xsd:date", DATE, 9,
+             "date of manufacturing", "a date YYYY-MM-DD"),
+            ("eubat:eventDate", "$this eubat:hasNegativeEvents/eubat:eventDate ?value", "xsd:dateTime", DATE_TIME,
+             69, "negative events: event date", "a date and time YYYY-MM-DDThh:mm:ss")]
+    return [
+        f"""{{ # data point {n}: an {datatype} has the lexical form of one
+                {where} . FILTER (DATATYPE(?value) = {datatype} && !REGEX(STR(?value), "{pattern}"))
+                BIND ({path} AS ?path)
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), " is not {words}") AS ?message) }}"""
+        for path, where, datatype, pattern, n, label, words in rows
+    ]
+
+
 def _percent_branches() -> list[str]:
     """Quantities that may be given in percent (P1) or in an absolute unit: 0..100 when in percent."""
     out = []
@@ -595,6 +620,7 @@ def _rules() -> str:
                 FILTER NOT EXISTS { $this eubat:leadSymbolRequired true }
                 BIND (eubat:leadSymbolRequired AS ?path)
                 BIND ("Data point 41 (lead symbol): a lead-acid battery (chemistry Pb) must carry the Pb symbol (Art. 13(5)): give leadSymbol true" AS ?message) }""",
+        *_lexical_branches(),
         *_percent_branches(),
         *_not_above_rated_branches(),
         *_order_branches(),
