@@ -543,10 +543,6 @@ def _digit(var: str, i: int) -> str:
     return f"xsd:integer(SUBSTR({var}, {i}, 1))"
 
 
-def _mod10(expr: str) -> str:
-    return f"(({expr}) - 10 * FLOOR(({expr}) / 10))"
-
-
 def _gtin_branch() -> str:
     """The GTIN of a GS1 Digital Link identifier (/01/{gtin}, no handle prefix before it) has a
     valid GS1 mod-10 check digit; the GTIN is padded to 14 digits (weights 3,1,3,... from the left)."""
@@ -556,7 +552,9 @@ def _gtin_branch() -> str:
                 BIND (REPLACE(STR($this), "^https?://[^/]+/([^/.]+/)*?01/([0-9]{{8}}|[0-9]{{12,14}})(/.*)?$", "$2") AS ?value)
                 FILTER (?value != STR($this))
                 BIND (CONCAT(SUBSTR("000000", 1, 14 - STRLEN(?value)), ?value) AS ?g14)
-                BIND ({_mod10("10 - " + _mod10(weighted))} AS ?expected)
+                BIND ({weighted} AS ?sum)
+                BIND (?sum - 10 * FLOOR(?sum / 10) AS ?rest)
+                BIND (IF(?rest = 0, 0, 10 - ?rest) AS ?expected)
                 FILTER (?expected != {_digit("?g14", 14)})
                 BIND (eubat:batteryPassportIdentifier AS ?path)
                 BIND (CONCAT("Data point 1 (passport identifier): the GTIN ", ?value, " has a wrong check digit (expected ", STR(?expected), ")") AS ?message) }}"""
@@ -571,7 +569,8 @@ def _cas_branch() -> str:
                 FILTER (REGEX(?value, "^[0-9]{{2,7}}-[0-9]{{2}}-[0-9]$"))
                 BIND (REPLACE(SUBSTR(?value, 1, STRLEN(?value) - 2), "-", "") AS ?digits)
                 BIND (CONCAT(SUBSTR("000000000", 1, 9 - STRLEN(?digits)), ?digits) AS ?d9)
-                BIND ({_mod10(weighted)} AS ?expected)
+                BIND ({weighted} AS ?sum)
+                BIND (?sum - 10 * FLOOR(?sum / 10) AS ?expected)
                 FILTER (?expected != xsd:integer(SUBSTR(?value, STRLEN(?value), 1)))
                 BIND (eubat:substanceCasNumber AS ?path)
                 BIND (CONCAT("Data point 13 (hazardous substances: CAS number): ", ?value, " has a wrong check digit (expected ", STR(?expected), ")") AS ?message) }}"""
