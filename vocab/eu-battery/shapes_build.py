@@ -469,10 +469,10 @@ def _date_branch(where: str, path: str, n: int, label: str, now: str) -> str:
     return f"""{{ # data point {n}: from 1900 on, and not in the future
                 {where} .
                 FILTER (REGEX(STR(?value), "^-?[0-9]{{4,}}-[0-9]{{2}}"))
-                BIND ({_YEAR} AS ?year)
-                FILTER (?year < 1900 || ?year > YEAR(NOW()) || STR(?value) > {now})
+                BIND ({_YEAR} AS ?a)
+                FILTER (?a < 1900 || ?a > YEAR(NOW()) || STR(?value) > {now})
                 BIND ({path} AS ?path)
-                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), IF(?year < 1900, " is before 1900", " is in the future")) AS ?message) }}"""
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), IF(?a < 1900, " is before 1900", " is in the future")) AS ?message) }}"""
 
 
 def _lexical_branches() -> list[str]:
@@ -499,7 +499,7 @@ def _percent_branches() -> list[str]:
         if "P1" in units and len(units) > 1:
             iri, n, label = PROPS[term][1], PROPS[term][6][0], _label(term)
             out.append(f"""{{ # data point {n}: in percent, between 0 and 100
-                $this {iri} ?q . ?q gs1:unitCode "P1" ; gs1:value ?value . FILTER (?value < 0 || ?value > 100)
+                $this {iri} ?a . ?a gs1:unitCode "P1" ; gs1:value ?value . FILTER (?value < 0 || ?value > 100)
                 BIND ({iri} AS ?path)
                 BIND (CONCAT("Data point {n} ({label}): ", STR(?value), " % is out of range: a percentage is between 0 and 100") AS ?message) }}""")
     return out
@@ -510,10 +510,10 @@ def _not_above_rated_branches() -> list[str]:
     for term in ("currentRatedCapacity", "remainingCapacity"):
         iri, n, label = PROPS[term][1], PROPS[term][6][0], _label(term)
         out.append(f"""{{ # data point {n}: not above the rated capacity (data point 11)
-                $this eubat:hasRatedCapacity/gs1:value ?rated ; {iri} ?q .
-                ?q gs1:unitCode "AMH" ; gs1:value ?value . FILTER (?value > ?rated)
+                $this eubat:hasRatedCapacity/gs1:value ?b ; {iri} ?a .
+                ?a gs1:unitCode "AMH" ; gs1:value ?value . FILTER (?value > ?b)
                 BIND ({iri} AS ?path)
-                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), " Ah is above the rated capacity of ", STR(?rated), " Ah (data point 11)") AS ?message) }}""")
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), " Ah is above the rated capacity of ", STR(?b), " Ah (data point 11)") AS ?message) }}""")
     return out
 
 
@@ -521,21 +521,21 @@ def _order_branches() -> list[str]:
     """minimum <= nominal <= maximum voltage; the idle temperature range's lower <= upper end."""
     return [
         """{ # data point 26: the minimal voltage is not above the nominal voltage
-                $this eubat:hasMinimumVoltage/gs1:value ?value ; eubat:hasNominalVoltage/gs1:value ?nominal .
-                FILTER (?value > ?nominal)
+                $this eubat:hasMinimumVoltage/gs1:value ?value ; eubat:hasNominalVoltage/gs1:value ?b .
+                FILTER (?value > ?b)
                 BIND (eubat:hasMinimumVoltage AS ?path)
-                BIND (CONCAT("Data point 26 (minimal voltage): ", STR(?value), " V is above the nominal voltage of ", STR(?nominal), " V (data point 27)") AS ?message) }""",
+                BIND (CONCAT("Data point 26 (minimal voltage): ", STR(?value), " V is above the nominal voltage of ", STR(?b), " V (data point 27)") AS ?message) }""",
         """{ # data point 28: the maximum voltage is not below the nominal voltage
-                $this eubat:hasMaximumVoltage/gs1:value ?value ; eubat:hasNominalVoltage/gs1:value ?nominal .
-                FILTER (?value < ?nominal)
+                $this eubat:hasMaximumVoltage/gs1:value ?value ; eubat:hasNominalVoltage/gs1:value ?b .
+                FILTER (?value < ?b)
                 BIND (eubat:hasMaximumVoltage AS ?path)
-                BIND (CONCAT("Data point 28 (maximum voltage): ", STR(?value), " V is below the nominal voltage of ", STR(?nominal), " V (data point 27)") AS ?message) }""",
+                BIND (CONCAT("Data point 28 (maximum voltage): ", STR(?value), " V is below the nominal voltage of ", STR(?b), " V (data point 27)") AS ?message) }""",
         """{ # data point 34: the lower temperature is not above the upper one
-                $this eubat:hasTemperatureRangeIdleState ?range .
-                ?range eubat:hasMinimumTemperature/gs1:value ?value ; eubat:hasMaximumTemperature/gs1:value ?upper .
-                FILTER (?value > ?upper)
+                $this eubat:hasTemperatureRangeIdleState ?a .
+                ?a eubat:hasMinimumTemperature/gs1:value ?value ; eubat:hasMaximumTemperature/gs1:value ?b .
+                FILTER (?value > ?b)
                 BIND (eubat:hasTemperatureRangeIdleState AS ?path)
-                BIND (CONCAT("Data point 34 (idle temperature range): the lower temperature ", STR(?value), " °C is above the upper temperature ", STR(?upper), " °C") AS ?message) }""",
+                BIND (CONCAT("Data point 34 (idle temperature range): the lower temperature ", STR(?value), " °C is above the upper temperature ", STR(?b), " °C") AS ?message) }""",
     ]
 
 
@@ -546,16 +546,15 @@ def _digit(var: str, i: int) -> str:
 def _gtin_branch() -> str:
     """The GTIN of a GS1 Digital Link identifier (/01/{gtin}, no handle prefix before it) has a
     valid GS1 mod-10 check digit; the GTIN is padded to 14 digits (weights 3,1,3,... from the left)."""
-    weighted = " + ".join(f"{3 if i % 2 else 1} * {_digit('?g14', i)}" for i in range(1, 14))
+    weighted = " + ".join(f"{3 if i % 2 else 1} * {_digit('?b', i)}" for i in range(1, 14))
     return f"""{{ # data point 1: the GTIN in a GS1 Digital Link identifier has a valid check digit
-                $this eubat:batteryPassportIdentifier ?id .
                 BIND (REPLACE(STR($this), "^https?://[^/]+/([^/.]+/)*?01/([0-9]{{8}}|[0-9]{{12,14}})(/.*)?$", "$2") AS ?value)
                 FILTER (?value != STR($this))
-                BIND (CONCAT(SUBSTR("000000", 1, 14 - STRLEN(?value)), ?value) AS ?g14)
-                BIND ({weighted} AS ?sum)
-                BIND (?sum - 10 * FLOOR(?sum / 10) AS ?rest)
-                BIND (IF(?rest = 0, 0, 10 - ?rest) AS ?expected)
-                FILTER (?expected != {_digit("?g14", 14)})
+                BIND (CONCAT(SUBSTR("000000", 1, 14 - STRLEN(?value)), ?value) AS ?b)
+                BIND ({weighted} AS ?c)
+                BIND (?c - 10 * FLOOR(?c / 10) AS ?d)
+                BIND (IF(?d = 0, 0, 10 - ?d) AS ?expected)
+                FILTER (?expected != {_digit("?b", 14)})
                 BIND (eubat:batteryPassportIdentifier AS ?path)
                 BIND (CONCAT("Data point 1 (passport identifier): the GTIN ", ?value, " has a wrong check digit (expected ", STR(?expected), ")") AS ?message) }}"""
 
@@ -563,14 +562,14 @@ def _gtin_branch() -> str:
 def _cas_branch() -> str:
     """A CAS registry number's check digit: the sum of the other digits, each times its position
     from the right, modulo 10 (the digits are padded to 9 on the left)."""
-    weighted = " + ".join(f"{10 - i} * {_digit('?d9', i)}" for i in range(1, 10))
+    weighted = " + ".join(f"{10 - i} * {_digit('?b', i)}" for i in range(1, 10))
     return f"""{{ # data point 13: a CAS number has a valid check digit
                 $this eubat:hasHazardousSubstances/eubat:substanceCasNumber ?value .
                 FILTER (REGEX(?value, "^[0-9]{{2,7}}-[0-9]{{2}}-[0-9]$"))
-                BIND (REPLACE(SUBSTR(?value, 1, STRLEN(?value) - 2), "-", "") AS ?digits)
-                BIND (CONCAT(SUBSTR("000000000", 1, 9 - STRLEN(?digits)), ?digits) AS ?d9)
-                BIND ({weighted} AS ?sum)
-                BIND (?sum - 10 * FLOOR(?sum / 10) AS ?expected)
+                BIND (REPLACE(SUBSTR(?value, 1, STRLEN(?value) - 2), "-", "") AS ?a)
+                BIND (CONCAT(SUBSTR("000000000", 1, 9 - STRLEN(?a)), ?a) AS ?b)
+                BIND ({weighted} AS ?c)
+                BIND (?c - 10 * FLOOR(?c / 10) AS ?expected)
                 FILTER (?expected != xsd:integer(SUBSTR(?value, STRLEN(?value), 1)))
                 BIND (eubat:substanceCasNumber AS ?path)
                 BIND (CONCAT("Data point 13 (hazardous substances: CAS number): ", ?value, " has a wrong check digit (expected ", STR(?expected), ")") AS ?message) }}"""
