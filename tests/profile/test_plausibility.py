@@ -4,6 +4,7 @@ gives pyshacl's verdict."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,16 @@ def test_a_passport_with_a_warning_is_prepared_with_its_views() -> None:
     prepared = prepare_sync(orjson.dumps(doc))
     assert prepared.report.conforms and prepared.views
     assert [(r.severity, r.data_points) for r in prepared.report.results] == [("Warning", (62,))]
+
+
+def test_an_event_an_hour_ago_written_with_a_positive_offset_is_not_in_the_future() -> None:
+    # Its clock time is ahead of UTC: only a comparison as times (not as text) sees it is past.
+    zone = dt.timezone(dt.timedelta(hours=5))
+    when = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).astimezone(zone).replace(microsecond=0)
+    doc = _doc("ev-nmc811-second.jsonld")
+    doc["negativeEvents"][0]["eventDate"] = when.isoformat()
+    assert validate_sync(orjson.dumps(doc)).conforms
+    doc["negativeEvents"][0]["eventDate"] = (when + dt.timedelta(hours=2)).isoformat()
+    report = validate_sync(orjson.dumps(doc))
+    assert [r.data_points for r in report.results] == [(69,)]
+    assert report.results[0].message.endswith("is in the future")

@@ -464,13 +464,14 @@ def _some_categories() -> list[tuple[int, str, set[str]]]:
 _YEAR = 'xsd:integer(REPLACE(STR(?value), "^(-?[0-9]+)-.*$", "$1"))'
 
 
-def _date_branch(where: str, path: str, n: int, label: str, now: str) -> str:
-    """Years before 1900 and dates after now (UTC; a date is compared with today's date)."""
+def _date_branch(where: str, path: str, n: int, label: str, later: str) -> str:
+    """Years before 1900, and dates after now: ``later`` compares ?value with NOW() (a date with
+    today's date in UTC; a date and time as a time, so its offset counts)."""
     return f"""{{ # data point {n}: from 1900 on, and not in the future
                 {where} .
                 FILTER (REGEX(STR(?value), "^-?[0-9]{{4,}}-[0-9]{{2}}"))
                 BIND ({_YEAR} AS ?a)
-                FILTER (?a < 1900 || ?a > YEAR(NOW()) || STR(?value) > {now})
+                FILTER (?a < 1900 || ?a > YEAR(NOW()) || {later})
                 BIND ({path} AS ?path)
                 BIND (CONCAT("Data point {n} ({label}): ", STR(?value), IF(?a < 1900, " is before 1900", " is in the future")) AS ?message) }}"""
 
@@ -590,9 +591,9 @@ def _rules() -> str:
                 BIND (gs1:hasSerialNumber AS ?path)
                 BIND ("Data point 7 (serial number or batch number): give serialNumber or batchNumber" AS ?message) }""",
         _date_branch("$this gs1:productionDate ?value", "gs1:productionDate", 9, "date of manufacturing",
-                     "SUBSTR(STR(NOW()), 1, 10)"),
+                     "STR(?value) > SUBSTR(STR(NOW()), 1, 10)"),
         _date_branch("$this eubat:hasNegativeEvents/eubat:eventDate ?value", "eubat:eventDate", 69,
-                     "negative events: event date", "STR(NOW())"),
+                     "negative events: event date", "?value > NOW()"),
         f"""{{ # data point 17: the stages add up to the total
                 $this eubat:hasCarbonFootprintDeclaration ?cf .
                 ?cf eubat:hasCarbonFootprintRawMaterialExtraction/gs1:value ?a ;
