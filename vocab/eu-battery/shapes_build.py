@@ -1,7 +1,9 @@
 # ruff: noqa: E501  (the Turtle and SPARQL templates read better unwrapped)
 """Writes the eu-battery SHACL shapes (shapes/eu-battery/*.ttl) from the term table in build.py.
 
-Every reporting shape is named and carries bp:dataPoint and an sh:message for battery makers.
+Every reporting shape is named and carries bp:dataPoint (the one data point its sh:message names)
+and an sh:message for battery makers: a count shape says what is required, a value shape what a
+value that is there must be.
 """
 
 from __future__ import annotations
@@ -394,8 +396,7 @@ def _battery_shapes() -> str:
         out.extend(_split_shapes(f"shapes:{parent}-{child}", f"sh:path ( {PROPS[parent][1]} {PROPS[child][1]} )",
                                  f"{parent}.{child}", n, f"{_label(parent)}: {_label(child)}",
                                  required=req, multi=False, value=(parts, words)))
-    # Rules across properties (data points 1, 7, 9, 17, 67 and the per-category requirements) are one
-    # SPARQL constraint in rules.ttl.
+    # Rules across properties and the per-category requirements are SPARQL constraints in rules.ttl.
     out.append(_node_shapes())
     out.extend(_quantity_shapes())
     return "\n".join(out)
