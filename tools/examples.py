@@ -278,7 +278,6 @@ def _performance(rng: random.Random, b: _Battery) -> dict[str, Any]:
         "maximumPermittedPower": _q(_round(b.power_kw * 1.1, 1), "KWT"),
         "expectedLifetimeCycles": b.cycles_expected,
         "lifetimeReferenceTest": "IEC 62660-1:2018" if b.category == "EV" else "IEC 61960-3:2017",
-        "capacityThresholdForExhaustion": float(rng.choice((60, 70, 80))),
         "idleTemperatureRange": {"minimumTemperature": _q(-float(rng.choice((20, 30, 40))), "CEL"),
                                  "maximumTemperature": _q(float(rng.choice((45, 55, 60))), "CEL")},
         "commercialWarrantyPeriod": _q(float(rng.choice((2, 5, 8, 10))), "ANN"),
@@ -337,18 +336,22 @@ def _by_category_and_history(
     rng: random.Random, b: _Battery, doc: dict[str, Any], *, prefix: str, suffix: str
 ) -> None:
     """What depends on the category and status, and the battery's negative events (one in five)."""
-    if b.category == "EV":
+    threshold = float(rng.choice((60, 70, 80)))
+    if b.category == "EV":  # the guidance: data points 33 and 61 for EV only, 62 to 65 not for EV
+        doc["capacityThresholdForExhaustion"] = threshold
         doc["stateOfCertifiedEnergy"] = _q(b.soh, "P1")
     else:
         doc["remainingCapacity"] = _q(_round(b.capacity * b.soh / 100, 1), "AMH")
         doc["remainingPowerCapability"] = _q(_round(b.power_kw * (1 - b.fade / 200), 1), "KWT")
         doc["remainingRoundTripEfficiency"] = _q(_round(100 - b.fade / 3, 1), "P1")
         doc["selfDischargeRate"] = _q(_round(rng.uniform(1, 4), 1), "P1")
-    if b.status in ("repurposed", "remanufactured"):
-        count = 1 if b.status == "repurposed" else rng.randint(1, 3)
+    if b.status in ("re-used", "repurposed", "remanufactured"):  # Art. 77(6): linked to the original
+        count = rng.randint(1, 3) if b.status == "remanufactured" else 1
         doc["predecessor"] = [f"https://hdl.handle.net/{prefix}/{suffix}-P{k}" for k in range(count)]
     if rng.random() < 0.2:
+        # Events happen after manufacturing and before the generator's latest date (never in the future).
         when = dt.datetime.combine(b.made, dt.time(12, 0), dt.UTC) + dt.timedelta(days=rng.randint(1, 200))
+        when = min(when, dt.datetime(2026, 6, 30, 12, 0, tzinfo=dt.UTC))
         doc["negativeEvents"] = [{"eventType": rng.choice(_EVENT_TYPES), "eventDate": when.isoformat(),
                                   "severity": rng.choice(("minor", "moderate")),
                                   "description": "Recorded by the battery management system"}]

@@ -139,10 +139,11 @@ def _print(outcome: dict[str, Any], out: TextIO) -> None:
         outcome.get("format", ""), ""
     )
     if report.conforms:
-        out.write(f"{name}: valid{via}: {outcome['iri']}\n")
-        return
-    count = len(report.results)
-    out.write(f"{name}: INVALID{via}: {outcome['iri']}: {count} problem{'s' if count != 1 else ''}\n")
+        warned = f" with {len(report.results)} warning{'s' if len(report.results) != 1 else ''}"
+        out.write(f"{name}: valid{warned if report.results else ''}{via}: {outcome['iri']}\n")
+    else:
+        count = len(report.results)
+        out.write(f"{name}: INVALID{via}: {outcome['iri']}: {count} problem{'s' if count != 1 else ''}\n")
     for result in report.results:
         points = ", ".join(str(p) for p in result.data_points)
         plural = "s" if len(result.data_points) > 1 else ""

@@ -64,7 +64,8 @@ def test_all_71_data_points_have_a_property_a_description_and_a_shape(
     implemented = {int(str(n)) for n in vocab.objects(None, BP.dataPoint)}
     described = {int(str(n)) for n in vocab.objects(None, BP.number)}
     checked = {int(str(n)) for n in shapes.objects(None, BP.dataPoint)}
-    assert implemented == described == checked == numbers
+    # 25 and 66 share their term with 11 and 55 (the same value): its shapes name 11 and 55.
+    assert implemented == described == checked | {25, 66} == numbers
 
 
 def test_every_property_has_exactly_one_tier_and_one_lifecycle(vocab: rdflib.Graph) -> None:
