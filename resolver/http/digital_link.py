@@ -1,6 +1,6 @@
 """The GS1 Digital Link resolver routes: ``/01/{gtin}[/10/{lot}][/21/{serial}]``, ``/gtin/...``,
-``/.well-known/gs1resolver``, ``/{id}/qr`` and ``/compare`` (registered with ``OPTIONS`` and CORS,
-resolver/http/cors.py, by ``add_digital_link_routes``).
+``/.well-known/gs1resolver``, ``/{id}/qr`` and ``/compare`` (the route module ``add_routes``;
+``OPTIONS`` and CORS are the whole app's, resolver/http/cors.py).
 
 How a request is answered (GS1 resolver standard 1.2):
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
@@ -41,15 +41,13 @@ from resolver.gs1.linkset import (
 )
 from resolver.gs1.qr import qr_png, qr_svg
 from resolver.http.compare import CompareRoutes
-from resolver.http.cors import add_cors
 from resolver.http.passports import PassportRoutes, location_path
-from resolver.http.problems import guarded
-from resolver.metrics import Metrics
+from resolver.http.router import Routes
+from resolver.lookup import Answer
 from resolver.page.hidden import hidden_points
-from resolver.stages.base import Answer
 from resolver.tiers import Tier
 
-__all__ = ["LINKSET_TYPE", "DigitalLinkRoutes", "add_digital_link_routes"]
+__all__ = ["LINKSET_TYPE", "DigitalLinkRoutes", "add_routes"]
 
 LINKSET_TYPE = "application/linkset+json"
 _VARY = "Accept, Accept-Language, Authorization"
@@ -63,8 +61,6 @@ _FORMAT_OF = {
     "application/n-triples": "ntriples",
 }
 _LINKSETS_MAX = 4096
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class _Found:
@@ -85,7 +81,8 @@ class _Built(NamedTuple):
 
 
 class DigitalLinkRoutes:
-    """Handlers of the resolver; the passport routes (and their edge) are shared with the native API."""
+    """Handlers of the resolver; passports are read and served through ``PassportRoutes``, as the
+    native API serves them."""
 
     def __init__(self, passports: PassportRoutes, config: NodeConfig) -> None:
         self._passports = passports
@@ -388,31 +385,21 @@ async def _warm_page(app: web.Application) -> AsyncIterator[None]:
     await asyncio.wait([warming])
 
 
-def add_digital_link_routes(
-    app: web.Application, passports: PassportRoutes, config: NodeConfig, metrics: Metrics
-) -> DigitalLinkRoutes:
-    """Register the resolver's routes on ``app``; call it before the native ``/{prefix}/{suffix}``
-    route, so that GETs of ``/01/...`` reach the resolver (writes still reach the native API)."""
-    routes = DigitalLinkRoutes(passports, config)
-    router = app.router
-
-    def resource(path: str, name: str, **methods: tuple[Handler, str]) -> None:
-        added = router.add_resource(path, name=name)
-        for method, (handler, label) in methods.items():
-            wrapped = guarded(handler, label, metrics)
-            added.add_route(method, wrapped)
-            if method == "GET":
-                added.add_route("HEAD", wrapped)
-
+def add_routes(routes: Routes) -> None:
+    """The resolver's routes, ``/{id}/qr`` and ``/compare``; listed before the passport routes in
+    ``resolver.http.routes`` so that ``/{prefix}/{suffix}/qr`` is not taken for a passport. GETs of
+    ``/01/...`` reach the resolver (aiohttp tries a literal first segment first); writes of them
+    still reach the native API."""
+    # The resolver's own PassportRoutes: every GET of /01/... and /gtin/... is answered here, so
+    # its renders (the page of GS1-keyed passports) are not the native routes' renders.
+    passports = PassportRoutes(routes.slot, render_cache_bytes=routes.config.render_cache_bytes)
+    resolver = DigitalLinkRoutes(passports, routes.config)
     # Before /01/...: "/qr" ends the path of a passport's QR code (as "/history" its history).
-    # aiohttp tries resources under a literal first segment (/01, /gtin) before the others.
-    resource("/01/{suffix:.+}/qr", "qr-gtin", GET=(routes.qr, "qr"))
-    resource("/gtin/{suffix:.+}/qr", "qr-gtin-alpha", GET=(routes.qr, "qr"))
-    resource("/{prefix}/{suffix:.+}/qr", "qr", GET=(routes.qr, "qr"))
-    resource("/compare", "compare", GET=(CompareRoutes(passports).compare, "compare"))
-    resource("/.well-known/gs1resolver", "gs1resolver", GET=(routes.well_known, "gs1resolver"))
-    resource("/01/{tail:.*}", "digital-link", GET=(routes.resolve, "digital-link"))
-    resource("/gtin/{tail:.*}", "digital-link-alpha", GET=(routes.resolve, "digital-link"))
-    add_cors(app, metrics)
-    app.cleanup_ctx.append(_warm_page)
-    return routes
+    routes.resource("/01/{suffix:.+}/qr", "qr-gtin", GET=(resolver.qr, "qr"))
+    routes.resource("/gtin/{suffix:.+}/qr", "qr-gtin-alpha", GET=(resolver.qr, "qr"))
+    routes.resource("/{prefix}/{suffix:.+}/qr", "qr", GET=(resolver.qr, "qr"))
+    routes.resource("/compare", "compare", GET=(CompareRoutes(passports).compare, "compare"))
+    routes.resource("/.well-known/gs1resolver", "gs1resolver", GET=(resolver.well_known, "gs1resolver"))
+    routes.resource("/01/{tail:.*}", "digital-link", GET=(resolver.resolve, "digital-link"))
+    routes.resource("/gtin/{tail:.*}", "digital-link-alpha", GET=(resolver.resolve, "digital-link"))
+    routes.during_lifetime(_warm_page)
