@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from resolver.gs1.linkset import GS1_VOC, build_linkset, choose_link, link_header, preferred_languages
-from tests.gs1.conftest import check_linkset
+from tests.support.gs1 import check_linkset
 
 ANCHOR = "https://id.example.org/01/09521234010012/21/X"
 

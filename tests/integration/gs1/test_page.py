@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 
 from resolver.app import RunningNode
 from resolver.page.i18n import choose_language, texts
-from tests.gs1.conftest import AUTHORITY, ITEM, REPAIRER, REPO, bearer
+from tests.support.gs1 import AUTHORITY, ITEM, REPAIRER, REPO, bearer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

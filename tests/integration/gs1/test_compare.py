@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from resolver.app import RunningNode
-from tests.gs1.conftest import ITEM, REPAIRER, bearer
+from tests.support.gs1 import ITEM, REPAIRER, bearer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

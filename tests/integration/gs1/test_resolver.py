@@ -13,7 +13,7 @@ import pytest
 from multidict import CIMultiDictProxy
 
 from resolver.app import RunningNode
-from tests.gs1.conftest import (
+from tests.support.gs1 import (
     BASE,
     BATCH,
     GTIN,

@@ -12,7 +12,7 @@ import segno
 
 from resolver.app import RunningNode
 from resolver.gs1.qr import QUIET_ZONE
-from tests.gs1.conftest import BASE, GTIN, ITEM, OPERATOR, REPO, SERIAL, bearer
+from tests.support.gs1 import BASE, GTIN, ITEM, OPERATOR, REPO, SERIAL, bearer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from resolver.app import RunningNode
-from tests.gs1.conftest import AUTHORITY, ITEM, REPAIRER, REPO
+from tests.support.gs1 import AUTHORITY, ITEM, REPAIRER, REPO
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
