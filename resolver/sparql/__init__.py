@@ -1,0 +1,18 @@
+"""SPARQL over the node's passports: a tier-aware pyoxigraph index fed from the store's change
+feed, and ``/sparql`` per the SPARQL 1.1 Protocol (see docs/sparql.md)."""
+
+from __future__ import annotations
+
+from resolver.sparql.engine import QueryLimits
+from resolver.sparql.index import GraphIndex
+from resolver.sparql.names import default_index_dir, history_graph_name, view_graph_name
+from resolver.sparql.service import sparql_endpoint
+
+__all__ = [
+    "GraphIndex",
+    "QueryLimits",
+    "default_index_dir",
+    "history_graph_name",
+    "sparql_endpoint",
+    "view_graph_name",
+]

@@ -1,0 +1,120 @@
+"""Keeps the graph index up to date from the store's change feed.
+
+``catch_up()`` applies every change after the index's last sequence, a batch at a time (the
+latest state of each handle in the batch is what is applied, so replaying is harmless);
+``start()`` runs it in a loop, polling the feed; ``stop()`` ends the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from resolver.errors import ResolverError
+from resolver.sparql.index import GraphIndex
+from resolver.stores.base import Change, Record, Store
+
+__all__ = ["IndexFollower", "Sleep"]
+
+_log = logging.getLogger("resolver.sparql")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class IndexFollower:
+    """Feeds ``index`` from ``store``; index writes run on one thread of their own."""
+
+    def __init__(
+        self,
+        store: Store,
+        index: GraphIndex,
+        *,
+        poll_interval: float = 0.02,
+        batch: int = 500,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.store = store
+        self.index = index
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self._sleep = sleep
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-index")
+        self._task: asyncio.Task[None] | None = None
+        self.applied_seq = index.last_seq
+        self.caught_up = False  # set once a pass has found the feed empty
+
+    async def catch_up(self) -> int:
+        """Apply every change the feed holds now; the number of changes applied."""
+        applied = 0
+        while True:
+            changes = await self.store.changes(since=self.applied_seq, limit=self.batch)
+            if not changes:
+                self.caught_up = True
+                return applied
+            await self._apply(changes)
+            applied += len(changes)
+
+    async def rebuild(self) -> int:
+        """Empty the index and replay the whole feed."""
+        await self._in_thread(self.index.clear)
+        self.applied_seq = 0
+        return await self.catch_up()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._follow(), name="sparql-index-follower")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._executor.shutdown(wait=True)
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                await self.catch_up()
+            except ResolverError as err:  # the store is down, or one record is unreadable
+                _log.warning("sparql index: %s; retrying", err.detail)
+            await self._sleep(self.poll_interval)
+
+    async def _apply(self, changes: Sequence[Change]) -> None:
+        latest: dict[str, Change] = {}
+        for change in changes:
+            latest[change.handle] = change
+        records: dict[str, Record | None] = {}
+        for handle in latest:
+            records[handle] = await self.store.get(handle)
+        versions: list[Record] = []
+        if self.index.history:
+            for change in changes:
+                current = records.get(change.handle)
+                if not change.deleted and current is not None and not current.deleted:
+                    past = await self.store.get(change.handle, version=change.version)
+                    if past is not None:
+                        versions.append(past)
+        seq = changes[-1].seq
+
+        def write() -> None:
+            for handle, record in records.items():
+                try:
+                    self.index.apply(handle, record)
+                except ResolverError as err:  # one unreadable view must not stop the feed
+                    _log.error("sparql index: %s skipped: %s", handle, err.detail)
+            for past in versions:
+                try:
+                    self.index.add_version(past)
+                except ResolverError as err:
+                    _log.error("sparql index: %s v%d skipped: %s", past.handle, past.version, err.detail)
+            self.index.commit(seq)
+
+        await self._in_thread(write)
+        self.applied_seq = seq
+
+    async def _in_thread(self, fn: Callable[[], None]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, fn)

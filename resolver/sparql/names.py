@@ -1,0 +1,35 @@
+"""Graph names and index layout: which named graph holds which tier view of which passport.
+
+Every tier has its own pyoxigraph store, holding only what that tier may see; in it, a
+passport's current view is the named graph ``<{passport IRI}#{tier label}>``, e.g.
+``<https://hdl.handle.net/88.100.1/BAT-EV-000001#public>``; its past versions (the history
+store of the tier) are ``<{passport IRI}#{tier label}-v{version}>``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from resolver.tiers import Tier
+
+__all__ = ["default_index_dir", "history_graph_name", "view_graph_name"]
+
+
+def view_graph_name(passport_iri: str, tier: Tier) -> str:
+    """The named graph holding the current ``tier`` view of a passport."""
+    return f"{passport_iri}#{tier.label}"
+
+
+def history_graph_name(passport_iri: str, tier: Tier, version: int) -> str:
+    """The named graph holding the ``tier`` view of one version of a passport."""
+    return f"{passport_iri}#{tier.label}-v{version}"
+
+
+def default_index_dir(store_url: str) -> Path:
+    """Where the index lives when not configured: beside an SQLite file, or ``var/sparql-index``."""
+    parts = urlsplit(store_url)
+    if parts.scheme == "sqlite":
+        path = parts.path[1:] if parts.path.startswith("/") else parts.path
+        return Path(path + ".sparql-index")
+    return Path("var/sparql-index")

@@ -1,0 +1,150 @@
+"""``/sparql`` per the SPARQL 1.1 Protocol: GET, POST form and POST direct; read-only.
+
+The caller's credentials (``Authorization``, as everywhere on the node) give its tier, and the
+tier the store it queries. ``GET /sparql`` without a query answers the service description.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from aiohttp import web
+from multidict import MultiDict, MultiMapping
+
+from resolver.errors import Forbidden, InputError, PayloadTooLarge, UnsupportedMediaType
+from resolver.http.auth import Authenticator, Principal
+from resolver.sparql.description import service_description
+from resolver.sparql.engine import Dataset, SparqlEngine
+from resolver.sparql.errors import IndexNotReady, TooManyQueries
+from resolver.sparql.guard import check_query
+
+__all__ = ["ReadyCheck", "SparqlRoutes"]
+
+ReadyCheck = Callable[[], str]  # "" when the index has caught up, else why not (the 503's detail)
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+_TRUE = ("true", "1", "yes")
+
+
+class SparqlRoutes:
+    """The ``/sparql`` handler. ``ready()`` tells whether the index has caught up (else 503)."""
+
+    def __init__(self, engine: SparqlEngine, authenticator: Authenticator, *, ready: ReadyCheck) -> None:
+        self.engine = engine
+        self.auth = authenticator
+        self.ready = ready
+        self._running: Counter[str] = Counter()
+
+    async def query(self, request: web.Request) -> web.Response:
+        principal = self.auth.principal(request.headers.get("Authorization"))
+        text, params = await self._read(request)
+        if text is None:
+            return _description(request, self.engine.index.history)
+        checked = check_query(text, max_chars=self.engine.limits.max_query_chars)
+        waiting = self.ready()
+        if waiting:
+            raise IndexNotReady(waiting)
+        dataset = _dataset(params)
+        history = params.get("history", "false").lower() in _TRUE
+        client = _client(principal, request)
+        limit = self.engine.limits.per_client
+        if self._running[client] >= limit:
+            raise TooManyQueries(
+                f"{client} already has {limit} queries running; the limit is {limit}", limit=limit
+            )
+        self._running[client] += 1
+        try:
+            answer = await self.engine.answer(
+                checked,
+                principal.tier,
+                accept=request.headers.get("Accept"),
+                dataset=dataset,
+                history=history,
+            )
+        finally:
+            self._running[client] -= 1
+            if not self._running[client]:
+                del self._running[client]
+        return web.Response(
+            body=answer.body,
+            headers={
+                "Content-Type": _content_type(answer.media_type),
+                "Cache-Control": "no-store",
+                "Vary": "Accept, Authorization",
+            },
+        )
+
+    async def _read(self, request: web.Request) -> tuple[str | None, MultiMapping[str]]:
+        """The query text (None: no query, the description is wanted) and the parameters."""
+        params: MultiMapping[str] = request.query
+        if request.method in ("GET", "HEAD"):
+            if "update" in params:
+                raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
+            return params.get("query"), params
+        media_type = request.content_type
+        if media_type == UPDATE:
+            raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
+        body = await self._body(request)
+        if media_type == DIRECT:
+            return _decode(body), params
+        if media_type == FORM:
+            form = await request.post()
+            if "update" in form:
+                raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
+            query = form.get("query")
+            if not isinstance(query, str):
+                raise InputError("a form POST needs a 'query' field")
+            merged = MultiDict(request.query)
+            for name, value in form.items():
+                if isinstance(value, str) and name != "query":
+                    merged.add(name, value)
+            return query, merged
+        raise UnsupportedMediaType(
+            f"POST /sparql takes {DIRECT} or {FORM}, not {media_type or 'no Content-Type'}"
+        )
+
+    async def _body(self, request: web.Request) -> bytes:
+        cap = self.engine.limits.max_query_chars * 4 + 4096  # UTF-8, and form encoding around it
+        if request.content_length is not None and request.content_length > cap:
+            raise PayloadTooLarge(f"the request body is over {cap} bytes", limit=cap)
+        body = await request.content.read(cap + 1)
+        if len(body) > cap:
+            raise PayloadTooLarge(f"the request body is over {cap} bytes", limit=cap)
+        return body
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError("the query is not UTF-8") from err
+
+
+def _dataset(params: MultiMapping[str]) -> Dataset:
+    defaults = tuple(params.getall("default-graph-uri", ()))
+    named = tuple(params.getall("named-graph-uri", ()))
+    for iri in (*defaults, *named):
+        if ":" not in iri or any(c in iri for c in '<>" {}|\\^`'):
+            raise InputError(f"not an absolute IRI for a graph: {iri[:200]!r}")
+    return Dataset(defaults, named)
+
+
+def _client(principal: Principal, request: web.Request) -> str:
+    if principal.name != "public":
+        return f"credential {principal.name}"
+    return f"client {request.remote or 'unknown'}"
+
+
+def _content_type(media_type: str) -> str:
+    return media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
+
+
+def _description(request: web.Request, history: bool) -> web.Response:
+    endpoint = f"{request.scheme}://{request.host}{request.path}"
+    return web.Response(
+        body=service_description(endpoint, history=history),
+        headers={"Content-Type": "text/turtle; charset=utf-8", "Cache-Control": "max-age=300"},
+    )
