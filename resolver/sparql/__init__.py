@@ -6,11 +6,12 @@ from __future__ import annotations
 from resolver.sparql.engine import QueryLimits
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.names import default_index_dir, history_graph_name, view_graph_name
-from resolver.sparql.service import sparql_endpoint
+from resolver.sparql.service import SparqlEndpoint, sparql_endpoint
 
 __all__ = [
     "GraphIndex",
     "QueryLimits",
+    "SparqlEndpoint",
     "default_index_dir",
     "history_graph_name",
     "sparql_endpoint",

@@ -45,9 +45,14 @@ class IndexFollower:
         self._task: asyncio.Task[None] | None = None
         self.applied_seq = index.last_seq
         self.caught_up = False  # set once a pass has found the feed empty
+        self._lock = asyncio.Lock()  # one pass at a time (the loop, a test, a rebuild)
 
     async def catch_up(self) -> int:
         """Apply every change the feed holds now; the number of changes applied."""
+        async with self._lock:
+            return await self._catch_up()
+
+    async def _catch_up(self) -> int:
         applied = 0
         while True:
             changes = await self.store.changes(since=self.applied_seq, limit=self.batch)
@@ -59,9 +64,10 @@ class IndexFollower:
 
     async def rebuild(self) -> int:
         """Empty the index and replay the whole feed."""
-        await self._in_thread(self.index.clear)
-        self.applied_seq = 0
-        return await self.catch_up()
+        async with self._lock:
+            await self._in_thread(self.index.clear)
+            self.applied_seq = 0
+            return await self._catch_up()
 
     def start(self) -> None:
         if self._task is None:

@@ -2,8 +2,8 @@
 
 The app registers it with two lines (see ``docs/sparql.md``)::
 
-    async with sparql_endpoint(ctx.store, edge.auth, directory=...) as routes:
-        ...  # serve; the route is resource("/sparql", GET=routes.query, POST=routes.query)
+    async with sparql_endpoint(ctx.store, edge.auth, directory=...) as endpoint:
+        ...  # serve; the route: resource("/sparql", GET=endpoint.routes.query, POST=the same)
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from resolver.http.auth import Authenticator
@@ -20,9 +21,18 @@ from resolver.sparql.index import GraphIndex
 from resolver.sparql.routes import SparqlRoutes
 from resolver.stores.base import Store
 
-__all__ = ["sparql_endpoint"]
+__all__ = ["SparqlEndpoint", "sparql_endpoint"]
 
 _log = logging.getLogger("resolver.sparql")
+
+
+@dataclass(frozen=True, slots=True)
+class SparqlEndpoint:
+    """What runs ``/sparql`` in this process: its routes and the index feeding them."""
+
+    routes: SparqlRoutes
+    follower: IndexFollower
+    index: GraphIndex
 
 
 @contextlib.asynccontextmanager
@@ -34,7 +44,7 @@ async def sparql_endpoint(
     limits: QueryLimits | None = None,
     history: bool = False,
     poll_interval: float = 0.02,
-) -> AsyncIterator[SparqlRoutes]:
+) -> AsyncIterator[SparqlEndpoint]:
     """The ``/sparql`` routes over an index in ``directory`` that follows ``store``.
 
     The index resumes from the last sequence it applied; until it has caught up with the
@@ -52,7 +62,7 @@ async def sparql_endpoint(
 
     follower.start()
     try:
-        yield SparqlRoutes(engine, authenticator, ready=ready)
+        yield SparqlEndpoint(SparqlRoutes(engine, authenticator, ready=ready), follower, index)
     finally:
         await follower.stop()
         engine.close()
