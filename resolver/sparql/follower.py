@@ -43,6 +43,7 @@ class IndexFollower:
         self._sleep = sleep
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-index")
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.applied_seq = index.last_seq
         self.caught_up = False  # set once a pass has found the feed empty
         self._lock = asyncio.Lock()  # one pass at a time (the loop, a test, a rebuild)
@@ -75,14 +76,20 @@ class IndexFollower:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
+        self._stopping = True
         if task is not None:
-            task.cancel()
+            # A cancellation can be lost inside a store client (seen with redis-py: the call
+            # returns normally), so cancel until the task has ended; the loop also checks
+            # ``_stopping`` before each pass.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait([task], timeout=0.1)
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._executor.shutdown(wait=True)
 
     async def _follow(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.catch_up()
             except ResolverError as err:  # the store is down, or one record is unreadable

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
@@ -91,17 +92,14 @@ class SparqlRoutes:
         if media_type == DIRECT:
             return _decode(body), params
         if media_type == FORM:
-            form = await request.post()
+            form = MultiDict(parse_qsl(_decode(body), keep_blank_values=True))
             if "update" in form:
                 raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
-            query = form.get("query")
-            if not isinstance(query, str):
+            query = form.popone("query", None)
+            if query is None:
                 raise InputError("a form POST needs a 'query' field")
-            merged = MultiDict(request.query)
-            for name, value in form.items():
-                if isinstance(value, str) and name != "query":
-                    merged.add(name, value)
-            return query, merged
+            form.extend(request.query)
+            return query, form
         raise UnsupportedMediaType(
             f"POST /sparql takes {DIRECT} or {FORM}, not {media_type or 'no Content-Type'}"
         )
