@@ -17,14 +17,14 @@ from typing import Any
 
 import pyoxigraph
 
-from resolver.errors import InputError
+from resolver.errors import InputError, ResolverError
 from resolver.sparql import results
 from resolver.sparql.errors import QueryTimeout, ResultTooLarge
 from resolver.sparql.guard import QueryText
 from resolver.sparql.index import GraphIndex
 from resolver.tiers import Tier
 
-__all__ = ["Answer", "Dataset", "QueryLimits", "SparqlEngine"]
+__all__ = ["Answer", "Clock", "Dataset", "QueryLimits", "SparqlEngine"]
 
 Clock = Callable[[], float]
 _CHECK_EVERY = 64  # solutions read between two looks at the clock
@@ -96,6 +96,24 @@ class SparqlEngine:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _run(
+        self,
+        store: pyoxigraph.Store,
+        query: QueryText,
+        dataset: Dataset,
+        media_type: str,
+        deadline: float,
+        timeout: float,
+    ) -> Answer:
+        try:
+            return self._evaluate(store, query, dataset, media_type, deadline, timeout)
+        except ResolverError as err:
+            failure = err
+        # pyoxigraph's result iterators may only be dropped on the thread that made them: the
+        # error leaves without the frames it was raised in (and the iterator they hold).
+        failure.__traceback__ = failure.__cause__ = failure.__context__ = None
+        raise failure
+
+    def _evaluate(
         self,
         store: pyoxigraph.Store,
         query: QueryText,

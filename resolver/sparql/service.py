@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from resolver.http.auth import Authenticator
-from resolver.sparql.engine import QueryLimits, SparqlEngine
+from resolver.sparql.engine import Clock, QueryLimits, SparqlEngine
 from resolver.sparql.follower import IndexFollower
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.routes import SparqlRoutes
@@ -44,6 +45,7 @@ async def sparql_endpoint(
     limits: QueryLimits | None = None,
     history: bool = False,
     poll_interval: float = 0.02,
+    clock: Clock = time.monotonic,
 ) -> AsyncIterator[SparqlEndpoint]:
     """The ``/sparql`` routes over an index in ``directory`` that follows ``store``.
 
@@ -52,7 +54,7 @@ async def sparql_endpoint(
     """
     index = GraphIndex.open(directory, history=history)
     follower = IndexFollower(store, index, poll_interval=poll_interval)
-    engine = SparqlEngine(index, limits or QueryLimits())
+    engine = SparqlEngine(index, limits or QueryLimits(), clock=clock)
     _log.info("sparql index in %s: resuming after change %d", directory, follower.applied_seq)
 
     def ready() -> str:
