@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from bench import dataset
+from bench import sparql as sparql_bench
 from bench.baseline import save_responses
 from bench.harness import (
     CLIENT_CPU,
@@ -1005,3 +1006,4 @@ _register("ingest", "passports/s", ">= 300 passports/s (2 workers); speed-up ove
 _register("memory", "bytes/passport (Redis)", "<= 8 KB per passport in Redis", _memory)
 _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
+_register("sparql", "ms (selective p50)", sparql_bench.TARGET, sparql_bench.run)

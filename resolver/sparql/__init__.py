@@ -6,12 +6,14 @@ from __future__ import annotations
 from resolver.sparql.engine import QueryLimits
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.names import default_index_dir, history_graph_name, view_graph_name
+from resolver.sparql.routes import SparqlRoute
 from resolver.sparql.service import SparqlEndpoint, sparql_endpoint
 
 __all__ = [
     "GraphIndex",
     "QueryLimits",
     "SparqlEndpoint",
+    "SparqlRoute",
     "default_index_dir",
     "history_graph_name",
     "sparql_endpoint",

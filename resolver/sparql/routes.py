@@ -20,7 +20,7 @@ from resolver.sparql.engine import Dataset, SparqlEngine
 from resolver.sparql.errors import IndexNotReady, TooManyQueries
 from resolver.sparql.guard import check_query
 
-__all__ = ["ReadyCheck", "SparqlRoutes"]
+__all__ = ["ReadyCheck", "SparqlRoute", "SparqlRoutes"]
 
 ReadyCheck = Callable[[], str]  # "" when the index has caught up, else why not (the 503's detail)
 
@@ -112,6 +112,22 @@ class SparqlRoutes:
         if len(body) > cap:
             raise PayloadTooLarge(f"the request body is over {cap} bytes", limit=cap)
         return body
+
+
+class SparqlRoute:
+    """What the app registers when it is created; the endpoint is attached once the app starts
+    (the index opens in the app's lifetime), and detached when it stops."""
+
+    def __init__(self) -> None:
+        self.endpoint: SparqlRoutes | None = None
+
+    def attach(self, endpoint: SparqlRoutes | None) -> None:
+        self.endpoint = endpoint
+
+    async def query(self, request: web.Request) -> web.Response:
+        if self.endpoint is None:
+            raise IndexNotReady("the SPARQL endpoint is not running in this process")
+        return await self.endpoint.query(request)
 
 
 def _decode(body: bytes) -> str:
