@@ -251,8 +251,12 @@ async def _small_index(data: Any, serials: list[str]) -> dict[str, Any]:
         index = GraphIndex.open(folder / "index")
         engine = SparqlEngine(index, QueryLimits())
         try:
-            for key, views in zip(data.keys[: len(serials)], data.views, strict=False):
-                index.apply(key, Record(key, 1, 0.0, views={Tier(t): v for t, v in views.items()}))
+            index.apply(
+                {
+                    key: Record(key, 1, 0.0, views={Tier(t): v for t, v in views.items()})
+                    for key, views in zip(data.keys[: len(serials)], data.views, strict=False)
+                }
+            )
             index.commit(len(serials))
             times = {}
             for name, text in (

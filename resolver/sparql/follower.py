@@ -53,14 +53,14 @@ class IndexFollower:
         async with self._lock:
             return await self._catch_up()
 
-    async def _catch_up(self) -> int:
+    async def _catch_up(self, *, bulk: bool = False) -> int:
         applied = 0
         while True:
             changes = await self.store.changes(since=self.applied_seq, limit=self.batch)
             if not changes:
                 self.caught_up = True
                 return applied
-            await self._apply(changes)
+            await self._apply(changes, bulk=bulk)
             applied += len(changes)
 
     async def rebuild(self) -> int:
@@ -68,7 +68,7 @@ class IndexFollower:
         async with self._lock:
             await self._in_thread(self.index.clear)
             self.applied_seq = 0
-            return await self._catch_up()
+            return await self._catch_up(bulk=True)
 
     def start(self) -> None:
         if self._task is None:
@@ -96,7 +96,7 @@ class IndexFollower:
                 _log.warning("sparql index: %s; retrying", err.detail)
             await self._sleep(self.poll_interval)
 
-    async def _apply(self, changes: Sequence[Change]) -> None:
+    async def _apply(self, changes: Sequence[Change], *, bulk: bool = False) -> None:
         latest: dict[str, Change] = {}
         for change in changes:
             latest[change.handle] = change
@@ -114,11 +114,8 @@ class IndexFollower:
         seq = changes[-1].seq
 
         def write() -> None:
-            for handle, record in records.items():
-                try:
-                    self.index.apply(handle, record)
-                except ResolverError as err:  # one unreadable view must not stop the feed
-                    _log.error("sparql index: %s skipped: %s", handle, err.detail)
+            for handle, why in self.index.apply(records, bulk=bulk).items():
+                _log.error("sparql index: %s skipped: %s", handle, why)
             for past in versions:
                 try:
                     self.index.add_version(past)

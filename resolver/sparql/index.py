@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ class GraphIndex:
             else {}
         )
         self._ledger = sqlite3.connect(directory / "ledger.sqlite3", check_same_thread=False)
+        self._ledger.execute("PRAGMA journal_mode=WAL")
         self._ledger.executescript(_LEDGER)
 
     @classmethod
@@ -75,30 +76,50 @@ class GraphIndex:
     def passport_count(self) -> int:
         return int(self._ledger.execute("SELECT COUNT(*) FROM passports").fetchone()[0])
 
-    def apply(self, handle: str, record: Record | None) -> None:
-        """Make the index hold ``record`` as ``handle``'s current version (None or a tombstone:
-        the passport leaves the index, its history included)."""
-        old = self._ledger.execute(
-            "SELECT iri, version FROM passports WHERE handle = ?", (handle,)
-        ).fetchone()
-        if record is None or record.deleted:
-            if old is not None:
-                self._drop(old[0], old[1])
-                with self._ledger:
+    def apply(self, records: Mapping[str, Record | None], *, bulk: bool = False) -> dict[str, str]:
+        """Make the index hold each record as its handle's current version (None or a
+        tombstone: the passport leaves the index, its history included). One write per tier
+        store for the lot (``bulk``: pyoxigraph's bulk loader, not atomic, for a rebuild); the
+        ledger's rows wait for ``commit``. Returns the handles whose
+        views could not be read, with why (they are left as they were)."""
+        adds: dict[Tier, list[pyoxigraph.Quad]] = {tier: [] for tier in self._current}
+        stale: list[str] = []  # passport IRIs whose current graphs go
+        gone: list[tuple[str, int]] = []  # (IRI, last version) leaving with their history
+        failed: dict[str, str] = {}
+        for handle, record in records.items():
+            old = self._ledger.execute(
+                "SELECT iri, version FROM passports WHERE handle = ?", (handle,)
+            ).fetchone()
+            if record is None or record.deleted:
+                if old is not None:
+                    gone.append((old[0], old[1]))
                     self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
-            return
-        parsed = _parse(record.views, view_graph_name)
-        if old is not None and old[0] != parsed.iri:
-            self._drop(old[0], old[1])
-        for tier, store in self._current.items():
-            graph = pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier))
-            store.remove_graph(graph)
-            store.extend(parsed.quads.get(tier, ()))
-        with self._ledger:
+                continue
+            try:
+                parsed = _parse(record.views, view_graph_name)
+            except DocumentError as err:
+                failed[handle] = err.detail
+                continue
+            if old is not None and old[0] == parsed.iri:
+                stale.append(old[0])
+            elif old is not None:  # the passport's @id changed: the old one leaves
+                gone.append((old[0], old[1]))
+            for tier, quads in parsed.quads.items():
+                adds[tier].extend(quads)
             self._ledger.execute(
                 "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)",
                 (handle, parsed.iri, record.version),
             )
+        for iri, version in gone:
+            self._drop(iri, version)
+        for tier, store in self._current.items():
+            for iri in stale:
+                store.remove_graph(pyoxigraph.NamedNode(view_graph_name(iri, tier)))
+            if bulk:
+                store.bulk_extend(adds[tier])
+            else:
+                store.extend(adds[tier])
+        return failed
 
     def add_version(self, record: Record) -> None:
         """Keep one (non-deleted) version in the history stores."""
@@ -109,9 +130,8 @@ class GraphIndex:
             store.extend(parsed.quads.get(tier, ()))
 
     def commit(self, seq: int) -> None:
-        """Record that every change up to ``seq`` is applied."""
-        for store in (*self._current.values(), *self._past.values()):
-            store.flush()
+        """Record that every change up to ``seq`` is applied (the stores' writes are durable
+        already: replaying after a crash between them and this is harmless)."""
         with self._ledger:
             self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('seq', ?)", (str(seq),))
 
