@@ -8,19 +8,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+import aiohttp
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
-from resolver.errors import Forbidden, InputError, PayloadTooLarge, UnsupportedMediaType
+from resolver.errors import Forbidden, InputError, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
 from resolver.http.auth import Authenticator, Principal
 from resolver.sparql.description import service_description
 from resolver.sparql.engine import Dataset, SparqlEngine
 from resolver.sparql.errors import IndexNotReady, TooManyQueries
-from resolver.sparql.guard import check_query
+from resolver.sparql.federated import SparqlPeer, federated_select
+from resolver.sparql.guard import QueryText, check_query
+from resolver.sparql.results import JSON, choose
+from resolver.tiers import Tier
 
-__all__ = ["ReadyCheck", "SparqlRoute", "SparqlRoutes"]
+__all__ = ["Federation", "ReadyCheck", "SparqlRoute", "SparqlRoutes"]
 
 ReadyCheck = Callable[[], str]  # "" when the index has caught up, else why not (the 503's detail)
 
@@ -33,10 +38,18 @@ _TRUE = ("true", "1", "yes")
 class SparqlRoutes:
     """The ``/sparql`` handler. ``ready()`` tells whether the index has caught up (else 503)."""
 
-    def __init__(self, engine: SparqlEngine, authenticator: Authenticator, *, ready: ReadyCheck) -> None:
+    def __init__(
+        self,
+        engine: SparqlEngine,
+        authenticator: Authenticator,
+        *,
+        ready: ReadyCheck,
+        federation: Federation | None = None,
+    ) -> None:
         self.engine = engine
         self.auth = authenticator
         self.ready = ready
+        self.federation = federation
         self._running: Counter[str] = Counter()
 
     async def query(self, request: web.Request) -> web.Response:
@@ -50,6 +63,8 @@ class SparqlRoutes:
             raise IndexNotReady(waiting)
         dataset = _dataset(params)
         history = params.get("history", "false").lower() in _TRUE
+        tier = _capped(principal.tier, params.get("tier"))
+        federated = params.get("federated", "false").lower() in _TRUE
         client = _client(principal, request)
         limit = self.engine.limits.per_client
         if self._running[client] >= limit:
@@ -58,25 +73,39 @@ class SparqlRoutes:
             )
         self._running[client] += 1
         try:
+            if federated:
+                return await self._federated(checked, tier, request.headers.get("Accept"), dataset)
             answer = await self.engine.answer(
-                checked,
-                principal.tier,
-                accept=request.headers.get("Accept"),
-                dataset=dataset,
-                history=history,
+                checked, tier, accept=request.headers.get("Accept"), dataset=dataset, history=history
             )
         finally:
             self._running[client] -= 1
             if not self._running[client]:
                 del self._running[client]
-        return web.Response(
-            body=answer.body,
-            headers={
-                "Content-Type": _content_type(answer.media_type),
-                "Cache-Control": "no-store",
-                "Vary": "Accept, Authorization",
-            },
+        return _answer(answer.body, answer.media_type)
+
+    async def _federated(
+        self, query: QueryText, tier: Tier, accept: str | None, dataset: Dataset
+    ) -> web.Response:
+        if query.form != "SELECT":
+            raise InputError(f"federated=true takes a SELECT query, not {query.form}")
+        if choose(accept, graph=False) != JSON:
+            raise NotAcceptable(f"a federated answer is SPARQL JSON ({JSON}) only", offered=[JSON])
+        federation = self.federation or Federation("local", (), None)
+
+        async def local() -> bytes:
+            return (await self.engine.answer(query, tier, accept=JSON, dataset=dataset)).body
+
+        body = await federated_select(
+            local,
+            federation.node_id,
+            query.text,
+            tier,
+            peers=federation.peers if federation.session is not None else (),
+            session=federation.session,
+            within=self.engine.limits.timeout_for(tier),
         )
+        return _answer(body, JSON)
 
     async def _read(self, request: web.Request) -> tuple[str | None, MultiMapping[str]]:
         """The query text (None: no query, the description is wanted) and the parameters."""
@@ -128,6 +157,37 @@ class SparqlRoute:
         if self.endpoint is None:
             raise IndexNotReady("the SPARQL endpoint is not running in this process")
         return await self.endpoint.query(request)
+
+
+@dataclass(frozen=True, slots=True)
+class Federation:
+    """What ``federated=true`` needs: this node's id, the peers, and the HTTP session to ask them."""
+
+    node_id: str
+    peers: tuple[SparqlPeer, ...]
+    session: aiohttp.ClientSession | None
+
+
+def _answer(body: bytes, media_type: str) -> web.Response:
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": _content_type(media_type),
+            "Cache-Control": "no-store",
+            "Vary": "Accept, Authorization",
+        },
+    )
+
+
+def _capped(tier: Tier, asked: str | None) -> Tier:
+    """The caller's tier, lowered (never raised) by ``tier=`` (how a node asks a peer for no
+    more than its own caller may see)."""
+    if asked is None:
+        return tier
+    try:
+        return min(tier, Tier.from_label(asked))
+    except ValueError as err:
+        raise InputError(str(err)) from err
 
 
 def _decode(body: bytes) -> str:

@@ -19,7 +19,7 @@ from resolver.http.auth import Authenticator
 from resolver.sparql.engine import Clock, QueryLimits, SparqlEngine
 from resolver.sparql.follower import IndexFollower
 from resolver.sparql.index import GraphIndex
-from resolver.sparql.routes import SparqlRoutes
+from resolver.sparql.routes import Federation, SparqlRoutes
 from resolver.stores.base import Store
 
 __all__ = ["SparqlEndpoint", "sparql_endpoint"]
@@ -46,11 +46,13 @@ async def sparql_endpoint(
     history: bool = False,
     poll_interval: float = 0.02,
     clock: Clock = time.monotonic,
+    federation: Federation | None = None,
 ) -> AsyncIterator[SparqlEndpoint]:
     """The ``/sparql`` routes over an index in ``directory`` that follows ``store``.
 
     The index resumes from the last sequence it applied; until it has caught up with the
-    feed (checked at start), queries get a 503 that says how far it is.
+    feed (checked at start), queries get a 503 that says how far it is. ``federation`` (this
+    node's id, its peers' ``/sparql`` and the HTTP session) serves ``federated=true``.
     """
     index = GraphIndex.open(directory, history=history)
     follower = IndexFollower(store, index, poll_interval=poll_interval)
@@ -64,7 +66,9 @@ async def sparql_endpoint(
 
     follower.start()
     try:
-        yield SparqlEndpoint(SparqlRoutes(engine, authenticator, ready=ready), follower, index)
+        yield SparqlEndpoint(
+            SparqlRoutes(engine, authenticator, ready=ready, federation=federation), follower, index
+        )
     finally:
         await follower.stop()
         engine.close()
