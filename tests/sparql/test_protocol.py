@@ -310,3 +310,20 @@ async def test_a_client_past_its_concurrency_limit_gets_429(sqlite_store: Store,
         clock.release.set()
         assert (await first)[0] == 200
     assert (status, doc["limit"]) == (429, 1)
+
+
+async def test_history_true_queries_every_version(sqlite_store: Store, tmp_path: Path) -> None:
+    passports = await put_examples(sqlite_store)
+    key = "88.100.1/BAT-EV-000001"
+    await sqlite_store.put(key, passports[key].views)  # version 2
+    query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{EV_IRI}> ?p ?o }} }} ORDER BY ?g"
+    async with serve_sparql(sqlite_store, tmp_path / "index", history=True) as endpoint:
+        past = await call(endpoint, params={"query": query, "history": "true"})
+        now = await call(endpoint, params={"query": query})
+    assert [row["g"] for row in bindings(past[2])] == [f"{EV_IRI}#public-v1", f"{EV_IRI}#public-v2"]
+    assert [row["g"] for row in bindings(now[2])] == [f"{EV_IRI}#public"]
+
+
+async def test_history_true_without_a_history_index_is_400(endpoint: Endpoint) -> None:
+    status, doc = problem(await call(endpoint, params={"query": COUNT, "history": "true"}))
+    assert status == 400 and "history" in doc["detail"]
