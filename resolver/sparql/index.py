@@ -46,11 +46,9 @@ class GraphIndex:
         self.directory = directory
         self.history = history
         directory.mkdir(parents=True, exist_ok=True)
-        self._current = {tier: pyoxigraph.Store(str(directory / tier.label)) for tier in Tier}
+        self._current = {tier: _open_store(directory / tier.label) for tier in Tier}
         self._past = (
-            {tier: pyoxigraph.Store(str(directory / f"history-{tier.label}")) for tier in Tier}
-            if history
-            else {}
+            {tier: _open_store(directory / f"history-{tier.label}") for tier in Tier} if history else {}
         )
         self._ledger = sqlite3.connect(directory / "ledger.sqlite3", check_same_thread=False)
         self._ledger.execute("PRAGMA journal_mode=WAL")
@@ -166,6 +164,18 @@ class GraphIndex:
                 name = pyoxigraph.NamedNode(history_graph_name(iri, tier, past))
                 if store.contains_named_graph(name):
                     store.remove_graph(name)
+
+
+def _open_store(path: Path) -> pyoxigraph.Store:
+    try:
+        return pyoxigraph.Store(str(path))
+    except OSError as err:
+        if "lock" not in str(err).lower():
+            raise
+        raise OSError(
+            f"the SPARQL index {path.parent} is open in another process (an index directory has one "
+            "writer): give each node process its own directory, or serve /sparql from one process"
+        ) from err
 
 
 def view_quads(body: bytes, graph_name: Any) -> tuple[str, list[pyoxigraph.Quad]]:

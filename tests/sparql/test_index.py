@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pyoxigraph
+import pytest
 
 from resolver.cli import main
 from resolver.sparql.follower import IndexFollower
@@ -123,3 +124,12 @@ def test_index_rebuild_command_replays_the_feed(tmp_path: Path) -> None:
         assert view_graph_name(EV_IRI, Tier.PUBLIC) not in graphs(index, Tier.PUBLIC)
     finally:
         index.close()
+
+
+def test_a_second_opener_of_an_index_directory_is_told_why_it_cannot(tmp_path: Path) -> None:
+    first = GraphIndex.open(tmp_path / "index")
+    try:
+        with pytest.raises(OSError, match="open in another process"):
+            GraphIndex.open(tmp_path / "index")
+    finally:
+        first.close()
