@@ -137,10 +137,14 @@ class SparqlRoutes:
         cap = self.engine.limits.max_query_chars * 4 + 4096  # UTF-8, and form encoding around it
         if request.content_length is not None and request.content_length > cap:
             raise PayloadTooLarge(f"the request body is over {cap} bytes", limit=cap)
-        body = await request.content.read(cap + 1)
-        if len(body) > cap:
-            raise PayloadTooLarge(f"the request body is over {cap} bytes", limit=cap)
-        return body
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await request.content.read(65_536):  # read(n) gives at most n, often less
+            size += len(chunk)
+            if size > cap:
+                raise PayloadTooLarge(f"the request body is over {cap} bytes", limit=cap)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 class SparqlRoute:

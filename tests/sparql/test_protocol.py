@@ -327,3 +327,14 @@ async def test_history_true_queries_every_version(sqlite_store: Store, tmp_path:
 async def test_history_true_without_a_history_index_is_400(endpoint: Endpoint) -> None:
     status, doc = problem(await call(endpoint, params={"query": COUNT, "history": "true"}))
     assert status == 400 and "history" in doc["detail"]
+
+
+async def test_a_long_query_posted_directly_arrives_whole(sqlite_store: Store, tmp_path: Path) -> None:
+    padding = "# " + "x" * 200 + "\n"
+    query = padding * 1000 + PASSPORTS  # 200 kB: many reads of the request stream
+    async with await limited(sqlite_store, tmp_path, max_query_chars=300_000) as endpoint:
+        status, _, body = await call(
+            endpoint, "POST", data=query.encode(), headers={"Content-Type": "application/sparql-query"}
+        )
+    assert status == 200, body
+    assert len(bindings(body)) == len(examples())
