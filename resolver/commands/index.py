@@ -2,7 +2,7 @@
 
 The node must not be running on the same index directory (the index has one writer). Without
 ``--dir``, the index sits beside an SQLite store (``<file>.sparql-index``) or in
-``var/sparql-index``.
+``var/sparql-index-{node_id}``.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ async def _rebuild(
     from resolver.sparql.names import default_index_dir
     from resolver.stores import open_store
 
-    where = directory or default_index_dir(config.store)
+    where = directory or default_index_dir(config.store, config.node_id)
     store = await open_store(config.store)
     try:
         index = GraphIndex.open(where, history=history)

@@ -8,7 +8,7 @@ from resolver.sparql.federated import SparqlPeer, peers_from_federation
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.names import default_index_dir, history_graph_name, view_graph_name
 from resolver.sparql.routes import Federation, SparqlRoute
-from resolver.sparql.service import SparqlEndpoint, sparql_endpoint
+from resolver.sparql.service import SparqlEndpoint, serve_sparql, sparql_endpoint
 
 __all__ = [
     "Federation",
@@ -20,6 +20,7 @@ __all__ = [
     "default_index_dir",
     "history_graph_name",
     "peers_from_federation",
+    "serve_sparql",
     "sparql_endpoint",
     "view_graph_name",
 ]

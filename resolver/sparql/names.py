@@ -26,10 +26,11 @@ def history_graph_name(passport_iri: str, tier: Tier, version: int) -> str:
     return f"{passport_iri}#{tier.label}-v{version}"
 
 
-def default_index_dir(store_url: str) -> Path:
-    """Where the index lives when not configured: beside an SQLite file, or ``var/sparql-index``."""
+def default_index_dir(store_url: str, node_id: str = "local") -> Path:
+    """Where the index lives when not configured: beside an SQLite file, or for a shared store
+    ``var/sparql-index-{node_id}`` (an index directory has one writer process)."""
     parts = urlsplit(store_url)
     if parts.scheme == "sqlite":
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         return Path(path + ".sparql-index")
-    return Path("var/sparql-index")
+    return Path(f"var/sparql-index-{node_id}")

@@ -153,13 +153,15 @@ class SparqlRoute:
 
     def __init__(self) -> None:
         self.endpoint: SparqlRoutes | None = None
+        self.why = ""
 
-    def attach(self, endpoint: SparqlRoutes | None) -> None:
+    def attach(self, endpoint: SparqlRoutes | None, *, why: str = "") -> None:
         self.endpoint = endpoint
+        self.why = why
 
     async def query(self, request: web.Request) -> web.Response:
         if self.endpoint is None:
-            raise IndexNotReady("the SPARQL endpoint is not running in this process")
+            raise IndexNotReady(self.why or "the SPARQL endpoint is not running in this process")
         return await self.endpoint.query(request)
 
 

@@ -1,9 +1,9 @@
 """The endpoint's lifetime in a node process: open the index, follow the store, close both.
 
-The app registers it with two lines (see ``docs/sparql.md``)::
+The app registers a ``SparqlRoute`` when it is created and, in its lifetime::
 
-    async with sparql_endpoint(ctx.store, edge.auth, directory=...) as endpoint:
-        ...  # serve; the route: resource("/sparql", GET=endpoint.routes.query, POST=the same)
+    async with serve_sparql(route, ctx.store, edge.auth, directory=...):
+        yield
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from resolver.http.auth import Authenticator
 from resolver.sparql.engine import Clock, QueryLimits, SparqlEngine
 from resolver.sparql.follower import IndexFollower
 from resolver.sparql.index import GraphIndex
-from resolver.sparql.routes import Federation, SparqlRoutes
+from resolver.sparql.routes import Federation, SparqlRoute, SparqlRoutes
 from resolver.stores.base import Store
 
-__all__ = ["SparqlEndpoint", "sparql_endpoint"]
+__all__ = ["SparqlEndpoint", "serve_sparql", "sparql_endpoint"]
 
 _log = logging.getLogger("resolver.sparql")
 
@@ -73,3 +74,27 @@ async def sparql_endpoint(
         await follower.stop()
         engine.close()
         index.close()
+
+
+@contextlib.asynccontextmanager
+async def serve_sparql(
+    route: SparqlRoute, store: Store, authenticator: Authenticator, **options: Any
+) -> AsyncIterator[SparqlEndpoint | None]:
+    """:func:`sparql_endpoint` attached to ``route`` for the app's lifetime.
+
+    An index that cannot be opened (another process holds its directory) is logged, and
+    ``/sparql`` answers 503 saying why: the node's other routes do not depend on SPARQL.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        endpoint: SparqlEndpoint | None = None
+        why = ""
+        try:
+            endpoint = await stack.enter_async_context(sparql_endpoint(store, authenticator, **options))
+        except OSError as err:
+            why = str(err)
+            _log.error("sparql: this process does not serve /sparql: %s", why)
+        route.attach(endpoint.routes if endpoint is not None else None, why=why)
+        try:
+            yield endpoint
+        finally:
+            route.attach(None)

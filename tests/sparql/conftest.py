@@ -107,7 +107,7 @@ class Endpoint:
 
 
 @contextlib.asynccontextmanager
-async def serve_sparql(store: Store, directory: Path, **options: Any) -> AsyncIterator[Endpoint]:
+async def sparql_server(store: Store, directory: Path, **options: Any) -> AsyncIterator[Endpoint]:
     """``/sparql`` over ``store`` on 127.0.0.1:0, wired as the node's app wires a route."""
     auth = Authenticator(
         [

@@ -18,7 +18,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import GET, JSON, POST, TURTLE, XML, SPARQLWrapper
 
 from resolver.stores import Store
-from tests.sparql.conftest import Endpoint, examples, put_examples, serve_sparql
+from tests.sparql.conftest import Endpoint, examples, put_examples, sparql_server
 
 EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
 PASSPORTS = "SELECT ?p WHERE { ?p a ?t FILTER(STRENDS(STR(?t), 'BatteryPassport')) } ORDER BY ?p"
@@ -27,7 +27,7 @@ PASSPORTS = "SELECT ?p WHERE { ?p a ?t FILTER(STRENDS(STR(?t), 'BatteryPassport'
 @pytest.fixture
 async def endpoint(sqlite_store: Store, tmp_path: Path) -> AsyncIterator[Endpoint]:
     await put_examples(sqlite_store)
-    async with serve_sparql(sqlite_store, tmp_path / "index") as served:
+    async with sparql_server(sqlite_store, tmp_path / "index") as served:
         yield served
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from resolver.stores import Store
 from resolver.tiers import Tier
-from tests.sparql.conftest import AUTHORITY_TOKEN, LI_TOKEN, Endpoint, put_examples, serve_sparql
+from tests.sparql.conftest import AUTHORITY_TOKEN, LI_TOKEN, Endpoint, put_examples, sparql_server
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sparql.md"
 _EXAMPLE = re.compile(
@@ -33,7 +33,7 @@ def test_the_page_has_ten_examples() -> None:
 @pytest.fixture
 async def endpoint(sqlite_store: Store, tmp_path: Path) -> AsyncIterator[Endpoint]:
     await put_examples(sqlite_store)
-    async with serve_sparql(sqlite_store, tmp_path / "index") as served:
+    async with sparql_server(sqlite_store, tmp_path / "index") as served:
         yield served
 
 

@@ -13,7 +13,7 @@ from resolver.sparql.federated import SparqlPeer
 from resolver.sparql.routes import Federation
 from resolver.stores import open_store
 from resolver.tiers import Tier
-from tests.sparql.conftest import LI_TOKEN, examples, serve_sparql, tier_only
+from tests.sparql.conftest import LI_TOKEN, examples, sparql_server, tier_only
 
 PASSPORTS = "SELECT ?p WHERE { ?p a ?t FILTER(STRENDS(STR(?t), 'BatteryPassport')) }"
 EVERYTHING = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
@@ -45,13 +45,13 @@ async def test_a_federated_select_merges_peers_tags_nodes_and_lists_failures(tmp
         for store, part in ((store_a, mine), (store_b, theirs)):
             for key in part:
                 await store.put(key, examples()[key].views)
-        async with serve_sparql(store_b, tmp_path / "b") as b, aiohttp.ClientSession() as session:
+        async with sparql_server(store_b, tmp_path / "b") as b, aiohttp.ClientSession() as session:
             peers = (
                 SparqlPeer("node-b", b.url, token=LI_TOKEN),  # B grants A legitimate interest
                 SparqlPeer("node-down", f"http://127.0.0.1:{closed_port()}/sparql"),
             )
             federation = Federation("node-a", peers, session)
-            async with serve_sparql(store_a, tmp_path / "a", federation=federation) as a:
+            async with sparql_server(store_a, tmp_path / "a", federation=federation) as a:
                 answer = await federated(a.url, PASSPORTS)
                 everything = await federated(a.url, EVERYTHING)
                 for_li = await federated(a.url, EVERYTHING, LI_TOKEN)

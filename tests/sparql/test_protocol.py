@@ -18,10 +18,15 @@ import pyoxigraph
 import pytest
 import rdflib
 from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
+from resolver.http.auth import Authenticator
 from resolver.sparql.engine import QueryLimits
+from resolver.sparql.errors import IndexNotReady
+from resolver.sparql.routes import SparqlRoute
+from resolver.sparql.service import serve_sparql
 from resolver.stores import Store
-from tests.sparql.conftest import Endpoint, examples, put_examples, serve_sparql
+from tests.sparql.conftest import Endpoint, examples, put_examples, sparql_server
 
 COUNT = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?type }"
 PASSPORTS = (
@@ -34,7 +39,7 @@ EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
 @pytest.fixture
 async def endpoint(sqlite_store: Store, tmp_path: Path) -> AsyncIterator[Endpoint]:
     await put_examples(sqlite_store)
-    async with serve_sparql(sqlite_store, tmp_path / "index") as served:
+    async with sparql_server(sqlite_store, tmp_path / "index") as served:
         yield served
 
 
@@ -234,7 +239,7 @@ async def test_a_new_version_and_a_delete_show_in_answers(endpoint: Endpoint) ->
 
 async def limited(store: Store, tmp_path: Path, **limits: Any) -> Any:
     await put_examples(store)
-    return serve_sparql(store, tmp_path / "index", limits=QueryLimits(**limits))
+    return sparql_server(store, tmp_path / "index", limits=QueryLimits(**limits))
 
 
 def problem(answer: tuple[int, str, bytes]) -> tuple[int, dict[str, Any]]:
@@ -276,7 +281,7 @@ class SteppingClock:
 async def test_a_query_past_its_time_limit_is_503_with_the_limit(sqlite_store: Store, tmp_path: Path) -> None:
     await put_examples(sqlite_store)
     limits = QueryLimits(timeout=5.0)
-    async with serve_sparql(
+    async with sparql_server(
         sqlite_store, tmp_path / "index", limits=limits, clock=SteppingClock(1.0)
     ) as endpoint:
         status, doc = problem(await call(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o }"}))
@@ -303,7 +308,7 @@ async def test_a_client_past_its_concurrency_limit_gets_429(sqlite_store: Store,
     await put_examples(sqlite_store)
     clock = HeldClock()
     limits = QueryLimits(per_client=1)
-    async with serve_sparql(sqlite_store, tmp_path / "index", limits=limits, clock=clock) as endpoint:
+    async with sparql_server(sqlite_store, tmp_path / "index", limits=limits, clock=clock) as endpoint:
         first = asyncio.create_task(call(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o }"}))
         await asyncio.to_thread(clock.held.wait, 30)
         status, doc = problem(await call(endpoint, params={"query": COUNT}))
@@ -317,7 +322,7 @@ async def test_history_true_queries_every_version(sqlite_store: Store, tmp_path:
     key = "88.100.1/BAT-EV-000001"
     await sqlite_store.put(key, passports[key].views)  # version 2
     query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{EV_IRI}> ?p ?o }} }} ORDER BY ?g"
-    async with serve_sparql(sqlite_store, tmp_path / "index", history=True) as endpoint:
+    async with sparql_server(sqlite_store, tmp_path / "index", history=True) as endpoint:
         past = await call(endpoint, params={"query": query, "history": "true"})
         now = await call(endpoint, params={"query": query})
     assert [row["g"] for row in bindings(past[2])] == [f"{EV_IRI}#public-v1", f"{EV_IRI}#public-v2"]
@@ -338,3 +343,20 @@ async def test_a_long_query_posted_directly_arrives_whole(sqlite_store: Store, t
         )
     assert status == 200, body
     assert len(bindings(body)) == len(examples())
+
+
+async def test_a_process_that_cannot_open_the_index_answers_503_saying_why(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    await put_examples(sqlite_store)
+    first, second = SparqlRoute(), SparqlRoute()
+    auth = Authenticator([])
+    directory = tmp_path / "index"
+    request = make_mocked_request("GET", "/sparql?query=ASK%20%7B%7D")
+    async with serve_sparql(first, sqlite_store, auth, directory=directory) as running:
+        assert running is not None and first.endpoint is not None
+        async with serve_sparql(second, sqlite_store, auth, directory=directory) as refused:
+            assert refused is None
+            with pytest.raises(IndexNotReady, match="open in another process") as caught:
+                await second.query(request)
+    assert caught.value.status == 503

@@ -12,7 +12,7 @@ import pytest
 from resolver.sparql.names import view_graph_name
 from resolver.stores import Store
 from resolver.tiers import Tier
-from tests.sparql.conftest import LI_TOKEN, Endpoint, put_examples, serve_sparql, tier_only
+from tests.sparql.conftest import LI_TOKEN, Endpoint, put_examples, sparql_server, tier_only
 
 EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
 LI_GRAPH = view_graph_name(EV_IRI, Tier.LEGITIMATE_INTEREST)
@@ -41,7 +41,7 @@ ESCAPES = [
 @pytest.fixture
 async def endpoint(store: Store, tmp_path: Path) -> AsyncIterator[Endpoint]:
     await put_examples(store)
-    async with serve_sparql(store, tmp_path / "index") as served:
+    async with sparql_server(store, tmp_path / "index") as served:
         yield served
 
 
