@@ -1,8 +1,8 @@
 """``passport-node index rebuild``: the SPARQL graph index built again from the store's feed.
 
 The node must not be running on the same index directory (the index has one writer). Without
-``--dir``, the index sits beside an SQLite store (``<file>.sparql-index``) or in
-``var/sparql-index-{node_id}``.
+``--dir``, the index is the configured one (``[sparql] index_dir``; by default beside an SQLite
+store, ``<file>.sparql-index``, or ``{data_dir}/sparql-index-{node_id}``).
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ def add_parser(subparsers: Any) -> None:
     rebuild = actions.add_parser("rebuild", help="empty the index and replay the store's change feed")
     rebuild.add_argument("--config", type=Path, help="the node's configuration (its store)")
     rebuild.add_argument("--store", help="store URL, overriding the configuration")
-    rebuild.add_argument("--dir", type=Path, help="the index directory (default: beside the store)")
-    rebuild.add_argument("--history", action="store_true", help="keep every version (?history=true)")
+    rebuild.add_argument("--dir", type=Path, help="the index directory (default: [sparql] index_dir)")
+    rebuild.add_argument(
+        "--history", action="store_true", help="keep every version (?history=true; default: [sparql] history)"
+    )
     rebuild.set_defaults(run=run)
 
 
@@ -46,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     import uvloop
 
     try:
-        count, seq, seconds, size, directory = uvloop.run(_rebuild(config, args.dir, args.history))
+        history = args.history or config.sparql.history
+        count, seq, seconds, size, directory = uvloop.run(_rebuild(config, args.dir, history))
     except (ResolverError, OSError) as err:
         detail = err.detail if isinstance(err, ResolverError) else str(err)
         print(f"passport-node index: {detail}", file=sys.stderr)
@@ -64,10 +67,10 @@ async def _rebuild(
 ) -> tuple[int, int, float, int, Path]:
     from resolver.sparql.follower import IndexFollower
     from resolver.sparql.index import GraphIndex
-    from resolver.sparql.names import default_index_dir
+    from resolver.sparql.names import configured_index_dir
     from resolver.stores import open_store
 
-    where = directory or default_index_dir(config.store, config.node_id)
+    where = directory or configured_index_dir(config)
     store = await open_store(config.store)
     try:
         index = GraphIndex.open(where, history=history)

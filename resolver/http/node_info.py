@@ -56,6 +56,8 @@ class NodeInfoRoutes:
             "version": __version__,
             "chain": [stage.name for stage in edge.stages],
         }
+        if config.sparql.enabled:
+            body["sparql"] = body["base_url"] + "/sparql"  # type: ignore[operator]
         body.update(describe_federation(config.federation))
         return _json(body, "max-age=60")
 

@@ -12,6 +12,7 @@ from resolver.http import handle_api, node_info, passports
 from resolver.http.problems import add_unmatched_route
 from resolver.http.router import EdgeSlot, RouteModule, Routes
 from resolver.metrics import Metrics
+from resolver.sparql import routes as sparql
 
 __all__ = ["ROUTE_MODULES", "add_routes"]
 
@@ -19,6 +20,7 @@ __all__ = ["ROUTE_MODULES", "add_routes"]
 ROUTE_MODULES: tuple[RouteModule, ...] = (
     node_info.add_routes,  # /healthz, /metrics, /.well-known/passport-node, /profiles/...
     handle_api.add_routes,  # /api/handles
+    sparql.add_routes,  # /sparql
     passports.add_routes,  # /validate, /{handle}, /{handle}/history
 )
 

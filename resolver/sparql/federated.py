@@ -18,9 +18,10 @@ from typing import Any
 import aiohttp
 import orjson
 
+from resolver.federation.config import FederationConfig
 from resolver.tiers import Tier
 
-__all__ = ["SparqlPeer", "federated_select", "peers_from_federation"]
+__all__ = ["Federation", "SparqlPeer", "federated_select", "peers_from_federation"]
 
 JSON = "application/sparql-results+json"
 _MAX_PEER_BYTES = 32 * 1024 * 1024
@@ -35,7 +36,16 @@ class SparqlPeer:
     token: str | None = None
 
 
-def peers_from_federation(config: Any) -> tuple[SparqlPeer, ...]:
+@dataclass(frozen=True, slots=True)
+class Federation:
+    """What ``federated=true`` needs: this node's id, the peers, and the HTTP session to ask them."""
+
+    node_id: str
+    peers: tuple[SparqlPeer, ...]
+    session: aiohttp.ClientSession | None
+
+
+def peers_from_federation(config: FederationConfig) -> tuple[SparqlPeer, ...]:
     """The peers (and parent) of a ``FederationConfig``, each at its first base URL's /sparql."""
     return tuple(
         SparqlPeer(p.id, p.base_urls[0].rstrip("/") + "/sparql", p.token) for p in config.nodes if p.base_urls

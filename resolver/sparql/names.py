@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from resolver.config import NodeConfig
 from resolver.tiers import Tier
 
-__all__ = ["default_index_dir", "history_graph_name", "view_graph_name"]
+__all__ = ["configured_index_dir", "default_index_dir", "history_graph_name", "view_graph_name"]
 
 
 def view_graph_name(passport_iri: str, tier: Tier) -> str:
@@ -26,11 +27,18 @@ def history_graph_name(passport_iri: str, tier: Tier, version: int) -> str:
     return f"{passport_iri}#{tier.label}-v{version}"
 
 
-def default_index_dir(store_url: str, node_id: str = "local") -> Path:
+def default_index_dir(store_url: str, node_id: str = "local", data_dir: str = "./var") -> Path:
     """Where the index lives when not configured: beside an SQLite file, or for a shared store
-    ``var/sparql-index-{node_id}`` (an index directory has one writer process)."""
+    ``{data_dir}/sparql-index-{node_id}`` (an index directory has one writer process)."""
     parts = urlsplit(store_url)
     if parts.scheme == "sqlite":
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         return Path(path + ".sparql-index")
-    return Path(f"var/sparql-index-{node_id}")
+    return Path(data_dir) / f"sparql-index-{node_id}"
+
+
+def configured_index_dir(config: NodeConfig) -> Path:
+    """The index directory of a node: ``[sparql] index_dir``, else the default for its store."""
+    if config.sparql.index_dir:
+        return Path(config.sparql.index_dir)
+    return default_index_dir(config.store, config.node_id, config.data_dir)

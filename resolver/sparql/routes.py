@@ -8,24 +8,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-import aiohttp
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
 from resolver.errors import Forbidden, InputError, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
 from resolver.http.auth import Authenticator, Principal
+from resolver.http.router import EdgeSlot, Routes
 from resolver.sparql.description import service_description
 from resolver.sparql.engine import Dataset, SparqlEngine
 from resolver.sparql.errors import IndexNotReady, TooManyQueries
-from resolver.sparql.federated import SparqlPeer, federated_select
+from resolver.sparql.federated import Federation, federated_select
 from resolver.sparql.guard import QueryText, check_query
 from resolver.sparql.results import JSON, choose
 from resolver.tiers import Tier
 
-__all__ = ["Federation", "ReadyCheck", "SparqlRoute", "SparqlRoutes"]
+__all__ = ["Federation", "ReadyCheck", "SparqlRoutes", "add_routes"]
 
 ReadyCheck = Callable[[], str]  # "" when the index has caught up, else why not (the 503's detail)
 
@@ -147,31 +146,32 @@ class SparqlRoutes:
         return b"".join(chunks)
 
 
-class SparqlRoute:
-    """What the app registers when it is created; the endpoint is attached once the app starts
-    (the index opens in the app's lifetime), and detached when it stops."""
+class NodeSparql:
+    """``/sparql`` of a running node: the node's index (opened by the composition root) behind
+    the edge's authenticator; 503 saying why when this process has no index open."""
 
-    def __init__(self) -> None:
-        self.endpoint: SparqlRoutes | None = None
-        self.why = ""
-
-    def attach(self, endpoint: SparqlRoutes | None, *, why: str = "") -> None:
-        self.endpoint = endpoint
-        self.why = why
+    def __init__(self, slot: EdgeSlot) -> None:
+        self._slot = slot
+        self._routes: SparqlRoutes | None = None
+        self._edge: object = None
 
     async def query(self, request: web.Request) -> web.Response:
-        if self.endpoint is None:
-            raise IndexNotReady(self.why or "the SPARQL endpoint is not running in this process")
-        return await self.endpoint.query(request)
+        edge = self._slot.edge
+        if self._routes is None or self._edge is not edge:
+            sparql = edge.ctx.sparql
+            if sparql is None:
+                raise IndexNotReady(edge.ctx.sparql_unavailable)
+            self._routes = SparqlRoutes(
+                sparql.engine, edge.auth, ready=sparql.ready, federation=sparql.federation
+            )
+            self._edge = edge
+        return await self._routes.query(request)
 
 
-@dataclass(frozen=True, slots=True)
-class Federation:
-    """What ``federated=true`` needs: this node's id, the peers, and the HTTP session to ask them."""
-
-    node_id: str
-    peers: tuple[SparqlPeer, ...]
-    session: aiohttp.ClientSession | None
+def add_routes(routes: Routes) -> None:
+    """``/sparql``: GET and POST per the SPARQL 1.1 Protocol (GET also answers HEAD)."""
+    sparql = NodeSparql(routes.slot)
+    routes.resource("/sparql", "sparql", GET=(sparql.query, "sparql"), POST=(sparql.query, "sparql"))
 
 
 def _answer(body: bytes, media_type: str) -> web.Response:

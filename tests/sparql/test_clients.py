@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -42,11 +43,10 @@ async def test_sparqlwrapper_select_in_json_and_xml(endpoint: Endpoint, method: 
         client.setMethod(method)
         client.setQuery(PASSPORTS)
         client.setReturnFormat(fmt)
-        converted = client.query().convert()
+        converted: Any = client.query().convert()  # a dict (JSON) or a DOM document (XML)
         if fmt == JSON:
-            return [row["p"]["value"] for row in converted["results"]["bindings"]]  # type: ignore[index]
-        uris = converted.getElementsByTagName("uri")  # type: ignore[union-attr]
-        return [node.firstChild.data for node in uris]
+            return [row["p"]["value"] for row in converted["results"]["bindings"]]
+        return [str(node.firstChild.data) for node in converted.getElementsByTagName("uri")]
 
     assert await asyncio.to_thread(run, JSON) == expected()
     assert await asyncio.to_thread(run, XML) == expected()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import orjson
 
-from resolver.sparql.federated import SparqlPeer
-from resolver.sparql.routes import Federation
+from resolver.sparql.federated import Federation, SparqlPeer
 from resolver.stores import open_store
 from resolver.tiers import Tier
 from tests.sparql.conftest import LI_TOKEN, examples, sparql_server, tier_only
@@ -25,14 +25,14 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def federated(url: str, query: str, token: str | None = None) -> dict[str, object]:
+async def federated(url: str, query: str, token: str | None = None) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with (
         aiohttp.ClientSession() as session,
         session.post(url, data={"query": query, "federated": "true"}, headers=headers) as response,
     ):
         assert response.status == 200, await response.text()
-        parsed: dict[str, object] = orjson.loads(await response.read())
+        parsed: dict[str, Any] = orjson.loads(await response.read())
         return parsed
 
 
@@ -59,20 +59,20 @@ async def test_a_federated_select_merges_peers_tags_nodes_and_lists_failures(tmp
         await store_a.aclose()
         await store_b.aclose()
 
-    rows = answer["results"]["bindings"]  # type: ignore[index]
+    rows = answer["results"]["bindings"]
     by_node = {(row["node"]["value"], row["p"]["value"]) for row in rows}
     assert by_node == {("node-a", examples()[k].iri) for k in mine} | {
         ("node-b", examples()[k].iri) for k in theirs
     }
-    assert answer["head"]["vars"] == ["node", "p"]  # type: ignore[index]
-    assert [f["node"] for f in answer["failed"]] == ["node-down"]  # type: ignore[index, union-attr]
+    assert answer["head"]["vars"] == ["node", "p"]
+    assert [f["node"] for f in answer["failed"]] == ["node-down"]
 
     # B grants A legitimate interest, but A's caller is public: B answers at the public tier.
     secrets, _ = tier_only(Tier.LEGITIMATE_INTEREST)
-    predicates = {row["p"]["value"] for row in everything["results"]["bindings"]}  # type: ignore[index]
-    assert {row["node"]["value"] for row in everything["results"]["bindings"]} == {"node-a", "node-b"}  # type: ignore[index]
+    predicates = {row["p"]["value"] for row in everything["results"]["bindings"]}
+    assert {row["node"]["value"] for row in everything["results"]["bindings"]} == {"node-a", "node-b"}
     assert not predicates & secrets
     # The same query from a legitimate-interest caller gets them, from both nodes.
-    li_rows = for_li["results"]["bindings"]  # type: ignore[index]
+    li_rows = for_li["results"]["bindings"]
     for node in ("node-a", "node-b"):
         assert {row["p"]["value"] for row in li_rows if row["node"]["value"] == node} & secrets

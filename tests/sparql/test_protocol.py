@@ -18,13 +18,8 @@ import pyoxigraph
 import pytest
 import rdflib
 from aiohttp import web
-from aiohttp.test_utils import make_mocked_request
 
-from resolver.http.auth import Authenticator
 from resolver.sparql.engine import QueryLimits
-from resolver.sparql.errors import IndexNotReady
-from resolver.sparql.routes import SparqlRoute
-from resolver.sparql.service import serve_sparql
 from resolver.stores import Store
 from tests.sparql.conftest import Endpoint, examples, put_examples, sparql_server
 
@@ -343,20 +338,3 @@ async def test_a_long_query_posted_directly_arrives_whole(sqlite_store: Store, t
         )
     assert status == 200, body
     assert len(bindings(body)) == len(examples())
-
-
-async def test_a_process_that_cannot_open_the_index_answers_503_saying_why(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
-    await put_examples(sqlite_store)
-    first, second = SparqlRoute(), SparqlRoute()
-    auth = Authenticator([])
-    directory = tmp_path / "index"
-    request = make_mocked_request("GET", "/sparql?query=ASK%20%7B%7D")
-    async with serve_sparql(first, sqlite_store, auth, directory=directory) as running:
-        assert running is not None and first.endpoint is not None
-        async with serve_sparql(second, sqlite_store, auth, directory=directory) as refused:
-            assert refused is None
-            with pytest.raises(IndexNotReady, match="open in another process") as caught:
-                await second.query(request)
-    assert caught.value.status == 503
