@@ -12,6 +12,7 @@ import orjson
 from resolver.config import SparqlConfig, default_config
 from resolver.tiers import Role
 from tests.integration.conftest import EXAMPLE_HANDLE, OPERATOR, bearer, new_handle, passport
+from tests.support.federation import node, peer
 from tests.support.node import credential, running_node
 from tests.support.redis_server import RedisServer
 from tests.support.waiting import until
@@ -99,3 +100,30 @@ async def test_sparql_can_be_turned_off(tmp_path: Path) -> None:
         async with session.get(f"{node.url}/.well-known/passport-node") as response:
             assert "sparql" not in await response.json()
     assert not (tmp_path / "passports.sqlite3.sparql-index").exists()
+
+
+async def test_federated_true_asks_the_configured_peers_sparql(tmp_path: Path) -> None:
+    passports = "SELECT ?p WHERE { ?p a ?t FILTER(STRENDS(STR(?t), 'BatteryPassport')) }"
+    mine, theirs = "21.11101/SPARQL-A-1", "88.3/SPARQL-B-1"
+    async with (
+        node(tmp_path, "b", ["88.3"], passports=[theirs], roles={"a-to-b": Role.LEGITIMATE_INTEREST}) as b,
+        node(
+            tmp_path,
+            "a",
+            ["21.11101"],
+            passports=[mine],
+            federation={"peers": [peer("b", b.url, ["88.3"], token="a-to-b")]},
+        ) as a,
+        aiohttp.ClientSession() as session,
+    ):
+        for running in (a, b):
+            sparql = running.node.sparql
+            assert sparql is not None
+            await sparql.follower.catch_up()
+        form = {"query": passports, "federated": "true"}
+        async with session.post(f"{a.url}/sparql", data=form, headers=SPARQL_JSON) as response:
+            assert response.status == 200, await response.text()
+            answer = orjson.loads(await response.read())
+    rows = {(row["node"]["value"], row["p"]["value"]) for row in answer["results"]["bindings"]}
+    assert rows == {("a", f"https://hdl.handle.net/{mine}"), ("b", f"https://hdl.handle.net/{theirs}")}
+    assert answer["failed"] == []
