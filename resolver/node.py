@@ -262,7 +262,7 @@ async def open_node(
             local=next((s for s in stages if isinstance(s, LocalStage)), None),
             validator_starting=starting,
             sparql=index,
-            sparql_unavailable=why or _NOT_OPENED,
+            sparql_unavailable="" if index is not None else why or _NOT_OPENED,
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)
