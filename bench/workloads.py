@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from bench import dataset
+from bench import sparql as sparql_bench
 from bench.baseline import save_responses
 from bench.harness import (
     CLIENT_CPU,
@@ -1012,3 +1013,4 @@ from bench import gs1  # noqa: E402
 
 _register("page", "req/s", "ratio >= 0.5 x resolve's (the page, cached per tier and language)", gs1.page)
 _register("linkset", "req/s", "ratio >= 0.6 x resolve's (GS1 linkset, linkType=all)", gs1.linkset)
+_register("sparql", "ms (selective p50)", sparql_bench.TARGET, sparql_bench.run)

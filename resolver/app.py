@@ -1,7 +1,8 @@
 """The node's aiohttp application: its routes, and the node's lifetime as the app's cleanup context.
 
 ``create_app(config)`` builds the app; on start it opens the node (``resolver.node.open_node``:
-store, validator pool, HTTP session, Redis, stages) and puts the edge in front of it.
+store, validator pool, HTTP session, Redis, stages, the SPARQL index) and puts the edge in
+front of it.
 ``start_node`` runs it on a socket with problem documents for protocol-level errors too.
 """
 
@@ -60,7 +61,7 @@ def create_app(
     slot = EdgeSlot()
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        async with open_node(config, metrics=metrics, clock=clock) as node:
+        async with open_node(config, metrics=metrics, clock=clock, sparql=True) as node:
             slot.edge = Edge(node)
             app[NODE] = node
             if demo:

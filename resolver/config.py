@@ -29,6 +29,7 @@ __all__ = [
     "Credential",
     "Limits",
     "NodeConfig",
+    "SparqlConfig",
     "default_config",
     "hash_token",
     "load_config",
@@ -52,6 +53,19 @@ class Limits:
     max_body_bytes: int = 2 * 1024 * 1024
     max_json_depth: int = 48
     max_header_bytes: int = 8190  # one header line or field (aiohttp's max_line/field_size)
+
+
+@dataclass(frozen=True, slots=True)
+class SparqlConfig:
+    """The ``[sparql]`` table: the SPARQL graph index this node serves at ``/sparql``.
+
+    ``index_dir`` empty means the default: beside an SQLite store (``<file>.sparql-index``), or
+    ``{data_dir}/sparql-index-{node_id}`` for a Redis store. An index directory has one writer.
+    """
+
+    enabled: bool = True
+    index_dir: str = ""
+    history: bool = False  # keep every version (``?history=true``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +96,8 @@ class NodeConfig:
     workers: int | None = None  # validator worker processes; None = one per CPU
     access_log: bool = False
     federation: FederationConfig = field(default_factory=FederationConfig)
+    data_dir: str = "./var"  # local files that are not the store (a Redis node's SPARQL index)
+    sparql: SparqlConfig = field(default_factory=SparqlConfig)
 
 
 _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -102,8 +118,10 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "port": int,
     "workers": int,
     "access_log": bool,
+    "data_dir": str,
 }
-_TABLES = {"limits", "credentials", "federation"}
+_TABLES = {"limits", "credentials", "federation", "sparql"}
+_SPARQL_KEYS: dict[str, type] = {"enabled": bool, "index_dir": str, "history": bool}
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
 _CREDENTIAL_KEYS = {"name", "role", "token_sha256", "prefixes"}
 
@@ -138,6 +156,8 @@ def default_config(**overrides: Any) -> NodeConfig:
         overrides["credentials"] = tuple(overrides["credentials"])
     if "federation" in overrides and not isinstance(overrides["federation"], FederationConfig):
         overrides["federation"] = _federation(overrides["federation"])
+    if "sparql" in overrides and not isinstance(overrides["sparql"], SparqlConfig):
+        overrides["sparql"] = _sparql(overrides["sparql"])
     config = dataclasses.replace(config, **overrides)
     _check(config, explicit_chain="chain" in overrides)
     return config
@@ -165,6 +185,8 @@ def _from_mapping(raw: Mapping[str, object]) -> NodeConfig:
         values["credentials"] = tuple(_credentials(raw["credentials"]))
     if "federation" in raw:
         values["federation"] = _federation(raw["federation"])
+    if "sparql" in raw:
+        values["sparql"] = _sparql(raw["sparql"])
     config = dataclasses.replace(NodeConfig(), **values)
     _check(config, explicit_chain="chain" in values)
     return config
@@ -174,6 +196,18 @@ def _federation(raw: object) -> FederationConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError("'federation' must be a table")
     return FederationConfig.from_mapping(raw)
+
+
+def _sparql(raw: object) -> SparqlConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'sparql' must be a table")
+    for key, value in raw.items():
+        expected = _SPARQL_KEYS.get(key)
+        if expected is None:
+            raise ConfigError(f"unknown configuration key 'sparql.{key}'")
+        if not isinstance(value, expected):
+            raise ConfigError(f"'sparql.{key}' has the wrong type ({type(value).__name__})")
+    return SparqlConfig(**raw)
 
 
 def _strings(value: Sequence[object], key: str) -> list[str]:
@@ -233,6 +267,8 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
         raise ConfigError(f"'port' {config.port} is not a TCP port")
     if config.workers is not None and config.workers < 1:
         raise ConfigError("'workers' must be at least 1")
+    if not config.data_dir:
+        raise ConfigError("'data_dir' must not be empty")
     if config.base_url.endswith("/"):
         raise ConfigError("'base_url' must not end with '/'")
     if explicit_chain:

@@ -2,7 +2,8 @@
 
 ``open_node`` opens the store, the validator pool, the HTTP session for peers, the Redis client
 and the federation's peer client and cache, builds the stages in the configuration's order with
-those as constructor arguments, and closes everything in reverse on exit.
+those as constructor arguments, opens the SPARQL index and starts its follower when asked
+(``serve``), and closes everything in reverse on exit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from resolver.federation.client import PeerClient
 from resolver.identifiers import claims
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
+from resolver.sparql.federated import Federation, peers_from_federation
+from resolver.sparql.names import configured_index_dir
+from resolver.sparql.runtime import SparqlIndex, open_sparql
 from resolver.stages.base import build_chain
 from resolver.stages.cache import CacheStage
 from resolver.stages.federation import FederationStage
@@ -36,6 +40,8 @@ __all__ = ["STAGE_BUILDERS", "Clock", "Node", "NodeParts", "ValidatorStart", "op
 _log = logging.getLogger("resolver.node")
 
 Clock = Callable[[], float]
+
+_NOT_OPENED = "the SPARQL index is not open in this process"
 
 
 class ValidatorStart(enum.Enum):
@@ -67,6 +73,8 @@ class Node:
     ``chain`` is the stages composed in configuration order; ``local`` is the local stage when
     the chain has one (it decides which keys this node is authoritative for).
     ``validator_starting`` is the workers' start (None: not started, or already awaited).
+    ``sparql`` is the SPARQL index this process serves (None: not opened; ``sparql_unavailable``
+    then says why).
     """
 
     config: NodeConfig
@@ -77,6 +85,8 @@ class Node:
     chain: Next
     local: LocalStage | None
     validator_starting: asyncio.Task[None] | None
+    sparql: SparqlIndex | None = None
+    sparql_unavailable: str = ""
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -179,6 +189,27 @@ def _federation_cache(
     return FederationCache(config.federation.cache, redis=redis, on_redis_error=errors.inc, clock=clock)
 
 
+async def _sparql(
+    config: NodeConfig, store: Store, http: aiohttp.ClientSession, stack: contextlib.AsyncExitStack
+) -> tuple[SparqlIndex | None, str]:
+    """The node's SPARQL index, following ``store``; or None and why not.
+
+    An index that cannot be opened (another process holds its directory) is logged, and
+    ``/sparql`` answers 503 saying why: the node's other routes do not depend on SPARQL.
+    """
+    if not config.sparql.enabled:
+        return None, "SPARQL is not enabled on this node ([sparql] enabled = false)"
+    federation = Federation(config.node_id, peers_from_federation(config.federation), http)
+    opening = open_sparql(
+        store, directory=configured_index_dir(config), history=config.sparql.history, federation=federation
+    )
+    try:
+        return await stack.enter_async_context(opening), ""
+    except OSError as err:
+        _log.error("sparql: this process does not serve /sparql: %s", err)
+        return None, str(err)
+
+
 @contextlib.asynccontextmanager
 async def open_node(
     config: NodeConfig,
@@ -186,10 +217,13 @@ async def open_node(
     validator_start: ValidatorStart = ValidatorStart.BACKGROUND,
     metrics: Metrics | None = None,
     clock: Clock = time.time,
+    sparql: bool = False,
 ) -> AsyncIterator[Node]:
     """Open every part of the node for ``config``; close them all, in reverse, on exit.
 
     ``clock`` is the wall clock the federation cache ages its entries by (tests move it).
+    ``sparql`` opens the SPARQL index (``[sparql]``) and follows the store: only the process
+    that serves ``/sparql`` does, as an index directory has one writer.
     """
     metrics = metrics or Metrics()
     async with contextlib.AsyncExitStack() as stack:
@@ -203,6 +237,7 @@ async def open_node(
         http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
         stack.push_async_callback(http.close)
         redis = _redis_client(config, stack)
+        index, why = await _sparql(config, store, http, stack) if sparql else (None, "")
         parts = NodeParts(
             config=config,
             store=store,
@@ -226,6 +261,8 @@ async def open_node(
             chain=build_chain(stages, node_id=config.node_id),
             local=next((s for s in stages if isinstance(s, LocalStage)), None),
             validator_starting=starting,
+            sparql=index,
+            sparql_unavailable="" if index is not None else why or _NOT_OPENED,
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)

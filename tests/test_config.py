@@ -9,6 +9,7 @@ import pytest
 
 from resolver.config import STAGE_NAMES, ConfigError, default_config, hash_token, load_config
 from resolver.node import STAGE_BUILDERS
+from resolver.sparql.names import configured_index_dir
 from resolver.tiers import Role
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,12 +56,24 @@ def test_defaults_without_a_file() -> None:
         ('[[credentials]]\nname = "a"\nrole = "authority"\ntoken = "x"', "'credentials[0].token'"),
         ("deadline = 0", "'deadline' must be positive"),
         ("not toml at all [", "not valid TOML"),
+        ("[sparql]\nindex = \"x\"", "unknown configuration key 'sparql.index'"),
+        ("[sparql]\nhistory = 1", "'sparql.history' has the wrong type"),
+        ('data_dir = ""', "'data_dir' must not be empty"),
     ],
 )
 def test_bad_configuration_is_refused_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=r"node\.toml") as caught:
         _load(tmp_path, text)
     assert message in str(caught.value)
+
+
+def test_sparql_index_dir_is_configured_or_beside_the_store(tmp_path: Path) -> None:
+    config = _load(tmp_path, '[sparql]\nindex_dir = "/srv/index"\nhistory = true')
+    assert configured_index_dir(config) == Path("/srv/index") and config.sparql.history
+    sqlite = default_config(store=f"sqlite:///{tmp_path}/p.sqlite3")
+    assert configured_index_dir(sqlite) == Path(f"{tmp_path}/p.sqlite3.sparql-index")
+    shared = default_config(store="redis://127.0.0.1:6379/0", node_id="eu", data_dir=str(tmp_path))
+    assert configured_index_dir(shared) == tmp_path / "sparql-index-eu"
 
 
 def test_federation_table_is_parsed_when_the_file_is_loaded(tmp_path: Path) -> None:

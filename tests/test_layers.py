@@ -103,6 +103,10 @@ _FORBIDDEN = [
     ("resolver.node", "resolver.app"),
     ("resolver.http", "resolver.app"),
     ("resolver.memo", "resolver"),
+    # The SPARQL index is opened by the composition root: only its routes and service know HTTP.
+    *((f"resolver.sparql.{m}", "resolver.http") for m in ("runtime", "engine", "follower", "index", "names")),
+    ("resolver.sparql.federated", "resolver.http"),
+    ("resolver.sparql", "resolver.node"),
 ]
 
 

@@ -47,15 +47,18 @@ class NodeInfoRoutes:
     async def describe(self, request: web.Request) -> web.Response:
         edge = self._slot.edge
         config = edge.config
+        base_url = config.base_url or f"{request.scheme}://{request.host}"
         body: dict[str, object] = {
             "id": config.node_id,
             "region": config.region,
-            "base_url": config.base_url or f"{request.scheme}://{request.host}",
+            "base_url": base_url,
             "prefixes": list(config.prefixes),
             "profiles": list(PROFILES),
             "version": __version__,
             "chain": [stage.name for stage in edge.stages],
         }
+        if config.sparql.enabled:
+            body["sparql"] = base_url + "/sparql"
         body.update(describe_federation(config.federation))
         return _json(body, "max-age=60")
 

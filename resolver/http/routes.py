@@ -13,6 +13,7 @@ from resolver.http.cors import add_cors
 from resolver.http.problems import add_unmatched_route
 from resolver.http.router import EdgeSlot, RouteModule, Routes
 from resolver.metrics import Metrics
+from resolver.sparql import routes as sparql
 
 __all__ = ["ROUTE_MODULES", "add_routes"]
 
@@ -21,6 +22,7 @@ ROUTE_MODULES: tuple[RouteModule, ...] = (
     node_info.add_routes,  # /healthz, /metrics, /.well-known/passport-node, /profiles/...
     handle_api.add_routes,  # /api/handles
     digital_link.add_routes,  # GS1: /01/..., /gtin/..., /{id}/qr, /compare, /.well-known/gs1resolver
+    sparql.add_routes,  # /sparql
     passports.add_routes,  # /validate, /{handle}, /{handle}/history
 )
 

@@ -77,6 +77,7 @@ async def node(
         "workers": 1,
         "credentials": credentials,
         "federation": federation or {},
+        "data_dir": f"{tmp_path}/{node_id}-{port}-data",
     }
     settings.update(config)
     running = await start_node(default_config(**settings), host="127.0.0.1", port=port, clock=clock)
