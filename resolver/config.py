@@ -264,10 +264,11 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
         if cred.name in names:
             raise ConfigError(f"credential {cred.name!r} is defined twice")
         names.add(cred.name)
-        if cred.role is Role.OPERATOR and not cred.prefixes:
+        writes = cred.role in (Role.OPERATOR, Role.DATA_PROVIDER)
+        if writes and not cred.prefixes:
             raise ConfigError(f"credential {cred.name!r}: an operator needs 'prefixes' it may write")
-        if cred.role is not Role.OPERATOR and cred.prefixes:
-            raise ConfigError(f"credential {cred.name!r}: only operators have 'prefixes'")
+        if not writes and cred.prefixes:
+            raise ConfigError(f"credential {cred.name!r}: only operators and data providers have 'prefixes'")
     digests = [c.token_sha256 for c in config.credentials]
     if len(set(digests)) != len(digests):
         raise ConfigError("two credentials share one token")

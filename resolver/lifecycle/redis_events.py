@@ -1,0 +1,200 @@
+"""The event store in Redis: keys of its own, hash-tagged per passport (one cluster slot each).
+
+    {ns}:lc:{HANDLE}:ev     hash  eventID -> EPCIS JSON (the idempotency key)
+    {ns}:lc:{HANDLE}:evt    zset  eventID scored by event time
+    {ns}:lc:{HANDLE}:r:DP   zset  one member per reading of data point DP, scored by time
+    {ns}:lc:{HANDLE}:last   string  the latest reading's time
+    {ns}:lc:{HANDLE}:w      hash  warning id -> warning JSON
+    {ns}:lc:last            zset  handle scored by its latest reading's time (node-wide)
+
+An append is one Lua script per passport: new events and their readings land together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from resolver.errors import StoreUnavailable
+from resolver.lifecycle.eventstore import Appended, EventRow, Warning
+from resolver.lifecycle.readings import Reading, StoredEvent
+
+__all__ = ["RedisEventStore"]
+
+# KEYS: ev, evt, last, then one series key per reading. ARGV: event count, then per event
+# id, time, type, body, reading count; then per reading its key index, time, member.
+_APPEND = """
+local n = tonumber(ARGV[1])
+local i = 2
+local k = 4
+local flags = {}
+local latest = nil
+for e = 1, n do
+  local id, t, typ, body, rc = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], tonumber(ARGV[i+4])
+  i = i + 5
+  local new = redis.call('HSETNX', KEYS[1], id, body)
+  flags[e] = new
+  if new == 1 then redis.call('ZADD', KEYS[2], t, id) end
+  for r = 1, rc do
+    if new == 1 then
+      redis.call('ZADD', KEYS[k], ARGV[i], ARGV[i+1])
+      if latest == nil or tonumber(ARGV[i]) > latest then latest = tonumber(ARGV[i]) end
+    end
+    k = k + 1
+    i = i + 2
+  end
+end
+if latest ~= nil then
+  local last = tonumber(redis.call('GET', KEYS[3]) or '-1e300')
+  if latest > last then redis.call('SET', KEYS[3], latest) end
+end
+return flags
+"""
+
+_ACK = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return nil end
+local w = cjson.decode(raw)
+if w['acked_at'] == cjson.null or w['acked_at'] == nil then
+  w['acked_by'] = ARGV[2]
+  w['acked_at'] = tonumber(ARGV[3])
+  raw = cjson.encode(w)
+  redis.call('HSET', KEYS[1], ARGV[1], raw)
+end
+return raw
+"""
+
+
+class RedisEventStore:
+    """An ``EventStore`` in Redis; one client per process, opened with ``open(url)``."""
+
+    def __init__(self, client: aioredis.Redis, *, namespace: str) -> None:
+        self._client = client
+        self._ns = namespace
+        self._quiet = f"{namespace}:lc:last"
+        self._append = client.register_script(_APPEND)
+        self._ack = client.register_script(_ACK)
+
+    @classmethod
+    async def open(cls, url: str, *, namespace: str = "bp", wait: float = 2.0) -> RedisEventStore:
+        client = aioredis.Redis.from_url(url, socket_timeout=wait, socket_connect_timeout=wait)
+        try:
+            await client.ping()
+        except RedisError as err:
+            await client.aclose()
+            raise StoreUnavailable(f"event store: Redis does not answer: {err}") from err
+        return cls(client, namespace=namespace)
+
+    def _key(self, handle: str, part: str) -> str:
+        return f"{self._ns}:lc:{{{handle}}}:{part}"
+
+    async def _run(self, call: Any) -> Any:
+        try:
+            return await call
+        except RedisError as err:
+            raise StoreUnavailable(f"event store: Redis failed: {err}") from err
+
+    async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
+        if not events:
+            return Appended((), ())
+        keys = [self._key(handle, "ev"), self._key(handle, "evt"), self._key(handle, "last")]
+        args: list[Any] = [len(events)]
+        for event in events:
+            args += [event.event_id, repr(event.time), event.type, event.body, len(event.readings)]
+            for j, reading in enumerate(event.readings):
+                keys.append(self._key(handle, "r:" + reading.data_point))
+                member = orjson.dumps(
+                    [reading.time, reading.value, reading.unit, reading.event_id, reading.label, j]
+                )
+                args += [repr(reading.time), member]
+        flags = await self._run(self._append(keys=keys, args=args))
+        latest = max((r.time for e in events for r in e.readings), default=None)
+        if latest is not None:
+            # The node-wide index of latest readings (for the no-data rule) is another slot, so
+            # it is not in the script; GT keeps it monotonic whichever process writes last.
+            await self._run(self._client.zadd(self._quiet, {handle: latest}, gt=True))
+        stored = tuple(e.event_id for e, f in zip(events, flags, strict=True) if int(f))
+        duplicates = tuple(e.event_id for e, f in zip(events, flags, strict=True) if not int(f))
+        return Appended(stored, duplicates)
+
+    async def events(
+        self, handle: str, *, since: float | None = None, until: float | None = None, limit: int = 1000
+    ) -> list[EventRow]:
+        low, high = _range(since, until)
+        ids = await self._run(
+            self._client.zrangebyscore(
+                self._key(handle, "evt"), low, high, start=0, num=limit, withscores=True
+            )
+        )
+        if not ids:
+            return []
+        bodies = await self._run(self._client.hmget(self._key(handle, "ev"), [i for i, _ in ids]))
+        rows = []
+        for (event_id, time), body in zip(ids, bodies, strict=True):
+            if body is not None:
+                kind = orjson.loads(body).get("type", "")
+                rows.append(EventRow(event_id.decode(), float(time), kind, bytes(body)))
+        return rows
+
+    async def series(
+        self,
+        handle: str,
+        data_point: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 100_000,
+    ) -> list[Reading]:
+        low, high = _range(since, until)
+        members = await self._run(
+            self._client.zrangebyscore(self._key(handle, "r:" + data_point), low, high, start=0, num=limit)
+        )
+        readings = []
+        for member in members:
+            time, value, unit, event_id, label, _ = orjson.loads(member)
+            readings.append(Reading(data_point, time, value, unit, event_id, label))
+        readings.sort(key=lambda r: r.time)
+        return readings
+
+    async def last_reading(self, handle: str) -> float | None:
+        raw = await self._run(self._client.get(self._key(handle, "last")))
+        return float(raw) if raw is not None else None
+
+    async def quiet_since(self, before: float) -> list[tuple[str, float]]:
+        found = await self._run(
+            self._client.zrangebyscore(self._quiet, "-inf", f"({before!r}", withscores=True)
+        )
+        return [(h.decode(), float(t)) for h, t in found]
+
+    async def add_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
+        new = []
+        for warning in warnings:
+            added = await self._run(
+                self._client.hsetnx(self._key(warning.handle, "w"), warning.id, warning.to_json())
+            )
+            if added:
+                new.append(warning)
+        return new
+
+    async def warnings(self, handle: str) -> list[Warning]:
+        raw = await self._run(self._client.hvals(self._key(handle, "w")))
+        found = [Warning.from_json(value) for value in raw]
+        found.sort(key=lambda w: (w.raised, w.id))
+        return found
+
+    async def ack(self, handle: str, warning_id: str, *, by: str, at: float) -> Warning | None:
+        raw = await self._run(self._ack(keys=[self._key(handle, "w")], args=[warning_id, by, repr(at)]))
+        return Warning.from_json(raw) if raw is not None else None
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _range(since: float | None, until: float | None) -> tuple[str, str]:
+    low = "-inf" if since is None else repr(since)
+    high = "+inf" if until is None else f"({until!r}"
+    return low, high

@@ -1,0 +1,118 @@
+"""The lifecycle of one node's passports without HTTP: ingest events, rate health, raise warnings.
+
+Passports are read through the ``Store`` protocol; events, readings and warnings live in an
+``EventStore``; new warnings go to ``publish`` (the subscription feed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from resolver.errors import Gone, NotFound
+from resolver.lifecycle.datapoints import NEGATIVE_EVENT
+from resolver.lifecycle.eventstore import Appended, EventStore, Warning
+from resolver.lifecycle.facts import PassportFacts, facts_of
+from resolver.lifecycle.health import HealthInputs, rate
+from resolver.lifecycle.readings import Clock, StoredEvent
+from resolver.lifecycle.rules import SOH_POINTS, evaluate, fade_anomaly, silence
+from resolver.lifecycle.settings import LifecycleSettings
+from resolver.stores.base import Store
+from resolver.tiers import Tier
+
+__all__ = ["Ingested", "LifecycleService", "Publish"]
+
+Publish = Callable[[Sequence[Warning]], Awaitable[None]]
+
+
+async def _no_publish(warnings: Sequence[Warning]) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    appended: Appended
+    readings: int
+    warnings: tuple[Warning, ...]
+
+
+class LifecycleService:
+    def __init__(
+        self,
+        *,
+        passports: Store,
+        events: EventStore,
+        settings: LifecycleSettings,
+        clock: Clock,
+        publish: Publish = _no_publish,
+    ) -> None:
+        self.passports = passports
+        self.events = events
+        self.settings = settings
+        self.clock = clock
+        self.publish = publish
+
+    async def facts(self, handle: str) -> PassportFacts:
+        """The passport's static facts; NotFound / Gone when there is no live passport."""
+        view = await self.passports.get_view(handle, Tier.AUTHORITY)
+        if view is None:
+            raise NotFound(f"no passport is registered for {handle}", handle=handle)
+        if view.deleted:
+            raise Gone(f"the passport {handle} was deleted", handle=handle)
+        return facts_of(view.body)
+
+    async def ingest(self, handle: str, events: Sequence[StoredEvent], facts: PassportFacts) -> Ingested:
+        """Store ``events`` (known ids skipped), then evaluate the warning rules on what is new."""
+        appended = await self.events.append(handle, events)
+        new_ids = set(appended.stored)
+        readings = [r for e in events if e.event_id in new_ids for r in e.readings]
+        now = self.clock()
+        raised = evaluate(handle, readings, facts, self.settings, now)
+        if any(r.data_point in SOH_POINTS for r in readings) and facts.expected_cycles:
+            anomaly = fade_anomaly(handle, await self.inputs(handle, facts), self.settings, now)
+            if anomaly is not None:
+                raised.append(anomaly)
+        new = await self.events.add_warnings(raised) if raised else []
+        if new:
+            await self.publish(new)
+        return Ingested(appended, len(readings), tuple(new))
+
+    async def inputs(self, handle: str, facts: PassportFacts) -> HealthInputs:
+        """Everything the rating reads, from the series."""
+        series = self.events.series
+        source = "stateOfCertifiedEnergy"
+        soh = await series(handle, source)
+        if not soh:
+            source = "stateOfHealth"
+            soh = await series(handle, source)
+        lasts = {}
+        for name in ("timeAboveTemperatureBoundary", "timeBelowTemperatureBoundary", "remainingEnergy"):
+            found = await series(handle, name)
+            lasts[name] = found[-1] if found else None
+        return HealthInputs(
+            soh=soh,
+            soh_source=source,
+            cycles=await series(handle, "cycleCount"),
+            negative_events=await series(handle, NEGATIVE_EVENT),
+            temperatures=await series(handle, "temperature"),
+            time_above=lasts["timeAboveTemperatureBoundary"],
+            time_below=lasts["timeBelowTemperatureBoundary"],
+            remaining_energy=lasts["remainingEnergy"],
+            facts=facts,
+            now=self.clock(),
+        )
+
+    async def health(self, handle: str) -> dict[str, Any]:
+        facts = await self.facts(handle)
+        return rate(await self.inputs(handle, facts), self.settings)
+
+    async def sweep_silence(self) -> list[Warning]:
+        """Raise ``no-data`` for every passport silent for ``silence_days``; returns the new ones."""
+        now = self.clock()
+        quiet = await self.events.quiet_since(now - self.settings.silence_days * 86400)
+        raised = [w for handle, last in quiet if (w := silence(handle, last, self.settings, now)) is not None]
+        new = await self.events.add_warnings(raised) if raised else []
+        if new:
+            await self.publish(new)
+        return new

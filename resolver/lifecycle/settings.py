@@ -1,0 +1,60 @@
+"""Thresholds of the health rating and the warning rules, each named after where it comes from.
+
+Node-wide defaults; ``LifecycleSettings.from_mapping`` reads a ``[lifecycle]`` table with the
+same names (unknown keys are refused). docs/health.md explains each one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["LifecycleSettings"]
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleSettings:
+    # UN GTR No. 22 (in-vehicle battery durability): minimum state of certified energy of
+    # 80 % at 5 years / 100,000 km and 70 % at 8 years / 160,000 km.
+    gtr22_soce_5_years: float = 80.0
+    gtr22_soce_8_years: float = 70.0
+    # The floor below which the issue (and common second-life practice) sees no further use.
+    second_life_floor_soh: float = 60.0
+    # Warning rule: state of health below this raises a warning; below the floor, critical.
+    warn_soh_below: float = 80.0
+    # Warning rule: observed fade faster than this multiple of the fade the passport's own
+    # expected lifetime implies (dp 31/59 cycles to dp 33 exhaustion threshold).
+    fade_anomaly_factor: float = 1.5
+    # Exhaustion threshold when the passport gives none (dp 33): GTR 22's 8-year minimum.
+    default_exhaustion_soh: float = 70.0
+    # Operating temperature limits when the passport gives none (dp 34 is the idle range).
+    default_min_temperature: float = -20.0
+    default_max_temperature: float = 55.0
+    # Warning rule: no reading for this many days.
+    silence_days: float = 30.0
+    # Health: fewer state-of-health readings than this, or a shorter span, is "not enough data".
+    min_readings: int = 5
+    min_span_days: float = 7.0
+    # Health: at most this many points enter the Theil-Sen fit (medians of equal-count bins).
+    max_fit_points: int = 200
+    # Readings may be dated this many seconds ahead of the node's clock (device clock drift).
+    clock_skew_seconds: float = 300.0
+    # Webhook delivery: attempts before a dead letter, first backoff (doubling), its cap.
+    delivery_attempts: int = 5
+    delivery_backoff_seconds: float = 1.0
+    delivery_backoff_max_seconds: float = 300.0
+    delivery_timeout_seconds: float = 5.0
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> LifecycleSettings:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in fields:
+                raise ValueError(f"unknown lifecycle setting {key!r}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"lifecycle setting {key!r} must be a number")
+            values[key] = int(value) if fields[key].type in (int, "int") else float(value)
+        return cls(**values)
