@@ -115,7 +115,7 @@ def _fit_json(fit: Fit, scale: float) -> dict[str, Any]:
     return {
         "rate": round(-fit.slope * scale, 4),
         "confidence95": [round(-fit.slope_high * scale, 4), round(-fit.slope_low * scale, 4)],
-        "n": fit.n,
+        "points": fit.n,  # points in the fit (medians of bins when the series is long)
     }
 
 
