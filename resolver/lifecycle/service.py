@@ -23,7 +23,7 @@ from resolver.tiers import Tier
 
 __all__ = ["Ingested", "LifecycleService", "Publish"]
 
-Publish = Callable[[Sequence[Warning]], Awaitable[None]]
+Publish = Callable[[Sequence[Warning]], Awaitable[object]]
 
 
 async def _no_publish(warnings: Sequence[Warning]) -> None:

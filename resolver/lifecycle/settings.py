@@ -34,6 +34,7 @@ class LifecycleSettings:
     default_max_temperature: float = 55.0
     # Warning rule: no reading for this many days.
     silence_days: float = 30.0
+    silence_sweep_seconds: float = 3600.0
     # Health: fewer state-of-health readings than this, or a shorter span, is "not enough data".
     min_readings: int = 5
     min_span_days: float = 7.0

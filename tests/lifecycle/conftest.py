@@ -6,6 +6,7 @@ its lifetime hook after the node context's. The node's clock is a ``FakeClock`` 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -65,6 +66,17 @@ class FakeClock:
         self.now = datetime.fromisoformat(iso).timestamp()
 
 
+class FakeSleep:
+    """The wait between delivery attempts: recorded, not waited (the test moves no real time)."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -75,6 +87,7 @@ class LifecycleNode:
     lifecycle: Lifecycle
     clock: FakeClock
     app: web.Application
+    sleep: FakeSleep
 
     @property
     def ctx(self) -> NodeContext:
@@ -115,10 +128,14 @@ def build_app(config: NodeConfig, lifecycle: Lifecycle, metrics: Metrics) -> web
 
 @contextlib.asynccontextmanager
 async def lifecycle_node(
-    store: str, *, clock: FakeClock, settings: LifecycleSettings | None = None
+    store: str, *, clock: FakeClock, settings: LifecycleSettings | None = None, node_id: str = "local"
 ) -> AsyncIterator[LifecycleNode]:
-    config = default_config(store=store, credentials=CREDENTIALS, workers=1, chain=("local",))
-    lifecycle = Lifecycle(settings, clock=clock)
+    config = default_config(
+        store=store, credentials=CREDENTIALS, workers=1, chain=("local",), node_id=node_id
+    )
+    sleep = FakeSleep()
+    # A jitter of 0.5 makes each backoff exactly 0.75 of its ceiling, so tests can check it.
+    lifecycle = Lifecycle(settings, clock=clock, sleep=sleep, jitter=lambda: 0.5)
     app = build_app(config, lifecycle, Metrics())
     runner = web.AppRunner(app)
     await runner.setup()
@@ -126,7 +143,7 @@ async def lifecycle_node(
     await site.start()
     port = runner.addresses[0][1]
     try:
-        yield LifecycleNode(f"http://127.0.0.1:{port}", lifecycle, clock, app)
+        yield LifecycleNode(f"http://127.0.0.1:{port}", lifecycle, clock, app, sleep)
     finally:
         await runner.cleanup()
 
