@@ -149,6 +149,11 @@ class Dispatcher:
         """Deliver a dead letter again, in the background (a new round of attempts)."""
         self._spawn(self.deliver(subscription, letter.id, letter.warning))
 
+    async def drained(self) -> None:
+        """Wait until every delivery started so far has finished (or dead-lettered)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def aclose(self) -> None:
         for task in list(self._tasks):
             task.cancel()
