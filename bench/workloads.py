@@ -1005,3 +1005,12 @@ _register("ingest", "passports/s", ">= 300 passports/s (2 workers); speed-up ove
 _register("memory", "bytes/passport (Redis)", "<= 8 KB per passport in Redis", _memory)
 _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
+
+
+def _events(options: Options) -> dict[str, Any]:
+    from bench.events import run_events
+
+    return run_events(options)
+
+
+_register("events", "readings/s", ">= 20,000 readings/s (batches of 100, Redis, 2 node processes)", _events)

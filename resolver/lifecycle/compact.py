@@ -4,8 +4,9 @@
       "unit": "P1", "eventID": "urn:uuid:..."}, ...]
 
 ``eventID`` is optional (a hash of the reading stands in); a negative event gives
-``eventType`` (and ``severity``) instead of a value. Each reading becomes one EPCIS
-``ObjectEvent``, so every reading reads back as EPCIS whatever way it came in.
+``eventType`` (and ``severity``) instead of a value. Each reading is stored as a short JSON
+array and read back as one EPCIS ``ObjectEvent`` (``expand``), so every reading reads back as
+EPCIS whatever way it came in, without storing the EPCIS text of each.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from resolver.errors import InputError
 from resolver.lifecycle.datapoints import DATA_POINTS, NEGATIVE_EVENT, NEGATIVE_EVENT_TYPES, SEVERITIES
 from resolver.lifecycle.readings import Reading, ReadingCheck, StoredEvent, format_time, parse_time
 
-__all__ = ["MAX_BATCH", "parse_compact"]
+__all__ = ["MAX_BATCH", "expand", "parse_compact"]
 
 MAX_BATCH = 10_000
 _KEYS = {"dataPoint", "time", "value", "unit", "eventID", "eventType", "severity"}
@@ -54,7 +55,8 @@ def _one(where: str, item: Any, check: ReadingCheck, epc: str) -> StoredEvent:
     elif not isinstance(event_id, str) or not 0 < len(event_id) <= 256:
         raise InputError(f"{where}: eventID must be a string of 1 to 256 characters", reading=where)
     reading = check.check(where, str(name), time, value, item.get("unit"), event_id, label)
-    return StoredEvent(event_id, time, "ObjectEvent", _epcis_body(reading, epc), (reading,))
+    body = orjson.dumps([reading.data_point, reading.value, reading.unit, label, epc])
+    return StoredEvent(event_id, time, "ObjectEvent", body, (reading,))
 
 
 def _negative(where: str, item: dict[str, Any]) -> tuple[str, int]:
@@ -69,7 +71,13 @@ def _negative(where: str, item: dict[str, Any]) -> tuple[str, int]:
     return str(kind), SEVERITIES.index(severity) + 1
 
 
-def _epcis_body(reading: Reading, epc: str) -> bytes:
+def expand(body: bytes, event_id: str, time: float) -> dict[str, Any]:
+    """The EPCIS ``ObjectEvent`` of a stored compact reading."""
+    data_point, value, unit, label, epc = orjson.loads(body)
+    return _epcis(Reading(data_point, time, value, unit, event_id, label), epc)
+
+
+def _epcis(reading: Reading, epc: str) -> dict[str, Any]:
     event: dict[str, Any] = {
         "type": "ObjectEvent",
         "eventID": reading.event_id,
@@ -90,4 +98,4 @@ def _epcis_body(reading: Reading, epc: str) -> bytes:
         if reading.unit:
             report["uom"] = reading.unit
         event["sensorElementList"] = [{"sensorReport": [report]}]
-    return orjson.dumps(event)
+    return event

@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
+from resolver.lifecycle.compact import expand
 from resolver.lifecycle.readings import Reading, StoredEvent
 
 __all__ = ["Appended", "EventRow", "EventStore", "Warning"]
@@ -35,6 +36,13 @@ class EventRow:
     time: float
     type: str
     body: bytes
+
+    def epcis(self) -> dict[str, Any]:
+        """The event as EPCIS JSON (a compact reading, stored as a JSON array, expanded)."""
+        if self.body[:1] == b"[":
+            return expand(self.body, self.event_id, self.time)
+        event: dict[str, Any] = orjson.loads(self.body)
+        return event
 
 
 @dataclass(frozen=True, slots=True)

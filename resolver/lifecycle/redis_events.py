@@ -25,32 +25,27 @@ from resolver.lifecycle.readings import Reading, StoredEvent
 
 __all__ = ["RedisEventStore"]
 
-# KEYS: ev, evt, last, then one series key per reading. ARGV: event count, then per event
-# id, time, type, body, reading count; then per reading its key index, time, member.
+# KEYS: ev, evt, last, then each series key once. ARGV[1]: JSON, one entry per event:
+# [id, time, body, [[series key index, time, member], ...]] (one argument: the client packs
+# one string, not hundreds). Returns 1 (stored) or 0 (known id) per event.
 _APPEND = """
-local n = tonumber(ARGV[1])
-local i = 2
-local k = 4
+local events = cjson.decode(ARGV[1])
 local flags = {}
 local latest = nil
-for e = 1, n do
-  local id, t, typ, body, rc = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], tonumber(ARGV[i+4])
-  i = i + 5
-  local new = redis.call('HSETNX', KEYS[1], id, body)
+for e, event in ipairs(events) do
+  local new = redis.call('HSETNX', KEYS[1], event[1], event[3])
   flags[e] = new
-  if new == 1 then redis.call('ZADD', KEYS[2], t, id) end
-  for r = 1, rc do
-    if new == 1 then
-      redis.call('ZADD', KEYS[k], ARGV[i], ARGV[i+1])
-      if latest == nil or tonumber(ARGV[i]) > latest then latest = tonumber(ARGV[i]) end
+  if new == 1 then
+    redis.call('ZADD', KEYS[2], event[2], event[1])
+    for _, r in ipairs(event[4]) do
+      redis.call('ZADD', KEYS[r[1]], r[2], r[3])
+      if latest == nil or r[2] > latest then latest = r[2] end
     end
-    k = k + 1
-    i = i + 2
   end
 end
 if latest ~= nil then
   local last = tonumber(redis.call('GET', KEYS[3]) or '-1e300')
-  if latest > last then redis.call('SET', KEYS[3], latest) end
+  if latest > last then redis.call('SET', KEYS[3], string.format('%.6f', latest)) end
 end
 return flags
 """
@@ -102,15 +97,21 @@ class RedisEventStore:
         if not events:
             return Appended((), ())
         keys = [self._key(handle, "ev"), self._key(handle, "evt"), self._key(handle, "last")]
-        args: list[Any] = [len(events)]
+        index: dict[str, int] = {}
+        packed = []
         for event in events:
-            args += [event.event_id, repr(event.time), event.type, event.body, len(event.readings)]
+            series = []
             for j, reading in enumerate(event.readings):
-                keys.append(self._key(handle, "r:" + reading.data_point))
+                at = index.get(reading.data_point)
+                if at is None:
+                    keys.append(self._key(handle, "r:" + reading.data_point))
+                    at = index[reading.data_point] = len(keys)  # Lua indexes from 1
                 member = orjson.dumps(
                     [reading.time, reading.value, reading.unit, reading.event_id, reading.label, j]
                 )
-                args += [repr(reading.time), member]
+                series.append((at, reading.time, member.decode()))
+            packed.append((event.event_id, event.time, event.body.decode(), series))
+        args = [orjson.dumps(packed)]
         flags = await self._run(self._append(keys=keys, args=args))
         latest = max((r.time for e in events for r in e.readings), default=None)
         if latest is not None:
@@ -136,7 +137,7 @@ class RedisEventStore:
         rows = []
         for (event_id, time), body in zip(ids, bodies, strict=True):
             if body is not None:
-                kind = orjson.loads(body).get("type", "")
+                kind = "ObjectEvent" if body[:1] == b"[" else orjson.loads(body).get("type", "")
                 rows.append(EventRow(event_id.decode(), float(time), kind, bytes(body)))
         return rows
 

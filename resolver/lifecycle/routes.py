@@ -154,7 +154,7 @@ class LifecycleRoutes:
         rows = await self.service.events.events(ident.key, since=since, until=until, limit=limit)
         shown = []
         for row in rows:
-            event = orjson.loads(row.body)
+            event = row.epcis()
             points = _points_in(event)
             # An event without readings is as private as the negative events and conditions
             # (dp 69, 70) it records.

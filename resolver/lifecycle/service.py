@@ -6,6 +6,7 @@ Passports are read through the ``Store`` protocol; events, readings and warnings
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from resolver.lifecycle.datapoints import NEGATIVE_EVENT
 from resolver.lifecycle.eventstore import Appended, EventStore, Warning
 from resolver.lifecycle.facts import PassportFacts, facts_of
 from resolver.lifecycle.health import HealthInputs, rate
-from resolver.lifecycle.readings import Clock, StoredEvent
+from resolver.lifecycle.readings import Clock, Reading, StoredEvent
 from resolver.lifecycle.rules import SOH_POINTS, evaluate, fade_anomaly, silence
 from resolver.lifecycle.settings import LifecycleSettings
 from resolver.stores.base import Store
@@ -23,6 +24,7 @@ from resolver.tiers import Tier
 
 __all__ = ["Ingested", "LifecycleService", "Publish"]
 
+_FADE_MEMORY = 100_000  # passports whose last fade check this process remembers
 Publish = Callable[[Sequence[Warning]], Awaitable[object]]
 
 
@@ -52,6 +54,7 @@ class LifecycleService:
         self.settings = settings
         self.clock = clock
         self.publish = publish
+        self._fade_checked: OrderedDict[str, float] = OrderedDict()
 
     async def facts(self, handle: str) -> PassportFacts:
         """The passport's static facts; NotFound / Gone when there is no live passport."""
@@ -69,8 +72,10 @@ class LifecycleService:
         readings = [r for e in events if e.event_id in new_ids for r in e.readings]
         now = self.clock()
         raised = evaluate(handle, readings, facts, self.settings, now)
-        if any(r.data_point in SOH_POINTS for r in readings) and facts.expected_cycles:
-            anomaly = fade_anomaly(handle, await self.inputs(handle, facts), self.settings, now)
+        if facts.expected_cycles and self._fade_due(handle, readings):
+            anomaly = fade_anomaly(
+                handle, await self.inputs(handle, facts, fade_only=True), self.settings, now
+            )
             if anomaly is not None:
                 raised.append(anomaly)
         new = await self.events.add_warnings(raised) if raised else []
@@ -78,14 +83,33 @@ class LifecycleService:
             await self.publish(new)
         return Ingested(appended, len(readings), tuple(new))
 
-    async def inputs(self, handle: str, facts: PassportFacts) -> HealthInputs:
-        """Everything the rating reads, from the series."""
+    def _fade_due(self, handle: str, readings: Sequence[Reading]) -> bool:
+        """Whether the fade rule should run: new health readings, and at least
+        ``fade_check_interval_days`` of reading time since it last ran here for the passport
+        (the fit reads the whole series; running it on every batch would cost O(series))."""
+        newest = max((r.time for r in readings if r.data_point in SOH_POINTS), default=None)
+        if newest is None:
+            return False
+        last = self._fade_checked.get(handle)
+        if last is not None and newest - last < self.settings.fade_check_interval_days * 86400:
+            return False
+        self._fade_checked[handle] = newest
+        self._fade_checked.move_to_end(handle)
+        if len(self._fade_checked) > _FADE_MEMORY:
+            self._fade_checked.popitem(last=False)
+        return True
+
+    async def inputs(self, handle: str, facts: PassportFacts, *, fade_only: bool = False) -> HealthInputs:
+        """Everything the rating reads, from the series (``fade_only``: health and cycles)."""
         series = self.events.series
         source = "stateOfCertifiedEnergy"
         soh = await series(handle, source)
         if not soh:
             source = "stateOfHealth"
             soh = await series(handle, source)
+        cycles = await series(handle, "cycleCount")
+        if fade_only:
+            return HealthInputs(soh, source, cycles, (), (), None, None, None, facts, self.clock())
         lasts = {}
         for name in ("timeAboveTemperatureBoundary", "timeBelowTemperatureBoundary", "remainingEnergy"):
             found = await series(handle, name)
@@ -93,7 +117,7 @@ class LifecycleService:
         return HealthInputs(
             soh=soh,
             soh_source=source,
-            cycles=await series(handle, "cycleCount"),
+            cycles=cycles,
             negative_events=await series(handle, NEGATIVE_EVENT),
             temperatures=await series(handle, "temperature"),
             time_above=lasts["timeAboveTemperatureBoundary"],

@@ -27,6 +27,8 @@ class LifecycleSettings:
     # Warning rule: observed fade faster than this multiple of the fade the passport's own
     # expected lifetime implies (dp 31/59 cycles to dp 33 exhaustion threshold).
     fade_anomaly_factor: float = 1.5
+    # The fade rule runs again for a passport once its readings move on this many days.
+    fade_check_interval_days: float = 7.0
     # Exhaustion threshold when the passport gives none (dp 33): GTR 22's 8-year minimum.
     default_exhaustion_soh: float = 70.0
     # Operating temperature limits when the passport gives none (dp 34 is the idle range).
