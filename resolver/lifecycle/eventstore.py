@@ -16,6 +16,7 @@ import orjson
 
 from resolver.lifecycle.compact import expand
 from resolver.lifecycle.readings import Reading, StoredEvent
+from resolver.lifecycle.status import StatusChange
 
 __all__ = ["Appended", "EventRow", "EventStore", "Warning"]
 
@@ -116,6 +117,14 @@ class EventStore(Protocol):
 
     async def ack(self, handle: str, warning_id: str, *, by: str, at: float) -> Warning | None:
         """Acknowledge a warning (the first acknowledgement stands); None if there is none."""
+        ...
+
+    async def status_changes(self, handle: str) -> list[StatusChange]:
+        """The passport's status changes, oldest first."""
+        ...
+
+    async def add_status_change(self, handle: str, change: StatusChange, *, expected: int) -> bool:
+        """Append ``change`` if the passport has exactly ``expected`` changes (else False)."""
         ...
 
     async def aclose(self) -> None: ...

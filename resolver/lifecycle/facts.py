@@ -24,6 +24,7 @@ class PassportFacts:
     idle_max_c: float | None = None
     status: str | None = None  # dp 67
     iri: str | None = None
+    predecessors: tuple[str, ...] = ()  # dp 67: the passports of the battery's earlier life
 
     @property
     def rated_energy_kwh(self) -> float | None:
@@ -54,7 +55,19 @@ def facts_of(body: bytes) -> PassportFacts:
         idle_max_c=_quantity(idle.get("maximumTemperature")),
         status=_status(status),
         iri=doc.get("id") if isinstance(doc.get("id"), str) else None,
+        predecessors=_ids(doc.get("predecessor")),
     )
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("id") or item.get("@id")
+        if isinstance(item, str):
+            out.append(item)
+    return tuple(out)
 
 
 def _quantity(value: Any) -> float | None:

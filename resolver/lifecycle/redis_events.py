@@ -5,6 +5,7 @@
     {ns}:lc:{HANDLE}:r:DP   zset  one member per reading of data point DP, scored by time
     {ns}:lc:{HANDLE}:last   string  the latest reading's time
     {ns}:lc:{HANDLE}:w      hash  warning id -> warning JSON
+    {ns}:lc:{HANDLE}:status list  status changes, oldest first
     {ns}:lc:last            zset  handle scored by its latest reading's time (node-wide)
 
 An append is one Lua script per passport: new events and their readings land together.
@@ -22,6 +23,7 @@ from redis.exceptions import RedisError
 from resolver.errors import StoreUnavailable
 from resolver.lifecycle.eventstore import Appended, EventRow, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
+from resolver.lifecycle.status import StatusChange
 
 __all__ = ["RedisEventStore"]
 
@@ -64,6 +66,13 @@ return raw
 """
 
 
+_ADD_STATUS = """
+if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+return 1
+"""
+
+
 class RedisEventStore:
     """An ``EventStore`` in Redis; one client per process, opened with ``open(url)``."""
 
@@ -73,6 +82,7 @@ class RedisEventStore:
         self._quiet = f"{namespace}:lc:last"
         self._append = client.register_script(_APPEND)
         self._ack = client.register_script(_ACK)
+        self._add_status = client.register_script(_ADD_STATUS)
 
     @classmethod
     async def open(cls, url: str, *, namespace: str = "bp", wait: float = 2.0) -> RedisEventStore:
@@ -190,6 +200,14 @@ class RedisEventStore:
     async def ack(self, handle: str, warning_id: str, *, by: str, at: float) -> Warning | None:
         raw = await self._run(self._ack(keys=[self._key(handle, "w")], args=[warning_id, by, repr(at)]))
         return Warning.from_json(raw) if raw is not None else None
+
+    async def status_changes(self, handle: str) -> list[StatusChange]:
+        raw = await self._run(self._client.lrange(self._key(handle, "status"), 0, -1))
+        return [StatusChange.from_json(r) for r in raw]
+
+    async def add_status_change(self, handle: str, change: StatusChange, *, expected: int) -> bool:
+        keys = [self._key(handle, "status")]
+        return bool(await self._run(self._add_status(keys=keys, args=[expected, change.to_json()])))
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -28,6 +28,7 @@ from resolver.lifecycle.datapoints import DATA_POINTS, data_point_named, tier_of
 from resolver.lifecycle.epcis import EPCIS_CONTEXT_URL, EVENT_TYPES, parse_epcis
 from resolver.lifecycle.readings import Reading, ReadingCheck, format_time, parse_time
 from resolver.lifecycle.service import LifecycleService
+from resolver.lifecycle.status import StatusChange
 from resolver.profile import Profile
 from resolver.tiers import Role, Tier
 
@@ -42,6 +43,8 @@ ROUTES: list[tuple[str, str, dict[str, str]]] = [
     (f"{_BASE}/health", "lifecycle-health", {"GET": "health"}),
     (f"{_BASE}/warnings", "lifecycle-warnings", {"GET": "warnings"}),
     (f"{_BASE}/warnings/{{wid}}/ack", "lifecycle-ack", {"POST": "warning-ack"}),
+    (f"{_BASE}/status", "lifecycle-status", {"GET": "status-get", "POST": "status-post"}),
+    (f"{_BASE}/lineage", "lifecycle-lineage", {"GET": "lineage"}),
 ]
 _BODY_TYPES = ("application/json", "application/ld+json")
 _BATTERY_CONTEXT = "https://ref.openepcis.io/extensions/eu/battery/battery-context.jsonld"
@@ -78,6 +81,9 @@ class LifecycleRoutes:
             "health": self.get_health,
             "warnings": self.get_warnings,
             "warning-ack": self.ack,
+            "status-get": self.get_status,
+            "status-post": self.post_status,
+            "lineage": self.get_lineage,
         }
 
     # -- helpers -----------------------------------------------------------------------------
@@ -232,6 +238,84 @@ class LifecycleRoutes:
         if acked is None:
             raise NotFound(f"{ident.key} has no warning {request.match_info['wid'][:60]!r}")
         return _json(orjson.loads(acked.to_json()))
+
+    # -- status and lineage ------------------------------------------------------------------
+
+    async def get_status(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        self._require_tier(self._principal(request), self._status_tier(), "the battery status")
+        facts = await self.service.facts(ident.key)
+        changes = await self.service.events.status_changes(ident.key)
+        return _json({
+            "passport": ident.key,
+            "status": changes[-1].status if changes else (facts.status or "original"),
+            "changes": [_change(c) for c in changes],
+        })  # fmt: skip
+
+    async def post_status(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        principal = self._principal(request)
+        principal.require_writer(ident.key)
+        data = await self._body(request)
+        if not isinstance(data, dict) or not isinstance(data.get("status"), str):
+            raise InputError('a status change is {"status": "...", "successors": [...], "note": "..."}')
+        successors = data.get("successors", [])
+        if not isinstance(successors, list) or not all(isinstance(x, str) for x in successors):
+            raise InputError("successors must be a list of passport identifiers")
+        for successor in successors:
+            parse_identifier(successor, case_sensitive=self.case_sensitive)  # a usable identifier
+        note = data.get("note", "")
+        if not isinstance(note, str) or len(note) > 2000:
+            raise InputError("note must be a string of at most 2000 characters")
+        change = await self.service.change_status(
+            ident.key, data["status"], by=principal.name, successors=successors, note=note
+        )
+        return _json({"passport": ident.key, **_change(change)}, status=201)
+
+    async def get_lineage(self, request: web.Request) -> web.Response:
+        """The passport's predecessors (from the passport, dp 67) and successors (from its status
+        changes), each with status and grade when this node holds it."""
+        ident = self._ident(request)
+        self._require_tier(self._principal(request), self._status_tier(), "the lineage")
+        facts = await self.service.current_facts(ident.key)
+        changes = await self.service.events.status_changes(ident.key)
+        successors = [s for c in changes for s in c.successors]
+        health = await self.service.health(ident.key)
+        return _json({
+            "passport": ident.key,
+            "status": facts.status or "original",
+            "grade": health["grade"]["grade"],
+            "predecessors": [await self._relative(p) for p in facts.predecessors],
+            "successors": [await self._relative(s) for s in successors],
+        })  # fmt: skip
+
+    async def _relative(self, text: str) -> dict[str, Any]:
+        try:
+            key = parse_identifier(text, case_sensitive=self.case_sensitive).key
+        except InputError:
+            return {"id": text, "held": False}
+        try:
+            health = await self.service.health(key)
+        except NotFound:
+            # Another node's passport: resolving it through the federation is not built yet.
+            return {"id": text, "passport": key, "held": False}
+        return {
+            "id": text,
+            "passport": key,
+            "held": True,
+            "status": health["status"],
+            "grade": health["grade"]["grade"],
+        }
+
+    def _status_tier(self) -> Tier:
+        tier = self.profile.tier_of("https://schema.org/status")
+        return tier if tier is not None else max(Tier)
+
+
+def _change(change: StatusChange) -> dict[str, Any]:
+    shown: dict[str, Any] = orjson.loads(change.to_json())
+    shown["time"] = format_time(change.time)
+    return shown
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:

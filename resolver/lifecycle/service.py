@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from resolver.errors import Gone, NotFound
+from resolver.errors import Conflict, Gone, NotFound
 from resolver.lifecycle.datapoints import NEGATIVE_EVENT
 from resolver.lifecycle.eventstore import Appended, EventStore, Warning
 from resolver.lifecycle.facts import PassportFacts, facts_of
@@ -19,6 +19,7 @@ from resolver.lifecycle.health import HealthInputs, rate
 from resolver.lifecycle.readings import Clock, Reading, StoredEvent
 from resolver.lifecycle.rules import SOH_POINTS, evaluate, fade_anomaly, silence
 from resolver.lifecycle.settings import LifecycleSettings
+from resolver.lifecycle.status import StatusChange, check_transition
 from resolver.stores.base import Store
 from resolver.tiers import Tier
 
@@ -128,8 +129,27 @@ class LifecycleService:
         )
 
     async def health(self, handle: str) -> dict[str, Any]:
-        facts = await self.facts(handle)
+        facts = await self.current_facts(handle)
         return rate(await self.inputs(handle, facts), self.settings)
+
+    async def current_facts(self, handle: str) -> PassportFacts:
+        """The passport's facts with its status as the latest status change left it."""
+        facts = await self.facts(handle)
+        changes = await self.events.status_changes(handle)
+        return replace(facts, status=changes[-1].status) if changes else facts
+
+    async def change_status(
+        self, handle: str, status: str, *, by: str, successors: Sequence[str] = (), note: str = ""
+    ) -> StatusChange:
+        """Record a status change if the rules allow it (IllegalTransition, 409, if not)."""
+        facts = await self.facts(handle)
+        changes = await self.events.status_changes(handle)
+        current = changes[-1].status if changes else (facts.status or "original")
+        check_transition(current, status)
+        change = StatusChange(status, current, self.clock(), by, tuple(successors), note)
+        if not await self.events.add_status_change(handle, change, expected=len(changes)):
+            raise Conflict(f"the status of {handle} changed while this change was made; read it and retry")
+        return change
 
     async def sweep_silence(self) -> list[Warning]:
         """Raise ``no-data`` for every passport silent for ``silence_days``; returns the new ones."""

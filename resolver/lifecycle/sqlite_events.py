@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from resolver.errors import StoreUnavailable
 from resolver.lifecycle.eventstore import Appended, EventRow, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
+from resolver.lifecycle.status import StatusChange
 
 __all__ = ["SQLiteEventStore"]
 
@@ -36,6 +37,9 @@ CREATE TABLE IF NOT EXISTS lc_readings (
 );
 CREATE INDEX IF NOT EXISTS lc_readings_by_point ON lc_readings (handle, data_point, time);
 CREATE TABLE IF NOT EXISTS lc_last (handle TEXT PRIMARY KEY, time REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lc_status (
+    handle TEXT NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (handle, n)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lc_warnings (
     handle TEXT NOT NULL, id TEXT NOT NULL, raised REAL NOT NULL, body BLOB NOT NULL,
     PRIMARY KEY (handle, id)
@@ -208,6 +212,25 @@ class SQLiteEventStore:
             (acked.to_json(), handle, warning_id),
         )
         return acked
+
+    async def status_changes(self, handle: str) -> list[StatusChange]:
+        rows = await self._call(
+            self._select, "SELECT body FROM lc_status WHERE handle = ? ORDER BY n", (handle,)
+        )
+        return [StatusChange.from_json(row[0]) for row in rows]
+
+    async def add_status_change(self, handle: str, change: StatusChange, *, expected: int) -> bool:
+        return await self._call(self._add_status, handle, change, expected)
+
+    def _add_status(self, handle: str, change: StatusChange, expected: int) -> bool:
+        try:
+            # (handle, n) is the key: a second writer expecting the same count fails here.
+            self._conn().execute(
+                "INSERT INTO lc_status VALUES (?, ?, ?)", (handle, expected, change.to_json())
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
 
     async def aclose(self) -> None:
         if self._db is not None:
