@@ -153,3 +153,128 @@ def run_events(options: Any) -> dict[str, Any]:
             "every reading is new (unique eventID) and stored; the warning rules run on each batch",
         ],
     )
+
+
+# --- warning-latency ----------------------------------------------------------------------------
+
+RATE = 1_000  # readings/s offered
+LATENCY_TARGET_MS = 100.0
+
+
+async def _latency(urls: Sequence[str], seconds: float) -> dict[str, Any]:
+    """Post 10 readings every 10 ms (one a negative event, so one warning per batch) and time
+    each warning from its POST to its arrival at a webhook receiver in this process."""
+    from aiohttp import web
+
+    sent: dict[str, float] = {}
+    arrived: dict[str, float] = {}
+    loop = asyncio.get_running_loop()
+    all_in = asyncio.Event()
+    sending_done = False
+
+    async def hook(request: web.Request) -> web.Response:
+        warning = orjson.loads(await request.read())["warning"]
+        arrived.setdefault(warning["event_id"], loop.time())
+        if sending_done and len(arrived) >= len(sent):
+            all_in.set()
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
+    try:
+        async with aiohttp.ClientSession() as session:
+            sub = {
+                "filter": {"rules": ["negative-event"]},
+                "delivery": {"kind": "webhook", "url": f"http://127.0.0.1:{port}/hook"},
+            }
+            async with session.post(f"{urls[0]}/subscriptions", data=orjson.dumps(sub), headers=headers) as r:
+                if r.status != 201:
+                    raise RuntimeError(f"subscription refused: {r.status} {await r.text()}")
+            base = time.time() - 200 * 86400
+            tasks = []
+
+            async def post(n: int) -> None:
+                at = datetime.fromtimestamp(base + n, UTC).isoformat().replace("+00:00", "Z")
+                event_id = f"urn:bench:latency:{n}"
+                batch = [
+                    {
+                        "dataPoint": "stateOfCharge",
+                        "time": at,
+                        "value": 50 + j,
+                        "unit": "P1",
+                        "eventID": f"{event_id}:{j}",
+                    }
+                    for j in range(9)
+                ]
+                batch.append(
+                    {"dataPoint": "negativeEvent", "time": at, "eventType": "Overcharge", "eventID": event_id}
+                )
+                url = f"{urls[n % len(urls)]}/{BENCH_HANDLE.format(n % PASSPORTS)}/events"
+                sent[event_id] = loop.time()
+                async with session.post(url, data=orjson.dumps(batch), headers=headers) as response:
+                    await response.read()
+
+            started = loop.time()
+            n = 0
+            while loop.time() - started < seconds:
+                tasks.append(asyncio.ensure_future(post(n)))
+                n += 1
+                await asyncio.sleep(max(0.0, started + n * 0.01 - loop.time()))
+            await asyncio.gather(*tasks)
+            sending_done = True
+            if len(arrived) >= len(sent):
+                all_in.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(all_in.wait(), 10)
+    finally:
+        await runner.cleanup()
+    delays = sorted((arrived[k] - sent[k]) * 1000 for k in arrived if k in sent)
+    return {
+        "warnings_sent": len(sent),
+        "warnings_delivered": len(delays),
+        "offered_readings_per_s": len(sent) * 10 / seconds,
+        "ms": {
+            "median": round(statistics.median(delays), 1) if delays else None,
+            "p99": round(delays[max(int(len(delays) * 0.99) - 1, 0)], 1) if delays else None,
+            "max": round(delays[-1], 1) if delays else None,
+        },
+    }
+
+
+def run_warning_latency(options: Any) -> dict[str, Any]:
+    folder = OUT / "warning-latency-redis"
+    shutil.rmtree(folder, ignore_errors=True)
+    with dataset.redis_server(folder) as redis:
+        store = f"{redis.url}?namespace=bench-{uuid.uuid4().hex[:8]}"
+        nodes = [
+            ["--store", store, "--passports", str(PASSPORTS), "--node-id", "a"],
+            ["--store", store, "--node-id", "b"],
+        ]
+        with _pair("latency-node", nodes) as servers:
+            found = asyncio.run(_latency([s.base_url for s in servers], options.seconds))
+            commands = [
+                " ".join(s.proc.args) if isinstance(s.proc.args, list) else str(s.proc.args) for s in servers
+            ]
+    p99 = found["ms"]["p99"]
+    complete = found["warnings_delivered"] == found["warnings_sent"]
+    return make_result(
+        "warning-latency",
+        value=p99,
+        unit="ms (p99)",
+        baseline=None,
+        ratio=None,
+        target=f"p99 <= {LATENCY_TARGET_MS:g} ms from POST to webhook at {RATE:,} readings/s",
+        met=(p99 is not None and p99 <= LATENCY_TARGET_MS and complete),
+        details={**found, "seconds": options.seconds},
+        commands=commands,
+        notes=[
+            "10 readings every 10 ms, one of them a negative event (one warning per batch), alternating "
+            "over two node processes on one Redis; the webhook receiver runs in the load process",
+            "no baseline: the figure is a latency against a fixed target",
+        ],
+    )

@@ -1014,3 +1014,14 @@ def _events(options: Options) -> dict[str, Any]:
 
 
 _register("events", "readings/s", ">= 20,000 readings/s (batches of 100, Redis, 2 node processes)", _events)
+
+
+def _warning_latency(options: Options) -> dict[str, Any]:
+    from bench.events import run_warning_latency
+
+    return run_warning_latency(options)
+
+
+_register(
+    "warning-latency", "ms (p99)", "p99 <= 100 ms from POST to webhook at 1,000 readings/s", _warning_latency
+)

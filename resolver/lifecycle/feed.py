@@ -41,6 +41,7 @@ class Subscription:
     rules: tuple[str, ...] = ()
     severities: tuple[str, ...] = ()
     created: float = 0.0
+    start: str = ""  # the feed's last id when the subscription was made: its stream begins after it
 
     def wants(self, warning: Warning) -> bool:
         if self.handles or self.prefixes:
@@ -105,6 +106,10 @@ class WarningFeed(Protocol):
 
     async def read(self, after: str | None, *, limit: int = 100, wait: float = 0.0) -> list[Entry]:
         """Entries after ``after`` (None: from the start), waiting up to ``wait`` s for one."""
+        ...
+
+    async def last_id(self) -> str:
+        """The id of the newest entry ("" for an empty feed)."""
         ...
 
     async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> list[Entry]:

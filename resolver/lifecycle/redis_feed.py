@@ -71,6 +71,10 @@ class RedisWarningFeed:
         found = await self._run(self._client.xread({self._feed: after or "0-0"}, count=limit, block=block))
         return _entries(found)
 
+    async def last_id(self) -> str:
+        found = await self._run(self._client.xrevrange(self._feed, "+", "-", count=1))
+        return found[0][0].decode() if found else ""
+
     async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> list[Entry]:
         block = int(min(wait, _MAX_BLOCK) * 1000) if wait > 0 else None
         found = await self._run(

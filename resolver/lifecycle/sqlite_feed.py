@@ -110,6 +110,10 @@ class SQLiteWarningFeed:
         )
         return [(str(seq), Warning.from_json(body)) for seq, body in rows]
 
+    async def last_id(self) -> str:
+        rows = await self._call(self._rows, "SELECT max(seq) FROM lc_feed", ())
+        return "" if not rows or rows[0][0] is None else str(rows[0][0])
+
     async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> list[Entry]:
         rows = await self._call(self._rows, "SELECT seq FROM lc_cursor WHERE name = 'delivery'", ())
         cursor = str(rows[0][0]) if rows else None

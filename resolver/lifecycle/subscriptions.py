@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -82,7 +83,9 @@ class SubscriptionRoutes:
         if request.content_type != "application/json":
             raise UnsupportedMediaType("a subscription is application/json", accepted=["application/json"])
         data = jsonld.parse_json(await request.content.read(64 * 1024 + 1), max_bytes=64 * 1024)
-        subscription = _subscription(data, principal.name, self.clock())
+        subscription = replace(
+            _subscription(data, principal.name, self.clock()), start=await self.feed.last_id()
+        )
         await self.feed.add_subscription(subscription)
         shown = subscription.public()
         if subscription.kind == "webhook":
@@ -118,10 +121,12 @@ class SubscriptionRoutes:
         )
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
-        """Warnings as Server-Sent Events, from after ``Last-Event-ID`` (or from the
-        subscription's creation), then live; a comment line keeps the connection open."""
+        """Warnings as Server-Sent Events, from after ``Last-Event-ID`` (or from where the feed
+        stood when the subscription was made), then live; a comment line keeps it open."""
         found = await self._owned(request)
-        cursor = request.headers.get("Last-Event-ID") or request.query.get("lastEventId") or None
+        cursor = (
+            request.headers.get("Last-Event-ID") or request.query.get("lastEventId") or found.start or None
+        )
         # Refuse an unusable id before the stream starts (a problem, not a broken stream).
         await self.feed.read(cursor, limit=1)
         response = web.StreamResponse(
