@@ -99,6 +99,14 @@ class EventStore(Protocol):
         """Readings of one data point with ``since <= time < until``, oldest first."""
         ...
 
+    async def latest(self, handle: str, data_point: str) -> Reading | None:
+        """The latest reading of one data point, or None."""
+        ...
+
+    async def revision(self, handle: str) -> int:
+        """A number that grows with every stored event and status change of the passport."""
+        ...
+
     async def last_reading(self, handle: str) -> float | None:
         """The time of the passport's latest reading of any data point, or None."""
         ...

@@ -4,6 +4,7 @@
     {ns}:lc:{HANDLE}:evt    zset  eventID scored by event time
     {ns}:lc:{HANDLE}:r:DP   zset  one member per reading of data point DP, scored by time
     {ns}:lc:{HANDLE}:last   string  the latest reading's time
+    {ns}:lc:{HANDLE}:rev    string  counts stored events and status changes (the rating's cache key)
     {ns}:lc:{HANDLE}:w      hash  warning id -> warning JSON
     {ns}:lc:{HANDLE}:status list  status changes, oldest first
     {ns}:lc:last            zset  handle scored by its latest reading's time (node-wide)
@@ -27,17 +28,19 @@ from resolver.lifecycle.status import StatusChange
 
 __all__ = ["RedisEventStore"]
 
-# KEYS: ev, evt, last, then each series key once. ARGV[1]: JSON, one entry per event:
+# KEYS: ev, evt, last, rev, then each series key once. ARGV[1]: JSON, one entry per event:
 # [id, time, body, [[series key index, time, member], ...]] (one argument: the client packs
 # one string, not hundreds). Returns 1 (stored) or 0 (known id) per event.
 _APPEND = """
 local events = cjson.decode(ARGV[1])
 local flags = {}
 local latest = nil
+local stored = 0
 for e, event in ipairs(events) do
   local new = redis.call('HSETNX', KEYS[1], event[1], event[3])
   flags[e] = new
   if new == 1 then
+    stored = stored + 1
     redis.call('ZADD', KEYS[2], event[2], event[1])
     for _, r in ipairs(event[4]) do
       redis.call('ZADD', KEYS[r[1]], r[2], r[3])
@@ -45,6 +48,7 @@ for e, event in ipairs(events) do
     end
   end
 end
+if stored > 0 then redis.call('INCRBY', KEYS[4], stored) end
 if latest ~= nil then
   local last = tonumber(redis.call('GET', KEYS[3]) or '-1e300')
   if latest > last then redis.call('SET', KEYS[3], string.format('%.6f', latest)) end
@@ -69,6 +73,7 @@ return raw
 _ADD_STATUS = """
 if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('INCR', KEYS[2])
 return 1
 """
 
@@ -106,7 +111,7 @@ class RedisEventStore:
     async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
         if not events:
             return Appended((), ())
-        keys = [self._key(handle, "ev"), self._key(handle, "evt"), self._key(handle, "last")]
+        keys = [self._key(handle, p) for p in ("ev", "evt", "last", "rev")]
         index: dict[str, int] = {}
         packed = []
         for event in events:
@@ -171,6 +176,17 @@ class RedisEventStore:
         readings.sort(key=lambda r: r.time)
         return readings
 
+    async def latest(self, handle: str, data_point: str) -> Reading | None:
+        found = await self._run(self._client.zrevrange(self._key(handle, "r:" + data_point), 0, 0))
+        if not found:
+            return None
+        time, value, unit, event_id, label, _ = orjson.loads(found[0])
+        return Reading(data_point, time, value, unit, event_id, label)
+
+    async def revision(self, handle: str) -> int:
+        raw = await self._run(self._client.get(self._key(handle, "rev")))
+        return int(raw) if raw is not None else 0
+
     async def last_reading(self, handle: str) -> float | None:
         raw = await self._run(self._client.get(self._key(handle, "last")))
         return float(raw) if raw is not None else None
@@ -206,7 +222,7 @@ class RedisEventStore:
         return [StatusChange.from_json(r) for r in raw]
 
     async def add_status_change(self, handle: str, change: StatusChange, *, expected: int) -> bool:
-        keys = [self._key(handle, "status")]
+        keys = [self._key(handle, "status"), self._key(handle, "rev")]
         return bool(await self._run(self._add_status(keys=keys, args=[expected, change.to_json()])))
 
     async def aclose(self) -> None:

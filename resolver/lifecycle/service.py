@@ -6,6 +6,7 @@ Passports are read through the ``Store`` protocol; events, readings and warnings
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -20,11 +21,12 @@ from resolver.lifecycle.readings import Clock, Reading, StoredEvent
 from resolver.lifecycle.rules import SOH_POINTS, evaluate, fade_anomaly, silence
 from resolver.lifecycle.settings import LifecycleSettings
 from resolver.lifecycle.status import StatusChange, check_transition
-from resolver.stores.base import Store
+from resolver.stores.base import Store, View
 from resolver.tiers import Tier
 
 __all__ = ["Ingested", "LifecycleService", "Publish"]
 
+_RATINGS_KEPT = 10_000  # ratings kept in process
 _FADE_MEMORY = 100_000  # passports whose last fade check this process remembers
 Publish = Callable[[Sequence[Warning]], Awaitable[object]]
 
@@ -56,15 +58,20 @@ class LifecycleService:
         self.clock = clock
         self.publish = publish
         self._fade_checked: OrderedDict[str, float] = OrderedDict()
+        # handle -> ((passport version, event revision), rating): the rating changes only with them.
+        self._ratings: OrderedDict[str, tuple[tuple[int, int], dict[str, Any]]] = OrderedDict()
 
     async def facts(self, handle: str) -> PassportFacts:
         """The passport's static facts; NotFound / Gone when there is no live passport."""
+        return facts_of((await self._view(handle)).body)
+
+    async def _view(self, handle: str) -> View:
         view = await self.passports.get_view(handle, Tier.AUTHORITY)
         if view is None:
             raise NotFound(f"no passport is registered for {handle}", handle=handle)
         if view.deleted:
             raise Gone(f"the passport {handle} was deleted", handle=handle)
-        return facts_of(view.body)
+        return view
 
     async def ingest(self, handle: str, events: Sequence[StoredEvent], facts: PassportFacts) -> Ingested:
         """Store ``events`` (known ids skipped), then evaluate the warning rules on what is new."""
@@ -113,8 +120,7 @@ class LifecycleService:
             return HealthInputs(soh, source, cycles, (), (), None, None, None, facts, self.clock())
         lasts = {}
         for name in ("timeAboveTemperatureBoundary", "timeBelowTemperatureBoundary", "remainingEnergy"):
-            found = await series(handle, name)
-            lasts[name] = found[-1] if found else None
+            lasts[name] = await self.events.latest(handle, name)
         return HealthInputs(
             soh=soh,
             soh_source=source,
@@ -129,8 +135,19 @@ class LifecycleService:
         )
 
     async def health(self, handle: str) -> dict[str, Any]:
+        """The rating, computed again only when the passport or its events changed (a copy)."""
+        view = await self._view(handle)
+        revision = await self.events.revision(handle)
+        cached = self._ratings.get(handle)
+        if cached is not None and cached[0] == (view.version, revision):
+            self._ratings.move_to_end(handle)
+            return copy.deepcopy(cached[1])
         facts = await self.current_facts(handle)
-        return rate(await self.inputs(handle, facts), self.settings)
+        body = rate(await self.inputs(handle, facts), self.settings)
+        self._ratings[handle] = ((view.version, revision), body)
+        if len(self._ratings) > _RATINGS_KEPT:
+            self._ratings.popitem(last=False)
+        return copy.deepcopy(body)
 
     async def current_facts(self, handle: str) -> PassportFacts:
         """The passport's facts with its status as the latest status change left it."""

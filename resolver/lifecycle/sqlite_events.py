@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS lc_readings (
 );
 CREATE INDEX IF NOT EXISTS lc_readings_by_point ON lc_readings (handle, data_point, time);
 CREATE TABLE IF NOT EXISTS lc_last (handle TEXT PRIMARY KEY, time REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lc_revision (handle TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lc_status (
     handle TEXT NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (handle, n)
 ) WITHOUT ROWID;
@@ -110,6 +111,8 @@ class SQLiteEventStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            if stored:
+                _bump(db, handle, len(stored))
             if rows:
                 latest = max(row[2] for row in rows)
                 db.execute(
@@ -152,6 +155,19 @@ class SQLiteEventStore:
             (handle, data_point, low, high, limit),
         )
         return [Reading(*row) for row in rows]
+
+    async def latest(self, handle: str, data_point: str) -> Reading | None:
+        rows = await self._call(
+            self._select,
+            "SELECT data_point, time, value, unit, event_id, label FROM lc_readings "
+            "WHERE handle = ? AND data_point = ? ORDER BY time DESC, seq DESC LIMIT 1",
+            (handle, data_point),
+        )
+        return Reading(*rows[0]) if rows else None
+
+    async def revision(self, handle: str) -> int:
+        rows = await self._call(self._select, "SELECT n FROM lc_revision WHERE handle = ?", (handle,))
+        return int(rows[0][0]) if rows else 0
 
     async def last_reading(self, handle: str) -> float | None:
         rows = await self._call(self._select, "SELECT time FROM lc_last WHERE handle = ?", (handle,))
@@ -223,13 +239,19 @@ class SQLiteEventStore:
         return await self._call(self._add_status, handle, change, expected)
 
     def _add_status(self, handle: str, change: StatusChange, expected: int) -> bool:
+        db = self._conn()
+        db.execute("BEGIN IMMEDIATE")
         try:
             # (handle, n) is the key: a second writer expecting the same count fails here.
-            self._conn().execute(
-                "INSERT INTO lc_status VALUES (?, ?, ?)", (handle, expected, change.to_json())
-            )
+            db.execute("INSERT INTO lc_status VALUES (?, ?, ?)", (handle, expected, change.to_json()))
+            _bump(db, handle, 1)
         except sqlite3.IntegrityError:
+            db.execute("ROLLBACK")
             return False
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
         return True
 
     async def aclose(self) -> None:
@@ -237,6 +259,13 @@ class SQLiteEventStore:
             db, self._db = self._db, None
             await asyncio.get_running_loop().run_in_executor(self._executor, db.close)
         self._executor.shutdown(wait=True)
+
+
+def _bump(db: sqlite3.Connection, handle: str, by: int) -> None:
+    db.execute(
+        "INSERT INTO lc_revision VALUES (?, ?) ON CONFLICT (handle) DO UPDATE SET n = n + excluded.n",
+        (handle, by),
+    )
 
 
 def _bounds(since: float | None, until: float | None) -> tuple[float, float]:

@@ -143,3 +143,33 @@ async def test_fast_fade_a_major_event_and_heat_lower_the_grade_and_are_counted(
     assert health["temperatureExtremes"]["limits"]["max"] == 60.0  # the passport's idle range
     assert health["stateOfHealth"]["value"] < 90
     assert health["grade"]["grade"] == "B"
+
+
+@pytestmark_async
+async def test_the_rating_follows_new_readings_and_status_changes(
+    node: LifecycleNode, http: aiohttp.ClientSession
+) -> None:
+    handle = await node.new_passport()
+    await _post(http, node, handle, year_of_readings(4.0, seed=4)[:40])
+    before = await _health(http, node, handle)
+    assert before == await _health(http, node, handle)  # same passport, same events: same rating
+    later = [
+        {"dataPoint": "stateOfCertifiedEnergy", "time": "2026-11-20T06:00:00Z", "value": 91.5, "unit": "P1"},
+        {"dataPoint": "remainingEnergy", "time": "2026-11-20T06:00:00Z", "value": 61.0, "unit": "KWH"},
+        {"dataPoint": "remainingEnergy", "time": "2026-11-19T06:00:00Z", "value": 62.0, "unit": "KWH"},
+    ]
+    await _post(http, node, handle, later)
+    after = await _health(http, node, handle)
+    assert after["stateOfHealth"]["value"] == 91.5 and after["readings"] == before["readings"] + 1
+    assert after["remainingEnergy"] == {
+        "value": 61.0, "unit": "KWH", "time": "2026-11-20T06:00:00.000Z", "source": "reading",
+    }  # fmt: skip
+    assert after["grade"]["grade"] == "A"
+    async with http.post(
+        f"{node.url}/{handle}/status",
+        data=orjson.dumps({"status": "waste"}),
+        headers={**JSON, **bearer(OPERATOR)},
+    ) as response:
+        assert response.status == 201
+    wasted = await _health(http, node, handle)
+    assert wasted["status"] == "waste" and wasted["grade"]["grade"] == "not suitable"
