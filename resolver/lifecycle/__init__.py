@@ -22,6 +22,7 @@ from aiohttp import web
 
 from resolver.http.auth import Authenticator
 from resolver.lifecycle.delivery import Dispatcher, Sleep
+from resolver.lifecycle.demo import load_demo
 from resolver.lifecycle.eventstore import EventStore
 from resolver.lifecycle.feed import WarningFeed
 from resolver.lifecycle.readings import Clock
@@ -71,12 +72,13 @@ async def open_stores(store_url: str) -> tuple[EventStore, WarningFeed]:
 class Lifecycle:
     """The lifecycle part of a node. In ``create_app``::
 
-        lifecycle = Lifecycle()
+        lifecycle = Lifecycle(demo=demo)
         lifecycle.add_routes(resource)  # before the "/{prefix}/{suffix:.+}" resource
         app.cleanup_ctx.append(lifecycle.lifetime(lambda: app[CONTEXT]))  # after ``lifetime``
 
     ``clock``, ``sleep`` and ``jitter`` are the node's time, the wait between delivery
-    attempts and the backoff's random factor: tests pass their own.
+    attempts and the backoff's random factor: tests pass their own. ``demo`` (with
+    ``serve --demo``) gives a few example batteries a year of generated readings.
     """
 
     def __init__(
@@ -86,8 +88,10 @@ class Lifecycle:
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        demo: bool = False,
     ) -> None:
         self.settings = settings or LifecycleSettings()
+        self.demo = demo
         self.clock = clock
         self.sleep = sleep
         self.jitter = jitter
@@ -117,6 +121,9 @@ class Lifecycle:
             tasks: list[asyncio.Task[None]] = []
             try:
                 self._start(ctx, events, feed, tasks)
+                if self.demo and self.service is not None:
+                    loaded = await load_demo(self.service)
+                    _log.info("demo: a year of readings for %d example batteries", loaded)
                 yield
             finally:
                 self._handlers = None
