@@ -163,7 +163,9 @@ class Lifecycle:
             case_sensitive=ctx.config.case_sensitive,
             max_body_bytes=ctx.config.limits.max_body_bytes,
         )
-        subscriptions = SubscriptionRoutes(feed, self.dispatcher, auth, clock=self.clock)
+        subscriptions = SubscriptionRoutes(
+            feed, self.dispatcher, auth, clock=self.clock, case_sensitive=ctx.config.case_sensitive
+        )
         self._handlers = {**routes.handlers, **subscriptions.handlers}
         loop = asyncio.get_running_loop()
         tasks.append(loop.create_task(self.dispatcher.run(), name="lifecycle-delivery"))

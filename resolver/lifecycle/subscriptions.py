@@ -20,6 +20,7 @@ from aiohttp import web
 from resolver import jsonld
 from resolver.errors import AuthError, Forbidden, InputError, NotFound, UnsupportedMediaType
 from resolver.http.auth import Authenticator, Principal
+from resolver.identifiers import parse_identifier
 from resolver.lifecycle.delivery import Dispatcher
 from resolver.lifecycle.feed import Subscription, WarningFeed
 from resolver.lifecycle.readings import Clock
@@ -43,8 +44,15 @@ _FILTER_KEYS = {"handles", "prefixes", "rules", "severities"}
 
 class SubscriptionRoutes:
     def __init__(
-        self, feed: WarningFeed, dispatcher: Dispatcher, auth: Authenticator, *, clock: Clock
+        self,
+        feed: WarningFeed,
+        dispatcher: Dispatcher,
+        auth: Authenticator,
+        *,
+        clock: Clock,
+        case_sensitive: bool = False,
     ) -> None:
+        self.case_sensitive = case_sensitive
         self.feed = feed
         self.dispatcher = dispatcher
         self.auth = auth
@@ -83,9 +91,10 @@ class SubscriptionRoutes:
         if request.content_type != "application/json":
             raise UnsupportedMediaType("a subscription is application/json", accepted=["application/json"])
         data = jsonld.parse_json(await request.content.read(64 * 1024 + 1), max_bytes=64 * 1024)
-        subscription = replace(
-            _subscription(data, principal.name, self.clock()), start=await self.feed.last_id()
-        )
+        made = _subscription(data, principal.name, self.clock())
+        # Warnings name passports by their store key: filter on keys, whatever form was given.
+        handles = tuple(parse_identifier(h, case_sensitive=self.case_sensitive).key for h in made.handles)
+        subscription = replace(made, handles=handles, start=await self.feed.last_id())
         await self.feed.add_subscription(subscription)
         shown = subscription.public()
         if subscription.kind == "webhook":

@@ -120,7 +120,9 @@ async def test_a_threshold_crossing_gives_one_warning_delivered_once_and_signed(
     node: LifecycleNode, http: aiohttp.ClientSession, receiver: Receiver
 ) -> None:
     handle = await node.new_passport()
-    sub = await webhook(http, node, receiver, handle)
+    # Any accepted form of the identifier filters on the passport (here: lower case, a URL).
+    sub = await webhook(http, node, receiver, f"https://hdl.handle.net/{handle.lower()}")
+    assert sub["handles"] == [handle]
     first = await post_readings(http, node, handle, soce(85.0, 82.0, 79.0, 78.5))
     assert len(first["warnings"]) == 1
     again = await post_readings(http, node, handle, soce(78.0, 77.0, day=10))
