@@ -8,7 +8,7 @@ operator acknowledges them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -133,6 +133,14 @@ class EventStore(Protocol):
 
     async def add_status_change(self, handle: str, change: StatusChange, *, expected: int) -> bool:
         """Append ``change`` if the passport has exactly ``expected`` changes (else False)."""
+        ...
+
+    async def set_rules(self, prefix: str, overrides: Mapping[str, float]) -> None:
+        """Replace the warning-rule settings an operator set for ``prefix`` (empty: remove)."""
+        ...
+
+    async def rules(self) -> dict[str, dict[str, float]]:
+        """Every prefix's warning-rule settings."""
         ...
 
     async def aclose(self) -> None: ...

@@ -7,6 +7,7 @@
     {ns}:lc:{HANDLE}:rev    string  counts stored events and status changes (the rating's cache key)
     {ns}:lc:{HANDLE}:w      hash  warning id -> warning JSON
     {ns}:lc:{HANDLE}:status list  status changes, oldest first
+    {ns}:lc:rules           hash  prefix -> warning-rule settings an operator set
     {ns}:lc:last            zset  handle scored by its latest reading's time (node-wide)
 
 An append is one Lua script per passport: new events and their readings land together.
@@ -14,7 +15,7 @@ An append is one Lua script per passport: new events and their readings land tog
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -85,6 +86,7 @@ class RedisEventStore:
         self._client = client
         self._ns = namespace
         self._quiet = f"{namespace}:lc:last"
+        self._rules = f"{namespace}:lc:rules"
         self._append = client.register_script(_APPEND)
         self._ack = client.register_script(_ACK)
         self._add_status = client.register_script(_ADD_STATUS)
@@ -224,6 +226,16 @@ class RedisEventStore:
     async def add_status_change(self, handle: str, change: StatusChange, *, expected: int) -> bool:
         keys = [self._key(handle, "status"), self._key(handle, "rev")]
         return bool(await self._run(self._add_status(keys=keys, args=[expected, change.to_json()])))
+
+    async def set_rules(self, prefix: str, overrides: Mapping[str, float]) -> None:
+        if overrides:
+            await self._run(self._client.hset(self._rules, prefix, orjson.dumps(dict(overrides))))
+        else:
+            await self._run(self._client.hdel(self._rules, prefix))
+
+    async def rules(self) -> dict[str, dict[str, float]]:
+        raw = await self._run(self._client.hgetall(self._rules))
+        return {prefix.decode(): orjson.loads(body) for prefix, body in raw.items()}
 
     async def aclose(self) -> None:
         await self._client.aclose()

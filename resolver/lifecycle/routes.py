@@ -28,6 +28,7 @@ from resolver.lifecycle.datapoints import DATA_POINTS, data_point_named, tier_of
 from resolver.lifecycle.epcis import EPCIS_CONTEXT_URL, EVENT_TYPES, parse_epcis
 from resolver.lifecycle.readings import Reading, ReadingCheck, format_time, parse_time
 from resolver.lifecycle.service import LifecycleService
+from resolver.lifecycle.settings import RULE_SETTINGS
 from resolver.lifecycle.status import StatusChange
 from resolver.profile import Profile
 from resolver.tiers import Role, Tier
@@ -45,12 +46,14 @@ ROUTES: list[tuple[str, str, dict[str, str]]] = [
     (f"{_BASE}/warnings/{{wid}}/ack", "lifecycle-ack", {"POST": "warning-ack"}),
     (f"{_BASE}/status", "lifecycle-status", {"GET": "status-get", "POST": "status-post"}),
     (f"{_BASE}/lineage", "lifecycle-lineage", {"GET": "lineage"}),
+    ("/rules/{rule_prefix:.+}", "lifecycle-rules", {"GET": "rules-get", "PUT": "rules-put"}),
 ]
 _BODY_TYPES = ("application/json", "application/ld+json")
 _BATTERY_CONTEXT = "https://ref.openepcis.io/extensions/eu/battery/battery-context.jsonld"
 _EVERY = re.compile(r"^(?:(\d+)([smhdw]?)|P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _HEALTH_TIER_POINT = "stateOfCertifiedEnergy"
+_GS1_PREFIX = re.compile(r"01/[0-9]{1,14}")
 
 
 class LifecycleRoutes:
@@ -84,6 +87,8 @@ class LifecycleRoutes:
             "status-get": self.get_status,
             "status-post": self.post_status,
             "lineage": self.get_lineage,
+            "rules-get": self.get_rules,
+            "rules-put": self.put_rules,
         }
 
     # -- helpers -----------------------------------------------------------------------------
@@ -306,6 +311,41 @@ class LifecycleRoutes:
             "status": health["status"],
             "grade": health["grade"]["grade"],
         }
+
+    # -- rules per prefix --------------------------------------------------------------------
+
+    def _rule_prefix(self, request: web.Request) -> str:
+        """The prefix in the path, which the calling operator must hold."""
+        prefix = request.match_info["rule_prefix"].strip("/")
+        if prefix.startswith("01/"):
+            if not _GS1_PREFIX.fullmatch(prefix):
+                raise InputError(f"{prefix[:40]!r} is not a GS1 prefix (01/ and up to 14 digits)")
+            key = prefix  # GS1 claims match by string prefix
+        else:
+            probe = parse_identifier(prefix + "/RULES", case_sensitive=self.case_sensitive)
+            prefix, key = probe.prefix, probe.key
+        self._principal(request).require_writer(key)
+        return prefix
+
+    async def get_rules(self, request: web.Request) -> web.Response:
+        prefix = self._rule_prefix(request)
+        rules = await self.service.events.rules()
+        return _json({"prefix": prefix, "rules": rules.get(prefix, {}), "settable": list(RULE_SETTINGS)})
+
+    async def put_rules(self, request: web.Request) -> web.Response:
+        """Replace the prefix's rule settings (``{}`` removes them): the node's defaults apply
+        to whatever is not set."""
+        prefix = self._rule_prefix(request)
+        data = await self._body(request)
+        if not isinstance(data, dict):
+            raise InputError("rules are a JSON object of setting -> number")
+        for key, value in data.items():
+            if key not in RULE_SETTINGS:
+                raise InputError(f"{key[:40]!r} is not a rule setting ({', '.join(RULE_SETTINGS)})")
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise InputError(f"{key} must be a non-negative number")
+        await self.service.events.set_rules(prefix, {k: float(v) for k, v in data.items()})
+        return _json({"prefix": prefix, "rules": data})
 
     def _status_tier(self) -> Tier:
         tier = self.profile.tier_of("https://schema.org/status")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from resolver.errors import Conflict, Gone, NotFound
+from resolver.identifiers import longest_claim
 from resolver.lifecycle.datapoints import NEGATIVE_EVENT
 from resolver.lifecycle.eventstore import Appended, EventStore, Warning
 from resolver.lifecycle.facts import PassportFacts, facts_of
@@ -24,7 +25,7 @@ from resolver.lifecycle.status import StatusChange, check_transition
 from resolver.stores.base import Store, View
 from resolver.tiers import Tier
 
-__all__ = ["Ingested", "LifecycleService", "Publish"]
+__all__ = ["Ingested", "LifecycleService", "Publish", "settings_for"]
 
 _RATINGS_KEPT = 10_000  # ratings kept in process
 _FADE_MEMORY = 100_000  # passports whose last fade check this process remembers
@@ -40,6 +41,14 @@ class Ingested:
     appended: Appended
     readings: int
     warnings: tuple[Warning, ...]
+
+
+def settings_for(
+    handle: str, settings: LifecycleSettings, rules: Mapping[str, Mapping[str, float]]
+) -> LifecycleSettings:
+    """The node's settings with the rule settings of the longest prefix covering ``handle``."""
+    prefix = longest_claim(rules, handle)
+    return settings.with_rules(rules[prefix]) if prefix is not None else settings
 
 
 class LifecycleService:
@@ -79,11 +88,12 @@ class LifecycleService:
         new_ids = set(appended.stored)
         readings = [r for e in events if e.event_id in new_ids for r in e.readings]
         now = self.clock()
-        raised = evaluate(handle, readings, facts, self.settings, now)
+        settings = (
+            settings_for(handle, self.settings, await self.events.rules()) if readings else self.settings
+        )
+        raised = evaluate(handle, readings, facts, settings, now)
         if facts.expected_cycles and self._fade_due(handle, readings):
-            anomaly = fade_anomaly(
-                handle, await self.inputs(handle, facts, fade_only=True), self.settings, now
-            )
+            anomaly = fade_anomaly(handle, await self.inputs(handle, facts, fade_only=True), settings, now)
             if anomaly is not None:
                 raised.append(anomaly)
         new = await self.events.add_warnings(raised) if raised else []
@@ -171,8 +181,16 @@ class LifecycleService:
     async def sweep_silence(self) -> list[Warning]:
         """Raise ``no-data`` for every passport silent for ``silence_days``; returns the new ones."""
         now = self.clock()
-        quiet = await self.events.quiet_since(now - self.settings.silence_days * 86400)
-        raised = [w for handle, last in quiet if (w := silence(handle, last, self.settings, now)) is not None]
+        rules = await self.events.rules()
+        days = min(
+            [self.settings.silence_days, *(r["silence_days"] for r in rules.values() if "silence_days" in r)]
+        )
+        quiet = await self.events.quiet_since(now - days * 86400)
+        raised = [
+            w
+            for handle, last in quiet
+            if (w := silence(handle, last, settings_for(handle, self.settings, rules), now)) is not None
+        ]
         new = await self.events.add_warnings(raised) if raised else []
         if new:
             await self.publish(new)

@@ -11,7 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["LifecycleSettings"]
+__all__ = ["RULE_SETTINGS", "LifecycleSettings"]
+
+# What an operator may set for its prefixes (the warning rules); the rating keeps the node's.
+RULE_SETTINGS = (
+    "warn_soh_below",
+    "fade_anomaly_factor",
+    "default_min_temperature",
+    "default_max_temperature",
+    "silence_days",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,11 @@ class LifecycleSettings:
     delivery_backoff_seconds: float = 1.0
     delivery_backoff_max_seconds: float = 300.0
     delivery_timeout_seconds: float = 5.0
+
+    def with_rules(self, overrides: Mapping[str, float]) -> LifecycleSettings:
+        """These settings with an operator's rule settings for a prefix applied."""
+        known: dict[str, Any] = {k: float(v) for k, v in overrides.items() if k in RULE_SETTINGS}
+        return dataclasses.replace(self, **known) if known else self
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> LifecycleSettings:

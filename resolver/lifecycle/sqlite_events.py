@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
+
+import orjson
 
 from resolver.errors import StoreUnavailable
 from resolver.lifecycle.eventstore import Appended, EventRow, Warning
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS lc_revision (handle TEXT PRIMARY KEY, n INTEGER NOT N
 CREATE TABLE IF NOT EXISTS lc_status (
     handle TEXT NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (handle, n)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lc_rules (prefix TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lc_warnings (
     handle TEXT NOT NULL, id TEXT NOT NULL, raised REAL NOT NULL, body BLOB NOT NULL,
     PRIMARY KEY (handle, id)
@@ -253,6 +256,17 @@ class SQLiteEventStore:
             raise
         db.execute("COMMIT")
         return True
+
+    async def set_rules(self, prefix: str, overrides: Mapping[str, float]) -> None:
+        if overrides:
+            body = orjson.dumps(dict(overrides))
+            await self._call(self._select, "INSERT OR REPLACE INTO lc_rules VALUES (?, ?)", (prefix, body))
+        else:
+            await self._call(self._select, "DELETE FROM lc_rules WHERE prefix = ?", (prefix,))
+
+    async def rules(self) -> dict[str, dict[str, float]]:
+        rows = await self._call(self._select, "SELECT prefix, body FROM lc_rules", ())
+        return {str(prefix): orjson.loads(body) for prefix, body in rows}
 
     async def aclose(self) -> None:
         if self._db is not None:

@@ -277,3 +277,31 @@ async def test_a_subscription_needs_credentials_and_a_valid_filter(
     assert status == 400 and "'gloom' is not one of" in problem["detail"]
     status, problem = await subscribe(http, node, {"delivery": {"kind": "webhook", "url": "ftp://x"}})
     assert status == 400 and "http(s) URL" in problem["detail"]
+
+
+async def test_an_operator_sets_warning_rules_for_its_prefix(
+    node: LifecycleNode, http: aiohttp.ClientSession
+) -> None:
+    handle = await node.new_passport()
+    rules_url = f"{node.url}/rules/88.100.1"
+    headers = {**JSON, **bearer(OPERATOR)}
+    try:
+        async with http.put(
+            rules_url, data=orjson.dumps({"warn_soh_below": 90}), headers=headers
+        ) as response:
+            assert response.status == 200, await response.text()
+        raised = await post_readings(http, node, handle, soce(89.0))
+        assert len(raised["warnings"]) == 1  # 89 % is under this prefix's 90 %, not the node's 80 %
+        async with http.get(rules_url, headers=bearer(OPERATOR)) as response:
+            assert (await response.json())["rules"] == {"warn_soh_below": 90.0}
+        async with http.put(
+            rules_url, data=orjson.dumps({"warn_soh_below": 90}), headers={**JSON, **bearer(REPAIRER)}
+        ) as r:
+            assert r.status == 403
+        async with http.put(rules_url, data=orjson.dumps({"grade_a": 1}), headers=headers) as response:
+            assert response.status == 400
+    finally:
+        async with http.put(rules_url, data=b"{}", headers=headers) as response:
+            assert response.status == 200
+    other = await node.new_passport()
+    assert (await post_readings(http, node, other, soce(89.0)))["warnings"] == []
