@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ import aiohttp
 import orjson
 
 from resolver.lifecycle.eventstore import Warning
-from resolver.lifecycle.feed import DeadLetter, Subscription, WarningFeed
+from resolver.lifecycle.feed import DeadLetter, Entry, Subscription, WarningFeed
 from resolver.lifecycle.readings import Clock
 from resolver.lifecycle.settings import LifecycleSettings
 
@@ -80,23 +81,36 @@ class Dispatcher:
         ceiling = min(s.delivery_backoff_max_seconds, s.delivery_backoff_seconds * 2.0**attempt)
         return ceiling * (0.5 + self.jitter() / 2)
 
+    async def reclaim(self) -> int:
+        """Take over and dispatch warnings a dead process claimed; how many."""
+        entries = await self.feed.reclaim(self.consumer, idle=self.settings.delivery_reclaim_seconds)
+        if entries:
+            await self._dispatch(entries)
+        return len(entries)
+
     async def run(self) -> None:
-        """Claim and dispatch until cancelled."""
+        """Claim and dispatch until cancelled; take over what dead processes left, at the start
+        and then every ``delivery_reclaim_seconds``."""
+        next_reclaim = 0.0
         while True:
             try:
+                if time.monotonic() >= next_reclaim:
+                    next_reclaim = time.monotonic() + self.settings.delivery_reclaim_seconds
+                    await self.reclaim()
                 entries = await self.feed.claim(self.consumer, wait=1.0)
+                if entries:
+                    await self._dispatch(entries)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 _log.exception("claiming warnings failed; retrying")
-                await self.sleep(1.0)
-                continue
-            if not entries:
-                continue
-            subscriptions = [s for s in await self.feed.subscriptions() if s.kind == "webhook"]
-            for entry_id, warning in entries:
-                wanted = [s for s in subscriptions if s.wants(warning)]
-                self._spawn(self._entry(entry_id, warning, wanted))
+                await asyncio.sleep(1.0)  # a pause of the loop, not a delivery backoff
+
+    async def _dispatch(self, entries: list[Entry]) -> None:
+        subscriptions = [s for s in await self.feed.subscriptions() if s.kind == "webhook"]
+        for entry_id, warning in entries:
+            wanted = [s for s in subscriptions if s.wants(warning)]
+            self._spawn(self._entry(entry_id, warning, wanted))
 
     def _spawn(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)

@@ -116,6 +116,11 @@ class WarningFeed(Protocol):
         """Entries no consumer of this node has claimed yet (each is claimed once)."""
         ...
 
+    async def reclaim(self, consumer: str, *, idle: float, limit: int = 100) -> list[Entry]:
+        """Entries another consumer claimed ``idle`` seconds ago or more and never finished (it
+        died): now this consumer's."""
+        ...
+
     async def done(self, entry_ids: Sequence[str]) -> None:
         """Mark claimed entries as handled."""
         ...

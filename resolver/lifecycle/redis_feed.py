@@ -82,6 +82,17 @@ class RedisWarningFeed:
         )
         return _entries(found)
 
+    async def reclaim(self, consumer: str, *, idle: float, limit: int = 100) -> list[Entry]:
+        found = await self._run(
+            self._client.xautoclaim(
+                self._feed, GROUP, consumer, int(idle * 1000), start_id="0-0", count=limit
+            )
+        )
+        claimed = found[1] if found else []
+        return [
+            (entry_id.decode(), Warning.from_json(fields[b"w"])) for entry_id, fields in claimed if fields
+        ]
+
     async def done(self, entry_ids: Sequence[str]) -> None:
         if entry_ids:
             await self._run(self._client.xack(self._feed, GROUP, *entry_ids))

@@ -58,6 +58,9 @@ class LifecycleSettings:
     delivery_backoff_seconds: float = 1.0
     delivery_backoff_max_seconds: float = 300.0
     delivery_timeout_seconds: float = 5.0
+    # Warnings a process claimed this long ago and never finished (it died) are taken over;
+    # keep it above the longest a delivery can take (every attempt's timeout and backoff).
+    delivery_reclaim_seconds: float = 600.0
 
     def with_rules(self, overrides: Mapping[str, float]) -> LifecycleSettings:
         """These settings with an operator's rule settings for a prefix applied."""

@@ -131,6 +131,9 @@ class SQLiteWarningFeed:
             )
         return entries
 
+    async def reclaim(self, consumer: str, *, idle: float, limit: int = 100) -> list[Entry]:
+        return []  # one process: nothing is claimed by anyone else
+
     async def done(self, entry_ids: Sequence[str]) -> None:
         return None  # the cursor moved when the entries were claimed
 

@@ -71,3 +71,44 @@ async def test_two_nodes_on_one_redis_deliver_each_warning_once(redis_server: Re
             assert sorted(delivered) == sorted(warnings)  # each once, none twice
     finally:
         await runner.cleanup()
+
+
+@pytest.mark.asyncio
+async def test_warnings_a_dead_process_claimed_are_taken_over_and_delivered_once(
+    redis_server: RedisServer,
+) -> None:
+    from resolver.lifecycle.delivery import Dispatcher
+    from resolver.lifecycle.eventstore import Warning
+    from resolver.lifecycle.feed import Subscription
+    from resolver.lifecycle.redis_feed import RedisWarningFeed
+    from resolver.lifecycle.settings import LifecycleSettings
+
+    namespace = f"reclaim-{uuid.uuid4().hex[:8]}"
+    receiver = Receiver()
+    hook = aiohttp.web.Application()
+    hook.router.add_post("/hook", receiver.handle)
+    runner = aiohttp.web.AppRunner(hook)
+    await runner.setup()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", 0).start()
+    receiver.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    feed = await RedisWarningFeed.open(redis_server.url, namespace=namespace)
+    try:
+        await feed.add_subscription(
+            Subscription("s-1", "repairer", "webhook", url=receiver.url, secret="a-secret-of-enough-length")
+        )
+        warning = Warning("w-1", "88.100.1/X", "negative-event", "warning", 1.0, 1.0, "negative event")
+        await feed.publish([warning])
+        (claimed,) = await feed.claim("dead-process", wait=0)  # it dies before delivering
+        async with aiohttp.ClientSession() as http:
+            settings = LifecycleSettings(delivery_reclaim_seconds=0)
+            alive = Dispatcher(feed, http, settings, clock=lambda: 1.0, consumer="alive")
+            assert await feed.claim("alive", wait=0) == []  # a group read does not see it again
+            assert await alive.reclaim() == 1
+            await alive.drained()
+        assert [w["id"] for w in receiver.warnings()] == ["w-1"]
+        with redis_server.client() as client:
+            assert client.xpending(f"{namespace}:lc:feed", "deliverers")["pending"] == 0
+        assert claimed[1].id == "w-1"
+    finally:
+        await feed.aclose()
+        await runner.cleanup()
