@@ -41,6 +41,8 @@ def _one(where: str, item: Any, check: ReadingCheck, epc: str) -> StoredEvent:
     unknown = set(item) - _KEYS
     if unknown:
         raise InputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))[:100]}", reading=where)
+    if not all(value is None or isinstance(value, str | int | float) for value in item.values()):
+        raise InputError(f"{where}: every value of a reading is a string or a number", reading=where)
     name = item.get("dataPoint")
     where = f"{where} ({str(name)[:40]})"
     time = parse_time(item.get("time"), where)

@@ -33,7 +33,7 @@ from resolver.lifecycle.status import StatusChange
 from resolver.profile import Profile
 from resolver.tiers import Role, Tier
 
-__all__ = ["ROUTES", "Handler", "LifecycleRoutes"]
+__all__ = ["ROUTES", "Handler", "LifecycleRoutes", "read_body"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _BASE = "/{prefix}/{suffix:.+}"
@@ -126,7 +126,16 @@ class LifecycleRoutes:
         length = request.content_length
         if length is not None and length > self.max_body_bytes:
             raise PayloadTooLarge(f"the body is {length} bytes; the limit is {self.max_body_bytes}")
-        body = await request.content.read(self.max_body_bytes + 1)
+        body = await read_body(request, self.max_body_bytes)
+        if body.lstrip()[:1] == b"[":
+            # A compact batch is a flat array of flat objects: each value is checked as a
+            # reading, so the depth and count walk over the parsed JSON is not needed.
+            try:
+                return orjson.loads(body)
+            except orjson.JSONDecodeError as err:
+                raise InputError(
+                    f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+                ) from err
         return jsonld.parse_json(body, max_bytes=self.max_body_bytes, max_values=200_000)
 
     # -- events ------------------------------------------------------------------------------
@@ -134,7 +143,8 @@ class LifecycleRoutes:
     async def post_events(self, request: web.Request) -> web.Response:
         ident = self._ident(request)
         self._require_writer(self._principal(request), ident.key)
-        facts = await self.service.facts(ident.key)
+        # The rules read public facts only (dp 31, 33, 34): the hot read of the public view.
+        facts = await self.service.facts(ident.key, tier=Tier.PUBLIC)
         data = await self._body(request)
         notes: list[str] = []
         if isinstance(data, list):
@@ -356,6 +366,18 @@ def _change(change: StatusChange) -> dict[str, Any]:
     shown: dict[str, Any] = orjson.loads(change.to_json())
     shown["time"] = format_time(change.time)
     return shown
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, refused (413) as soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes", limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:

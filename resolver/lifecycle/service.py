@@ -70,12 +70,13 @@ class LifecycleService:
         # handle -> ((passport version, event revision), rating): the rating changes only with them.
         self._ratings: OrderedDict[str, tuple[tuple[int, int], dict[str, Any]]] = OrderedDict()
 
-    async def facts(self, handle: str) -> PassportFacts:
-        """The passport's static facts; NotFound / Gone when there is no live passport."""
-        return facts_of((await self._view(handle)).body)
+    async def facts(self, handle: str, *, tier: Tier = Tier.AUTHORITY) -> PassportFacts:
+        """The passport's static facts, from its view of ``tier``; NotFound / Gone when there is
+        no live passport."""
+        return facts_of((await self._view(handle, tier)).body)
 
-    async def _view(self, handle: str) -> View:
-        view = await self.passports.get_view(handle, Tier.AUTHORITY)
+    async def _view(self, handle: str, tier: Tier = Tier.AUTHORITY) -> View:
+        view = await self.passports.get_view(handle, tier)
         if view is None:
             raise NotFound(f"no passport is registered for {handle}", handle=handle)
         if view.deleted:

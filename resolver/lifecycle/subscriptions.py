@@ -24,7 +24,7 @@ from resolver.identifiers import parse_identifier
 from resolver.lifecycle.delivery import Dispatcher
 from resolver.lifecycle.feed import Subscription, WarningFeed
 from resolver.lifecycle.readings import Clock
-from resolver.lifecycle.routes import Handler
+from resolver.lifecycle.routes import Handler, read_body
 from resolver.lifecycle.rules import RULES
 from resolver.tiers import Role, Tier
 
@@ -90,7 +90,7 @@ class SubscriptionRoutes:
         principal = self._subscriber(request)
         if request.content_type != "application/json":
             raise UnsupportedMediaType("a subscription is application/json", accepted=["application/json"])
-        data = jsonld.parse_json(await request.content.read(64 * 1024 + 1), max_bytes=64 * 1024)
+        data = jsonld.parse_json(await read_body(request, 64 * 1024), max_bytes=64 * 1024)
         made = _subscription(data, principal.name, self.clock())
         # Warnings name passports by their store key: filter on keys, whatever form was given.
         handles = tuple(parse_identifier(h, case_sensitive=self.case_sensitive).key for h in made.handles)

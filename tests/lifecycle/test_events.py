@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import aiohttp
@@ -158,6 +159,23 @@ async def test_a_bad_reading_is_refused_naming_it_and_nothing_of_the_batch_is_st
     assert why in problem["detail"]
     _, series = await get_json(http, f"{node.url}/{handle}/series/stateOfCertifiedEnergy")
     assert series["readings"] == []
+
+
+async def test_a_batch_too_large_or_not_flat_is_refused(
+    node: LifecycleNode, http: aiohttp.ClientSession
+) -> None:
+    handle = await node.new_passport()
+    url = f"{node.url}/{handle}/events"
+    head = b'[{"dataPoint": "stateOfCertifiedEnergy", "time": "2026-11-01T08:00:00Z", "value": 90, "unit": '
+    nested = head + b"[" * 900 + b'"P1"' + b"]" * 900 + b"}]"
+    async with http.post(url, data=nested, headers={**JSON, **bearer(OPERATOR)}) as response:
+        assert response.status == 400
+        assert "string or a number" in (await response.json(content_type=None))["detail"]
+    too_large = orjson.dumps(batch(90.0))[:-1] + b"," + b" " * (2 * 1024 * 1024) + b"]"
+    async with http.post(url, data=io.BytesIO(too_large), headers={**JSON, **bearer(OPERATOR)}) as response:
+        assert response.status == 413
+    status, problem = await post(http, node, handle, [])
+    assert status == 400 and "non-empty JSON array" in problem["detail"]
 
 
 async def test_a_reading_a_little_ahead_of_the_clock_is_accepted(
