@@ -1,11 +1,10 @@
-"""A node process serving the lifecycle routes, built as create_app will build it, for benchmarks.
+"""A node process serving the lifecycle routes (``create_app``'s node), for benchmarks.
 
     python -m bench.lifecycle_node --store URL --port P [--passports N] [--token T]
     python -m bench.lifecycle_node --baseline --port P
 
 ``--passports N`` stores N copies of the example passport (``88.100.1/BENCH-LC-<i>``) first.
 ``--baseline`` serves the same routes with no work beyond reading and parsing the JSON body.
-Until app.py registers the lifecycle part, this is how a benchmark reaches it over HTTP.
 """
 
 from __future__ import annotations
@@ -14,24 +13,18 @@ import argparse
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
 import orjson
 from aiohttp import web
 
-from resolver.app import load_examples
+from resolver.app import NODE, create_app, load_examples
 from resolver.config import Credential, default_config, hash_token
-from resolver.context import NodeContext, open_context
-from resolver.http.problems import add_unmatched_route, guarded
-from resolver.lifecycle import Lifecycle
-from resolver.metrics import Metrics
 from resolver.tiers import Role
 
 __all__ = ["BENCH_HANDLE", "main"]
 
 EXAMPLE = "88.100.1/BAT-EV-000001"
 BENCH_HANDLE = "88.100.1/BENCH-LC-{}"
-CONTEXT = web.AppKey("bench-lc-context", NodeContext)
 
 
 def node_app(store: str, token: str, passports: int, node_id: str) -> web.Application:
@@ -42,38 +35,22 @@ def node_app(store: str, token: str, passports: int, node_id: str) -> web.Applic
         workers=1,
         chain=("local",),
     )
-    metrics = Metrics()
-    app = web.Application(client_max_size=config.limits.max_body_bytes + 1)
-    lifecycle = Lifecycle()
+    app = create_app(config)
 
-    async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        async with open_context(config, metrics=metrics, start_validator=passports > 0) as ctx:
-            if passports:
-                assert ctx.validator_starting is not None
-                await ctx.validator_starting
-                await load_examples(ctx.store, ctx.validator, config)
-                record = await ctx.store.get(EXAMPLE)
-                assert record is not None
-                for i in range(passports):
-                    with contextlib.suppress(Exception):  # already there from an earlier start
-                        await ctx.store.put(BENCH_HANDLE.format(i), record.views, expected_version=0)
-            app[CONTEXT] = ctx
-            yield
+    async def copies(app: web.Application) -> AsyncIterator[None]:
+        node = app[NODE]
+        if passports:
+            if node.validator_starting is not None:
+                await node.validator_starting
+            await load_examples(node.store, node.validator, config)
+            record = await node.store.get(EXAMPLE)
+            assert record is not None
+            for i in range(passports):
+                with contextlib.suppress(Exception):  # already there from an earlier start
+                    await node.store.put(BENCH_HANDLE.format(i), record.views, expected_version=0)
+        yield
 
-    app.cleanup_ctx.append(lifetime)
-    app.cleanup_ctx.append(lifecycle.lifetime(lambda: app[CONTEXT]))
-
-    def resource(path: str, name: str, **methods: Any) -> None:
-        added = app.router.add_resource(path, name=name)
-        for method, (handler, label) in methods.items():
-            added.add_route(method, guarded(handler, label, metrics))
-
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    app.router.add_get("/healthz", healthz)
-    lifecycle.add_routes(resource)
-    add_unmatched_route(app.router, metrics)
+    app.cleanup_ctx.append(copies)  # after the node's own lifetime: the node is open
     return app
 
 

@@ -26,6 +26,7 @@ from resolver.lifecycle.eventstore import Warning
 from resolver.lifecycle.feed import DeadLetter, Entry, Subscription, WarningFeed
 from resolver.lifecycle.readings import Clock
 from resolver.lifecycle.settings import LifecycleSettings
+from resolver.lifecycle.webhooks import WebhookGuard
 
 __all__ = ["SIGNATURE_HEADER", "Dispatcher", "Sleep", "sign", "verify"]
 
@@ -73,6 +74,7 @@ class Dispatcher:
         self.consumer = consumer
         self.sleep = sleep
         self.jitter = jitter
+        self.guard = WebhookGuard(settings.allowed_webhook_hosts)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def backoff(self, attempt: int) -> float:
@@ -143,6 +145,11 @@ class Dispatcher:
         return False
 
     async def _attempt(self, subscription: Subscription, entry_id: str, body: bytes) -> str | None:
+        # Again at each attempt: the configuration may have changed since the subscription was
+        # made, and an address literal never reaches the session's guarded resolver.
+        refused = self.guard.refusal(subscription.url)
+        if refused is not None:
+            return refused
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(subscription.secret, int(self.clock()), body),
@@ -151,7 +158,7 @@ class Dispatcher:
         timeout = aiohttp.ClientTimeout(total=self.settings.delivery_timeout_seconds)
         try:
             async with self.http.post(
-                subscription.url, data=body, headers=headers, timeout=timeout
+                subscription.url, data=body, headers=headers, timeout=timeout, allow_redirects=False
             ) as response:
                 if 200 <= response.status < 300:
                     return None

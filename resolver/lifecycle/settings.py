@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from resolver.errors import ConfigError
+
 __all__ = ["RULE_SETTINGS", "LifecycleSettings"]
 
 # What an operator may set for its prefixes (the warning rules); the rating keeps the node's.
@@ -61,6 +63,10 @@ class LifecycleSettings:
     # Warnings a process claimed this long ago and never finished (it died) are taken over;
     # keep it above the longest a delivery can take (every attempt's timeout and backoff).
     delivery_reclaim_seconds: float = 600.0
+    # Webhook targets: hosts (names or addresses; ".example.com" for its subdomains) that
+    # subscriptions may deliver to. Empty: any host whose addresses are all public. A listed
+    # host is allowed even on a private or loopback address (the operator said so).
+    allowed_webhook_hosts: tuple[str, ...] = ()
 
     def with_rules(self, overrides: Mapping[str, float]) -> LifecycleSettings:
         """These settings with an operator's rule settings for a prefix applied."""
@@ -69,12 +75,28 @@ class LifecycleSettings:
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> LifecycleSettings:
+        """The ``[lifecycle]`` table; a key it does not know or a wrong type is refused by name."""
         fields = {f.name: f for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in fields:
-                raise ValueError(f"unknown lifecycle setting {key!r}")
+                raise ConfigError(f"unknown configuration key 'lifecycle.{key}'")
+            if key == "allowed_webhook_hosts":
+                if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
+                    raise ConfigError("'lifecycle.allowed_webhook_hosts' must be a list of host names")
+                values[key] = tuple(v.lower().strip("[]") for v in value)
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"lifecycle setting {key!r} must be a number")
-            values[key] = int(value) if fields[key].type in (int, "int") else float(value)
-        return cls(**values)
+                raise ConfigError(f"'lifecycle.{key}' must be a number")
+            if value < 0 and "temperature" not in key:
+                raise ConfigError(f"'lifecycle.{key}' must not be negative")
+            if fields[key].type in (int, "int"):
+                if not isinstance(value, int):
+                    raise ConfigError(f"'lifecycle.{key}' must be a whole number")
+                values[key] = value
+            else:
+                values[key] = float(value)
+        settings = cls(**values)
+        if settings.delivery_attempts < 1:
+            raise ConfigError("'lifecycle.delivery_attempts' must be at least 1")
+        return settings

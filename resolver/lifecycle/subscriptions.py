@@ -26,6 +26,7 @@ from resolver.lifecycle.feed import Subscription, WarningFeed
 from resolver.lifecycle.readings import Clock
 from resolver.lifecycle.routes import Handler, read_body
 from resolver.lifecycle.rules import RULES
+from resolver.lifecycle.webhooks import WebhookGuard
 from resolver.tiers import Role, Tier
 
 __all__ = ["SUBSCRIPTION_ROUTES", "SubscriptionRoutes"]
@@ -50,8 +51,10 @@ class SubscriptionRoutes:
         auth: Authenticator,
         *,
         clock: Clock,
+        guard: WebhookGuard,
         case_sensitive: bool = False,
     ) -> None:
+        self.guard = guard
         self.case_sensitive = case_sensitive
         self.feed = feed
         self.dispatcher = dispatcher
@@ -92,6 +95,8 @@ class SubscriptionRoutes:
             raise UnsupportedMediaType("a subscription is application/json", accepted=["application/json"])
         data = jsonld.parse_json(await read_body(request, 64 * 1024), max_bytes=64 * 1024)
         made = _subscription(data, principal.name, self.clock())
+        if made.kind == "webhook":
+            self.guard.check(made.url)
         # Warnings name passports by their store key: filter on keys, whatever form was given.
         handles = tuple(parse_identifier(h, case_sensitive=self.case_sensitive).key for h in made.handles)
         subscription = replace(made, handles=handles, start=await self.feed.last_id())
