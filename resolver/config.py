@@ -264,7 +264,9 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
         names.add(cred.name)
         writes = cred.role in (Role.OPERATOR, Role.DATA_PROVIDER)
         if writes and not cred.prefixes:
-            raise ConfigError(f"credential {cred.name!r}: a {cred.role.value} needs 'prefixes' it may write")
+            article = "an" if cred.role is Role.OPERATOR else "a"
+            role = f"{article} {cred.role.value}"
+            raise ConfigError(f"credential {cred.name!r}: {role} needs 'prefixes' it may write")
         if not writes and cred.prefixes:
             raise ConfigError(f"credential {cred.name!r}: only operators and data providers have 'prefixes'")
     digests = [c.token_sha256 for c in config.credentials]

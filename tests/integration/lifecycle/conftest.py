@@ -48,6 +48,7 @@ CREDENTIALS = (
     credential("other-gateway", Role.DATA_PROVIDER, OTHER_GATEWAY, ["88.200"]),
 )
 
+
 class FakeClock:
     """The node's clock in tests: seconds since the epoch, set and moved by the test."""
 

@@ -279,6 +279,18 @@ async def test_a_subscription_needs_credentials_and_a_valid_filter(
     assert status == 400 and "http(s) URL" in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.7/hook", "http://169.254.169.254/latest/meta-data", "http://localhost:9/hook"]
+)
+async def test_a_webhook_may_only_go_to_a_host_the_node_allows(
+    node: LifecycleNode, http: aiohttp.ClientSession, url: str
+) -> None:
+    # The test node allows 127.0.0.1 only (lifecycle.allowed_webhook_hosts).
+    status, problem = await subscribe(http, node, {"delivery": {"kind": "webhook", "url": url}})
+    assert status == 400, problem
+    assert "is not one this node delivers to" in problem["detail"]
+
+
 async def test_an_operator_sets_warning_rules_for_its_prefix(
     node: LifecycleNode, http: aiohttp.ClientSession
 ) -> None:
