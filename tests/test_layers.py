@@ -103,6 +103,10 @@ _FORBIDDEN = [
     ("resolver.node", "resolver.app"),
     ("resolver.http", "resolver.app"),
     ("resolver.memo", "resolver"),
+    # The lifecycle part the composition root opens is below HTTP; only its handlers are not.
+    ("resolver.lifecycle.part", "resolver.http"),
+    ("resolver.lifecycle.service", "resolver.http"),
+    ("resolver.lifecycle.settings", "resolver.config"),
 ]
 
 
