@@ -1014,3 +1014,22 @@ from bench import gs1  # noqa: E402
 _register("page", "req/s", "ratio >= 0.5 x resolve's (the page, cached per tier and language)", gs1.page)
 _register("linkset", "req/s", "ratio >= 0.6 x resolve's (GS1 linkset, linkType=all)", gs1.linkset)
 _register("sparql", "ms (selective p50)", sparql_bench.TARGET, sparql_bench.run)
+
+def _events(options: Options) -> dict[str, Any]:
+    from bench.events import run_events
+
+    return run_events(options)
+
+
+_register("events", "readings/s", ">= 20,000 readings/s (batches of 100, Redis, 2 node processes)", _events)
+
+
+def _warning_latency(options: Options) -> dict[str, Any]:
+    from bench.events import run_warning_latency
+
+    return run_warning_latency(options)
+
+
+_register(
+    "warning-latency", "ms (p99)", "p99 <= 100 ms from POST to webhook at 1,000 readings/s", _warning_latency
+)

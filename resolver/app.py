@@ -24,8 +24,9 @@ from resolver.http.problems import use_problem_errors
 from resolver.http.router import EdgeSlot
 from resolver.http.routes import add_routes
 from resolver.identifiers import claims, parse_identifier
+from resolver.lifecycle.demo import load_demo
 from resolver.metrics import Metrics
-from resolver.node import Node, open_node
+from resolver.node import Node, Timing, open_node
 from resolver.stores.base import Store
 from resolver.validation import Validator
 
@@ -41,6 +42,7 @@ __all__ = [
 _log = logging.getLogger("resolver.app")
 
 NODE = web.AppKey("node", Node)
+_TIMING = Timing()
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "valid"
 
 
@@ -50,10 +52,13 @@ def create_app(
     demo: bool = False,
     metrics: Metrics | None = None,
     clock: Callable[[], float] = time.time,
+    timing: Timing = _TIMING,
 ) -> web.Application:
-    """The node's application for ``config``; ``demo`` loads the example passports on start.
+    """The node's application for ``config``; ``demo`` loads the example passports on start,
+    and a year of readings for a few of them.
 
-    ``clock`` is the wall clock of the federation cache (tests move it instead of sleeping).
+    ``clock`` is the node's wall clock and ``timing`` the webhook delivery's waits (tests move
+    and record them instead of sleeping).
     """
     metrics = metrics or Metrics()
     # aiohttp's own cap is a backstop; the edge counts the body itself and answers 413 sooner.
@@ -61,17 +66,24 @@ def create_app(
     slot = EdgeSlot()
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        async with open_node(config, metrics=metrics, clock=clock, sparql=True) as node:
+        async with open_node(config, metrics=metrics, clock=clock, sparql=True, lifecycle=timing) as node:
             slot.edge = Edge(node)
             app[NODE] = node
             if demo:
-                loaded = await load_examples(node.store, node.validator, config)
-                _log.info("demo: %d example passport(s) loaded", loaded)
+                await _load_demo(node, config)
             yield
 
     app.cleanup_ctx.append(lifetime)
     add_routes(app, config, metrics, slot)
     return app
+
+
+async def _load_demo(node: Node, config: NodeConfig) -> None:
+    loaded = await load_examples(node.store, node.validator, config)
+    _log.info("demo: %d example passport(s) loaded", loaded)
+    if node.lifecycle is not None:
+        batteries = await load_demo(node.lifecycle.service)
+        _log.info("demo: a year of readings for %d example batteries", batteries)
 
 
 async def load_examples(store: Store, validator: Validator, config: NodeConfig) -> int:
@@ -124,6 +136,7 @@ async def start_node(
     access_log: bool | None = None,
     wait_validator: bool = True,
     clock: Callable[[], float] = time.time,
+    timing: Timing = _TIMING,
 ) -> RunningNode:
     """Bind, start and serve a node; port 0 picks a free port, and ``base_url`` follows it.
 
@@ -145,7 +158,7 @@ async def start_node(
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{bound_port}"
     config = replace(config, host=host, port=bound_port, base_url=config.base_url or url)
-    app = create_app(config, demo=demo, clock=clock)
+    app = create_app(config, demo=demo, clock=clock, timing=timing)
     use_log = config.access_log if access_log is None else access_log
     limits = config.limits
     runner = web.AppRunner(

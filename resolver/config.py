@@ -18,6 +18,7 @@ from typing import Any
 from resolver.credentials import Credential, hash_token
 from resolver.errors import ConfigError
 from resolver.federation.config import FederationConfig
+from resolver.lifecycle.settings import LifecycleSettings
 from resolver.tiers import Role
 
 __all__ = [
@@ -73,7 +74,8 @@ class NodeConfig:
     """Everything a node process needs to know about itself.
 
     ``base_url`` empty means "derive it from the listening address" (``serve`` fills it in).
-    ``federation`` is the parsed ``[federation]`` table (peers, parent, cache settings).
+    ``federation`` is the parsed ``[federation]`` table (peers, parent, cache settings);
+    ``lifecycle`` the ``[lifecycle]`` table (rating thresholds, rule defaults, webhooks).
     """
 
     node_id: str = "local"
@@ -98,6 +100,7 @@ class NodeConfig:
     federation: FederationConfig = field(default_factory=FederationConfig)
     data_dir: str = "./var"  # local files that are not the store (a Redis node's SPARQL index)
     sparql: SparqlConfig = field(default_factory=SparqlConfig)
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
 
 
 _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -120,7 +123,7 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "access_log": bool,
     "data_dir": str,
 }
-_TABLES = {"limits", "credentials", "federation", "sparql"}
+_TABLES = {"limits", "credentials", "federation", "sparql", "lifecycle"}
 _SPARQL_KEYS: dict[str, type] = {"enabled": bool, "index_dir": str, "history": bool}
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
 _CREDENTIAL_KEYS = {"name", "role", "token_sha256", "prefixes"}
@@ -158,6 +161,8 @@ def default_config(**overrides: Any) -> NodeConfig:
         overrides["federation"] = _federation(overrides["federation"])
     if "sparql" in overrides and not isinstance(overrides["sparql"], SparqlConfig):
         overrides["sparql"] = _sparql(overrides["sparql"])
+    if "lifecycle" in overrides and not isinstance(overrides["lifecycle"], LifecycleSettings):
+        overrides["lifecycle"] = _lifecycle(overrides["lifecycle"])
     config = dataclasses.replace(config, **overrides)
     _check(config, explicit_chain="chain" in overrides)
     return config
@@ -187,6 +192,8 @@ def _from_mapping(raw: Mapping[str, object]) -> NodeConfig:
         values["federation"] = _federation(raw["federation"])
     if "sparql" in raw:
         values["sparql"] = _sparql(raw["sparql"])
+    if "lifecycle" in raw:
+        values["lifecycle"] = _lifecycle(raw["lifecycle"])
     config = dataclasses.replace(NodeConfig(), **values)
     _check(config, explicit_chain="chain" in values)
     return config
@@ -208,6 +215,10 @@ def _sparql(raw: object) -> SparqlConfig:
         if not isinstance(value, expected):
             raise ConfigError(f"'sparql.{key}' has the wrong type ({type(value).__name__})")
     return SparqlConfig(**raw)
+def _lifecycle(raw: object) -> LifecycleSettings:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'lifecycle' must be a table")
+    return LifecycleSettings.from_mapping(raw)
 
 
 def _strings(value: Sequence[object], key: str) -> list[str]:
@@ -285,10 +296,13 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
         if cred.name in names:
             raise ConfigError(f"credential {cred.name!r} is defined twice")
         names.add(cred.name)
-        if cred.role is Role.OPERATOR and not cred.prefixes:
-            raise ConfigError(f"credential {cred.name!r}: an operator needs 'prefixes' it may write")
-        if cred.role is not Role.OPERATOR and cred.prefixes:
-            raise ConfigError(f"credential {cred.name!r}: only operators have 'prefixes'")
+        writes = cred.role in (Role.OPERATOR, Role.DATA_PROVIDER)
+        if writes and not cred.prefixes:
+            article = "an" if cred.role is Role.OPERATOR else "a"
+            role = f"{article} {cred.role.value}"
+            raise ConfigError(f"credential {cred.name!r}: {role} needs 'prefixes' it may write")
+        if not writes and cred.prefixes:
+            raise ConfigError(f"credential {cred.name!r}: only operators and data providers have 'prefixes'")
     digests = [c.token_sha256 for c in config.credentials]
     if len(set(digests)) != len(digests):
         raise ConfigError("two credentials share one token")

@@ -1,9 +1,10 @@
 """The composition root: one running node's parts, built from its parsed configuration.
 
-``open_node`` opens the store, the validator pool, the HTTP session for peers, the Redis client
-and the federation's peer client and cache, builds the stages in the configuration's order with
-those as constructor arguments, opens the SPARQL index and starts its follower when asked
-(``serve``), and closes everything in reverse on exit.
+``open_node`` opens the store, the validator pool, the HTTP session for peers, the Redis client,
+the federation's peer client and cache and the lifecycle part (event store, warning feed,
+webhook delivery), builds the stages in the configuration's order with those as constructor
+arguments, opens the SPARQL index and starts its follower when asked (``serve``), and closes
+everything in reverse on exit.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from resolver.config import NodeConfig
 from resolver.federation.cache import FederationCache
 from resolver.federation.client import PeerClient
 from resolver.identifiers import claims
+from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
 from resolver.sparql.federated import Federation, peers_from_federation
@@ -35,11 +37,12 @@ from resolver.stages.local import LocalStage
 from resolver.stores import Store, open_store
 from resolver.validation import Validator
 
-__all__ = ["STAGE_BUILDERS", "Clock", "Node", "NodeParts", "ValidatorStart", "open_node"]
+__all__ = ["STAGE_BUILDERS", "Clock", "Node", "NodeParts", "Timing", "ValidatorStart", "open_node"]
 
 _log = logging.getLogger("resolver.node")
 
 Clock = Callable[[], float]
+_TIMING = Timing()
 
 _NOT_OPENED = "the SPARQL index is not open in this process"
 
@@ -75,6 +78,8 @@ class Node:
     ``validator_starting`` is the workers' start (None: not started, or already awaited).
     ``sparql`` is the SPARQL index this process serves (None: not opened; ``sparql_unavailable``
     then says why).
+    ``lifecycle`` is the lifecycle part (events, warnings, subscriptions); None when the node
+    was opened without it (a command that only reads passports).
     """
 
     config: NodeConfig
@@ -87,6 +92,7 @@ class Node:
     validator_starting: asyncio.Task[None] | None
     sparql: SparqlIndex | None = None
     sparql_unavailable: str = ""
+    lifecycle: LifecyclePart | None = None
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -218,12 +224,15 @@ async def open_node(
     metrics: Metrics | None = None,
     clock: Clock = time.time,
     sparql: bool = False,
+    lifecycle: Timing | None = _TIMING,
 ) -> AsyncIterator[Node]:
     """Open every part of the node for ``config``; close them all, in reverse, on exit.
 
-    ``clock`` is the wall clock the federation cache ages its entries by (tests move it).
-    ``sparql`` opens the SPARQL index (``[sparql]``) and follows the store: only the process
-    that serves ``/sparql`` does, as an index directory has one writer.
+    ``clock`` is the node's wall clock: the federation cache ages its entries by it and the
+    lifecycle part dates readings and warnings by it (tests move it). ``sparql`` opens the
+    SPARQL index (``[sparql]``) and follows the store: only the process that serves
+    ``/sparql`` does, as an index directory has one writer. ``lifecycle`` is the lifecycle
+    part's delivery timing, or None to open the node without that part.
     """
     metrics = metrics or Metrics()
     async with contextlib.AsyncExitStack() as stack:
@@ -247,6 +256,18 @@ async def open_node(
             peers=PeerClient(http, config.federation, node_id=config.node_id),
             federation_cache=_federation_cache(config, redis, metrics, clock),
         )
+        part = None
+        if lifecycle is not None:
+            part = await stack.enter_async_context(
+                open_lifecycle(
+                    config.lifecycle,
+                    store_url=config.store,
+                    passports=store,
+                    node_id=config.node_id,
+                    clock=clock,
+                    timing=lifecycle,
+                )
+            )
         stages: list[Stage] = []
         for name in config.chain:
             stage = STAGE_BUILDERS[name](parts)
@@ -263,6 +284,7 @@ async def open_node(
             validator_starting=starting,
             sparql=index,
             sparql_unavailable="" if index is not None else why or _NOT_OPENED,
+            lifecycle=part,
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)

@@ -55,6 +55,11 @@ def test_defaults_without_a_file() -> None:
         ('[[credentials]]\nname = "a"\nrole = "authority"\ntoken_sha256 = "secret"', "64 hex digits"),
         ('[[credentials]]\nname = "a"\nrole = "authority"\ntoken = "x"', "'credentials[0].token'"),
         ("deadline = 0", "'deadline' must be positive"),
+        ("[lifecycle]\nwarn_soh = 70", "unknown configuration key 'lifecycle.warn_soh'"),
+        ('[lifecycle]\nsilence_days = "a month"', "'lifecycle.silence_days' must be a number"),
+        ("[lifecycle]\ndelivery_attempts = 2.5", "'lifecycle.delivery_attempts' must be a whole number"),
+        ("[lifecycle]\nallowed_webhook_hosts = [1]", "'lifecycle.allowed_webhook_hosts' must be a list"),
+        ("lifecycle = 3", "'lifecycle' must be a table"),
         ("not toml at all [", "not valid TOML"),
         ("[sparql]\nindex = \"x\"", "unknown configuration key 'sparql.index'"),
         ("[sparql]\nhistory = 1", "'sparql.history' has the wrong type"),
@@ -105,3 +110,16 @@ def test_bad_federation_table_is_refused_at_load_naming_the_key(
 
 def test_every_stage_name_the_configuration_accepts_has_a_builder() -> None:
     assert tuple(STAGE_BUILDERS) == STAGE_NAMES
+
+
+def test_lifecycle_table_is_parsed_into_the_node_configuration(tmp_path: Path) -> None:
+    config = _load(
+        tmp_path,
+        "[lifecycle]\nwarn_soh_below = 75\ndefault_min_temperature = -30\ndelivery_attempts = 3\n"
+        'allowed_webhook_hosts = ["hooks.example.com", "127.0.0.1"]\n',
+    )
+    settings = config.lifecycle
+    assert (settings.warn_soh_below, settings.default_min_temperature) == (75.0, -30.0)
+    assert settings.delivery_attempts == 3
+    assert settings.allowed_webhook_hosts == ("hooks.example.com", "127.0.0.1")
+    assert default_config().lifecycle.allowed_webhook_hosts == ()

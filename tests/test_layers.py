@@ -107,6 +107,10 @@ _FORBIDDEN = [
     *((f"resolver.sparql.{m}", "resolver.http") for m in ("runtime", "engine", "follower", "index", "names")),
     ("resolver.sparql.federated", "resolver.http"),
     ("resolver.sparql", "resolver.node"),
+    # The lifecycle part the composition root opens is below HTTP; only its handlers are not.
+    ("resolver.lifecycle.part", "resolver.http"),
+    ("resolver.lifecycle.service", "resolver.http"),
+    ("resolver.lifecycle.settings", "resolver.config"),
 ]
 
 

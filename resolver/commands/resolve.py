@@ -127,7 +127,7 @@ async def _locally(args: argparse.Namespace, config: NodeConfig) -> bytes:
     # Peers' answers are checked against the shapes before they are shown: start the workers
     # only when there are peers to ask.
     start = ValidatorStart.WAIT if config.federation.nodes else ValidatorStart.NEVER
-    async with open_node(config, validator_start=start) as node:
+    async with open_node(config, validator_start=start, lifecycle=None) as node:
         lookup = Lookup(handle=ident.key, tier=principal.tier, deadline=time.monotonic() + config.deadline)
         answer = await node.chain(lookup)
     view = answer.view
