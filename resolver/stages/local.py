@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from resolver.errors import Gone, NotFound
 from resolver.identifiers import claims, longest_claim
 from resolver.stages.base import Answer, Lookup, Next
-from resolver.stores.base import Store, View
+from resolver.stores.base import Change, Store, View
 from resolver.tiers import Tier
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class PublicViews:
         self._views: dict[str, View] = {}
         self._bytes = 0
         self._synced = False
+        self._anchor: Change | None = None  # the last change read from the feed
         self.epoch = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -81,26 +82,50 @@ class PublicViews:
         self.epoch += 1
 
     async def _follow(self) -> None:
-        seq = 0
         while True:
             try:
-                changes = await self._store.changes(since=seq, limit=_FEED_PAGE)
+                await self.catch_up()
+            except asyncio.CancelledError:
+                raise
             except Exception as err:  # the store is away: keep nothing until it is back
                 if self._synced:
                     _log.warning("change feed unavailable, in-process views dropped: %s", err)
                 self._drop_all()
-                await asyncio.sleep(self._poll)
-                continue
+            await asyncio.sleep(self._poll)
+
+    async def catch_up(self) -> None:
+        """Read the feed to its end, dropping each view it names (one pass of the follower).
+
+        Each read starts at the last change already seen (the anchor): if it is missing or
+        differs, the feed went backwards or was reset (a Redis restarted without its data,
+        a store replaced), so every view is dropped and the feed is read again from its start.
+        """
+        while True:
+            anchor = self._anchor
+            since = 0 if anchor is None else anchor.seq - 1
+            changes = await self._store.changes(since=since, limit=_FEED_PAGE)
+            if anchor is not None:
+                if not changes or changes[0] != anchor:
+                    _log.warning(
+                        "change feed went back or was reset (last seen seq %d is %s): "
+                        "in-process views dropped, following it from the start",
+                        anchor.seq,
+                        "gone" if not changes else f"now {changes[0]}",
+                    )
+                    self._drop_all()
+                    self._anchor = None
+                    continue
+                changes = changes[1:]
+            for change in changes:
+                old = self._views.pop(change.handle, None)
+                if old is not None:
+                    self._bytes -= len(old.body) + len(change.handle) + 100
             if changes:
-                for change in changes:
-                    old = self._views.pop(change.handle, None)
-                    if old is not None:
-                        self._bytes -= len(old.body) + len(change.handle) + 100
-                seq = changes[-1].seq
+                self._anchor = changes[-1]
                 self.epoch += 1
-            if len(changes) < _FEED_PAGE:
+            if len(changes) < _FEED_PAGE - (anchor is not None):
                 self._synced = True
-                await asyncio.sleep(self._poll)
+                return
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
