@@ -51,6 +51,7 @@ class Limits:
     max_body_bytes: int = 2 * 1024 * 1024
     max_json_depth: int = 48
     max_header_bytes: int = 8190  # one header line or field (aiohttp's max_line/field_size)
+    header_timeout: float = 10.0  # seconds from a request's first byte to the end of its headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,8 @@ class NodeConfig:
     limits: Limits = field(default_factory=Limits)
     credentials: tuple[Credential, ...] = ()
     case_sensitive: bool = False
+    # Prefixes whose suffixes may mix look-alike scripts or use fullwidth forms (resolver/lookalikes.py).
+    mixed_script_prefixes: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int | None = None  # validator worker processes; None = one per CPU
@@ -115,6 +118,7 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "view_cache_bytes": int,
     "render_cache_bytes": int,
     "case_sensitive": bool,
+    "mixed_script_prefixes": list,
     "host": str,
     "port": int,
     "workers": int,
@@ -147,8 +151,9 @@ def default_config(**overrides: Any) -> NodeConfig:
     unknown = set(overrides) - {f.name for f in dataclasses.fields(NodeConfig)}
     if unknown:
         raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}")
-    if "prefixes" in overrides:
-        overrides["prefixes"] = tuple(overrides["prefixes"])
+    for key in ("prefixes", "mixed_script_prefixes"):
+        if key in overrides:
+            overrides[key] = tuple(overrides[key])
     if "chain" in overrides:
         overrides["chain"] = tuple(overrides["chain"])
     if "credentials" in overrides:
@@ -171,7 +176,7 @@ def _from_mapping(raw: Mapping[str, Any]) -> NodeConfig:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{key!r} has the wrong type ({type(value).__name__})")
         values[key] = value
-    for key in ("prefixes", "chain"):
+    for key in ("prefixes", "chain", "mixed_script_prefixes"):
         if key in values:
             values[key] = tuple(_strings(values[key], key))
     if "deadline" in values:

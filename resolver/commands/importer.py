@@ -340,7 +340,9 @@ async def _into_node(
                 iri = (document.get("@id") or document.get("id")) if isinstance(document, dict) else None
                 if not isinstance(iri, str):
                     raise ValueError("the document has no @id")
-                handle = parse_identifier(iri).key
+                # The node compares the @id with the path as written: a lower-case suffix is
+                # PUT as written, not as the (upper-cased) store key.
+                handle = parse_identifier(iri).written
             except (orjson.JSONDecodeError, ValueError, InvalidIdentifier) as err:
                 reason = err.detail if isinstance(err, ResolverError) else str(err)
                 summary.reject(item, reason)

@@ -165,6 +165,7 @@ class Edge:
         self.limits = config.limits
         self._case_sensitive = config.case_sensitive
         self._base_urls = (config.base_url,) if config.base_url else ()
+        self._mixed_scripts = config.mixed_script_prefixes
         self._identifiers: dict[str, Identifier] = {}
         self._answers = ctx.metrics.answers
         self._local = next((s for s in stages if isinstance(s, LocalStage)), None)
@@ -176,7 +177,10 @@ class Edge:
         found = self._identifiers.get(text)
         if found is None:
             found = parse_identifier(
-                text, case_sensitive=self._case_sensitive, node_base_urls=self._base_urls
+                text,
+                case_sensitive=self._case_sensitive,
+                node_base_urls=self._base_urls,
+                mixed_script_prefixes=self._mixed_scripts,
             )
             memo = self._identifiers
             if len(memo) >= _IDENT_MEMO_MAX:

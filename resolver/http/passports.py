@@ -20,6 +20,7 @@ from resolver.errors import Conflict, Gone, InputError, NotFound, PreconditionFa
 from resolver.html import render_html
 from resolver.http.edge import Edge, Preconditions, WriteOutcome, http_date
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
+from resolver.http.query import whole_number
 from resolver.identifiers import Identifier
 from resolver.patch import merge_patch
 from resolver.render import render
@@ -86,9 +87,7 @@ def _parse_at(text: str) -> float:
 
 
 def _parse_version(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise InputError(f"version={text[:30]!r} must be a whole number from 1")
-    return int(text)
+    return whole_number(text, "version", low=1)
 
 
 class PassportRoutes:

@@ -180,15 +180,17 @@ token_sha256 = "{hash_token(REPAIRER)}"
         folder.mkdir()
         for i in (1, 2):
             (folder / f"{i}.jsonld").write_bytes(passport(f"88.100.1/HTTP-{i}"))
+        # A lower-case suffix goes to the path as written, which matches its @id (finding 7).
+        (folder / "lower.jsonld").write_bytes(passport("88.100.1/lower-case-0001"))
         document = orjson.loads(passport("88.100.1/HTTP-BAD"))
         del document["chemistry"]
         (folder / "bad.jsonld").write_bytes(orjson.dumps(document))
         args = ("import", str(folder), "--node", node.url, "--token", OPERATOR, "--json")
         first = _summary(_cli(*args, cwd=tmp_path))
-        assert (first["created"], first["rejected"]) == (2, 1)
+        assert (first["created"], first["rejected"]) == (3, 1), first
         assert first["rejections"][0]["reason"].startswith("422:")
         again = _summary(_cli(*args, cwd=tmp_path))
-        assert (again["created"], again["unchanged"]) == (0, 2)
+        assert (again["created"], again["unchanged"]) == (0, 3)
         fetched = _cli("resolve", "88.100.1/HTTP-2", "--node", node.url, "--format", "html", cwd=tmp_path)
         assert fetched.stdout.startswith(b"<!DOCTYPE html>")
     # The demo load is idempotent across restarts.
