@@ -29,6 +29,7 @@ from resolver.http.passports import PassportRoutes
 from resolver.http.problems import add_unmatched_route, guarded, use_problem_errors
 from resolver.identifiers import claims, parse_identifier
 from resolver.metrics import Metrics
+from resolver.openapi import openapi_document
 from resolver.stages.registry import build_stages
 from resolver.stores.base import Store
 from resolver.validation import Validator
@@ -128,6 +129,15 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
             headers={"Cache-Control": "no-store"},
         )
 
+    contract: list[bytes] = []  # built on first request: every error class is defined by then
+
+    async def openapi_json(request: web.Request) -> web.Response:
+        if not contract:
+            contract.append(orjson.dumps(openapi_document()))
+        return web.Response(
+            body=contract[0], content_type="application/json", headers={"Cache-Control": "max-age=300"}
+        )
+
     async def profile_file(request: web.Request) -> web.Response:
         found = _PROFILE_FILES.get((request.match_info["profile"], request.match_info["name"]))
         if found is None:
@@ -152,11 +162,12 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
     resource("/healthz", "healthz", GET=(healthz, "healthz"))
     resource("/metrics", "metrics", GET=(metrics_text, "metrics"))
     resource("/.well-known/passport-node", "describe", GET=(describe, "describe"))
+    resource("/openapi.json", "openapi", GET=(openapi_json, "openapi"))
     resource("/profiles/{profile}/{name}", "profile-file", GET=(profile_file, "profile-file"))
     resource("/validate", "validate", POST=(passports.validate, "validate"))
     resource("/api/handles", "handle-list", GET=(handles.list, "handle-list"))
     resource(
-        "/api/handles/{handle:.+}",
+        "/api/handles/{handle:[\\s\\S]+}",  # any character, a decoded newline too
         "handle",
         GET=(handles.get, "handle-get"),
         PUT=(handles.put, "handle-put"),
@@ -164,7 +175,7 @@ def create_app(config: NodeConfig, *, demo: bool = False, metrics: Metrics | Non
     )
     # Handles contain slashes (GS1: /01/{gtin}/21/{serial}); "/{handle}/history" is a suffix.
     resource(
-        "/{prefix}/{suffix:.+}",
+        "/{prefix}/{suffix:[\\s\\S]+}",
         "passport",
         GET=(passports.get, "passport"),
         PUT=(passports.put, "passport-put"),

@@ -161,7 +161,7 @@ def guarded(handler: Handler, route: str, metrics: Metrics) -> Handler:
 def add_unmatched_route(router: web.UrlDispatcher, metrics: Metrics) -> None:
     """A last route for every path and method: 405 (with ``Allow``) when another route has the
     path under other methods, else 404; both as problem documents. Register it last."""
-    catch_all = router.add_resource("/{_unmatched:.*}")
+    catch_all = router.add_resource("/{_unmatched:[\\s\\S]*}")  # "." would miss a decoded newline
 
     async def unmatched(request: web.Request) -> web.StreamResponse:
         allowed: set[str] = set()
