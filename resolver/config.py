@@ -52,6 +52,14 @@ class Limits:
     max_json_depth: int = 48
     max_header_bytes: int = 8190  # one header line or field (aiohttp's max_line/field_size)
     header_timeout: float = 10.0  # seconds from a request's first byte to the end of its headers
+    validate_body_bytes: int = 64 * 1024  # /validate: smaller than writes (examples are ~6 KB)
+    validate_seconds: int = 5  # /validate: time budget of its own worker, which is then replaced
+    # Token-bucket rate limits per client (resolver/ratelimit.py); 0 requests/s: no limit.
+    # Burst 0: twice the rate.
+    anonymous_per_second: int = 0
+    anonymous_burst: int = 0
+    credentialed_per_second: int = 0
+    credentialed_burst: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +134,11 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 _TABLES = {"limits", "credentials", "federation"}
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
+# Limits where 0 means "off" rather than an error.
+_ZERO_OFF_LIMITS = {
+    name: "0 or more; 0 turns it off"
+    for name in ("anonymous_per_second", "anonymous_burst", "credentialed_per_second", "credentialed_burst")
+}
 _CREDENTIAL_KEYS = {"name", "role", "token_sha256", "prefixes"}
 
 
@@ -206,8 +219,10 @@ def _limits(raw: Any) -> Limits:
     for key, value in raw.items():
         if key not in _LIMIT_KEYS:
             raise ConfigError(f"unknown configuration key 'limits.{key}'")
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"'limits.{key}' must be a positive integer")
+        least = 0 if key in _ZERO_OFF_LIMITS else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            allowed = _ZERO_OFF_LIMITS.get(key, "over 0")
+            raise ConfigError(f"'limits.{key}' must be a whole number ({allowed})")
     return Limits(**raw)
 
 

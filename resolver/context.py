@@ -38,6 +38,10 @@ class NodeContext:
     redis: Any | None
     metrics: Metrics
     extras: dict[str, Any] = field(default_factory=dict)
+    # The /validate endpoint's own one-worker pool with a time budget, so that anonymous
+    # validation never queues writes behind it; started on first use. None: /validate uses
+    # ``validator``.
+    checker: Validator | None = None
     # The validator workers' start (they load the shapes in the background); None: not started.
     validator_starting: asyncio.Task[None] | None = None
 
@@ -77,8 +81,12 @@ async def open_context(
             starting.add_done_callback(_report_failure)
             await asyncio.sleep(0)
             stack.push_async_callback(_settle, starting)
+            # Started by the first /validate (most nodes' tests never call it: no extra process).
+            checker = Validator(workers=1, timeout=float(config.limits.validate_seconds))
+            stack.push_async_callback(checker.aclose)
         else:
             starting = None
+            checker = None
         # Peer requests carry their own per-lookup deadline; this is only the outer bound.
         timeout = aiohttp.ClientTimeout(total=max(config.deadline, 1.0) * 2)
         http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
@@ -97,6 +105,7 @@ async def open_context(
             redis=redis_client,
             metrics=metrics or Metrics(),
             validator_starting=starting,
+            checker=checker,
         )
         try:
             yield ctx

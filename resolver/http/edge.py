@@ -25,6 +25,7 @@ from resolver.errors import (
 )
 from resolver.http.auth import Authenticator, Principal
 from resolver.identifiers import Identifier, claims, parse_identifier
+from resolver.ratelimit import rate_limiter
 from resolver.stages.base import (
     BUDGET_HEADER,
     HOPS_HEADER,
@@ -159,6 +160,7 @@ class Edge:
         from resolver.federation.config import federation_config
 
         self.auth = Authenticator((*config.credentials, *federation_config(ctx).credentials()))
+        self.rates = rate_limiter(config.limits)
         self.node_id = config.node_id
         self.deadline = config.deadline
         self.max_hops = config.max_hops
@@ -189,7 +191,13 @@ class Edge:
         return found
 
     def principal(self, request: web.Request) -> Principal:
-        return self.auth.principal(request.headers.get("Authorization"))
+        """The caller, once it is within its rate limit (429 otherwise)."""
+        principal = self.auth.principal(request.headers.get("Authorization"))
+        if self.rates.active:
+            anonymous = principal.role is Role.PUBLIC
+            client = (request.remote or "?") if anonymous else principal.name
+            self.rates.take(client, anonymous=anonymous)
+        return principal
 
     @staticmethod
     def tier_for(principal: Principal, request: web.Request) -> Tier:
@@ -278,14 +286,17 @@ class Edge:
 
     # --- writing -------------------------------------------------------------------------------
 
-    async def read_body(self, request: web.Request, *, media_types: tuple[str, ...]) -> bytes:
-        """The request body, refused early when the media type is wrong or it is too large."""
+    async def read_body(
+        self, request: web.Request, *, media_types: tuple[str, ...], limit: int | None = None
+    ) -> bytes:
+        """The request body, refused early when the media type is wrong or it is over ``limit``
+        (default: the configured ``max_body_bytes``)."""
         if request.content_type not in media_types:
             raise UnsupportedMediaType(
                 f"the body must be {' or '.join(media_types)}, not {request.content_type or 'untyped'}",
                 accepted=list(media_types),
             )
-        limit = self.limits.max_body_bytes
+        limit = limit or self.limits.max_body_bytes
         length = request.content_length
         if length is not None and length > limit:
             raise PayloadTooLarge(f"the body is {length} bytes; the limit is {limit} bytes", limit=limit)

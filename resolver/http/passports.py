@@ -7,6 +7,7 @@ tier view and kept in a small LRU keyed by (key, version, tier, format).
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from collections import OrderedDict
 from typing import Any
@@ -16,7 +17,15 @@ import orjson
 from aiohttp import web
 
 from resolver import jsonld
-from resolver.errors import Conflict, Gone, InputError, NotFound, PreconditionFailed
+from resolver.errors import (
+    Conflict,
+    Gone,
+    InputError,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    ResolverError,
+)
 from resolver.html import render_html
 from resolver.http.edge import Edge, Preconditions, WriteOutcome, http_date
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
@@ -99,6 +108,7 @@ class PassportRoutes:
         self._renders: OrderedDict[tuple[str, int, Tier, str], bytes] = OrderedDict()
         self._render_bytes = 0
         self.render_cache_bytes = 128 * 1024 * 1024  # set from the config when the app starts
+        self._checker_starting = asyncio.Lock()
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -322,8 +332,24 @@ class PassportRoutes:
 
     async def validate(self, request: web.Request) -> web.Response:
         edge = self.edge
-        body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
+        edge.principal(request)  # 401 for bad credentials, 429 over the caller's rate limit
         limits = edge.limits
-        jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-        report = await edge.ctx.validator.validate(body)
+        limit = limits.validate_body_bytes
+        body = await edge.read_body(request, media_types=_PASSPORT_TYPES, limit=limit)
+        jsonld.parse_json(body, max_bytes=limit, max_depth=limits.max_json_depth)
+        checker = edge.ctx.checker or edge.ctx.validator
+        async with self._checker_starting:
+            await checker.start()  # at once when started; the first call waits for its worker
+        try:
+            report = await checker.validate(body)
+        except ResolverError as err:
+            if type(err) is not ResolverError:  # the passport's own errors (400, 422...)
+                raise
+            # Past the budget (or the worker died on it): the worker was replaced; the cost is
+            # the input's, so a 4xx.
+            raise PayloadTooLarge(
+                f"validating this passport did not finish within {limits.validate_seconds} s; "
+                "send a smaller one",
+                limit=limit,
+            ) from err
         return _json_response(report.to_json())
