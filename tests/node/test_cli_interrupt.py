@@ -31,10 +31,8 @@ def test_ctrl_c_during_import_prints_the_summary_so_far_exits_130_and_a_rerun_co
 ) -> None:
     folder = tmp_path / "many"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    subprocess.run(
-        [sys.executable, "-m", "resolver.examples", str(N), "--seed", "7", "--prefix", "88.100.1", "--out", str(folder)],
-        check=True, cwd=REPO, env=env, capture_output=True,
-    )  # fmt: skip
+    generate = [sys.executable, "-m", "resolver.examples", str(N), "--seed", "7", "--prefix", "88.100.1"]
+    subprocess.run([*generate, "--out", str(folder)], check=True, cwd=REPO, env=env, capture_output=True)
     db = tmp_path / "p.sqlite3"
     args = [sys.executable, "-m", "resolver", "import", str(folder), "--store", f"sqlite:///{db}", "--json"]
     args += ["--workers", "1"]
