@@ -53,7 +53,11 @@ class PublicViews:
         return self._views.get(key)
 
     def put(self, key: str, view: View, epoch: int) -> None:
-        if not self._synced or epoch != self.epoch:
+        anchor = self._anchor
+        # Kept only once the follower has seen a change at least as recent as the view: a view
+        # written after the last change seen could outlive a feed reset that loses that write
+        # before the follower ever reads it.
+        if not self._synced or epoch != self.epoch or anchor is None or view.modified > anchor.modified:
             return
         size = len(view.body) + len(key) + 100
         if size > self._max_bytes // 4:

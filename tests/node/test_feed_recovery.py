@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from resolver.stages.local import PublicViews
 from resolver.stores import Store, open_store
@@ -101,3 +102,23 @@ async def test_a_redis_restart_that_kept_its_data_keeps_following_without_a_rese
             await views.aclose()
             await reader.aclose()
             await writer.aclose()
+
+
+async def test_a_view_newer_than_the_last_change_seen_is_not_kept(tmp_path: Path) -> None:
+    # Else a write the follower never read could be lost by a feed reset and its view kept on.
+    store = await open_store(f"sqlite:///{tmp_path}/s.sqlite3")
+    views = PublicViews(store, max_bytes=1 << 20)
+    try:
+        await store.put(OTHER, {Tier.PUBLIC: b"o"})
+        await views.catch_up()
+        await store.put(H, {Tier.PUBLIC: b"v1"})  # not read by the follower yet
+        fresh = await store.get_view(H, Tier.PUBLIC)
+        assert fresh is not None
+        views.put(H, fresh, views.epoch)
+        assert views.get(H) is None
+        await views.catch_up()
+        views.put(H, fresh, views.epoch)
+        assert views.get(H) == fresh
+    finally:
+        await views.aclose()
+        await store.aclose()
