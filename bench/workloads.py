@@ -985,6 +985,25 @@ def _noise(options: Options) -> dict[str, Any]:
     )
 
 
+# --- soak (issue 10) --------------------------------------------------------------------------
+
+
+def _soak(options: Options) -> dict[str, Any]:
+    from bench.soak import OPERATOR, soak, soak_store
+    from resolver.config import hash_token
+
+    store, keys = soak_store()
+    operator = {
+        "name": "soak",
+        "role": "operator",
+        "token_sha256": hash_token(OPERATOR),
+        "prefixes": [dataset.BENCH_PREFIX],
+    }
+    config = _node_config("soak", store, [dataset.BENCH_PREFIX], credentials=[operator])
+    with _node("soak-node", config) as node:
+        return soak(options, node, [_quote(k) for k in keys])
+
+
 # --- registry -------------------------------------------------------------------------------
 
 WORKLOADS: dict[str, Workload] = {}
@@ -1005,3 +1024,4 @@ _register("ingest", "passports/s", ">= 300 passports/s (2 workers); speed-up ove
 _register("memory", "bytes/passport (Redis)", "<= 8 KB per passport in Redis", _memory)
 _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
+_register("soak", "% RSS change", "RSS within 10%, 0 errors", _soak)
