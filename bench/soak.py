@@ -10,6 +10,7 @@ shorter than ten minutes), and every error. Target: RSS within 10%, 0 errors.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -21,9 +22,9 @@ from bench import dataset
 from bench.harness import OUT
 from bench.result import make_result
 
-__all__ = ["soak"]
+__all__ = ["OPERATOR", "soak", "soak_store"]
 
-_OPERATOR = "soak-operator"
+OPERATOR = "soak-operator"
 _CALIBRATE_S = 5.0
 _SHARE = 0.8
 _WRITE_EVERY_S = 0.5
@@ -144,14 +145,14 @@ async def _read(http: Any, base: str, key: str, window: _Window) -> None:
             if response.status != 200:
                 window.errors.append(f"GET {key}: {response.status}")
                 return
-    except Exception as err:  # noqa: BLE001 - every failure is a soak error, reported
+    except Exception as err:  # every failure is a soak error, reported
         window.errors.append(f"GET {key}: {err!r}")
         return
     window.latencies.append(time.perf_counter() - began)
 
 
 async def _writes(http: Any, base: str, keys: list[str], windows: list[_Window], stop: asyncio.Event) -> None:
-    headers = {"Authorization": f"Bearer {_OPERATOR}"}
+    headers = {"Authorization": f"Bearer {OPERATOR}"}
     n = 0
     while not stop.is_set():
         key = keys[n % min(len(keys), 50)]
@@ -171,12 +172,10 @@ async def _writes(http: Any, base: str, keys: list[str], windows: list[_Window],
                     window.errors.append(f"PUT {key}: {response.status}")
                 else:
                     window.writes += 1
-        except Exception as err:  # noqa: BLE001 - every failure is a soak error, reported
+        except Exception as err:  # every failure is a soak error, reported
             window.errors.append(f"PUT {key}: {err!r}")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), _WRITE_EVERY_S)
-        except TimeoutError:
-            pass
 
 
 def soak_store() -> tuple[str, list[str]]:
@@ -189,5 +188,3 @@ def soak_store() -> tuple[str, list[str]]:
         shutil.copyfile(file, folder / file.name)
     return f"sqlite:///{(folder / path.name).resolve()}", dataset.prepared(10_000).keys
 
-
-OPERATOR = _OPERATOR
