@@ -187,4 +187,3 @@ def soak_store() -> tuple[str, list[str]]:
     for file in path.parent.glob(path.name + "*"):
         shutil.copyfile(file, folder / file.name)
     return f"sqlite:///{(folder / path.name).resolve()}", dataset.prepared(10_000).keys
-
