@@ -37,7 +37,7 @@ bench: install system-deps
 	$(BIN)/python -m bench all
 
 docs: install
-	$(BIN)/python -m resolver.profile_docs > docs/data-points.md
+	$(BIN)/python -m tools.profile_docs > docs/data-points.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

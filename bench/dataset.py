@@ -45,7 +45,7 @@ DISTINCT = 2_000
 
 
 # What each cached artefact depends on: a change to any of these files makes a new cache.
-_GENERATOR_CODE = ("resolver/examples.py",)
+_GENERATOR_CODE = ("tools/examples.py",)
 _PREPARE_CODE = (
     *_GENERATOR_CODE,
     "resolver/validation.py",
@@ -89,7 +89,7 @@ class Prepared:
 def _generate(n: int, seed: int, prefix: str) -> list[tuple[str, bytes]]:
     """(identifier, JSON-LD bytes) for ``n`` generated complete passports."""
 
-    from resolver import examples
+    from tools import examples
 
     out: list[tuple[str, bytes]] = []
     for item in examples.generate(n, seed=seed, prefix=prefix):
@@ -226,7 +226,7 @@ def generate_files(n: int, *, seed: int = SEED, prefix: str = BENCH_PREFIX) -> P
     cmd = [
         sys.executable,
         "-m",
-        "resolver.examples",
+        "tools.examples",
         str(n),
         "--seed",
         str(seed),

@@ -488,7 +488,7 @@ def _federation_a(peer: Server, store_dir: Path, *, verify: str | None = None) -
         _store_url(store_dir / "a.sqlite3"),
         ["88.100.8"],
         federation={
-            "cache": {"max_ttl": 3600, "default_ttl": 3600, "lru_size": 50_000},
+            "cache": {"max_ttl": 3600, "default_ttl": 3600, "lru_bytes": 256 * 1024 * 1024},
             "peers": [peer_entry],
         },
     )
@@ -727,7 +727,7 @@ def _ingest(options: Options) -> dict[str, Any]:
             )
     speedup = wall[2] / wall[1]
     notes = [
-        f"{n:,} generated complete passports (`python -m resolver.examples {n} --seed {dataset.SEED} "
+        f"{n:,} generated complete passports (`python -m tools.examples {n} --seed {dataset.SEED} "
         f"--prefix {dataset.BENCH_PREFIX}`), imported with full validation into a fresh SQLite store, timed "
         "from process start to exit (interpreter start-up and the worker pool included); afterwards every "
         "passport is checked to be stored",

@@ -1,27 +1,30 @@
 """The node's configuration: one TOML file read with tomllib into a frozen ``NodeConfig``.
 
-Unknown keys are refused by name, so a typo never silently falls back to a default. The
-``[federation]`` table is kept raw here and parsed by ``resolver.federation.config``.
+Unknown keys are refused by name, so a typo never silently falls back to a default. Every
+table is parsed here, ``[federation]`` included (into ``resolver.federation.config`` types), so
+a node that starts has a configuration it can use.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
+from resolver.credentials import Credential, hash_token
+from resolver.errors import ConfigError
+from resolver.federation.config import FederationConfig
 from resolver.tiers import Role
 
 __all__ = [
     "DEFAULT_CHAIN",
     "DEFAULT_PREFIXES",
     "DEFAULT_STORE",
+    "STAGE_NAMES",
     "ConfigError",
     "Credential",
     "Limits",
@@ -32,16 +35,14 @@ __all__ = [
 ]
 
 DEFAULT_STORE = "sqlite:///./var/passports.sqlite3"
-DEFAULT_CHAIN = ("local", "cache", "federation")
+# The stages a chain may name; the composition root (resolver.node) builds each of them.
+STAGE_NAMES = ("local", "cache", "federation")
+DEFAULT_CHAIN = STAGE_NAMES
 # The prefixes of the example passports (examples/valid): a node started with no
 # configuration is authoritative for them, so `serve --demo` resolves every example.
 DEFAULT_PREFIXES = ("88.100.1", "88.100.7", "20.500.12345", "21.11101", "01/09521234", "01/04012345")
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message names the key and the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,24 +64,11 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
-class Credential:
-    """A bearer token (kept only as its SHA-256 hex digest) and the role it gives.
-
-    ``prefixes`` are the prefixes an operator may write under; empty for other roles.
-    """
-
-    name: str
-    role: Role
-    token_sha256: str
-    prefixes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class NodeConfig:
     """Everything a node process needs to know about itself.
 
     ``base_url`` empty means "derive it from the listening address" (``serve`` fills it in).
-    ``federation`` is the raw ``[federation]`` table (peers, parent, cache settings).
+    ``federation`` is the parsed ``[federation]`` table (peers, parent, cache settings).
     """
 
     node_id: str = "local"
@@ -104,12 +92,7 @@ class NodeConfig:
     port: int = 8080
     workers: int | None = None  # validator worker processes; None = one per CPU
     access_log: bool = False
-    federation: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-
-def hash_token(token: str) -> str:
-    """The SHA-256 hex digest under which a bearer token is stored in the configuration."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    federation: FederationConfig = field(default_factory=FederationConfig)
 
 
 _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -171,14 +154,14 @@ def default_config(**overrides: Any) -> NodeConfig:
         overrides["chain"] = tuple(overrides["chain"])
     if "credentials" in overrides:
         overrides["credentials"] = tuple(overrides["credentials"])
-    if "federation" in overrides:
-        overrides["federation"] = MappingProxyType(dict(overrides["federation"]))
+    if "federation" in overrides and not isinstance(overrides["federation"], FederationConfig):
+        overrides["federation"] = _federation(overrides["federation"])
     config = dataclasses.replace(config, **overrides)
     _check(config, explicit_chain="chain" in overrides)
     return config
 
 
-def _from_mapping(raw: Mapping[str, Any]) -> NodeConfig:
+def _from_mapping(raw: Mapping[str, object]) -> NodeConfig:
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key in _TABLES:
@@ -199,21 +182,26 @@ def _from_mapping(raw: Mapping[str, Any]) -> NodeConfig:
     if "credentials" in raw:
         values["credentials"] = tuple(_credentials(raw["credentials"]))
     if "federation" in raw:
-        if not isinstance(raw["federation"], Mapping):
-            raise ConfigError("'federation' must be a table")
-        values["federation"] = MappingProxyType(dict(raw["federation"]))
+        values["federation"] = _federation(raw["federation"])
     config = dataclasses.replace(NodeConfig(), **values)
     _check(config, explicit_chain="chain" in values)
     return config
 
 
-def _strings(value: Sequence[Any], key: str) -> list[str]:
-    if not all(isinstance(v, str) for v in value):
+def _federation(raw: object) -> FederationConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'federation' must be a table")
+    return FederationConfig.from_mapping(raw)
+
+
+def _strings(value: Sequence[object], key: str) -> list[str]:
+    strings = [v for v in value if isinstance(v, str)]
+    if len(strings) != len(value):
         raise ConfigError(f"{key!r} must be a list of strings")
-    return list(value)
+    return strings
 
 
-def _limits(raw: Any) -> Limits:
+def _limits(raw: object) -> Limits:
     if not isinstance(raw, Mapping):
         raise ConfigError("'limits' must be a table")
     for key, value in raw.items():
@@ -226,7 +214,7 @@ def _limits(raw: Any) -> Limits:
     return Limits(**raw)
 
 
-def _credentials(raw: Any) -> list[Credential]:
+def _credentials(raw: object) -> list[Credential]:
     if not isinstance(raw, list):
         raise ConfigError("'credentials' must be an array of tables ([[credentials]])")
     out = []
@@ -268,12 +256,9 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
     if config.base_url.endswith("/"):
         raise ConfigError("'base_url' must not end with '/'")
     if explicit_chain:
-        # Imported here: the registry imports the stages, which import this module's users.
-        from resolver.stages.registry import STAGES
-
         for name in config.chain:
-            if name not in STAGES:
-                known = ", ".join(sorted(STAGES))
+            if name not in STAGE_NAMES:
+                known = ", ".join(sorted(STAGE_NAMES))
                 raise ConfigError(f"unknown stage {name!r} in 'chain' (known stages: {known})")
         if len(set(config.chain)) != len(config.chain):
             raise ConfigError("'chain' names a stage twice")

@@ -7,7 +7,6 @@ may see; every string from the document is escaped, and links are only made for 
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 import orjson
 
@@ -40,7 +39,7 @@ def render_html(view: bytes, *, handle: str, tier_label: str, version: int) -> b
     return "".join(parts).encode("utf-8")
 
 
-def _value(value: Any, *, depth: int) -> str:
+def _value(value: object, *, depth: int) -> str:
     if isinstance(value, dict):
         if not value:
             return "<em>(empty)</em>"

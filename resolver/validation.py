@@ -103,7 +103,8 @@ class _Engine:
         self._shacl = _ShaclValidator(
             DataGraph.from_rdflib(rdflib.Graph()),
             shacl_graph=profile.shapes,
-            options={"inference": "none", "advanced": advanced, "inplace": True},
+            # Warnings (sh:Warning shapes: data points not to be filled) are reported, not refused.
+            options={"inference": "none", "advanced": advanced, "inplace": True, "allow_warnings": True},
         )
         _freeze_shapes_graph(self._shacl.shacl_graph)
         # The fast check: most passports conform, and for them it replaces pyshacl's run (see
@@ -138,7 +139,7 @@ class _Engine:
         self._shacl.data_graph = data
         self._shacl._target_graph = None
         conforms, report_graph, _ = self._shacl.run()  # type: ignore[no-untyped-call]
-        if conforms:
+        if conforms and (None, SH.result, None) not in report_graph:
             return ValidationReport(conforms=True)
         return _report(report_graph, self.profile)
 
@@ -555,7 +556,7 @@ def _report(graph: rdflib.Graph, profile: Profile) -> ValidationReport:
     unique = sorted(
         set(results), key=lambda r: (r.focus_node, r.path or "", r.data_points, r.message, r.value or "")
     )
-    return ValidationReport(conforms=False, results=tuple(unique))
+    return ValidationReport(conforms=all(r.severity != "Violation" for r in unique), results=tuple(unique))
 
 
 def _text(node: rdflib.term.Node | None) -> str | None:

@@ -12,8 +12,9 @@ import dataclasses
 import re
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
+from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 from resolver.errors import ResolverError
 from resolver.tiers import Tier
@@ -24,7 +25,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _PAGE = 500
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "export",
         help="write the stored passports out",

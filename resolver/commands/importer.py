@@ -20,6 +20,7 @@ from typing import Any, TextIO, TypeVar
 
 import orjson
 
+from resolver.commands import Subparsers
 from resolver.commands.serve import config_from_args
 from resolver.config import ConfigError, NodeConfig
 from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
@@ -34,7 +35,7 @@ _BATCH = 16
 _T = TypeVar("_T")
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "import",
         help="load passports in bulk (validated) into the store or a running node",

@@ -10,8 +10,8 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 from resolver.errors import ResolverError
 
@@ -35,7 +35,7 @@ class _Refused(Exception):
         self.detail = detail
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "resolve",
         help="print one passport",
@@ -137,29 +137,21 @@ async def _from_node(args: argparse.Namespace) -> bytes:
 
 
 async def _locally(args: argparse.Namespace, config: NodeConfig) -> bytes:
-    from resolver.context import open_context
     from resolver.html import render_html
     from resolver.http.auth import Authenticator
     from resolver.identifiers import parse_identifier
+    from resolver.lookup import Lookup
+    from resolver.node import ValidatorStart, open_node
     from resolver.render import render
-    from resolver.stages.base import Lookup, build_chain
-    from resolver.stages.registry import build_stages
 
     ident = parse_identifier(args.identifier, case_sensitive=config.case_sensitive)
     principal = Authenticator(config.credentials).principal(f"Bearer {args.token}" if args.token else None)
-    async with open_context(config, start_validator=False) as ctx:
-        stages = build_stages(ctx)
-        try:
-            chain = build_chain(stages)
-            lookup = Lookup(
-                handle=ident.key, tier=principal.tier, deadline=time.monotonic() + config.deadline
-            )
-            answer = await chain(lookup)
-        finally:
-            for stage in reversed(stages):
-                close = getattr(stage, "aclose", None)
-                if close is not None:
-                    await close()
+    # Peers' answers are checked against the shapes before they are shown: start the workers
+    # only when there are peers to ask.
+    start = ValidatorStart.WAIT if config.federation.nodes else ValidatorStart.NEVER
+    async with open_node(config, validator_start=start) as node:
+        lookup = Lookup(handle=ident.key, tier=principal.tier, deadline=time.monotonic() + config.deadline)
+        answer = await node.chain(lookup)
     view = answer.view
     if view is None or view.deleted:
         from resolver.errors import Gone, NotFound

@@ -13,7 +13,7 @@ import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from resolver.config import Credential, hash_token
+from resolver.credentials import Credential, hash_token
 from resolver.errors import AuthError, Forbidden
 from resolver.identifiers import claims
 from resolver.tiers import Role, Tier

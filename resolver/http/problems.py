@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any, cast
+from typing import cast
 
 import orjson
 from aiohttp import web
@@ -61,7 +61,7 @@ _CLIENT_CLOSED = 499
 DEFAULT_HEADER_TIMEOUT = 10.0  # seconds from a request's first byte to the end of its head
 
 
-def _json(doc: dict[str, Any]) -> bytes:
+def _json(doc: dict[str, object]) -> bytes:
     return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)
 
 
@@ -77,13 +77,13 @@ def problem_response(err: ResolverError, instance: str | None = None) -> web.Res
     )
 
 
-def problem_for_status(status: int, detail: str, instance: str | None = None) -> dict[str, Any]:
+def problem_for_status(status: int, detail: str, instance: str | None = None) -> dict[str, object]:
     """A problem document for a bare HTTP status (errors that are not the node's own)."""
     try:
         title = HTTPStatus(status).phrase
     except ValueError:
         title = "Error"
-    doc: dict[str, Any] = {
+    doc: dict[str, object] = {
         "type": PROBLEM_BASE + _SLUGS.get(status, "http-" + str(status)),
         "title": title,
         "status": status,

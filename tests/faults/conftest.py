@@ -11,8 +11,8 @@ from pathlib import Path
 
 import requests
 
-from resolver.stores import open_store
-from tests.node.conftest import passport
+from resolver.stores import Change, open_store
+from tests.integration.conftest import passport
 from tests.support.served import ServedNode, write_config
 
 __all__ = ["OPERATOR", "Acked", "Writers", "check_store", "node_config", "wait_for"]
@@ -103,7 +103,7 @@ def check_store(url: str, acked: dict[str, int]) -> int:
 async def _check(url: str, acked: dict[str, int]) -> int:
     store = await open_store(url)
     try:
-        changes = []
+        changes: list[Change] = []
         while True:
             page = await store.changes(since=changes[-1].seq if changes else 0, limit=1000)
             if not page:

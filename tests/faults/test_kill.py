@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.faults.conftest import OPERATOR, Acked, Writers, check_store, node_config, wait_for
-from tests.node.conftest import passport
+from tests.integration.conftest import passport
 from tests.support.node import REPO
 from tests.support.redis_server import RedisServer
 from tests.support.served import ServedNode
@@ -74,7 +74,7 @@ def test_kill_9_of_the_importer_leaves_whole_passports_and_a_rerun_completes(tmp
     n = 120
     folder = tmp_path / "many"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    generate = [sys.executable, "-m", "resolver.examples", str(n), "--seed", "11", "--prefix", "88.100.1"]
+    generate = [sys.executable, "-m", "tools.examples", str(n), "--seed", "11", "--prefix", "88.100.1"]
     subprocess.run([*generate, "--out", str(folder)], check=True, cwd=REPO, env=env, capture_output=True)
     store = f"sqlite:///{tmp_path}/p.sqlite3"
     args = [
@@ -89,8 +89,14 @@ def test_kill_9_of_the_importer_leaves_whole_passports_and_a_rerun_completes(tmp
         "1",
         "--json",
     ]
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    importer = subprocess.Popen(args, cwd=tmp_path, env=env, start_new_session=True, **quiet)
+    importer = subprocess.Popen(
+        args,
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(lambda: _stored(tmp_path / "p.sqlite3") >= 10 or importer.poll() is not None)
         os.killpg(importer.pid, signal.SIGKILL)  # the importer and its validator workers
