@@ -164,9 +164,7 @@ async def _start_validator(
     return starting
 
 
-def _checker(
-    config: NodeConfig, start: ValidatorStart, stack: contextlib.AsyncExitStack
-) -> Validator | None:
+def _checker(config: NodeConfig, start: ValidatorStart, stack: contextlib.AsyncExitStack) -> Validator | None:
     if start is ValidatorStart.NEVER:
         return None
     # Started by the first /validate (most nodes never see one: no extra process until then).
