@@ -79,15 +79,19 @@ class PublicViews:
 
     async def _follow(self) -> None:
         while True:
-            try:
-                await self.catch_up()
-            except asyncio.CancelledError:
-                raise
-            except Exception as err:  # the store is away: keep nothing until it is back
-                if self._synced:
-                    _log.warning("change feed unavailable, in-process views dropped: %s", err)
-                self._drop_all()
+            await self.follow_once()
             await asyncio.sleep(self._poll)
+
+    async def follow_once(self) -> None:
+        """One pass of the follower: ``catch_up``, or keep nothing while the store is away."""
+        try:
+            await self.catch_up()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # the store is away: keep nothing until it is back
+            if self._synced:
+                _log.warning("change feed unavailable, in-process views dropped: %s", err)
+            self._drop_all()
 
     async def catch_up(self) -> None:
         """Read the feed to its end, dropping each view it names (one pass of the follower).
@@ -102,11 +106,15 @@ class PublicViews:
             changes = await self._store.changes(since=since, limit=_FEED_PAGE)
             if anchor is not None:
                 if not changes or changes[0] != anchor:
+                    # After an outage the views were dropped already, and that was logged:
+                    # say only what is new (else one Redis restart reads as two drops).
                     _log.warning(
-                        "change feed went back or was reset (last seen seq %d is %s): "
-                        "in-process views dropped, following it from the start",
+                        "change feed went back or was reset (last seen seq %d is %s): %s",
                         anchor.seq,
                         "gone" if not changes else f"now {changes[0]}",
+                        "in-process views dropped, following it from the start"
+                        if self._synced
+                        else "following it from the start",
                     )
                     self._drop_all()
                     self._anchor = None

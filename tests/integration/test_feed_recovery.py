@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
+
+import pytest
 
 from resolver.stages.local import PublicViews
 from resolver.stores import Store, open_store
@@ -75,6 +78,32 @@ async def test_a_feed_reset_and_refilled_past_the_last_seen_sequence_is_noticed(
                 await writer.put(f"{OTHER}-{n}", {Tier.PUBLIC: b"x"})
             await views.catch_up()
             assert views.get(H) is None
+        finally:
+            await views.aclose()
+            await reader.aclose()
+            await writer.aclose()
+
+
+async def test_an_outage_then_a_reset_feed_says_views_dropped_once(caplog: pytest.LogCaptureFixture) -> None:
+    # The follower logs the outage (views dropped) and then the reset; the reset must not
+    # claim a second drop, as `serve` used to log for one Redis restart.
+    with RedisServer() as server:
+        reader = await open_store(server.url)
+        writer = await open_store(server.url)
+        views = PublicViews(reader, max_bytes=1 << 20)
+        try:
+            await _read_once(writer)
+            await writer.put(H, {Tier.PUBLIC: b"v1"})
+            await views.follow_once()
+            with caplog.at_level(logging.WARNING, logger="resolver.stages.local"):
+                await asyncio.to_thread(server.kill, hard=True)
+                await views.follow_once()
+                await asyncio.to_thread(server.restart, empty=True)
+                await views.follow_once()
+            messages = [r.getMessage() for r in caplog.records if r.name == "resolver.stages.local"]
+            assert len(messages) == 2, messages
+            assert "unavailable" in messages[0] and "views dropped" in messages[0]
+            assert "was reset" in messages[1] and "views dropped" not in messages[1]
         finally:
             await views.aclose()
             await reader.aclose()
