@@ -986,6 +986,25 @@ def _noise(options: Options) -> dict[str, Any]:
     )
 
 
+# --- soak (issue 10) --------------------------------------------------------------------------
+
+
+def _soak(options: Options) -> dict[str, Any]:
+    from bench.soak import OPERATOR, soak, soak_store
+    from resolver.config import hash_token
+
+    store, keys = soak_store()
+    operator = {
+        "name": "soak",
+        "role": "operator",
+        "token_sha256": hash_token(OPERATOR),
+        "prefixes": [dataset.BENCH_PREFIX],
+    }
+    config = _node_config("soak", store, [dataset.BENCH_PREFIX], credentials=[operator])
+    with _node("soak-node", config) as node:
+        return soak(options, node, [_quote(k) for k in keys])
+
+
 # --- registry -------------------------------------------------------------------------------
 
 WORKLOADS: dict[str, Workload] = {}
@@ -1033,3 +1052,4 @@ def _warning_latency(options: Options) -> dict[str, Any]:
 _register(
     "warning-latency", "ms (p99)", "p99 <= 100 ms from POST to webhook at 1,000 readings/s", _warning_latency
 )
+_register("soak", "% RSS change", "RSS within 10%, 0 errors", _soak)

@@ -171,7 +171,7 @@ async def start_node(
     try:
         await runner.setup()
         if runner.server is not None:
-            use_problem_errors(runner.server)
+            use_problem_errors(runner.server, header_timeout=limits.header_timeout)
         site = web.SockSite(runner, sock)
         await site.start()
         starting = app[NODE].validator_starting

@@ -54,6 +54,15 @@ class Limits:
     max_body_bytes: int = 2 * 1024 * 1024
     max_json_depth: int = 48
     max_header_bytes: int = 8190  # one header line or field (aiohttp's max_line/field_size)
+    header_timeout: float = 10.0  # seconds from a request's first byte to the end of its headers
+    validate_body_bytes: int = 64 * 1024  # /validate: smaller than writes (examples are ~6 KB)
+    validate_seconds: int = 5  # /validate: time budget of its own worker, which is then replaced
+    # Token-bucket rate limits per client (resolver/ratelimit.py); 0 requests/s: no limit.
+    # Burst 0: twice the rate.
+    anonymous_per_second: int = 0
+    anonymous_burst: int = 0
+    credentialed_per_second: int = 0
+    credentialed_burst: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +102,8 @@ class NodeConfig:
     limits: Limits = field(default_factory=Limits)
     credentials: tuple[Credential, ...] = ()
     case_sensitive: bool = False
+    # Prefixes whose suffixes may mix look-alike scripts or use fullwidth forms (resolver/lookalikes.py).
+    mixed_script_prefixes: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int | None = None  # validator worker processes; None = one per CPU
@@ -117,6 +128,7 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "view_cache_bytes": int,
     "render_cache_bytes": int,
     "case_sensitive": bool,
+    "mixed_script_prefixes": list,
     "host": str,
     "port": int,
     "workers": int,
@@ -126,6 +138,11 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
 _TABLES = {"limits", "credentials", "federation", "sparql", "lifecycle"}
 _SPARQL_KEYS: dict[str, type] = {"enabled": bool, "index_dir": str, "history": bool}
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
+# Limits where 0 means "off" rather than an error.
+_ZERO_OFF_LIMITS = {
+    name: "0 or more; 0 turns it off"
+    for name in ("anonymous_per_second", "anonymous_burst", "credentialed_per_second", "credentialed_burst")
+}
 _CREDENTIAL_KEYS = {"name", "role", "token_sha256", "prefixes"}
 
 
@@ -151,8 +168,9 @@ def default_config(**overrides: Any) -> NodeConfig:
     unknown = set(overrides) - {f.name for f in dataclasses.fields(NodeConfig)}
     if unknown:
         raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}")
-    if "prefixes" in overrides:
-        overrides["prefixes"] = tuple(overrides["prefixes"])
+    for key in ("prefixes", "mixed_script_prefixes"):
+        if key in overrides:
+            overrides[key] = tuple(overrides[key])
     if "chain" in overrides:
         overrides["chain"] = tuple(overrides["chain"])
     if "credentials" in overrides:
@@ -179,7 +197,7 @@ def _from_mapping(raw: Mapping[str, object]) -> NodeConfig:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{key!r} has the wrong type ({type(value).__name__})")
         values[key] = value
-    for key in ("prefixes", "chain"):
+    for key in ("prefixes", "chain", "mixed_script_prefixes"):
         if key in values:
             values[key] = tuple(_strings(values[key], key))
     if "deadline" in values:
@@ -234,8 +252,10 @@ def _limits(raw: object) -> Limits:
     for key, value in raw.items():
         if key not in _LIMIT_KEYS:
             raise ConfigError(f"unknown configuration key 'limits.{key}'")
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"'limits.{key}' must be a positive integer")
+        least = 0 if key in _ZERO_OFF_LIMITS else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            allowed = _ZERO_OFF_LIMITS.get(key, "over 0")
+            raise ConfigError(f"'limits.{key}' must be a whole number ({allowed})")
     return Limits(**raw)
 
 

@@ -15,6 +15,7 @@
     │   └── Gone                        410  deleted: a tombstone stands
     ├── Conflict                        409  the write races another
     │   └── PreconditionFailed          412  If-Match / expected version does not hold
+    ├── TooManyRequests                 429  over the caller's rate limit (Retry-After given)
     ├── StoreUnavailable                503  the store cannot be reached
     ├── ServiceStarting                 503  the node answers reads but cannot validate yet
     └── FederationError                 502  a peer failed (carries per-peer errors)
@@ -57,6 +58,7 @@ __all__ = [
     "ResolverError",
     "ServiceStarting",
     "StoreUnavailable",
+    "TooManyRequests",
     "UnsupportedMediaType",
 ]
 
@@ -170,6 +172,14 @@ class PreconditionFailed(Conflict):
     status = 412
     slug = "precondition-failed"
     title = "Precondition failed"
+
+
+class TooManyRequests(ResolverError):
+    """Over the caller's rate limit; ``retry_after`` (whole seconds) goes out as Retry-After."""
+
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
 
 
 class StoreUnavailable(ResolverError):

@@ -80,6 +80,9 @@ class Node:
     then says why).
     ``lifecycle`` is the lifecycle part (events, warnings, subscriptions); None when the node
     was opened without it (a command that only reads passports).
+    ``checker`` is the ``/validate`` endpoint's own one-worker pool with a time budget, so that
+    anonymous validation never queues writes behind it; it starts on first use (None: a node
+    whose validator never starts; ``/validate`` then uses ``validator``).
     """
 
     config: NodeConfig
@@ -93,6 +96,7 @@ class Node:
     sparql: SparqlIndex | None = None
     sparql_unavailable: str = ""
     lifecycle: LifecyclePart | None = None
+    checker: Validator | None = None
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -176,6 +180,15 @@ async def _start_validator(
     return starting
 
 
+def _checker(config: NodeConfig, start: ValidatorStart, stack: contextlib.AsyncExitStack) -> Validator | None:
+    if start is ValidatorStart.NEVER:
+        return None
+    # Started by the first /validate (most nodes never see one: no extra process until then).
+    checker = Validator(workers=1, timeout=float(config.limits.validate_seconds))
+    stack.push_async_callback(checker.aclose)
+    return checker
+
+
 def _redis_client(config: NodeConfig, stack: contextlib.AsyncExitStack) -> aioredis.Redis | None:
     if not config.redis:
         return None
@@ -241,6 +254,7 @@ async def open_node(
         validator = Validator(workers=config.workers)
         stack.push_async_callback(validator.aclose)
         starting = await _start_validator(validator, validator_start, stack)
+        checker = _checker(config, validator_start, stack)
         # Peer requests carry their own per-lookup deadline; this is only the outer bound.
         timeout = aiohttp.ClientTimeout(total=max(config.deadline, 1.0) * 2)
         http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
@@ -285,6 +299,7 @@ async def open_node(
             sparql=index,
             sparql_unavailable="" if index is not None else why or _NOT_OPENED,
             lifecycle=part,
+            checker=checker,
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)

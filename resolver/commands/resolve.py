@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
                 config = (
                     default_config(store=args.store) if not args.config else _with_store(config, args.store)
                 )
+            _check_store(
+                config.store, said=bool(args.config or args.store), peers=bool(config.federation.nodes)
+            )
             body = uvloop.run(_locally(args, config))
     except ConfigError as err:
         print(f"passport-node resolve: {err}", file=sys.stderr)
@@ -75,6 +78,29 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.buffer.write(body if body.endswith(b"\n") else body + b"\n")
     sys.stdout.flush()
     return 0
+
+
+def _check_store(url: str, *, said: bool, peers: bool) -> None:
+    """Refuse to read a SQLite store that is not there (opening it would create it empty),
+    unless the configuration names peers: a node that only asks its federation may have no
+    passports of its own yet, and its store is then created as the configuration says.
+
+    Without --config, --store and --node, say on stderr which store is read: the default is
+    relative to the current directory.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = Path(parts.path[1:]) if parts.scheme == "sqlite" else None
+    where = f"{url} ({path.resolve()})" if path is not None else url
+    if path is not None and not path.exists() and not peers:
+        hint = "" if said else " (the default, relative to this directory)"
+        raise ConfigError(
+            f"no store at {where}{hint}; nothing was created. Pass --config with the node's "
+            "configuration, --store URL, or --node URL"
+        )
+    if not said:
+        print(f"passport-node resolve: reading the store {where}", file=sys.stderr)
 
 
 def _with_store(config: NodeConfig, store: str) -> NodeConfig:

@@ -28,8 +28,9 @@ from resolver.identifiers import Identifier, parse_identifier
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Read, Stage
 from resolver.memo import Memo, memoize, text_size
 from resolver.node import Node
+from resolver.ratelimit import rate_limiter
 from resolver.stores.base import Record
-from resolver.tiers import Tier
+from resolver.tiers import Role, Tier
 from resolver.validation import ValidationReport
 
 __all__ = ["Edge", "PastRead", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
@@ -158,12 +159,14 @@ class Edge:
         self.metrics = node.metrics
         # Peers' incoming tokens ([federation] grants) are credentials like the node's own.
         self.auth = Authenticator((*config.credentials, *config.federation.credentials()))
+        self.rates = rate_limiter(config.limits)
         self.node_id = config.node_id
         self.deadline = config.deadline
         self.max_hops = config.max_hops
         self.limits = config.limits
         self._case_sensitive = config.case_sensitive
         self._base_urls = (config.base_url,) if config.base_url else ()
+        self._mixed_scripts = config.mixed_script_prefixes
         self._identifiers: Memo[str, Identifier] = Memo(_IDENT_MEMO_BYTES, _identifier_size)
         self._answers = node.metrics.answers
 
@@ -174,13 +177,22 @@ class Edge:
         found = self._identifiers.get(text)
         if found is None:
             found = parse_identifier(
-                text, case_sensitive=self._case_sensitive, node_base_urls=self._base_urls
+                text,
+                case_sensitive=self._case_sensitive,
+                node_base_urls=self._base_urls,
+                mixed_script_prefixes=self._mixed_scripts,
             )
             self._identifiers.put(text, found)
         return found
 
     def principal(self, request: web.Request) -> Principal:
-        return self.auth.principal(request.headers.get("Authorization"))
+        """The caller, once it is within its rate limit (429 otherwise)."""
+        principal = self.auth.principal(request.headers.get("Authorization"))
+        if self.rates.active:
+            anonymous = principal.role is Role.PUBLIC
+            client = (request.remote or "?") if anonymous else principal.name
+            self.rates.take(client, anonymous=anonymous)
+        return principal
 
     @staticmethod
     def tier_for(principal: Principal, request: web.Request) -> Tier:
@@ -245,14 +257,17 @@ class Edge:
 
     # --- writing -------------------------------------------------------------------------------
 
-    async def read_body(self, request: web.Request, *, media_types: tuple[str, ...]) -> bytes:
-        """The request body, refused early when the media type is wrong or it is too large."""
+    async def read_body(
+        self, request: web.Request, *, media_types: tuple[str, ...], limit: int | None = None
+    ) -> bytes:
+        """The request body, refused early when the media type is wrong or it is over ``limit``
+        (default: the configured ``max_body_bytes``)."""
         if request.content_type not in media_types:
             raise UnsupportedMediaType(
                 f"the body must be {' or '.join(media_types)}, not {request.content_type or 'untyped'}",
                 accepted=list(media_types),
             )
-        limit = self.limits.max_body_bytes
+        limit = limit or self.limits.max_body_bytes
         length = request.content_length
         if length is not None and length > limit:
             raise PayloadTooLarge(f"the body is {length} bytes; the limit is {limit} bytes", limit=limit)

@@ -30,6 +30,7 @@ from resolver.errors import (
 )
 from resolver.http.edge import Edge, Preconditions
 from resolver.http.passports import location_path
+from resolver.http.query import MAX_QUERY_NUMBER, whole_number
 from resolver.http.router import EdgeSlot, Routes
 from resolver.memo import memoize, text_size
 from resolver.tiers import Role
@@ -226,6 +227,8 @@ class HandleRoutes:
             if page_size < 1:
                 raise InputError("pageSize must be at least 1")
             page_size = min(page_size, _MAX_PAGE_SIZE)
+            if page * page_size > MAX_QUERY_NUMBER:
+                raise InputError(f"page={page} is beyond any listing (page x pageSize over 2^53)")
             # A handle prefix lists its own handles only (88.100 does not list 88.100.1/...).
             key_prefix = prefix if prefix.startswith("01/") else prefix + "/"
             total, handles = await self.edge.store.handles(
@@ -246,9 +249,7 @@ class HandleRoutes:
 
 
 def _whole(text: str, name: str) -> int:
-    if not text.isdigit():
-        raise InputError(f"{name} must be a whole number, not {text[:20]!r}")
-    return int(text)
+    return whole_number(text, name)
 
 
 def _passport_value(data: object) -> bytes:
@@ -285,7 +286,7 @@ def add_routes(routes: Routes) -> None:
     handles = HandleRoutes(routes.slot)
     routes.resource("/api/handles", "handle-list", GET=(handles.list, "handle-list"))
     routes.resource(
-        "/api/handles/{handle:.+}",
+        "/api/handles/{handle:[\\s\\S]+}",  # any character, a decoded newline too
         "handle",
         GET=(handles.get, "handle-get"),
         PUT=(handles.put, "handle-put"),

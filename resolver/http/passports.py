@@ -7,6 +7,7 @@ tier view and kept in a small LRU keyed by (key, version, tier, format).
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from urllib.parse import quote
 
@@ -14,11 +15,20 @@ import orjson
 from aiohttp import web
 
 from resolver import jsonld
-from resolver.errors import Conflict, Gone, InputError, NotFound, PreconditionFailed
+from resolver.errors import (
+    Conflict,
+    Gone,
+    InputError,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    ResolverError,
+)
 from resolver.html import render_html
 from resolver.http.auth import Principal
 from resolver.http.edge import Edge, PastRead, Preconditions, WriteOutcome, http_date
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
+from resolver.http.query import whole_number
 from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier
 from resolver.lookup import Read, Referral
@@ -86,9 +96,7 @@ def _parse_at(text: str) -> float:
 
 
 def _parse_version(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise InputError(f"version={text[:30]!r} must be a whole number from 1")
-    return int(text)
+    return whole_number(text, "version", low=1)
 
 
 class PassportRoutes:
@@ -97,6 +105,7 @@ class PassportRoutes:
     def __init__(self, slot: EdgeSlot, *, render_cache_bytes: int) -> None:
         self._slot = slot
         self._renders: Memo[tuple[str, int, Tier, str], bytes] = Memo(render_cache_bytes, text_size)
+        self._checker_starting = asyncio.Lock()
 
     @property
     def edge(self) -> Edge:
@@ -348,10 +357,26 @@ class PassportRoutes:
 
     async def validate(self, request: web.Request) -> web.Response:
         edge = self.edge
-        body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
+        edge.principal(request)  # 401 for bad credentials, 429 over the caller's rate limit
         limits = edge.limits
-        jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-        report = await edge.ctx.validator.validate(body)
+        limit = limits.validate_body_bytes
+        body = await edge.read_body(request, media_types=_PASSPORT_TYPES, limit=limit)
+        jsonld.parse_json(body, max_bytes=limit, max_depth=limits.max_json_depth)
+        checker = edge.ctx.checker or edge.ctx.validator
+        async with self._checker_starting:
+            await checker.start()  # at once when started; the first call waits for its worker
+        try:
+            report = await checker.validate(body)
+        except ResolverError as err:
+            if type(err) is not ResolverError:  # the passport's own errors (400, 422...)
+                raise
+            # Past the budget (or the worker died on it): the worker was replaced; the cost is
+            # the input's, so a 4xx.
+            raise PayloadTooLarge(
+                f"validating this passport did not finish within {limits.validate_seconds} s; "
+                "send a smaller one",
+                limit=limit,
+            ) from err
         return _json_response(report.to_json())
 
 
@@ -360,7 +385,7 @@ def add_routes(routes: Routes) -> None:
     routes.resource("/validate", "validate", POST=(passports.validate, "validate"))
     # Handles contain slashes (GS1: /01/{gtin}/21/{serial}); "/{handle}/history" is a suffix.
     routes.resource(
-        "/{prefix}/{suffix:.+}",
+        "/{prefix}/{suffix:[\\s\\S]+}",  # any character, a decoded newline too
         "passport",
         GET=(passports.get, "passport"),
         PUT=(passports.put, "passport-put"),

@@ -13,7 +13,7 @@ from resolver.errors import Gone, InputError, NotFound
 from resolver.identifiers import claims, longest_claim
 from resolver.lookup import Answer, Lookup, Next, Read
 from resolver.memo import ENTRY_OVERHEAD, Memo
-from resolver.stores.base import Record, Store, View
+from resolver.stores.base import Change, Record, Store, View
 from resolver.tiers import Tier
 
 __all__ = ["LocalStage", "PublicViews"]
@@ -48,6 +48,7 @@ class PublicViews:
         self._poll = poll
         self._views: Memo[str, View] = Memo(max_bytes, _view_size)
         self._synced = False
+        self._anchor: Change | None = None  # the last change read from the feed
         self.epoch = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -59,7 +60,11 @@ class PublicViews:
         return self._views.get(key)
 
     def put(self, key: str, view: View, epoch: int) -> None:
-        if not self._synced or epoch != self.epoch:
+        anchor = self._anchor
+        # Kept only once the follower has seen a change at least as recent as the view: a view
+        # written after the last change seen could outlive a feed reset that loses that write
+        # before the follower ever reads it.
+        if not self._synced or epoch != self.epoch or anchor is None or view.modified > anchor.modified:
             return
         self._views.put(key, view)
 
@@ -73,24 +78,56 @@ class PublicViews:
         self.epoch += 1
 
     async def _follow(self) -> None:
-        seq = 0
         while True:
-            try:
-                changes = await self._store.changes(since=seq, limit=_FEED_PAGE)
-            except Exception as err:  # the store is away: keep nothing until it is back
-                if self._synced:
-                    _log.warning("change feed unavailable, in-process views dropped: %s", err)
-                self._drop_all()
-                await asyncio.sleep(self._poll)
-                continue
+            await self.follow_once()
+            await asyncio.sleep(self._poll)
+
+    async def follow_once(self) -> None:
+        """One pass of the follower: ``catch_up``, or keep nothing while the store is away."""
+        try:
+            await self.catch_up()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # the store is away: keep nothing until it is back
+            if self._synced:
+                _log.warning("change feed unavailable, in-process views dropped: %s", err)
+            self._drop_all()
+
+    async def catch_up(self) -> None:
+        """Read the feed to its end, dropping each view it names (one pass of the follower).
+
+        Each read starts at the last change already seen (the anchor): if it is missing or
+        differs, the feed went backwards or was reset (a Redis restarted without its data,
+        a store replaced), so every view is dropped and the feed is read again from its start.
+        """
+        while True:
+            anchor = self._anchor
+            since = 0 if anchor is None else anchor.seq - 1
+            changes = await self._store.changes(since=since, limit=_FEED_PAGE)
+            if anchor is not None:
+                if not changes or changes[0] != anchor:
+                    # After an outage the views were dropped already, and that was logged:
+                    # say only what is new (else one Redis restart reads as two drops).
+                    _log.warning(
+                        "change feed went back or was reset (last seen seq %d is %s): %s",
+                        anchor.seq,
+                        "gone" if not changes else f"now {changes[0]}",
+                        "in-process views dropped, following it from the start"
+                        if self._synced
+                        else "following it from the start",
+                    )
+                    self._drop_all()
+                    self._anchor = None
+                    continue
+                changes = changes[1:]
+            for change in changes:
+                self._views.pop(change.handle)
             if changes:
-                for change in changes:
-                    self._views.pop(change.handle)
-                seq = changes[-1].seq
+                self._anchor = changes[-1]
                 self.epoch += 1
-            if len(changes) < _FEED_PAGE:
+            if len(changes) < _FEED_PAGE - (anchor is not None):
                 self._synced = True
-                await asyncio.sleep(self._poll)
+                return
 
     async def aclose(self) -> None:
         task, self._task = self._task, None

@@ -89,19 +89,35 @@ def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(tmp_pa
     assert result.returncode == 0, result.stderr
     assert _summary(result)["created"] == 4
 
-    exported = _cli("export", "--store", store, "--prefix", "88.100.1", cwd=tmp_path)
+    config = tmp_path / "node.toml"
+    config.write_text(
+        f'store = "{store}"\n\n[[credentials]]\nname = "msa"\nrole = "authority"\n'
+        f'token_sha256 = "{hash_token("msa-token")}"\n'
+        f'\n[[credentials]]\nname = "repairer"\nrole = "legitimate-interest"\n'
+        f'token_sha256 = "{hash_token(REPAIRER)}"\n'
+    )
+    full = ("--config", str(config), "--tier", "authority", "--token", "msa-token")
+    exported = _cli("export", *full, "--prefix", "88.100.1", cwd=tmp_path)
     assert exported.returncode == 0
     documents = [orjson.loads(line) for line in exported.stdout.splitlines()]
     assert sorted(d["id"] for d in documents) == [
         f"https://hdl.handle.net/88.100.1/LINE-{i}" for i in range(4)
     ]
-    assert all("testReports" in d for d in documents)  # the full (authority) view by default
+    assert all("testReports" in d for d in documents)  # the full (authority) view
 
-    public = _cli("export", "--store", store, "--tier", "public", cwd=tmp_path)
+    public = _cli("export", "--store", store, cwd=tmp_path)  # the public view by default
+    assert public.returncode == 0 and len(public.stdout.splitlines()) == 4
     assert all("stateOfCharge" not in orjson.loads(line) for line in public.stdout.splitlines())
+    for refused in (
+        ("--store", store, "--tier", "authority"),  # no credential
+        ("--config", str(config), "--tier", "authority", "--token", REPAIRER),  # not allowed it
+        ("--config", str(config), "--tier", "authority", "--token", "unknown"),
+    ):
+        result = _cli("export", *refused, cwd=tmp_path)
+        assert result.returncode == 2 and not result.stdout, result.stderr
 
     out = tmp_path / "out"
-    assert _cli("export", "--store", store, "--out", str(out), cwd=tmp_path).returncode == 0
+    assert _cli("export", *full, "--out", str(out), cwd=tmp_path).returncode == 0
     assert sorted(p.name for p in out.iterdir()) == [f"88.100.1_LINE-{i}.jsonld" for i in range(4)]
     copy = _cli(
         "import",
@@ -131,6 +147,25 @@ def test_resolve_from_the_local_store_in_each_format(tmp_path: Path) -> None:
     assert b"404" in missing.stderr and b"88.100.1/NOT-THERE" in missing.stderr
     invalid = _cli("resolve", "no-slash-here", "--store", store, cwd=tmp_path)
     assert invalid.returncode == 1 and b"Invalid identifier" in invalid.stderr
+
+
+def test_resolve_without_config_or_node_names_the_store_and_never_creates_one(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = _cli("resolve", EXAMPLE_HANDLE, cwd=elsewhere)
+    assert result.returncode == 2
+    assert b"no store at sqlite:///./var/passports.sqlite3" in result.stderr
+    assert str(elsewhere / "var" / "passports.sqlite3").encode() in result.stderr
+    assert not (elsewhere / "var").exists()  # nothing created
+    missing = _cli("resolve", EXAMPLE_HANDLE, "--store", f"sqlite:///{tmp_path}/nope.sqlite3", cwd=tmp_path)
+    assert missing.returncode == 2 and not (tmp_path / "nope.sqlite3").exists()
+
+    source = tmp_path / "p.jsonld"
+    source.write_bytes(passport(EXAMPLE_HANDLE))
+    _cli("import", str(source), "--workers", "1", cwd=elsewhere)  # the default store, here
+    found = _cli("resolve", EXAMPLE_HANDLE, cwd=elsewhere)
+    assert found.returncode == 0, found.stderr
+    assert b"reading the store sqlite:///./var/passports.sqlite3" in found.stderr
 
 
 def test_serve_refuses_a_config_with_an_unknown_key_naming_it(tmp_path: Path) -> None:
@@ -181,15 +216,17 @@ token_sha256 = "{hash_token(REPAIRER)}"
         folder.mkdir()
         for i in (1, 2):
             (folder / f"{i}.jsonld").write_bytes(passport(f"88.100.1/HTTP-{i}"))
+        # A lower-case suffix goes to the path as written, which matches its @id (finding 7).
+        (folder / "lower.jsonld").write_bytes(passport("88.100.1/lower-case-0001"))
         document = orjson.loads(passport("88.100.1/HTTP-BAD"))
         del document["chemistry"]
         (folder / "bad.jsonld").write_bytes(orjson.dumps(document))
         args = ("import", str(folder), "--node", node.url, "--token", OPERATOR, "--json")
         first = _summary(_cli(*args, cwd=tmp_path))
-        assert (first["created"], first["rejected"]) == (2, 1)
+        assert (first["created"], first["rejected"]) == (3, 1), first
         assert first["rejections"][0]["reason"].startswith("422:")
         again = _summary(_cli(*args, cwd=tmp_path))
-        assert (again["created"], again["unchanged"]) == (0, 2)
+        assert (again["created"], again["unchanged"]) == (0, 3)
         fetched = _cli("resolve", "88.100.1/HTTP-2", "--node", node.url, "--format", "html", cwd=tmp_path)
         assert fetched.stdout.startswith(b"<!DOCTYPE html>")
     # The demo load is idempotent across restarts.

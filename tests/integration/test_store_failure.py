@@ -97,7 +97,7 @@ async def test_stopped_redis_gives_503_problems_and_the_node_recovers_when_it_is
                 problem = orjson.loads(await response.read())
                 assert problem["type"].endswith("/store-unavailable")
                 assert "Traceback" not in problem["detail"]
-        own_redis.restart()  # same port, empty: nothing persisted
+        own_redis.restart(empty=True)  # same port, nothing kept
         async with http.get(redis_node.url + "/healthz") as response:
             assert response.status == 200
         async with http.get(url) as response:
