@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system-deps demo test lint typecheck check bench docs clean
+.PHONY: install system-deps axe demo test lint typecheck check bench docs clean
 
 $(BIN)/passport-node: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,15 +14,23 @@ $(BIN)/passport-node: pyproject.toml
 
 install: $(BIN)/passport-node
 
-# redis-server for the store and cache tests, wrk for the benchmarks (Debian packages).
+# redis-server for the store and cache tests, wrk for the benchmarks; chromium, its driver and
+# CJK fonts for the page's browser tests (Debian packages: no test downloads a browser).
 system-deps:
 	@command -v redis-server >/dev/null && command -v wrk >/dev/null || { \
 	  apt-get update -qq && apt-get install -y -qq redis-server wrk >/dev/null; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; }
+
+# axe-core (npm) for the accessibility check of the page, kept beside the virtualenv.
+axe: $(VENV)/axe/node_modules/axe-core/axe.min.js
+$(VENV)/axe/node_modules/axe-core/axe.min.js:
+	mkdir -p $(VENV)/axe && cd $(VENV)/axe && npm install --no-audit --no-fund --silent axe-core@4.14.1
 
 demo: install
 	$(BIN)/passport-node serve --config deploy/node.toml --demo
 
-test: install system-deps
+test: install system-deps axe
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -37,7 +45,7 @@ bench: install system-deps
 	$(BIN)/python -m bench all
 
 docs: install
-	$(BIN)/python -m resolver.profile_docs > docs/data-points.md
+	$(BIN)/python -m tools.profile_docs > docs/data-points.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

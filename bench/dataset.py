@@ -45,7 +45,7 @@ DISTINCT = 2_000
 
 
 # What each cached artefact depends on: a change to any of these files makes a new cache.
-_GENERATOR_CODE = ("resolver/examples.py",)
+_GENERATOR_CODE = ("tools/examples.py",)
 _PREPARE_CODE = (
     *_GENERATOR_CODE,
     "resolver/validation",
@@ -91,7 +91,7 @@ class Prepared:
 def _generate(n: int, seed: int, prefix: str) -> list[tuple[str, bytes]]:
     """(identifier, JSON-LD bytes) for ``n`` generated complete passports."""
 
-    from resolver import examples
+    from tools import examples
 
     out: list[tuple[str, bytes]] = []
     for item in examples.generate(n, seed=seed, prefix=prefix):
@@ -228,7 +228,7 @@ def generate_files(n: int, *, seed: int = SEED, prefix: str = BENCH_PREFIX) -> P
     cmd = [
         sys.executable,
         "-m",
-        "resolver.examples",
+        "tools.examples",
         str(n),
         "--seed",
         str(seed),
@@ -325,7 +325,10 @@ class RedisServer:
 
 @contextlib.contextmanager
 def redis_server(folder: Path, *, cpu: str | None = CLIENT_CPU) -> Iterator[RedisServer]:
-    """redis-server with its data (dump.rdb, if any) in ``folder``; no automatic snapshots."""
+    """redis-server with its data (dump.rdb, if any) in ``folder``; no automatic snapshots.
+
+    Once loaded it writes an append-only file, fsynced on every write, as the node requires.
+    """
     import redis
 
     if shutil.which("redis-server") is None:
@@ -375,6 +378,14 @@ def redis_server(folder: Path, *, cpu: str | None = CLIENT_CPU) -> Iterator[Redi
             if time.monotonic() > deadline:
                 raise BenchError("redis-server did not start")
             time.sleep(0.05)
+        # The node refuses a Redis that could lose acknowledged writes (docs/stores.md). Turned on
+        # after the dump has loaded: started with appendonly, Redis would ignore dump.rdb.
+        client = redis.Redis(port=port)
+        try:
+            client.config_set("appendfsync", "always")
+            client.config_set("appendonly", "yes")
+        finally:
+            client.close()
         yield RedisServer(proc, port, folder)
     finally:
         proc.terminate()

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from bench import dataset
+from bench import sparql as sparql_bench
 from bench.baseline import save_responses
 from bench.harness import (
     CLIENT_CPU,
@@ -488,7 +489,7 @@ def _federation_a(peer: Server, store_dir: Path, *, verify: str | None = None) -
         _store_url(store_dir / "a.sqlite3"),
         ["88.100.8"],
         federation={
-            "cache": {"max_ttl": 3600, "default_ttl": 3600, "lru_size": 50_000},
+            "cache": {"max_ttl": 3600, "default_ttl": 3600, "lru_bytes": 256 * 1024 * 1024},
             "peers": [peer_entry],
         },
     )
@@ -727,7 +728,7 @@ def _ingest(options: Options) -> dict[str, Any]:
             )
     speedup = wall[2] / wall[1]
     notes = [
-        f"{n:,} generated complete passports (`python -m resolver.examples {n} --seed {dataset.SEED} "
+        f"{n:,} generated complete passports (`python -m tools.examples {n} --seed {dataset.SEED} "
         f"--prefix {dataset.BENCH_PREFIX}`), imported with full validation into a fresh SQLite store, timed "
         "from process start to exit (interpreter start-up and the worker pool included); afterwards every "
         "passport is checked to be stored",
@@ -985,6 +986,25 @@ def _noise(options: Options) -> dict[str, Any]:
     )
 
 
+# --- soak (issue 10) --------------------------------------------------------------------------
+
+
+def _soak(options: Options) -> dict[str, Any]:
+    from bench.soak import OPERATOR, soak, soak_store
+    from resolver.config import hash_token
+
+    store, keys = soak_store()
+    operator = {
+        "name": "soak",
+        "role": "operator",
+        "token_sha256": hash_token(OPERATOR),
+        "prefixes": [dataset.BENCH_PREFIX],
+    }
+    config = _node_config("soak", store, [dataset.BENCH_PREFIX], credentials=[operator])
+    with _node("soak-node", config) as node:
+        return soak(options, node, [_quote(k) for k in keys])
+
+
 # --- registry -------------------------------------------------------------------------------
 
 WORKLOADS: dict[str, Workload] = {}
@@ -1005,3 +1025,31 @@ _register("ingest", "passports/s", ">= 300 passports/s (2 workers); speed-up ove
 _register("memory", "bytes/passport (Redis)", "<= 8 KB per passport in Redis", _memory)
 _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
+
+# The GS1 resolver's workloads live in bench/gs1.py, which uses the helpers above (so it is
+# imported here, after them).
+from bench import gs1  # noqa: E402
+
+_register("page", "req/s", "ratio >= 0.5 x resolve's (the page, cached per tier and language)", gs1.page)
+_register("linkset", "req/s", "ratio >= 0.6 x resolve's (GS1 linkset, linkType=all)", gs1.linkset)
+_register("sparql", "ms (selective p50)", sparql_bench.TARGET, sparql_bench.run)
+
+def _events(options: Options) -> dict[str, Any]:
+    from bench.events import run_events
+
+    return run_events(options)
+
+
+_register("events", "readings/s", ">= 20,000 readings/s (batches of 100, Redis, 2 node processes)", _events)
+
+
+def _warning_latency(options: Options) -> dict[str, Any]:
+    from bench.events import run_warning_latency
+
+    return run_warning_latency(options)
+
+
+_register(
+    "warning-latency", "ms (p99)", "p99 <= 100 ms from POST to webhook at 1,000 readings/s", _warning_latency
+)
+_register("soak", "% RSS change", "RSS within 10%, 0 errors", _soak)

@@ -20,6 +20,7 @@ _COMMANDS = {
     "resolve": "resolve",
     "validate": "validate",
     "export": "export",
+    "index": "index",
 }
 
 

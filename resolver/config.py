@@ -1,47 +1,50 @@
 """The node's configuration: one TOML file read with tomllib into a frozen ``NodeConfig``.
 
-Unknown keys are refused by name, so a typo never silently falls back to a default. The
-``[federation]`` table is kept raw here and parsed by ``resolver.federation.config``.
+Unknown keys are refused by name, so a typo never silently falls back to a default. Every
+table is parsed here, ``[federation]`` included (into ``resolver.federation.config`` types), so
+a node that starts has a configuration it can use.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
+from resolver.credentials import Credential, hash_token
+from resolver.errors import ConfigError
+from resolver.federation.config import FederationConfig
+from resolver.lifecycle.settings import LifecycleSettings
 from resolver.tiers import Role
 
 __all__ = [
     "DEFAULT_CHAIN",
     "DEFAULT_PREFIXES",
     "DEFAULT_STORE",
+    "STAGE_NAMES",
     "ConfigError",
     "Credential",
     "Limits",
     "NodeConfig",
+    "SparqlConfig",
     "default_config",
     "hash_token",
     "load_config",
 ]
 
 DEFAULT_STORE = "sqlite:///./var/passports.sqlite3"
-DEFAULT_CHAIN = ("local", "cache", "federation")
+# The stages a chain may name; the composition root (resolver.node) builds each of them.
+STAGE_NAMES = ("local", "cache", "federation")
+DEFAULT_CHAIN = STAGE_NAMES
 # The prefixes of the example passports (examples/valid): a node started with no
 # configuration is authoritative for them, so `serve --demo` resolves every example.
 DEFAULT_PREFIXES = ("88.100.1", "88.100.7", "20.500.12345", "21.11101", "01/09521234", "01/04012345")
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message names the key and the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +54,28 @@ class Limits:
     max_body_bytes: int = 2 * 1024 * 1024
     max_json_depth: int = 48
     max_header_bytes: int = 8190  # one header line or field (aiohttp's max_line/field_size)
+    header_timeout: float = 10.0  # seconds from a request's first byte to the end of its headers
+    validate_body_bytes: int = 64 * 1024  # /validate: smaller than writes (examples are ~6 KB)
+    validate_seconds: int = 5  # /validate: time budget of its own worker, which is then replaced
+    # Token-bucket rate limits per client (resolver/ratelimit.py); 0 requests/s: no limit.
+    # Burst 0: twice the rate.
+    anonymous_per_second: int = 0
+    anonymous_burst: int = 0
+    credentialed_per_second: int = 0
+    credentialed_burst: int = 0
 
 
 @dataclass(frozen=True, slots=True)
-class Credential:
-    """A bearer token (kept only as its SHA-256 hex digest) and the role it gives.
+class SparqlConfig:
+    """The ``[sparql]`` table: the SPARQL graph index this node serves at ``/sparql``.
 
-    ``prefixes`` are the prefixes an operator may write under; empty for other roles.
+    ``index_dir`` empty means the default: beside an SQLite store (``<file>.sparql-index``), or
+    ``{data_dir}/sparql-index-{node_id}`` for a Redis store. An index directory has one writer.
     """
 
-    name: str
-    role: Role
-    token_sha256: str
-    prefixes: tuple[str, ...] = ()
+    enabled: bool = True
+    index_dir: str = ""
+    history: bool = False  # keep every version (``?history=true``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +83,8 @@ class NodeConfig:
     """Everything a node process needs to know about itself.
 
     ``base_url`` empty means "derive it from the listening address" (``serve`` fills it in).
-    ``federation`` is the raw ``[federation]`` table (peers, parent, cache settings).
+    ``federation`` is the parsed ``[federation]`` table (peers, parent, cache settings);
+    ``lifecycle`` the ``[lifecycle]`` table (rating thresholds, rule defaults, webhooks).
     """
 
     node_id: str = "local"
@@ -89,16 +102,16 @@ class NodeConfig:
     limits: Limits = field(default_factory=Limits)
     credentials: tuple[Credential, ...] = ()
     case_sensitive: bool = False
+    # Prefixes whose suffixes may mix look-alike scripts or use fullwidth forms (resolver/lookalikes.py).
+    mixed_script_prefixes: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int | None = None  # validator worker processes; None = one per CPU
     access_log: bool = False
-    federation: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-
-def hash_token(token: str) -> str:
-    """The SHA-256 hex digest under which a bearer token is stored in the configuration."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    federation: FederationConfig = field(default_factory=FederationConfig)
+    data_dir: str = "./var"  # local files that are not the store (a Redis node's SPARQL index)
+    sparql: SparqlConfig = field(default_factory=SparqlConfig)
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
 
 
 _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -115,13 +128,21 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "view_cache_bytes": int,
     "render_cache_bytes": int,
     "case_sensitive": bool,
+    "mixed_script_prefixes": list,
     "host": str,
     "port": int,
     "workers": int,
     "access_log": bool,
+    "data_dir": str,
 }
-_TABLES = {"limits", "credentials", "federation"}
+_TABLES = {"limits", "credentials", "federation", "sparql", "lifecycle"}
+_SPARQL_KEYS: dict[str, type] = {"enabled": bool, "index_dir": str, "history": bool}
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
+# Limits where 0 means "off" rather than an error.
+_ZERO_OFF_LIMITS = {
+    name: "0 or more; 0 turns it off"
+    for name in ("anonymous_per_second", "anonymous_burst", "credentialed_per_second", "credentialed_burst")
+}
 _CREDENTIAL_KEYS = {"name", "role", "token_sha256", "prefixes"}
 
 
@@ -147,20 +168,25 @@ def default_config(**overrides: Any) -> NodeConfig:
     unknown = set(overrides) - {f.name for f in dataclasses.fields(NodeConfig)}
     if unknown:
         raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}")
-    if "prefixes" in overrides:
-        overrides["prefixes"] = tuple(overrides["prefixes"])
+    for key in ("prefixes", "mixed_script_prefixes"):
+        if key in overrides:
+            overrides[key] = tuple(overrides[key])
     if "chain" in overrides:
         overrides["chain"] = tuple(overrides["chain"])
     if "credentials" in overrides:
         overrides["credentials"] = tuple(overrides["credentials"])
-    if "federation" in overrides:
-        overrides["federation"] = MappingProxyType(dict(overrides["federation"]))
+    if "federation" in overrides and not isinstance(overrides["federation"], FederationConfig):
+        overrides["federation"] = _federation(overrides["federation"])
+    if "sparql" in overrides and not isinstance(overrides["sparql"], SparqlConfig):
+        overrides["sparql"] = _sparql(overrides["sparql"])
+    if "lifecycle" in overrides and not isinstance(overrides["lifecycle"], LifecycleSettings):
+        overrides["lifecycle"] = _lifecycle(overrides["lifecycle"])
     config = dataclasses.replace(config, **overrides)
     _check(config, explicit_chain="chain" in overrides)
     return config
 
 
-def _from_mapping(raw: Mapping[str, Any]) -> NodeConfig:
+def _from_mapping(raw: Mapping[str, object]) -> NodeConfig:
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key in _TABLES:
@@ -171,7 +197,7 @@ def _from_mapping(raw: Mapping[str, Any]) -> NodeConfig:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{key!r} has the wrong type ({type(value).__name__})")
         values[key] = value
-    for key in ("prefixes", "chain"):
+    for key in ("prefixes", "chain", "mixed_script_prefixes"):
         if key in values:
             values[key] = tuple(_strings(values[key], key))
     if "deadline" in values:
@@ -181,32 +207,59 @@ def _from_mapping(raw: Mapping[str, Any]) -> NodeConfig:
     if "credentials" in raw:
         values["credentials"] = tuple(_credentials(raw["credentials"]))
     if "federation" in raw:
-        if not isinstance(raw["federation"], Mapping):
-            raise ConfigError("'federation' must be a table")
-        values["federation"] = MappingProxyType(dict(raw["federation"]))
+        values["federation"] = _federation(raw["federation"])
+    if "sparql" in raw:
+        values["sparql"] = _sparql(raw["sparql"])
+    if "lifecycle" in raw:
+        values["lifecycle"] = _lifecycle(raw["lifecycle"])
     config = dataclasses.replace(NodeConfig(), **values)
     _check(config, explicit_chain="chain" in values)
     return config
 
 
-def _strings(value: Sequence[Any], key: str) -> list[str]:
-    if not all(isinstance(v, str) for v in value):
+def _federation(raw: object) -> FederationConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'federation' must be a table")
+    return FederationConfig.from_mapping(raw)
+
+
+def _sparql(raw: object) -> SparqlConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'sparql' must be a table")
+    for key, value in raw.items():
+        expected = _SPARQL_KEYS.get(key)
+        if expected is None:
+            raise ConfigError(f"unknown configuration key 'sparql.{key}'")
+        if not isinstance(value, expected):
+            raise ConfigError(f"'sparql.{key}' has the wrong type ({type(value).__name__})")
+    return SparqlConfig(**raw)
+def _lifecycle(raw: object) -> LifecycleSettings:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'lifecycle' must be a table")
+    return LifecycleSettings.from_mapping(raw)
+
+
+def _strings(value: Sequence[object], key: str) -> list[str]:
+    strings = [v for v in value if isinstance(v, str)]
+    if len(strings) != len(value):
         raise ConfigError(f"{key!r} must be a list of strings")
-    return list(value)
+    return strings
 
 
-def _limits(raw: Any) -> Limits:
+def _limits(raw: object) -> Limits:
     if not isinstance(raw, Mapping):
         raise ConfigError("'limits' must be a table")
     for key, value in raw.items():
         if key not in _LIMIT_KEYS:
             raise ConfigError(f"unknown configuration key 'limits.{key}'")
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ConfigError(f"'limits.{key}' must be a positive integer")
+        least = 0 if key in _ZERO_OFF_LIMITS else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            allowed = _ZERO_OFF_LIMITS.get(key, "over 0")
+            raise ConfigError(f"'limits.{key}' must be a whole number ({allowed})")
     return Limits(**raw)
 
 
-def _credentials(raw: Any) -> list[Credential]:
+def _credentials(raw: object) -> list[Credential]:
     if not isinstance(raw, list):
         raise ConfigError("'credentials' must be an array of tables ([[credentials]])")
     out = []
@@ -245,15 +298,14 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
         raise ConfigError(f"'port' {config.port} is not a TCP port")
     if config.workers is not None and config.workers < 1:
         raise ConfigError("'workers' must be at least 1")
+    if not config.data_dir:
+        raise ConfigError("'data_dir' must not be empty")
     if config.base_url.endswith("/"):
         raise ConfigError("'base_url' must not end with '/'")
     if explicit_chain:
-        # Imported here: the registry imports the stages, which import this module's users.
-        from resolver.stages.registry import STAGES
-
         for name in config.chain:
-            if name not in STAGES:
-                known = ", ".join(sorted(STAGES))
+            if name not in STAGE_NAMES:
+                known = ", ".join(sorted(STAGE_NAMES))
                 raise ConfigError(f"unknown stage {name!r} in 'chain' (known stages: {known})")
         if len(set(config.chain)) != len(config.chain):
             raise ConfigError("'chain' names a stage twice")
@@ -264,10 +316,13 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
         if cred.name in names:
             raise ConfigError(f"credential {cred.name!r} is defined twice")
         names.add(cred.name)
-        if cred.role is Role.OPERATOR and not cred.prefixes:
-            raise ConfigError(f"credential {cred.name!r}: an operator needs 'prefixes' it may write")
-        if cred.role is not Role.OPERATOR and cred.prefixes:
-            raise ConfigError(f"credential {cred.name!r}: only operators have 'prefixes'")
+        writes = cred.role in (Role.OPERATOR, Role.DATA_PROVIDER)
+        if writes and not cred.prefixes:
+            article = "an" if cred.role is Role.OPERATOR else "a"
+            role = f"{article} {cred.role.value}"
+            raise ConfigError(f"credential {cred.name!r}: {role} needs 'prefixes' it may write")
+        if not writes and cred.prefixes:
+            raise ConfigError(f"credential {cred.name!r}: only operators and data providers have 'prefixes'")
     digests = [c.token_sha256 for c in config.credentials]
     if len(set(digests)) != len(digests):
         raise ConfigError("two credentials share one token")

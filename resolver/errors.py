@@ -16,11 +16,16 @@
     │   └── Gone                        410  deleted: a tombstone stands
     ├── Conflict                        409  the write races another
     │   └── PreconditionFailed          412  If-Match / expected version does not hold
+    ├── TooManyRequests                 429  over the caller's rate limit (Retry-After given)
     ├── StoreUnavailable                503  the store cannot be reached
+    ├── ServiceStarting                 503  the node answers reads but cannot validate yet
     └── FederationError                 502  a peer failed (carries per-peer errors)
         ├── PeerTimeout                 504  the deadline ran out waiting for a peer
         ├── LoopDetected                508  the lookup came back to a node it passed through
         └── BadPeerAnswer               502  a peer answered for another identifier, or invalid data
+
+    ConfigError (a ValueError)               the configuration cannot be used: refused at start-up,
+    └── FederationConfigError                  never an HTTP answer; the message names the key
 
 Third-party errors are translated where they are caught (``raise ... from err``). Each error
 renders itself as an RFC 9457 problem document; the HTTP layer chooses nothing on its own.
@@ -28,15 +33,17 @@ renders itself as an RFC 9457 problem document; the HTTP layer chooses nothing o
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 __all__ = [
     "PROBLEM_BASE",
     "AuthError",
     "BadPeerAnswer",
+    "ConfigError",
     "Conflict",
     "ContextRefused",
     "DocumentError",
+    "FederationConfigError",
     "FederationError",
     "Forbidden",
     "Gone",
@@ -51,7 +58,9 @@ __all__ = [
     "PeerTimeout",
     "PreconditionFailed",
     "ResolverError",
+    "ServiceStarting",
     "StoreUnavailable",
+    "TooManyRequests",
     "UnsupportedMediaType",
 ]
 
@@ -65,14 +74,14 @@ class ResolverError(Exception):
     slug: ClassVar[str] = "internal"
     title: ClassVar[str] = "Internal error"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(self, detail: str, **extensions: object) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions
 
-    def problem(self, instance: str | None = None) -> dict[str, Any]:
+    def problem(self, instance: str | None = None) -> dict[str, object]:
         """The RFC 9457 problem document for this error."""
-        doc: dict[str, Any] = {
+        doc: dict[str, object] = {
             "type": PROBLEM_BASE + self.slug,
             "title": self.title,
             "status": self.status,
@@ -176,10 +185,26 @@ class PreconditionFailed(Conflict):
     title = "Precondition failed"
 
 
+class TooManyRequests(ResolverError):
+    """Over the caller's rate limit; ``retry_after`` (whole seconds) goes out as Retry-After."""
+
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+
 class StoreUnavailable(ResolverError):
     status = 503
     slug = "store-unavailable"
     title = "Store unavailable"
+
+
+class ServiceStarting(ResolverError):
+    """From /healthz while the validator workers load the profile (or failed to start)."""
+
+    status = 503
+    slug = "starting"
+    title = "Node starting"
 
 
 class FederationError(ResolverError):
@@ -203,3 +228,11 @@ class LoopDetected(FederationError):
 class BadPeerAnswer(FederationError):
     slug = "bad-peer-answer"
     title = "Peer gave an unusable answer"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the key (and the file, once read)."""
+
+
+class FederationConfigError(ConfigError):
+    """The ``[federation]`` table cannot be used; the message names the key at fault."""

@@ -15,7 +15,8 @@ Accepted forms::
 Handle prefixes are dotted digit segments (``88.100.1``, ``20.500.12345``); the ``0.*``
 namespace (prefix handles such as ``0.NA/88.100``) is not served by a passport node and is
 refused. Like the Handle.Net server's default, names are case-insensitive for ASCII: the key
-upper-cases ASCII letters only, while ``iri`` keeps the case as written.
+upper-cases ASCII letters only, while ``iri`` keeps the case as written. Keys are in Unicode
+NFC (``iri`` keeps the form written), and look-alikes are refused (resolver/lookalikes.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from resolver.errors import InvalidIdentifier
+from resolver.lookalikes import check_lookalikes
 
 __all__ = [
     "MAX_INPUT",
@@ -78,18 +80,35 @@ class Identifier:
     def __str__(self) -> str:
         return self.key
 
+    @property
+    def written(self) -> str:
+        """``prefix/suffix`` as written (case and Unicode form kept): the path that matches the @id."""
+        return self.iri.split("/", 3)[3]
+
 
 def parse_identifier(
-    text: str, *, case_sensitive: bool = False, node_base_urls: Iterable[str] = ()
+    text: str,
+    *,
+    case_sensitive: bool = False,
+    node_base_urls: Iterable[str] = (),
+    mixed_script_prefixes: Iterable[str] = (),
 ) -> Identifier:
     """Parse ``text`` in any accepted form; raise InvalidIdentifier with the reason otherwise.
 
     ``node_base_urls``: this node's public base URLs (``https://node.example/resolver``); a URL
     under one of them must be exactly ``{base}/{prefix}/{suffix}``. Other http(s) URLs are
     searched for the first path segment that is a handle prefix, or for a GS1 ``/01/{gtin}``.
+    Handle suffixes are normalised to NFC; one that mixes look-alike scripts or holds
+    compatibility forms (fullwidth letters) is refused, except under ``mixed_script_prefixes``.
     """
     if not isinstance(text, str):
         raise InvalidIdentifier("an identifier must be text")
+    return _parse(text, case_sensitive, tuple(node_base_urls), tuple(mixed_script_prefixes))
+
+
+def _parse(
+    text: str, case_sensitive: bool, node_base_urls: tuple[str, ...], mixed: tuple[str, ...]
+) -> Identifier:
     if len(text) > MAX_INPUT:
         raise InvalidIdentifier(f"identifier longer than {MAX_INPUT} characters")
     text = text.strip()
@@ -97,14 +116,14 @@ def parse_identifier(
         raise InvalidIdentifier("empty identifier")
     lowered = text[:8].lower()
     if lowered.startswith(("http://", "https://")):
-        return _parse_url(text, case_sensitive=case_sensitive, node_base_urls=tuple(node_base_urls))
+        return _parse_url(text, case_sensitive=case_sensitive, node_base_urls=node_base_urls, mixed=mixed)
     if lowered.startswith("hdl:"):
         text = text[4:]
     if "/" not in text:
         text = _decode(text)  # the whole identifier percent-encoded, '/' as %2F
     if text.startswith("01/") and _looks_gs1(text):
         return _parse_gs1([_decode(s) for s in text.split("/")], query="")
-    return _parse_handle(_decode(text), case_sensitive=case_sensitive)
+    return _parse_handle(_decode(text), case_sensitive=case_sensitive, mixed=mixed)
 
 
 def claims(prefix: str, key: str) -> bool:
@@ -145,13 +164,18 @@ def gs1_check_digit(payload: str) -> int:
 # -- handles ----------------------------------------------------------------------------------
 
 
-def _parse_handle(path: str, *, case_sensitive: bool) -> Identifier:
+def _parse_handle(path: str, *, case_sensitive: bool, mixed: tuple[str, ...] = ()) -> Identifier:
     prefix, sep, suffix = path.partition("/")
     if not sep:
         raise InvalidIdentifier(f"{_show(path)} is not prefix/suffix: no '/'")
     _check_prefix(prefix)
-    _check_suffix(suffix)
-    key_suffix = suffix if case_sensitive else suffix.translate(_ASCII_UPPER)
+    # One name per spelling: SEC-CAFÉ typed (NFC) or pasted from a decomposed source (NFD) is
+    # one key; ``iri`` keeps the form written, as it keeps the case, to match the @id.
+    normal = suffix if suffix.isascii() else unicodedata.normalize("NFC", suffix)
+    _check_suffix(normal)
+    if not normal.isascii() and not any(claims(p, f"{prefix}/") for p in mixed):
+        check_lookalikes(normal)
+    key_suffix = normal if case_sensitive else normal.translate(_ASCII_UPPER)
     return Identifier(
         key=f"{prefix}/{key_suffix}",
         prefix=prefix,
@@ -190,7 +214,9 @@ def _check_suffix(suffix: str) -> None:
 # -- URLs -------------------------------------------------------------------------------------
 
 
-def _parse_url(text: str, *, case_sensitive: bool, node_base_urls: tuple[str, ...]) -> Identifier:
+def _parse_url(
+    text: str, *, case_sensitive: bool, node_base_urls: tuple[str, ...], mixed: tuple[str, ...]
+) -> Identifier:
     try:
         parts = urlsplit(text)
     except ValueError as err:
@@ -203,7 +229,8 @@ def _parse_url(text: str, *, case_sensitive: bool, node_base_urls: tuple[str, ..
         if base_parts.netloc.lower() == parts.netloc.lower():
             base_path = base_parts.path.rstrip("/")
             if raw_path.startswith(base_path + "/"):
-                return _parse_handle(_decode(raw_path[len(base_path) + 1 :]), case_sensitive=case_sensitive)
+                rest = _decode(raw_path[len(base_path) + 1 :])
+                return _parse_handle(rest, case_sensitive=case_sensitive, mixed=mixed)
     # Segments are split before decoding, so an encoded '/' (%2F) inside a suffix stays in it.
     raw_segments = raw_path.split("/")[1:]
     for i, seg in enumerate(raw_segments):
@@ -212,7 +239,7 @@ def _parse_url(text: str, *, case_sensitive: bool, node_base_urls: tuple[str, ..
     for i, seg in enumerate(raw_segments):
         if _PREFIX_RE.fullmatch(seg) and i + 1 < len(raw_segments):
             rest = "/".join(raw_segments[i:])
-            return _parse_handle(_decode(rest), case_sensitive=case_sensitive)
+            return _parse_handle(_decode(rest), case_sensitive=case_sensitive, mixed=mixed)
     raise InvalidIdentifier("URL path holds neither a handle prefix/suffix nor a GS1 /01/{gtin}")
 
 

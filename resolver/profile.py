@@ -37,7 +37,7 @@ class PropertyInfo:
     iri: str
     tier: Tier
     dynamic: bool
-    data_points: tuple[int, ...]
+    data_points: tuple[int, ...]  # every data point the property implements, lowest first
     label: str
 
 
@@ -50,7 +50,7 @@ class Profile:
     properties: Mapping[str, PropertyInfo]
     shapes: rdflib.Graph
     tier_shapes: Mapping[Tier, rdflib.Graph]
-    shape_data_points: Mapping[str, tuple[int, ...]]  # shape (IRI or bnode id) -> data points
+    shape_data_points: Mapping[str, tuple[int, ...]]  # shape (IRI or bnode id) -> the point it names
     structural: frozenset[str]  # bp:structural helpers, or declared without a tier: they inherit
     ranges: Mapping[str, str]  # property -> its rdfs:range (a datatype or class IRI)
 
@@ -64,8 +64,11 @@ class Profile:
         return info.tier if info is not None else max(Tier)
 
     def data_points_of(self, predicate: str) -> tuple[int, ...]:
+        """The data point a problem with this property names (for results whose shape names none,
+        such as the SPARQL rules'). A term shared by several points fills the first: ratedCapacity
+        is 11 (25 is the guidance's duplicate, not to be filled), internalResistance is 55 (66)."""
         info = self.properties.get(predicate)
-        return info.data_points if info is not None else ()
+        return info.data_points[:1] if info is not None else ()
 
     @classmethod
     def load(cls, root: Path = PROFILE_ROOT, name: str = "eu-battery") -> Profile:

@@ -62,6 +62,8 @@ class Role(enum.Enum):
     LEGITIMATE_INTEREST = "legitimate-interest"
     AUTHORITY = "authority"
     OPERATOR = "operator"
+    # Records dynamic data (events, readings) under its prefixes; reads as the public does.
+    DATA_PROVIDER = "data-provider"
 
     @property
     def tier(self) -> Tier:
@@ -73,4 +75,5 @@ _ROLE_TIER = {
     Role.LEGITIMATE_INTEREST: Tier.LEGITIMATE_INTEREST,
     Role.AUTHORITY: Tier.AUTHORITY,
     Role.OPERATOR: Tier.AUTHORITY,
+    Role.DATA_PROVIDER: Tier.PUBLIC,
 }

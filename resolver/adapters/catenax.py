@@ -8,7 +8,7 @@ hold, or holds in a form that is not ours, is left out, so validation names it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeGuard
 
 from resolver import jsonld
 from resolver.errors import DocumentError
@@ -49,24 +49,35 @@ _WEIGHT_TO_KG = {"unit:gram": 0.001, "unit:kilogram": 1.0}
 _PPM_TO_PERCENT = 0.0001
 
 
-def is_catenax(payload: Any) -> bool:
+def is_catenax(payload: object) -> bool:
     return isinstance(payload, dict) and payload.get("specVersion") == SPEC_VERSION
 
 
-def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
+def convert(payload: object, *, iri: str | None = None) -> dict[str, object]:
     """The eu-battery passport (compact JSON-LD) for a Catena-X BatteryPass 6.1.0 payload.
 
     ``iri`` is the passport's @id; by default the payload's ``metadata.passportIdentifier``.
     """
-    if not is_catenax(payload):
+    if not isinstance(payload, dict) or not is_catenax(payload):
         raise DocumentError(f"not a Catena-X BatteryPass payload (specVersion must be {SPEC_VERSION!r})")
     get = _Reader(payload)
     identifier = iri or get.text("metadata", "passportIdentifier")
     if not identifier:
         raise DocumentError("the payload has no metadata.passportIdentifier and no IRI was given")
-    doc: dict[str, Any] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
+    doc: dict[str, object] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
     put = _Writer(doc)
 
+    _identity(get, put, identifier)
+    _rated(get, put)
+    _dynamic(get, put)
+    _carbon_footprint(get, put)
+    _materials(get, put)
+    _safety_and_documents(get, put)
+    return doc
+
+
+def _identity(get: _Reader, put: _Writer, identifier: str) -> None:
+    """Who made the battery, when and where; what it is (data points 1-12)."""
     put("passportIdentifier", identifier)
     operator_id = get.text("metadata", "economicOperatorId")
     if operator_id:
@@ -87,6 +98,9 @@ def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
     if predecessor and predecessor != _NIL_UUID:
         put("predecessor", [predecessor])
 
+
+def _rated(get: _Reader, put: _Writer) -> None:
+    """Weight and the rated performance and durability figures."""
     weight = get.value("characteristics", "physicalDimension", "weight")
     if isinstance(weight, dict) and weight.get("unit") in _WEIGHT_TO_KG and _number(weight.get("value")):
         put("weight", _quantity(weight["value"] * _WEIGHT_TO_KG[weight["unit"]], "KGM"))
@@ -114,6 +128,9 @@ def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
             {"minimumTemperature": _quantity(lower, "CEL"), "maximumTemperature": _quantity(upper, "CEL")},
         )
 
+
+def _dynamic(get: _Reader, put: _Writer) -> None:
+    """The battery's state now: capacity, power, resistance, efficiency, charge, cycles."""
     dynamic = ("performance", "dynamic")
     put("currentRatedCapacity", _quantity(get.value(*dynamic, "capacity", "capacity", "value"), "AMH"))
     put("capacityFade", _quantity(get.value(*dynamic, "capacity", "fade", "value"), "P1"))
@@ -137,9 +154,9 @@ def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
     put("selfDischargeRate", _quantity(get.value(*dynamic, "selfDischargingRate"), "P1"))
     put("cycleCount", _int(get.value(*dynamic, "fullCycles", "value")))
 
-    _carbon_footprint(get, put)
-    _materials(get, put)
 
+def _safety_and_documents(get: _Reader, put: _Writer) -> None:
+    """Safety information, the documents for dismantling and collection, conformity, spare parts."""
     put(
         "extinguishingAgent",
         [a["media"] for a in get.list("safety", "usableExtinguishAgent") if _has(a, "media")],
@@ -167,11 +184,10 @@ def convert(payload: Any, *, iri: str | None = None) -> dict[str, Any]:
         if _has(p, "manufacturerPartId")
     ]
     put("sparePartNumbers", parts)
-    return doc
 
 
 def _carbon_footprint(get: _Reader, put: _Writer) -> None:
-    footprint: dict[str, Any] = {}
+    footprint: dict[str, object] = {}
     for entry in get.list("sustainability", "carbonFootprint"):
         if not isinstance(entry, dict) or not _number(entry.get("value")):
             continue
@@ -197,18 +213,17 @@ def _materials(get: _Reader, put: _Writer) -> None:
     put("recycledContent", shares or None)
     critical = sorted(
         name.capitalize()
-        for name, entry in (get.value("materials", "active") or {}).items()
+        for name, entry in get.table("materials", "active").items()
         if isinstance(entry, dict) and entry.get("critical") is True and name != "other"
     )
     put("criticalRawMaterials", critical)
     substances = []
-    hazardous = get.value("materials", "hazardous") or {}
-    for name, entries in hazardous.items():
+    for name, entries in get.table("materials", "hazardous").items():
         for entry in entries if isinstance(entries, list) else [entries]:
             if not isinstance(entry, dict):
                 continue
             identification = (entry.get("materialIdentification") or [{}])[0]
-            substance: dict[str, Any] = {"name": identification.get("name") or name}
+            substance: dict[str, object] = {"name": identification.get("name") or name}
             if identification.get("type") == "CAS" and identification.get("id"):
                 substance["casNumber"] = identification["id"]
             if _number(entry.get("concentration")) and entry.get("materialUnit") == "unit:partPerMillion":
@@ -221,11 +236,11 @@ def _materials(get: _Reader, put: _Writer) -> None:
 
 
 class _Reader:
-    def __init__(self, payload: dict[str, Any]) -> None:
+    def __init__(self, payload: dict[str, object]) -> None:
         self.payload = payload
 
-    def value(self, *path: str) -> Any:
-        node: Any = self.payload
+    def value(self, *path: str) -> object:
+        node: object = self.payload
         for key in path:
             if not isinstance(node, dict):
                 return None
@@ -236,11 +251,15 @@ class _Reader:
         found = self.value(*path)
         return found if isinstance(found, str) and found else None
 
-    def list(self, *path: str) -> list[Any]:
+    def list(self, *path: str) -> list[object]:
         found = self.value(*path)
         return found if isinstance(found, list) else []
 
-    def first(self, *path: str) -> Any:
+    def table(self, *path: str) -> dict[str, object]:
+        found = self.value(*path)
+        return found if isinstance(found, dict) else {}
+
+    def first(self, *path: str) -> object:
         items = self.list(*path)
         return items[0] if items else None
 
@@ -248,44 +267,44 @@ class _Reader:
 class _Writer:
     """Sets a term on the passport unless the value is missing (None, empty list or dict)."""
 
-    def __init__(self, doc: dict[str, Any]) -> None:
+    def __init__(self, doc: dict[str, object]) -> None:
         self.doc = doc
 
-    def __call__(self, term: str, value: Any) -> None:
+    def __call__(self, term: str, value: object) -> None:
         if value is None or value == [] or value == {}:
             return
         self.doc[term] = value
 
 
-def _number(value: Any) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _num(value: Any) -> float | None:
+def _num(value: object) -> float | None:
     return float(value) if _number(value) else None
 
 
-def _int(value: Any) -> int | None:
+def _int(value: object) -> int | None:
     return int(value) if _number(value) and float(value).is_integer() else None
 
 
-def _quantity(value: Any, unit: str) -> dict[str, Any] | None:
+def _quantity(value: object, unit: str) -> dict[str, object] | None:
     return {"value": value, "unit": unit} if _number(value) else None
 
 
-def _keyed(items: Any, key: str) -> str | None:
+def _keyed(items: object, key: str) -> str | None:
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and item.get("key") == key and isinstance(item.get("value"), str):
             return str(item["value"])
     return None
 
 
-def _has(item: Any, key: str) -> bool:
+def _has(item: object, key: str) -> TypeGuard[dict[str, object]]:
     return isinstance(item, dict) and isinstance(item.get(key), str) and bool(item[key])
 
 
-def _contents(documents: list[Any]) -> list[str]:
-    return [d["content"] for d in documents if _has(d, "content")]
+def _contents(documents: list[object]) -> list[str]:
+    return [str(d["content"]) for d in documents if _has(d, "content")]
 
 
 def _first(items: list[str]) -> str | None:

@@ -58,14 +58,14 @@ _CHEMISTRY_MOVES = {
 }
 
 
-def is_openepcis(doc: Any) -> bool:
+def is_openepcis(doc: object) -> bool:
     """Whether a parsed JSON-LD document names an OpenEPCIS context."""
     context = doc.get("@context") if isinstance(doc, dict) else None
     names = context if isinstance(context, list) else [context]
     return any(isinstance(name, str) and name in OPENEPCIS_CONTEXTS for name in names)
 
 
-def convert(doc: Any) -> list[dict[str, Any]]:
+def convert(doc: object) -> list[dict[str, Any]]:
     """The OpenEPCIS passport as an expanded JSON-LD document in the eu-battery model."""
     expanded = copy.deepcopy(jsonld.expand(doc))
     battery = _battery(expanded)
@@ -103,7 +103,7 @@ def _map_ids(node: dict[str, Any], key: str, table: dict[str, str]) -> None:
             value["@id"] = table[value["@id"]]
 
 
-def _hoist(battery: dict[str, Any], node: Any) -> None:
+def _hoist(battery: dict[str, Any], node: object) -> None:
     if not isinstance(node, dict):
         return
     for key, values in node.items():
@@ -135,7 +135,7 @@ _NUMERIC = frozenset({_XSD + "integer", _XSD + "decimal", _XSD + "double", _XSD 
 def _numbers_as_declared(expanded: list[dict[str, Any]], ranges: Mapping[str, str]) -> None:
     """Numbers written as integers, decimals or numeric strings become xsd:double where our
     vocabulary declares a double (OpenEPCIS writes ``"gs1:value": "125.5"`` and ``70``)."""
-    stack: list[Any] = list(expanded)
+    stack: list[object] = list(expanded)
     while stack:
         node = stack.pop()
         if isinstance(node, list):
@@ -158,7 +158,7 @@ def _numbers_as_declared(expanded: list[dict[str, Any]], ranges: Mapping[str, st
                     stack.append(value)
 
 
-def _as_float(value: Any) -> float | None:
+def _as_float(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):

@@ -1,7 +1,8 @@
 """``passport-node export``: every current passport of the store, as JSON Lines or one file each.
 
-Reads the configured store directly (an operator's tool): the full (authority) view by
-default, or another tier's with ``--tier``. The output can be imported again.
+Reads the configured store directly: the public view by default; ``--tier`` raises it for a
+caller whose ``--token`` is a configured credential allowed that tier. The authority view
+(every property) can be imported again.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import dataclasses
 import re
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
+from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 from resolver.errors import ResolverError
 from resolver.tiers import Tier
@@ -23,7 +25,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _PAGE = 500
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "export",
         help="write the stored passports out",
@@ -34,8 +36,12 @@ def add_parser(subparsers: Any) -> None:
         "--out", default="-", help="a directory (one .jsonld per passport) or - for JSON Lines"
     )
     parser.add_argument(
-        "--tier", default="authority", choices=[t.label for t in Tier], help="which view (default: authority)"
+        "--tier",
+        default=Tier.PUBLIC.label,
+        choices=[t.label for t in Tier],
+        help="which view (default: public; a higher tier needs --token)",
     )
+    parser.add_argument("--token", help="a credential of the configuration that may see --tier")
     parser.add_argument("--config", type=Path, help="the node's configuration (its store)")
     parser.add_argument("--store", help="store URL, overriding the configuration")
     parser.set_defaults(run=run)
@@ -51,13 +57,14 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config) if args.config else default_config()
         if args.store:
             config = dataclasses.replace(config, store=args.store)
+        tier = _allowed_tier(config, Tier.from_label(args.tier), args.token)
     except ConfigError as err:
         print(f"passport-node export: {err}", file=sys.stderr)
         return 2
     import uvloop
 
     try:
-        count = uvloop.run(_export(config, args.prefix, args.out, Tier.from_label(args.tier)))
+        count = uvloop.run(_export(config, args.prefix, args.out, tier))
     except BrokenPipeError:
         _quiet_stdout()  # the reader (head, a pager) has had enough
         return 0
@@ -67,6 +74,29 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"exported {count} passport(s)", file=sys.stderr)
     return 0
+
+
+def _allowed_tier(config: NodeConfig, tier: Tier, token: str | None) -> Tier:
+    """``tier`` if the caller may see it (public: anyone; above: a credential allowed it)."""
+    if tier is Tier.PUBLIC:
+        return tier
+    if not token:
+        raise ConfigError(
+            f"--tier {tier.label} needs --token, a credential in the configuration whose role may see it"
+        )
+    from resolver.errors import AuthError
+    from resolver.http.auth import Authenticator
+
+    try:
+        principal = Authenticator(config.credentials).principal(f"Bearer {token}")
+    except AuthError as err:
+        raise ConfigError(f"--token: {err.detail}") from err
+    if principal.tier < tier:
+        raise ConfigError(
+            f"credential {principal.name!r} ({principal.role.value}) may see up to the "
+            f"{principal.tier.label} tier, not {tier.label}"
+        )
+    return tier
 
 
 async def _export(config: NodeConfig, prefix: str, out: str, tier: Tier) -> int:

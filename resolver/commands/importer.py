@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -19,6 +20,7 @@ from typing import Any, TextIO, TypeVar
 
 import orjson
 
+from resolver.commands import Subparsers
 from resolver.commands.serve import config_from_args
 from resolver.config import ConfigError, NodeConfig
 from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
@@ -34,7 +36,7 @@ _BATCH = 16
 _T = TypeVar("_T")
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "import",
         help="load passports in bulk (validated) into the store or a running node",
@@ -200,6 +202,12 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             uvloop.run(_into_store(items, config, summary, progress))
+    except (Interrupted, KeyboardInterrupt) as err:
+        progress.update(final=True)
+        how = f"after the passports in hand ({err})" if isinstance(err, Interrupted) else "at once"
+        print(f"passport-node import: interrupted {how}; run it again to import the rest", file=sys.stderr)
+        _print_summary(summary, as_json=args.json, total=len(items))
+        return 130
     except ResolverError as err:
         progress.update(final=True)
         print(f"passport-node import: {err.detail}", file=sys.stderr)
@@ -210,8 +218,11 @@ def run(args: argparse.Namespace) -> int:
     return 0 if not summary.rejections else 1
 
 
-def _print_summary(summary: Summary, *, as_json: bool) -> None:
+def _print_summary(summary: Summary, *, as_json: bool, total: int | None = None) -> None:
     data = summary.to_json()
+    if total is not None:  # interrupted: say how much was left
+        data["interrupted"] = True
+        data["not_done"] = total - summary.done
     if as_json:
         sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
@@ -226,22 +237,46 @@ def _print_summary(summary: Summary, *, as_json: bool) -> None:
 
 
 async def _run_all(items: list[_T], concurrency: int, work: Callable[[_T], Awaitable[None]]) -> None:
-    """Run ``work`` over ``items`` with at most ``concurrency`` in flight, in input order."""
+    """Run ``work`` over ``items`` with at most ``concurrency`` in flight, in input order.
+
+    The first Ctrl-C (SIGINT) stops taking new items: those in hand are finished, and
+    ``Interrupted`` is raised then. A second Ctrl-C interrupts at once (KeyboardInterrupt).
+    """
     queue: asyncio.Queue[_T] = asyncio.Queue()
     for item in items:
         queue.put_nowait(item)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def first_interrupt() -> None:
+        stop.set()
+        loop.remove_signal_handler(signal.SIGINT)  # the next Ctrl-C is the default one
+        print("\npassport-node import: interrupted; finishing the passports in hand", file=sys.stderr)
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
+        loop.add_signal_handler(signal.SIGINT, first_interrupt)
 
     async def worker() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 item = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
             await work(item)
 
-    async with asyncio.TaskGroup() as group:
-        for _ in range(max(1, min(concurrency, len(items)))):
-            group.create_task(worker())
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, min(concurrency, len(items)))):
+                group.create_task(worker())
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+    if stop.is_set() and not queue.empty():
+        raise Interrupted(f"{queue.qsize()} not started")
+
+
+class Interrupted(Exception):
+    """The import was stopped by Ctrl-C after finishing what it had in hand."""
 
 
 def _reasons(report: Any) -> str:
@@ -335,7 +370,9 @@ async def _into_node(
                 iri = (document.get("@id") or document.get("id")) if isinstance(document, dict) else None
                 if not isinstance(iri, str):
                     raise ValueError("the document has no @id")
-                handle = parse_identifier(iri).key
+                # The node compares the @id with the path as written: a lower-case suffix is
+                # PUT as written, not as the (upper-cased) store key.
+                handle = parse_identifier(iri).written
             except (orjson.JSONDecodeError, ValueError, InvalidIdentifier) as err:
                 reason = err.detail if isinstance(err, ResolverError) else str(err)
                 summary.reject(item, reason)

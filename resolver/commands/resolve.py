@@ -10,8 +10,8 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 from resolver.errors import ResolverError
 
@@ -35,7 +35,7 @@ class _Refused(Exception):
         self.detail = detail
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "resolve",
         help="print one passport",
@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
                 config = (
                     default_config(store=args.store) if not args.config else _with_store(config, args.store)
                 )
+            _check_store(
+                config.store, said=bool(args.config or args.store), peers=bool(config.federation.nodes)
+            )
             body = uvloop.run(_locally(args, config))
     except ConfigError as err:
         print(f"passport-node resolve: {err}", file=sys.stderr)
@@ -75,6 +78,29 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.buffer.write(body if body.endswith(b"\n") else body + b"\n")
     sys.stdout.flush()
     return 0
+
+
+def _check_store(url: str, *, said: bool, peers: bool) -> None:
+    """Refuse to read a SQLite store that is not there (opening it would create it empty),
+    unless the configuration names peers: a node that only asks its federation may have no
+    passports of its own yet, and its store is then created as the configuration says.
+
+    Without --config, --store and --node, say on stderr which store is read: the default is
+    relative to the current directory.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = Path(parts.path[1:]) if parts.scheme == "sqlite" else None
+    where = f"{url} ({path.resolve()})" if path is not None else url
+    if path is not None and not path.exists() and not peers:
+        hint = "" if said else " (the default, relative to this directory)"
+        raise ConfigError(
+            f"no store at {where}{hint}; nothing was created. Pass --config with the node's "
+            "configuration, --store URL, or --node URL"
+        )
+    if not said:
+        print(f"passport-node resolve: reading the store {where}", file=sys.stderr)
 
 
 def _with_store(config: NodeConfig, store: str) -> NodeConfig:
@@ -115,29 +141,21 @@ async def _from_node(args: argparse.Namespace) -> bytes:
 
 
 async def _locally(args: argparse.Namespace, config: NodeConfig) -> bytes:
-    from resolver.context import open_context
     from resolver.html import render_html
     from resolver.http.auth import Authenticator
     from resolver.identifiers import parse_identifier
+    from resolver.lookup import Lookup
+    from resolver.node import ValidatorStart, open_node
     from resolver.render import render
-    from resolver.stages.base import Lookup, build_chain
-    from resolver.stages.registry import build_stages
 
     ident = parse_identifier(args.identifier, case_sensitive=config.case_sensitive)
     principal = Authenticator(config.credentials).principal(f"Bearer {args.token}" if args.token else None)
-    async with open_context(config, start_validator=False) as ctx:
-        stages = build_stages(ctx)
-        try:
-            chain = build_chain(stages)
-            lookup = Lookup(
-                handle=ident.key, tier=principal.tier, deadline=time.monotonic() + config.deadline
-            )
-            answer = await chain(lookup)
-        finally:
-            for stage in reversed(stages):
-                close = getattr(stage, "aclose", None)
-                if close is not None:
-                    await close()
+    # Peers' answers are checked against the shapes before they are shown: start the workers
+    # only when there are peers to ask.
+    start = ValidatorStart.WAIT if config.federation.nodes else ValidatorStart.NEVER
+    async with open_node(config, validator_start=start, lifecycle=None) as node:
+        lookup = Lookup(handle=ident.key, tier=principal.tier, deadline=time.monotonic() + config.deadline)
+        answer = await node.chain(lookup)
     view = answer.view
     if view is None or view.deleted:
         from resolver.errors import Gone, NotFound

@@ -15,12 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 
 __all__ = ["add_parser", "config_from_args", "run"]
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run a node",

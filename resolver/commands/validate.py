@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import orjson
 
 from resolver import jsonld
+from resolver.commands import Subparsers
 from resolver.errors import InputError, PayloadTooLarge, ResolverError
 from resolver.validation import ValidationReport, ValidationResult
 
@@ -23,7 +24,7 @@ __all__ = ["add_parser", "run"]
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "validate",
         help="validate passports against the eu-battery profile",
@@ -138,10 +139,11 @@ def _print(outcome: dict[str, Any], out: TextIO) -> None:
         outcome.get("format", ""), ""
     )
     if report.conforms:
-        out.write(f"{name}: valid{via}: {outcome['iri']}\n")
-        return
-    count = len(report.results)
-    out.write(f"{name}: INVALID{via}: {outcome['iri']}: {count} problem{'s' if count != 1 else ''}\n")
+        warned = f" with {len(report.results)} warning{'s' if len(report.results) != 1 else ''}"
+        out.write(f"{name}: valid{warned if report.results else ''}{via}: {outcome['iri']}\n")
+    else:
+        count = len(report.results)
+        out.write(f"{name}: INVALID{via}: {outcome['iri']}: {count} problem{'s' if count != 1 else ''}\n")
     for result in report.results:
         points = ", ".join(str(p) for p in result.data_points)
         plural = "s" if len(result.data_points) > 1 else ""

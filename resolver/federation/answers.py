@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import orjson
 
@@ -28,8 +27,9 @@ from resolver.errors import (
 )
 from resolver.federation.client import MAX_PEER_BODY, PeerResponse
 from resolver.identifiers import parse_identifier
+from resolver.lookup import TIER_HEADER, Answer, Lookup
+from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.profile import Profile
-from resolver.stages.base import TIER_HEADER, Answer, Lookup
 from resolver.stores.base import View
 from resolver.tiers import Tier
 from resolver.views import NotCompact, within_tier
@@ -55,10 +55,29 @@ class PeerGone(Gone):
     """The authoritative peer holds a tombstone: definite, so it may be cached briefly."""
 
 
+class ShapesResult(Protocol):
+    """What the federation reads of one SHACL result (``resolver.validation``'s results)."""
+
+    @property
+    def focus_node(self) -> str: ...
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def value(self) -> str | None: ...
+    def to_json(self) -> Mapping[str, object]: ...
+
+
+class ShapesReport(Protocol):
+    @property
+    def results(self) -> Sequence[ShapesResult]: ...
+
+
 class ShapesChecker(Protocol):
     """The part of ``resolver.validation.Validator`` the federation uses."""
 
-    async def validate(self, body: bytes) -> Any: ...
+    async def validate(self, body: bytes) -> ShapesReport: ...
 
 
 def freshness(headers: Mapping[str, str], *, default_ttl: int, max_ttl: int) -> tuple[int, int]:
@@ -94,7 +113,9 @@ def _age(headers: Mapping[str, str]) -> int:
         return 0
 
 
-def check_identity(body: bytes, handle: str, peer_id: str, *, case_sensitive: bool = False) -> dict[str, Any]:
+def check_identity(
+    body: bytes, handle: str, peer_id: str, *, case_sensitive: bool = False
+) -> dict[str, object]:
     """The body is one JSON-LD passport in our context whose ``@id`` is the identifier asked for.
 
     Returns the parsed document.
@@ -132,7 +153,9 @@ def check_identity(body: bytes, handle: str, peer_id: str, *, case_sensitive: bo
     return doc
 
 
-def check_tier_bound(doc: dict[str, Any], served: Tier, handle: str, peer_id: str, profile: Profile) -> None:
+def check_tier_bound(
+    doc: dict[str, object], served: Tier, handle: str, peer_id: str, profile: Profile
+) -> None:
     """Nothing in the view is above the tier the peer labelled it with (the graph rule of views.py).
 
     A peer that labels an authority view "public" would otherwise make this node show it to
@@ -153,7 +176,7 @@ def check_tier_bound(doc: dict[str, Any], served: Tier, handle: str, peer_id: st
         )
 
 
-def excused(result: Any, served: Tier, profile: Profile) -> bool:
+def excused(result: ShapesResult, served: Tier, profile: Profile) -> bool:
     """Whether a SHACL result only says that data above the served tier is absent.
 
     A view for a lower tier legitimately lacks the higher tiers' mandatory properties. A result
@@ -255,23 +278,21 @@ async def interpret(
     raise BadPeerAnswer(f"peer {peer_id} answered {lookup.handle} with HTTP {status}: {detail}", peer=peer_id)
 
 
+def _digest_size(key: tuple[bytes, Tier], seen: bool) -> int:
+    return len(key[0]) + ENTRY_OVERHEAD
+
+
 class VerifiedViews:
     """Digests of views that passed the shapes at a tier (bounded, least recently used dropped)."""
 
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[bytes, Tier], None] = OrderedDict()
+    def __init__(self, max_bytes: int = 2 * 1024 * 1024) -> None:
+        self._seen: Memo[tuple[bytes, Tier], bool] = Memo(max_bytes, _digest_size)
 
     def __contains__(self, key: tuple[bytes, Tier]) -> bool:
-        if key in self._seen:
-            self._seen.move_to_end(key)
-            return True
-        return False
+        return self._seen.get(key) is not None
 
     def add(self, key: tuple[bytes, Tier]) -> None:
-        self._seen[key] = None
-        while len(self._seen) > self._size:
-            self._seen.popitem(last=False)
+        self._seen.put(key, True)
 
 
 async def _check_shapes_once(
@@ -312,7 +333,7 @@ def _served_tier(response: PeerResponse, lookup: Lookup) -> Tier:
     return served
 
 
-def _problem(body: bytes) -> dict[str, Any]:
+def _problem(body: bytes) -> dict[str, object]:
     try:
         doc = orjson.loads(body[:65536]) if body else {}
     except orjson.JSONDecodeError:
@@ -320,9 +341,9 @@ def _problem(body: bytes) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
-def _upstream(problem: Mapping[str, Any]) -> dict[str, Any]:
+def _upstream(problem: Mapping[str, object]) -> dict[str, object]:
     """The parts of a peer's problem document worth passing on, bounded (it is the peer's text)."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key in ("type", "status", "detail", "peer"):
         value = problem.get(key)
         if isinstance(value, str | int) and not isinstance(value, bool):
@@ -359,6 +380,6 @@ def _modified(value: str | None) -> float:
         return 0.0
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."

@@ -11,16 +11,16 @@ import asyncio
 import logging
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
+import redis.asyncio as aioredis
 
 from resolver.errors import Gone, NotFound
 from resolver.federation.config import CacheConfig
-from resolver.stages.base import Answer
+from resolver.lookup import Answer
+from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.stores.base import View
 from resolver.tiers import Tier
 
@@ -117,6 +117,10 @@ class CacheEntry:
         )
 
 
+def _entry_size(key: CacheKey, entry: CacheEntry) -> int:
+    return len(entry.body) + len(entry.detail) + len(entry.source) + len(key[0]) + 2 * ENTRY_OVERHEAD
+
+
 class FederationCache:
     """LRU in front of an optional shared Redis, with single flight per key."""
 
@@ -124,7 +128,7 @@ class FederationCache:
         self,
         config: CacheConfig,
         *,
-        redis: Any | None = None,
+        redis: aioredis.Redis | None = None,
         clock: Callable[[], float] = time.time,
         on_redis_error: Callable[[str], None] | None = None,
     ) -> None:
@@ -132,7 +136,7 @@ class FederationCache:
         self._redis = redis
         self._clock = clock
         self._on_redis_error = on_redis_error
-        self._lru: OrderedDict[CacheKey, CacheEntry] = OrderedDict()
+        self._lru: Memo[CacheKey, CacheEntry] = Memo(config.lru_bytes, _entry_size)
         self._inflight: dict[CacheKey, asyncio.Task[Answer]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.stats = {
@@ -156,10 +160,9 @@ class FederationCache:
         local = self._lru.get(key)
         if local is not None:
             if local.fresh(now):
-                self._lru.move_to_end(key)
                 return local
             if not self._useful(local, now):
-                del self._lru[key]
+                self._lru.pop(key)
                 local = None
         # Not fresh here: another process of the node may have refreshed it in Redis.
         shared = await self._redis_get(self._redis, key) if self._redis is not None else None
@@ -170,7 +173,7 @@ class FederationCache:
             return shared
         return local
 
-    async def _redis_get(self, redis: Any, key: CacheKey) -> CacheEntry | None:
+    async def _redis_get(self, redis: aioredis.Redis, key: CacheKey) -> CacheEntry | None:
         try:
             async with asyncio.timeout(_REDIS_TIMEOUT):
                 raw = await redis.get(self._redis_key(key))
@@ -185,7 +188,7 @@ class FederationCache:
         if raw is None:
             return None
         try:
-            return CacheEntry.decode(bytes(raw))
+            return CacheEntry.decode(raw if isinstance(raw, bytes) else raw.encode())
         except (ValueError, KeyError, TypeError):
             return None  # written by another version of the node: a miss
 
@@ -206,7 +209,7 @@ class FederationCache:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _redis_put(self, redis: Any, key: CacheKey, raw: bytes, ttl: int) -> None:
+    async def _redis_put(self, redis: aioredis.Redis, key: CacheKey, raw: bytes, ttl: int) -> None:
         try:
             async with asyncio.timeout(1.0):
                 await redis.set(self._redis_key(key), raw, ex=ttl)
@@ -218,12 +221,7 @@ class FederationCache:
             self._redis_failed("set", err)
 
     def _remember(self, key: CacheKey, entry: CacheEntry) -> None:
-        if self.config.lru_size <= 0:
-            return
-        self._lru[key] = entry
-        self._lru.move_to_end(key)
-        while len(self._lru) > self.config.lru_size:
-            self._lru.popitem(last=False)
+        self._lru.put(key, entry)
 
     def _redis_failed(self, what: str, err: BaseException) -> None:
         self.stats["redis_errors"] += 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -17,7 +16,7 @@ import aiohttp
 from resolver.errors import FederationError, PeerTimeout
 from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.health import CircuitBreaker, Clock, ReplicaSet
-from resolver.stages.base import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Lookup
+from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Lookup
 
 __all__ = ["MAX_PEER_BODY", "MIN_BLAMED_TIMEOUT", "PeerClient", "PeerResponse", "forwarded_budget_ms"]
 
@@ -101,7 +100,7 @@ class PeerClient:
                 peer=peer.id,
                 circuit="open",
             )
-        errors: list[dict[str, Any]] = []
+        errors: list[dict[str, object]] = []
         timed_out = False
         blamed = False  # whether any failure was the peer's (not the caller's short budget)
         verdict = False
@@ -148,7 +147,7 @@ class PeerClient:
 
     async def _attempt(
         self, peer: PeerConfig, replica: str, lookup: Lookup, remaining: float
-    ) -> PeerResponse | dict[str, Any]:
+    ) -> PeerResponse | dict[str, object]:
         """The peer's response, or the replica's error as a dict (replica, error, detail)."""
         url = f"{replica}/{quote(lookup.handle, safe='/')}"
         started = self._clock()

@@ -1,7 +1,7 @@
 """The ``[federation]`` table of a node's configuration: peers, parent, trust and caching.
 
-Parsed once at start-up into frozen dataclasses; ``describe`` publishes the delegation part
-(never a credential) in the node description so other nodes can discover it.
+Parsed into frozen dataclasses when ``resolver.config`` loads the file; ``describe`` publishes
+the delegation part (never a credential) in the node description so other nodes discover it.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
-from resolver.config import Credential
+from resolver.credentials import Credential
+from resolver.errors import FederationConfigError
 from resolver.tiers import Role, Tier
 
 __all__ = [
@@ -24,12 +24,7 @@ __all__ = [
     "FederationConfigError",
     "PeerConfig",
     "describe",
-    "federation_config",
 ]
-
-
-class FederationConfigError(ValueError):
-    """The ``[federation]`` table cannot be used; the message names the key at fault."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +53,7 @@ class PeerConfig:
 
 @dataclass(frozen=True, slots=True)
 class CacheConfig:
-    """Federation cache settings, in seconds except ``lru_size`` (entries).
+    """Federation cache settings, in seconds except ``lru_bytes`` (the in-process budget).
 
     Every lifetime, ``default_ttl`` included, is capped at ``max_ttl``.
     """
@@ -67,7 +62,7 @@ class CacheConfig:
     default_ttl: int = 60
     negative_ttl: int = 10
     stale_if_error: int = 300
-    lru_size: int = 10_000
+    lru_bytes: int = 64 * 1024 * 1024  # 0: Redis only
     redis_prefix: str = "passport:fedcache:"
 
 
@@ -87,7 +82,7 @@ class FederationConfig:
     breaker: BreakerConfig = BreakerConfig()
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any] | None) -> FederationConfig:
+    def from_mapping(cls, raw: Mapping[str, object] | None) -> FederationConfig:
         """Parse the raw ``[federation]`` TOML table (absent or empty: no federation)."""
         raw = raw or {}
         _only(raw, {"peers", "parent", "cache", "breaker"}, "federation")
@@ -140,27 +135,13 @@ class FederationConfig:
         )
 
 
-_EXTRAS_KEY = "federation.config"
-
-
-def federation_config(ctx: Any) -> FederationConfig:
-    """The parsed ``[federation]`` table of a NodeContext, parsed once and kept in ``ctx.extras``."""
-    found = ctx.extras.get(_EXTRAS_KEY)
-    if isinstance(found, FederationConfig):
-        return found
-    config = FederationConfig.from_mapping(ctx.config.federation)
-    ctx.extras[_EXTRAS_KEY] = config
-    return config
-
-
-def describe(ctx: Any) -> dict[str, Any]:
+def describe(config: FederationConfig) -> dict[str, object]:
     """The delegation part of the node description: who this node asks about which prefixes.
 
-    Takes a NodeContext (or a FederationConfig); never includes a credential.
+    Never includes a credential.
     """
-    config = ctx if isinstance(ctx, FederationConfig) else federation_config(ctx)
 
-    def node(p: PeerConfig) -> dict[str, Any]:
+    def node(p: PeerConfig) -> dict[str, object]:
         return {"id": p.id, "region": p.region, "base_urls": list(p.base_urls), "prefixes": list(p.prefixes)}
 
     return {
@@ -190,17 +171,16 @@ _PEER_KEYS = {
 }
 
 
-def _peer(raw: Any, where: str) -> PeerConfig:
+def _peer(raw: object, where: str) -> PeerConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError(f"{where} must be a table")
     _only(raw, _PEER_KEYS, where)
     peer_id = _text(raw, "id", where)
     if peer_id is None:
         raise FederationConfigError(f"{where}.id is required")
-    urls_raw: Any = raw.get("base_urls", [])
-    if "base_url" in raw:
-        urls_raw = [raw["base_url"], *urls_raw]
-    urls = tuple(_base_url(u, f"{where}.base_urls") for u in _strings(urls_raw, f"{where}.base_urls"))
+    at = f"{where}.base_urls"
+    first = _strings(raw["base_url"], at) if "base_url" in raw else ()
+    urls = tuple(_base_url(u, at) for u in (*first, *_strings(raw.get("base_urls", []), at)))
     if not urls:
         raise FederationConfigError(f"{where}: peer {peer_id!r} needs base_urls (one or more replicas)")
     prefixes = tuple(p.strip() for p in _strings(raw.get("prefixes", []), f"{where}.prefixes"))
@@ -248,10 +228,10 @@ def _peer(raw: Any, where: str) -> PeerConfig:
     )
 
 
-def _cache(raw: Any) -> CacheConfig:
+def _cache(raw: object) -> CacheConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.cache must be a table")
-    keys = {"max_ttl", "default_ttl", "negative_ttl", "stale_if_error", "lru_size", "redis_prefix"}
+    keys = {"max_ttl", "default_ttl", "negative_ttl", "stale_if_error", "lru_bytes", "redis_prefix"}
     _only(raw, keys, "federation.cache")
     d = CacheConfig()
     cfg = CacheConfig(
@@ -259,13 +239,13 @@ def _cache(raw: Any) -> CacheConfig:
         default_ttl=_count(raw, "default_ttl", d.default_ttl, "federation.cache"),
         negative_ttl=_count(raw, "negative_ttl", d.negative_ttl, "federation.cache"),
         stale_if_error=_count(raw, "stale_if_error", d.stale_if_error, "federation.cache"),
-        lru_size=_count(raw, "lru_size", d.lru_size, "federation.cache"),
+        lru_bytes=_count(raw, "lru_bytes", d.lru_bytes, "federation.cache"),
         redis_prefix=_text(raw, "redis_prefix", "federation.cache") or d.redis_prefix,
     )
     return cfg  # default_ttl above max_ttl is capped like any lifetime, not refused
 
 
-def _breaker(raw: Any) -> BreakerConfig:
+def _breaker(raw: object) -> BreakerConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.breaker must be a table")
     _only(raw, {"failures", "cooldown"}, "federation.breaker")
@@ -280,14 +260,14 @@ def _breaker(raw: Any) -> BreakerConfig:
     return BreakerConfig(failures=failures, cooldown=float(cooldown))
 
 
-def _only(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
+def _only(raw: Mapping[str, object], allowed: set[str], where: str) -> None:
     unknown = sorted(set(raw) - allowed)
     if unknown:
         known = ", ".join(sorted(allowed))
         raise FederationConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {known})")
 
 
-def _text(raw: Mapping[str, Any], key: str, where: str) -> str | None:
+def _text(raw: Mapping[str, object], key: str, where: str) -> str | None:
     value = raw.get(key)
     if value is None:
         return None
@@ -296,7 +276,7 @@ def _text(raw: Mapping[str, Any], key: str, where: str) -> str | None:
     return value.strip()
 
 
-def _strings(value: Any, where: str) -> Sequence[str]:
+def _strings(value: object, where: str) -> Sequence[str]:
     if isinstance(value, str):
         return [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -304,7 +284,7 @@ def _strings(value: Any, where: str) -> Sequence[str]:
     return value
 
 
-def _count(raw: Mapping[str, Any], key: str, default: int, where: str) -> int:
+def _count(raw: Mapping[str, object], key: str, default: int, where: str) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise FederationConfigError(f"{where}.{key} must be a whole number >= 0")

@@ -1,8 +1,9 @@
 """Credentials to roles: bearer tokens from the configuration, stored there as SHA-256 digests.
 
-No ``Authorization`` header is the public role; a token the node does not know is a 401,
-never a silent downgrade to public. HTTP Basic is accepted with the token as the password,
-so Handle REST clients (which send Basic) work unchanged.
+No ``Authorization`` header is the public role; a token the node does not know, an empty
+header or one that is not UTF-8 is a 401, never a silent downgrade to public. HTTP Basic is
+accepted with the token as the password, so Handle REST clients (which send Basic) work
+unchanged.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from resolver.config import Credential, hash_token
+from resolver.credentials import Credential, hash_token
 from resolver.errors import AuthError, Forbidden
 from resolver.identifiers import claims
 from resolver.tiers import Role, Tier
@@ -53,8 +54,19 @@ class Authenticator:
         self._by_digest = {c.token_sha256: Principal(c.role, c.name, c.prefixes) for c in credentials}
 
     def principal(self, authorization: str | None) -> Principal:
-        if not authorization:
+        """The caller an ``Authorization`` value names (None: no header, the public role).
+
+        A header that is present but empty, or holds bytes that are not UTF-8 (the HTTP layer
+        hands those over as surrogate escapes), is a 401: never the public role.
+        """
+        if authorization is None:
             return PUBLIC
+        if not authorization.strip():
+            raise AuthError("the Authorization header is empty; send Bearer <token> or no header")
+        try:
+            authorization.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise AuthError("the Authorization header is not UTF-8 text") from err
         scheme, _, value = authorization.strip().partition(" ")
         scheme = scheme.lower()
         value = value.strip()

@@ -7,9 +7,8 @@ tier, the chain and the write path are the same whichever API it uses.
 from __future__ import annotations
 
 import email.utils
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import monotonic as _monotonic
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -24,30 +23,34 @@ from resolver.errors import (
     UnsupportedMediaType,
 )
 from resolver.http.auth import Authenticator, Principal
-from resolver.identifiers import Identifier, claims, parse_identifier
+from resolver.http.forwarding import lookup_from_headers
+from resolver.identifiers import Identifier, parse_identifier
+from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Read, Stage
+from resolver.memo import Memo, memoize, text_size
+from resolver.node import Node
 from resolver.passport.write import WriteOutcome, invalid_passport, write_passport
-from resolver.stages.base import (
-    BUDGET_HEADER,
-    HOPS_HEADER,
-    TIER_HEADER,
-    Answer,
-    Lookup,
-    Next,
-    Stage,
-    build_chain,
-    lookup_from_headers,
-)
-from resolver.stages.local import LocalStage
+from resolver.ratelimit import rate_limiter
 from resolver.stores.base import Record
 from resolver.tiers import Role, Tier
 
-if TYPE_CHECKING:
-    from resolver.context import NodeContext
-
 # WriteOutcome and invalid_passport live in resolver/passport/write.py (the one write path).
-__all__ = ["Edge", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
+__all__ = ["Edge", "PastRead", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
 
-_IDENT_MEMO_MAX = 32768  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
+_IDENT_MEMO_BYTES = 16 * 1024 * 1024  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
+
+
+@dataclass(frozen=True, slots=True)
+class PastRead:
+    """A read of a passport's past: one version, the version current at ``at``, or the history.
+
+    ``credentialed``: the caller presented credentials (the public sees no past of a deleted
+    passport).
+    """
+
+    read: Read
+    credentialed: bool
+    version: int | None = None
+    at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,47 +110,45 @@ def version_of_etag(tag: str) -> int | None:
     return None
 
 
-_DATES: dict[float, str] = {}
+def _http_date(seconds: float) -> str:
+    return email.utils.formatdate(seconds, usegmt=True)
 
 
-def http_date(seconds: float) -> str:
-    """An HTTP date (memoised: every answer carries Last-Modified, and versions repeat)."""
-    found = _DATES.get(seconds)
-    if found is None:
-        if len(_DATES) >= 65536:
-            _DATES.clear()
-        found = _DATES[seconds] = email.utils.formatdate(seconds, usegmt=True)
-    return found
+# An HTTP date, memoised: every answer carries Last-Modified, and versions repeat.
+http_date = memoize(_http_date, max_bytes=4 * 1024 * 1024, size=text_size)
+
+
+def _identifier_size(text: str, ident: Identifier) -> int:
+    return 2 * len(text) + len(ident.iri) + 400  # the key twice (text and ident.key), the IRI
 
 
 class Edge:
-    """The node's edge, attached to a context when the app starts."""
+    """The node's edge, built on the open node (``ctx``) when the app starts."""
 
-    ctx: NodeContext
+    ctx: Node
     chain: Next
-    stages: list[Stage]
+    stages: tuple[Stage, ...]
 
-    def __init__(self, ctx: NodeContext, stages: list[Stage]) -> None:
-        self.ctx = ctx
-        self.stages = stages
-        self.chain = build_chain(stages)
-        config = ctx.config
+    def __init__(self, node: Node) -> None:
+        self.ctx = node
+        self.stages = node.stages
+        self.chain = node.chain
+        config = node.config
         self.config = config
-        self.store = ctx.store
-        self.metrics = ctx.metrics
+        self.store = node.store
+        self.metrics = node.metrics
         # Peers' incoming tokens ([federation] grants) are credentials like the node's own.
-        from resolver.federation.config import federation_config
-
-        self.auth = Authenticator((*config.credentials, *federation_config(ctx).credentials()))
+        self.auth = Authenticator((*config.credentials, *config.federation.credentials()))
+        self.rates = rate_limiter(config.limits)
         self.node_id = config.node_id
         self.deadline = config.deadline
         self.max_hops = config.max_hops
         self.limits = config.limits
         self._case_sensitive = config.case_sensitive
         self._base_urls = (config.base_url,) if config.base_url else ()
-        self._identifiers: dict[str, Identifier] = {}
-        self._answers = ctx.metrics.answers
-        self._local = next((s for s in stages if isinstance(s, LocalStage)), None)
+        self._mixed_scripts = config.mixed_script_prefixes
+        self._identifiers: Memo[str, Identifier] = Memo(_IDENT_MEMO_BYTES, _identifier_size)
+        self._answers = node.metrics.answers
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -156,16 +157,22 @@ class Edge:
         found = self._identifiers.get(text)
         if found is None:
             found = parse_identifier(
-                text, case_sensitive=self._case_sensitive, node_base_urls=self._base_urls
+                text,
+                case_sensitive=self._case_sensitive,
+                node_base_urls=self._base_urls,
+                mixed_script_prefixes=self._mixed_scripts,
             )
-            memo = self._identifiers
-            if len(memo) >= _IDENT_MEMO_MAX:
-                del memo[next(iter(memo))]  # the oldest entry: a clear() would drop the hot ones too
-            memo[text] = found
+            self._identifiers.put(text, found)
         return found
 
     def principal(self, request: web.Request) -> Principal:
-        return self.auth.principal(request.headers.get("Authorization"))
+        """The caller, once it is within its rate limit (429 otherwise)."""
+        principal = self.auth.principal(request.headers.get("Authorization"))
+        if self.rates.active:
+            anonymous = principal.role is Role.PUBLIC
+            client = (request.remote or "?") if anonymous else principal.name
+            self.rates.take(client, anonymous=anonymous)
+        return principal
 
     @staticmethod
     def tier_for(principal: Principal, request: web.Request) -> Tier:
@@ -182,16 +189,23 @@ class Edge:
         return tier
 
     def authoritative(self, key: str) -> bool:
-        """Whether this node holds ``key`` (as the local stage decides, prefixes delegated to a
-        peer excluded), for writes and history."""
-        if self._local is not None:
-            return self._local.covers(key)
-        return any(claims(prefix, key) for prefix in self.config.prefixes)
+        """Whether this node holds ``key`` (prefixes delegated to a peer excluded), for writes."""
+        return self.ctx.authoritative(key)
 
     async def resolve(
-        self, request: web.Request, ident: Identifier, tier: Tier, *, referral: bool = False
+        self,
+        request: web.Request,
+        ident: Identifier,
+        tier: Tier,
+        *,
+        referral: bool = False,
+        past: PastRead | None = None,
     ) -> Answer:
-        """Ask the chain for ``ident`` at ``tier`` with the request's deadline and hop trail."""
+        """Ask the chain for ``ident`` at ``tier`` with the request's deadline and hop trail.
+
+        ``past`` asks for a past version, the version current at a time, or the history
+        instead of the current view; the chain's stages see those reads like any other.
+        """
         headers = request.headers
         if HOPS_HEADER in headers or BUDGET_HEADER in headers:
             lookup = lookup_from_headers(
@@ -207,9 +221,13 @@ class Edge:
             # A client's own request (no trail, no forwarded budget): the same Lookup, built
             # without parsing headers that are not there. This is the hot path.
             lookup = Lookup(ident.key, tier, _monotonic() + self.deadline, (), referral)
+        if past is not None:
+            lookup = replace(
+                lookup, read=past.read, version=past.version, at=past.at, credentialed=past.credentialed
+            )
         answer = await self.chain(lookup)
         self._answers.inc(answer.source)
-        if answer.referral is None:
+        if answer.referral is None and lookup.read is Read.CURRENT:
             view = answer.view
             if view is None:
                 raise NotFound(f"no passport is registered for {ident.key}", handle=ident.key)
@@ -217,51 +235,19 @@ class Edge:
                 raise Gone(f"the passport {ident.key} was deleted", handle=ident.key)
         return answer
 
-    async def record(
-        self, ident: Identifier, principal: Principal, *, version: int | None = None, at: float | None = None
-    ) -> Record:
-        """A past (or the current) version of a passport this node holds, for history reads.
-
-        After a delete, the public no longer sees any version; callers with credentials do.
-        """
-        key = ident.key
-        if not self.authoritative(key):
-            raise NotFound(
-                f"{self.node_id} is not authoritative for {key}; its history is kept by the node that is",
-                handle=key,
-            )
-        current = await self.store.get(key)
-        if current is None:
-            raise NotFound(f"no passport is registered for {key}", handle=key)
-        if current.deleted and principal.role is Role.PUBLIC:
-            raise Gone(
-                f"the passport {key} was deleted; its history is open to callers with credentials",
-                handle=key,
-            )
-        if version is not None:
-            found = current if version == current.version else await self.store.get(key, version=version)
-            if found is None:
-                raise NotFound(f"{key} has no version {version} (current: {current.version})", handle=key)
-        elif at is not None:
-            found = await self.store.at(key, at)
-            if found is None:
-                raise NotFound(f"{key} did not exist at the time asked for", handle=key)
-        else:
-            return current  # the history's head, a tombstone included
-        if found.deleted:
-            raise Gone(f"version {found.version} of {key} is the deletion", handle=key, version=found.version)
-        return found
-
     # --- writing -------------------------------------------------------------------------------
 
-    async def read_body(self, request: web.Request, *, media_types: tuple[str, ...]) -> bytes:
-        """The request body, refused early when the media type is wrong or it is too large."""
+    async def read_body(
+        self, request: web.Request, *, media_types: tuple[str, ...], limit: int | None = None
+    ) -> bytes:
+        """The request body, refused early when the media type is wrong or it is over ``limit``
+        (default: the configured ``max_body_bytes``)."""
         if request.content_type not in media_types:
             raise UnsupportedMediaType(
                 f"the body must be {' or '.join(media_types)}, not {request.content_type or 'untyped'}",
                 accepted=list(media_types),
             )
-        limit = self.limits.max_body_bytes
+        limit = limit or self.limits.max_body_bytes
         length = request.content_length
         if length is not None and length > limit:
             raise PayloadTooLarge(f"the body is {length} bytes; the limit is {limit} bytes", limit=limit)
@@ -327,8 +313,7 @@ class Edge:
 
     def _forget(self, key: str) -> None:
         # Also when the write failed: a store that timed out may still have written.
-        if self._local is not None:
-            self._local.forget(key)
+        self.ctx.forget(key)
 
     def writable(self, request: web.Request, text: str) -> Identifier:
         """The identifier ``text`` names, once the caller may write it here (operator of its

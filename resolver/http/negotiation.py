@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from resolver.errors import NotAcceptable
+from resolver.memo import ENTRY_OVERHEAD, memoize
 
 __all__ = [
     "FORMAT_NAMES",
@@ -44,8 +45,6 @@ _OFFERS = (JSONLD, JSON, TURTLE, NTRIPLES, HTML)
 _OFFERED = ", ".join(r.media_type for r in _OFFERS)
 FORMAT_NAMES = {"jsonld": JSONLD, "json": JSON, "turtle": TURTLE, "ntriples": NTRIPLES, "html": HTML}
 
-_MEMO: dict[str, Representation] = {}
-_MEMO_MAX = 512
 
 
 def representation_for_format(name: str) -> Representation:
@@ -63,13 +62,7 @@ def negotiate(accept: str | None) -> Representation:
     """The best representation for an ``Accept`` header; NotAcceptable when none is acceptable."""
     if not accept:
         return JSONLD
-    found = _MEMO.get(accept)
-    if found is None:
-        found = _choose(accept)
-        if len(_MEMO) >= _MEMO_MAX:
-            _MEMO.clear()
-        _MEMO[accept] = found
-    return found
+    return _chosen(accept)
 
 
 def _choose(accept: str) -> Representation:
@@ -129,3 +122,7 @@ def _quality(media_type: str, ranges: list[tuple[str, str, float]]) -> tuple[flo
         if specificity > best_specificity:
             best_specificity, quality = specificity, q
     return quality, best_specificity
+
+
+# Clients send few distinct Accept headers; parsing one costs more than looking it up.
+_chosen = memoize(_choose, max_bytes=256 * 1024, size=lambda accept, _: len(accept) + ENTRY_OVERHEAD)

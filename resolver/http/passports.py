@@ -7,34 +7,47 @@ tier view and kept in a small LRU keyed by (key, version, tier, format).
 
 from __future__ import annotations
 
+import asyncio
 import datetime
-from collections import OrderedDict
-from typing import Any
 from urllib.parse import quote
 
 import orjson
 from aiohttp import web
 
 from resolver import jsonld
-from resolver.errors import Conflict, Gone, InputError, NotFound, PreconditionFailed
+from resolver.errors import (
+    Conflict,
+    Gone,
+    InputError,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    ResolverError,
+)
 from resolver.html import render_html
-from resolver.http.edge import Edge, Preconditions, WriteOutcome, http_date
+from resolver.http.auth import Principal
+from resolver.http.edge import Edge, PastRead, Preconditions, WriteOutcome, http_date
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
+from resolver.http.query import whole_number
+from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier
+from resolver.lookup import Read, Referral
+from resolver.memo import Memo, memoize, text_size
+from resolver.page.i18n import choose_language
 from resolver.passport.read import JSON_TYPES as JSON_MEDIA_TYPES
 from resolver.passport.read import MEDIA_TYPES as PASSPORT_MEDIA_TYPES
 from resolver.passport.read import require_utf8
 from resolver.patch import merge_patch
 from resolver.render import render
-from resolver.stages.base import Referral
 from resolver.stores.base import View
-from resolver.tiers import Tier
+from resolver.tiers import Role, Tier
 
-__all__ = ["PassportRoutes", "location_path", "rfc3339"]
+__all__ = ["PassportRoutes", "add_routes", "location_path", "rfc3339"]
 
 _PASSPORT_TYPES = PASSPORT_MEDIA_TYPES  # JSON-LD in any form, Turtle, N-Triples, N-Quads
 _PATCH_TYPES = ("application/merge-patch+json",)
 _VARY = "Accept, Authorization"
+_VARY_PAGE = "Accept, Authorization, Accept-Language"
 _IMMUTABLE = 365 * 24 * 3600
 _SAFE = "/:@!$&'()*+,;="
 
@@ -52,21 +65,18 @@ def rfc3339(seconds: float) -> str:
     )
 
 
-_CONTROLS: dict[tuple[Tier, int], str] = {}
+def _control(answer: tuple[Tier, int]) -> str:
+    tier, max_age = answer
+    visibility = "public" if tier is Tier.PUBLIC else "private"
+    return f"{visibility}, max-age={max_age}"
 
 
-def _cache_control(tier: Tier, max_age: int) -> str:
-    """``Cache-Control`` of an answer: shared caches may keep only the public view."""
-    found = _CONTROLS.get((tier, max_age))
-    if found is None:
-        if len(_CONTROLS) > 4096:  # max_age of cached federated answers varies
-            _CONTROLS.clear()
-        visibility = "public" if tier is Tier.PUBLIC else "private"
-        found = _CONTROLS[(tier, max_age)] = f"{visibility}, max-age={max_age}"
-    return found
+# ``Cache-Control`` of an answer (tier, max-age): shared caches may keep only the public view.
+# Memoised: one per answer, and few distinct (max_age of cached federated answers varies).
+_cache_control = memoize(_control, max_bytes=1024 * 1024, size=text_size)
 
 
-def _json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def _json_response(data: object, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
         status=status, body=orjson.dumps(data), content_type="application/json", headers=headers
     )
@@ -89,26 +99,29 @@ def _parse_at(text: str) -> float:
 
 
 def _parse_version(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise InputError(f"version={text[:30]!r} must be a whole number from 1")
-    return int(text)
+    return whole_number(text, "version", low=1)
 
 
 class PassportRoutes:
-    """Handlers of the native API; ``edge`` is attached when the app starts."""
+    """Handlers of the native API; they reach the node through the edge of ``slot``."""
 
-    edge: Edge
+    def __init__(self, slot: EdgeSlot, *, render_cache_bytes: int) -> None:
+        self._slot = slot
+        self._renders: Memo[tuple[str, int, Tier, str], bytes] = Memo(render_cache_bytes, text_size)
+        self._checker_starting = asyncio.Lock()
 
-    def __init__(self) -> None:
-        self._renders: OrderedDict[tuple[str, int, Tier, str], bytes] = OrderedDict()
-        self._render_bytes = 0
-        self.render_cache_bytes = 128 * 1024 * 1024  # set from the config when the app starts
+    @property
+    def edge(self) -> Edge:
+        return self._slot.edge
 
     # --- reads ---------------------------------------------------------------------------------
 
     async def get(self, request: web.Request) -> web.StreamResponse:
         match = request.match_info
-        text = match["prefix"] + "/" + match["suffix"]
+        return await self.read(request, match["prefix"] + "/" + match["suffix"])
+
+    async def read(self, request: web.Request, text: str) -> web.StreamResponse:
+        """GET of the passport ``text`` names (also the GS1 Digital Link routes' way in)."""
         if text.endswith("/history"):
             return await self._history(request, text[: -len("/history")])
         edge = self.edge
@@ -121,18 +134,7 @@ class PassportRoutes:
             fmt = query.get("format")
             rep = representation_for_format(fmt) if fmt else negotiate(request.headers.get("Accept"))
             if "version" in query or "at" in query:
-                version = _parse_version(query["version"]) if "version" in query else None
-                at = _parse_at(query["at"]) if version is None and "at" in query else None
-                record = await edge.record(ident, principal, version=version, at=at)
-                body = record.views.get(tier)
-                if body is None:
-                    raise NotFound(f"version {record.version} of {ident.key} has no {tier.label} view")
-                view = View(record.handle, record.version, record.modified, False, body)
-                visibility = "public" if tier is Tier.PUBLIC else "private"
-                # A numbered version never changes; "the version current at T" may (T in the future).
-                max_age = _IMMUTABLE if version is not None else edge.config.max_age
-                control = f"{visibility}, max-age={max_age}" + (", immutable" if version is not None else "")
-                return self._represent(request, ident, view, tier, rep, control, "local", 0)
+                return await self._past(request, ident, principal, tier, rep)
             referral = query.get("referral", "").lower() in ("true", "1", "yes")
         else:
             rep = negotiate(request.headers.get("Accept"))
@@ -147,11 +149,33 @@ class PassportRoutes:
             raise NotFound(f"no passport is registered for {ident.key}")
         view = answered
         served = answer.tier if answer.tier is not None else tier
-        control = _cache_control(served, answer.max_age)
+        control = _cache_control((served, answer.max_age))
         response = self._represent(request, ident, view, served, rep, control, answer.source, answer.age)
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
         return response
+
+    async def _past(
+        self, request: web.Request, ident: Identifier, principal: Principal, tier: Tier, rep: Representation
+    ) -> web.Response:
+        query = request.query
+        version = _parse_version(query["version"]) if "version" in query else None
+        at = _parse_at(query["at"]) if version is None and "at" in query else None
+        credentialed = principal.role is not Role.PUBLIC
+        past = (
+            PastRead(Read.VERSION, credentialed, version=version)
+            if version is not None
+            else PastRead(Read.AT, credentialed, at=at)
+        )
+        answer = await self.edge.resolve(request, ident, tier, past=past)
+        view = answer.view
+        if view is None:  # a past read answers with the view or raises
+            raise NotFound(f"no such version of {ident.key}", handle=ident.key)
+        visibility = "public" if tier is Tier.PUBLIC else "private"
+        # A numbered version never changes; "the version current at T" may (T in the future).
+        max_age = _IMMUTABLE if version is not None else answer.max_age
+        control = f"{visibility}, max-age={max_age}" + (", immutable" if version is not None else "")
+        return self._represent(request, ident, view, tier, rep, control, answer.source, 0)
 
     def _represent(
         self,
@@ -164,12 +188,16 @@ class PassportRoutes:
         source: str,
         age: int,
     ) -> web.Response:
-        etag = f'"v{view.version}.{tier.label}.{rep.tag}"'
+        tag, lang = rep.tag, ""
+        if rep.fmt == "html":  # the page comes in the caller's language
+            lang = choose_language(request.query.get("lang"), request.headers.get("Accept-Language"))
+            tag = f"html.{lang}"
+        etag = f'"v{view.version}.{tier.label}.{tag}"'
         headers = {
             "ETag": etag,
             "Last-Modified": http_date(view.modified),
             "Cache-Control": cache_control,
-            "Vary": _VARY,
+            "Vary": _VARY_PAGE if lang else _VARY,
             "Passport-Tier": tier.label,
             "Passport-Source": source,
         }
@@ -181,23 +209,26 @@ class PassportRoutes:
         headers["Content-Type"] = rep.content_type
         if rep.fmt == "jsonld":
             return web.Response(body=view.body, headers=headers)
-        return web.Response(body=self._rendered(ident, view, tier, rep.fmt), headers=headers)
+        if lang:
+            headers["Content-Language"] = lang
+        return web.Response(body=self._rendered(ident, view, tier, rep.fmt, lang), headers=headers)
 
-    def _rendered(self, ident: Identifier, view: View, tier: Tier, fmt: str) -> bytes:
-        key = (ident.key, view.version, tier, fmt)
+    def _rendered(self, ident: Identifier, view: View, tier: Tier, fmt: str, lang: str = "") -> bytes:
+        key = (ident.key, view.version, tier, fmt + lang)  # the page: per version, tier, language
         found = self._renders.get(key)
-        if found is not None:
-            self._renders.move_to_end(key)
-            return found
-        if fmt == "html":
-            found = render_html(view.body, handle=ident.key, tier_label=tier.label, version=view.version)
-        else:
-            found = render(view.body, fmt)
-        renders = self._renders
-        renders[key] = found
-        self._render_bytes += len(found)
-        while self._render_bytes > self.render_cache_bytes and renders:
-            self._render_bytes -= len(renders.popitem(last=False)[1])
+        if found is None:
+            if fmt == "html":
+                found = render_html(
+                    view.body,
+                    handle=ident.key,
+                    tier_label=tier.label,
+                    version=view.version,
+                    lang=lang,
+                    modified=rfc3339(view.modified),
+                )
+            else:
+                found = render(view.body, fmt)
+            self._renders.put(key, found)
         return found
 
     def _referral(self, ident: Identifier, referral: Referral, max_age: int) -> web.Response:
@@ -221,8 +252,11 @@ class PassportRoutes:
         ident = edge.identify(text)
         principal = edge.principal(request)
         tier = edge.tier_for(principal, request)
-        current = await edge.record(ident, principal)
-        records = await edge.store.history(ident.key)
+        past = PastRead(Read.HISTORY, principal.role is not Role.PUBLIC)
+        answer = await edge.resolve(request, ident, tier, past=past)
+        current, records = answer.current, answer.records
+        if current is None:  # a history read answers with the head record or raises
+            raise NotFound(f"no passport is registered for {ident.key}", handle=ident.key)
         path = location_path(ident.key)
         versions = [
             {
@@ -331,10 +365,40 @@ class PassportRoutes:
 
     async def validate(self, request: web.Request) -> web.Response:
         edge = self.edge
-        body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
+        edge.principal(request)  # 401 for bad credentials, 429 over the caller's rate limit
         limits = edge.limits
+        limit = limits.validate_body_bytes
+        body = await edge.read_body(request, media_types=_PASSPORT_TYPES, limit=limit)
         if request.content_type in JSON_MEDIA_TYPES:
             require_utf8(body)
-            jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-        report = await edge.ctx.validator.validate(body, media_type=request.content_type)
+            jsonld.parse_json(body, max_bytes=limit, max_depth=limits.max_json_depth)
+        checker = edge.ctx.checker or edge.ctx.validator
+        async with self._checker_starting:
+            await checker.start()  # at once when started; the first call waits for its worker
+        try:
+            report = await checker.validate(body, media_type=request.content_type)
+        except ResolverError as err:
+            if type(err) is not ResolverError:  # the passport's own errors (400, 422...)
+                raise
+            # Past the budget (or the worker died on it): the worker was replaced; the cost is
+            # the input's, so a 4xx.
+            raise PayloadTooLarge(
+                f"validating this passport did not finish within {limits.validate_seconds} s; "
+                "send a smaller one",
+                limit=limit,
+            ) from err
         return _json_response(report.to_json())
+
+
+def add_routes(routes: Routes) -> None:
+    passports = PassportRoutes(routes.slot, render_cache_bytes=routes.config.render_cache_bytes)
+    routes.resource("/validate", "validate", POST=(passports.validate, "validate"))
+    # Handles contain slashes (GS1: /01/{gtin}/21/{serial}); "/{handle}/history" is a suffix.
+    routes.resource(
+        "/{prefix}/{suffix:[\\s\\S]+}",  # any character, a decoded newline too
+        "passport",
+        GET=(passports.get, "passport"),
+        PUT=(passports.put, "passport-put"),
+        PATCH=(passports.patch, "passport-patch"),
+        DELETE=(passports.delete, "passport-delete"),
+    )

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any
+from typing import cast
 
 import orjson
 from aiohttp import web
@@ -23,7 +23,7 @@ from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 from aiohttp.web_server import Server
 
-from resolver.errors import PROBLEM_BASE, AuthError, ResolverError, StoreUnavailable
+from resolver.errors import PROBLEM_BASE, AuthError, ResolverError, StoreUnavailable, TooManyRequests
 from resolver.metrics import Metrics
 
 __all__ = [
@@ -56,8 +56,12 @@ _SLUGS = {
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# Counted (never sent) for a request whose client closed the connection first, as nginx does.
+_CLIENT_CLOSED = 499
+DEFAULT_HEADER_TIMEOUT = 10.0  # seconds from a request's first byte to the end of its head
 
-def _json(doc: dict[str, Any]) -> bytes:
+
+def _json(doc: dict[str, object]) -> bytes:
     return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)
 
 
@@ -66,18 +70,20 @@ def problem_response(err: ResolverError, instance: str | None = None) -> web.Res
     headers = None
     if type(err) is AuthError or (isinstance(err, AuthError) and err.status == 401):
         headers = {"WWW-Authenticate": 'Bearer realm="passport-node"'}
+    elif isinstance(err, TooManyRequests):
+        headers = {"Retry-After": str(err.extensions.get("retry_after", 1))}
     return web.Response(
         status=err.status, body=_json(err.problem(instance)), content_type=PROBLEM_TYPE, headers=headers
     )
 
 
-def problem_for_status(status: int, detail: str, instance: str | None = None) -> dict[str, Any]:
+def problem_for_status(status: int, detail: str, instance: str | None = None) -> dict[str, object]:
     """A problem document for a bare HTTP status (errors that are not the node's own)."""
     try:
         title = HTTPStatus(status).phrase
     except ValueError:
         title = "Error"
-    doc: dict[str, Any] = {
+    doc: dict[str, object] = {
         "type": PROBLEM_BASE + _SLUGS.get(status, "http-" + str(status)),
         "title": title,
         "status": status,
@@ -132,6 +138,12 @@ def guarded(handler: Handler, route: str, metrics: Metrics) -> Handler:
             response = _from_http_exception(exc, request)
         except asyncio.CancelledError:
             raise
+        except ConnectionResetError as err:
+            # The client went away (mid-body, say): nothing to answer, and not the node's fault.
+            _log.info(
+                "client closed the connection during %s %s: %s", request.method, request.path[:300], err
+            )
+            response = web.Response(status=_CLIENT_CLOSED, reason="Client Closed Request")
         except Exception:
             _log.exception("unexpected error answering %s %s", request.method, request.path[:300])
             response = web.Response(
@@ -151,7 +163,7 @@ def guarded(handler: Handler, route: str, metrics: Metrics) -> Handler:
 def add_unmatched_route(router: web.UrlDispatcher, metrics: Metrics) -> None:
     """A last route for every path and method: 405 (with ``Allow``) when another route has the
     path under other methods, else 404; both as problem documents. Register it last."""
-    catch_all = router.add_resource("/{_unmatched:.*}")
+    catch_all = router.add_resource("/{_unmatched:[\\s\\S]*}")  # "." would miss a decoded newline
 
     async def unmatched(request: web.Request) -> web.StreamResponse:
         allowed: set[str] = set()
@@ -167,7 +179,47 @@ def add_unmatched_route(router: web.UrlDispatcher, metrics: Metrics) -> None:
 
 
 class ProblemRequestHandler(RequestHandler):
-    """aiohttp's connection handler, answering protocol-level errors with problem documents."""
+    """aiohttp's connection handler, answering protocol-level errors with problem documents.
+
+    It also closes a connection whose request head (request line and headers) has not arrived
+    ``header_timeout`` seconds after its first byte: a client sending headers a byte at a time
+    (slowloris) holds a connection for that long at most. aiohttp's keep-alive timer covers only
+    a connection on which no byte of the next request has come.
+    """
+
+    header_timeout = DEFAULT_HEADER_TIMEOUT
+    _head_timer: asyncio.TimerHandle | None = None
+    _head_count = 0
+
+    def data_received(self, data: bytes) -> None:
+        if data and self._head_timer is None and self._awaiting_head():
+            self._head_count = self._request_count
+            self._head_timer = self._loop.call_later(self.header_timeout, self._head_timed_out)
+        super().data_received(data)
+        if self._head_timer is not None and self._request_count != self._head_count:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        super().connection_lost(exc)
+
+    def _awaiting_head(self) -> bool:
+        # Between requests: no message queued and no handler running (start() waits, or has
+        # not begun on a new connection).
+        waiter = self._waiter
+        return not self._messages and (waiter is None or not waiter.done()) and self._current_request is None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self._request_count == self._head_count and self.transport is not None:
+            self.logger.info(
+                "closed a connection whose request headers took over %.0f s", self.header_timeout
+            )
+            self.force_close()
+            self.transport.close()
 
     def handle_error(
         self,
@@ -196,15 +248,21 @@ class ProblemRequestHandler(RequestHandler):
 
 
 class _ProblemServer(Server):
+    header_timeout = DEFAULT_HEADER_TIMEOUT
+
     def __call__(self) -> RequestHandler:
-        return ProblemRequestHandler(self, loop=self._loop, **self._kwargs)
+        handler = ProblemRequestHandler(self, loop=self._loop, **self._kwargs)
+        handler.header_timeout = self.header_timeout
+        return handler
 
 
-def use_problem_errors(server: Server) -> None:
-    """Make ``server`` (an AppRunner's, after ``setup()``) answer protocol errors as problems.
+def use_problem_errors(server: Server, *, header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> None:
+    """Make ``server`` (an AppRunner's, after ``setup()``) answer protocol errors as problems,
+    and close connections whose request head takes over ``header_timeout`` seconds.
 
     aiohttp has no hook for these errors: they are answered before the app's middleware, by
     the connection handler the server creates, so the server is switched to one that creates
     ``ProblemRequestHandler``.
     """
     server.__class__ = _ProblemServer
+    cast(_ProblemServer, server).header_timeout = header_timeout

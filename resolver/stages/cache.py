@@ -9,36 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
 
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout
 from resolver.federation.answers import PeerGone, PeerNotFound
 from resolver.federation.cache import CacheEntry, CacheKey, FederationCache
-from resolver.federation.config import federation_config
+from resolver.lookup import Answer, Lookup, Next, Read
 from resolver.metrics import Metrics
-from resolver.stages.base import Answer, Lookup, Next
 
-if TYPE_CHECKING:
-    from resolver.context import NodeContext
-
-__all__ = ["CacheStage", "federation_cache"]
-
-_CACHE_KEY = "federation.cache"
+__all__ = ["CacheStage"]
 _JOIN_GRACE = 0.05  # seconds
-
-
-def federation_cache(ctx: NodeContext) -> FederationCache:
-    """The process's federation cache (LRU + the node's Redis), kept in ``ctx.extras``."""
-    cache = ctx.extras.get(_CACHE_KEY)
-    if not isinstance(cache, FederationCache):
-        errors = ctx.metrics.counter(
-            "passport_federation_cache_redis_errors_total",
-            "Federation cache Redis calls that failed (answered without the shared cache).",
-            ("operation",),
-        )
-        cache = FederationCache(federation_config(ctx).cache, redis=ctx.redis, on_redis_error=errors.inc)
-        ctx.extras[_CACHE_KEY] = cache
-    return cache
 
 
 class CacheStage:
@@ -52,16 +31,12 @@ class CacheStage:
             ("result",),
         )
 
-    @classmethod
-    def from_context(cls, ctx: NodeContext) -> CacheStage:
-        return cls(federation_cache(ctx), metrics=ctx.metrics)
-
     async def aclose(self) -> None:
         """Let the cache's background Redis writes finish before the Redis client closes."""
         await self._cache.aclose()
 
     async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
-        if lookup.referral:
+        if lookup.referral or lookup.read is not Read.CURRENT:
             return await next_stage(lookup)
         key: CacheKey = (lookup.handle, lookup.tier)
         entry = await self._cache.get(key)

@@ -7,33 +7,18 @@ pool) and returned; a lookup that asked for a referral gets the peer's address i
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from resolver.errors import LoopDetected, ResolverError
 from resolver.federation.answers import VerifiedViews, interpret
 from resolver.federation.client import PeerClient
-from resolver.federation.config import FederationConfig, federation_config
+from resolver.federation.config import FederationConfig
 from resolver.federation.routing import RoutingTable
+from resolver.lookup import Answer, Lookup, Next, Read, Referral
 from resolver.metrics import Metrics
 from resolver.profile import Profile
-from resolver.stages.base import Answer, Lookup, Next, Referral
 from resolver.validation import Validator
 
-if TYPE_CHECKING:
-    from resolver.context import NodeContext
-
-__all__ = ["FederationStage", "peer_client"]
-
-_CLIENT_KEY = "federation.client"
-
-
-def peer_client(ctx: NodeContext) -> PeerClient:
-    """The process's one peer client (health and breakers live in it), kept in ``ctx.extras``."""
-    client = ctx.extras.get(_CLIENT_KEY)
-    if not isinstance(client, PeerClient):
-        client = PeerClient(ctx.http, federation_config(ctx), node_id=ctx.config.node_id)
-        ctx.extras[_CLIENT_KEY] = client
-    return client
+__all__ = ["FederationStage"]
 
 
 class FederationStage:
@@ -74,20 +59,13 @@ class FederationStage:
             ("peer",),
         )
 
-    @classmethod
-    def from_context(cls, ctx: NodeContext) -> FederationStage:
-        return cls(
-            federation_config(ctx),
-            peer_client(ctx),
-            node_id=ctx.config.node_id,
-            validator=ctx.validator,
-            metrics=ctx.metrics,
-            case_sensitive=ctx.config.case_sensitive,
-        )
+    async def aclose(self) -> None:
+        """Nothing of its own to close: the peer client's session belongs to the node."""
 
     async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
         route = self._routes.route(lookup.handle)
-        if route is None:
+        if route is None or lookup.read is not Read.CURRENT:
+            # The past of a passport is read at its authoritative node, not through this one.
             return await next_stage(lookup)
         peer = route.peer
         if lookup.referral:

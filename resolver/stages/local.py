@@ -8,21 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
-from resolver.errors import Gone, NotFound
+from resolver.errors import Gone, InputError, NotFound
 from resolver.identifiers import claims, longest_claim
-from resolver.stages.base import Answer, Lookup, Next
-from resolver.stores.base import Store, View
+from resolver.lookup import Answer, Lookup, Next, Read
+from resolver.memo import ENTRY_OVERHEAD, Memo
+from resolver.stores.base import Change, Record, Store, View
 from resolver.tiers import Tier
-
-if TYPE_CHECKING:
-    from resolver.context import NodeContext
 
 __all__ = ["LocalStage", "PublicViews"]
 
 _log = logging.getLogger("resolver.stages.local")
 _FEED_PAGE = 1000
+
+
+_COVERED_BYTES = 8 * 1024 * 1024
+
+
+def _view_size(key: str, view: View) -> int:
+    return len(view.body) + len(key) + ENTRY_OVERHEAD
+
+
+def _covered_size(key: str, covered: bool) -> int:
+    return len(key) + ENTRY_OVERHEAD
 
 
 class PublicViews:
@@ -38,9 +46,9 @@ class PublicViews:
         self._store = store
         self._max_bytes = max_bytes
         self._poll = poll
-        self._views: dict[str, View] = {}
-        self._bytes = 0
+        self._views: Memo[str, View] = Memo(max_bytes, _view_size)
         self._synced = False
+        self._anchor: Change | None = None  # the last change read from the feed
         self.epoch = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -52,55 +60,74 @@ class PublicViews:
         return self._views.get(key)
 
     def put(self, key: str, view: View, epoch: int) -> None:
-        if not self._synced or epoch != self.epoch:
+        anchor = self._anchor
+        # Kept only once the follower has seen a change at least as recent as the view: a view
+        # written after the last change seen could outlive a feed reset that loses that write
+        # before the follower ever reads it.
+        if not self._synced or epoch != self.epoch or anchor is None or view.modified > anchor.modified:
             return
-        size = len(view.body) + len(key) + 100
-        if size > self._max_bytes // 4:
-            return
-        old = self._views.pop(key, None)
-        if old is not None:
-            self._bytes -= len(old.body) + len(key) + 100
-        views = self._views
-        while views and self._bytes + size > self._max_bytes:
-            # Oldest first (insertion order): cheap, and a hot key is soon read back in.
-            evicted = next(iter(views))
-            self._bytes -= len(views.pop(evicted).body) + len(evicted) + 100
-        views[key] = view
-        self._bytes += size
+        self._views.put(key, view)
 
     def forget(self, key: str) -> None:
-        old = self._views.pop(key, None)
-        if old is not None:
-            self._bytes -= len(old.body) + len(key) + 100
+        self._views.pop(key)
         self.epoch += 1
 
     def _drop_all(self) -> None:
         self._views.clear()
-        self._bytes = 0
         self._synced = False
         self.epoch += 1
 
     async def _follow(self) -> None:
-        seq = 0
         while True:
-            try:
-                changes = await self._store.changes(since=seq, limit=_FEED_PAGE)
-            except Exception as err:  # the store is away: keep nothing until it is back
-                if self._synced:
-                    _log.warning("change feed unavailable, in-process views dropped: %s", err)
-                self._drop_all()
-                await asyncio.sleep(self._poll)
-                continue
+            await self.follow_once()
+            await asyncio.sleep(self._poll)
+
+    async def follow_once(self) -> None:
+        """One pass of the follower: ``catch_up``, or keep nothing while the store is away."""
+        try:
+            await self.catch_up()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # the store is away: keep nothing until it is back
+            if self._synced:
+                _log.warning("change feed unavailable, in-process views dropped: %s", err)
+            self._drop_all()
+
+    async def catch_up(self) -> None:
+        """Read the feed to its end, dropping each view it names (one pass of the follower).
+
+        Each read starts at the last change already seen (the anchor): if it is missing or
+        differs, the feed went backwards or was reset (a Redis restarted without its data,
+        a store replaced), so every view is dropped and the feed is read again from its start.
+        """
+        while True:
+            anchor = self._anchor
+            since = 0 if anchor is None else anchor.seq - 1
+            changes = await self._store.changes(since=since, limit=_FEED_PAGE)
+            if anchor is not None:
+                if not changes or changes[0] != anchor:
+                    # After an outage the views were dropped already, and that was logged:
+                    # say only what is new (else one Redis restart reads as two drops).
+                    _log.warning(
+                        "change feed went back or was reset (last seen seq %d is %s): %s",
+                        anchor.seq,
+                        "gone" if not changes else f"now {changes[0]}",
+                        "in-process views dropped, following it from the start"
+                        if self._synced
+                        else "following it from the start",
+                    )
+                    self._drop_all()
+                    self._anchor = None
+                    continue
+                changes = changes[1:]
+            for change in changes:
+                self._views.pop(change.handle)
             if changes:
-                for change in changes:
-                    old = self._views.pop(change.handle, None)
-                    if old is not None:
-                        self._bytes -= len(old.body) + len(change.handle) + 100
-                seq = changes[-1].seq
+                self._anchor = changes[-1]
                 self.epoch += 1
-            if len(changes) < _FEED_PAGE:
+            if len(changes) < _FEED_PAGE - (anchor is not None):
                 self._synced = True
-                await asyncio.sleep(self._poll)
+                return
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
@@ -132,32 +159,15 @@ class LocalStage:
         # Prefixes under this node's own that a peer holds (88.100.1 under 88.100): the peer's
         # longer claim wins, as the federation stage will ask it.
         self._delegated = tuple(d for d in delegated if any(claims(p, d + "/") for p in prefixes))
-        self._covered: dict[str, bool] = {}  # key -> covers(key): asked on every lookup
-
-    @classmethod
-    def from_context(cls, ctx: NodeContext) -> LocalStage:
-        from resolver.federation.config import federation_config
-
-        delegated = tuple(p for peer in federation_config(ctx).peers for p in peer.prefixes)
-        stage = cls(
-            ctx.store,
-            ctx.config.prefixes,
-            max_age=ctx.config.max_age,
-            delegated=delegated,
-            view_cache_bytes=ctx.config.view_cache_bytes,
-        )
-        stage.views.start()
-        return stage
+        # key -> covers(key): asked on every lookup
+        self._covered: Memo[str, bool] = Memo(_COVERED_BYTES, _covered_size)
 
     def covers(self, key: str) -> bool:
         """Whether this node is authoritative for ``key`` (and has not delegated it to a peer)."""
         found = self._covered.get(key)
         if found is None:
             found = self._covers(key)
-            covered = self._covered
-            if len(covered) >= 65536:
-                del covered[next(iter(covered))]
-            covered[key] = found
+            self._covered.put(key, found)
         return found
 
     def _covers(self, key: str) -> bool:
@@ -173,6 +183,8 @@ class LocalStage:
         key = lookup.handle
         if not self.covers(key):
             return await next_stage(lookup)
+        if lookup.read is not Read.CURRENT:
+            return await self._past(lookup)
         if lookup.tier is Tier.PUBLIC:
             views = self.views
             view = views.get(key)
@@ -192,6 +204,47 @@ class LocalStage:
                 version=view.version,
             )
         return Answer(view=view, source="local", max_age=self._max_age)
+
+    async def _past(self, lookup: Lookup) -> Answer:
+        """A past version, the version current at a time, or the history (the store's records).
+
+        After a delete, the public no longer sees any version; callers with credentials do.
+        """
+        key = lookup.handle
+        current = await self._store.get(key)
+        if current is None:
+            raise NotFound(f"no passport is registered for {key}", handle=key)
+        if current.deleted and not lookup.credentialed:
+            raise Gone(
+                f"the passport {key} was deleted; its history is open to callers with credentials",
+                handle=key,
+            )
+        if lookup.read is Read.HISTORY:
+            records = await self._store.history(key)
+            return Answer(view=None, source="local", max_age=0, current=current, records=records)
+        found = await self._record(lookup, current)
+        if found.deleted:
+            raise Gone(f"version {found.version} of {key} is the deletion", handle=key, version=found.version)
+        body = found.views.get(lookup.tier)
+        if body is None:
+            raise NotFound(f"version {found.version} of {key} has no {lookup.tier.label} view")
+        view = View(found.handle, found.version, found.modified, False, body)
+        return Answer(view=view, source="local", max_age=self._max_age, current=found)
+
+    async def _record(self, lookup: Lookup, current: Record) -> Record:
+        key = lookup.handle
+        if lookup.read is Read.VERSION and lookup.version is not None:
+            version = lookup.version
+            found = current if version == current.version else await self._store.get(key, version=version)
+            if found is None:
+                raise NotFound(f"{key} has no version {version} (current: {current.version})", handle=key)
+            return found
+        if lookup.at is None:
+            raise InputError(f"a {lookup.read.value} read needs its version or time")
+        found = await self._store.at(key, lookup.at)
+        if found is None:
+            raise NotFound(f"{key} did not exist at the time asked for", handle=key)
+        return found
 
     def forget(self, key: str) -> None:
         """Drop what is kept of ``key`` (this process just wrote it)."""

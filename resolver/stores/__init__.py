@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from resolver.stores.base import Change, Record, Store, View
+from resolver.stores.durability import parse_durability
 
 __all__ = ["Change", "Record", "Store", "View", "open_store"]
 
@@ -18,9 +19,11 @@ async def open_store(url: str) -> Store:
 
     SQLite options (query string): ``reads=inline|thread``. Redis options: ``namespace``
     (key prefix, default ``bp``), ``timeout`` (seconds, default 2), ``max_connections``.
+    Both: ``durability=strict|relaxed`` (default strict; resolver/stores/durability.py).
     """
     parts = urlsplit(url)
     options = {name: values[-1] for name, values in parse_qs(parts.query).items()}
+    durability = parse_durability(options.pop("durability", "strict"))
     if parts.scheme == "sqlite":
         from resolver.stores.sqlite import SQLiteStore
 
@@ -35,7 +38,9 @@ async def open_store(url: str) -> Store:
         _no_more(options, url)
         if reads not in ("inline", "thread"):
             raise ValueError(f"reads= is 'inline' or 'thread', not {reads!r}")
-        return await SQLiteStore.open(path, reads="inline" if reads == "inline" else "thread")
+        return await SQLiteStore.open(
+            path, reads="inline" if reads == "inline" else "thread", durability=durability
+        )
     if parts.scheme in ("redis", "rediss", "unix"):
         from resolver.stores.redis import RedisStore
 
@@ -51,6 +56,7 @@ async def open_store(url: str) -> Store:
             socket_timeout=timeout,
             max_connections=max_connections,
             compress_public_over=None if over in (None, "", "none") else int(over),
+            durability=durability,
         )
     raise ValueError(f"no store for URL scheme {parts.scheme!r} (sqlite or redis)")
 

@@ -33,6 +33,7 @@ from resolver.stores._codec import (
     unpack_record,
 )
 from resolver.stores.base import Change, Record, View
+from resolver.stores.durability import Durability, check_redis_durability
 from resolver.tiers import Tier
 
 __all__ = ["RedisStore"]
@@ -223,8 +224,13 @@ class RedisStore:
         socket_timeout: float = 2.0,
         max_connections: int = 64,
         compress_public_over: int | None = None,
+        durability: Durability = "strict",
     ) -> RedisStore:
-        """Connect to ``redis://host:port/db`` and check it answers (nothing is scanned)."""
+        """Connect to ``redis://host:port/db``, check it answers and keeps ``durability``'s promise.
+
+        Nothing is scanned. Raises StoreUnavailable for a Redis whose persistence settings
+        would lose acknowledged writes (resolver/stores/durability.py).
+        """
         # A blocking pool: under a burst, requests wait (up to the timeout) for a connection
         # instead of failing with "Too many connections" as the default pool does.
         pool = aioredis.BlockingConnectionPool.from_url(
@@ -243,9 +249,13 @@ class RedisStore:
             store._hot = _HotReads(url, socket_timeout)
         try:
             await client.ping()
+            await check_redis_durability(client, durability, where=_redact(url))
         except _ERRORS as err:
-            await client.aclose()
+            await store.aclose()
             raise StoreUnavailable(f"Redis at {_redact(url)} does not answer: {err}") from err
+        except StoreUnavailable:
+            await store.aclose()
+            raise
         return store
 
     def _key(self, handle: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 from resolver.errors import Gone, NotFound, PreconditionFailed, StoreUnavailable
 from resolver.stores._codec import check_expected, check_views, pack_views, pick_view, unpack_record
 from resolver.stores.base import Change, Record, View
+from resolver.stores.durability import Durability
 from resolver.tiers import Tier
 
 __all__ = ["SQLiteStore"]
@@ -74,8 +75,11 @@ class SQLiteStore:
     the store's thread like everything else.
     """
 
-    def __init__(self, path: Path, *, reads: ReadMode, mmap_bytes: int) -> None:
+    def __init__(
+        self, path: Path, *, reads: ReadMode, mmap_bytes: int, durability: Durability = "strict"
+    ) -> None:
         self.path = path
+        self._durability = durability
         self._reads = reads
         self._mmap_bytes = mmap_bytes
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
@@ -86,10 +90,20 @@ class SQLiteStore:
 
     @classmethod
     async def open(
-        cls, path: str | Path, *, reads: ReadMode = "inline", mmap_bytes: int = 256 * 1024 * 1024
+        cls,
+        path: str | Path,
+        *,
+        reads: ReadMode = "inline",
+        mmap_bytes: int = 256 * 1024 * 1024,
+        durability: Durability = "strict",
     ) -> SQLiteStore:
-        """Open (creating if needed) the store at ``path``; nothing is scanned."""
-        store = cls(Path(path), reads=reads, mmap_bytes=mmap_bytes)
+        """Open (creating if needed) the store at ``path``; nothing is scanned.
+
+        ``strict``: each commit is fsynced (WAL, synchronous=FULL), so it survives a power
+        loss. ``relaxed``: synchronous=NORMAL, which survives a killed process but may lose
+        the last commits on a power loss or OS crash.
+        """
+        store = cls(Path(path), reads=reads, mmap_bytes=mmap_bytes, durability=durability)
         try:
             await store._call(store._setup)
         except BaseException:
@@ -158,6 +172,15 @@ class SQLiteStore:
         finally:
             self._executor.shutdown(wait=True)
 
+    def pragma(self, name: str) -> Any:
+        """The writer connection's value of PRAGMA ``name`` (synchronous, journal_mode, ...)."""
+        if not name.isidentifier():
+            raise ValueError(f"not a PRAGMA name: {name!r}")
+        with self._lock:
+            if self._writer is None:
+                raise StoreUnavailable("the store is closed")
+            return self._writer.execute(f"PRAGMA {name}").fetchone()[0]
+
     # -- plumbing ---------------------------------------------------------------------------
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -184,7 +207,8 @@ class SQLiteStore:
             # follow on the hot read, and a smaller file (measured: docs/stores.md).
             writer.execute("PRAGMA page_size = 16384")
             writer.execute("PRAGMA journal_mode = WAL")
-            writer.execute("PRAGMA synchronous = NORMAL")
+            # synchronous is per connection: only the writer's matters.
+            writer.execute(f"PRAGMA synchronous = {'FULL' if self._durability == 'strict' else 'NORMAL'}")
             writer.executescript(_SCHEMA)
             writer.execute(
                 "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)

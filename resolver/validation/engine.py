@@ -41,7 +41,8 @@ class Engine:
         self._shacl = _ShaclValidator(
             DataGraph.from_rdflib(rdflib.Graph()),
             shacl_graph=profile.shapes,
-            options={"inference": "none", "advanced": advanced, "inplace": True},
+            # Warnings (sh:Warning shapes: data points not to be filled) are reported, not refused.
+            options={"inference": "none", "advanced": advanced, "inplace": True, "allow_warnings": True},
         )
         if speedups:
             worker_patches.freeze_shapes_graph(self._shacl.shacl_graph)
@@ -88,7 +89,7 @@ class Engine:
         self._shacl.data_graph = data
         self._shacl._target_graph = None
         conforms, report_graph, _ = self._shacl.run()  # type: ignore[no-untyped-call]
-        if conforms:
+        if conforms and (None, SH.result, None) not in report_graph:
             return ValidationReport(conforms=True)
         return report_of(report_graph, self.profile)
 

@@ -65,10 +65,13 @@ def validate(engine: Engine, body: bytes, *, media_type: str = DEFAULT_MEDIA_TYP
 def _lost_result(err: LostValue) -> ValidationResult:
     extensions = err.extensions
     value = extensions.get("value")
+    path = extensions.get("path") or extensions.get("term")
+    listed = extensions.get("dataPoints")
+    points = tuple(p for p in listed if isinstance(p, int)) if isinstance(listed, (list, tuple)) else ()
     return ValidationResult(
         focus_node="",
-        path=extensions.get("path") or extensions.get("term"),
-        data_points=tuple(extensions.get("dataPoints") or ()),
+        path=path if isinstance(path, str) else None,
+        data_points=points,
         severity="Violation",
         message=err.detail,
         value=str(value) if value is not None else None,

@@ -13,6 +13,7 @@ import concurrent.futures
 import functools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,9 @@ _Outcome = tuple[Any, ...]
 
 
 def _init_worker() -> None:
+    # Ctrl-C in a terminal reaches every process of the group: the parent decides what it means
+    # (import finishes the passports in hand), so a worker must not die of it mid-task.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker must not outlive the node: if the parent is killed (SIGKILL, OOM killer) the pool
     # cannot tell its workers, and they would wait on their queue for ever.
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()

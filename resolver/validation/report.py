@@ -88,7 +88,7 @@ def report_of(graph: rdflib.Graph, profile: Profile) -> ValidationReport:
     unique = sorted(
         set(results), key=lambda r: (r.focus_node, r.path or "", r.data_points, r.message, r.value or "")
     )
-    return ValidationReport(conforms=False, results=tuple(unique))
+    return ValidationReport(conforms=all(r.severity != "Violation" for r in unique), results=tuple(unique))
 
 
 def _text(node: rdflib.term.Node | None) -> str | None:

@@ -41,8 +41,8 @@ _VALUE_COMPONENTS = frozenset(
 # Of those, the ones that judge a focus node's values together rather than one by one.
 _SET_COMPONENTS = frozenset({"UniqueLangConstraintComponent"})
 _PASSED_MAX = 4096  # per shape: repeated values (units, codes, names) are what hits; bounds memory
-# Handled here: counts, sh:class, sh:node, sh:property, sh:sparql.
-_OWN = {SH.minCount, SH.maxCount, SH["class"], SH.node, SH.property, SH.sparql}
+# Handled here: counts, sh:class, sh:node, sh:property, sh:sparql, sh:or.
+_OWN = {SH.minCount, SH.maxCount, SH["class"], SH.node, SH.property, SH.sparql, SH["or"]}
 _MAX_DEPTH = 32
 _SUBCLASS_OF = str(RDFS.subClassOf)
 
@@ -53,6 +53,7 @@ class Unsupported(Exception):
 
 class _Compiled:
     __slots__ = (
+        "alternatives",
         "classes",
         "deactivated",
         "max_count",
@@ -78,6 +79,7 @@ class _Compiled:
         self.nodes: list[_Compiled] = []
         self.properties: list[_Compiled] = []
         self.sparql: list[tuple[Any, Any]] = []  # (component, query helper)
+        self.alternatives: list[list[_Compiled]] = []  # sh:or: each value conforms to one member
 
 
 class CoreChecker:
@@ -129,6 +131,8 @@ class CoreChecker:
                     compiled.nodes.append(self._compile(self._sg.lookup_shape_from_node(value)))
                 elif predicate == SH.property:
                     compiled.properties.append(self._compile(self._sg.lookup_shape_from_node(value)))
+                elif predicate == SH["or"]:
+                    compiled.alternatives.append(self._compile_or(value))
                 continue
             cls = self._map.get(predicate)
             if cls is None:
@@ -147,6 +151,14 @@ class CoreChecker:
             compiled.sparql = [
                 (component, helper) for helper in component.sparql_constraints if not helper.deactivated
             ]
+        return compiled
+
+    def _compile_or(self, members: Any) -> list[_Compiled]:
+        nodes = list(rdflib.collection.Collection(self._sg.graph, members))
+        compiled = [self._compile(self._sg.lookup_shape_from_node(node)) for node in nodes]
+        if not compiled or any(_has_sparql(member, set()) for member in compiled):
+            # A member's SPARQL check would be deferred past the choice between members.
+            raise Unsupported("sh:or with SPARQL constraints in its members, or no members")
         return compiled
 
     def conforms(self, triples: Iterable[Triple], run_sparql: Any) -> bool:
@@ -240,6 +252,10 @@ class _Walk:
                     types = self.index.get(value, {}).get(self.type)
                     if types is None or cls not in types:
                         return False
+            for members in shape.alternatives:
+                for value in values:
+                    if not any(self.check(member, value, depth + 1) for member in members):
+                        return False
             for node_shape in shape.nodes:
                 for value in values:
                     if not self.check(node_shape, value, depth + 1):
@@ -259,6 +275,14 @@ class _Walk:
             if self.run_sparql(component, helper.apply_prefixes(text), bindings):
                 return False
         return True
+
+
+def _has_sparql(shape: _Compiled, seen: set[int]) -> bool:
+    if id(shape) in seen:
+        return False
+    seen.add(id(shape))
+    nested = (*shape.nodes, *shape.properties, *(m for ms in shape.alternatives for m in ms))
+    return bool(shape.sparql) or any(_has_sparql(child, seen) for child in nested)
 
 
 def _values_pass(components: list[Any], focus: Any, values: set[Any]) -> bool:

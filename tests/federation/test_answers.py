@@ -9,7 +9,7 @@ from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTi
 from resolver.federation.answers import PeerGone, PeerNotFound, check_identity, freshness, interpret
 from resolver.federation.client import PeerResponse
 from resolver.federation.config import PeerConfig
-from resolver.stages.base import Lookup
+from resolver.lookup import Lookup
 from resolver.tiers import Tier
 
 _CTX = "https://w3id.org/battery-passport/eu-battery/v1"
@@ -45,7 +45,9 @@ async def _interpret(response: PeerResponse, tier: Tier = Tier.PUBLIC):  # type:
         ({"cache-control": "max-age=abc", "age": "x"}, (60, 0)),
     ],
 )
-def test_freshness_follows_the_peers_cache_control_capped(headers: dict, expected: tuple) -> None:
+def test_freshness_follows_the_peers_cache_control_capped(
+    headers: dict[str, str], expected: tuple[int, int]
+) -> None:
     assert freshness(headers, default_ttl=60, max_ttl=300) == expected
 
 
@@ -124,7 +126,7 @@ def test_the_tier_bound_passes_honest_views_and_refuses_mislabelled_ones() -> No
     from resolver.federation.answers import check_tier_bound
     from resolver.profile import Profile
     from resolver.validation import prepare_sync
-    from tests.federation.nodes import passport_for
+    from tests.support.federation import passport_for
 
     profile = Profile.load()
     views = prepare_sync(passport_for("88.100.1/BAT-1")).views
@@ -151,7 +153,7 @@ async def test_a_view_that_passed_the_shapes_is_not_validated_again_when_it_come
     from resolver.federation.answers import VerifiedViews
     from resolver.profile import Profile
     from resolver.validation import prepare_sync
-    from tests.federation.nodes import passport_for
+    from tests.support.federation import passport_for
 
     body = prepare_sync(passport_for("88.100.1/BAT-1")).views[Tier.PUBLIC]
     validator, verified = _CountingValidator(), VerifiedViews()
@@ -179,4 +181,6 @@ async def test_a_peers_problem_text_is_passed_on_bounded() -> None:
         await _interpret(_response(504, noisy))
     err = caught.value
     assert len(err.detail) < 600
-    assert len(err.extensions["upstream"]["errors"]) == 16 and "secret" not in err.extensions["upstream"]
+    upstream = err.extensions["upstream"]
+    assert isinstance(upstream, dict)
+    assert len(upstream["errors"]) == 16 and "secret" not in upstream

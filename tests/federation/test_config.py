@@ -1,6 +1,7 @@
 """The [federation] table: peers, parent, trust and cache settings, refused clearly when wrong."""
 
 import hashlib
+from typing import Any
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_a_grant_above_public_without_a_way_to_recognise_the_peer_is_refused() -
         ({"peer": []}, "unknown key"),
     ],
 )
-def test_bad_federation_tables_are_refused_naming_the_key(raw: dict, message: str) -> None:
+def test_bad_federation_tables_are_refused_naming_the_key(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(FederationConfigError, match=message):
         FederationConfig.from_mapping(raw)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from resolver.config import load_config
+from resolver.config import NodeConfig, load_config
 from resolver.federation.config import FederationConfig
 from resolver.identifiers import longest_claim
 
@@ -13,11 +13,11 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "federation"
 NODES = {"cn-national": "cn-national.toml", "cn-enterprise": "cn-enterprise.toml", "eu-central": "eu.toml"}
 
 
-def _load() -> dict[str, tuple]:
+def _load() -> dict[str, tuple[NodeConfig, FederationConfig]]:
     loaded = {}
     for node_id, name in NODES.items():
         config = load_config(DEPLOY / name)
-        loaded[node_id] = (config, FederationConfig.from_mapping(config.federation))
+        loaded[node_id] = (config, config.federation)
     return loaded
 
 

@@ -5,7 +5,7 @@ from resolver.federation.routing import RoutingTable
 
 
 def _table(parent: bool) -> RoutingTable:
-    raw: dict = {
+    raw: dict[str, object] = {
         "peers": [
             {"id": "national", "base_url": "http://n", "prefixes": ["88.100"]},
             {"id": "enterprise", "base_url": "http://e", "prefixes": ["88.100.1"]},

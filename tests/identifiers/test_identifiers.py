@@ -192,8 +192,9 @@ def test_bad_identifiers_are_refused_with_the_reason(text: str, reason: str) -> 
     with pytest.raises(InvalidIdentifier, match=reason) as caught:
         parse_identifier(text)
     problem = caught.value.problem()
-    assert problem["status"] == 400 and problem["detail"]
-    assert len(problem["detail"]) < 200  # bad input is quoted clipped, never echoed whole
+    detail = problem["detail"]
+    assert problem["status"] == 400 and isinstance(detail, str) and detail
+    assert len(detail) < 200  # bad input is quoted clipped, never echoed whole
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 
-from resolver import examples
 from resolver.errors import ContextRefused, DocumentError
 from resolver.validation import PreparedPassport, Validator
+from tools import examples
 
 
 async def test_a_batch_prepares_each_passport_and_returns_each_unusable_one_as_its_error() -> None:

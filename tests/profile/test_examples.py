@@ -101,15 +101,19 @@ def test_each_invalid_example_changes_one_place_of_a_valid_example(name: str) ->
     entry = MANIFEST[name]
     before = _load(ROOT / "examples" / entry["basedOn"])
     after = _load(INVALID_DIR / name)
-    assert len(_changed_places(before, after)) == 1
+    # The manifest says when one change shows in more places ("why": the identifier is written twice).
+    assert len(_changed_places(before, after)) == entry.get("placesChanged", 1), entry.get("why")
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_each_invalid_example_fails_naming_exactly_its_data_point(name: str) -> None:
     entry = MANIFEST[name]
     report = validate_sync((INVALID_DIR / name).read_bytes())
-    assert not report.conforms
-    named = [r for r in report.results if entry["dataPoint"] in r.data_points]
+    severity = entry.get("severity", "Violation")
+    # A warning (a data point not to be filled) is reported, and the passport still conforms.
+    assert report.conforms == (severity == "Warning")
+    assert report.results and {r.severity for r in report.results} == {severity}
+    named = [r for r in report.results if (entry["dataPoint"],) == r.data_points]
     assert named == list(report.results), [r.data_points for r in report.results]
     messages = [r.message for r in report.results]
     assert any(entry["messageContains"] in m for m in messages), messages
@@ -122,7 +126,7 @@ async def test_the_worker_pool_gives_the_same_verdicts_as_in_process_validation(
     try:
         for path in VALID[:3]:
             assert (await validator.validate(path.read_bytes())).conforms
-        for name in sorted(MANIFEST)[:3]:
+        for name in [n for n in sorted(MANIFEST) if "severity" not in MANIFEST[n]][:3]:
             report = await validator.validate((INVALID_DIR / name).read_bytes())
             assert not report.conforms
             assert all(MANIFEST[name]["dataPoint"] in r.data_points for r in report.results)

@@ -8,12 +8,15 @@ from pathlib import Path
 import orjson
 import pytest
 
-from resolver import examples, jsonld
+from resolver import jsonld
 from resolver.validation import _engine, _SparqlRunner, prepare_sync
+from tools import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = sorted((ROOT / "examples" / "valid").glob("*.jsonld"))
-INVALID = sorted((ROOT / "examples" / "invalid").glob("*.jsonld"))
+INVALID_DIR = ROOT / "examples" / "invalid"
+MANIFEST = orjson.loads((INVALID_DIR / "manifest.json").read_bytes())
+INVALID = sorted(INVALID_DIR.glob("*.jsonld"))
 GENERATED = [orjson.dumps(doc) for doc in examples.generate(40, seed=11)]
 
 
@@ -30,7 +33,9 @@ def _verdicts(body: bytes) -> tuple[bool, bool]:
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
 def test_the_fast_check_never_accepts_an_invalid_example(path: Path) -> None:
     fast, slow = _verdicts(path.read_bytes())
-    assert (fast, slow) == (False, False)
+    # A warning leaves the passport conforming, but it is a result: the fast check leaves it to pyshacl.
+    warning = MANIFEST[path.name].get("severity") == "Warning"
+    assert (fast, slow) == (False, warning)
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)

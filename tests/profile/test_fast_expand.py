@@ -10,7 +10,8 @@ import orjson
 import pytest
 from pyld import jsonld as pyld
 
-from resolver import examples, jsonld
+from resolver import jsonld
+from tools import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(ROOT.glob("examples/*/*.jsonld"))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import orjson
 
-from resolver.examples import generate, main
 from resolver.identifiers import parse_identifier
 from resolver.validation import validate_sync
+from tools.examples import generate, main
 
 
 def test_generated_passports_are_valid() -> None:

@@ -13,10 +13,11 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from resolver import examples, jsonld
+from resolver import jsonld
 from resolver.render import _direct, _reference, render
 from resolver.tiers import Tier
 from resolver.validation import prepare_sync
+from tools import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = sorted((ROOT / "examples" / "valid").glob("*.jsonld"))
@@ -49,7 +50,7 @@ def _assert_same_graph_both_ways(view: bytes) -> None:
 
 
 def _views(bodies: list[bytes]) -> list[tuple[str, bytes]]:
-    found = []
+    found: list[tuple[str, bytes]] = []
     for index, body in enumerate(bodies):
         prepared = prepare_sync(body)
         assert prepared.report.conforms

@@ -60,3 +60,12 @@ def test_unusable_input_wins_over_invalid(tmp_path: Path) -> None:
     result = _cli(_invalid(tmp_path), bad, EV)
     assert result.returncode == 2
     assert result.stdout.count("\n") >= 3  # every file is still reported
+
+
+def test_a_passport_with_a_warning_exits_0_and_prints_the_warning_with_its_data_point() -> None:
+    path = ROOT / "examples" / "invalid" / "ev-with-remaining-capacity.jsonld"
+    result = _cli(path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{path}: valid with 1 warning: https://hdl.handle.net/88.100.1/BAT-EV-000001"
+    assert lines[1].startswith("  - Warning, data point 62: Data point 62 (remaining capacity): the EC")

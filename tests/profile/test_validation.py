@@ -201,7 +201,7 @@ async def test_a_killed_worker_fails_one_call_and_the_pool_recovers() -> None:
     try:
         pool = validator._pool
         assert pool is not None
-        for process in list(pool._processes.values()):  # type: ignore[attr-defined]
+        for process in list(pool._processes.values()):
             process.kill()
         with pytest.raises(ResolverError, match="stopped unexpectedly"):
             await validator.prepare(EV.read_bytes())

@@ -11,7 +11,9 @@ import contextlib
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +53,23 @@ async def wait_healthy(url: str, *, wait: float = 30.0) -> None:
 async def running_node(
     config: NodeConfig | None = None, *, demo: bool = False, **overrides: Any
 ) -> AsyncIterator[RunningNode]:
-    """A node in this process on 127.0.0.1:0; ``overrides`` go to ``default_config``."""
+    """A node in this process on 127.0.0.1:0; ``overrides`` go to ``default_config``.
+
+    A node left with the default ``data_dir`` (``./var``) gets a temporary one instead, so a
+    Redis-backed node's SPARQL index never lands in the working directory.
+    """
     if config is None:
         overrides.setdefault("workers", 1)
         config = default_config(**overrides)
-    node = await start_node(config, host="127.0.0.1", port=0, demo=demo, access_log=False)
-    try:
-        await wait_healthy(node.url)
-        yield node
-    finally:
-        await node.stop()
+    with tempfile.TemporaryDirectory(prefix="passport-node-data-") as data_dir:
+        if config.data_dir == NodeConfig().data_dir:
+            config = replace(config, data_dir=data_dir)
+        node = await start_node(config, host="127.0.0.1", port=0, demo=demo, access_log=False)
+        try:
+            await wait_healthy(node.url)
+            yield node
+        finally:
+            await node.stop()
 
 
 class NodeProcess:

@@ -27,14 +27,21 @@ def _free_port() -> int:
 
 
 class RedisServer:
-    """One redis-server process without persistence. ``start()``, ``stop()``, ``url``."""
+    """One redis-server process. ``start()``, ``stop()``, ``kill()``, ``restart()``, ``url``.
 
-    def __init__(self, *, maxmemory: str | None = None) -> None:
+    By default it persists as the node requires (``appendonly yes``, ``appendfsync always``,
+    docs/stores.md), so a restart keeps every acknowledged write. ``fsync="everysec"`` or
+    ``"off"`` (no append-only file) start one the node must refuse or accept as relaxed.
+    """
+
+    def __init__(self, *, maxmemory: str | None = None, fsync: str = "always") -> None:
         executable = shutil.which("redis-server")
         if executable is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
         self.executable = executable
         self.maxmemory = maxmemory
+        self.fsync = fsync
+        self.extra_args: list[str] = []  # more redis-server options, e.g. --rename-command
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None
@@ -54,13 +61,24 @@ class RedisServer:
                 return self
         raise RuntimeError(f"redis-server did not start; log in {self._dir.name}")
 
-    def kill(self) -> None:
-        """Stop the process only (its port and directory stay for ``restart``)."""
+    def kill(self, *, hard: bool = False) -> None:
+        """Stop the process only (its port and directory stay for ``restart``).
+
+        ``hard``: SIGKILL, so Redis writes nothing on the way out (as after a crash).
+        """
+        if hard and self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+            self.process = None
         self._kill()
 
-    def restart(self, *, timeout: float = 10.0) -> None:
-        """Start again on the same port, empty (there is no persistence)."""
+    def restart(self, *, timeout: float = 10.0, empty: bool = False) -> None:
+        """Start again on the same port, with what it persisted (``empty``: with nothing)."""
         self._kill()
+        if empty and self._dir is not None:
+            for path in Path(self._dir.name).iterdir():
+                if path.name != "redis.log":
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
         if not self._spawn(timeout):
             raise RuntimeError(f"redis-server did not restart on port {self.port}")
 
@@ -73,12 +91,14 @@ class RedisServer:
             "--bind", "127.0.0.1",
             "--dir", self._dir.name,
             "--save", "",
-            "--appendonly", "no",
+            *(["--appendonly", "no"] if self.fsync == "off" else
+              ["--appendonly", "yes", "--appendfsync", self.fsync]),
             "--protected-mode", "yes",
             "--logfile", str(Path(self._dir.name) / "redis.log"),
         ]  # fmt: skip
         if self.maxmemory:
             args += ["--maxmemory", self.maxmemory]
+        args += self.extra_args
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if self._wait_ready(timeout):
             return True

@@ -182,8 +182,8 @@ PROPS: list[tuple[str, str, str, str, str, str, tuple[int, ...], str, bool, str,
     ("facilityIdentifier", "eubat:facilityIdentifier", "lit", "xsd:string", P, S, (8,), "Facility", False,
      "facility identifier", "Identifier of the plant, for example a GLN."),
     ("manufacturingDate", "gs1:productionDate", "lit", "xsd:date", P, S, (9,), TOP, False,
-     "date of manufacturing", "Date of manufacturing (the guidance asks for month and year; give the first "
-     "day of the month when the day is not to be disclosed)."),
+     "date of manufacturing", "Date of manufacturing: a date, or the month and year the guidance asks for "
+     "as an xsd:gYearMonth ({\"@value\": \"2026-03\", \"@type\": \"xsd:gYearMonth\"})."),
     ("weight", "eubat:hasBatteryMass", "node", QV, P, S, (10,), TOP, False,
      "weight", "Mass of the battery, in kg (KGM)."),
     ("ratedCapacity", "eubat:hasRatedCapacity", "node", QV, P, S, (11, 25), TOP, False,

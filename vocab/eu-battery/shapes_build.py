@@ -1,7 +1,9 @@
 # ruff: noqa: E501  (the Turtle and SPARQL templates read better unwrapped)
 """Writes the eu-battery SHACL shapes (shapes/eu-battery/*.ttl) from the term table in build.py.
 
-Every reporting shape is named and carries bp:dataPoint and an sh:message for battery makers.
+Every reporting shape is named and carries bp:dataPoint (the one data point its sh:message names)
+and an sh:message for battery makers: a count shape says what is required, a value shape what a
+value that is there must be.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ UNITS: dict[str, tuple[str, ...]] = {
     "endOfLife": ("kgCO2e/kWh",),
     "total": ("kgCO2e/kWh",),
 }
+# Lexical forms of dates: rdflib (and so pyshacl's sh:datatype) takes "2026-03-01T08:00:00Z" as a
+# well-typed xsd:date and "2026-03-01" as an xsd:dateTime; these keep the two apart.
+_ZONE = "(Z|[+-][0-9]{2}:[0-9]{2})?"
+DATE = "^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}" + _ZONE + "$"
+YEAR_MONTH = "^-?[0-9]{4,}-[0-9]{2}" + _ZONE + "$"
+DATE_TIME = "^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?" + _ZONE + "$"
 # Value ranges: (min, max) of the numeric value; None for open.
 PERCENT = (0, 100)
 RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -198,6 +206,13 @@ def _value_constraints(term: str) -> tuple[list[str], str]:
     """Constraints on the values of a property, and what they say in words."""
     _t, _iri, kind, rng, *_rest = PROPS[term]
     parts: list[str] = []
+    if term == "manufacturingDate":
+        # The guidance asks for month and year: "2026-03" given as an xsd:gYearMonth (the context
+        # makes a plain "2026-03" an ill-typed xsd:date, which is refused).
+        parts.append(f'sh:or ( [ sh:datatype xsd:date ; sh:pattern "{DATE}" ] '
+                     f'[ sh:datatype xsd:gYearMonth ; sh:pattern "{YEAR_MONTH}" ] )')
+        return parts, ('a date YYYY-MM-DD, or a month and year given as {"@value": "2026-03", '
+                       '"@type": "xsd:gYearMonth"}')
     if kind == "lit":
         parts.append(f"sh:datatype {rng}")
         lo, hi = RANGES.get(term, (None, None))
@@ -218,7 +233,8 @@ def _value_constraints(term: str) -> tuple[list[str], str]:
         return parts, words[rng]
     if kind == "vocab":
         parts.append("sh:in ( " + " ".join(_concepts(rng)) + " )")
-        return parts, "one of " + ", ".join(_concept_terms(rng))
+        narrower = " (NMC111, NMC532, NMC622 and NMC811 are narrower NMC terms)" if term == "chemistry" else ""
+        return parts, "one of " + ", ".join(_concept_terms(rng)) + narrower
     if kind == "id":
         parts.append("sh:nodeKind sh:IRI")
         if term == "predecessor":
@@ -321,7 +337,8 @@ shapes:DismantlingDocument a sh:NodeShape ;
 shapes:NegativeEvent a sh:NodeShape ;
     sh:property [ sh:path eubat:hasEventType ; sh:minCount 1 ; sh:maxCount 1 ;
                   sh:in ( {" ".join(_concepts("eventType"))} ) ] ;
-    sh:property [ sh:path eubat:eventDate ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:dateTime ] ;
+    sh:property [ sh:path eubat:eventDate ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:dateTime ;
+                  sh:pattern "{DATE_TIME}" ] ;
     sh:property [ sh:path eubat:hasIncidentSeverity ; sh:maxCount 1 ;
                   sh:in ( {" ".join(_concepts("severity"))} ) ] ;
     sh:property [ sh:path schema:description ; sh:datatype xsd:string ] .
@@ -352,7 +369,9 @@ def _battery_shapes() -> str:
     out: list[str] = [HEADER]
     top_terms = [row[0] for row in build.PROPS if row[7] == build.TOP]
     names = [f"shapes:{t}" for t in top_terms]
+    names += [f"shapes:{t}-count" for t in top_terms if t in always or t not in MULTI]
     names += [f"shapes:{p}-{c}" for p, c, _n, _r in NESTED]
+    names += [f"shapes:{p}-{c}-count" for p, c, _n, _r in NESTED]
     out.append("shapes:BatteryPassport a sh:NodeShape ;\n    sh:targetClass bp:BatteryPassport ;\n"
                "    sh:property " + ",\n        ".join(names) + " .\n")
     out.append(
@@ -362,50 +381,45 @@ def _battery_shapes() -> str:
         "    sh:message " + _lit('Data point 1 (passport identifier): the battery must have the type '
                                 '"BatteryPassport"') + " .\n")
     for term in top_terms:
-        _t, iri, _kind, _rng, _tier, _life, dps, *_r = PROPS[term]
-        parts, words = _value_constraints(term)
+        dps = PROPS[term][6]
         required = term in always
-        dp_list = sorted(dps)
-        lead = dp_list[0] if dp_list else 0
-        msg_dp = always[term][0] if required else lead
-        count = ""
-        if required:
-            parts.insert(0, "sh:minCount 1")
-            count = "required; "
-        if term not in MULTI:
-            parts.insert(1 if required else 0, "sh:maxCount 1")
-            words = "one value, " + words
-        else:
-            words = "one or more values, each " + words
-        if term == "chemistry":
-            words += " (NMC111, NMC532, NMC622 and NMC811 are narrower NMC terms)"
-        message = f"Data point {msg_dp} ({_label(term)}): {count}{words}"
-        body = [f"sh:path {iri}", f"sh:name {_lit(term)}", "bp:dataPoint " + ", ".join(map(str, dp_list))]
-        body += parts
-        body.append(f"sh:message {_lit(message)}")
-        out.append(f"shapes:{term} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
+        # The data point a message names, and the only one its shape cites: a shared term such as
+        # ratedCapacity (11, 25) is required by one point, and its problems are that point's.
+        n = always[term][0] if required else (min(dps) if dps else 0)
+        out.extend(_split_shapes(f"shapes:{term}", f"sh:path {PROPS[term][1]}", term, n, _label(term),
+                                 required=required, multi=term in MULTI, value=_value_constraints(term)))
     for parent, child, n, req in NESTED:
-        p_iri = PROPS[parent][1]
-        c_iri = PROPS[child][1]
         parts, words = _value_constraints(child)
         if child == "address" and parent == "manufacturer":
             parts = ["sh:nodeKind sh:BlankNodeOrIRI", "sh:node shapes:FullPostalAddress"]
             words = "a postal address with street, postal code, locality and country (ISO 3166-1 alpha-2)"
-        count = ""
-        if req:
-            parts.insert(0, "sh:minCount 1")
-            count = "required; "
-        parts.insert(1 if req else 0, "sh:maxCount 1")
-        message = f"Data point {n} ({_label(parent)}: {_label(child)}): {count}one value, {words}"
-        body = [f"sh:path ( {p_iri} {c_iri} )", f"sh:name {_lit(parent + '.' + child)}", f"bp:dataPoint {n}"]
-        body += parts
-        body.append(f"sh:message {_lit(message)}")
-        out.append(f"shapes:{parent}-{child} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
-    # Rules across properties (data points 1, 7, 9, 17, 67 and the per-category requirements) are one
-    # SPARQL constraint in rules.ttl.
+        out.extend(_split_shapes(f"shapes:{parent}-{child}", f"sh:path ( {PROPS[parent][1]} {PROPS[child][1]} )",
+                                 f"{parent}.{child}", n, f"{_label(parent)}: {_label(child)}",
+                                 required=req, multi=False, value=(parts, words)))
+    # Rules across properties and the per-category requirements are SPARQL constraints in rules.ttl.
     out.append(_node_shapes())
     out.extend(_quantity_shapes())
     return "\n".join(out)
+
+
+def _split_shapes(name: str, path: str, sh_name: str, n: int, label: str, *, required: bool, multi: bool,
+                  value: tuple[list[str], str]) -> list[str]:
+    """A property's count shape and value shape, each with its own message: a missing value is
+    "required", a value that is there but wrong says what a valid one looks like."""
+    parts, words = value
+    counts = (["sh:minCount 1"] if required else []) + ([] if multi else ["sh:maxCount 1"])
+    how = {(True, False): "required, as one value", (True, True): "required, one or more values",
+           (False, False): "at most one value"}.get((required, multi))
+    shapes = []
+    each = "each " if multi else ""
+    head = [path, f"sh:name {_lit(sh_name)}", f"bp:dataPoint {n}"]
+    if counts and how:
+        body = head + counts + [f"sh:message {_lit(f'Data point {n} ({label}): {how}, {each}{words}')}"]
+        shapes.append(f"{name}-count a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
+    given = "a value given" if multi else "the value given"
+    body = head + parts + [f"sh:message {_lit(f'Data point {n} ({label}): {given} is not {words}')}"]
+    shapes.append(f"{name} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
+    return shapes
 
 
 TOLERANCE_ABS = 0.01
@@ -448,11 +462,125 @@ def _some_categories() -> list[tuple[int, str, set[str]]]:
     return some
 
 
+_YEAR = 'xsd:integer(REPLACE(STR(?value), "^(-?[0-9]+)-.*$", "$1"))'
+
+
+def _date_branch(where: str, path: str, n: int, label: str, later: str) -> str:
+    """Years before 1900, and dates after now: ``later`` compares ?value with NOW() (a date with
+    today's date in UTC; a date and time as a time, so its offset counts)."""
+    return f"""{{ # data point {n}: from 1900 on, and not in the future
+                {where} .
+                FILTER (REGEX(STR(?value), "^-?[0-9]{{4,}}-[0-9]{{2}}"))
+                BIND ({_YEAR} AS ?a)
+                FILTER (?a < 1900 || ?a > YEAR(NOW()) || {later})
+                BIND ({path} AS ?path)
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), IF(?a < 1900, " is before 1900", " is in the future")) AS ?message) }}"""
+
+
+def _lexical_branches() -> list[str]:
+    """xsd:date and xsd:dateTime kept apart by their lexical forms. Checked on the SPARQL copy of
+    the graph, which keeps the forms as given: rdflib normalises "2026-03-01T08:00:00Z"^^xsd:date
+    to "2026-03-01", so sh:datatype and sh:pattern in battery.ttl never see the time."""
+    rows = [("gs1:productionDate", "$this gs1:productionDate ?value", "xsd:date", DATE, 9,
+             "date of manufacturing", "a date YYYY-MM-DD"),
+            ("eubat:eventDate", "$this eubat:hasNegativeEvents/eubat:eventDate ?value", "xsd:dateTime", DATE_TIME,
+             69, "negative events: event date", "a date and time YYYY-MM-DDThh:mm:ss")]
+    return [
+        f"""{{ # data point {n}: an {datatype} has the lexical form of one
+                {where} . FILTER (DATATYPE(?value) = {datatype} && !REGEX(STR(?value), "{pattern}"))
+                BIND ({path} AS ?path)
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), " is not {words}") AS ?message) }}"""
+        for path, where, datatype, pattern, n, label, words in rows
+    ]
+
+
+def _percent_branches() -> list[str]:
+    """Quantities that may be given in percent (P1) or in an absolute unit: 0..100 when in percent."""
+    out = []
+    for term, units in UNITS.items():
+        if "P1" in units and len(units) > 1:
+            iri, n, label = PROPS[term][1], PROPS[term][6][0], _label(term)
+            out.append(f"""{{ # data point {n}: in percent, between 0 and 100
+                $this {iri} ?a . ?a gs1:unitCode "P1" ; gs1:value ?value . FILTER (?value < 0 || ?value > 100)
+                BIND ({iri} AS ?path)
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), " % is out of range: a percentage is between 0 and 100") AS ?message) }}""")
+    return out
+
+
+def _not_above_rated_branches() -> list[str]:
+    out = []
+    for term in ("currentRatedCapacity", "remainingCapacity"):
+        iri, n, label = PROPS[term][1], PROPS[term][6][0], _label(term)
+        out.append(f"""{{ # data point {n}: not above the rated capacity (data point 11)
+                $this eubat:hasRatedCapacity/gs1:value ?b ; {iri} ?a .
+                ?a gs1:unitCode "AMH" ; gs1:value ?value . FILTER (?value > ?b)
+                BIND ({iri} AS ?path)
+                BIND (CONCAT("Data point {n} ({label}): ", STR(?value), " Ah is above the rated capacity of ", STR(?b), " Ah (data point 11)") AS ?message) }}""")
+    return out
+
+
+def _order_branches() -> list[str]:
+    """minimum <= nominal <= maximum voltage; the idle temperature range's lower <= upper end."""
+    return [
+        """{ # data point 26: the minimal voltage is not above the nominal voltage
+                $this eubat:hasMinimumVoltage/gs1:value ?value ; eubat:hasNominalVoltage/gs1:value ?b .
+                FILTER (?value > ?b)
+                BIND (eubat:hasMinimumVoltage AS ?path)
+                BIND (CONCAT("Data point 26 (minimal voltage): ", STR(?value), " V is above the nominal voltage of ", STR(?b), " V (data point 27)") AS ?message) }""",
+        """{ # data point 28: the maximum voltage is not below the nominal voltage
+                $this eubat:hasMaximumVoltage/gs1:value ?value ; eubat:hasNominalVoltage/gs1:value ?b .
+                FILTER (?value < ?b)
+                BIND (eubat:hasMaximumVoltage AS ?path)
+                BIND (CONCAT("Data point 28 (maximum voltage): ", STR(?value), " V is below the nominal voltage of ", STR(?b), " V (data point 27)") AS ?message) }""",
+        """{ # data point 34: the lower temperature is not above the upper one
+                $this eubat:hasTemperatureRangeIdleState ?a .
+                ?a eubat:hasMinimumTemperature/gs1:value ?value ; eubat:hasMaximumTemperature/gs1:value ?b .
+                FILTER (?value > ?b)
+                BIND (eubat:hasTemperatureRangeIdleState AS ?path)
+                BIND (CONCAT("Data point 34 (idle temperature range): the lower temperature ", STR(?value), " °C is above the upper temperature ", STR(?b), " °C") AS ?message) }""",
+    ]
+
+
+def _digit(var: str, i: int) -> str:
+    return f"xsd:integer(SUBSTR({var}, {i}, 1))"
+
+
+def _gtin_branch() -> str:
+    """The GTIN of a GS1 Digital Link identifier (/01/{gtin}, no handle prefix before it) has a
+    valid GS1 mod-10 check digit; the GTIN is padded to 14 digits (weights 3,1,3,... from the left)."""
+    weighted = " + ".join(f"{3 if i % 2 else 1} * {_digit('?b', i)}" for i in range(1, 14))
+    return f"""{{ # data point 1: the GTIN in a GS1 Digital Link identifier has a valid check digit
+                BIND (REPLACE(STR($this), "^https?://[^/]+/([^/.]+/)*?01/([0-9]{{8}}|[0-9]{{12,14}})(/.*)?$", "$2") AS ?value)
+                FILTER (?value != STR($this))
+                BIND (CONCAT(SUBSTR("000000", 1, 14 - STRLEN(?value)), ?value) AS ?b)
+                BIND ({weighted} AS ?c)
+                BIND (?c - 10 * FLOOR(?c / 10) AS ?d)
+                BIND (IF(?d = 0, 0, 10 - ?d) AS ?expected)
+                FILTER (?expected != {_digit("?b", 14)})
+                BIND (eubat:batteryPassportIdentifier AS ?path)
+                BIND (CONCAT("Data point 1 (passport identifier): the GTIN ", ?value, " has a wrong check digit (expected ", STR(?expected), ")") AS ?message) }}"""
+
+
+def _cas_branch() -> str:
+    """A CAS registry number's check digit: the sum of the other digits, each times its position
+    from the right, modulo 10 (the digits are padded to 9 on the left)."""
+    weighted = " + ".join(f"{10 - i} * {_digit('?b', i)}" for i in range(1, 10))
+    return f"""{{ # data point 13: a CAS number has a valid check digit
+                $this eubat:hasHazardousSubstances/eubat:substanceCasNumber ?value .
+                FILTER (REGEX(?value, "^[0-9]{{2,7}}-[0-9]{{2}}-[0-9]$"))
+                BIND (REPLACE(SUBSTR(?value, 1, STRLEN(?value) - 2), "-", "") AS ?a)
+                BIND (CONCAT(SUBSTR("000000000", 1, 9 - STRLEN(?a)), ?a) AS ?b)
+                BIND ({weighted} AS ?c)
+                BIND (?c - 10 * FLOOR(?c / 10) AS ?expected)
+                FILTER (?expected != xsd:integer(SUBSTR(?value, STRLEN(?value), 1)))
+                BIND (eubat:substanceCasNumber AS ?path)
+                BIND (CONCAT("Data point 13 (hazardous substances: CAS number): ", ?value, " has a wrong check digit (expected ", STR(?expected), ")") AS ?message) }}"""
+
+
 def _rules() -> str:
     header = HEADER.replace("@prefix sh:", "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix sh:", 1)
     some = _some_categories()
-    points = sorted({1, 7, 9, 17, 67} | {n for n, _t, _c in some})
-    branches = [
+    identity = [
         """{ # data point 1: the identifier is the passport's own IRI
                 $this eubat:batteryPassportIdentifier ?value . FILTER (STR(?value) != STR($this))
                 BIND (eubat:batteryPassportIdentifier AS ?path)
@@ -462,10 +590,31 @@ def _rules() -> str:
                 FILTER NOT EXISTS { $this gs1:hasSerialNumber ?serial } FILTER NOT EXISTS { $this gs1:hasBatchLotNumber ?batch }
                 BIND (gs1:hasSerialNumber AS ?path)
                 BIND ("Data point 7 (serial number or batch number): give serialNumber or batchNumber" AS ?message) }""",
-        """{ # data point 9: not manufactured in the future
-                $this gs1:productionDate ?value . FILTER (STR(?value) > SUBSTR(STR(NOW()), 1, 10))
-                BIND (gs1:productionDate AS ?path)
-                BIND (CONCAT("Data point 9 (date of manufacturing): ", STR(?value), " is in the future") AS ?message) }""",
+        _gtin_branch(),
+        _cas_branch(),
+        """{ # data point 41 (Art. 13(5)): a lead-acid battery carries the lead symbol
+                $this eubat:hasBatteryChemistry batchem:Pb .
+                FILTER NOT EXISTS { $this eubat:leadSymbolRequired true }
+                BIND (eubat:leadSymbolRequired AS ?path)
+                BIND ("Data point 41 (lead symbol): a lead-acid battery (chemistry Pb) must carry the Pb symbol (Art. 13(5)): give leadSymbol true" AS ?message) }""",
+        """{ # data point 67 (Art. 77(6)): a re-used, repurposed or remanufactured battery links to its predecessors
+                $this schema:status ?value . FILTER (?value IN (batstat:ReUsed, batstat:Repurposed, batstat:Remanufactured))
+                FILTER NOT EXISTS { $this dpp:linkToPreviousDPP ?predecessor }
+                BIND (dpp:linkToPreviousDPP AS ?path)
+                BIND ("Data point 67 (battery status): a re-used, repurposed or remanufactured battery must link to at least one predecessor passport (predecessor)" AS ?message) }""",
+        """{ # data point 67: a passport is not its own predecessor
+                $this dpp:linkToPreviousDPP ?value . FILTER (?value = $this)
+                BIND (dpp:linkToPreviousDPP AS ?path)
+                BIND ("Data point 67 (predecessor passport): a passport cannot be its own predecessor" AS ?message) }""",
+    ]
+    dates = [
+        _date_branch("$this gs1:productionDate ?value", "gs1:productionDate", 9, "date of manufacturing",
+                     "STR(?value) > SUBSTR(STR(NOW()), 1, 10)"),
+        _date_branch("$this eubat:hasNegativeEvents/eubat:eventDate ?value", "eubat:eventDate", 69,
+                     "negative events: event date", "?value > NOW()"),
+        *_lexical_branches(),
+    ]
+    quantities = [
         f"""{{ # data point 17: the stages add up to the total
                 $this eubat:hasCarbonFootprintDeclaration ?cf .
                 ?cf eubat:hasCarbonFootprintRawMaterialExtraction/gs1:value ?a ;
@@ -477,28 +626,38 @@ def _rules() -> str:
                 FILTER (ABS(?a + ?b + ?c + ?d - ?value) > ?tolerance)
                 BIND (eubat:hasCarbonFootprintTotal AS ?path)
                 BIND (CONCAT("Data point 17 (carbon footprint): the life-cycle stages add up to ", STR(ROUND((?a + ?b + ?c + ?d) * 1000) / 1000), " kg CO2e/kWh, but the total says ", STR(?value), " (allowed difference: {TOLERANCE_ABS} or {TOLERANCE_REL * 100:g} % of the total)") AS ?message) }}""",
-        """{ # data point 67: a repurposed or remanufactured battery links to its predecessors
-                $this schema:status ?value . FILTER (?value IN (batstat:Repurposed, batstat:Remanufactured))
-                FILTER NOT EXISTS { $this dpp:linkToPreviousDPP ?predecessor }
-                BIND (dpp:linkToPreviousDPP AS ?path)
-                BIND ("Data point 67 (battery status): a repurposed or remanufactured battery must link to at least one predecessor passport (predecessor)" AS ?message) }""",
-        *_category_branch(some),
+        *_percent_branches(),
+        *_not_above_rated_branches(),
+        *_order_branches(),
     ]
-    union = "\n            UNION ".join(branches)
+    rules = [("rule-identity", [1, 7, 13, 41, 67], identity), ("rule-dates", [9, 69], dates),
+             ("rule-quantities", [17, 26, 28, 34, 51, 62, 63], quantities),
+             ("rule-categories", sorted({n for n, _t, _c in some}), _category_branch(some))]
     declared = ",\n               ".join(f'[ sh:prefix "{p}" ; sh:namespace "{PREFIXES[p]}"^^xsd:anyURI ]'
-                                        for p in ("schema", "eubat", "gs1", "bp", "batcat", "batstat", "dpp"))
+                                        for p in ("schema", "eubat", "gs1", "bp", "batcat", "batstat", "batchem", "dpp",
+                                                  "xsd"))
     return header + f"""
-# Rules across properties, in one SPARQL constraint (each SPARQL constraint costs pyshacl a fixed
-# overhead per passport). Every result binds sh:resultPath to the property at fault, so the report
+# Rules across properties, as SPARQL constraints in a few groups: pyoxigraph parses a query on every
+# call, and its cost grows faster than the number of UNION branches, so four queries cost less than
+# one with them all. Every result binds sh:resultPath to the property at fault, so the report
 # takes its data points from that property; ?message names the data point.
 # Tolerance of the carbon footprint sum: the four stages may differ from the total by at most
 # max({TOLERANCE_ABS} kg CO2e/kWh, {TOLERANCE_REL * 100:g} % of the total).
 
 shapes:Rules a sh:NodeShape ;
     sh:targetClass bp:BatteryPassport ;
-    sh:sparql shapes:rule-crossChecks .
+    sh:sparql {", ".join(f"shapes:{name}" for name, _p, _b in rules)} .
+{"".join(_sparql_constraint(name, points, branches) for name, points, branches in rules)}
+{_not_to_be_filled()}
+shapes:prefixes a owl:Ontology ;
+    sh:declare {declared} .
+"""
 
-shapes:rule-crossChecks a sh:SPARQLConstraint ;
+
+def _sparql_constraint(name: str, points: list[int], branches: list[str]) -> str:
+    union = "\n            UNION ".join(branches)
+    return f"""
+shapes:{name} a sh:SPARQLConstraint ;
     bp:dataPoint {", ".join(map(str, points))} ;
     sh:message "{{?message}}" ;
     sh:prefixes shapes:prefixes ;
@@ -506,9 +665,54 @@ shapes:rule-crossChecks a sh:SPARQLConstraint ;
         SELECT $this ?path ?value ?message WHERE {{
             {union}
         }}\"\"\" .
+"""
 
-shapes:prefixes a owl:Ontology ;
-    sh:declare {declared} .
+
+def _not_to_be_filled_terms() -> list[tuple[int, str, set[str]]]:
+    """(data point, term, categories) where the guidance says "not to be filled" for every data
+    point the term implements. A term shared with a filled point (ratedCapacity: 11 and 25,
+    internalResistance: 55 and 66) fills that point, so it gets no warning."""
+    guidance = json.loads(build.GUIDANCE.read_text(encoding="utf-8"))["dataPoints"]
+    blank = {dp["nr"]: {cat for key, cat in build.CATEGORY_KEYS
+                        if dp["applicability"][key]["status"] == "notToBeFilled"} for dp in guidance}
+    found = []
+    for term, _iri, _kind, _rng, _tier, _life, dps, on, *_rest in build.PROPS:
+        if on != build.TOP or not dps:
+            continue
+        cats = set.intersection(*(blank[n] for n in dps))
+        if cats:
+            found.append((min(dps), term, cats))
+    return found
+
+
+def _not_to_be_filled() -> str:
+    branches = []
+    for n, term, cats in _not_to_be_filled_terms():
+        names = ", ".join(sorted({CATEGORY_TERMS[c] for c in cats},
+                                 key=["EV", "LMT", "industrial", "stationary"].index))
+        iri = PROPS[term][1]
+        branches.append(
+            f"""{{ $this schema:category ?category . FILTER (?category IN ({", ".join(sorted(cats))}))
+                $this {iri} ?value . BIND ({iri} AS ?path)
+                BIND ("Data point {n} ({_label(term)}): the EC guidance says not to fill this data point for {names} batteries" AS ?message) }}""")
+    points = sorted({n for n, _t, _c in _not_to_be_filled_terms()})
+    union = "\n            UNION ".join(branches)
+    return f"""
+# Data points the guidance marks "not to be filled" for a category: a warning (the passport still
+# conforms) that names the point.
+shapes:NotToBeFilled a sh:NodeShape ;
+    sh:targetClass bp:BatteryPassport ;
+    sh:severity sh:Warning ;
+    sh:sparql shapes:rule-notToBeFilled .
+
+shapes:rule-notToBeFilled a sh:SPARQLConstraint ;
+    bp:dataPoint {", ".join(map(str, points))} ;
+    sh:message "{{?message}}" ;
+    sh:prefixes shapes:prefixes ;
+    sh:select \"\"\"
+        SELECT $this ?path ?value ?message WHERE {{
+            {union}
+        }}\"\"\" .
 """
 
 

@@ -1,0 +1,280 @@
+"""``python -m bench events``: readings ingested per second over HTTP, batches of 100, Redis,
+two node processes; the baseline is two processes that only read and parse the same bodies.
+
+The load comes from one client process here (asyncio, ``--connections`` requests in flight,
+round-robin over the two nodes and 100 passports); every batch has new event ids, so every
+reading is stored. Node and baseline see the same client, batches and duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import shutil
+import statistics
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bench import dataset
+from bench.harness import CLIENT_CPU, OUT, PYTHON, SERVER_CPU, Server, free_port, start_server
+from bench.lifecycle_node import BENCH_HANDLE
+from bench.result import make_result
+
+__all__ = ["run_events"]
+
+BATCH = 100
+PASSPORTS = 100
+TARGET = 20_000
+TOKEN = "bench-operator"
+
+
+def _batch(n: int, base: float) -> bytes:
+    readings = []
+    for j in range(BATCH):
+        at = datetime.fromtimestamp(base + n * 1.0 + j * 0.001, UTC).isoformat().replace("+00:00", "Z")
+        readings.append(
+            {
+                "dataPoint": "stateOfCertifiedEnergy",
+                "time": at,
+                "value": 85.0 + (n * 7 + j) % 15,
+                "unit": "P1",
+                "eventID": f"urn:bench:{n}:{j}",
+            }
+        )
+    return orjson.dumps(readings)
+
+
+async def _load(urls: Sequence[str], seconds: float, connections: int, run: str) -> dict[str, Any]:
+    """Post batches for ``seconds``; readings/s and latency of the batches answered 2xx."""
+    counter = itertools.count()
+    base = time.time() - 300 * 86400  # readings dated in the past, one second apart per batch
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    loop = asyncio.get_running_loop()
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            while loop.time() < stop:
+                n = next(counter)
+                url = f"{urls[n % len(urls)]}/{BENCH_HANDLE.format(n % PASSPORTS)}/events"
+                body = _batch(n, base)
+                started = loop.time()
+                try:
+                    async with session.post(url, data=body, headers=headers) as response:
+                        await response.read()
+                        ok = response.status in (200, 201)
+                        key = str(response.status)
+                except aiohttp.ClientError as err:
+                    ok, key = False, type(err).__name__
+                if ok:
+                    latencies.append(loop.time() - started)
+                else:
+                    errors[key] = errors.get(key, 0) + 1
+
+        stop = loop.time() + 1.0  # warm-up: connections, first Lua script load
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        latencies.clear()
+        errors.clear()
+        began = loop.time()
+        stop = began + seconds
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = loop.time() - began
+    batches = len(latencies)
+    ordered = sorted(latencies)
+    return {
+        "run": run,
+        "readings_per_s": batches * BATCH / elapsed,
+        "batches": batches,
+        "errors": errors,
+        "batch_ms": {
+            "median": round(statistics.median(ordered) * 1000, 2) if ordered else None,
+            "p99": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2) if ordered else None,
+        },
+    }
+
+
+@contextlib.contextmanager
+def _pair(name: str, args: Sequence[Sequence[str]]) -> Iterator[list[Server]]:
+    servers: list[Server] = []
+    try:
+        for i, (cpu, extra) in enumerate(zip((SERVER_CPU, CLIENT_CPU), args, strict=True)):
+            port = free_port()
+            cmd = [PYTHON, "-m", "bench.lifecycle_node", "--port", str(port), *extra]
+            servers.append(start_server(f"{name}-{i}", cmd, port=port, cpu=cpu, timeout=120))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def run_events(options: Any) -> dict[str, Any]:
+    folder = OUT / "events-redis"
+    shutil.rmtree(folder, ignore_errors=True)
+    seconds, connections = options.seconds, min(options.connections, 32)
+    with dataset.redis_server(folder) as redis:
+        store = f"{redis.url}?namespace=bench-{uuid.uuid4().hex[:8]}"
+        nodes = [
+            ["--store", store, "--passports", str(PASSPORTS), "--node-id", "a"],
+            ["--store", store, "--node-id", "b"],
+        ]
+        with _pair("events-node", nodes) as servers:
+            node = asyncio.run(_load([s.base_url for s in servers], seconds, connections, "node"))
+            commands = [
+                " ".join(s.proc.args) if isinstance(s.proc.args, list) else str(s.proc.args) for s in servers
+            ]
+    with _pair("events-baseline", [["--baseline"], ["--baseline"]]) as servers:
+        baseline = asyncio.run(_load([s.base_url for s in servers], seconds, connections, "baseline"))
+    value = node["readings_per_s"]
+    ratio = value / baseline["readings_per_s"] if baseline["readings_per_s"] else None
+    clean = not node["errors"]
+    return make_result(
+        "events",
+        value=value,
+        unit="readings/s",
+        baseline=baseline["readings_per_s"],
+        ratio=ratio,
+        target=f">= {TARGET:,} readings/s (batches of {BATCH}, Redis, 2 node processes)",
+        met=(value >= TARGET) if clean else False,
+        details={"node": node, "baseline": baseline, "connections": connections, "seconds": seconds},
+        commands=commands,
+        notes=[
+            f"one client process, {connections} batches in flight, round-robin over 2 nodes "
+            f"and {PASSPORTS} passports",
+            "nodes pinned to cores 0 and 1; redis-server and the client share the machine with them",
+            "every reading is new (unique eventID) and stored; the warning rules run on each batch",
+        ],
+    )
+
+
+# --- warning-latency ----------------------------------------------------------------------------
+
+RATE = 1_000  # readings/s offered
+LATENCY_TARGET_MS = 100.0
+
+
+async def _latency(urls: Sequence[str], seconds: float) -> dict[str, Any]:
+    """Post 10 readings every 10 ms (one a negative event, so one warning per batch) and time
+    each warning from its POST to its arrival at a webhook receiver in this process."""
+    from aiohttp import web
+
+    sent: dict[str, float] = {}
+    arrived: dict[str, float] = {}
+    loop = asyncio.get_running_loop()
+    all_in = asyncio.Event()
+    sending_done = False
+
+    async def hook(request: web.Request) -> web.Response:
+        warning = orjson.loads(await request.read())["warning"]
+        arrived.setdefault(warning["event_id"], loop.time())
+        if sending_done and len(arrived) >= len(sent):
+            all_in.set()
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
+    try:
+        async with aiohttp.ClientSession() as session:
+            sub = {
+                "filter": {"rules": ["negative-event"]},
+                "delivery": {"kind": "webhook", "url": f"http://127.0.0.1:{port}/hook"},
+            }
+            async with session.post(f"{urls[0]}/subscriptions", data=orjson.dumps(sub), headers=headers) as r:
+                if r.status != 201:
+                    raise RuntimeError(f"subscription refused: {r.status} {await r.text()}")
+            base = time.time() - 200 * 86400
+            tasks = []
+
+            async def post(n: int) -> None:
+                at = datetime.fromtimestamp(base + n, UTC).isoformat().replace("+00:00", "Z")
+                event_id = f"urn:bench:latency:{n}"
+                batch = [
+                    {
+                        "dataPoint": "stateOfCharge",
+                        "time": at,
+                        "value": 50 + j,
+                        "unit": "P1",
+                        "eventID": f"{event_id}:{j}",
+                    }
+                    for j in range(9)
+                ]
+                batch.append(
+                    {"dataPoint": "negativeEvent", "time": at, "eventType": "Overcharge", "eventID": event_id}
+                )
+                url = f"{urls[n % len(urls)]}/{BENCH_HANDLE.format(n % PASSPORTS)}/events"
+                sent[event_id] = loop.time()
+                async with session.post(url, data=orjson.dumps(batch), headers=headers) as response:
+                    await response.read()
+
+            started = loop.time()
+            n = 0
+            while loop.time() - started < seconds:
+                tasks.append(asyncio.ensure_future(post(n)))
+                n += 1
+                await asyncio.sleep(max(0.0, started + n * 0.01 - loop.time()))
+            await asyncio.gather(*tasks)
+            sending_done = True
+            if len(arrived) >= len(sent):
+                all_in.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(all_in.wait(), 10)
+    finally:
+        await runner.cleanup()
+    delays = sorted((arrived[k] - sent[k]) * 1000 for k in arrived if k in sent)
+    return {
+        "warnings_sent": len(sent),
+        "warnings_delivered": len(delays),
+        "offered_readings_per_s": len(sent) * 10 / seconds,
+        "ms": {
+            "median": round(statistics.median(delays), 1) if delays else None,
+            "p99": round(delays[max(int(len(delays) * 0.99) - 1, 0)], 1) if delays else None,
+            "max": round(delays[-1], 1) if delays else None,
+        },
+    }
+
+
+def run_warning_latency(options: Any) -> dict[str, Any]:
+    folder = OUT / "warning-latency-redis"
+    shutil.rmtree(folder, ignore_errors=True)
+    with dataset.redis_server(folder) as redis:
+        store = f"{redis.url}?namespace=bench-{uuid.uuid4().hex[:8]}"
+        nodes = [
+            ["--store", store, "--passports", str(PASSPORTS), "--node-id", "a"],
+            ["--store", store, "--node-id", "b"],
+        ]
+        with _pair("latency-node", nodes) as servers:
+            found = asyncio.run(_latency([s.base_url for s in servers], options.seconds))
+            commands = [
+                " ".join(s.proc.args) if isinstance(s.proc.args, list) else str(s.proc.args) for s in servers
+            ]
+    p99 = found["ms"]["p99"]
+    complete = found["warnings_delivered"] == found["warnings_sent"]
+    return make_result(
+        "warning-latency",
+        value=p99,
+        unit="ms (p99)",
+        baseline=None,
+        ratio=None,
+        target=f"p99 <= {LATENCY_TARGET_MS:g} ms from POST to webhook at {RATE:,} readings/s",
+        met=(p99 is not None and p99 <= LATENCY_TARGET_MS and complete),
+        details={**found, "seconds": options.seconds},
+        commands=commands,
+        notes=[
+            "10 readings every 10 ms, one of them a negative event (one warning per batch), alternating "
+            "over two node processes on one Redis; the webhook receiver runs in the load process",
+            "no baseline: the figure is a latency against a fixed target",
+        ],
+    )

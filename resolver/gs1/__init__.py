@@ -1,0 +1,1 @@
+"""GS1 Digital Link resolution: paths, levels, link types and linksets."""

@@ -1,0 +1,39 @@
+"""Every route module of the node, in one list: adding a route module is one line here.
+
+A route module is a function that adds its resources to a ``resolver.http.router.Routes``.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from resolver.config import NodeConfig
+from resolver.http import contract, digital_link, handle_api, lifecycle, node_info, passports
+from resolver.http.cors import add_cors
+from resolver.http.problems import add_unmatched_route
+from resolver.http.router import EdgeSlot, RouteModule, Routes
+from resolver.metrics import Metrics
+from resolver.sparql import routes as sparql
+
+__all__ = ["ROUTE_MODULES", "add_routes"]
+
+# In the order routing tries them: the passport routes match any "/{prefix}/{suffix}", so last.
+ROUTE_MODULES: tuple[RouteModule, ...] = (
+    node_info.add_routes,  # /healthz, /metrics, /.well-known/passport-node, /profiles/...
+    contract.add_routes,  # /openapi.json
+    handle_api.add_routes,  # /api/handles
+    digital_link.add_routes,  # GS1: /01/..., /gtin/..., /{id}/qr, /compare, /.well-known/gs1resolver
+    sparql.add_routes,  # /sparql
+    lifecycle.add_routes,  # /{handle}/events|series|health|warnings|status|lineage, /rules, /subscriptions
+    passports.add_routes,  # /validate, /{handle}, /{handle}/history
+)
+
+
+def add_routes(app: web.Application, config: NodeConfig, metrics: Metrics, slot: EdgeSlot) -> None:
+    """Every route module's routes, ``OPTIONS`` and CORS on every path, then the catch-all that
+    answers unknown paths as problems."""
+    routes = Routes(app, config, metrics, slot)
+    for module in ROUTE_MODULES:
+        module(routes)
+    add_cors(app, metrics)  # before the catch-all, which would take OPTIONS too
+    add_unmatched_route(app.router, metrics)

@@ -1,0 +1,224 @@
+"""EPCIS 2.0 JSON-LD in: an ``EPCISDocument`` or one event, checked against GS1's JSON Schema,
+turned into stored events and their readings.
+
+The schema and the EPCIS context ship in ``vocab/third-party/gs1-epcis``; nothing is fetched.
+A ``@context`` may name only contexts the node holds (or be inline). Two habits of the
+OpenEPCIS battery examples are tolerated and reported back (docs/health.md, "Input"):
+decimal values written as strings, and CBV 1.x URNs where EPCIS 2.0 has bare words.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from resolver.errors import ContextRefused, DocumentError, InputError
+from resolver.lifecycle.datapoints import NEGATIVE_EVENT, NEGATIVE_EVENT_TYPES, SEVERITIES
+from resolver.lifecycle.readings import Reading, ReadingCheck, StoredEvent, parse_time
+
+__all__ = ["ACCEPTED_CONTEXTS", "EPCIS_CONTEXT_URL", "SCHEMA_PATH", "Parsed", "parse_epcis"]
+
+_VOCAB = Path(__file__).resolve().parent.parent.parent / "vocab" / "third-party"
+SCHEMA_PATH = _VOCAB / "gs1-epcis" / "EPCIS-JSON-Schema.json"
+EPCIS_CONTEXT_URL = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
+ACCEPTED_CONTEXTS = {
+    EPCIS_CONTEXT_URL: _VOCAB / "gs1-epcis" / "epcis-context.jsonld",
+    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld": _VOCAB
+    / "gs1-epcis"
+    / "epcis-context.jsonld",
+    "https://ref.openepcis.io/extensions/common/core/dpp-core-context.jsonld": (
+        _VOCAB / "openepcis" / "dpp-core-context.jsonld"
+    ),
+    "https://ref.openepcis.io/extensions/eu/battery/battery-context.jsonld": (
+        _VOCAB / "openepcis" / "battery-context.jsonld"
+    ),
+}
+EVENT_TYPES = (
+    "ObjectEvent",
+    "AggregationEvent",
+    "TransactionEvent",
+    "TransformationEvent",
+    "AssociationEvent",
+)
+_NUMERIC_FIELDS = ("value", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue")
+_CBV_URN = "urn:epcglobal:cbv:"
+_CBV_ERROR_REASONS = ("did_not_occur", "incorrect_data")
+
+Parsed = tuple[list[StoredEvent], list[str]]
+
+
+@functools.cache
+def _validator() -> Callable[[Any], Any]:
+    import fastjsonschema
+
+    schema = orjson.loads(SCHEMA_PATH.read_bytes())
+    # The schema's "uri" format is checked by the patterns that matter (vocab-other-uri);
+    # fastjsonschema's own uri regex refuses valid URNs, so the format is left unchecked.
+    return fastjsonschema.compile(schema, formats={"uri": r".*"})
+
+
+def parse_epcis(doc: Any, *, check: ReadingCheck) -> Parsed:
+    """Events and readings of an EPCIS document or single event, and the notes on what was
+    tolerated. Raises DocumentError (schema), ContextRefused, or InvalidReading."""
+    if not isinstance(doc, dict):
+        raise DocumentError("an EPCIS body is a JSON object (EPCISDocument or an event)")
+    _check_context(doc.get("@context"))
+    notes: list[str] = []
+    checked = _tolerated(doc, notes)
+    _check_schema(checked)
+    kind = checked.get("type")
+    if kind == "EPCISDocument":
+        listed = checked.get("epcisBody", {}).get("eventList", [])
+        originals = doc.get("epcisBody", {}).get("eventList", [])
+        where = "epcisBody.eventList"
+    elif kind in EVENT_TYPES:
+        listed, originals, where = [checked], [doc], "event"
+    else:
+        raise DocumentError(f"type {str(kind)[:40]!r} is not an EPCISDocument or an EPCIS event")
+    events = [
+        _event(f"{where}[{i}]" if kind == "EPCISDocument" else where, event, original, check)
+        for i, (event, original) in enumerate(zip(listed, originals, strict=True))
+    ]
+    return events, notes
+
+
+def _check_context(context: Any) -> None:
+    entries = context if isinstance(context, list) else [context]
+    for entry in entries:
+        if entry is None or isinstance(entry, dict):
+            continue
+        if not isinstance(entry, str) or entry not in ACCEPTED_CONTEXTS:
+            raise ContextRefused(
+                f"the node does not load the context {str(entry)[:200]!r}; it holds "
+                + ", ".join(sorted(ACCEPTED_CONTEXTS)),
+                context=str(entry)[:200],
+            )
+
+
+def _check_schema(doc: dict[str, Any]) -> None:
+    import fastjsonschema
+
+    try:
+        _validator()(doc)
+    except fastjsonschema.JsonSchemaValueException as err:
+        path = ".".join(str(p) for p in err.path[1:]) if err.path else ""
+        raise DocumentError(
+            f"not valid EPCIS 2.0 (GS1 JSON Schema): {err.message}", schemaPath=err.rule or "", path=path
+        ) from err
+
+
+def _tolerated(doc: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """A copy with the tolerated deviations repaired, each noted; the original is kept."""
+    events = doc.get("epcisBody", {}).get("eventList") if doc.get("type") == "EPCISDocument" else [doc]
+    if not isinstance(events, list):
+        return doc
+    copied = copy.deepcopy(doc)
+    copied_events = copied["epcisBody"]["eventList"] if doc.get("type") == "EPCISDocument" else [copied]
+    for i, event in enumerate(copied_events):
+        if isinstance(event, dict):
+            _tolerate_event(f"event {i}", event, notes)
+    return copied
+
+
+def _tolerate_event(where: str, event: dict[str, Any], notes: list[str]) -> None:
+    for element in event.get("sensorElementList") or []:
+        for report in (element.get("sensorReport") or []) if isinstance(element, dict) else []:
+            if not isinstance(report, dict):
+                continue
+            for name in _NUMERIC_FIELDS:
+                value = report.get(name)
+                if isinstance(value, str):
+                    try:
+                        report[name] = float(value)
+                    except ValueError:
+                        continue
+                    notes.append(f"{where}: sensorReport {name} {value!r} was a string; read as a number")
+    for field in ("bizStep", "disposition"):
+        _bare(where, event, field, notes)
+    for name in ("bizTransactionList", "sourceList", "destinationList"):
+        for entry in event.get(name) or []:
+            if isinstance(entry, dict):
+                _bare(where, entry, "type", notes, f"{name} type")
+    declaration = event.get("errorDeclaration")
+    if isinstance(declaration, dict):
+        _bare(where, declaration, "reason", notes, "errorDeclaration reason")
+        if declaration.get("reason") not in (None, *_CBV_ERROR_REASONS) and ":" not in declaration["reason"]:
+            del declaration["reason"]  # a word CBV 2.0 does not have: not checked (noted above)
+
+
+def _bare(where: str, holder: dict[str, Any], field: str, notes: list[str], name: str = "") -> None:
+    """A CBV 1.x URN (``urn:epcglobal:cbv:btt:cert``) read as its CBV 2.0 bare word (``cert``)."""
+    value = holder.get(field)
+    if isinstance(value, str) and value.startswith(_CBV_URN):
+        holder[field] = value.rsplit(":", 1)[-1]
+        notes.append(
+            f"{where}: {name or field} {value!r} is a CBV 1.x URN; checked as its bare word, kept as sent"
+        )
+
+
+def _event(where: str, event: dict[str, Any], original: dict[str, Any], check: ReadingCheck) -> StoredEvent:
+    event_time = parse_time(event.get("eventTime"), f"{where}.eventTime")
+    event_id = event.get("eventID")
+    if not isinstance(event_id, str):
+        digest = hashlib.sha256(orjson.dumps(original, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        event_id = f"ni:///sha-256;{digest}?ver=passport-node"
+    readings = _sensor_readings(where, event, event_time, event_id, check)
+    negative = _negative_event(where, event, event_time, event_id, check)
+    if negative is not None:
+        readings.append(negative)
+    body = dict(original)
+    body.pop("@context", None)
+    body["eventID"] = event_id
+    return StoredEvent(event_id, event_time, str(event.get("type")), orjson.dumps(body), tuple(readings))
+
+
+def _sensor_readings(
+    where: str, event: dict[str, Any], event_time: float, event_id: str, check: ReadingCheck
+) -> list[Reading]:
+    readings = []
+    for i, element in enumerate(event.get("sensorElementList") or []):
+        metadata = element.get("sensorMetadata") or {}
+        default_time = (
+            parse_time(metadata["time"], f"{where}.sensorMetadata.time") if "time" in metadata else event_time
+        )
+        for j, report in enumerate(element.get("sensorReport") or []):
+            at = f"{where}.sensorElementList[{i}].sensorReport[{j}]"
+            if "value" not in report:
+                raise InputError(f"{at}: a sensor report without a numeric value", reading=at)
+            time = parse_time(report["time"], f"{at}.time") if "time" in report else default_time
+            readings.append(
+                check.check(at, report.get("type", ""), time, report["value"], report.get("uom"), event_id)
+            )
+    return readings
+
+
+def _negative_event(
+    where: str, event: dict[str, Any], event_time: float, event_id: str, check: ReadingCheck
+) -> Reading | None:
+    kind = _local(event.get("eubat:hasEventType"))
+    if kind is None:
+        return None
+    at = f"{where}.eubat:hasEventType"
+    if kind not in NEGATIVE_EVENT_TYPES:
+        raise InputError(
+            f"{at}: {kind[:40]!r} is not a negative event type ({', '.join(NEGATIVE_EVENT_TYPES)})",
+            reading=at,
+        )
+    severity = _local(event.get("eubat:hasIncidentSeverity")) or "Moderate"
+    if severity not in SEVERITIES:
+        raise InputError(f"{where}.eubat:hasIncidentSeverity: {severity[:40]!r} is not one of {SEVERITIES}")
+    return check.check(at, NEGATIVE_EVENT, event_time, SEVERITIES.index(severity) + 1, None, event_id, kind)
+
+
+def _local(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("@id") or value.get("id")
+    if not isinstance(value, str):
+        return None
+    return value.rsplit(":", 1)[-1].rsplit("/", 1)[-1].rsplit("#", 1)[-1]

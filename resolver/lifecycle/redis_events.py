@@ -1,0 +1,247 @@
+"""The event store in Redis: keys of its own, hash-tagged per passport (one cluster slot each).
+
+    {ns}:lc:{HANDLE}:ev     hash  eventID -> EPCIS JSON (the idempotency key)
+    {ns}:lc:{HANDLE}:evt    zset  eventID scored by event time
+    {ns}:lc:{HANDLE}:r:DP   zset  one member per reading of data point DP, scored by time
+    {ns}:lc:{HANDLE}:last   string  the latest reading's time
+    {ns}:lc:{HANDLE}:rev    string  counts stored events and status changes (the rating's cache key)
+    {ns}:lc:{HANDLE}:w      hash  warning id -> warning JSON
+    {ns}:lc:{HANDLE}:status list  status changes, oldest first
+    {ns}:lc:rules           hash  prefix -> warning-rule settings an operator set
+    {ns}:lc:last            zset  handle scored by its latest reading's time (node-wide)
+
+An append is one Lua script per passport: new events and their readings land together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from resolver.errors import StoreUnavailable
+from resolver.lifecycle.eventstore import Appended, EventRow, Warning
+from resolver.lifecycle.readings import Reading, StoredEvent
+from resolver.lifecycle.status import StatusChange
+
+__all__ = ["RedisEventStore"]
+
+# KEYS: ev, evt, last, rev, then each series key once. ARGV[1]: JSON, one entry per event:
+# [id, time, body, [[series key index, time, member], ...]] (one argument: the client packs
+# one string, not hundreds). Returns 1 (stored) or 0 (known id) per event.
+_APPEND = """
+local events = cjson.decode(ARGV[1])
+local flags = {}
+local latest = nil
+local stored = 0
+for e, event in ipairs(events) do
+  local new = redis.call('HSETNX', KEYS[1], event[1], event[3])
+  flags[e] = new
+  if new == 1 then
+    stored = stored + 1
+    redis.call('ZADD', KEYS[2], event[2], event[1])
+    for _, r in ipairs(event[4]) do
+      redis.call('ZADD', KEYS[r[1]], r[2], r[3])
+      if latest == nil or r[2] > latest then latest = r[2] end
+    end
+  end
+end
+if stored > 0 then redis.call('INCRBY', KEYS[4], stored) end
+if latest ~= nil then
+  local last = tonumber(redis.call('GET', KEYS[3]) or '-1e300')
+  if latest > last then redis.call('SET', KEYS[3], string.format('%.6f', latest)) end
+end
+return flags
+"""
+
+_ACK = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return nil end
+local w = cjson.decode(raw)
+if w['acked_at'] == cjson.null or w['acked_at'] == nil then
+  w['acked_by'] = ARGV[2]
+  w['acked_at'] = tonumber(ARGV[3])
+  raw = cjson.encode(w)
+  redis.call('HSET', KEYS[1], ARGV[1], raw)
+end
+return raw
+"""
+
+
+_ADD_STATUS = """
+if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('INCR', KEYS[2])
+return 1
+"""
+
+
+class RedisEventStore:
+    """An ``EventStore`` in Redis; one client per process, opened with ``open(url)``."""
+
+    def __init__(self, client: aioredis.Redis, *, namespace: str) -> None:
+        self._client = client
+        self._ns = namespace
+        self._quiet = f"{namespace}:lc:last"
+        self._rules = f"{namespace}:lc:rules"
+        self._append = client.register_script(_APPEND)
+        self._ack = client.register_script(_ACK)
+        self._add_status = client.register_script(_ADD_STATUS)
+
+    @classmethod
+    async def open(cls, url: str, *, namespace: str = "bp", wait: float = 2.0) -> RedisEventStore:
+        client = aioredis.Redis.from_url(url, socket_timeout=wait, socket_connect_timeout=wait)
+        try:
+            await client.ping()
+        except RedisError as err:
+            await client.aclose()
+            raise StoreUnavailable(f"event store: Redis does not answer: {err}") from err
+        return cls(client, namespace=namespace)
+
+    def _key(self, handle: str, part: str) -> str:
+        return f"{self._ns}:lc:{{{handle}}}:{part}"
+
+    async def _run(self, call: Any) -> Any:
+        try:
+            return await call
+        except RedisError as err:
+            raise StoreUnavailable(f"event store: Redis failed: {err}") from err
+
+    async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
+        if not events:
+            return Appended((), ())
+        keys = [self._key(handle, p) for p in ("ev", "evt", "last", "rev")]
+        index: dict[str, int] = {}
+        packed = []
+        for event in events:
+            series = []
+            for j, reading in enumerate(event.readings):
+                at = index.get(reading.data_point)
+                if at is None:
+                    keys.append(self._key(handle, "r:" + reading.data_point))
+                    at = index[reading.data_point] = len(keys)  # Lua indexes from 1
+                member = orjson.dumps(
+                    [reading.time, reading.value, reading.unit, reading.event_id, reading.label, j]
+                )
+                series.append((at, reading.time, member.decode()))
+            packed.append((event.event_id, event.time, event.body.decode(), series))
+        args = [orjson.dumps(packed)]
+        flags = await self._run(self._append(keys=keys, args=args))
+        latest = max((r.time for e in events for r in e.readings), default=None)
+        if latest is not None:
+            # The node-wide index of latest readings (for the no-data rule) is another slot, so
+            # it is not in the script; GT keeps it monotonic whichever process writes last.
+            await self._run(self._client.zadd(self._quiet, {handle: latest}, gt=True))
+        stored = tuple(e.event_id for e, f in zip(events, flags, strict=True) if int(f))
+        duplicates = tuple(e.event_id for e, f in zip(events, flags, strict=True) if not int(f))
+        return Appended(stored, duplicates)
+
+    async def events(
+        self, handle: str, *, since: float | None = None, until: float | None = None, limit: int = 1000
+    ) -> list[EventRow]:
+        low, high = _range(since, until)
+        ids = await self._run(
+            self._client.zrangebyscore(
+                self._key(handle, "evt"), low, high, start=0, num=limit, withscores=True
+            )
+        )
+        if not ids:
+            return []
+        bodies = await self._run(self._client.hmget(self._key(handle, "ev"), [i for i, _ in ids]))
+        rows = []
+        for (event_id, time), body in zip(ids, bodies, strict=True):
+            if body is not None:
+                kind = "ObjectEvent" if body[:1] == b"[" else orjson.loads(body).get("type", "")
+                rows.append(EventRow(event_id.decode(), float(time), kind, bytes(body)))
+        return rows
+
+    async def series(
+        self,
+        handle: str,
+        data_point: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 100_000,
+    ) -> list[Reading]:
+        low, high = _range(since, until)
+        members = await self._run(
+            self._client.zrangebyscore(self._key(handle, "r:" + data_point), low, high, start=0, num=limit)
+        )
+        readings = []
+        for member in members:
+            time, value, unit, event_id, label, _ = orjson.loads(member)
+            readings.append(Reading(data_point, time, value, unit, event_id, label))
+        readings.sort(key=lambda r: r.time)
+        return readings
+
+    async def latest(self, handle: str, data_point: str) -> Reading | None:
+        found = await self._run(self._client.zrevrange(self._key(handle, "r:" + data_point), 0, 0))
+        if not found:
+            return None
+        time, value, unit, event_id, label, _ = orjson.loads(found[0])
+        return Reading(data_point, time, value, unit, event_id, label)
+
+    async def revision(self, handle: str) -> int:
+        raw = await self._run(self._client.get(self._key(handle, "rev")))
+        return int(raw) if raw is not None else 0
+
+    async def last_reading(self, handle: str) -> float | None:
+        raw = await self._run(self._client.get(self._key(handle, "last")))
+        return float(raw) if raw is not None else None
+
+    async def quiet_since(self, before: float) -> list[tuple[str, float]]:
+        found = await self._run(
+            self._client.zrangebyscore(self._quiet, "-inf", f"({before!r}", withscores=True)
+        )
+        return [(h.decode(), float(t)) for h, t in found]
+
+    async def add_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
+        new = []
+        for warning in warnings:
+            added = await self._run(
+                self._client.hsetnx(self._key(warning.handle, "w"), warning.id, warning.to_json())
+            )
+            if added:
+                new.append(warning)
+        return new
+
+    async def warnings(self, handle: str) -> list[Warning]:
+        raw = await self._run(self._client.hvals(self._key(handle, "w")))
+        found = [Warning.from_json(value) for value in raw]
+        found.sort(key=lambda w: (w.raised, w.id))
+        return found
+
+    async def ack(self, handle: str, warning_id: str, *, by: str, at: float) -> Warning | None:
+        raw = await self._run(self._ack(keys=[self._key(handle, "w")], args=[warning_id, by, repr(at)]))
+        return Warning.from_json(raw) if raw is not None else None
+
+    async def status_changes(self, handle: str) -> list[StatusChange]:
+        raw = await self._run(self._client.lrange(self._key(handle, "status"), 0, -1))
+        return [StatusChange.from_json(r) for r in raw]
+
+    async def add_status_change(self, handle: str, change: StatusChange, *, expected: int) -> bool:
+        keys = [self._key(handle, "status"), self._key(handle, "rev")]
+        return bool(await self._run(self._add_status(keys=keys, args=[expected, change.to_json()])))
+
+    async def set_rules(self, prefix: str, overrides: Mapping[str, float]) -> None:
+        if overrides:
+            await self._run(self._client.hset(self._rules, prefix, orjson.dumps(dict(overrides))))
+        else:
+            await self._run(self._client.hdel(self._rules, prefix))
+
+    async def rules(self) -> dict[str, dict[str, float]]:
+        raw = await self._run(self._client.hgetall(self._rules))
+        return {prefix.decode(): orjson.loads(body) for prefix, body in raw.items()}
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _range(since: float | None, until: float | None) -> tuple[str, str]:
+    low = "-inf" if since is None else repr(since)
+    high = "+inf" if until is None else f"({until!r}"
+    return low, high

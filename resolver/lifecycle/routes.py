@@ -1,0 +1,477 @@
+"""HTTP routes of the lifecycle: events in and out, series, health, warnings.
+
+POST /{id}/events                  EPCIS 2.0 JSON-LD, or a compact JSON batch (operator, data-provider)
+GET  /{id}/events?since&until&type EPCIS document of the events the caller's tier may see
+GET  /{id}/series/{dataPoint}?since&until&every&format=csv
+GET  /{id}/health                  the health rating (docs/health.md)
+GET  /{id}/warnings                warnings raised for the passport
+POST /{id}/warnings/{wid}/ack      acknowledgement (operator)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from resolver import jsonld
+from resolver.errors import AuthError, Forbidden, InputError, NotFound, PayloadTooLarge, UnsupportedMediaType
+from resolver.http.auth import Authenticator, Principal
+from resolver.identifiers import Identifier, claims, parse_identifier
+from resolver.lifecycle.compact import parse_compact
+from resolver.lifecycle.datapoints import DATA_POINTS, data_point_named, tier_of
+from resolver.lifecycle.epcis import EPCIS_CONTEXT_URL, EVENT_TYPES, parse_epcis
+from resolver.lifecycle.readings import Reading, ReadingCheck, format_time, parse_time
+from resolver.lifecycle.service import LifecycleService
+from resolver.lifecycle.settings import RULE_SETTINGS
+from resolver.lifecycle.status import StatusChange
+from resolver.profile import Profile
+from resolver.tiers import Role, Tier
+
+__all__ = ["ROUTES", "Handler", "LifecycleRoutes", "read_body"]
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_BASE = "/{prefix}/{suffix:.+}"
+# (path, resource name, method -> handler label); registered before the passport route.
+ROUTES: list[tuple[str, str, dict[str, str]]] = [
+    (f"{_BASE}/events", "lifecycle-events", {"GET": "events-get", "POST": "events-post"}),
+    (f"{_BASE}/series/{{point}}", "lifecycle-series", {"GET": "series"}),
+    (f"{_BASE}/health", "lifecycle-health", {"GET": "health"}),
+    (f"{_BASE}/warnings", "lifecycle-warnings", {"GET": "warnings"}),
+    (f"{_BASE}/warnings/{{wid}}/ack", "lifecycle-ack", {"POST": "warning-ack"}),
+    (f"{_BASE}/status", "lifecycle-status", {"GET": "status-get", "POST": "status-post"}),
+    (f"{_BASE}/lineage", "lifecycle-lineage", {"GET": "lineage"}),
+    ("/rules/{rule_prefix:.+}", "lifecycle-rules", {"GET": "rules-get", "PUT": "rules-put"}),
+]
+_BODY_TYPES = ("application/json", "application/ld+json")
+_BATTERY_CONTEXT = "https://ref.openepcis.io/extensions/eu/battery/battery-context.jsonld"
+_EVERY = re.compile(r"^(?:(\d+)([smhdw]?)|P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_HEALTH_TIER_POINT = "stateOfCertifiedEnergy"
+_GS1_PREFIX = re.compile(r"01/[0-9]{1,14}")
+
+
+class LifecycleRoutes:
+    """The handlers, by the labels ``ROUTES`` names."""
+
+    def __init__(
+        self,
+        service: LifecycleService,
+        auth: Authenticator,
+        *,
+        profile: Profile,
+        case_sensitive: bool = False,
+        max_body_bytes: int = 2 * 1024 * 1024,
+    ) -> None:
+        self.service = service
+        self.auth = auth
+        self.profile = profile
+        self.case_sensitive = case_sensitive
+        self.max_body_bytes = max_body_bytes
+        self.check = ReadingCheck(service.clock, skew=service.settings.clock_skew_seconds)
+
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "events-get": self.get_events,
+            "events-post": self.post_events,
+            "series": self.get_series,
+            "health": self.get_health,
+            "warnings": self.get_warnings,
+            "warning-ack": self.ack,
+            "status-get": self.get_status,
+            "status-post": self.post_status,
+            "lineage": self.get_lineage,
+            "rules-get": self.get_rules,
+            "rules-put": self.put_rules,
+        }
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _ident(self, request: web.Request) -> Identifier:
+        text = f"{request.match_info['prefix']}/{request.match_info['suffix']}"
+        return parse_identifier(text, case_sensitive=self.case_sensitive)
+
+    def _principal(self, request: web.Request) -> Principal:
+        return self.auth.principal(request.headers.get("Authorization"))
+
+    def _require_writer(self, principal: Principal, key: str) -> None:
+        if principal.role is Role.PUBLIC:
+            raise AuthError("recording events needs an operator's or a data provider's credentials")
+        allowed = principal.role in (Role.OPERATOR, Role.DATA_PROVIDER) and any(
+            claims(p, key) for p in principal.prefixes
+        )
+        if not allowed:
+            raise Forbidden(f"{principal.name} ({principal.role.value}) may not record events for {key}")
+
+    @staticmethod
+    def _require_tier(principal: Principal, tier: Tier, what: str) -> None:
+        if principal.tier >= tier:
+            return
+        if principal.role is Role.PUBLIC:
+            raise AuthError(f"{what} is {tier.label} data: credentials of that tier are needed")
+        raise Forbidden(f"{what} is {tier.label} data; {principal.name} sees {principal.tier.label}")
+
+    async def _body(self, request: web.Request) -> Any:
+        if request.content_type not in _BODY_TYPES:
+            raise UnsupportedMediaType(
+                f"events are {' or '.join(_BODY_TYPES)}, not {request.content_type or 'untyped'}",
+                accepted=list(_BODY_TYPES),
+            )
+        length = request.content_length
+        if length is not None and length > self.max_body_bytes:
+            raise PayloadTooLarge(f"the body is {length} bytes; the limit is {self.max_body_bytes}")
+        body = await read_body(request, self.max_body_bytes)
+        if body.lstrip()[:1] == b"[":
+            # A compact batch is a flat array of flat objects: each value is checked as a
+            # reading, so the depth and count walk over the parsed JSON is not needed.
+            try:
+                return orjson.loads(body)
+            except orjson.JSONDecodeError as err:
+                raise InputError(
+                    f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+                ) from err
+        return jsonld.parse_json(body, max_bytes=self.max_body_bytes, max_values=200_000)
+
+    # -- events ------------------------------------------------------------------------------
+
+    async def post_events(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        self._require_writer(self._principal(request), ident.key)
+        # The rules read public facts only (dp 31, 33, 34): the hot read of the public view.
+        facts = await self.service.facts(ident.key, tier=Tier.PUBLIC)
+        data = await self._body(request)
+        notes: list[str] = []
+        if isinstance(data, list):
+            events = parse_compact(data, check=self.check, epc=facts.iri or ident.iri)
+        else:
+            events, notes = parse_epcis(data, check=self.check)
+        done = await self.service.ingest(ident.key, events, facts)
+        body: dict[str, Any] = {
+            "passport": ident.key,
+            "stored": len(done.appended.stored),
+            "duplicates": list(done.appended.duplicates),
+            "readings": done.readings,
+            "warnings": [w.id for w in done.warnings],
+        }
+        if notes:
+            body["notes"] = notes
+        return _json(body, status=201 if done.appended.stored else 200)
+
+    async def get_events(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        principal = self._principal(request)
+        await self.service.facts(ident.key)
+        since, until = _window(request)
+        wanted = request.query.get("type")
+        if wanted is not None and wanted not in EVENT_TYPES and data_point_named(wanted) is None:
+            raise InputError(f"type={wanted[:40]!r} is neither an EPCIS event type nor a data point")
+        limit = _int(request.query.get("limit", "1000"), "limit", 1, 10_000)
+        rows = await self.service.events.events(ident.key, since=since, until=until, limit=limit)
+        shown = []
+        for row in rows:
+            event = row.epcis()
+            points = _points_in(event)
+            # An event without readings is as private as the negative events and conditions
+            # (dp 69, 70) it records.
+            tiers = [tier_of(self.profile, DATA_POINTS[p]) for p in points or ("negativeEvent",)]
+            if max(tiers) > principal.tier:
+                continue
+            if wanted is not None and wanted != event.get("type") and _name(wanted) not in points:
+                continue
+            shown.append(event)
+        document = {
+            "@context": [EPCIS_CONTEXT_URL, _BATTERY_CONTEXT],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": format_time(self.service.clock()),
+            "epcisBody": {"eventList": shown},
+        }
+        return web.Response(
+            body=orjson.dumps(document),
+            content_type="application/ld+json",
+            headers={"Cache-Control": "private, no-store"},
+        )
+
+    # -- series ------------------------------------------------------------------------------
+
+    async def get_series(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        found = data_point_named(request.match_info["point"])
+        if found is None:
+            known = ", ".join(DATA_POINTS)
+            raise NotFound(f"no data point {request.match_info['point'][:60]!r}; known: {known}")
+        self._require_tier(self._principal(request), tier_of(self.profile, found), found.name)
+        await self.service.facts(ident.key)
+        since, until = _window(request)
+        readings = await self.service.events.series(ident.key, found.name, since=since, until=until)
+        every = request.query.get("every")
+        as_csv = request.query.get("format") == "csv" or "text/csv" in request.headers.get("Accept", "")
+        if every is not None:
+            rows = _aggregate(readings, _seconds(every))
+            if as_csv:
+                return _csv(["start", "count", "min", "max", "mean", "last"], rows)
+            return _json({"passport": ident.key, "dataPoint": found.name, "unit": found.units[0],
+                          "every": _seconds(every), "buckets": rows})  # fmt: skip
+        points = [_point(r) for r in readings]
+        if as_csv:
+            return _csv(["time", "value", "unit", "eventID", "label"], points)
+        return _json(
+            {"passport": ident.key, "dataPoint": found.name, "unit": found.units[0], "readings": points}
+        )
+
+    # -- health and warnings -----------------------------------------------------------------
+
+    async def get_health(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        tier = tier_of(self.profile, DATA_POINTS[_HEALTH_TIER_POINT])
+        self._require_tier(self._principal(request), tier, "the health rating")
+        body = await self.service.health(ident.key)
+        body["passport"] = ident.key
+        return _json(body)
+
+    async def get_warnings(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        tier = tier_of(self.profile, DATA_POINTS[_HEALTH_TIER_POINT])
+        self._require_tier(self._principal(request), tier, "a warning")
+        await self.service.facts(ident.key)
+        found = await self.service.events.warnings(ident.key)
+        return _json({"passport": ident.key, "warnings": [orjson.loads(w.to_json()) for w in found]})
+
+    async def ack(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        principal = self._principal(request)
+        principal.require_writer(ident.key)
+        acked = await self.service.events.ack(
+            ident.key, request.match_info["wid"], by=principal.name, at=self.service.clock()
+        )
+        if acked is None:
+            raise NotFound(f"{ident.key} has no warning {request.match_info['wid'][:60]!r}")
+        return _json(orjson.loads(acked.to_json()))
+
+    # -- status and lineage ------------------------------------------------------------------
+
+    async def get_status(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        self._require_tier(self._principal(request), self._status_tier(), "the battery status")
+        facts = await self.service.facts(ident.key)
+        changes = await self.service.events.status_changes(ident.key)
+        return _json({
+            "passport": ident.key,
+            "status": changes[-1].status if changes else (facts.status or "original"),
+            "changes": [_change(c) for c in changes],
+        })  # fmt: skip
+
+    async def post_status(self, request: web.Request) -> web.Response:
+        ident = self._ident(request)
+        principal = self._principal(request)
+        principal.require_writer(ident.key)
+        data = await self._body(request)
+        if not isinstance(data, dict) or not isinstance(data.get("status"), str):
+            raise InputError('a status change is {"status": "...", "successors": [...], "note": "..."}')
+        successors = data.get("successors", [])
+        if not isinstance(successors, list) or not all(isinstance(x, str) for x in successors):
+            raise InputError("successors must be a list of passport identifiers")
+        for successor in successors:
+            parse_identifier(successor, case_sensitive=self.case_sensitive)  # a usable identifier
+        note = data.get("note", "")
+        if not isinstance(note, str) or len(note) > 2000:
+            raise InputError("note must be a string of at most 2000 characters")
+        change = await self.service.change_status(
+            ident.key, data["status"], by=principal.name, successors=successors, note=note
+        )
+        return _json({"passport": ident.key, **_change(change)}, status=201)
+
+    async def get_lineage(self, request: web.Request) -> web.Response:
+        """The passport's predecessors (from the passport, dp 67) and successors (from its status
+        changes), each with status and grade when this node holds it."""
+        ident = self._ident(request)
+        self._require_tier(self._principal(request), self._status_tier(), "the lineage")
+        facts = await self.service.current_facts(ident.key)
+        changes = await self.service.events.status_changes(ident.key)
+        successors = [s for c in changes for s in c.successors]
+        health = await self.service.health(ident.key)
+        return _json({
+            "passport": ident.key,
+            "status": facts.status or "original",
+            "grade": health["grade"]["grade"],
+            "predecessors": [await self._relative(p) for p in facts.predecessors],
+            "successors": [await self._relative(s) for s in successors],
+        })  # fmt: skip
+
+    async def _relative(self, text: str) -> dict[str, Any]:
+        try:
+            key = parse_identifier(text, case_sensitive=self.case_sensitive).key
+        except InputError:
+            return {"id": text, "held": False}
+        try:
+            health = await self.service.health(key)
+        except NotFound:
+            # Another node's passport: resolving it through the federation is not built yet.
+            return {"id": text, "passport": key, "held": False}
+        return {
+            "id": text,
+            "passport": key,
+            "held": True,
+            "status": health["status"],
+            "grade": health["grade"]["grade"],
+        }
+
+    # -- rules per prefix --------------------------------------------------------------------
+
+    def _rule_prefix(self, request: web.Request) -> str:
+        """The prefix in the path, which the calling operator must hold."""
+        prefix = request.match_info["rule_prefix"].strip("/")
+        if prefix.startswith("01/"):
+            if not _GS1_PREFIX.fullmatch(prefix):
+                raise InputError(f"{prefix[:40]!r} is not a GS1 prefix (01/ and up to 14 digits)")
+            key = prefix  # GS1 claims match by string prefix
+        else:
+            probe = parse_identifier(prefix + "/RULES", case_sensitive=self.case_sensitive)
+            prefix, key = probe.prefix, probe.key
+        self._principal(request).require_writer(key)
+        return prefix
+
+    async def get_rules(self, request: web.Request) -> web.Response:
+        prefix = self._rule_prefix(request)
+        rules = await self.service.events.rules()
+        return _json({"prefix": prefix, "rules": rules.get(prefix, {}), "settable": list(RULE_SETTINGS)})
+
+    async def put_rules(self, request: web.Request) -> web.Response:
+        """Replace the prefix's rule settings (``{}`` removes them): the node's defaults apply
+        to whatever is not set."""
+        prefix = self._rule_prefix(request)
+        data = await self._body(request)
+        if not isinstance(data, dict):
+            raise InputError("rules are a JSON object of setting -> number")
+        for key, value in data.items():
+            if key not in RULE_SETTINGS:
+                raise InputError(f"{key[:40]!r} is not a rule setting ({', '.join(RULE_SETTINGS)})")
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise InputError(f"{key} must be a non-negative number")
+        await self.service.events.set_rules(prefix, {k: float(v) for k, v in data.items()})
+        return _json({"prefix": prefix, "rules": data})
+
+    def _status_tier(self) -> Tier:
+        tier = self.profile.tier_of("https://schema.org/status")
+        return tier if tier is not None else max(Tier)
+
+
+def _change(change: StatusChange) -> dict[str, Any]:
+    shown: dict[str, Any] = orjson.loads(change.to_json())
+    shown["time"] = format_time(change.time)
+    return shown
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, refused (413) as soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes", limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json(data: Any, *, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status, body=orjson.dumps(data), content_type="application/json",
+        headers={"Cache-Control": "private, no-store"},
+    )  # fmt: skip
+
+
+def _csv(header: list[str], rows: Iterable[dict[str, Any]]) -> web.Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if row.get(h) is None else row.get(h) for h in header])
+    return web.Response(
+        text=out.getvalue(), content_type="text/csv", headers={"Cache-Control": "private, no-store"}
+    )
+
+
+def _point(r: Reading) -> dict[str, Any]:
+    point: dict[str, Any] = {
+        "time": format_time(r.time),
+        "value": r.value,
+        "unit": r.unit,
+        "eventID": r.event_id,
+    }
+    if r.label:
+        point["label"] = r.label
+    return point
+
+
+def _window(request: web.Request) -> tuple[float | None, float | None]:
+    since = request.query.get("since")
+    until = request.query.get("until")
+    low = parse_time(since, "since") if since else None
+    high = parse_time(until, "until") if until else None
+    if low is not None and high is not None and high <= low:
+        raise InputError("until must be later than since")
+    return low, high
+
+
+def _int(text: str, name: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise InputError(f"{name} must be a whole number") from err
+    if not low <= value <= high:
+        raise InputError(f"{name} must be between {low} and {high}")
+    return value
+
+
+def _seconds(text: str) -> int:
+    """``every``: seconds, or a number with s/m/h/d/w, or an ISO 8601 duration (P1D, PT15M)."""
+    match = _EVERY.match(text.strip())
+    if match is None or not any(match.groups()):
+        raise InputError(f"every={text[:30]!r}: use seconds, 15m, 1h, 1d, 1w, or P1D / PT1H")
+    if match.group(1) is not None:
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    else:
+        days, hours, minutes, secs = (int(g or 0) for g in match.groups()[2:])
+        seconds = days * 86400 + hours * 3600 + minutes * 60 + secs
+    if seconds < 1:
+        raise InputError("every must be at least one second")
+    return seconds
+
+
+def _aggregate(readings: list[Reading], every: int) -> list[dict[str, Any]]:
+    buckets: dict[int, list[Reading]] = {}
+    for r in readings:
+        buckets.setdefault(int(r.time // every), []).append(r)
+    rows = []
+    for start in sorted(buckets):
+        values = [r.value for r in buckets[start]]
+        rows.append({
+            "start": format_time(start * every), "count": len(values), "min": min(values), "max": max(values),
+            "mean": round(sum(values) / len(values), 6), "last": values[-1],
+        })  # fmt: skip
+    return rows
+
+
+def _name(text: str) -> str:
+    found = data_point_named(text)
+    return found.name if found is not None else text
+
+
+def _points_in(event: dict[str, Any]) -> set[str]:
+    """The data points an EPCIS event carries (sensor reports and a negative event)."""
+    points = set()
+    for element in event.get("sensorElementList") or []:
+        for report in element.get("sensorReport") or []:
+            found = data_point_named(str(report.get("type", "")))
+            if found is not None:
+                points.add(found.name)
+    if "eubat:hasEventType" in event:
+        points.add("negativeEvent")
+    return points

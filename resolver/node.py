@@ -1,0 +1,305 @@
+"""The composition root: one running node's parts, built from its parsed configuration.
+
+``open_node`` opens the store, the validator pool, the HTTP session for peers, the Redis client,
+the federation's peer client and cache and the lifecycle part (event store, warning feed,
+webhook delivery), builds the stages in the configuration's order with those as constructor
+arguments, opens the SPARQL index and starts its follower when asked (``serve``), and closes
+everything in reverse on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import aiohttp
+import redis.asyncio as aioredis
+
+from resolver.config import NodeConfig
+from resolver.federation.cache import FederationCache
+from resolver.federation.client import PeerClient
+from resolver.identifiers import claims
+from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
+from resolver.lookup import Next, Stage, StageThatKeeps
+from resolver.metrics import Metrics
+from resolver.sparql.federated import Federation, peers_from_federation
+from resolver.sparql.names import configured_index_dir
+from resolver.sparql.runtime import SparqlIndex, open_sparql
+from resolver.stages.base import build_chain
+from resolver.stages.cache import CacheStage
+from resolver.stages.federation import FederationStage
+from resolver.stages.local import LocalStage
+from resolver.stores import Store, open_store
+from resolver.validation import Validator
+
+__all__ = ["STAGE_BUILDERS", "Clock", "Node", "NodeParts", "Timing", "ValidatorStart", "open_node"]
+
+_log = logging.getLogger("resolver.node")
+
+Clock = Callable[[], float]
+_TIMING = Timing()
+
+_NOT_OPENED = "the SPARQL index is not open in this process"
+
+
+class ValidatorStart(enum.Enum):
+    """When the validator's workers start: never (a read-only command), in the background
+    (``serve``: reads are answered while the workers load the shapes), or before the node is
+    handed out (a command that verifies peers' answers at once)."""
+
+    NEVER = "never"
+    BACKGROUND = "background"
+    WAIT = "wait"
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class NodeParts:
+    """What the stages are built from: the node's shared, per-process collaborators."""
+
+    config: NodeConfig
+    store: Store
+    validator: Validator | None
+    metrics: Metrics
+    peers: PeerClient
+    federation_cache: FederationCache
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Node:
+    """A node's parts, open: what the HTTP edge and the commands use.
+
+    ``chain`` is the stages composed in configuration order; ``local`` is the local stage when
+    the chain has one (it decides which keys this node is authoritative for).
+    ``validator_starting`` is the workers' start (None: not started, or already awaited).
+    ``sparql`` is the SPARQL index this process serves (None: not opened; ``sparql_unavailable``
+    then says why).
+    ``lifecycle`` is the lifecycle part (events, warnings, subscriptions); None when the node
+    was opened without it (a command that only reads passports).
+    ``checker`` is the ``/validate`` endpoint's own one-worker pool with a time budget, so that
+    anonymous validation never queues writes behind it; it starts on first use (None: a node
+    whose validator never starts; ``/validate`` then uses ``validator``).
+    """
+
+    config: NodeConfig
+    store: Store
+    validator: Validator
+    metrics: Metrics
+    stages: tuple[Stage, ...]
+    chain: Next
+    local: LocalStage | None
+    validator_starting: asyncio.Task[None] | None
+    sparql: SparqlIndex | None = None
+    sparql_unavailable: str = ""
+    lifecycle: LifecyclePart | None = None
+    checker: Validator | None = None
+
+    def authoritative(self, key: str) -> bool:
+        """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
+        peer excluded), or by the configured prefixes when the chain has no local stage."""
+        if self.local is not None:
+            return self.local.covers(key)
+        return any(claims(prefix, key) for prefix in self.config.prefixes)
+
+    def forget(self, key: str) -> None:
+        """Tell every stage that keeps answers that ``key`` changed (a write in this process)."""
+        for stage in self.stages:
+            if isinstance(stage, StageThatKeeps):
+                stage.forget(key)
+
+
+def _local(parts: NodeParts) -> Stage:
+    config = parts.config
+    delegated = tuple(p for peer in config.federation.peers for p in peer.prefixes)
+    stage = LocalStage(
+        parts.store,
+        config.prefixes,
+        max_age=config.max_age,
+        delegated=delegated,
+        view_cache_bytes=config.view_cache_bytes,
+    )
+    stage.views.start()
+    return stage
+
+
+def _cache(parts: NodeParts) -> Stage:
+    return CacheStage(parts.federation_cache, metrics=parts.metrics)
+
+
+def _federation(parts: NodeParts) -> Stage:
+    config = parts.config
+    return FederationStage(
+        config.federation,
+        parts.peers,
+        node_id=config.node_id,
+        validator=parts.validator,
+        metrics=parts.metrics,
+        case_sensitive=config.case_sensitive,
+    )
+
+
+# One builder per stage name the configuration may write in ``chain`` (``config.STAGE_NAMES``;
+# a test holds the two together). A new stage adds its name there and its builder here.
+STAGE_BUILDERS: dict[str, Callable[[NodeParts], Stage]] = {
+    "local": _local,
+    "cache": _cache,
+    "federation": _federation,
+}
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _log.error("the validator workers did not start: %r", task.exception())
+
+
+async def _settle(task: asyncio.Task[None]) -> None:
+    if not task.done():
+        task.cancel()
+    # wait() does not raise the task's outcome, only this coroutine's own cancellation.
+    await asyncio.wait([task])
+
+
+async def _start_validator(
+    validator: Validator, start: ValidatorStart, stack: contextlib.AsyncExitStack
+) -> asyncio.Task[None] | None:
+    if start is ValidatorStart.NEVER:
+        return None
+    if start is ValidatorStart.WAIT:
+        await validator.start()
+        return None
+    # Reads need no validator: the node answers while the workers load the shapes.
+    # After the task's first step the pool exists, and writes queue on it.
+    starting = asyncio.get_running_loop().create_task(validator.start(), name="validator-start")
+    starting.add_done_callback(_report_failure)
+    await asyncio.sleep(0)
+    stack.push_async_callback(_settle, starting)
+    return starting
+
+
+def _checker(config: NodeConfig, start: ValidatorStart, stack: contextlib.AsyncExitStack) -> Validator | None:
+    if start is ValidatorStart.NEVER:
+        return None
+    # Started by the first /validate (most nodes never see one: no extra process until then).
+    checker = Validator(workers=1, timeout=float(config.limits.validate_seconds))
+    stack.push_async_callback(checker.aclose)
+    return checker
+
+
+def _redis_client(config: NodeConfig, stack: contextlib.AsyncExitStack) -> aioredis.Redis | None:
+    if not config.redis:
+        return None
+    client = aioredis.from_url(config.redis)
+    stack.push_async_callback(client.aclose)
+    return client
+
+
+def _federation_cache(
+    config: NodeConfig, redis: aioredis.Redis | None, metrics: Metrics, clock: Clock
+) -> FederationCache:
+    errors = metrics.counter(
+        "passport_federation_cache_redis_errors_total",
+        "Federation cache Redis calls that failed (answered without the shared cache).",
+        ("operation",),
+    )
+    return FederationCache(config.federation.cache, redis=redis, on_redis_error=errors.inc, clock=clock)
+
+
+async def _sparql(
+    config: NodeConfig, store: Store, http: aiohttp.ClientSession, stack: contextlib.AsyncExitStack
+) -> tuple[SparqlIndex | None, str]:
+    """The node's SPARQL index, following ``store``; or None and why not.
+
+    An index that cannot be opened (another process holds its directory) is logged, and
+    ``/sparql`` answers 503 saying why: the node's other routes do not depend on SPARQL.
+    """
+    if not config.sparql.enabled:
+        return None, "SPARQL is not enabled on this node ([sparql] enabled = false)"
+    federation = Federation(config.node_id, peers_from_federation(config.federation), http)
+    opening = open_sparql(
+        store, directory=configured_index_dir(config), history=config.sparql.history, federation=federation
+    )
+    try:
+        return await stack.enter_async_context(opening), ""
+    except OSError as err:
+        _log.error("sparql: this process does not serve /sparql: %s", err)
+        return None, str(err)
+
+
+@contextlib.asynccontextmanager
+async def open_node(
+    config: NodeConfig,
+    *,
+    validator_start: ValidatorStart = ValidatorStart.BACKGROUND,
+    metrics: Metrics | None = None,
+    clock: Clock = time.time,
+    sparql: bool = False,
+    lifecycle: Timing | None = _TIMING,
+) -> AsyncIterator[Node]:
+    """Open every part of the node for ``config``; close them all, in reverse, on exit.
+
+    ``clock`` is the node's wall clock: the federation cache ages its entries by it and the
+    lifecycle part dates readings and warnings by it (tests move it). ``sparql`` opens the
+    SPARQL index (``[sparql]``) and follows the store: only the process that serves
+    ``/sparql`` does, as an index directory has one writer. ``lifecycle`` is the lifecycle
+    part's delivery timing, or None to open the node without that part.
+    """
+    metrics = metrics or Metrics()
+    async with contextlib.AsyncExitStack() as stack:
+        store = await open_store(config.store)
+        stack.push_async_callback(store.aclose)
+        validator = Validator(workers=config.workers)
+        stack.push_async_callback(validator.aclose)
+        starting = await _start_validator(validator, validator_start, stack)
+        checker = _checker(config, validator_start, stack)
+        # Peer requests carry their own per-lookup deadline; this is only the outer bound.
+        timeout = aiohttp.ClientTimeout(total=max(config.deadline, 1.0) * 2)
+        http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
+        stack.push_async_callback(http.close)
+        redis = _redis_client(config, stack)
+        index, why = await _sparql(config, store, http, stack) if sparql else (None, "")
+        parts = NodeParts(
+            config=config,
+            store=store,
+            # A validator that never starts cannot check peers' answers: identity checks only.
+            validator=validator if validator_start is not ValidatorStart.NEVER else None,
+            metrics=metrics,
+            peers=PeerClient(http, config.federation, node_id=config.node_id),
+            federation_cache=_federation_cache(config, redis, metrics, clock),
+        )
+        part = None
+        if lifecycle is not None:
+            part = await stack.enter_async_context(
+                open_lifecycle(
+                    config.lifecycle,
+                    store_url=config.store,
+                    passports=store,
+                    node_id=config.node_id,
+                    clock=clock,
+                    timing=lifecycle,
+                )
+            )
+        stages: list[Stage] = []
+        for name in config.chain:
+            stage = STAGE_BUILDERS[name](parts)
+            stack.push_async_callback(stage.aclose)
+            stages.append(stage)
+        yield Node(
+            config=config,
+            store=store,
+            validator=validator,
+            metrics=metrics,
+            stages=tuple(stages),
+            chain=build_chain(stages, node_id=config.node_id),
+            local=next((s for s in stages if isinstance(s, LocalStage)), None),
+            validator_starting=starting,
+            sparql=index,
+            sparql_unavailable="" if index is not None else why or _NOT_OPENED,
+            lifecycle=part,
+            checker=checker,
+        )
+        # Let in-flight connection closes settle before the loop goes away.
+        await asyncio.sleep(0)

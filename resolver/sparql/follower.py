@@ -1,0 +1,130 @@
+"""Keeps the graph index up to date from the store's change feed.
+
+``catch_up()`` applies every change after the index's last sequence, a batch at a time (the
+latest state of each handle in the batch is what is applied, so replaying is harmless);
+``start()`` runs it in a loop, polling the feed; ``stop()`` ends the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from resolver.errors import ResolverError
+from resolver.sparql.index import GraphIndex
+from resolver.stores.base import Change, Record, Store
+
+__all__ = ["IndexFollower", "Sleep"]
+
+_log = logging.getLogger("resolver.sparql")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class IndexFollower:
+    """Feeds ``index`` from ``store``; index writes run on one thread of their own."""
+
+    def __init__(
+        self,
+        store: Store,
+        index: GraphIndex,
+        *,
+        poll_interval: float = 0.02,
+        batch: int = 500,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.store = store
+        self.index = index
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self._sleep = sleep
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-index")
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.applied_seq = index.last_seq
+        self.caught_up = False  # set once a pass has found the feed empty
+        self._lock = asyncio.Lock()  # one pass at a time (the loop, a test, a rebuild)
+
+    async def catch_up(self) -> int:
+        """Apply every change the feed holds now; the number of changes applied."""
+        async with self._lock:
+            return await self._catch_up()
+
+    async def _catch_up(self, *, bulk: bool = False) -> int:
+        applied = 0
+        while True:
+            changes = await self.store.changes(since=self.applied_seq, limit=self.batch)
+            if not changes:
+                self.caught_up = True
+                return applied
+            await self._apply(changes, bulk=bulk)
+            applied += len(changes)
+
+    async def rebuild(self) -> int:
+        """Empty the index and replay the whole feed."""
+        async with self._lock:
+            await self._in_thread(self.index.clear)
+            self.applied_seq = 0
+            return await self._catch_up(bulk=True)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._follow(), name="sparql-index-follower")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        self._stopping = True
+        if task is not None:
+            # A cancellation can be lost inside a store client (seen with redis-py: the call
+            # returns normally), so cancel until the task has ended; the loop also checks
+            # ``_stopping`` before each pass.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait([task], timeout=0.1)
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._executor.shutdown(wait=True)
+
+    async def _follow(self) -> None:
+        while not self._stopping:
+            try:
+                await self.catch_up()
+            except ResolverError as err:  # the store is down, or one record is unreadable
+                _log.warning("sparql index: %s; retrying", err.detail)
+            await self._sleep(self.poll_interval)
+
+    async def _apply(self, changes: Sequence[Change], *, bulk: bool = False) -> None:
+        latest: dict[str, Change] = {}
+        for change in changes:
+            latest[change.handle] = change
+        records: dict[str, Record | None] = {}
+        for handle in latest:
+            records[handle] = await self.store.get(handle)
+        versions: list[Record] = []
+        if self.index.history:
+            for change in changes:
+                current = records.get(change.handle)
+                if not change.deleted and current is not None and not current.deleted:
+                    past = await self.store.get(change.handle, version=change.version)
+                    if past is not None:
+                        versions.append(past)
+        seq = changes[-1].seq
+
+        def write() -> None:
+            for handle, why in self.index.apply(records, bulk=bulk).items():
+                _log.error("sparql index: %s skipped: %s", handle, why)
+            for past in versions:
+                try:
+                    self.index.add_version(past)
+                except ResolverError as err:
+                    _log.error("sparql index: %s v%d skipped: %s", past.handle, past.version, err.detail)
+            self.index.commit(seq)
+
+        await self._in_thread(write)
+        self.applied_seq = seq
+
+    async def _in_thread(self, fn: Callable[[], None]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, fn)

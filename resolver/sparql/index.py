@@ -1,0 +1,214 @@
+"""The graph index: one on-disk pyoxigraph store per access tier, and a ledger of what it holds.
+
+A tier's store holds that tier's view of every current passport and nothing else, so a query
+run against it cannot reach a triple the tier may not see, whatever the query says. The ledger
+(SQLite) records the last change-feed sequence applied and each handle's passport IRI (a
+tombstone carries no views to read it from). Writes are blocking: call them off the event loop.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyoxigraph
+
+from resolver import jsonld
+from resolver.errors import DocumentError
+from resolver.sparql.names import history_graph_name, view_graph_name
+from resolver.stores.base import Record
+from resolver.tiers import Tier
+
+__all__ = ["GraphIndex", "view_quads"]
+
+_LEDGER = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS passports (handle TEXT PRIMARY KEY, iri TEXT NOT NULL, version INTEGER NOT NULL)
+    WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    iri: str
+    quads: dict[Tier, list[pyoxigraph.Quad]]
+
+
+class GraphIndex:
+    """Open with ``GraphIndex.open(directory)``; ``history=True`` also keeps every version."""
+
+    def __init__(self, directory: Path, *, history: bool) -> None:
+        self.directory = directory
+        self.history = history
+        directory.mkdir(parents=True, exist_ok=True)
+        self._current = {tier: _open_store(directory / tier.label) for tier in Tier}
+        self._past = (
+            {tier: _open_store(directory / f"history-{tier.label}") for tier in Tier} if history else {}
+        )
+        self._ledger = sqlite3.connect(directory / "ledger.sqlite3", check_same_thread=False)
+        self._ledger.execute("PRAGMA journal_mode=WAL")
+        self._ledger.executescript(_LEDGER)
+
+    @classmethod
+    def open(cls, directory: Path | str, *, history: bool = False) -> GraphIndex:
+        return cls(Path(directory), history=history)
+
+    def store(self, tier: Tier, *, history: bool = False) -> pyoxigraph.Store:
+        """The store a caller of ``tier`` queries (its history store with ``history``)."""
+        if history:
+            if not self.history:
+                raise LookupError("this index keeps no history (open it with history=True)")
+            return self._past[tier]
+        return self._current[tier]
+
+    @property
+    def last_seq(self) -> int:
+        row = self._ledger.execute("SELECT value FROM meta WHERE name = 'seq'").fetchone()
+        return int(row[0]) if row else 0
+
+    def passport_count(self) -> int:
+        return int(self._ledger.execute("SELECT COUNT(*) FROM passports").fetchone()[0])
+
+    def apply(self, records: Mapping[str, Record | None], *, bulk: bool = False) -> dict[str, str]:
+        """Make the index hold each record as its handle's current version (None or a
+        tombstone: the passport leaves the index, its history included). One write per tier
+        store for the lot (``bulk``: pyoxigraph's bulk loader, not atomic, for a rebuild); the
+        ledger's rows wait for ``commit``. Returns the handles whose
+        views could not be read, with why (they are left as they were)."""
+        adds: dict[Tier, list[pyoxigraph.Quad]] = {tier: [] for tier in self._current}
+        stale: list[str] = []  # passport IRIs whose current graphs go
+        gone: list[tuple[str, int]] = []  # (IRI, last version) leaving with their history
+        failed: dict[str, str] = {}
+        for handle, record in records.items():
+            old = self._ledger.execute(
+                "SELECT iri, version FROM passports WHERE handle = ?", (handle,)
+            ).fetchone()
+            if record is None or record.deleted:
+                if old is not None:
+                    gone.append((old[0], old[1]))
+                    self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
+                continue
+            try:
+                parsed = _parse(record.views, view_graph_name)
+            except DocumentError as err:
+                failed[handle] = err.detail
+                continue
+            if old is not None and old[0] == parsed.iri:
+                stale.append(old[0])
+            elif old is not None:  # the passport's @id changed: the old one leaves
+                gone.append((old[0], old[1]))
+            for tier, quads in parsed.quads.items():
+                adds[tier].extend(quads)
+            self._ledger.execute(
+                "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)",
+                (handle, parsed.iri, record.version),
+            )
+        for iri, version in gone:
+            self._drop(iri, version)
+        for tier, store in self._current.items():
+            for iri in stale:
+                store.remove_graph(pyoxigraph.NamedNode(view_graph_name(iri, tier)))
+            if bulk:
+                store.bulk_extend(adds[tier])
+            else:
+                store.extend(adds[tier])
+        return failed
+
+    def add_version(self, record: Record) -> None:
+        """Keep one (non-deleted) version in the history stores."""
+        if not self.history or record.deleted:
+            return
+        parsed = _parse(record.views, lambda iri, tier: history_graph_name(iri, tier, record.version))
+        for tier, store in self._past.items():
+            store.extend(parsed.quads.get(tier, ()))
+
+    def commit(self, seq: int) -> None:
+        """Record that every change up to ``seq`` is applied (the stores' writes are durable
+        already: replaying after a crash between them and this is harmless)."""
+        with self._ledger:
+            self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('seq', ?)", (str(seq),))
+
+    def clear(self) -> None:
+        """Empty the index (before a rebuild)."""
+        for store in (*self._current.values(), *self._past.values()):
+            store.clear()
+        with self._ledger:
+            self._ledger.execute("DELETE FROM passports")
+            self._ledger.execute("DELETE FROM meta")
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
+
+    def close(self) -> None:
+        for store in (*self._current.values(), *self._past.values()):
+            store.flush()
+        self._current.clear()
+        self._past.clear()
+        self._ledger.close()
+
+    @staticmethod
+    def remove(directory: Path | str) -> None:
+        """Delete an index directory (a rebuild from nothing)."""
+        shutil.rmtree(directory, ignore_errors=True)
+
+    def _drop(self, iri: str, version: int) -> None:
+        for tier, store in self._current.items():
+            store.remove_graph(pyoxigraph.NamedNode(view_graph_name(iri, tier)))
+        for tier, store in self._past.items():
+            for past in range(1, version + 1):
+                name = pyoxigraph.NamedNode(history_graph_name(iri, tier, past))
+                if store.contains_named_graph(name):
+                    store.remove_graph(name)
+
+
+def _open_store(path: Path) -> pyoxigraph.Store:
+    try:
+        return pyoxigraph.Store(str(path))
+    except OSError as err:
+        if "lock" not in str(err).lower():
+            raise
+        raise OSError(
+            f"the SPARQL index {path.parent} is open in another process (an index directory has one "
+            "writer): give each node process its own directory, or serve /sparql from one process"
+        ) from err
+
+
+def view_quads(body: bytes, graph_name: Any) -> tuple[str, list[pyoxigraph.Quad]]:
+    """The passport IRI of a stored view (compact JSON-LD in our context, read offline) and its
+    triples as quads in the graph ``graph_name(iri)`` names."""
+    expanded = jsonld.expand(jsonld.parse_json(body))
+    iri = _top_iri(expanded)
+    graph = pyoxigraph.NamedNode(graph_name(iri))
+    quads = [
+        pyoxigraph.Quad(q.subject, q.predicate, q.object, graph)
+        for q in _default_graph(pyoxigraph.parse(orjson.dumps(expanded), format=pyoxigraph.RdfFormat.JSON_LD))
+    ]
+    return iri, quads
+
+
+def _parse(views: Any, name: Any) -> _Parsed:
+    iri = ""
+    quads: dict[Tier, list[pyoxigraph.Quad]] = {}
+    for tier, body in views.items():
+        iri, quads[Tier(tier)] = view_quads(body, lambda found, tier=tier: name(found, Tier(tier)))
+    if not iri:
+        raise DocumentError("a stored record without views")
+    return _Parsed(iri, quads)
+
+
+def _default_graph(quads: Iterable[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Quad]:
+    for quad in quads:
+        if isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
+            yield quad
+
+
+def _top_iri(expanded: list[dict[str, Any]]) -> str:
+    tops = [node.get("@id") for node in expanded if isinstance(node, dict)]
+    if len(tops) != 1 or not isinstance(tops[0], str) or ":" not in tops[0]:
+        raise DocumentError("a stored view without one top node with an absolute @id")
+    return tops[0]

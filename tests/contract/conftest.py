@@ -1,0 +1,38 @@
+"""Contract fixtures: a real ``passport-node serve`` on each store, driven synchronously."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.redis_server import RedisServer, redis_server
+from tests.support.served import ServedNode, write_config
+
+__all__ = ["OPERATOR", "READER", "redis_server"]
+
+OPERATOR = "contract-operator"
+READER = "contract-authority"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "redis"])
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedNode]:
+    folder = tmp_path_factory.mktemp("contract")
+    if request.param == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        store = f"{server.url}?namespace=contract-{uuid.uuid4().hex[:8]}"
+    else:
+        store = f"sqlite:///{folder}/passports.sqlite3"
+    config = write_config(
+        folder / "node.toml",
+        store=store,
+        tokens={OPERATOR: ("operator", ["88.100.1", "01/09521234"]), READER: ("authority", [])},
+        prefixes=["88.100.1", "01/09521234"],
+        chain=["local"],
+    )
+    with ServedNode(config, "--demo", log=folder / "node.log") as node:
+        yield node
+    log = Path(folder / "node.log").read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]

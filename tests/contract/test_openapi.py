@@ -1,0 +1,70 @@
+"""The OpenAPI document: it describes every route the app registers, and real nodes keep to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from resolver.app import create_app
+from resolver.config import default_config
+from resolver.openapi import ROUTES, openapi_document
+from tests.contract.conftest import OPERATOR
+from tests.support.served import ServedNode
+
+DOCUMENT = openapi_document()
+SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def test_every_route_the_app_registers_is_in_the_document() -> None:
+    app = create_app(default_config(workers=1))
+    registered: dict[str, set[str]] = {}
+    for resource in app.router.resources():
+        path = resource.canonical
+        if path == "/{_unmatched}":
+            continue
+        for route in resource:
+            if route.method != "HEAD":
+                registered.setdefault(path, set()).add(route.method.lower())
+    assert set(registered) == set(ROUTES), "register the route in resolver/openapi.py"
+    for path, methods in registered.items():
+        described = {m for m in DOCUMENT["paths"][ROUTES[path]] if m != "parameters"}
+        assert described == methods, path
+
+
+def test_the_node_serves_the_document_it_describes(served: ServedNode) -> None:
+    answer = requests.get(served.url + "/openapi.json", timeout=10)
+    assert answer.status_code == 200
+    assert answer.json() == DOCUMENT
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "operator"])
+@SCHEMA.parametrize()
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+def test_every_operation_keeps_to_the_document(
+    case: schemathesis.Case[Any], served: ServedNode, caller: str
+) -> None:
+    headers = {"Authorization": f"Bearer {OPERATOR}"} if caller == "operator" else None
+    if caller == "anonymous" and case.headers:
+        case.headers.pop("Authorization", None)
+    # A hang fails too: every answer within the timeout.
+    case.call_and_validate(base_url=served.url, headers=headers, timeout=15, checks=CHECKS)

@@ -1,0 +1,88 @@
+"""The federation cache shared through a real Redis: what one process keeps, another uses."""
+
+import asyncio
+import time
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from resolver.federation.cache import CacheEntry, FederationCache
+from resolver.federation.config import CacheConfig
+from resolver.tiers import Tier
+
+_KEY = ("88.100.1/BAT-1", Tier.PUBLIC)
+
+
+def _entry(**kw: object) -> CacheEntry:
+    fields: dict[str, Any] = {
+        "negative": False,
+        "stored_at": time.time(),
+        "age": 2,
+        "max_age": 60,
+        "source": "b",
+        "version": 7,
+    }
+    fields.update(kw)
+    return CacheEntry(body=b'{"id":"x"}', **fields)
+
+
+async def test_an_answer_kept_by_one_process_is_found_by_another_through_redis(redis_url: str) -> None:
+    config = CacheConfig(lru_bytes=1_000_000, stale_if_error=30)
+    one, two = aioredis.from_url(redis_url), aioredis.from_url(redis_url)
+    try:
+        first, second = FederationCache(config, redis=one), FederationCache(config, redis=two)
+        first.put(_KEY, _entry())
+        await first.aclose()  # the Redis write happens off the answer's path
+        found = await second.get(_KEY)
+        assert found is not None and found.body == b'{"id":"x"}' and found.version == 7
+        assert second.stats["redis_hits"] == 1
+        ttl = await two.ttl(f"{config.redis_prefix}public:88.100.1/BAT-1")
+        assert 80 <= ttl <= 88  # max_age 60 - age 2 + stale window 30
+        assert await second.get(("88.100.1/BAT-1", Tier.AUTHORITY)) is None  # per tier
+    finally:
+        await one.aclose()
+        await two.aclose()
+
+
+async def test_a_redis_that_is_gone_makes_the_cache_a_miss_not_an_error(redis_url: str) -> None:
+    client = aioredis.from_url("redis://127.0.0.1:1/0")  # nothing listens there
+    try:
+        cache = FederationCache(CacheConfig(lru_bytes=0), redis=client)
+        assert await cache.get(_KEY) is None
+        cache.put(_KEY, _entry())
+        await cache.aclose()
+        assert cache.stats["redis_errors"] >= 1
+    finally:
+        await client.aclose()
+
+
+async def test_negative_entries_expire_in_redis_after_the_negative_ttl(redis_url: str) -> None:
+    negative_ttl = 5
+    client = aioredis.from_url(redis_url)
+    try:
+        cache = FederationCache(CacheConfig(lru_bytes=0, negative_ttl=negative_ttl), redis=client)
+        cache.put(_KEY, _entry(negative=True, age=0, max_age=negative_ttl, detail="no passport"))
+        await asyncio.wait_for(cache.aclose(), 2)
+        assert await client.ttl(f"{cache.config.redis_prefix}public:88.100.1/BAT-1") == negative_ttl
+        found = await cache.get(_KEY)
+        assert found is not None and found.negative
+    finally:
+        await client.aclose()
+
+
+async def test_an_entry_expired_here_but_refreshed_by_another_process_is_taken_from_redis(
+    redis_url: str,
+) -> None:
+    config = CacheConfig(lru_bytes=1_000_000, stale_if_error=300)
+    one, two = aioredis.from_url(redis_url), aioredis.from_url(redis_url)
+    try:
+        here, there = FederationCache(config, redis=one), FederationCache(config, redis=two)
+        here.put(_KEY, _entry(stored_at=time.time() - 100))  # expired here (max_age 60)
+        await here.aclose()
+        there.put(_KEY, _entry(version=8))  # the other process fetched it again just now
+        await there.aclose()
+        found = await here.get(_KEY)
+        assert found is not None and found.version == 8 and found.fresh(time.time())
+    finally:
+        await one.aclose()
+        await two.aclose()

@@ -1,0 +1,135 @@
+"""The graph index follows the store: every tier view as a named graph in its tier's store,
+updates replace, deletes remove, and a reopened index resumes where it stopped."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from resolver.cli import main
+from resolver.sparql.follower import IndexFollower
+from resolver.sparql.index import GraphIndex
+from resolver.sparql.names import history_graph_name, view_graph_name
+from resolver.stores import Store, open_store
+from resolver.tiers import Tier
+from resolver.validation import PreparedPassport
+from tests.sparql.conftest import examples, put_examples, tier_only
+
+EV = "88.100.1/BAT-EV-000001"
+EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
+
+
+def graphs(index: GraphIndex, tier: Tier, *, history: bool = False) -> set[str]:
+    return {
+        g.value
+        for g in index.store(tier, history=history).named_graphs()
+        if isinstance(g, pyoxigraph.NamedNode)
+    }
+
+
+def predicates(index: GraphIndex, tier: Tier) -> set[str]:
+    return {q.predicate.value for q in index.store(tier).quads_for_pattern(None, None, None)}
+
+
+async def test_every_passport_has_one_graph_per_tier_in_its_tier_store(store: Store, tmp_path: Path) -> None:
+    passports = await put_examples(store)
+    index = GraphIndex.open(tmp_path / "index")
+    follower = IndexFollower(store, index)
+    try:
+        applied = await follower.catch_up()
+        assert applied == len(passports)
+        assert index.last_seq == applied
+        for tier in Tier:
+            assert graphs(index, tier) == {view_graph_name(p.iri, tier) for p in passports.values()}
+        li_only, _ = tier_only(Tier.LEGITIMATE_INTEREST)
+        assert li_only
+        assert li_only <= predicates(index, Tier.LEGITIMATE_INTEREST)
+        assert not li_only & predicates(index, Tier.PUBLIC)
+    finally:
+        await follower.stop()
+        index.close()
+
+
+async def test_a_new_version_replaces_the_graph_and_a_delete_removes_it(store: Store, tmp_path: Path) -> None:
+    await put_examples(store)
+    index = GraphIndex.open(tmp_path / "index", history=True)
+    follower = IndexFollower(store, index)
+    try:
+        await follower.catch_up()
+        public = index.store(Tier.PUBLIC)
+        graph = pyoxigraph.NamedNode(view_graph_name(EV_IRI, Tier.PUBLIC))
+        before = len(list(public.quads_for_pattern(None, None, None, graph)))
+        await store.put(EV, examples()[EV].views)  # version 2, same content
+        await follower.catch_up()
+        assert len(list(public.quads_for_pattern(None, None, None, graph))) == before
+        assert history_graph_name(EV_IRI, Tier.PUBLIC, 2) in graphs(index, Tier.PUBLIC, history=True)
+
+        await store.delete(EV)
+        await follower.catch_up()
+        for tier in Tier:
+            assert view_graph_name(EV_IRI, tier) not in graphs(index, tier)
+            assert not any(g.startswith(EV_IRI + "#") for g in graphs(index, tier, history=True))
+        assert index.passport_count() == len(examples()) - 1
+    finally:
+        await follower.stop()
+        index.close()
+
+
+async def test_a_reopened_index_resumes_after_its_last_sequence(sqlite_store: Store, tmp_path: Path) -> None:
+    passports = examples()
+    keys = sorted(passports)
+    for key in keys[:5]:
+        await sqlite_store.put(key, passports[key].views)
+    index = GraphIndex.open(tmp_path / "index")
+    follower = IndexFollower(sqlite_store, index)
+    assert await follower.catch_up() == 5
+    await follower.stop()
+    index.close()
+
+    for key in keys[5:]:
+        await sqlite_store.put(key, passports[key].views)
+    index = GraphIndex.open(tmp_path / "index")
+    follower = IndexFollower(sqlite_store, index)
+    try:
+        assert follower.applied_seq == 5
+        assert await follower.catch_up() == len(keys) - 5
+        assert graphs(index, Tier.PUBLIC) == {view_graph_name(p.iri, Tier.PUBLIC) for p in passports.values()}
+    finally:
+        await follower.stop()
+        index.close()
+
+
+def test_index_rebuild_command_replays_the_feed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/passports.sqlite3"
+
+    async def write() -> dict[str, PreparedPassport]:
+        store = await open_store(url)
+        try:
+            passports = await put_examples(store)
+            await store.delete(EV)
+            return passports
+        finally:
+            await store.aclose()
+
+    passports = asyncio.run(write())
+    directory = tmp_path / "index"
+    assert main(["index", "rebuild", "--store", url, "--dir", str(directory)]) == 0
+    index = GraphIndex.open(directory)
+    try:
+        assert index.passport_count() == len(passports) - 1
+        assert index.last_seq == len(passports) + 1
+        assert view_graph_name(EV_IRI, Tier.PUBLIC) not in graphs(index, Tier.PUBLIC)
+    finally:
+        index.close()
+
+
+def test_a_second_opener_of_an_index_directory_is_told_why_it_cannot(tmp_path: Path) -> None:
+    first = GraphIndex.open(tmp_path / "index")
+    try:
+        with pytest.raises(OSError, match="open in another process"):
+            GraphIndex.open(tmp_path / "index")
+    finally:
+        first.close()

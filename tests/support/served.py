@@ -1,0 +1,101 @@
+"""A ``passport-node serve`` subprocess for synchronous tests (schemathesis, fault injection).
+
+Unlike ``NodeProcess`` (asyncio), it can be driven from plain threads and killed with SIGKILL;
+its log goes to a file, so a chatty node never blocks on a full pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+__all__ = ["ServedNode", "write_config"]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write_config(path: Path, *, store: str, tokens: dict[str, tuple[str, list[str]]], **top: object) -> Path:
+    """A node TOML at ``path``: ``tokens`` maps token -> (role, prefixes); ``top`` are top-level keys."""
+    from resolver.config import hash_token
+
+    lines = [f"{key} = {_toml(value)}" for key, value in {"store": store, "workers": 1, **top}.items()]
+    for n, (token, (role, prefixes)) in enumerate(tokens.items()):
+        lines += ["", "[[credentials]]", f'name = "c{n}"', f'role = "{role}"']
+        lines.append(f'token_sha256 = "{hash_token(token)}"')
+        if prefixes:
+            lines.append(f"prefixes = {_toml(prefixes)}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class ServedNode:
+    """``python -m resolver serve --config CONFIG`` on 127.0.0.1, port chosen by the OS."""
+
+    def __init__(self, config: Path, *extra: str, log: Path, port: int = 0) -> None:
+        self.config = config
+        self.extra = extra
+        self.log = log
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self, *, wait: float = 60.0) -> ServedNode:
+        args = [sys.executable, "-m", "resolver", "serve", "--config", str(self.config)]
+        args += ["--host", "127.0.0.1", "--port", str(self.port), *self.extra]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=log)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode().strip()  # "... serving at http://..."
+        if " serving at " not in line:
+            self.kill()
+            raise RuntimeError(f"node did not start: {line!r}; log: {self.log.read_text()[-2000:]}")
+        self.url = line.rsplit(" ", 1)[1]
+        self.port = int(self.url.rsplit(":", 1)[1])
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"node at {self.url} not healthy after {wait} s")
+
+    def kill(self, *, hard: bool = False) -> None:
+        """Stop it: SIGTERM (a clean shutdown) or, with ``hard``, SIGKILL (a crash)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def __enter__(self) -> ServedNode:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()

@@ -1,0 +1,127 @@
+"""The import structure of resolver/: no circle, and the lower layers never import the upper ones.
+
+Read from the source (every import statement, those inside functions too), so a circle hidden
+by a late import counts as one.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "resolver"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, modules: set[str]) -> Iterator[str]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # "from resolver.http import routes" imports the module resolver.http.routes.
+            names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
+        else:
+            continue
+        for name in names:
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name.startswith("resolver"):
+                yield name
+
+
+def _graph() -> dict[str, set[str]]:
+    paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    modules = set(paths)
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        package = name.rpartition(".")[0]
+        # A package's __init__ is imported with each of its modules: not an edge that matters.
+        graph[name] = {m for m in _imports(path, modules) if m != name and m != package}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_resolver_has_no_import_circle() -> None:
+    assert _circles(_graph()) == []
+
+
+# (importer, imported): a lower layer never imports an upper one (docs/architecture.md).
+_FORBIDDEN = [
+    ("resolver.lookup", "resolver.stages"),
+    ("resolver.lookup", "resolver.federation"),
+    ("resolver.lookup", "resolver.http"),
+    ("resolver.federation", "resolver.config"),
+    ("resolver.federation", "resolver.stages"),
+    ("resolver.federation", "resolver.node"),
+    ("resolver.stages", "resolver.config"),
+    ("resolver.stages", "resolver.node"),
+    ("resolver.stages", "resolver.http"),
+    ("resolver.config", "resolver.stages"),
+    ("resolver.config", "resolver.node"),
+    ("resolver.node", "resolver.http"),
+    ("resolver.node", "resolver.app"),
+    ("resolver.http", "resolver.app"),
+    ("resolver.memo", "resolver"),
+    # The SPARQL index is opened by the composition root: only its routes and service know HTTP.
+    *((f"resolver.sparql.{m}", "resolver.http") for m in ("runtime", "engine", "follower", "index", "names")),
+    ("resolver.sparql.federated", "resolver.http"),
+    ("resolver.sparql", "resolver.node"),
+    # The lifecycle part the composition root opens is below HTTP; only its handlers are not.
+    ("resolver.lifecycle.part", "resolver.http"),
+    ("resolver.lifecycle.service", "resolver.http"),
+    ("resolver.lifecycle.settings", "resolver.config"),
+]
+
+
+@pytest.mark.parametrize(("lower", "upper"), _FORBIDDEN)
+def test_a_lower_layer_never_imports_an_upper_one(lower: str, upper: str) -> None:
+    graph = _graph()
+    offending = sorted(
+        f"{importer} -> {imported}"
+        for importer, targets in graph.items()
+        if importer == lower or importer.startswith(lower + ".")
+        for imported in targets
+        if imported == upper or imported.startswith(upper + ".")
+    )
+    assert offending == []
