@@ -26,7 +26,7 @@ def _doc() -> dict[str, Any]:
     [
         ("stateOfHealth", 97, "stateOfHealth", [], "not defined by the eu-battery context"),
         ("category", ["EV", "SLI"], "category", [6], "'SLI' is not one of EV, LMT, industrial, stationary"),
-        ("chemistry", ["NMC811", "LFP-ish"], "chemistry", [12, 16], "'LFP-ish' is not one of Pb"),
+        ("chemistry", ["NMC811", "LFP-ish"], "chemistry", [12], "'LFP-ish' is not one of Pb"),
         ("performanceClass", "A+++", "performanceClass", [18], "'A+++' is not"),
         ("status", None, "status", [67], "is null"),
     ],
