@@ -9,8 +9,9 @@ from typing import Any
 import orjson
 import pytest
 
+from resolver.errors import LostValue
 from resolver.identifiers import parse_identifier
-from resolver.validation import Validator, validate_sync
+from resolver.validation import Validator, prepare_sync, validate_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID_DIR = ROOT / "examples" / "valid"
@@ -118,6 +119,21 @@ def test_each_invalid_example_fails_naming_exactly_its_data_point(name: str) -> 
     messages = [r.message for r in report.results]
     assert any(entry["messageContains"] in m for m in messages), messages
     assert all(m.startswith("Data point ") for m in messages), messages
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_the_manifest_says_which_invalid_examples_the_strict_reader_refuses(name: str) -> None:
+    """A value JSON-LD would drop never reaches SHACL: the write path refuses it as LostValue
+    (422), naming the same data point; the manifest marks those entries ``refusedBy: reader``."""
+    entry = MANIFEST[name]
+    body = (INVALID_DIR / name).read_bytes()
+    if entry.get("refusedBy") == "reader":
+        with pytest.raises(LostValue) as caught:
+            prepare_sync(body)
+        assert caught.value.extensions["dataPoints"] == [entry["dataPoint"]]
+        assert entry["messageContains"] in caught.value.detail
+    else:
+        assert not prepare_sync(body).report.conforms or entry.get("severity") == "Warning"
 
 
 async def test_the_worker_pool_gives_the_same_verdicts_as_in_process_validation() -> None:
