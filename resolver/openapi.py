@@ -10,6 +10,7 @@ from typing import Any
 
 from resolver import __version__
 from resolver.errors import PROBLEM_BASE, ResolverError
+from resolver.passport.read import RDF_TYPES
 
 __all__ = ["ROUTES", "openapi_document", "problem_types"]
 
@@ -137,10 +138,13 @@ _WRITE_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"basic": []}]
 
 
 def _passport_body() -> dict[str, Any]:
-    return {
-        "required": True,
-        "content": {t: {"schema": {"$ref": "#/components/schemas/Passport"}} for t in _JSONLD_TYPES},
-    }
+    """A passport as JSON-LD (any form: compacted, expanded, flattened, @graph) or as RDF text:
+    the one write path (resolver/passport/read.py) reads each into the same graph."""
+    passport = {"schema": {"$ref": "#/components/schemas/Passport"}}
+    content: dict[str, Any] = {t: passport for t in _JSONLD_TYPES}
+    for media_type in RDF_TYPES:
+        content[media_type] = {"schema": {"type": "string"}}
+    return {"required": True, "content": content}
 
 
 def _passport_paths() -> dict[str, Any]:
