@@ -296,226 +296,256 @@ class _Writer:
 
 
 def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
-    """The writer for one format as closures over its tables: a render is a walk of the JSON in
-    which every key costs a dictionary lookup and one string; nothing is looked up twice."""
-    keys_get = writer.keys.get
-    native = writer.native
-    iri = writer.iri
-    vocab = writer.vocab
-    vocab_terms = writer.vocab_terms
-    compact_iri = writer.compact_iri
-    turtle = writer.turtle
-    rdf_type = writer.rdf_type
-    first, rest, nil = writer.first, writer.rest, writer.nil
+    """The writer for one format: a render is a walk of the JSON (``_Render``) in which every
+    key costs a dictionary lookup and one string; nothing is looked up twice."""
     header = writer.header
 
     def run(nodes: list[dict[str, Any]], escapes: bool) -> str:
-        lines: list[str] = []  # N-Triples lines, or Turtle blocks
-        labels: dict[str, str] = {}
-        counter = itertools.count(1)
-
-        def quoted(text: str) -> str:
-            # JSON escapes every quote, backslash and control character: a view without a
-            # backslash has no string that needs an escape in N-Triples or Turtle.
-            return _quoted(text) if escapes else '"' + text + '"'
-
-        def reference(value: str) -> str:
-            """A document-relative IRI (a node's id, a value of an @id-typed term) or a blank node."""
-            if value.startswith("_:"):
-                label = labels.get(value)
-                if label is None:
-                    label = labels[value] = f"_:b{next(counter)}"
-                return label
-            return iri(compact_iri(value))
-
-        def one(spec: _Spec, value: Any, out: list[str], depth: int) -> None:
-            """Append the RDF term(s) one JSON value (not an array) stands for; none for null."""
-            kind = type(value)
-            if kind is str:
-                mode = spec[1]
-                if mode == _PLAIN:
-                    out.append(quoted(value))
-                elif mode == _TYPED:
-                    out.append(quoted(value) + spec[2])
-                elif mode == _ID:
-                    out.append(reference(value))
-                else:
-                    out.append(vocab(value))
-            elif kind is dict:
-                if "@value" in value:
-                    value_object(value, out)
-                elif "@list" in value:
-                    out.append(list_object(spec, value, depth))
-                elif "@set" in value:
-                    if not value.keys() <= {"@set", "@index"}:
-                        raise _Unsupported("@set beside other keys")
-                    many(spec, value["@set"], out, depth)
-                else:
-                    out.append(node(value, depth))
-            elif kind is float or kind is int or kind is bool:
-                out.append(native(value, spec[3]))
-            elif value is not None:
-                raise _Unsupported(f"a JSON value of type {kind.__name__}")
-
-        def many(spec: _Spec, value: Any, out: list[str], depth: int) -> None:
-            if type(value) is list:
-                for item in value:
-                    if type(item) is list:
-                        raise _Unsupported("an array in an array")
-                    one(spec, item, out, depth)
-            else:
-                one(spec, value, out, depth)
-
-        def value_object(value: dict[str, Any], out: list[str]) -> None:
-            if not value.keys() <= {"@value", "@language", "@type", "type", "@index"}:
-                raise _Unsupported("a value object with other keys")
-            literal = value["@value"]
-            language = value.get("@language")
-            datatype = value.get("@type", value.get("type"))
-            if ("@type" in value and "type" in value) or (language is not None and datatype is not None):
-                raise _Unsupported("a value object with two types")
-            if literal is None:
-                return
-            kind = type(literal)
-            if kind is not str and kind is not float and kind is not int and kind is not bool:
-                raise _Unsupported("a value object whose value is not a string, number or boolean")
-            if language is not None:
-                tag = _language(language) if type(language) is str else None
-                if tag is None or kind is not str:
-                    raise _Unsupported("a language-tagged value that is not a string with a valid tag")
-                out.append(quoted(literal) + "@" + tag)
-            elif datatype is not None:
-                if type(datatype) is not str or datatype.startswith("@"):
-                    raise _Unsupported("a value object typed by a keyword (@json) or a non-string")
-                absolute = writer.vocab_iri(datatype)
-                if kind is str:
-                    out.append(quoted(literal) + "^^" + iri(absolute))
-                else:
-                    out.append(native(literal, absolute))
-            elif kind is str:
-                out.append(quoted(literal))
-            else:
-                out.append(native(literal, ""))
-
-        def list_object(spec: _Spec, value: dict[str, Any], depth: int) -> str:
-            if not value.keys() <= {"@list", "@index"}:
-                raise _Unsupported("@list beside other keys")
-            items = value["@list"]
-            objects: list[str] = []
-            for item in items if type(items) is list else [items]:
-                if type(item) is list or (type(item) is dict and ("@list" in item or "@set" in item)):
-                    raise _Unsupported("a list in a list")
-                one(spec, item, objects, depth)
-            if turtle:
-                return "( " + " ".join(objects) + " )" if objects else nil
-            head = nil
-            for item in reversed(objects):
-                cell = f"_:b{next(counter)}"
-                lines.append(f"{cell} {first} {item} .\n{cell} {rest} {head} .\n")
-                head = cell
-            return head
-
-        def types(obj: dict[str, Any], value: Any) -> list[str]:
-            if "type" in obj and "@type" in obj:
-                raise _Unsupported("type and @type")
-            objects = []
-            for item in value if type(value) is list else [value]:
-                if type(item) is not str:
-                    raise _Unsupported("a type that is not a string")
-                objects.append(vocab(item))
-            return objects
-
-        def node(obj: dict[str, Any], depth: int) -> str:
-            """Write a node object's triples; the term that names it (IRI, blank node, [ ... ]).
-
-            ``depth`` is 0 for a top-level node, else the Turtle indentation of the block holding it.
-            """
-            identifier = obj.get("id")
-            if identifier is None:
-                identifier = obj.get("@id")
-            elif "@id" in obj:
-                raise _Unsupported("id and @id")
-            if identifier is not None:
-                if type(identifier) is not str:
-                    raise _Unsupported("an id that is not a string")
-                subject = reference(identifier)
-            elif turtle:
-                subject = ""  # [ ... ]
-            else:
-                subject = f"_:b{next(counter)}"
-            # Turtle: a named node gets a block of its own; a blank one is written in place.
-            inner = depth + 1 if depth and not subject else 1
-            slot = len(lines)  # Turtle: this node's block before those of the nodes nested in it
-            parts: list[str] = []  # Turtle: "predicate object , object"
-            for key, value in obj.items():
-                spec = keys_get(key)
-                if spec is None:
-                    if key == "type" or key == "@type":
-                        predicate, objects = rdf_type, types(obj, value)
-                    elif key == "id" or key == "@id" or key == "@index":
-                        continue
-                    else:  # a compact or absolute IRI; _Unsupported for any other keyword
-                        spec = writer.key(key)
-                        predicate, objects = spec[0], []
-                        many(spec, value, objects, inner)
-                else:
-                    # The common shapes inline: this loop is what a render costs.
-                    kind = type(value)
-                    if kind is str:
-                        mode = spec[1]
-                        if mode == _PLAIN:
-                            single = '"' + value + '"' if not escapes else _quoted(value)
-                        elif mode == _VOCAB:
-                            single = vocab_terms.get(value) or vocab(value)
-                        elif mode == _TYPED:
-                            single = ('"' + value + '"' if not escapes else _quoted(value)) + spec[2]
-                        else:
-                            single = reference(value)
-                    elif kind is float:
-                        memo = spec[4]
-                        single = memo.get(value)
-                        if single is None:
-                            single = native(value, spec[3])
-                            # 0.0 and -0.0 are one key but two lexical forms of a double
-                            if value and len(memo) < _FLOAT_MEMO:
-                                memo[value] = single
-                    elif kind is dict and not ("@value" in value or "@list" in value or "@set" in value):
-                        single = node(value, inner)
-                    elif kind is int or kind is bool:
-                        single = native(value, spec[3])
-                    else:
-                        predicate, objects = spec[0], []
-                        many(spec, value, objects, inner)
-                        single = ""
-                    if single:
-                        if turtle:
-                            parts.append(spec[0] + " " + single)
-                        else:
-                            lines.append(f"{subject} {spec[0]} {single} .\n")
-                        continue
-                if not objects:
-                    continue
-                if turtle:
-                    parts.append(predicate + " " + " , ".join(objects))
-                else:
-                    for item in objects:
-                        lines.append(f"{subject} {predicate} {item} .\n")
-            if not turtle:
-                return subject
-            if not parts:
-                return subject or "[]"
-            indent = "\n" + "\t" * inner
-            body = (" ;" + indent).join(parts)
-            if not subject and depth:
-                return "[" + indent + body + "\n" + "\t" * (inner - 1) + "]"
-            lines.insert(slot, f"{subject or '[]'} {body} .\n")
-            return subject
-
+        render = _Render(writer, escapes)
         for top in nodes:
-            node(top, 0)
-        return header + "".join(lines)
+            render.node(top, 0)
+        return header + "".join(render.lines)
 
     return run
+
+
+class _Render:
+    """One render: the writer's tables, bound once, and this run's output (N-Triples lines or
+    Turtle blocks), blank node labels and counter."""
+
+    __slots__ = (
+        "compact_iri",
+        "counter",
+        "escapes",
+        "iri",
+        "keys_get",
+        "labels",
+        "lines",
+        "native",
+        "turtle",
+        "vocab",
+        "vocab_terms",
+        "writer",
+    )
+
+    def __init__(self, writer: _Writer, escapes: bool) -> None:
+        self.writer = writer
+        self.escapes = escapes
+        self.keys_get = writer.keys.get
+        self.native = writer.native
+        self.iri = writer.iri
+        self.vocab = writer.vocab
+        self.vocab_terms = writer.vocab_terms
+        self.compact_iri = writer.compact_iri
+        self.turtle = writer.turtle
+        self.lines: list[str] = []
+        self.labels: dict[str, str] = {}
+        self.counter = itertools.count(1)
+
+    def quoted(self, text: str) -> str:
+        # JSON escapes every quote, backslash and control character: a view without a
+        # backslash has no string that needs an escape in N-Triples or Turtle.
+        return _quoted(text) if self.escapes else '"' + text + '"'
+
+    def reference(self, value: str) -> str:
+        """A document-relative IRI (a node's id, a value of an @id-typed term) or a blank node."""
+        if value.startswith("_:"):
+            label = self.labels.get(value)
+            if label is None:
+                label = self.labels[value] = f"_:b{next(self.counter)}"
+            return label
+        return self.iri(self.compact_iri(value))
+
+    def one(self, spec: _Spec, value: Any, out: list[str], depth: int) -> None:
+        """Append the RDF term(s) one JSON value (not an array) stands for; none for null."""
+        kind = type(value)
+        if kind is str:
+            mode = spec[1]
+            if mode == _PLAIN:
+                out.append(self.quoted(value))
+            elif mode == _TYPED:
+                out.append(self.quoted(value) + spec[2])
+            elif mode == _ID:
+                out.append(self.reference(value))
+            else:
+                out.append(self.vocab(value))
+        elif kind is dict:
+            if "@value" in value:
+                self.value_object(value, out)
+            elif "@list" in value:
+                out.append(self.list_object(spec, value, depth))
+            elif "@set" in value:
+                if not value.keys() <= {"@set", "@index"}:
+                    raise _Unsupported("@set beside other keys")
+                self.many(spec, value["@set"], out, depth)
+            else:
+                out.append(self.node(value, depth))
+        elif kind is float or kind is int or kind is bool:
+            out.append(self.native(value, spec[3]))
+        elif value is not None:
+            raise _Unsupported(f"a JSON value of type {kind.__name__}")
+
+    def many(self, spec: _Spec, value: Any, out: list[str], depth: int) -> None:
+        if type(value) is list:
+            for item in value:
+                if type(item) is list:
+                    raise _Unsupported("an array in an array")
+                self.one(spec, item, out, depth)
+        else:
+            self.one(spec, value, out, depth)
+
+    def value_object(self, value: dict[str, Any], out: list[str]) -> None:
+        if not value.keys() <= {"@value", "@language", "@type", "type", "@index"}:
+            raise _Unsupported("a value object with other keys")
+        literal = value["@value"]
+        language = value.get("@language")
+        datatype = value.get("@type", value.get("type"))
+        if ("@type" in value and "type" in value) or (language is not None and datatype is not None):
+            raise _Unsupported("a value object with two types")
+        if literal is None:
+            return
+        kind = type(literal)
+        if kind is not str and kind is not float and kind is not int and kind is not bool:
+            raise _Unsupported("a value object whose value is not a string, number or boolean")
+        if language is not None:
+            tag = _language(language) if type(language) is str else None
+            if tag is None or kind is not str:
+                raise _Unsupported("a language-tagged value that is not a string with a valid tag")
+            out.append(self.quoted(literal) + "@" + tag)
+        elif datatype is not None:
+            if type(datatype) is not str or datatype.startswith("@"):
+                raise _Unsupported("a value object typed by a keyword (@json) or a non-string")
+            absolute = self.writer.vocab_iri(datatype)
+            if kind is str:
+                out.append(self.quoted(literal) + "^^" + self.iri(absolute))
+            else:
+                out.append(self.native(literal, absolute))
+        elif kind is str:
+            out.append(self.quoted(literal))
+        else:
+            out.append(self.native(literal, ""))
+
+    def list_object(self, spec: _Spec, value: dict[str, Any], depth: int) -> str:
+        if not value.keys() <= {"@list", "@index"}:
+            raise _Unsupported("@list beside other keys")
+        items = value["@list"]
+        objects: list[str] = []
+        for item in items if type(items) is list else [items]:
+            if type(item) is list or (type(item) is dict and ("@list" in item or "@set" in item)):
+                raise _Unsupported("a list in a list")
+            self.one(spec, item, objects, depth)
+        writer = self.writer
+        if self.turtle:
+            return "( " + " ".join(objects) + " )" if objects else writer.nil
+        head = writer.nil
+        for item in reversed(objects):
+            cell = f"_:b{next(self.counter)}"
+            self.lines.append(f"{cell} {writer.first} {item} .\n{cell} {writer.rest} {head} .\n")
+            head = cell
+        return head
+
+    def types(self, obj: dict[str, Any], value: Any) -> list[str]:
+        if "type" in obj and "@type" in obj:
+            raise _Unsupported("type and @type")
+        objects = []
+        for item in value if type(value) is list else [value]:
+            if type(item) is not str:
+                raise _Unsupported("a type that is not a string")
+            objects.append(self.vocab(item))
+        return objects
+
+    def subject(self, obj: dict[str, Any]) -> str:
+        """The term that names a node: its IRI or blank node label, or "" for Turtle's [ ... ]."""
+        identifier = obj.get("id")
+        if identifier is None:
+            identifier = obj.get("@id")
+        elif "@id" in obj:
+            raise _Unsupported("id and @id")
+        if identifier is not None:
+            if type(identifier) is not str:
+                raise _Unsupported("an id that is not a string")
+            return self.reference(identifier)
+        return "" if self.turtle else f"_:b{next(self.counter)}"
+
+    def node(self, obj: dict[str, Any], depth: int) -> str:
+        """Write a node object's triples; the term that names it (IRI, blank node, [ ... ]).
+
+        ``depth`` is 0 for a top-level node, else the Turtle indentation of the block holding it.
+        """
+        subject = self.subject(obj)
+        turtle, lines, keys_get = self.turtle, self.lines, self.keys_get
+        # Turtle: a named node gets a block of its own; a blank one is written in place.
+        inner = depth + 1 if depth and not subject else 1
+        slot = len(lines)  # Turtle: this node's block before those of the nodes nested in it
+        parts: list[str] = []  # Turtle: "predicate object , object"
+        objects: list[str]
+        for key, value in obj.items():
+            spec = keys_get(key)
+            if spec is not None:
+                single = self.single(spec, value, inner)
+                if single is not None:
+                    if turtle:
+                        parts.append(spec[0] + " " + single)
+                    else:
+                        lines.append(f"{subject} {spec[0]} {single} .\n")
+                    continue
+                predicate, objects = spec[0], []
+                self.many(spec, value, objects, inner)
+            elif key == "type" or key == "@type":
+                predicate, objects = self.writer.rdf_type, self.types(obj, value)
+            elif key == "id" or key == "@id" or key == "@index":
+                continue
+            else:  # a compact or absolute IRI; _Unsupported for any other keyword
+                spec = self.writer.key(key)
+                predicate, objects = spec[0], []
+                self.many(spec, value, objects, inner)
+            if not objects:
+                continue
+            if turtle:
+                parts.append(predicate + " " + " , ".join(objects))
+            else:
+                for item in objects:
+                    lines.append(f"{subject} {predicate} {item} .\n")
+        return self.block(subject, parts, depth, inner, slot) if turtle else subject
+
+    def single(self, spec: _Spec, value: Any, inner: int) -> str | None:
+        """The one RDF term of a value in the common shapes (inline: this is what a render
+        costs); None for anything else (arrays, value, list and set objects, null)."""
+        kind = type(value)
+        if kind is str:
+            mode = spec[1]
+            if mode == _PLAIN:
+                return '"' + value + '"' if not self.escapes else _quoted(value)
+            if mode == _VOCAB:
+                return self.vocab_terms.get(value) or self.vocab(value)
+            if mode == _TYPED:
+                return ('"' + value + '"' if not self.escapes else _quoted(value)) + spec[2]
+            return self.reference(value)
+        if kind is float:
+            memo = spec[4]
+            found = memo.get(value)
+            if found is None:
+                found = self.native(value, spec[3])
+                # 0.0 and -0.0 are one key but two lexical forms of a double
+                if value and len(memo) < _FLOAT_MEMO:
+                    memo[value] = found
+            return found
+        if kind is dict and not ("@value" in value or "@list" in value or "@set" in value):
+            return self.node(value, inner)
+        if kind is int or kind is bool:
+            return self.native(value, spec[3])
+        return None
+
+    def block(self, subject: str, parts: list[str], depth: int, inner: int, slot: int) -> str:
+        """Turtle: a blank node nested in place as [ ... ], or the node's block at ``slot``."""
+        if not parts:
+            return subject or "[]"
+        indent = "\n" + "\t" * inner
+        body = (" ;" + indent).join(parts)
+        if not subject and depth:
+            return "[" + indent + body + "\n" + "\t" * (inner - 1) + "]"
+        self.lines.insert(slot, f"{subject or '[]'} {body} .\n")
+        return subject
 
 
 _Run = Callable[[list[dict[str, Any]], bool], str]
