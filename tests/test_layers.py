@@ -111,6 +111,12 @@ _FORBIDDEN = [
     ("resolver.lifecycle.part", "resolver.http"),
     ("resolver.lifecycle.service", "resolver.http"),
     ("resolver.lifecycle.settings", "resolver.config"),
+    # The profile library (the one write path, validation) sits under everything that uses it.
+    *(
+        (f"resolver.{lib}", f"resolver.{upper}")
+        for lib in ("passport", "validation", "context_terms")
+        for upper in ("http", "node", "app", "stages", "federation", "config", "commands")
+    ),
 ]
 
 
