@@ -285,3 +285,26 @@ async def test_html_page_escapes_what_the_passport_says(
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert b"<script>" not in page
     assert b"&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in page
+
+
+async def test_validate_reads_every_form_through_its_own_pool(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    """/validate runs on the node's checker pool with the write path's reader: Turtle is read,
+    and a value JSON-LD would drop is reported (not silently passed) with its data point."""
+    from resolver import render
+    from resolver.tiers import Tier
+    from resolver.validation import prepare_sync
+
+    handle = new_handle()
+    turtle = render.render(prepare_sync(passport(handle)).views[Tier.AUTHORITY], "turtle")
+    status, _, report = await _call(
+        http, "POST", node.url + "/validate", turtle, **{"Content-Type": "text/turtle"}
+    )
+    assert status == 200 and report == {"conforms": True, "results": []}
+    document = orjson.loads(passport(handle))
+    document["chemistry"] = "LiPo"
+    status, _, report = await _call(http, "POST", node.url + "/validate", orjson.dumps(document), **LD)
+    assert status == 200 and report["conforms"] is False
+    assert [r["dataPoints"] for r in report["results"]] == [[12]]
+    assert "'LiPo' is not one of" in report["results"][0]["message"]
