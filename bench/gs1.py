@@ -27,6 +27,7 @@ from bench.workloads import (
     _Pair,
     _pair_details,
     _quote,
+    _register,
     _sqlite_node,
     _store_url,
     _versus_baseline,
@@ -108,3 +109,9 @@ def linkset(options: Options) -> dict[str, Any]:
     requests = [Request(f"/{k}?linkType=all", "application/linkset+json") for k in keys]
     pair = _versus_baseline("linkset", _node("linkset-node", config), requests, options)
     return _relative("linkset", pair, options, 0.6, notes)
+
+
+# Registered here rather than in bench/workloads.py, which this module builds on: the package's
+# entry point imports this module after that one, so the import arrows point one way.
+_register("page", "req/s", "ratio >= 0.5 x resolve's (the page, cached per tier and language)", page)
+_register("linkset", "req/s", "ratio >= 0.6 x resolve's (GS1 linkset, linkType=all)", linkset)

@@ -1026,12 +1026,6 @@ _register("memory", "bytes/passport (Redis)", "<= 8 KB per passport in Redis", _
 _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
 
-# The GS1 resolver's workloads live in bench/gs1.py, which uses the helpers above (so it is
-# imported here, after them).
-from bench import gs1  # noqa: E402
-
-_register("page", "req/s", "ratio >= 0.5 x resolve's (the page, cached per tier and language)", gs1.page)
-_register("linkset", "req/s", "ratio >= 0.6 x resolve's (GS1 linkset, linkType=all)", gs1.linkset)
 _register("sparql", "ms (selective p50)", sparql_bench.TARGET, sparql_bench.run)
 
 def _events(options: Options) -> dict[str, Any]:

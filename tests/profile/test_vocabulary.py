@@ -174,7 +174,7 @@ REFERENCE = ROOT.parent / "shared" / "reference" / "eu-guidance" / "ec-guidance-
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="the build reads the guidance from ../shared/reference")
 def test_the_committed_context_vocabulary_and_shapes_are_what_the_term_table_builds(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "vocab" / "eu-battery" / "build.py"), str(tmp_path)],
+    subprocess.run([sys.executable, str(ROOT / "vocab" / "eu-battery" / "generate.py"), str(tmp_path)],
                    check=True, timeout=120, capture_output=True)
     built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert [str(p) for p in built] == [

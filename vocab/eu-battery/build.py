@@ -1,6 +1,6 @@
 """Writes context.jsonld and vocab.ttl of the eu-battery profile from the term table below.
 
-Run `python vocab/eu-battery/build.py [ROOT]` after editing the table (ROOT defaults to the repository);
+Run `python vocab/eu-battery/generate.py [ROOT]` after editing the table (ROOT defaults to the repository);
 the context, the vocabulary and the shapes it writes are committed.
 """
 
@@ -541,25 +541,3 @@ def build_vocab() -> str:
             lines.append(f"bp:applicability {node} ]")
         out.append(" ;\n    ".join(lines) + " .")
     return "\n".join(out) + "\n"
-
-
-def main(root: Path) -> None:
-    """Write vocab/eu-battery/{context.jsonld, vocab.ttl} and shapes/eu-battery/*.ttl under ``root``."""
-    vocab_dir = root / "vocab" / "eu-battery"
-    vocab_dir.mkdir(parents=True, exist_ok=True)
-    (vocab_dir / "context.jsonld").write_text(
-        json.dumps(build_context(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    (vocab_dir / "vocab.ttl").write_text(build_vocab(), encoding="utf-8")
-    import shapes_build  # beside this file
-
-    shapes_dir = root / "shapes" / "eu-battery"
-    shapes_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in shapes_build.build_shapes().items():
-        (shapes_dir / name).write_text(text, encoding="utf-8")
-
-
-if __name__ == "__main__":
-    import sys
-
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[1])
