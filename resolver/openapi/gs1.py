@@ -41,6 +41,7 @@ def _resolver(alpha: bool) -> dict[str, Any]:
                 "tail",
                 "The GTIN, then optionally /10/{lot} and /21/{serial} (GS1 Digital Link "
                 "1.2 path); ending in /history lists the item's versions.",
+                "09521234010012",
             )
         ],
         "get": {
@@ -99,7 +100,14 @@ def _compare() -> dict[str, Any]:
             "summary": "Two to four passports side by side, each in the caller's tier view",
             "security": SECURITY,
             "parameters": [
-                {**query("ids", "2 to 4 passport identifiers, separated by commas."), "required": True},
+                {
+                    **query(
+                        "ids",
+                        "2 to 4 passport identifiers, separated by commas.",
+                        example="88.100.1/BAT-EV-000001,88.100.1/BAT-EV-000002",
+                    ),
+                    "required": True,
+                },
                 query("lang", "The page's language (else Accept-Language)."),
                 header("Accept", "application/json for data; anything else gives the page."),
             ],
@@ -118,7 +126,9 @@ def _compare() -> dict[str, Any]:
 
 
 def gs1_paths() -> dict[str, Any]:
-    gs1_suffix = path_param("suffix", "The Digital Link path after the primary key (GTIN, lot, serial).")
+    gs1_suffix = path_param(
+        "suffix", "The Digital Link path after the primary key (GTIN, lot, serial).", "09521234010012"
+    )
     return {
         "/01/{tail}": _resolver(alpha=False),
         "/gtin/{tail}": _resolver(alpha=True),
@@ -126,7 +136,10 @@ def gs1_paths() -> dict[str, Any]:
         "/gtin/{suffix}/qr": _qr("qrDigitalLinkAlpha", [gs1_suffix]),
         "/{prefix}/{suffix}/qr": _qr(
             "qrPassport",
-            [path_param("prefix", HANDLE_DESC), path_param("suffix", "The rest of the identifier.")],
+            [
+                path_param("prefix", HANDLE_DESC, "88.100.1"),
+                path_param("suffix", "The rest of the identifier.", "BAT-EV-000002"),
+            ],
         ),
         "/compare": _compare(),
         "/.well-known/gs1resolver": {

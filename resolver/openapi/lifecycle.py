@@ -41,6 +41,10 @@ ROUTES: dict[str, str] = {
 _READ = (*COMMON, "401", "403", "404", "410")
 _WRITE = (*_READ, "409", "415", "422")
 _JSON_BODY = ("application/json", "application/ld+json")
+# Request examples that do something on the demo node (schemathesis sends them too).
+_EVENTS_EXAMPLE = [{"dataPoint": "capacityFade", "time": "2026-06-01T10:00:00Z", "value": 4.2, "unit": "P1"}]
+_STATUS_EXAMPLE = {"status": "repurposed", "successors": ["88.100.7/SL-ESS-000099"], "note": "second life"}
+_SUBSCRIPTION_EXAMPLE = {"filter": {"severities": ["critical"]}, "delivery": {"kind": "sse"}}
 _WINDOW = [
     query("since", "An RFC 3339 date-time: from then (inclusive)."),
     query("until", "An RFC 3339 date-time: before then; later than since."),
@@ -51,12 +55,15 @@ def _op(operation: str, summary: str, responses: dict[str, Any], **more: Any) ->
     return {"operationId": operation, "summary": summary, **more, "responses": responses}
 
 
-def _body(schema: dict[str, Any], types: tuple[str, ...] = _JSON_BODY) -> dict[str, Any]:
-    return {"required": True, "content": {t: {"schema": schema} for t in types}}
+def _body(schema: dict[str, Any], example: Any, types: tuple[str, ...] = _JSON_BODY) -> dict[str, Any]:
+    return {"required": True, "content": {t: {"schema": schema, "example": example} for t in types}}
 
 
 def _passport_paths() -> dict[str, Any]:
-    ident = [path_param("prefix", HANDLE_DESC), path_param("suffix", "The rest of the identifier.")]
+    ident = [
+        path_param("prefix", HANDLE_DESC, "88.100.1"),
+        path_param("suffix", "The rest of the identifier.", "BAT-EV-000001"),
+    ]
     events_ok = {
         "description": "An EPCIS 2.0 document of the events the caller's tier may see.",
         "content": {"application/ld+json": {"schema": ref("EpcisDocument")}},
@@ -98,11 +105,14 @@ def _passport_paths() -> dict[str, Any]:
                 "Record events: an EPCIS 2.0 document or a compact JSON batch",
                 {"200": ingested, "201": ingested, **errors(_WRITE)},
                 security=WRITE_SECURITY,
-                requestBody=_body(events_body),
+                requestBody=_body(events_body, _EVENTS_EXAMPLE),
             ),
         },
         f"{_BASE}/series/{{point}}": {
-            "parameters": [*ident, path_param("point", "A data point name, such as stateOfCharge.")],
+            "parameters": [
+                *ident,
+                path_param("point", "A data point name, such as capacityFade.", "capacityFade"),
+            ],
             "get": _op(
                 "getSeries",
                 "A data point's readings over time",
@@ -156,7 +166,7 @@ def _passport_paths() -> dict[str, Any]:
                 "Change the battery's status (repurposed, recycled, ...)",
                 {"201": json_ok("The change.", ref("StatusChange")), **errors(_WRITE)},
                 security=WRITE_SECURITY,
-                requestBody=_body(status_body),
+                requestBody=_body(status_body, _STATUS_EXAMPLE),
             ),
         },
         f"{_BASE}/lineage": {
@@ -177,7 +187,7 @@ def _rules_paths() -> dict[str, Any]:
     return {
         "/rules/{rule_prefix}": {
             "parameters": [
-                path_param("rule_prefix", "A handle prefix (88.100.1) or a GS1 one (01/0952123).")
+                path_param("rule_prefix", "A handle prefix (88.100.1) or a GS1 one (01/0952123).", "88.100.1")
             ],
             "get": _op(
                 "getRules",
@@ -190,7 +200,9 @@ def _rules_paths() -> dict[str, Any]:
                 "Replace the warning rules' settings of a prefix ({} removes them)",
                 {"200": rules_ok, **errors((*refused, "415"))},
                 security=WRITE_SECURITY,
-                requestBody=_body({"type": "object", "additionalProperties": {"type": "number"}}),
+                requestBody=_body(
+                    {"type": "object", "additionalProperties": {"type": "number"}}, {"silence_days": 30}
+                ),
             ),
         }
     }
@@ -218,7 +230,7 @@ def _subscription_paths() -> dict[str, Any]:
                     **errors((*COMMON, "401", "403", "415")),
                 },
                 security=WRITE_SECURITY,
-                requestBody=_body(body, ("application/json",)),
+                requestBody=_body(body, _SUBSCRIPTION_EXAMPLE, ("application/json",)),
             ),
         },
         "/subscriptions/{sid}": {

@@ -76,24 +76,32 @@ def json_ok(description: str, schema: dict[str, Any] | None = None) -> dict[str,
     }
 
 
-def path_param(name: str, description: str) -> dict[str, Any]:
-    return {
+def path_param(name: str, description: str, example: str | None = None) -> dict[str, Any]:
+    param: dict[str, Any] = {
         "name": name,
         "in": "path",
         "required": True,
         "description": description,
         "schema": {"type": "string"},
     }
+    if example is not None:
+        param["example"] = example  # a value that names something on the demo node
+    return param
 
 
-def query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
+def query(
+    name: str, description: str, schema: dict[str, Any] | None = None, example: str | None = None
+) -> dict[str, Any]:
+    param: dict[str, Any] = {
         "name": name,
         "in": "query",
         "required": False,
         "description": description,
         "schema": schema or {"type": "string"},
     }
+    if example is not None:
+        param["example"] = example
+    return param
 
 
 def header(name: str, description: str) -> dict[str, Any]:

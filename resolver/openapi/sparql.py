@@ -23,7 +23,24 @@ _GRAPHS = {
     "application/ld+json": {"schema": {}},
     "application/rdf+xml": {"schema": {"type": "string"}},
 }
-_ERRORS = ("400", "401", "403", "405", "406", "408", "413", "422", "429", "431", "500", "502", "503", "504")
+_EXAMPLE = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3"
+_ERRORS = (
+    "400",
+    "401",
+    "403",
+    "405",
+    "406",
+    "408",
+    "413",
+    "415",
+    "422",
+    "429",
+    "431",
+    "500",
+    "502",
+    "503",
+    "504",
+)
 
 
 def _params(*, with_query: bool) -> list[dict[str, Any]]:
@@ -36,7 +53,14 @@ def _params(*, with_query: bool) -> list[dict[str, Any]]:
         header("Accept", "A SPARQL results format (SELECT, ASK) or an RDF format (CONSTRUCT, DESCRIBE)."),
     ]
     if with_query:
-        params.insert(0, query("query", "The SPARQL query; without it the service description."))
+        params.insert(
+            0,
+            query(
+                "query",
+                "The SPARQL query; without it the service description.",
+                example=_EXAMPLE,
+            ),
+        )
     return params
 
 
@@ -71,7 +95,7 @@ def sparql_paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/sparql-query": {"schema": {"type": "string"}},
+                        "application/sparql-query": {"schema": {"type": "string"}, "example": _EXAMPLE},
                         "application/x-www-form-urlencoded": {
                             "schema": {
                                 "type": "object",
