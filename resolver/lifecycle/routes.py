@@ -99,7 +99,8 @@ class LifecycleRoutes:
     # -- helpers -----------------------------------------------------------------------------
 
     def _ident(self, request: web.Request) -> Identifier:
-        text = f"{request.match_info['prefix']}/{request.match_info['suffix']}"
+        match = request.match_info
+        text = f"{match.get('prefix', '01')}/{match['suffix']}"  # the GS1 routes' 01 is literal
         return parse_identifier(text, case_sensitive=self.case_sensitive)
 
     def _principal(self, request: web.Request) -> Principal:

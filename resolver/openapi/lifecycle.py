@@ -21,14 +21,10 @@ from resolver.openapi.parts import (
 __all__ = ["ROUTES", "SCHEMAS", "lifecycle_paths"]
 
 _BASE = "/{prefix}/{suffix}"
+_GS1 = "/01/{suffix}"  # GS1-keyed passports (resolver/http/lifecycle.py add_gs1_routes)
+_TAILS = ("/events", "/series/{point}", "/health", "/warnings", "/warnings/{wid}/ack", "/status", "/lineage")
 ROUTES: dict[str, str] = {
-    f"{_BASE}/events": f"{_BASE}/events",
-    f"{_BASE}/series/{{point}}": f"{_BASE}/series/{{point}}",
-    f"{_BASE}/health": f"{_BASE}/health",
-    f"{_BASE}/warnings": f"{_BASE}/warnings",
-    f"{_BASE}/warnings/{{wid}}/ack": f"{_BASE}/warnings/{{wid}}/ack",
-    f"{_BASE}/status": f"{_BASE}/status",
-    f"{_BASE}/lineage": f"{_BASE}/lineage",
+    **{base + tail: base + tail for base in (_BASE, _GS1) for tail in _TAILS},
     "/rules/{rule_prefix}": "/rules/{rule_prefix}",
     "/subscriptions": "/subscriptions",
     "/subscriptions/{sid}": "/subscriptions/{sid}",
@@ -59,11 +55,8 @@ def _body(schema: dict[str, Any], example: Any, types: tuple[str, ...] = _JSON_B
     return {"required": True, "content": {t: {"schema": schema, "example": example} for t in types}}
 
 
-def _passport_paths() -> dict[str, Any]:
-    ident = [
-        path_param("prefix", HANDLE_DESC, "88.100.1"),
-        path_param("suffix", "The rest of the identifier.", "BAT-EV-000001"),
-    ]
+def _passport_paths(base: str, ident: list[dict[str, Any]], kind: str = "") -> dict[str, Any]:
+    """The lifecycle paths of the passports under ``base``; ``kind`` ends their operationIds."""
     events_ok = {
         "description": "An EPCIS 2.0 document of the events the caller's tier may see.",
         "content": {"application/ld+json": {"schema": ref("EpcisDocument")}},
@@ -87,10 +80,10 @@ def _passport_paths() -> dict[str, Any]:
     }
     ingested = json_ok("The events were taken (201 when any is new).", ref("Ingested"))
     return {
-        f"{_BASE}/events": {
+        f"{base}/events": {
             "parameters": ident,
             "get": _op(
-                "getEvents",
+                "getEvents" + kind,
                 "The passport's lifecycle events (EPCIS 2.0)",
                 {"200": events_ok, **errors(_READ)},
                 security=SECURITY,
@@ -101,20 +94,20 @@ def _passport_paths() -> dict[str, Any]:
                 ],
             ),
             "post": _op(
-                "postEvents",
+                "postEvents" + kind,
                 "Record events: an EPCIS 2.0 document or a compact JSON batch",
                 {"200": ingested, "201": ingested, **errors(_WRITE)},
                 security=WRITE_SECURITY,
                 requestBody=_body(events_body, _EVENTS_EXAMPLE),
             ),
         },
-        f"{_BASE}/series/{{point}}": {
+        f"{base}/series/{{point}}": {
             "parameters": [
                 *ident,
                 path_param("point", "A data point name, such as capacityFade.", "capacityFade"),
             ],
             "get": _op(
-                "getSeries",
+                "getSeries" + kind,
                 "A data point's readings over time",
                 {"200": series_ok, **errors(_READ)},
                 security=SECURITY,
@@ -126,53 +119,53 @@ def _passport_paths() -> dict[str, Any]:
                 ],
             ),
         },
-        f"{_BASE}/health": {
+        f"{base}/health": {
             "parameters": ident,
             "get": _op(
-                "getHealth",
+                "getHealth" + kind,
                 "The passport's health rating",
                 {"200": json_ok("The rating.", ref("Health")), **errors(_READ)},
                 security=SECURITY,
             ),
         },
-        f"{_BASE}/warnings": {
+        f"{base}/warnings": {
             "parameters": ident,
             "get": _op(
-                "getWarnings",
+                "getWarnings" + kind,
                 "The warnings raised for the passport",
                 {"200": json_ok("The warnings.", ref("Warnings")), **errors(_READ)},
                 security=SECURITY,
             ),
         },
-        f"{_BASE}/warnings/{{wid}}/ack": {
+        f"{base}/warnings/{{wid}}/ack": {
             "parameters": [*ident, path_param("wid", "A warning's id.")],
             "post": _op(
-                "ackWarning",
+                "ackWarning" + kind,
                 "Acknowledge a warning (operator of the prefix)",
                 {"200": json_ok("The warning, acknowledged.", ref("Warning")), **errors(_READ)},
                 security=WRITE_SECURITY,
             ),
         },
-        f"{_BASE}/status": {
+        f"{base}/status": {
             "parameters": ident,
             "get": _op(
-                "getStatus",
+                "getStatus" + kind,
                 "The battery's status and its changes",
                 {"200": json_ok("The status.", ref("Status")), **errors(_READ)},
                 security=SECURITY,
             ),
             "post": _op(
-                "postStatus",
+                "postStatus" + kind,
                 "Change the battery's status (repurposed, recycled, ...)",
                 {"201": json_ok("The change.", ref("StatusChange")), **errors(_WRITE)},
                 security=WRITE_SECURITY,
                 requestBody=_body(status_body, _STATUS_EXAMPLE),
             ),
         },
-        f"{_BASE}/lineage": {
+        f"{base}/lineage": {
             "parameters": ident,
             "get": _op(
-                "getLineage",
+                "getLineage" + kind,
                 "The passport's predecessors and successors",
                 {"200": json_ok("The lineage.", ref("Lineage")), **errors(_READ)},
                 security=SECURITY,
@@ -280,7 +273,23 @@ def _subscription_paths() -> dict[str, Any]:
 
 
 def lifecycle_paths() -> dict[str, Any]:
-    return {**_passport_paths(), **_rules_paths(), **_subscription_paths()}
+    ident = [
+        path_param("prefix", HANDLE_DESC, "88.100.1"),
+        path_param("suffix", "The rest of the identifier.", "BAT-EV-000001"),
+    ]
+    gs1 = [
+        path_param(
+            "suffix",
+            "The GTIN, then AI/value pairs (21/{serial}, 10/{lot}): an odd number of segments.",
+            "09521234010012/21/LFP-2026-000042",
+        )
+    ]
+    return {
+        **_passport_paths(_BASE, ident),
+        **_passport_paths(_GS1, gs1, "Gs1"),
+        **_rules_paths(),
+        **_subscription_paths(),
+    }
 
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
