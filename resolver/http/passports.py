@@ -99,6 +99,17 @@ def _parse_version(text: str) -> int:
     return whole_number(text, "version", low=1)
 
 
+async def _taken_by_another_route(request: web.Request) -> set[str]:
+    """The methods the routes of a passport's sub-resources ("/{id}/qr", "/{id}/events", ...:
+    a path that goes on after ``{suffix}``) answer on this path; empty when none has it."""
+    methods: set[str] = set()
+    for resource in request.app.router.resources():
+        if "{suffix}/" in resource.canonical:
+            _, allowed = await resource.resolve(request)
+            methods |= allowed
+    return methods
+
+
 class PassportRoutes:
     """Handlers of the native API; they reach the node through the edge of ``slot``."""
 
@@ -278,16 +289,21 @@ class PassportRoutes:
 
     # --- writes --------------------------------------------------------------------------------
 
-    def _writable(self, request: web.Request) -> Identifier:
+    async def _writable(self, request: web.Request) -> Identifier:
         match = request.match_info
         text = match["prefix"] + "/" + match["suffix"]
         if text.endswith("/history"):
             raise web.HTTPMethodNotAllowed(request.method, ["GET", "HEAD"])
+        taken = await _taken_by_another_route(request)
+        if taken:
+            # "/{id}/events", "/{id}/qr", ...: a passport written there could not be read back,
+            # as every GET of the path is another route's.
+            raise web.HTTPMethodNotAllowed(request.method, taken)
         return self.edge.writable(request, text)
 
     async def put(self, request: web.Request) -> web.Response:
         edge = self.edge
-        ident = self._writable(request)
+        ident = await self._writable(request)
         preconditions = Preconditions.from_headers(request)
         body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
         limits = edge.limits
@@ -297,7 +313,7 @@ class PassportRoutes:
 
     async def patch(self, request: web.Request) -> web.Response:
         edge = self.edge
-        ident = self._writable(request)
+        ident = await self._writable(request)
         preconditions = Preconditions.from_headers(request)
         body = await edge.read_body(request, media_types=_PATCH_TYPES)
         limits = edge.limits
@@ -329,7 +345,7 @@ class PassportRoutes:
 
     async def delete(self, request: web.Request) -> web.Response:
         edge = self.edge
-        ident = self._writable(request)
+        ident = await self._writable(request)
         record = await edge.delete(ident, Preconditions.from_headers(request))
         return _json_response(
             {
