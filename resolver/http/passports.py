@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import orjson
 from aiohttp import web
+from yarl import URL
 
 from resolver import jsonld
 from resolver.errors import (
@@ -39,7 +40,7 @@ from resolver.render import render
 from resolver.stores.base import View
 from resolver.tiers import Role, Tier
 
-__all__ = ["PassportRoutes", "add_routes", "location_path", "rfc3339"]
+__all__ = ["PassportRoutes", "add_routes", "location_path", "refuse_sub_resource_handle", "rfc3339"]
 
 _PASSPORT_TYPES = ("application/ld+json", "application/json")
 _PATCH_TYPES = ("application/merge-patch+json",)
@@ -99,15 +100,24 @@ def _parse_version(text: str) -> int:
     return whole_number(text, "version", low=1)
 
 
-async def _taken_by_another_route(request: web.Request) -> set[str]:
+async def _taken_by_another_route(request: web.Request, handle: str | None = None) -> set[str]:
     """The methods the routes of a passport's sub-resources ("/{id}/qr", "/{id}/events", ...:
-    a path that goes on after ``{suffix}``) answer on this path; empty when none has it."""
+    a path that goes on after ``{suffix}``) answer on this path (or on "/{handle}"); empty when
+    none has it."""
+    if handle is not None:
+        request = request.clone(rel_url=URL.build(path="/" + handle))
     methods: set[str] = set()
     for resource in request.app.router.resources():
         if "{suffix}/" in resource.canonical:
             _, allowed = await resource.resolve(request)
             methods |= allowed
     return methods
+
+
+async def refuse_sub_resource_handle(request: web.Request, handle: str) -> None:
+    """400 for a Handle API write of a handle whose native path another route reads."""
+    if await _taken_by_another_route(request, handle):
+        raise InputError(f"/{handle[:200]} is another resource's path: a passport there could not be read")
 
 
 class PassportRoutes:
