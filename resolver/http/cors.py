@@ -55,7 +55,7 @@ class _PreflightResource(web.DynamicResource):
 
 def add_cors(app: web.Application, metrics: Metrics) -> None:
     """``OPTIONS`` on every path of ``app``, and CORS headers on its public answers."""
-    preflight = _PreflightResource("/{_any:.*}", name="options")
+    preflight = _PreflightResource("/{_any:[\\s\\S]*}", name="options")  # "." would miss a decoded newline
     app.router.register_resource(preflight)
     preflight.add_route("OPTIONS", guarded(_options, "options", metrics))
     app.on_response_prepare.append(_public_answers)

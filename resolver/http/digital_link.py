@@ -149,7 +149,10 @@ class DigitalLinkRoutes:
                 found = await self._find(request, link, [level])
                 if isinstance(found, web.StreamResponse):
                     return found
-                query = "&".join(q for q in (f"format={fmt}" if fmt else "", request.query_string) if q)
+                # The query as sent (percent-encoded): decoded, it could put a control
+                # character into the Location header.
+                raw = request.rel_url.raw_query_string
+                query = "&".join(q for q in (f"format={fmt}" if fmt else "", raw) if q)
                 location = self._base(request) + location_path(found.key) + "?" + query
                 return web.Response(status=307, headers={"Location": location, "Vary": _VARY})
             try:

@@ -29,7 +29,7 @@ from resolver.errors import (
     ResolverError,
 )
 from resolver.http.edge import Edge, Preconditions
-from resolver.http.passports import location_path
+from resolver.http.passports import location_path, refuse_sub_resource_handle
 from resolver.http.query import MAX_QUERY_NUMBER, whole_number
 from resolver.http.router import EdgeSlot, Routes
 from resolver.memo import memoize, text_size
@@ -188,6 +188,7 @@ class HandleRoutes:
     async def _put(self, request: web.Request, text: str) -> web.Response:
         edge = self.edge
         ident = self.edge.writable(request, text)
+        await refuse_sub_resource_handle(request, text)
         overwrite = request.query.get("overwrite", "true").lower() != "false"
         body = await edge.read_body(request, media_types=("application/json", "application/ld+json"))
         limits = edge.limits
@@ -201,6 +202,7 @@ class HandleRoutes:
         text = request.match_info["handle"]
         try:
             ident = self.edge.writable(request, text)
+            await refuse_sub_resource_handle(request, text)
             indices = set(request.query.getall("index", []))
             if indices and "2" not in indices:
                 raise InputError(

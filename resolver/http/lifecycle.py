@@ -7,6 +7,8 @@ Listed in ``resolver.http.routes.ROUTE_MODULES`` before the passport routes, who
 
 from __future__ import annotations
 
+import weakref
+
 from aiohttp import web
 
 from resolver.errors import ServiceStarting
@@ -15,7 +17,7 @@ from resolver.lifecycle.routes import ROUTES, LifecycleRoutes
 from resolver.lifecycle.subscriptions import SUBSCRIPTION_ROUTES, SubscriptionRoutes
 from resolver.profile import Profile
 
-__all__ = ["add_routes"]
+__all__ = ["add_gs1_routes", "add_routes"]
 
 
 class _Handlers:
@@ -58,7 +60,37 @@ class _Handlers:
         return handle
 
 
+_BUILT: weakref.WeakKeyDictionary[EdgeSlot, _Handlers] = weakref.WeakKeyDictionary()
+_ANY_KEY = "/{prefix}/{suffix:.+}/"
+# A GS1-keyed passport: 01, the GTIN, then AI/value pairs, so an odd number of segments after
+# 01. A Digital Link whose last value is "events" (or "status", ...) has an even number and
+# stays the resolver's.
+# "01" literal: aiohttp tries the resources of a literal first segment before the others.
+_GS1_KEY = "/01/{suffix:[^/]+(?:/[^/]+/[^/]+)*}/"
+
+
+def _handlers(slot: EdgeSlot) -> _Handlers:
+    """One set of handlers per node, for both route modules."""
+    found = _BUILT.get(slot)
+    if found is None:
+        found = _BUILT[slot] = _Handlers(slot)
+    return found
+
+
+def _add(routes: Routes, table: list[tuple[str, str, dict[str, str]]], rename: str = "") -> None:
+    handlers = _handlers(routes.slot)
+    for path, name, methods in table:
+        wrapped = {m: (handlers.handler(label), label) for m, label in methods.items()}
+        routes.resource(path, name + rename, **wrapped)
+
+
 def add_routes(routes: Routes) -> None:
-    handlers = _Handlers(routes.slot)
-    for path, name, methods in [*SUBSCRIPTION_ROUTES, *ROUTES]:
-        routes.resource(path, name, **{m: (handlers.handler(label), label) for m, label in methods.items()})
+    _add(routes, [*SUBSCRIPTION_ROUTES, *ROUTES])
+
+
+def add_gs1_routes(routes: Routes) -> None:
+    """The passport routes again for GS1-keyed passports, listed before the GS1 resolver, whose
+    "/01/{tail}" would otherwise answer every GET of "/01/.../events" and the like (as a
+    Digital Link with a broken last pair: 400)."""
+    keyed = [(p.replace(_ANY_KEY, _GS1_KEY), n, m) for p, n, m in ROUTES if p.startswith(_ANY_KEY)]
+    _add(routes, keyed, "-gs1")

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import orjson
 from aiohttp import web
+from yarl import URL
 
 from resolver import jsonld
 from resolver.errors import (
@@ -42,7 +43,7 @@ from resolver.render import render
 from resolver.stores.base import View
 from resolver.tiers import Role, Tier
 
-__all__ = ["PassportRoutes", "add_routes", "location_path", "rfc3339"]
+__all__ = ["PassportRoutes", "add_routes", "location_path", "refuse_sub_resource_handle", "rfc3339"]
 
 _PASSPORT_TYPES = PASSPORT_MEDIA_TYPES  # JSON-LD in any form, Turtle, N-Triples, N-Quads
 _PATCH_TYPES = ("application/merge-patch+json",)
@@ -100,6 +101,26 @@ def _parse_at(text: str) -> float:
 
 def _parse_version(text: str) -> int:
     return whole_number(text, "version", low=1)
+
+
+async def _taken_by_another_route(request: web.Request, handle: str | None = None) -> set[str]:
+    """The methods the routes of a passport's sub-resources ("/{id}/qr", "/{id}/events", ...:
+    a path that goes on after ``{suffix}``) answer on this path (or on "/{handle}"); empty when
+    none has it."""
+    if handle is not None:
+        request = request.clone(rel_url=URL.build(path="/" + handle))
+    methods: set[str] = set()
+    for resource in request.app.router.resources():
+        if "{suffix}/" in resource.canonical:
+            _, allowed = await resource.resolve(request)
+            methods |= allowed
+    return methods
+
+
+async def refuse_sub_resource_handle(request: web.Request, handle: str) -> None:
+    """400 for a Handle API write of a handle whose native path another route reads."""
+    if await _taken_by_another_route(request, handle):
+        raise InputError(f"/{handle[:200]} is another resource's path: a passport there could not be read")
 
 
 class PassportRoutes:
@@ -281,16 +302,21 @@ class PassportRoutes:
 
     # --- writes --------------------------------------------------------------------------------
 
-    def _writable(self, request: web.Request) -> Identifier:
+    async def _writable(self, request: web.Request) -> Identifier:
         match = request.match_info
         text = match["prefix"] + "/" + match["suffix"]
         if text.endswith("/history"):
             raise web.HTTPMethodNotAllowed(request.method, ["GET", "HEAD"])
+        taken = await _taken_by_another_route(request)
+        if taken:
+            # "/{id}/events", "/{id}/qr", ...: a passport written there could not be read back,
+            # as every GET of the path is another route's.
+            raise web.HTTPMethodNotAllowed(request.method, taken)
         return self.edge.writable(request, text)
 
     async def put(self, request: web.Request) -> web.Response:
         edge = self.edge
-        ident = self._writable(request)
+        ident = await self._writable(request)
         preconditions = Preconditions.from_headers(request)
         body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
         limits = edge.limits
@@ -304,7 +330,7 @@ class PassportRoutes:
 
     async def patch(self, request: web.Request) -> web.Response:
         edge = self.edge
-        ident = self._writable(request)
+        ident = await self._writable(request)
         preconditions = Preconditions.from_headers(request)
         body = await edge.read_body(request, media_types=_PATCH_TYPES)
         limits = edge.limits
@@ -337,7 +363,7 @@ class PassportRoutes:
 
     async def delete(self, request: web.Request) -> web.Response:
         edge = self.edge
-        ident = self._writable(request)
+        ident = await self._writable(request)
         record = await edge.delete(ident, Preconditions.from_headers(request))
         return _json_response(
             {

@@ -22,6 +22,7 @@ ROUTE_MODULES: tuple[RouteModule, ...] = (
     node_info.add_routes,  # /healthz, /metrics, /.well-known/passport-node, /profiles/...
     contract.add_routes,  # /openapi.json
     handle_api.add_routes,  # /api/handles
+    lifecycle.add_gs1_routes,  # /01/{gtin}/21/{serial}/events|series|... before the GS1 resolver
     digital_link.add_routes,  # GS1: /01/..., /gtin/..., /{id}/qr, /compare, /.well-known/gs1resolver
     sparql.add_routes,  # /sparql
     lifecycle.add_routes,  # /{handle}/events|series|health|warnings|status|lineage, /rules, /subscriptions

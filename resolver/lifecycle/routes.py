@@ -50,7 +50,12 @@ ROUTES: list[tuple[str, str, dict[str, str]]] = [
 ]
 _BODY_TYPES = ("application/json", "application/ld+json")
 _BATTERY_CONTEXT = "https://ref.openepcis.io/extensions/eu/battery/battery-context.jsonld"
-_EVERY = re.compile(r"^(?:(\d+)([smhdw]?)|P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)$")
+# ASCII digits only (re's \d takes any script's), few enough that no figure can overflow.
+_EVERY = re.compile(
+    r"^(?:([0-9]{1,12})([smhdw]?)|P(?:([0-9]{1,6})D)?(?:T(?:([0-9]{1,8})H)?(?:([0-9]{1,10})M)?(?:([0-9]{1,12})S)?)?)$"
+)
+_MAX_EVERY = 100 * 366 * 86400  # a century: wider buckets say nothing more
+_WHOLE = re.compile(r"-?[0-9]{1,12}")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _HEALTH_TIER_POINT = "stateOfCertifiedEnergy"
 _GS1_PREFIX = re.compile(r"01/[0-9]{1,14}")
@@ -94,7 +99,8 @@ class LifecycleRoutes:
     # -- helpers -----------------------------------------------------------------------------
 
     def _ident(self, request: web.Request) -> Identifier:
-        text = f"{request.match_info['prefix']}/{request.match_info['suffix']}"
+        match = request.match_info
+        text = f"{match.get('prefix', '01')}/{match['suffix']}"  # the GS1 routes' 01 is literal
         return parse_identifier(text, case_sensitive=self.case_sensitive)
 
     def _principal(self, request: web.Request) -> Principal:
@@ -421,10 +427,9 @@ def _window(request: web.Request) -> tuple[float | None, float | None]:
 
 
 def _int(text: str, name: str, low: int, high: int) -> int:
-    try:
-        value = int(text)
-    except ValueError as err:
-        raise InputError(f"{name} must be a whole number") from err
+    if not _WHOLE.fullmatch(text):
+        raise InputError(f"{name} must be a whole number")
+    value = int(text)
     if not low <= value <= high:
         raise InputError(f"{name} must be between {low} and {high}")
     return value
@@ -440,8 +445,8 @@ def _seconds(text: str) -> int:
     else:
         days, hours, minutes, secs = (int(g or 0) for g in match.groups()[2:])
         seconds = days * 86400 + hours * 3600 + minutes * 60 + secs
-    if seconds < 1:
-        raise InputError("every must be at least one second")
+    if not 1 <= seconds <= _MAX_EVERY:
+        raise InputError(f"every must be from one second to a century ({_MAX_EVERY} s)")
     return seconds
 
 

@@ -6,6 +6,7 @@ A claim moves this process's cursor; readers waiting for new entries are woken i
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from resolver.lifecycle.feed import DeadLetter, Entry, Subscription
 __all__ = ["SQLiteWarningFeed"]
 
 T = TypeVar("T")
+_SEQ = re.compile(r"[0-9]{1,18}")  # a feed id: up to 18 digits always fits SQLite's int64
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lc_feed (seq INTEGER PRIMARY KEY AUTOINCREMENT, body BLOB NOT NULL);
@@ -185,7 +187,8 @@ class SQLiteWarningFeed:
 def _seq(after: str | None) -> int:
     if after is None or after == "":
         return 0
-    try:
-        return int(after)
-    except ValueError as err:
-        raise InputError(f"Last-Event-ID {after[:40]!r} is not an id this node gave") from err
+    # Ids are SQLite integers: more digits than int64 holds, or int()'s "1_000" and " 7 ",
+    # are not ids this node gave.
+    if not _SEQ.fullmatch(after):
+        raise InputError(f"Last-Event-ID {after[:40]!r} is not an id this node gave")
+    return int(after)

@@ -143,13 +143,15 @@ class SubscriptionRoutes:
         )
         # Refuse an unusable id before the stream starts (a problem, not a broken stream).
         await self.feed.read(cursor, limit=1)
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream",
-                "Cache-Control": "no-store",
-                "X-Accel-Buffering": "no",
-            }
-        )
+        headers = {
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",
+        }
+        if request.method == "HEAD":
+            # No body, so no end: streaming would write keep-alives nobody reads, for ever.
+            return web.Response(headers=headers)
+        response = web.StreamResponse(headers=headers)
         await response.prepare(request)
         # The client going away ends the stream; it resumes with Last-Event-ID.
         with contextlib.suppress(ConnectionError):

@@ -112,7 +112,7 @@ class SparqlRoutes:
         if request.method in ("GET", "HEAD"):
             if "update" in params:
                 raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
-            return params.get("query"), params
+            return _one_query(params), params
         media_type = request.content_type
         if media_type == UPDATE:
             raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
@@ -123,9 +123,10 @@ class SparqlRoutes:
             form = MultiDict(parse_qsl(_decode(body), keep_blank_values=True))
             if "update" in form:
                 raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
-            query = form.popone("query", None)
+            query = _one_query(form)
             if query is None:
                 raise InputError("a form POST needs a 'query' field")
+            del form["query"]
             form.extend(request.query)
             return query, form
         raise UnsupportedMediaType(
@@ -183,6 +184,15 @@ def _answer(body: bytes, media_type: str) -> web.Response:
             "Vary": "Accept, Authorization",
         },
     )
+
+
+def _one_query(params: MultiMapping[str]) -> str | None:
+    """The one ``query`` (None: none); two are a malformed request (SPARQL 1.1 Protocol 2.1.4),
+    not the first of them."""
+    queries = params.getall("query", [])
+    if len(queries) > 1:
+        raise InputError(f"a request holds one query; this one holds {len(queries)}")
+    return queries[0] if queries else None
 
 
 def _capped(tier: Tier, asked: str | None) -> Tier:

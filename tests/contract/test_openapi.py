@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+from jsonschema import Draft202012Validator
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from resolver.app import create_app
 from resolver.config import default_config
-from resolver.openapi import ROUTES, openapi_document
+from resolver.openapi import PREFLIGHT, ROUTES, openapi_document
 from tests.contract.conftest import OPERATOR
 from tests.support.served import ServedNode
 
 # N-Triples and N-Quads are plain text (a passport PUT in any RDF form): sent as text/plain is.
 schemathesis.serializer.alias(["application/n-triples", "application/n-quads"], "text/plain")
+# Cases per operation: 6 keeps the run to tens of seconds; CONTRACT_EXAMPLES=50 searches deeper.
+EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "6"))
 DOCUMENT = openapi_document()
 SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
+# A SPARQL query body is text: sent as text/plain bodies are.
+schemathesis.serializer.alias("application/sparql-query", "text/plain")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -38,10 +46,35 @@ def test_every_route_the_app_registers_is_in_the_document() -> None:
         for route in resource:
             if route.method != "HEAD":
                 registered.setdefault(path, set()).add(route.method.lower())
-    assert set(registered) == set(ROUTES), "register the route in resolver/openapi.py"
+    assert registered.pop(PREFLIGHT) == {"options"}, "OPTIONS answers on every path"
+    assert set(registered) == set(ROUTES), "register the route in resolver/openapi/"
     for path, methods in registered.items():
         described = {m for m in DOCUMENT["paths"][ROUTES[path]] if m != "parameters"}
-        assert described == methods, path
+        assert described == methods | {"options"}, path
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    OPENAPI_31_VALIDATOR.validate(DOCUMENT)  # the OpenAPI 3.1 meta-schema
+    for name, schema in DOCUMENT["components"]["schemas"].items():
+        assert Draft202012Validator.check_schema(schema) is None, name
+    ids = [
+        op["operationId"]
+        for item in DOCUMENT["paths"].values()
+        for m, op in item.items()
+        if m != "parameters"
+    ]
+    assert len(ids) == len(set(ids)), "operationIds are unique"
+    for path, item in DOCUMENT["paths"].items():  # every template names a path parameter
+        templated = set(re.findall(r"{([^}]+)}", path))
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            named = {
+                p["name"]
+                for p in [*item.get("parameters", []), *operation.get("parameters", [])]
+                if p["in"] == "path"
+            }
+            assert named == templated, (path, method)
 
 
 def test_the_node_serves_the_document_it_describes(served: ServedNode) -> None:
@@ -53,7 +86,7 @@ def test_the_node_serves_the_document_it_describes(served: ServedNode) -> None:
 @pytest.mark.parametrize("caller", ["anonymous", "operator"])
 @SCHEMA.parametrize()
 @settings(
-    max_examples=6,
+    max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
     suppress_health_check=[

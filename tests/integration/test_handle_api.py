@@ -162,3 +162,16 @@ async def test_prefix_handle_of_a_held_prefix_names_the_node(
     assert any(v["type"] == "HS_ADMIN" for v in body["values"])
     status, body = await _call(http, "GET", f"{node.url}/api/handles/0.NA/99.1")
     assert (status, body["responseCode"]) == (404, 100)
+
+
+async def test_a_handle_whose_path_is_another_resource_is_refused(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    # "X/events" as a passport could never be read: GET /X/events is the lifecycle's.
+    handle = f"{new_handle()}/events"
+    url = f"{node.url}/api/handles/{handle}"
+    status, body = await _call(http, "PUT", url, _values(handle), **{"Content-Type": "application/json"},
+                               **bearer(OPERATOR))  # fmt: skip
+    assert status == 400 and "another resource" in body["detail"] and body["responseCode"], body
+    status, body = await _call(http, "DELETE", url, **bearer(OPERATOR))
+    assert status == 400, body

@@ -308,3 +308,22 @@ async def test_validate_reads_every_form_through_its_own_pool(
     assert status == 200 and report["conforms"] is False
     assert [r["dataPoints"] for r in report["results"]] == [[12]]
     assert "'LiPo' is not one of" in report["results"][0]["message"]
+@pytest.mark.parametrize(
+    ("tail", "allowed"),
+    [("events", {"GET", "HEAD", "POST"}), ("health", {"GET", "HEAD"}), ("qr", {"GET", "HEAD"})],
+)
+async def test_a_write_under_a_sub_resource_path_is_405_not_an_unreadable_passport(
+    node: RunningNode, http: aiohttp.ClientSession, tail: str, allowed: set[str]
+) -> None:
+    # PUT /{id}/events used to create a passport named "{id}/events", whose every GET the
+    # lifecycle routes then answered: written, never readable.
+    handle = f"{new_handle()}/{tail}"
+    url = f"{node.url}/{handle}"
+    for method, body in (("PUT", passport(handle)), ("PATCH", b"{}"), ("DELETE", None)):
+        status, headers, problem = await _call(http, method, url, body, **LD, **bearer(OPERATOR))
+        assert status == 405 and problem["status"] == 405, (method, problem)
+        assert set(headers["Allow"].replace(" ", "").split(",")) == allowed
+    status, _, _ = await _call(
+        http, "PUT", f"{node.url}/{new_handle()}/eventsX", b"{}", **LD, **bearer(OPERATOR)
+    )
+    assert status != 405  # only the sub-resources' own paths

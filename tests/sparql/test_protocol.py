@@ -143,6 +143,15 @@ async def test_a_syntax_error_is_400_with_the_parser_message(endpoint: Endpoint)
     assert detail.startswith("SPARQL syntax error:") and len(detail) > len("SPARQL syntax error: ")
 
 
+async def test_two_queries_in_one_request_are_400_not_the_first_answered(endpoint: Endpoint) -> None:
+    # SPARQL 1.1 Protocol: exactly one query string per request; the first used to be answered.
+    two = [("query", "ASK {}"), ("query", COUNT)]
+    for args in ({"params": two}, {"method": "POST", "data": two}):
+        status, content_type, body = await call(endpoint, **args)
+        assert (status, content_type) == (400, "application/problem+json"), args
+        assert "one query" in orjson.loads(body)["detail"]
+
+
 @pytest.mark.parametrize(
     "request_args",
     [

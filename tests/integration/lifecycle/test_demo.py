@@ -41,3 +41,13 @@ async def test_the_demo_year_rates_the_batteries_and_the_fast_one_raises_warning
     (predecessor,) = lineage["predecessors"]
     assert predecessor["passport"] == "01/09521234010012/21/LFP-2026-000042"
     assert predecessor["held"] and predecessor["status"] == "repurposed" and predecessor["grade"] == "A"
+    # A GS1-keyed passport's lifecycle is reached by its key as any other (the GS1 resolver's
+    # "/01/{tail}" used to take these GETs: 400, "an AI without a value").
+    status = await get("01/09521234010012/21/LFP-2026-000042/status")
+    assert status["status"] == "repurposed"
+    own = await get("01/09521234010012/21/LFP-2026-000042/lineage")
+    assert [s["passport"] for s in own["successors"]] == ["88.100.7/SL-ESS-000042"]
+    assert (await get("01/09521234010012/21/LFP-2026-000042/health"))["grade"]["grade"] == "A"
+    # A Digital Link whose serial is "status" is still the resolver's: no such item, not a 400.
+    async with http.get(f"{node.url}/01/09521234010012/21/status?linkType=all") as response:
+        assert response.status != 400, await response.text()

@@ -1,0 +1,217 @@
+"""The GS1 Digital Link resolver in the OpenAPI document: ``/01/...``, ``/gtin/...``, QR codes,
+``/compare`` and ``/.well-known/gs1resolver`` (resolver/http/digital_link.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resolver.openapi.native import HANDLE_DESC, passport_ok
+from resolver.openapi.parts import READ, SECURITY, errors, header, json_ok, path_param, query, ref
+
+__all__ = ["ROUTES", "SCHEMAS", "gs1_paths"]
+
+ROUTES: dict[str, str] = {
+    "/01/{tail}": "/01/{tail}",
+    "/gtin/{tail}": "/gtin/{tail}",
+    "/01/{suffix}/qr": "/01/{suffix}/qr",
+    "/gtin/{suffix}/qr": "/gtin/{suffix}/qr",
+    "/{prefix}/{suffix}/qr": "/{prefix}/{suffix}/qr",
+    "/compare": "/compare",
+    "/.well-known/gs1resolver": "/.well-known/gs1resolver",
+}
+
+_REDIRECT = {
+    "description": (
+        "To the link asked for (linkType=gs1:...), the default link, the model's example "
+        "passport, or the peer node that holds the passport: Location says where; Link names "
+        "the linkset."
+    ),
+    "headers": {"Location": {"schema": {"type": "string"}}},
+}
+
+
+def _resolver(alpha: bool) -> dict[str, Any]:
+    key = "gtin" if alpha else "01"
+    ok = passport_ok()
+    ok["description"] = "The linkset (linkType=all, or Accept of it), or the passport itself."
+    ok["content"] = {"application/linkset+json": {"schema": ref("Linkset")}, **ok["content"]}
+    return {
+        "parameters": [
+            path_param(
+                "tail",
+                "The GTIN, then optionally /10/{lot} and /21/{serial} (GS1 Digital Link "
+                "1.2 path); ending in /history lists the item's versions.",
+                "09521234010012",
+            )
+        ],
+        "get": {
+            "operationId": "resolveDigitalLink" + ("Alpha" if alpha else ""),
+            "summary": f"Resolve a GS1 Digital Link /{key}/... (GS1 resolver standard 1.2)",
+            "security": SECURITY,
+            "parameters": [
+                query("linkType", "all (the linkset) or a GS1 link type such as gs1:pip."),
+                query("format", "jsonld, json, ttl, nt or html: the passport itself."),
+                query("version", "A version number of the passport."),
+                query("at", "An RFC 3339 date-time: the version current then."),
+                header("Accept", "application/linkset+json, a passport format, or anything (a redirect)."),
+                header("Accept-Language", "The language of the link to redirect to."),
+            ],
+            "responses": {
+                "200": ok,
+                "304": {"description": "Not modified."},
+                "307": _REDIRECT,
+                **errors(READ),
+            },
+        },
+    }
+
+
+def _qr(operation: str, params: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "parameters": params,
+        "get": {
+            "operationId": operation,
+            "summary": "The QR code of a passport (its Digital Link or its IRI)",
+            "security": SECURITY,
+            "parameters": [
+                query("format", "svg (the default) or png.", {"type": "string", "enum": ["svg", "png"]}),
+                query("scale", "PNG pixels per module, 1 to 32 (8 unless given)."),
+                header("Accept", "image/svg+xml or image/png."),
+            ],
+            "responses": {
+                "200": {
+                    "description": "The QR code; the QR-Content header holds what it encodes.",
+                    "content": {
+                        "image/svg+xml": {"schema": {"type": "string"}},
+                        "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+                    },
+                },
+                "307": _REDIRECT,
+                **errors(READ),
+            },
+        },
+    }
+
+
+def _compare() -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": "compare",
+            "summary": "Two to four passports side by side, each in the caller's tier view",
+            "security": SECURITY,
+            "parameters": [
+                {
+                    **query(
+                        "ids",
+                        "2 to 4 passport identifiers, separated by commas.",
+                        example="88.100.1/BAT-EV-000001,88.100.1/BAT-EV-000002",
+                    ),
+                    "required": True,
+                },
+                query("lang", "The page's language (else Accept-Language)."),
+                header("Accept", "application/json for data; anything else gives the page."),
+            ],
+            "responses": {
+                "200": {
+                    "description": "The comparison, as a page or as data.",
+                    "content": {
+                        "text/html": {"schema": {"type": "string"}},
+                        "application/json": {"schema": ref("Comparison")},
+                    },
+                },
+                **errors(READ),
+            },
+        }
+    }
+
+
+def gs1_paths() -> dict[str, Any]:
+    gs1_suffix = path_param(
+        "suffix", "The Digital Link path after the primary key (GTIN, lot, serial).", "09521234010012"
+    )
+    return {
+        "/01/{tail}": _resolver(alpha=False),
+        "/gtin/{tail}": _resolver(alpha=True),
+        "/01/{suffix}/qr": _qr("qrDigitalLink", [gs1_suffix]),
+        "/gtin/{suffix}/qr": _qr("qrDigitalLinkAlpha", [gs1_suffix]),
+        "/{prefix}/{suffix}/qr": _qr(
+            "qrPassport",
+            [
+                path_param("prefix", HANDLE_DESC, "88.100.1"),
+                path_param("suffix", "The rest of the identifier.", "BAT-EV-000002"),
+            ],
+        ),
+        "/compare": _compare(),
+        "/.well-known/gs1resolver": {
+            "get": {
+                "operationId": "describeResolver",
+                "summary": "The GS1 resolver description (GS1 resolver standard 1.2)",
+                "responses": {
+                    "200": json_ok("The description.", ref("ResolverDescription")),
+                    **errors(("405", "408", "429", "431", "500")),
+                },
+            }
+        },
+    }
+
+
+SCHEMAS: dict[str, Any] = {
+    "Linkset": {
+        "type": "object",
+        "required": ["linkset"],
+        "properties": {
+            "linkset": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["anchor"],
+                    "properties": {"anchor": {"type": "string"}, "itemDescription": {"type": "string"}},
+                    "additionalProperties": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["href"],
+                            "properties": {
+                                "href": {"type": "string"},
+                                "title": {"type": "string"},
+                                "type": {"type": "string"},
+                                "hreflang": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                    },
+                },
+            }
+        },
+    },
+    "Comparison": {
+        "type": "object",
+        "required": ["batteries", "figures"],
+        "properties": {
+            "batteries": {"type": "array", "items": {"type": "string"}},
+            "figures": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["figure", "values"],
+                    "properties": {
+                        "figure": {"type": "string"},
+                        "unit": {"type": "string"},
+                        "higherIsBetter": {"type": "boolean"},
+                        "values": {"type": "array"},
+                    },
+                },
+            },
+        },
+    },
+    "ResolverDescription": {
+        "type": "object",
+        "required": ["name", "resolverRoot", "supportedPrimaryKeys"],
+        "properties": {
+            "name": {"type": "string"},
+            "resolverRoot": {"type": "string"},
+            "supportedPrimaryKeys": {"type": "array", "items": {"type": "string"}},
+            "supportedLinkType": {"type": "array", "items": {"type": "object"}},
+            "linkTypeDefaultCanBeLinkset": {"type": "boolean"},
+        },
+    },
+}
