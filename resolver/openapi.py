@@ -24,6 +24,8 @@ ROUTES: dict[str, str] = {
     "/validate": "/validate",
     "/api/handles": "/api/handles",
     "/api/handles/{handle}": "/api/handles/{handle}",
+    "/gbt34014/{code}": "/gbt34014/{code}",
+    "/gbt34014/{code}/explain": "/gbt34014/{code}/explain",
     "/{prefix}/{suffix}": "/{prefix}/{suffix}",
 }
 
@@ -335,6 +337,36 @@ def _node_paths() -> dict[str, Any]:
     }
 
 
+def _code_paths() -> dict[str, Any]:
+    """GB/T 34014 battery codes (resolver/http/gbt34014.py)."""
+    code = _path_param("code", "A GB/T 34014 code: 24 letters and digits (position 4 is P, M or C).")
+    passport_ok = {
+        "description": "The passport registered as {prefix}/{code}, under the first prefix with one.",
+        "content": {
+            **{t: {"schema": {"type": "object"}} for t in _JSONLD_TYPES},
+            **{t: {"schema": {"type": "string"}} for t in _RDF_TEXT_TYPES},
+        },
+    }
+    return {
+        "/gbt34014/{code}": {
+            "parameters": [code],
+            "get": {
+                "operationId": "resolveGbt34014",
+                "summary": "The passport of the battery with this GB/T 34014 code",
+                "responses": {"200": passport_ok, **_errors(_READ)},
+            },
+        },
+        "/gbt34014/{code}/explain": {
+            "parameters": [code],
+            "get": {
+                "operationId": "explainGbt34014",
+                "summary": "Each field of a GB/T 34014 code and what it says",
+                "responses": {"200": _json_ok("The fields."), **_errors(_COMMON)},
+            },
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of this node's HTTP API."""
     return {
@@ -347,7 +379,12 @@ def openapi_document() -> dict[str, Any]:
                 "problem document; its type is one of components.schemas.Problem.properties.type.enum."
             ),
         },
-        "paths": {**_node_paths(), **_handle_paths(), "/{prefix}/{suffix}": _passport_paths()},
+        "paths": {
+            **_node_paths(),
+            **_handle_paths(),
+            **_code_paths(),
+            "/{prefix}/{suffix}": _passport_paths(),
+        },
         "components": {
             "securitySchemes": {
                 "bearer": {
