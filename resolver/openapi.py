@@ -26,6 +26,7 @@ ROUTES: dict[str, str] = {
     "/api/handles/{handle}": "/api/handles/{handle}",
     "/gbt34014/{code}": "/gbt34014/{code}",
     "/gbt34014/{code}/explain": "/gbt34014/{code}/explain",
+    "/{prefix}/{suffix}/readiness": "/{prefix}/{suffix}/readiness",
     "/{prefix}/{suffix}": "/{prefix}/{suffix}",
 }
 
@@ -367,6 +368,37 @@ def _code_paths() -> dict[str, Any]:
     }
 
 
+def _readiness_path() -> dict[str, Any]:
+    """The readiness report (resolver/http/readiness.py)."""
+    return {
+        "parameters": [
+            _path_param("prefix", _HANDLE_DESC),
+            _path_param("suffix", "The rest of the passport's identifier."),
+        ],
+        "get": {
+            "operationId": "readiness",
+            "summary": "Per data point of a market, whether the passport is ready on a date",
+            "parameters": [
+                _query("market", "eu (default), cn or gba.", {"type": "string", "enum": ["eu", "cn", "gba"]}),
+                _query("on", "The date: YYYY-MM-DD or YYYY-MM (default today).", {"type": "string"}),
+                _query("format", "json (default), html or text.", {"type": "string"}),
+            ],
+            "security": _SECURITY,
+            "responses": {
+                "200": {
+                    "description": "The report: one line per data point, with status, due date and source.",
+                    "content": {
+                        "application/json": {"schema": {"type": "object"}},
+                        "text/html": {"schema": {"type": "string"}},
+                        "text/plain": {"schema": {"type": "string"}},
+                    },
+                },
+                **_errors(_READ),
+            },
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of this node's HTTP API."""
     return {
@@ -383,6 +415,7 @@ def openapi_document() -> dict[str, Any]:
             **_node_paths(),
             **_handle_paths(),
             **_code_paths(),
+            "/{prefix}/{suffix}/readiness": _readiness_path(),
             "/{prefix}/{suffix}": _passport_paths(),
         },
         "components": {

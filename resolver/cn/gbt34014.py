@@ -53,7 +53,7 @@ BATTERY_TYPES = {
     "Z": "other",
 }
 # Battery type -> the eu-battery chemistry term it maps to (None: no EU equivalent).
-CHEMISTRY_TERMS = {"A": "NiMH", "B": "LFP", "C": "LMO", "D": "LCO", "E": "NMC", "G": "LTO"}
+CHEMISTRY_TERMS = {"A": "NiMH", "B": "LFP", "C": "LMO", "D": "LCO", "E": "NMC"}
 
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # VIN year letters: 2010 = A ... 2030 = Y, then 2031 = 1 ... 2039 = 9.

@@ -39,6 +39,4 @@ def lookup_from_headers(
             budget = min(default_budget, max(0.0, int(raw) / 1000))
         except ValueError as err:
             raise InputError(f"{BUDGET_HEADER} must be whole milliseconds, got {raw!r}") from err
-    return Lookup(
-        handle=handle, tier=tier, deadline=time.monotonic() + budget, hops=hops, referral=referral
-    )
+    return Lookup(handle=handle, tier=tier, deadline=time.monotonic() + budget, hops=hops, referral=referral)
