@@ -48,7 +48,12 @@ def test_a_5_0_0_payload_converts_and_lists_what_it_did_not_map() -> None:
 
 
 def test_without_spec_version_a_6_x_shape_is_6_0_0() -> None:
-    payload = {"metadata": {}, "identification": {}, "performance": {}, "handling": {"content": {}}}
+    payload: dict[str, object] = {
+        "metadata": {},
+        "identification": {},
+        "performance": {},
+        "handling": {"content": {}},
+    }
     assert catenax.detect_version(payload) == "6.0.0"
     assert catenax.detect_version({"metadata": {}}) is None
     assert catenax.detect_version({"specVersion": "urn:io.catenax.battery.battery_pass:6.1.0"}) == "6.1.0"
