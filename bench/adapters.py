@@ -12,6 +12,7 @@ is present.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -76,13 +77,17 @@ def run(options: Any) -> dict[str, Any]:
     inputs = _inputs()
     share = max(options.seconds / (1 + 2 * len(inputs)), 1.0)
     example = _rate(lambda: prepare_sync(native), share)
-    rates, natives, ratios = {}, {}, {}
+    rates: dict[str, float] = {}
+    natives: dict[str, float] = {}
+    ratios: dict[str, float] = {}
+
+    def adapted(fmt: str, body: bytes) -> object:
+        return prepare_sync(convert(fmt, body).body)
+
     for name, (fmt, body) in inputs.items():
         converted = convert(fmt, body).body
         rates[name], natives[name] = _paired(
-            lambda fmt=fmt, body=body: prepare_sync(convert(fmt, body).body),
-            lambda converted=converted: prepare_sync(converted),
-            2 * share,
+            functools.partial(adapted, fmt, body), functools.partial(prepare_sync, converted), 2 * share
         )
         ratios[name] = rates[name] / natives[name]
     slowest = min(ratios, key=ratios.__getitem__) if ratios else None
