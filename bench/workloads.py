@@ -1047,3 +1047,12 @@ _register(
     "warning-latency", "ms (p99)", "p99 <= 100 ms from POST to webhook at 1,000 readings/s", _warning_latency
 )
 _register("soak", "% RSS change", "RSS within 10%, 0 errors", _soak)
+
+
+def _import_adapters(options: Options) -> dict[str, Any]:
+    from bench.adapters import run
+
+    return run(options)
+
+
+_register("import-adapters", "passports/s", "each adapter >= 0.7 x native JSON-LD ingest", _import_adapters)

@@ -21,6 +21,7 @@ _COMMANDS = {
     "validate": "validate",
     "export": "export",
     "index": "index",
+    "readiness": "readiness",
 }
 
 

@@ -1,5 +1,12 @@
-"""Catena-X BatteryPass 6.1.0 payloads (SAMM aspect ``io.catenax.battery.battery_pass``) converted
-into eu-battery passports: compact JSON-LD in our context.
+"""Catena-X BatteryPass payloads (SAMM aspect ``io.catenax.battery.battery_pass`` 5.0.0, 6.0.0
+and 6.1.0) converted into eu-battery passports: compact JSON-LD in our context.
+
+Only 6.1.0 carries ``specVersion``; Catena-X's standard reads a payload without it as 5.0.0.
+Without it the version is told from the shape: 5.0.0 keeps spare parts under
+``handling.spareParts``, 6.x under ``handling.content``; a payload with neither is read as
+6.0.0. Every date (a field whose name ends in ``Date``) is checked first: an impossible one
+(``9169-71-53``) refuses the payload with the field's path. ``convert_with_notes`` also lists
+every field of the payload that no mapping read (``unmapped``), so nothing is dropped silently.
 
 The mapping, field by field with its data point, is docs/catenax-mapping.md. Values are carried
 over, with unit conversions where the units differ (g -> kg, ppm -> %); what Catena-X does not
@@ -8,14 +15,28 @@ hold, or holds in a form that is not ours, is left out, so validation names it.
 
 from __future__ import annotations
 
+import datetime
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TypeGuard
 
 from resolver import jsonld
 from resolver.errors import DocumentError
 
-__all__ = ["SPEC_VERSION", "convert", "is_catenax"]
+__all__ = [
+    "SPEC_VERSION",
+    "VERSIONS",
+    "Conversion",
+    "convert",
+    "convert_with_notes",
+    "detect_version",
+    "is_catenax",
+]
 
 SPEC_VERSION = "urn:io.catenax.battery.battery_pass:6.1.0"
+VERSIONS = ("5.0.0", "6.0.0", "6.1.0")
+_ASPECTS = ("metadata", "identification", "performance")
 _NIL_UUID = "urn:uuid:00000000-0000-0000-0000-000000000000"
 
 _CATEGORIES = {"EV": "EV", "LMT": "LMT", "industrial": "industrial", "stationary": "stationary"}
@@ -49,18 +70,60 @@ _WEIGHT_TO_KG = {"unit:gram": 0.001, "unit:kilogram": 1.0}
 _PPM_TO_PERCENT = 0.0001
 
 
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """A converted passport, the Catena-X version read, and the payload's fields not mapped."""
+
+    document: dict[str, object]
+    version: str
+    unmapped: tuple[str, ...]
+
+
+def detect_version(payload: object) -> str | None:
+    """The BatteryPass version of a payload (``5.0.0``, ``6.0.0``, ``6.1.0``), or None when it is
+    not a BatteryPass payload."""
+    if not isinstance(payload, dict):
+        return None
+    spec = payload.get("specVersion")
+    if spec is not None:
+        return spec.rsplit(":", 1)[-1] if spec == SPEC_VERSION else None
+    if not all(isinstance(payload.get(aspect), dict) for aspect in _ASPECTS):
+        return None
+    handling = payload.get("handling")
+    if isinstance(handling, dict) and "spareParts" in handling:
+        return "5.0.0"
+    return "6.0.0"
+
+
 def is_catenax(payload: object) -> bool:
-    return isinstance(payload, dict) and payload.get("specVersion") == SPEC_VERSION
+    return detect_version(payload) is not None
 
 
 def convert(payload: object, *, iri: str | None = None) -> dict[str, object]:
-    """The eu-battery passport (compact JSON-LD) for a Catena-X BatteryPass 6.1.0 payload.
+    """The eu-battery passport (compact JSON-LD) for a Catena-X BatteryPass payload.
 
     ``iri`` is the passport's @id; by default the payload's ``metadata.passportIdentifier``.
     """
-    if not isinstance(payload, dict) or not is_catenax(payload):
-        raise DocumentError(f"not a Catena-X BatteryPass payload (specVersion must be {SPEC_VERSION!r})")
+    return convert_with_notes(payload, iri=iri).document
+
+
+def convert_with_notes(payload: object, *, iri: str | None = None) -> Conversion:
+    """``convert``, with the version read and the fields of the payload no mapping read."""
+    version = detect_version(payload)
+    if not isinstance(payload, dict) or version is None:
+        raise DocumentError(
+            f"not a Catena-X BatteryPass payload (specVersion {SPEC_VERSION!r}, or the 5.0.0/6.0.0 "
+            f"shape with {', '.join(_ASPECTS)})"
+        )
+    _check_dates(payload, "")
     get = _Reader(payload)
+    document = _convert(get, payload, iri)
+    read = get.read | {"specVersion"}
+    unmapped = tuple(path for path in _leaves(payload, "") if not _covered(path, read))
+    return Conversion(document, version, unmapped)
+
+
+def _convert(get: _Reader, payload: dict[str, object], iri: str | None) -> dict[str, object]:
     identifier = iri or get.text("metadata", "passportIdentifier")
     if not identifier:
         raise DocumentError("the payload has no metadata.passportIdentifier and no IRI was given")
@@ -181,6 +244,7 @@ def _safety_and_documents(get: _Reader, put: _Writer) -> None:
     parts = [
         p["manufacturerPartId"]
         for p in get.list("handling", "content", "sparePart")
+        + get.list("handling", "spareParts", "sparePart")
         if _has(p, "manufacturerPartId")
     ]
     put("sparePartNumbers", parts)
@@ -236,10 +300,14 @@ def _materials(get: _Reader, put: _Writer) -> None:
 
 
 class _Reader:
+    """Reads the payload and remembers every path it read (for the unmapped list)."""
+
     def __init__(self, payload: dict[str, object]) -> None:
         self.payload = payload
+        self.read: set[str] = set()
 
     def value(self, *path: str) -> object:
+        self.read.add(".".join(path))
         node: object = self.payload
         for key in path:
             if not isinstance(node, dict):
@@ -309,3 +377,49 @@ def _contents(documents: list[object]) -> list[str]:
 
 def _first(items: list[str]) -> str | None:
     return items[0] if items else None
+
+
+_DATE_RE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})")
+
+
+def _check_dates(node: object, path: str) -> None:
+    """Refuse the payload on an impossible date, naming the field's path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and str(key).lower().endswith("date"):
+                _check_date(where, value)
+            else:
+                _check_dates(value, where)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_dates(item, f"{path}[{i}]")
+
+
+def _check_date(where: str, value: str) -> None:
+    match = _DATE_RE.match(value)
+    if match is None:
+        raise DocumentError(f"{where}: {value!r} is not a date (YYYY-MM-DD)")
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        raise DocumentError(f"{where}: {value!r} is not a possible date (month {month}, day {day})") from None
+
+
+def _leaves(node: object, path: str) -> Iterator[str]:
+    """Every field path that holds a value (lists are one field: ``a.b``)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        inner = sorted({leaf for item in node for leaf in _leaves(item, path)})
+        yield from inner if inner else ([path] if node else [])
+    elif node is not None:
+        yield path
+
+
+def _covered(path: str, read: set[str]) -> bool:
+    """Whether a read path is ``path`` or one of its ancestors."""
+    parts = path.split(".")
+    return any(".".join(parts[:n]) in read for n in range(1, len(parts) + 1))

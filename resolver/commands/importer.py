@@ -54,6 +54,11 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="PUTs in flight with --node (default 16)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
+        "--format",
+        default="jsonld",
+        help="input format: jsonld (default), catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis",
+    )
+    parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -78,6 +83,7 @@ class Summary:
     replaced: int = 0
     unchanged: int = 0
     rejections: list[dict[str, str]] = field(default_factory=list)
+    unmapped: dict[str, list[str]] = field(default_factory=dict)  # source -> fields not mapped
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -102,6 +108,7 @@ class Summary:
             "rejections": sorted(self.rejections, key=lambda r: r["source"]),
             "seconds": round(seconds, 3),
             "per_second": round(self.done / seconds, 1) if seconds > 0 else None,
+            **({"unmapped": self.unmapped} if self.unmapped else {}),
         }
 
 
@@ -191,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
         print("passport-node import: --node needs --token (an operator's token)", file=sys.stderr)
         return 2
     summary = Summary()
+    items = _converted(items, getattr(args, "format", "jsonld"), summary)
     enabled = args.progress if args.progress is not None else sys.stderr.isatty()
     progress = Progress(len(items), summary, stream=sys.stderr, enabled=enabled)
     import uvloop
@@ -218,6 +226,24 @@ def run(args: argparse.Namespace) -> int:
     return 0 if not summary.rejections else 1
 
 
+def _converted(items: list[Item], fmt: str, summary: Summary) -> list[Item]:
+    """Items converted from ``fmt`` to JSON-LD; those that cannot be are rejected with the
+    reason, and the fields each conversion could not map are kept for the summary."""
+    from resolver.adapters.formats import convert
+
+    out = []
+    for item in items:
+        try:
+            converted = convert(fmt, item.body)
+        except ResolverError as err:
+            summary.reject(item, err.detail)
+            continue
+        if converted.unmapped:
+            summary.unmapped[item.source] = list(converted.unmapped)
+        out.append(Item(item.source, converted.body))
+    return out
+
+
 def _print_summary(summary: Summary, *, as_json: bool, total: int | None = None) -> None:
     data = summary.to_json()
     if total is not None:  # interrupted: say how much was left
@@ -234,6 +260,8 @@ def _print_summary(summary: Summary, *, as_json: bool, total: int | None = None)
     for rejection in sorted(summary.rejections, key=lambda r: r["source"]):
         handle = f" {rejection['handle']}:" if rejection["handle"] else ""
         print(f"  rejected {rejection['source']}:{handle} {rejection['reason']}")
+    for source, fields in sorted(summary.unmapped.items()):
+        print(f"  not mapped from {source}: {', '.join(fields)}")
 
 
 async def _run_all(items: list[_T], concurrency: int, work: Callable[[_T], Awaitable[None]]) -> None:

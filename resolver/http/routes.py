@@ -8,7 +8,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from resolver.config import NodeConfig
-from resolver.http import contract, digital_link, handle_api, lifecycle, node_info, passports
+from resolver.http import (
+    contract,
+    digital_link,
+    gbt34014,
+    handle_api,
+    lifecycle,
+    node_info,
+    passports,
+    readiness,
+)
 from resolver.http.cors import add_cors
 from resolver.http.problems import add_unmatched_route
 from resolver.http.router import EdgeSlot, RouteModule, Routes
@@ -25,6 +34,8 @@ ROUTE_MODULES: tuple[RouteModule, ...] = (
     lifecycle.add_gs1_routes,  # /01/{gtin}/21/{serial}/events|series|... before the GS1 resolver
     digital_link.add_routes,  # GS1: /01/..., /gtin/..., /{id}/qr, /compare, /.well-known/gs1resolver
     sparql.add_routes,  # /sparql
+    gbt34014.add_routes,  # /gbt34014/{code}, /gbt34014/{code}/explain
+    readiness.add_routes,  # /{handle}/readiness
     lifecycle.add_routes,  # /{handle}/events|series|health|warnings|status|lineage, /rules, /subscriptions
     passports.add_routes,  # /validate, /{handle}, /{handle}/history
 )

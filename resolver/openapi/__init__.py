@@ -15,7 +15,7 @@ import resolver.lifecycle.status
 import resolver.sparql.errors  # noqa: F401
 from resolver import __version__
 from resolver.errors import PROBLEM_BASE, ResolverError
-from resolver.openapi import gs1, lifecycle, sparql
+from resolver.openapi import cn, gs1, lifecycle, sparql
 from resolver.openapi.native import handle_paths, node_paths, passport_paths
 from resolver.openapi.parts import errors
 
@@ -35,6 +35,7 @@ ROUTES: dict[str, str] = {
     **gs1.ROUTES,
     **sparql.ROUTES,
     **lifecycle.ROUTES,
+    **cn.ROUTES,
     "/{prefix}/{suffix}": "/{prefix}/{suffix}",
 }
 PREFLIGHT = "/{_any}"  # resolver/http/cors.py: OPTIONS on every path
@@ -103,6 +104,7 @@ def openapi_document() -> dict[str, Any]:
         **gs1.gs1_paths(),
         **sparql.sparql_paths(),
         **lifecycle.lifecycle_paths(),
+        **cn.cn_paths(),
         "/{prefix}/{suffix}": passport_paths(),
     }
     return {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -119,8 +120,22 @@ def test_the_openepcis_events_are_refused_for_their_epcis_context() -> None:
         jsonld.expand(event)
 
 
+def _catenax_payload() -> dict[str, Any]:
+    """The published 6.1.0 example with its impossible date (7172-75-08) made possible."""
+    payload: dict[str, Any] = orjson.loads(CATENAX.read_bytes())
+    payload["operation"]["intoServiceDate"] = "2024-01-31"
+    return payload
+
+
+def test_the_published_catenax_example_is_refused_for_its_impossible_date() -> None:
+    with pytest.raises(
+        DocumentError, match=r"operation\.intoServiceDate: '7172-75-08' is not a possible date"
+    ):
+        catenax.convert(orjson.loads(CATENAX.read_bytes()))
+
+
 def test_the_catenax_payload_converts_and_names_what_it_lacks() -> None:
-    passport = catenax.convert(orjson.loads(CATENAX.read_bytes()))
+    passport = catenax.convert(_catenax_payload())
     assert passport["@context"] == jsonld.CONTEXT_URL
     assert passport["id"] == "urn:uuid:550e8400-e29b-41d4-a716-446655440000"
     assert passport["weight"] == {"value": 0.02, "unit": "KGM"}  # 20 g
@@ -136,8 +151,7 @@ def test_the_catenax_payload_converts_and_names_what_it_lacks() -> None:
 def test_a_completed_catenax_payload_gives_a_valid_passport() -> None:
     # What the payload lacks, supplied: the converted passport then conforms, so the adapter's
     # own output is sound and the list above is the payload's, not the adapter's.
-    payload = orjson.loads(CATENAX.read_bytes())
-    passport = catenax.convert(payload, iri="https://hdl.handle.net/88.100.1/CX-1")
+    passport = catenax.convert(_catenax_payload(), iri="https://hdl.handle.net/88.100.1/CX-1")
     example = orjson.loads((ROOT / "examples" / "valid" / "ev-nmc811.jsonld").read_bytes())
     supplied = (
         *("operator", "manufacturer", "manufacturingPlace", "category", "hazardousSubstances"),
@@ -159,6 +173,8 @@ def test_a_payload_that_is_not_catenax_is_refused() -> None:
 
 
 def test_the_cli_detects_catenax_and_openepcis(tmp_path: Path) -> None:
+    fixed = tmp_path / "catenax.json"
+    fixed.write_bytes(orjson.dumps(_catenax_payload()))
     result = subprocess.run(
         [
             sys.executable,
@@ -166,7 +182,7 @@ def test_the_cli_detects_catenax_and_openepcis(tmp_path: Path) -> None:
             "resolver",
             "validate",
             "--json",
-            str(CATENAX),
+            str(fixed),
             str(OPENEPCIS / "batterypass-ev-item.jsonld"),
         ],
         cwd=ROOT,

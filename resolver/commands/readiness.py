@@ -1,0 +1,109 @@
+"""``passport-node readiness FILE|ID --market eu|cn|gba [--on DATE]``: per data point of the
+market, whether the passport is ready on that date (resolver/readiness/).
+
+FILE is a passport file (JSON-LD); ID a handle, a GS1 Digital Link or a GB/T 34014 code of a
+passport in the configured store (read at the highest tier: the report is the operator's).
+Exit 0 when ready, 1 when a line is missing or failing, 2 when the input cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+from resolver.commands import Subparsers
+from resolver.commands.serve import config_from_args
+from resolver.config import ConfigError, NodeConfig
+from resolver.errors import InvalidIdentifier, NotFound, ResolverError
+from resolver.readiness.report import Readiness
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "readiness",
+        help="per data point, is a passport ready for a market on a date",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("passport", metavar="FILE|ID", help="a passport file, or the id of a stored one")
+    parser.add_argument("--market", choices=("eu", "cn", "gba"), default="eu", help="target market (eu)")
+    parser.add_argument("--on", metavar="DATE", help="the date (YYYY-MM-DD or YYYY-MM; default today)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the report as JSON")
+    output.add_argument("--html", action="store_true", help="print the report as an HTML page")
+    parser.add_argument("--config", type=Path, help="the node's configuration (its store), for an ID")
+    parser.add_argument("--store", help="store URL, overriding the configuration")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from resolver.readiness.report import parse_date
+
+    try:
+        on = parse_date(args.on, datetime.datetime.now(datetime.UTC).date())
+        body = _body(args)
+        readiness = _assess(body, args.market, on)
+    except (ConfigError, ValueError, OSError) as err:
+        print(f"passport-node readiness: {err}", file=sys.stderr)
+        return 2
+    except ResolverError as err:
+        print(f"passport-node readiness: {err.detail}", file=sys.stderr)
+        return 2
+    if args.json:
+        import orjson
+
+        sys.stdout.write(orjson.dumps(readiness.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif args.html:
+        sys.stdout.write(readiness.to_html())
+    else:
+        sys.stdout.write(readiness.to_table())
+    return 0 if readiness.ready else 1
+
+
+def _assess(body: bytes, market: str, on: datetime.date) -> Readiness:
+    from resolver import jsonld
+    from resolver.readiness.assess import assess
+    from resolver.validation import validate_sync
+
+    expanded = jsonld.expand(jsonld.parse_json(body))
+    return assess(market, expanded, validate_sync(body), on)
+
+
+def _body(args: argparse.Namespace) -> bytes:
+    path = Path(args.passport)
+    if path.is_file():
+        return path.read_bytes()
+    config = config_from_args(args)
+    import uvloop
+
+    return uvloop.run(_stored(config, args.passport))
+
+
+async def _stored(config: NodeConfig, text: str) -> bytes:
+    from resolver.cn.gbt34014 import handle_for, looks_like_code
+    from resolver.identifiers import parse_identifier
+    from resolver.stores import open_store
+
+    if looks_like_code(text):
+        candidates = [handle_for(text, p) for p in config.prefixes if "/" not in p]
+    else:
+        candidates = [text]
+    store = await open_store(config.store)
+    try:
+        for candidate in candidates:
+            try:
+                key = parse_identifier(candidate, case_sensitive=config.case_sensitive).key
+            except InvalidIdentifier:
+                if len(candidates) == 1:
+                    raise ValueError(f"{text}: neither a file nor an identifier") from None
+                continue
+            record = await store.get(key)
+            if record is not None and not record.deleted and record.views:
+                return record.views[max(record.views)]
+    finally:
+        await store.aclose()
+    raise NotFound(f"no passport is stored for {text}")

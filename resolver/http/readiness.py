@@ -1,0 +1,67 @@
+"""``GET /{id}/readiness?market=eu|cn|gba&on=DATE``: the readiness report of a passport
+(resolver/readiness/), for its operator and for authorities.
+
+The passport is read through the chain at the caller's tier, like any read; data points above
+that tier are reported as hidden, not missing. Validation runs in the node's checker pool (the
+``/validate`` endpoint's). JSON by default; ``Accept: text/html`` or ``format=html`` gives the
+page, ``format=text`` the terminal table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+
+import orjson
+from aiohttp import web
+
+from resolver import jsonld
+from resolver.errors import InputError, NotFound
+from resolver.http.router import EdgeSlot, Routes
+from resolver.readiness.assess import MARKETS, assess
+from resolver.readiness.report import parse_date
+
+__all__ = ["ReadinessRoutes", "add_routes"]
+
+
+class ReadinessRoutes:
+    def __init__(self, slot: EdgeSlot) -> None:
+        self._slot = slot
+        self._starting = asyncio.Lock()
+
+    async def readiness(self, request: web.Request) -> web.Response:
+        query = request.query
+        market = query.get("market", "eu")
+        if market not in MARKETS:
+            raise InputError(f"market must be one of {', '.join(MARKETS)}, not {market!r}")
+        try:
+            on = parse_date(query.get("on"), datetime.datetime.now(datetime.UTC).date())
+        except ValueError as err:
+            raise InputError(f"on: {err}") from None
+        edge = self._slot.edge
+        ident = edge.identify(request.match_info["prefix"] + "/" + request.match_info["suffix"])
+        tier = edge.tier_for(edge.principal(request), request)
+        answer = await edge.resolve(request, ident, tier)
+        if answer.view is None:
+            raise NotFound(f"no passport is registered for {ident.key}")
+        body = answer.view.body
+        checker = edge.ctx.checker or edge.ctx.validator
+        async with self._starting:
+            await checker.start()
+        report = await checker.validate(body)
+        served = answer.tier if answer.tier is not None else tier
+        expanded = jsonld.expand(jsonld.parse_json(body))
+        result = assess(market, expanded, report, on, passport=ident.iri, visible=served)
+        fmt = query.get("format") or ("html" if "text/html" in request.headers.get("Accept", "") else "json")
+        if fmt == "html":
+            return web.Response(text=result.to_html(), content_type="text/html")
+        if fmt == "text":
+            return web.Response(text=result.to_table(), content_type="text/plain")
+        return web.Response(
+            body=orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2), content_type="application/json"
+        )
+
+
+def add_routes(routes: Routes) -> None:
+    handlers = ReadinessRoutes(routes.slot)
+    routes.resource("/{prefix}/{suffix:.+}/readiness", "readiness", GET=(handlers.readiness, "readiness"))

@@ -1,0 +1,72 @@
+"""`passport-node import --format F`: conversion before validation, unmapped fields in the
+summary, impossible values and undecodable input rejected with the reason."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from resolver.adapters.formats import convert, to_utf8
+from resolver.cli import main
+from resolver.errors import DocumentError
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).parent / "data"
+EXAMPLE = ROOT / "examples" / "valid" / "ev-nmc811.jsonld"
+
+
+def _import(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    store = f"sqlite:///{tmp_path}/p.sqlite3"
+    code = main(["import", *args, "--store", store, "--workers", "1", "--json", "--no-progress"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_utf16_and_bom_inputs_are_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    (tmp_path / "utf16.jsonld").write_bytes(text.encode("utf-16"))  # with its byte-order mark
+    code, summary = _import(tmp_path, capsys, str(tmp_path / "utf16.jsonld"))
+    assert (code, summary["created"]) == (0, 1), summary
+    assert to_utf8(codecs.BOM_UTF8 + b"{}") == b"{}"
+
+
+def test_undecodable_input_is_named(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="not UTF-8 \\(it looks like UTF-16 without a byte-order mark\\)"):
+        to_utf8('{"a": "é"}'.encode("utf-16-le"))
+    with pytest.raises(DocumentError, match="not UTF-8: byte 1"):
+        to_utf8(b"{\xff}")
+
+
+def test_catenax_import_lists_unmapped_fields_and_rejects_impossible_dates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payload = orjson.loads((DATA / "catenax-BatteryPass-5.0.0-excerpt.json").read_bytes())
+    (tmp_path / "published.json").write_bytes(orjson.dumps(payload))
+    payload["operation"]["intoServiceDate"] = "2024-01-31"
+    (tmp_path / "fixed.json").write_bytes(orjson.dumps(payload))
+    code, summary = _import(
+        tmp_path,
+        capsys,
+        "--format",
+        "catenax",
+        str(tmp_path / "published.json"),
+        str(tmp_path / "fixed.json"),
+    )
+    assert code == 1
+    reasons = {r["source"].rsplit("/", 1)[-1]: r["reason"] for r in summary["rejections"]}
+    assert (
+        reasons["published.json"]
+        == "operation.intoServiceDate: '9169-71-53' is not a possible date (month 71, day 53)"
+    )
+    assert reasons["fixed.json"].startswith("does not conform")  # the excerpt lacks mandatory points
+    unmapped = next(fields for source, fields in summary["unmapped"].items() if source.endswith("fixed.json"))
+    assert "identification.idDmc" in unmapped and "operation.intoServiceDate" in unmapped
+
+
+def test_an_unknown_format_is_refused() -> None:
+    with pytest.raises(DocumentError, match="unknown format 'xml'"):
+        convert("xml", b"{}")
