@@ -147,7 +147,16 @@ class SQLiteStore:
     async def at(self, handle: str, when: float) -> Record | None:
         return await self._call(self._fetch_record, _AT, (handle, when), handle)
 
-    async def changes(self, *, since: int = 0, limit: int = 1000) -> Sequence[Change]:
+    @property
+    def partitions(self) -> int:
+        return 1  # one file, one writer at a time: one feed
+
+    def partition_of(self, handle: str) -> int:
+        return 0
+
+    async def changes(self, *, since: int = 0, limit: int = 1000, partition: int = 0) -> Sequence[Change]:
+        if partition != 0:
+            raise ValueError(f"a SQLite store has one feed partition (0), not {partition}")
         return await self._call(self._changes, since, limit)
 
     async def handles(self, *, prefix: str = "", offset: int = 0, limit: int = 100) -> tuple[int, list[str]]:
