@@ -148,7 +148,12 @@ def _store_url(path: Path) -> str:
 
 @contextlib.contextmanager
 def _node(
-    name: str, config: dict[str, Any], *, cpu: str | None = SERVER_CPU, timeout: float = 120
+    name: str,
+    config: dict[str, Any],
+    *,
+    cpu: str | None = SERVER_CPU,
+    timeout: float = 120,
+    extra: Sequence[str] = (),
 ) -> Iterator[Server]:
     """``passport-node serve`` with ``config`` (TOML written to bench/out), pinned to ``cpu``."""
     folder = OUT / "nodes"
@@ -156,7 +161,8 @@ def _node(
     path = folder / f"{name}.toml"
     path.write_text(_toml(config), encoding="utf-8")
     port = free_port()
-    server = start_server(name, _node_command(path, port), port=port, cpu=cpu, timeout=timeout)
+    command = [*_node_command(path, port), *extra]
+    server = start_server(name, command, port=port, cpu=cpu, timeout=timeout)
     server.config = path
     try:
         yield server
@@ -1053,3 +1059,10 @@ _register(
     "warning-latency", "ms (p99)", "p99 <= 100 ms from POST to webhook at 1,000 readings/s", _warning_latency
 )
 _register("soak", "% RSS change", "RSS within 10%, 0 errors", _soak)
+
+# Scale-out workloads (issue 17), in bench/scale.py, which uses the helpers above.
+from bench import scale  # noqa: E402
+
+_register("workers", "req/s", "2 processes >= 1.6 x 1 process (Redis)", scale.workers)
+_register("nginx-front", "req/s", "ratio >= 0.7 of nginx serving the same bytes", scale.nginx_front)
+_register("cluster", "req/s", "resolve and ingest on a 3-master cluster >= 0.8 x one Redis", scale.cluster)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.federation import free_port
 from tests.support.redis_server import RedisServer
 
 __all__ = ["RedisCluster", "redis_cluster", "redis_cluster_url"]
@@ -40,7 +41,11 @@ class RedisCluster:
         try:
             for _ in range(self.masters * (1 + self.replicas)):
                 server = RedisServer()
-                server.extra_args = ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"]
+                # An explicit bus port: by default it is the port + 10000, which fails above 55535.
+                server.extra_args = [
+                    "--cluster-enabled", "yes", "--cluster-node-timeout", "2000",
+                    "--cluster-port", str(free_port()),
+                ]  # fmt: skip
                 self.servers.append(server.start())
             addresses = [f"127.0.0.1:{s.port}" for s in self.servers]
             subprocess.run(
