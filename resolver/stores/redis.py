@@ -230,6 +230,11 @@ class RedisStore:
         # The cluster client's pools fail at once when full ("Too many connections"); callers
         # wait here instead, as the single-Redis store's blocking pool makes them wait.
         self._gate: asyncio.Semaphore | None = None
+        # On a Cluster, one pipelined hot-read connection per master ("host:port"), chosen by
+        # the cluster client's slot map; a MOVED reply falls back to the client, which follows it.
+        self._hot_nodes: dict[str, _HotReads] = {}
+        self._hot_auth = ""  # "user:password@" of the cluster URL, for those connections
+        self._timeout = 2.0
         self._compress_over = compress_public_over
         self._hot: _HotReads | None = None
         self._losses_seen = 0
@@ -331,6 +336,9 @@ class RedisStore:
             client, namespace=namespace, compress_public_over=compress_public_over, partitions=partitions
         )
         store._gate = asyncio.Semaphore(max_connections)
+        store._timeout = socket_timeout
+        netloc = url.split("://", 1)[1].split("/", 1)[0]
+        store._hot_auth = netloc.rpartition("@")[0] + "@" if "@" in netloc else ""
 
         async def check() -> None:
             await client.initialize()
@@ -373,6 +381,8 @@ class RedisStore:
             key = self._key(handle)
             if self._hot is not None:
                 raw = await self._hot.hget(key.encode(), b"c")
+            elif self._cluster:
+                raw = await self._cluster_hot_read(key)
             else:
                 raw = await self._read(lambda: self._client.hget(key, "c"))
             if raw is None:
@@ -383,6 +393,23 @@ class RedisStore:
         if record is None:
             return None
         return View(handle, record.version, record.modified, record.deleted, pick_view(record.views, tier))
+
+    async def _cluster_hot_read(self, key: str) -> bytes | None:
+        client = cast(RedisCluster, self._client)
+        try:
+            node = client.nodes_manager.get_node_from_slot(client.keyslot(key))
+        except RedisError:
+            node = None
+        if node is not None:
+            hot = self._hot_nodes.get(node.name)
+            if hot is None:
+                url = f"redis://{self._hot_auth}{node.host}:{node.port}/0"
+                hot = self._hot_nodes[node.name] = _HotReads(url, self._timeout)
+            try:
+                return await hot.hget(key.encode(), b"c")
+            except StoreUnavailable:
+                pass  # MOVED/ASK (slots moving), or the node is away: the cluster client knows
+        return cast(bytes | None, await self._read(lambda: client.hget(key, "c")))
 
     async def get(self, handle: str, *, version: int | None = None) -> Record | None:
         key = self._key(handle)
@@ -477,6 +504,8 @@ class RedisStore:
     async def aclose(self) -> None:
         if self._hot is not None:
             self._hot.close()
+        for hot in self._hot_nodes.values():
+            hot.close()
         await self._client.aclose()
 
     # -- plumbing ---------------------------------------------------------------------------
