@@ -13,6 +13,7 @@ from resolver.errors import StoreUnavailable
 from resolver.stores import open_store
 from resolver.tiers import Tier
 from tests.support.redis_cluster import RedisCluster
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-cli") is None, reason="redis-cli is not installed")
 
@@ -92,3 +93,44 @@ async def test_resharding_while_serving_loses_nothing(
     finally:
         stop.set()
         await store.aclose()
+
+
+async def test_a_failed_master_is_replaced_and_replicated_writes_survive() -> None:
+    """Kill a master (its own cluster, so the session's stays whole): once its replica took
+    over, every write the replica had acknowledged (``WAIT``) is there, and writes go on."""
+    cluster = RedisCluster().start()
+    try:
+        store = await open_store(cluster.url + "?namespace=failover")
+        try:
+            handles = [f"88.100.1/FAIL-{i}" for i in range(64)]
+            for handle in handles:
+                await store.put(handle, {Tier.PUBLIC: b"before"})
+            victim = next(s for s in cluster.servers if s.port == _masters(cluster)[0][1])
+            owners = _owners(cluster, store.partitions)
+            assert victim.port in {owners[store.partition_of(h)] for h in handles}, (
+                "the test would prove nothing"
+            )
+            with victim.client() as client:
+                # What Redis promises survives a failover: writes a replica has acknowledged.
+                assert int(client.execute_command("WAIT", 1, 5000)) == 1
+            victim.kill(hard=True)
+
+            async def back() -> bool:
+                try:
+                    await store.put("88.100.1/FAIL-PROBE", {Tier.PUBLIC: b"after"})
+                    for handle in handles:
+                        await store.get_view(handle, Tier.PUBLIC)
+                except StoreUnavailable:
+                    return False
+                return True
+
+            await until(back, what="the replica to take over the failed master's slots", bound=30)
+            for handle in handles:
+                view = await store.get_view(handle, Tier.PUBLIC)
+                assert view is not None and (view.version, view.body) == (1, b"before"), handle
+            record = await store.put(handles[0], {Tier.PUBLIC: b"again"})
+            assert record.version == 2
+        finally:
+            await store.aclose()
+    finally:
+        cluster.stop()
