@@ -61,7 +61,10 @@ class IndexFollower:
 
     async def _catch_up(self, *, bulk: bool = False) -> int:
         applied = 0
+        heads = await self.store.heads()  # one round trip; only partitions that moved are read
         for partition in range(len(self.positions)):
+            if heads[partition] <= self.positions[partition]:
+                continue
             while True:
                 changes = await self.store.changes(
                     since=self.positions[partition], limit=self.batch, partition=partition

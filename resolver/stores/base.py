@@ -111,6 +111,11 @@ class Store(Protocol):
         """Changes of feed ``partition`` with ``seq > since``, in order."""
         ...
 
+    async def heads(self) -> Sequence[int]:
+        """The last ``seq`` of each feed partition (0 while empty), in one round trip: a
+        follower reads only the partitions that moved."""
+        ...
+
     async def handles(self, *, prefix: str = "", offset: int = 0, limit: int = 100) -> tuple[int, list[str]]:
         """(total, page) of current, non-deleted handles under ``prefix``, sorted."""
         ...

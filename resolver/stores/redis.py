@@ -470,6 +470,15 @@ class RedisStore:
             )
         return out
 
+    async def heads(self) -> Sequence[int]:
+        async def every() -> list[Any]:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for seq in self._seqs:
+                    pipe.get(seq)
+                return await pipe.execute()
+
+        return [int(value or 0) for value in await self._read(every)]
+
     async def handles(self, *, prefix: str = "", offset: int = 0, limit: int = 100) -> tuple[int, list[str]]:
         # UTF-8 never contains the byte 0xff, so "(prefix\xff" closes the range of the prefix.
         low: bytes = b"[" + prefix.encode() if prefix else b"-"

@@ -313,6 +313,16 @@ class SQLiteStore:
             raise StoreUnavailable(f"SQLite write failed: {err}") from err
         return Record(handle, version, modified, deleting, views)
 
+    async def heads(self) -> Sequence[int]:
+        return [await self._call(self._head)]
+
+    def _head(self) -> int:
+        try:
+            row = self._db().execute("SELECT seq FROM versions ORDER BY seq DESC LIMIT 1").fetchone()
+        except sqlite3.Error as err:
+            raise StoreUnavailable(f"SQLite read failed: {err}") from err
+        return int(row[0]) if row else 0
+
     def _changes(self, since: int, limit: int) -> list[Change]:
         try:
             rows = (

@@ -270,3 +270,14 @@ async def test_concurrent_reads_of_many_handles_each_get_their_own_bytes(store: 
     await asyncio.gather(*(store.put(name, {Tier.PUBLIC: name.encode()}) for name in names))
     reads = await asyncio.gather(*(store.get_view(name, Tier.PUBLIC) for name in names * 4))
     assert [view.body if view else None for view in reads] == [name.encode() for name in names * 4]
+
+
+async def test_heads_name_each_partitions_last_change(store: Store) -> None:
+    assert list(await store.heads()) == [0] * store.partitions
+    for name in ("88.100.1/H1", "88.100.1/H2", "88.100.1/H1"):
+        await store.put(name, views(1))
+    heads = await store.heads()
+    assert len(heads) == store.partitions
+    for partition in range(store.partitions):
+        feed = await store.changes(partition=partition)
+        assert heads[partition] == (feed[-1].seq if feed else 0)
