@@ -14,11 +14,12 @@ $(BIN)/passport-node: pyproject.toml
 
 install: $(BIN)/passport-node
 
-# redis-server for the store and cache tests, wrk for the benchmarks; chromium, its driver and
-# CJK fonts for the page's browser tests (Debian packages: no test downloads a browser).
+# redis-server for the store and cache tests, wrk for the benchmarks, nginx for the shared-cache
+# front's tests (deploy/nginx/); chromium, its driver and CJK fonts for the page's browser tests
+# (Debian packages: no test downloads a browser).
 system-deps:
-	@command -v redis-server >/dev/null && command -v wrk >/dev/null || { \
-	  apt-get update -qq && apt-get install -y -qq redis-server wrk >/dev/null; }
+	@command -v redis-server >/dev/null && command -v wrk >/dev/null && { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || { \
+	  apt-get update -qq && apt-get install -y -qq redis-server wrk nginx >/dev/null; }
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; }
 

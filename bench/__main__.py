@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from bench import gs1 as _gs1  # noqa: F401  (registers the GS1 workloads)
+from bench import scale as _scale  # noqa: F401  (registers the scale-out workloads)
 from bench.harness import OUT, REPO, BenchError
 from bench.result import make_result
 from bench.workloads import WORKLOADS, Options

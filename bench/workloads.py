@@ -148,7 +148,12 @@ def _store_url(path: Path) -> str:
 
 @contextlib.contextmanager
 def _node(
-    name: str, config: dict[str, Any], *, cpu: str | None = SERVER_CPU, timeout: float = 120
+    name: str,
+    config: dict[str, Any],
+    *,
+    cpu: str | None = SERVER_CPU,
+    timeout: float = 120,
+    extra: Sequence[str] = (),
 ) -> Iterator[Server]:
     """``passport-node serve`` with ``config`` (TOML written to bench/out), pinned to ``cpu``."""
     folder = OUT / "nodes"
@@ -156,7 +161,8 @@ def _node(
     path = folder / f"{name}.toml"
     path.write_text(_toml(config), encoding="utf-8")
     port = free_port()
-    server = start_server(name, _node_command(path, port), port=port, cpu=cpu, timeout=timeout)
+    command = [*_node_command(path, port), *extra]
+    server = start_server(name, command, port=port, cpu=cpu, timeout=timeout)
     server.config = path
     try:
         yield server

@@ -138,8 +138,12 @@ async def start_node(
     wait_validator: bool = True,
     clock: Callable[[], float] = time.time,
     timing: Timing = _TIMING,
+    reuse_port: bool = False,
 ) -> RunningNode:
     """Bind, start and serve a node; port 0 picks a free port, and ``base_url`` follows it.
+
+    ``reuse_port``: bind with SO_REUSEPORT, so that several processes share the port and the
+    kernel spreads connections over them (``serve --processes N``).
 
     The socket is bound before the app starts so that the node knows its own URL (it is in
     the node description and in Handle values) even on an ephemeral port. ``wait_validator``
@@ -150,6 +154,8 @@ async def start_node(
     port = port if port is not None else config.port
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError:

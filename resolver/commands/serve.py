@@ -41,6 +41,13 @@ def add_parser(subparsers: Subparsers) -> None:
         help="log every request (default: the config's access_log, off)",
     )
     parser.add_argument("--workers", type=int, help="validator worker processes (default: one per CPU)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="node processes sharing the port with SO_REUSEPORT (default 1; use a Redis store)",
+    )
+    parser.add_argument("--process-index", type=int, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
@@ -73,17 +80,31 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     import uvloop
 
+    processes = getattr(args, "processes", 1)
+    index = getattr(args, "process_index", None)
+    if processes < 1:
+        print("passport-node serve: --processes must be at least 1", file=sys.stderr)
+        return 2
     try:
+        if processes > 1 and index is None:
+            from resolver.commands.processes import supervise
+
+            return uvloop.run(supervise(config, processes, sys.argv[1:]))
+        if index is not None:  # one of serve --processes N's children
+            from resolver.commands.processes import child_config
+
+            config = child_config(config, index)
+            return uvloop.run(_serve(config, demo=args.demo and index == 0, reuse_port=True))
         return uvloop.run(_serve(config, demo=args.demo))
     except OSError as err:
         print(f"passport-node serve: cannot listen on {config.host}:{config.port}: {err}", file=sys.stderr)
         return 1
 
 
-async def _serve(config: NodeConfig, *, demo: bool) -> int:
+async def _serve(config: NodeConfig, *, demo: bool, reuse_port: bool = False) -> int:
     from resolver.app import start_node
 
-    node = await start_node(config, demo=demo, wait_validator=False)
+    node = await start_node(config, demo=demo, wait_validator=False, reuse_port=reuse_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -9,13 +9,14 @@ import orjson
 from aiohttp import web
 
 from resolver.errors import InputError
+from resolver.http.caching import cache_control
 from resolver.http.passports import PassportRoutes, location_path
 from resolver.page.compare import Battery, compare_json, compare_page
 from resolver.page.i18n import choose_language
 
 __all__ = ["CompareRoutes"]
 
-_VARY = "Accept, Accept-Language, Authorization"
+_VARY = "Accept, Accept-Language, Authorization, Passport-Tier"
 
 
 class CompareRoutes:
@@ -39,7 +40,7 @@ class CompareRoutes:
                     f"{ident.key} is held by another node; compare passports this node answers for"
                 )
             batteries.append(Battery(ident.key, location_path(ident.key), orjson.loads(answer.view.body)))
-        control = "public, max-age=60" if tier.label == "public" else "private, max-age=0"
+        control = cache_control(request, tier, 60) if tier.label == "public" else "private, max-age=0"
         headers = {"Vary": _VARY, "Cache-Control": control, "Passport-Tier": tier.label}
         accept = request.headers.get("Accept", "")
         if "application/json" in accept and "text/html" not in accept:

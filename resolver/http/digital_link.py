@@ -40,6 +40,7 @@ from resolver.gs1.linkset import (
     preferred_languages,
 )
 from resolver.gs1.qr import qr_png, qr_svg
+from resolver.http.caching import body_etag, cache_control, not_modified
 from resolver.http.compare import CompareRoutes
 from resolver.http.passports import PassportRoutes, location_path
 from resolver.http.router import Routes
@@ -50,7 +51,7 @@ from resolver.tiers import Tier
 __all__ = ["LINKSET_TYPE", "DigitalLinkRoutes", "add_routes"]
 
 LINKSET_TYPE = "application/linkset+json"
-_VARY = "Accept, Accept-Language, Authorization"
+_VARY = "Accept, Accept-Language, Authorization, Passport-Tier"
 _NATIVE_QUERY = ("format", "version", "at")
 _PASSPORT_TYPES = ("application/ld+json", "application/json", "text/turtle", "application/n-triples")
 _OFFERS = (LINKSET_TYPE, *_PASSPORT_TYPES, "text/html")
@@ -117,10 +118,10 @@ class DigitalLinkRoutes:
         linkset = built.linkset
         if asked is None:
             if chosen == LINKSET_TYPE:
-                return self._linkset_response(found, built)
+                return self._linkset_response(request, found, built)
             rel = GS1_VOC + "defaultLink"
         elif asked in ("all", "linkset"):
-            return self._linkset_response(found, built)
+            return self._linkset_response(request, found, built)
         else:
             iri = link_type_iri(asked)
             if iri is None:
@@ -134,7 +135,7 @@ class DigitalLinkRoutes:
             entries, media_types=media, languages=preferred_languages(request.headers.get("Accept-Language"))
         )
         location = _with_query(str(target["href"]), request)
-        headers = self._headers(found, built)
+        headers = self._headers(request, found, built)
         headers["Location"] = location
         return web.Response(status=307, headers=headers)
 
@@ -224,18 +225,22 @@ class DigitalLinkRoutes:
         return built
 
     @staticmethod
-    def _headers(found: _Found, built: _Built, *, short: bool = False) -> dict[str, str]:
-        answer = found.answer
-        public = found.tier is Tier.PUBLIC
+    def _headers(
+        request: web.Request, found: _Found, built: _Built, *, short: bool = False
+    ) -> dict[str, str]:
         return {
             "Link": built.link_short if short else built.link,
             "Vary": _VARY,
-            "Cache-Control": f"{'public' if public else 'private'}, max-age={answer.max_age}",
+            "Cache-Control": cache_control(request, found.tier, found.answer.max_age),
             "Passport-Tier": found.tier.label,
         }
 
-    def _linkset_response(self, found: _Found, built: _Built) -> web.Response:
-        headers = self._headers(found, built, short=True)
+    def _linkset_response(self, request: web.Request, found: _Found, built: _Built) -> web.Response:
+        headers = self._headers(request, found, built, short=True)
+        etag = body_etag(built.body)  # the body and its Link header are made from the same linkset
+        headers["ETag"] = etag
+        if not_modified(request, etag):
+            return web.Response(status=304, headers=headers)
         headers["Content-Type"] = LINKSET_TYPE
         return web.Response(body=built.body, headers=headers)
 

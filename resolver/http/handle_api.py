@@ -28,12 +28,13 @@ from resolver.errors import (
     PreconditionFailed,
     ResolverError,
 )
+from resolver.http.caching import body_etag, cache_control, not_modified
 from resolver.http.edge import Edge, Preconditions
 from resolver.http.passports import location_path, refuse_sub_resource_handle
 from resolver.http.query import MAX_QUERY_NUMBER, whole_number
 from resolver.http.router import EdgeSlot, Routes
 from resolver.memo import memoize, text_size
-from resolver.tiers import Role
+from resolver.tiers import Role, Tier
 
 __all__ = ["PASSPORT_TYPE", "HandleRoutes", "add_routes"]
 
@@ -80,6 +81,21 @@ def _as_handle_error(err: ResolverError, handle: str) -> ResolverError:
 
 def _json(data: object, status: int = 200) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
+
+
+# What changes a handle record besides its URL: the caller (HS_ADMIN for operators).
+_VARY = "Authorization"
+
+
+def _record(request: web.Request, data: object, max_age: int) -> web.Response:
+    """A handle record's answer: a strong ETag of its bytes, ``304`` on revalidation, and
+    ``public`` caching only for a caller without credentials (the record then has no HS_ADMIN)."""
+    body = orjson.dumps(data)
+    etag = body_etag(body)
+    headers = {"ETag": etag, "Vary": _VARY, "Cache-Control": cache_control(request, Tier.PUBLIC, max_age)}
+    if not_modified(request, etag):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type="application/json", headers=headers)
 
 
 class HandleRoutes:
@@ -149,8 +165,8 @@ class HandleRoutes:
         if types or indices:
             values = [v for v in values if v["type"] in types or str(v["index"]) in indices]
         if not values:
-            return _json({"responseCode": 200, "handle": text})
-        return _json({"responseCode": 1, "handle": text, "values": values})
+            return _record(request, {"responseCode": 200, "handle": text}, ttl)
+        return _record(request, {"responseCode": 1, "handle": text, "values": values}, ttl)
 
     def _prefix_handle(self, request: web.Request, text: str) -> web.Response:
         """The prefix handle ``0.NA/{prefix}`` of a prefix this node holds: it names the node.
@@ -176,7 +192,7 @@ class HandleRoutes:
             values.append(
                 {"index": 100, "type": "HS_ADMIN", "data": {"format": "admin", "value": admin}, "ttl": ttl}
             )
-        return _json({"responseCode": 1, "handle": text, "values": values})
+        return _record(request, {"responseCode": 1, "handle": text, "values": values}, ttl)
 
     async def put(self, request: web.Request) -> web.Response:
         text = request.match_info["handle"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -79,6 +80,7 @@ class NodeInfoRoutes:
             "node": node.config.node_id,
             "passports": count,
             "store_ms": round((time.perf_counter() - started) * 1000, 2),
+            "process": os.getpid(),  # which process answered (serve --processes N)
         }
         return _json(body, "no-store")
 

@@ -27,13 +27,14 @@ from resolver.errors import (
 )
 from resolver.html import render_html
 from resolver.http.auth import Principal
+from resolver.http.caching import VARY, VARY_PAGE, cache_control, not_modified
 from resolver.http.edge import Edge, PastRead, Preconditions, WriteOutcome, http_date
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
 from resolver.http.query import whole_number
 from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier
 from resolver.lookup import Read, Referral
-from resolver.memo import Memo, memoize, text_size
+from resolver.memo import Memo, text_size
 from resolver.page.i18n import choose_language
 from resolver.passport.read import JSON_TYPES as JSON_MEDIA_TYPES
 from resolver.passport.read import MEDIA_TYPES as PASSPORT_MEDIA_TYPES
@@ -47,8 +48,8 @@ __all__ = ["PassportRoutes", "add_routes", "location_path", "refuse_sub_resource
 
 _PASSPORT_TYPES = PASSPORT_MEDIA_TYPES  # JSON-LD in any form, Turtle, N-Triples, N-Quads
 _PATCH_TYPES = ("application/merge-patch+json",)
-_VARY = "Accept, Authorization"
-_VARY_PAGE = "Accept, Authorization, Accept-Language"
+_VARY = VARY
+_VARY_PAGE = VARY_PAGE
 _IMMUTABLE = 365 * 24 * 3600
 _SAFE = "/:@!$&'()*+,;="
 
@@ -66,27 +67,10 @@ def rfc3339(seconds: float) -> str:
     )
 
 
-def _control(answer: tuple[Tier, int]) -> str:
-    tier, max_age = answer
-    visibility = "public" if tier is Tier.PUBLIC else "private"
-    return f"{visibility}, max-age={max_age}"
-
-
-# ``Cache-Control`` of an answer (tier, max-age): shared caches may keep only the public view.
-# Memoised: one per answer, and few distinct (max_age of cached federated answers varies).
-_cache_control = memoize(_control, max_bytes=1024 * 1024, size=text_size)
-
-
 def _json_response(data: object, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
         status=status, body=orjson.dumps(data), content_type="application/json", headers=headers
     )
-
-
-def _etag_matches(header: str, etag: str) -> bool:
-    if header.strip() == "*":
-        return True
-    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
 
 
 def _parse_at(text: str) -> float:
@@ -170,7 +154,7 @@ class PassportRoutes:
             raise NotFound(f"no passport is registered for {ident.key}")
         view = answered
         served = answer.tier if answer.tier is not None else tier
-        control = _cache_control((served, answer.max_age))
+        control = cache_control(request, served, answer.max_age)
         response = self._represent(request, ident, view, served, rep, control, answer.source, answer.age)
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
@@ -192,10 +176,9 @@ class PassportRoutes:
         view = answer.view
         if view is None:  # a past read answers with the view or raises
             raise NotFound(f"no such version of {ident.key}", handle=ident.key)
-        visibility = "public" if tier is Tier.PUBLIC else "private"
         # A numbered version never changes; "the version current at T" may (T in the future).
         max_age = _IMMUTABLE if version is not None else answer.max_age
-        control = f"{visibility}, max-age={max_age}" + (", immutable" if version is not None else "")
+        control = cache_control(request, tier, max_age, immutable=version is not None)
         return self._represent(request, ident, view, tier, rep, control, answer.source, 0)
 
     def _represent(
@@ -224,8 +207,7 @@ class PassportRoutes:
         }
         if age or source == "cache":  # an answer from a cache always says how old it is
             headers["Age"] = str(age)
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None and _etag_matches(if_none_match, etag):
+        if not_modified(request, etag):  # before any render: a revalidation costs no body
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = rep.content_type
         if rep.fmt == "jsonld":
@@ -238,6 +220,9 @@ class PassportRoutes:
         key = (ident.key, view.version, tier, fmt + lang)  # the page: per version, tier, language
         found = self._renders.get(key)
         if found is None:
+            self.edge.metrics.counter(
+                "passport_renders_total", "Passport renderings made (not from the render memo)", ["format"]
+            ).inc(fmt)
             if fmt == "html":
                 found = render_html(
                     view.body,
@@ -278,6 +263,16 @@ class PassportRoutes:
         current, records = answer.current, answer.records
         if current is None:  # a history read answers with the head record or raises
             raise NotFound(f"no passport is registered for {ident.key}", handle=ident.key)
+        # The version list changes only with a write: the head version and tier name it.
+        etag = f'"h{current.version}.{tier.label}"'
+        headers = {
+            "ETag": etag,
+            "Vary": _VARY,
+            "Cache-Control": cache_control(request, tier, answer.max_age),
+            "Passport-Tier": tier.label,
+        }
+        if not_modified(request, etag):
+            return web.Response(status=304, headers=headers)
         path = location_path(ident.key)
         versions = [
             {
@@ -296,9 +291,7 @@ class PassportRoutes:
             "tier": tier.label,
             "versions": versions,
         }
-        return _json_response(
-            body, headers={"Vary": _VARY, "Cache-Control": "private, max-age=0", "Passport-Tier": tier.label}
-        )
+        return _json_response(body, headers=headers)
 
     # --- writes --------------------------------------------------------------------------------
 

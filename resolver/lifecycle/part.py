@@ -16,7 +16,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 
 import aiohttp
 
@@ -82,7 +82,30 @@ async def open_stores(store_url: str) -> tuple[EventStore, WarningFeed]:
         except BaseException:
             await redis_events.aclose()
             raise
+    if parts.scheme == "redis+cluster":
+        return await _cluster_stores(parts)
     raise ValueError(f"no event store for URL scheme {parts.scheme!r}")
+
+
+async def _cluster_stores(parts: SplitResult) -> tuple[EventStore, WarningFeed]:
+    """On a Redis Cluster: the namespace as a hash tag, so every lifecycle key is in one slot
+    (its scripts and transactions span keys). Correct, not spread: the passport store is."""
+    from redis.asyncio.cluster import RedisCluster
+
+    from resolver.lifecycle.redis_events import RedisEventStore
+    from resolver.lifecycle.redis_feed import RedisWarningFeed
+
+    namespace = "{" + parse_qs(parts.query).get("namespace", ["bp"])[-1] + "-lc}"
+    plain = urlunsplit(("redis", parts.netloc, parts.path, "", ""))
+    events = await RedisEventStore.attach(
+        RedisCluster.from_url(plain, socket_timeout=2.0, socket_connect_timeout=2.0), namespace=namespace
+    )
+    try:
+        feed_client = RedisCluster.from_url(plain, socket_timeout=5.0, socket_connect_timeout=2.0)
+        return events, await RedisWarningFeed.attach(feed_client, namespace=namespace)
+    except BaseException:
+        await events.aclose()
+        raise
 
 
 async def _sweep(service: LifecycleService, period: float) -> None:

@@ -94,6 +94,11 @@ class RedisEventStore:
     @classmethod
     async def open(cls, url: str, *, namespace: str = "bp", wait: float = 2.0) -> RedisEventStore:
         client = aioredis.Redis.from_url(url, socket_timeout=wait, socket_connect_timeout=wait)
+        return await cls.attach(client, namespace=namespace)
+
+    @classmethod
+    async def attach(cls, client: Any, *, namespace: str) -> RedisEventStore:
+        """The store on an open client (a ``RedisCluster`` too, with every key in one slot)."""
         try:
             await client.ping()
         except RedisError as err:

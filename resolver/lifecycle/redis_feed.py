@@ -37,6 +37,11 @@ class RedisWarningFeed:
     @classmethod
     async def open(cls, url: str, *, namespace: str = "bp") -> RedisWarningFeed:
         client = aioredis.Redis.from_url(url, socket_timeout=_SOCKET_TIMEOUT, socket_connect_timeout=2.0)
+        return await cls.attach(client, namespace=namespace)
+
+    @classmethod
+    async def attach(cls, client: Any, *, namespace: str) -> RedisWarningFeed:
+        """The feed on an open client (a ``RedisCluster`` too, with every key in one slot)."""
         feed = cls(client, namespace=namespace)
         try:
             await client.xgroup_create(feed._feed, GROUP, id="$", mkstream=True)

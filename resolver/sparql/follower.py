@@ -44,7 +44,8 @@ class IndexFollower:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-index")
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self.applied_seq = index.last_seq
+        # The last change applied, per partition of the store's change feed.
+        self.positions = index.positions(store.partitions)
         self.caught_up = False  # set once a pass has found the feed empty
         self._lock = asyncio.Lock()  # one pass at a time (the loop, a test, a rebuild)
 
@@ -53,21 +54,33 @@ class IndexFollower:
         async with self._lock:
             return await self._catch_up()
 
+    @property
+    def applied_seq(self) -> int:
+        """Changes applied so far, over every partition (each partition numbers from 1)."""
+        return sum(self.positions)
+
     async def _catch_up(self, *, bulk: bool = False) -> int:
         applied = 0
-        while True:
-            changes = await self.store.changes(since=self.applied_seq, limit=self.batch)
-            if not changes:
-                self.caught_up = True
-                return applied
-            await self._apply(changes, bulk=bulk)
-            applied += len(changes)
+        heads = await self.store.heads()  # one round trip; only partitions that moved are read
+        for partition in range(len(self.positions)):
+            if heads[partition] <= self.positions[partition]:
+                continue
+            while True:
+                changes = await self.store.changes(
+                    since=self.positions[partition], limit=self.batch, partition=partition
+                )
+                if not changes:
+                    break
+                await self._apply(changes, bulk=bulk)
+                applied += len(changes)
+        self.caught_up = True
+        return applied
 
     async def rebuild(self) -> int:
         """Empty the index and replay the whole feed."""
         async with self._lock:
             await self._in_thread(self.index.clear)
-            self.applied_seq = 0
+            self.positions = [0] * len(self.positions)
             return await self._catch_up(bulk=True)
 
     def start(self) -> None:
@@ -111,7 +124,7 @@ class IndexFollower:
                     past = await self.store.get(change.handle, version=change.version)
                     if past is not None:
                         versions.append(past)
-        seq = changes[-1].seq
+        seq, partition = changes[-1].seq, changes[-1].partition
 
         def write() -> None:
             for handle, why in self.index.apply(records, bulk=bulk).items():
@@ -121,10 +134,10 @@ class IndexFollower:
                     self.index.add_version(past)
                 except ResolverError as err:
                     _log.error("sparql index: %s v%d skipped: %s", past.handle, past.version, err.detail)
-            self.index.commit(seq)
+            self.index.commit(seq, partition)
 
         await self._in_thread(write)
-        self.applied_seq = seq
+        self.positions[partition] = seq
 
     async def _in_thread(self, fn: Callable[[], None]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, fn)

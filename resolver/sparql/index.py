@@ -68,8 +68,14 @@ class GraphIndex:
 
     @property
     def last_seq(self) -> int:
-        row = self._ledger.execute("SELECT value FROM meta WHERE name = 'seq'").fetchone()
-        return int(row[0]) if row else 0
+        """Changes applied, over every feed partition (each partition numbers from 1)."""
+        rows = self._ledger.execute("SELECT value FROM meta WHERE name LIKE 'seq%'").fetchall()
+        return sum(int(value) for (value,) in rows)
+
+    def positions(self, partitions: int) -> list[int]:
+        """The last sequence applied in each of the store's feed partitions (0: none)."""
+        rows = dict(self._ledger.execute("SELECT name, value FROM meta WHERE name LIKE 'seq%'").fetchall())
+        return [int(rows.get(_seq_name(n), 0)) for n in range(partitions)]
 
     def passport_count(self) -> int:
         return int(self._ledger.execute("SELECT COUNT(*) FROM passports").fetchone()[0])
@@ -127,11 +133,13 @@ class GraphIndex:
         for tier, store in self._past.items():
             store.extend(parsed.quads.get(tier, ()))
 
-    def commit(self, seq: int) -> None:
-        """Record that every change up to ``seq`` is applied (the stores' writes are durable
-        already: replaying after a crash between them and this is harmless)."""
+    def commit(self, seq: int, partition: int = 0) -> None:
+        """Record that every change of feed ``partition`` up to ``seq`` is applied (the stores'
+        writes are durable already: replaying after a crash between them and this is harmless)."""
         with self._ledger:
-            self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('seq', ?)", (str(seq),))
+            self._ledger.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (_seq_name(partition), str(seq))
+            )
 
     def clear(self) -> None:
         """Empty the index (before a rebuild)."""
@@ -212,3 +220,8 @@ def _top_iri(expanded: list[dict[str, Any]]) -> str:
     if len(tops) != 1 or not isinstance(tops[0], str) or ":" not in tops[0]:
         raise DocumentError("a stored view without one top node with an absolute @id")
     return tops[0]
+
+
+def _seq_name(partition: int) -> str:
+    """The ledger row of a partition's position ('seq' for partition 0, as before partitions)."""
+    return "seq" if partition == 0 else f"seq.{partition}"

@@ -40,6 +40,7 @@ class PublicViews:
     feed (and whenever the store fails), nothing is kept, so a view is never older than the
     feed says. Writes in this process drop their handle at once (``forget``). A view read
     while the feed moved on is not kept (``epoch``): it may predate a change just processed.
+    Every partition of the feed is followed, with its own position (the last change read).
     """
 
     def __init__(self, store: Store, *, max_bytes: int, poll: float = 0.2) -> None:
@@ -48,7 +49,8 @@ class PublicViews:
         self._poll = poll
         self._views: Memo[str, View] = Memo(max_bytes, _view_size)
         self._synced = False
-        self._anchor: Change | None = None  # the last change read from the feed
+        # Per feed partition, the last change read from it.
+        self._anchors: list[Change | None] = [None] * store.partitions
         self.epoch = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -60,7 +62,7 @@ class PublicViews:
         return self._views.get(key)
 
     def put(self, key: str, view: View, epoch: int) -> None:
-        anchor = self._anchor
+        anchor = self._anchors[self._store.partition_of(key)]
         # Kept only once the follower has seen a change at least as recent as the view: a view
         # written after the last change seen could outlive a feed reset that loses that write
         # before the follower ever reads it.
@@ -94,39 +96,46 @@ class PublicViews:
             self._drop_all()
 
     async def catch_up(self) -> None:
-        """Read the feed to its end, dropping each view it names (one pass of the follower).
+        """Read every partition of the feed to its end, dropping each view it names (one pass)."""
+        for partition in range(len(self._anchors)):
+            await self._catch_up(partition)
+        self._synced = True
 
-        Each read starts at the last change already seen (the anchor): if it is missing or
-        differs, the feed went backwards or was reset (a Redis restarted without its data,
-        a store replaced), so every view is dropped and the feed is read again from its start.
+    async def _catch_up(self, partition: int) -> None:
+        """Read one partition to its end.
+
+        Each read starts at the last change already seen there (the anchor): if it is missing
+        or differs, the feed went backwards or was reset (a Redis restarted without its data,
+        a store replaced), so every view is dropped and the partition is read again from its
+        start.
         """
         while True:
-            anchor = self._anchor
+            anchor = self._anchors[partition]
             since = 0 if anchor is None else anchor.seq - 1
-            changes = await self._store.changes(since=since, limit=_FEED_PAGE)
+            changes = await self._store.changes(since=since, limit=_FEED_PAGE, partition=partition)
             if anchor is not None:
                 if not changes or changes[0] != anchor:
                     # After an outage the views were dropped already, and that was logged:
                     # say only what is new (else one Redis restart reads as two drops).
                     _log.warning(
-                        "change feed went back or was reset (last seen seq %d is %s): %s",
+                        "change feed went back or was reset (last seen seq %d of partition %d is %s): %s",
                         anchor.seq,
+                        partition,
                         "gone" if not changes else f"now {changes[0]}",
                         "in-process views dropped, following it from the start"
                         if self._synced
                         else "following it from the start",
                     )
                     self._drop_all()
-                    self._anchor = None
+                    self._anchors[partition] = None
                     continue
                 changes = changes[1:]
             for change in changes:
                 self._views.pop(change.handle)
             if changes:
-                self._anchor = changes[-1]
+                self._anchors[partition] = changes[-1]
                 self.epoch += 1
             if len(changes) < _FEED_PAGE - (anchor is not None):
-                self._synced = True
                 return
 
     async def aclose(self) -> None:

@@ -18,7 +18,9 @@ async def open_store(url: str) -> Store:
     """Open the store a URL names; raises ValueError for a URL it cannot use.
 
     SQLite options (query string): ``reads=inline|thread``. Redis options: ``namespace``
-    (key prefix, default ``bp``), ``timeout`` (seconds, default 2), ``max_connections``.
+    (key prefix, default ``bp``), ``timeout`` (seconds, default 2), ``max_connections``,
+    ``partitions`` (change-feed partitions, default 16, fixed once the store is made).
+    ``redis+cluster://host:port`` names any node of a Redis Cluster.
     Both: ``durability=strict|relaxed`` (default strict; resolver/stores/durability.py).
     """
     parts = urlsplit(url)
@@ -41,15 +43,17 @@ async def open_store(url: str) -> Store:
         return await SQLiteStore.open(
             path, reads="inline" if reads == "inline" else "thread", durability=durability
         )
-    if parts.scheme in ("redis", "rediss", "unix"):
-        from resolver.stores.redis import RedisStore
+    if parts.scheme in ("redis", "rediss", "unix", "redis+cluster"):
+        from resolver.stores.redis import DEFAULT_PARTITIONS, RedisStore
 
         namespace = options.pop("namespace", "bp")
         timeout = float(options.pop("timeout", "2"))
         max_connections = int(options.pop("max_connections", "64"))
         over = options.pop("compress_public_over", None)
+        partitions = int(options.pop("partitions", str(DEFAULT_PARTITIONS)))
         _no_more(options, url)
-        plain = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        cluster = parts.scheme == "redis+cluster"
+        plain = urlunsplit(("redis" if cluster else parts.scheme, parts.netloc, parts.path, "", ""))
         return await RedisStore.open(
             plain,
             namespace=namespace,
@@ -57,8 +61,10 @@ async def open_store(url: str) -> Store:
             max_connections=max_connections,
             compress_public_over=None if over in (None, "", "none") else int(over),
             durability=durability,
+            partitions=partitions,
+            cluster=cluster,
         )
-    raise ValueError(f"no store for URL scheme {parts.scheme!r} (sqlite or redis)")
+    raise ValueError(f"no store for URL scheme {parts.scheme!r} (sqlite, redis or redis+cluster)")
 
 
 def _no_more(options: dict[str, str], url: str) -> None:

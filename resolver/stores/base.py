@@ -1,7 +1,11 @@
 """The store protocol: immutable, versioned passport records with a change feed.
 
-Every write is a new version, whole or not at all; a delete is a tombstone version; the
-change feed orders every write of the store with increasing sequence numbers.
+Every write is a new version, whole or not at all; a delete is a tombstone version. The change
+feed is split into ``partitions`` (1 for SQLite; a fixed number for Redis, so that a Redis
+Cluster spreads them over its masters): each handle writes to one partition
+(``partition_of``), and each partition orders its writes with increasing sequence numbers.
+A reader follows every partition and keeps a position (the last ``seq`` read) per partition;
+there is no order between partitions, only within one (and so within one handle).
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class Change:
     version: int
     deleted: bool
     modified: float
+    partition: int = 0  # the feed partition it was read from (its seq counts within it)
 
 
 @runtime_checkable
@@ -68,6 +73,15 @@ class Store(Protocol):
     raises ``resolver.errors.PreconditionFailed``.  A store that cannot be reached raises
     ``resolver.errors.StoreUnavailable``.
     """
+
+    @property
+    def partitions(self) -> int:
+        """How many change-feed partitions the store has (fixed for its lifetime, at least 1)."""
+        ...
+
+    def partition_of(self, handle: str) -> int:
+        """The feed partition ``handle``'s writes go to (0 to ``partitions - 1``)."""
+        ...
 
     async def get(self, handle: str, *, version: int | None = None) -> Record | None:
         """The current record (a tombstone included), or the given version; None if never written."""
@@ -101,8 +115,13 @@ class Store(Protocol):
         """The version that was current at ``when`` (seconds since the epoch)."""
         ...
 
-    async def changes(self, *, since: int = 0, limit: int = 1000) -> Sequence[Change]:
-        """Changes with ``seq > since``, in order."""
+    async def changes(self, *, since: int = 0, limit: int = 1000, partition: int = 0) -> Sequence[Change]:
+        """Changes of feed ``partition`` with ``seq > since``, in order."""
+        ...
+
+    async def heads(self) -> Sequence[int]:
+        """The last ``seq`` of each feed partition (0 while empty), in one round trip: a
+        follower reads only the partitions that moved."""
         ...
 
     async def handles(self, *, prefix: str = "", offset: int = 0, limit: int = 100) -> tuple[int, list[str]]:

@@ -1,20 +1,26 @@
-"""The shared store: Redis, for many node processes serving one node.
+"""The shared store: Redis (one server, or a Redis Cluster), for many node processes serving one node.
 
 One hash per handle holds the current public bytes and every version; each write is one Lua
 script (EVALSHA) that checks the expected version and writes version, feed entry and index.
-The hot read (the public view) goes over one pipelined connection of its own (see _HotReads).
+Handles are spread over a fixed number of feed partitions; every key of a partition (its
+handles' hashes, its sequence, feed and index) carries the hash tag ``{pN}``, so one write
+touches one Cluster slot. The hot read (the public view) goes over one pipelined connection of
+its own on a single Redis (see _HotReads), through the cluster client on a Cluster.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
+import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
 
 import hiredis
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -36,16 +42,19 @@ from resolver.stores.base import Change, Record, View
 from resolver.stores.durability import Durability, check_redis_durability
 from resolver.tiers import Tier
 
-__all__ = ["RedisStore"]
+__all__ = ["DEFAULT_PARTITIONS", "RedisStore", "partition_of"]
 
-# Keys (``ns`` defaults to "bp"); the hash tag {handle} keeps one handle's data on one
-# Redis Cluster slot:
-#   {ns}:{HANDLE}   hash  "c" -> b"<version> <modified> <deleted> <z>\n" + public bytes
-#                               (compressed when z is 1: public views over a threshold)
-#                         "<N>" -> b"<modified> <deleted>\n" + zlib(all tier views of version N)
-#   {ns}:seq        string  the last change-feed sequence number
-#   {ns}:feed       stream  one entry per write, ID "<seq>-0", fields h v d m
-#   {ns}:live       zset    current, non-deleted handles (score 0, lexicographic order)
+DEFAULT_PARTITIONS = 16
+
+# Keys (``ns`` defaults to "bp", P = the handle's partition); the hash tag {pP} keeps a
+# partition (its handles' data, sequence, feed and index) on one Redis Cluster slot:
+#   {ns}:partitions          string  the number of partitions (fixed when the store is made)
+#   {ns}:{pP}:h:{HANDLE}     hash    "c" -> b"<version> <modified> <deleted> <z>\n" + public bytes
+#                                    (compressed when z is 1: public views over a threshold)
+#                                    "<N>" -> b"<modified> <deleted>\n" + zlib(all tier views of N)
+#   {ns}:{pP}:seq            string  the partition's last change-feed sequence number
+#   {ns}:{pP}:feed           stream  one entry per write, ID "<seq>-0", fields h v d m
+#   {ns}:{pP}:live           zset    current, non-deleted handles (score 0, lexicographic order)
 _WRITE = """#!lua
 local cur = redis.call('HGET', KEYS[1], 'c')
 local ver, mod, del = 0, nil, '0'
@@ -198,22 +207,53 @@ class _HotReads:
             self._pipe = None
 
 
+def partition_of(handle: str, partitions: int) -> int:
+    """The feed partition of ``handle``: CRC-32 of its UTF-8, modulo ``partitions`` (stable)."""
+    return zlib.crc32(handle.encode()) % partitions
+
+
 class RedisStore:
-    """A ``Store`` in Redis. One instance (one client, one pool) per process."""
+    """A ``Store`` in Redis or a Redis Cluster. One instance (one client, one pool) per process."""
 
     def __init__(
-        self, client: aioredis.Redis, *, namespace: str = "bp", compress_public_over: int | None = None
+        self,
+        client: aioredis.Redis | RedisCluster,
+        *,
+        namespace: str = "bp",
+        compress_public_over: int | None = None,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
+        if partitions < 1:
+            raise ValueError("partitions must be at least 1")
         self._client = client
+        self._cluster = isinstance(client, RedisCluster)
+        # The cluster client's pools fail at once when full ("Too many connections"); callers
+        # wait here instead, as the single-Redis store's blocking pool makes them wait.
+        self._gate: asyncio.Semaphore | None = None
+        # On a Cluster, one pipelined hot-read connection per master ("host:port"), chosen by
+        # the cluster client's slot map; a MOVED reply falls back to the client, which follows it.
+        self._hot_nodes: dict[str, _HotReads] = {}
+        self._hot_auth = ""  # "user:password@" of the cluster URL, for those connections
+        self._timeout = 2.0
         self._compress_over = compress_public_over
         self._hot: _HotReads | None = None
         self._losses_seen = 0
         self._ns = namespace
-        self._seq = f"{namespace}:seq"
-        self._feed = f"{namespace}:feed"
-        self._live = f"{namespace}:live"
+        self._partitions = partitions
+        tags = [f"{namespace}:{{p{n}}}" for n in range(partitions)]
+        self._prefixes = [tag + ":h:" for tag in tags]
+        self._seqs = [tag + ":seq" for tag in tags]
+        self._feeds = [tag + ":feed" for tag in tags]
+        self._lives = [tag + ":live" for tag in tags]
         self._write = client.register_script(_WRITE)
         self._read_current = client.register_script(_READ_CURRENT)
+
+    @property
+    def partitions(self) -> int:
+        return self._partitions
+
+    def partition_of(self, handle: str) -> int:
+        return partition_of(handle, self._partitions)
 
     @classmethod
     async def open(
@@ -225,12 +265,26 @@ class RedisStore:
         max_connections: int = 64,
         compress_public_over: int | None = None,
         durability: Durability = "strict",
+        partitions: int = DEFAULT_PARTITIONS,
+        cluster: bool = False,
     ) -> RedisStore:
         """Connect to ``redis://host:port/db``, check it answers and keeps ``durability``'s promise.
 
-        Nothing is scanned. Raises StoreUnavailable for a Redis whose persistence settings
-        would lose acknowledged writes (resolver/stores/durability.py).
+        With ``cluster``, ``url`` names any node of a Redis Cluster (redis-py's cluster client
+        finds the rest and follows MOVED/ASK). Nothing is scanned. Raises StoreUnavailable for a
+        Redis whose persistence settings would lose acknowledged writes
+        (resolver/stores/durability.py), or that was made with another number of partitions.
         """
+        if cluster:
+            return await cls._open_cluster(
+                url,
+                namespace=namespace,
+                socket_timeout=socket_timeout,
+                max_connections=max_connections,
+                compress_public_over=compress_public_over,
+                durability=durability,
+                partitions=partitions,
+            )
         # A blocking pool: under a burst, requests wait (up to the timeout) for a connection
         # instead of failing with "Too many connections" as the default pool does.
         pool = aioredis.BlockingConnectionPool.from_url(
@@ -244,22 +298,81 @@ class RedisStore:
             decode_responses=False,
         )
         client = aioredis.Redis.from_pool(pool)  # the client owns and closes the pool
-        store = cls(client, namespace=namespace, compress_public_over=compress_public_over)
+        store = cls(
+            client, namespace=namespace, compress_public_over=compress_public_over, partitions=partitions
+        )
         if url.startswith("redis://"):  # TLS and unix sockets keep to redis-py
             store._hot = _HotReads(url, socket_timeout)
-        try:
+
+        async def check() -> None:
             await client.ping()
             await check_redis_durability(client, durability, where=_redact(url))
-        except _ERRORS as err:
-            await store.aclose()
+
+        return await store._checked(check, url)
+
+    @classmethod
+    async def _open_cluster(
+        cls,
+        url: str,
+        *,
+        namespace: str,
+        socket_timeout: float,
+        max_connections: int,
+        compress_public_over: int | None,
+        durability: Durability,
+        partitions: int,
+    ) -> RedisStore:
+        # No retries on connection errors (a write script must not run twice); MOVED and ASK
+        # redirections are followed by the client regardless (resharding, failover).
+        client = RedisCluster.from_url(
+            url,
+            max_connections=max_connections,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
+            retry=Retry(NoBackoff(), 0),
+            decode_responses=False,
+        )
+        store = cls(
+            client, namespace=namespace, compress_public_over=compress_public_over, partitions=partitions
+        )
+        store._gate = asyncio.Semaphore(max_connections)
+        store._timeout = socket_timeout
+        netloc = url.split("://", 1)[1].split("/", 1)[0]
+        store._hot_auth = netloc.rpartition("@")[0] + "@" if "@" in netloc else ""
+
+        async def check() -> None:
+            await client.initialize()
+            # Every node, replicas included: a replica becomes the master on a failover.
+            for node in client.get_nodes():
+                await check_redis_durability(_OneNode(client, node), durability, where=node.name)
+
+        return await store._checked(check, url)
+
+    async def _checked(self, check: Callable[[], Awaitable[None]], url: str) -> RedisStore:
+        try:
+            await check()
+            await self._check_partitions()
+        except (*_ERRORS, RedisError) as err:
+            await self.aclose()
             raise StoreUnavailable(f"Redis at {_redact(url)} does not answer: {err}") from err
         except StoreUnavailable:
-            await store.aclose()
+            await self.aclose()
             raise
-        return store
+        return self
+
+    async def _check_partitions(self) -> None:
+        """Record the number of partitions on first use; refuse a store made with another."""
+        key = f"{self._ns}:partitions"
+        await self._client.set(key, str(self._partitions), nx=True)
+        stored = int(cast(bytes, await self._client.get(key)))
+        if stored != self._partitions:
+            raise StoreUnavailable(
+                f"the Redis store {self._ns!r} was made with partitions={stored}; open it with "
+                f"that (asked for {self._partitions}): handles are placed by partition"
+            )
 
     def _key(self, handle: str) -> str:
-        return f"{self._ns}:{{{handle}}}"
+        return self._prefixes[self.partition_of(handle)] + handle
 
     # -- protocol ---------------------------------------------------------------------------
 
@@ -268,6 +381,8 @@ class RedisStore:
             key = self._key(handle)
             if self._hot is not None:
                 raw = await self._hot.hget(key.encode(), b"c")
+            elif self._cluster:
+                raw = await self._cluster_hot_read(key)
             else:
                 raw = await self._read(lambda: self._client.hget(key, "c"))
             if raw is None:
@@ -278,6 +393,23 @@ class RedisStore:
         if record is None:
             return None
         return View(handle, record.version, record.modified, record.deleted, pick_view(record.views, tier))
+
+    async def _cluster_hot_read(self, key: str) -> bytes | None:
+        client = cast(RedisCluster, self._client)
+        try:
+            node = client.nodes_manager.get_node_from_slot(client.keyslot(key))
+        except RedisError:
+            node = None
+        if node is not None:
+            hot = self._hot_nodes.get(node.name)
+            if hot is None:
+                url = f"redis://{self._hot_auth}{node.host}:{node.port}/0"
+                hot = self._hot_nodes[node.name] = _HotReads(url, self._timeout)
+            try:
+                return await hot.hget(key.encode(), b"c")
+            except StoreUnavailable:
+                pass  # MOVED/ASK (slots moving), or the node is away: the cluster client knows
+        return cast(bytes | None, await self._read(lambda: client.hget(key, "c")))
 
     async def get(self, handle: str, *, version: int | None = None) -> Record | None:
         key = self._key(handle)
@@ -322,12 +454,13 @@ class RedisStore:
             found = record
         return found
 
-    async def changes(self, *, since: int = 0, limit: int = 1000) -> Sequence[Change]:
+    async def changes(self, *, since: int = 0, limit: int = 1000, partition: int = 0) -> Sequence[Change]:
+        if not 0 <= partition < self._partitions:
+            raise ValueError(f"partition {partition} is not one of this store's 0..{self._partitions - 1}")
         if limit <= 0:
             return []
-        entries = await self._read(
-            lambda: self._client.xrange(self._feed, f"{since + 1}-0", "+", count=limit)
-        )
+        feed = self._feeds[partition]
+        entries = await self._read(lambda: self._client.xrange(feed, f"{since + 1}-0", "+", count=limit))
         out: list[Change] = []
         for entry_id, fields in entries:
             out.append(
@@ -337,30 +470,56 @@ class RedisStore:
                     version=int(fields[b"v"]),
                     deleted=fields[b"d"] == b"1",
                     modified=float(fields[b"m"]),
+                    partition=partition,
                 )
             )
         return out
+
+    async def heads(self) -> Sequence[int]:
+        async def every() -> list[Any]:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for seq in self._seqs:
+                    pipe.get(seq)
+                return await pipe.execute()
+
+        return [int(value or 0) for value in await self._read(every)]
 
     async def handles(self, *, prefix: str = "", offset: int = 0, limit: int = 100) -> tuple[int, list[str]]:
         # UTF-8 never contains the byte 0xff, so "(prefix\xff" closes the range of the prefix.
         low: bytes = b"[" + prefix.encode() if prefix else b"-"
         high: bytes = b"(" + prefix.encode() + b"\xff" if prefix else b"+"
 
-        async def both() -> list[Any]:
+        offset, limit = max(offset, 0), max(limit, 0)
+
+        # Each partition's index is sorted; the page is the merge of each one's first
+        # offset + limit names (one pipelined round trip per Redis node).
+        async def every() -> list[Any]:
             async with self._client.pipeline(transaction=False) as pipe:
-                pipe.zlexcount(self._live, low, high)
-                pipe.zrange(self._live, low, high, bylex=True, offset=max(offset, 0), num=max(limit, 0))
+                for live in self._lives:
+                    pipe.zlexcount(live, low, high)
+                    pipe.zrange(live, low, high, bylex=True, offset=0, num=offset + limit)
                 return await pipe.execute()
 
-        total, page = await self._read(both)
-        return int(total), [name.decode() for name in page]
+        replies = await self._read(every)
+        total = sum(int(n) for n in replies[0::2])
+        merged = heapq.merge(*replies[1::2])
+        page = [name.decode() for _, name in zip(range(offset + limit), merged, strict=False)][offset:]
+        return total, page
 
     async def count(self) -> int:
-        return int(await self._read(lambda: self._client.zcard(self._live)))
+        async def every() -> list[Any]:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for live in self._lives:
+                    pipe.zcard(live)
+                return await pipe.execute()
+
+        return sum(int(n) for n in await self._read(every))
 
     async def aclose(self) -> None:
         if self._hot is not None:
             self._hot.close()
+        for hot in self._hot_nodes.values():
+            hot.close()
         await self._client.aclose()
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -370,9 +529,16 @@ class RedisStore:
         # connections are as dead, and a write must not be the one to find out.
         if self._hot is not None and self._hot.losses != self._losses_seen:
             self._losses_seen = self._hot.losses
-            await self._client.connection_pool.disconnect(inuse_connections=False)
+            client = cast(aioredis.Redis, self._client)  # the hot connection is single-Redis only
+            await client.connection_pool.disconnect(inuse_connections=False)
 
     async def _read(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        if self._gate is not None:
+            async with self._gate:
+                return await self._read_once(call)
+        return await self._read_once(call)
+
+    async def _read_once(self, call: Callable[[], Awaitable[Any]]) -> Any:
         await self._refresh_after_loss()
         for attempt in (1, 2):
             try:
@@ -405,7 +571,13 @@ class RedisStore:
             "1" if squeeze else "0",
         ]
         try:
-            result = await self._write(keys=[self._key(handle), self._seq, self._feed, self._live], args=args)
+            part = self.partition_of(handle)
+            keys = [self._prefixes[part] + handle, self._seqs[part], self._feeds[part], self._lives[part]]
+            if self._gate is not None:
+                async with self._gate:
+                    result = await self._write(keys=keys, args=args)
+            else:
+                result = await self._write(keys=keys, args=args)
         except _ERRORS as err:
             # The script may or may not have run: the caller must re-read before retrying.
             raise StoreUnavailable(f"Redis write failed, outcome unknown: {err}") from err
@@ -422,6 +594,20 @@ class RedisStore:
         if code == -3:
             raise Gone(f"{handle} is already deleted (version {int(result[1])})")
         return Record(handle, code, float(result[1]), deleting, views, digest)
+
+
+class _OneNode:
+    """The commands the durability check sends, to one node of a cluster."""
+
+    def __init__(self, client: RedisCluster, node: Any) -> None:
+        self._client = client
+        self._node = node
+
+    async def config_get(self, pattern: str) -> Any:
+        return await self._client.config_get(pattern, target_nodes=self._node)
+
+    async def info(self, section: str) -> Any:
+        return await self._client.info(section, target_nodes=self._node)
 
 
 def _split_current(raw: bytes) -> tuple[int, float, bool, bytes]:

@@ -154,7 +154,16 @@ class SQLiteStore:
     async def at(self, handle: str, when: float) -> Record | None:
         return await self._call(self._fetch_record, _AT, (handle, when), handle)
 
-    async def changes(self, *, since: int = 0, limit: int = 1000) -> Sequence[Change]:
+    @property
+    def partitions(self) -> int:
+        return 1  # one file, one writer at a time: one feed
+
+    def partition_of(self, handle: str) -> int:
+        return 0
+
+    async def changes(self, *, since: int = 0, limit: int = 1000, partition: int = 0) -> Sequence[Change]:
+        if partition != 0:
+            raise ValueError(f"a SQLite store has one feed partition (0), not {partition}")
         return await self._call(self._changes, since, limit)
 
     async def handles(self, *, prefix: str = "", offset: int = 0, limit: int = 100) -> tuple[int, list[str]]:
@@ -310,6 +319,16 @@ class SQLiteStore:
         except sqlite3.Error as err:
             raise StoreUnavailable(f"SQLite write failed: {err}") from err
         return Record(handle, version, modified, deleting, views)
+
+    async def heads(self) -> Sequence[int]:
+        return [await self._call(self._head)]
+
+    def _head(self) -> int:
+        try:
+            row = self._db().execute("SELECT seq FROM versions ORDER BY seq DESC LIMIT 1").fetchone()
+        except sqlite3.Error as err:
+            raise StoreUnavailable(f"SQLite read failed: {err}") from err
+        return int(row[0]) if row else 0
 
     def _changes(self, since: int, limit: int) -> list[Change]:
         try:

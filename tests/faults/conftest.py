@@ -104,13 +104,17 @@ async def _check(url: str, acked: dict[str, int]) -> int:
     store = await open_store(url)
     try:
         changes: list[Change] = []
-        while True:
-            page = await store.changes(since=changes[-1].seq if changes else 0, limit=1000)
-            if not page:
-                break
-            changes.extend(page)
-        seqs = [c.seq for c in changes]
-        assert seqs == list(range(1, len(seqs) + 1)), "the change feed has a gap or a repeat"
+        for partition in range(store.partitions):  # each partition numbers its changes from 1
+            mine: list[Change] = []
+            while True:
+                since = mine[-1].seq if mine else 0
+                page = await store.changes(since=since, limit=1000, partition=partition)
+                if not page:
+                    break
+                mine.extend(page)
+            seqs = [c.seq for c in mine]
+            assert seqs == list(range(1, len(seqs) + 1)), "the change feed has a gap or a repeat"
+            changes.extend(mine)
         last: dict[str, int] = {}
         for change in changes:
             assert change.version == last.get(change.handle, 0) + 1, f"{change.handle}: versions skip"

@@ -36,7 +36,7 @@ async def test_passport_resolves_to_public_json_ld_by_default(
     assert headers["Passport-Tier"] == "public"
     assert headers["Passport-Source"] == "local"
     assert headers["Cache-Control"].startswith("public, max-age=")
-    assert headers["Vary"] == "Accept, Authorization"
+    assert headers["Vary"] == "Accept, Authorization, Passport-Tier, Prefer"
     assert headers["ETag"].startswith('"v1.public.')
     assert "GMT" in headers["Last-Modified"]
 

@@ -28,7 +28,7 @@ import orjson
 import redis
 import uvloop
 
-from resolver.stores.redis import RedisStore
+from resolver.stores.redis import DEFAULT_PARTITIONS, RedisStore, partition_of
 from resolver.stores.sqlite import SQLiteStore
 from resolver.tiers import Tier
 from tests.support.redis_server import RedisServer
@@ -157,7 +157,7 @@ async def measure(n: int, versions: int, samples: int, compress_over: int | None
         )
         client = rstore._client  # the same HGET through redis-py, for comparison
         out["redis_py_hget_64_concurrent_per_s"] = await throughput(
-            lambda h: client.hget(f"bp:{{{h}}}", "c"), n, samples
+            lambda h: client.hget(f"bp:{{p{partition_of(h, DEFAULT_PARTITIONS)}}}:h:{h}", "c"), n, samples
         )
         await rstore.aclose()
     return out

@@ -9,6 +9,7 @@ import redis
 
 from resolver.errors import StoreUnavailable
 from resolver.stores import open_store
+from resolver.stores.redis import DEFAULT_PARTITIONS, partition_of
 from resolver.tiers import Tier
 from tests.support.redis_server import RedisServer
 
@@ -42,7 +43,8 @@ async def test_the_database_in_the_url_is_the_one_read_and_written(
         redis.Redis(port=redis_server.port, db=3) as three,
     ):
         assert zero.dbsize() == 0
-        assert three.exists("bp:{88.100.1/DB}") == 1
+        partition = partition_of("88.100.1/DB", DEFAULT_PARTITIONS)
+        assert three.exists(f"bp:{{p{partition}}}:h:88.100.1/DB") == 1
 
 
 async def test_reads_fail_cleanly_while_redis_is_down_and_recover_when_it_is_back() -> None:
@@ -64,3 +66,20 @@ async def test_reads_fail_cleanly_while_redis_is_down_and_recover_when_it_is_bac
             assert view is not None and view.body == b"y"
         finally:
             await store.aclose()
+
+
+async def test_a_store_made_with_one_number_of_partitions_refuses_another(redis_url: str) -> None:
+    store = await open_store(redis_url + "?partitions=4")
+    try:
+        await store.put("88.100.1/PART", {Tier.PUBLIC: b"p"})
+        assert store.partitions == 4
+    finally:
+        await store.aclose()
+    with pytest.raises(StoreUnavailable, match="partitions=4"):
+        await open_store(redis_url + "?partitions=8")
+    again = await open_store(redis_url + "?partitions=4")
+    try:
+        view = await again.get_view("88.100.1/PART", Tier.PUBLIC)
+        assert view is not None and view.body == b"p"
+    finally:
+        await again.aclose()

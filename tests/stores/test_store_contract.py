@@ -10,6 +10,7 @@ import pytest
 
 from resolver.errors import Gone, NotFound, PreconditionFailed
 from resolver.stores import Store
+from resolver.stores.base import Change
 from resolver.tiers import Tier
 
 H = "88.100.1/BAT-000123"
@@ -23,6 +24,14 @@ def views(n: int, *, tiers: tuple[Tier, ...] = tuple(Tier)) -> dict[Tier, bytes]
         doc[f"tier{int(tier)}"] = f"state {n} at {tier.label}"
         if tier in tiers:
             out[tier] = orjson.dumps(doc)
+    return out
+
+
+async def everything(store: Store) -> list[Change]:
+    """Every change of every feed partition (partition by partition, each in its order)."""
+    out: list[Change] = []
+    for partition in range(store.partitions):
+        out.extend(await store.changes(partition=partition, limit=10_000))
     return out
 
 
@@ -141,25 +150,43 @@ async def test_change_feed_lists_every_write_in_order_and_resumes_after_since(st
     await store.put("88.100.1/B", views(1))
     await store.put("88.100.1/A", views(2))
     await store.delete("88.100.1/B")
-    feed = await store.changes()
-    assert [(c.handle, c.version, c.deleted) for c in feed] == [
-        ("88.100.1/A", 1, False),
-        ("88.100.1/B", 1, False),
-        ("88.100.1/A", 2, False),
-        ("88.100.1/B", 2, True),
-    ]
-    seqs = [c.seq for c in feed]
-    assert seqs == sorted(seqs) and len(set(seqs)) == 4
-    rest = await store.changes(since=seqs[1])
-    assert [(c.handle, c.version) for c in rest] == [("88.100.1/A", 2), ("88.100.1/B", 2)]
-    assert [c.seq for c in await store.changes(since=seqs[0], limit=2)] == seqs[1:3]
-    assert await store.changes(since=seqs[-1]) == []
-    assert [c.modified for c in feed] == sorted(c.modified for c in feed)
+    feed = await everything(store)
+    by_handle = {
+        h: [(c.version, c.deleted) for c in feed if c.handle == h] for h in ("88.100.1/A", "88.100.1/B")
+    }
+    assert by_handle == {"88.100.1/A": [(1, False), (2, False)], "88.100.1/B": [(1, False), (2, True)]}
+    assert len(feed) == 4
+    for handle in by_handle:  # a handle's changes are in its partition, in order, resumable
+        partition = store.partition_of(handle)
+        assert 0 <= partition < store.partitions
+        mine = await store.changes(partition=partition)
+        assert all(c.partition == partition for c in mine)
+        seqs = [c.seq for c in mine]
+        assert seqs == list(range(1, len(seqs) + 1))  # each partition numbers from 1, no gap
+        assert [c.modified for c in mine] == sorted(c.modified for c in mine)
+        rest = await store.changes(since=seqs[0], partition=partition)
+        assert rest == mine[1:]
+        assert [c.seq for c in await store.changes(since=seqs[0], limit=1, partition=partition)] == seqs[1:2]
+        assert await store.changes(since=seqs[-1], partition=partition) == []
+    with pytest.raises(ValueError):
+        await store.changes(partition=store.partitions)
+
+
+async def test_handles_spread_over_the_partitions(store: Store) -> None:
+    names = [f"88.100.1/SPREAD-{i}" for i in range(64)]
+    for name in names:
+        await store.put(name, views(1))
+    used = {store.partition_of(name) for name in names}
+    assert len(used) == min(store.partitions, 64) or (
+        store.partitions > 1 and len(used) > store.partitions // 2
+    )
+    assert sorted(c.handle for c in await everything(store)) == sorted(names)
+    assert await store.count() == 64
 
 
 async def test_failed_writes_leave_nothing_behind(store: Store) -> None:
     await store.put(H, views(1))
-    before = (await store.changes(), await store.history(H), await store.count())
+    before = (await everything(store), await store.history(H), await store.count())
     with pytest.raises(PreconditionFailed):
         await store.put(H, views(2), expected_version=5)
     with pytest.raises(PreconditionFailed):
@@ -170,7 +197,7 @@ async def test_failed_writes_leave_nothing_behind(store: Store) -> None:
         await store.put(H, views(2), expected_version=-1)
     with pytest.raises(NotFound):
         await store.delete("88.100.1/NEVER")
-    assert (await store.changes(), await store.history(H), await store.count()) == before
+    assert (await everything(store), await store.history(H), await store.count()) == before
     assert await store.get("88.100.1/NEVER") is None
 
 
@@ -219,7 +246,7 @@ async def test_racing_writers_with_expected_versions_have_exactly_one_winner_per
         view = await store.get_view(H, Tier.PUBLIC)
         assert view is not None and view.version == round_ + 1
         assert view.body == b'{"writer": %d}' % winners[0]
-    assert len(await store.changes()) == 6
+    assert len(await everything(store)) == 6
 
 
 async def test_racing_writers_without_expected_versions_all_land_as_distinct_versions(store: Store) -> None:
@@ -243,3 +270,14 @@ async def test_concurrent_reads_of_many_handles_each_get_their_own_bytes(store: 
     await asyncio.gather(*(store.put(name, {Tier.PUBLIC: name.encode()}) for name in names))
     reads = await asyncio.gather(*(store.get_view(name, Tier.PUBLIC) for name in names * 4))
     assert [view.body if view else None for view in reads] == [name.encode() for name in names * 4]
+
+
+async def test_heads_name_each_partitions_last_change(store: Store) -> None:
+    assert list(await store.heads()) == [0] * store.partitions
+    for name in ("88.100.1/H1", "88.100.1/H2", "88.100.1/H1"):
+        await store.put(name, views(1))
+    heads = await store.heads()
+    assert len(heads) == store.partitions
+    for partition in range(store.partitions):
+        feed = await store.changes(partition=partition)
+        assert heads[partition] == (feed[-1].seq if feed else 0)
