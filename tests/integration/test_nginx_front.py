@@ -103,7 +103,7 @@ async def test_a_public_answer_after_a_patch_is_at_most_max_age_old(
     fetched = time.monotonic()  # the cached copy is at most this old
     _, hit, _ = await _get(http, front.url + path)
     assert hit["X-Cache-Status"] == "HIT" and hit["ETag"] == cached["ETag"]
-    patch = b'{"batteryChemistry": {"code": "NMC"}}'
+    patch = b'{"cycleCount": 120}'
     async with http.patch(
         front.url + path,  # through the front: Authorization makes it bypass the cache
         data=patch,
