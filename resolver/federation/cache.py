@@ -229,6 +229,10 @@ class FederationCache:
             self._on_redis_error(what)
         log.warning("federation cache: redis %s failed (%s); answering without it", what, err)
 
+    def in_flight(self, key: CacheKey) -> bool:
+        """Whether a fetch for ``key`` is running now (a caller would join it)."""
+        return key in self._inflight
+
     async def single_flight(self, key: CacheKey, fetch: Callable[[], Awaitable[Answer]]) -> Answer:
         """Run ``fetch`` once for concurrent callers of one key; all of them get its outcome.
 

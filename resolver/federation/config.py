@@ -95,10 +95,11 @@ class FederationConfig:
             if peer.id in seen:
                 raise FederationConfigError(f"federation.peers: peer id {peer.id!r} appears twice")
             seen.add(peer.id)
-            if not peer.prefixes:
+            if not peer.prefixes and peer.accept_token_sha256 is None:
                 raise FederationConfigError(
-                    f"federation.peers: peer {peer.id!r} claims no prefixes (use [federation.parent] "
-                    "for a node asked about everything else)"
+                    f"federation.peers: peer {peer.id!r} claims no prefixes and has no accept_token "
+                    "(use [federation.parent] for a node asked about everything else; a peer that "
+                    "only asks this node needs accept_token_sha256)"
                 )
         owner: dict[str, str] = {}
         for peer in peers:
@@ -129,7 +130,7 @@ class FederationConfig:
         ``[[credentials]]`` of the node's own configuration.
         """
         return tuple(
-            Credential(name=f"peer:{p.id}", role=p.role, token_sha256=p.accept_token_sha256)
+            Credential(name=f"peer:{p.id}", role=p.role, token_sha256=p.accept_token_sha256, peer=True)
             for p in self.nodes
             if p.accept_token_sha256 is not None
         )

@@ -36,6 +36,7 @@ from resolver.validation import ValidationReport
 __all__ = ["Edge", "PastRead", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
 
 _IDENT_MEMO_BYTES = 16 * 1024 * 1024  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
+_PRINCIPAL = web.RequestKey("principal", Principal)  # the caller, set by Edge.principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,19 +187,24 @@ class Edge:
         return found
 
     def principal(self, request: web.Request) -> Principal:
-        """The caller, once it is within its rate limit (429 otherwise)."""
+        """The caller, once it is within its rate limit (429 otherwise); kept on the request."""
         principal = self.auth.principal(request.headers.get("Authorization"))
         if self.rates.active:
             anonymous = principal.role is Role.PUBLIC
             client = (request.remote or "?") if anonymous else principal.name
             self.rates.take(client, anonymous=anonymous)
+        request[_PRINCIPAL] = principal
         return principal
 
     @staticmethod
     def tier_for(principal: Principal, request: web.Request) -> Tier:
-        """The caller's tier, lowered to ``Passport-Tier`` when a (forwarding) caller asks for less."""
+        """The caller's tier, lowered to ``Passport-Tier`` when a forwarding peer asks for less.
+
+        The header is honoured only from an authenticated peer (the trust boundary); anyone
+        else's tier is its role's.
+        """
         tier = principal.tier
-        asked = request.headers.get(TIER_HEADER)
+        asked = request.headers.get(TIER_HEADER) if principal.peer else None
         if asked is not None:
             try:
                 requested = Tier.from_label(asked.strip())
@@ -228,6 +234,7 @@ class Edge:
         """
         headers = request.headers
         if HOPS_HEADER in headers or BUDGET_HEADER in headers:
+            caller = request.get(_PRINCIPAL)
             lookup = lookup_from_headers(
                 ident.key,
                 tier,
@@ -236,6 +243,7 @@ class Edge:
                 default_budget=self.deadline,
                 max_hops=self.max_hops,
                 referral=referral,
+                trusted=caller is not None and caller.peer,
             )
         else:
             # A client's own request (no trail, no forwarded budget): the same Lookup, built

@@ -23,7 +23,15 @@ from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 from aiohttp.web_server import Server
 
-from resolver.errors import PROBLEM_BASE, AuthError, ResolverError, StoreUnavailable, TooManyRequests
+from resolver.errors import (
+    PROBLEM_BASE,
+    AuthError,
+    FederationError,
+    LoopDetected,
+    ResolverError,
+    StoreUnavailable,
+    TooManyRequests,
+)
 from resolver.metrics import Metrics
 
 __all__ = [
@@ -70,7 +78,10 @@ def problem_response(err: ResolverError, instance: str | None = None) -> web.Res
     headers = None
     if type(err) is AuthError or (isinstance(err, AuthError) and err.status == 401):
         headers = {"WWW-Authenticate": 'Bearer realm="passport-node"'}
-    elif isinstance(err, TooManyRequests):
+    elif isinstance(err, TooManyRequests) or (
+        isinstance(err, FederationError) and err.status in (502, 504) and not isinstance(err, LoopDetected)
+    ):
+        # A peer that failed or timed out may answer again soon: an open circuit says when.
         headers = {"Retry-After": str(err.extensions.get("retry_after", 1))}
     return web.Response(
         status=err.status, body=_json(err.problem(instance)), content_type=PROBLEM_TYPE, headers=headers

@@ -18,6 +18,7 @@ from resolver.metrics import Metrics
 
 __all__ = ["CacheStage"]
 _JOIN_GRACE = 0.05  # seconds
+_MAX_REJOINS = 3  # fetches one lookup may join or start in turn
 
 
 class CacheStage:
@@ -61,20 +62,31 @@ class CacheStage:
     async def _joined(self, key: CacheKey, lookup: Lookup, next_stage: Next) -> Answer:
         """The one fetch for ``key``, waited for no longer than this lookup's own deadline.
 
-        The fetch runs with the deadline of the lookup that started it; a lookup that joins it
-        with less time left gives up on time. The grace lets the fetch's own, more precise
-        error (which peer, which replicas) win for the lookup that started it.
+        The fetch runs with the deadline of the lookup that started it, in its own task: a
+        lookup that joins it and gives up does not cancel it. A lookup that joined a fetch
+        which timed out on its starter's shorter deadline keeps its own deadline and asks
+        again. The grace lets the fetch's own, more precise error (which peer, which
+        replicas) win for the lookup that started it.
         """
-        remaining = lookup.deadline - time.monotonic() + _JOIN_GRACE
-        try:
-            async with asyncio.timeout(max(0.0, remaining)):
-                return await self._cache.single_flight(key, lambda: self._fetch(key, lookup, next_stage))
-        except TimeoutError as err:
-            raise PeerTimeout(
-                f"the lookup of {lookup.handle} already in flight did not finish "
-                "within this request's deadline",
-                handle=lookup.handle,
-            ) from err
+        for _ in range(_MAX_REJOINS):
+            joined = self._cache.in_flight(key)
+            remaining = lookup.deadline - time.monotonic() + _JOIN_GRACE
+            try:
+                async with asyncio.timeout(max(0.0, remaining)):
+                    return await self._cache.single_flight(key, lambda: self._fetch(key, lookup, next_stage))
+            except PeerTimeout:
+                if joined and lookup.deadline - time.monotonic() > _JOIN_GRACE:
+                    continue  # the starter's deadline ran out, not ours
+                raise
+            except TimeoutError as err:
+                raise PeerTimeout(
+                    f"the lookup of {lookup.handle} already in flight did not finish "
+                    "within this request's deadline",
+                    handle=lookup.handle,
+                ) from err
+        raise PeerTimeout(
+            f"the lookup of {lookup.handle} timed out for every caller it joined", handle=lookup.handle
+        )
 
     async def _fetch(self, key: CacheKey, lookup: Lookup, next_stage: Next) -> Answer:
         try:

@@ -10,7 +10,7 @@ import time
 
 from resolver.errors import LoopDetected, ResolverError
 from resolver.federation.answers import VerifiedViews, interpret
-from resolver.federation.client import PeerClient
+from resolver.federation.client import PeerClient, PeerResponse
 from resolver.federation.config import FederationConfig
 from resolver.federation.routing import RoutingTable
 from resolver.lookup import Answer, Lookup, Next, Read, Referral
@@ -80,8 +80,9 @@ class FederationStage:
                 f"lookup of {lookup.handle} would go back to node {peer.id}: {' -> '.join(path)}", path=path
             )
         started = time.monotonic()
-        try:
-            response = await self._client.fetch(peer, lookup)
+
+        async def judge(response: PeerResponse) -> Answer:
+            # Judged inside the client, so that a refused answer counts against the peer.
             fetched = time.monotonic()
             self._peer_time.observe(fetched - started, peer.id)
             answer = await interpret(
@@ -96,6 +97,10 @@ class FederationStage:
             )
             if response.status == 200:
                 self._verify_time.observe(time.monotonic() - fetched, peer.id)
+            return answer
+
+        try:
+            answer = await self._client.ask(peer, lookup, judge)
         except ResolverError as err:
             self._asked.inc(peer.id, err.slug)
             raise
