@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 from resolver.config import NodeConfig
 from resolver.federation.cache import FederationCache
 from resolver.federation.client import PeerClient
+from resolver.federation.tls import client_context
 from resolver.identifiers import claims
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.lookup import Next, Stage, StageThatKeeps
@@ -257,7 +258,9 @@ async def open_node(
         checker = _checker(config, validator_start, stack)
         # Peer requests carry their own per-lookup deadline; this is only the outer bound.
         timeout = aiohttp.ClientTimeout(total=max(config.deadline, 1.0) * 2)
-        http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
+        # Peers are verified against [federation.tls] ca_file, and see this node's certificate.
+        connector = aiohttp.TCPConnector(ssl=client_context(config.federation.tls))
+        http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False, connector=connector)
         stack.push_async_callback(http.close)
         redis = _redis_client(config, stack)
         index, why = await _sparql(config, store, http, stack) if sparql else (None, "")

@@ -23,6 +23,7 @@ __all__ = [
     "FederationConfig",
     "FederationConfigError",
     "PeerConfig",
+    "TlsConfig",
     "describe",
 ]
 
@@ -44,6 +45,8 @@ class PeerConfig:
     grant: Tier = Tier.PUBLIC
     accept_token_sha256: str | None = None
     verify: str = "shapes"
+    insecure: bool = False
+    accept_cert_sha256: str | None = None
 
     @property
     def role(self) -> Role:
@@ -75,17 +78,37 @@ class BreakerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TlsConfig:
+    """This node's certificate (served, and presented to peers for mutual TLS) and the CAs
+    that sign its peers' certificates (``ca_file``; the system's CAs when absent).
+
+    With ``cert_file`` the node serves HTTPS and asks clients for a certificate (optional, so
+    that ordinary clients still connect); a client certificate whose SHA-256 fingerprint is a
+    peer's ``accept_cert_sha256`` is that peer's credential.
+    """
+
+    cert_file: str | None = None
+    key_file: str | None = None
+    ca_file: str | None = None
+
+    @property
+    def serving(self) -> bool:
+        return self.cert_file is not None
+
+
+@dataclass(frozen=True, slots=True)
 class FederationConfig:
     peers: tuple[PeerConfig, ...] = ()
     parent: PeerConfig | None = None
     cache: CacheConfig = CacheConfig()
     breaker: BreakerConfig = BreakerConfig()
+    tls: TlsConfig = TlsConfig()
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, object] | None) -> FederationConfig:
         """Parse the raw ``[federation]`` TOML table (absent or empty: no federation)."""
         raw = raw or {}
-        _only(raw, {"peers", "parent", "cache", "breaker"}, "federation")
+        _only(raw, {"peers", "parent", "cache", "breaker", "tls"}, "federation")
         peers_raw = raw.get("peers", [])
         if not isinstance(peers_raw, list):
             raise FederationConfigError("federation.peers must be an array of tables ([[federation.peers]])")
@@ -95,7 +118,7 @@ class FederationConfig:
             if peer.id in seen:
                 raise FederationConfigError(f"federation.peers: peer id {peer.id!r} appears twice")
             seen.add(peer.id)
-            if not peer.prefixes and peer.accept_token_sha256 is None:
+            if not peer.prefixes and peer.accept_token_sha256 is None and peer.accept_cert_sha256 is None:
                 raise FederationConfigError(
                     f"federation.peers: peer {peer.id!r} claims no prefixes and has no accept_token "
                     "(use [federation.parent] for a node asked about everything else; a peer that "
@@ -116,12 +139,17 @@ class FederationConfig:
             parent=parent,
             cache=_cache(raw.get("cache", {})),
             breaker=_breaker(raw.get("breaker", {})),
+            tls=_tls(raw.get("tls", {})),
         )
 
     @property
     def nodes(self) -> tuple[PeerConfig, ...]:
         """Every node this one may ask: the peers, then the parent."""
         return (*self.peers, self.parent) if self.parent is not None else self.peers
+
+    def peer_certificates(self) -> dict[str, PeerConfig]:
+        """The peers known by their client certificate: SHA-256 fingerprint (hex) -> peer."""
+        return {p.accept_cert_sha256: p for p in self.nodes if p.accept_cert_sha256 is not None}
 
     def credentials(self) -> tuple[Credential, ...]:
         """The peers' incoming tokens as node credentials (named ``peer:<id>``), for the edge.
@@ -169,6 +197,8 @@ _PEER_KEYS = {
     "accept_token",
     "accept_token_sha256",
     "verify",
+    "insecure",
+    "accept_cert_sha256",
 }
 
 
@@ -210,9 +240,20 @@ def _peer(raw: object, where: str) -> PeerConfig:
         accept_hash = accept_hash.lower()
         if len(accept_hash) != 64 or any(c not in "0123456789abcdef" for c in accept_hash):
             raise FederationConfigError(f"{where}.accept_token_sha256 must be 64 hex digits")
-    if grant != Tier.PUBLIC and accept_hash is None:
+    insecure = raw.get("insecure", False)
+    if not isinstance(insecure, bool):
+        raise FederationConfigError(f"{where}.insecure must be true or false")
+    plain = [u for u in urls if u.startswith("http://")]
+    if plain and not insecure:
         raise FederationConfigError(
-            f"{where}: grant {grant.label!r} needs accept_token_sha256 (how this node knows the peer)"
+            f"{where}: peer {peer_id!r} has a plain http:// URL ({plain[0]}); peers talk HTTPS, "
+            "or say insecure = true for this peer (tests, one machine)"
+        )
+    cert = _hex_digest(raw, "accept_cert_sha256", where)
+    if grant != Tier.PUBLIC and accept_hash is None and cert is None:
+        raise FederationConfigError(
+            f"{where}: grant {grant.label!r} needs accept_token_sha256 or accept_cert_sha256 "
+            "(how this node knows the peer)"
         )
     verify = _text(raw, "verify", where) or "shapes"
     if verify not in ("shapes", "identity"):
@@ -226,7 +267,34 @@ def _peer(raw: object, where: str) -> PeerConfig:
         grant=grant,
         accept_token_sha256=accept_hash,
         verify=verify,
+        insecure=insecure,
+        accept_cert_sha256=cert,
     )
+
+
+def _hex_digest(raw: Mapping[str, object], key: str, where: str) -> str | None:
+    value = _text(raw, key, where)
+    if value is None:
+        return None
+    value = value.lower().replace(":", "")
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise FederationConfigError(f"{where}.{key} must be a SHA-256 fingerprint (64 hex digits)")
+    return value
+
+
+def _tls(raw: object) -> TlsConfig:
+    if not isinstance(raw, Mapping):
+        raise FederationConfigError("federation.tls must be a table")
+    _only(raw, {"cert_file", "key_file", "ca_file"}, "federation.tls")
+    cert = _text(raw, "cert_file", "federation.tls")
+    key = _text(raw, "key_file", "federation.tls")
+    if (cert is None) != (key is None):
+        raise FederationConfigError("federation.tls: give cert_file and key_file together")
+    files = {"cert_file": cert, "key_file": key, "ca_file": _text(raw, "ca_file", "federation.tls")}
+    for name, path in files.items():
+        if path is not None and not os.path.isfile(path):
+            raise FederationConfigError(f"federation.tls.{name}: no file at {path}")
+    return TlsConfig(cert_file=cert, key_file=key, ca_file=files["ca_file"])
 
 
 def _cache(raw: object) -> CacheConfig:

@@ -22,6 +22,7 @@ from resolver.errors import (
     PreconditionFailed,
     UnsupportedMediaType,
 )
+from resolver.federation.tls import certificate_fingerprint
 from resolver.http.auth import Authenticator, Principal
 from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, parse_identifier
@@ -160,6 +161,7 @@ class Edge:
         self.metrics = node.metrics
         # Peers' incoming tokens ([federation] grants) are credentials like the node's own.
         self.auth = Authenticator((*config.credentials, *config.federation.credentials()))
+        self._peer_certs = config.federation.peer_certificates()
         self.rates = rate_limiter(config.limits)
         self.node_id = config.node_id
         self.deadline = config.deadline
@@ -188,13 +190,25 @@ class Edge:
 
     def principal(self, request: web.Request) -> Principal:
         """The caller, once it is within its rate limit (429 otherwise); kept on the request."""
-        principal = self.auth.principal(request.headers.get("Authorization"))
+        authorization = request.headers.get("Authorization")
+        principal = self.auth.principal(authorization)
+        if authorization is None and self._peer_certs:
+            principal = self._certified(request) or principal
         if self.rates.active:
             anonymous = principal.role is Role.PUBLIC
             client = (request.remote or "?") if anonymous else principal.name
             self.rates.take(client, anonymous=anonymous)
         request[_PRINCIPAL] = principal
         return principal
+
+    def _certified(self, request: web.Request) -> Principal | None:
+        """The peer whose client certificate (mutual TLS) the request came with, if any."""
+        transport = request.transport
+        fingerprint = certificate_fingerprint(transport.get_extra_info("ssl_object")) if transport else None
+        peer = self._peer_certs.get(fingerprint) if fingerprint is not None else None
+        if peer is None:
+            return None
+        return Principal(peer.role, f"peer:{peer.id}", (), True)
 
     @staticmethod
     def tier_for(principal: Principal, request: web.Request) -> Tier:

@@ -1,6 +1,7 @@
 """The [federation] table: peers, parent, trust and cache settings, refused clearly when wrong."""
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,7 +9,13 @@ import pytest
 from resolver.federation.config import FederationConfig, FederationConfigError, describe
 from resolver.tiers import Role, Tier
 
-_PEER = {"id": "cn-national", "region": "CN", "base_urls": ["http://127.0.0.1:8101/"], "prefixes": ["88.100"]}
+_PEER = {
+    "id": "cn-national",
+    "region": "CN",
+    "insecure": True,
+    "base_urls": ["http://127.0.0.1:8101/"],
+    "prefixes": ["88.100"],
+}
 
 
 def test_peers_parent_and_cache_settings_are_read_with_defaults() -> None:
@@ -104,3 +111,21 @@ def test_node_description_lists_peers_and_parent_without_credentials() -> None:
         "parent": {"id": "root", "region": "", "base_urls": ["https://root.example"], "prefixes": []},
     }
     assert "never-shown" not in repr(published) and "hidden-too" not in repr(published)
+
+
+def test_a_plain_http_peer_is_refused_unless_it_is_marked_insecure() -> None:
+    plain = {"id": "p", "base_urls": ["http://10.0.0.5:8101"], "prefixes": ["88"]}
+    with pytest.raises(
+        FederationConfigError, match=r"plain http:// URL \(http://10.0.0.5:8101\).*insecure = true"
+    ):
+        FederationConfig.from_mapping({"peers": [plain]})
+    assert FederationConfig.from_mapping({"peers": [{**plain, "insecure": True}]}).peers[0].insecure
+    secure = FederationConfig.from_mapping({"peers": [{**plain, "base_urls": ["https://cn.example"]}]})
+    assert not secure.peers[0].insecure
+
+
+def test_tls_files_must_exist_and_come_as_a_pair(tmp_path: Path) -> None:
+    with pytest.raises(FederationConfigError, match="cert_file and key_file together"):
+        FederationConfig.from_mapping({"tls": {"cert_file": str(tmp_path / "c.pem")}})
+    with pytest.raises(FederationConfigError, match=r"federation.tls.ca_file: no file at"):
+        FederationConfig.from_mapping({"tls": {"ca_file": str(tmp_path / "missing.pem")}})

@@ -64,7 +64,12 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
                         "peers": [
                             peer("slowpoke", slow_url, ["88.4"]),
                             # a authenticates, so mid honours the budget a forwards.
-                            {"id": "a", "base_urls": [a_url], "accept_token_sha256": sha("a-to-mid")},
+                            {
+                                "id": "a",
+                                "base_urls": [a_url],
+                                "insecure": True,
+                                "accept_token_sha256": sha("a-to-mid"),
+                            },
                         ]
                     },
                 )
@@ -97,6 +102,7 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
                         # c again, for 77.2, behind a replica that is down and listed first.
                         {
                             "id": "c-replicated",
+                            "insecure": True,
                             "base_urls": ["http://127.0.0.1:1", c_url],
                             "prefixes": ["77.2"],
                         },

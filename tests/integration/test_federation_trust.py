@@ -62,6 +62,7 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
                         peer("liar", liar_url, ["88.6"], verify="identity"),
                         {
                             "id": "b",
+                            "insecure": True,
                             "base_urls": ["http://127.0.0.1:1"],
                             "accept_token_sha256": sha(PEER_TOKEN),
                             "grant": "authority",
