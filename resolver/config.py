@@ -233,6 +233,8 @@ def _sparql(raw: object) -> SparqlConfig:
         if not isinstance(value, expected):
             raise ConfigError(f"'sparql.{key}' has the wrong type ({type(value).__name__})")
     return SparqlConfig(**raw)
+
+
 def _lifecycle(raw: object) -> LifecycleSettings:
     if not isinstance(raw, Mapping):
         raise ConfigError("'lifecycle' must be a table")

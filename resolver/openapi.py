@@ -20,6 +20,7 @@ ROUTES: dict[str, str] = {
     "/metrics": "/metrics",
     "/.well-known/passport-node": "/.well-known/passport-node",
     "/openapi.json": "/openapi.json",
+    "/changes": "/changes",
     "/profiles/{profile}/{name}": "/profiles/{profile}/{name}",
     "/validate": "/validate",
     "/api/handles": "/api/handles",
@@ -283,6 +284,35 @@ def _node_paths() -> dict[str, Any]:
                         "content": {"text/plain": {"schema": {"type": "string"}}},
                     },
                     **_errors(("429", "500")),
+                },
+            }
+        },
+        "/changes": {
+            "get": {
+                "operationId": "changes",
+                "summary": "The node's change feed, for its federation peers (long poll)",
+                "description": "With since, the changes after that sequence number, at once, or the next "
+                "one within wait seconds; without since, only where the feed ends now (last). A peer "
+                "that caches this node's passports follows it and drops the copies it names.",
+                "security": _WRITE_SECURITY,
+                "parameters": [
+                    _query(
+                        "since", "The last sequence number already seen.", {"type": "integer", "minimum": 0}
+                    ),
+                    _query(
+                        "wait", "Seconds to wait for a change (at most 30).", {"type": "number", "minimum": 0}
+                    ),
+                ],
+                "responses": {
+                    "200": _json_ok(
+                        "The changes and where the feed ends.",
+                        {
+                            "type": "object",
+                            "required": ["last", "changes"],
+                            "properties": {"last": {"type": "integer"}, "changes": {"type": "array"}},
+                        },
+                    ),
+                    **_errors((*_COMMON, "401", "403")),
                 },
             }
         },

@@ -264,6 +264,40 @@ class FederationCache:
     def clear(self) -> None:
         self._lru.clear()
 
+    def drop(self, handle: str) -> None:
+        """Forget every tier's copy of ``handle`` (its owner changed it), here and in Redis."""
+        keys = [(handle, tier) for tier in Tier]
+        for key in keys:
+            self._lru.pop(key)
+        if self._redis is not None:
+            self._background_task(self._redis_delete(self._redis, [self._redis_key(k) for k in keys]))
+
+    def drop_source(self, peer_id: str) -> int:
+        """Forget every in-process copy that came from ``peer_id``; how many were dropped."""
+        dropped = [key for key, entry in self._lru.items() if entry.source == peer_id]
+        for key in dropped:
+            self._lru.pop(key)
+        return len(dropped)
+
+    async def _redis_delete(self, redis: aioredis.Redis, names: list[str]) -> None:
+        try:
+            async with asyncio.timeout(1.0):
+                await redis.delete(*names)
+        except (TimeoutError, OSError, ConnectionError) as err:
+            self._redis_failed("delete", err)
+        except Exception as err:
+            if not _is_redis_error(err):
+                raise
+            self._redis_failed("delete", err)
+
+    def _background_task(self, work: Awaitable[None]) -> None:
+        async def run() -> None:
+            await work
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
 
 def _is_redis_error(err: BaseException) -> bool:
     try:

@@ -67,6 +67,7 @@ class CacheConfig:
     stale_if_error: int = 300
     lru_bytes: int = 64 * 1024 * 1024  # 0: Redis only
     redis_prefix: str = "passport:fedcache:"
+    follow_changes: bool = True  # follow each source peer's /changes and drop what it names
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +301,15 @@ def _tls(raw: object) -> TlsConfig:
 def _cache(raw: object) -> CacheConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.cache must be a table")
-    keys = {"max_ttl", "default_ttl", "negative_ttl", "stale_if_error", "lru_bytes", "redis_prefix"}
+    keys = {
+        "max_ttl",
+        "default_ttl",
+        "negative_ttl",
+        "stale_if_error",
+        "lru_bytes",
+        "redis_prefix",
+        "follow_changes",
+    }
     _only(raw, keys, "federation.cache")
     d = CacheConfig()
     cfg = CacheConfig(
@@ -310,6 +319,7 @@ def _cache(raw: object) -> CacheConfig:
         stale_if_error=_count(raw, "stale_if_error", d.stale_if_error, "federation.cache"),
         lru_bytes=_count(raw, "lru_bytes", d.lru_bytes, "federation.cache"),
         redis_prefix=_text(raw, "redis_prefix", "federation.cache") or d.redis_prefix,
+        follow_changes=_flag(raw, "follow_changes", d.follow_changes, "federation.cache"),
     )
     return cfg  # default_ttl above max_ttl is capped like any lifetime, not refused
 
@@ -327,6 +337,13 @@ def _breaker(raw: object) -> BreakerConfig:
     if not number or not math.isfinite(cooldown) or cooldown < 0:
         raise FederationConfigError("federation.breaker.cooldown must be a number of seconds >= 0")
     return BreakerConfig(failures=failures, cooldown=float(cooldown))
+
+
+def _flag(raw: Mapping[str, object], key: str, default: bool, where: str) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise FederationConfigError(f"{where}.{key} must be true or false")
+    return value
 
 
 def _only(raw: Mapping[str, object], allowed: set[str], where: str) -> None:

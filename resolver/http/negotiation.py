@@ -46,7 +46,6 @@ _OFFERED = ", ".join(r.media_type for r in _OFFERS)
 FORMAT_NAMES = {"jsonld": JSONLD, "json": JSON, "turtle": TURTLE, "ntriples": NTRIPLES, "html": HTML}
 
 
-
 def representation_for_format(name: str) -> Representation:
     """The representation a ``?format=`` query names (it overrides ``Accept``)."""
     found = FORMAT_NAMES.get(name)

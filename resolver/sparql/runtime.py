@@ -36,7 +36,7 @@ class SparqlIndex:
     federation: Federation | None
 
     def ready(self) -> str:
-        """"" when the index has caught up with the feed (checked at start), else why not."""
+        """ "" when the index has caught up with the feed (checked at start), else why not."""
         if self.follower.caught_up:
             return ""
         return f"the SPARQL index is catching up with the store (at change {self.follower.applied_seq})"

@@ -13,6 +13,7 @@ import time
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout
 from resolver.federation.answers import PeerGone, PeerNotFound
 from resolver.federation.cache import CacheEntry, CacheKey, FederationCache
+from resolver.federation.feed import Followers
 from resolver.lookup import Answer, Lookup, Next, Read
 from resolver.metrics import Metrics
 
@@ -24,8 +25,11 @@ _MAX_REJOINS = 3  # fetches one lookup may join or start in turn
 class CacheStage:
     name = "cache"
 
-    def __init__(self, cache: FederationCache, *, metrics: Metrics) -> None:
+    def __init__(
+        self, cache: FederationCache, *, metrics: Metrics, followers: Followers | None = None
+    ) -> None:
         self._cache = cache
+        self._followers = followers
         self._outcomes = metrics.counter(
             "passport_federation_cache_total",
             "Federation cache lookups, by result (hit, negative, stale, miss).",
@@ -124,4 +128,6 @@ class CacheStage:
                 tier=answer.tier,
             )
             self._cache.put(key, entry)
+            if self._followers is not None:
+                self._followers.follow(entry.source)  # its changes drop this copy from now on
         return answer

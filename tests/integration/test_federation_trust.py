@@ -101,7 +101,7 @@ async def test_a_caller_joining_a_fetch_keeps_its_own_deadline(setup: Setup) -> 
     path = "88.5/JOINED"
     forwarded = {BUDGET_HEADER: "300", "Authorization": f"Bearer {PEER_TOKEN}"}
     setup.arrived.clear()
-    asked = len(setup.slow.seen)
+    asked = setup.slow.paths.count(f"/{path}")
     short = asyncio.create_task(_get(setup, path, **forwarded))
     await setup.arrived.wait()  # the peer's short lookup started the one fetch
     status, _, body = await _get(setup, path)  # an ordinary client joins it
@@ -110,7 +110,7 @@ async def test_a_caller_joining_a_fetch_keeps_its_own_deadline(setup: Setup) -> 
     short_status, _, _ = await short
     assert short_status == 504
     # The short caller's failure did not cancel the shared fetch's peer request.
-    assert len(setup.slow.seen) - asked <= 2
+    assert setup.slow.paths.count(f"/{path}") - asked <= 2
 
 
 async def test_the_tier_header_lowers_the_tier_only_for_a_peer(setup: Setup) -> None:
