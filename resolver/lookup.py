@@ -68,6 +68,7 @@ class Lookup:
     at: float | None = None
     credentialed: bool = False
     budget_cut: bool = False
+    if_none_match: str | None = None  # the ETag of an expired cached copy, to revalidate it
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,11 @@ class CacheEntry:
     def fresh(self, now: float) -> bool:
         return self.age + max(0.0, now - self.stored_at) < self.max_age
 
+    def etag(self, asked: Tier) -> str:
+        """The peer's ETag for this copy (JSON-LD at its served tier), to revalidate it."""
+        served = self.tier if self.tier is not None else asked
+        return f'"v{self.version}.{served.label}.jsonld"'
+
     def usable_stale(self, now: float, window: int) -> bool:
         """Whether the entry may stand in for a failing peer (never a negative one)."""
         return not self.negative and self.age + max(0.0, now - self.stored_at) < self.max_age + window

@@ -93,6 +93,8 @@ class PeerClient:
         }
         if peer.token is not None:
             headers["Authorization"] = f"Bearer {peer.token}"
+        if lookup.if_none_match is not None:
+            headers["If-None-Match"] = lookup.if_none_match
         return headers
 
     async def fetch(self, peer: PeerConfig, lookup: Lookup) -> PeerResponse:

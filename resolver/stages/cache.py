@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout
-from resolver.federation.answers import PeerGone, PeerNotFound
+from resolver.federation.answers import PeerGone, PeerNotFound, PeerNotModified
 from resolver.federation.cache import CacheEntry, CacheKey, FederationCache
 from resolver.federation.feed import Followers
 from resolver.lookup import Answer, Lookup, Next, Read
@@ -32,7 +33,7 @@ class CacheStage:
         self._followers = followers
         self._outcomes = metrics.counter(
             "passport_federation_cache_total",
-            "Federation cache lookups, by result (hit, negative, stale, miss).",
+            "Federation cache lookups, by result (hit, negative, stale, miss, revalidated).",
             ("result",),
         )
 
@@ -50,8 +51,11 @@ class CacheStage:
             self._outcomes.inc("negative" if entry.negative else "hit")
             return entry.answer(lookup.handle, now)
         self._outcomes.inc("miss")
+        if entry is not None and not entry.negative:
+            # Revalidate the expired copy: a 304 keeps it without moving the body again.
+            lookup = replace(lookup, if_none_match=entry.etag(lookup.tier))
         try:
-            return await self._joined(key, lookup, next_stage)
+            return await self._joined(key, lookup, next_stage, entry)
         except FederationError as err:
             # Stale answers stand in for a peer that failed to answer, not for one that
             # answered wrongly (a lie must be seen) nor for a loop (a configuration error).
@@ -63,7 +67,9 @@ class CacheStage:
             self._outcomes.inc("stale")
             return entry.answer(lookup.handle, now, stale=True)
 
-    async def _joined(self, key: CacheKey, lookup: Lookup, next_stage: Next) -> Answer:
+    async def _joined(
+        self, key: CacheKey, lookup: Lookup, next_stage: Next, expired: CacheEntry | None
+    ) -> Answer:
         """The one fetch for ``key``, waited for no longer than this lookup's own deadline.
 
         The fetch runs with the deadline of the lookup that started it, in its own task: a
@@ -77,7 +83,9 @@ class CacheStage:
             remaining = lookup.deadline - time.monotonic() + _JOIN_GRACE
             try:
                 async with asyncio.timeout(max(0.0, remaining)):
-                    return await self._cache.single_flight(key, lambda: self._fetch(key, lookup, next_stage))
+                    return await self._cache.single_flight(
+                        key, lambda: self._fetch(key, lookup, next_stage, expired)
+                    )
             except PeerTimeout:
                 if joined and lookup.deadline - time.monotonic() > _JOIN_GRACE:
                     continue  # the starter's deadline ran out, not ours
@@ -92,9 +100,20 @@ class CacheStage:
             f"the lookup of {lookup.handle} timed out for every caller it joined", handle=lookup.handle
         )
 
-    async def _fetch(self, key: CacheKey, lookup: Lookup, next_stage: Next) -> Answer:
+    async def _fetch(
+        self, key: CacheKey, lookup: Lookup, next_stage: Next, expired: CacheEntry | None
+    ) -> Answer:
         try:
             answer = await next_stage(lookup)
+        except PeerNotModified as err:
+            if expired is None or lookup.if_none_match is None:
+                raise
+            now = self._cache.now()
+            kept = replace(expired, stored_at=now, age=err.age, max_age=err.max_age)
+            if kept.fresh(now):
+                self._cache.put(key, kept)
+            self._outcomes.inc("revalidated")
+            return kept.answer(lookup.handle, now)
         except (PeerNotFound, PeerGone) as err:
             ttl = self._cache.config.negative_ttl
             if ttl > 0:

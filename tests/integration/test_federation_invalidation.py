@@ -18,6 +18,7 @@ import pytest_asyncio
 from resolver.app import RunningNode
 from resolver.credentials import Credential
 from resolver.tiers import Role
+from tests.support.clock import ManualClock
 from tests.support.federation import get, node, peer, sha
 from tests.support.waiting import until
 
@@ -100,3 +101,26 @@ async def test_a_patch_on_the_owner_is_seen_on_the_following_node_within_two_sec
     seen_after = time.monotonic() - written
     assert seen_after < 2.0
     print(f"PATCH on cn seen on eu after {seen_after * 1000:.0f} ms")
+
+
+async def test_without_the_feed_an_expired_copy_is_revalidated_with_a_304(
+    setup: Setup, tmp_path: Path
+) -> None:
+    clock = ManualClock()
+    federation = {
+        "peers": [peer("cn", setup.cn.url, ["88.100"], token=EU_TOKEN, verify="identity")],
+        "cache": {"max_ttl": 1, "follow_changes": False},
+    }
+    async with node(tmp_path, "eu-nofeed", ["21.11102"], federation=federation, clock=clock) as eu:
+        url = f"{eu.url}/88.100/BAT-INV-2"
+        status, headers, first = await get(setup.session, url)
+        assert status == 200 and headers["Passport-Source"] == "peer:cn"
+        assert eu.node.followers is None
+        clock.advance(1.5)  # expired: the next lookup asks cn with If-None-Match
+        status, headers, again = await get(setup.session, url)
+        assert status == 200 and again == first
+        assert headers["Passport-Source"] == "cache" and "Warning" not in headers
+        async with setup.session.get(f"{eu.url}/metrics") as resp:
+            metrics = await resp.text()
+        assert 'passport_federation_cache_total{result="revalidated"} 1' in metrics
+        assert 'passport_federation_lookups_total{peer="cn",outcome="not-modified"} 1' in metrics
