@@ -69,6 +69,7 @@ class Lookup:
     credentialed: bool = False
     budget_cut: bool = False
     if_none_match: str | None = None  # the ETag of an expired cached copy, to revalidate it
+    client: str = ""  # who asked, for the per-client limit on lookups that reach peers
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from resolver.identifiers import claims
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
+from resolver.ratelimit import Rate, RateLimiter
 from resolver.sparql.federated import Federation, peers_from_federation
 from resolver.sparql.names import configured_index_dir
 from resolver.sparql.runtime import SparqlIndex, open_sparql
@@ -147,7 +148,22 @@ def _federation(parts: NodeParts) -> Stage:
         validator=parts.validator,
         metrics=parts.metrics,
         case_sensitive=config.case_sensitive,
+        admit=_peer_lookup_limit(config),
     )
+
+
+def _peer_lookup_limit(config: NodeConfig) -> Callable[[str], None] | None:
+    """Each client's bucket of lookups that reach a peer (``[federation.limits]``), or None."""
+    limits = config.federation.limits
+    if not limits.per_second:
+        return None
+    rate = Rate(float(limits.per_second), limits.burst or max(1, 2 * limits.per_second))
+    limiter = RateLimiter(anonymous=rate, credentialed=rate)
+
+    def admit(client: str) -> None:
+        limiter.take(client, anonymous=client.startswith("addr:"))
+
+    return admit
 
 
 # One builder per stage name the configuration may write in ``chain`` (``config.STAGE_NAMES``;

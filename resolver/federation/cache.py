@@ -74,7 +74,13 @@ class CacheEntry:
         """The cached answer, aged; a negative entry raises the "not found" it stands for."""
         if self.negative:
             cls = Gone if self.gone else NotFound
-            raise cls(self.detail or f"no passport is registered for {handle}", peer=self.source, cached=True)
+            left = max(0, self.max_age - self.age_at(now))
+            raise cls(
+                self.detail or f"no passport is registered for {handle}",
+                peer=self.source,
+                cached=True,
+                max_age=left,
+            )
         view = View(
             handle=handle, version=self.version, modified=self.modified, deleted=False, body=self.body
         )
@@ -141,7 +147,10 @@ class FederationCache:
         self._redis = redis
         self._clock = clock
         self._on_redis_error = on_redis_error
+        # Positive and negative answers apart (as CoreDNS and Unbound keep them): a flood of
+        # unknown identifiers fills only the smaller negative cache, never evicting passports.
         self._lru: Memo[CacheKey, CacheEntry] = Memo(config.lru_bytes, _entry_size)
+        self._negative: Memo[CacheKey, CacheEntry] = Memo(config.negative_bytes, _entry_size)
         self._inflight: dict[CacheKey, asyncio.Task[Answer]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.stats = {
@@ -162,12 +171,12 @@ class FederationCache:
     async def get(self, key: CacheKey) -> CacheEntry | None:
         """The entry for ``key`` if it is still of any use (fresh, or within the stale window)."""
         now = self._clock()
-        local = self._lru.get(key)
+        local = self._lru.get(key) or self._negative.get(key)
         if local is not None:
             if local.fresh(now):
                 return local
             if not self._useful(local, now):
-                self._lru.pop(key)
+                self._forget(key)
                 local = None
         # Not fresh here: another process of the node may have refreshed it in Redis.
         shared = await self._redis_get(self._redis, key) if self._redis is not None else None
@@ -226,7 +235,17 @@ class FederationCache:
             self._redis_failed("set", err)
 
     def _remember(self, key: CacheKey, entry: CacheEntry) -> None:
-        self._lru.put(key, entry)
+        self._forget(key)
+        (self._negative if entry.negative else self._lru).put(key, entry)
+
+    def _forget(self, key: CacheKey) -> None:
+        self._lru.pop(key)
+        self._negative.pop(key)
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Bytes held in process: positive and negative answers."""
+        return {"positive": self._lru.bytes, "negative": self._negative.bytes}
 
     def _redis_failed(self, what: str, err: BaseException) -> None:
         self.stats["redis_errors"] += 1
@@ -268,12 +287,13 @@ class FederationCache:
 
     def clear(self) -> None:
         self._lru.clear()
+        self._negative.clear()
 
     def drop(self, handle: str) -> None:
         """Forget every tier's copy of ``handle`` (its owner changed it), here and in Redis."""
         keys = [(handle, tier) for tier in Tier]
         for key in keys:
-            self._lru.pop(key)
+            self._forget(key)
         if self._redis is not None:
             self._background_task(self._redis_delete(self._redis, [self._redis_key(k) for k in keys]))
 

@@ -6,6 +6,7 @@ failing; each attempt gets what is left of the deadline, and the peer is told th
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -79,6 +80,8 @@ class PeerClient:
         self._replicas = {
             p.id: ReplicaSet(p.base_urls, forget_after=rules.cooldown, clock=clock) for p in config.nodes
         }
+        cap = config.limits.peer_concurrency
+        self._slots = {p.id: asyncio.Semaphore(cap) for p in config.nodes} if cap else {}
 
     def breaker(self, peer_id: str) -> CircuitBreaker:
         return self._breakers[peer_id]
@@ -119,7 +122,7 @@ class PeerClient:
                 retry_after=max(1, math.ceil(breaker.retry_after())),
             )
         try:
-            response = await self._fetch(peer, lookup, breaker)
+            response = await self._fetch_in_slot(peer, lookup, breaker)
         except ResolverError:
             raise  # _fetch gave the breaker its verdict
         except BaseException:
@@ -138,6 +141,27 @@ class PeerClient:
             raise
         breaker.success()
         return judged
+
+    async def _fetch_in_slot(self, peer: PeerConfig, lookup: Lookup, breaker: CircuitBreaker) -> PeerResponse:
+        """``_fetch`` within the peer's cap on concurrent requests, waiting for a slot no longer
+        than the deadline (a full peer is this node's own load: not blamed on the peer)."""
+        slots = self._slots.get(peer.id)
+        if slots is None:
+            return await self._fetch(peer, lookup, breaker)
+        try:
+            async with asyncio.timeout(max(0.0, lookup.deadline - self._clock())):
+                await slots.acquire()
+        except TimeoutError:
+            breaker.release()
+            raise PeerTimeout(
+                f"peer {peer.id} had its limit of concurrent requests from this node in flight "
+                f"until the deadline of {lookup.handle}",
+                peer=peer.id,
+            ) from None
+        try:
+            return await self._fetch(peer, lookup, breaker)
+        finally:
+            slots.release()
 
     async def _fetch(self, peer: PeerConfig, lookup: Lookup, breaker: CircuitBreaker) -> PeerResponse:
         errors: list[dict[str, object]] = []

@@ -22,6 +22,7 @@ __all__ = [
     "CacheConfig",
     "FederationConfig",
     "FederationConfigError",
+    "LookupLimits",
     "PeerConfig",
     "TlsConfig",
     "describe",
@@ -66,6 +67,7 @@ class CacheConfig:
     negative_ttl: int = 10
     stale_if_error: int = 300
     lru_bytes: int = 64 * 1024 * 1024  # 0: Redis only
+    negative_bytes: int = 4 * 1024 * 1024  # the separate, smaller cache of "not found"s
     redis_prefix: str = "passport:fedcache:"
     follow_changes: bool = True  # follow each source peer's /changes and drop what it names
 
@@ -76,6 +78,21 @@ class BreakerConfig:
 
     failures: int = 5
     cooldown: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class LookupLimits:
+    """What one client may make this node ask its peers, and how much a peer is asked at once.
+
+    ``per_second`` (sustained, with ``burst``) counts each client's lookups that reach a peer
+    (cache hits are free; federation peers relaying their own clients are exempt); 0: no limit.
+    ``peer_concurrency`` caps the requests in flight to one peer (0: no cap); a lookup waits for
+    a slot within its deadline.
+    """
+
+    per_second: int = 0
+    burst: int = 0
+    peer_concurrency: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +121,13 @@ class FederationConfig:
     cache: CacheConfig = CacheConfig()
     breaker: BreakerConfig = BreakerConfig()
     tls: TlsConfig = TlsConfig()
+    limits: LookupLimits = LookupLimits()
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, object] | None) -> FederationConfig:
         """Parse the raw ``[federation]`` TOML table (absent or empty: no federation)."""
         raw = raw or {}
-        _only(raw, {"peers", "parent", "cache", "breaker", "tls"}, "federation")
+        _only(raw, {"peers", "parent", "cache", "breaker", "tls", "limits"}, "federation")
         peers_raw = raw.get("peers", [])
         if not isinstance(peers_raw, list):
             raise FederationConfigError("federation.peers must be an array of tables ([[federation.peers]])")
@@ -141,6 +159,7 @@ class FederationConfig:
             cache=_cache(raw.get("cache", {})),
             breaker=_breaker(raw.get("breaker", {})),
             tls=_tls(raw.get("tls", {})),
+            limits=_limits(raw.get("limits", {})),
         )
 
     @property
@@ -283,6 +302,18 @@ def _hex_digest(raw: Mapping[str, object], key: str, where: str) -> str | None:
     return value
 
 
+def _limits(raw: object) -> LookupLimits:
+    if not isinstance(raw, Mapping):
+        raise FederationConfigError("federation.limits must be a table")
+    where = "federation.limits"
+    _only(raw, {"per_second", "burst", "peer_concurrency"}, where)
+    return LookupLimits(
+        per_second=_count(raw, "per_second", 0, where),
+        burst=_count(raw, "burst", 0, where),
+        peer_concurrency=_count(raw, "peer_concurrency", 0, where),
+    )
+
+
 def _tls(raw: object) -> TlsConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.tls must be a table")
@@ -318,6 +349,7 @@ def _cache(raw: object) -> CacheConfig:
         negative_ttl=_count(raw, "negative_ttl", d.negative_ttl, "federation.cache"),
         stale_if_error=_count(raw, "stale_if_error", d.stale_if_error, "federation.cache"),
         lru_bytes=_count(raw, "lru_bytes", d.lru_bytes, "federation.cache"),
+        negative_bytes=_count(raw, "negative_bytes", d.negative_bytes, "federation.cache"),
         redis_prefix=_text(raw, "redis_prefix", "federation.cache") or d.redis_prefix,
         follow_changes=_flag(raw, "follow_changes", d.follow_changes, "federation.cache"),
     )

@@ -263,6 +263,10 @@ class Edge:
             # A client's own request (no trail, no forwarded budget): the same Lookup, built
             # without parsing headers that are not there. This is the hot path.
             lookup = Lookup(ident.key, tier, _monotonic() + self.deadline, (), referral)
+        caller = request.get(_PRINCIPAL)
+        if caller is not None and not caller.peer:
+            who = caller.name if caller.role is not Role.PUBLIC else "addr:" + (request.remote or "?")
+            lookup = replace(lookup, client=who)
         if past is not None:
             lookup = replace(
                 lookup, read=past.read, version=past.version, at=past.at, credentialed=past.credentialed

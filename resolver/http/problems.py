@@ -27,7 +27,9 @@ from resolver.errors import (
     PROBLEM_BASE,
     AuthError,
     FederationError,
+    Gone,
     LoopDetected,
+    NotFound,
     ResolverError,
     StoreUnavailable,
     TooManyRequests,
@@ -83,6 +85,9 @@ def problem_response(err: ResolverError, instance: str | None = None) -> web.Res
     ):
         # A peer that failed or timed out may answer again soon: an open circuit says when.
         headers = {"Retry-After": str(err.extensions.get("retry_after", 1))}
+    elif isinstance(err, NotFound | Gone) and isinstance(err.extensions.get("max_age"), int):
+        # A federated "not found" says how long it may still be kept (RFC 2308 for passports).
+        headers = {"Cache-Control": f"max-age={err.extensions['max_age']}"}
     return web.Response(
         status=err.status, body=_json(err.problem(instance)), content_type=PROBLEM_TYPE, headers=headers
     )

@@ -116,6 +116,10 @@ class CacheStage:
             return kept.answer(lookup.handle, now)
         except (PeerNotFound, PeerGone) as err:
             ttl = self._cache.config.negative_ttl
+            carried = err.extensions.get("max_age")
+            if isinstance(carried, int):
+                ttl = min(ttl, carried)  # what the cache before us had left (RFC 2308)
+            err.extensions["max_age"] = ttl
             if ttl > 0:
                 entry = CacheEntry(
                     negative=True,

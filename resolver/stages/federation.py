@@ -7,6 +7,7 @@ pool) and returned; a lookup that asked for a referral gets the peer's address i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from resolver.errors import LoopDetected, ResolverError
 from resolver.federation.answers import VerifiedViews, interpret
@@ -35,8 +36,12 @@ class FederationStage:
         validator: Validator | None,
         metrics: Metrics,
         case_sensitive: bool = False,
+        admit: Callable[[str], None] | None = None,
     ) -> None:
+        """``admit(client)`` raises TooManyRequests when ``client`` is over its limit of lookups
+        that reach peers (``[federation.limits]``); None: no limit."""
         self._config = config
+        self._admit = admit
         self._routes = RoutingTable(config)
         self._client = client
         self._node_id = node_id
@@ -79,6 +84,8 @@ class FederationStage:
             raise LoopDetected(
                 f"lookup of {lookup.handle} would go back to node {peer.id}: {' -> '.join(path)}", path=path
             )
+        if self._admit is not None and lookup.client:
+            self._admit(lookup.client)  # 429 before anything goes to the peer
         started = time.monotonic()
 
         async def judge(response: PeerResponse) -> Answer:
