@@ -61,6 +61,10 @@ class CacheEntry:
     def fresh(self, now: float) -> bool:
         return self.age + max(0.0, now - self.stored_at) < self.max_age
 
+    def near_expiry(self, now: float, share: float) -> bool:
+        """Whether less than ``share`` of the copy's lifetime is left (time to prefetch)."""
+        return self.max_age - (self.age + max(0.0, now - self.stored_at)) < self.max_age * share
+
     def etag(self, asked: Tier) -> str:
         """The peer's ETag for this copy (JSON-LD at its served tier), to revalidate it."""
         served = self.tier if self.tier is not None else asked

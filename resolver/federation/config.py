@@ -69,6 +69,7 @@ class CacheConfig:
     lru_bytes: int = 64 * 1024 * 1024  # 0: Redis only
     negative_bytes: int = 4 * 1024 * 1024  # the separate, smaller cache of "not found"s
     redis_prefix: str = "passport:fedcache:"
+    serve_stale_after_ms: int = 300  # a slow peer's stale copy is served after this (0: never early)
     follow_changes: bool = True  # follow each source peer's /changes and drop what it names
 
 
@@ -338,8 +339,10 @@ def _cache(raw: object) -> CacheConfig:
         "negative_ttl",
         "stale_if_error",
         "lru_bytes",
+        "negative_bytes",
         "redis_prefix",
         "follow_changes",
+        "serve_stale_after_ms",
     }
     _only(raw, keys, "federation.cache")
     d = CacheConfig()
@@ -351,6 +354,7 @@ def _cache(raw: object) -> CacheConfig:
         lru_bytes=_count(raw, "lru_bytes", d.lru_bytes, "federation.cache"),
         negative_bytes=_count(raw, "negative_bytes", d.negative_bytes, "federation.cache"),
         redis_prefix=_text(raw, "redis_prefix", "federation.cache") or d.redis_prefix,
+        serve_stale_after_ms=_count(raw, "serve_stale_after_ms", d.serve_stale_after_ms, "federation.cache"),
         follow_changes=_flag(raw, "follow_changes", d.follow_changes, "federation.cache"),
     )
     return cfg  # default_ttl above max_ttl is capped like any lifetime, not refused

@@ -8,10 +8,11 @@ when the peer fails.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import replace
 
-from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout
+from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout, ResolverError
 from resolver.federation.answers import PeerGone, PeerNotFound, PeerNotModified
 from resolver.federation.cache import CacheEntry, CacheKey, FederationCache
 from resolver.federation.feed import Followers
@@ -20,6 +21,7 @@ from resolver.metrics import Metrics
 
 __all__ = ["CacheStage"]
 _JOIN_GRACE = 0.05  # seconds
+_PREFETCH_SHARE = 0.1  # a copy read in the last 10 % of its lifetime is refreshed ahead
 _MAX_REJOINS = 3  # fetches one lookup may join or start in turn
 
 
@@ -31,14 +33,17 @@ class CacheStage:
     ) -> None:
         self._cache = cache
         self._followers = followers
+        self._refreshing: set[asyncio.Task[None]] = set()
         self._outcomes = metrics.counter(
             "passport_federation_cache_total",
-            "Federation cache lookups, by result (hit, negative, stale, miss, revalidated).",
+            "Federation cache lookups, by result (hit, negative, stale, miss, revalidated, prefetched).",
             ("result",),
         )
 
     async def aclose(self) -> None:
         """Let the cache's background Redis writes finish before the Redis client closes."""
+        for task in list(self._refreshing):
+            task.cancel()
         await self._cache.aclose()
 
     async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
@@ -49,23 +54,53 @@ class CacheStage:
         now = self._cache.now()
         if entry is not None and entry.fresh(now):
             self._outcomes.inc("negative" if entry.negative else "hit")
+            if not entry.negative and entry.near_expiry(now, _PREFETCH_SHARE):
+                self._prefetch(key, lookup, next_stage, entry)
             return entry.answer(lookup.handle, now)
         self._outcomes.inc("miss")
-        if entry is not None and not entry.negative:
-            # Revalidate the expired copy: a 304 keeps it without moving the body again.
-            lookup = replace(lookup, if_none_match=entry.etag(lookup.tier))
-        try:
+        if entry is None or entry.negative:
             return await self._joined(key, lookup, next_stage, entry)
+        # Revalidate the expired copy: a 304 keeps it without moving the body again.
+        lookup = replace(lookup, if_none_match=entry.etag(lookup.tier))
+        config = self._cache.config
+        patience = config.serve_stale_after_ms / 1000 if entry.usable_stale(now, config.stale_if_error) else 0
+        try:
+            if patience <= 0:
+                return await self._joined(key, lookup, next_stage, entry)
+            # RFC 8767: a client does not wait the whole deadline for a slow peer when a
+            # stale copy can answer; the refresh goes on in its own task meanwhile.
+            async with asyncio.timeout(patience):
+                return await self._joined(key, lookup, next_stage, entry)
+        except TimeoutError:
+            return self._stale(lookup, entry)
         except FederationError as err:
             # Stale answers stand in for a peer that failed to answer, not for one that
             # answered wrongly (a lie must be seen) nor for a loop (a configuration error).
-            if isinstance(err, BadPeerAnswer | LoopDetected) or entry is None:
+            if isinstance(err, BadPeerAnswer | LoopDetected):
                 raise
-            now = self._cache.now()
-            if not entry.usable_stale(now, self._cache.config.stale_if_error):
+            if not entry.usable_stale(self._cache.now(), config.stale_if_error):
                 raise
-            self._outcomes.inc("stale")
-            return entry.answer(lookup.handle, now, stale=True)
+            return self._stale(lookup, entry)
+
+    def _stale(self, lookup: Lookup, entry: CacheEntry) -> Answer:
+        self._outcomes.inc("stale")
+        return entry.answer(lookup.handle, self._cache.now(), stale=True)
+
+    def _prefetch(self, key: CacheKey, lookup: Lookup, next_stage: Next, entry: CacheEntry) -> None:
+        """Refresh a copy that is read in the last part of its life before it expires (as
+        Unbound's prefetch): the reader is answered at once, the refresh runs on its own."""
+        if self._cache.in_flight(key):
+            return
+        ask = replace(lookup, if_none_match=entry.etag(lookup.tier))
+
+        async def refresh() -> None:
+            with contextlib.suppress(ResolverError):
+                await self._cache.single_flight(key, lambda: self._fetch(key, ask, next_stage, entry))
+                self._outcomes.inc("prefetched")
+
+        task = asyncio.get_running_loop().create_task(refresh())
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
 
     async def _joined(
         self, key: CacheKey, lookup: Lookup, next_stage: Next, expired: CacheEntry | None

@@ -129,3 +129,17 @@ def test_tls_files_must_exist_and_come_as_a_pair(tmp_path: Path) -> None:
         FederationConfig.from_mapping({"tls": {"cert_file": str(tmp_path / "c.pem")}})
     with pytest.raises(FederationConfigError, match=r"federation.tls.ca_file: no file at"):
         FederationConfig.from_mapping({"tls": {"ca_file": str(tmp_path / "missing.pem")}})
+
+
+def test_the_new_cache_and_limit_keys_are_read() -> None:
+    config = FederationConfig.from_mapping(
+        {
+            "cache": {"negative_bytes": 1024, "serve_stale_after_ms": 200, "follow_changes": False},
+            "limits": {"per_second": 5, "burst": 10, "peer_concurrency": 4},
+        }
+    )
+    assert (config.cache.negative_bytes, config.cache.serve_stale_after_ms) == (1024, 200)
+    assert not config.cache.follow_changes
+    assert (config.limits.per_second, config.limits.burst, config.limits.peer_concurrency) == (5, 10, 4)
+    with pytest.raises(FederationConfigError, match="follow_changes must be true or false"):
+        FederationConfig.from_mapping({"cache": {"follow_changes": "yes"}})
