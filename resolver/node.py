@@ -24,6 +24,7 @@ from resolver.config import NodeConfig
 from resolver.federation.cache import FederationCache
 from resolver.federation.client import PeerClient
 from resolver.federation.feed import ChangeSignal, Followers
+from resolver.federation.probes import Prober
 from resolver.federation.tls import client_context
 from resolver.identifiers import claims
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
@@ -299,13 +300,19 @@ async def open_node(
         followers = _followers(config, http, federation_cache)
         if followers is not None:
             stack.push_async_callback(followers.aclose)
+        peers = PeerClient(http, config.federation, node_id=config.node_id)
+        interval = config.federation.breaker.probe_interval
+        if config.federation.nodes and interval > 0:
+            prober = Prober(peers, interval=interval)
+            prober.start()
+            stack.push_async_callback(prober.aclose)
         parts = NodeParts(
             config=config,
             store=store,
             # A validator that never starts cannot check peers' answers: identity checks only.
             validator=validator if validator_start is not ValidatorStart.NEVER else None,
             metrics=metrics,
-            peers=PeerClient(http, config.federation, node_id=config.node_id),
+            peers=peers,
             federation_cache=federation_cache,
             followers=followers,
         )

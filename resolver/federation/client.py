@@ -80,11 +80,49 @@ class PeerClient:
         self._replicas = {
             p.id: ReplicaSet(p.base_urls, forget_after=rules.cooldown, clock=clock) for p in config.nodes
         }
+        self._peers = {p.id: p for p in config.nodes}
         cap = config.limits.peer_concurrency
         self._slots = {p.id: asyncio.Semaphore(cap) for p in config.nodes} if cap else {}
 
     def breaker(self, peer_id: str) -> CircuitBreaker:
         return self._breakers[peer_id]
+
+    def healthy_urls(self, peer: PeerConfig) -> tuple[str, ...]:
+        """The peer's base URLs without recent failures, healthiest first (for referrals);
+        none while its circuit is open."""
+        if self._breakers[peer.id].state == "open":
+            return ()
+        return tuple(self._replicas[peer.id].healthy())
+
+    async def probe_unwell(self, *, wait: float = 1.0) -> list[str]:
+        """Ask ``/healthz`` of every replica of each peer whose circuit is not closed; a replica
+        that answers 200 closes the circuit at once (no waiting for the cool-down). Returns the
+        ids of the peers that came back."""
+        back = []
+        for peer_id, breaker in self._breakers.items():
+            if breaker.state == "closed":
+                continue
+            peer = self._peers[peer_id]
+            for replica in self._replicas[peer_id].ordered():
+                if await self._healthy(replica, peer, wait):
+                    self._replicas[peer_id].success(replica)
+                    breaker.success()
+                    back.append(peer_id)
+                    break
+        return back
+
+    async def _healthy(self, replica: str, peer: PeerConfig, wait: float) -> bool:
+        headers = {"Authorization": f"Bearer {peer.token}"} if peer.token is not None else {}
+        try:
+            async with self._session.get(
+                f"{replica}/healthz",
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=wait),
+                allow_redirects=False,
+            ) as resp:
+                return resp.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False
 
     def headers_for(self, peer: PeerConfig, lookup: Lookup) -> dict[str, str]:
         """The request headers that carry the lookup to ``peer``: trail, budget, tier, credential."""

@@ -79,6 +79,7 @@ class BreakerConfig:
 
     failures: int = 5
     cooldown: float = 10.0
+    probe_interval: float = 1.0  # seconds between /healthz probes of an open circuit (0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +364,7 @@ def _cache(raw: object) -> CacheConfig:
 def _breaker(raw: object) -> BreakerConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.breaker must be a table")
-    _only(raw, {"failures", "cooldown"}, "federation.breaker")
+    _only(raw, {"failures", "cooldown", "probe_interval"}, "federation.breaker")
     d = BreakerConfig()
     failures = _count(raw, "failures", d.failures, "federation.breaker")
     if failures < 1:
@@ -372,7 +373,11 @@ def _breaker(raw: object) -> BreakerConfig:
     number = isinstance(cooldown, int | float) and not isinstance(cooldown, bool)
     if not number or not math.isfinite(cooldown) or cooldown < 0:
         raise FederationConfigError("federation.breaker.cooldown must be a number of seconds >= 0")
-    return BreakerConfig(failures=failures, cooldown=float(cooldown))
+    interval = raw.get("probe_interval", d.probe_interval)
+    number = isinstance(interval, int | float) and not isinstance(interval, bool)
+    if not number or not math.isfinite(interval) or interval < 0:
+        raise FederationConfigError("federation.breaker.probe_interval must be a number of seconds >= 0")
+    return BreakerConfig(failures=failures, cooldown=float(cooldown), probe_interval=float(interval))
 
 
 def _flag(raw: Mapping[str, object], key: str, default: bool, where: str) -> bool:

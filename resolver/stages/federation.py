@@ -6,10 +6,11 @@ pool) and returned; a lookup that asked for a referral gets the peer's address i
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
-from resolver.errors import LoopDetected, ResolverError
+from resolver.errors import FederationError, LoopDetected, ResolverError
 from resolver.federation.answers import VerifiedViews, interpret
 from resolver.federation.client import PeerClient, PeerResponse
 from resolver.federation.config import FederationConfig
@@ -74,7 +75,15 @@ class FederationStage:
             return await next_stage(lookup)
         peer = route.peer
         if lookup.referral:
-            referral = Referral(node_id=peer.id, base_urls=peer.base_urls, prefix=route.prefix)
+            urls = self._client.healthy_urls(peer)
+            if not urls:
+                raise FederationError(
+                    f"no healthy node to refer {lookup.handle} to: peer {peer.id} is failing "
+                    f"(circuit {self._client.breaker(peer.id).state})",
+                    peer=peer.id,
+                    retry_after=max(1, math.ceil(self._client.breaker(peer.id).retry_after())),
+                )
+            referral = Referral(node_id=peer.id, base_urls=urls, prefix=route.prefix)
             return Answer(
                 view=None, source=f"peer:{peer.id}", max_age=self._config.cache.default_ttl, referral=referral
             )
