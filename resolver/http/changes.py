@@ -65,6 +65,10 @@ def _body(last: int, changes: list[Change]) -> web.Response:
 class ChangeRoutes:
     def __init__(self, slot: EdgeSlot) -> None:
         self._slot = slot
+        self.closing = False  # the node is shutting down: waiting polls answer now
+
+    def close(self) -> None:
+        self.closing = True
 
     async def changes(self, request: web.Request) -> web.Response:
         edge = self._slot.edge
@@ -82,7 +86,7 @@ class ChangeRoutes:
         while True:
             page = list(await store.changes(since=since, limit=_PAGE))
             left = give_up - time.monotonic()
-            if page or left <= 0:
+            if page or left <= 0 or self.closing:
                 return _body(page[-1].seq if page else await _end_or(store, since), page)
             await edge.ctx.changed.wait(min(left, _POLL))
 
@@ -96,3 +100,4 @@ async def _end_or(store: Store, since: int) -> int:
 def add_routes(routes: Routes) -> None:
     handlers = ChangeRoutes(routes.slot)
     routes.resource("/changes", "changes", GET=(handlers.changes, "changes"))
+    routes.on_shutdown(handlers.close)
