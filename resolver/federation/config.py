@@ -145,13 +145,8 @@ class FederationConfig:
                     "(use [federation.parent] for a node asked about everything else; a peer that "
                     "only asks this node needs accept_token_sha256)"
                 )
-        owner: dict[str, str] = {}
-        for peer in peers:
-            for prefix in peer.prefixes:
-                if owner.setdefault(prefix, peer.id) != peer.id:
-                    raise FederationConfigError(
-                        f"federation.peers: prefix {prefix} is claimed by both {owner[prefix]} and {peer.id}"
-                    )
+        # A prefix may be claimed by several peers (replica nodes, or an owner and a relay):
+        # they are tried in configuration order, those whose circuit is open last.
         parent = None
         if "parent" in raw:
             parent = _peer(raw["parent"], "federation.parent")

@@ -77,7 +77,6 @@ def test_a_grant_above_public_without_a_way_to_recognise_the_peer_is_refused() -
         ({"peers": [{**_PEER, "base_urls": []}]}, "needs base_urls"),
         ({"peers": [{**_PEER, "prefixes": []}]}, "claims no prefixes"),
         ({"peers": [_PEER, _PEER]}, "appears twice"),
-        ({"peers": [_PEER, {**_PEER, "id": "other"}]}, "claimed by both"),
         ({"peers": [{**_PEER, "grant": "operator"}]}, "not an access tier"),
         ({"peers": [{**_PEER, "verify": "nothing"}]}, "verify"),
         ({"cache": {"max_ttl": -1}}, "max_ttl"),
@@ -143,3 +142,24 @@ def test_the_new_cache_and_limit_keys_are_read() -> None:
     assert (config.limits.per_second, config.limits.burst, config.limits.peer_concurrency) == (5, 10, 4)
     with pytest.raises(FederationConfigError, match="follow_changes must be true or false"):
         FederationConfig.from_mapping({"cache": {"follow_changes": "yes"}})
+
+
+def test_several_peers_may_claim_one_prefix_and_are_asked_in_order() -> None:
+    from resolver.federation.routing import RoutingTable
+
+    config = FederationConfig.from_mapping(
+        {
+            "peers": [
+                {"id": "relay", "base_urls": ["https://relay.example"], "prefixes": ["88"]},
+                {"id": "owner-a", "base_urls": ["https://a.example"], "prefixes": ["88.100.1"]},
+                {"id": "owner-b", "base_urls": ["https://b.example"], "prefixes": ["88.100.1"]},
+            ]
+        }
+    )
+    route = RoutingTable(config).route("88.100.1/BAT-1")
+    assert route is not None
+    assert [(peer.id, prefix) for peer, prefix in route.paths] == [
+        ("owner-a", "88.100.1"),
+        ("owner-b", "88.100.1"),
+        ("relay", "88"),
+    ]

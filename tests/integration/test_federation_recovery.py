@@ -49,3 +49,39 @@ async def test_a_peer_that_comes_back_is_asked_again_at_once_and_referrals_skip_
 
             await until(answered, what="the probe to close cn's circuit", bound=5.0)
             assert time.monotonic() - back < 5.0  # the cool-down is 600 s
+
+
+async def test_with_the_relay_down_the_owner_is_asked_directly_and_a_dead_path_goes_last(
+    tmp_path: Path,
+) -> None:
+    handle = "88.100.1/TWO-PATHS"
+    async with (
+        node(tmp_path, "cn-enterprise", ["88.100.1"], passports=[handle, handle + "-2"]) as owner,
+        aiohttp.ClientSession() as session,
+    ):
+        federation = {
+            "peers": [
+                peer("cn-national", "http://127.0.0.1:1", ["88"]),  # the relay, down
+                peer("cn-mirror", "http://127.0.0.1:1", ["88.100.1"]),  # listed first for it, down too
+                peer("cn-enterprise", owner.url, ["88.100.1"], verify="identity"),
+            ],
+            "breaker": {"failures": 1, "cooldown": 600, "probe_interval": 0},
+        }
+        async with node(tmp_path, "eu", ["21.11101"], federation=federation) as eu:
+            status, headers, body = await get(session, f"{eu.url}/{handle}")
+            assert status == 200, body
+            assert headers["Passport-Source"] == "peer:cn-enterprise"
+            status, headers, _ = await get(session, f"{eu.url}/{handle}-2")
+            assert status == 200 and headers["Passport-Source"] == "peer:cn-enterprise"
+            async with session.get(f"{eu.url}/metrics") as resp:
+                metrics = await resp.text()
+            # The mirror failed once, its circuit opened, and it was put last the second time.
+            asked = [
+                line
+                for line in metrics.splitlines()
+                if 'peer="cn-mirror"' in line and "lookups_total" in line
+            ]
+            assert asked == [
+                'passport_federation_lookups_total{peer="cn-mirror",outcome="federation-failed"} 1'
+            ]
+            assert 'peer="cn-national"' not in metrics.split("passport_federation_lookups_total", 1)[1]
