@@ -19,6 +19,7 @@ from pathlib import Path
 from aiohttp import web
 
 from resolver.config import NodeConfig
+from resolver.federation.tls import server_context
 from resolver.http.edge import Edge
 from resolver.http.problems import use_problem_errors
 from resolver.http.router import EdgeSlot
@@ -163,7 +164,8 @@ async def start_node(
         raise
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{bound_port}"
+    tls = server_context(config.federation.tls)
+    url = f"{'https' if tls is not None else 'http'}://{shown_host}:{bound_port}"
     config = replace(config, host=host, port=bound_port, base_url=config.base_url or url)
     app = create_app(config, demo=demo, clock=clock, timing=timing)
     use_log = config.access_log if access_log is None else access_log
@@ -179,7 +181,7 @@ async def start_node(
         await runner.setup()
         if runner.server is not None:
             use_problem_errors(runner.server, header_timeout=limits.header_timeout)
-        site = web.SockSite(runner, sock)
+        site = web.SockSite(runner, sock, ssl_context=tls)
         await site.start()
         starting = app[NODE].validator_starting
         if wait_validator and starting is not None:

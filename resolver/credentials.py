@@ -18,12 +18,15 @@ class Credential:
     """A bearer token (kept only as its SHA-256 hex digest) and the role it gives.
 
     ``prefixes`` are the prefixes an operator may write under; empty for other roles.
+    ``peer`` marks a federation peer's credential: only a peer's forwarding headers (budget,
+    tier) are honoured.
     """
 
     name: str
     role: Role
     token_sha256: str
     prefixes: tuple[str, ...] = ()
+    peer: bool = False
 
 
 def hash_token(token: str) -> str:

@@ -53,7 +53,9 @@ class Lookup:
     ``handle`` is the normalised identifier key (``resolver.identifiers``). ``deadline`` is
     an absolute ``time.monotonic()`` value; stages pass on what is left of it. ``read`` says
     whether the current view or the past is asked for; ``credentialed`` whether the caller
-    presented credentials (the public sees no history of a deleted passport).
+    presented credentials (the public sees no history of a deleted passport). ``budget_cut``:
+    a peer forwarded the lookup with less than this node's own deadline, so a timeout on the
+    way on is the sender's short budget, not a sign that the next peer is unwell.
     """
 
     handle: str
@@ -65,6 +67,9 @@ class Lookup:
     version: int | None = None
     at: float | None = None
     credentialed: bool = False
+    budget_cut: bool = False
+    if_none_match: str | None = None  # the ETag of an expired cached copy, to revalidate it
+    client: str = ""  # who asked, for the per-client limit on lookups that reach peers
 
 
 @dataclass(frozen=True, slots=True)

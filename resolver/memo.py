@@ -80,6 +80,10 @@ class Memo(Generic[K, V]):
         self._entries.clear()
         self._bytes = 0
 
+    def items(self) -> list[tuple[K, V]]:
+        """A snapshot of the entries, least recently used first (reading it is not a use)."""
+        return [(key, value) for key, (value, _) in self._entries.items()]
+
 
 def memoize(function: Callable[[A], R], *, max_bytes: int, size: Callable[[A, R], int]) -> Callable[[A], R]:
     """``function`` with its results kept in a ``Memo`` (for pure functions of one argument)."""

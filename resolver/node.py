@@ -15,7 +15,7 @@ import enum
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -23,10 +23,14 @@ import redis.asyncio as aioredis
 from resolver.config import NodeConfig
 from resolver.federation.cache import FederationCache
 from resolver.federation.client import PeerClient
+from resolver.federation.feed import ChangeSignal, Followers
+from resolver.federation.probes import Prober
+from resolver.federation.tls import client_context
 from resolver.identifiers import claims
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
+from resolver.ratelimit import Rate, RateLimiter
 from resolver.sparql.federated import Federation, peers_from_federation
 from resolver.sparql.names import configured_index_dir
 from resolver.sparql.runtime import SparqlIndex, open_sparql
@@ -67,6 +71,7 @@ class NodeParts:
     metrics: Metrics
     peers: PeerClient
     federation_cache: FederationCache
+    followers: Followers | None = None
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -80,6 +85,7 @@ class Node:
     then says why).
     ``lifecycle`` is the lifecycle part (events, warnings, subscriptions); None when the node
     was opened without it (a command that only reads passports).
+    ``changed`` wakes the peers waiting on ``/changes``; ``followers`` follow the peers' feeds.
     ``checker`` is the ``/validate`` endpoint's own one-worker pool with a time budget, so that
     anonymous validation never queues writes behind it; it starts on first use (None: a node
     whose validator never starts; ``/validate`` then uses ``validator``).
@@ -97,6 +103,8 @@ class Node:
     sparql_unavailable: str = ""
     lifecycle: LifecyclePart | None = None
     checker: Validator | None = None
+    changed: ChangeSignal = field(default_factory=ChangeSignal)
+    followers: Followers | None = None
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -106,10 +114,12 @@ class Node:
         return any(claims(prefix, key) for prefix in self.config.prefixes)
 
     def forget(self, key: str) -> None:
-        """Tell every stage that keeps answers that ``key`` changed (a write in this process)."""
+        """Tell every stage that keeps answers that ``key`` changed (a write in this process),
+        and wake the peers waiting on ``/changes``."""
         for stage in self.stages:
             if isinstance(stage, StageThatKeeps):
                 stage.forget(key)
+        self.changed.notify()
 
 
 def _local(parts: NodeParts) -> Stage:
@@ -127,7 +137,7 @@ def _local(parts: NodeParts) -> Stage:
 
 
 def _cache(parts: NodeParts) -> Stage:
-    return CacheStage(parts.federation_cache, metrics=parts.metrics)
+    return CacheStage(parts.federation_cache, metrics=parts.metrics, followers=parts.followers)
 
 
 def _federation(parts: NodeParts) -> Stage:
@@ -139,7 +149,22 @@ def _federation(parts: NodeParts) -> Stage:
         validator=parts.validator,
         metrics=parts.metrics,
         case_sensitive=config.case_sensitive,
+        admit=_peer_lookup_limit(config),
     )
+
+
+def _peer_lookup_limit(config: NodeConfig) -> Callable[[str], None] | None:
+    """Each client's bucket of lookups that reach a peer (``[federation.limits]``), or None."""
+    limits = config.federation.limits
+    if not limits.per_second:
+        return None
+    rate = Rate(float(limits.per_second), limits.burst or max(1, 2 * limits.per_second))
+    limiter = RateLimiter(anonymous=rate, credentialed=rate)
+
+    def admit(client: str) -> None:
+        limiter.take(client, anonymous=client.startswith("addr:"))
+
+    return admit
 
 
 # One builder per stage name the configuration may write in ``chain`` (``config.STAGE_NAMES``;
@@ -208,6 +233,14 @@ def _federation_cache(
     return FederationCache(config.federation.cache, redis=redis, on_redis_error=errors.inc, clock=clock)
 
 
+def _followers(config: NodeConfig, http: aiohttp.ClientSession, cache: FederationCache) -> Followers | None:
+    """Followers of the change feeds of the peers the federation cache keeps copies from."""
+    federation = config.federation
+    if not federation.nodes or not federation.cache.follow_changes:
+        return None
+    return Followers(http, federation.nodes, invalidate=cache.drop, drop_source=cache.drop_source)
+
+
 async def _sparql(
     config: NodeConfig, store: Store, http: aiohttp.ClientSession, stack: contextlib.AsyncExitStack
 ) -> tuple[SparqlIndex | None, str]:
@@ -257,18 +290,31 @@ async def open_node(
         checker = _checker(config, validator_start, stack)
         # Peer requests carry their own per-lookup deadline; this is only the outer bound.
         timeout = aiohttp.ClientTimeout(total=max(config.deadline, 1.0) * 2)
-        http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
+        # Peers are verified against [federation.tls] ca_file, and see this node's certificate.
+        connector = aiohttp.TCPConnector(ssl=client_context(config.federation.tls))
+        http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False, connector=connector)
         stack.push_async_callback(http.close)
         redis = _redis_client(config, stack)
         index, why = await _sparql(config, store, http, stack) if sparql else (None, "")
+        federation_cache = _federation_cache(config, redis, metrics, clock)
+        followers = _followers(config, http, federation_cache)
+        if followers is not None:
+            stack.push_async_callback(followers.aclose)
+        peers = PeerClient(http, config.federation, node_id=config.node_id)
+        interval = config.federation.breaker.probe_interval
+        if config.federation.nodes and interval > 0:
+            prober = Prober(peers, interval=interval)
+            prober.start()
+            stack.push_async_callback(prober.aclose)
         parts = NodeParts(
             config=config,
             store=store,
             # A validator that never starts cannot check peers' answers: identity checks only.
             validator=validator if validator_start is not ValidatorStart.NEVER else None,
             metrics=metrics,
-            peers=PeerClient(http, config.federation, node_id=config.node_id),
-            federation_cache=_federation_cache(config, redis, metrics, clock),
+            peers=peers,
+            federation_cache=federation_cache,
+            followers=followers,
         )
         part = None
         if lifecycle is not None:
@@ -300,6 +346,7 @@ async def open_node(
             sparql_unavailable="" if index is not None else why or _NOT_OPENED,
             lifecycle=part,
             checker=checker,
+            followers=followers,
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)

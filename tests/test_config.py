@@ -61,7 +61,7 @@ def test_defaults_without_a_file() -> None:
         ("[lifecycle]\nallowed_webhook_hosts = [1]", "'lifecycle.allowed_webhook_hosts' must be a list"),
         ("lifecycle = 3", "'lifecycle' must be a table"),
         ("not toml at all [", "not valid TOML"),
-        ("[sparql]\nindex = \"x\"", "unknown configuration key 'sparql.index'"),
+        ('[sparql]\nindex = "x"', "unknown configuration key 'sparql.index'"),
         ("[sparql]\nhistory = 1", "'sparql.history' has the wrong type"),
         ('data_dir = ""', "'data_dir' must not be empty"),
     ],

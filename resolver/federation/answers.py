@@ -37,6 +37,7 @@ from resolver.views import NotCompact, within_tier
 __all__ = [
     "PeerGone",
     "PeerNotFound",
+    "PeerNotModified",
     "ShapesChecker",
     "VerifiedViews",
     "check_identity",
@@ -53,6 +54,20 @@ class PeerNotFound(NotFound):
 
 class PeerGone(Gone):
     """The authoritative peer holds a tombstone: definite, so it may be cached briefly."""
+
+
+class PeerNotModified(ResolverError):
+    """The peer answered 304 to a revalidation: the cached copy stands, fresh for ``max_age``.
+
+    Caught by the cache stage, which asked (``Lookup.if_none_match``); never an HTTP answer.
+    """
+
+    slug = "not-modified"
+
+    def __init__(self, detail: str, *, max_age: int, age: int, **extensions: object) -> None:
+        super().__init__(detail, **extensions)
+        self.max_age = max_age
+        self.age = age
 
 
 class ShapesResult(Protocol):
@@ -255,14 +270,25 @@ async def interpret(
             hops=(peer_id,),
             tier=served if served < lookup.tier else None,
         )
+    if status == 304 and lookup.if_none_match is not None:
+        max_age, age = freshness(response.headers, default_ttl=default_ttl, max_ttl=max_ttl)
+        raise PeerNotModified(f"{lookup.handle} is unchanged at {peer_id}", max_age=max_age, age=age)
     problem = _problem(response.body)
     detail = _clip(str(problem.get("detail") or f"HTTP {status}"))
-    if status == 404:
-        raise PeerNotFound(
-            f"no passport is registered for {lookup.handle} (answer of {peer_id})", peer=peer_id
+    if status in (404, 410):
+        # RFC 2308: a "not found" that another cache kept says how long it has left, so the
+        # lifetimes of negative answers never add up hop after hop.
+        left: dict[str, object] = {}
+        if "max-age" in response.headers.get("cache-control", ""):
+            max_age, age = freshness(response.headers, default_ttl=0, max_ttl=max_ttl)
+            left["max_age"] = max(0, max_age - age)
+        if status == 404:
+            raise PeerNotFound(
+                f"no passport is registered for {lookup.handle} (answer of {peer_id})", peer=peer_id, **left
+            )
+        raise PeerGone(
+            f"the passport {lookup.handle} was deleted (answer of {peer_id})", peer=peer_id, **left
         )
-    if status == 410:
-        raise PeerGone(f"the passport {lookup.handle} was deleted (answer of {peer_id})", peer=peer_id)
     if status == 508:
         path = problem.get("path")
         trail = [_clip(str(hop), 100) for hop in path[:_MAX_LISTED]] if isinstance(path, list) else []

@@ -61,6 +61,15 @@ class CacheEntry:
     def fresh(self, now: float) -> bool:
         return self.age + max(0.0, now - self.stored_at) < self.max_age
 
+    def near_expiry(self, now: float, share: float) -> bool:
+        """Whether less than ``share`` of the copy's lifetime is left (time to prefetch)."""
+        return self.max_age - (self.age + max(0.0, now - self.stored_at)) < self.max_age * share
+
+    def etag(self, asked: Tier) -> str:
+        """The peer's ETag for this copy (JSON-LD at its served tier), to revalidate it."""
+        served = self.tier if self.tier is not None else asked
+        return f'"v{self.version}.{served.label}.jsonld"'
+
     def usable_stale(self, now: float, window: int) -> bool:
         """Whether the entry may stand in for a failing peer (never a negative one)."""
         return not self.negative and self.age + max(0.0, now - self.stored_at) < self.max_age + window
@@ -69,7 +78,13 @@ class CacheEntry:
         """The cached answer, aged; a negative entry raises the "not found" it stands for."""
         if self.negative:
             cls = Gone if self.gone else NotFound
-            raise cls(self.detail or f"no passport is registered for {handle}", peer=self.source, cached=True)
+            left = max(0, self.max_age - self.age_at(now))
+            raise cls(
+                self.detail or f"no passport is registered for {handle}",
+                peer=self.source,
+                cached=True,
+                max_age=left,
+            )
         view = View(
             handle=handle, version=self.version, modified=self.modified, deleted=False, body=self.body
         )
@@ -136,7 +151,10 @@ class FederationCache:
         self._redis = redis
         self._clock = clock
         self._on_redis_error = on_redis_error
+        # Positive and negative answers apart (as CoreDNS and Unbound keep them): a flood of
+        # unknown identifiers fills only the smaller negative cache, never evicting passports.
         self._lru: Memo[CacheKey, CacheEntry] = Memo(config.lru_bytes, _entry_size)
+        self._negative: Memo[CacheKey, CacheEntry] = Memo(config.negative_bytes, _entry_size)
         self._inflight: dict[CacheKey, asyncio.Task[Answer]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.stats = {
@@ -157,12 +175,12 @@ class FederationCache:
     async def get(self, key: CacheKey) -> CacheEntry | None:
         """The entry for ``key`` if it is still of any use (fresh, or within the stale window)."""
         now = self._clock()
-        local = self._lru.get(key)
+        local = self._lru.get(key) or self._negative.get(key)
         if local is not None:
             if local.fresh(now):
                 return local
             if not self._useful(local, now):
-                self._lru.pop(key)
+                self._forget(key)
                 local = None
         # Not fresh here: another process of the node may have refreshed it in Redis.
         shared = await self._redis_get(self._redis, key) if self._redis is not None else None
@@ -221,13 +239,27 @@ class FederationCache:
             self._redis_failed("set", err)
 
     def _remember(self, key: CacheKey, entry: CacheEntry) -> None:
-        self._lru.put(key, entry)
+        self._forget(key)
+        (self._negative if entry.negative else self._lru).put(key, entry)
+
+    def _forget(self, key: CacheKey) -> None:
+        self._lru.pop(key)
+        self._negative.pop(key)
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Bytes held in process: positive and negative answers."""
+        return {"positive": self._lru.bytes, "negative": self._negative.bytes}
 
     def _redis_failed(self, what: str, err: BaseException) -> None:
         self.stats["redis_errors"] += 1
         if self._on_redis_error is not None:
             self._on_redis_error(what)
         log.warning("federation cache: redis %s failed (%s); answering without it", what, err)
+
+    def in_flight(self, key: CacheKey) -> bool:
+        """Whether a fetch for ``key`` is running now (a caller would join it)."""
+        return key in self._inflight
 
     async def single_flight(self, key: CacheKey, fetch: Callable[[], Awaitable[Answer]]) -> Answer:
         """Run ``fetch`` once for concurrent callers of one key; all of them get its outcome.
@@ -259,6 +291,41 @@ class FederationCache:
 
     def clear(self) -> None:
         self._lru.clear()
+        self._negative.clear()
+
+    def drop(self, handle: str) -> None:
+        """Forget every tier's copy of ``handle`` (its owner changed it), here and in Redis."""
+        keys = [(handle, tier) for tier in Tier]
+        for key in keys:
+            self._forget(key)
+        if self._redis is not None:
+            self._background_task(self._redis_delete(self._redis, [self._redis_key(k) for k in keys]))
+
+    def drop_source(self, peer_id: str) -> int:
+        """Forget every in-process copy that came from ``peer_id``; how many were dropped."""
+        dropped = [key for key, entry in self._lru.items() if entry.source == peer_id]
+        for key in dropped:
+            self._lru.pop(key)
+        return len(dropped)
+
+    async def _redis_delete(self, redis: aioredis.Redis, names: list[str]) -> None:
+        try:
+            async with asyncio.timeout(1.0):
+                await redis.delete(*names)
+        except (TimeoutError, OSError, ConnectionError) as err:
+            self._redis_failed("delete", err)
+        except Exception as err:
+            if not _is_redis_error(err):
+                raise
+            self._redis_failed("delete", err)
+
+    def _background_task(self, work: Awaitable[None]) -> None:
+        async def run() -> None:
+            await work
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
 
 def _is_redis_error(err: BaseException) -> bool:

@@ -6,14 +6,17 @@ failing; each attempt gets what is left of the deadline, and the peer is told th
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import quote
 
 import aiohttp
 
-from resolver.errors import FederationError, PeerTimeout
+from resolver.errors import BadPeerAnswer, FederationError, PeerTimeout, ResolverError
 from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.health import CircuitBreaker, Clock, ReplicaSet
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Lookup
@@ -27,6 +30,9 @@ MIN_BLAMED_TIMEOUT = 0.25
 # Statuses that say "this replica is unwell": another replica may do better. Other statuses
 # are the peer's answer (404, 410) or a verdict from further down (502, 504, 508) passed on.
 _REPLICA_FAILURES = frozenset({500, 501, 503})
+
+T = TypeVar("T")
+Judge = Callable[["PeerResponse"], Awaitable[T]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +80,49 @@ class PeerClient:
         self._replicas = {
             p.id: ReplicaSet(p.base_urls, forget_after=rules.cooldown, clock=clock) for p in config.nodes
         }
+        self._peers = {p.id: p for p in config.nodes}
+        cap = config.limits.peer_concurrency
+        self._slots = {p.id: asyncio.Semaphore(cap) for p in config.nodes} if cap else {}
 
     def breaker(self, peer_id: str) -> CircuitBreaker:
         return self._breakers[peer_id]
+
+    def healthy_urls(self, peer: PeerConfig) -> tuple[str, ...]:
+        """The peer's base URLs without recent failures, healthiest first (for referrals);
+        none while its circuit is open."""
+        if self._breakers[peer.id].state == "open":
+            return ()
+        return tuple(self._replicas[peer.id].healthy())
+
+    async def probe_unwell(self, *, wait: float = 1.0) -> list[str]:
+        """Ask ``/healthz`` of every replica of each peer whose circuit is not closed; a replica
+        that answers 200 closes the circuit at once (no waiting for the cool-down). Returns the
+        ids of the peers that came back."""
+        back = []
+        for peer_id, breaker in self._breakers.items():
+            if breaker.state == "closed":
+                continue
+            peer = self._peers[peer_id]
+            for replica in self._replicas[peer_id].ordered():
+                if await self._healthy(replica, peer, wait):
+                    self._replicas[peer_id].success(replica)
+                    breaker.success()
+                    back.append(peer_id)
+                    break
+        return back
+
+    async def _healthy(self, replica: str, peer: PeerConfig, wait: float) -> bool:
+        headers = {"Authorization": f"Bearer {peer.token}"} if peer.token is not None else {}
+        try:
+            async with self._session.get(
+                f"{replica}/healthz",
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=wait),
+                allow_redirects=False,
+            ) as resp:
+                return resp.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False
 
     def headers_for(self, peer: PeerConfig, lookup: Lookup) -> dict[str, str]:
         """The request headers that carry the lookup to ``peer``: trail, budget, tier, credential."""
@@ -88,10 +134,22 @@ class PeerClient:
         }
         if peer.token is not None:
             headers["Authorization"] = f"Bearer {peer.token}"
+        if lookup.if_none_match is not None:
+            headers["If-None-Match"] = lookup.if_none_match
         return headers
 
     async def fetch(self, peer: PeerConfig, lookup: Lookup) -> PeerResponse:
         """GET ``{replica}/{handle}`` from ``peer``; raise PeerTimeout or FederationError if none answers."""
+        return await self.ask(peer, lookup, _as_is)
+
+    async def ask(self, peer: PeerConfig, lookup: Lookup, judge: Judge[T]) -> T:
+        """Fetch from ``peer`` and ``judge`` its response before the breaker hears the verdict.
+
+        The breaker counts only what the peer caused: a timeout within this node's own budget
+        (not a budget a forwarding peer cut short), unreachable replicas, 5xx, and an answer the
+        judge refuses (BadPeerAnswer). A response the judge accepts, or a definite "not found",
+        closes it.
+        """
         breaker = self._breakers[peer.id]
         if not breaker.allow():
             raise FederationError(
@@ -99,38 +157,76 @@ class PeerClient:
                 f"(circuit open; next try in {breaker.retry_after():.1f} s)",
                 peer=peer.id,
                 circuit="open",
+                retry_after=max(1, math.ceil(breaker.retry_after())),
             )
+        try:
+            response = await self._fetch_in_slot(peer, lookup, breaker)
+        except ResolverError:
+            raise  # _fetch gave the breaker its verdict
+        except BaseException:
+            breaker.release()  # cancelled: no verdict on the peer
+            raise
+        try:
+            judged = await judge(response)
+        except BadPeerAnswer:
+            breaker.failure()
+            raise
+        except ResolverError:
+            breaker.success()  # a definite answer (not found, gone) or a verdict passed on
+            raise
+        except BaseException:
+            breaker.release()
+            raise
+        breaker.success()
+        return judged
+
+    async def _fetch_in_slot(self, peer: PeerConfig, lookup: Lookup, breaker: CircuitBreaker) -> PeerResponse:
+        """``_fetch`` within the peer's cap on concurrent requests, waiting for a slot no longer
+        than the deadline (a full peer is this node's own load: not blamed on the peer)."""
+        slots = self._slots.get(peer.id)
+        if slots is None:
+            return await self._fetch(peer, lookup, breaker)
+        try:
+            async with asyncio.timeout(max(0.0, lookup.deadline - self._clock())):
+                await slots.acquire()
+        except TimeoutError:
+            breaker.release()
+            raise PeerTimeout(
+                f"peer {peer.id} had its limit of concurrent requests from this node in flight "
+                f"until the deadline of {lookup.handle}",
+                peer=peer.id,
+            ) from None
+        try:
+            return await self._fetch(peer, lookup, breaker)
+        finally:
+            slots.release()
+
+    async def _fetch(self, peer: PeerConfig, lookup: Lookup, breaker: CircuitBreaker) -> PeerResponse:
         errors: list[dict[str, object]] = []
         timed_out = False
         blamed = False  # whether any failure was the peer's (not the caller's short budget)
-        verdict = False
-        try:
-            for replica in self._replicas[peer.id].ordered():
-                remaining = lookup.deadline - self._clock()
-                if remaining <= 0:
-                    timed_out = True
-                    break
-                outcome = await self._attempt(peer, replica, lookup, remaining)
-                if isinstance(outcome, PeerResponse):
-                    self._replicas[peer.id].success(replica)
-                    breaker.success()
-                    verdict = True
-                    return outcome
-                error = outcome
-                errors.append(error)
-                if error["error"] == "timeout":
-                    timed_out = True
-                    # A caller that allowed too little time says nothing about the peer's health.
-                    if remaining < MIN_BLAMED_TIMEOUT:
-                        continue
-                self._replicas[peer.id].failure(replica)
-                blamed = True
-            if blamed:
-                breaker.failure()
-                verdict = True
-        finally:
-            if not verdict:
-                breaker.release()  # no verdict on the peer (cancelled, or no fair attempt)
+        for replica in self._replicas[peer.id].ordered():
+            remaining = lookup.deadline - self._clock()
+            if remaining <= 0:
+                timed_out = True
+                break
+            outcome = await self._attempt(peer, replica, lookup, remaining)
+            if isinstance(outcome, PeerResponse):
+                self._replicas[peer.id].success(replica)
+                return outcome
+            error = outcome
+            errors.append(error)
+            if error["error"] == "timeout":
+                timed_out = True
+                # A caller that allowed too little time says nothing about the peer's health.
+                if lookup.budget_cut or remaining < MIN_BLAMED_TIMEOUT:
+                    continue
+            self._replicas[peer.id].failure(replica)
+            blamed = True
+        if blamed:
+            breaker.failure()
+        else:
+            breaker.release()
         if timed_out:
             raise PeerTimeout(
                 f"peer {peer.id} did not answer {lookup.handle} within the deadline"
@@ -186,3 +282,7 @@ class PeerClient:
 
 class _TooLarge(Exception):
     pass
+
+
+async def _as_is(response: PeerResponse) -> PeerResponse:
+    return response

@@ -22,7 +22,9 @@ __all__ = [
     "CacheConfig",
     "FederationConfig",
     "FederationConfigError",
+    "LookupLimits",
     "PeerConfig",
+    "TlsConfig",
     "describe",
 ]
 
@@ -44,6 +46,8 @@ class PeerConfig:
     grant: Tier = Tier.PUBLIC
     accept_token_sha256: str | None = None
     verify: str = "shapes"
+    insecure: bool = False
+    accept_cert_sha256: str | None = None
 
     @property
     def role(self) -> Role:
@@ -63,7 +67,10 @@ class CacheConfig:
     negative_ttl: int = 10
     stale_if_error: int = 300
     lru_bytes: int = 64 * 1024 * 1024  # 0: Redis only
+    negative_bytes: int = 4 * 1024 * 1024  # the separate, smaller cache of "not found"s
     redis_prefix: str = "passport:fedcache:"
+    serve_stale_after_ms: int = 300  # a slow peer's stale copy is served after this (0: never early)
+    follow_changes: bool = True  # follow each source peer's /changes and drop what it names
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,41 @@ class BreakerConfig:
 
     failures: int = 5
     cooldown: float = 10.0
+    probe_interval: float = 1.0  # seconds between /healthz probes of an open circuit (0: none)
+
+
+@dataclass(frozen=True, slots=True)
+class LookupLimits:
+    """What one client may make this node ask its peers, and how much a peer is asked at once.
+
+    ``per_second`` (sustained, with ``burst``) counts each client's lookups that reach a peer
+    (cache hits are free; federation peers relaying their own clients are exempt); 0: no limit.
+    ``peer_concurrency`` caps the requests in flight to one peer (0: no cap); a lookup waits for
+    a slot within its deadline.
+    """
+
+    per_second: int = 0
+    burst: int = 0
+    peer_concurrency: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TlsConfig:
+    """This node's certificate (served, and presented to peers for mutual TLS) and the CAs
+    that sign its peers' certificates (``ca_file``; the system's CAs when absent).
+
+    With ``cert_file`` the node serves HTTPS and asks clients for a certificate (optional, so
+    that ordinary clients still connect); a client certificate whose SHA-256 fingerprint is a
+    peer's ``accept_cert_sha256`` is that peer's credential.
+    """
+
+    cert_file: str | None = None
+    key_file: str | None = None
+    ca_file: str | None = None
+
+    @property
+    def serving(self) -> bool:
+        return self.cert_file is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +122,14 @@ class FederationConfig:
     parent: PeerConfig | None = None
     cache: CacheConfig = CacheConfig()
     breaker: BreakerConfig = BreakerConfig()
+    tls: TlsConfig = TlsConfig()
+    limits: LookupLimits = LookupLimits()
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, object] | None) -> FederationConfig:
         """Parse the raw ``[federation]`` TOML table (absent or empty: no federation)."""
         raw = raw or {}
-        _only(raw, {"peers", "parent", "cache", "breaker"}, "federation")
+        _only(raw, {"peers", "parent", "cache", "breaker", "tls", "limits"}, "federation")
         peers_raw = raw.get("peers", [])
         if not isinstance(peers_raw, list):
             raise FederationConfigError("federation.peers must be an array of tables ([[federation.peers]])")
@@ -95,18 +139,14 @@ class FederationConfig:
             if peer.id in seen:
                 raise FederationConfigError(f"federation.peers: peer id {peer.id!r} appears twice")
             seen.add(peer.id)
-            if not peer.prefixes:
+            if not peer.prefixes and peer.accept_token_sha256 is None and peer.accept_cert_sha256 is None:
                 raise FederationConfigError(
-                    f"federation.peers: peer {peer.id!r} claims no prefixes (use [federation.parent] "
-                    "for a node asked about everything else)"
+                    f"federation.peers: peer {peer.id!r} claims no prefixes and has no accept_token "
+                    "(use [federation.parent] for a node asked about everything else; a peer that "
+                    "only asks this node needs accept_token_sha256)"
                 )
-        owner: dict[str, str] = {}
-        for peer in peers:
-            for prefix in peer.prefixes:
-                if owner.setdefault(prefix, peer.id) != peer.id:
-                    raise FederationConfigError(
-                        f"federation.peers: prefix {prefix} is claimed by both {owner[prefix]} and {peer.id}"
-                    )
+        # A prefix may be claimed by several peers (replica nodes, or an owner and a relay):
+        # they are tried in configuration order, those whose circuit is open last.
         parent = None
         if "parent" in raw:
             parent = _peer(raw["parent"], "federation.parent")
@@ -115,12 +155,18 @@ class FederationConfig:
             parent=parent,
             cache=_cache(raw.get("cache", {})),
             breaker=_breaker(raw.get("breaker", {})),
+            tls=_tls(raw.get("tls", {})),
+            limits=_limits(raw.get("limits", {})),
         )
 
     @property
     def nodes(self) -> tuple[PeerConfig, ...]:
         """Every node this one may ask: the peers, then the parent."""
         return (*self.peers, self.parent) if self.parent is not None else self.peers
+
+    def peer_certificates(self) -> dict[str, PeerConfig]:
+        """The peers known by their client certificate: SHA-256 fingerprint (hex) -> peer."""
+        return {p.accept_cert_sha256: p for p in self.nodes if p.accept_cert_sha256 is not None}
 
     def credentials(self) -> tuple[Credential, ...]:
         """The peers' incoming tokens as node credentials (named ``peer:<id>``), for the edge.
@@ -129,7 +175,7 @@ class FederationConfig:
         ``[[credentials]]`` of the node's own configuration.
         """
         return tuple(
-            Credential(name=f"peer:{p.id}", role=p.role, token_sha256=p.accept_token_sha256)
+            Credential(name=f"peer:{p.id}", role=p.role, token_sha256=p.accept_token_sha256, peer=True)
             for p in self.nodes
             if p.accept_token_sha256 is not None
         )
@@ -168,6 +214,8 @@ _PEER_KEYS = {
     "accept_token",
     "accept_token_sha256",
     "verify",
+    "insecure",
+    "accept_cert_sha256",
 }
 
 
@@ -209,9 +257,20 @@ def _peer(raw: object, where: str) -> PeerConfig:
         accept_hash = accept_hash.lower()
         if len(accept_hash) != 64 or any(c not in "0123456789abcdef" for c in accept_hash):
             raise FederationConfigError(f"{where}.accept_token_sha256 must be 64 hex digits")
-    if grant != Tier.PUBLIC and accept_hash is None:
+    insecure = raw.get("insecure", False)
+    if not isinstance(insecure, bool):
+        raise FederationConfigError(f"{where}.insecure must be true or false")
+    plain = [u for u in urls if u.startswith("http://")]
+    if plain and not insecure:
         raise FederationConfigError(
-            f"{where}: grant {grant.label!r} needs accept_token_sha256 (how this node knows the peer)"
+            f"{where}: peer {peer_id!r} has a plain http:// URL ({plain[0]}); peers talk HTTPS, "
+            "or say insecure = true for this peer (tests, one machine)"
+        )
+    cert = _hex_digest(raw, "accept_cert_sha256", where)
+    if grant != Tier.PUBLIC and accept_hash is None and cert is None:
+        raise FederationConfigError(
+            f"{where}: grant {grant.label!r} needs accept_token_sha256 or accept_cert_sha256 "
+            "(how this node knows the peer)"
         )
     verify = _text(raw, "verify", where) or "shapes"
     if verify not in ("shapes", "identity"):
@@ -225,13 +284,62 @@ def _peer(raw: object, where: str) -> PeerConfig:
         grant=grant,
         accept_token_sha256=accept_hash,
         verify=verify,
+        insecure=insecure,
+        accept_cert_sha256=cert,
     )
+
+
+def _hex_digest(raw: Mapping[str, object], key: str, where: str) -> str | None:
+    value = _text(raw, key, where)
+    if value is None:
+        return None
+    value = value.lower().replace(":", "")
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise FederationConfigError(f"{where}.{key} must be a SHA-256 fingerprint (64 hex digits)")
+    return value
+
+
+def _limits(raw: object) -> LookupLimits:
+    if not isinstance(raw, Mapping):
+        raise FederationConfigError("federation.limits must be a table")
+    where = "federation.limits"
+    _only(raw, {"per_second", "burst", "peer_concurrency"}, where)
+    return LookupLimits(
+        per_second=_count(raw, "per_second", 0, where),
+        burst=_count(raw, "burst", 0, where),
+        peer_concurrency=_count(raw, "peer_concurrency", 0, where),
+    )
+
+
+def _tls(raw: object) -> TlsConfig:
+    if not isinstance(raw, Mapping):
+        raise FederationConfigError("federation.tls must be a table")
+    _only(raw, {"cert_file", "key_file", "ca_file"}, "federation.tls")
+    cert = _text(raw, "cert_file", "federation.tls")
+    key = _text(raw, "key_file", "federation.tls")
+    if (cert is None) != (key is None):
+        raise FederationConfigError("federation.tls: give cert_file and key_file together")
+    files = {"cert_file": cert, "key_file": key, "ca_file": _text(raw, "ca_file", "federation.tls")}
+    for name, path in files.items():
+        if path is not None and not os.path.isfile(path):
+            raise FederationConfigError(f"federation.tls.{name}: no file at {path}")
+    return TlsConfig(cert_file=cert, key_file=key, ca_file=files["ca_file"])
 
 
 def _cache(raw: object) -> CacheConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.cache must be a table")
-    keys = {"max_ttl", "default_ttl", "negative_ttl", "stale_if_error", "lru_bytes", "redis_prefix"}
+    keys = {
+        "max_ttl",
+        "default_ttl",
+        "negative_ttl",
+        "stale_if_error",
+        "lru_bytes",
+        "negative_bytes",
+        "redis_prefix",
+        "follow_changes",
+        "serve_stale_after_ms",
+    }
     _only(raw, keys, "federation.cache")
     d = CacheConfig()
     cfg = CacheConfig(
@@ -240,7 +348,10 @@ def _cache(raw: object) -> CacheConfig:
         negative_ttl=_count(raw, "negative_ttl", d.negative_ttl, "federation.cache"),
         stale_if_error=_count(raw, "stale_if_error", d.stale_if_error, "federation.cache"),
         lru_bytes=_count(raw, "lru_bytes", d.lru_bytes, "federation.cache"),
+        negative_bytes=_count(raw, "negative_bytes", d.negative_bytes, "federation.cache"),
         redis_prefix=_text(raw, "redis_prefix", "federation.cache") or d.redis_prefix,
+        serve_stale_after_ms=_count(raw, "serve_stale_after_ms", d.serve_stale_after_ms, "federation.cache"),
+        follow_changes=_flag(raw, "follow_changes", d.follow_changes, "federation.cache"),
     )
     return cfg  # default_ttl above max_ttl is capped like any lifetime, not refused
 
@@ -248,7 +359,7 @@ def _cache(raw: object) -> CacheConfig:
 def _breaker(raw: object) -> BreakerConfig:
     if not isinstance(raw, Mapping):
         raise FederationConfigError("federation.breaker must be a table")
-    _only(raw, {"failures", "cooldown"}, "federation.breaker")
+    _only(raw, {"failures", "cooldown", "probe_interval"}, "federation.breaker")
     d = BreakerConfig()
     failures = _count(raw, "failures", d.failures, "federation.breaker")
     if failures < 1:
@@ -257,7 +368,18 @@ def _breaker(raw: object) -> BreakerConfig:
     number = isinstance(cooldown, int | float) and not isinstance(cooldown, bool)
     if not number or not math.isfinite(cooldown) or cooldown < 0:
         raise FederationConfigError("federation.breaker.cooldown must be a number of seconds >= 0")
-    return BreakerConfig(failures=failures, cooldown=float(cooldown))
+    interval = raw.get("probe_interval", d.probe_interval)
+    number = isinstance(interval, int | float) and not isinstance(interval, bool)
+    if not number or not math.isfinite(interval) or interval < 0:
+        raise FederationConfigError("federation.breaker.probe_interval must be a number of seconds >= 0")
+    return BreakerConfig(failures=failures, cooldown=float(cooldown), probe_interval=float(interval))
+
+
+def _flag(raw: Mapping[str, object], key: str, default: bool, where: str) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise FederationConfigError(f"{where}.{key} must be true or false")
+    return value
 
 
 def _only(raw: Mapping[str, object], allowed: set[str], where: str) -> None:

@@ -101,6 +101,10 @@ class ReplicaSet:
                 r.failures = 0
         return [r.url for r in sorted(self._replicas, key=lambda r: (r.failures, r.index))]
 
+    def healthy(self) -> list[str]:
+        """The replicas without recent failures, in configured order."""
+        return [url for url in self.ordered() if not self._by_url[url].failures]
+
     def success(self, url: str) -> None:
         self._by_url[url].failures = 0
 

@@ -23,11 +23,15 @@ __all__ = ["PUBLIC", "Authenticator", "Principal"]
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the role and, for an operator, the prefixes it may write under."""
+    """Who is calling: the role and, for an operator, the prefixes it may write under.
+
+    ``peer``: the caller authenticated as a federation peer, whose forwarding headers count.
+    """
 
     role: Role
     name: str = "public"
     prefixes: tuple[str, ...] = ()
+    peer: bool = False
 
     @property
     def tier(self) -> Tier:
@@ -51,7 +55,7 @@ class Authenticator:
     """Maps an ``Authorization`` header value to a ``Principal``."""
 
     def __init__(self, credentials: Iterable[Credential]) -> None:
-        self._by_digest = {c.token_sha256: Principal(c.role, c.name, c.prefixes) for c in credentials}
+        self._by_digest = {c.token_sha256: Principal(c.role, c.name, c.prefixes, c.peer) for c in credentials}
 
     def principal(self, authorization: str | None) -> Principal:
         """The caller an ``Authorization`` value names (None: no header, the public role).

@@ -22,6 +22,7 @@ from resolver.errors import (
     PreconditionFailed,
     UnsupportedMediaType,
 )
+from resolver.federation.tls import certificate_fingerprint
 from resolver.http.auth import Authenticator, Principal
 from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, parse_identifier
@@ -37,6 +38,7 @@ from resolver.tiers import Role, Tier
 __all__ = ["Edge", "PastRead", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
 
 _IDENT_MEMO_BYTES = 16 * 1024 * 1024  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
+_PRINCIPAL = web.RequestKey("principal", Principal)  # the caller, set by Edge.principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,7 @@ class Edge:
         self.metrics = node.metrics
         # Peers' incoming tokens ([federation] grants) are credentials like the node's own.
         self.auth = Authenticator((*config.credentials, *config.federation.credentials()))
+        self._peer_certs = config.federation.peer_certificates()
         self.rates = rate_limiter(config.limits)
         self.node_id = config.node_id
         self.deadline = config.deadline
@@ -166,19 +169,36 @@ class Edge:
         return found
 
     def principal(self, request: web.Request) -> Principal:
-        """The caller, once it is within its rate limit (429 otherwise)."""
-        principal = self.auth.principal(request.headers.get("Authorization"))
+        """The caller, once it is within its rate limit (429 otherwise); kept on the request."""
+        authorization = request.headers.get("Authorization")
+        principal = self.auth.principal(authorization)
+        if authorization is None and self._peer_certs:
+            principal = self._certified(request) or principal
         if self.rates.active:
             anonymous = principal.role is Role.PUBLIC
             client = (request.remote or "?") if anonymous else principal.name
             self.rates.take(client, anonymous=anonymous)
+        request[_PRINCIPAL] = principal
         return principal
+
+    def _certified(self, request: web.Request) -> Principal | None:
+        """The peer whose client certificate (mutual TLS) the request came with, if any."""
+        transport = request.transport
+        fingerprint = certificate_fingerprint(transport.get_extra_info("ssl_object")) if transport else None
+        peer = self._peer_certs.get(fingerprint) if fingerprint is not None else None
+        if peer is None:
+            return None
+        return Principal(peer.role, f"peer:{peer.id}", (), True)
 
     @staticmethod
     def tier_for(principal: Principal, request: web.Request) -> Tier:
-        """The caller's tier, lowered to ``Passport-Tier`` when a (forwarding) caller asks for less."""
+        """The caller's tier, lowered to ``Passport-Tier`` when a forwarding peer asks for less.
+
+        The header is honoured only from an authenticated peer (the trust boundary); anyone
+        else's tier is its role's.
+        """
         tier = principal.tier
-        asked = request.headers.get(TIER_HEADER)
+        asked = request.headers.get(TIER_HEADER) if principal.peer else None
         if asked is not None:
             try:
                 requested = Tier.from_label(asked.strip())
@@ -208,6 +228,7 @@ class Edge:
         """
         headers = request.headers
         if HOPS_HEADER in headers or BUDGET_HEADER in headers:
+            caller = request.get(_PRINCIPAL)
             lookup = lookup_from_headers(
                 ident.key,
                 tier,
@@ -216,11 +237,16 @@ class Edge:
                 default_budget=self.deadline,
                 max_hops=self.max_hops,
                 referral=referral,
+                trusted=caller is not None and caller.peer,
             )
         else:
             # A client's own request (no trail, no forwarded budget): the same Lookup, built
             # without parsing headers that are not there. This is the hot path.
             lookup = Lookup(ident.key, tier, _monotonic() + self.deadline, (), referral)
+        caller = request.get(_PRINCIPAL)
+        if caller is not None and not caller.peer:
+            who = caller.name if caller.role is not Role.PUBLIC else "addr:" + (request.remote or "?")
+            lookup = replace(lookup, client=who)
         if past is not None:
             lookup = replace(
                 lookup, read=past.read, version=past.version, at=past.at, credentialed=past.credentialed

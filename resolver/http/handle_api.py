@@ -131,7 +131,8 @@ class HandleRoutes:
             raise NotFound(f"no passport is registered for {ident.key}", handle=ident.key)
         url = self._base(request) + location_path(ident.key)
         stamp = _timestamp(view.modified)
-        ttl = answer.max_age
+        # The ttl counts down with the copy's age (never below 0); a stale copy says so.
+        ttl = max(0, answer.max_age - answer.age)
         values: list[dict[str, object]] = [
             {
                 "index": 1,
@@ -166,7 +167,11 @@ class HandleRoutes:
             values = [v for v in values if v["type"] in types or str(v["index"]) in indices]
         if not values:
             return _record(request, {"responseCode": 200, "handle": text}, ttl)
-        return _record(request, {"responseCode": 1, "handle": text, "values": values}, ttl)
+        found: dict[str, object] = {"responseCode": 1, "handle": text, "values": values}
+        if answer.stale:
+            found["stale"] = True  # served past its lifetime because the owner did not answer
+            found["age"] = answer.age
+        return _record(request, found, ttl)
 
     def _prefix_handle(self, request: web.Request, text: str) -> web.Response:
         """The prefix handle ``0.NA/{prefix}`` of a prefix this node holds: it names the node.

@@ -23,7 +23,17 @@ from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 from aiohttp.web_server import Server
 
-from resolver.errors import PROBLEM_BASE, AuthError, ResolverError, StoreUnavailable, TooManyRequests
+from resolver.errors import (
+    PROBLEM_BASE,
+    AuthError,
+    FederationError,
+    Gone,
+    LoopDetected,
+    NotFound,
+    ResolverError,
+    StoreUnavailable,
+    TooManyRequests,
+)
 from resolver.metrics import Metrics
 
 __all__ = [
@@ -70,8 +80,14 @@ def problem_response(err: ResolverError, instance: str | None = None) -> web.Res
     headers = None
     if type(err) is AuthError or (isinstance(err, AuthError) and err.status == 401):
         headers = {"WWW-Authenticate": 'Bearer realm="passport-node"'}
-    elif isinstance(err, TooManyRequests):
+    elif isinstance(err, TooManyRequests) or (
+        isinstance(err, FederationError) and err.status in (502, 504) and not isinstance(err, LoopDetected)
+    ):
+        # A peer that failed or timed out may answer again soon: an open circuit says when.
         headers = {"Retry-After": str(err.extensions.get("retry_after", 1))}
+    elif isinstance(err, NotFound | Gone) and isinstance(err.extensions.get("max_age"), int):
+        # A federated "not found" says how long it may still be kept (RFC 2308 for passports).
+        headers = {"Cache-Control": f"max-age={err.extensions['max_age']}"}
     return web.Response(
         status=err.status, body=_json(err.problem(instance)), content_type=PROBLEM_TYPE, headers=headers
     )

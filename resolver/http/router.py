@@ -52,5 +52,14 @@ class Routes:
         node has opened: for work a route module does once, such as warming what it reads."""
         self._app.cleanup_ctx.append(lifetime)
 
+    def on_shutdown(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the app begins to shut down, before it waits for the requests
+        in flight: for handlers that wait (long polls) to answer at once."""
+
+        async def signal(app: web.Application) -> None:
+            callback()
+
+        self._app.on_shutdown.append(signal)
+
 
 RouteModule = Callable[[Routes], None]

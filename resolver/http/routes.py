@@ -9,6 +9,7 @@ from aiohttp import web
 
 from resolver.config import NodeConfig
 from resolver.http import (
+    changes,
     contract,
     digital_link,
     gbt34014,
@@ -30,6 +31,7 @@ __all__ = ["ROUTE_MODULES", "add_routes"]
 ROUTE_MODULES: tuple[RouteModule, ...] = (
     node_info.add_routes,  # /healthz, /metrics, /.well-known/passport-node, /profiles/...
     contract.add_routes,  # /openapi.json
+    changes.add_routes,  # /changes (the change feed, for peers)
     handle_api.add_routes,  # /api/handles
     lifecycle.add_gs1_routes,  # /01/{gtin}/21/{serial}/events|series|... before the GS1 resolver
     digital_link.add_routes,  # GS1: /01/..., /gtin/..., /{id}/qr, /compare, /.well-known/gs1resolver

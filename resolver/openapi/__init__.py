@@ -28,6 +28,7 @@ ROUTES: dict[str, str] = {
     "/metrics": "/metrics",
     "/.well-known/passport-node": "/.well-known/passport-node",
     "/openapi.json": "/openapi.json",
+    "/changes": "/changes",
     "/profiles/{profile}/{name}": "/profiles/{profile}/{name}",
     "/validate": "/validate",
     "/api/handles": "/api/handles",

@@ -185,6 +185,37 @@ def node_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/changes": {
+            "get": {
+                "operationId": "changes",
+                "summary": "The node's change feed, for its federation peers (long poll)",
+                "description": "With since, the changes after that sequence number, at once, or the next "
+                "one within wait seconds; without since, only where the feed ends now (last). A peer "
+                "that caches this node's passports follows it and drops the copies it names.",
+                "security": WRITE_SECURITY,
+                "parameters": [
+                    query(
+                        "since",
+                        "The cursor already seen: the last seq of each feed partition, comma-separated.",
+                        {"type": "string", "pattern": "^[0-9]{1,18}(,[0-9]{1,18})*$"},
+                    ),
+                    query(
+                        "wait", "Seconds to wait for a change (at most 30).", {"type": "number", "minimum": 0}
+                    ),
+                ],
+                "responses": {
+                    "200": json_ok(
+                        "The changes and where the feed ends.",
+                        {
+                            "type": "object",
+                            "required": ["last", "changes"],
+                            "properties": {"last": {"type": "string"}, "changes": {"type": "array"}},
+                        },
+                    ),
+                    **errors((*COMMON, "401", "403")),
+                },
+            }
+        },
         "/.well-known/passport-node": {
             "get": {
                 "operationId": "describeNode",

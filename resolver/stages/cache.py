@@ -8,31 +8,42 @@ when the peer fails.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from dataclasses import replace
 
-from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout
-from resolver.federation.answers import PeerGone, PeerNotFound
+from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout, ResolverError
+from resolver.federation.answers import PeerGone, PeerNotFound, PeerNotModified
 from resolver.federation.cache import CacheEntry, CacheKey, FederationCache
+from resolver.federation.feed import Followers
 from resolver.lookup import Answer, Lookup, Next, Read
 from resolver.metrics import Metrics
 
 __all__ = ["CacheStage"]
 _JOIN_GRACE = 0.05  # seconds
+_PREFETCH_SHARE = 0.1  # a copy read in the last 10 % of its lifetime is refreshed ahead
+_MAX_REJOINS = 3  # fetches one lookup may join or start in turn
 
 
 class CacheStage:
     name = "cache"
 
-    def __init__(self, cache: FederationCache, *, metrics: Metrics) -> None:
+    def __init__(
+        self, cache: FederationCache, *, metrics: Metrics, followers: Followers | None = None
+    ) -> None:
         self._cache = cache
+        self._followers = followers
+        self._refreshing: set[asyncio.Task[None]] = set()
         self._outcomes = metrics.counter(
             "passport_federation_cache_total",
-            "Federation cache lookups, by result (hit, negative, stale, miss).",
+            "Federation cache lookups, by result (hit, negative, stale, miss, revalidated, prefetched).",
             ("result",),
         )
 
     async def aclose(self) -> None:
         """Let the cache's background Redis writes finish before the Redis client closes."""
+        for task in list(self._refreshing):
+            task.cancel()
         await self._cache.aclose()
 
     async def resolve(self, lookup: Lookup, next_stage: Next) -> Answer:
@@ -43,44 +54,107 @@ class CacheStage:
         now = self._cache.now()
         if entry is not None and entry.fresh(now):
             self._outcomes.inc("negative" if entry.negative else "hit")
+            if not entry.negative and entry.near_expiry(now, _PREFETCH_SHARE):
+                self._prefetch(key, lookup, next_stage, entry)
             return entry.answer(lookup.handle, now)
         self._outcomes.inc("miss")
+        if entry is None or entry.negative:
+            return await self._joined(key, lookup, next_stage, entry)
+        # Revalidate the expired copy: a 304 keeps it without moving the body again.
+        lookup = replace(lookup, if_none_match=entry.etag(lookup.tier))
+        config = self._cache.config
+        patience = config.serve_stale_after_ms / 1000 if entry.usable_stale(now, config.stale_if_error) else 0
         try:
-            return await self._joined(key, lookup, next_stage)
+            if patience <= 0:
+                return await self._joined(key, lookup, next_stage, entry)
+            # RFC 8767: a client does not wait the whole deadline for a slow peer when a
+            # stale copy can answer; the refresh goes on in its own task meanwhile.
+            async with asyncio.timeout(patience):
+                return await self._joined(key, lookup, next_stage, entry)
+        except TimeoutError:
+            return self._stale(lookup, entry)
         except FederationError as err:
             # Stale answers stand in for a peer that failed to answer, not for one that
             # answered wrongly (a lie must be seen) nor for a loop (a configuration error).
-            if isinstance(err, BadPeerAnswer | LoopDetected) or entry is None:
+            if isinstance(err, BadPeerAnswer | LoopDetected):
                 raise
-            now = self._cache.now()
-            if not entry.usable_stale(now, self._cache.config.stale_if_error):
+            if not entry.usable_stale(self._cache.now(), config.stale_if_error):
                 raise
-            self._outcomes.inc("stale")
-            return entry.answer(lookup.handle, now, stale=True)
+            return self._stale(lookup, entry)
 
-    async def _joined(self, key: CacheKey, lookup: Lookup, next_stage: Next) -> Answer:
+    def _stale(self, lookup: Lookup, entry: CacheEntry) -> Answer:
+        self._outcomes.inc("stale")
+        return entry.answer(lookup.handle, self._cache.now(), stale=True)
+
+    def _prefetch(self, key: CacheKey, lookup: Lookup, next_stage: Next, entry: CacheEntry) -> None:
+        """Refresh a copy that is read in the last part of its life before it expires (as
+        Unbound's prefetch): the reader is answered at once, the refresh runs on its own."""
+        if self._cache.in_flight(key):
+            return
+        ask = replace(lookup, if_none_match=entry.etag(lookup.tier))
+
+        async def refresh() -> None:
+            with contextlib.suppress(ResolverError):
+                await self._cache.single_flight(key, lambda: self._fetch(key, ask, next_stage, entry))
+                self._outcomes.inc("prefetched")
+
+        task = asyncio.get_running_loop().create_task(refresh())
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
+
+    async def _joined(
+        self, key: CacheKey, lookup: Lookup, next_stage: Next, expired: CacheEntry | None
+    ) -> Answer:
         """The one fetch for ``key``, waited for no longer than this lookup's own deadline.
 
-        The fetch runs with the deadline of the lookup that started it; a lookup that joins it
-        with less time left gives up on time. The grace lets the fetch's own, more precise
-        error (which peer, which replicas) win for the lookup that started it.
+        The fetch runs with the deadline of the lookup that started it, in its own task: a
+        lookup that joins it and gives up does not cancel it. A lookup that joined a fetch
+        which timed out on its starter's shorter deadline keeps its own deadline and asks
+        again. The grace lets the fetch's own, more precise error (which peer, which
+        replicas) win for the lookup that started it.
         """
-        remaining = lookup.deadline - time.monotonic() + _JOIN_GRACE
-        try:
-            async with asyncio.timeout(max(0.0, remaining)):
-                return await self._cache.single_flight(key, lambda: self._fetch(key, lookup, next_stage))
-        except TimeoutError as err:
-            raise PeerTimeout(
-                f"the lookup of {lookup.handle} already in flight did not finish "
-                "within this request's deadline",
-                handle=lookup.handle,
-            ) from err
+        for _ in range(_MAX_REJOINS):
+            joined = self._cache.in_flight(key)
+            remaining = lookup.deadline - time.monotonic() + _JOIN_GRACE
+            try:
+                async with asyncio.timeout(max(0.0, remaining)):
+                    return await self._cache.single_flight(
+                        key, lambda: self._fetch(key, lookup, next_stage, expired)
+                    )
+            except PeerTimeout:
+                if joined and lookup.deadline - time.monotonic() > _JOIN_GRACE:
+                    continue  # the starter's deadline ran out, not ours
+                raise
+            except TimeoutError as err:
+                raise PeerTimeout(
+                    f"the lookup of {lookup.handle} already in flight did not finish "
+                    "within this request's deadline",
+                    handle=lookup.handle,
+                ) from err
+        raise PeerTimeout(
+            f"the lookup of {lookup.handle} timed out for every caller it joined", handle=lookup.handle
+        )
 
-    async def _fetch(self, key: CacheKey, lookup: Lookup, next_stage: Next) -> Answer:
+    async def _fetch(
+        self, key: CacheKey, lookup: Lookup, next_stage: Next, expired: CacheEntry | None
+    ) -> Answer:
         try:
             answer = await next_stage(lookup)
+        except PeerNotModified as err:
+            if expired is None or lookup.if_none_match is None:
+                raise
+            now = self._cache.now()
+            kept = replace(expired, stored_at=now, age=err.age, max_age=err.max_age)
+            if kept.fresh(now):
+                self._cache.put(key, kept)
+            self._outcomes.inc("revalidated")
+            return kept.answer(lookup.handle, now)
         except (PeerNotFound, PeerGone) as err:
             ttl = self._cache.config.negative_ttl
+            carried = err.extensions.get("max_age")
+            if isinstance(carried, int):
+                ttl = min(ttl, carried)  # what the cache before us had left (RFC 2308)
+            err.extensions["max_age"] = ttl
             if ttl > 0:
                 entry = CacheEntry(
                     negative=True,
@@ -112,4 +186,6 @@ class CacheStage:
                 tier=answer.tier,
             )
             self._cache.put(key, entry)
+            if self._followers is not None:
+                self._followers.follow(entry.source)  # its changes drop this copy from now on
         return answer

@@ -6,12 +6,14 @@ pool) and returned; a lookup that asked for a referral gets the peer's address i
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 
-from resolver.errors import LoopDetected, ResolverError
+from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, ResolverError
 from resolver.federation.answers import VerifiedViews, interpret
-from resolver.federation.client import PeerClient
-from resolver.federation.config import FederationConfig
+from resolver.federation.client import PeerClient, PeerResponse
+from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.routing import RoutingTable
 from resolver.lookup import Answer, Lookup, Next, Read, Referral
 from resolver.metrics import Metrics
@@ -35,8 +37,12 @@ class FederationStage:
         validator: Validator | None,
         metrics: Metrics,
         case_sensitive: bool = False,
+        admit: Callable[[str], None] | None = None,
     ) -> None:
+        """``admit(client)`` raises TooManyRequests when ``client`` is over its limit of lookups
+        that reach peers (``[federation.limits]``); None: no limit."""
         self._config = config
+        self._admit = admit
         self._routes = RoutingTable(config)
         self._client = client
         self._node_id = node_id
@@ -67,21 +73,59 @@ class FederationStage:
         if route is None or lookup.read is not Read.CURRENT:
             # The past of a passport is read at its authoritative node, not through this one.
             return await next_stage(lookup)
-        peer = route.peer
+        # Healthy paths first (an open circuit fails fast, but a closed one may answer).
+        paths = sorted(route.paths, key=lambda path: self._client.breaker(path[0].id).state == "open")
         if lookup.referral:
-            referral = Referral(node_id=peer.id, base_urls=peer.base_urls, prefix=route.prefix)
-            return Answer(
-                view=None, source=f"peer:{peer.id}", max_age=self._config.cache.default_ttl, referral=referral
-            )
-        if peer.id in lookup.hops:
+            return self._refer(lookup, paths)
+        usable = [peer for peer, _ in paths if peer.id not in lookup.hops]
+        if not usable:
             # The peer's edge would refuse it too; saying so here saves the round trip.
+            peer = paths[0][0]
             path = [*lookup.hops, self._node_id, peer.id]
             raise LoopDetected(
                 f"lookup of {lookup.handle} would go back to node {peer.id}: {' -> '.join(path)}", path=path
             )
+        if self._admit is not None and lookup.client:
+            self._admit(lookup.client)  # 429 before anything goes to a peer
+        failed: FederationError | None = None
+        for peer in usable:
+            if failed is not None and lookup.deadline <= time.monotonic():
+                break
+            try:
+                return await self._ask(peer, lookup)
+            except (BadPeerAnswer, LoopDetected):
+                raise  # a lie or a loop is seen, not hidden behind another path
+            except FederationError as err:
+                failed = err  # unreachable, failing or slow: the next path, if any
+        assert failed is not None
+        raise failed
+
+    def _refer(self, lookup: Lookup, paths: list[tuple[PeerConfig, str]]) -> Answer:
+        """A referral to the first path with healthy replicas; never to a failing node."""
+        for peer, prefix in paths:
+            urls = self._client.healthy_urls(peer)
+            if urls:
+                referral = Referral(node_id=peer.id, base_urls=urls, prefix=prefix)
+                return Answer(
+                    view=None,
+                    source=f"peer:{peer.id}",
+                    max_age=self._config.cache.default_ttl,
+                    referral=referral,
+                )
+        peer = paths[0][0]
+        breaker = self._client.breaker(peer.id)
+        raise FederationError(
+            f"no healthy node to refer {lookup.handle} to: "
+            f"peer {peer.id} is failing (circuit {breaker.state})",
+            peer=peer.id,
+            retry_after=max(1, math.ceil(breaker.retry_after())),
+        )
+
+    async def _ask(self, peer: PeerConfig, lookup: Lookup) -> Answer:
         started = time.monotonic()
-        try:
-            response = await self._client.fetch(peer, lookup)
+
+        async def judge(response: PeerResponse) -> Answer:
+            # Judged inside the client, so that a refused answer counts against the peer.
             fetched = time.monotonic()
             self._peer_time.observe(fetched - started, peer.id)
             answer = await interpret(
@@ -96,6 +140,10 @@ class FederationStage:
             )
             if response.status == 200:
                 self._verify_time.observe(time.monotonic() - fetched, peer.id)
+            return answer
+
+        try:
+            answer = await self._client.ask(peer, lookup, judge)
         except ResolverError as err:
             self._asked.inc(peer.id, err.slug)
             raise

@@ -86,3 +86,16 @@ async def test_an_entry_expired_here_but_refreshed_by_another_process_is_taken_f
     finally:
         await one.aclose()
         await two.aclose()
+
+
+async def test_not_founds_fill_only_their_own_smaller_cache_never_evicting_passports() -> None:
+    now = time.time()
+    cache = FederationCache(CacheConfig(lru_bytes=1 << 20, negative_bytes=16 * 1024), clock=lambda: now)
+    passport = _entry(negative=False, detail="x" * 2000)
+    cache.put(("88.100/KEPT", Tier.PUBLIC), passport)
+    for i in range(5000):  # a flood of unknown identifiers
+        cache.put((f"88.100/RANDOM-{i}", Tier.PUBLIC), _entry(negative=True, max_age=10))
+    assert await cache.get(("88.100/KEPT", Tier.PUBLIC)) == passport
+    assert cache.sizes["negative"] <= 16 * 1024
+    assert await cache.get(("88.100/RANDOM-4999", Tier.PUBLIC)) is not None  # the newest kept
+    assert await cache.get(("88.100/RANDOM-0", Tier.PUBLIC)) is None  # the oldest evicted

@@ -19,7 +19,15 @@ _IRI = "https://hdl.handle.net/88.100.1/BAT-1"
 def _config(*urls: str, failures: int = 5, cooldown: float = 10.0) -> FederationConfig:
     return FederationConfig.from_mapping(
         {
-            "peers": [{"id": "b", "base_urls": list(urls), "prefixes": ["88.100"], "token": "tok-for-b"}],
+            "peers": [
+                {
+                    "id": "b",
+                    "base_urls": list(urls),
+                    "insecure": True,
+                    "prefixes": ["88.100"],
+                    "token": "tok-for-b",
+                }
+            ],
             "breaker": {"failures": failures, "cooldown": cooldown},
         }
     )

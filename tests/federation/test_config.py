@@ -1,6 +1,7 @@
 """The [federation] table: peers, parent, trust and cache settings, refused clearly when wrong."""
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,7 +9,13 @@ import pytest
 from resolver.federation.config import FederationConfig, FederationConfigError, describe
 from resolver.tiers import Role, Tier
 
-_PEER = {"id": "cn-national", "region": "CN", "base_urls": ["http://127.0.0.1:8101/"], "prefixes": ["88.100"]}
+_PEER = {
+    "id": "cn-national",
+    "region": "CN",
+    "insecure": True,
+    "base_urls": ["http://127.0.0.1:8101/"],
+    "prefixes": ["88.100"],
+}
 
 
 def test_peers_parent_and_cache_settings_are_read_with_defaults() -> None:
@@ -70,7 +77,6 @@ def test_a_grant_above_public_without_a_way_to_recognise_the_peer_is_refused() -
         ({"peers": [{**_PEER, "base_urls": []}]}, "needs base_urls"),
         ({"peers": [{**_PEER, "prefixes": []}]}, "claims no prefixes"),
         ({"peers": [_PEER, _PEER]}, "appears twice"),
-        ({"peers": [_PEER, {**_PEER, "id": "other"}]}, "claimed by both"),
         ({"peers": [{**_PEER, "grant": "operator"}]}, "not an access tier"),
         ({"peers": [{**_PEER, "verify": "nothing"}]}, "verify"),
         ({"cache": {"max_ttl": -1}}, "max_ttl"),
@@ -104,3 +110,56 @@ def test_node_description_lists_peers_and_parent_without_credentials() -> None:
         "parent": {"id": "root", "region": "", "base_urls": ["https://root.example"], "prefixes": []},
     }
     assert "never-shown" not in repr(published) and "hidden-too" not in repr(published)
+
+
+def test_a_plain_http_peer_is_refused_unless_it_is_marked_insecure() -> None:
+    plain = {"id": "p", "base_urls": ["http://10.0.0.5:8101"], "prefixes": ["88"]}
+    with pytest.raises(
+        FederationConfigError, match=r"plain http:// URL \(http://10.0.0.5:8101\).*insecure = true"
+    ):
+        FederationConfig.from_mapping({"peers": [plain]})
+    assert FederationConfig.from_mapping({"peers": [{**plain, "insecure": True}]}).peers[0].insecure
+    secure = FederationConfig.from_mapping({"peers": [{**plain, "base_urls": ["https://cn.example"]}]})
+    assert not secure.peers[0].insecure
+
+
+def test_tls_files_must_exist_and_come_as_a_pair(tmp_path: Path) -> None:
+    with pytest.raises(FederationConfigError, match="cert_file and key_file together"):
+        FederationConfig.from_mapping({"tls": {"cert_file": str(tmp_path / "c.pem")}})
+    with pytest.raises(FederationConfigError, match=r"federation.tls.ca_file: no file at"):
+        FederationConfig.from_mapping({"tls": {"ca_file": str(tmp_path / "missing.pem")}})
+
+
+def test_the_new_cache_and_limit_keys_are_read() -> None:
+    config = FederationConfig.from_mapping(
+        {
+            "cache": {"negative_bytes": 1024, "serve_stale_after_ms": 200, "follow_changes": False},
+            "limits": {"per_second": 5, "burst": 10, "peer_concurrency": 4},
+        }
+    )
+    assert (config.cache.negative_bytes, config.cache.serve_stale_after_ms) == (1024, 200)
+    assert not config.cache.follow_changes
+    assert (config.limits.per_second, config.limits.burst, config.limits.peer_concurrency) == (5, 10, 4)
+    with pytest.raises(FederationConfigError, match="follow_changes must be true or false"):
+        FederationConfig.from_mapping({"cache": {"follow_changes": "yes"}})
+
+
+def test_several_peers_may_claim_one_prefix_and_are_asked_in_order() -> None:
+    from resolver.federation.routing import RoutingTable
+
+    config = FederationConfig.from_mapping(
+        {
+            "peers": [
+                {"id": "relay", "base_urls": ["https://relay.example"], "prefixes": ["88"]},
+                {"id": "owner-a", "base_urls": ["https://a.example"], "prefixes": ["88.100.1"]},
+                {"id": "owner-b", "base_urls": ["https://b.example"], "prefixes": ["88.100.1"]},
+            ]
+        }
+    )
+    route = RoutingTable(config).route("88.100.1/BAT-1")
+    assert route is not None
+    assert [(peer.id, prefix) for peer, prefix in route.paths] == [
+        ("owner-a", "88.100.1"),
+        ("owner-b", "88.100.1"),
+        ("relay", "88"),
+    ]

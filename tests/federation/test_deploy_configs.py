@@ -10,7 +10,12 @@ from resolver.federation.config import FederationConfig
 from resolver.identifiers import longest_claim
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "federation"
-NODES = {"cn-national": "cn-national.toml", "cn-enterprise": "cn-enterprise.toml", "eu-central": "eu.toml"}
+NODES = {
+    "cn-national": "cn-national.toml",
+    "cn-enterprise": "cn-enterprise.toml",
+    "eu-central": "eu.toml",
+    "eu-west": "eu-west.toml",
+}
 
 
 def _load() -> dict[str, tuple[NodeConfig, FederationConfig]]:
@@ -33,6 +38,9 @@ def test_each_node_configuration_loads_with_its_id() -> None:
         ("cn-national", "88.100.1/BAT-EV-000001", "cn-enterprise"),
         ("cn-national", "21.11101/GEN-2-0000000", "eu-central"),
         ("cn-enterprise", "21.11101/GEN-2-0000000", "cn-national"),  # its parent
+        ("eu-west", "88.100.1/BAT-EV-000001", "cn-enterprise"),  # the second path, direct
+        ("eu-west", "88.100/GEN-1-0000000", "cn-national"),
+        ("cn-national", "21.11102/GEN-3-0000000", "eu-west"),
     ],
 )
 def test_lookups_are_routed_to_the_node_that_holds_the_prefix(asking: str, key: str, asked: str) -> None:

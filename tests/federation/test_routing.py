@@ -7,13 +7,13 @@ from resolver.federation.routing import RoutingTable
 def _table(parent: bool) -> RoutingTable:
     raw: dict[str, object] = {
         "peers": [
-            {"id": "national", "base_url": "http://n", "prefixes": ["88.100"]},
-            {"id": "enterprise", "base_url": "http://e", "prefixes": ["88.100.1"]},
-            {"id": "gs1-eu", "base_url": "http://g", "prefixes": ["01/0952123"]},
+            {"id": "national", "insecure": True, "base_url": "http://n", "prefixes": ["88.100"]},
+            {"id": "enterprise", "insecure": True, "base_url": "http://e", "prefixes": ["88.100.1"]},
+            {"id": "gs1-eu", "insecure": True, "base_url": "http://g", "prefixes": ["01/0952123"]},
         ]
     }
     if parent:
-        raw["parent"] = {"id": "root", "base_url": "http://root"}
+        raw["parent"] = {"id": "root", "insecure": True, "base_url": "http://root"}
     return RoutingTable(FederationConfig.from_mapping(raw))
 
 

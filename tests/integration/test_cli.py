@@ -240,7 +240,7 @@ token_sha256 = "{hash_token(REPAIRER)}"
 
 def test_serve_refuses_a_bad_federation_table_in_one_line_naming_the_key(tmp_path: Path) -> None:
     config = tmp_path / "node.toml"
-    config.write_text('[[federation.peers]]\nid = "p"\nbase_url = "http://127.0.0.1:9"\n')
+    config.write_text('[[federation.peers]]\nid = "p"\nbase_url = "https://127.0.0.1:9"\n')
     result = _cli("serve", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert b"federation.peers" in result.stderr and b"claims no prefixes" in result.stderr
@@ -254,7 +254,8 @@ async def test_resolve_with_a_federation_config_asks_the_peer_and_checks_its_ans
         config = tmp_path / "fed.toml"
         config.write_text(
             f'node_id = "asker"\nprefixes = ["99.1"]\nstore = "sqlite:///{tmp_path}/asker.sqlite3"\n'
-            f'workers = 1\n[[federation.peers]]\nid = "peer"\nbase_url = "{peer.url}"\nprefixes = ["88.3"]\n'
+            f'workers = 1\n[[federation.peers]]\nid = "peer"\nbase_url = "{peer.url}"\n'
+            'insecure = true\nprefixes = ["88.3"]\n'
         )
         args = ("resolve", "88.3/FED-CLI-1", "--config", str(config))
         result = await asyncio.to_thread(_cli, *args, cwd=tmp_path)

@@ -23,7 +23,7 @@ from resolver.tiers import Tier
 from resolver.validation import prepare_sync
 from tests.support.clock import ManualClock
 from tests.support.fake_peers import FakePeer, answering, passport, serving, slow
-from tests.support.federation import free_port, get, node, passport_for, passport_requests, peer
+from tests.support.federation import free_port, get, node, passport_for, passport_requests, peer, sha
 from tests.support.waiting import federation_cache_key, until_redis_has
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -56,7 +56,23 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
         # mid forwards 88.4 to the slow peer: the budget it is given runs out before a's.
         mid_url = (
             await stack.enter_async_context(
-                node(tmp, "mid", ["77.3"], federation={"peers": [peer("slowpoke", slow_url, ["88.4"])]})
+                node(
+                    tmp,
+                    "mid",
+                    ["77.3"],
+                    federation={
+                        "peers": [
+                            peer("slowpoke", slow_url, ["88.4"]),
+                            # a authenticates, so mid honours the budget a forwards.
+                            {
+                                "id": "a",
+                                "base_urls": [a_url],
+                                "insecure": True,
+                                "accept_token_sha256": sha("a-to-mid"),
+                            },
+                        ]
+                    },
+                )
             )
         ).url
         # c believes a holds 77.1, and a believes c does: a configuration cycle.
@@ -82,10 +98,11 @@ async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup
                         peer("liar", liar_url, ["88.1"]),
                         peer("slowpoke", slow_url, ["88.2"]),
                         peer("c", c_url, ["77.1"]),
-                        peer("mid", mid_url, ["88.4"]),
+                        peer("mid", mid_url, ["88.4"], token="a-to-mid"),
                         # c again, for 77.2, behind a replica that is down and listed first.
                         {
                             "id": "c-replicated",
+                            "insecure": True,
                             "base_urls": ["http://127.0.0.1:1", c_url],
                             "prefixes": ["77.2"],
                         },

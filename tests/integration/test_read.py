@@ -157,15 +157,16 @@ async def test_operator_sees_everything_and_private_views_are_not_publicly_cache
     assert headers["Cache-Control"].startswith("private")
 
 
-async def test_passport_tier_request_header_lowers_but_never_raises_the_tier(
+async def test_passport_tier_request_header_is_ignored_from_callers_that_are_not_peers(
     node: RunningNode, http: aiohttp.ClientSession
 ) -> None:
+    # Only a federation peer's Passport-Tier counts (tests/integration/test_federation_trust.py).
     _, headers, body = await _get(http, node.url + URL_OF, **bearer(AUTHORITY), **{"Passport-Tier": "public"})
-    assert headers["Passport-Tier"] == "public" and "stateOfCharge" not in orjson.loads(body)
+    assert headers["Passport-Tier"] == "authority" and "testReports" in orjson.loads(body)
     _, headers, body = await _get(http, node.url + URL_OF, **{"Passport-Tier": "authority"})
     assert headers["Passport-Tier"] == "public" and "testReports" not in orjson.loads(body)
-    status, headers, body = await _get(http, node.url + URL_OF, **{"Passport-Tier": "everything"})
-    assert status == 400 and headers["Content-Type"] == PROBLEM
+    status, headers, _ = await _get(http, node.url + URL_OF, **{"Passport-Tier": "everything"})
+    assert status == 200 and headers["Passport-Tier"] == "public"
 
 
 async def test_wrong_token_is_401_problem_never_public(

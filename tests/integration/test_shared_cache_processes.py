@@ -26,6 +26,7 @@ workers = 1
 [[federation.peers]]
 id = "b"
 base_urls = ["{peer_url}"]
+insecure = true
 prefixes = ["88.3"]
 """
     )

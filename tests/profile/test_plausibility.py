@@ -94,8 +94,11 @@ def test_a_remaining_power_in_percent_above_100_is_refused_naming_data_point_63(
     doc["remainingPowerCapability"] = {"value": 101, "unit": "P1"}
     report = validate_sync(orjson.dumps(doc))
     assert [(r.data_points, r.message) for r in report.results] == [
-        ((63,), "Data point 63 (remaining power capability): 101 % is out of range: "
-                "a percentage is between 0 and 100")
+        (
+            (63,),
+            "Data point 63 (remaining power capability): 101 % is out of range: "
+            "a percentage is between 0 and 100",
+        )
     ]
 
 

@@ -113,11 +113,35 @@ def test_strings_with_quotes_newlines_backslashes_and_unicode_round_trip(text: s
 
 
 NUMBERS: list[Any] = [
-    0, 1, -1, 42, 2**53 - 1, -(2**53 - 1),
-    0.0, -0.0, 1.0, 64.0, 2.0**53 - 1, 1e21, 1.5e21, 1e300, -1e300,
-    0.5, 1.2, 486.5, 0.085, 0.1 + 0.2, 1 / 3, 2.5e-7, 1e-7, 5e-324, 1.7976931348623157e308,
-    123456789.123, -0.001,
-    True, False,
+    0,
+    1,
+    -1,
+    42,
+    2**53 - 1,
+    -(2**53 - 1),
+    0.0,
+    -0.0,
+    1.0,
+    64.0,
+    2.0**53 - 1,
+    1e21,
+    1.5e21,
+    1e300,
+    -1e300,
+    0.5,
+    1.2,
+    486.5,
+    0.085,
+    0.1 + 0.2,
+    1 / 3,
+    2.5e-7,
+    1e-7,
+    5e-324,
+    1.7976931348623157e308,
+    123456789.123,
+    -0.001,
+    True,
+    False,
 ]
 
 
@@ -143,7 +167,7 @@ def test_the_canonical_double_form_is_the_shortest_that_reads_back() -> None:
 
 
 VALUE_SHAPES: list[tuple[str, dict[str, Any]]] = [
-    ("language-tagged", {"description": {"@value": "Akku mit \"Zellen\"", "@language": "de"}}),
+    ("language-tagged", {"description": {"@value": 'Akku mit "Zellen"', "@language": "de"}}),
     ("language, mixed case", {"description": [{"@value": "colour", "@language": "en-GB"}, "plain"]}),
     ("typed value object", {"description": {"@value": "12.50", "@type": "xsd:decimal"}}),
     ("typed by alias", {"description": {"@value": "2026-01-01", "type": "xsd:date"}}),
@@ -165,19 +189,27 @@ VALUE_SHAPES: list[tuple[str, dict[str, Any]]] = [
     ("a term used as a property IRI", {"bp": "the namespace itself"}),
     ("types", {"type": ["BatteryPassport", "bp:Extra", "https://schema.org/Product"]}),
     ("nested named node", {"operator": {"id": "https://example.org/op/1", "type": "Operator", "name": "Op"}}),
-    ("named node used twice", {
-        "manufacturer": {"id": "https://example.org/m", "organizationName": "M"},
-        "operator": {"id": "https://example.org/m", "email": "m@example.org"},
-    }),
+    (
+        "named node used twice",
+        {
+            "manufacturer": {"id": "https://example.org/m", "organizationName": "M"},
+            "operator": {"id": "https://example.org/m", "email": "m@example.org"},
+        },
+    ),
     ("reference only", {"operator": {"id": "https://example.org/op/2"}}),
     ("empty nested object", {"manufacturingPlace": {}}),
-    ("labelled blank nodes", {
-        "manufacturer": {"id": "_:m", "organizationName": "M"},
-        "operator": [{"id": "_:m", "email": "m@example.org"}, {"id": "_:other"}],
-        "predecessor": "_:m",
-    }),
-    ("deep nesting",
-     {"carbonFootprint": {"total": {"value": 1.5, "unit": {"@value": "kg", "@language": "en"}}}}),
+    (
+        "labelled blank nodes",
+        {
+            "manufacturer": {"id": "_:m", "organizationName": "M"},
+            "operator": [{"id": "_:m", "email": "m@example.org"}, {"id": "_:other"}],
+            "predecessor": "_:m",
+        },
+    ),
+    (
+        "deep nesting",
+        {"carbonFootprint": {"total": {"value": 1.5, "unit": {"@value": "kg", "@language": "en"}}}},
+    ),
     ("IRI with a query and fragment", {"url": "https://example.org/a?b=c&d=%20#frag"}),
     ("prefixed local names Turtle cannot write", {"chemistry": ["bp:a.b.", "bp:x/y", "bp:", "bp:é"]}),
     ("@index ignored", {"operator": {"@index": "i", "name": "x"}}),
@@ -190,10 +222,12 @@ def test_value_shapes_render_directly_to_the_reference_graph(shape: str, propert
 
 
 def test_top_level_graph_renders_every_node() -> None:
-    view = orjson.dumps({
-        "@context": CONTEXT,
-        "@graph": [{"id": BATTERY, "productName": "a"}, {"id": BATTERY + "-2", "productName": "b"}],
-    })
+    view = orjson.dumps(
+        {
+            "@context": CONTEXT,
+            "@graph": [{"id": BATTERY, "productName": "a"}, {"id": BATTERY + "-2", "productName": "b"}],
+        }
+    )
     _assert_same_graph_both_ways(view)
 
 
@@ -212,8 +246,10 @@ FALLBACKS: list[tuple[str, Any]] = [
     ("@reverse", {"@context": CONTEXT, "id": BATTERY, "@reverse": {"operator": {"id": BATTERY + "-2"}}}),
     ("@included", {"@context": CONTEXT, "id": BATTERY, "@included": [{"id": BATTERY + "-2"}]}),
     ("a list of lists", {"@context": CONTEXT, "id": BATTERY, "criticalRawMaterials": {"@list": [["a"]]}}),
-    ("a bad language tag",
-     {"@context": CONTEXT, "id": BATTERY, "description": {"@value": "x", "@language": "1"}}),
+    (
+        "a bad language tag",
+        {"@context": CONTEXT, "id": BATTERY, "description": {"@value": "x", "@language": "1"}},
+    ),
     ("a blank-node type", {"@context": CONTEXT, "id": BATTERY, "type": "_:t"}),
     ("a blank-node property", {"@context": CONTEXT, "id": BATTERY, "_:p": "x"}),
 ]

@@ -230,7 +230,9 @@ async def test_prepare_before_start_is_a_clear_error() -> None:
 
 def test_a_json_number_typed_decimal_becomes_a_well_formed_decimal_literal() -> None:
     doc = {
-        "@context": {"x": {"@id": "https://example.org/x", "@type": "http://www.w3.org/2001/XMLSchema#decimal"}},
+        "@context": {
+            "x": {"@id": "https://example.org/x", "@type": "http://www.w3.org/2001/XMLSchema#decimal"}
+        },
         "@id": "https://example.org/b",
         "x": [97.5, 1e-7, 3],
     }

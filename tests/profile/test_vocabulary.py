@@ -51,8 +51,12 @@ def context() -> dict[str, Any]:
 
 
 def _properties(vocab: rdflib.Graph) -> set[rdflib.term.Node]:
-    return {s for cls in (OWL.ObjectProperty, OWL.DatatypeProperty) for s in vocab.subjects(RDF.type, cls)
-            if vocab.value(s, TERM) is not None}
+    return {
+        s
+        for cls in (OWL.ObjectProperty, OWL.DatatypeProperty)
+        for s in vocab.subjects(RDF.type, cls)
+        if vocab.value(s, TERM) is not None
+    }
 
 
 def test_all_71_data_points_have_a_property_a_description_and_a_shape(
@@ -77,8 +81,10 @@ def test_every_property_has_exactly_one_tier_and_one_lifecycle(vocab: rdflib.Gra
 
 
 def test_property_tiers_follow_the_guidance_for_their_data_points(vocab: rdflib.Graph) -> None:
-    tier_of = {int(str(vocab.value(p, BP.number))): vocab.value(p, BP.accessTier)
-               for p in vocab.subjects(RDF.type, BP.DataPoint)}
+    tier_of = {
+        int(str(vocab.value(p, BP.number))): vocab.value(p, BP.accessTier)
+        for p in vocab.subjects(RDF.type, BP.DataPoint)
+    }
     for prop in _properties(vocab):
         if vocab.value(prop, BP.structural) is not None:
             continue
@@ -164,8 +170,14 @@ def test_the_data_points_page_is_up_to_date() -> None:
 
 
 def test_the_docs_command_prints_the_page() -> None:
-    out = subprocess.run([sys.executable, "-m", "tools.profile_docs"], cwd=ROOT, capture_output=True,
-                         text=True, check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "tools.profile_docs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     assert out.stdout == (ROOT / "docs" / "data-points.md").read_text(encoding="utf-8")
 
 
@@ -174,13 +186,20 @@ REFERENCE = ROOT.parent / "shared" / "reference" / "eu-guidance" / "ec-guidance-
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="the build reads the guidance from ../shared/reference")
 def test_the_committed_context_vocabulary_and_shapes_are_what_the_term_table_builds(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "vocab" / "eu-battery" / "generate.py"), str(tmp_path)],
-                   check=True, timeout=120, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "vocab" / "eu-battery" / "generate.py"), str(tmp_path)],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
     built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert [str(p) for p in built] == [
-        "shapes/eu-battery/battery.ttl", "shapes/eu-battery/rules.ttl",
-        "shapes/eu-battery/tier-legitimate-interest.ttl", "shapes/eu-battery/tier-public.ttl",
-        "vocab/eu-battery/context.jsonld", "vocab/eu-battery/vocab.ttl",
+        "shapes/eu-battery/battery.ttl",
+        "shapes/eu-battery/rules.ttl",
+        "shapes/eu-battery/tier-legitimate-interest.ttl",
+        "shapes/eu-battery/tier-public.ttl",
+        "vocab/eu-battery/context.jsonld",
+        "vocab/eu-battery/vocab.ttl",
     ]
     for rel in built:
         assert (tmp_path / rel).read_text(encoding="utf-8") == (ROOT / rel).read_text(encoding="utf-8"), rel

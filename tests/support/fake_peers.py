@@ -84,3 +84,18 @@ def failing(status: int = 503) -> Handler:
         return web.Response(status=status, text="unwell")
 
     return handler
+
+
+def late(seconds: float, *, arrived: asyncio.Event | None = None, tier: str = "public") -> Handler:
+    """A healthy but slow peer: after ``seconds``, the minimal passport for the path it was asked.
+
+    ``arrived`` is set when a request comes in, so a test can act while the peer is busy.
+    """
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if arrived is not None:
+            arrived.set()
+        await asyncio.sleep(seconds)
+        return await answering(passport(f"https://hdl.handle.net{request.path}"), tier=tier)(request)
+
+    return handler

@@ -46,7 +46,9 @@ def passport_for(handle: str) -> bytes:
 
 
 def peer(node_id: str, url: str, prefixes: Sequence[str], **extra: Any) -> dict[str, Any]:
-    return {"id": node_id, "base_urls": [url], "prefixes": list(prefixes), **extra}
+    """A peer entry; a plain http:// URL is marked insecure (tests run on one machine)."""
+    insecure = {"insecure": True} if url.startswith("http://") else {}
+    return {"id": node_id, "base_urls": [url], "prefixes": list(prefixes), **insecure, **extra}
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,105 @@
+"""Caches between nodes (issue 12, item 4): negative answers carry their remaining lifetime
+(RFC 2308), the Handle API's ttl counts down, and a flood of unknown identifiers from one
+anonymous client is limited before it reaches the peers. Real nodes; one moved clock."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import orjson
+import pytest
+import pytest_asyncio
+
+from resolver.app import RunningNode
+from resolver.identifiers import parse_identifier
+from resolver.tiers import Role
+from tests.support.clock import ManualClock
+from tests.support.federation import get, node, passport_for, passport_requests, peer
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+READER = "eu-reader"
+
+
+@dataclass
+class Setup:
+    cn: RunningNode
+    mid: RunningNode
+    eu: RunningNode
+    clock: ManualClock
+    session: aiohttp.ClientSession
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def setup(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Setup]:
+    tmp: Path = tmp_path_factory.mktemp("caches")
+    clock = ManualClock()
+    cache = {"negative_ttl": 10, "follow_changes": False}
+    async with contextlib.AsyncExitStack() as stack:
+        cn = await stack.enter_async_context(node(tmp, "cn", ["88.100"], passports=["88.100/KNOWN-1"]))
+        mid = await stack.enter_async_context(
+            node(
+                tmp,
+                "mid",
+                ["77.1"],
+                clock=clock,
+                federation={"peers": [peer("cn", cn.url, ["88.100"], verify="identity")], "cache": cache},
+            )
+        )
+        eu = await stack.enter_async_context(
+            node(
+                tmp,
+                "eu",
+                ["21.11101"],
+                clock=clock,
+                roles={READER: Role.PUBLIC},
+                federation={
+                    "peers": [peer("mid", mid.url, ["88.100"], verify="identity")],
+                    "cache": cache,
+                    "limits": {"per_second": 1, "burst": 5},
+                },
+            )
+        )
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        yield Setup(cn, mid, eu, clock, session)
+
+
+async def test_a_not_found_carries_what_is_left_of_its_lifetime_so_hops_do_not_add_up(setup: Setup) -> None:
+    handle = "88.100/NEW-1"
+    status, _, _ = await get(setup.session, f"{setup.mid.url}/{handle}")
+    assert status == 404  # mid keeps the 404 for 10 s
+    setup.clock.advance(6)
+    status, headers, _ = await get(setup.session, f"{setup.eu.url}/{handle}")
+    assert status == 404 and headers["Cache-Control"] == "max-age=4"  # eu keeps it 4 s, not 10
+    # The passport is registered now; both copies of the 404 expire at t = 10 s.
+    prepared = await setup.cn.node.validator.prepare(passport_for(handle))
+    await setup.cn.node.store.put(parse_identifier(handle).key, prepared.views)
+    setup.clock.advance(4.5)
+    status, _, body = await get(setup.session, f"{setup.eu.url}/{handle}")
+    assert status == 200, body  # seen after 10.5 s, not after 6 + 10 s
+
+
+async def test_the_handle_api_ttl_counts_down_with_the_copy_s_age(setup: Setup) -> None:
+    url = f"{setup.eu.url}/api/handles/88.100/KNOWN-1"
+    status, _, body = await get(setup.session, url)
+    assert status == 200 and {v["ttl"] for v in orjson.loads(body)["values"]} == {300}
+    setup.clock.advance(100)
+    status, _, body = await get(setup.session, url)
+    found = orjson.loads(body)
+    assert status == 200 and {v["ttl"] for v in found["values"]} == {200} and "stale" not in found
+
+
+async def test_a_flood_of_unknown_identifiers_is_limited_and_legitimate_lookups_go_on(setup: Setup) -> None:
+    before = await passport_requests(setup.session, setup.mid.url)
+    flood = [await get(setup.session, f"{setup.eu.url}/88.100/RANDOM-{i}") for i in range(30)]
+    statuses = [status for status, _, _ in flood]
+    assert statuses.count(429) >= 20 and set(statuses) <= {404, 429}
+    assert all("Retry-After" in headers for status, headers, _ in flood if status == 429)
+    reached = await passport_requests(setup.session, setup.mid.url) - before
+    assert reached <= 7  # the burst of 5, and what refilled while the flood ran
+    legitimate = [await get(setup.session, f"{setup.eu.url}/88.100/KNOWN-1", token=READER) for _ in range(20)]
+    assert [status for status, _, _ in legitimate] == [200] * 20
