@@ -81,7 +81,7 @@ async def test_two_processes_serve_one_port_and_see_each_others_writes(
                 if round_ == 0:
                     async with second.patch(
                         node.url + "/" + handle,
-                        data=b'{"batteryChemistry": {"code": "NMC"}}',
+                        data=b'{"cycleCount": 120}',
                         headers={"Content-Type": "application/merge-patch+json", **bearer(OPERATOR)},
                     ) as response:
                         assert response.status == 200, await response.text()
