@@ -381,9 +381,7 @@ def _refuse_placeholder_terms(expanded: list[JSONObject]) -> None:
             stack.extend(value)
 
 
-def compact(
-    expanded: list[JSONObject] | JSONObject, context_url: str = CONTEXT_URL
-) -> JSONObject:
+def compact(expanded: list[JSONObject] | JSONObject, context_url: str = CONTEXT_URL) -> JSONObject:
     """Compact an expanded document in a served context; the result names the context by URL."""
     result: JSONObject = _run(lambda: _pyld.compact(expanded, context_url, _OPTIONS))
     return result
@@ -541,9 +539,7 @@ def to_graph_and_quads(
     return graph_of(triples), quads
 
 
-def oxigraph_quads(
-    expanded: list[JSONObject], *, max_triples: int = MAX_TRIPLES
-) -> list[pyoxigraph.Quad]:
+def oxigraph_quads(expanded: list[JSONObject], *, max_triples: int = MAX_TRIPLES) -> list[pyoxigraph.Quad]:
     """The default-graph triples of an expanded document as pyoxigraph quads, bounded."""
     triples: list[pyoxigraph.Quad] = []
     try:
