@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from typing import Any
 
 import pyoxigraph
 
@@ -86,7 +85,7 @@ class Terms:
         return absolute_iri(self.expand_compact(value))
 
 
-def read_terms(document: Any) -> Terms | None:
+def read_terms(document: object) -> Terms | None:
     """The tables of a context document (``{"@context": {...}}``), or None if it uses a feature
     beyond plain terms, prefixes and type coercion."""
     context = document.get("@context") if isinstance(document, dict) else None

@@ -14,7 +14,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import orjson
 import pyoxigraph
@@ -23,6 +23,7 @@ from pyld import jsonld as _pyld
 
 from resolver.context_terms import Terms, read_terms
 from resolver.errors import ContextRefused, DocumentError, LostValue, PayloadTooLarge
+from resolver.jsontypes import JSON, JSONObject
 
 __all__ = [
     "ACCEPTED_CONTEXTS",
@@ -86,8 +87,10 @@ ACCEPTED_CONTEXTS: dict[str, Path] = {
 
 def parse_json(
     body: bytes, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES
-) -> Any:
+) -> object:
     """Parse a JSON body within limits; raises PayloadTooLarge or DocumentError.
+
+    The result is untrusted input: an ``object`` the caller narrows with ``isinstance``.
 
     The size is checked before anything is read. orjson refuses nesting beyond 1024 levels in
     C (no recursion risk, microseconds for 10,000 levels); the tighter ``max_depth`` and the
@@ -99,7 +102,7 @@ def parse_json(
             limit=max_bytes,
         )
     try:
-        data = orjson.loads(body)
+        data: JSON = orjson.loads(body)
     except orjson.JSONDecodeError as err:
         if "infinity" in str(err):
             raise LostValue(
@@ -121,8 +124,8 @@ def parse_json(
     return data
 
 
-def _check_shape(data: Any, *, max_depth: int, max_values: int) -> None:
-    stack: list[tuple[Any, int]] = [(data, 1)]
+def _check_shape(data: JSON, *, max_depth: int, max_values: int) -> None:
+    stack: list[tuple[JSON, int]] = [(data, 1)]
     count = 0
     while stack:
         value, depth = stack.pop()
@@ -130,7 +133,7 @@ def _check_shape(data: Any, *, max_depth: int, max_values: int) -> None:
         if count > max_values:
             raise DocumentError(f"the document holds more than {max_values} JSON values", limit=max_values)
         if isinstance(value, dict):
-            children: Iterable[Any] = value.values()
+            children: Iterable[JSON] = value.values()
         elif isinstance(value, list):
             children = value
         else:
@@ -143,7 +146,7 @@ def _check_shape(data: Any, *, max_depth: int, max_values: int) -> None:
 
 
 @functools.cache
-def load_context(url: str) -> Any:
+def load_context(url: str) -> JSON:
     """The parsed context document served for ``url``; ContextRefused for any other URL."""
     path = ACCEPTED_CONTEXTS.get(url)
     if path is None:
@@ -153,12 +156,13 @@ def load_context(url: str) -> Any:
             context=url,
         )
     try:
-        return orjson.loads(path.read_bytes())
+        document: JSON = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError) as err:  # a broken installation, not bad input
         raise RuntimeError(f"context file for {url} is unreadable: {path}: {err}") from err
+    return document
 
 
-def document_loader(url: str, options: Any = None) -> dict[str, Any]:
+def document_loader(url: str, options: object = None) -> JSONObject:
     """pyld document loader: serves accepted contexts from ``vocab/``, refuses everything else.
 
     The ``tag`` lets pyld keep resolved (and processed) contexts in its shared cache, which
@@ -176,7 +180,7 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
 
 # base None: pyld would otherwise resolve relative IRIs against a made-up http://example.org/base/;
 # left relative, they are refused when the graph is built.
-_OPTIONS: dict[str, Any] = {"documentLoader": document_loader, "base": None}
+_OPTIONS: dict[str, object] = {"documentLoader": document_loader, "base": None}
 
 
 def _translate(err: Exception) -> Exception:
@@ -198,7 +202,10 @@ def _translate(err: Exception) -> Exception:
     return DocumentError(f"not usable JSON-LD: {message}" + (f" ({code})" if code else ""))
 
 
-def _run(operation: Callable[[], Any]) -> Any:
+_T = TypeVar("_T")
+
+
+def _run(operation: Callable[[], _T]) -> _T:
     try:
         return operation()
     except ContextRefused:
@@ -209,12 +216,12 @@ def _run(operation: Callable[[], Any]) -> Any:
         raise _translate(err) from err
 
 
-def expand(doc: Any) -> list[dict[str, Any]]:
+def expand(doc: object) -> list[JSONObject]:
     """Expand a parsed JSON-LD document with the offline loader; DocumentError/ContextRefused."""
     if not isinstance(doc, dict | list):
         raise DocumentError("a JSON-LD document must be a JSON object or array")
     fast = _expand_plain(doc)
-    expanded: list[dict[str, Any]] = fast if fast is not None else _run(lambda: _pyld.expand(doc, _OPTIONS))
+    expanded: list[JSONObject] = fast if fast is not None else _run(lambda: _pyld.expand(doc, _OPTIONS))
     # Both walks below look for rare IRIs; one C-speed serialisation tells whether to walk at all.
     text = orjson.dumps(expanded)
     if any(term.encode() in text for term in _GS1_SHORTCUT_TERMS):
@@ -248,7 +255,7 @@ def _plain_context() -> tuple[dict[str, tuple[str, str | None]], dict[str, str]]
     return terms, dict(tables.prefixes)
 
 
-def _expand_plain(doc: Any) -> list[dict[str, Any]] | None:
+def _expand_plain(doc: object) -> list[JSONObject] | None:
     """pyld's expansion of a document that is one node tree in our context and uses only its
     terms, compact IRIs and absolute IRIs; None for anything else (pyld then expands it).
 
@@ -267,10 +274,13 @@ def _expand_plain(doc: Any) -> list[dict[str, Any]] | None:
     return [node]
 
 
+# Our context as term -> (IRI or keyword, type coercion), and prefix -> IRI.
+_Context = tuple[dict[str, tuple[str, str | None]], dict[str, str]]
+
 _SCHEME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")
 
 
-def _plain_iri(value: Any, context: Any, *, vocab: bool) -> str:
+def _plain_iri(value: JSON, context: _Context, *, vocab: bool) -> str:
     if not isinstance(value, str):
         raise _Bail
     terms, prefixes = context
@@ -297,9 +307,9 @@ def _plain_iri(value: Any, context: Any, *, vocab: bool) -> str:
     raise _Bail  # relative: left to pyld
 
 
-def _plain_node(node: dict[str, Any], context: Any, *, top: bool = False) -> dict[str, Any]:
+def _plain_node(node: JSONObject, context: _Context, *, top: bool = False) -> JSONObject:
     terms = context[0]
-    out: dict[str, Any] = {}
+    out: JSONObject = {}
     for key, value in node.items():
         if key == "@context":
             if top:
@@ -334,7 +344,7 @@ def _plain_node(node: dict[str, Any], context: Any, *, top: bool = False) -> dic
     return out
 
 
-def _plain_value(value: Any, coercion: str | None, context: Any) -> Any:
+def _plain_value(value: JSON, coercion: str | None, context: _Context) -> JSON:
     if isinstance(value, dict):
         if not value:
             raise _Bail
@@ -354,8 +364,8 @@ def _plain_value(value: Any, coercion: str | None, context: Any) -> Any:
     return {"@type": coercion, "@value": value}
 
 
-def _refuse_placeholder_terms(expanded: list[dict[str, Any]]) -> None:
-    stack: list[Any] = list(expanded)
+def _refuse_placeholder_terms(expanded: list[JSONObject]) -> None:
+    stack: list[JSON] = list(expanded)
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
@@ -371,11 +381,9 @@ def _refuse_placeholder_terms(expanded: list[dict[str, Any]]) -> None:
             stack.extend(value)
 
 
-def compact(
-    expanded: list[dict[str, Any]] | dict[str, Any], context_url: str = CONTEXT_URL
-) -> dict[str, Any]:
+def compact(expanded: list[JSONObject] | JSONObject, context_url: str = CONTEXT_URL) -> JSONObject:
     """Compact an expanded document in a served context; the result names the context by URL."""
-    result: dict[str, Any] = _run(lambda: _pyld.compact(expanded, context_url, _OPTIONS))
+    result: JSONObject = _run(lambda: _pyld.compact(expanded, context_url, _OPTIONS))
     return result
 
 
@@ -383,16 +391,18 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 Triple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
+# A term pyoxigraph's parser yields in a triple.
+_OxTerm = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
 
 
-def decimal_lexicals(expanded: Any) -> Any:
+def decimal_lexicals(expanded: _T) -> _T:
     """Write JSON numbers typed xsd:decimal as decimal lexical forms, in place; returns the input.
 
     JSON-LD turns a non-integral JSON number into the xsd:double lexical form whatever its
     datatype, so ``"soh": 97.5`` with a context saying xsd:decimal would become the ill-typed
     literal "9.75E1"^^xsd:decimal. The number's shortest repr is its decimal value.
     """
-    stack: list[Any] = [expanded]
+    stack: list[object] = [expanded]
     while stack:
         value = stack.pop()
         if isinstance(value, list):
@@ -417,7 +427,7 @@ def _decimal_text(number: float | int) -> str:
     return text if "." in text else text + ".0"
 
 
-def to_triples(expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES) -> list[Triple]:
+def to_triples(expanded: list[JSONObject], *, max_triples: int = MAX_TRIPLES) -> list[Triple]:
     """The default-graph triples of an expanded document as rdflib terms, at most ``max_triples``.
 
     pyoxigraph parses the expanded JSON (no contexts left to load) in Rust and is read lazily,
@@ -427,7 +437,7 @@ def to_triples(expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
 
 
 def _triples_and_quads(
-    expanded: list[dict[str, Any]], max_triples: int
+    expanded: list[JSONObject], max_triples: int
 ) -> tuple[list[Triple], list[pyoxigraph.Quad]]:
     data = orjson.dumps(expanded)
     triples: list[Triple] = []
@@ -455,8 +465,8 @@ def _triples_and_quads(
 # check's index) match by identity instead of by rdflib's Python-level __eq__. Bounded; the
 # pinned entries (the shapes' predicates and classes) survive a reset.
 _TERMS_MAX = 65_536
-_PINNED: dict[Any, rdflib.URIRef] = {}
-_TERMS: dict[Any, rdflib.term.Node] = {}
+_PINNED: dict[_OxTerm, rdflib.URIRef] = {}
+_TERMS: dict[_OxTerm, rdflib.term.Node] = {}
 
 
 def intern_iri(iri: str) -> rdflib.URIRef:
@@ -469,7 +479,7 @@ def intern_iri(iri: str) -> rdflib.URIRef:
     return node
 
 
-def _node(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
+def _node(term: _OxTerm, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
     if not isinstance(term, pyoxigraph.BlankNode):
         found = _TERMS.get(term)
         if found is not None:
@@ -488,7 +498,7 @@ def _node(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
     return bnode
 
 
-def _new_node(term: Any) -> rdflib.term.Node:
+def _new_node(term: _OxTerm) -> rdflib.term.Node:
     if isinstance(term, pyoxigraph.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, pyoxigraph.Literal):
@@ -501,7 +511,7 @@ def _new_node(term: Any) -> rdflib.term.Node:
 
 
 def triples_and_quads(
-    expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
+    expanded: list[JSONObject], *, max_triples: int = MAX_TRIPLES
 ) -> tuple[list[Triple], list[pyoxigraph.Quad]]:
     """:func:`to_triples`, and the same triples as pyoxigraph quads (blank nodes named alike)."""
     return _triples_and_quads(expanded, max_triples)
@@ -516,22 +526,20 @@ def graph_of(triples: Iterable[Triple]) -> rdflib.Graph:
     return graph
 
 
-def to_graph(expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES) -> rdflib.Graph:
+def to_graph(expanded: list[JSONObject], *, max_triples: int = MAX_TRIPLES) -> rdflib.Graph:
     """An rdflib Graph of the expanded document (see :func:`to_triples` for the bound)."""
     return to_graph_and_quads(expanded, max_triples=max_triples)[0]
 
 
 def to_graph_and_quads(
-    expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
+    expanded: list[JSONObject], *, max_triples: int = MAX_TRIPLES
 ) -> tuple[rdflib.Graph, list[pyoxigraph.Quad]]:
     """:func:`to_graph`, and the same triples as pyoxigraph quads (blank nodes named alike)."""
     triples, quads = _triples_and_quads(expanded, max_triples)
     return graph_of(triples), quads
 
 
-def oxigraph_quads(
-    expanded: list[dict[str, Any]], *, max_triples: int = MAX_TRIPLES
-) -> list[pyoxigraph.Quad]:
+def oxigraph_quads(expanded: list[JSONObject], *, max_triples: int = MAX_TRIPLES) -> list[pyoxigraph.Quad]:
     """The default-graph triples of an expanded document as pyoxigraph quads, bounded."""
     triples: list[pyoxigraph.Quad] = []
     try:
@@ -557,7 +565,7 @@ def rdflib_triples(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> li
 _EXACT: dict[pyoxigraph.Literal, rdflib.Literal] = {}
 
 
-def _exact(term: Any, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
+def _exact(term: _OxTerm, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
     if not isinstance(term, pyoxigraph.Literal) or term.language or term.datatype.value == _XSD_STRING:
         return _node(term, blank)
     found = _EXACT.get(term)

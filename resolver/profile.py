@@ -11,11 +11,11 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import rdflib
 
 from resolver import jsonld
+from resolver.jsontypes import JSON
 from resolver.tiers import TIER_IRI_BASE, Tier
 
 __all__ = ["BP", "PROFILE_ROOT", "Profile", "PropertyInfo"]
@@ -46,7 +46,7 @@ class Profile:
     """The loaded profile. Build it with :meth:`load`; it is immutable afterwards."""
 
     name: str
-    context: Mapping[str, Any]
+    context: JSON  # the parsed context document
     properties: Mapping[str, PropertyInfo]
     shapes: rdflib.Graph
     tier_shapes: Mapping[Tier, rdflib.Graph]

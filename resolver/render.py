@@ -18,6 +18,7 @@ import pyoxigraph
 from resolver import jsonld
 from resolver.context_terms import Terms, absolute_iri
 from resolver.errors import DocumentError, NotAcceptable
+from resolver.jsontypes import JSON, JSONObject
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "render"]
 
@@ -36,7 +37,7 @@ _RDF_TYPE = _RDF + "type"
 
 
 @functools.cache
-def _inline_context(url: str) -> Any:
+def _inline_context(url: str) -> JSON:
     document = jsonld.load_context(url)
     return document["@context"] if isinstance(document, dict) and "@context" in document else document
 
@@ -48,10 +49,10 @@ def _prefixes() -> dict[str, str]:
     return dict(terms.prefixes) if terms is not None else {}
 
 
-def _with_inline_contexts(value: Any) -> Any:
+def _with_inline_contexts(value: JSON) -> JSON:
     """The document with every accepted context URL replaced by the context itself."""
     if isinstance(value, dict):
-        out = {}
+        out: JSONObject = {}
         for key, item in value.items():
             out[key] = _context_value(item) if key == "@context" else _with_inline_contexts(item)
         return out
@@ -60,7 +61,7 @@ def _with_inline_contexts(value: Any) -> Any:
     return value
 
 
-def _context_value(value: Any) -> Any:
+def _context_value(value: JSON) -> JSON:
     if isinstance(value, str):
         return _inline_context(value)  # ContextRefused for a URL we do not hold
     if isinstance(value, list):
@@ -68,15 +69,15 @@ def _context_value(value: Any) -> Any:
     return value
 
 
-def _reference(document: Any, rdf_format: pyoxigraph.RdfFormat) -> bytes:
-    """Any JSON-LD document through pyoxigraph (about 1 ms for a complete passport)."""
+def _reference(document: JSON, rdf_format: pyoxigraph.RdfFormat) -> bytes:
+    """A JSON-LD document of any form through pyoxigraph (about 1 ms for a complete passport)."""
     try:
         inlined = orjson.dumps(_with_inline_contexts(document))
         triples = [quad.triple for quad in pyoxigraph.parse(inlined, rdf_format.JSON_LD)]
     except SyntaxError as err:
         raise DocumentError(f"the stored view is not usable JSON-LD: {err}") from err
     # Group by subject (in order of first appearance) so Turtle writes each node once.
-    order: dict[Any, int] = {}
+    order: dict[pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple, int] = {}
     for triple in triples:
         order.setdefault(triple.subject, len(order))
     triples.sort(key=lambda triple: order[triple.subject])
@@ -269,6 +270,8 @@ class _Writer:
         found = self.vocab_terms.get(value)
         return found if found is not None else self.iri(self.vocab_iri(value))
 
+    # The value is left untyped here and in _Render.one and .single: the hot path reads
+    # type(value) once into a local and branches on it, which mypy cannot narrow through.
     def _native(self, value: Any, datatype: str) -> str:
         """A JSON boolean or number as JSON-LD writes it in RDF: typed ``datatype`` if given,
         else xsd:boolean, xsd:integer (integral below 1e21) or xsd:double (canonical form)."""
@@ -295,12 +298,12 @@ class _Writer:
         return lexical if self.turtle else f'"{lexical}"^^{self.iri(implied)}'
 
 
-def _compile(writer: _Writer) -> Callable[[list[dict[str, Any]], bool], str]:
+def _compile(writer: _Writer) -> Callable[[list[JSONObject], bool], str]:
     """The writer for one format: a render is a walk of the JSON (``_Render``) in which every
     key costs a dictionary lookup and one string; nothing is looked up twice."""
     header = writer.header
 
-    def run(nodes: list[dict[str, Any]], escapes: bool) -> str:
+    def run(nodes: list[JSONObject], escapes: bool) -> str:
         render = _Render(writer, escapes)
         for top in nodes:
             render.node(top, 0)
@@ -385,7 +388,7 @@ class _Render:
         elif value is not None:
             raise _Unsupported(f"a JSON value of type {kind.__name__}")
 
-    def many(self, spec: _Spec, value: Any, out: list[str], depth: int) -> None:
+    def many(self, spec: _Spec, value: JSON, out: list[str], depth: int) -> None:
         if type(value) is list:
             for item in value:
                 if type(item) is list:
@@ -394,7 +397,7 @@ class _Render:
         else:
             self.one(spec, value, out, depth)
 
-    def value_object(self, value: dict[str, Any], out: list[str]) -> None:
+    def value_object(self, value: JSONObject, out: list[str]) -> None:
         if not value.keys() <= {"@value", "@language", "@type", "type", "@index"}:
             raise _Unsupported("a value object with other keys")
         literal = value["@value"]
@@ -404,28 +407,27 @@ class _Render:
             raise _Unsupported("a value object with two types")
         if literal is None:
             return
-        kind = type(literal)
-        if kind is not str and kind is not float and kind is not int and kind is not bool:
+        if not isinstance(literal, str | float | int):  # bool is an int
             raise _Unsupported("a value object whose value is not a string, number or boolean")
         if language is not None:
             tag = _language(language) if type(language) is str else None
-            if tag is None or kind is not str:
+            if tag is None or not isinstance(literal, str):
                 raise _Unsupported("a language-tagged value that is not a string with a valid tag")
             out.append(self.quoted(literal) + "@" + tag)
         elif datatype is not None:
             if type(datatype) is not str or datatype.startswith("@"):
                 raise _Unsupported("a value object typed by a keyword (@json) or a non-string")
             absolute = self.writer.vocab_iri(datatype)
-            if kind is str:
+            if isinstance(literal, str):
                 out.append(self.quoted(literal) + "^^" + self.iri(absolute))
             else:
                 out.append(self.native(literal, absolute))
-        elif kind is str:
+        elif isinstance(literal, str):
             out.append(self.quoted(literal))
         else:
             out.append(self.native(literal, ""))
 
-    def list_object(self, spec: _Spec, value: dict[str, Any], depth: int) -> str:
+    def list_object(self, spec: _Spec, value: JSONObject, depth: int) -> str:
         if not value.keys() <= {"@list", "@index"}:
             raise _Unsupported("@list beside other keys")
         items = value["@list"]
@@ -444,7 +446,7 @@ class _Render:
             head = cell
         return head
 
-    def types(self, obj: dict[str, Any], value: Any) -> list[str]:
+    def types(self, obj: JSONObject, value: JSON) -> list[str]:
         if "type" in obj and "@type" in obj:
             raise _Unsupported("type and @type")
         objects = []
@@ -454,7 +456,7 @@ class _Render:
             objects.append(self.vocab(item))
         return objects
 
-    def subject(self, obj: dict[str, Any]) -> str:
+    def subject(self, obj: JSONObject) -> str:
         """The term that names a node: its IRI or blank node label, or "" for Turtle's [ ... ]."""
         identifier = obj.get("id")
         if identifier is None:
@@ -467,7 +469,7 @@ class _Render:
             return self.reference(identifier)
         return "" if self.turtle else f"_:b{next(self.counter)}"
 
-    def node(self, obj: dict[str, Any], depth: int) -> str:
+    def node(self, obj: JSONObject, depth: int) -> str:
         """Write a node object's triples; the term that names it (IRI, blank node, [ ... ]).
 
         ``depth`` is 0 for a top-level node, else the Turtle indentation of the block holding it.
@@ -548,7 +550,7 @@ class _Render:
         return subject
 
 
-_Run = Callable[[list[dict[str, Any]], bool], str]
+_Run = Callable[[list[JSONObject], bool], str]
 
 
 @functools.cache
@@ -560,7 +562,7 @@ def _writers() -> tuple[_Run, _Run] | None:
     return _compile(_Writer(context, turtle=False)), _compile(_Writer(context, turtle=True))
 
 
-def _direct(view: bytes, document: Any, turtle: bool) -> bytes | None:
+def _direct(view: bytes, document: JSON, turtle: bool) -> bytes | None:
     """The rendering written directly, or None when the view needs the reference path."""
     writers = _writers()
     if writers is None or type(document) is not dict or document.get("@context") != jsonld.CONTEXT_URL:
@@ -575,10 +577,12 @@ def _direct(view: bytes, document: Any, turtle: bool) -> bytes | None:
             nodes = nodes if type(nodes) is list else [nodes]
         else:
             nodes = [body]
+        objects: list[JSONObject] = []
         for node in nodes:
             if type(node) is not dict or "@value" in node or "@list" in node or "@set" in node:
                 return None
-        text = writers[1](nodes, b"\\" in view) if turtle else writers[0](nodes, b"\\" in view)
+            objects.append(node)
+        text = writers[1](objects, b"\\" in view) if turtle else writers[0](objects, b"\\" in view)
         return text.encode()
     except (_Unsupported, UnicodeEncodeError, RecursionError):
         return None

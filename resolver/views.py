@@ -13,11 +13,10 @@ answer holds nothing above the tier it was labelled with.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyoxigraph
 
 from resolver import jsonld
+from resolver.jsontypes import JSONObject
 from resolver.passport import canonical, frame, graph, strict
 from resolver.profile import Profile
 from resolver.tiers import Tier
@@ -29,13 +28,13 @@ class NotCompact(ValueError):
     """The document cannot be read as one passport graph (kept name: peers' answers)."""
 
 
-def _triples(document: Any) -> list[pyoxigraph.Quad]:
+def _triples(document: object) -> list[pyoxigraph.Quad]:
     expanded = document if isinstance(document, list) else jsonld.expand(document)
     # As the write path reads them: numbers in one form, blank nodes labelled by RDFC-1.0.
     return canonical.canonicalize(strict.normalise_literals(jsonld.oxigraph_quads(expanded)))[0]
 
 
-def _framed(triples: list[pyoxigraph.Quad], tier: Tier, profile: Profile) -> dict[str, Any]:
+def _framed(triples: list[pyoxigraph.Quad], tier: Tier, profile: Profile) -> JSONObject:
     terms = jsonld.context_terms()
     if terms is None:
         raise NotCompact("the profile's context is beyond the framer")
@@ -44,19 +43,19 @@ def _framed(triples: list[pyoxigraph.Quad], tier: Tier, profile: Profile) -> dic
     return frame.frame_views(views, root, terms, jsonld.CONTEXT_URL, profile.tier_of)[tier]
 
 
-def view(document: Any, tier: Tier, profile: Profile | None = None) -> dict[str, Any]:
+def view(document: object, tier: Tier, profile: Profile | None = None) -> JSONObject:
     """The framed view for ``tier`` of a JSON-LD passport (any form; expanded lists too)."""
     return _framed(_triples(document), tier, profile or Profile.load())
 
 
-def view_bytes(document: Any, tier: Tier, profile: Profile | None = None) -> bytes:
+def view_bytes(document: object, tier: Tier, profile: Profile | None = None) -> bytes:
     """:func:`view` as the bytes the node stores and serves."""
     import orjson
 
     return orjson.dumps(view(document, tier, profile))
 
 
-def filter_compact(document: dict[str, Any], tier: Tier, profile: Profile) -> dict[str, Any]:
+def filter_compact(document: object, tier: Tier, profile: Profile) -> JSONObject:
     """:func:`view` of a compact document; NotCompact if it is not one readable passport."""
     try:
         return view(document, tier, profile)
@@ -66,7 +65,7 @@ def filter_compact(document: dict[str, Any], tier: Tier, profile: Profile) -> di
         raise NotCompact(str(err)) from err
 
 
-def within_tier(document: Any, tier: Tier, profile: Profile) -> bool:
+def within_tier(document: object, tier: Tier, profile: Profile) -> bool:
     """Whether every triple of the passport ``document`` is in ``tier``'s view (nothing above
     it, nothing unreachable from the passport). NotCompact if it is not one readable passport."""
     try:

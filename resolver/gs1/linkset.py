@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote
 
 import orjson
@@ -18,6 +18,7 @@ __all__ = [
     "GS1_VOC",
     "LANGUAGES",
     "LINK_TYPES",
+    "Link",
     "build_linkset",
     "choose_link",
     "link_header",
@@ -53,10 +54,21 @@ def link_type_iri(text: str) -> str | None:
     return GS1_VOC + name if name in LINK_TYPES else None
 
 
-def build_linkset(anchor: str, target: str, view: Mapping[str, Any], *, description: str) -> dict[str, Any]:
+class Link(TypedDict):
+    """One link of a linkset (RFC 9264)."""
+
+    href: str
+    title: str
+    type: str
+    hreflang: list[str]
+
+
+def build_linkset(
+    anchor: str, target: str, view: Mapping[str, object], *, description: str
+) -> dict[str, Any]:
     """The linkset of ``anchor`` (the Digital Link on this resolver) whose passport is at
     ``target`` (an absolute URL of the native API) with the tier view ``view``."""
-    links: dict[str, list[dict[str, Any]]] = {}
+    links: dict[str, list[Link]] = {}
 
     def add(name: str, href: str, title: str, media_type: str, lang: str = "en") -> None:
         links.setdefault(GS1_VOC + name, []).append(
@@ -84,7 +96,7 @@ def build_linkset(anchor: str, target: str, view: Mapping[str, Any], *, descript
         add("recyclingInfo", href, title, _guess_type(href))
     for lang in LANGUAGES:
         add("defaultLink", _page(target, lang), _PAGE_TITLES[lang], "text/html", lang)
-    entry: dict[str, Any] = {"anchor": anchor, "itemDescription": description}
+    entry: dict[str, str | list[Link]] = {"anchor": anchor, "itemDescription": description}
     entry.update(links)
     return {"linkset": [entry]}
 
@@ -93,7 +105,7 @@ def _page(target: str, lang: str) -> str:
     return f"{target}?format=html&lang={lang}"
 
 
-def _recycling(view: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _recycling(view: Mapping[str, object]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     documents = view.get("dismantlingDocuments")
     for document in documents if isinstance(documents, list) else []:
@@ -110,7 +122,7 @@ def _recycling(view: Mapping[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def _is_url(value: Any) -> bool:
+def _is_url(value: object) -> bool:
     """An http(s) URL that is safe inside a ``Link`` header: printable ASCII, no space, quote or
     angle bracket (anything else from a passport is left out of the linkset)."""
     return (
@@ -131,13 +143,11 @@ def _guess_type(href: str) -> str:
     return "text/html"
 
 
-def choose_link(
-    entries: Sequence[Mapping[str, Any]], *, media_types: Sequence[str], languages: Sequence[str]
-) -> Mapping[str, Any]:
+def choose_link(entries: Sequence[Link], *, media_types: Sequence[str], languages: Sequence[str]) -> Link:
     """The entry of one link type that best fits the caller: a matching ``type`` first (in the
     order of ``media_types``), then a matching language (in the order of ``languages``)."""
 
-    def rank(entry: Mapping[str, Any]) -> tuple[int, int]:
+    def rank(entry: Link) -> tuple[int, int]:
         media = str(entry.get("type", ""))
         type_rank = media_types.index(media) if media in media_types else len(media_types)
         langs = [str(x).lower() for x in entry.get("hreflang", [])]
@@ -176,7 +186,7 @@ def preferred_languages(accept_language: str | None, offered: Iterable[str] = LA
     return named + rest
 
 
-def _title(link: Mapping[str, Any]) -> str:
+def _title(link: Link) -> str:
     title = str(link["title"])
     if title.isascii() and title.isprintable():
         return 'title="' + title.replace("\\", "").replace('"', "'") + '"'

@@ -12,11 +12,11 @@ EPCIS whatever way it came in, without storing the EPCIS text of each.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import orjson
 
 from resolver.errors import InputError
+from resolver.jsontypes import JSONObject
 from resolver.lifecycle.datapoints import DATA_POINTS, NEGATIVE_EVENT, NEGATIVE_EVENT_TYPES, SEVERITIES
 from resolver.lifecycle.readings import Reading, ReadingCheck, StoredEvent, format_time, parse_time
 
@@ -26,7 +26,7 @@ MAX_BATCH = 10_000
 _KEYS = {"dataPoint", "time", "value", "unit", "eventID", "eventType", "severity"}
 
 
-def parse_compact(items: Any, *, check: ReadingCheck, epc: str) -> list[StoredEvent]:
+def parse_compact(items: object, *, check: ReadingCheck, epc: str) -> list[StoredEvent]:
     """One stored event per item; ``epc`` is the passport's identifier (the event's epcList)."""
     if not isinstance(items, list) or not items:
         raise InputError("a compact batch is a non-empty JSON array of readings")
@@ -35,7 +35,7 @@ def parse_compact(items: Any, *, check: ReadingCheck, epc: str) -> list[StoredEv
     return [_one(f"reading {i}", item, check, epc) for i, item in enumerate(items)]
 
 
-def _one(where: str, item: Any, check: ReadingCheck, epc: str) -> StoredEvent:
+def _one(where: str, item: object, check: ReadingCheck, epc: str) -> StoredEvent:
     if not isinstance(item, dict):
         raise InputError(f"{where}: a reading is a JSON object", reading=where)
     unknown = set(item) - _KEYS
@@ -61,7 +61,7 @@ def _one(where: str, item: Any, check: ReadingCheck, epc: str) -> StoredEvent:
     return StoredEvent(event_id, time, "ObjectEvent", body, (reading,))
 
 
-def _negative(where: str, item: dict[str, Any]) -> tuple[str, int]:
+def _negative(where: str, item: dict[str, object]) -> tuple[str, int]:
     kind = item.get("eventType")
     if kind not in NEGATIVE_EVENT_TYPES:
         raise InputError(
@@ -73,14 +73,14 @@ def _negative(where: str, item: dict[str, Any]) -> tuple[str, int]:
     return str(kind), SEVERITIES.index(severity) + 1
 
 
-def expand(body: bytes, event_id: str, time: float) -> dict[str, Any]:
+def expand(body: bytes, event_id: str, time: float) -> JSONObject:
     """The EPCIS ``ObjectEvent`` of a stored compact reading."""
     data_point, value, unit, label, epc = orjson.loads(body)
     return _epcis(Reading(data_point, time, value, unit, event_id, label), epc)
 
 
-def _epcis(reading: Reading, epc: str) -> dict[str, Any]:
-    event: dict[str, Any] = {
+def _epcis(reading: Reading, epc: str) -> JSONObject:
+    event: JSONObject = {
         "type": "ObjectEvent",
         "eventID": reading.event_id,
         "eventTime": format_time(reading.time),
@@ -96,7 +96,7 @@ def _epcis(reading: Reading, epc: str) -> dict[str, Any]:
         term = "eubat:" + iri.rsplit("/", 1)[-1] if "openepcis" in iri else iri
         if reading.data_point == "temperature":
             term = "Temperature"
-        report: dict[str, Any] = {"type": term, "value": reading.value}
+        report: JSONObject = {"type": term, "value": reading.value}
         if reading.unit:
             report["uom"] = reading.unit
         event["sensorElementList"] = [{"sensorReport": [report]}]

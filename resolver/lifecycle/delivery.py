@@ -17,7 +17,6 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 import orjson
@@ -75,7 +74,7 @@ class Dispatcher:
         self.sleep = sleep
         self.jitter = jitter
         self.guard = WebhookGuard(settings.allowed_webhook_hosts)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (0-based)."""
@@ -114,7 +113,7 @@ class Dispatcher:
             wanted = [s for s in subscriptions if s.wants(warning)]
             self._spawn(self._entry(entry_id, warning, wanted))
 
-    def _spawn(self, work: Awaitable[Any]) -> None:
+    def _spawn(self, work: Awaitable[object]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

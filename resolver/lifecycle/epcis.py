@@ -54,7 +54,7 @@ Parsed = tuple[list[StoredEvent], list[str]]
 
 
 @functools.cache
-def _validator() -> Callable[[Any], Any]:
+def _validator() -> Callable[[object], object]:
     import fastjsonschema
 
     schema = orjson.loads(SCHEMA_PATH.read_bytes())
@@ -63,7 +63,7 @@ def _validator() -> Callable[[Any], Any]:
     return fastjsonschema.compile(schema, formats={"uri": r".*"})
 
 
-def parse_epcis(doc: Any, *, check: ReadingCheck) -> Parsed:
+def parse_epcis(doc: object, *, check: ReadingCheck) -> Parsed:
     """Events and readings of an EPCIS document or single event, and the notes on what was
     tolerated. Raises DocumentError (schema), ContextRefused, or InvalidReading."""
     if not isinstance(doc, dict):
@@ -88,7 +88,7 @@ def parse_epcis(doc: Any, *, check: ReadingCheck) -> Parsed:
     return events, notes
 
 
-def _check_context(context: Any) -> None:
+def _check_context(context: object) -> None:
     entries = context if isinstance(context, list) else [context]
     for entry in entries:
         if entry is None or isinstance(entry, dict):
@@ -216,7 +216,7 @@ def _negative_event(
     return check.check(at, NEGATIVE_EVENT, event_time, SEVERITIES.index(severity) + 1, None, event_id, kind)
 
 
-def _local(value: Any) -> str | None:
+def _local(value: object) -> str | None:
     if isinstance(value, dict):
         value = value.get("@id") or value.get("id")
     if not isinstance(value, str):

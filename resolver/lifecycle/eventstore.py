@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
+from resolver.jsontypes import JSONObject
 from resolver.lifecycle.compact import expand
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.status import StatusChange
@@ -38,11 +39,11 @@ class EventRow:
     type: str
     body: bytes
 
-    def epcis(self) -> dict[str, Any]:
+    def epcis(self) -> JSONObject:
         """The event as EPCIS JSON (a compact reading, stored as a JSON array, expanded)."""
         if self.body[:1] == b"[":
             return expand(self.body, self.event_id, self.time)
-        event: dict[str, Any] = orjson.loads(self.body)
+        event: JSONObject = orjson.loads(self.body)
         return event
 
 

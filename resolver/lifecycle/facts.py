@@ -7,7 +7,6 @@ hold is None, and the rating says which ones it missed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
@@ -59,7 +58,7 @@ def facts_of(body: bytes) -> PassportFacts:
     )
 
 
-def _ids(value: Any) -> tuple[str, ...]:
+def _ids(value: object) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     out = []
     for item in items:
@@ -70,13 +69,13 @@ def _ids(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _quantity(value: Any) -> float | None:
+def _quantity(value: object) -> float | None:
     if isinstance(value, dict):
         value = value.get("value")
     return _number(value)
 
 
-def _number(value: Any) -> float | None:
+def _number(value: object) -> float | None:
     if isinstance(value, dict):
         value = value.get("@value")
     if isinstance(value, bool):
@@ -91,7 +90,7 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _status(value: Any) -> str | None:
+def _status(value: object) -> str | None:
     if isinstance(value, dict):
         value = value.get("@id") or value.get("id")
     if not isinstance(value, str):

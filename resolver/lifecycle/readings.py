@@ -11,7 +11,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from resolver.errors import InputError, ResolverError
 from resolver.lifecycle.datapoints import DataPoint, data_point_named
@@ -61,7 +60,7 @@ class StoredEvent:
     readings: tuple[Reading, ...]
 
 
-def parse_time(text: Any, where: str) -> float:
+def parse_time(text: object, where: str) -> float:
     """An RFC 3339 / ISO 8601 date-time with an offset, as seconds since the epoch."""
     if not isinstance(text, str):
         raise InputError(f"{where}: a time must be an ISO 8601 date-time string", reading=where)
@@ -95,8 +94,8 @@ class ReadingCheck:
         where: str,
         data_point: str,
         time: float,
-        value: Any,
-        unit: Any,
+        value: object,
+        unit: object,
         event_id: str,
         label: str = "",
     ) -> Reading:
@@ -112,11 +111,11 @@ class ReadingCheck:
         unit_code = _unit(where, found, unit)
         return Reading(found.name, time, number, unit_code, event_id, label)
 
-    def check_all(self, items: Sequence[tuple[str, str, float, Any, Any, str, str]]) -> list[Reading]:
+    def check_all(self, items: Sequence[tuple[str, str, float, object, object, str, str]]) -> list[Reading]:
         return [self.check(*item) for item in items]
 
 
-def _number(where: str, dp: DataPoint, value: Any) -> float:
+def _number(where: str, dp: DataPoint, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise InvalidReading(f"{where}: {dp.name} value must be a number", reading=where)
     try:
@@ -136,7 +135,7 @@ def _number(where: str, dp: DataPoint, value: Any) -> float:
     return number
 
 
-def _unit(where: str, dp: DataPoint, unit: Any) -> str:
+def _unit(where: str, dp: DataPoint, unit: object) -> str:
     code = "" if unit is None else unit
     if code not in dp.units:
         accepted = ", ".join(repr(u) if u else "none" for u in dp.units)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import TypedDict
 
+from resolver.jsontypes import JSON
 from resolver.page.i18n import Texts, texts
 from resolver.page.render import STYLE
 
-__all__ = ["Battery", "Figure", "compare_json", "compare_page", "figures"]
+__all__ = ["Battery", "Comparison", "Figure", "FigureRow", "compare_json", "compare_page", "figures"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class Battery:
 
     handle: str
     path: str
-    view: Mapping[str, Any]
+    view: Mapping[str, JSON]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +35,12 @@ class Figure:
     key: str
     unit: str
     higher_is_better: bool
-    read: Callable[[Mapping[str, Any]], float | None]
+    read: Callable[[Mapping[str, JSON]], float | None]
 
 
-def _quantity(*path: str) -> Callable[[Mapping[str, Any]], float | None]:
-    def read(view: Mapping[str, Any]) -> float | None:
-        value: Any = view
+def _quantity(*path: str) -> Callable[[Mapping[str, JSON]], float | None]:
+    def read(view: Mapping[str, JSON]) -> float | None:
+        value: object = view
         for name in path:
             value = value.get(name) if isinstance(value, Mapping) else None
         if isinstance(value, Mapping):
@@ -49,7 +50,7 @@ def _quantity(*path: str) -> Callable[[Mapping[str, Any]], float | None]:
     return read
 
 
-def _energy(view: Mapping[str, Any]) -> float | None:
+def _energy(view: Mapping[str, JSON]) -> float | None:
     capacity, voltage = _quantity("ratedCapacity")(view), _quantity("nominalVoltage")(view)
     return capacity * voltage / 1000 if capacity is not None and voltage is not None else None
 
@@ -69,6 +70,23 @@ def figures() -> tuple[Figure, ...]:
     )
 
 
+class FigureRow(TypedDict):
+    """One figure of :func:`compare_json`."""
+
+    figure: str
+    unit: str
+    higherIsBetter: bool
+    values: list[float | None]
+    best: float | None
+
+
+class Comparison(TypedDict):
+    """What :func:`compare_json` returns."""
+
+    batteries: list[str]
+    figures: list[FigureRow]
+
+
 def _best(values: Sequence[float | None], higher: bool) -> float | None:
     known = [v for v in values if v is not None]
     if len(known) < 2 or len(set(known)) == 1:
@@ -76,10 +94,10 @@ def _best(values: Sequence[float | None], higher: bool) -> float | None:
     return max(known) if higher else min(known)
 
 
-def compare_json(batteries: Sequence[Battery]) -> dict[str, Any]:
+def compare_json(batteries: Sequence[Battery]) -> Comparison:
     """The comparison as data: per figure, each battery's value (None: absent or hidden) and
     the best one."""
-    rows = []
+    rows: list[FigureRow] = []
     for figure in figures():
         values = [figure.read(b.view) for b in batteries]
         rows.append(

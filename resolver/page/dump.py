@@ -4,12 +4,11 @@ sees all that the tier shows, also what the summary sections above do not chart.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 __all__ = ["dump"]
 
 
-def dump(value: Any) -> str:
+def dump(value: object) -> str:
     if isinstance(value, dict):
         if not value:
             return "<em>&#8211;</em>"

@@ -10,7 +10,6 @@ import datetime
 import functools
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -19,17 +18,19 @@ from resolver.gs1.linkset import LANGUAGES, preferred_languages
 __all__ = ["Texts", "choose_language", "texts"]
 
 _DIR = Path(__file__).resolve().parent / "i18n"
+# A table entry: a text, or a list of them (the month names).
+_Text = str | list[str]
 
 
 class Texts:
     """One language's texts, with number and date formatting."""
 
-    def __init__(self, lang: str, table: Mapping[str, Any], fallback: Mapping[str, Any]) -> None:
+    def __init__(self, lang: str, table: Mapping[str, _Text], fallback: Mapping[str, _Text]) -> None:
         self.lang = lang
         self._table = table
         self._fallback = fallback
 
-    def __call__(self, key: str, **values: Any) -> str:
+    def __call__(self, key: str, **values: object) -> str:
         text = self._table.get(key, self._fallback.get(key, key))
         return str(text).format(**values) if values else str(text)
 
@@ -59,8 +60,8 @@ class Texts:
 
 
 @functools.cache
-def _table(lang: str) -> Mapping[str, Any]:
-    loaded: dict[str, Any] = orjson.loads((_DIR / f"{lang}.json").read_bytes())
+def _table(lang: str) -> Mapping[str, _Text]:
+    loaded: dict[str, _Text] = orjson.loads((_DIR / f"{lang}.json").read_bytes())
     return loaded
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 import orjson
 
 from resolver.gs1.linkset import LANGUAGES
+from resolver.jsontypes import JSON
 from resolver.page.charts import Marker, Row, bar_chart
 from resolver.page.dump import dump
 from resolver.page.hidden import HiddenPoint, hidden_points
@@ -96,7 +96,7 @@ def render_page(view: bytes, page: PageContext) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def _header(doc: Mapping[str, Any], page: PageContext, t: Texts, name: str) -> str:
+def _header(doc: Mapping[str, JSON], page: PageContext, t: Texts, name: str) -> str:
     maker = _text(_get(doc, "manufacturer", "organizationName"))
     langs = "".join(
         f'<li><a href="{escape(page.path)}?format=html&amp;lang={lang}" hreflang="{lang}" lang="{lang}"'
@@ -111,7 +111,7 @@ def _header(doc: Mapping[str, Any], page: PageContext, t: Texts, name: str) -> s
     )
 
 
-def _identity(doc: Mapping[str, Any], page: PageContext, t: Texts) -> str:
+def _identity(doc: Mapping[str, JSON], page: PageContext, t: Texts) -> str:
     place = _get(doc, "manufacturingPlace", "address")
     where = ", ".join(
         _text(place.get(k))
@@ -137,7 +137,7 @@ def _identity(doc: Mapping[str, Any], page: PageContext, t: Texts) -> str:
     return _section("h-identity", t("identity"), f'<dl>{items}</dl><p class="tag">{view}</p>')
 
 
-def _carbon(doc: Mapping[str, Any], t: Texts) -> str:
+def _carbon(doc: Mapping[str, JSON], t: Texts) -> str:
     footprint = doc.get("carbonFootprint")
     if not isinstance(footprint, Mapping):
         return ""
@@ -145,9 +145,9 @@ def _carbon(doc: Mapping[str, Any], t: Texts) -> str:
     unit = ""
     for stage in _STAGES:
         value = footprint.get(stage)
-        if isinstance(value, Mapping) and isinstance(value.get("value"), int | float):
+        if isinstance(value, Mapping) and isinstance(value_number := value.get("value"), int | float):
             unit = _text(value.get("unit")) or unit
-            rows.append(Row(t("stage." + stage), float(value["value"]), t.number(float(value["value"]))))
+            rows.append(Row(t("stage." + stage), float(value_number), t.number(float(value_number))))
     parts = [
         f'<section aria-labelledby="carbon-footprint"><h2 id="carbon-footprint">{escape(t("carbon"))}</h2>'
     ]
@@ -155,8 +155,8 @@ def _carbon(doc: Mapping[str, Any], t: Texts) -> str:
         parts.append(bar_chart("chart-carbon", t("carbon_chart", unit=unit), rows))
     facts = []
     total = footprint.get("total")
-    if isinstance(total, Mapping) and isinstance(total.get("value"), int | float):
-        facts.append((t("carbon_total"), f"{t.number(float(total['value']))} {_text(total.get('unit'))}"))
+    if isinstance(total, Mapping) and isinstance(total_number := total.get("value"), int | float):
+        facts.append((t("carbon_total"), f"{t.number(float(total_number))} {_text(total.get('unit'))}"))
     if footprint.get("performanceClass"):
         facts.append((t("carbon_class"), _text(footprint["performanceClass"]).removeprefix("class")))
     parts.append("<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts) + "</dl>")
@@ -167,7 +167,7 @@ def _carbon(doc: Mapping[str, Any], t: Texts) -> str:
     return "".join(parts)
 
 
-def _recycled(doc: Mapping[str, Any], t: Texts) -> str:
+def _recycled(doc: Mapping[str, JSON], t: Texts) -> str:
     content = doc.get("recycledContent")
     if not isinstance(content, Mapping):
         return ""
@@ -199,7 +199,7 @@ def _recycled(doc: Mapping[str, Any], t: Texts) -> str:
     )
 
 
-def _hazardous(doc: Mapping[str, Any], t: Texts) -> str:
+def _hazardous(doc: Mapping[str, JSON], t: Texts) -> str:
     substances = doc.get("hazardousSubstances")
     if not isinstance(substances, list):
         return ""
@@ -218,19 +218,19 @@ def _hazardous(doc: Mapping[str, Any], t: Texts) -> str:
     return _section("hazardous-substances", t("hazardous"), _table(t("hazardous"), f"<tr>{heads}</tr>{body}"))
 
 
-def _health(doc: Mapping[str, Any], t: Texts) -> str:
+def _health(doc: Mapping[str, JSON], t: Texts) -> str:
     rows: list[Row] = []
     for name in ("stateOfCertifiedEnergy", "remainingCapacity"):
         value = doc.get(name)
-        if isinstance(value, Mapping) and isinstance(value.get("value"), int | float):
-            rows.append(Row(t("soh." + name), float(value["value"]), f"{t.number(float(value['value']))} %"))
+        if isinstance(value, Mapping) and isinstance(value_number := value.get("value"), int | float):
+            rows.append(Row(t("soh." + name), float(value_number), f"{t.number(float(value_number))} %"))
     facts = []
     fade = doc.get("capacityFade")
-    if isinstance(fade, Mapping) and isinstance(fade.get("value"), int | float):
-        facts.append((t("soh.capacityFade"), f"{t.number(float(fade['value']))} %"))
+    if isinstance(fade, Mapping) and isinstance(fade_number := fade.get("value"), int | float):
+        facts.append((t("soh.capacityFade"), f"{t.number(float(fade_number))} %"))
     for name in ("cycleCount", "expectedRemainingCycles"):
-        if isinstance(doc.get(name), int | float):
-            facts.append((t("soh." + name), t.number(float(doc[name]))))
+        if isinstance(count := doc.get(name), int | float):
+            facts.append((t("soh." + name), t.number(float(count))))
     if not rows and not facts:
         return ""  # the tier does not show it; the hidden section names it
     chart = bar_chart("chart-health", t("health_chart"), rows, scale_max=100.0) if rows else ""
@@ -238,7 +238,7 @@ def _health(doc: Mapping[str, Any], t: Texts) -> str:
     return _section("health", t("health"), f"{chart}<dl>{items}</dl>")
 
 
-def _lifecycle(doc: Mapping[str, Any], page: PageContext, t: Texts) -> str:
+def _lifecycle(doc: Mapping[str, JSON], page: PageContext, t: Texts) -> str:
     events: list[tuple[str, str]] = []
     if doc.get("manufacturingDate"):
         events.append((_text(doc["manufacturingDate"]), t("event.manufactured")))
@@ -308,31 +308,31 @@ def _section(section_id: str, title: str, body: str) -> str:
     return f'<section aria-labelledby="{section_id}">{heading}{body}</section>'
 
 
-def _get(doc: Mapping[str, Any], *path: str) -> Any:
-    value: Any = doc
+def _get(doc: Mapping[str, JSON], first: str, *path: str) -> JSON:
+    value = doc.get(first)
     for name in path:
         value = value.get(name) if isinstance(value, Mapping) else None
     return value
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if isinstance(value, Mapping) and "@value" in value:
         value = value["@value"]
     return "" if value is None or isinstance(value, Mapping | list) else str(value)
 
 
-def _quantity(value: Any, t: Texts) -> str:
-    if isinstance(value, Mapping) and isinstance(value.get("value"), int | float):
+def _quantity(value: JSON, t: Texts) -> str:
+    if isinstance(value, Mapping) and isinstance(value_number := value.get("value"), int | float):
         unit = _text(value.get("unit"))
-        return f"{t.number(float(value['value']))} {_UNITS.get(unit, unit)}".strip()
+        return f"{t.number(float(value_number))} {_UNITS.get(unit, unit)}".strip()
     return ""
 
 
-def _as_list(value: Any) -> list[Any]:
+def _as_list(value: JSON) -> list[JSON]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
-def _is_url(value: Any) -> bool:
+def _is_url(value: object) -> bool:
     return (
         isinstance(value, str)
         and value.startswith(("https://", "http://"))

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 import pyoxigraph
 
 from resolver.context_terms import Terms
+from resolver.jsontypes import JSON, JSONObject
 from resolver.tiers import Tier
 
 __all__ = ["frame", "frame_views"]
@@ -98,15 +98,15 @@ class _Framer:
             self.keys[predicate] = found
         return found
 
-    def node(self, subject: Node) -> dict[str, Any]:
+    def node(self, subject: Node) -> JSONObject:
         self.embedded.add(subject)
-        out: dict[str, Any] = {}
+        out: JSONObject = {}
         if isinstance(subject, pyoxigraph.NamedNode) or self.refs.get(subject, 0) != 1:
             out["id"] = _id_text(subject)
         properties = self.index.get(subject, {})
         types = properties.get(_RDF_TYPE)
         if types and all(isinstance(t, pyoxigraph.NamedNode) for t in types):
-            names = [self.vocab(t) for t in sorted(types, key=str)]  # type: ignore[arg-type]
+            names: list[JSON] = [self.vocab(t) for t in sorted(types, key=str)]  # type: ignore[arg-type]
             out["type"] = names[0] if len(names) == 1 else names
         entries = sorted(
             (self.key(p), p, objects)
@@ -137,21 +137,24 @@ class _Framer:
         the full frame with the keys above its tier cut off, and nothing else changes)."""
         return all(self.refs.get(subject, 0) == 1 for subject in self.index if subject != root)
 
-    def prune(self, value: Any, tier: Tier) -> Any:
+    def prune(self, value: JSON, tier: Tier) -> JSON:
         """The framed ``value`` without the keys whose predicate's tier is above ``tier``."""
         if isinstance(value, list):
             return [self.prune(item, tier) for item in value]
         if not isinstance(value, dict):
             return value
+        return self.prune_node(value, tier)
+
+    def prune_node(self, value: JSONObject, tier: Tier) -> JSONObject:
         tiers = self.key_tiers.get(id(value), {})
-        out: dict[str, Any] = {}
+        out: JSONObject = {}
         for key, item in value.items():
             own = tiers.get(key)
             if own is None or own <= tier:
                 out[key] = self.prune(item, tier)
         return out
 
-    def value(self, obj: Term, coercion: str | None) -> Any:
+    def value(self, obj: Term, coercion: str | None) -> JSON:
         kind = type(obj)
         if kind is pyoxigraph.Literal:
             return _literal(obj, coercion, self.terms)  # type: ignore[arg-type]
@@ -205,7 +208,7 @@ def _id_text(node: Term) -> str:
     return node.value if isinstance(node, pyoxigraph.NamedNode) else str(node)
 
 
-def _literal(obj: pyoxigraph.Literal, coercion: str | None, terms: Terms) -> Any:
+def _literal(obj: pyoxigraph.Literal, coercion: str | None, terms: Terms) -> JSON:
     if obj.language:
         return {"@value": obj.value, "@language": obj.language}
     datatype = obj.datatype.value
@@ -259,7 +262,7 @@ def _compact_datatype(datatype: str, terms: Terms) -> str:
 
 def frame(
     triples: Sequence[Statement], root: pyoxigraph.NamedNode, terms: Terms, context_url: str
-) -> dict[str, Any]:
+) -> JSONObject:
     """The compact JSON-LD document of ``triples`` (all reachable from ``root``) in our context."""
     framer = _Framer(triples, terms)
     return {"@context": context_url, **framer.node(root)}
@@ -271,7 +274,7 @@ def frame_views(
     terms: Terms,
     context_url: str,
     tier_of: TierOf,
-) -> dict[Tier, dict[str, Any]]:
+) -> dict[Tier, JSONObject]:
     """Each tier's view framed (``views`` as resolver.passport.graph.tier_views gives them).
 
     When the passport is a tree (the usual case), the full view is framed once and each lower
@@ -285,5 +288,6 @@ def frame_views(
     if not framer.is_tree(root):
         return {tier: full if tier == top else frame(views[tier], root, terms, context_url) for tier in Tier}
     return {
-        tier: full if tier == top else {"@context": context_url, **framer.prune(body, tier)} for tier in Tier
+        tier: full if tier == top else {"@context": context_url, **framer.prune_node(body, tier)}
+        for tier in Tier
     }

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Protocol
+from typing import Protocol
 
 import pyoxigraph
 
 from resolver.context_terms import Terms
 from resolver.errors import LostValue
 from resolver.jsonld import CONTEXT_URL
+from resolver.jsontypes import JSON, JSONObject
 
 __all__ = ["Vocabulary", "check_json", "lost", "normalise_literals"]
 
@@ -41,7 +42,7 @@ class Vocabulary(Protocol):
 
 
 def lost(
-    vocabulary: Vocabulary | None, detail: str, term: str, iri: str | None = None, **more: Any
+    vocabulary: Vocabulary | None, detail: str, term: str, iri: str | None = None, **more: object
 ) -> LostValue:
     """The LostValue for ``term`` (property ``iri``), its message led by the data points."""
     points = vocabulary.data_points(iri) if vocabulary is not None and iri else ()
@@ -56,16 +57,16 @@ class _Walk:
         self.terms = terms
         self.vocabulary = vocabulary
 
-    def lost(self, detail: str, term: str, iri: str | None = None, **more: Any) -> LostValue:
+    def lost(self, detail: str, term: str, iri: str | None = None, **more: object) -> LostValue:
         return lost(self.vocabulary, detail, term, iri, **more)
 
-    def nodes(self, value: Any) -> None:
+    def nodes(self, value: JSON) -> None:
         for item in value if isinstance(value, list) else [value]:
             if not isinstance(item, dict):
                 raise self.lost("a top-level item is not a node object", term="@graph")
             self.node(item)
 
-    def node(self, node: dict[str, Any]) -> None:
+    def node(self, node: JSONObject) -> None:
         for key, value in node.items():
             iri = self.terms.key_iri(key)
             if iri is None:
@@ -79,7 +80,7 @@ class _Walk:
             else:
                 self.values(key, iri, value, self.terms.coercions.get(key))
 
-    def keyword(self, key: str, keyword: str, value: Any) -> None:
+    def keyword(self, key: str, keyword: str, value: JSON) -> None:
         if keyword == "@id":
             if not isinstance(value, str) or self.terms.id_iri(value) is None:
                 raise self.lost(f"the node id {value!r} is not an absolute IRI or blank node id", term=key)
@@ -96,13 +97,13 @@ class _Walk:
         elif keyword not in _NODE_KEYWORDS:
             raise self.lost(f"the keyword {key!r} is not used in a passport node", term=key)
 
-    def values(self, key: str, iri: str, value: Any, coercion: str | None) -> None:
+    def values(self, key: str, iri: str, value: JSON, coercion: str | None) -> None:
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, list):
                 raise self.lost(f"{key!r} holds a list inside a list", term=key, iri=iri)
             self.value(key, iri, item, coercion)
 
-    def value(self, key: str, iri: str, item: Any, coercion: str | None) -> None:
+    def value(self, key: str, iri: str, item: JSON, coercion: str | None) -> None:
         if item is None:
             raise self.lost(f"{key!r} is null: leave the key out instead", term=key, iri=iri)
         if isinstance(item, str):
@@ -122,7 +123,7 @@ class _Walk:
         elif isinstance(item, dict):
             self.object(key, iri, item, coercion)
 
-    def object(self, key: str, iri: str, item: dict[str, Any], coercion: str | None) -> None:
+    def object(self, key: str, iri: str, item: JSONObject, coercion: str | None) -> None:
         keys = {self.terms.terms.get(k, k) for k in item}
         if "@value" in keys:
             found = next(v for k, v in item.items() if self.terms.terms.get(k, k) == "@value")
@@ -144,7 +145,7 @@ class _Walk:
         self.node(item)
 
 
-def check_json(document: Any, terms: Terms | None, vocabulary: Vocabulary) -> bool:
+def check_json(document: object, terms: Terms | None, vocabulary: Vocabulary) -> bool:
     """Walk ``document`` if it is in our context alone (``terms``) or expanded (no context);
     raises LostValue at the first key or value JSON-LD would drop. False if the document uses
     another context (nothing checked: the graph checks still apply)."""

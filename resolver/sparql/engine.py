@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict, TypeVar
 
 import pyoxigraph
 
@@ -25,6 +25,9 @@ from resolver.sparql.index import GraphIndex
 from resolver.tiers import Tier
 
 __all__ = ["Answer", "Clock", "Dataset", "QueryLimits", "SparqlEngine"]
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 Clock = Callable[[], float]
 _CHECK_EVERY = 64  # solutions read between two looks at the clock
@@ -137,9 +140,11 @@ class SparqlEngine:
         except OSError as err:  # evaluation errors pyoxigraph reports as I/O (e.g. a bad regex)
             raise InputError(f"the query failed: {err}") from err
 
-    def _read(self, items: Any, convert: Callable[[Any], Any], deadline: float, timeout: float) -> list[Any]:
+    def _read(
+        self, items: Iterable[_T], convert: Callable[[_T], _R], deadline: float, timeout: float
+    ) -> list[_R]:
         limit = self.limits.max_results
-        out: list[Any] = []
+        out: list[_R] = []
         for n, item in enumerate(items, start=1):
             if n > limit:
                 raise ResultTooLarge(
@@ -153,7 +158,15 @@ class SparqlEngine:
         return out
 
 
-def _dataset_options(query: QueryText, dataset: Dataset) -> dict[str, Any]:
+class _DatasetOptions(TypedDict, total=False):
+    """The keyword arguments of pyoxigraph's Store.query that choose the dataset."""
+
+    default_graph: list[pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.DefaultGraph]
+    named_graphs: list[pyoxigraph.NamedNode | pyoxigraph.BlankNode]
+    use_default_graph_as_union: bool
+
+
+def _dataset_options(query: QueryText, dataset: Dataset) -> _DatasetOptions:
     if dataset:
         # The protocol's dataset overrides FROM / FROM NAMED (SPARQL 1.1 Protocol, 2.1.4).
         return {

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pyoxigraph
 
 from resolver import jsonld
 from resolver.errors import DocumentError
+from resolver.jsontypes import JSONObject
 from resolver.sparql.names import history_graph_name, view_graph_name
 from resolver.stores.base import Record
 from resolver.tiers import Tier
@@ -186,7 +186,7 @@ def _open_store(path: Path) -> pyoxigraph.Store:
         ) from err
 
 
-def view_quads(body: bytes, graph_name: Any) -> tuple[str, list[pyoxigraph.Quad]]:
+def view_quads(body: bytes, graph_name: Callable[[str], str]) -> tuple[str, list[pyoxigraph.Quad]]:
     """The passport IRI of a stored view (compact JSON-LD in our context, read offline) and its
     triples as quads in the graph ``graph_name(iri)`` names."""
     expanded = jsonld.expand(jsonld.parse_json(body))
@@ -199,14 +199,18 @@ def view_quads(body: bytes, graph_name: Any) -> tuple[str, list[pyoxigraph.Quad]
     return iri, quads
 
 
-def _parse(views: Any, name: Any) -> _Parsed:
+def _parse(views: Mapping[Tier, bytes], name: Callable[[str, Tier], str]) -> _Parsed:
     iri = ""
     quads: dict[Tier, list[pyoxigraph.Quad]] = {}
     for tier, body in views.items():
-        iri, quads[Tier(tier)] = view_quads(body, lambda found, tier=tier: name(found, Tier(tier)))
+        iri, quads[Tier(tier)] = view_quads(body, _in_tier(name, Tier(tier)))
     if not iri:
         raise DocumentError("a stored record without views")
     return _Parsed(iri, quads)
+
+
+def _in_tier(name: Callable[[str, Tier], str], tier: Tier) -> Callable[[str], str]:
+    return lambda found: name(found, tier)
 
 
 def _default_graph(quads: Iterable[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Quad]:
@@ -215,7 +219,7 @@ def _default_graph(quads: Iterable[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Quad
             yield quad
 
 
-def _top_iri(expanded: list[dict[str, Any]]) -> str:
+def _top_iri(expanded: list[JSONObject]) -> str:
     tops = [node.get("@id") for node in expanded if isinstance(node, dict)]
     if len(tops) != 1 or not isinstance(tops[0], str) or ":" not in tops[0]:
         raise DocumentError("a stored view without one top node with an absolute @id")

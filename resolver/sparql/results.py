@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import orjson
@@ -36,7 +35,9 @@ GRAPH_TYPES = tuple(GRAPH_FORMATS)
 _GRAPH_ALIASES = {"application/json": "application/ld+json", "text/plain": "application/n-triples"}
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
-Row = Sequence[Any]  # one solution: a term or None per variable
+# A term of a solution.
+Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
+Row = Sequence[Term | None]  # one solution: a term or None per variable
 
 
 def choose(accept: str | None, *, graph: bool) -> str:
@@ -121,7 +122,7 @@ def write_graph(media_type: str, triples: Sequence[pyoxigraph.Triple]) -> bytes:
     return written or b""
 
 
-def _json_term(term: Any) -> dict[str, str]:
+def _json_term(term: Term) -> dict[str, str]:
     if isinstance(term, pyoxigraph.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, pyoxigraph.BlankNode):
@@ -154,7 +155,7 @@ def _xml(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def _xml_term(term: Any) -> str:
+def _xml_term(term: Term) -> str:
     if isinstance(term, pyoxigraph.NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
     if isinstance(term, pyoxigraph.BlankNode):
@@ -168,7 +169,7 @@ def _xml_term(term: Any) -> str:
     return f"<literal>{escape(str(term))}</literal>"
 
 
-def _csv_term(term: Any) -> str:
+def _csv_term(term: Term | None) -> str:
     if term is None:
         return ""
     if isinstance(term, pyoxigraph.BlankNode):

@@ -4,19 +4,24 @@ check (shacl_core) for the common case, and pyshacl for everything it cannot sho
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph
 import rdflib
 from pyshacl import Validator as _ShaclValidator
 from pyshacl.graph_abstraction import DataGraph
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from resolver import jsonld
+from resolver.jsontypes import JSONObject
 from resolver.passport.graph import Statement, find_root
 from resolver.profile import Profile
 from resolver.validation import shacl_core, worker_patches
 from resolver.validation.report import ValidationReport, ValidationResult, report_of
+
+if TYPE_CHECKING:
+    from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
 
 __all__ = ["Engine", "SparqlRunner"]
 
@@ -72,7 +77,7 @@ class Engine:
             return report
         return ValidationReport(conforms=False, results=(_untyped(root.value), *report.results))
 
-    def validate_expanded(self, expanded: list[dict[str, Any]]) -> ValidationReport:
+    def validate_expanded(self, expanded: list[JSONObject]) -> ValidationReport:
         """Validate an expanded JSON-LD passport (adapters' output, tests)."""
         triples = jsonld.oxigraph_quads(expanded)
         return self.validate(triples, find_root(triples, None))
@@ -94,6 +99,15 @@ class Engine:
         return report_of(report_graph, self.profile)
 
 
+class _SparqlQuery(Protocol):
+    """The method of pyshacl's SPARQLBasedConstraint that runs one query (untyped in pyshacl;
+    resolver/validation/worker_patches.py replaces it in worker processes)."""
+
+    def _validate_sparql_query(
+        self, query: str, init_binds: dict[str, Node], target_graph: object
+    ) -> object: ...
+
+
 class SparqlRunner:
     """Runs SPARQL constraints for the fast check on a pyoxigraph copy of the passport, made on
     first use, through the same function pyshacl's run uses (so the verdicts are the same)."""
@@ -104,7 +118,7 @@ class SparqlRunner:
         self.quads = quads
         self.token: object | None = None
 
-    def __call__(self, component: Any, text: str, bindings: dict[str, Any]) -> bool:
+    def __call__(self, component: SPARQLBasedConstraint, text: str, bindings: dict[str, Node]) -> bool:
         """True if the constraint reports anything (or cannot be run here)."""
         if not worker_patches.installed():
             return True  # stock pyshacl runs SPARQL on rdflib only: let its full run decide
@@ -115,8 +129,9 @@ class SparqlRunner:
             worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = self.token, store
         elif worker_patches.OX_COPY[0] is not self.token:
             return True
+        query: _SparqlQuery = component
         try:
-            return bool(component._validate_sparql_query(text, bindings, self.token))
+            return bool(query._validate_sparql_query(text, bindings, self.token))
         except Exception:  # e.g. a query only rdflib's engine takes: let pyshacl run it
             return True
 

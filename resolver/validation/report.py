@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TypedDict
 
 import rdflib
 from rdflib.namespace import SH
@@ -11,7 +11,32 @@ from rdflib.namespace import SH
 from resolver.profile import Profile
 from resolver.tiers import Tier
 
-__all__ = ["PreparedPassport", "ValidationReport", "ValidationResult", "report_of"]
+__all__ = [
+    "PreparedPassport",
+    "ReportJSON",
+    "ResultJSON",
+    "ValidationReport",
+    "ValidationResult",
+    "report_of",
+]
+
+
+class ResultJSON(TypedDict):
+    """:meth:`ValidationResult.to_json`."""
+
+    focusNode: str
+    path: str | None
+    dataPoints: list[int]
+    severity: str
+    message: str
+    value: str | None
+
+
+class ReportJSON(TypedDict):
+    """:meth:`ValidationReport.to_json`."""
+
+    conforms: bool
+    results: list[ResultJSON]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -25,7 +50,7 @@ class ValidationResult:
     message: str
     value: str | None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ResultJSON:
         return {
             "focusNode": self.focus_node,
             "path": self.path,
@@ -43,7 +68,7 @@ class ValidationReport:
     conforms: bool
     results: tuple[ValidationResult, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ReportJSON:
         """A JSON-ready dict: ``{"conforms": bool, "results": [...]}``."""
         return {"conforms": self.conforms, "results": [r.to_json() for r in self.results]}
 

@@ -8,16 +8,55 @@ index of the data graph. It uses pyshacl's own shape objects and constraint comp
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
+from rdflib.term import Node
 
 from resolver import jsonld
 
-__all__ = ["CoreChecker", "Unsupported"]
+if TYPE_CHECKING:
+    from pyshacl.constraints.constraint_component import ConstraintComponent
+    from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
+    from pyshacl.shape import Shape
+    from pyshacl.shapes_graph import ShapesGraph
 
-Triple = tuple[Any, Any, Any]
+__all__ = ["CoreChecker", "SparqlRun", "Unsupported"]
+
+Triple = jsonld.Triple
+# subject -> predicate -> objects: one passport's graph as the check reads it.
+_Index = dict[Node, dict[Node, set[Node]]]
+
+
+class _Shape(Protocol):
+    """The parts of a pyshacl Shape read here (pyshacl leaves most of them untyped)."""
+
+    @property
+    def node(self) -> Node: ...
+
+    @property
+    def deactivated(self) -> bool: ...
+
+    @property
+    def is_property_shape(self) -> bool: ...
+
+    def path(self) -> Node: ...  # of a property shape
+
+
+class _QueryHelper(Protocol):
+    """The parts of pyshacl's _QueryHelper read here (untyped in pyshacl)."""
+
+    def pre_bind_variables(self, thisnode: Node) -> tuple[dict[str, Node], str]: ...
+
+    def apply_prefixes(self, sparql: str) -> str: ...
+
+
+class SparqlRun(Protocol):
+    """Evaluates one SPARQL constraint for one focus node: True if it reports anything."""
+
+    def __call__(self, component: SPARQLBasedConstraint, text: str, bindings: dict[str, Node]) -> bool: ...
+
 
 # Components whose verdict depends only on the value nodes of one focus node (no data-graph
 # reads, no nested shapes): their pyshacl ``evaluate`` is called as is, so their semantics
@@ -44,7 +83,7 @@ _PASSED_MAX = 4096  # per shape: repeated values (units, codes, names) are what 
 # Handled here: counts, sh:class, sh:node, sh:property, sh:sparql, sh:or.
 _OWN = {SH.minCount, SH.maxCount, SH["class"], SH.node, SH.property, SH.sparql, SH["or"]}
 _MAX_DEPTH = 32
-_SUBCLASS_OF = str(RDFS.subClassOf)
+_IS_SUBCLASS_OF = str(RDFS.subClassOf).__eq__
 
 
 class Unsupported(Exception):
@@ -72,13 +111,13 @@ class _Compiled:
         self.path: tuple[rdflib.URIRef, ...] | None = None  # a predicate or a sequence of them
         self.min_count: int | None = None
         self.max_count: int | None = None
-        self.values: list[Any] = []  # per-value components
-        self.set_values: list[Any] = []  # components judging the value nodes together
-        self.passed: dict[int, Any] = {}  # id -> value that passed every per-value component
+        self.values: list[ConstraintComponent] = []  # per-value components
+        self.set_values: list[ConstraintComponent] = []  # components judging the value nodes together
+        self.passed: dict[int, Node] = {}  # id -> value that passed every per-value component
         self.classes: list[rdflib.URIRef] = []
         self.nodes: list[_Compiled] = []
         self.properties: list[_Compiled] = []
-        self.sparql: list[tuple[Any, Any]] = []  # (component, query helper)
+        self.sparql: list[tuple[SPARQLBasedConstraint, _QueryHelper]] = []  # (component, query helper)
         self.alternatives: list[list[_Compiled]] = []  # sh:or: each value conforms to one member
 
 
@@ -90,7 +129,7 @@ class CoreChecker:
     one SPARQL constraint for one focus node and returns pyshacl's list of violations.
     """
 
-    def __init__(self, shapes_graph: Any, *, advanced: bool) -> None:
+    def __init__(self, shapes_graph: ShapesGraph, *, advanced: bool) -> None:
         if advanced or getattr(shapes_graph, "js_enabled", False):
             raise Unsupported("SHACL-AF or SHACL-JS shapes")
         from pyshacl.constraints import CONSTRAINT_PARAMETERS_MAP
@@ -98,8 +137,8 @@ class CoreChecker:
         self._map = CONSTRAINT_PARAMETERS_MAP
         self._type = jsonld.intern_iri(str(RDF.type))
         self._sg = shapes_graph
-        self._compiled: dict[Any, _Compiled] = {}
-        self._targeted: list[tuple[_Compiled, list[Any], list[Any], list[Any], list[Any]]] = []
+        self._compiled: dict[Node, _Compiled] = {}
+        self._targeted: list[tuple[_Compiled, list[Node], list[Node], list[Node], list[Node]]] = []
         for shape in shapes_graph.shapes:
             compiled = self._compile(shape)
             nodes, classes, implicit, objects_of, subjects_of = (list(part) for part in shape.target())
@@ -107,16 +146,17 @@ class CoreChecker:
                 classes, subjects_of = _interned(classes + implicit), _interned(subjects_of)
                 self._targeted.append((compiled, nodes, classes, subjects_of, _interned(objects_of)))
 
-    def _compile(self, shape: Any) -> _Compiled:
+    def _compile(self, shape: Shape) -> _Compiled:
         found = self._compiled.get(shape.node)
         if found is not None:
             return found
         compiled = self._compiled[shape.node] = _Compiled()
-        compiled.deactivated = bool(shape.deactivated)
-        if shape.is_property_shape:
-            compiled.path = _path(self._sg.graph, shape.path(), shape.node)
+        read: _Shape = shape  # the typed view of what pyshacl leaves untyped
+        compiled.deactivated = bool(read.deactivated)
+        if read.is_property_shape:
+            compiled.path = _path(self._sg.graph, read.path(), shape.node)
         graph = self._sg.graph
-        components: dict[Any, Any] = {}
+        components: dict[str, type[ConstraintComponent]] = {}
         for predicate, value in graph.predicate_objects(shape.node):
             if predicate in _OWN:
                 if predicate == SH.minCount:
@@ -153,7 +193,7 @@ class CoreChecker:
             ]
         return compiled
 
-    def _compile_or(self, members: Any) -> list[_Compiled]:
+    def _compile_or(self, members: Node) -> list[_Compiled]:
         nodes = list(rdflib.collection.Collection(self._sg.graph, members))
         compiled = [self._compile(self._sg.lookup_shape_from_node(node)) for node in nodes]
         if not compiled or any(_has_sparql(member, set()) for member in compiled):
@@ -161,10 +201,10 @@ class CoreChecker:
             raise Unsupported("sh:or with SPARQL constraints in its members, or no members")
         return compiled
 
-    def conforms(self, triples: Iterable[Triple], run_sparql: Any) -> bool:
-        index: dict[Any, dict[Any, set[Any]]] = {}
+    def conforms(self, triples: Iterable[Triple], run_sparql: SparqlRun) -> bool:
+        index: _Index = {}
         for s, p, o in triples:
-            if str.__eq__(p, _SUBCLASS_OF):
+            if _IS_SUBCLASS_OF(p):  # str's __eq__: rdflib's URIRef.__eq__ is slow Python
                 return False  # class targets and sh:class would need the subclass closure
             by_predicate = index.get(s)
             if by_predicate is None:
@@ -178,7 +218,7 @@ class CoreChecker:
         for compiled, nodes, classes, subjects_of, objects_of in self._targeted:
             if compiled.deactivated:
                 continue
-            focus: set[Any] = set(nodes)
+            focus: set[Node] = set(nodes)
             if classes or subjects_of or objects_of:
                 for subject, by_predicate in index.items():
                     if classes:
@@ -202,23 +242,23 @@ class _Walk:
 
     __slots__ = ("deferred", "index", "run_sparql", "type")
 
-    def __init__(self, index: dict[Any, dict[Any, set[Any]]], run_sparql: Any, rdf_type: Any) -> None:
+    def __init__(self, index: _Index, run_sparql: SparqlRun, rdf_type: rdflib.URIRef) -> None:
         self.type = rdf_type
         self.index = index
         self.run_sparql = run_sparql
-        self.deferred: list[tuple[Any, Any, Any]] = []
+        self.deferred: list[tuple[SPARQLBasedConstraint, _QueryHelper, Node]] = []
 
-    def check(self, shape: _Compiled, focus: Any, depth: int) -> bool:
+    def check(self, shape: _Compiled, focus: Node, depth: int) -> bool:
         if shape.deactivated:
             return True
         if depth > _MAX_DEPTH:
             return False
         if shape.path is None:
-            values: set[Any] = {focus}
+            values: set[Node] = {focus}
         else:
             values = {focus}
             for predicate in shape.path:
-                step: set[Any] = set()
+                step: set[Node] = set()
                 for node in values:
                     by_predicate = self.index.get(node)
                     if by_predicate is not None:
@@ -285,11 +325,12 @@ def _has_sparql(shape: _Compiled, seen: set[int]) -> bool:
     return bool(shape.sparql) or any(_has_sparql(child, seen) for child in nested)
 
 
-def _values_pass(components: list[Any], focus: Any, values: set[Any]) -> bool:
+def _values_pass(components: list[ConstraintComponent], focus: Node, values: set[Node]) -> bool:
     f_v = {focus: values}
     for component in components:
         try:
-            ok, _ = component.evaluate(None, None, f_v, [])
+            # These components read neither the executor nor the data graph (see _VALUE_COMPONENTS).
+            ok, _ = component.evaluate(None, None, f_v, [])  # type: ignore[arg-type]
         except Exception:  # a failing value: pyshacl builds its result from the graph
             return False
         if not ok:
@@ -297,11 +338,11 @@ def _values_pass(components: list[Any], focus: Any, values: set[Any]) -> bool:
     return True
 
 
-def _interned(terms: list[Any]) -> list[Any]:
+def _interned(terms: list[Node]) -> list[Node]:
     return [jsonld.intern_iri(str(t)) if isinstance(t, rdflib.URIRef) else t for t in terms]
 
 
-def _path(graph: rdflib.Graph, path: Any, shape: Any) -> tuple[rdflib.URIRef, ...]:
+def _path(graph: rdflib.Graph, path: Node, shape: Node) -> tuple[rdflib.URIRef, ...]:
     """A predicate path, or a sequence path of predicates, as a tuple of predicates."""
     if isinstance(path, rdflib.URIRef):
         return (jsonld.intern_iri(str(path)),)
@@ -312,7 +353,7 @@ def _path(graph: rdflib.Graph, path: Any, shape: Any) -> tuple[rdflib.URIRef, ..
     raise Unsupported(f"the path of {shape} is neither a predicate nor a sequence of predicates")
 
 
-def _count(value: Any) -> int:
+def _count(value: Node) -> int:
     if not isinstance(value, rdflib.Literal) or not isinstance(value.value, int):
         raise Unsupported(f"a count that is not an integer: {value!r}")
     return int(value.value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolver.gs1.linkset import GS1_VOC, build_linkset, choose_link, link_header, preferred_languages
+from resolver.gs1.linkset import GS1_VOC, Link, build_linkset, choose_link, link_header, preferred_languages
 from tests.support.gs1 import check_linkset
 
 ANCHOR = "https://id.example.org/01/09521234010012/21/X"
@@ -27,7 +27,7 @@ def test_hostile_values_do_not_reach_the_link_header() -> None:
 
 
 def test_choice_by_type_then_language() -> None:
-    entries = [
+    entries: list[Link] = [
         {"href": "a", "title": "a", "type": "text/html", "hreflang": ["en"]},
         {"href": "b", "title": "b", "type": "text/html", "hreflang": ["de"]},
         {"href": "c", "title": "c", "type": "application/pdf", "hreflang": ["de"]},

@@ -12,6 +12,7 @@ import pyoxigraph
 import pytest
 
 from resolver import jsonld
+from resolver.jsontypes import JSONObject
 from resolver.passport import canonical, frame, graph
 from resolver.validation import prepare_sync
 from tests.passport.forms import EXAMPLES, graph_of_jsonld, nquads
@@ -20,7 +21,7 @@ IRI = "https://hdl.handle.net/88.100.1/F-1"
 _P = "https://ref.gs1.org/voc/"
 
 
-def _frame(turtle: str) -> tuple[dict[str, object], list[pyoxigraph.Triple]]:
+def _frame(turtle: str) -> tuple[JSONObject, list[pyoxigraph.Triple]]:
     triples = [q.triple for q in pyoxigraph.parse(turtle.encode(), format=pyoxigraph.RdfFormat.TURTLE)]
     labelled, _ = canonical.canonicalize(triples)
     root = pyoxigraph.NamedNode(IRI)

@@ -73,7 +73,8 @@ def _points(report_results: tuple[object, ...], severity: str = "Violation") -> 
 def test_openepcis_examples_expand_offline_with_their_own_contexts() -> None:
     for path in sorted(OPENEPCIS.glob("*.jsonld")):
         expanded = jsonld.expand(orjson.loads(path.read_bytes()))
-        assert expanded and expanded[0]["@id"].startswith("https://id.gs1.org/01/"), path.name
+        identifier = expanded[0]["@id"] if expanded else None
+        assert isinstance(identifier, str) and identifier.startswith("https://id.gs1.org/01/"), path.name
 
 
 @pytest.mark.parametrize(
