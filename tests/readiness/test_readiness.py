@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from resolver import jsonld
+from resolver.jsontypes import JSONObject
 from resolver.readiness.assess import assess
 from resolver.readiness.report import Readiness, parse_date
 from resolver.tiers import Tier
@@ -20,7 +21,7 @@ D = datetime.date
 
 
 @functools.cache
-def _read(name: str) -> tuple[bytes, list[dict[str, object]]]:
+def _read(name: str) -> tuple[bytes, list[JSONObject]]:
     body = (EXAMPLES / name).read_bytes()
     return body, jsonld.expand(jsonld.parse_json(body))
 
