@@ -314,4 +314,3 @@ def _check_validity(key: VerificationKey, created: str | None, method: str) -> N
         key.valid_until is not None and when >= key.valid_until
     ):
         raise ProofError(f"the proof was created at {created}, outside the validity period of {method!r}")
-
