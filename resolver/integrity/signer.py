@@ -29,6 +29,10 @@ class ViewSigner:
     def verification_method(self) -> str:
         return key_url(self._base_url, self._keyring.active.name)
 
+    def sign_bytes(self, data: bytes) -> tuple[str, bytes]:
+        """The verification method and Ed25519 signature of ``data`` (signed tree heads)."""
+        return self.verification_method, self._keyring.active_key.sign(data)
+
     def sign(self, document: dict[str, Any], *, nquads: bytes | None = None) -> dict[str, Any]:
         """``document`` with the Data Integrity context and the node's proof added.
 
