@@ -20,6 +20,10 @@ _COMMANDS = {
     "resolve": "resolve",
     "validate": "validate",
     "export": "export",
+    "sign": "sign",
+    "verify": "verify",
+    "log": "log",
+    "keys": "keys",
 }
 
 
