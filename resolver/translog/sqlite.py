@@ -45,10 +45,15 @@ _TRIGGERS = "".join(
 
 
 class SQLiteLog:
-    """A LogBackend on one SQLite file; every call runs on one thread with its own connection."""
+    """A LogBackend on one SQLite file. Appends run on one thread with their own connection;
+    reads are a few indexed SELECTs on a second connection, run inline on the event loop (a WAL
+    reader never waits for the writer, and a thread hand-off would cost more than the read)."""
 
-    def __init__(self, connection: sqlite3.Connection, executor: ThreadPoolExecutor) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, reader: sqlite3.Connection, executor: ThreadPoolExecutor
+    ) -> None:
         self._db = connection
+        self._reader = reader
         self._executor = executor
 
     @classmethod
@@ -66,10 +71,19 @@ class SQLiteLog:
 
         try:
             db = await asyncio.get_running_loop().run_in_executor(executor, connect)
+            reader = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as err:
             executor.shutdown(wait=False)
             raise StoreUnavailable(f"the transparency log at {path} cannot be opened: {err}") from err
-        return cls(db, executor)
+        return cls(db, reader, executor)
+
+    def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return work(self._reader)
+        except sqlite3.Error as err:
+            raise StoreUnavailable(f"the transparency log cannot be read: {err}") from err
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         try:
@@ -80,22 +94,29 @@ class SQLiteLog:
             raise StoreUnavailable(f"the transparency log cannot be read or written: {err}") from err
 
     async def size(self) -> int:
-        return await self._run(_size)
+        return self._read(_size)
 
     async def nodes(self, coords: Sequence[Coord]) -> dict[Coord, bytes]:
         wanted = list(dict.fromkeys(coords))
 
+        if not wanted:
+            return {}
+
         def read(db: sqlite3.Connection) -> dict[Coord, bytes]:
             found: dict[Coord, bytes] = {}
-            for level, index in wanted:
-                row = db.execute(
-                    "SELECT hash FROM translog_nodes WHERE level = ? AND idx = ?", (level, index)
-                ).fetchone()
-                if row is not None:
-                    found[(level, index)] = bytes(row[0])
+            for start in range(0, len(wanted), 400):  # SQLite binds at most 999 parameters
+                chunk = wanted[start : start + 400]
+                # An OR of key lookups: SQLite answers it from the primary key (a row-value IN
+                # list would scan the table).
+                where = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
+                rows = db.execute(
+                    f"SELECT level, idx, hash FROM translog_nodes WHERE {where}",
+                    [value for coord in chunk for value in coord],
+                ).fetchall()
+                found.update({(int(level), int(index)): bytes(value) for level, index, value in rows})
             return found
 
-        return await self._run(read)
+        return self._read(read)
 
     async def leaves(self, start: int, end: int) -> list[bytes]:
         def read(db: sqlite3.Connection) -> list[bytes]:
@@ -104,7 +125,7 @@ class SQLiteLog:
             ).fetchall()
             return [bytes(row[0]) for row in rows]
 
-        return await self._run(read)
+        return self._read(read)
 
     async def index_of(self, identifier: str, version: int) -> int | None:
         def read(db: sqlite3.Connection) -> int | None:
@@ -113,7 +134,7 @@ class SQLiteLog:
             ).fetchone()
             return None if row is None else int(row[0])
 
-        return await self._run(read)
+        return self._read(read)
 
     async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
         def write(db: sqlite3.Connection) -> None:
@@ -144,7 +165,7 @@ class SQLiteLog:
             row = db.execute("SELECT head FROM translog_heads ORDER BY tree_size DESC LIMIT 1").fetchone()
             return None if row is None else orjson.loads(row[0])
 
-        return await self._run(read)
+        return self._read(read)
 
     async def put_head(self, head: Mapping[str, Any]) -> None:
         data = orjson.dumps(dict(head))
@@ -158,6 +179,8 @@ class SQLiteLog:
         await self._run(write)
 
     async def aclose(self) -> None:
+        self._reader.close()
+
         def close(db: sqlite3.Connection) -> None:
             db.close()
 
