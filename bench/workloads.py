@@ -985,6 +985,12 @@ def _noise(options: Options) -> dict[str, Any]:
     )
 
 
+def _integrity() -> Any:
+    from bench import integrity
+
+    return integrity
+
+
 # --- registry -------------------------------------------------------------------------------
 
 WORKLOADS: dict[str, Workload] = {}
@@ -1005,3 +1011,5 @@ _register("ingest", "passports/s", ">= 300 passports/s (2 workers); speed-up ove
 _register("memory", "bytes/passport (Redis)", "<= 8 KB per passport in Redis", _memory)
 _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
+_register("verify", "proofs/s", ">= 500 proofs/s on one core", lambda o: _integrity().verify(o.seconds))
+_register("log-proof", "proofs/s", "ratio >= 0.5", lambda o: _integrity().log_proof(o.seconds, o.connections))
