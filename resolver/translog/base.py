@@ -42,7 +42,9 @@ class LogBackend(Protocol):
         """Entry bytes of leaves ``[start, end)``."""
         ...
 
-    async def index_of(self, identifier: str, version: int) -> int | None: ...
+    async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
+        """The leaf index and entry bytes of a passport version, or None if it is not logged."""
+        ...
 
     async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
         """Add leaves ``size ..`` and the nodes they complete, all or nothing; LogRaced if the

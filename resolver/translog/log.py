@@ -18,6 +18,10 @@ __all__ = ["InclusionProof", "TransparencyLog"]
 
 MAX_PAGE = 1000  # entries per /log/entries answer
 _RETRIES = 20
+# Nodes of level >= 8 (subtrees of 256 leaves and up) are cached: a log of 1M entries has
+# under 4,100 of them, and every proof reads about half its nodes from there.
+_UPPER_LEVEL = 8
+_UPPER_MAX = 200_000
 
 
 def _now_ms() -> int:
@@ -42,6 +46,7 @@ class TransparencyLog:
         self._signer = signer
         self._clock = clock
         self._head: SignedTreeHead | None = None
+        self._upper: dict[Coord, bytes] = {}
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -70,7 +75,15 @@ class TransparencyLog:
         return await self.backend.size()
 
     async def _read(self, coords: Sequence[Coord]) -> dict[Coord, bytes]:
-        found = await self.backend.nodes(coords)
+        """Stored nodes; those of the upper levels, few and never changing, are kept in memory."""
+        upper = self._upper
+        found = {c: upper[c] for c in coords if c in upper}
+        wanted = [c for c in coords if c not in found]
+        if wanted:
+            read = await self.backend.nodes(wanted)
+            found.update(read)
+            if len(upper) < _UPPER_MAX:
+                upper.update((c, h) for c, h in read.items() if c[0] >= _UPPER_LEVEL)
         missing = [c for c in coords if c not in found]
         if missing:
             raise LogCorrupted(f"the log is missing tree nodes {missing[:5]}")
@@ -116,20 +129,23 @@ class TransparencyLog:
 
     async def inclusion(self, identifier: str, version: int, tree_size: int | None = None) -> InclusionProof:
         """The proof that a passport version is in the tree of ``tree_size`` (default: now)."""
-        index = await self.backend.index_of(identifier, version)
-        if index is None:
+        found = await self.backend.locate(identifier, version)
+        if found is None:
             raise NotFound(f"version {version} of {identifier} is not in this node's log")
-        return await self.inclusion_at(index, tree_size)
+        return await self._inclusion(found[0], found[1], tree_size)
 
     async def inclusion_at(self, index: int, tree_size: int | None = None) -> InclusionProof:
+        leaf = await self.backend.leaves(index, index + 1)
+        if not leaf:
+            raise InputError(f"no leaf {index} in this log")
+        return await self._inclusion(index, leaf[0], tree_size)
+
+    async def _inclusion(self, index: int, leaf: bytes, tree_size: int | None) -> InclusionProof:
         size = await self._tree_size(tree_size)
         if index >= size:
             raise InputError(f"leaf {index} came after the tree of size {size}; ask for a later tree_size")
         path = await self._evaluate(merkle.inclusion_plan(index, size))
-        leaf = await self.backend.leaves(index, index + 1)
-        if not leaf:
-            raise LogCorrupted(f"the log is missing leaf {index}")
-        return InclusionProof(index, size, leaf[0], path)
+        return InclusionProof(index, size, leaf, path)
 
     async def consistency(self, first: int, second: int) -> list[bytes]:
         """The proof that the tree of ``second`` extends the tree of ``first``."""

@@ -48,10 +48,9 @@ def range_plan(start: int, end: int) -> Plan:
     recursion visits (``start`` aligned to the largest power of two not above the range)."""
     plan: Plan = []
     while start < end:
-        size = end - start
-        level = size.bit_length() - 1
-        while start % (1 << level):
-            level -= 1
+        level = (end - start).bit_length() - 1
+        if start:
+            level = min(level, (start & -start).bit_length() - 1)  # no wider than start's alignment
         plan.append((level, start >> level))
         start += 1 << level
     return plan

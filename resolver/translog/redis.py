@@ -75,9 +75,12 @@ class RedisLog:
         values = await self._call(self._redis.hmget(self._leaves, [str(i) for i in range(start, end)]))
         return [bytes(value) for value in values if value is not None]
 
-    async def index_of(self, identifier: str, version: int) -> int | None:
+    async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
         value = await self._call(self._redis.hget(self._index, _index_key(identifier, version)))
-        return None if value is None else int(value)
+        if value is None:
+            return None
+        leaf = await self.leaves(int(value), int(value) + 1)
+        return (int(value), leaf[0]) if leaf else None
 
     async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
         args: list[Any] = [size, len(records)]

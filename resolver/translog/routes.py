@@ -11,7 +11,7 @@ before the app's catch-all passport route.
 
 from __future__ import annotations
 
-import base64
+import binascii
 
 from aiohttp import web
 
@@ -23,7 +23,7 @@ __all__ = ["log_routes"]
 
 
 def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
+    return binascii.b2a_base64(data, newline=False).decode()
 
 
 def _optional_int(request: web.Request, name: str) -> int | None:

@@ -18,6 +18,8 @@ from resolver.translog.merkle import Coord
 __all__ = ["SQLiteLog"]
 
 T = TypeVar("T")
+_MMAP_BYTES = 1 << 30
+_NODE_LOOKUP = "SELECT level, idx, hash FROM translog_nodes WHERE level = ? AND idx = ?"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS translog_leaves (
@@ -106,13 +108,10 @@ class SQLiteLog:
             found: dict[Coord, bytes] = {}
             for start in range(0, len(wanted), 400):  # SQLite binds at most 999 parameters
                 chunk = wanted[start : start + 400]
-                # An OR of key lookups: SQLite answers it from the primary key (a row-value IN
-                # list would scan the table).
-                where = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
-                rows = db.execute(
-                    f"SELECT level, idx, hash FROM translog_nodes WHERE {where}",
-                    [value for coord in chunk for value in coord],
-                ).fetchall()
+                # One statement of primary-key lookups (an OR of them, or a row-value IN list,
+                # makes SQLite build a row set or scan; UNION ALL is a plain descent per node).
+                query = " UNION ALL ".join(_NODE_LOOKUP for _ in chunk)
+                rows = db.execute(query, [value for coord in chunk for value in coord]).fetchall()
                 found.update({(int(level), int(index)): bytes(value) for level, index, value in rows})
             return found
 
@@ -127,12 +126,13 @@ class SQLiteLog:
 
         return self._read(read)
 
-    async def index_of(self, identifier: str, version: int) -> int | None:
-        def read(db: sqlite3.Connection) -> int | None:
+    async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
+        def read(db: sqlite3.Connection) -> tuple[int, bytes] | None:
             row = db.execute(
-                "SELECT idx FROM translog_leaves WHERE identifier = ? AND version = ?", (identifier, version)
+                "SELECT idx, leaf FROM translog_leaves WHERE identifier = ? AND version = ?",
+                (identifier, version),
             ).fetchone()
-            return None if row is None else int(row[0])
+            return None if row is None else (int(row[0]), bytes(row[1]))
 
         return self._read(read)
 
