@@ -7,9 +7,10 @@ from typing import Any
 
 from resolver.integrity.errors import UnusableKey
 from resolver.integrity.keyring import Clock, Keyring, time_text, utc_now
+from resolver.integrity.multikey import public_key_from_did_key
 from resolver.integrity.proofs import KeyResolver, VerificationKey, secure
 
-__all__ = ["ViewSigner", "key_url", "keyring_resolver"]
+__all__ = ["ViewSigner", "any_of", "did_key_resolver", "key_url", "keyring_resolver"]
 
 
 def key_url(base_url: str, name: str) -> str:
@@ -58,5 +59,24 @@ def keyring_resolver(keyring: Keyring, base_url: str) -> KeyResolver:
         if entry is None:
             raise UnusableKey(f"{method!r} is not a key of this node")
         return entry.verification_key()
+
+    return resolve
+
+
+def did_key_resolver(method: str) -> VerificationKey:
+    """A KeyResolver for ``did:key`` verification methods, resolved offline."""
+    return VerificationKey(public_key_from_did_key(method))
+
+
+def any_of(*resolvers: KeyResolver) -> KeyResolver:
+    """A KeyResolver asking each in turn; UnusableKey naming the method if none knows it."""
+
+    def resolve(method: str) -> VerificationKey:
+        for resolver in resolvers:
+            try:
+                return resolver(method)
+            except UnusableKey:
+                continue
+        raise UnusableKey(f"no known key for the verification method {method!r}")
 
     return resolve

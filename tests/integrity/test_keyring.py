@@ -112,3 +112,31 @@ async def test_keys_are_served_as_multikey_documents_retired_ones_included(tmp_p
         missing = await client.get("/keys/nope")
         assert missing.status == 404
         assert missing.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_operator_proof_checked_on_write_then_the_node_adds_its_own(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from resolver.integrity.multikey import did_key_verification_method
+    from resolver.integrity.signer import any_of, did_key_resolver
+
+    operator = Ed25519PrivateKey.generate()
+    method = did_key_verification_method(operator.public_key())
+    body = proofs.secure(DOC, key=operator, verification_method=method, created="2026-11-30T11:00:00Z")
+    ring = Keyring.open(tmp_path, clock=Clock())
+    on_write = any_of(did_key_resolver, keyring_resolver(ring, BASE))
+    assert proofs.verify(body, resolve_key=on_write)[0].verification_method == method
+    stored = ViewSigner(ring, base_url=BASE, clock=Clock()).sign(body)
+    assert [v.verification_method for v in proofs.verify(stored, resolve_key=on_write)] == [
+        method,
+        f"{BASE}/keys/{ring.active.name}",
+    ]
+    forged = {**body, "issuer": "https://evil.example"}
+    with pytest.raises(ProofError) as caught:
+        proofs.verify(forged, resolve_key=on_write)
+    assert caught.value.status == 422
+    with pytest.raises(ProofError, match="no known key"):
+        proofs.verify(
+            {**body, "proof": {**body["proof"], "verificationMethod": "https://x.example/k"}},
+            resolve_key=on_write,
+        )
