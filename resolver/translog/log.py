@@ -47,6 +47,7 @@ class TransparencyLog:
         self._clock = clock
         self._head: SignedTreeHead | None = None
         self._upper: dict[Coord, bytes] = {}
+        self._seen_size = 0
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -72,7 +73,9 @@ class TransparencyLog:
     # --- reading -------------------------------------------------------------------------------
 
     async def size(self) -> int:
-        return await self.backend.size()
+        size = await self.backend.size()
+        self._seen_size = max(self._seen_size, size)
+        return size
 
     async def _read(self, coords: Sequence[Coord]) -> dict[Coord, bytes]:
         """Stored nodes; those of the upper levels, few and never changing, are kept in memory."""
@@ -120,7 +123,9 @@ class TransparencyLog:
         return await self.backend.leaves(start, end + 1)
 
     async def _tree_size(self, tree_size: int | None) -> int:
-        size = await self.backend.size()
+        if tree_size is not None and 0 < tree_size <= self._seen_size:
+            return tree_size  # the log only grows: a size seen once stays a size of it
+        size = await self.size()
         if tree_size is None:
             return size
         if not 0 < tree_size <= size:
@@ -149,7 +154,7 @@ class TransparencyLog:
 
     async def consistency(self, first: int, second: int) -> list[bytes]:
         """The proof that the tree of ``second`` extends the tree of ``first``."""
-        size = await self.backend.size()
+        size = self._seen_size if second <= self._seen_size else await self.size()
         if not 0 < first <= second <= size:
             raise InputError(f"no consistency proof from {first} to {second}: the log has {size} entries")
         return await self._evaluate(merkle.consistency_plan(first, second))
