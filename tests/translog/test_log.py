@@ -219,3 +219,25 @@ async def test_routes_answer_heads_entries_and_proofs(log: TransparencyLog) -> N
         assert "non-negative integer" in (await bad.json(content_type=None))["detail"]
         missing = await client.get("/log/proof/inclusion?id=88.100.1/NOPE&version=1")
         assert missing.status == 404
+
+
+async def test_tampered_redis_log_fails_the_check_at_open(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    from resolver.translog.redis import RedisLog
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        log = await TransparencyLog(RedisLog(client, namespace="t"), signer=sign).open()
+        await log.append_many([_entry(i) for i in range(9)])
+        await log.head()
+        await client.hset("{t}:leaves", "8", _entry(99).leaf_bytes())  # behind the node's back
+        with pytest.raises(LogCorrupted, match="leaf 8"):
+            await TransparencyLog(RedisLog(client, namespace="t"), signer=sign).open()
+        await client.hset("{t}:leaves", "8", _entry(8).leaf_bytes())
+        await client.hset("{t}:leaves", "3", _entry(99).leaf_bytes())
+        await TransparencyLog(RedisLog(client, namespace="t"), signer=sign).open()  # quick check: newest only
+        with pytest.raises(LogCorrupted, match="leaf 3"):
+            await TransparencyLog(RedisLog(client, namespace="t"), signer=sign).open(full=True)
+    finally:
+        await client.aclose()
