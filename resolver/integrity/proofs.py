@@ -20,6 +20,7 @@ import pyoxigraph
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from resolver import jsonld
 from resolver.errors import ResolverError
 from resolver.integrity.canon import Contexts, canonical_nquads, document_quads
 from resolver.integrity.errors import ProofError, UnusableKey
@@ -46,6 +47,7 @@ CRYPTOSUITE = "eddsa-rdfc-2022"
 PROOF_TYPE = "DataIntegrityProof"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+_OURS_SIGNED = [jsonld.CONTEXT_URL, DATA_INTEGRITY_V2]
 # Contexts that define DataIntegrityProof and its properties.
 _PROOF_CONTEXTS = frozenset({DATA_INTEGRITY_V2, CREDENTIALS_V2})
 
@@ -80,17 +82,16 @@ def unsecured(document: dict[str, Any]) -> dict[str, Any]:
 def unsecured_nquads(document: dict[str, Any], contexts: Contexts | None = None) -> bytes:
     """Canonical N-Quads of the unsecured document: what a proof signs.
 
-    The Data Integrity context defines only ``id`` and ``type`` (as every accepted context
-    does) and the terms ``proof`` and ``DataIntegrityProof``; a document that uses neither
-    has the same graph without it, which lets a passport take resolver.jsonld's fast path.
+    A passport in our context alone plus the Data Integrity context (as :func:`with_proof_context`
+    makes it) is read without the latter when it uses neither ``proof`` nor ``DataIntegrityProof``:
+    both contexts define ``id`` and ``type`` alike, so the graph is the same, and our context
+    alone takes resolver.jsonld's fast path.
     """
     body = unsecured(document)
-    context = body.get("@context")
-    if isinstance(context, list) and DATA_INTEGRITY_V2 in context:
+    if body.get("@context") == _OURS_SIGNED:
         text = orjson.dumps(body)
         if b'"proof"' not in text and b"DataIntegrityProof" not in text:
-            rest = [item for item in context if item != DATA_INTEGRITY_V2]
-            body["@context"] = rest[0] if len(rest) == 1 else rest
+            body["@context"] = jsonld.CONTEXT_URL
     return canonical_nquads(document_quads(body, contexts))
 
 
