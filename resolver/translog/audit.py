@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from resolver.errors import ResolverError
+from resolver.integrity.proofs import KeyResolver
 from resolver.integrity.remote import NodeClient, Unreachable
 from resolver.translog import merkle
 from resolver.translog.entry import LogEntry
@@ -37,10 +39,19 @@ def _hashes(values: Any, what: str) -> list[bytes]:
         raise Unreachable(f"the node's {what} is not a list of base64 hashes") from err
 
 
-async def checked_head(node: NodeClient) -> SignedTreeHead:
-    """The node's current signed tree head, its signature checked with the node's key."""
+async def checked_head(node: NodeClient, keys: KeyResolver | None = None) -> SignedTreeHead:
+    """The node's current signed tree head, its signature checked with the node's key: one of
+    ``keys`` (pinned) when given, else the key document the node serves."""
     head = SignedTreeHead.from_json(await node.get_json("/log/sth"))
-    key = await node.key(head.key)
+    if keys is None:
+        key = await node.key(head.key)
+    else:
+        try:
+            key = keys(head.key)
+        except ResolverError as err:
+            raise AuditFailed(
+                f"the tree head is signed by {head.key}, not a pinned key: {err.detail}"
+            ) from err
     if not head.verify(key.public_key):
         raise AuditFailed(f"the signed tree head of size {head.tree_size} has a bad signature")
     signed_at = datetime.fromtimestamp(head.timestamp / 1000, UTC)
