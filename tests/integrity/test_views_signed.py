@@ -51,3 +51,31 @@ def test_proof_of_the_authority_view_does_not_cover_the_public_view(tmp_path: Pa
     public = proofs.with_proof_context(unsigned[Tier.PUBLIC])
     with pytest.raises(ProofError, match="does not match"):
         proofs.verify({**public, "proof": authority["proof"]}, resolve_key=keyring_resolver(ring, BASE))
+
+
+async def test_seal_version_signs_every_view_and_logs_their_graphs(tmp_path: Path) -> None:
+    import orjson
+
+    from resolver.translog.seal import seal_version
+    from resolver.translog.log import TransparencyLog
+    from resolver.translog.sqlite import SQLiteLog
+
+    ring = Keyring.open(tmp_path / "keys")
+    signer = ViewSigner(ring, base_url=BASE)
+    unsigned = {tier: orjson.dumps(doc) for tier, doc in _views().items()}
+    sealed = seal_version(
+        signer, identifier="88.100.1/NMC", version=2, time="2026-11-30T12:00:00Z", views=unsigned
+    )
+    backend = await SQLiteLog.open(tmp_path / "log.sqlite3")
+    try:
+        log = await TransparencyLog(backend, signer=signer.sign_bytes).open()
+        index = await log.append(sealed.entry)
+        proof = await log.inclusion("88.100.1/NMC", 2)
+    finally:
+        await backend.aclose()
+    assert proof.leaf_index == index == 0
+    logged = LogEntry.from_leaf_bytes(proof.leaf)
+    for tier, body in sealed.views.items():
+        document = orjson.loads(body)
+        assert proofs.verify(document, resolve_key=keyring_resolver(ring, BASE))
+        assert logged.names(tier.label, proofs.unsecured_nquads(document))
