@@ -56,8 +56,8 @@ def test_proof_of_the_authority_view_does_not_cover_the_public_view(tmp_path: Pa
 async def test_seal_version_signs_every_view_and_logs_their_graphs(tmp_path: Path) -> None:
     import orjson
 
-    from resolver.translog.seal import seal_version
     from resolver.translog.log import TransparencyLog
+    from resolver.translog.seal import seal_version
     from resolver.translog.sqlite import SQLiteLog
 
     ring = Keyring.open(tmp_path / "keys")
