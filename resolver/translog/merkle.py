@@ -72,20 +72,22 @@ def evaluate(plan: Sequence[Coord], nodes: Mapping[Coord, bytes]) -> bytes:
 
 
 def inclusion_plan(index: int, size: int) -> list[Plan]:
-    """PATH(index, D[0:size]) (RFC 9162 2.1.3.1), each element a plan, leaf side first."""
+    """PATH(index, D[0:size]) (RFC 9162 2.1.3.1), each element a plan, leaf side first.
+
+    Walks up from the leaf: the RFC's tree is the complete binary tree with right subtrees that
+    have no leaves left out, so each level gives the sibling subtree if it has leaves: a left
+    sibling is complete, a right one may be the tree's ragged right edge.
+    """
     if not 0 <= index < size:
         raise ValueError(f"leaf {index} is not in a tree of {size}")
     path: list[Plan] = []
-    start, end = 0, size
-    while end - start > 1:
-        k = _split(end - start)
-        if index < start + k:
-            path.append(range_plan(start + k, end))
-            end = start + k
-        else:
-            path.append(range_plan(start, start + k))
-            start += k
-    path.reverse()
+    for level in range((size - 1).bit_length()):
+        sibling = (index >> level) ^ 1
+        start = sibling << level
+        if start >= size:
+            continue  # no leaves to the right at this level: the node moves up as it is
+        end = start + (1 << level)
+        path.append([(level, sibling)] if end <= size else range_plan(start, size))
     return path
 
 
