@@ -8,10 +8,12 @@ A key may instead be read from a configured file (no rotation then: the operator
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -145,6 +147,7 @@ class Keyring:
         self.entries = entries
         self.active_key = active_key
         self._directory = directory
+        self._stamp = (0, 0)
 
     @property
     def active(self) -> KeyEntry:
@@ -155,22 +158,29 @@ class Keyring:
 
     @classmethod
     def open(cls, directory: Path, *, clock: Clock = utc_now) -> Keyring:
-        """The keyring in ``directory``, made with a first key (mode 0600) if it has none."""
-        index = directory / _INDEX
-        if not index.exists():
-            directory.mkdir(parents=True, exist_ok=True)
-            key = Ed25519PrivateKey.generate()
-            entry = _new_entry(key, clock())
-            _write_private(directory / f"{entry.name}.key", key)
-            _write_index(directory, [entry])
-        entries = _read_index(index)
-        active = entries[-1]
-        key = load_private_key(directory / f"{active.name}.key")
-        if public_key_multibase(key.public_key()) != active.public_key_multibase:
-            raise UnusableKey(
-                f"{directory}: the active private key does not match the keyring's {active.name}"
-            )
-        return cls(entries, key, directory)
+        """The keyring in ``directory``, made with a first key (mode 0600) if it has none.
+
+        Processes of one node share the directory: making the first key, rotating and reading
+        take a lock on it, so that they all end up with the same keys.
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        with _locked(directory):
+            if not (directory / _INDEX).exists():
+                key = Ed25519PrivateKey.generate()
+                entry = _new_entry(key, clock())
+                _write_private(directory / f"{entry.name}.key", key)
+                _write_index(directory, [entry])
+            entries, key, stamp = _load(directory)
+        ring = cls(entries, key, directory)
+        ring._stamp = stamp
+        return ring
+
+    def refresh(self) -> None:
+        """Take up a rotation another process made (one stat when there was none)."""
+        if self._directory is None or _stamp_of(self._directory) == self._stamp:
+            return
+        with _locked(self._directory):
+            self.entries, self.active_key, self._stamp = _load(self._directory)
 
     @classmethod
     def from_key_file(cls, path: Path, *, valid_from: datetime) -> Keyring:
@@ -183,16 +193,45 @@ class Keyring:
         """Add a key and retire the active one now; the old private key file is removed."""
         if self._directory is None:
             raise UnusableKey("this key is read from a configured file: rotate it by replacing the file")
-        now = clock()
-        old = self.active
-        key = Ed25519PrivateKey.generate()
-        entry = _new_entry(key, now)
-        _write_private(self._directory / f"{entry.name}.key", key)
-        entries = [*self.entries[:-1], dataclasses.replace(old, retired=now), entry]
-        _write_index(self._directory, entries)
-        (self._directory / f"{old.name}.key").unlink(missing_ok=True)
-        self.entries, self.active_key = entries, key
+        with _locked(self._directory):
+            entries, _, _ = _load(self._directory)  # as on disk: another process may have rotated
+            now = clock()
+            old = entries[-1]
+            key = Ed25519PrivateKey.generate()
+            entry = _new_entry(key, now)
+            _write_private(self._directory / f"{entry.name}.key", key)
+            _write_index(self._directory, [*entries[:-1], dataclasses.replace(old, retired=now), entry])
+            (self._directory / f"{old.name}.key").unlink(missing_ok=True)
+            self.entries, self.active_key, self._stamp = _load(self._directory)
         return entry
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _stamp_of(directory: Path) -> tuple[int, int]:
+    try:
+        info = (directory / _INDEX).stat()
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_ino)
+
+
+def _load(directory: Path) -> tuple[list[KeyEntry], Ed25519PrivateKey, tuple[int, int]]:
+    stamp = _stamp_of(directory)
+    entries = _read_index(directory / _INDEX)
+    active = entries[-1]
+    key = load_private_key(directory / f"{active.name}.key")
+    if public_key_multibase(key.public_key()) != active.public_key_multibase:
+        raise UnusableKey(f"{directory}: the active private key does not match the keyring's {active.name}")
+    return entries, key, stamp
 
 
 def _name_of(multibase: str) -> str:

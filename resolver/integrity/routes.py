@@ -59,6 +59,7 @@ def json_answer(document: Any, *, content_type: str = "application/json", max_ag
 def key_documents(keyring: Keyring, base_url: str) -> list[dict[str, Any]]:
     """Every key's Multikey document, oldest first, retired keys with their ``revoked`` time:
     what ``/.well-known/passport-node`` lists under ``keys``."""
+    keyring.refresh()
     controller = base_url.rstrip("/")
     return [entry.multikey(key_url(base_url, entry.name), controller) for entry in keyring.entries]
 
@@ -72,6 +73,7 @@ def key_routes(keyring: Keyring, *, base_url: str) -> list[Route]:
 
     async def key(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
+        keyring.refresh()
         entry = keyring.find(name)
         if entry is None:
             raise NotFound(f"this node has no key named {name!r}")

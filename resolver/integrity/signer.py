@@ -30,8 +30,12 @@ class ViewSigner:
     def verification_method(self) -> str:
         return key_url(self._base_url, self._keyring.active.name)
 
+    def _current(self) -> None:
+        self._keyring.refresh()  # a rotation by `passport-node keys rotate` takes effect at once
+
     def sign_bytes(self, data: bytes) -> tuple[str, bytes]:
         """The verification method and Ed25519 signature of ``data`` (signed tree heads)."""
+        self._current()
         return self.verification_method, self._keyring.active_key.sign(data)
 
     def sign(self, document: dict[str, Any], *, nquads: bytes | None = None) -> dict[str, Any]:
@@ -41,6 +45,7 @@ class ViewSigner:
         has them (the write path computes them for the log entry); otherwise they are read here.
         Proofs the document already carries (an operator's) are kept in the proof set.
         """
+        self._current()
         return secure(
             document,
             key=self._keyring.active_key,
@@ -55,6 +60,7 @@ def keyring_resolver(keyring: Keyring, base_url: str) -> KeyResolver:
     prefix = key_url(base_url, "")
 
     def resolve(method: str) -> VerificationKey:
+        keyring.refresh()
         entry = keyring.find(method[len(prefix) :]) if method.startswith(prefix) else None
         if entry is None:
             raise UnusableKey(f"{method!r} is not a key of this node")

@@ -140,3 +140,23 @@ def test_operator_proof_checked_on_write_then_the_node_adds_its_own(tmp_path: Pa
             {**body, "proof": {**body["proof"], "verificationMethod": "https://x.example/k"}},
             resolve_key=on_write,
         )
+
+
+def test_processes_sharing_the_directory_make_one_first_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        rings = list(pool.map(lambda _: Keyring.open(tmp_path / "shared"), range(8)))
+    assert len({ring.active.public_key_multibase for ring in rings}) == 1
+    assert len(Keyring.open(tmp_path / "shared").entries) == 1
+
+
+def test_rotation_by_another_process_takes_effect_at_the_next_signature(tmp_path: Path) -> None:
+    serving = Keyring.open(tmp_path)
+    signer = ViewSigner(serving, base_url=BASE)
+    before = signer.verification_method
+    rotated = Keyring.open(tmp_path).rotate()  # `passport-node keys rotate`, another process
+    signed = signer.sign(DOC)
+    assert signed["proof"]["verificationMethod"] == f"{BASE}/keys/{rotated.name}" != before
+    assert proofs.verify(signed, resolve_key=keyring_resolver(serving, BASE))
+    assert [e.name for e in serving.entries][-1] == rotated.name
