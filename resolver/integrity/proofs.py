@@ -35,6 +35,8 @@ __all__ = [
     "Verified",
     "create_proof",
     "hash_data",
+    "proof_header",
+    "with_proof_header",
     "proof_config_nquads",
     "secure",
     "unsecured",
@@ -315,3 +317,24 @@ def _check_validity(key: VerificationKey, created: str | None, method: str) -> N
         key.valid_until is not None and when >= key.valid_until
     ):
         raise ProofError(f"the proof was created at {created}, outside the validity period of {method!r}")
+
+
+PROOF_HEADER = "Passport-Proof"
+
+
+def proof_header(document: dict[str, Any]) -> str:
+    """The ``Passport-Proof`` header value for a Turtle or N-Triples rendering of a signed view:
+    the view's ``@context`` and ``proof`` as compact JSON. Its graph is the rendered one, so
+    :func:`with_proof_header` rebuilds a document :func:`verify` checks."""
+    return orjson.dumps({"@context": document.get("@context"), "proof": document["proof"]}).decode()
+
+
+def with_proof_header(graph_document: dict[str, Any], header: str) -> dict[str, Any]:
+    """A document to verify from a rendering's graph (as JSON-LD, e.g. expanded) and its header."""
+    try:
+        carried = orjson.loads(header)
+    except orjson.JSONDecodeError as err:
+        raise ProofError("the Passport-Proof header is not JSON") from err
+    if not isinstance(carried, dict) or "proof" not in carried:
+        raise ProofError("the Passport-Proof header carries no proof")
+    return {**graph_document, "@context": carried.get("@context"), "proof": carried["proof"]}

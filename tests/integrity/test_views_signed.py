@@ -79,3 +79,28 @@ async def test_seal_version_signs_every_view_and_logs_their_graphs(tmp_path: Pat
         document = orjson.loads(body)
         assert proofs.verify(document, resolve_key=keyring_resolver(ring, BASE))
         assert logged.names(tier.label, proofs.unsecured_nquads(document))
+
+
+def test_turtle_answer_verifies_with_its_passport_proof_header(tmp_path: Path) -> None:
+    import orjson
+    import pyoxigraph
+
+    ring = Keyring.open(tmp_path)
+    signed = ViewSigner(ring, base_url=BASE).sign(_views()[Tier.PUBLIC])
+    header = proofs.proof_header(signed)
+    rendered = pyoxigraph.serialize(
+        canon.document_quads(proofs.unsecured(signed)), format=pyoxigraph.RdfFormat.N_QUADS
+    )  # what a Turtle or N-Triples answer carries: the graph, no proof
+    graph = orjson.loads(
+        pyoxigraph.serialize(
+            pyoxigraph.parse(rendered, format=pyoxigraph.RdfFormat.N_QUADS),
+            format=pyoxigraph.RdfFormat.JSON_LD,
+        )
+    )
+    rebuilt = proofs.with_proof_header({"@graph": graph}, header)
+    assert proofs.verify(rebuilt, resolve_key=keyring_resolver(ring, BASE))
+    graph[0][next(k for k in graph[0] if k.startswith("http"))] = [{"@value": "forged"}]
+    with pytest.raises(ProofError, match="does not match"):
+        proofs.verify(
+            proofs.with_proof_header({"@graph": graph}, header), resolve_key=keyring_resolver(ring, BASE)
+        )
