@@ -223,6 +223,12 @@ def log_proof(seconds: float, connections: int) -> dict[str, Any]:
             "node": comparison.a.summary(),
             "baseline": comparison.b.summary(),
             "rounds ratio": [round(r, 3) for r in comparison.round_ratios],
+            "cpu per request, us (node, baseline)": [
+                None if v is None else round(v, 1) for v in (comparison.a_cpu_us, comparison.b_cpu_us)
+            ],
+            "cpu ratio (baseline / node per request)": (
+                None if comparison.cpu_ratio is None else round(comparison.cpu_ratio, 3)
+            ),
         },
         commands=[" ".join(cmd), comparison.a.command],
         notes=notes,

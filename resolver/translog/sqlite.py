@@ -20,6 +20,21 @@ __all__ = ["SQLiteLog"]
 T = TypeVar("T")
 _MMAP_BYTES = 1 << 30
 _NODE_LOOKUP = "SELECT level, idx, hash FROM translog_nodes WHERE level = ? AND idx = ?"
+_TILE_LOOKUP = "SELECT tile, hashes FROM translog_tiles WHERE tile = ?"
+
+# A tile holds the nodes below level 8 of a complete subtree of 256 leaves, level by level
+# (256 + 128 + ... + 2 hashes): one row read gives the lower half of a proof, where it would
+# otherwise take 8 lookups in translog_nodes. Derived from translog_nodes, written with it.
+TILE_LEVELS = 8
+_TILE_BYTES = 32 * (2 * (1 << TILE_LEVELS) - 2)
+
+
+def _tile_offset(level: int, index: int) -> tuple[int, int]:
+    """(tile, byte offset in it) of the node (level, index), level < TILE_LEVELS."""
+    shift = TILE_LEVELS - level
+    tile = index >> shift
+    return tile, 32 * ((2 << TILE_LEVELS) - (2 << TILE_LEVELS >> level) + index - (tile << shift))
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS translog_leaves (
@@ -36,8 +51,9 @@ CREATE TABLE IF NOT EXISTS translog_nodes (
     PRIMARY KEY (level, idx)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS translog_heads (tree_size INTEGER PRIMARY KEY, head BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS translog_tiles (tile INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
 """
-_TABLES = ("translog_leaves", "translog_nodes", "translog_heads")
+_TABLES = ("translog_leaves", "translog_nodes", "translog_heads", "translog_tiles")
 _TRIGGERS = "".join(
     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb} BEFORE {verb.upper()} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;\n"
@@ -69,6 +85,7 @@ class SQLiteLog:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=5000")
             db.executescript(_SCHEMA + _TRIGGERS)
+            _backfill_tiles(db)
             return db
 
         try:
@@ -105,9 +122,10 @@ class SQLiteLog:
             return {}
 
         def read(db: sqlite3.Connection) -> dict[Coord, bytes]:
-            found: dict[Coord, bytes] = {}
-            for start in range(0, len(wanted), 400):  # SQLite binds at most 999 parameters
-                chunk = wanted[start : start + 400]
+            found = _from_tiles(db, [c for c in wanted if c[0] < TILE_LEVELS])
+            rest = [c for c in wanted if c not in found]
+            for start in range(0, len(rest), 400):  # SQLite binds at most 999 parameters
+                chunk = rest[start : start + 400]
                 # One statement of primary-key lookups (an OR of them, or a row-value IN list,
                 # makes SQLite build a row set or scan; UNION ALL is a plain descent per node).
                 query = " UNION ALL ".join(_NODE_LOOKUP for _ in chunk)
@@ -150,6 +168,9 @@ class SQLiteLog:
                     "INSERT INTO translog_nodes (level, idx, hash) VALUES (?, ?, ?)",
                     [(level, index, value) for (level, index), value in nodes.items()],
                 )
+                for level, index in nodes:
+                    if level == TILE_LEVELS:
+                        _write_tile(db, index)
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -186,6 +207,56 @@ class SQLiteLog:
 
         await self._run(close)
         self._executor.shutdown(wait=True)
+
+
+def _from_tiles(db: sqlite3.Connection, coords: Sequence[Coord]) -> dict[Coord, bytes]:
+    """The nodes of ``coords`` held in tiles (those in incomplete tiles are left out)."""
+    if not coords:
+        return {}
+    located = {coord: _tile_offset(*coord) for coord in coords}
+    tiles = list(dict.fromkeys(tile for tile, _ in located.values()))[:400]
+    query = " UNION ALL ".join(_TILE_LOOKUP for _ in tiles)
+    blobs = {int(tile): bytes(data) for tile, data in db.execute(query, tiles).fetchall()}
+    found: dict[Coord, bytes] = {}
+    for coord, (tile, offset) in located.items():
+        blob = blobs.get(tile)
+        if blob is not None and len(blob) == _TILE_BYTES:
+            found[coord] = blob[offset : offset + 32]
+    return found
+
+
+def _write_tile(db: sqlite3.Connection, tile: int) -> None:
+    """Write tile ``tile`` from translog_nodes, where its nodes (all present) are."""
+    parts: list[bytes] = []
+    for level in range(TILE_LEVELS):
+        width = 1 << (TILE_LEVELS - level)
+        rows = db.execute(
+            "SELECT hash FROM translog_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+            (level, tile * width, (tile + 1) * width),
+        ).fetchall()
+        if len(rows) != width:
+            raise StoreUnavailable(
+                f"tile {tile} cannot be made: level {level} has {len(rows)} of {width} nodes"
+            )
+        parts.extend(bytes(row[0]) for row in rows)
+    db.execute("INSERT INTO translog_tiles (tile, hashes) VALUES (?, ?)", (tile, b"".join(parts)))
+
+
+def _backfill_tiles(db: sqlite3.Connection) -> None:
+    """Tiles of a log written before tiles existed (once, at open)."""
+    complete = _size(db) >> TILE_LEVELS
+    row = db.execute("SELECT max(tile) FROM translog_tiles").fetchone()
+    first = 0 if row is None or row[0] is None else int(row[0]) + 1
+    if first >= complete:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for tile in range(first, complete):
+            _write_tile(db, tile)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _size(db: sqlite3.Connection) -> int:

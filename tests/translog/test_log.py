@@ -241,3 +241,52 @@ async def test_tampered_redis_log_fails_the_check_at_open(redis_url: str) -> Non
             await TransparencyLog(RedisLog(client, namespace="t"), signer=sign).open(full=True)
     finally:
         await client.aclose()
+
+
+async def test_tiles_serve_the_lower_levels_and_a_tampered_tile_fails_the_full_check(tmp_path: Path) -> None:
+    backend = await SQLiteLog.open(tmp_path / "log.sqlite3")
+    log = await TransparencyLog(backend, signer=sign).open()
+    await log.append_many([_entry(i) for i in range(300)])
+    await log.head()
+    await backend.aclose()
+    db = sqlite3.connect(tmp_path / "log.sqlite3", isolation_level=None)
+    assert db.execute("SELECT count(*), length(hashes) FROM translog_tiles").fetchone() == (1, 16320)
+    # The tile is what proofs read: drop the node rows it covers, and proofs still verify.
+    db.execute("DROP TRIGGER translog_nodes_no_delete")
+    db.execute("DELETE FROM translog_nodes WHERE level < 8 AND idx < (256 >> level)")
+    db.close()
+    backend = await SQLiteLog.open(tmp_path / "log.sqlite3")
+    try:
+        log = await TransparencyLog(backend, signer=sign).open(full=True)
+        head = await log.head()
+        proof = await log.inclusion_at(17, 300)
+        assert merkle.verify_inclusion(17, 300, merkle.leaf_hash(proof.leaf), proof.path, head.root_hash)
+    finally:
+        await backend.aclose()
+    db = sqlite3.connect(tmp_path / "log.sqlite3", isolation_level=None)
+    db.execute("DROP TRIGGER translog_tiles_no_update")
+    blob = db.execute("SELECT hashes FROM translog_tiles").fetchone()[0]
+    db.execute("UPDATE translog_tiles SET hashes = ?", (b"\0" * 32 + blob[32:],))
+    db.close()
+    backend = await SQLiteLog.open(tmp_path / "log.sqlite3")
+    try:
+        with pytest.raises(LogCorrupted, match="leaf 0"):
+            await TransparencyLog(backend, signer=sign).open(full=True)
+    finally:
+        await backend.aclose()
+
+
+async def test_tiles_are_made_at_open_for_a_log_written_without_them(tmp_path: Path) -> None:
+    backend = await SQLiteLog.open(tmp_path / "log.sqlite3")
+    log = await TransparencyLog(backend, signer=sign).open()
+    await log.append_many([_entry(i) for i in range(520)])
+    await backend.aclose()
+    db = sqlite3.connect(tmp_path / "log.sqlite3", isolation_level=None)
+    db.execute("DROP TRIGGER translog_tiles_no_delete")
+    db.execute("DELETE FROM translog_tiles")
+    db.close()
+    backend = await SQLiteLog.open(tmp_path / "log.sqlite3")
+    await backend.aclose()
+    db = sqlite3.connect(tmp_path / "log.sqlite3")
+    assert [row[0] for row in db.execute("SELECT tile FROM translog_tiles ORDER BY tile")] == [0, 1]
+    db.close()
