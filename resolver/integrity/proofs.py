@@ -30,19 +30,20 @@ __all__ = [
     "CREDENTIALS_V2",
     "CRYPTOSUITE",
     "DATA_INTEGRITY_V2",
+    "PROOF_HEADER",
     "KeyResolver",
     "VerificationKey",
     "Verified",
     "create_proof",
     "hash_data",
-    "proof_header",
-    "with_proof_header",
     "proof_config_nquads",
+    "proof_header",
     "secure",
     "unsecured",
     "unsecured_nquads",
     "verify",
     "with_proof_context",
+    "with_proof_header",
 ]
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
