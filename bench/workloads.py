@@ -1003,6 +1003,10 @@ def _soak(options: Options) -> dict[str, Any]:
     config = _node_config("soak", store, [dataset.BENCH_PREFIX], credentials=[operator])
     with _node("soak-node", config) as node:
         return soak(options, node, [_quote(k) for k in keys])
+def _integrity() -> Any:
+    from bench import integrity
+
+    return integrity
 
 
 # --- registry -------------------------------------------------------------------------------
@@ -1053,3 +1057,5 @@ _register(
     "warning-latency", "ms (p99)", "p99 <= 100 ms from POST to webhook at 1,000 readings/s", _warning_latency
 )
 _register("soak", "% RSS change", "RSS within 10%, 0 errors", _soak)
+_register("verify", "proofs/s", ">= 500 proofs/s on one core", lambda o: _integrity().verify(o.seconds))
+_register("log-proof", "proofs/s", "ratio >= 0.5", lambda o: _integrity().log_proof(o.seconds, o.connections))

@@ -21,6 +21,10 @@ _COMMANDS = {
     "validate": "validate",
     "export": "export",
     "index": "index",
+    "sign": "sign",
+    "verify": "verify",
+    "log": "log",
+    "keys": "keys",
 }
 
 
