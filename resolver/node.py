@@ -24,6 +24,7 @@ from resolver.config import NodeConfig
 from resolver.federation.cache import FederationCache
 from resolver.federation.client import PeerClient
 from resolver.identifiers import claims
+from resolver.integrity.part import Integrity, open_integrity
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
@@ -83,6 +84,8 @@ class Node:
     ``checker`` is the ``/validate`` endpoint's own one-worker pool with a time budget, so that
     anonymous validation never queues writes behind it; it starts on first use (None: a node
     whose validator never starts; ``/validate`` then uses ``validator``).
+    ``integrity`` is the node's keyring, view signer and transparency log (None: ``[integrity]
+    sign = false``, versions are stored unsigned and unlogged).
     """
 
     config: NodeConfig
@@ -97,6 +100,7 @@ class Node:
     sparql_unavailable: str = ""
     lifecycle: LifecyclePart | None = None
     checker: Validator | None = None
+    integrity: Integrity | None = None
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -251,6 +255,7 @@ async def open_node(
     async with contextlib.AsyncExitStack() as stack:
         store = await open_store(config.store)
         stack.push_async_callback(store.aclose)
+        integrity = await stack.enter_async_context(open_integrity(config))
         validator = Validator(workers=config.workers)
         stack.push_async_callback(validator.aclose)
         starting = await _start_validator(validator, validator_start, stack)
@@ -300,6 +305,7 @@ async def open_node(
             sparql_unavailable="" if index is not None else why or _NOT_OPENED,
             lifecycle=part,
             checker=checker,
+            integrity=integrity,
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)
