@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from resolver.config import NodeConfig
-from resolver.http import contract, digital_link, handle_api, lifecycle, node_info, passports
+from resolver.http import contract, digital_link, handle_api, integrity, lifecycle, node_info, passports
 from resolver.http.cors import add_cors
 from resolver.http.problems import add_unmatched_route
 from resolver.http.router import EdgeSlot, RouteModule, Routes
@@ -21,6 +21,7 @@ __all__ = ["ROUTE_MODULES", "add_routes"]
 ROUTE_MODULES: tuple[RouteModule, ...] = (
     node_info.add_routes,  # /healthz, /metrics, /.well-known/passport-node, /profiles/...
     contract.add_routes,  # /openapi.json
+    integrity.add_routes,  # /keys, /keys/{name}, /log/sth, /log/entries, /log/proof/...
     handle_api.add_routes,  # /api/handles
     digital_link.add_routes,  # GS1: /01/..., /gtin/..., /{id}/qr, /compare, /.well-known/gs1resolver
     sparql.add_routes,  # /sparql
