@@ -16,12 +16,13 @@ import orjson
 from resolver import jsonld
 from resolver.integrity.proofs import DATA_INTEGRITY_V2, PROOF_HEADER, proof_header
 
-__all__ = ["LOG_INDEX_HEADER", "PROOF_HEADER", "split_signed"]
+__all__ = ["LOG_INDEX_HEADER", "PROOF_HEADER", "SIGNED_CONTEXT", "split_signed"]
 
 # The transparency-log index of the version answered (this node's own versions only).
 LOG_INDEX_HEADER = "Passport-Log-Index"
 
-_SIGNED_CONTEXT = [jsonld.CONTEXT_URL, DATA_INTEGRITY_V2]
+# The @context of a view the node signed: ours, then the Data Integrity context.
+SIGNED_CONTEXT = [jsonld.CONTEXT_URL, DATA_INTEGRITY_V2]
 
 
 def split_signed(body: bytes) -> tuple[bytes, str | None]:
@@ -34,7 +35,7 @@ def split_signed(body: bytes) -> tuple[bytes, str | None]:
         return body, None
     header = proof_header(document)
     unsigned = {key: value for key, value in document.items() if key != "proof"}
-    if unsigned.get("@context") == _SIGNED_CONTEXT:
+    if unsigned.get("@context") == SIGNED_CONTEXT:
         # The appended context defines only the proof terms: the graph is the same in ours alone.
         unsigned["@context"] = jsonld.CONTEXT_URL
     return orjson.dumps(unsigned), header

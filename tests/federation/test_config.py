@@ -104,3 +104,19 @@ def test_node_description_lists_peers_and_parent_without_credentials() -> None:
         "parent": {"id": "root", "region": "", "base_urls": ["https://root.example"], "prefixes": []},
     }
     assert "never-shown" not in repr(published) and "hidden-too" not in repr(published)
+
+
+def test_a_peer_pins_its_owner_and_the_owner_keys_which_must_be_ed25519_multikeys() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from resolver.integrity.multikey import public_key_multibase
+
+    multibase = public_key_multibase(Ed25519PrivateKey.generate().public_key())
+    url = "https://owner.example/keys/k1"
+    raw = {"peers": [{"id": "relay", "base_url": "https://relay.example", "prefixes": ["88.100"]}]}
+    raw["peers"][0].update(owner="owner", keys={url: multibase})
+    relay = FederationConfig.from_mapping(raw).peers[0]
+    assert (relay.owner_id, relay.keys) == ("owner", ((url, multibase),))
+    raw["peers"][0]["keys"] = {url: "zNotAKey"}
+    with pytest.raises(FederationConfigError, match="keys"):
+        FederationConfig.from_mapping(raw)
