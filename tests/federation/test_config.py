@@ -113,10 +113,8 @@ def test_a_peer_pins_its_owner_and_the_owner_keys_which_must_be_ed25519_multikey
 
     multibase = public_key_multibase(Ed25519PrivateKey.generate().public_key())
     url = "https://owner.example/keys/k1"
-    raw = {"peers": [{"id": "relay", "base_url": "https://relay.example", "prefixes": ["88.100"]}]}
-    raw["peers"][0].update(owner="owner", keys={url: multibase})
-    relay = FederationConfig.from_mapping(raw).peers[0]
-    assert (relay.owner_id, relay.keys) == ("owner", ((url, multibase),))
-    raw["peers"][0]["keys"] = {url: "zNotAKey"}
+    entry: dict[str, Any] = {"id": "relay", "base_url": "https://relay.example", "prefixes": ["88.100"]}
+    relay = FederationConfig.from_mapping({"peers": [{**entry, "owner": "owner", "keys": {url: multibase}}]})
+    assert (relay.peers[0].owner_id, relay.peers[0].keys) == ("owner", ((url, multibase),))
     with pytest.raises(FederationConfigError, match="keys"):
-        FederationConfig.from_mapping(raw)
+        FederationConfig.from_mapping({"peers": [{**entry, "keys": {url: "zNotAKey"}}]})

@@ -70,7 +70,7 @@ def test_verifier_accepts_the_vector() -> None:
 def _tampered(change: Any) -> dict[str, Any]:
     document = copy.deepcopy(SIGNED)
     change(document)
-    return document
+    return dict(document)
 
 
 @pytest.mark.parametrize(

@@ -91,12 +91,11 @@ def test_turtle_answer_verifies_with_its_passport_proof_header(tmp_path: Path) -
     rendered = pyoxigraph.serialize(
         canon.document_quads(proofs.unsecured(signed)), format=pyoxigraph.RdfFormat.N_QUADS
     )  # what a Turtle or N-Triples answer carries: the graph, no proof
-    graph = orjson.loads(
-        pyoxigraph.serialize(
-            pyoxigraph.parse(rendered, format=pyoxigraph.RdfFormat.N_QUADS),
-            format=pyoxigraph.RdfFormat.JSON_LD,
-        )
+    as_json_ld = pyoxigraph.serialize(
+        pyoxigraph.parse(rendered, format=pyoxigraph.RdfFormat.N_QUADS), format=pyoxigraph.RdfFormat.JSON_LD
     )
+    assert as_json_ld is not None
+    graph = orjson.loads(as_json_ld)
     rebuilt = proofs.with_proof_header({"@graph": graph}, header)
     assert proofs.verify(rebuilt, resolve_key=keyring_resolver(ring, BASE))
     graph[0][next(k for k in graph[0] if k.startswith("http"))] = [{"@value": "forged"}]

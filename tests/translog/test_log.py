@@ -103,7 +103,7 @@ class CountingBackend:
 
 async def test_proofs_read_logarithmically_many_nodes(backend: LogBackend) -> None:
     counting = CountingBackend(backend)
-    log = TransparencyLog(counting, signer=sign, clock=Clock())  # type: ignore[arg-type]
+    log = TransparencyLog(counting, signer=sign, clock=Clock())
     await log.append_many([_entry(i) for i in range(1000)])
     worst_inclusion = worst_consistency = 0
     for index in (0, 1, 511, 512, 998, 999):
@@ -191,7 +191,7 @@ class RacingBackend:
 
 async def test_append_racing_another_process_retries_on_the_new_size(backend: LogBackend) -> None:
     rival = TransparencyLog(backend, signer=sign)
-    log = TransparencyLog(RacingBackend(backend, rival), signer=sign)  # type: ignore[arg-type]
+    log = TransparencyLog(RacingBackend(backend, rival), signer=sign)
     assert await log.append(_entry(1)) == 1
     assert await rival.open(full=True)
     proof = await log.inclusion("88.100.1/BAT-1000", 1)

@@ -113,10 +113,10 @@ async def _check_size(
     firsts = range(1, n + 1) if every else {1, n, max(1, n - 1), max(1, n // 2), rng.randint(1, n)}
     for first in firsts:
         first_root = roots[first] if roots else rfc_mth(leaves[:first])
-        proof = await log.consistency(first, n)
-        assert rfc_verify_consistency(first, n, first_root, root, proof), (first, n)
+        path = await log.consistency(first, n)
+        assert rfc_verify_consistency(first, n, first_root, root, path), (first, n)
         if first < n:
-            assert not rfc_verify_consistency(first, n, rfc_leaf(b"forged"), root, proof)
+            assert not rfc_verify_consistency(first, n, rfc_leaf(b"forged"), root, path)
 
 
 @pytest.mark.slow
