@@ -255,7 +255,11 @@ async def open_node(
     async with contextlib.AsyncExitStack() as stack:
         store = await open_store(config.store)
         stack.push_async_callback(store.aclose)
-        integrity = await stack.enter_async_context(open_integrity(config))
+        unlogged = metrics.counter(
+            "passport_translog_unlogged_total",
+            "Versions stored but not appended to the transparency log (the log refused or was unreachable).",
+        )
+        integrity = await stack.enter_async_context(open_integrity(config, on_unlogged=unlogged.inc))
         validator = Validator(workers=config.workers)
         stack.push_async_callback(validator.aclose)
         starting = await _start_validator(validator, validator_start, stack)

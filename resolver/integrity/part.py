@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import redis.asyncio as aioredis
 
 from resolver.config import NodeConfig
+from resolver.errors import ResolverError
 from resolver.integrity.keyring import Keyring
 from resolver.integrity.signer import ViewSigner
 from resolver.tiers import Tier
@@ -31,6 +33,8 @@ from resolver.translog.seal import seal_version
 from resolver.translog.sqlite import SQLiteLog
 
 __all__ = ["Integrity", "LogIndexes", "node_base_url", "open_integrity"]
+
+_log = logging.getLogger("resolver.integrity")
 
 _INDEXES_KEPT = 100_000  # (handle, version) -> log index pairs kept in memory (immutable facts)
 
@@ -79,6 +83,7 @@ class Integrity:
     log: TransparencyLog
     indexes: LogIndexes
     base_url: str
+    on_unlogged: Callable[[], None] = lambda: None
 
     def sign_views(
         self, views: Mapping[Tier, bytes], nquads: Mapping[Tier, bytes] | None
@@ -93,9 +98,20 @@ class Integrity:
 
         return sealed.views, entry
 
-    async def log_version(self, entry: LogEntry) -> int:
-        """Append a stored version's entry to the log; its index (also kept for reads)."""
-        index = await self.log.append(entry)
+    async def log_version(self, entry: LogEntry) -> int | None:
+        """Append a stored version's entry to the log; its index (also kept for reads), or None
+        when the log refused or could not be reached.
+
+        The version is stored by then: answering the write with an error would make the client
+        write it again and meet "unchanged". It is logged as an error and counted
+        (``passport_translog_unlogged_total``); its answers carry no Passport-Log-Index.
+        """
+        try:
+            index = await self.log.append(entry)
+        except ResolverError as err:
+            _log.error("version %s of %s is stored but not logged: %s", entry.version, entry.identifier, err)
+            self.on_unlogged()
+            return None
         self.indexes.remember(entry.identifier, entry.version, index)
         return index
 
@@ -139,8 +155,11 @@ async def _backend(config: NodeConfig, stack: contextlib.AsyncExitStack) -> LogB
 
 
 @contextlib.asynccontextmanager
-async def open_integrity(config: NodeConfig) -> AsyncIterator[Integrity | None]:
-    """The node's integrity part (None when ``[integrity] sign`` is false); closed on exit."""
+async def open_integrity(
+    config: NodeConfig, *, on_unlogged: Callable[[], None] = lambda: None
+) -> AsyncIterator[Integrity | None]:
+    """The node's integrity part (None when ``[integrity] sign`` is false); closed on exit.
+    ``on_unlogged`` is called for each stored version the log refused (a metric)."""
     if not config.integrity.sign:
         yield None
         return
@@ -151,4 +170,4 @@ async def open_integrity(config: NodeConfig) -> AsyncIterator[Integrity | None]:
         backend = await _backend(config, stack)
         stack.push_async_callback(backend.aclose)
         log = await TransparencyLog(backend, signer=signer.sign_bytes).open()
-        yield Integrity(keyring, signer, log, LogIndexes(log), base_url)
+        yield Integrity(keyring, signer, log, LogIndexes(log), base_url, on_unlogged)

@@ -47,7 +47,7 @@ class Sealer(Protocol):
         self, views: Mapping[Tier, bytes], nquads: Mapping[Tier, bytes] | None
     ) -> tuple[dict[Tier, bytes], Callable[[str, int, float], LogEntry]]: ...
 
-    async def log_version(self, entry: LogEntry) -> int: ...
+    async def log_version(self, entry: LogEntry) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +92,8 @@ async def store_prepared(
     numbered it: a log entry is only ever made for a version that exists. (Logging first would
     leave an entry for a version a failed or raced store write never made, and that entry's
     (identifier, version) would then refuse the real one.) If the append fails after the store
-    write, the write answers an error and the version stays unlogged (its answers then carry no
-    ``Passport-Log-Index``).
+    write, the version stays unlogged (the sealer logs and counts it; its answers carry no
+    ``Passport-Log-Index``) and the write still answers as stored.
     """
     if not prepared.report.conforms or not prepared.views:
         raise invalid_passport(prepared.report, key)
