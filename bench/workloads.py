@@ -1009,6 +1009,10 @@ def _soak(options: Options) -> dict[str, Any]:
     config = _node_config("soak", store, [dataset.BENCH_PREFIX], credentials=[operator])
     with _node("soak-node", config) as node:
         return soak(options, node, [_quote(k) for k in keys])
+def _integrity() -> Any:
+    from bench import integrity
+
+    return integrity
 
 
 # --- registry -------------------------------------------------------------------------------
@@ -1062,3 +1066,5 @@ def _import_adapters(options: Options) -> dict[str, Any]:
 
 
 _register("import-adapters", "passports/s", "each adapter >= 0.7 x native JSON-LD ingest", _import_adapters)
+_register("verify", "proofs/s", ">= 500 proofs/s on one core", lambda o: _integrity().verify(o.seconds))
+_register("log-proof", "proofs/s", "ratio >= 0.5", lambda o: _integrity().log_proof(o.seconds, o.connections))

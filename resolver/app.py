@@ -28,7 +28,7 @@ from resolver.identifiers import claims, parse_identifier
 from resolver.lifecycle.demo import load_demo
 from resolver.metrics import Metrics
 from resolver.node import Node, Timing, open_node
-from resolver.passport.write import store_prepared
+from resolver.passport.write import Sealer, store_prepared
 from resolver.stores.base import Store
 from resolver.validation import Validator
 
@@ -81,14 +81,16 @@ def create_app(
 
 
 async def _load_demo(node: Node, config: NodeConfig) -> None:
-    loaded = await load_examples(node.store, node.validator, config)
+    loaded = await load_examples(node.store, node.validator, config, sealer=node.integrity)
     _log.info("demo: %d example passport(s) loaded", loaded)
     if node.lifecycle is not None:
         batteries = await load_demo(node.lifecycle.service)
         _log.info("demo: a year of readings for %d example batteries", batteries)
 
 
-async def load_examples(store: Store, validator: Validator, config: NodeConfig) -> int:
+async def load_examples(
+    store: Store, validator: Validator, config: NodeConfig, *, sealer: Sealer | None = None
+) -> int:
     """Store each example passport under the node's prefixes that is not stored yet.
 
     Idempotent: a handle with any record (a tombstone included) is left alone, so a restart
@@ -107,7 +109,7 @@ async def load_examples(store: Store, validator: Validator, config: NodeConfig) 
             continue
         if await store.get(key) is not None:
             continue
-        await store_prepared(store, key, prepared, current=None, expected_version=0)
+        await store_prepared(store, key, prepared, current=None, expected_version=0, sealer=sealer)
         loaded += 1
     return loaded
 

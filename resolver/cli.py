@@ -22,6 +22,10 @@ _COMMANDS = {
     "export": "export",
     "index": "index",
     "readiness": "readiness",
+    "sign": "sign",
+    "verify": "verify",
+    "log": "log",
+    "keys": "keys",
 }
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "STAGE_NAMES",
     "ConfigError",
     "Credential",
+    "IntegrityConfig",
     "Limits",
     "NodeConfig",
     "SparqlConfig",
@@ -79,6 +80,24 @@ class SparqlConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IntegrityConfig:
+    """The ``[integrity]`` table: the node's signing key and its transparency log (issue 11).
+
+    ``sign`` false stores views unsigned and keeps no log (a read-only tool, or a test that
+    compares stored bytes). ``key_file`` empty: the node's own keyring, made at first start
+    beside the store (``<sqlite file>.keys/``, or ``{data_dir}/keys-{node_id}/`` for a Redis
+    store), each private key mode 0600; otherwise the operator's PKCS#8 PEM Ed25519 key.
+    ``log`` empty: the log lives in the store (``<sqlite file>.translog`` beside an SQLite
+    store, or Redis keys under ``{translog}`` in a Redis store); otherwise an SQLite file path.
+    """
+
+    sign: bool = True
+    key_file: str = ""
+    keys_dir: str = ""
+    log: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class NodeConfig:
     """Everything a node process needs to know about itself.
 
@@ -111,6 +130,7 @@ class NodeConfig:
     federation: FederationConfig = field(default_factory=FederationConfig)
     data_dir: str = "./var"  # local files that are not the store (a Redis node's SPARQL index)
     sparql: SparqlConfig = field(default_factory=SparqlConfig)
+    integrity: IntegrityConfig = field(default_factory=IntegrityConfig)
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
 
 
@@ -135,8 +155,9 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "access_log": bool,
     "data_dir": str,
 }
-_TABLES = {"limits", "credentials", "federation", "sparql", "lifecycle"}
+_TABLES = {"limits", "credentials", "federation", "sparql", "lifecycle", "integrity"}
 _SPARQL_KEYS: dict[str, type] = {"enabled": bool, "index_dir": str, "history": bool}
+_INTEGRITY_KEYS: dict[str, type] = {"sign": bool, "key_file": str, "keys_dir": str, "log": str}
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
 # Limits where 0 means "off" rather than an error.
 _ZERO_OFF_LIMITS = {
@@ -179,6 +200,8 @@ def default_config(**overrides: Any) -> NodeConfig:
         overrides["federation"] = _federation(overrides["federation"])
     if "sparql" in overrides and not isinstance(overrides["sparql"], SparqlConfig):
         overrides["sparql"] = _sparql(overrides["sparql"])
+    if "integrity" in overrides and not isinstance(overrides["integrity"], IntegrityConfig):
+        overrides["integrity"] = _integrity(overrides["integrity"])
     if "lifecycle" in overrides and not isinstance(overrides["lifecycle"], LifecycleSettings):
         overrides["lifecycle"] = _lifecycle(overrides["lifecycle"])
     config = dataclasses.replace(config, **overrides)
@@ -210,6 +233,8 @@ def _from_mapping(raw: Mapping[str, object]) -> NodeConfig:
         values["federation"] = _federation(raw["federation"])
     if "sparql" in raw:
         values["sparql"] = _sparql(raw["sparql"])
+    if "integrity" in raw:
+        values["integrity"] = _integrity(raw["integrity"])
     if "lifecycle" in raw:
         values["lifecycle"] = _lifecycle(raw["lifecycle"])
     config = dataclasses.replace(NodeConfig(), **values)
@@ -233,6 +258,18 @@ def _sparql(raw: object) -> SparqlConfig:
         if not isinstance(value, expected):
             raise ConfigError(f"'sparql.{key}' has the wrong type ({type(value).__name__})")
     return SparqlConfig(**raw)
+
+
+def _integrity(raw: object) -> IntegrityConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'integrity' must be a table")
+    for key, value in raw.items():
+        expected = _INTEGRITY_KEYS.get(key)
+        if expected is None:
+            raise ConfigError(f"unknown configuration key 'integrity.{key}'")
+        if not isinstance(value, expected):
+            raise ConfigError(f"'integrity.{key}' has the wrong type ({type(value).__name__})")
+    return IntegrityConfig(**raw)
 
 
 def _lifecycle(raw: object) -> LifecycleSettings:

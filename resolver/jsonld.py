@@ -75,6 +75,9 @@ _GS1_SHORTCUT_TERMS = frozenset({"https://ref.gs1.org/voc/masterDataAvailableFor
 ACCEPTED_CONTEXTS: dict[str, Path] = {
     CONTEXT_URL: _VOCAB / "eu-battery" / "context.jsonld",
     "https://www.w3.org/ns/credentials/v2": _VOCAB / "third-party" / "w3c" / "credentials-v2.jsonld",
+    "https://w3id.org/security/data-integrity/v2": (
+        _VOCAB / "third-party" / "w3c" / "data-integrity-v2.jsonld"
+    ),
     "https://ref.openepcis.io/extensions/common/core/dpp-core-context.jsonld": (
         _VOCAB / "third-party" / "openepcis" / "dpp-core-context.jsonld"
     ),

@@ -27,6 +27,7 @@ from resolver.federation.feed import ChangeSignal, Followers
 from resolver.federation.probes import Prober
 from resolver.federation.tls import client_context
 from resolver.identifiers import claims
+from resolver.integrity.part import Integrity, open_integrity
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
@@ -89,6 +90,8 @@ class Node:
     ``checker`` is the ``/validate`` endpoint's own one-worker pool with a time budget, so that
     anonymous validation never queues writes behind it; it starts on first use (None: a node
     whose validator never starts; ``/validate`` then uses ``validator``).
+    ``integrity`` is the node's keyring, view signer and transparency log (None: ``[integrity]
+    sign = false``, versions are stored unsigned and unlogged).
     """
 
     config: NodeConfig
@@ -105,6 +108,7 @@ class Node:
     checker: Validator | None = None
     changed: ChangeSignal = field(default_factory=ChangeSignal)
     followers: Followers | None = None
+    integrity: Integrity | None = None
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -284,6 +288,11 @@ async def open_node(
     async with contextlib.AsyncExitStack() as stack:
         store = await open_store(config.store)
         stack.push_async_callback(store.aclose)
+        unlogged = metrics.counter(
+            "passport_translog_unlogged_total",
+            "Versions stored but not appended to the transparency log (the log refused or was unreachable).",
+        )
+        integrity = await stack.enter_async_context(open_integrity(config, on_unlogged=unlogged.inc))
         validator = Validator(workers=config.workers)
         stack.push_async_callback(validator.aclose)
         starting = await _start_validator(validator, validator_start, stack)
@@ -347,6 +356,7 @@ async def open_node(
             lifecycle=part,
             checker=checker,
             followers=followers,
+            integrity=integrity,
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)

@@ -123,3 +123,14 @@ def test_lifecycle_table_is_parsed_into_the_node_configuration(tmp_path: Path) -
     assert settings.delivery_attempts == 3
     assert settings.allowed_webhook_hosts == ("hooks.example.com", "127.0.0.1")
     assert default_config().lifecycle.allowed_webhook_hosts == ()
+
+
+def test_the_integrity_table_is_typed() -> None:
+    from resolver.config import IntegrityConfig
+
+    config = default_config(integrity={"key_file": "/etc/node.key", "sign": True})
+    assert config.integrity == IntegrityConfig(sign=True, key_file="/etc/node.key")
+    with pytest.raises(ConfigError, match=r"integrity\.keyfile"):
+        default_config(integrity={"keyfile": "x"})
+    with pytest.raises(ConfigError, match=r"'integrity\.sign' has the wrong type"):
+        default_config(integrity={"sign": "yes"})

@@ -25,7 +25,7 @@ from resolver.commands.serve import config_from_args
 from resolver.config import ConfigError, NodeConfig
 from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
 from resolver.identifiers import claims, parse_identifier
-from resolver.passport.write import import_prepared
+from resolver.passport.write import Sealer, import_prepared
 
 __all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
 
@@ -315,13 +315,16 @@ def _reasons(report: Any) -> str:
 
 
 async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, progress: Progress) -> None:
+    from resolver.integrity.part import open_integrity
     from resolver.stores import open_store
     from resolver.validation import Validator
 
     store = await open_store(config.store)
     validator = Validator(workers=config.workers)
     locks: dict[str, asyncio.Lock] = {}
+    sealing = contextlib.AsyncExitStack()  # closed in the finally below, entered or not
     try:
+        sealer = await sealing.enter_async_context(open_integrity(config))
         await validator.start()
 
         async def batch(chunk: list[Item]) -> None:
@@ -352,7 +355,7 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
                 return
             lock = locks.setdefault(key, asyncio.Lock())
             async with lock:
-                await _store_one(store, key, prepared, item, summary)
+                await _store_one(store, key, prepared, item, summary, sealer)
             progress.update()
 
         # Passports go to the workers in batches (one task and one result message per batch,
@@ -363,12 +366,15 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
     finally:
         with contextlib.suppress(Exception):
             await validator.aclose()
+        await sealing.aclose()
         await store.aclose()
 
 
-async def _store_one(store: Any, key: str, prepared: Any, item: Item, summary: Summary) -> None:
+async def _store_one(
+    store: Any, key: str, prepared: Any, item: Item, summary: Summary, sealer: Sealer | None
+) -> None:
     try:
-        outcome = await import_prepared(store, key, prepared)
+        outcome = await import_prepared(store, key, prepared, sealer=sealer)
     except PreconditionFailed:
         summary.reject(item, "changed by another writer during the import; run it again", key)
         return

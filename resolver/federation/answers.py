@@ -27,6 +27,7 @@ from resolver.errors import (
 )
 from resolver.federation.client import MAX_PEER_BODY, PeerResponse
 from resolver.identifiers import parse_identifier
+from resolver.integrity.served import SIGNED_CONTEXT
 from resolver.lookup import TIER_HEADER, Answer, Lookup
 from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.profile import Profile
@@ -145,7 +146,9 @@ def check_identity(
         raise BadPeerAnswer(
             f"peer {peer_id} answered {handle} with JSON that is not one passport", peer=peer_id
         )
-    if doc.get("@context") != jsonld.CONTEXT_URL:
+    if doc.get("@context") != jsonld.CONTEXT_URL and not (
+        "proof" in doc and doc.get("@context") == SIGNED_CONTEXT
+    ):
         raise BadPeerAnswer(
             f"peer {peer_id} answered {handle} in another JSON-LD context ({_show(doc.get('@context'))}); "
             f"passports cross between nodes in {jsonld.CONTEXT_URL}",
@@ -166,6 +169,14 @@ def check_identity(
             answered=answered,
         )
     return doc
+
+
+def _unsigned(doc: dict[str, object], body: bytes) -> tuple[dict[str, object], bytes]:
+    if "proof" not in doc:
+        return doc, body
+    unsigned = {key: value for key, value in doc.items() if key != "proof"}
+    unsigned["@context"] = jsonld.CONTEXT_URL  # the appended context defines only proof terms
+    return unsigned, orjson.dumps(unsigned)
 
 
 def check_tier_bound(
@@ -248,12 +259,13 @@ async def interpret(
     if status == 200:
         served = _served_tier(response, lookup)
         doc = check_identity(response.body, lookup.handle, peer_id, case_sensitive=case_sensitive)
+        # A signed view is checked here as the graph it signs, without its proof (the proof is
+        # checked against the owner's key by the federation stage); it is served as received.
+        doc, body = _unsigned(doc, response.body)
         if profile is not None:
             check_tier_bound(doc, served, lookup.handle, peer_id, profile)
             if response.peer.verify == "shapes" and validator is not None:
-                await _check_shapes_once(
-                    response.body, lookup.handle, served, peer_id, validator, profile, verified
-                )
+                await _check_shapes_once(body, lookup.handle, served, peer_id, validator, profile, verified)
         max_age, age = freshness(response.headers, default_ttl=default_ttl, max_ttl=max_ttl)
         view = View(
             handle=lookup.handle,

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from resolver.credentials import Credential
-from resolver.errors import FederationConfigError
+from resolver.errors import FederationConfigError, ResolverError
+from resolver.integrity.multikey import public_key_from_multibase
 from resolver.tiers import Role, Tier
 
 __all__ = [
@@ -48,6 +49,16 @@ class PeerConfig:
     verify: str = "shapes"
     insecure: bool = False
     accept_cert_sha256: str | None = None
+    # The node authoritative for ``prefixes`` when this peer only relays them ("": the peer
+    # itself), and that owner's pinned signing keys: verification method URL ->
+    # publicKeyMultibase. With keys, every answer must carry the owner's valid proof (502
+    # bad-signature otherwise, never cached); a key change is an edit here, by an operator.
+    owner: str = ""
+    keys: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def owner_id(self) -> str:
+        return self.owner or self.id
 
     @property
     def role(self) -> Role:
@@ -216,7 +227,25 @@ _PEER_KEYS = {
     "verify",
     "insecure",
     "accept_cert_sha256",
+    "owner",
+    "keys",
 }
+
+
+def _pinned_keys(raw: object, where: str) -> tuple[tuple[str, str], ...]:
+    """``keys = { "<verification method URL>" = "<publicKeyMultibase>", ... }``, each checked."""
+    if not isinstance(raw, Mapping):
+        raise FederationConfigError(f"{where} must be a table of key URL = publicKeyMultibase")
+    pinned = []
+    for url, value in raw.items():
+        if not isinstance(value, str):
+            raise FederationConfigError(f"{where}.{url!r} must be a publicKeyMultibase string")
+        try:
+            public_key_from_multibase(value)
+        except ResolverError as err:
+            raise FederationConfigError(f"{where}.{url!r}: {err.detail}") from err
+        pinned.append((str(url), value))
+    return tuple(sorted(pinned))
 
 
 def _peer(raw: object, where: str) -> PeerConfig:
@@ -276,6 +305,8 @@ def _peer(raw: object, where: str) -> PeerConfig:
     if verify not in ("shapes", "identity"):
         raise FederationConfigError(f"{where}.verify must be 'shapes' or 'identity', got {verify!r}")
     return PeerConfig(
+        owner=_text(raw, "owner", where) or "",
+        keys=_pinned_keys(raw.get("keys", {}), f"{where}.keys"),
         id=peer_id,
         base_urls=urls,
         region=_text(raw, "region", where) or "",

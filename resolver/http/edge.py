@@ -287,6 +287,14 @@ class Edge:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    async def log_index(self, key: str, version: int, source: str) -> int | None:
+        """The transparency-log index of this node's own ``version`` of ``key`` (None: an
+        answer from elsewhere, a node that does not sign, or a version written unsigned)."""
+        integrity = self.ctx.integrity
+        if integrity is None or source != "local":
+            return None
+        return await integrity.indexes.of(key, version)
+
     async def write(
         self,
         ident: Identifier,
@@ -310,6 +318,7 @@ class Edge:
                 iri=ident.iri,
                 media_type=media_type,
                 expected=lambda current: preconditions.expected_version(current, key),
+                sealer=self.ctx.integrity,
             )
         except InvalidPassport:
             self.metrics.writes.inc("rejected")

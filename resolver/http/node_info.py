@@ -13,6 +13,7 @@ from resolver import __version__
 from resolver.errors import NotFound, ServiceStarting
 from resolver.federation.config import describe as describe_federation
 from resolver.http.router import EdgeSlot, Routes
+from resolver.integrity.routes import key_documents
 
 __all__ = ["PROFILES", "add_routes"]
 
@@ -60,6 +61,10 @@ class NodeInfoRoutes:
         }
         if config.sparql.enabled:
             body["sparql"] = base_url + "/sparql"
+        integrity = edge.ctx.integrity
+        if integrity is not None:  # the Multikey documents of the keys its proofs name
+            body["keys"] = key_documents(integrity.keyring, integrity.base_url)
+            body["log"] = base_url + "/log/sth"
         body.update(describe_federation(config.federation))
         return _json(body, "max-age=60")
 

@@ -33,6 +33,7 @@ from resolver.http.negotiation import Representation, negotiate, representation_
 from resolver.http.query import whole_number
 from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier
+from resolver.integrity.served import LOG_INDEX_HEADER, PROOF_HEADER, split_signed
 from resolver.lookup import Read, Referral
 from resolver.memo import Memo, text_size
 from resolver.page.i18n import choose_language
@@ -113,6 +114,7 @@ class PassportRoutes:
     def __init__(self, slot: EdgeSlot, *, render_cache_bytes: int) -> None:
         self._slot = slot
         self._renders: Memo[tuple[str, int, Tier, str], bytes] = Memo(render_cache_bytes, text_size)
+        self._proofs: Memo[tuple[str, int, Tier, str], str] = Memo(render_cache_bytes // 16, text_size)
         self._checker_starting = asyncio.Lock()
 
     @property
@@ -155,7 +157,10 @@ class PassportRoutes:
         view = answered
         served = answer.tier if answer.tier is not None else tier
         control = cache_control(request, served, answer.max_age)
-        response = self._represent(request, ident, view, served, rep, control, answer.source, answer.age)
+        index = await edge.log_index(ident.key, view.version, answer.source)
+        response = self._represent(
+            request, ident, view, served, rep, control, answer.source, answer.age, index
+        )
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
         return response
@@ -179,7 +184,8 @@ class PassportRoutes:
         # A numbered version never changes; "the version current at T" may (T in the future).
         max_age = _IMMUTABLE if version is not None else answer.max_age
         control = cache_control(request, tier, max_age, immutable=version is not None)
-        return self._represent(request, ident, view, tier, rep, control, answer.source, 0)
+        index = await self.edge.log_index(ident.key, view.version, answer.source)
+        return self._represent(request, ident, view, tier, rep, control, answer.source, 0, index)
 
     def _represent(
         self,
@@ -191,6 +197,7 @@ class PassportRoutes:
         cache_control: str,
         source: str,
         age: int,
+        log_index: int | None = None,
     ) -> web.Response:
         tag, lang = rep.tag, ""
         if rep.fmt == "html":  # the page comes in the caller's language
@@ -207,6 +214,8 @@ class PassportRoutes:
         }
         if age or source == "cache":  # an answer from a cache always says how old it is
             headers["Age"] = str(age)
+        if log_index is not None:
+            headers[LOG_INDEX_HEADER] = str(log_index)
         if not_modified(request, etag):  # before any render: a revalidation costs no body
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = rep.content_type
@@ -214,7 +223,19 @@ class PassportRoutes:
             return web.Response(body=view.body, headers=headers)
         if lang:
             headers["Content-Language"] = lang
-        return web.Response(body=self._rendered(ident, view, tier, rep.fmt, lang), headers=headers)
+        body = self._rendered(ident, view, tier, rep.fmt, lang)
+        proof = self._proof(ident, view, tier)
+        if proof:  # the proof of the graph rendered (resolver/integrity/served.py)
+            headers[PROOF_HEADER] = proof
+        return web.Response(body=body, headers=headers)
+
+    def _proof(self, ident: Identifier, view: View, tier: Tier) -> str:
+        key = (ident.key, view.version, tier, "")
+        found = self._proofs.get(key)
+        if found is None:
+            found = split_signed(view.body)[1] or ""
+            self._proofs.put(key, found)
+        return found
 
     def _rendered(self, ident: Identifier, view: View, tier: Tier, fmt: str, lang: str = "") -> bytes:
         key = (ident.key, view.version, tier, fmt + lang)  # the page: per version, tier, language
@@ -223,9 +244,11 @@ class PassportRoutes:
             self.edge.metrics.counter(
                 "passport_renders_total", "Passport renderings made (not from the render memo)", ["format"]
             ).inc(fmt)
+            unsigned, proof = split_signed(view.body)
+            self._proofs.put((ident.key, view.version, tier, ""), proof or "")
             if fmt == "html":
                 found = render_html(
-                    view.body,
+                    unsigned,
                     handle=ident.key,
                     tier_label=tier.label,
                     version=view.version,
@@ -233,7 +256,7 @@ class PassportRoutes:
                     modified=rfc3339(view.modified),
                 )
             else:
-                found = render(view.body, fmt)
+                found = render(unsigned, fmt)
             self._renders.put(key, found)
         return found
 
@@ -372,6 +395,8 @@ class PassportRoutes:
         headers = {"ETag": f'"v{record.version}.{Tier.AUTHORITY.label}.jsonld"'}
         if outcome.created:
             headers["Location"] = location_path(ident.key)
+        if outcome.log_index is not None:
+            headers[LOG_INDEX_HEADER] = str(outcome.log_index)
         body = {
             "handle": ident.key,
             "iri": ident.iri,

@@ -14,6 +14,7 @@ from resolver.http import (
     digital_link,
     gbt34014,
     handle_api,
+    integrity,
     lifecycle,
     node_info,
     passports,
@@ -32,6 +33,7 @@ ROUTE_MODULES: tuple[RouteModule, ...] = (
     node_info.add_routes,  # /healthz, /metrics, /.well-known/passport-node, /profiles/...
     contract.add_routes,  # /openapi.json
     changes.add_routes,  # /changes (the change feed, for peers)
+    integrity.add_routes,  # /keys, /keys/{name}, /log/sth, /log/entries, /log/proof/...
     handle_api.add_routes,  # /api/handles
     lifecycle.add_gs1_routes,  # /01/{gtin}/21/{serial}/events|series|... before the GS1 resolver
     digital_link.add_routes,  # GS1: /01/..., /gtin/..., /{id}/qr, /compare, /.well-known/gs1resolver

@@ -15,7 +15,7 @@ import resolver.lifecycle.status
 import resolver.sparql.errors  # noqa: F401
 from resolver import __version__
 from resolver.errors import PROBLEM_BASE, ResolverError
-from resolver.openapi import cn, gs1, lifecycle, sparql
+from resolver.openapi import cn, gs1, integrity, lifecycle, sparql
 from resolver.openapi.native import handle_paths, node_paths, passport_paths
 from resolver.openapi.parts import errors
 
@@ -29,6 +29,7 @@ ROUTES: dict[str, str] = {
     "/.well-known/passport-node": "/.well-known/passport-node",
     "/openapi.json": "/openapi.json",
     "/changes": "/changes",
+    **integrity.ROUTES,
     "/profiles/{profile}/{name}": "/profiles/{profile}/{name}",
     "/validate": "/validate",
     "/api/handles": "/api/handles",
@@ -102,6 +103,7 @@ def openapi_document() -> dict[str, Any]:
     paths = {
         **node_paths(),
         **handle_paths(),
+        **integrity.integrity_paths(),
         **gs1.gs1_paths(),
         **sparql.sparql_paths(),
         **lifecycle.lifecycle_paths(),

@@ -9,18 +9,21 @@ document) and its RDFC-1.0 digest, never the input bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from resolver.errors import InvalidPassport, PreconditionFailed
 from resolver.stores.base import Record, Store
+from resolver.tiers import Tier
 
 if TYPE_CHECKING:  # types only: resolver.validation runs this package's steps in its workers
+    from resolver.translog.entry import LogEntry
     from resolver.validation.report import PreparedPassport, ValidationReport
 
 __all__ = [
     "Preparer",
+    "Sealer",
     "WriteOutcome",
     "import_prepared",
     "invalid_passport",
@@ -37,13 +40,25 @@ class Preparer(Protocol):
     ) -> PreparedPassport: ...
 
 
+class Sealer(Protocol):
+    """What the write path needs to make a version tamper-evident (resolver.integrity.part)."""
+
+    def sign_views(
+        self, views: Mapping[Tier, bytes], nquads: Mapping[Tier, bytes] | None
+    ) -> tuple[dict[Tier, bytes], Callable[[str, int, float], LogEntry]]: ...
+
+    async def log_version(self, entry: LogEntry) -> int | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class WriteOutcome:
-    """What a write did: the record now current, and whether it created or changed anything."""
+    """What a write did: the record now current, whether it created or changed anything, and
+    the version's transparency-log index (None: stored unsigned, or unchanged)."""
 
     record: Record
     created: bool
     changed: bool
+    log_index: int | None = None
 
 
 def invalid_passport(report: ValidationReport, key: str) -> InvalidPassport:
@@ -65,23 +80,42 @@ async def store_prepared(
     *,
     current: Record | None,
     expected_version: int | None,
+    sealer: Sealer | None = None,
 ) -> WriteOutcome:
     """Store a prepared passport as a new version of ``key`` (``current`` is the record the
     caller read, for the "unchanged" check), or refuse it: InvalidPassport if it does not
     conform, PreconditionFailed if ``expected_version`` does not hold. An identical passport
-    (same graph, same views) writes nothing."""
+    (same graph, same views) writes nothing.
+
+    With a ``sealer`` every tier view is signed before it is stored (the stored bytes are the
+    signed view), and the version is appended to the transparency log once the store has
+    numbered it: a log entry is only ever made for a version that exists. (Logging first would
+    leave an entry for a version a failed or raced store write never made, and that entry's
+    (identifier, version) would then refuse the real one.) If the append fails after the store
+    write, the version stays unlogged (the sealer logs and counts it; its answers carry no
+    ``Passport-Log-Index``) and the write still answers as stored.
+    """
     if not prepared.report.conforms or not prepared.views:
         raise invalid_passport(prepared.report, key)
     live = current is not None and not current.deleted
-    if (
-        live
-        and current is not None
-        and current.digest == prepared.digest
-        and dict(current.views) == prepared.views
-    ):
+    if live and current is not None and _same(current, prepared, signed=sealer is not None):
         return WriteOutcome(current, created=False, changed=False)
-    record = await store.put(key, prepared.views, expected_version=expected_version, digest=prepared.digest)
-    return WriteOutcome(record, created=not live, changed=True)
+    if sealer is None:
+        digest = prepared.digest
+        record = await store.put(key, prepared.views, expected_version=expected_version, digest=digest)
+        return WriteOutcome(record, created=not live, changed=True)
+    views, entry = sealer.sign_views(prepared.views, prepared.nquads or None)
+    record = await store.put(key, views, expected_version=expected_version, digest=prepared.digest)
+    index = await sealer.log_version(entry(record.handle, record.version, record.modified))
+    return WriteOutcome(record, created=not live, changed=True, log_index=index)
+
+
+def _same(current: Record, prepared: PreparedPassport, *, signed: bool) -> bool:
+    # Signed views differ from the prepared ones by their proof: the graph's digest decides
+    # (the views are framed from that graph).
+    if current.digest != prepared.digest:
+        return False
+    return signed or dict(current.views) == prepared.views
 
 
 async def write_passport(
@@ -93,6 +127,7 @@ async def write_passport(
     iri: str,
     media_type: str,
     expected: Callable[[Record | None], int | None],
+    sealer: Sealer | None = None,
 ) -> WriteOutcome:
     """Validate ``body`` as the passport ``iri`` (stored under ``key``) and store it.
 
@@ -102,17 +137,26 @@ async def write_passport(
     current = await store.get(key)
     expected_version = expected(current)
     prepared = await validator.prepare(body, expected_iri=iri, media_type=media_type)
-    return await store_prepared(store, key, prepared, current=current, expected_version=expected_version)
+    return await store_prepared(
+        store, key, prepared, current=current, expected_version=expected_version, sealer=sealer
+    )
 
 
-async def import_prepared(store: Store, key: str, prepared: PreparedPassport) -> WriteOutcome:
+async def import_prepared(
+    store: Store, key: str, prepared: PreparedPassport, *, sealer: Sealer | None = None
+) -> WriteOutcome:
     """Create ``key``, or replace its current version (bulk import: creating is the common case,
     so it is tried first, in one store call)."""
     try:
-        return await store_prepared(store, key, prepared, current=None, expected_version=0)
+        return await store_prepared(store, key, prepared, current=None, expected_version=0, sealer=sealer)
     except PreconditionFailed:
         pass
     current = await store.get(key)
     return await store_prepared(
-        store, key, prepared, current=current, expected_version=current.version if current is not None else 0
+        store,
+        key,
+        prepared,
+        current=current,
+        expected_version=current.version if current is not None else 0,
+        sealer=sealer,
     )

@@ -6,15 +6,22 @@ pool) and returned; a lookup that asked for a referral gets the peer's address i
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
+
+import orjson
 
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, ResolverError
 from resolver.federation.answers import VerifiedViews, interpret
 from resolver.federation.client import PeerClient, PeerResponse
 from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.routing import RoutingTable
+from resolver.integrity.errors import BadSignature
+from resolver.integrity.multikey import public_key_from_multibase
+from resolver.integrity.peer import pinned_resolver, verify_peer_answer
+from resolver.integrity.proofs import KeyResolver, VerificationKey
 from resolver.lookup import Answer, Lookup, Next, Read, Referral
 from resolver.metrics import Metrics
 from resolver.profile import Profile
@@ -51,6 +58,12 @@ class FederationStage:
         self._profile = Profile.load() if config.nodes else None
         self._case_sensitive = case_sensitive
         self._verified = VerifiedViews()
+        # Peers whose owner's keys are pinned: their answers are checked against those keys.
+        self._owners: dict[str, KeyResolver] = {
+            peer.id: _owner_keys(peer)
+            for peer in (*config.peers, config.parent)
+            if peer is not None and peer.keys
+        }
         self._asked = metrics.counter(
             "passport_federation_lookups_total",
             "Lookups sent to peers, by peer and outcome.",
@@ -138,6 +151,7 @@ class FederationStage:
                 case_sensitive=self._case_sensitive,
                 verified=self._verified,
             )
+            answer = self._signed(peer, answer)
             if response.status == 200:
                 self._verify_time.observe(time.monotonic() - fetched, peer.id)
             return answer
@@ -149,3 +163,24 @@ class FederationStage:
             raise
         self._asked.inc(peer.id, "ok")
         return answer
+
+    def _signed(self, peer: PeerConfig, answer: Answer) -> Answer:
+        """``answer`` checked against the owner's pinned keys (BadSignature, 502, before the
+        cache stage sees it), its source naming the owner, and the relay when there is one."""
+        owner = self._owners.get(peer.id)
+        if owner is None or answer.view is None:
+            return answer
+        try:
+            document = orjson.loads(answer.view.body)
+        except orjson.JSONDecodeError as err:
+            raise BadSignature(f"the answer of {peer.id} is not JSON-LD: {err}") from err
+        verify_peer_answer(document, owner=owner, owner_id=peer.owner_id)
+        if peer.owner_id == peer.id:
+            return answer
+        return dataclasses.replace(answer, source=f"peer:{peer.owner_id} via {peer.id}")
+
+
+def _owner_keys(peer: PeerConfig) -> KeyResolver:
+    return pinned_resolver(
+        {url: VerificationKey(public_key_from_multibase(value)) for url, value in peer.keys}
+    )

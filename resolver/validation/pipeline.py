@@ -11,6 +11,7 @@ import orjson
 
 from resolver import jsonld
 from resolver.errors import LostValue
+from resolver.integrity.canon import canonical_nquads, document_quads
 from resolver.passport import canonical, frame, graph, read
 from resolver.passport.vocabulary import ProfileVocabulary
 from resolver.profile import Profile
@@ -37,17 +38,19 @@ def prepare(
     if terms is None:  # a profile whose context is beyond the framer: a broken installation
         raise RuntimeError("the profile's context is beyond the framer (resolver/context_terms.py)")
     if report.conforms:
-        framed = {
-            tier: orjson.dumps(doc)
-            for tier, doc in frame.frame_views(
-                views, root, terms, jsonld.CONTEXT_URL, profile.tier_of
-            ).items()
-        }
+        docs = frame.frame_views(views, root, terms, jsonld.CONTEXT_URL, profile.tier_of)
+        framed = {tier: orjson.dumps(doc) for tier, doc in docs.items()}
         document = framed[max(Tier)]
+        # What the write path signs (resolver.integrity): each view's graph as a verifier reads
+        # it from the served JSON-LD. Not the tier triples above: a double's lexical form
+        # differs between the two (8.500000000000001E-2 there, 8.5E-2 as served).
+        nquads = {tier: canonical_nquads(document_quads(doc)) for tier, doc in docs.items()}
     else:
-        framed = {}
+        framed, nquads = {}, {}
         document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, jsonld.CONTEXT_URL))
-    return PreparedPassport(iri=root.value, report=report, views=framed, document=document, digest=digest)
+    return PreparedPassport(
+        iri=root.value, report=report, views=framed, document=document, digest=digest, nquads=nquads
+    )
 
 
 def validate(engine: Engine, body: bytes, *, media_type: str = DEFAULT_MEDIA_TYPE) -> ValidationReport:

@@ -83,6 +83,8 @@ class PreparedPassport:
     views: dict[Tier, bytes]
     document: bytes
     digest: str = ""
+    # Each view's canonical N-Quads (RDFC-1.0, sorted lines): what its proof and log entry sign.
+    nquads: dict[Tier, bytes] = dataclasses.field(default_factory=dict)
 
 
 def report_of(graph: rdflib.Graph, profile: Profile) -> ValidationReport:

@@ -163,3 +163,15 @@ def test_several_peers_may_claim_one_prefix_and_are_asked_in_order() -> None:
         ("owner-b", "88.100.1"),
         ("relay", "88"),
     ]
+def test_a_peer_pins_its_owner_and_the_owner_keys_which_must_be_ed25519_multikeys() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from resolver.integrity.multikey import public_key_multibase
+
+    multibase = public_key_multibase(Ed25519PrivateKey.generate().public_key())
+    url = "https://owner.example/keys/k1"
+    entry: dict[str, Any] = {"id": "relay", "base_url": "https://relay.example", "prefixes": ["88.100"]}
+    relay = FederationConfig.from_mapping({"peers": [{**entry, "owner": "owner", "keys": {url: multibase}}]})
+    assert (relay.peers[0].owner_id, relay.peers[0].keys) == ("owner", ((url, multibase),))
+    with pytest.raises(FederationConfigError, match="keys"):
+        FederationConfig.from_mapping({"peers": [{**entry, "keys": {url: "zNotAKey"}}]})

@@ -45,8 +45,8 @@ async def _get(http: aiohttp.ClientSession, url: str, tier: Tier) -> bytes:
 
 
 def _graph(body: bytes, fmt: str) -> str:
-    if fmt == "jsonld":
-        return nquads(graph_of_jsonld(orjson.loads(body)))
+    if fmt == "jsonld":  # the passport's graph; the proof (issue 11) is not part of it
+        return nquads(graph_of_jsonld({k: v for k, v in orjson.loads(body).items() if k != "proof"}))
     rdf_format = pyoxigraph.RdfFormat.TURTLE if fmt == "turtle" else pyoxigraph.RdfFormat.N_TRIPLES
     return nquads(q.triple for q in pyoxigraph.parse(body, format=rdf_format))
 

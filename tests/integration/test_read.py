@@ -32,7 +32,12 @@ async def test_passport_resolves_to_public_json_ld_by_default(
     assert headers["Content-Type"] == "application/ld+json"
     document = orjson.loads(body)
     assert document["id"] == "https://hdl.handle.net/" + EXAMPLE_HANDLE
-    assert document["@context"] == "https://w3id.org/battery-passport/eu-battery/v1"
+    # Signed (issue 11): the Data Integrity context is appended, and the proof embedded.
+    assert document["@context"] == [
+        "https://w3id.org/battery-passport/eu-battery/v1",
+        "https://w3id.org/security/data-integrity/v2",
+    ]
+    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert headers["Passport-Tier"] == "public"
     assert headers["Passport-Source"] == "local"
     assert headers["Cache-Control"].startswith("public, max-age=")

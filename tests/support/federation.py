@@ -20,6 +20,7 @@ import orjson
 from resolver.app import RunningNode, start_node
 from resolver.config import Credential, default_config
 from resolver.identifiers import parse_identifier
+from resolver.passport.write import store_prepared
 from resolver.tiers import Role
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "valid" / "ev-nmc811.jsonld"
@@ -91,7 +92,11 @@ async def node(
                 raise RuntimeError(
                     f"example passport for {handle} does not conform: {prepared.report.to_json()}"
                 )
-            await ctx.store.put(parse_identifier(handle).key, prepared.views)
+            # Through the one write path: signed and logged, as the node stores any version.
+            key = parse_identifier(handle).key
+            await store_prepared(
+                ctx.store, key, prepared, current=None, expected_version=0, sealer=ctx.integrity
+            )
         yield running
     finally:
         await running.stop()

@@ -1,0 +1,80 @@
+"""``passport-node log verify --node URL``: audit a node's transparency log.
+
+Checks the signed tree head, rebuilds the root from every entry, checks every entry's inclusion
+proof, and the consistency of the head seen at the last audit (kept in ``--state``) with the
+current one. Exit 0 sound, 1 a failure (bad signature, failing proof, fork), 2 could not audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from resolver.errors import ResolverError
+from resolver.integrity.remote import NodeClient, Unreachable
+from resolver.translog.audit import Audit, AuditFailed, audit_log
+from resolver.translog.heads import SignedTreeHead
+
+__all__ = ["add_parser", "run"]
+
+
+def _default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "passport-node" / "heads"
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("log", help="audit a node's transparency log", description=__doc__)
+    sub = parser.add_subparsers(dest="log_command", required=True, metavar="ACTION")
+    audit = sub.add_parser("verify", help="check every entry, and consistency with the last head seen")
+    audit.add_argument("--node", required=True, metavar="URL", help="base URL of the node")
+    audit.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="where the last head seen is kept (default: per node, under XDG state)",
+    )
+    audit.set_defaults(run=run)
+
+
+def _state_file(args: argparse.Namespace) -> Path:
+    if args.state is not None:
+        return Path(args.state)
+    return _default_state_dir() / (quote(args.node.rstrip("/"), safe="") + ".json")
+
+
+async def _audit(node_url: str, last: SignedTreeHead | None) -> Audit:
+    async with NodeClient(node_url) as node:
+        return await audit_log(node, last)
+
+
+def run(args: argparse.Namespace) -> int:
+    state = _state_file(args)
+    try:
+        last = SignedTreeHead.from_json(orjson.loads(state.read_bytes())) if state.exists() else None
+        result = asyncio.run(_audit(args.node, last))
+    except AuditFailed as err:
+        print(f"FAILED: {err}", file=sys.stderr)
+        return 1
+    except (ResolverError, Unreachable, OSError, ValueError) as err:
+        print(f"passport-node log verify: cannot audit: {getattr(err, 'detail', err)}", file=sys.stderr)
+        return 2
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_bytes(orjson.dumps(result.head.to_json()))
+    since = (
+        ""
+        if result.consistent_with is None
+        else f"; consistent with the head of {result.consistent_with} seen before"
+    )
+    print(
+        f"log sound: {result.entries_checked} entries proved in the signed tree "
+        f"of {result.head.tree_size}{since}"
+    )
+    return 0

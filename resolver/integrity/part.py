@@ -1,0 +1,173 @@
+"""The node's integrity part: its keyring, view signer and transparency log, opened once by the
+composition root (resolver/node.py) and handed to the write path and the routes.
+
+Where things live (``[integrity]``, resolver.config.IntegrityConfig): the keyring beside the
+store (``<sqlite file>.keys/``, or ``{data_dir}/keys-{node_id}/`` for a Redis store) unless a
+key file is configured; the log beside an SQLite store (``<sqlite file>.translog``) or in the
+Redis store's server under its own hash tag.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import redis.asyncio as aioredis
+
+from resolver.config import NodeConfig
+from resolver.errors import ResolverError
+from resolver.integrity.keyring import Keyring
+from resolver.integrity.signer import ViewSigner
+from resolver.tiers import Tier
+from resolver.translog.base import LogBackend
+from resolver.translog.entry import LogEntry
+from resolver.translog.log import TransparencyLog
+from resolver.translog.redis import RedisLog
+from resolver.translog.seal import seal_version
+from resolver.translog.sqlite import SQLiteLog
+
+__all__ = ["Integrity", "LogIndexes", "node_base_url", "open_integrity"]
+
+_log = logging.getLogger("resolver.integrity")
+
+_INDEXES_KEPT = 100_000  # (handle, version) -> log index pairs kept in memory (immutable facts)
+
+
+def node_base_url(config: NodeConfig) -> str:
+    """The URL under which the node's keys are served (``base_url``, else its listening address)."""
+    return config.base_url or f"http://{config.host}:{config.port}"
+
+
+class LogIndexes:
+    """Log index of each (handle, version): from the log (an indexed read), kept in an LRU.
+
+    A version's index never changes, so what is kept never goes stale. The index is not in the
+    store's record: the log is where it is decided, and the record formats stay as they are.
+    """
+
+    def __init__(self, log: TransparencyLog, *, kept: int = _INDEXES_KEPT) -> None:
+        self._log = log
+        self._kept = kept
+        self._known: OrderedDict[tuple[str, int], int] = OrderedDict()
+
+    def remember(self, handle: str, version: int, index: int) -> None:
+        self._known[(handle, version)] = index
+        if len(self._known) > self._kept:
+            self._known.popitem(last=False)
+
+    async def of(self, handle: str, version: int) -> int | None:
+        """The log index of a version, or None if it was never logged (written unsigned)."""
+        known = self._known.get((handle, version))
+        if known is not None:
+            self._known.move_to_end((handle, version))
+            return known
+        found = await self._log.backend.locate(handle, version)
+        if found is None:
+            return None
+        self.remember(handle, version, found[0])
+        return found[0]
+
+
+@dataclasses.dataclass(frozen=True, eq=False, slots=True)
+class Integrity:
+    """A node's signing and logging collaborators (one per process)."""
+
+    keyring: Keyring
+    signer: ViewSigner
+    log: TransparencyLog
+    indexes: LogIndexes
+    base_url: str
+    on_unlogged: Callable[[], None] = lambda: None
+
+    def sign_views(
+        self, views: Mapping[Tier, bytes], nquads: Mapping[Tier, bytes] | None
+    ) -> tuple[dict[Tier, bytes], Callable[[str, int, float], LogEntry]]:
+        """Each view signed (the bytes to store), and the maker of the version's log entry
+        once the store has given the version its number and time."""
+        sealed = seal_version(self.signer, identifier="", version=0, time="", views=views, nquads=nquads)
+
+        def entry(handle: str, version: int, modified: float) -> LogEntry:
+            when = datetime.fromtimestamp(modified, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            return dataclasses.replace(sealed.entry, identifier=handle, version=version, time=when)
+
+        return sealed.views, entry
+
+    async def log_version(self, entry: LogEntry) -> int | None:
+        """Append a stored version's entry to the log; its index (also kept for reads), or None
+        when the log refused or could not be reached.
+
+        The version is stored by then: answering the write with an error would make the client
+        write it again and meet "unchanged". It is logged as an error and counted
+        (``passport_translog_unlogged_total``); its answers carry no Passport-Log-Index.
+        """
+        try:
+            index = await self.log.append(entry)
+        except ResolverError as err:
+            _log.error("version %s of %s is stored but not logged: %s", entry.version, entry.identifier, err)
+            self.on_unlogged()
+            return None
+        self.indexes.remember(entry.identifier, entry.version, index)
+        return index
+
+
+def _sqlite_path(store_url: str) -> Path | None:
+    parts = urlsplit(store_url)
+    if parts.scheme != "sqlite":
+        return None
+    return Path(parts.path[1:] if parts.path.startswith("/") else parts.path)
+
+
+def keys_directory(config: NodeConfig) -> Path:
+    """Where the node's keyring lives when no key file is configured."""
+    if config.integrity.keys_dir:
+        return Path(config.integrity.keys_dir)
+    beside = _sqlite_path(config.store)
+    if beside is not None:
+        return beside.with_name(beside.name + ".keys")
+    return Path(config.data_dir) / f"keys-{config.node_id}"
+
+
+def _keyring(config: NodeConfig) -> Keyring:
+    if config.integrity.key_file:
+        path = Path(config.integrity.key_file)
+        valid_from = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        return Keyring.from_key_file(path, valid_from=valid_from)
+    return Keyring.open(keys_directory(config))
+
+
+async def _backend(config: NodeConfig, stack: contextlib.AsyncExitStack) -> LogBackend:
+    if config.integrity.log:
+        return await SQLiteLog.open(Path(config.integrity.log))
+    beside = _sqlite_path(config.store)
+    if beside is not None:
+        return await SQLiteLog.open(beside.with_name(beside.name + ".translog"))
+    parts = urlsplit(config.store)
+    namespace = parse_qs(parts.query).get("namespace", ["bp"])[-1]
+    client = aioredis.from_url(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
+    stack.push_async_callback(client.aclose)
+    return RedisLog(client, namespace=f"translog-{namespace}")
+
+
+@contextlib.asynccontextmanager
+async def open_integrity(
+    config: NodeConfig, *, on_unlogged: Callable[[], None] = lambda: None
+) -> AsyncIterator[Integrity | None]:
+    """The node's integrity part (None when ``[integrity] sign`` is false); closed on exit.
+    ``on_unlogged`` is called for each stored version the log refused (a metric)."""
+    if not config.integrity.sign:
+        yield None
+        return
+    async with contextlib.AsyncExitStack() as stack:
+        keyring = _keyring(config)
+        base_url = node_base_url(config)
+        signer = ViewSigner(keyring, base_url=base_url)
+        backend = await _backend(config, stack)
+        stack.push_async_callback(backend.aclose)
+        log = await TransparencyLog(backend, signer=signer.sign_bytes).open()
+        yield Integrity(keyring, signer, log, LogIndexes(log), base_url, on_unlogged)

@@ -1,0 +1,60 @@
+"""What a log backend keeps: leaves, complete-subtree hashes, the index by passport version, and
+the latest signed tree head. Append-only: nothing written is ever changed."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from resolver.errors import Conflict, StoreUnavailable
+from resolver.translog.merkle import Coord
+
+__all__ = ["LeafRecord", "LogBackend", "LogCorrupted", "LogRaced"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LeafRecord:
+    identifier: str
+    version: int
+    leaf: bytes  # the exact entry bytes
+
+
+class LogCorrupted(StoreUnavailable):
+    """What the store holds is not a consistent Merkle tree: the node must not serve it (503)."""
+
+    slug = "log-corrupted"
+    title = "Transparency log failed its integrity check"
+
+
+class LogRaced(Conflict):
+    """Another process appended first; the caller reads the new size and tries again."""
+
+
+class LogBackend(Protocol):
+    async def size(self) -> int: ...
+
+    async def nodes(self, coords: Sequence[Coord]) -> dict[Coord, bytes]:
+        """The stored hashes of ``coords`` (absent ones left out)."""
+        ...
+
+    async def leaves(self, start: int, end: int) -> list[bytes]:
+        """Entry bytes of leaves ``[start, end)``."""
+        ...
+
+    async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
+        """The leaf index and entry bytes of a passport version, or None if it is not logged."""
+        ...
+
+    async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
+        """Add leaves ``size ..`` and the nodes they complete, all or nothing; LogRaced if the
+        log no longer has ``size`` leaves, Conflict if a passport version is logged already."""
+        ...
+
+    async def latest_head(self) -> Any | None:
+        """The JSON of the latest signed tree head stored, or None."""
+        ...
+
+    async def put_head(self, head: Mapping[str, Any]) -> None: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,117 @@
+"""The log in Redis keys, all under one hash tag so a Redis Cluster keeps them in one slot (an
+append must be atomic); leaves, nodes and the version index are hashes, written only with HSETNX
+by one script that first checks the size it was prepared for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from resolver.errors import Conflict, StoreUnavailable
+from resolver.translog.base import LeafRecord, LogRaced
+from resolver.translog.merkle import Coord
+
+__all__ = ["RedisLog"]
+
+# KEYS: size, leaves, nodes, index. ARGV: expected size, record count, then per record
+# (index key, leaf), then per node (field, hash). Checks everything before writing anything.
+_APPEND = """
+local size = tonumber(redis.call('GET', KEYS[1]) or '0')
+if size ~= tonumber(ARGV[1]) then return 0 end
+local count = tonumber(ARGV[2])
+for i = 0, count - 1 do
+  if redis.call('HEXISTS', KEYS[4], ARGV[3 + 2 * i]) == 1 then return -1 end
+end
+for i = 0, count - 1 do
+  redis.call('HSETNX', KEYS[4], ARGV[3 + 2 * i], size + i)
+  redis.call('HSETNX', KEYS[2], size + i, ARGV[4 + 2 * i])
+end
+for j = 3 + 2 * count, #ARGV, 2 do
+  redis.call('HSETNX', KEYS[3], ARGV[j], ARGV[j + 1])
+end
+redis.call('SET', KEYS[1], size + count)
+return 1
+"""
+
+
+def _index_key(identifier: str, version: int) -> str:
+    return f"{version}\x00{identifier}"
+
+
+class RedisLog:
+    """A LogBackend in Redis; ``namespace`` is the hash tag (tests use one per test)."""
+
+    def __init__(self, client: aioredis.Redis, *, namespace: str = "translog") -> None:
+        self._redis = client
+        tag = "{" + namespace + "}"
+        self._size, self._leaves, self._nodes = f"{tag}:size", f"{tag}:leaves", f"{tag}:nodes"
+        self._index, self._head = f"{tag}:index", f"{tag}:head"
+        self._append = client.register_script(_APPEND)
+
+    async def _call(self, awaitable: Any) -> Any:
+        try:
+            return await awaitable
+        except RedisError as err:
+            raise StoreUnavailable(f"the transparency log in Redis cannot be reached: {err}") from err
+
+    async def size(self) -> int:
+        value = await self._call(self._redis.get(self._size))
+        return 0 if value is None else int(value)
+
+    async def nodes(self, coords: Sequence[Coord]) -> dict[Coord, bytes]:
+        wanted = list(dict.fromkeys(coords))
+        if not wanted:
+            return {}
+        values = await self._call(self._redis.hmget(self._nodes, [f"{lv}:{ix}" for lv, ix in wanted]))
+        return {coord: bytes(value) for coord, value in zip(wanted, values, strict=True) if value is not None}
+
+    async def leaves(self, start: int, end: int) -> list[bytes]:
+        if end <= start:
+            return []
+        values = await self._call(self._redis.hmget(self._leaves, [str(i) for i in range(start, end)]))
+        return [bytes(value) for value in values if value is not None]
+
+    async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
+        value = await self._call(self._redis.hget(self._index, _index_key(identifier, version)))
+        if value is None:
+            return None
+        leaf = await self.leaves(int(value), int(value) + 1)
+        return (int(value), leaf[0]) if leaf else None
+
+    async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
+        args: list[Any] = [size, len(records)]
+        for record in records:
+            args += [_index_key(record.identifier, record.version), record.leaf]
+        for (level, index), value in nodes.items():
+            args += [f"{level}:{index}", value]
+        keys = [self._size, self._leaves, self._nodes, self._index]
+        result = await self._call(self._append(keys=keys, args=args))
+        if result == 0:
+            raise LogRaced("the log grew while this append was prepared")
+        if result == -1:
+            raise Conflict("a passport version in this append is in the log already")
+
+    async def latest_head(self) -> Any | None:
+        value = await self._call(self._redis.get(self._head))
+        return None if value is None else orjson.loads(value)
+
+    async def put_head(self, head: Mapping[str, Any]) -> None:
+        # Only a larger tree replaces the stored head (compare-and-set in one script).
+        await self._call(
+            self._redis.eval(
+                "local old = redis.call('GET', KEYS[1]) "
+                "if old and cjson.decode(old)['tree_size'] >= tonumber(ARGV[2]) then return 0 end "
+                "redis.call('SET', KEYS[1], ARGV[1]) return 1",
+                1,
+                self._head,
+                orjson.dumps(dict(head)),
+                head["tree_size"],
+            )
+        )
+
+    async def aclose(self) -> None:
+        """The client belongs to whoever made it (one Redis client per process)."""
