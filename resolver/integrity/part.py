@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 
 from resolver.config import NodeConfig
 from resolver.errors import ResolverError
@@ -149,7 +150,12 @@ async def _backend(config: NodeConfig, stack: contextlib.AsyncExitStack) -> LogB
         return await SQLiteLog.open(beside.with_name(beside.name + ".translog"))
     parts = urlsplit(config.store)
     namespace = parse_qs(parts.query).get("namespace", ["bp"])[-1]
-    client = aioredis.from_url(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
+    cluster = parts.scheme == "redis+cluster"
+    plain = urlunsplit(("redis" if cluster else parts.scheme, parts.netloc, parts.path, "", ""))
+    # On a Cluster the log's keys share one hash tag (one slot): appends stay one atomic script.
+    client: aioredis.Redis | RedisCluster = (
+        RedisCluster.from_url(plain) if cluster else aioredis.from_url(plain)
+    )
     stack.push_async_callback(client.aclose)
     return RedisLog(client, namespace=f"translog-{namespace}")
 

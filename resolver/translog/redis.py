@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from resolver.errors import Conflict, StoreUnavailable
@@ -45,7 +46,7 @@ def _index_key(identifier: str, version: int) -> str:
 class RedisLog:
     """A LogBackend in Redis; ``namespace`` is the hash tag (tests use one per test)."""
 
-    def __init__(self, client: aioredis.Redis, *, namespace: str = "translog") -> None:
+    def __init__(self, client: aioredis.Redis | RedisCluster, *, namespace: str = "translog") -> None:
         self._redis = client
         tag = "{" + namespace + "}"
         self._size, self._leaves, self._nodes = f"{tag}:size", f"{tag}:leaves", f"{tag}:nodes"

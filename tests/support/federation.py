@@ -94,8 +94,9 @@ async def node(
                 )
             # Through the one write path: signed and logged, as the node stores any version.
             key = parse_identifier(handle).key
+            current = await ctx.store.get(key)  # a node started again on its store has them
             await store_prepared(
-                ctx.store, key, prepared, current=None, expected_version=0, sealer=ctx.integrity
+                ctx.store, key, prepared, current=current, expected_version=None, sealer=ctx.integrity
             )
         yield running
     finally:
