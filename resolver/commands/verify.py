@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from resolver.commands.proofargs import add_context_option, contexts_of, read_json
 from resolver.errors import ResolverError
+from resolver.identifiers import parse_identifier
 from resolver.integrity.canon import Contexts
 from resolver.integrity.errors import ProofError, UnusableKey
 from resolver.integrity.keyring import load_private_key
@@ -122,6 +124,8 @@ async def _check_log(node: NodeClient, args: argparse.Namespace, document: Any, 
             "--log needs the passport version (--version) and an identifier (--id or the document's id)"
         )
     head = await checked_head(node)
+    with contextlib.suppress(ResolverError):  # the log names a passport by its handle key
+        identifier = parse_identifier(identifier).key
     entry = await check_inclusion(node, head, identifier, args.version)
     digest = hashlib.sha256(unsecured_nquads(document, contexts)).hexdigest()
     if digest not in entry.views.values():

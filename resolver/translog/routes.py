@@ -15,7 +15,8 @@ import binascii
 
 from aiohttp import web
 
-from resolver.errors import InputError
+from resolver.errors import InputError, ResolverError
+from resolver.identifiers import parse_identifier
 from resolver.integrity.routes import Route, answer_problems, json_answer
 from resolver.translog.log import TransparencyLog
 
@@ -42,6 +43,15 @@ def _int(request: web.Request, name: str) -> int:
     return value
 
 
+def _key(identifier: str) -> str:
+    """The log names a passport by its handle key; a caller may name it in any form the node
+    reads (its IRI ``https://hdl.handle.net/...``, ``hdl:``, a GS1 Digital Link)."""
+    try:
+        return parse_identifier(identifier).key
+    except ResolverError:
+        return identifier  # not an identifier the node parses: looked up as given (a 404)
+
+
 def log_routes(log: TransparencyLog) -> list[Route]:
     async def sth(request: web.Request) -> web.StreamResponse:
         return json_answer((await log.head()).to_json())
@@ -58,7 +68,7 @@ def log_routes(log: TransparencyLog) -> list[Route]:
         if not identifier:
             raise InputError("the query parameter 'id' is required")
         version = _int(request, "version")
-        proof = await log.inclusion(identifier, version, _optional_int(request, "tree_size"))
+        proof = await log.inclusion(_key(identifier), version, _optional_int(request, "tree_size"))
         return json_answer(
             {
                 "leaf_index": proof.leaf_index,

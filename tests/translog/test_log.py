@@ -211,6 +211,9 @@ async def test_routes_answer_heads_entries_and_proofs(log: TransparencyLog) -> N
         proof = await (await client.get("/log/proof/inclusion?id=88.100.1/BAT-4&version=1")).json()
         path = [base64.b64decode(h) for h in proof["inclusion_path"]]
         assert merkle.verify_inclusion(4, 6, merkle.leaf_hash(leaves[4]), path, root)
+        # The passport may be named as a client holds it: by its IRI, as in the document's id.
+        by_iri = await client.get("/log/proof/inclusion?id=https://hdl.handle.net/88.100.1/BAT-4&version=1")
+        assert (await by_iri.json())["leaf_index"] == 4
         consistency = await (await client.get("/log/proof/consistency?first=3&second=6")).json()
         assert len(consistency["consistency_path"]) >= 1
         bad = await client.get("/log/proof/consistency?first=x&second=6")
