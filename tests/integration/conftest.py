@@ -75,5 +75,7 @@ async def node(
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+    # No keep-alive: each request closes its connection, so closing the session waits for no
+    # connection of the module's node (a CI run once hung in this fixture's teardown).
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
         yield session
