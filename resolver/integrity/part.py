@@ -134,6 +134,9 @@ def keys_directory(config: NodeConfig) -> Path:
     return Path(config.data_dir) / f"keys-{config.node_id}"
 
 
+_REDIS_TIMEOUT = 2.0  # seconds, as the Redis store's default
+
+
 def _keyring(config: NodeConfig) -> Keyring:
     if config.integrity.key_file:
         path = Path(config.integrity.key_file)
@@ -153,8 +156,11 @@ async def _backend(config: NodeConfig, stack: contextlib.AsyncExitStack) -> LogB
     cluster = parts.scheme == "redis+cluster"
     plain = urlunsplit(("redis" if cluster else parts.scheme, parts.netloc, parts.path, "", ""))
     # On a Cluster the log's keys share one hash tag (one slot): appends stay one atomic script.
+    # Bounded waits, as the store's clients have: a master that stopped answering (failed over)
+    # is an error after the timeout, not a write that hangs.
+    limits = {"socket_timeout": _REDIS_TIMEOUT, "socket_connect_timeout": _REDIS_TIMEOUT}
     client: aioredis.Redis | RedisCluster = (
-        RedisCluster.from_url(plain) if cluster else aioredis.from_url(plain)
+        RedisCluster.from_url(plain, **limits) if cluster else aioredis.from_url(plain, **limits)
     )
     stack.push_async_callback(client.aclose)
     return RedisLog(client, namespace=f"translog-{namespace}")
