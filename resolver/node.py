@@ -266,6 +266,41 @@ async def _sparql(
         return None, str(err)
 
 
+def _peer_session(config: NodeConfig, stack: contextlib.AsyncExitStack) -> aiohttp.ClientSession:
+    """The one HTTP session for peers, closed with the node."""
+    # Peer requests carry their own per-lookup deadline; this is only the outer bound.
+    timeout = aiohttp.ClientTimeout(total=max(config.deadline, 1.0) * 2)
+    # Peers are verified against [federation.tls] ca_file, and see this node's certificate.
+    connector = aiohttp.TCPConnector(ssl=client_context(config.federation.tls))
+    http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False, connector=connector)
+    stack.push_async_callback(http.close)
+    return http
+
+
+def _peers(config: NodeConfig, http: aiohttp.ClientSession, stack: contextlib.AsyncExitStack) -> PeerClient:
+    """The peer client, with its health probes running while the node is open."""
+    peers = PeerClient(http, config.federation, node_id=config.node_id)
+    interval = config.federation.breaker.probe_interval
+    if config.federation.nodes and interval > 0:
+        prober = Prober(peers, interval=interval)
+        prober.start()
+        stack.push_async_callback(prober.aclose)
+    return peers
+
+
+def _lifecycle(
+    config: NodeConfig, store: Store, clock: Clock, timing: Timing
+) -> contextlib.AbstractAsyncContextManager[LifecyclePart]:
+    return open_lifecycle(
+        config.lifecycle,
+        store_url=config.store,
+        passports=store,
+        node_id=config.node_id,
+        clock=clock,
+        timing=timing,
+    )
+
+
 @contextlib.asynccontextmanager
 async def open_node(
     config: NodeConfig,
@@ -297,24 +332,14 @@ async def open_node(
         stack.push_async_callback(validator.aclose)
         starting = await _start_validator(validator, validator_start, stack)
         checker = _checker(config, validator_start, stack)
-        # Peer requests carry their own per-lookup deadline; this is only the outer bound.
-        timeout = aiohttp.ClientTimeout(total=max(config.deadline, 1.0) * 2)
-        # Peers are verified against [federation.tls] ca_file, and see this node's certificate.
-        connector = aiohttp.TCPConnector(ssl=client_context(config.federation.tls))
-        http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False, connector=connector)
-        stack.push_async_callback(http.close)
+        http = _peer_session(config, stack)
         redis = _redis_client(config, stack)
         index, why = await _sparql(config, store, http, stack) if sparql else (None, "")
         federation_cache = _federation_cache(config, redis, metrics, clock)
         followers = _followers(config, http, federation_cache)
         if followers is not None:
             stack.push_async_callback(followers.aclose)
-        peers = PeerClient(http, config.federation, node_id=config.node_id)
-        interval = config.federation.breaker.probe_interval
-        if config.federation.nodes and interval > 0:
-            prober = Prober(peers, interval=interval)
-            prober.start()
-            stack.push_async_callback(prober.aclose)
+        peers = _peers(config, http, stack)
         parts = NodeParts(
             config=config,
             store=store,
@@ -327,16 +352,7 @@ async def open_node(
         )
         part = None
         if lifecycle is not None:
-            part = await stack.enter_async_context(
-                open_lifecycle(
-                    config.lifecycle,
-                    store_url=config.store,
-                    passports=store,
-                    node_id=config.node_id,
-                    clock=clock,
-                    timing=lifecycle,
-                )
-            )
+            part = await stack.enter_async_context(_lifecycle(config, store, clock, lifecycle))
         stages: list[Stage] = []
         for name in config.chain:
             stage = STAGE_BUILDERS[name](parts)

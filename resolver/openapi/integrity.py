@@ -55,9 +55,8 @@ def _index_query(name: str, description: str, *, required: bool = True) -> dict[
     return {**query(name, description, {"type": "integer", "minimum": 0}), "required": required}
 
 
-def integrity_paths() -> dict[str, Any]:
-    """The node's keys and transparency log (resolver/http/integrity.py; 404 on a node that
-    does not sign)."""
+def _log_schemas() -> dict[str, dict[str, Any]]:
+    """The answers' schemas: tree head, entries, proofs and the key list."""
     sth = {
         "type": "object",
         "required": ["tree_size", "root_hash", "timestamp", "key", "signature"],
@@ -107,6 +106,15 @@ def integrity_paths() -> dict[str, Any]:
         "required": ["keys"],
         "properties": {"keys": {"type": "array", "items": _MULTIKEY}},
     }
+    return {"sth": sth, "entries": entries, "inclusion": inclusion, "consistency": consistency, "keys": keys}
+
+
+def integrity_paths() -> dict[str, Any]:
+    """The node's keys and transparency log (resolver/http/integrity.py; 404 on a node that
+    does not sign)."""
+    schemas = _log_schemas()
+    sth, entries, keys = schemas["sth"], schemas["entries"], schemas["keys"]
+    inclusion, consistency = schemas["inclusion"], schemas["consistency"]
     return {
         "/keys": _get(
             "keys", "Every signing key of the node, oldest first", _ld_ok("The keys.", keys), _LOG_ERRORS

@@ -57,6 +57,11 @@ def _body(schema: dict[str, Any], example: Any, types: tuple[str, ...] = _JSON_B
 
 def _passport_paths(base: str, ident: list[dict[str, Any]], kind: str = "") -> dict[str, Any]:
     """The lifecycle paths of the passports under ``base``; ``kind`` ends their operationIds."""
+    return {**_data_paths(base, ident, kind), **_state_paths(base, ident, kind)}
+
+
+def _data_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """Events in and out, and the series of a data point."""
     events_ok = {
         "description": "An EPCIS 2.0 document of the events the caller's tier may see.",
         "content": {"application/ld+json": {"schema": ref("EpcisDocument")}},
@@ -69,15 +74,6 @@ def _passport_paths(base: str, ident: list[dict[str, Any]], kind: str = "") -> d
         },
     }
     events_body = {"oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}
-    status_body = {
-        "type": "object",
-        "required": ["status"],
-        "properties": {
-            "status": {"type": "string"},
-            "successors": {"type": "array", "items": {"type": "string"}},
-            "note": {"type": "string", "maxLength": 2000},
-        },
-    }
     ingested = json_ok("The events were taken (201 when any is new).", ref("Ingested"))
     return {
         f"{base}/events": {
@@ -119,6 +115,21 @@ def _passport_paths(base: str, ident: list[dict[str, Any]], kind: str = "") -> d
                 ],
             ),
         },
+    }
+
+
+def _state_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """Health, warnings, status and lineage."""
+    status_body = {
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": {"type": "string"},
+            "successors": {"type": "array", "items": {"type": "string"}},
+            "note": {"type": "string", "maxLength": 2000},
+        },
+    }
+    return {
         f"{base}/health": {
             "parameters": ident,
             "get": _op(

@@ -164,6 +164,11 @@ def handle_paths() -> dict[str, Any]:
 
 
 def node_paths() -> dict[str, Any]:
+    return {**_health_and_feed_paths(), **_description_paths()}
+
+
+def _health_and_feed_paths() -> dict[str, Any]:
+    """/healthz, /metrics and the change feed for peers."""
     return {
         "/healthz": {
             "get": {
@@ -216,6 +221,12 @@ def node_paths() -> dict[str, Any]:
                 },
             }
         },
+    }
+
+
+def _description_paths() -> dict[str, Any]:
+    """What describes the node and its profile, and /validate."""
+    return {
         "/.well-known/passport-node": {
             "get": {
                 "operationId": "describeNode",
