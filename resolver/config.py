@@ -249,27 +249,24 @@ def _federation(raw: object) -> FederationConfig:
 
 
 def _sparql(raw: object) -> SparqlConfig:
-    if not isinstance(raw, Mapping):
-        raise ConfigError("'sparql' must be a table")
-    for key, value in raw.items():
-        expected = _SPARQL_KEYS.get(key)
-        if expected is None:
-            raise ConfigError(f"unknown configuration key 'sparql.{key}'")
-        if not isinstance(value, expected):
-            raise ConfigError(f"'sparql.{key}' has the wrong type ({type(value).__name__})")
-    return SparqlConfig(**raw)
+    return SparqlConfig(**_flat_table("sparql", raw, _SPARQL_KEYS))
 
 
 def _integrity(raw: object) -> IntegrityConfig:
+    return IntegrityConfig(**_flat_table("integrity", raw, _INTEGRITY_KEYS))
+
+
+def _flat_table(name: str, raw: object, keys: Mapping[str, type]) -> Mapping[Any, Any]:
+    """A table of plain values, each key known and of its type; ConfigError naming the key."""
     if not isinstance(raw, Mapping):
-        raise ConfigError("'integrity' must be a table")
+        raise ConfigError(f"'{name}' must be a table")
     for key, value in raw.items():
-        expected = _INTEGRITY_KEYS.get(key)
+        expected = keys.get(key)
         if expected is None:
-            raise ConfigError(f"unknown configuration key 'integrity.{key}'")
+            raise ConfigError(f"unknown configuration key '{name}.{key}'")
         if not isinstance(value, expected):
-            raise ConfigError(f"'integrity.{key}' has the wrong type ({type(value).__name__})")
-    return IntegrityConfig(**raw)
+            raise ConfigError(f"'{name}.{key}' has the wrong type ({type(value).__name__})")
+    return raw  # checked: each value is of its key's type
 
 
 def _lifecycle(raw: object) -> LifecycleSettings:

@@ -43,6 +43,7 @@ __all__ = [
     "oxigraph_quads",
     "parse_json",
     "rdflib_triples",
+    "refused_context",
     "to_graph",
     "to_graph_and_quads",
     "to_triples",
@@ -186,8 +187,9 @@ def document_loader(url: str, options: object = None) -> JSONObject:
 _OPTIONS: dict[str, object] = {"documentLoader": document_loader, "base": None}
 
 
-def _translate(err: Exception) -> Exception:
-    """The error a user should see for a pyld failure: the refused context if there is one."""
+def refused_context(err: BaseException) -> ContextRefused | None:
+    """The ContextRefused behind a pyld failure (pyld wraps the loader's error in its own,
+    sometimes in ``details``), or None."""
     seen: set[int] = set()
     cause: BaseException | None = err
     while cause is not None and id(cause) not in seen:
@@ -200,6 +202,14 @@ def _translate(err: Exception) -> Exception:
                 if isinstance(nested, ContextRefused):
                     return nested
         cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _translate(err: Exception) -> Exception:
+    """The error a user should see for a pyld failure: the refused context if there is one."""
+    refused = refused_context(err)
+    if refused is not None:
+        return refused
     message = str(getattr(err, "message", "") or err).splitlines()[0]
     code = getattr(err, "code", None)
     return DocumentError(f"not usable JSON-LD: {message}" + (f" ({code})" if code else ""))

@@ -16,7 +16,7 @@ import pyoxigraph
 from pyld import jsonld as _pyld
 
 from resolver import jsonld
-from resolver.errors import ContextRefused, DocumentError
+from resolver.errors import DocumentError
 
 __all__ = ["Contexts", "canonical_nquads", "document_quads"]
 
@@ -65,25 +65,9 @@ def _expand_with(document: Any, contexts: Contexts) -> list[dict[str, Any]]:
     try:
         expanded: list[dict[str, Any]] = _pyld.expand(document, {"documentLoader": loader, "base": None})
     except Exception as err:  # pyld raises JsonLdError and, on odd input, plain Python errors
-        refused = _refused(err)
+        refused = jsonld.refused_context(err)
         if refused is not None:
             raise refused from err
         raise DocumentError(f"not usable JSON-LD: {str(err).splitlines()[0]}") from err
     jsonld.decimal_lexicals(expanded)  # as resolver.jsonld.expand does, so both give one graph
     return expanded
-
-
-def _refused(err: BaseException) -> ContextRefused | None:
-    seen: set[int] = set()
-    cause: BaseException | None = err
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, ContextRefused):
-            return cause
-        details = getattr(cause, "details", None)
-        if isinstance(details, dict):
-            for nested in details.values():
-                if isinstance(nested, ContextRefused):
-                    return nested
-        cause = cause.__cause__ or cause.__context__
-    return None
