@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import logging
 import multiprocessing
 import os
 import signal
@@ -25,6 +26,8 @@ from resolver.validation import pipeline
 from resolver.validation.report import PreparedPassport, ValidationReport
 
 __all__ = ["Validator"]
+
+_log = logging.getLogger(__name__)
 
 _JSONLD = pipeline.DEFAULT_MEDIA_TYPE
 
@@ -54,6 +57,27 @@ def _exit_with_parent(parent: int) -> None:
 def _warm_up(_: int) -> int:
     pipeline.engine()
     return os.getpid()
+
+
+def _processes(pool: concurrent.futures.ProcessPoolExecutor) -> list[Any]:
+    # The executor keeps its processes in a private mapping; there is no public accessor.
+    processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+    return list(processes.values())
+
+
+def _worker_states(pool: concurrent.futures.ProcessPoolExecutor) -> str:
+    """Each worker's pid, liveness and kernel state (from /proc), for the log of a stuck start."""
+    states = []
+    for process in _processes(pool):
+        try:
+            with open(f"/proc/{process.pid}/stat", encoding="ascii") as stat:
+                kernel = stat.read().rsplit(")", 1)[1].split()[0]
+            with open(f"/proc/{process.pid}/wchan", encoding="ascii") as wchan:
+                kernel += " in " + (wchan.read() or "-")
+        except OSError:
+            kernel = "no /proc entry"
+        states.append(f"pid {process.pid} alive={process.is_alive()} state={kernel}")
+    return "; ".join(states) or "no worker process was started"
 
 
 def _call(function: Callable[..., Any], *args: Any) -> _Outcome:
@@ -89,18 +113,45 @@ class Validator:
     workers, which are replaced, and fails with a ResolverError.
     """
 
-    def __init__(self, *, workers: int | None = None, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        timeout: float = 60.0,
+        start_timeout: float = 60.0,
+        warm_up: Callable[[int], int] = _warm_up,
+    ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout = timeout
+        self.start_timeout = start_timeout
+        self._warm_up = warm_up
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     async def start(self) -> None:
-        """Start the workers and wait until each has loaded the profile."""
+        """Start the workers and wait until each has loaded the profile.
+
+        A pool whose workers have not loaded within ``start_timeout`` seconds is stopped and
+        replaced once, with the stuck workers' state logged: a start must fail or finish,
+        never leave the node (and everything awaiting it) waiting for ever.
+        """
         if self._pool is not None:
             return
-        self._pool = self._new_pool()
-        loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self._pool, _warm_up, i) for i in range(self.workers)))
+        for attempt in (1, 2):
+            pool = self._pool = self._new_pool()
+            loop = asyncio.get_running_loop()
+            calls = [loop.run_in_executor(pool, self._warm_up, i) for i in range(self.workers)]
+            try:
+                async with asyncio.timeout(self.start_timeout):
+                    await asyncio.gather(*calls)
+                return
+            except TimeoutError:
+                _log.error(
+                    "validator workers not ready after %g s (attempt %d): %s",
+                    self.start_timeout, attempt, _worker_states(pool),
+                )  # fmt: skip
+                self._pool = None
+                self._stop(pool)
+        raise ResolverError(f"the validation workers did not start within {self.start_timeout:g} s")
 
     def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
@@ -114,9 +165,15 @@ class Validator:
         if self._pool is pool:
             self._pool = self._new_pool()
         if kill:
-            # The executor cannot cancel a running call; ending its processes is the only way.
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
+            self._stop(pool)
+        else:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    def _stop(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+        # The executor cannot cancel a running call; ending its processes is the only way.
+        for process in _processes(pool):
+            process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
 
     async def aclose(self) -> None:
