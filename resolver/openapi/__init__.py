@@ -6,8 +6,6 @@ registers is described here and runs schemathesis against real nodes with it.
 
 from __future__ import annotations
 
-from typing import Any
-
 # The error classes of the parts, imported so that problem_types() sees every slug whichever
 # modules the process has loaded (the served document equals the one a client builds).
 import resolver.lifecycle.readings
@@ -17,7 +15,7 @@ from resolver import __version__
 from resolver.errors import PROBLEM_BASE, ResolverError
 from resolver.openapi import cn, gs1, integrity, lifecycle, sparql
 from resolver.openapi.native import handle_paths, node_paths, passport_paths
-from resolver.openapi.parts import errors
+from resolver.openapi.parts import responses
 
 __all__ = ["ROUTES", "openapi_document", "problem_types"]
 
@@ -79,7 +77,7 @@ def problem_types() -> list[str]:
     return sorted(PROBLEM_BASE + slug for slug in slugs)
 
 
-def _with_preflight(paths: dict[str, Any]) -> dict[str, Any]:
+def _with_preflight(paths: dict[str, object]) -> dict[str, object]:
     """Every path also answers ``OPTIONS`` (CORS preflight): 204 with Allow and the
     Access-Control headers."""
     for path, item in paths.items():
@@ -87,18 +85,19 @@ def _with_preflight(paths: dict[str, Any]) -> dict[str, Any]:
             part.strip("{}").title()
             for part in path.replace(".", "/").replace("-", "/").replace("_", "/").split("/")
         )
+        assert isinstance(item, dict)
         item["options"] = {
             "operationId": "options" + name,
             "summary": "CORS preflight: the methods and headers a browser may use",
-            "responses": {
-                "204": {"description": "Allowed.", "headers": _CORS_HEADERS},
-                **errors(("400", "408", "429", "431", "500")),
-            },
+            "responses": responses(
+                {"204": {"description": "Allowed.", "headers": _CORS_HEADERS}},
+                ("400", "408", "429", "431", "500"),
+            ),
         }
     return paths
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document() -> dict[str, object]:
     """The OpenAPI 3.1 document of this node's HTTP API."""
     paths = {
         **node_paths(),
@@ -141,7 +140,7 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-def _problem_schema() -> dict[str, Any]:
+def _problem_schema() -> dict[str, object]:
     return {
         "type": "object",
         "required": ["type", "title", "status", "detail"],
@@ -155,7 +154,7 @@ def _problem_schema() -> dict[str, Any]:
     }
 
 
-_SCHEMAS: dict[str, Any] = {
+_SCHEMAS: dict[str, object] = {
     "Passport": {
         "type": "object",
         "description": "A battery passport in JSON-LD, with @id (or id) naming it.",

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from resolver.openapi.native import HANDLE_DESC
 from resolver.openapi.parts import (
     COMMON,
@@ -12,10 +10,10 @@ from resolver.openapi.parts import (
     RDF_TEXT_TYPES,
     READ,
     SECURITY,
-    errors,
     json_ok,
     path_param,
     query,
+    responses,
 )
 
 __all__ = ["ROUTES", "cn_paths"]
@@ -27,12 +25,12 @@ ROUTES: dict[str, str] = {
 }
 
 
-def cn_paths() -> dict[str, Any]:
+def cn_paths() -> dict[str, object]:
     """The code routes and the readiness report."""
     return {**_code_paths(), "/{prefix}/{suffix}/readiness": _readiness_path()}
 
 
-def _code_paths() -> dict[str, Any]:
+def _code_paths() -> dict[str, object]:
     code = path_param("code", "A GB/T 34014 code: 24 letters and digits (position 4 is P, M or C).")
     passport_ok = {
         "description": "The passport registered as {prefix}/{code}, under the first prefix with one.",
@@ -48,7 +46,7 @@ def _code_paths() -> dict[str, Any]:
                 "operationId": "resolveGbt34014",
                 "summary": "The passport of the battery with this GB/T 34014 code",
                 "security": SECURITY,
-                "responses": {"200": passport_ok, **errors(READ)},
+                "responses": responses({"200": passport_ok}, READ),
             },
         },
         "/gbt34014/{code}/explain": {
@@ -56,13 +54,13 @@ def _code_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "explainGbt34014",
                 "summary": "Each field of a GB/T 34014 code and what it says",
-                "responses": {"200": json_ok("The fields."), **errors(COMMON)},
+                "responses": responses({"200": json_ok("The fields.")}, COMMON),
             },
         },
     }
 
 
-def _readiness_path() -> dict[str, Any]:
+def _readiness_path() -> dict[str, object]:
     return {
         "parameters": [
             path_param("prefix", HANDLE_DESC),
@@ -77,16 +75,19 @@ def _readiness_path() -> dict[str, Any]:
                 query("format", "json (default), html or text.", {"type": "string"}),
             ],
             "security": SECURITY,
-            "responses": {
-                "200": {
-                    "description": "The report: one line per data point, with status, due date and source.",
-                    "content": {
-                        "application/json": {"schema": {"type": "object"}},
-                        "text/html": {"schema": {"type": "string"}},
-                        "text/plain": {"schema": {"type": "string"}},
-                    },
+            "responses": responses(
+                {
+                    "200": {
+                        "description": "The report: one line per data point, with status, due date and "
+                        "source.",
+                        "content": {
+                            "application/json": {"schema": {"type": "object"}},
+                            "text/html": {"schema": {"type": "string"}},
+                            "text/plain": {"schema": {"type": "string"}},
+                        },
+                    }
                 },
-                **errors(READ),
-            },
+                READ,
+            ),
         },
     }

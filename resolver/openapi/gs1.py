@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from resolver.openapi.native import HANDLE_DESC, passport_ok
-from resolver.openapi.parts import READ, SECURITY, errors, header, json_ok, path_param, query, ref
+from resolver.openapi.parts import READ, SECURITY, header, json_ok, path_param, query, ref, responses
 
 __all__ = ["ROUTES", "SCHEMAS", "gs1_paths"]
 
@@ -30,11 +28,13 @@ _REDIRECT = {
 }
 
 
-def _resolver(alpha: bool) -> dict[str, Any]:
+def _resolver(alpha: bool) -> dict[str, object]:
     key = "gtin" if alpha else "01"
     ok = passport_ok()
     ok["description"] = "The linkset (linkType=all, or Accept of it), or the passport itself."
-    ok["content"] = {"application/linkset+json": {"schema": ref("Linkset")}, **ok["content"]}
+    content = ok["content"]
+    assert isinstance(content, dict)
+    ok["content"] = {"application/linkset+json": {"schema": ref("Linkset")}, **content}
     return {
         "parameters": [
             path_param(
@@ -56,17 +56,14 @@ def _resolver(alpha: bool) -> dict[str, Any]:
                 header("Accept", "application/linkset+json, a passport format, or anything (a redirect)."),
                 header("Accept-Language", "The language of the link to redirect to."),
             ],
-            "responses": {
-                "200": ok,
-                "304": {"description": "Not modified."},
-                "307": _REDIRECT,
-                **errors(READ),
-            },
+            "responses": responses(
+                {"200": ok, "304": {"description": "Not modified."}, "307": _REDIRECT}, READ
+            ),
         },
     }
 
 
-def _qr(operation: str, params: list[dict[str, Any]]) -> dict[str, Any]:
+def _qr(operation: str, params: list[dict[str, object]]) -> dict[str, object]:
     return {
         "parameters": params,
         "get": {
@@ -78,22 +75,24 @@ def _qr(operation: str, params: list[dict[str, Any]]) -> dict[str, Any]:
                 query("scale", "PNG pixels per module, 1 to 32 (8 unless given)."),
                 header("Accept", "image/svg+xml or image/png."),
             ],
-            "responses": {
-                "200": {
-                    "description": "The QR code; the QR-Content header holds what it encodes.",
-                    "content": {
-                        "image/svg+xml": {"schema": {"type": "string"}},
-                        "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+            "responses": responses(
+                {
+                    "200": {
+                        "description": "The QR code; the QR-Content header holds what it encodes.",
+                        "content": {
+                            "image/svg+xml": {"schema": {"type": "string"}},
+                            "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+                        },
                     },
+                    "307": _REDIRECT,
                 },
-                "307": _REDIRECT,
-                **errors(READ),
-            },
+                READ,
+            ),
         },
     }
 
 
-def _compare() -> dict[str, Any]:
+def _compare() -> dict[str, object]:
     return {
         "get": {
             "operationId": "compare",
@@ -111,21 +110,23 @@ def _compare() -> dict[str, Any]:
                 query("lang", "The page's language (else Accept-Language)."),
                 header("Accept", "application/json for data; anything else gives the page."),
             ],
-            "responses": {
-                "200": {
-                    "description": "The comparison, as a page or as data.",
-                    "content": {
-                        "text/html": {"schema": {"type": "string"}},
-                        "application/json": {"schema": ref("Comparison")},
-                    },
+            "responses": responses(
+                {
+                    "200": {
+                        "description": "The comparison, as a page or as data.",
+                        "content": {
+                            "text/html": {"schema": {"type": "string"}},
+                            "application/json": {"schema": ref("Comparison")},
+                        },
+                    }
                 },
-                **errors(READ),
-            },
+                READ,
+            ),
         }
     }
 
 
-def gs1_paths() -> dict[str, Any]:
+def gs1_paths() -> dict[str, object]:
     gs1_suffix = path_param(
         "suffix", "The Digital Link path after the primary key (GTIN, lot, serial).", "09521234010012"
     )
@@ -146,16 +147,16 @@ def gs1_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "describeResolver",
                 "summary": "The GS1 resolver description (GS1 resolver standard 1.2)",
-                "responses": {
-                    "200": json_ok("The description.", ref("ResolverDescription")),
-                    **errors(("405", "408", "429", "431", "500")),
-                },
+                "responses": responses(
+                    {"200": json_ok("The description.", ref("ResolverDescription"))},
+                    ("405", "408", "429", "431", "500"),
+                ),
             }
         },
     }
 
 
-SCHEMAS: dict[str, Any] = {
+SCHEMAS: dict[str, object] = {
     "Linkset": {
         "type": "object",
         "required": ["linkset"],

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from resolver.openapi.parts import errors, json_ok, path_param, query
+from resolver.openapi.parts import json_ok, path_param, query, responses
 
 __all__ = ["ROUTES", "integrity_paths"]
 
@@ -34,30 +34,30 @@ _MULTIKEY = {
 _LOG_ERRORS = ("400", "404", "429", "500", "503")
 
 
-def _ld_ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+def _ld_ok(description: str, schema: Mapping[str, object]) -> dict[str, object]:
     return {"description": description, "content": {"application/ld+json": {"schema": schema}}}
 
 
 def _get(
-    operation: str, summary: str, ok: dict[str, Any], codes: tuple[str, ...], **more: Any
-) -> dict[str, Any]:
+    operation: str, summary: str, ok: Mapping[str, object], codes: tuple[str, ...], **more: object
+) -> dict[str, object]:
     return {
         "get": {
             "operationId": operation,
             "summary": summary,
             **more,
-            "responses": {"200": ok, **errors(codes)},
+            "responses": responses({"200": ok}, codes),
         }
     }
 
 
-def _index_query(name: str, description: str, *, required: bool = True) -> dict[str, Any]:
+def _index_query(name: str, description: str, *, required: bool = True) -> dict[str, object]:
     return {**query(name, description, {"type": "integer", "minimum": 0}), "required": required}
 
 
-def _log_schemas() -> dict[str, dict[str, Any]]:
+def _log_schemas() -> dict[str, dict[str, object]]:
     """The answers' schemas: tree head, entries, proofs and the key list."""
-    sth = {
+    sth: dict[str, object] = {
         "type": "object",
         "required": ["tree_size", "root_hash", "timestamp", "key", "signature"],
         "properties": {
@@ -68,7 +68,7 @@ def _log_schemas() -> dict[str, dict[str, Any]]:
             "signature": {"type": "string", "description": "Multibase Ed25519 signature."},
         },
     }
-    entries = {
+    entries: dict[str, object] = {
         "type": "object",
         "required": ["entries"],
         "properties": {
@@ -82,7 +82,7 @@ def _log_schemas() -> dict[str, dict[str, Any]]:
             }
         },
     }
-    inclusion = {
+    inclusion: dict[str, object] = {
         "type": "object",
         "required": ["leaf_index", "tree_size", "leaf", "inclusion_path"],
         "properties": {
@@ -92,7 +92,7 @@ def _log_schemas() -> dict[str, dict[str, Any]]:
             "inclusion_path": {"type": "array", "items": _B64},
         },
     }
-    consistency = {
+    consistency: dict[str, object] = {
         "type": "object",
         "required": ["first", "second", "consistency_path"],
         "properties": {
@@ -101,7 +101,7 @@ def _log_schemas() -> dict[str, dict[str, Any]]:
             "consistency_path": {"type": "array", "items": _B64},
         },
     }
-    keys = {
+    keys: dict[str, object] = {
         "type": "object",
         "required": ["keys"],
         "properties": {"keys": {"type": "array", "items": _MULTIKEY}},
@@ -109,7 +109,7 @@ def _log_schemas() -> dict[str, dict[str, Any]]:
     return {"sth": sth, "entries": entries, "inclusion": inclusion, "consistency": consistency, "keys": keys}
 
 
-def integrity_paths() -> dict[str, Any]:
+def integrity_paths() -> dict[str, object]:
     """The node's keys and transparency log (resolver/http/integrity.py; 404 on a node that
     does not sign)."""
     schemas = _log_schemas()

@@ -3,19 +3,19 @@ rules and subscriptions (resolver/lifecycle/routes.py and subscriptions.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from resolver.openapi.native import HANDLE_DESC
 from resolver.openapi.parts import (
     COMMON,
     SECURITY,
     WRITE_SECURITY,
-    errors,
     header,
     json_ok,
     path_param,
     query,
     ref,
+    responses,
 )
 
 __all__ = ["ROUTES", "SCHEMAS", "lifecycle_paths"]
@@ -47,20 +47,22 @@ _WINDOW = [
 ]
 
 
-def _op(operation: str, summary: str, responses: dict[str, Any], **more: Any) -> dict[str, Any]:
+def _op(operation: str, summary: str, responses: Mapping[str, object], **more: object) -> dict[str, object]:
     return {"operationId": operation, "summary": summary, **more, "responses": responses}
 
 
-def _body(schema: dict[str, Any], example: Any, types: tuple[str, ...] = _JSON_BODY) -> dict[str, Any]:
+def _body(
+    schema: Mapping[str, object], example: object, types: tuple[str, ...] = _JSON_BODY
+) -> dict[str, object]:
     return {"required": True, "content": {t: {"schema": schema, "example": example} for t in types}}
 
 
-def _passport_paths(base: str, ident: list[dict[str, Any]], kind: str = "") -> dict[str, Any]:
+def _passport_paths(base: str, ident: list[dict[str, object]], kind: str = "") -> dict[str, object]:
     """The lifecycle paths of the passports under ``base``; ``kind`` ends their operationIds."""
     return {**_data_paths(base, ident, kind), **_state_paths(base, ident, kind)}
 
 
-def _data_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+def _data_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[str, object]:
     """Events in and out, and the series of a data point."""
     events_ok = {
         "description": "An EPCIS 2.0 document of the events the caller's tier may see.",
@@ -81,7 +83,7 @@ def _data_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str, 
             "get": _op(
                 "getEvents" + kind,
                 "The passport's lifecycle events (EPCIS 2.0)",
-                {"200": events_ok, **errors(_READ)},
+                responses({"200": events_ok}, _READ),
                 security=SECURITY,
                 parameters=[
                     *_WINDOW,
@@ -92,7 +94,7 @@ def _data_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str, 
             "post": _op(
                 "postEvents" + kind,
                 "Record events: an EPCIS 2.0 document or a compact JSON batch",
-                {"200": ingested, "201": ingested, **errors(_WRITE)},
+                responses({"200": ingested, "201": ingested}, _WRITE),
                 security=WRITE_SECURITY,
                 requestBody=_body(events_body, _EVENTS_EXAMPLE),
             ),
@@ -105,7 +107,7 @@ def _data_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str, 
             "get": _op(
                 "getSeries" + kind,
                 "A data point's readings over time",
-                {"200": series_ok, **errors(_READ)},
+                responses({"200": series_ok}, _READ),
                 security=SECURITY,
                 parameters=[
                     *_WINDOW,
@@ -118,7 +120,7 @@ def _data_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str, 
     }
 
 
-def _state_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+def _state_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[str, object]:
     """Health, warnings, status and lineage."""
     status_body = {
         "type": "object",
@@ -135,7 +137,7 @@ def _state_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str,
             "get": _op(
                 "getHealth" + kind,
                 "The passport's health rating",
-                {"200": json_ok("The rating.", ref("Health")), **errors(_READ)},
+                responses({"200": json_ok("The rating.", ref("Health"))}, _READ),
                 security=SECURITY,
             ),
         },
@@ -144,7 +146,7 @@ def _state_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str,
             "get": _op(
                 "getWarnings" + kind,
                 "The warnings raised for the passport",
-                {"200": json_ok("The warnings.", ref("Warnings")), **errors(_READ)},
+                responses({"200": json_ok("The warnings.", ref("Warnings"))}, _READ),
                 security=SECURITY,
             ),
         },
@@ -153,7 +155,7 @@ def _state_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str,
             "post": _op(
                 "ackWarning" + kind,
                 "Acknowledge a warning (operator of the prefix)",
-                {"200": json_ok("The warning, acknowledged.", ref("Warning")), **errors(_READ)},
+                responses({"200": json_ok("The warning, acknowledged.", ref("Warning"))}, _READ),
                 security=WRITE_SECURITY,
             ),
         },
@@ -162,13 +164,13 @@ def _state_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str,
             "get": _op(
                 "getStatus" + kind,
                 "The battery's status and its changes",
-                {"200": json_ok("The status.", ref("Status")), **errors(_READ)},
+                responses({"200": json_ok("The status.", ref("Status"))}, _READ),
                 security=SECURITY,
             ),
             "post": _op(
                 "postStatus" + kind,
                 "Change the battery's status (repurposed, recycled, ...)",
-                {"201": json_ok("The change.", ref("StatusChange")), **errors(_WRITE)},
+                responses({"201": json_ok("The change.", ref("StatusChange"))}, _WRITE),
                 security=WRITE_SECURITY,
                 requestBody=_body(status_body, _STATUS_EXAMPLE),
             ),
@@ -178,14 +180,14 @@ def _state_paths(base: str, ident: list[dict[str, Any]], kind: str) -> dict[str,
             "get": _op(
                 "getLineage" + kind,
                 "The passport's predecessors and successors",
-                {"200": json_ok("The lineage.", ref("Lineage")), **errors(_READ)},
+                responses({"200": json_ok("The lineage.", ref("Lineage"))}, _READ),
                 security=SECURITY,
             ),
         },
     }
 
 
-def _rules_paths() -> dict[str, Any]:
+def _rules_paths() -> dict[str, object]:
     rules_ok = json_ok("The prefix's rule settings.", ref("Rules"))
     refused = (*COMMON, "401", "403")
     return {
@@ -196,13 +198,13 @@ def _rules_paths() -> dict[str, Any]:
             "get": _op(
                 "getRules",
                 "The warning rules' settings of a prefix (its operator)",
-                {"200": rules_ok, **errors(refused)},
+                responses({"200": rules_ok}, refused),
                 security=WRITE_SECURITY,
             ),
             "put": _op(
                 "putRules",
                 "Replace the warning rules' settings of a prefix ({} removes them)",
-                {"200": rules_ok, **errors((*refused, "415"))},
+                responses({"200": rules_ok}, (*refused, "415")),
                 security=WRITE_SECURITY,
                 requestBody=_body(
                     {"type": "object", "additionalProperties": {"type": "number"}}, {"silence_days": 30}
@@ -212,7 +214,7 @@ def _rules_paths() -> dict[str, Any]:
     }
 
 
-def _subscription_paths() -> dict[str, Any]:
+def _subscription_paths() -> dict[str, object]:
     sid = path_param("sid", "A subscription's id.")
     refused = (*COMMON, "401", "403", "404")
     body = {
@@ -229,10 +231,14 @@ def _subscription_paths() -> dict[str, Any]:
             "post": _op(
                 "subscribe",
                 "Subscribe to warnings, by webhook or Server-Sent Events",
-                {
-                    "201": json_ok("The subscription (a webhook's secret shown once).", ref("Subscription")),
-                    **errors((*COMMON, "401", "403", "415")),
-                },
+                responses(
+                    {
+                        "201": json_ok(
+                            "The subscription (a webhook's secret shown once).", ref("Subscription")
+                        )
+                    },
+                    (*COMMON, "401", "403", "415"),
+                ),
                 security=WRITE_SECURITY,
                 requestBody=_body(body, _SUBSCRIPTION_EXAMPLE, ("application/json",)),
             ),
@@ -242,7 +248,7 @@ def _subscription_paths() -> dict[str, Any]:
             "get": _op(
                 "getSubscription",
                 "A subscription of the caller's",
-                {"200": json_ok("The subscription.", ref("Subscription")), **errors(refused)},
+                responses({"200": json_ok("The subscription.", ref("Subscription"))}, refused),
                 security=WRITE_SECURITY,
             ),
         },
@@ -251,7 +257,7 @@ def _subscription_paths() -> dict[str, Any]:
             "get": _op(
                 "streamSubscription",
                 "The subscription's warnings as they are raised",
-                {"200": stream_ok, **errors(refused)},
+                responses({"200": stream_ok}, refused),
                 security=WRITE_SECURITY,
                 parameters=[
                     header("Last-Event-ID", "Resume after this event."),
@@ -264,7 +270,7 @@ def _subscription_paths() -> dict[str, Any]:
             "get": _op(
                 "deadLetters",
                 "Webhook deliveries that failed for good",
-                {"200": json_ok("The dead letters.", ref("DeadLetters")), **errors(refused)},
+                responses({"200": json_ok("The dead letters.", ref("DeadLetters"))}, refused),
                 security=WRITE_SECURITY,
             ),
         },
@@ -273,17 +279,17 @@ def _subscription_paths() -> dict[str, Any]:
             "post": _op(
                 "redeliver",
                 "Deliver a dead letter again",
-                {
-                    "202": json_ok("Redelivering.", {"type": "object", "required": ["redelivering"]}),
-                    **errors(refused),
-                },
+                responses(
+                    {"202": json_ok("Redelivering.", {"type": "object", "required": ["redelivering"]})},
+                    refused,
+                ),
                 security=WRITE_SECURITY,
             ),
         },
     }
 
 
-def lifecycle_paths() -> dict[str, Any]:
+def lifecycle_paths() -> dict[str, object]:
     ident = [
         path_param("prefix", HANDLE_DESC, "88.100.1"),
         path_param("suffix", "The rest of the identifier.", "BAT-EV-000001"),
@@ -306,7 +312,7 @@ def lifecycle_paths() -> dict[str, Any]:
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _NUMBER = {"type": ["number", "null"]}
 
-SCHEMAS: dict[str, Any] = {
+SCHEMAS: dict[str, object] = {
     "EpcisDocument": {
         "type": "object",
         "required": ["@context", "type", "schemaVersion", "epcisBody"],

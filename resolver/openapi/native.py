@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from resolver.openapi.parts import (
     COMMON,
     JSONLD_TYPES,
@@ -12,11 +10,11 @@ from resolver.openapi.parts import (
     SECURITY,
     WRITE,
     WRITE_SECURITY,
-    errors,
     header,
     json_ok,
     path_param,
     query,
+    responses,
 )
 from resolver.passport.read import RDF_TYPES
 
@@ -28,7 +26,7 @@ HANDLE_DESC = (
 )
 
 
-def passport_ok() -> dict[str, Any]:
+def passport_ok() -> dict[str, object]:
     """A passport in any representation the node serves."""
     return {
         "description": "The passport view of the caller's tier (or the version history).",
@@ -39,17 +37,17 @@ def passport_ok() -> dict[str, Any]:
     }
 
 
-def _passport_body() -> dict[str, Any]:
+def _passport_body() -> dict[str, object]:
     """A passport as JSON-LD (any form: compacted, expanded, flattened, @graph) or as RDF text:
     the one write path (resolver/passport/read.py) reads each into the same graph."""
     passport = {"schema": {"$ref": "#/components/schemas/Passport"}}
-    content: dict[str, Any] = {t: passport for t in JSONLD_TYPES}
+    content: dict[str, object] = {t: passport for t in JSONLD_TYPES}
     for media_type in RDF_TYPES:
         content[media_type] = {"schema": {"type": "string"}}
     return {"required": True, "content": content}
 
 
-def passport_paths() -> dict[str, Any]:
+def passport_paths() -> dict[str, object]:
     params = [
         path_param("prefix", HANDLE_DESC),
         path_param(
@@ -78,12 +76,14 @@ def passport_paths() -> dict[str, Any]:
             "summary": "Resolve a passport",
             "security": SECURITY,
             "parameters": read_params,
-            "responses": {
-                "200": passport_ok(),
-                "304": {"description": "Not modified."},
-                "307": json_ok("Held by a peer node: Location says where."),
-                **errors(READ),
-            },
+            "responses": responses(
+                {
+                    "200": passport_ok(),
+                    "304": {"description": "Not modified."},
+                    "307": json_ok("Held by a peer node: Location says where."),
+                },
+                READ,
+            ),
         },
         "put": {
             "operationId": "putPassport",
@@ -91,7 +91,7 @@ def passport_paths() -> dict[str, Any]:
             "security": WRITE_SECURITY,
             "parameters": preconditions,
             "requestBody": _passport_body(),
-            "responses": {"200": written, "201": created, **errors(WRITE)},
+            "responses": responses({"200": written, "201": created}, WRITE),
         },
         "patch": {
             "operationId": "patchPassport",
@@ -102,19 +102,19 @@ def passport_paths() -> dict[str, Any]:
                 "required": True,
                 "content": {"application/merge-patch+json": {"schema": {"type": "object"}}},
             },
-            "responses": {"200": written, **errors(WRITE)},
+            "responses": responses({"200": written}, WRITE),
         },
         "delete": {
             "operationId": "deletePassport",
             "summary": "Delete a passport (a tombstone version stays)",
             "security": WRITE_SECURITY,
             "parameters": preconditions[:1],
-            "responses": {"200": json_ok("Deleted."), **errors(WRITE)},
+            "responses": responses({"200": json_ok("Deleted.")}, WRITE),
         },
     }
 
 
-def handle_paths() -> dict[str, Any]:
+def handle_paths() -> dict[str, object]:
     handle = [path_param("handle", "A handle, prefix/suffix (the '/' may be sent as %2F).")]
     handle_ok = json_ok("Handle's answer (responseCode 1).", {"$ref": "#/components/schemas/HandleAnswer"})
     return {
@@ -131,7 +131,7 @@ def handle_paths() -> dict[str, Any]:
                     query("page", "Page number from 0.", {"type": "string"}),
                     query("pageSize", "Handles per page (at most 10,000).", {"type": "string"}),
                 ],
-                "responses": {"200": handle_ok, **errors((*COMMON, "401", "403"))},
+                "responses": responses({"200": handle_ok}, (*COMMON, "401", "403")),
             }
         },
         "/api/handles/{handle}": {
@@ -141,7 +141,7 @@ def handle_paths() -> dict[str, Any]:
                 "summary": "A passport's handle record",
                 "security": SECURITY,
                 "parameters": [query("index", "Value indexes to return.", {"type": "string"})],
-                "responses": {"200": handle_ok, **errors(READ)},
+                "responses": responses({"200": handle_ok}, READ),
             },
             "put": {
                 "operationId": "putHandle",
@@ -151,43 +151,45 @@ def handle_paths() -> dict[str, Any]:
                     "required": True,
                     "content": {"application/json": {"schema": {"type": "object"}}},
                 },
-                "responses": {"200": handle_ok, "201": handle_ok, **errors(WRITE)},
+                "responses": responses({"200": handle_ok, "201": handle_ok}, WRITE),
             },
             "delete": {
                 "operationId": "deleteHandle",
                 "summary": "Delete a passport through its handle",
                 "security": WRITE_SECURITY,
-                "responses": {"200": handle_ok, **errors(WRITE)},
+                "responses": responses({"200": handle_ok}, WRITE),
             },
         },
     }
 
 
-def node_paths() -> dict[str, Any]:
+def node_paths() -> dict[str, object]:
     return {**_health_and_feed_paths(), **_description_paths()}
 
 
-def _health_and_feed_paths() -> dict[str, Any]:
+def _health_and_feed_paths() -> dict[str, object]:
     """/healthz, /metrics and the change feed for peers."""
     return {
         "/healthz": {
             "get": {
                 "operationId": "health",
                 "summary": "Ready to answer (store reachable, validator loaded)",
-                "responses": {"200": json_ok("Ready."), **errors(("429", "500", "503"))},
+                "responses": responses({"200": json_ok("Ready.")}, ("429", "500", "503")),
             }
         },
         "/metrics": {
             "get": {
                 "operationId": "metrics",
                 "summary": "Prometheus metrics",
-                "responses": {
-                    "200": {
-                        "description": "Metrics.",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                "responses": responses(
+                    {
+                        "200": {
+                            "description": "Metrics.",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        }
                     },
-                    **errors(("429", "500")),
-                },
+                    ("429", "500"),
+                ),
             }
         },
         "/changes": {
@@ -208,37 +210,39 @@ def _health_and_feed_paths() -> dict[str, Any]:
                         "wait", "Seconds to wait for a change (at most 30).", {"type": "number", "minimum": 0}
                     ),
                 ],
-                "responses": {
-                    "200": json_ok(
-                        "The changes and where the feed ends.",
-                        {
-                            "type": "object",
-                            "required": ["last", "changes"],
-                            "properties": {"last": {"type": "string"}, "changes": {"type": "array"}},
-                        },
-                    ),
-                    **errors((*COMMON, "401", "403")),
-                },
+                "responses": responses(
+                    {
+                        "200": json_ok(
+                            "The changes and where the feed ends.",
+                            {
+                                "type": "object",
+                                "required": ["last", "changes"],
+                                "properties": {"last": {"type": "string"}, "changes": {"type": "array"}},
+                            },
+                        )
+                    },
+                    (*COMMON, "401", "403"),
+                ),
             }
         },
     }
 
 
-def _description_paths() -> dict[str, Any]:
+def _description_paths() -> dict[str, object]:
     """What describes the node and its profile, and /validate."""
     return {
         "/.well-known/passport-node": {
             "get": {
                 "operationId": "describeNode",
                 "summary": "The node's id, region, prefixes, profiles and federation",
-                "responses": {"200": json_ok("The description."), **errors(("429", "500"))},
+                "responses": responses({"200": json_ok("The description.")}, ("429", "500")),
             }
         },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
                 "summary": "This document",
-                "responses": {"200": json_ok("OpenAPI 3.1."), **errors(("429", "500"))},
+                "responses": responses({"200": json_ok("OpenAPI 3.1.")}, ("429", "500")),
             }
         },
         "/profiles/{profile}/{name}": {
@@ -249,16 +253,18 @@ def _description_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "profileFile",
                 "summary": "A file of a profile (context, vocabulary, shapes)",
-                "responses": {
-                    "200": {
-                        "description": "The file.",
-                        "content": {
-                            "application/ld+json": {"schema": {"type": "object"}},
-                            "text/turtle": {"schema": {"type": "string"}},
-                        },
+                "responses": responses(
+                    {
+                        "200": {
+                            "description": "The file.",
+                            "content": {
+                                "application/ld+json": {"schema": {"type": "object"}},
+                                "text/turtle": {"schema": {"type": "string"}},
+                            },
+                        }
                     },
-                    **errors(("404", "429", "500")),
-                },
+                    ("404", "429", "500"),
+                ),
             },
         },
         "/validate": {
@@ -267,10 +273,9 @@ def _description_paths() -> dict[str, Any]:
                 "summary": "Validate a passport against the profile without storing it",
                 "security": SECURITY,
                 "requestBody": _passport_body(),
-                "responses": {
-                    "200": json_ok("The validation report."),
-                    **errors((*COMMON, "401", "415", "422")),
-                },
+                "responses": responses(
+                    {"200": json_ok("The validation report.")}, (*COMMON, "401", "415", "422")
+                ),
             }
         },
     }

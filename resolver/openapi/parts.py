@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 __all__ = [
     "COMMON",
@@ -20,6 +20,7 @@ __all__ = [
     "problem",
     "query",
     "ref",
+    "responses",
 ]
 
 JSONLD_TYPES = ("application/ld+json", "application/json")
@@ -61,23 +62,28 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def problem(description: str) -> dict[str, Any]:
+def problem(description: str) -> dict[str, object]:
     return {"description": description, "content": {"application/problem+json": {"schema": ref("Problem")}}}
 
 
-def errors(codes: tuple[str, ...]) -> dict[str, Any]:
+def errors(codes: tuple[str, ...]) -> dict[str, object]:
     return {code: problem(ERRORS[code]) for code in sorted(set(codes))}
 
 
-def json_ok(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+def responses(answers: Mapping[str, object], codes: tuple[str, ...]) -> dict[str, object]:
+    """An operation's responses: ``answers`` (by status code) and the problems for ``codes``."""
+    return {**answers, **errors(codes)}
+
+
+def json_ok(description: str, schema: Mapping[str, object] | None = None) -> dict[str, object]:
     return {
         "description": description,
         "content": {"application/json": {"schema": schema or {"type": "object"}}},
     }
 
 
-def path_param(name: str, description: str, example: str | None = None) -> dict[str, Any]:
-    param: dict[str, Any] = {
+def path_param(name: str, description: str, example: str | None = None) -> dict[str, object]:
+    param: dict[str, object] = {
         "name": name,
         "in": "path",
         "required": True,
@@ -90,9 +96,9 @@ def path_param(name: str, description: str, example: str | None = None) -> dict[
 
 
 def query(
-    name: str, description: str, schema: dict[str, Any] | None = None, example: str | None = None
-) -> dict[str, Any]:
-    param: dict[str, Any] = {
+    name: str, description: str, schema: Mapping[str, object] | None = None, example: str | None = None
+) -> dict[str, object]:
+    param: dict[str, object] = {
         "name": name,
         "in": "query",
         "required": False,
@@ -104,7 +110,7 @@ def query(
     return param
 
 
-def header(name: str, description: str) -> dict[str, Any]:
+def header(name: str, description: str) -> dict[str, object]:
     return {
         "name": name,
         "in": "header",

@@ -3,9 +3,7 @@ read-only, answered from the caller's tier."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from resolver.openapi.parts import SECURITY, errors, header, query
+from resolver.openapi.parts import SECURITY, header, query, responses
 
 __all__ = ["ROUTES", "sparql_paths"]
 
@@ -43,7 +41,7 @@ _ERRORS = (
 )
 
 
-def _params(*, with_query: bool) -> list[dict[str, Any]]:
+def _params(*, with_query: bool) -> list[dict[str, object]]:
     params = [
         query("default-graph-uri", "A graph IRI for the default graph (repeatable)."),
         query("named-graph-uri", "A named graph IRI (repeatable)."),
@@ -64,20 +62,22 @@ def _params(*, with_query: bool) -> list[dict[str, Any]]:
     return params
 
 
-def _responses() -> dict[str, Any]:
-    return {
-        "200": {
-            "description": (
-                "The answer: SPARQL results (SELECT, ASK), an RDF graph (CONSTRUCT, DESCRIBE), "
-                "or, for a GET without a query, the service description in Turtle."
-            ),
-            "content": {**_SOLUTIONS, **_GRAPHS},
+def _responses() -> dict[str, object]:
+    return responses(
+        {
+            "200": {
+                "description": (
+                    "The answer: SPARQL results (SELECT, ASK), an RDF graph (CONSTRUCT, DESCRIBE), "
+                    "or, for a GET without a query, the service description in Turtle."
+                ),
+                "content": {**_SOLUTIONS, **_GRAPHS},
+            }
         },
-        **errors(_ERRORS),
-    }
+        _ERRORS,
+    )
 
 
-def sparql_paths() -> dict[str, Any]:
+def sparql_paths() -> dict[str, object]:
     return {
         "/sparql": {
             "get": {
