@@ -12,15 +12,15 @@ import dataclasses
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 from resolver.errors import ResolverError
 
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "index",
         help="manage the SPARQL graph index",

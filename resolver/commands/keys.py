@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
+from resolver.commands import Subparsers
 from resolver.errors import ResolverError
 from resolver.integrity.keyring import Keyring, time_text
 
@@ -19,7 +19,7 @@ __all__ = ["DEFAULT_KEYS_DIR", "add_parser", "run"]
 DEFAULT_KEYS_DIR = Path("var") / "keys"
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("keys", help="manage the node's signing keys", description=__doc__)
     sub = parser.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     rotate = sub.add_parser("rotate", help="add a key and retire the current one")

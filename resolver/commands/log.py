@@ -12,11 +12,11 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import orjson
 
+from resolver.commands import Subparsers
 from resolver.errors import ResolverError
 from resolver.integrity.remote import NodeClient, Unreachable
 from resolver.translog.audit import Audit, AuditFailed, audit_log
@@ -30,7 +30,7 @@ def _default_state_dir() -> Path:
     return Path(base) / "passport-node" / "heads"
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("log", help="audit a node's transparency log", description=__doc__)
     sub = parser.add_subparsers(dest="log_command", required=True, metavar="ACTION")
     audit = sub.add_parser("verify", help="check every entry, and consistency with the last head seen")

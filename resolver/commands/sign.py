@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 import orjson
 
+from resolver.commands import Subparsers
 from resolver.commands.proofargs import add_context_option, contexts_of, read_json
 from resolver.errors import ResolverError
 from resolver.integrity.keyring import load_private_key, time_text, utc_now
@@ -18,7 +18,7 @@ from resolver.integrity.proofs import secure
 __all__ = ["add_parser", "run"]
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "sign",
         help="sign a passport document",

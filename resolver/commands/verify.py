@@ -19,6 +19,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from resolver.commands import Subparsers
 from resolver.commands.proofargs import add_context_option, contexts_of, read_json
 from resolver.errors import ResolverError
 from resolver.identifiers import parse_identifier
@@ -37,7 +38,7 @@ class _Unusable(Exception):
     """The check cannot be made (exit 2); not a ResolverError, so no proof check swallows it."""
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "verify",
         help="check a passport's proofs (and its log entry)",

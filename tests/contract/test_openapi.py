@@ -29,7 +29,7 @@ from tests.support.served import ServedNode
 schemathesis.serializer.alias(["application/n-triples", "application/n-quads"], "text/plain")
 # Cases per operation: 6 keeps the run to tens of seconds; CONTRACT_EXAMPLES=50 searches deeper.
 EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "6"))
-DOCUMENT = openapi_document()
+DOCUMENT: dict[str, Any] = openapi_document()  # read as JSON, indexed freely below
 SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
 # A SPARQL query body is text: sent as text/plain bodies are.
 schemathesis.serializer.alias("application/sparql-query", "text/plain")
