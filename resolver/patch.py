@@ -6,16 +6,15 @@ is not an object replaces the target whole.
 
 from __future__ import annotations
 
-from typing import Any
 
 __all__ = ["merge_patch"]
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
+def merge_patch(target: object, patch: object) -> object:
     """The result of applying ``patch`` to ``target`` (neither argument is modified)."""
     if not isinstance(patch, dict):
         return patch
-    result: dict[str, Any] = dict(target) if isinstance(target, dict) else {}
+    result: dict[object, object] = dict(target) if isinstance(target, dict) else {}
     for name, value in patch.items():
         if value is None:
             result.pop(name, None)
