@@ -6,7 +6,6 @@ is not an object replaces the target whole.
 
 from __future__ import annotations
 
-
 __all__ = ["merge_patch"]
 
 
