@@ -1,8 +1,9 @@
-"""Session-wide test hooks: a test that times out reports what its event loops were waiting on.
+"""Session-wide test hooks: a test about to time out prints what its event loops wait on.
 
 pytest-timeout (signal method) prints the threads' stacks, which for an asyncio test only shows
-the loop's ``select``. The tasks' own stacks say which ``await`` never finished, so a hang seen
-once on CI can be read from its log.
+the loop's ``select``. The tasks' own stacks say which ``await`` never finished. Once pytest-timeout
+has fired, the loop's tasks are already cancelled, so a watchdog thread prints them a few seconds
+before: a hang seen once on CI can then be read from its log.
 """
 
 from __future__ import annotations
@@ -10,24 +11,45 @@ from __future__ import annotations
 import asyncio
 import gc
 import io
+import sys
+import threading
 from collections.abc import Generator
 
 import pytest
 
+_EARLY = 10.0  # seconds before pytest-timeout's own timeout
+
 
 def _pending_tasks_text() -> str:
     out = io.StringIO()
-    tasks = [o for o in gc.get_objects() if isinstance(o, asyncio.Task) and not o.done()]
-    for task in tasks:
-        task.print_stack(limit=30, file=out)
-    return out.getvalue() or "no pending asyncio task"
+    try:
+        tasks = [o for o in gc.get_objects() if isinstance(o, asyncio.Task) and not o.done()]
+        for task in tasks:
+            task.print_stack(limit=40, file=out)
+    except Exception as err:  # read from another thread while the loop runs: best effort
+        out.write(f"could not list the tasks: {err!r}\n")
+    return out.getvalue() or "no pending asyncio task\n"
+
+
+def _report(nodeid: str) -> None:
+    sys.stderr.write(f"\n+++ {nodeid} is about to time out; pending asyncio tasks:\n")
+    sys.stderr.write(_pending_tasks_text())
+    sys.stderr.flush()
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    if report.failed and call.excinfo is not None and "Timeout" in str(call.excinfo.value):
-        report.sections.append(("asyncio tasks pending at the timeout", _pending_tasks_text()))
-    return report
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+    timeout = float(item.config.getini("timeout") or 0)
+    marker = item.get_closest_marker("timeout")
+    if marker is not None and marker.args:
+        timeout = float(marker.args[0])
+    watchdog = None
+    if timeout > 2 * _EARLY:
+        watchdog = threading.Timer(timeout - _EARLY, _report, args=(item.nodeid,))
+        watchdog.daemon = True
+        watchdog.start()
+    try:
+        return (yield)
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
