@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import redis.asyncio as aioredis
 
+from resolver import background
 from resolver.config import NodeConfig
 from resolver.federation.cache import FederationCache
 from resolver.federation.client import PeerClient
@@ -186,10 +187,7 @@ def _report_failure(task: asyncio.Task[None]) -> None:
 
 
 async def _settle(task: asyncio.Task[None]) -> None:
-    if not task.done():
-        task.cancel()
-    # wait() does not raise the task's outcome, only this coroutine's own cancellation.
-    await asyncio.wait([task])
+    await background.stop(task)
 
 
 async def _start_validator(

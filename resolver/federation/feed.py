@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import aiohttp
 import orjson
 
+from resolver import background
 from resolver.federation.config import PeerConfig
 
 __all__ = ["CHANGES_PATH", "ChangeSignal", "FeedFollower", "Followers", "Invalidate"]
@@ -195,10 +196,7 @@ class Followers:
 
     async def aclose(self) -> None:
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await background.stop(task)
         self._tasks.clear()
 
 

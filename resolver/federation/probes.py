@@ -5,10 +5,10 @@ instead of after a fixed cool-down (lookups to it fail fast in between)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from resolver import background
 from resolver.federation.client import PeerClient
 
 __all__ = ["Prober"]
@@ -43,6 +43,4 @@ class Prober:
     async def aclose(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await background.stop(task)

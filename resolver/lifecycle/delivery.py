@@ -10,7 +10,6 @@ the timeout, is retried after ``min(cap, base * 2**attempt)`` scaled by a random
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
@@ -21,6 +20,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import orjson
 
+from resolver import background
 from resolver.lifecycle.eventstore import Warning
 from resolver.lifecycle.feed import DeadLetter, Entry, Subscription, WarningFeed
 from resolver.lifecycle.readings import Clock
@@ -176,7 +176,4 @@ class Dispatcher:
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await background.stop(task)

@@ -20,6 +20,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 
 import aiohttp
 
+from resolver import background
 from resolver.lifecycle.delivery import Dispatcher, Sleep
 from resolver.lifecycle.eventstore import EventStore
 from resolver.lifecycle.feed import WarningFeed
@@ -121,9 +122,7 @@ async def _sweep(service: LifecycleService, period: float) -> None:
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await background.stop(task)
 
 
 @contextlib.asynccontextmanager

@@ -8,11 +8,11 @@ latest state of each handle in the batch is what is applied, so replaying is har
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from resolver import background
 from resolver.errors import ResolverError
 from resolver.sparql.index import GraphIndex
 from resolver.stores.base import Change, Record, Store
@@ -91,14 +91,8 @@ class IndexFollower:
         task, self._task = self._task, None
         self._stopping = True
         if task is not None:
-            # A cancellation can be lost inside a store client (seen with redis-py: the call
-            # returns normally), so cancel until the task has ended; the loop also checks
-            # ``_stopping`` before each pass.
-            while not task.done():
-                task.cancel()
-                await asyncio.wait([task], timeout=0.1)
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # The loop also checks ``_stopping`` before each pass.
+            await background.stop(task)
         self._executor.shutdown(wait=True)
 
     async def _follow(self) -> None:

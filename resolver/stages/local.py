@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from resolver import background
 from resolver.errors import Gone, InputError, NotFound
 from resolver.identifiers import claims, longest_claim
 from resolver.lookup import Answer, Lookup, Next, Read
@@ -141,9 +142,7 @@ class PublicViews:
     async def aclose(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            # wait() does not raise the task's cancellation, only this coroutine's own.
-            await asyncio.wait([task])
+            await background.stop(task)
         self._drop_all()
 
 
