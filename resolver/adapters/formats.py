@@ -24,6 +24,7 @@ class Converted:
     body: bytes  # JSON-LD, UTF-8
     unmapped: tuple[str, ...] = ()
     version: str | None = None  # the source format's version, when it has one
+    issuer: tuple[tuple[str, str], ...] = ()  # who issued the source (a credential's issuer)
 
 
 def to_utf8(data: bytes) -> bytes:
@@ -69,10 +70,18 @@ def _openepcis(data: bytes) -> Converted:
     return Converted(orjson.dumps(openepcis.convert(_json(data))))
 
 
+def _untp(data: bytes) -> Converted:
+    from resolver.adapters import untp
+
+    read = untp.convert_with_notes(_json(data))
+    return Converted(orjson.dumps(read.document), read.unmapped, read.version, tuple(read.issuer.items()))
+
+
 FORMATS: dict[str, Callable[[bytes], Converted]] = {
     "jsonld": _jsonld,
     "catenax": _catenax,
     "openepcis": _openepcis,
+    "untp": _untp,
 }
 
 

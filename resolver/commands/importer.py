@@ -56,7 +56,8 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--format",
         default="jsonld",
-        help="input format: jsonld (default), catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis",
+        help="input format: jsonld (default), catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis, "
+        "untp (UNTP DPP credential 0.5.0+)",
     )
     parser.add_argument(
         "--progress",
@@ -84,6 +85,7 @@ class Summary:
     unchanged: int = 0
     rejections: list[dict[str, str]] = field(default_factory=list)
     unmapped: dict[str, list[str]] = field(default_factory=dict)  # source -> fields not mapped
+    issuers: dict[str, dict[str, str]] = field(default_factory=dict)  # source -> its issuer
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -109,6 +111,7 @@ class Summary:
             "seconds": round(seconds, 3),
             "per_second": round(self.done / seconds, 1) if seconds > 0 else None,
             **({"unmapped": self.unmapped} if self.unmapped else {}),
+            **({"issuers": self.issuers} if self.issuers else {}),
         }
 
 
@@ -240,6 +243,8 @@ def _converted(items: list[Item], fmt: str, summary: Summary) -> list[Item]:
             continue
         if converted.unmapped:
             summary.unmapped[item.source] = list(converted.unmapped)
+        if converted.issuer:
+            summary.issuers[item.source] = dict(converted.issuer)
         out.append(Item(item.source, converted.body))
     return out
 
