@@ -113,7 +113,7 @@ def test_fields_map_with_conversions_and_the_rest_is_listed() -> None:
     [
         (("productionDate", "1538-20-83"),
          r"^credentialSubject\.product\.productionDate: '1538-20-83' is not a possible date "
-         r" \(month 20, day 83\)"),
+         r"\(month 20, day 83\)"),
         (("productionDate", "2026-13"),
          r"^credentialSubject\.product\.productionDate: '2026-13' is not a possible month and year"),
         (("productionDate", "03/2026"), r"is not a date"),
