@@ -2,8 +2,8 @@
 JSON-LD bytes in our context (fed to the node's usual write path), with the fields it could not
 map listed.
 
-Bytes are decoded first: UTF-8 (a byte-order mark is dropped) and UTF-16 with a byte-order mark
-are read; anything else undecodable is refused, named as such.
+Bytes are decoded first: UTF-8 (a byte-order mark is dropped) and UTF-16 with or without a
+byte-order mark are read; anything else undecodable is refused, named as such.
 """
 
 from __future__ import annotations
@@ -28,22 +28,32 @@ class Converted:
 
 
 def to_utf8(data: bytes) -> bytes:
-    """``data`` as UTF-8 without a byte-order mark; DocumentError says what it is otherwise."""
+    """``data`` as UTF-8 without a byte-order mark; DocumentError says what it is otherwise.
+
+    UTF-16 is told by its byte-order mark, or without one by the zero bytes of the JSON text's
+    first (ASCII) character: ``{\\0`` is little-endian, ``\\0{`` big-endian."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError as err:
-            raise DocumentError(
-                f"the input is UTF-16 (byte-order mark) but not valid UTF-16: {err.reason}"
-            ) from None
+        return _from_utf16(data, "utf-16", "byte-order mark")
+    elif len(data) >= 2 and data[0] != 0 and data[1] == 0:
+        return _from_utf16(data, "utf-16-le", "little-endian, no byte-order mark")
+    elif len(data) >= 2 and data[0] == 0 and data[1] != 0:
+        return _from_utf16(data, "utf-16-be", "big-endian, no byte-order mark")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
-        hint = " (it looks like UTF-16 without a byte-order mark)" if b"\x00" in data[:64] else ""
-        raise DocumentError(f"the input is not UTF-8{hint}: byte {err.start}: {err.reason}") from None
+        raise DocumentError(f"the input is not UTF-8 (nor UTF-16): byte {err.start}: {err.reason}") from None
     return data
+
+
+def _from_utf16(data: bytes, codec: str, how: str) -> bytes:
+    try:
+        return data.decode(codec).encode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DocumentError(
+            f"the input is UTF-16 ({how}) but not valid UTF-16: byte {err.start}: {err.reason}"
+        ) from None
 
 
 def _json(data: bytes) -> object:
@@ -70,6 +80,13 @@ def _openepcis(data: bytes) -> Converted:
     return Converted(orjson.dumps(openepcis.convert(_json(data))))
 
 
+def _batterypass(data: bytes) -> Converted:
+    from resolver.adapters import batterypass
+
+    read = batterypass.convert_with_notes(_json(data))
+    return Converted(orjson.dumps(read.document), read.unmapped)
+
+
 def _untp(data: bytes) -> Converted:
     from resolver.adapters import untp
 
@@ -82,6 +99,7 @@ FORMATS: dict[str, Callable[[bytes], Converted]] = {
     "catenax": _catenax,
     "openepcis": _openepcis,
     "untp": _untp,
+    "batterypass": _batterypass,
 }
 
 

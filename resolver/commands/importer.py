@@ -57,7 +57,7 @@ def add_parser(subparsers: Subparsers) -> None:
         "--format",
         default="jsonld",
         help="input format: jsonld (default), catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis, "
-        "untp (UNTP DPP credential 0.5.0+)",
+        "untp (UNTP DPP credential 0.5.0+), batterypass (Battery Pass consortium 1.2/1.3, UTF-8 or UTF-16)",
     )
     parser.add_argument(
         "--progress",
@@ -136,7 +136,14 @@ def read_sources(sources: list[str], stdin: Any = None) -> list[Item]:
 
 
 def _split(label: str, data: bytes, *, lines: bool = False) -> Iterator[Item]:
-    """One document, a JSON array of documents, or JSON Lines."""
+    """One document, a JSON array of documents, or JSON Lines (UTF-8 or UTF-16, read as UTF-8)."""
+    from resolver.adapters.formats import to_utf8
+
+    try:
+        data = to_utf8(data)
+    except ResolverError:
+        yield Item(label, data)  # refused later, the encoding named
+        return
     stripped = data.lstrip()
     if not lines and stripped.startswith(b"["):
         try:
