@@ -75,9 +75,16 @@ def _catenax(data: bytes) -> Converted:
 
 
 def _openepcis(data: bytes) -> Converted:
-    from resolver.adapters import openepcis
+    """An OpenEPCIS item, model or batch passport: JSON-LD in the OpenEPCIS contexts, or an
+    EN 18223 body (elements, or the operational/BatteryPass-Ready shape)."""
+    from resolver.adapters import en18223, openepcis
 
-    return Converted(orjson.dumps(openepcis.convert(_json(data))))
+    doc = _json(data)
+    if not en18223.is_en18223(doc):
+        return Converted(orjson.dumps(openepcis.convert(doc)))
+    is_elements = isinstance(doc, dict) and isinstance(doc.get("elements"), list)
+    read = en18223.from_elements(doc) if is_elements else en18223.from_operational(doc)
+    return Converted(orjson.dumps(openepcis.from_expanded(read.expanded)), read.unmapped)
 
 
 def _batterypass(data: bytes) -> Converted:
