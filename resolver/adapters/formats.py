@@ -16,7 +16,7 @@ import orjson
 
 from resolver.errors import DocumentError
 
-__all__ = ["FORMATS", "Converted", "convert", "to_utf8"]
+__all__ = ["EXPORTS", "FORMATS", "Converted", "convert", "export", "to_utf8"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,18 @@ def _json(data: bytes) -> object:
 
 
 def _jsonld(data: bytes) -> Converted:
-    return Converted(data)
+    """Our JSON-LD as given; a signed view (``export`` writes them) loses its proof, which
+    import does not verify and which would otherwise be stored as passport data. The node
+    signs what it stores with its own key; the proof is listed as not mapped."""
+    if b'"proof"' not in data:
+        return Converted(data)
+    from resolver.integrity.served import split_signed
+
+    try:
+        unsigned, header = split_signed(data)
+    except orjson.JSONDecodeError:
+        return Converted(data)  # refused by the write path's parser, with its reason
+    return Converted(unsigned, ("proof",) if header is not None else ())
 
 
 def _catenax(data: bytes) -> Converted:
@@ -115,3 +126,28 @@ def convert(fmt: str, data: bytes) -> Converted:
     if fmt not in FORMATS:
         raise DocumentError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     return FORMATS[fmt](to_utf8(data))
+
+
+def _export_jsonld(body: bytes) -> bytes:
+    return body
+
+
+def _export_untp(body: bytes) -> bytes:
+    from resolver.adapters import untp
+
+    return orjson.dumps(untp.to_credential(_json(body)))
+
+
+# The formats ``export --format F`` writes: each a function from a stored view's JSON-LD bytes
+# (without its proof) to the bytes of one document in that format.
+EXPORTS: dict[str, Callable[[bytes], bytes]] = {
+    "jsonld": _export_jsonld,
+    "untp": _export_untp,
+}
+
+
+def export(fmt: str, body: bytes) -> bytes:
+    """One passport (JSON-LD bytes) in the format ``fmt``; DocumentError for an unknown one."""
+    if fmt not in EXPORTS:
+        raise DocumentError(f"unknown export format {fmt!r}: one of {', '.join(EXPORTS)}")
+    return EXPORTS[fmt](body)

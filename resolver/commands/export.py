@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,14 +43,27 @@ def add_parser(subparsers: Subparsers) -> None:
         help="which view (default: public; a higher tier needs --token)",
     )
     parser.add_argument("--token", help="a credential of the configuration that may see --tier")
+    parser.add_argument(
+        "--format",
+        default="jsonld",
+        choices=_export_formats(),
+        help="jsonld (default: the stored view, with its proof) or untp (a UNTP DPP credential, "
+        "unsigned; the view's proof is not carried over)",
+    )
     parser.add_argument("--config", type=Path, help="the node's configuration (its store)")
     parser.add_argument("--store", help="store URL, overriding the configuration")
     parser.set_defaults(run=run)
 
 
-def file_name(key: str) -> str:
+def _export_formats() -> list[str]:
+    from resolver.adapters.formats import EXPORTS
+
+    return list(EXPORTS)
+
+
+def file_name(key: str, suffix: str = ".jsonld") -> str:
     """A file name for a passport key: unsafe characters become '_', and the key stays readable."""
-    return _UNSAFE.sub("_", key) + ".jsonld"
+    return _UNSAFE.sub("_", key) + suffix
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     import uvloop
 
     try:
-        count = uvloop.run(_export(config, args.prefix, args.out, tier))
+        count = uvloop.run(_export(config, args.prefix, args.out, tier, getattr(args, "format", "jsonld")))
     except BrokenPipeError:
         _quiet_stdout()  # the reader (head, a pager) has had enough
         return 0
@@ -99,8 +113,10 @@ def _allowed_tier(config: NodeConfig, tier: Tier, token: str | None) -> Tier:
     return tier
 
 
-async def _export(config: NodeConfig, prefix: str, out: str, tier: Tier) -> int:
+async def _export(config: NodeConfig, prefix: str, out: str, tier: Tier, fmt: str = "jsonld") -> int:
     from resolver.stores import open_store
+
+    written = _writer(fmt)
 
     # A handle prefix lists its own handles (88.100 does not include 88.100.1/...).
     key_prefix = prefix if not prefix or prefix.startswith("01/") or "/" in prefix else prefix + "/"
@@ -124,10 +140,11 @@ async def _export(config: NodeConfig, prefix: str, out: str, tier: Tier) -> int:
                 body = record.views.get(tier)
                 if body is None:
                     continue
+                body = written(body)
                 if directory is None:
                     stream.write(body.rstrip(b"\n") + b"\n")
                 else:
-                    (directory / file_name(key)).write_bytes(body)
+                    (directory / file_name(key, ".jsonld" if fmt == "jsonld" else ".json")).write_bytes(body)
                 count += 1
     finally:
         await store.aclose()
@@ -141,3 +158,13 @@ def _quiet_stdout() -> None:
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+def _writer(fmt: str) -> Callable[[bytes], bytes]:
+    """The stored view's bytes in ``fmt``: as stored for jsonld, else converted without the proof."""
+    if fmt == "jsonld":
+        return lambda body: body
+    from resolver.adapters.formats import export
+    from resolver.integrity.served import split_signed
+
+    return lambda body: export(fmt, split_signed(body)[0])
