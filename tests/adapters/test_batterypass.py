@@ -22,27 +22,9 @@ from resolver.errors import DocumentError
 
 ITEM = "https://id.gs1.org/01/09521234000013/21/BP-0001"
 # Field names from the consortium's GeneralProductInformation aspect; the values are our own.
-PAYLOAD: dict[str, Any] = {
-    "productIdentifier": ITEM,
-    "batteryPassportIdentifier": "urn:bp:0001",
-    "batteryCategory": "industrial",
-    "manufacturerInformation": {
-        "contactName": "Zellwerk Beispiel GmbH",
-        "postalAddress": {"addressCountry": "DE", "postalCode": "70173", "streetAddress": "Zellweg 1"},
-        "identifier": "DE-ZW-1",
-    },
-    "manufacturingDate": "2026-03",
-    "batteryStatus": "Reused",
-    "batteryMass": 125.5,
-    "manufacturingPlace": {"addressCountry": "DE", "postalCode": "70173", "streetAddress": "Werkstr. 2"},
-    "operatorInformation": {
-        "contactName": "Zellwerk Beispiel GmbH",
-        "postalAddress": {"addressCountry": "DE", "postalCode": "70173", "streetAddress": "Zellweg 1"},
-        "identifier": "DE123456789",
-    },
-    "puttingIntoService": "2026-04-01T00:00:00Z",
-    "warrentyPeriod": "--04",
-}
+PAYLOAD: dict[str, Any] = orjson.loads(
+    (Path(__file__).parent / "data" / "batterypass-general-product-information.json").read_bytes()
+)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"])
