@@ -112,12 +112,20 @@ def _untp(data: bytes) -> Converted:
     return Converted(orjson.dumps(read.document), read.unmapped, read.version, tuple(read.issuer.items()))
 
 
+def _aas(data: bytes) -> Converted:
+    from resolver.adapters import aas
+
+    read = aas.convert_with_notes(_json(data))
+    return Converted(orjson.dumps(read.document), read.unmapped)
+
+
 FORMATS: dict[str, Callable[[bytes], Converted]] = {
     "jsonld": _jsonld,
     "catenax": _catenax,
     "openepcis": _openepcis,
     "untp": _untp,
     "batterypass": _batterypass,
+    "aas": _aas,
 }
 
 
@@ -138,11 +146,18 @@ def _export_untp(body: bytes) -> bytes:
     return orjson.dumps(untp.to_credential(_json(body)))
 
 
+def _export_aas(body: bytes) -> bytes:
+    from resolver.adapters import aas
+
+    return orjson.dumps(aas.to_environment(_json(body)).document)
+
+
 # The formats ``export --format F`` writes: each a function from a stored view's JSON-LD bytes
 # (without its proof) to the bytes of one document in that format.
 EXPORTS: dict[str, Callable[[bytes], bytes]] = {
     "jsonld": _export_jsonld,
     "untp": _export_untp,
+    "aas": _export_aas,
 }
 
 

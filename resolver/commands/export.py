@@ -47,8 +47,9 @@ def add_parser(subparsers: Subparsers) -> None:
         "--format",
         default="jsonld",
         choices=_export_formats(),
-        help="jsonld (default: the stored view, with its proof) or untp (a UNTP DPP credential, "
-        "unsigned; the view's proof is not carried over)",
+        help="jsonld (default: the stored view, with its proof), untp (a UNTP DPP credential, "
+        "unsigned) or aas (the IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON); the view's "
+        "proof is not carried over into untp or aas",
     )
     parser.add_argument("--config", type=Path, help="the node's configuration (its store)")
     parser.add_argument("--store", help="store URL, overriding the configuration")
