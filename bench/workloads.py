@@ -1009,8 +1009,6 @@ def _soak(options: Options) -> dict[str, Any]:
     config = _node_config("soak", store, [dataset.BENCH_PREFIX], credentials=[operator])
     with _node("soak-node", config) as node:
         return soak(options, node, [_quote(k) for k in keys])
-
-
 def _integrity() -> Any:
     from bench import integrity
 
@@ -1039,7 +1037,6 @@ _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
 
 _register("sparql", "ms (selective p50)", sparql_bench.TARGET, sparql_bench.run)
-
 
 def _events(options: Options) -> dict[str, Any]:
     from bench.events import run_events
