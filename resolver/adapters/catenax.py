@@ -291,7 +291,8 @@ def _materials(get: _Reader, put: _Writer) -> None:
             if identification.get("type") == "CAS" and identification.get("id"):
                 substance["casNumber"] = identification["id"]
             if _number(entry.get("concentration")) and entry.get("materialUnit") == "unit:partPerMillion":
-                substance["concentration"] = entry["concentration"] * _PPM_TO_PERCENT
+                # rounded: ppm -> % and back (catenax_out) gives the same figure
+                substance["concentration"] = round(entry["concentration"] * _PPM_TO_PERCENT, 10)
             location = _LOCATIONS.get(str(entry.get("location", "")).lower())
             if location:
                 substance["location"] = location

@@ -152,12 +152,19 @@ def _export_aas(body: bytes) -> bytes:
     return orjson.dumps(aas.to_environment(_json(body)).document)
 
 
+def _export_catenax(body: bytes) -> bytes:
+    from resolver.adapters import catenax_out
+
+    return orjson.dumps(catenax_out.to_payload(_json(body)).document)
+
+
 # The formats ``export --format F`` writes: each a function from a stored view's JSON-LD bytes
 # (without its proof) to the bytes of one document in that format.
 EXPORTS: dict[str, Callable[[bytes], bytes]] = {
     "jsonld": _export_jsonld,
     "untp": _export_untp,
     "aas": _export_aas,
+    "catenax": _export_catenax,
 }
 
 

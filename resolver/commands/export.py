@@ -48,8 +48,8 @@ def add_parser(subparsers: Subparsers) -> None:
         default="jsonld",
         choices=_export_formats(),
         help="jsonld (default: the stored view, with its proof), untp (a UNTP DPP credential, "
-        "unsigned) or aas (the IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON); the view's "
-        "proof is not carried over into untp or aas",
+        "unsigned), aas (the IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON) or catenax "
+        "(BatteryPass 6.1.0); the view's proof is carried over only by jsonld",
     )
     parser.add_argument("--config", type=Path, help="the node's configuration (its store)")
     parser.add_argument("--store", help="store URL, overriding the configuration")
