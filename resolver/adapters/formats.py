@@ -16,7 +16,7 @@ import orjson
 
 from resolver.errors import DocumentError
 
-__all__ = ["EXPORTS", "FORMATS", "Converted", "convert", "export", "to_utf8"]
+__all__ = ["EXPORTS", "FORMATS", "Converted", "Exported", "convert", "export", "to_utf8"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,31 +136,39 @@ def convert(fmt: str, data: bytes) -> Converted:
     return FORMATS[fmt](to_utf8(data))
 
 
-def _export_jsonld(body: bytes) -> bytes:
-    return body
+def _export_jsonld(body: bytes) -> Exported:
+    return Exported(body)
 
 
-def _export_untp(body: bytes) -> bytes:
+def _export_untp(body: bytes) -> Exported:
     from resolver.adapters import untp
 
-    return orjson.dumps(untp.to_credential(_json(body)))
+    return Exported(orjson.dumps(untp.to_credential(_json(body))))
 
 
-def _export_aas(body: bytes) -> bytes:
+def _export_aas(body: bytes) -> Exported:
     from resolver.adapters import aas
 
-    return orjson.dumps(aas.to_environment(_json(body)).document)
+    environment = aas.to_environment(_json(body))
+    return Exported(orjson.dumps(environment.document), environment.not_written)
 
 
-def _export_catenax(body: bytes) -> bytes:
+def _export_catenax(body: bytes) -> Exported:
     from resolver.adapters import catenax_out
 
-    return orjson.dumps(catenax_out.to_payload(_json(body)).document)
+    payload = catenax_out.to_payload(_json(body))
+    return Exported(orjson.dumps(payload.document), payload.not_written)
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    body: bytes
+    not_written: tuple[str, ...] = ()  # the passport's terms the format could not hold
 
 
 # The formats ``export --format F`` writes: each a function from a stored view's JSON-LD bytes
-# (without its proof) to the bytes of one document in that format.
-EXPORTS: dict[str, Callable[[bytes], bytes]] = {
+# (without its proof) to one document in that format, with the terms it could not write.
+EXPORTS: dict[str, Callable[[bytes], Exported]] = {
     "jsonld": _export_jsonld,
     "untp": _export_untp,
     "aas": _export_aas,
@@ -168,7 +176,7 @@ EXPORTS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-def export(fmt: str, body: bytes) -> bytes:
+def export(fmt: str, body: bytes) -> Exported:
     """One passport (JSON-LD bytes) in the format ``fmt``; DocumentError for an unknown one."""
     if fmt not in EXPORTS:
         raise DocumentError(f"unknown export format {fmt!r}: one of {', '.join(EXPORTS)}")

@@ -11,14 +11,18 @@ import argparse
 import dataclasses
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 from resolver.errors import ResolverError
 from resolver.tiers import Tier
+
+if TYPE_CHECKING:
+    from resolver.adapters.formats import Exported
 
 __all__ = ["add_parser", "file_name", "run"]
 
@@ -79,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
     import uvloop
 
     try:
-        count = uvloop.run(_export(config, args.prefix, args.out, tier, getattr(args, "format", "jsonld")))
+        fmt = getattr(args, "format", "jsonld")
+        not_written: Counter[str] = Counter()
+        count = uvloop.run(_export(config, args.prefix, args.out, tier, fmt, not_written))
     except BrokenPipeError:
         _quiet_stdout()  # the reader (head, a pager) has had enough
         return 0
@@ -88,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"passport-node export: {detail}", file=sys.stderr)
         return 1
     print(f"exported {count} passport(s)", file=sys.stderr)
+    if not_written:
+        terms = ", ".join(f"{term} ({n})" for term, n in sorted(not_written.items()))
+        print(f"not written in {fmt} (passports): {terms}", file=sys.stderr)
     return 0
 
 
@@ -114,10 +123,20 @@ def _allowed_tier(config: NodeConfig, tier: Tier, token: str | None) -> Tier:
     return tier
 
 
-async def _export(config: NodeConfig, prefix: str, out: str, tier: Tier, fmt: str = "jsonld") -> int:
+async def _export(
+    config: NodeConfig,
+    prefix: str,
+    out: str,
+    tier: Tier,
+    fmt: str = "jsonld",
+    not_written: Counter[str] | None = None,
+) -> int:
+    """Write the passports out; ``not_written`` counts, per term, the passports whose term the
+    format could not hold."""
     from resolver.stores import open_store
 
     written = _writer(fmt)
+    missed: Counter[str] = Counter() if not_written is None else not_written
 
     # A handle prefix lists its own handles (88.100 does not include 88.100.1/...).
     key_prefix = prefix if not prefix or prefix.startswith("01/") or "/" in prefix else prefix + "/"
@@ -141,7 +160,9 @@ async def _export(config: NodeConfig, prefix: str, out: str, tier: Tier, fmt: st
                 body = record.views.get(tier)
                 if body is None:
                     continue
-                body = written(body)
+                exported = written(body)
+                body = exported.body
+                missed.update(exported.not_written)
                 if directory is None:
                     stream.write(body.rstrip(b"\n") + b"\n")
                 else:
@@ -161,11 +182,12 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _writer(fmt: str) -> Callable[[bytes], bytes]:
-    """The stored view's bytes in ``fmt``: as stored for jsonld, else converted without the proof."""
+def _writer(fmt: str) -> Callable[[bytes], Exported]:
+    """The stored view in ``fmt``: as stored for jsonld, else converted without the proof."""
+    from resolver.adapters.formats import Exported, export
+
     if fmt == "jsonld":
-        return lambda body: body
-    from resolver.adapters.formats import export
+        return Exported
     from resolver.integrity.served import split_signed
 
     return lambda body: export(fmt, split_signed(body)[0])

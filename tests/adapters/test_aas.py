@@ -139,7 +139,7 @@ def test_other_json_is_refused() -> None:
 
 
 def test_export_format_aas_writes_an_environment() -> None:
-    environment = orjson.loads(export("aas", EXAMPLE.read_bytes()))
+    environment = orjson.loads(export("aas", EXAMPLE.read_bytes()).body)
     (submodel,) = environment["submodels"]
     assert submodel["semanticId"]["keys"][0]["value"].endswith("#BatteryNameplate")
     shorts = [element["idShort"] for element in submodel["submodelElements"]]

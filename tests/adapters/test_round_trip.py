@@ -97,6 +97,9 @@ def test_export_format_untp_writes_credentials(tmp_path: Path, capsys: pytest.Ca
     capsys.readouterr()
     assert main(["export", "--store", store, "--format", "untp"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    assert main(["export", "--store", store, "--format", "aas"]) == 0
+    said = capsys.readouterr().err
+    assert "not written in aas (passports): cadmiumSymbol (1), capacityThresholdForExhaustion (1)," in said
     credential = json.loads(lines[0])
     assert credential["type"] == ["DigitalProductPassport", "VerifiableCredential"]
     assert "proof" not in credential["credentialSubject"]["product"].get("characteristics", {})
