@@ -16,7 +16,7 @@ import orjson
 
 from resolver.errors import DocumentError
 
-__all__ = ["EXPORTS", "FORMATS", "Converted", "Exported", "convert", "export", "to_utf8"]
+__all__ = ["EXPORTS", "FORMATS", "Converted", "Exported", "convert", "detect", "export", "to_utf8"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +130,35 @@ FORMATS: dict[str, Callable[[bytes], Converted]] = {
 
 
 def convert(fmt: str, data: bytes) -> Converted:
-    """The passport in ``data`` (format ``fmt``) as JSON-LD bytes in our context."""
-    if fmt not in FORMATS:
-        raise DocumentError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
-    return FORMATS[fmt](to_utf8(data))
+    """The passport in ``data`` (format ``fmt``, or ``auto``: told by ``detect``) as JSON-LD
+    bytes in our context."""
+    if fmt != "auto" and fmt not in FORMATS:
+        raise DocumentError(f"unknown format {fmt!r}: auto or one of {', '.join(FORMATS)}")
+    data = to_utf8(data)
+    if fmt == "auto":
+        fmt = detect(_json(data))
+    return FORMATS[fmt](data)
+
+
+def detect(doc: object) -> str:
+    """The format of a parsed document, by what each format must hold: Catena-X by
+    ``specVersion`` or its aspects, UNTP by its context, OpenEPCIS by its contexts or the EN 18223
+    header, AAS by ``submodels``, Battery Pass by its GeneralProductInformation; else ours."""
+    from resolver.adapters import batterypass, catenax, en18223, openepcis, untp
+
+    if catenax.is_catenax(doc):
+        return "catenax"
+    if untp.detect_version(doc) is not None:
+        return "untp"
+    if openepcis.is_openepcis(doc) or en18223.is_en18223(doc):
+        return "openepcis"
+    if isinstance(doc, dict) and (
+        isinstance(doc.get("submodels"), list) or doc.get("modelType") == "Submodel"
+    ):
+        return "aas"
+    if batterypass.is_batterypass(doc):
+        return "batterypass"
+    return "jsonld"
 
 
 def _export_jsonld(body: bytes) -> Exported:
