@@ -79,3 +79,21 @@ def test_catenax_import_lists_unmapped_fields_and_rejects_impossible_dates(
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(DocumentError, match="unknown format 'xml'"):
         convert("xml", b"{}")
+
+
+def test_auto_tells_each_format() -> None:
+    from resolver.adapters import untp
+    from resolver.adapters.formats import detect
+
+    example = orjson.loads(EXAMPLE.read_bytes())
+    catenax_payload = orjson.loads((DATA / "catenax-BatteryPass-5.0.0-excerpt.json").read_bytes())
+    batterypass_payload = orjson.loads((DATA / "batterypass-general-product-information.json").read_bytes())
+    operational = orjson.loads((DATA / "openepcis-battery-product.operational-excerpt.jsonld").read_bytes())
+    assert detect(example) == "jsonld"
+    assert detect(catenax_payload) == "catenax"
+    assert detect(untp.to_credential(example)) == "untp"
+    assert detect(operational) == "openepcis"
+    assert detect({"submodels": []}) == "aas"
+    assert detect(batterypass_payload) == "batterypass"
+    utf16 = orjson.dumps(batterypass_payload).decode().encode("utf-16-le")
+    assert orjson.loads(convert("auto", utf16).body)["status"] == "re-used"
