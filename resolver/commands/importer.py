@@ -56,7 +56,8 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--format",
         default="jsonld",
-        help="input format: auto (told per document), jsonld (default), catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis, "
+        help="input format: auto (told per document), jsonld (default), "
+        "catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis, "
         "untp (UNTP DPP credential 0.5.0+), batterypass (Battery Pass consortium 1.2/1.3, UTF-8 or UTF-16), "
         "aas (IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON)",
     )
