@@ -7,7 +7,8 @@ passport; the converted examples do not conform, and a failing report costs more
 Inputs: the repository's EV example (native JSON-LD); the published Catena-X BatteryPass 6.1.0
 example (its impossible date made possible, identified under 88.100.1) and the shipped 5.0.0
 excerpt, each converted then prepared; the OpenEPCIS EV item passport when ../shared/reference
-is present.
+is present, and the shipped EN 18223 excerpts (operational, elements); the EV example as a UNTP
+credential; the Battery Pass test payload in UTF-16 without a byte-order mark.
 """
 
 from __future__ import annotations
@@ -66,6 +67,21 @@ def _inputs() -> dict[str, tuple[str, bytes]]:
     openepcis = REFERENCE / "openepcis" / "battery" / "examples" / "batterypass-ev-item.jsonld"
     if openepcis.exists():
         inputs["openepcis"] = ("openepcis", openepcis.read_bytes())
+    data = REPO / "tests" / "adapters" / "data"
+    inputs["openepcis-operational"] = (
+        "openepcis",
+        (data / "openepcis-battery-product.operational-excerpt.jsonld").read_bytes(),
+    )
+    inputs["openepcis-en18223"] = (
+        "openepcis",
+        (data / "openepcis-battery-product.en18223-excerpt.json").read_bytes(),
+    )
+    from resolver.adapters import untp
+
+    example = orjson.loads((REPO / "examples" / "valid" / "ev-nmc811.jsonld").read_bytes())
+    inputs["untp"] = ("untp", orjson.dumps(untp.to_credential(example)))
+    payload = (data / "batterypass-general-product-information.json").read_text(encoding="utf-8")
+    inputs["batterypass-utf16"] = ("batterypass", payload.encode("utf-16-le"))
     return inputs
 
 

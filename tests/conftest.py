@@ -38,7 +38,9 @@ def _report(nodeid: str) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
     timeout = float(item.config.getini("timeout") or 0)
     marker = item.get_closest_marker("timeout")
     if marker is not None and marker.args:

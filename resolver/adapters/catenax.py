@@ -15,13 +15,12 @@ hold, or holds in a form that is not ours, is left out, so validation names it.
 
 from __future__ import annotations
 
-import datetime
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TypeGuard
 
 from resolver import jsonld
+from resolver.adapters.dates import check_date, date_value
+from resolver.adapters.paths import unread
 from resolver.errors import DocumentError
 
 __all__ = [
@@ -119,7 +118,7 @@ def convert_with_notes(payload: object, *, iri: str | None = None) -> Conversion
     get = _Reader(payload)
     document = _convert(get, payload, iri)
     read = get.read | {"specVersion"}
-    unmapped = tuple(path for path in _leaves(payload, "") if not _covered(path, read))
+    unmapped = unread(payload, read)
     return Conversion(document, version, unmapped)
 
 
@@ -148,7 +147,8 @@ def _identity(get: _Reader, put: _Writer, identifier: str) -> None:
     facility = get.first("operation", "manufacturer", "facility")
     if isinstance(facility, dict) and facility.get("facility"):
         put("manufacturingPlace", {"facilityIdentifier": facility["facility"]})
-    put("manufacturingDate", get.text("operation", "manufacturer", "manufacturingDate"))
+    made = get.text("operation", "manufacturer", "manufacturingDate")
+    put("manufacturingDate", date_value(made) if made else None)
     put("category", _CATEGORIES.get(get.text("identification", "category") or ""))
     put("chemistry", _CHEMISTRIES.get((get.text("identification", "chemistry") or "").strip().lower()))
     put("productName", get.text("identification", "identification", "type", "nameAtManufacturer"))
@@ -291,7 +291,8 @@ def _materials(get: _Reader, put: _Writer) -> None:
             if identification.get("type") == "CAS" and identification.get("id"):
                 substance["casNumber"] = identification["id"]
             if _number(entry.get("concentration")) and entry.get("materialUnit") == "unit:partPerMillion":
-                substance["concentration"] = entry["concentration"] * _PPM_TO_PERCENT
+                # rounded: ppm -> % and back (catenax_out) gives the same figure
+                substance["concentration"] = round(entry["concentration"] * _PPM_TO_PERCENT, 10)
             location = _LOCATIONS.get(str(entry.get("location", "")).lower())
             if location:
                 substance["location"] = location
@@ -379,47 +380,15 @@ def _first(items: list[str]) -> str | None:
     return items[0] if items else None
 
 
-_DATE_RE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})")
-
-
 def _check_dates(node: object, path: str) -> None:
     """Refuse the payload on an impossible date, naming the field's path."""
     if isinstance(node, dict):
         for key, value in node.items():
             where = f"{path}.{key}" if path else str(key)
             if isinstance(value, str) and str(key).lower().endswith("date"):
-                _check_date(where, value)
+                check_date(where, value)
             else:
                 _check_dates(value, where)
     elif isinstance(node, list):
         for i, item in enumerate(node):
             _check_dates(item, f"{path}[{i}]")
-
-
-def _check_date(where: str, value: str) -> None:
-    match = _DATE_RE.match(value)
-    if match is None:
-        raise DocumentError(f"{where}: {value!r} is not a date (YYYY-MM-DD)")
-    year, month, day = (int(part) for part in match.groups())
-    try:
-        datetime.date(year, month, day)
-    except ValueError:
-        raise DocumentError(f"{where}: {value!r} is not a possible date (month {month}, day {day})") from None
-
-
-def _leaves(node: object, path: str) -> Iterator[str]:
-    """Every field path that holds a value (lists are one field: ``a.b``)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _leaves(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(node, list):
-        inner = sorted({leaf for item in node for leaf in _leaves(item, path)})
-        yield from inner if inner else ([path] if node else [])
-    elif node is not None:
-        yield path
-
-
-def _covered(path: str, read: set[str]) -> bool:
-    """Whether a read path is ``path`` or one of its ancestors."""
-    parts = path.split(".")
-    return any(".".join(parts[:n]) in read for n in range(1, len(parts) + 1))

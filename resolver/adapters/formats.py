@@ -2,8 +2,8 @@
 JSON-LD bytes in our context (fed to the node's usual write path), with the fields it could not
 map listed.
 
-Bytes are decoded first: UTF-8 (a byte-order mark is dropped) and UTF-16 with a byte-order mark
-are read; anything else undecodable is refused, named as such.
+Bytes are decoded first: UTF-8 (a byte-order mark is dropped) and UTF-16 with or without a
+byte-order mark are read; anything else undecodable is refused, named as such.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import orjson
 
 from resolver.errors import DocumentError
 
-__all__ = ["FORMATS", "Converted", "convert", "to_utf8"]
+__all__ = ["EXPORTS", "FORMATS", "Converted", "Exported", "convert", "detect", "export", "to_utf8"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,25 +24,36 @@ class Converted:
     body: bytes  # JSON-LD, UTF-8
     unmapped: tuple[str, ...] = ()
     version: str | None = None  # the source format's version, when it has one
+    issuer: tuple[tuple[str, str], ...] = ()  # who issued the source (a credential's issuer)
 
 
 def to_utf8(data: bytes) -> bytes:
-    """``data`` as UTF-8 without a byte-order mark; DocumentError says what it is otherwise."""
+    """``data`` as UTF-8 without a byte-order mark; DocumentError says what it is otherwise.
+
+    UTF-16 is told by its byte-order mark, or without one by the zero bytes of the JSON text's
+    first (ASCII) character: ``{\\0`` is little-endian, ``\\0{`` big-endian."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError as err:
-            raise DocumentError(
-                f"the input is UTF-16 (byte-order mark) but not valid UTF-16: {err.reason}"
-            ) from None
+        return _from_utf16(data, "utf-16", "byte-order mark")
+    elif len(data) >= 2 and data[0] != 0 and data[1] == 0:
+        return _from_utf16(data, "utf-16-le", "little-endian, no byte-order mark")
+    elif len(data) >= 2 and data[0] == 0 and data[1] != 0:
+        return _from_utf16(data, "utf-16-be", "big-endian, no byte-order mark")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
-        hint = " (it looks like UTF-16 without a byte-order mark)" if b"\x00" in data[:64] else ""
-        raise DocumentError(f"the input is not UTF-8{hint}: byte {err.start}: {err.reason}") from None
+        raise DocumentError(f"the input is not UTF-8 (nor UTF-16): byte {err.start}: {err.reason}") from None
     return data
+
+
+def _from_utf16(data: bytes, codec: str, how: str) -> bytes:
+    try:
+        return data.decode(codec).encode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DocumentError(
+            f"the input is UTF-16 ({how}) but not valid UTF-16: byte {err.start}: {err.reason}"
+        ) from None
 
 
 def _json(data: bytes) -> object:
@@ -53,7 +64,18 @@ def _json(data: bytes) -> object:
 
 
 def _jsonld(data: bytes) -> Converted:
-    return Converted(data)
+    """Our JSON-LD as given; a signed view (``export`` writes them) loses its proof, which
+    import does not verify and which would otherwise be stored as passport data. The node
+    signs what it stores with its own key; the proof is listed as not mapped."""
+    if b'"proof"' not in data:
+        return Converted(data)
+    from resolver.integrity.served import split_signed
+
+    try:
+        unsigned, header = split_signed(data)
+    except orjson.JSONDecodeError:
+        return Converted(data)  # refused by the write path's parser, with its reason
+    return Converted(unsigned, ("proof",) if header is not None else ())
 
 
 def _catenax(data: bytes) -> Converted:
@@ -64,20 +86,123 @@ def _catenax(data: bytes) -> Converted:
 
 
 def _openepcis(data: bytes) -> Converted:
-    from resolver.adapters import openepcis
+    """An OpenEPCIS item, model or batch passport: JSON-LD in the OpenEPCIS contexts, or an
+    EN 18223 body (elements, or the operational/BatteryPass-Ready shape)."""
+    from resolver.adapters import en18223, openepcis
 
-    return Converted(orjson.dumps(openepcis.convert(_json(data))))
+    doc = _json(data)
+    if not en18223.is_en18223(doc):
+        return Converted(orjson.dumps(openepcis.convert(doc)))
+    is_elements = isinstance(doc, dict) and isinstance(doc.get("elements"), list)
+    read = en18223.from_elements(doc) if is_elements else en18223.from_operational(doc)
+    return Converted(orjson.dumps(openepcis.from_expanded(read.expanded)), read.unmapped)
+
+
+def _batterypass(data: bytes) -> Converted:
+    from resolver.adapters import batterypass
+
+    read = batterypass.convert_with_notes(_json(data))
+    return Converted(orjson.dumps(read.document), read.unmapped)
+
+
+def _untp(data: bytes) -> Converted:
+    from resolver.adapters import untp
+
+    read = untp.convert_with_notes(_json(data))
+    return Converted(orjson.dumps(read.document), read.unmapped, read.version, tuple(read.issuer.items()))
+
+
+def _aas(data: bytes) -> Converted:
+    from resolver.adapters import aas
+
+    read = aas.convert_with_notes(_json(data))
+    return Converted(orjson.dumps(read.document), read.unmapped)
 
 
 FORMATS: dict[str, Callable[[bytes], Converted]] = {
     "jsonld": _jsonld,
     "catenax": _catenax,
     "openepcis": _openepcis,
+    "untp": _untp,
+    "batterypass": _batterypass,
+    "aas": _aas,
 }
 
 
 def convert(fmt: str, data: bytes) -> Converted:
-    """The passport in ``data`` (format ``fmt``) as JSON-LD bytes in our context."""
-    if fmt not in FORMATS:
-        raise DocumentError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
-    return FORMATS[fmt](to_utf8(data))
+    """The passport in ``data`` (format ``fmt``, or ``auto``: told by ``detect``) as JSON-LD
+    bytes in our context."""
+    if fmt != "auto" and fmt not in FORMATS:
+        raise DocumentError(f"unknown format {fmt!r}: auto or one of {', '.join(FORMATS)}")
+    data = to_utf8(data)
+    if fmt == "auto":
+        fmt = detect(_json(data))
+    return FORMATS[fmt](data)
+
+
+def detect(doc: object) -> str:
+    """The format of a parsed document, by what each format must hold: Catena-X by
+    ``specVersion`` or its aspects, UNTP by its context, OpenEPCIS by its contexts or the EN 18223
+    header, AAS by ``submodels``, Battery Pass by its GeneralProductInformation; else ours."""
+    from resolver.adapters import batterypass, catenax, en18223, openepcis, untp
+
+    if catenax.is_catenax(doc):
+        return "catenax"
+    if untp.detect_version(doc) is not None:
+        return "untp"
+    if openepcis.is_openepcis(doc) or en18223.is_en18223(doc):
+        return "openepcis"
+    if isinstance(doc, dict) and (
+        isinstance(doc.get("submodels"), list) or doc.get("modelType") == "Submodel"
+    ):
+        return "aas"
+    if batterypass.is_batterypass(doc):
+        return "batterypass"
+    return "jsonld"
+
+
+def _export_jsonld(body: bytes) -> Exported:
+    return Exported(body)
+
+
+def _export_untp(body: bytes) -> Exported:
+    from resolver.adapters import untp
+
+    return Exported(orjson.dumps(untp.to_credential(_json(body))))
+
+
+def _export_aas(body: bytes) -> Exported:
+    from resolver.adapters import aas
+
+    environment = aas.to_environment(_json(body))
+    return Exported(orjson.dumps(environment.document), environment.not_written)
+
+
+def _export_catenax(body: bytes) -> Exported:
+    from resolver.adapters import catenax_out
+
+    payload = catenax_out.to_payload(_json(body))
+    return Exported(orjson.dumps(payload.document), payload.not_written)
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    body: bytes
+    not_written: tuple[str, ...] = ()  # the passport's terms the format could not hold
+
+
+# The formats ``export --format F`` writes: each a function from a stored view's JSON-LD bytes
+# (without its proof) to one document in that format, with the terms it could not write.
+EXPORTS: dict[str, Callable[[bytes], Exported]] = {
+    "jsonld": _export_jsonld,
+    "untp": _export_untp,
+    "aas": _export_aas,
+    "catenax": _export_catenax,
+}
+
+
+def export(fmt: str, body: bytes) -> Exported:
+    """One passport (JSON-LD bytes) in the format ``fmt``; DocumentError for an unknown one."""
+    if fmt not in EXPORTS:
+        raise DocumentError(f"unknown export format {fmt!r}: one of {', '.join(EXPORTS)}")
+    return EXPORTS[fmt](body)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
 
 from resolver import jsonld
 from resolver.errors import DocumentError
+from resolver.jsontypes import JSON, JSONObject
 from resolver.profile import Profile
 
-__all__ = ["OPENEPCIS_CONTEXTS", "convert", "is_openepcis"]
+__all__ = ["OPENEPCIS_CONTEXTS", "convert", "from_expanded", "is_openepcis"]
 
 OPENEPCIS_CONTEXTS = frozenset(
     {
@@ -65,15 +65,20 @@ def is_openepcis(doc: object) -> bool:
     return any(isinstance(name, str) and name in OPENEPCIS_CONTEXTS for name in names)
 
 
-def convert(doc: object) -> list[dict[str, Any]]:
+def convert(doc: object) -> list[JSONObject]:
     """The OpenEPCIS passport as an expanded JSON-LD document in the eu-battery model."""
-    expanded = copy.deepcopy(jsonld.expand(doc))
+    return from_expanded(copy.deepcopy(jsonld.expand(doc)))
+
+
+def from_expanded(expanded: list[JSONObject]) -> list[JSONObject]:
+    """An expanded OpenEPCIS passport (changed in place) moved into the eu-battery model."""
     battery = _battery(expanded)
-    types = battery.setdefault("@type", [])
+    types = _values(battery, "@type")
     if BP + "BatteryPassport" not in types:
         types.append(BP + "BatteryPassport")
+    battery["@type"] = types
     for node_type in types:
-        if node_type in _CATEGORIES and SCHEMA + "category" not in battery:
+        if isinstance(node_type, str) and node_type in _CATEGORIES and SCHEMA + "category" not in battery:
             battery[SCHEMA + "category"] = [{"@id": _CATEGORIES[node_type]}]
     _map_ids(battery, SCHEMA + "category", _CATEGORIES)
     _map_ids(battery, SCHEMA + "status", _STATUSES)
@@ -81,8 +86,9 @@ def convert(doc: object) -> list[dict[str, Any]]:
         # OpenEPCIS identifies the passport by the node's IRI (data point 1).
         battery[EUBAT + "batteryPassportIdentifier"] = [{"@value": battery["@id"], "@type": _XSD_ANYURI}]
     for holder in _HOISTED:
-        for node in battery.pop(holder, []):
+        for node in _values(battery, holder):
             _hoist(battery, node)
+        battery.pop(holder, None)
     if EUBAT + "hasBatteryMass" not in battery and GS1 + "netWeight" in battery:
         battery[EUBAT + "hasBatteryMass"] = battery.pop(GS1 + "netWeight")
     _chemistry(battery)
@@ -90,20 +96,28 @@ def convert(doc: object) -> list[dict[str, Any]]:
     return expanded
 
 
-def _battery(expanded: list[dict[str, Any]]) -> dict[str, Any]:
+def _values(node: JSONObject, key: str) -> list[JSON]:
+    """The values of ``key`` on an expanded node (a list), or an empty list."""
+    found = node.get(key)
+    return found if isinstance(found, list) else []
+
+
+def _battery(expanded: list[JSONObject]) -> JSONObject:
     for node in expanded:
-        if EUBAT + "Battery" in node.get("@type", []):
+        if EUBAT + "Battery" in _values(node, "@type"):
             return node
     raise DocumentError("no node of type eubat:Battery: not an OpenEPCIS battery passport")
 
 
-def _map_ids(node: dict[str, Any], key: str, table: dict[str, str]) -> None:
-    for value in node.get(key, []):
-        if isinstance(value, dict) and value.get("@id") in table:
-            value["@id"] = table[value["@id"]]
+def _map_ids(node: JSONObject, key: str, table: dict[str, str]) -> None:
+    for value in _values(node, key):
+        if isinstance(value, dict):
+            iri = value.get("@id")
+            if isinstance(iri, str) and iri in table:
+                value["@id"] = table[iri]
 
 
-def _hoist(battery: dict[str, Any], node: object) -> None:
+def _hoist(battery: JSONObject, node: object) -> None:
     if not isinstance(node, dict):
         return
     for key, values in node.items():
@@ -111,17 +125,17 @@ def _hoist(battery: dict[str, Any], node: object) -> None:
             battery[key] = values
 
 
-def _chemistry(battery: dict[str, Any]) -> None:
-    values = battery.get(EUBAT + "hasBatteryChemistry", [])
-    if len(values) != 1 or not isinstance(values[0], dict):
+def _chemistry(battery: JSONObject) -> None:
+    values = _values(battery, EUBAT + "hasBatteryChemistry")
+    node = values[0] if len(values) == 1 else None
+    if not isinstance(node, dict):
         return
-    node = values[0]
     for source, target in _CHEMISTRY_MOVES.items():
         if source in node and target not in battery:
             battery[target] = node[source]
     # The chemistry concept: OpenEPCIS gives its short name ("LFP"), which is a term of our
     # context for the CIRPASS-2 concept.
-    for name in node.get(SCHEMA + "alternateName", []):
+    for name in _values(node, SCHEMA + "alternateName"):
         concept = _context_terms().get(str(name.get("@value", "")) if isinstance(name, dict) else "")
         if concept is not None:
             battery[EUBAT + "hasBatteryChemistry"] = [{"@id": concept}]
@@ -132,7 +146,7 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = frozenset({_XSD + "integer", _XSD + "decimal", _XSD + "double", _XSD + "float", _XSD + "string"})
 
 
-def _numbers_as_declared(expanded: list[dict[str, Any]], ranges: Mapping[str, str]) -> None:
+def _numbers_as_declared(expanded: list[JSONObject], ranges: Mapping[str, str]) -> None:
     """Numbers written as integers, decimals or numeric strings become xsd:double where our
     vocabulary declares a double (OpenEPCIS writes ``"gs1:value": "125.5"`` and ``70``)."""
     stack: list[object] = list(expanded)

@@ -11,13 +11,18 @@ import argparse
 import dataclasses
 import re
 import sys
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 from resolver.errors import ResolverError
 from resolver.tiers import Tier
+
+if TYPE_CHECKING:
+    from resolver.adapters.formats import Exported
 
 __all__ = ["add_parser", "file_name", "run"]
 
@@ -42,14 +47,28 @@ def add_parser(subparsers: Subparsers) -> None:
         help="which view (default: public; a higher tier needs --token)",
     )
     parser.add_argument("--token", help="a credential of the configuration that may see --tier")
+    parser.add_argument(
+        "--format",
+        default="jsonld",
+        choices=_export_formats(),
+        help="jsonld (default: the stored view, with its proof), untp (a UNTP DPP credential, "
+        "unsigned), aas (the IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON) or catenax "
+        "(BatteryPass 6.1.0); the view's proof is carried over only by jsonld",
+    )
     parser.add_argument("--config", type=Path, help="the node's configuration (its store)")
     parser.add_argument("--store", help="store URL, overriding the configuration")
     parser.set_defaults(run=run)
 
 
-def file_name(key: str) -> str:
+def _export_formats() -> list[str]:
+    from resolver.adapters.formats import EXPORTS
+
+    return list(EXPORTS)
+
+
+def file_name(key: str, suffix: str = ".jsonld") -> str:
     """A file name for a passport key: unsafe characters become '_', and the key stays readable."""
-    return _UNSAFE.sub("_", key) + ".jsonld"
+    return _UNSAFE.sub("_", key) + suffix
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
     import uvloop
 
     try:
-        count = uvloop.run(_export(config, args.prefix, args.out, tier))
+        fmt = getattr(args, "format", "jsonld")
+        not_written: Counter[str] = Counter()
+        count = uvloop.run(_export(config, args.prefix, args.out, tier, fmt, not_written))
     except BrokenPipeError:
         _quiet_stdout()  # the reader (head, a pager) has had enough
         return 0
@@ -73,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"passport-node export: {detail}", file=sys.stderr)
         return 1
     print(f"exported {count} passport(s)", file=sys.stderr)
+    if not_written:
+        terms = ", ".join(f"{term} ({n})" for term, n in sorted(not_written.items()))
+        print(f"not written in {fmt} (passports): {terms}", file=sys.stderr)
     return 0
 
 
@@ -99,8 +123,20 @@ def _allowed_tier(config: NodeConfig, tier: Tier, token: str | None) -> Tier:
     return tier
 
 
-async def _export(config: NodeConfig, prefix: str, out: str, tier: Tier) -> int:
+async def _export(
+    config: NodeConfig,
+    prefix: str,
+    out: str,
+    tier: Tier,
+    fmt: str = "jsonld",
+    not_written: Counter[str] | None = None,
+) -> int:
+    """Write the passports out; ``not_written`` counts, per term, the passports whose term the
+    format could not hold."""
     from resolver.stores import open_store
+
+    written = _writer(fmt)
+    missed: Counter[str] = Counter() if not_written is None else not_written
 
     # A handle prefix lists its own handles (88.100 does not include 88.100.1/...).
     key_prefix = prefix if not prefix or prefix.startswith("01/") or "/" in prefix else prefix + "/"
@@ -124,10 +160,13 @@ async def _export(config: NodeConfig, prefix: str, out: str, tier: Tier) -> int:
                 body = record.views.get(tier)
                 if body is None:
                     continue
+                exported = written(body)
+                body = exported.body
+                missed.update(exported.not_written)
                 if directory is None:
                     stream.write(body.rstrip(b"\n") + b"\n")
                 else:
-                    (directory / file_name(key)).write_bytes(body)
+                    (directory / file_name(key, ".jsonld" if fmt == "jsonld" else ".json")).write_bytes(body)
                 count += 1
     finally:
         await store.aclose()
@@ -141,3 +180,14 @@ def _quiet_stdout() -> None:
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+def _writer(fmt: str) -> Callable[[bytes], Exported]:
+    """The stored view in ``fmt``: as stored for jsonld, else converted without the proof."""
+    from resolver.adapters.formats import Exported, export
+
+    if fmt == "jsonld":
+        return Exported
+    from resolver.integrity.served import split_signed
+
+    return lambda body: export(fmt, split_signed(body)[0])

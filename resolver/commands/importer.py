@@ -56,7 +56,10 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--format",
         default="jsonld",
-        help="input format: jsonld (default), catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis",
+        help="input format: auto (told per document), jsonld (default), "
+        "catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis, "
+        "untp (UNTP DPP credential 0.5.0+), batterypass (Battery Pass consortium 1.2/1.3, UTF-8 or UTF-16), "
+        "aas (IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON)",
     )
     parser.add_argument(
         "--progress",
@@ -84,6 +87,7 @@ class Summary:
     unchanged: int = 0
     rejections: list[dict[str, str]] = field(default_factory=list)
     unmapped: dict[str, list[str]] = field(default_factory=dict)  # source -> fields not mapped
+    issuers: dict[str, dict[str, str]] = field(default_factory=dict)  # source -> its issuer
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -109,6 +113,7 @@ class Summary:
             "seconds": round(seconds, 3),
             "per_second": round(self.done / seconds, 1) if seconds > 0 else None,
             **({"unmapped": self.unmapped} if self.unmapped else {}),
+            **({"issuers": self.issuers} if self.issuers else {}),
         }
 
 
@@ -133,7 +138,14 @@ def read_sources(sources: list[str], stdin: Any = None) -> list[Item]:
 
 
 def _split(label: str, data: bytes, *, lines: bool = False) -> Iterator[Item]:
-    """One document, a JSON array of documents, or JSON Lines."""
+    """One document, a JSON array of documents, or JSON Lines (UTF-8 or UTF-16, read as UTF-8)."""
+    from resolver.adapters.formats import to_utf8
+
+    try:
+        data = to_utf8(data)
+    except ResolverError:
+        yield Item(label, data)  # refused later, the encoding named
+        return
     stripped = data.lstrip()
     if not lines and stripped.startswith(b"["):
         try:
@@ -240,6 +252,8 @@ def _converted(items: list[Item], fmt: str, summary: Summary) -> list[Item]:
             continue
         if converted.unmapped:
             summary.unmapped[item.source] = list(converted.unmapped)
+        if converted.issuer:
+            summary.issuers[item.source] = dict(converted.issuer)
         out.append(Item(item.source, converted.body))
     return out
 

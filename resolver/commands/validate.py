@@ -35,10 +35,9 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document for all files")
     parser.add_argument(
         "--format",
-        choices=("auto", "jsonld", "openepcis", "catenax"),
+        choices=("auto", "jsonld", "openepcis", "catenax", "untp", "batterypass", "aas"),
         default="auto",
-        help="input format: our JSON-LD, an OpenEPCIS item passport, a Catena-X BatteryPass 6.1.0 "
-        "payload, or detect (default)",
+        help="input format (as for import --format; UTF-16 is read), or detect it (default)",
     )
     parser.set_defaults(run=run)
 
@@ -66,17 +65,15 @@ def _check(path: Path, fmt: str) -> dict[str, Any]:
     try:
         body = _read(path)
         source = fmt
-        if fmt in ("auto", "openepcis", "catenax"):
-            parsed = jsonld.parse_json(body)
-            source = _detect(parsed) if fmt == "auto" else fmt
-            if source == "catenax":
-                from resolver.adapters import catenax
+        if fmt != "jsonld":
+            from resolver.adapters.formats import convert, detect, to_utf8
 
-                body = orjson.dumps(catenax.convert(parsed))
-            elif source == "openepcis":
-                from resolver.adapters import openepcis
-
-                body = orjson.dumps(openepcis.convert(parsed))
+            body = to_utf8(body)
+            source = detect(jsonld.parse_json(body)) if fmt == "auto" else fmt
+            converted = convert(source, body)
+            body = converted.body
+            if converted.unmapped:
+                outcome["unmapped"] = list(converted.unmapped)
         outcome["format"] = source
         from resolver.validation import prepare_sync
 
@@ -103,17 +100,6 @@ def _read(path: Path) -> bytes:
     return body
 
 
-def _detect(parsed: Any) -> str:
-    """The input format: Catena-X by its specVersion, OpenEPCIS by its context, else ours."""
-    from resolver.adapters import catenax, openepcis
-
-    if catenax.is_catenax(parsed):
-        return "catenax"
-    if openepcis.is_openepcis(parsed):
-        return "openepcis"
-    return "jsonld"
-
-
 def _print(outcome: dict[str, Any], out: TextIO) -> None:
     name = outcome["file"]
     status = outcome["status"]
@@ -135,9 +121,13 @@ def _print(outcome: dict[str, Any], out: TextIO) -> None:
             for r in outcome["report"]["results"]
         ),
     )
-    via = {"catenax": " (converted from Catena-X BatteryPass)", "openepcis": " (read from OpenEPCIS)"}.get(
-        outcome.get("format", ""), ""
-    )
+    via = {
+        "catenax": " (converted from Catena-X BatteryPass)",
+        "openepcis": " (read from OpenEPCIS)",
+        "untp": " (read from a UNTP credential)",
+        "batterypass": " (read from a Battery Pass payload)",
+        "aas": " (read from an AAS nameplate)",
+    }.get(outcome.get("format", ""), "")
     if report.conforms:
         warned = f" with {len(report.results)} warning{'s' if len(report.results) != 1 else ''}"
         out.write(f"{name}: valid{warned if report.results else ''}{via}: {outcome['iri']}\n")
@@ -155,3 +145,5 @@ def _print(outcome: dict[str, Any], out: TextIO) -> None:
         if result.value is not None and not result.value.startswith("_:"):  # a nested node: no name
             details.append(f"value {result.value!r}")
         out.write(f"      ({'; '.join(details)})\n")
+    if outcome.get("unmapped"):
+        out.write(f"  not mapped from the input: {', '.join(outcome['unmapped'])}\n")

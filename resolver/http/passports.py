@@ -16,6 +16,8 @@ from aiohttp import web
 from yarl import URL
 
 from resolver import jsonld
+from resolver.adapters.formats import convert as convert_format
+from resolver.adapters.untp import MEDIA_TYPES as UNTP_MEDIA_TYPES
 from resolver.errors import (
     Conflict,
     Gone,
@@ -48,6 +50,8 @@ from resolver.tiers import Role, Tier
 __all__ = ["PassportRoutes", "add_routes", "location_path", "refuse_sub_resource_handle", "rfc3339"]
 
 _PASSPORT_TYPES = PASSPORT_MEDIA_TYPES  # JSON-LD in any form, Turtle, N-Triples, N-Quads
+# Third-party formats a PUT may carry, by media type: converted first (resolver/adapters/).
+_ADAPTED_TYPES = dict.fromkeys(UNTP_MEDIA_TYPES, "untp")
 _PATCH_TYPES = ("application/merge-patch+json",)
 _VARY = VARY
 _VARY_PAGE = VARY_PAGE
@@ -334,15 +338,17 @@ class PassportRoutes:
         edge = self.edge
         ident = await self._writable(request)
         preconditions = Preconditions.from_headers(request)
-        body = await edge.read_body(request, media_types=_PASSPORT_TYPES)
+        body = await edge.read_body(request, media_types=(*_PASSPORT_TYPES, *_ADAPTED_TYPES))
         limits = edge.limits
-        if request.content_type in JSON_MEDIA_TYPES:
+        media_type = request.content_type
+        if media_type in _ADAPTED_TYPES:
+            jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+            body, media_type = convert_format(_ADAPTED_TYPES[media_type], body).body, "application/ld+json"
+        if media_type in JSON_MEDIA_TYPES:
             # Size and depth first, here: cheap, and before the body goes to a worker process.
             require_utf8(body)
             jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-        return self._written(
-            ident, await edge.write(ident, body, preconditions, media_type=request.content_type)
-        )
+        return self._written(ident, await edge.write(ident, body, preconditions, media_type=media_type))
 
     async def patch(self, request: web.Request) -> web.Response:
         edge = self.edge

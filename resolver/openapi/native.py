@@ -37,13 +37,21 @@ def passport_ok() -> dict[str, object]:
     }
 
 
-def _passport_body() -> dict[str, object]:
+def _passport_body(*, adapted: bool = False) -> dict[str, object]:
     """A passport as JSON-LD (any form: compacted, expanded, flattened, @graph) or as RDF text:
-    the one write path (resolver/passport/read.py) reads each into the same graph."""
+    the one write path (resolver/passport/read.py) reads each into the same graph. ``adapted``:
+    also the third-party formats a PUT converts first (a UNTP credential as application/vc)."""
     passport = {"schema": {"$ref": "#/components/schemas/Passport"}}
     content: dict[str, object] = {t: passport for t in JSONLD_TYPES}
     for media_type in RDF_TYPES:
         content[media_type] = {"schema": {"type": "string"}}
+    if adapted:
+        from resolver.adapters.untp import MEDIA_TYPES as UNTP_TYPES
+
+        for media_type in UNTP_TYPES:
+            content[media_type] = {
+                "schema": {"type": "object", "description": "A UNTP DPP credential (0.5.0+)."}
+            }
     return {"required": True, "content": content}
 
 
@@ -90,7 +98,7 @@ def passport_paths() -> dict[str, object]:
             "summary": "Create or replace a passport",
             "security": WRITE_SECURITY,
             "parameters": preconditions,
-            "requestBody": _passport_body(),
+            "requestBody": _passport_body(adapted=True),
             "responses": responses({"200": written, "201": created}, WRITE),
         },
         "patch": {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
 
 from resolver.errors import InputError
+from resolver.jsontypes import JSONObject
 from resolver.readiness.eu import CATEGORIES
 from resolver.readiness.eu_lines import eu_lines
 from resolver.readiness.report import Facts, Line, Readiness, facts_of
@@ -33,7 +33,7 @@ MARKETS: dict[str, Callable[[Facts, datetime.date], list[Line]]] = {"eu": eu_lin
 
 def assess(
     market: str,
-    expanded: list[dict[str, Any]],
+    expanded: list[JSONObject],
     report: ValidationReport,
     on: datetime.date,
     *,

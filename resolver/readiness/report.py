@@ -11,8 +11,8 @@ import html
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
+from resolver.jsontypes import JSON, JSONObject
 from resolver.tiers import Tier
 
 __all__ = ["STATUSES", "Facts", "Line", "Readiness", "facts_of", "parse_date"]
@@ -40,7 +40,7 @@ class Line:
     due: str | None = None  # an ISO date, or why there is none yet
     reason: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         return {
             "key": self.key,
             "label": self.label,
@@ -94,15 +94,17 @@ class Readiness:
     def ready(self) -> bool:
         return not any(line.status in ("missing", "failing") for line in self.lines)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
+        lines: list[JSON] = [line.to_json() for line in self.lines]
+        counts: JSONObject = dict(self.counts())
         return {
             "passport": self.passport,
             "market": self.market,
             "on": self.on.isoformat(),
             "category": self.category,
             "ready": self.ready,
-            "counts": self.counts(),
-            "lines": [line.to_json() for line in self.lines],
+            "counts": counts,
+            "lines": lines,
         }
 
     def to_table(self) -> str:
@@ -169,7 +171,7 @@ _CHEMISTRY = "https://ref.openepcis.io/extensions/eu/battery/hasBatteryChemistry
 
 
 def facts_of(
-    expanded: list[dict[str, Any]],
+    expanded: list[JSONObject],
     failures: dict[int, list[str]],
     categories: dict[str, str],
     passport: str = "",
@@ -197,7 +199,7 @@ def facts_of(
     return Facts(top, values, category, chemistry, failures, visible)
 
 
-def _nodes(expanded: Iterable[object]) -> Iterable[dict[str, Any]]:
+def _nodes(expanded: Iterable[object]) -> Iterable[dict[str, object]]:
     stack = list(expanded)
     while stack:
         node = stack.pop()

@@ -34,10 +34,19 @@ def test_utf16_and_bom_inputs_are_read(tmp_path: Path, capsys: pytest.CaptureFix
     assert to_utf8(codecs.BOM_UTF8 + b"{}") == b"{}"
 
 
+def test_utf16_without_a_byte_order_mark_is_read() -> None:
+    text = '{"a": "é \U0001f50b"}'  # a battery emoji, outside the BMP: a surrogate pair in UTF-16
+    for codec in ("utf-16-le", "utf-16-be"):
+        assert to_utf8(text.encode(codec)) == text.encode("utf-8")
+
+
 def test_undecodable_input_is_named(tmp_path: Path) -> None:
-    with pytest.raises(DocumentError, match="not UTF-8 \\(it looks like UTF-16 without a byte-order mark\\)"):
-        to_utf8('{"a": "é"}'.encode("utf-16-le"))
-    with pytest.raises(DocumentError, match="not UTF-8: byte 1"):
+    lone_surrogate = b"{\x00\x00\xd8}\x00"
+    with pytest.raises(
+        DocumentError, match=r"UTF-16 \(little-endian, no byte-order mark\) but not valid UTF-16: byte 2"
+    ):
+        to_utf8(lone_surrogate)
+    with pytest.raises(DocumentError, match=r"not UTF-8 \(nor UTF-16\): byte 1"):
         to_utf8(b"{\xff}")
 
 
@@ -70,3 +79,21 @@ def test_catenax_import_lists_unmapped_fields_and_rejects_impossible_dates(
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(DocumentError, match="unknown format 'xml'"):
         convert("xml", b"{}")
+
+
+def test_auto_tells_each_format() -> None:
+    from resolver.adapters import untp
+    from resolver.adapters.formats import detect
+
+    example = orjson.loads(EXAMPLE.read_bytes())
+    catenax_payload = orjson.loads((DATA / "catenax-BatteryPass-5.0.0-excerpt.json").read_bytes())
+    batterypass_payload = orjson.loads((DATA / "batterypass-general-product-information.json").read_bytes())
+    operational = orjson.loads((DATA / "openepcis-battery-product.operational-excerpt.jsonld").read_bytes())
+    assert detect(example) == "jsonld"
+    assert detect(catenax_payload) == "catenax"
+    assert detect(untp.to_credential(example)) == "untp"
+    assert detect(operational) == "openepcis"
+    assert detect({"submodels": []}) == "aas"
+    assert detect(batterypass_payload) == "batterypass"
+    utf16 = orjson.dumps(batterypass_payload).decode().encode("utf-16-le")
+    assert orjson.loads(convert("auto", utf16).body)["status"] == "re-used"

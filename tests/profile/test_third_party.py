@@ -101,7 +101,9 @@ def test_the_openepcis_lmt_example_is_warned_about_a_data_point_not_to_be_filled
 def test_the_openepcis_adapter_maps_category_status_and_chemistry() -> None:
     converted = openepcis.convert(orjson.loads((OPENEPCIS / "batterypass-ev-item.jsonld").read_bytes()))
     battery = converted[0]
-    assert "https://w3id.org/battery-passport/eu-battery#BatteryPassport" in battery["@type"]
+    types = battery["@type"]
+    assert isinstance(types, list)
+    assert "https://w3id.org/battery-passport/eu-battery#BatteryPassport" in types
     assert battery["https://schema.org/category"] == [
         {"@id": "https://w3id.org/eudpp/battery-categories#ElectricVehicleBattery"}
     ]

@@ -1,0 +1,248 @@
+"""IDTA Asset Administration Shell (AAS 3.0 JSON): the Digital Battery Passport Part 1, Digital
+Nameplate submodel (IDTA-02035-1), in and out of the eu-battery model.
+
+In: an AAS environment (``{"submodels": [...]}``) or one Submodel. The nameplate's elements are
+read by idShort (case as published: ``URIOfTheProduct``, ``SerialNumber``, ...):
+
+- ``URIOfTheProduct`` -> the passport's ``id``;
+- ``SerialNumber`` -> ``serialNumber``; ``DateOfManufacture`` -> ``manufacturingDate`` (checked;
+  a month and year is kept);
+- ``ManufacturerName`` and ``ManufacturerProductDesignation`` (multi-language) ->
+  ``manufacturer.organizationName`` and ``productName`` (the English text, else the first);
+- ``AddressInformation``: ``Street``, ``ZipCode``, ``CityTown``, ``NationalCode`` ->
+  ``manufacturer.address``;
+- ``OperatorIdentifier`` -> ``operator.operatorIdentifier``; ``UniqueFacilityIdentifier`` ->
+  ``manufacturingPlace.facilityIdentifier``; ``BatteryStatus`` -> ``status``.
+
+Every other element (``Markings``, ``ManufacturerIdentifier``, other submodels) is listed as not
+mapped, by idShort path. Out (``to_environment``) writes those fields as an AAS environment with
+one submodel; each element's semanticId is the SAMM URN of its property, as IDTA's generated
+files give them. Other parts of the battery passport (carbon footprint, technical data, ...)
+are not written: they are listed in ``Environment.not_written``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from resolver import jsonld
+from resolver.adapters.dates import check_date, date_value
+from resolver.errors import DocumentError
+
+__all__ = ["Environment", "Read", "convert_with_notes", "to_environment"]
+
+NAMEPLATE = "urn:samm:io.admin-shell.idta.digital_nameplate:3.0.0#"
+BATTERY_NAMEPLATE = "urn:samm:io.admin-shell.idta.batterypass.digital_nameplate:1.0.0#"
+CONTACT = "urn:samm:io.admin-shell.idta.contact_information:1.0.0#"
+SUBMODEL_SEMANTIC_ID = BATTERY_NAMEPLATE + "BatteryNameplate"
+_STATUSES = {"original": "original", "repurposed": "repurposed", "reused": "re-used",
+             "re-used": "re-used", "remanufactured": "remanufactured", "waste": "waste"}  # fmt: skip
+_STATUS_OUT = {"original": "Original", "repurposed": "Repurposed", "re-used": "Reused",
+               "remanufactured": "Remanufactured", "waste": "Waste"}  # fmt: skip
+_ADDRESS = {"Street": "streetAddress", "ZipCode": "postalCode", "CityTown": "addressLocality",
+            "NationalCode": "addressCountry"}  # fmt: skip
+_WRITTEN = ("id", "serialNumber", "manufacturingDate", "manufacturer", "productName", "operator",
+            "manufacturingPlace", "status")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    document: dict[str, object]
+    unmapped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    document: dict[str, object]
+    not_written: tuple[str, ...]
+
+
+def _submodels(doc: object) -> list[Mapping[str, object]]:
+    if isinstance(doc, dict) and isinstance(doc.get("submodels"), list):
+        return [s for s in doc["submodels"] if isinstance(s, dict)]
+    if isinstance(doc, dict) and doc.get("modelType") == "Submodel":
+        return [doc]
+    raise DocumentError("not AAS JSON: neither an environment with submodels nor a Submodel")
+
+
+def _elements(container: Mapping[str, object], path: str) -> Iterator[tuple[str, Mapping[str, object]]]:
+    """(idShort path, element) for each element, collections walked (``value`` lists)."""
+    children = container.get("submodelElements", container.get("value"))
+    for element in children if isinstance(children, list) else []:
+        if not isinstance(element, dict):
+            continue
+        where = f"{path}.{element.get('idShort', '?')}" if path else str(element.get("idShort", "?"))
+        if element.get("modelType") in ("SubmodelElementCollection", "SubmodelElementList"):
+            yield from _elements(element, where)
+        else:
+            yield where, element
+
+
+def _text(element: Mapping[str, object]) -> str | None:
+    value = element.get("value")
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, list):  # a MultiLanguageProperty: [{"language", "text"}]
+        texts = {str(v.get("language")): str(v.get("text")) for v in value if isinstance(v, dict)}
+        return texts.get("en") or next(iter(texts.values()), None)
+    return None
+
+
+def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
+    """The passport in an AAS battery nameplate; DocumentError for an impossible value."""
+    values: dict[str, str] = {}
+    unmapped: list[str] = []
+    for index, submodel in enumerate(_submodels(doc)):
+        name = str(submodel.get("idShort", f"submodels[{index}]"))
+        for where, element in _elements(submodel, name):
+            leaf = where.rsplit(".", 1)[-1]
+            text = _text(element)
+            known = leaf in _ADDRESS or leaf in ("URIOfTheProduct", "SerialNumber", "DateOfManufacture",
+                "ManufacturerName", "ManufacturerProductDesignation", "OperatorIdentifier",
+                "UniqueFacilityIdentifier", "BatteryStatus")  # fmt: skip
+            if text is None:
+                continue  # no value: no data
+            if known and leaf not in values:
+                values[leaf] = text
+                if leaf == "DateOfManufacture":
+                    check_date(where, text)
+            else:
+                unmapped.append(where)
+    return Read(_passport(values, iri), tuple(unmapped))
+
+
+def _passport(values: Mapping[str, str], iri: str | None) -> dict[str, object]:
+    identifier = iri or values.get("URIOfTheProduct")
+    if not identifier:
+        raise DocumentError("URIOfTheProduct: missing, and no IRI was given")
+    doc: dict[str, object] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
+    if "SerialNumber" in values:
+        doc["serialNumber"] = values["SerialNumber"]
+    if "DateOfManufacture" in values:
+        doc["manufacturingDate"] = date_value(values["DateOfManufacture"])
+    if "ManufacturerProductDesignation" in values:
+        doc["productName"] = values["ManufacturerProductDesignation"]
+    manufacturer: dict[str, object] = {"type": "Organization"}
+    if "ManufacturerName" in values:
+        manufacturer["organizationName"] = values["ManufacturerName"]
+    address = {term: values[short] for short, term in _ADDRESS.items() if short in values}
+    if address:
+        manufacturer["address"] = {"type": "PostalAddress", **address}
+    if len(manufacturer) > 1:
+        doc["manufacturer"] = manufacturer
+    if "OperatorIdentifier" in values:
+        doc["operator"] = {"type": "Operator", "operatorIdentifier": values["OperatorIdentifier"]}
+    if "UniqueFacilityIdentifier" in values:
+        doc["manufacturingPlace"] = {"facilityIdentifier": values["UniqueFacilityIdentifier"]}
+    status = _STATUSES.get(values.get("BatteryStatus", "").lower())
+    if status:
+        doc["status"] = status
+    return doc
+
+
+def to_environment(doc: object) -> Environment:
+    """An AAS environment with the battery nameplate submodel of one of our passports."""
+    compact = jsonld.compact(jsonld.expand(doc))
+    identifier = compact.get("id")
+    if not isinstance(identifier, str):
+        raise DocumentError("the passport has no id")
+    elements = [_property("URIOfTheProduct", NAMEPLATE + "uriOfTheProduct", identifier)]
+    for short, semantic, value in _nameplate_values(compact):
+        elements.append(_property(short, semantic, value))
+    manufacturer = compact.get("manufacturer")
+    address = manufacturer.get("address") if isinstance(manufacturer, dict) else None
+    if isinstance(address, dict):
+        parts = [
+            _mlp(short, CONTACT + short[:1].lower() + short[1:], str(address[term]))
+            for short, term in _ADDRESS.items()
+            if isinstance(address.get(term), str)
+        ]
+        if parts:
+            elements.append(
+                {
+                    "modelType": "SubmodelElementCollection",
+                    "idShort": "AddressInformation",
+                    "semanticId": _reference(NAMEPLATE + "addressInformation"),
+                    "value": parts,
+                }
+            )
+    submodel = {
+        "modelType": "Submodel",
+        "id": identifier + "#BatteryNameplate",
+        "idShort": "BatteryNameplate",
+        "kind": "Instance",
+        "semanticId": _reference(SUBMODEL_SEMANTIC_ID),
+        "submodelElements": elements,
+    }
+    shell = {
+        "modelType": "AssetAdministrationShell",
+        "id": identifier + "#aas",
+        "idShort": "BatteryPassport",
+        "assetInformation": {"assetKind": "Instance", "globalAssetId": identifier},
+        "submodels": [{"type": "ModelReference", "keys": [{"type": "Submodel", "value": submodel["id"]}]}],
+    }
+    not_written = tuple(
+        sorted(k for k in compact if k not in _WRITTEN and not k.startswith("@") and k != "type")
+    )
+    return Environment({"assetAdministrationShells": [shell], "submodels": [submodel]}, not_written)
+
+
+def _nameplate_values(compact: Mapping[str, object]) -> Iterator[tuple[str, str, object]]:
+    manufacturer = compact.get("manufacturer")
+    made = compact.get("manufacturingDate")
+    made = made.get("@value") if isinstance(made, dict) else made
+    operator, place = compact.get("operator"), compact.get("manufacturingPlace")
+    status = _STATUS_OUT.get(str(compact.get("status", "")))
+    found: list[tuple[str, str, object]] = [
+        ("SerialNumber", NAMEPLATE + "serialNumber", compact.get("serialNumber")),
+        ("DateOfManufacture", NAMEPLATE + "dateOfManufacture", made),
+        (
+            "ManufacturerName",
+            NAMEPLATE + "manufacturerName",
+            manufacturer.get("organizationName") if isinstance(manufacturer, dict) else None,
+        ),
+        (
+            "ManufacturerProductDesignation",
+            NAMEPLATE + "manufacturerProductDesignation",
+            compact.get("productName"),
+        ),
+        (
+            "OperatorIdentifier",
+            BATTERY_NAMEPLATE + "operatorIdentifier",
+            operator.get("operatorIdentifier") if isinstance(operator, dict) else None,
+        ),
+        (
+            "UniqueFacilityIdentifier",
+            BATTERY_NAMEPLATE + "uniqueFacilityIdentifier",
+            place.get("facilityIdentifier") if isinstance(place, dict) else None,
+        ),
+        ("BatteryStatus", BATTERY_NAMEPLATE + "batteryStatus", status),
+    ]
+    yield from ((short, semantic, value) for short, semantic, value in found if isinstance(value, str))
+
+
+def _reference(semantic_id: str) -> dict[str, object]:
+    return {"type": "ExternalReference", "keys": [{"type": "GlobalReference", "value": semantic_id}]}
+
+
+def _property(short: str, semantic_id: str, value: object) -> dict[str, object]:
+    if short in ("ManufacturerName", "ManufacturerProductDesignation"):
+        return _mlp(short, semantic_id, str(value))
+    value_type = "xs:date" if short == "DateOfManufacture" and len(str(value)) == 10 else "xs:string"
+    return {
+        "modelType": "Property",
+        "idShort": short,
+        "semanticId": _reference(semantic_id),
+        "valueType": value_type,
+        "value": str(value),
+    }
+
+
+def _mlp(short: str, semantic_id: str, text: str) -> dict[str, object]:
+    return {
+        "modelType": "MultiLanguageProperty",
+        "idShort": short,
+        "semanticId": _reference(semantic_id),
+        "value": [{"language": "en", "text": text}],
+    }

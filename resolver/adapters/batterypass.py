@@ -1,0 +1,142 @@
+"""Battery Pass consortium data model payloads (``io.BatteryPass.*`` SAMM aspects, 1.2 and 1.3)
+read into the eu-battery model: compact JSON-LD in our context.
+
+The consortium publishes one aspect per payload; this adapter reads the
+GeneralProductInformation aspect, given alone (its fields at the top) or under a
+``generalProductInformation`` key beside other aspects. The consortium's own tools write
+these payloads in UTF-16 (with or without a byte-order mark): the bytes are decoded before
+(resolver/adapters/formats.py). Field by field:
+
+- ``productIdentifier`` -> the passport's ``id``; ``batteryPassportIdentifier`` ->
+  ``passportIdentifier``;
+- ``batteryCategory`` (lmt, ev, industrial, stationary) -> ``category``;
+- ``batteryStatus`` (Original, Repurposed, Reused, Remanufactured, Waste) -> ``status``;
+- ``batteryMass`` (kg) -> ``weight``;
+- ``manufacturingDate``: the aspect's description asks for the month and year; ``2026-03`` is
+  kept as such (``xsd:gYearMonth``), a date-time keeps its date; an impossible one is refused
+  with its path;
+- ``manufacturerInformation`` / ``operatorInformation`` (contactName, postalAddress,
+  identifier) -> ``manufacturer`` / ``operator``; ``manufacturingPlace`` (an address) ->
+  ``manufacturingPlace.address``;
+- ``puttingIntoService`` is checked as a date; it and ``warrentyPeriod`` have no term of ours
+  and are listed as not mapped, as is every other field no mapping read (other aspects too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resolver import jsonld
+from resolver.adapters.dates import check_date, date_value
+from resolver.adapters.paths import unread
+from resolver.errors import DocumentError
+
+__all__ = ["Conversion", "convert_with_notes", "is_batterypass"]
+
+_ASPECT = "generalProductInformation"
+_CATEGORIES = {"lmt": "LMT", "ev": "EV", "industrial": "industrial", "stationary": "stationary"}
+_STATUSES = {"original": "original", "repurposed": "repurposed", "reused": "re-used",
+             "re-used": "re-used", "remanufactured": "remanufactured", "waste": "waste"}  # fmt: skip
+_ADDRESS = ("streetAddress", "postalCode", "addressCountry")
+_DATES = ("manufacturingDate", "puttingIntoService")
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    document: dict[str, object]
+    unmapped: tuple[str, ...]
+
+
+def is_batterypass(payload: object) -> bool:
+    """Whether ``payload`` holds a GeneralProductInformation aspect (alone or under its key)."""
+    aspect = _aspect(payload)[0] if isinstance(payload, dict) else None
+    return aspect is not None and "batteryPassportIdentifier" in aspect and "batteryCategory" in aspect
+
+
+def convert_with_notes(payload: object, *, iri: str | None = None) -> Conversion:
+    """The passport in a Battery Pass payload, and the payload's fields no mapping read."""
+    if not isinstance(payload, dict):
+        raise DocumentError("a Battery Pass payload is a JSON object")
+    aspect, prefix = _aspect(payload)
+    if aspect is None:
+        raise DocumentError(
+            "not a Battery Pass payload: no GeneralProductInformation aspect "
+            f"(batteryPassportIdentifier, batteryCategory), alone or under {_ASPECT!r}"
+        )
+    for field in _DATES:
+        if isinstance(aspect.get(field), str):
+            check_date(prefix + field, str(aspect[field]))
+    read: set[str] = set()
+    document = _passport(aspect, iri, read)
+    return Conversion(document, unread(payload, {prefix + path for path in read}))
+
+
+def _aspect(payload: dict[str, object]) -> tuple[dict[str, object] | None, str]:
+    nested = payload.get(_ASPECT)
+    if isinstance(nested, dict):
+        return nested, _ASPECT + "."
+    return (payload, "") if "batteryPassportIdentifier" in payload else (None, "")
+
+
+def _passport(aspect: dict[str, object], iri: str | None, read: set[str]) -> dict[str, object]:
+    def text(field: str) -> str | None:
+        read.add(field)
+        value = aspect.get(field)
+        return value if isinstance(value, str) and value else None
+
+    identifier = iri or text("productIdentifier") or text("batteryPassportIdentifier")
+    if not identifier:
+        raise DocumentError("productIdentifier: missing, and no IRI was given")
+    doc: dict[str, object] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
+    passport_id = text("batteryPassportIdentifier")
+    if passport_id:
+        doc["passportIdentifier"] = passport_id
+    category = _CATEGORIES.get((text("batteryCategory") or "").lower())
+    if category:
+        doc["category"] = category
+    status = _STATUSES.get((text("batteryStatus") or "").lower())
+    if status:
+        doc["status"] = status
+    mass = aspect.get("batteryMass")
+    if isinstance(mass, int | float) and not isinstance(mass, bool):
+        read.add("batteryMass")
+        doc["weight"] = {"value": mass, "unit": "KGM"}
+    made = text("manufacturingDate")
+    if made:
+        doc["manufacturingDate"] = date_value(made.split("T", 1)[0])
+    for field, term, kind in (("manufacturerInformation", "manufacturer", "Organization"),
+                              ("operatorInformation", "operator", "Operator")):  # fmt: skip
+        party = _party(aspect.get(field), kind, field, read)
+        if party:
+            doc[term] = party
+    place = _address(aspect.get("manufacturingPlace"), "manufacturingPlace", read)
+    if place:
+        doc["manufacturingPlace"] = {"address": place}
+    return doc
+
+
+def _party(value: object, kind: str, field: str, read: set[str]) -> dict[str, object] | None:
+    if not isinstance(value, dict):
+        return None
+    party: dict[str, object] = {"type": kind}
+    if isinstance(value.get("contactName"), str):
+        party["organizationName"] = value["contactName"]
+        read.add(f"{field}.contactName")
+    if kind == "Operator" and isinstance(value.get("identifier"), str):
+        party["operatorIdentifier"] = value["identifier"]
+        read.add(f"{field}.identifier")
+    address = _address(value.get("postalAddress"), f"{field}.postalAddress", read)
+    if address:
+        party["address"] = address
+    return party if len(party) > 1 else None
+
+
+def _address(value: object, field: str, read: set[str]) -> dict[str, object] | None:
+    if not isinstance(value, dict):
+        return None
+    address: dict[str, object] = {}
+    for key in _ADDRESS:
+        if isinstance(value.get(key), str) and value[key]:
+            address[key] = value[key]
+            read.add(f"{field}.{key}")
+    return address or None

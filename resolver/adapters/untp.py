@@ -1,0 +1,294 @@
+"""UNTP (UN Transparency Protocol) Digital Product Passport credentials, 0.5.0 and later, in
+and out of the eu-battery model.
+
+A UNTP DPP is a W3C Verifiable Credential (``type`` DigitalProductPassport) whose
+``credentialSubject`` is a ProductPassport about one ``product``. The credential is read by its
+published JSON Schema (field names), not by JSON-LD expansion, so the UNTP context is never
+fetched; the version comes from the context URL (``.../vocabulary/untp/dpp/0.6.1/``).
+
+In, field by field (``product`` is ``credentialSubject.product``):
+
+- ``product.id`` (else ``credentialSubject.id``) -> the passport's ``id``;
+- ``product.name`` -> ``productName`` (not when it only repeats the id or the model, which is the
+  name this exporter gives a product that has none); ``serialNumber``, ``batchNumber`` -> same;
+- ``product.productionDate`` -> ``manufacturingDate`` (checked; ``2026-03`` is a month and year);
+- ``product.dimensions.weight`` in KGM or GRM -> ``weight`` in kg;
+- ``product.characteristics``: UNTP's open extension point; each key that is a term of our
+  context is taken as that term (this is where the battery data travels), others are listed;
+- ``emissionsScorecard`` declared per KWH (or per MJ, x 3.6) -> ``carbonFootprint.total``;
+- ``materialsProvenance`` cobalt, lithium, nickel, lead ``recycledMassFraction`` -> the
+  ``recycledContent`` shares (fraction x 100 %);
+- ``dueDiligenceDeclaration.linkURL`` -> ``dueDiligence.reportUrl``;
+- ``issuer`` (and the credential's ``id``) are recorded (``Credential.issuer``), not put into
+  the passport; a ``proof`` is
+  listed as not mapped (the node does not verify third-party proofs).
+
+Out (``to_credential``) writes the same fields back, and every other term of the passport into
+``product.characteristics``, so in -> out -> in gives the same graph.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeGuard
+from urllib.parse import urlsplit
+
+from resolver import jsonld
+from resolver.adapters.dates import check_date, date_value
+from resolver.adapters.paths import unread
+from resolver.errors import DocumentError
+
+__all__ = ["MEDIA_TYPES", "Credential", "convert_with_notes", "detect_version", "to_credential"]
+
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+DPP_CONTEXT = "https://test.uncefact.org/vocabulary/untp/dpp/{version}/"
+OUT_VERSION = "0.6.1"
+# A UNTP credential on PUT: the VC 2.0 media types.
+MEDIA_TYPES = ("application/vc", "application/vc+ld+json")
+_VERSION = re.compile(r"/vocabulary/untp/dpp/(\d+)\.(\d+)\.(\d+)/?$")
+_PRODUCT = ("credentialSubject", "product")
+_WEIGHT_TO_KG = {"KGM": 1.0, "GRM": 0.001}
+_PER_KWH = {"KWH": 1.0, "MJ": 3.6, "MJL": 3.6}  # kg CO2e per declared unit -> per kWh
+_RECYCLED = {"cobalt": "recycledCobaltShare", "lithium": "recycledLithiumShare",
+             "nickel": "recycledNickelShare", "lead": "recycledLeadShare"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A passport read from a UNTP credential, the UNTP version, its issuer, what was not mapped."""
+
+    document: dict[str, object]
+    version: str
+    issuer: dict[str, str]
+    unmapped: tuple[str, ...]
+
+
+def detect_version(doc: object) -> str | None:
+    """The UNTP DPP version named by the credential's context, or None if it names none."""
+    context = doc.get("@context") if isinstance(doc, dict) else None
+    for name in context if isinstance(context, list) else [context]:
+        match = _VERSION.search(name) if isinstance(name, str) else None
+        if match is not None:
+            return ".".join(match.groups())
+    return None
+
+
+def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
+    """The eu-battery passport (compact JSON-LD) in a UNTP DPP credential; DocumentError if the
+    credential is not one, is older than 0.5.0, or holds an impossible value (with its path)."""
+    version = detect_version(doc)
+    if not isinstance(doc, dict) or version is None:
+        raise DocumentError(
+            "not a UNTP Digital Product Passport: no .../vocabulary/untp/dpp/{version}/ context"
+        )
+    major, minor, _ = (int(part) for part in version.split("."))
+    if (major, minor) < (0, 5):
+        raise DocumentError(f"UNTP DPP {version}: this node reads 0.5.0 and later")
+    types = doc.get("type")
+    if "DigitalProductPassport" not in (types if isinstance(types, list) else [types]):
+        raise DocumentError("type: a UNTP passport credential has the type DigitalProductPassport")
+    get = _Reader(doc)
+    document = _passport(get, iri)
+    read = get.read | {
+        "@context",
+        "type",
+        "id",
+        "issuer",
+        "credentialSubject.type",
+        "credentialSubject.product.type",
+    }
+    issuer = _issuer(doc.get("issuer"))
+    if isinstance(doc.get("id"), str):
+        issuer["credential"] = str(doc["id"])
+    return Credential(document, version, issuer, unread(doc, read))
+
+
+def _passport(get: _Reader, iri: str | None) -> dict[str, object]:
+    identifier = iri or get.text(*_PRODUCT, "id") or get.text("credentialSubject", "id")
+    if not identifier:
+        raise DocumentError("credentialSubject.product.id: missing, and no IRI was given")
+    get.text("credentialSubject", "id")
+    doc: dict[str, object] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
+    characteristics = _characteristics(get)
+    name = get.text(*_PRODUCT, "name")
+    if name and name not in (identifier, characteristics.get("model")):
+        doc["productName"] = name
+    for term in ("serialNumber", "batchNumber"):
+        text = get.text(*_PRODUCT, term)
+        if text:
+            doc[term] = text
+    made = get.text(*_PRODUCT, "productionDate")
+    if made:
+        doc["manufacturingDate"] = date_value(check_date("credentialSubject.product.productionDate", made))
+    weight = _weight(get)
+    if weight is not None:
+        doc["weight"] = weight
+    extra = {
+        "carbonFootprint": _footprint(get),
+        "recycledContent": _recycled(get),
+        "dueDiligence": _due_diligence(get),
+    }
+    for term, value in extra.items():
+        if value is not None and term not in characteristics:
+            doc[term] = value
+    doc.update(characteristics)
+    return doc
+
+
+def _characteristics(get: _Reader) -> dict[str, object]:
+    terms = jsonld.context_terms()
+    known = terms.terms if terms is not None else {}
+    found = get.table(*_PRODUCT, "characteristics")
+    taken: dict[str, object] = {}
+    for key, value in found.items():
+        if key in known and key not in ("id", "type") and value is not None:
+            taken[key] = value
+            get.read.add(".".join((*_PRODUCT, "characteristics", key)))
+    return taken
+
+
+def _weight(get: _Reader) -> dict[str, object] | None:
+    weight = get.table(*_PRODUCT, "dimensions", "weight")
+    value, unit = weight.get("value"), weight.get("unit")
+    if not _number(value) or unit not in _WEIGHT_TO_KG:
+        return None  # left in the not-mapped list
+    get.read.add(".".join((*_PRODUCT, "dimensions", "weight")))
+    return {"value": value * _WEIGHT_TO_KG[str(unit)], "unit": "KGM"}
+
+
+def _footprint(get: _Reader) -> dict[str, object] | None:
+    card = get.table("credentialSubject", "emissionsScorecard")
+    value, unit = card.get("carbonFootprint"), card.get("declaredUnit")
+    if not _number(value) or unit not in _PER_KWH:
+        return None
+    get.read.update({"credentialSubject.emissionsScorecard.carbonFootprint",
+                     "credentialSubject.emissionsScorecard.declaredUnit"})  # fmt: skip
+    return {"total": {"value": value * _PER_KWH[str(unit)], "unit": "kgCO2e/kWh"}}
+
+
+def _recycled(get: _Reader) -> dict[str, object] | None:
+    shares: dict[str, object] = {}
+    materials = get.value("credentialSubject", "materialsProvenance")
+    for material in materials if isinstance(materials, list) else []:
+        if not isinstance(material, dict):
+            continue
+        term = _RECYCLED.get(str(material.get("name", "")).strip().lower())
+        fraction = material.get("recycledMassFraction")
+        if term is not None and _number(fraction):
+            if not 0 <= fraction <= 1:
+                raise DocumentError(
+                    f"credentialSubject.materialsProvenance ({material['name']}).recycledMassFraction: "
+                    f"{fraction!r} is not a fraction between 0 and 1"
+                )
+            shares[term] = round(fraction * 100, 10)
+    if shares:
+        get.read.update({"credentialSubject.materialsProvenance.name",
+                         "credentialSubject.materialsProvenance.recycledMassFraction"})  # fmt: skip
+    return shares or None
+
+
+def _due_diligence(get: _Reader) -> dict[str, object] | None:
+    url = get.text("credentialSubject", "dueDiligenceDeclaration", "linkURL")
+    return {"reportUrl": url} if url else None
+
+
+def _issuer(issuer: object) -> dict[str, str]:
+    if isinstance(issuer, str):
+        return {"id": issuer}
+    if isinstance(issuer, dict):
+        return {key: str(issuer[key]) for key in ("id", "name") if isinstance(issuer.get(key), str)}
+    return {}
+
+
+def to_credential(doc: object, *, issuer: Mapping[str, str] | None = None) -> dict[str, object]:
+    """A UNTP DPP credential (0.6.1 shape, unsigned) for one of our passports. ``issuer`` is
+    ``{"id": URI, "name": ...}``; by default ``did:web:`` of the passport's host, named after
+    its operator or manufacturer."""
+    compact = jsonld.compact(jsonld.expand(doc))
+    identifier = compact.get("id")
+    if not isinstance(identifier, str):
+        raise DocumentError("the passport has no id")
+    rest: dict[str, object] = {
+        k: v for k, v in compact.items() if k not in ("@context", "id", "type", "proof")
+    }
+    product, written = _product(identifier, rest)
+    characteristics = {k: v for k, v in rest.items() if k not in written}
+    if characteristics:
+        product["characteristics"] = characteristics
+    who = dict(issuer) if issuer else _default_issuer(identifier, rest)
+    return {
+        "@context": [VC_CONTEXT, DPP_CONTEXT.format(version=OUT_VERSION)],
+        "type": ["DigitalProductPassport", "VerifiableCredential"],
+        "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, identifier)}",
+        "issuer": {"type": ["CredentialIssuer"], **who},
+        "credentialSubject": {"type": ["ProductPassport"], "id": identifier, "product": product},
+    }
+
+
+def _product(identifier: str, rest: Mapping[str, object]) -> tuple[dict[str, object], set[str]]:
+    """The UNTP product with the fields it holds natively, and the terms written there."""
+    product: dict[str, object] = {"type": ["Product"], "id": identifier}
+    written: set[str] = set()
+    name, model = rest.get("productName"), rest.get("model")
+    product["name"] = name if isinstance(name, str) else model if isinstance(model, str) else identifier
+    if isinstance(name, str):
+        written.add("productName")
+    for term in ("serialNumber", "batchNumber"):
+        if isinstance(rest.get(term), str):
+            product[term] = rest[term]
+            written.add(term)
+    made = rest.get("manufacturingDate")
+    made = made.get("@value") if isinstance(made, dict) else made
+    if isinstance(made, str):
+        product["productionDate"] = made
+        written.add("manufacturingDate")
+    weight = rest.get("weight")
+    if isinstance(weight, dict) and set(weight) == {"value", "unit"} and weight["unit"] == "KGM":
+        product["dimensions"] = {"weight": {"value": weight["value"], "unit": "KGM"}}
+        written.add("weight")
+    return product, written
+
+
+def _default_issuer(identifier: str, rest: Mapping[str, object]) -> dict[str, str]:
+    host = urlsplit(identifier).hostname or "localhost"
+    name = host
+    for term in ("operator", "manufacturer"):
+        party = rest.get(term)
+        if isinstance(party, dict) and isinstance(party.get("organizationName"), str):
+            name = str(party["organizationName"])
+            break
+    return {"id": f"did:web:{host}", "name": name}
+
+
+class _Reader:
+    """Reads the credential and remembers every path it read (for the not-mapped list)."""
+
+    def __init__(self, payload: dict[str, object]) -> None:
+        self.payload = payload
+        self.read: set[str] = set()
+
+    def value(self, *path: str) -> object:
+        self.read.add(".".join(path))
+        node: object = self.payload
+        for key in path:
+            if not isinstance(node, dict):
+                return None
+            node = node.get(key)
+        return node
+
+    def text(self, *path: str) -> str | None:
+        found = self.value(*path)
+        return found if isinstance(found, str) and found else None
+
+    def table(self, *path: str) -> dict[str, object]:
+        node: object = self.payload
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        return node if isinstance(node, dict) else {}
+
+
+def _number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,146 @@
+"""AAS (IDTA-02035-1 Digital Battery Passport, Part 1 Digital Nameplate): in, out and in again
+gives the same graph; elements read by idShort; impossible dates refused with their path; the
+rest listed (in: not mapped; out: not written)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from resolver import jsonld
+from resolver.adapters import aas
+from resolver.adapters.formats import convert, export
+from resolver.errors import DocumentError
+from resolver.passport.canonical import canonical_nquads
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "valid" / "ev-nmc811.jsonld"
+NP = "urn:samm:io.admin-shell.idta.digital_nameplate:3.0.0#"
+
+
+def _ref(value: str) -> dict[str, Any]:
+    return {"type": "ExternalReference", "keys": [{"type": "GlobalReference", "value": value}]}
+
+
+# An environment written to the published nameplate idShorts (values our own).
+ENVIRONMENT: dict[str, Any] = {
+    "submodels": [
+        {
+            "modelType": "Submodel",
+            "id": "urn:example:sm:1",
+            "idShort": "Nameplate",
+            "submodelElements": [
+                {
+                    "modelType": "Property",
+                    "idShort": "URIOfTheProduct",
+                    "semanticId": _ref(NP + "uriOfTheProduct"),
+                    "valueType": "xs:string",
+                    "value": "https://id.gs1.org/01/09521234000013/21/AAS-1",
+                },
+                {
+                    "modelType": "MultiLanguageProperty",
+                    "idShort": "ManufacturerName",
+                    "value": [
+                        {"language": "de", "text": "Zellwerk GmbH"},
+                        {"language": "en", "text": "Zellwerk Ltd"},
+                    ],
+                },
+                {
+                    "modelType": "Property",
+                    "idShort": "SerialNumber",
+                    "valueType": "xs:string",
+                    "value": "AAS-1",
+                },
+                {
+                    "modelType": "Property",
+                    "idShort": "DateOfManufacture",
+                    "valueType": "xs:string",
+                    "value": "2026-03",
+                },
+                {
+                    "modelType": "Property",
+                    "idShort": "BatteryStatus",
+                    "valueType": "xs:string",
+                    "value": "Reused",
+                },
+                {
+                    "modelType": "SubmodelElementList",
+                    "idShort": "Markings",
+                    "value": [
+                        {
+                            "modelType": "SubmodelElementCollection",
+                            "idShort": "Marking",
+                            "value": [
+                                {
+                                    "modelType": "Property",
+                                    "idShort": "MarkingName",
+                                    "valueType": "xs:string",
+                                    "value": "CE",
+                                }
+                            ],
+                        }
+                    ],
+                },
+            ],
+        }
+    ]
+}
+
+
+def _graph(doc: object) -> str:
+    return canonical_nquads(jsonld.oxigraph_quads(jsonld.expand(doc)))
+
+
+def test_out_in_out_in_gives_the_same_graph_and_environment() -> None:
+    example = orjson.loads(EXAMPLE.read_bytes())
+    first = aas.to_environment(example)
+    assert "carbonFootprint" in first.not_written and "serialNumber" not in first.not_written
+    read = aas.convert_with_notes(orjson.loads(orjson.dumps(first.document)))
+    assert read.unmapped == ()
+    again = aas.convert_with_notes(aas.to_environment(read.document).document)
+    assert _graph(again.document) == _graph(read.document)
+    assert aas.to_environment(again.document).document == first.document
+    assert read.document["serialNumber"] == example["serialNumber"]
+    manufacturer = read.document["manufacturer"]
+    assert isinstance(manufacturer, dict) and manufacturer["address"]["postalCode"] == "38440"
+
+
+def test_elements_map_by_id_short_and_the_rest_is_listed() -> None:
+    read = aas.convert_with_notes(copy.deepcopy(ENVIRONMENT))
+    doc = read.document
+    assert doc["id"] == "https://id.gs1.org/01/09521234000013/21/AAS-1"
+    assert doc["manufacturer"] == {"type": "Organization", "organizationName": "Zellwerk Ltd"}
+    assert doc["manufacturingDate"] == {"@value": "2026-03", "@type": "xsd:gYearMonth"}
+    assert doc["status"] == "re-used"
+    assert read.unmapped == ("Nameplate.Markings.Marking.MarkingName",)
+    assert _graph(doc)
+    # through the import table too
+    assert orjson.loads(convert("aas", orjson.dumps(ENVIRONMENT)).body) == doc
+
+
+def test_an_impossible_date_is_refused_with_its_path() -> None:
+    environment = copy.deepcopy(ENVIRONMENT)
+    environment["submodels"][0]["submodelElements"][3]["value"] = "1538-20-83"
+    with pytest.raises(
+        DocumentError, match=r"^Nameplate\.DateOfManufacture: '1538-20-83' is not a possible date \(month 20"
+    ):
+        aas.convert_with_notes(environment)
+
+
+def test_other_json_is_refused() -> None:
+    with pytest.raises(DocumentError, match="not AAS JSON"):
+        aas.convert_with_notes({"submodel": []})
+    with pytest.raises(DocumentError, match="URIOfTheProduct: missing"):
+        aas.convert_with_notes({"submodels": [{"modelType": "Submodel", "submodelElements": []}]})
+
+
+def test_export_format_aas_writes_an_environment() -> None:
+    environment = orjson.loads(export("aas", EXAMPLE.read_bytes()).body)
+    (submodel,) = environment["submodels"]
+    assert submodel["semanticId"]["keys"][0]["value"].endswith("#BatteryNameplate")
+    shorts = [element["idShort"] for element in submodel["submodelElements"]]
+    assert shorts[:3] == ["URIOfTheProduct", "SerialNumber", "DateOfManufacture"]
