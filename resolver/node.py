@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 from resolver.config import NodeConfig
 from resolver.federation.cache import FederationCache
 from resolver.federation.client import PeerClient
+from resolver.federation.delegation import DelegationCache
 from resolver.federation.feed import ChangeSignal, Followers
 from resolver.federation.probes import Prober
 from resolver.federation.tls import client_context
@@ -73,6 +74,7 @@ class NodeParts:
     peers: PeerClient
     federation_cache: FederationCache
     followers: Followers | None = None
+    delegation: DelegationCache | None = None
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -154,7 +156,18 @@ def _federation(parts: NodeParts) -> Stage:
         metrics=parts.metrics,
         case_sensitive=config.case_sensitive,
         admit=_peer_lookup_limit(config),
+        delegation=parts.delegation,
     )
+
+
+def _delegation(config: NodeConfig, clock: Clock) -> DelegationCache | None:
+    """The owners learned from answers and referrals (``[federation.cache] delegation_*``)."""
+    federation = config.federation
+    if not federation.nodes:
+        return None
+    rules = federation.cache
+    known = [peer.id for peer in federation.nodes]
+    return DelegationCache(known, ttl=rules.delegation_ttl, max_entries=rules.delegation_entries, clock=clock)
 
 
 def _peer_lookup_limit(config: NodeConfig) -> Callable[[str], None] | None:
@@ -349,6 +362,7 @@ async def open_node(
             peers=peers,
             federation_cache=federation_cache,
             followers=followers,
+            delegation=_delegation(config, clock),
         )
         part = None
         if lifecycle is not None:
