@@ -300,9 +300,15 @@ async def interpret(
     if status == 304 and lookup.if_none_match is not None:
         max_age, age = freshness(response.headers, default_ttl=default_ttl, max_ttl=max_ttl)
         raise PeerNotModified(f"{lookup.handle} is unchanged at {peer_id}", max_age=max_age, age=age)
+    raise _refusal(response, lookup, max_ttl=max_ttl)
+
+
+def _refusal(response: PeerResponse, lookup: Lookup, *, max_ttl: int) -> ResolverError:
+    """The error a peer's answer other than 200 (or 304 to a revalidation) means."""
+    peer_id, status, handle = response.peer.id, response.status, lookup.handle
     problem = _problem(response.body)
     if status == 307 and isinstance(owner := _referred_to(problem), Owner):
-        raise PeerReferral(
+        return PeerReferral(
             f"peer {peer_id} referred {lookup.handle} to node {owner.node_id} (prefix {owner.prefix})",
             peer=peer_id,
             owner=owner,
@@ -316,25 +322,26 @@ async def interpret(
             max_age, age = freshness(response.headers, default_ttl=0, max_ttl=max_ttl)
             left["max_age"] = max(0, max_age - age)
         if status == 404:
-            raise PeerNotFound(
+            return PeerNotFound(
                 f"no passport is registered for {lookup.handle} (answer of {peer_id})", peer=peer_id, **left
             )
-        raise PeerGone(
+        return PeerGone(
             f"the passport {lookup.handle} was deleted (answer of {peer_id})", peer=peer_id, **left
         )
     if status == 508:
         path = problem.get("path")
         trail = [_clip(str(hop), 100) for hop in path[:_MAX_LISTED]] if isinstance(path, list) else []
-        raise LoopDetected(detail, peer=peer_id, path=trail)
+        return LoopDetected(detail, peer=peer_id, path=trail)
     if status == 504:
-        raise PeerTimeout(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=_upstream(problem))
+        return PeerTimeout(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=_upstream(problem))
     if status == 502:
-        raise FederationError(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=_upstream(problem))
+        upstream = _upstream(problem)
+        return FederationError(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=upstream)
     if status in (401, 403):
-        raise FederationError(
+        return FederationError(
             f"peer {peer_id} refused this node's credentials (HTTP {status}): {detail}", peer=peer_id
         )
-    raise BadPeerAnswer(f"peer {peer_id} answered {lookup.handle} with HTTP {status}: {detail}", peer=peer_id)
+    return BadPeerAnswer(f"peer {peer_id} answered {handle} with HTTP {status}: {detail}", peer=peer_id)
 
 
 def _digest_size(key: tuple[bytes, Tier], seen: bool) -> int:

@@ -207,6 +207,12 @@ def _health_and_feed_paths() -> dict[str, Any]:
                     query(
                         "wait", "Seconds to wait for a change (at most 30).", {"type": "number", "minimum": 0}
                     ),
+                    query(
+                        "relayed",
+                        "Also the keys of copies this node dropped because their owner's feed named "
+                        "them: empty at first, then the cursor of the last answer's relayed.",
+                        {"type": "string", "maxLength": 64},
+                    ),
                 ],
                 "responses": {
                     "200": json_ok(
@@ -214,7 +220,18 @@ def _health_and_feed_paths() -> dict[str, Any]:
                         {
                             "type": "object",
                             "required": ["last", "changes"],
-                            "properties": {"last": {"type": "string"}, "changes": {"type": "array"}},
+                            "properties": {
+                                "last": {"type": "string"},
+                                "changes": {"type": "array"},
+                                "relayed": {
+                                    "type": "object",
+                                    "properties": {
+                                        "cursor": {"type": "string"},
+                                        "keys": {"type": "array", "items": {"type": "string"}},
+                                        "reset": {"type": "boolean"},
+                                    },
+                                },
+                            },
                         },
                     ),
                     **errors((*COMMON, "401", "403")),
