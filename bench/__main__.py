@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from bench import federation_faults as _federation_faults  # noqa: F401  (registers federation-faults)
 from bench import gs1 as _gs1  # noqa: F401  (registers the GS1 workloads)
 from bench import scale as _scale  # noqa: F401  (registers the scale-out workloads)
 from bench.harness import OUT, REPO, BenchError

@@ -19,12 +19,14 @@ from resolver.tiers import Tier
 __all__ = [
     "BUDGET_HEADER",
     "HOPS_HEADER",
+    "OWNER_HEADER",
     "TIER_HEADER",
     "Answer",
     "Gone",
     "Lookup",
     "Next",
     "NotFound",
+    "Owner",
     "Read",
     "Referral",
     "Stage",
@@ -35,6 +37,8 @@ __all__ = [
 HOPS_HEADER = "Passport-Hops"  # comma-separated node ids the lookup has passed through, in order
 BUDGET_HEADER = "Passport-Budget-Ms"  # what is left of the original deadline, in milliseconds
 TIER_HEADER = "Passport-Tier"  # the most the forwarding node asks for (its caller's tier)
+# Set on a passport answer: the node authoritative for it and the prefix it holds it under.
+OWNER_HEADER = "Passport-Owner"
 
 
 class Read(enum.Enum):
@@ -82,6 +86,30 @@ class Referral:
 
 
 @dataclass(frozen=True, slots=True)
+class Owner:
+    """The node authoritative for a passport and its prefix that covers it (``Passport-Owner``:
+    ``node-id; prefix=88.100.1``), as learned from answers and referrals."""
+
+    node_id: str
+    prefix: str
+
+    def header(self) -> str:
+        return f"{self.node_id}; prefix={self.prefix}"
+
+    @classmethod
+    def parse(cls, text: str) -> Owner | None:
+        """The owner a header names, or None when it is not of that form (a peer's text)."""
+        node_id, _, rest = text.partition(";")
+        name, _, prefix = rest.strip().partition("=")
+        node_id, prefix = node_id.strip(), prefix.strip()
+        if name != "prefix" or not node_id or not prefix or len(text) > 300:
+            return None
+        if not (node_id + prefix).isprintable() or any(ch in node_id + prefix for ch in " ,;="):
+            return None
+        return cls(node_id, prefix)
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """A stage's answer: the view (or a referral), where it came from and how long to keep it.
 
@@ -90,7 +118,8 @@ class Answer:
     ``tier`` is the tier of ``view`` when it is below the lookup's (a peer granted this node
     less than the caller may see); ``None`` means the lookup's tier. The edge labels the
     response (``Passport-Tier``) with it. A history read answers with ``records`` (oldest
-    first) and the head record as ``current``.
+    first) and the head record as ``current``. ``owner``: the authoritative node, when a peer
+    named it (``Passport-Owner``).
     """
 
     view: View | None
@@ -103,6 +132,7 @@ class Answer:
     tier: Tier | None = None
     current: Record | None = None
     records: Sequence[Record] = ()
+    owner: Owner | None = None
 
 
 Next = Callable[[Lookup], Awaitable[Answer]]

@@ -24,8 +24,10 @@ from resolver import background
 from resolver.config import NodeConfig
 from resolver.federation.cache import FederationCache
 from resolver.federation.client import PeerClient
+from resolver.federation.delegation import DelegationCache
 from resolver.federation.feed import ChangeSignal, Followers
 from resolver.federation.probes import Prober
+from resolver.federation.relayed import RelayedChanges
 from resolver.federation.tls import client_context
 from resolver.identifiers import claims
 from resolver.integrity.part import Integrity, open_integrity
@@ -74,6 +76,7 @@ class NodeParts:
     peers: PeerClient
     federation_cache: FederationCache
     followers: Followers | None = None
+    delegation: DelegationCache | None = None
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -87,7 +90,8 @@ class Node:
     then says why).
     ``lifecycle`` is the lifecycle part (events, warnings, subscriptions); None when the node
     was opened without it (a command that only reads passports).
-    ``changed`` wakes the peers waiting on ``/changes``; ``followers`` follow the peers' feeds.
+    ``changed`` wakes the peers waiting on ``/changes``; ``followers`` follow the peers' feeds;
+    ``relayed`` logs the keys they invalidated, passed on in ``/changes`` to this node's followers.
     ``checker`` is the ``/validate`` endpoint's own one-worker pool with a time budget, so that
     anonymous validation never queues writes behind it; it starts on first use (None: a node
     whose validator never starts; ``/validate`` then uses ``validator``).
@@ -110,6 +114,7 @@ class Node:
     changed: ChangeSignal = field(default_factory=ChangeSignal)
     followers: Followers | None = None
     integrity: Integrity | None = None
+    relayed: RelayedChanges | None = None
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -155,7 +160,18 @@ def _federation(parts: NodeParts) -> Stage:
         metrics=parts.metrics,
         case_sensitive=config.case_sensitive,
         admit=_peer_lookup_limit(config),
+        delegation=parts.delegation,
     )
+
+
+def _delegation(config: NodeConfig, clock: Clock) -> DelegationCache | None:
+    """The owners learned from answers and referrals (``[federation.cache] delegation_*``)."""
+    federation = config.federation
+    if not federation.nodes:
+        return None
+    rules = federation.cache
+    known = [peer.id for peer in federation.nodes]
+    return DelegationCache(known, ttl=rules.delegation_ttl, max_entries=rules.delegation_entries, clock=clock)
 
 
 def _peer_lookup_limit(config: NodeConfig) -> Callable[[str], None] | None:
@@ -235,12 +251,30 @@ def _federation_cache(
     return FederationCache(config.federation.cache, redis=redis, on_redis_error=errors.inc, clock=clock)
 
 
-def _followers(config: NodeConfig, http: aiohttp.ClientSession, cache: FederationCache) -> Followers | None:
-    """Followers of the change feeds of the peers the federation cache keeps copies from."""
+def _followers(
+    config: NodeConfig,
+    http: aiohttp.ClientSession,
+    cache: FederationCache,
+    changed: ChangeSignal,
+    relayed: RelayedChanges,
+) -> Followers | None:
+    """Followers of the change feeds of the peers the federation cache keeps copies from; what
+    they invalidate is passed on to this node's own followers (``relayed``)."""
     federation = config.federation
     if not federation.nodes or not federation.cache.follow_changes:
         return None
-    return Followers(http, federation.nodes, invalidate=cache.drop, drop_source=cache.drop_source)
+
+    def invalidate(key: str) -> None:
+        cache.drop(key)
+        relayed.record(key)  # recorded even without a copy here: a follower may keep one longer
+        changed.notify()
+
+    def drop_source(peer_id: str) -> None:
+        cache.drop_source(peer_id)
+        relayed.reset()  # what was relayed from it is unknown now: followers drop their copies
+        changed.notify()
+
+    return Followers(http, federation.nodes, invalidate=invalidate, drop_source=drop_source)
 
 
 async def _sparql(
@@ -334,7 +368,8 @@ async def open_node(
         redis = _redis_client(config, stack)
         index, why = await _sparql(config, store, http, stack) if sparql else (None, "")
         federation_cache = _federation_cache(config, redis, metrics, clock)
-        followers = _followers(config, http, federation_cache)
+        changed, relayed = ChangeSignal(), RelayedChanges()
+        followers = _followers(config, http, federation_cache, changed, relayed)
         if followers is not None:
             stack.push_async_callback(followers.aclose)
         peers = _peers(config, http, stack)
@@ -347,6 +382,7 @@ async def open_node(
             peers=peers,
             federation_cache=federation_cache,
             followers=followers,
+            delegation=_delegation(config, clock),
         )
         part = None
         if lifecycle is not None:
@@ -371,6 +407,8 @@ async def open_node(
             checker=checker,
             followers=followers,
             integrity=integrity,
+            changed=changed,
+            relayed=relayed if followers is not None else None,
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)

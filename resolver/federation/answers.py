@@ -28,7 +28,7 @@ from resolver.errors import (
 from resolver.federation.client import MAX_PEER_BODY, PeerResponse
 from resolver.identifiers import parse_identifier
 from resolver.integrity.served import SIGNED_CONTEXT
-from resolver.lookup import TIER_HEADER, Answer, Lookup
+from resolver.lookup import OWNER_HEADER, TIER_HEADER, Answer, Lookup, Owner
 from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.profile import Profile
 from resolver.stores.base import View
@@ -39,6 +39,7 @@ __all__ = [
     "PeerGone",
     "PeerNotFound",
     "PeerNotModified",
+    "PeerReferral",
     "ShapesChecker",
     "VerifiedViews",
     "check_identity",
@@ -69,6 +70,18 @@ class PeerNotModified(ResolverError):
         super().__init__(detail, **extensions)
         self.max_age = max_age
         self.age = age
+
+
+class PeerReferral(FederationError):
+    """The peer referred this node to the owner (a 307 with a referral body) instead of answering.
+
+    The federation stage learns the owner from it and asks that node when it is one of its own
+    peers; otherwise this is the lookup's failure (502: this node cannot follow it).
+    """
+
+    def __init__(self, detail: str, *, owner: Owner, **extensions: object) -> None:
+        super().__init__(detail, **extensions)
+        self.owner = owner
 
 
 class ShapesResult(Protocol):
@@ -274,6 +287,7 @@ async def interpret(
             deleted=False,
             body=response.body,
         )
+        named = response.headers.get(OWNER_HEADER.lower())
         return Answer(
             view=view,
             source=f"peer:{peer_id}",
@@ -281,11 +295,24 @@ async def interpret(
             age=age,
             hops=(peer_id,),
             tier=served if served < lookup.tier else None,
+            owner=Owner.parse(named) if named else None,
         )
     if status == 304 and lookup.if_none_match is not None:
         max_age, age = freshness(response.headers, default_ttl=default_ttl, max_ttl=max_ttl)
         raise PeerNotModified(f"{lookup.handle} is unchanged at {peer_id}", max_age=max_age, age=age)
+    raise _refusal(response, lookup, max_ttl=max_ttl)
+
+
+def _refusal(response: PeerResponse, lookup: Lookup, *, max_ttl: int) -> ResolverError:
+    """The error a peer's answer other than 200 (or 304 to a revalidation) means."""
+    peer_id, status, handle = response.peer.id, response.status, lookup.handle
     problem = _problem(response.body)
+    if status == 307 and isinstance(owner := _referred_to(problem), Owner):
+        return PeerReferral(
+            f"peer {peer_id} referred {lookup.handle} to node {owner.node_id} (prefix {owner.prefix})",
+            peer=peer_id,
+            owner=owner,
+        )
     detail = _clip(str(problem.get("detail") or f"HTTP {status}"))
     if status in (404, 410):
         # RFC 2308: a "not found" that another cache kept says how long it has left, so the
@@ -295,25 +322,26 @@ async def interpret(
             max_age, age = freshness(response.headers, default_ttl=0, max_ttl=max_ttl)
             left["max_age"] = max(0, max_age - age)
         if status == 404:
-            raise PeerNotFound(
+            return PeerNotFound(
                 f"no passport is registered for {lookup.handle} (answer of {peer_id})", peer=peer_id, **left
             )
-        raise PeerGone(
+        return PeerGone(
             f"the passport {lookup.handle} was deleted (answer of {peer_id})", peer=peer_id, **left
         )
     if status == 508:
         path = problem.get("path")
         trail = [_clip(str(hop), 100) for hop in path[:_MAX_LISTED]] if isinstance(path, list) else []
-        raise LoopDetected(detail, peer=peer_id, path=trail)
+        return LoopDetected(detail, peer=peer_id, path=trail)
     if status == 504:
-        raise PeerTimeout(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=_upstream(problem))
+        return PeerTimeout(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=_upstream(problem))
     if status == 502:
-        raise FederationError(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=_upstream(problem))
+        upstream = _upstream(problem)
+        return FederationError(f"peer {peer_id} reported: {detail}", peer=peer_id, upstream=upstream)
     if status in (401, 403):
-        raise FederationError(
+        return FederationError(
             f"peer {peer_id} refused this node's credentials (HTTP {status}): {detail}", peer=peer_id
         )
-    raise BadPeerAnswer(f"peer {peer_id} answered {lookup.handle} with HTTP {status}: {detail}", peer=peer_id)
+    return BadPeerAnswer(f"peer {peer_id} answered {handle} with HTTP {status}: {detail}", peer=peer_id)
 
 
 def _digest_size(key: tuple[bytes, Tier], seen: bool) -> int:
@@ -377,6 +405,14 @@ def _problem(body: bytes) -> dict[str, object]:
     except orjson.JSONDecodeError:
         return {}
     return doc if isinstance(doc, dict) else {}
+
+
+def _referred_to(body: Mapping[str, object]) -> Owner | None:
+    """The owner a referral body names (``resolver/http/passports.py``), or None."""
+    node_id, prefix = body.get("node_id"), body.get("prefix")
+    if not isinstance(node_id, str) or not isinstance(prefix, str):
+        return None
+    return Owner.parse(f"{node_id}; prefix={prefix}")
 
 
 def _upstream(problem: Mapping[str, object]) -> dict[str, object]:

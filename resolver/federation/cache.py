@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 
 from resolver.errors import Gone, NotFound
 from resolver.federation.config import CacheConfig
-from resolver.lookup import Answer
+from resolver.lookup import Answer, Owner
 from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.stores.base import View
 from resolver.tiers import Tier
@@ -33,6 +33,7 @@ CacheKey = tuple[str, Tier]  # (normalised identifier key, tier asked for)
 # A Redis round trip that takes longer than this is treated as a miss: the cache must never
 # cost more than asking the peer would.
 _REDIS_TIMEOUT = 0.05
+_DROP_SOURCE_TIMEOUT = 10.0  # the scan for one source's copies after its feed went back
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,11 @@ class CacheEntry:
     tier: Tier | None = None
     gone: bool = False
     detail: str = ""
+    owner: str = ""  # the authoritative node as a peer named it (``Passport-Owner``), or ""
+
+    def came_from(self, peer_id: str) -> bool:
+        """Whether ``peer_id`` gave this copy or owns it (``source`` is "owner via relay")."""
+        return peer_id in self.source.split(" via ")
 
     def age_at(self, now: float) -> int:
         return self.age + max(0, int(now - self.stored_at))
@@ -96,6 +102,7 @@ class CacheEntry:
             stale=stale,
             hops=(self.source,),
             tier=self.tier,
+            owner=Owner.parse(self.owner) if self.owner else None,
         )
 
     def encode(self) -> bytes:
@@ -110,6 +117,7 @@ class CacheEntry:
             "r": int(self.tier) if self.tier is not None else None,
             "g": self.gone,
             "x": self.detail,
+            "o": self.owner,
         }
         return orjson.dumps(meta) + b"\n" + self.body
 
@@ -129,6 +137,7 @@ class CacheEntry:
             tier=Tier(meta["r"]) if meta["r"] is not None else None,
             gone=bool(meta["g"]),
             detail=str(meta["x"]),
+            owner=str(meta.get("o", "")),
         )
 
 
@@ -302,11 +311,57 @@ class FederationCache:
             self._background_task(self._redis_delete(self._redis, [self._redis_key(k) for k in keys]))
 
     def drop_source(self, peer_id: str) -> int:
-        """Forget every in-process copy that came from ``peer_id``; how many were dropped."""
-        dropped = [key for key, entry in self._lru.items() if entry.source == peer_id]
+        """Forget every copy that came from (or through) ``peer_id``, in process and in the
+        shared Redis (in the background); how many were dropped in process."""
+        dropped = [
+            key
+            for memo in (self._lru, self._negative)
+            for key, entry in memo.items()
+            if entry.came_from(peer_id)
+        ]
         for key in dropped:
-            self._lru.pop(key)
+            self._forget(key)
+        if self._redis is not None:
+            self._background_task(self._redis_drop_source(self._redis, peer_id))
         return len(dropped)
+
+    async def _redis_drop_source(self, redis: aioredis.Redis, peer_id: str) -> None:
+        """Delete the shared copies from ``peer_id``: a scan of this cache's keys, bounded in
+        time (what a scan misses expires with its max-age, as without the feed)."""
+        try:
+            async with asyncio.timeout(_DROP_SOURCE_TIMEOUT):
+                batch: list[str | bytes] = []
+                async for name in redis.scan_iter(match=f"{self.config.redis_prefix}*", count=500):
+                    batch.append(name)
+                    if len(batch) >= 500:
+                        await self._redis_drop_batch(redis, batch, peer_id)
+                        batch = []
+                if batch:
+                    await self._redis_drop_batch(redis, batch, peer_id)
+        except (TimeoutError, OSError, ConnectionError) as err:
+            self._redis_failed("drop-source", err)
+        except Exception as err:
+            if not _is_redis_error(err):
+                raise
+            self._redis_failed("drop-source", err)
+
+    async def _redis_drop_batch(self, redis: aioredis.Redis, names: list[str | bytes], peer_id: str) -> None:
+        pipe = redis.pipeline(transaction=False)
+        for name in names:
+            pipe.get(name)
+        values = await pipe.execute()
+        doomed = []
+        for name, raw in zip(names, values, strict=True):
+            if raw is None:
+                continue
+            try:
+                entry = CacheEntry.decode(raw if isinstance(raw, bytes) else str(raw).encode())
+            except (ValueError, KeyError, TypeError):
+                continue
+            if entry.came_from(peer_id):
+                doomed.append(name)
+        if doomed:
+            await redis.delete(*doomed)
 
     async def _redis_delete(self, redis: aioredis.Redis, names: list[str]) -> None:
         try:

@@ -55,6 +55,9 @@ class PeerConfig:
     # bad-signature otherwise, never cached); a key change is an edit here, by an operator.
     owner: str = ""
     keys: tuple[tuple[str, str], ...] = ()
+    # Asked for the prefixes the federation learns it owns (resolver/federation/delegation.py),
+    # beyond ``prefixes``: a node reached through a relay, known here so it may be asked directly.
+    learned: bool = False
 
     @property
     def owner_id(self) -> str:
@@ -82,6 +85,8 @@ class CacheConfig:
     redis_prefix: str = "passport:fedcache:"
     serve_stale_after_ms: int = 300  # a slow peer's stale copy is served after this (0: never early)
     follow_changes: bool = True  # follow each source peer's /changes and drop what it names
+    delegation_ttl: int = 3600  # how long a learned owner of a prefix is asked first (0: never)
+    delegation_entries: int = 10_000  # learned owners kept at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +155,12 @@ class FederationConfig:
             if peer.id in seen:
                 raise FederationConfigError(f"federation.peers: peer id {peer.id!r} appears twice")
             seen.add(peer.id)
-            if not peer.prefixes and peer.accept_token_sha256 is None and peer.accept_cert_sha256 is None:
+            if not (peer.prefixes or peer.learned or peer.accept_token_sha256 or peer.accept_cert_sha256):
                 raise FederationConfigError(
                     f"federation.peers: peer {peer.id!r} claims no prefixes and has no accept_token "
                     "(use [federation.parent] for a node asked about everything else; a peer that "
-                    "only asks this node needs accept_token_sha256)"
+                    "only asks this node needs accept_token_sha256; one reached through a relay, "
+                    "learned = true)"
                 )
         # A prefix may be claimed by several peers (replica nodes, or an owner and a relay):
         # they are tried in configuration order, those whose circuit is open last.
@@ -215,6 +221,7 @@ _GRANT_ROLE = {
 
 _PEER_KEYS = {
     "id",
+    "learned",
     "region",
     "base_url",
     "base_urls",
@@ -317,6 +324,7 @@ def _peer(raw: object, where: str) -> PeerConfig:
         verify=verify,
         insecure=insecure,
         accept_cert_sha256=cert,
+        learned=_flag(raw, "learned", False, where),
     )
 
 
@@ -370,6 +378,8 @@ def _cache(raw: object) -> CacheConfig:
         "redis_prefix",
         "follow_changes",
         "serve_stale_after_ms",
+        "delegation_ttl",
+        "delegation_entries",
     }
     _only(raw, keys, "federation.cache")
     d = CacheConfig()
@@ -383,6 +393,8 @@ def _cache(raw: object) -> CacheConfig:
         redis_prefix=_text(raw, "redis_prefix", "federation.cache") or d.redis_prefix,
         serve_stale_after_ms=_count(raw, "serve_stale_after_ms", d.serve_stale_after_ms, "federation.cache"),
         follow_changes=_flag(raw, "follow_changes", d.follow_changes, "federation.cache"),
+        delegation_ttl=_count(raw, "delegation_ttl", d.delegation_ttl, "federation.cache"),
+        delegation_entries=_count(raw, "delegation_entries", d.delegation_entries, "federation.cache"),
     )
     return cfg  # default_ttl above max_ttl is capped like any lifetime, not refused
 

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -79,6 +78,8 @@ class FeedFollower:
         self._sleep = sleep
         # The last position seen (one seq per partition of the peer's feed); None before the first answer.
         self.since: list[int] | None = None
+        # Where the peer's log of relayed invalidations was ("": not asked yet).
+        self.relayed = ""
         self.connected = asyncio.Event()  # set once the first answer came (tests wait on it)
 
     async def run(self) -> None:
@@ -114,21 +115,33 @@ class FeedFollower:
         """One long poll: apply the changes it returns (at once if there are any)."""
         doc = await self._get()
         last = [int(part) for part in str(doc["last"]).split(",")]
+        changes = doc["changes"]
         if self.since is not None and _went_back(self.since, last):
             log.warning("change feed of %s went back (%s): its copies dropped", self.peer.id, doc["last"])
             self._on_reset()
-        elif self.since is not None:
-            for change in doc["changes"]:
+        elif self.since is not None and isinstance(changes, list):
+            for change in changes:
                 self._invalidate(str(change["key"]))
+        self._apply_relayed(doc.get("relayed"))
         self.since = last
         self.connected.set()
 
-    async def _get(self) -> dict[str, Any]:
-        query = (
-            {"wait": f"{self._wait:g}"}
-            if self.since is None
-            else {"since": ",".join(str(seq) for seq in self.since), "wait": f"{self._wait:g}"}
-        )
+    def _apply_relayed(self, page: object) -> None:
+        """Drop what the peer dropped of the copies it relays (a peer without the log sends none)."""
+        if not isinstance(page, dict) or not isinstance(page.get("cursor"), str):
+            return
+        if self.relayed and page.get("reset") is True:
+            log.warning("relayed invalidations of %s were reset: its copies dropped", self.peer.id)
+            self._on_reset()
+        elif self.relayed:
+            keys = page.get("keys")
+            for key in keys if isinstance(keys, list) else ():
+                self._invalidate(str(key))
+        self.relayed = page["cursor"]
+
+    async def _get(self) -> dict[str, object]:
+        query = {} if self.since is None else {"since": ",".join(str(seq) for seq in self.since)}
+        query |= {"wait": f"{self._wait:g}", "relayed": self.relayed}
         headers = {"Accept": "application/json"}
         if self.peer.token is not None:
             headers["Authorization"] = f"Bearer {self.peer.token}"

@@ -11,6 +11,11 @@ without credentials, 403 with a non-peer's.
 
     {"last": "42", "changes": [{"partition": 0, "seq": 42, "key": "88.100/BAT-1", "version": 3,
                                 "deleted": false}]}
+
+A follower that sends ``?relayed=`` (empty at first, then the cursor it got) also gets the
+keys of copies this node dropped because their owner's feed named them, so that it drops its
+copies of them too (``resolver/federation/relayed.py``): ``"relayed": {"cursor": "EPOCH.SEQ",
+"keys": [...], "reset": false}``; ``reset``: drop every copy from this node.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import orjson
 from aiohttp import web
 
 from resolver.errors import AuthError, Forbidden, InputError
+from resolver.federation.relayed import RelayedChanges, RelayedPage
 from resolver.http.router import EdgeSlot, Routes
 from resolver.stores.base import Change, Store
 
@@ -77,14 +83,28 @@ async def _read(store: Store, since: list[int], heads: list[int]) -> tuple[list[
     return after, found
 
 
-def _body(last: list[int], changes: _Found) -> web.Response:
-    doc = {
+def _relayed(request: web.Request, log: RelayedChanges | None) -> RelayedPage | None:
+    """The relayed invalidations after the follower's cursor, when it asked for them."""
+    if "relayed" not in request.query:
+        return None
+    cursor = request.query["relayed"]
+    if len(cursor) > 64:
+        raise InputError("?relayed must be the cursor of a previous answer")
+    if log is None:
+        return RelayedPage("", ())
+    return log.since(cursor or None)
+
+
+def _body(last: list[int], changes: _Found, relayed: RelayedPage | None = None) -> web.Response:
+    doc: dict[str, object] = {
         "last": format_cursor(last),
         "changes": [
             {"partition": p, "seq": c.seq, "key": c.handle, "version": c.version, "deleted": c.deleted}
             for p, c in changes
         ],
     }
+    if relayed is not None:
+        doc["relayed"] = relayed.to_json()
     return web.Response(
         body=orjson.dumps(doc), content_type="application/json", headers={"Cache-Control": "no-store"}
     )
@@ -108,19 +128,22 @@ class ChangeRoutes:
         wait = min(MAX_WAIT, _number(request, "wait", 20.0))
         store = edge.store
         heads = list(await store.heads())
+        relayed = _relayed(request, edge.ctx.relayed)
         if "since" not in request.query:
-            return _body(heads, [])
+            return _body(heads, [], relayed)
         since = parse_cursor(request.query["since"], store.partitions)
         give_up = time.monotonic() + wait
         while True:
             if any(head < seen for head, seen in zip(heads, since, strict=True)):
-                return _body(heads, [])  # the feed went back: say where it is now
+                return _body(heads, [], relayed)  # the feed went back: say where it is now
             after, found = await _read(store, since, heads)
             left = give_up - time.monotonic()
-            if found or left <= 0 or self.closing:
-                return _body(after, found)
+            news = relayed is not None and (relayed.keys or relayed.reset)
+            if found or news or left <= 0 or self.closing:
+                return _body(after, found, relayed)
             await edge.ctx.changed.wait(min(left, _POLL))
             heads = list(await store.heads())
+            relayed = _relayed(request, edge.ctx.relayed)
 
 
 def add_routes(routes: Routes) -> None:

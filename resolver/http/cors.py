@@ -20,7 +20,8 @@ _ALLOW_HEADERS = (
     "Accept, Accept-Language, Authorization, Content-Type, If-Match, If-None-Match, Prefer, Passport-Tier"
 )
 _EXPOSE_HEADERS = (
-    "Link, Location, ETag, Last-Modified, Passport-Tier, Passport-Source, Age, Warning, QR-Content"
+    "Link, Location, ETag, Last-Modified, Passport-Tier, Passport-Source, Passport-Owner, Age, Warning, "
+    "QR-Content"
 )
 
 

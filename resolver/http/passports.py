@@ -34,9 +34,9 @@ from resolver.http.edge import Edge, PastRead, Preconditions, WriteOutcome, http
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
 from resolver.http.query import whole_number
 from resolver.http.router import EdgeSlot, Routes
-from resolver.identifiers import Identifier
+from resolver.identifiers import Identifier, longest_claim
 from resolver.integrity.served import LOG_INDEX_HEADER, PROOF_HEADER, split_signed
-from resolver.lookup import Read, Referral
+from resolver.lookup import OWNER_HEADER, Answer, Owner, Read, Referral
 from resolver.memo import Memo, text_size
 from resolver.page.i18n import choose_language
 from resolver.passport.read import JSON_TYPES as JSON_MEDIA_TYPES
@@ -167,7 +167,17 @@ class PassportRoutes:
         )
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
+        owner = self._owner(ident.key, answer)
+        if owner is not None:  # peers that relay learn where to go directly (federation/delegation.py)
+            response.headers[OWNER_HEADER] = owner.header()
         return response
+
+    def _owner(self, key: str, answer: Answer) -> Owner | None:
+        """The node authoritative for ``key``: this one for a local answer, else as a peer said."""
+        if answer.source != "local":
+            return answer.owner
+        prefix = longest_claim(self.edge.config.prefixes, key)
+        return Owner(self.edge.node_id, prefix) if prefix is not None else None
 
     async def _past(
         self, request: web.Request, ident: Identifier, principal: Principal, tier: Tier, rep: Representation

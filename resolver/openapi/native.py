@@ -217,6 +217,12 @@ def _health_and_feed_paths() -> dict[str, object]:
                     query(
                         "wait", "Seconds to wait for a change (at most 30).", {"type": "number", "minimum": 0}
                     ),
+                    query(
+                        "relayed",
+                        "Also the keys of copies this node dropped because their owner's feed named "
+                        "them: empty at first, then the cursor of the last answer's relayed.",
+                        {"type": "string", "maxLength": 64},
+                    ),
                 ],
                 "responses": responses(
                     {
@@ -225,9 +231,20 @@ def _health_and_feed_paths() -> dict[str, object]:
                             {
                                 "type": "object",
                                 "required": ["last", "changes"],
-                                "properties": {"last": {"type": "string"}, "changes": {"type": "array"}},
+                                "properties": {
+                                    "last": {"type": "string"},
+                                    "changes": {"type": "array"},
+                                    "relayed": {
+                                        "type": "object",
+                                        "properties": {
+                                            "cursor": {"type": "string"},
+                                            "keys": {"type": "array", "items": {"type": "string"}},
+                                            "reset": {"type": "boolean"},
+                                        },
+                                    },
+                                },
                             },
-                        )
+                        ),
                     },
                     (*COMMON, "401", "403"),
                 ),

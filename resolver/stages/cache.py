@@ -184,8 +184,12 @@ class CacheStage:
                 version=view.version,
                 modified=view.modified,
                 tier=answer.tier,
+                owner=answer.owner.header() if answer.owner is not None else "",
             )
             self._cache.put(key, entry)
             if self._followers is not None:
-                self._followers.follow(entry.source)  # its changes drop this copy from now on
+                # Their changes drop this copy from now on: the peer that gave it (which passes
+                # on what it relays) and the owner, when it is a peer of this node too.
+                for peer_id in {*entry.source.split(" via "), answer.owner.node_id if answer.owner else ""}:
+                    self._followers.follow(peer_id)
         return answer

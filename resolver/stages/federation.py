@@ -14,15 +14,17 @@ from collections.abc import Callable
 import orjson
 
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, ResolverError
-from resolver.federation.answers import VerifiedViews, interpret
+from resolver.federation.answers import PeerReferral, VerifiedViews, interpret
 from resolver.federation.client import PeerClient, PeerResponse
 from resolver.federation.config import FederationConfig, PeerConfig
-from resolver.federation.routing import RoutingTable
+from resolver.federation.delegation import DelegationCache
+from resolver.federation.routing import Route, RoutingTable
+from resolver.identifiers import claims
 from resolver.integrity.errors import BadSignature
 from resolver.integrity.multikey import public_key_from_multibase
 from resolver.integrity.peer import pinned_resolver, verify_peer_answer
 from resolver.integrity.proofs import KeyResolver, VerificationKey
-from resolver.lookup import Answer, Lookup, Next, Read, Referral
+from resolver.lookup import Answer, Lookup, Next, Owner, Read, Referral
 from resolver.metrics import Metrics
 from resolver.profile import Profile
 from resolver.validation import Validator
@@ -45,10 +47,14 @@ class FederationStage:
         metrics: Metrics,
         case_sensitive: bool = False,
         admit: Callable[[str], None] | None = None,
+        delegation: DelegationCache | None = None,
     ) -> None:
         """``admit(client)`` raises TooManyRequests when ``client`` is over its limit of lookups
-        that reach peers (``[federation.limits]``); None: no limit."""
+        that reach peers (``[federation.limits]``); None: no limit. ``delegation``: the owners
+        learned from answers and referrals, asked first (None: configured routes only)."""
         self._config = config
+        self._nodes = {peer.id: peer for peer in config.nodes}
+        self.delegation = delegation
         self._admit = admit
         self._routes = RoutingTable(config)
         self._client = client
@@ -86,11 +92,10 @@ class FederationStage:
         if route is None or lookup.read is not Read.CURRENT:
             # The past of a passport is read at its authoritative node, not through this one.
             return await next_stage(lookup)
-        # Healthy paths first (an open circuit fails fast, but a closed one may answer).
-        paths = sorted(route.paths, key=lambda path: self._client.breaker(path[0].id).state == "open")
+        paths = self._paths(route, lookup.handle)
         if lookup.referral:
             return self._refer(lookup, paths)
-        usable = [peer for peer, _ in paths if peer.id not in lookup.hops]
+        usable = [(peer, prefix) for peer, prefix in paths if peer.id not in lookup.hops]
         if not usable:
             # The peer's edge would refuse it too; saying so here saves the round trip.
             peer = paths[0][0]
@@ -100,18 +105,58 @@ class FederationStage:
             )
         if self._admit is not None and lookup.client:
             self._admit(lookup.client)  # 429 before anything goes to a peer
+        return await self._ask_in_turn(lookup, route, usable)
+
+    async def _ask_in_turn(self, lookup: Lookup, route: Route, queue: list[tuple[PeerConfig, str]]) -> Answer:
+        """Ask each path in turn until one answers; a referral to a known owner joins the queue
+        next (once), an unusable or failing path passes to the next."""
         failed: FederationError | None = None
-        for peer in usable:
+        asked: set[str] = set()
+        while queue:
+            peer, _ = queue.pop(0)
+            if peer.id in asked:
+                continue
             if failed is not None and lookup.deadline <= time.monotonic():
                 break
+            asked.add(peer.id)
             try:
-                return await self._ask(peer, lookup)
+                answer = await self._ask(peer, lookup)
+            except PeerReferral as err:
+                failed = err
+                owner = self._learn(err.owner, route, lookup.handle)
+                if owner is not None and owner.id not in asked and owner.id not in lookup.hops:
+                    queue.insert(0, (owner, err.owner.prefix))
+                continue
             except (BadPeerAnswer, LoopDetected):
                 raise  # a lie or a loop is seen, not hidden behind another path
             except FederationError as err:
                 failed = err  # unreachable, failing or slow: the next path, if any
+                continue
+            if answer.owner is not None:
+                self._learn(answer.owner, route, lookup.handle)
+            return answer
         assert failed is not None
         raise failed
+
+    def _paths(self, route: Route, key: str) -> list[tuple[PeerConfig, str]]:
+        """The route's paths, the learned owner of ``key`` first; healthy before open circuits."""
+        paths = list(route.paths)
+        owner = self.delegation.owner(key) if self.delegation is not None else None
+        if owner is not None and owner.node_id in self._nodes:
+            paths = [(self._nodes[owner.node_id], owner.prefix)] + [
+                path for path in paths if path[0].id != owner.node_id
+            ]
+        # An open circuit fails fast, but a closed one may answer: open ones go last (stable).
+        return sorted(paths, key=lambda path: self._client.breaker(path[0].id).state == "open")
+
+    def _learn(self, owner: Owner, route: Route, key: str) -> PeerConfig | None:
+        """Keep ``owner`` as the first path for its prefix when it is one of this node's peers
+        and the prefix lies inside the route's claim and covers ``key`` (as a DNS resolver takes
+        only delegations below the zone it asked: a peer cannot divert what it was not asked)."""
+        inside = not route.prefix or owner.prefix == route.prefix or claims(route.prefix, owner.prefix + "/")
+        if self.delegation is None or not inside or not claims(owner.prefix, key):
+            return None
+        return self._nodes[owner.node_id] if self.delegation.learn(owner) else None
 
     def _refer(self, lookup: Lookup, paths: list[tuple[PeerConfig, str]]) -> Answer:
         """A referral to the first path with healthy replicas; never to a failing node."""

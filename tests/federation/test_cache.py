@@ -99,3 +99,26 @@ async def test_not_founds_fill_only_their_own_smaller_cache_never_evicting_passp
     assert cache.sizes["negative"] <= 16 * 1024
     assert await cache.get(("88.100/RANDOM-4999", Tier.PUBLIC)) is not None  # the newest kept
     assert await cache.get(("88.100/RANDOM-0", Tier.PUBLIC)) is None  # the oldest evicted
+
+
+async def test_a_source_dropped_in_one_process_is_gone_from_redis_for_the_others(redis_url: str) -> None:
+    """A feed that went back drops the source's copies in Redis too, not only in process;
+    copies from other sources, and relayed copies of the source ("x via b"), are told apart."""
+    config = CacheConfig(lru_bytes=1_000_000, redis_prefix="passport:fedcache:dropsrc:")
+    one, two = aioredis.from_url(redis_url), aioredis.from_url(redis_url)
+    keys = [(f"88.100.1/DROP-{i}", Tier.PUBLIC) for i in range(3)]
+    try:
+        first, second = FederationCache(config, redis=one), FederationCache(config, redis=two)
+        first.put(keys[0], _entry(source="b"))
+        first.put(keys[1], _entry(source="c"))
+        first.put(keys[2], _entry(source="x via b"))
+        await first.aclose()
+        assert first.drop_source("b") == 2
+        await first.aclose()  # the scan runs off the caller's path
+        assert await first.get(keys[0]) is None and await first.get(keys[2]) is None
+        assert await second.get(keys[0]) is None and await second.get(keys[2]) is None
+        kept = await second.get(keys[1])
+        assert kept is not None and kept.source == "c"
+    finally:
+        await one.aclose()
+        await two.aclose()
