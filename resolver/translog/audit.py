@@ -83,7 +83,7 @@ async def check_inclusion(node: NodeClient, head: SignedTreeHead, identifier: st
 async def check_consistency(node: NodeClient, old: SignedTreeHead, new: SignedTreeHead) -> None:
     """That ``new`` extends ``old``; AuditFailed (a fork, or a log that shrank) otherwise."""
     if old.tree_size > new.tree_size:
-        raise AuditFailed(f"the log shrank from {old.tree_size} to {new.tree_size} entries")
+        raise AuditFailed(f"rollback: the log shrank from {old.tree_size} to {new.tree_size} entries")
     if old.tree_size == 0:
         return
     if old.tree_size == new.tree_size:
