@@ -117,6 +117,13 @@ class HeadMonitor:
             return state
         if not seen.verify(key.public_key):
             return state
+        if seen.tree_size > state.head.tree_size:
+            await self.check(peer, node)  # the peer's log now: it only grows, so it holds ``seen``
+            if state.forked is not None or state.head is None:
+                return state
+            if seen.tree_size > state.head.tree_size:
+                why = f"{by} saw a head of size {seen.tree_size}, and the log shows {state.head.tree_size}"
+                return self._mark(peer, state, why)
         mine = state.head
         old, new = (mine, seen) if mine.tree_size <= seen.tree_size else (seen, mine)
         try:

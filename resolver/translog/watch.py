@@ -128,4 +128,3 @@ class HeadWatch:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
