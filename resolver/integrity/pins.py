@@ -24,7 +24,6 @@ from resolver.federation.config import PeerConfig
 from resolver.integrity.errors import UnusableKey
 from resolver.integrity.multikey import public_key_from_multibase
 from resolver.integrity.part import keys_directory
-from resolver.jsontypes import JSON
 
 __all__ = ["OfferedKey", "PeerKeyFile", "fingerprint", "offered_keys", "peer_keys_path", "with_pinned_keys"]
 
@@ -48,7 +47,7 @@ class OfferedKey:
     revoked: str | None
 
 
-def offered_keys(document: JSON) -> list[OfferedKey]:
+def offered_keys(document: object) -> list[OfferedKey]:
     """The Multikey documents under ``keys`` in a node description; DocumentError if unusable."""
     listed = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(listed, list) or not listed:

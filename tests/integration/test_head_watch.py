@@ -134,9 +134,16 @@ async def test_keys_learned_then_a_forked_log_is_reported_and_refused(tmp_path: 
             assert list(PeerKeyFile(pins).load()["owner"].values()) == [offered]
 
             federation = {"peers": [peer("owner", front_url, ["88.100.1"])]}  # no keys in the config
-            settings = {"integrity": {"monitor_interval": 0, "peer_keys": str(pins)}}
+            integrity_settings = {"monitor_interval": 0, "peer_keys": str(pins)}
             async with (
-                node(tmp_path, "eu", ["20.500.12345"], federation=federation, clock=clock, **settings) as eu,
+                node(
+                    tmp_path,
+                    "eu",
+                    ["20.500.12345"],
+                    federation=federation,
+                    clock=clock,
+                    integrity=integrity_settings,
+                ) as eu,
                 aiohttp.ClientSession() as session,
             ):
                 heads = eu.node.heads
