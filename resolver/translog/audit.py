@@ -8,7 +8,6 @@ import asyncio
 import base64
 import dataclasses
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
 from resolver.errors import ResolverError
@@ -32,7 +31,9 @@ class Audit:
     consistent_with: int | None  # the size of the earlier head checked against, if any
 
 
-def _hashes(values: Any, what: str) -> list[bytes]:
+def _hashes(values: object, what: str) -> list[bytes]:
+    if not isinstance(values, list):
+        raise Unreachable(f"the node's {what} is not a list of base64 hashes")
     try:
         return [base64.b64decode(value, validate=True) for value in values]
     except (TypeError, ValueError) as err:
