@@ -127,6 +127,4 @@ def with_pinned_keys(config: NodeConfig) -> NodeConfig:
     federation = config.federation
     parent = None if federation.parent is None else _with_keys(federation.parent, pins)
     peers = tuple(_with_keys(peer, pins) for peer in federation.peers)
-    return dataclasses.replace(
-        config, federation=dataclasses.replace(federation, peers=peers, parent=parent)
-    )
+    return dataclasses.replace(config, federation=dataclasses.replace(federation, peers=peers, parent=parent))
