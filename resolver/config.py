@@ -89,12 +89,17 @@ class IntegrityConfig:
     store), each private key mode 0600; otherwise the operator's PKCS#8 PEM Ed25519 key.
     ``log`` empty: the log lives in the store (``<sqlite file>.translog`` beside an SQLite
     store, or Redis keys under ``{translog}`` in a Redis store); otherwise an SQLite file path.
+    ``monitor_interval``: seconds between checks of the pinned peers' signed tree heads (0:
+    none). ``peer_keys``: the file of owners' keys an operator accepted with ``passport-node
+    keys learn`` ("": ``peer-keys.json`` in the keys directory), added to the configured ones.
     """
 
     sign: bool = True
     key_file: str = ""
     keys_dir: str = ""
     log: str = ""
+    monitor_interval: int = 60
+    peer_keys: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +162,14 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 _TABLES = {"limits", "credentials", "federation", "sparql", "lifecycle", "integrity"}
 _SPARQL_KEYS: dict[str, type] = {"enabled": bool, "index_dir": str, "history": bool}
-_INTEGRITY_KEYS: dict[str, type] = {"sign": bool, "key_file": str, "keys_dir": str, "log": str}
+_INTEGRITY_KEYS: dict[str, type] = {
+    "sign": bool,
+    "key_file": str,
+    "keys_dir": str,
+    "log": str,
+    "monitor_interval": int,
+    "peer_keys": str,
+}
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
 # Limits where 0 means "off" rather than an error.
 _ZERO_OFF_LIMITS = {

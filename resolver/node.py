@@ -31,6 +31,7 @@ from resolver.federation.relayed import RelayedChanges
 from resolver.federation.tls import client_context
 from resolver.identifiers import claims
 from resolver.integrity.part import Integrity, open_integrity
+from resolver.integrity.pins import with_pinned_keys
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
@@ -43,6 +44,7 @@ from resolver.stages.cache import CacheStage
 from resolver.stages.federation import FederationStage
 from resolver.stages.local import LocalStage
 from resolver.stores import Store, open_store
+from resolver.translog.watch import HeadWatch
 from resolver.validation import Validator
 
 __all__ = ["STAGE_BUILDERS", "Clock", "Node", "NodeParts", "Timing", "ValidatorStart", "open_node"]
@@ -77,6 +79,7 @@ class NodeParts:
     federation_cache: FederationCache
     followers: Followers | None = None
     delegation: DelegationCache | None = None
+    heads: HeadWatch | None = None
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -97,6 +100,7 @@ class Node:
     whose validator never starts; ``/validate`` then uses ``validator``).
     ``integrity`` is the node's keyring, view signer and transparency log (None: ``[integrity]
     sign = false``, versions are stored unsigned and unlogged).
+    ``heads`` watches the signed tree heads of the peers whose keys are pinned (None: none are).
     """
 
     config: NodeConfig
@@ -115,6 +119,7 @@ class Node:
     followers: Followers | None = None
     integrity: Integrity | None = None
     relayed: RelayedChanges | None = None
+    heads: HeadWatch | None = None
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -161,6 +166,7 @@ def _federation(parts: NodeParts) -> Stage:
         case_sensitive=config.case_sensitive,
         admit=_peer_lookup_limit(config),
         delegation=parts.delegation,
+        forked=None if parts.heads is None else parts.heads.forked,
     )
 
 
@@ -298,6 +304,25 @@ async def _sparql(
         return None, str(err)
 
 
+def _head_watch(
+    config: NodeConfig, metrics: Metrics, clock: Clock, stack: contextlib.AsyncExitStack
+) -> HeadWatch | None:
+    """The watch on the pinned peers' logs, running while the node is open (None: no peer
+    has pinned keys)."""
+    checks = metrics.counter(
+        "passport_translog_head_checks_total",
+        "Checks of peers' signed tree heads, by peer and outcome (ok, fork, error).",
+        ("peer", "outcome"),
+    )
+    watch = HeadWatch.for_federation(
+        config.federation, interval=config.integrity.monitor_interval, clock=clock, on_check=checks.inc
+    )
+    if watch is not None:
+        watch.start()
+        stack.push_async_callback(watch.aclose)
+    return watch
+
+
 def _peer_session(config: NodeConfig, stack: contextlib.AsyncExitStack) -> aiohttp.ClientSession:
     """The one HTTP session for peers, closed with the node."""
     # Peer requests carry their own per-lookup deadline; this is only the outer bound.
@@ -352,6 +377,7 @@ async def open_node(
     part's delivery timing, or None to open the node without that part.
     """
     metrics = metrics or Metrics()
+    config = with_pinned_keys(config)  # owners' keys an operator accepted (keys learn)
     async with contextlib.AsyncExitStack() as stack:
         store = await open_store(config.store)
         stack.push_async_callback(store.aclose)
@@ -373,6 +399,7 @@ async def open_node(
         if followers is not None:
             stack.push_async_callback(followers.aclose)
         peers = _peers(config, http, stack)
+        heads = _head_watch(config, metrics, clock, stack)
         parts = NodeParts(
             config=config,
             store=store,
@@ -383,6 +410,7 @@ async def open_node(
             federation_cache=federation_cache,
             followers=followers,
             delegation=_delegation(config, clock),
+            heads=heads,
         )
         part = None
         if lifecycle is not None:
@@ -409,6 +437,7 @@ async def open_node(
             integrity=integrity,
             changed=changed,
             relayed=relayed if followers is not None else None,
+            heads=heads,
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)

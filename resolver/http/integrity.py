@@ -1,6 +1,7 @@
 """The integrity route module: the node's keys (``/keys``, ``/keys/{name}``) and its
 transparency log (``/log/sth``, ``/log/entries``, ``/log/proof/inclusion``,
-``/log/proof/consistency``), served from the node's integrity part (resolver/integrity/part.py).
+``/log/proof/consistency``), and the heads it saw of its peers' logs (``/log/peers``),
+served from the node's integrity part (resolver/integrity/part.py).
 
 The handlers are resolver.integrity.routes.key_routes and resolver.translog.routes.log_routes,
 built once the node has opened (routes are added before it opens); a node that does not sign
@@ -13,7 +14,7 @@ from aiohttp import web
 
 from resolver.errors import NotFound
 from resolver.http.router import EdgeSlot, Handler, Routes
-from resolver.integrity.routes import key_routes
+from resolver.integrity.routes import json_answer, key_routes
 from resolver.translog.routes import log_routes
 
 __all__ = ["PATHS", "add_routes"]
@@ -26,6 +27,7 @@ PATHS = (
     ("/log/entries", "log-entries"),
     ("/log/proof/inclusion", "log-inclusion"),
     ("/log/proof/consistency", "log-consistency"),
+    ("/log/peers", "log-peers"),
 )
 
 
@@ -35,6 +37,8 @@ class IntegrityRoutes:
         self._handlers: dict[str, Handler] | None = None
 
     def _handler(self, name: str) -> Handler:
+        if name == "log-peers":
+            return self._peers
         integrity = self._slot.edge.ctx.integrity
         if integrity is None:
             raise NotFound("this node does not sign passports or keep a log ([integrity] sign = false)")
@@ -42,6 +46,12 @@ class IntegrityRoutes:
             routes = key_routes(integrity.keyring, base_url=integrity.base_url) + log_routes(integrity.log)
             self._handlers = {route.name: route.handler for route in routes}
         return self._handlers[name]
+
+    async def _peers(self, request: web.Request) -> web.StreamResponse:
+        """The last head seen of each pinned peer's log (for other nodes to compare)."""
+        heads = self._slot.edge.ctx.heads
+        seen = {} if heads is None else heads.monitor.seen()
+        return json_answer({"peers": {peer: head.to_json() for peer, head in seen.items()}})
 
     def serving(self, name: str) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:

@@ -80,13 +80,17 @@ class NodeInfoRoutes:
             raise ServiceStarting(f"the validator workers are {why}")
         started = time.perf_counter()
         count = await node.store.count()  # StoreUnavailable -> 503 problem
-        body = {
+        body: dict[str, object] = {
             "status": "ok",
             "node": node.config.node_id,
             "passports": count,
             "store_ms": round((time.perf_counter() - started) * 1000, 2),
             "process": os.getpid(),  # which process answered (serve --processes N)
         }
+        if node.heads is not None:  # the pinned peers' logs: a fork is reported, not a failure
+            logs = node.heads.monitor.status()
+            body["peer_logs"] = logs
+            body["forked_peers"] = [peer for peer, state in logs.items() if state["forked"]]
         return _json(body, "no-store")
 
     async def metrics(self, request: web.Request) -> web.Response:

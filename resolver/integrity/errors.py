@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from resolver.errors import BadPeerAnswer, DocumentError, InvalidPassport
 
-__all__ = ["BadSignature", "ProofError", "UnusableKey"]
+__all__ = ["BadSignature", "ForkedLog", "ProofError", "UnusableKey"]
 
 
 class ProofError(InvalidPassport):
@@ -26,3 +26,10 @@ class BadSignature(BadPeerAnswer):
 
     slug = "bad-signature"
     title = "Peer answer has a bad signature"
+
+
+class ForkedLog(BadPeerAnswer):
+    """An answer owned by a node whose transparency log was seen forked (502, never cached)."""
+
+    slug = "forked-log"
+    title = "Peer's log is forked"

@@ -16,7 +16,6 @@ import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -67,9 +66,9 @@ class KeyEntry:
             valid_until=self.retired,
         )
 
-    def multikey(self, method_url: str, controller: str) -> dict[str, Any]:
+    def multikey(self, method_url: str, controller: str) -> dict[str, str]:
         """The Multikey document served at ``method_url`` (the proofs' verificationMethod)."""
-        doc: dict[str, Any] = {
+        doc: dict[str, str] = {
             "@context": MULTIKEY_CONTEXT,
             "id": method_url,
             "type": "Multikey",
@@ -82,7 +81,7 @@ class KeyEntry:
             doc["revoked"] = time_text(self.retired)
         return doc
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, str | None]:
         return {
             "name": self.name,
             "publicKeyMultibase": self.public_key_multibase,
@@ -91,7 +90,9 @@ class KeyEntry:
         }
 
     @classmethod
-    def from_json(cls, data: Any) -> KeyEntry:
+    def from_json(cls, data: object) -> KeyEntry:
+        if not isinstance(data, dict):
+            raise UnusableKey("a key entry of the keyring is malformed: not a JSON object")
         try:
             retired = data.get("retired")
             entry = cls(

@@ -8,7 +8,6 @@ by its did:key) and at least one is the owner's; otherwise BadSignature (502), n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from resolver.errors import ResolverError
 from resolver.integrity.errors import BadSignature, ProofError, UnusableKey
@@ -30,8 +29,10 @@ def pinned_resolver(keys: Mapping[str, VerificationKey]) -> KeyResolver:
     return resolve
 
 
-def verify_peer_answer(document: Any, *, owner: KeyResolver, owner_id: str) -> list[Verified]:
+def verify_peer_answer(document: object, *, owner: KeyResolver, owner_id: str) -> list[Verified]:
     """The proofs of a peer's answer, checked; BadSignature naming the owner if they fail."""
+    if not isinstance(document, dict):
+        raise BadSignature(f"the answer claimed to come from {owner_id} is not a JSON-LD object")
     try:
         verified = verify(document, resolve_key=any_of(owner, did_key_resolver))
     except ProofError as err:

@@ -110,7 +110,7 @@ def with_proof_context(document: dict[str, Any]) -> dict[str, Any]:
     return {"@context": [*listed, DATA_INTEGRITY_V2], **rest}
 
 
-def proof_config_nquads(proof: dict[str, Any], context: Any, contexts: Contexts | None = None) -> bytes:
+def proof_config_nquads(proof: dict[str, Any], context: object, contexts: Contexts | None = None) -> bytes:
     """Canonical N-Quads of the proof configuration: the proof less ``proofValue``, in ``context``.
 
     A proof with only the usual options, in a context list that holds a Data Integrity context,
@@ -140,7 +140,7 @@ _CREATED = pyoxigraph.NamedNode("http://purl.org/dc/terms/created")
 _DATE_TIME = pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 
 
-def _direct_config(config: dict[str, Any], context: Any) -> list[pyoxigraph.Triple] | None:
+def _direct_config(config: dict[str, Any], context: object) -> list[pyoxigraph.Triple] | None:
     """The proof configuration's triples, or None when only a JSON-LD processor may say."""
     listed = context if isinstance(context, list) else [context]
     if not any(isinstance(item, str) and item in _PROOF_CONTEXTS for item in listed):
@@ -173,7 +173,9 @@ def _direct_config(config: dict[str, Any], context: Any) -> list[pyoxigraph.Trip
     return triples
 
 
-def _triple(node: pyoxigraph.BlankNode, name: str, value: Any) -> pyoxigraph.Triple:
+def _triple(
+    node: pyoxigraph.BlankNode, name: str, value: pyoxigraph.NamedNode | pyoxigraph.Literal
+) -> pyoxigraph.Triple:
     return pyoxigraph.Triple(node, pyoxigraph.NamedNode(_SEC + name), value)
 
 
@@ -269,7 +271,11 @@ def verify(
 
 
 def _verify_one(
-    proof: Any, context: Any, document_nquads: bytes, resolve_key: KeyResolver, contexts: Contexts | None
+    proof: object,
+    context: object,
+    document_nquads: bytes,
+    resolve_key: KeyResolver,
+    contexts: Contexts | None,
 ) -> Verified:
     if not isinstance(proof, dict):
         raise ProofError("a proof must be a JSON object")

@@ -20,7 +20,7 @@ class Unreachable(Exception):
     """The node could not be asked, or answered something unusable: the check cannot be made."""
 
 
-def verification_key_of(document: Any, method: str) -> VerificationKey:
+def verification_key_of(document: object, method: str) -> VerificationKey:
     """The key of a Multikey document served for ``method``, with its validity period."""
     if not isinstance(document, dict) or document.get("id") != method:
         raise Unreachable(f"the key document at {method} does not describe {method}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import orjson
 from aiohttp import web
@@ -51,12 +51,14 @@ def answer_problems(handler: Handler) -> Handler:
     return answer
 
 
-def json_answer(document: Any, *, content_type: str = "application/json", max_age: int = 0) -> web.Response:
+def json_answer(
+    document: object, *, content_type: str = "application/json", max_age: int = 0
+) -> web.Response:
     headers = {"Cache-Control": f"public, max-age={max_age}" if max_age else "no-cache"}
     return web.Response(body=orjson.dumps(document), content_type=content_type, headers=headers)
 
 
-def key_documents(keyring: Keyring, base_url: str) -> list[dict[str, Any]]:
+def key_documents(keyring: Keyring, base_url: str) -> list[dict[str, str]]:
     """Every key's Multikey document, oldest first, retired keys with their ``revoked`` time:
     what ``/.well-known/passport-node`` lists under ``keys``."""
     keyring.refresh()

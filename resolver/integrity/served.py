@@ -9,8 +9,6 @@ holds (``resolver.integrity.proofs.with_proof_header``).
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 
 from resolver import jsonld
@@ -30,7 +28,7 @@ def split_signed(body: bytes) -> tuple[bytes, str | None]:
     header (None: an unsigned view, returned as it is)."""
     if b'"proof"' not in body:
         return body, None
-    document: Any = orjson.loads(body)
+    document: object = orjson.loads(body)
     if not isinstance(document, dict) or "proof" not in document:
         return body, None
     header = proof_header(document)

@@ -15,6 +15,7 @@ ROUTES: dict[str, str] = {
     "/log/entries": "/log/entries",
     "/log/proof/inclusion": "/log/proof/inclusion",
     "/log/proof/consistency": "/log/proof/consistency",
+    "/log/peers": "/log/peers",
 }
 
 _B64 = {"type": "string", "contentEncoding": "base64"}
@@ -151,5 +152,14 @@ def integrity_paths() -> dict[str, object]:
                 _index_query("first", "The older tree size."),
                 _index_query("second", "The newer one."),
             ],
+        ),
+        "/log/peers": _get(
+            "logPeers",
+            "The last signed tree head this node saw of each pinned peer's log (not forked ones)",
+            json_ok(
+                "Peer id -> signed tree head.",
+                {"type": "object", "properties": {"peers": {"type": "object", "additionalProperties": sth}}},
+            ),
+            ("429", "500", "503"),
         ),
     }

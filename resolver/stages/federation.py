@@ -20,7 +20,7 @@ from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.delegation import DelegationCache
 from resolver.federation.routing import Route, RoutingTable
 from resolver.identifiers import claims
-from resolver.integrity.errors import BadSignature
+from resolver.integrity.errors import BadSignature, ForkedLog
 from resolver.integrity.multikey import public_key_from_multibase
 from resolver.integrity.peer import pinned_resolver, verify_peer_answer
 from resolver.integrity.proofs import KeyResolver, VerificationKey
@@ -48,13 +48,17 @@ class FederationStage:
         case_sensitive: bool = False,
         admit: Callable[[str], None] | None = None,
         delegation: DelegationCache | None = None,
+        forked: Callable[[str], bool] | None = None,
     ) -> None:
         """``admit(client)`` raises TooManyRequests when ``client`` is over its limit of lookups
         that reach peers (``[federation.limits]``); None: no limit. ``delegation``: the owners
-        learned from answers and referrals, asked first (None: configured routes only)."""
+        learned from answers and referrals, asked first (None: configured routes only).
+        ``forked(node id)`` says whether that node's log was seen forked (its answers are then
+        refused, 502)."""
         self._config = config
         self._nodes = {peer.id: peer for peer in config.nodes}
         self.delegation = delegation
+        self._forked = forked
         self._admit = admit
         self._routes = RoutingTable(config)
         self._client = client
@@ -212,6 +216,10 @@ class FederationStage:
     def _signed(self, peer: PeerConfig, answer: Answer) -> Answer:
         """``answer`` checked against the owner's pinned keys (BadSignature, 502, before the
         cache stage sees it), its source naming the owner, and the relay when there is one."""
+        if self._forked is not None and self._forked(peer.owner_id):
+            raise ForkedLog(
+                f"the transparency log of {peer.owner_id} was seen forked: its answers are refused"
+            )
         owner = self._owners.get(peer.id)
         if owner is None or answer.view is None:
             return answer

@@ -8,7 +8,6 @@ import asyncio
 import base64
 import dataclasses
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
 from resolver.errors import ResolverError
@@ -32,7 +31,9 @@ class Audit:
     consistent_with: int | None  # the size of the earlier head checked against, if any
 
 
-def _hashes(values: Any, what: str) -> list[bytes]:
+def _hashes(values: object, what: str) -> list[bytes]:
+    if not isinstance(values, list):
+        raise Unreachable(f"the node's {what} is not a list of base64 hashes")
     try:
         return [base64.b64decode(value, validate=True) for value in values]
     except (TypeError, ValueError) as err:
@@ -83,7 +84,7 @@ async def check_inclusion(node: NodeClient, head: SignedTreeHead, identifier: st
 async def check_consistency(node: NodeClient, old: SignedTreeHead, new: SignedTreeHead) -> None:
     """That ``new`` extends ``old``; AuditFailed (a fork, or a log that shrank) otherwise."""
     if old.tree_size > new.tree_size:
-        raise AuditFailed(f"the log shrank from {old.tree_size} to {new.tree_size} entries")
+        raise AuditFailed(f"rollback: the log shrank from {old.tree_size} to {new.tree_size} entries")
     if old.tree_size == 0:
         return
     if old.tree_size == new.tree_size:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from resolver.errors import Conflict, StoreUnavailable
+from resolver.translog.heads import StoredHead
 from resolver.translog.merkle import Coord
 
 __all__ = ["LeafRecord", "LogBackend", "LogCorrupted", "LogRaced"]
@@ -51,10 +52,10 @@ class LogBackend(Protocol):
         log no longer has ``size`` leaves, Conflict if a passport version is logged already."""
         ...
 
-    async def latest_head(self) -> Any | None:
+    async def latest_head(self) -> object | None:
         """The JSON of the latest signed tree head stored, or None."""
         ...
 
-    async def put_head(self, head: Mapping[str, Any]) -> None: ...
+    async def put_head(self, head: StoredHead) -> None: ...
 
     async def aclose(self) -> None: ...

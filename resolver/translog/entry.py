@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Mapping
-from typing import Any
 
 import orjson
 
@@ -37,7 +36,9 @@ class LogEntry:
     @classmethod
     def from_leaf_bytes(cls, data: bytes) -> LogEntry:
         try:
-            doc: Any = orjson.loads(data)
+            doc = orjson.loads(data)
+            if not isinstance(doc, dict) or not isinstance(doc.get("views"), dict):
+                raise TypeError("not a JSON object with views")
             entry = cls(str(doc["id"]), int(doc["version"]), str(doc["time"]), dict(doc["views"]))
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as err:
             raise DocumentError(f"not a log entry: {err}") from err

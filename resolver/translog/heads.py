@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TypedDict
 
 import orjson
 from cryptography.exceptions import InvalidSignature
@@ -19,10 +19,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from resolver.errors import DocumentError
 from resolver.integrity.multikey import multibase_decode, multibase_encode
 
-__all__ = ["HeadSigner", "SignedTreeHead"]
+__all__ = ["HeadSigner", "SignedTreeHead", "StoredHead"]
 
 # signed bytes -> (verification method URL, signature)
 HeadSigner = Callable[[bytes], tuple[str, bytes]]
+
+
+class StoredHead(TypedDict):
+    """A signed tree head as JSON: what ``/log/sth`` answers and the store keeps."""
+
+    tree_size: int
+    root_hash: str  # base64
+    timestamp: int
+    key: str
+    signature: str  # multibase
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -56,7 +66,7 @@ class SignedTreeHead:
             return False
         return True
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> StoredHead:
         return {
             "tree_size": self.tree_size,
             "root_hash": base64.b64encode(self.root_hash).decode(),
@@ -66,7 +76,9 @@ class SignedTreeHead:
         }
 
     @classmethod
-    def from_json(cls, doc: Any) -> SignedTreeHead:
+    def from_json(cls, doc: object) -> SignedTreeHead:
+        if not isinstance(doc, dict):
+            raise DocumentError("not a signed tree head: not a JSON object")
         try:
             return cls(
                 tree_size=int(doc["tree_size"]),

@@ -111,7 +111,7 @@ class TransparencyLog:
         if self._head is not None and self._head.tree_size == size:
             return self._head
         stored = await self.backend.latest_head()
-        if stored is not None and int(stored.get("tree_size", -1)) == size:
+        if isinstance(stored, dict) and stored.get("tree_size") == size:
             self._head = SignedTreeHead.from_json(stored)
             return self._head
         head = SignedTreeHead.make(size, await self.root(size), self._clock(), self._signer)

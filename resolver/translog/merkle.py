@@ -1,7 +1,7 @@
 """RFC 9162 Merkle tree hashing over stored complete subtrees.
 
 A node is named by ``(level, index)``: the hash of leaves ``[index * 2**level, (index+1) * 2**level)``,
-stored once that subtree is complete. Any range the RFC's recursion visits splits into at most
+stored once that subtree is complete. Every range the RFC's recursion visits splits into at most
 one stored node per level, so a root or a proof reads O(log n) nodes and hashes as many.
 The plan functions say which nodes a result needs (one batched read); ``fold`` evaluates.
 """

@@ -4,8 +4,8 @@ by one script that first checks the size it was prepared for."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import TypeVar
 
 import orjson
 import redis.asyncio as aioredis
@@ -14,7 +14,16 @@ from redis.exceptions import RedisError
 
 from resolver.errors import Conflict, StoreUnavailable
 from resolver.translog.base import LeafRecord, LogRaced
+from resolver.translog.heads import StoredHead
 from resolver.translog.merkle import Coord
+
+T = TypeVar("T")
+
+
+def _bytes(value: bytes | str) -> bytes:
+    """A stored value (the client does not decode responses, so bytes in practice)."""
+    return value if isinstance(value, bytes) else value.encode()
+
 
 __all__ = ["RedisLog"]
 
@@ -53,7 +62,7 @@ class RedisLog:
         self._index, self._head = f"{tag}:index", f"{tag}:head"
         self._append = client.register_script(_APPEND)
 
-    async def _call(self, awaitable: Any) -> Any:
+    async def _call(self, awaitable: Awaitable[T]) -> T:
         try:
             return await awaitable
         except RedisError as err:
@@ -68,13 +77,15 @@ class RedisLog:
         if not wanted:
             return {}
         values = await self._call(self._redis.hmget(self._nodes, [f"{lv}:{ix}" for lv, ix in wanted]))
-        return {coord: bytes(value) for coord, value in zip(wanted, values, strict=True) if value is not None}
+        return {
+            coord: _bytes(value) for coord, value in zip(wanted, values, strict=True) if value is not None
+        }
 
     async def leaves(self, start: int, end: int) -> list[bytes]:
         if end <= start:
             return []
         values = await self._call(self._redis.hmget(self._leaves, [str(i) for i in range(start, end)]))
-        return [bytes(value) for value in values if value is not None]
+        return [_bytes(value) for value in values if value is not None]
 
     async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
         value = await self._call(self._redis.hget(self._index, _index_key(identifier, version)))
@@ -84,7 +95,7 @@ class RedisLog:
         return (int(value), leaf[0]) if leaf else None
 
     async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
-        args: list[Any] = [size, len(records)]
+        args: list[int | str | bytes] = [size, len(records)]
         for record in records:
             args += [_index_key(record.identifier, record.version), record.leaf]
         for (level, index), value in nodes.items():
@@ -96,11 +107,11 @@ class RedisLog:
         if result == -1:
             raise Conflict("a passport version in this append is in the log already")
 
-    async def latest_head(self) -> Any | None:
+    async def latest_head(self) -> object | None:
         value = await self._call(self._redis.get(self._head))
         return None if value is None else orjson.loads(value)
 
-    async def put_head(self, head: Mapping[str, Any]) -> None:
+    async def put_head(self, head: StoredHead) -> None:
         # Only a larger tree replaces the stored head (compare-and-set in one script).
         await self._call(
             self._redis.eval(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
 
 import orjson
 
@@ -30,7 +29,7 @@ def seal_version(
     identifier: str,
     version: int,
     time: str,
-    views: Mapping[Tier, Any],
+    views: Mapping[Tier, bytes | dict[str, object]],
     nquads: Mapping[Tier, bytes] | None = None,
 ) -> SealedVersion:
     """Sign every tier view of a version and make its log entry.

@@ -7,12 +7,13 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import orjson
 
 from resolver.errors import Conflict, StoreUnavailable
 from resolver.translog.base import LeafRecord, LogRaced
+from resolver.translog.heads import StoredHead
 from resolver.translog.merkle import Coord
 
 __all__ = ["SQLiteLog"]
@@ -181,14 +182,14 @@ class SQLiteLog:
         except sqlite3.IntegrityError as err:
             raise Conflict(f"a passport version in this append is in the log already: {err}") from err
 
-    async def latest_head(self) -> Any | None:
-        def read(db: sqlite3.Connection) -> Any | None:
+    async def latest_head(self) -> object | None:
+        def read(db: sqlite3.Connection) -> object | None:
             row = db.execute("SELECT head FROM translog_heads ORDER BY tree_size DESC LIMIT 1").fetchone()
             return None if row is None else orjson.loads(row[0])
 
         return self._read(read)
 
-    async def put_head(self, head: Mapping[str, Any]) -> None:
+    async def put_head(self, head: StoredHead) -> None:
         data = orjson.dumps(dict(head))
 
         def write(db: sqlite3.Connection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from resolver.translog.log import TransparencyLog
 from resolver.translog.monitor import HeadMonitor
 from resolver.translog.routes import log_routes
 from resolver.translog.sqlite import SQLiteLog
+from resolver.translog.watch import HeadWatch
 from tests.translog.conftest import KEY, KEY_URL, sign
 
 PINNED = {"cn": pinned_resolver({KEY_URL: VerificationKey(KEY.public_key())})}
@@ -95,3 +97,119 @@ async def test_unreachable_peer_is_an_error_not_a_fork() -> None:
     async with NodeClient("http://127.0.0.1:9", timeout=2) as node:
         state = await monitor.check("cn", node)
     assert state.forked is None and state.last_error is not None
+
+
+async def test_a_log_that_shrank_is_a_rollback(peers: tuple[Peer, Peer]) -> None:
+    honest, restored = peers
+    monitor = HeadMonitor(PINNED)
+    await honest.log.append_many([_entry(f"A-{i}") for i in range(5)])
+    await restored.log.append_many([_entry(f"A-{i}") for i in range(3)])  # an older backup
+    async with NodeClient(honest.url) as node:
+        await monitor.check("cn", node)
+    async with NodeClient(restored.url) as node:
+        state = await monitor.check("cn", node)
+    assert state.forked is not None and state.forked.startswith("rollback: the log shrank from 5 to 3")
+
+
+async def test_a_larger_tree_signed_before_a_head_already_seen_is_a_rollback(tmp_path: Path) -> None:
+    times = iter([2_000_000, 1_000_000])  # the second, larger head claims an earlier time
+    log = await TransparencyLog(
+        await SQLiteLog.open(tmp_path / "r.sqlite3"), signer=sign, clock=lambda: next(times)
+    ).open()
+    app = web.Application()
+    app.router.add_routes(route_defs(log_routes(log)))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        monitor = HeadMonitor(PINNED)
+        await log.append(_entry("A"))
+        async with NodeClient(str(server.make_url("")).rstrip("/")) as node:
+            assert (await monitor.check("cn", node)).forked is None
+            await log.append(_entry("B"))
+            state = await monitor.check("cn", node)
+        assert state.forked is not None and state.forked.startswith("rollback: the head of size 2")
+    finally:
+        await server.close()
+        await log.backend.aclose()
+
+
+async def _witness(seen: dict[str, object]) -> TestServer:
+    """A node that says which heads it saw of its peers' logs (/log/peers), and nothing else."""
+    app = web.Application()
+
+    async def peers(request: web.Request) -> web.Response:
+        return web.json_response({"peers": seen})
+
+    app.router.add_get("/log/peers", peers)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
+@pytest.mark.parametrize(("size", "why"), [(4, "witness saw a head of size 6"), (8, "does not agree")])
+async def test_a_head_another_node_saw_that_disagrees_marks_the_peer(
+    peers: tuple[Peer, Peer], size: int, why: str
+) -> None:
+    """Split view: the peer shows this node one history and a witness another, both signed."""
+    honest, fork = peers
+    await honest.log.append_many([_entry(f"A-{i}") for i in range(size)])
+    await fork.log.append_many([_entry(f"B-{i}") for i in range(6)])
+    shown_elsewhere = (await fork.log.head()).to_json()
+    witness = await _witness({"cn": shown_elsewhere, "unknown": shown_elsewhere, "bad": {"tree_size": "x"}})
+    try:
+        # The witness's own head is not checked (no keys pinned for it): only what it saw of cn.
+        monitor = HeadMonitor(PINNED)
+        urls = {"cn": honest.url, "witness": str(witness.make_url("")).rstrip("/")}
+        watch = HeadWatch(monitor, urls, interval=0)
+        await watch.check_all()
+        state = monitor.status()["cn"]
+        assert state["forked"] is not None and why in state["forked"]
+        assert watch.forked("cn") and monitor.seen() == {}
+    finally:
+        await witness.close()
+
+
+async def test_heads_other_nodes_saw_that_agree_or_are_unsigned_change_nothing(
+    peers: tuple[Peer, Peer],
+) -> None:
+    honest, _ = peers
+    await honest.log.append_many([_entry(f"A-{i}") for i in range(3)])
+    earlier = (await honest.log.head()).to_json()
+    await honest.log.append_many([_entry(f"A-{i}") for i in range(3, 7)])
+    forged = {**earlier, "tree_size": 2}  # the signature no longer matches: not evidence
+    for seen in (earlier, forged):
+        witness = await _witness({"cn": seen})
+        try:
+            monitor = HeadMonitor(PINNED)
+            urls = {"cn": honest.url, "witness": str(witness.make_url("")).rstrip("/")}
+            await HeadWatch(monitor, urls, interval=0).check_all()
+            assert monitor.status()["cn"] == {
+                "tree_size": 7,
+                "forked": None,
+                "error": None,
+                "head_age_s": None,
+            }
+            assert monitor.head("cn") is not None and set(monitor.seen()) == {"cn"}
+        finally:
+            await witness.close()
+
+
+async def test_the_watch_runs_on_its_injected_sleep_and_stops(peers: tuple[Peer, Peer]) -> None:
+    honest, _ = peers
+    await honest.log.append(_entry("A"))
+    rounds: list[float] = []
+    stop = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        rounds.append(seconds)
+        if len(rounds) == 2:
+            stop.set()
+        await asyncio.sleep(0)
+
+    outcomes: list[tuple[str, str]] = []
+    monitor = HeadMonitor(PINNED, on_check=lambda peer, outcome: outcomes.append((peer, outcome)))
+    watch = HeadWatch(monitor, {"cn": honest.url}, interval=7, sleep=sleep)
+    watch.start()
+    await asyncio.wait_for(stop.wait(), timeout=10)
+    await watch.aclose()
+    assert rounds[:2] == [7, 7] and outcomes[:2] == [("cn", "ok"), ("cn", "ok")]
