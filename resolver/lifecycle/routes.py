@@ -23,9 +23,11 @@ from resolver import jsonld
 from resolver.errors import AuthError, Forbidden, InputError, NotFound, PayloadTooLarge, UnsupportedMediaType
 from resolver.http.auth import Authenticator, Principal
 from resolver.identifiers import Identifier, claims, parse_identifier
+from resolver.jsontypes import JSON, JSONObject
 from resolver.lifecycle.compact import parse_compact
 from resolver.lifecycle.datapoints import DATA_POINTS, data_point_named, tier_of
 from resolver.lifecycle.epcis import EPCIS_CONTEXT_URL, EVENT_TYPES, parse_epcis
+from resolver.lifecycle.health import grade_of
 from resolver.lifecycle.readings import Reading, ReadingCheck, format_time, parse_time
 from resolver.lifecycle.service import LifecycleService
 from resolver.lifecycle.settings import RULE_SETTINGS
@@ -158,7 +160,7 @@ class LifecycleRoutes:
         else:
             events, notes = parse_epcis(data, check=self.check)
         done = await self.service.ingest(ident.key, events, facts)
-        body: dict[str, Any] = {
+        body: JSONObject = {
             "passport": ident.key,
             "stored": len(done.appended.stored),
             "duplicates": list(done.appended.duplicates),
@@ -166,7 +168,7 @@ class LifecycleRoutes:
             "warnings": [w.id for w in done.warnings],
         }
         if notes:
-            body["notes"] = notes
+            body["notes"] = list[JSON](notes)
         return _json(body, status=201 if done.appended.stored else 200)
 
     async def get_events(self, request: web.Request) -> web.Response:
@@ -305,12 +307,12 @@ class LifecycleRoutes:
         return _json({
             "passport": ident.key,
             "status": facts.status or "original",
-            "grade": health["grade"]["grade"],
+            "grade": grade_of(health),
             "predecessors": [await self._relative(p) for p in facts.predecessors],
             "successors": [await self._relative(s) for s in successors],
         })  # fmt: skip
 
-    async def _relative(self, text: str) -> dict[str, Any]:
+    async def _relative(self, text: str) -> JSONObject:
         try:
             key = parse_identifier(text, case_sensitive=self.case_sensitive).key
         except InputError:
@@ -324,8 +326,8 @@ class LifecycleRoutes:
             "id": text,
             "passport": key,
             "held": True,
-            "status": health["status"],
-            "grade": health["grade"]["grade"],
+            "status": health.get("status"),
+            "grade": grade_of(health),
         }
 
     # -- rules per prefix --------------------------------------------------------------------
@@ -368,8 +370,8 @@ class LifecycleRoutes:
         return tier if tier is not None else max(Tier)
 
 
-def _change(change: StatusChange) -> dict[str, Any]:
-    shown: dict[str, Any] = orjson.loads(change.to_json())
+def _change(change: StatusChange) -> JSONObject:
+    shown: JSONObject = orjson.loads(change.to_json())
     shown["time"] = format_time(change.time)
     return shown
 
@@ -393,7 +395,7 @@ def _json(data: Any, *, status: int = 200) -> web.Response:
     )  # fmt: skip
 
 
-def _csv(header: list[str], rows: Iterable[dict[str, Any]]) -> web.Response:
+def _csv(header: list[str], rows: Iterable[JSONObject]) -> web.Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -404,8 +406,8 @@ def _csv(header: list[str], rows: Iterable[dict[str, Any]]) -> web.Response:
     )
 
 
-def _point(r: Reading) -> dict[str, Any]:
-    point: dict[str, Any] = {
+def _point(r: Reading) -> JSONObject:
+    point: JSONObject = {
         "time": format_time(r.time),
         "value": r.value,
         "unit": r.unit,
@@ -450,11 +452,11 @@ def _seconds(text: str) -> int:
     return seconds
 
 
-def _aggregate(readings: list[Reading], every: int) -> list[dict[str, Any]]:
+def _aggregate(readings: list[Reading], every: int) -> list[JSONObject]:
     buckets: dict[int, list[Reading]] = {}
     for r in readings:
         buckets.setdefault(int(r.time // every), []).append(r)
-    rows = []
+    rows: list[JSONObject] = []
     for start in sorted(buckets):
         values = [r.value for r in buckets[start]]
         rows.append({
@@ -469,12 +471,14 @@ def _name(text: str) -> str:
     return found.name if found is not None else text
 
 
-def _points_in(event: dict[str, Any]) -> set[str]:
+def _points_in(event: JSONObject) -> set[str]:
     """The data points an EPCIS event carries (sensor reports and a negative event)."""
     points = set()
-    for element in event.get("sensorElementList") or []:
-        for report in element.get("sensorReport") or []:
-            found = data_point_named(str(report.get("type", "")))
+    elements = event.get("sensorElementList")
+    for element in elements if isinstance(elements, list) else []:
+        reports = element.get("sensorReport") if isinstance(element, dict) else None
+        for report in reports if isinstance(reports, list) else []:
+            found = data_point_named(str(report.get("type", ""))) if isinstance(report, dict) else None
             if found is not None:
                 points.add(found.name)
     if "eubat:hasEventType" in event:

@@ -10,10 +10,10 @@ import copy
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from resolver.errors import Conflict, Gone, NotFound
 from resolver.identifiers import longest_claim
+from resolver.jsontypes import JSONObject
 from resolver.lifecycle.datapoints import NEGATIVE_EVENT
 from resolver.lifecycle.eventstore import Appended, EventStore, Warning
 from resolver.lifecycle.facts import PassportFacts, facts_of
@@ -68,7 +68,7 @@ class LifecycleService:
         self.publish = publish
         self._fade_checked: OrderedDict[str, float] = OrderedDict()
         # handle -> ((passport version, event revision), rating): the rating changes only with them.
-        self._ratings: OrderedDict[str, tuple[tuple[int, int], dict[str, Any]]] = OrderedDict()
+        self._ratings: OrderedDict[str, tuple[tuple[int, int], JSONObject]] = OrderedDict()
 
     async def facts(self, handle: str, *, tier: Tier = Tier.AUTHORITY) -> PassportFacts:
         """The passport's static facts, from its view of ``tier``; NotFound / Gone when there is
@@ -145,7 +145,7 @@ class LifecycleService:
             now=self.clock(),
         )
 
-    async def health(self, handle: str) -> dict[str, Any]:
+    async def health(self, handle: str) -> JSONObject:
         """The rating, computed again only when the passport or its events changed (a copy)."""
         view = await self._view(handle)
         revision = await self.events.revision(handle)
