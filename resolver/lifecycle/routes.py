@@ -362,7 +362,7 @@ class LifecycleRoutes:
                 raise InputError(f"{key[:40]!r} is not a rule setting ({', '.join(RULE_SETTINGS)})")
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise InputError(f"{key} must be a non-negative number")
-        await self.service.events.set_rules(prefix, {k: float(v) for k, v in data.items()})
+        await self.service.set_rules(prefix, {k: float(v) for k, v in data.items()})
         return _json({"prefix": prefix, "rules": data})
 
     def _status_tier(self) -> Tier:

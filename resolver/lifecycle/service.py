@@ -28,7 +28,11 @@ from resolver.tiers import Tier
 __all__ = ["Ingested", "LifecycleService", "Publish", "settings_for"]
 
 _RATINGS_KEPT = 10_000  # ratings kept in process
-_FADE_MEMORY = 100_000  # passports whose last fade check this process remembers
+_FADE_MEMORY = 100_000
+# Seconds (of the service's clock) an operator's warning-rule settings are reused before they
+# are read again: one Redis round trip less per batch. A change made through this process
+# (``set_rules``) applies at once; one made through another process within this time.
+RULES_TTL = 1.0  # passports whose last fade check this process remembers
 Publish = Callable[[Sequence[Warning]], Awaitable[object]]
 
 
@@ -68,6 +72,7 @@ class LifecycleService:
         self.publish = publish
         self._fade_checked: OrderedDict[str, float] = OrderedDict()
         # handle -> ((passport version, event revision), rating): the rating changes only with them.
+        self._rules: tuple[float, dict[str, dict[str, float]]] | None = None
         self._ratings: OrderedDict[str, tuple[tuple[int, int], JSONObject]] = OrderedDict()
 
     async def facts(self, handle: str, *, tier: Tier = Tier.AUTHORITY) -> PassportFacts:
@@ -89,9 +94,7 @@ class LifecycleService:
         new_ids = set(appended.stored)
         readings = [r for e in events if e.event_id in new_ids for r in e.readings]
         now = self.clock()
-        settings = (
-            settings_for(handle, self.settings, await self.events.rules()) if readings else self.settings
-        )
+        settings = settings_for(handle, self.settings, await self.rules()) if readings else self.settings
         raised = evaluate(handle, readings, facts, settings, now)
         if facts.expected_cycles and self._fade_due(handle, readings):
             anomaly = fade_anomaly(handle, await self.inputs(handle, facts, fade_only=True), settings, now)
@@ -101,6 +104,17 @@ class LifecycleService:
         if new:
             await self.publish(new)
         return Ingested(appended, len(readings), tuple(new))
+
+    async def rules(self) -> dict[str, dict[str, float]]:
+        """The operators' warning-rule settings by prefix, read at most every ``RULES_TTL``."""
+        now = self.clock()
+        if self._rules is None or not 0 <= now - self._rules[0] < RULES_TTL:
+            self._rules = (now, await self.events.rules())
+        return self._rules[1]
+
+    async def set_rules(self, prefix: str, overrides: Mapping[str, float]) -> None:
+        await self.events.set_rules(prefix, overrides)
+        self._rules = None
 
     def _fade_due(self, handle: str, readings: Sequence[Reading]) -> bool:
         """Whether the fade rule should run: new health readings, and at least
