@@ -200,8 +200,12 @@ class RedisEventStore:
         readings.sort(key=lambda r: r.time)
         return readings
 
-    async def latest(self, handle: str, data_point: str) -> Reading | None:
-        found = await self._run(self._client.zrevrange(self._key(handle, "r:" + data_point), 0, 0))
+    async def latest(self, handle: str, data_point: str, *, at: float | None = None) -> Reading | None:
+        key = self._key(handle, "r:" + data_point)
+        if at is None:
+            found = await self._run(self._client.zrevrange(key, 0, 0))
+        else:
+            found = await self._run(self._client.zrevrangebyscore(key, repr(at), "-inf", start=0, num=1))
         if not found:
             return None
         time, value, unit, event_id, label, _ = orjson.loads(found[0])

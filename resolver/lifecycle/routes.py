@@ -4,6 +4,7 @@ POST /{id}/events                  EPCIS 2.0 JSON-LD, or a compact JSON batch (o
 GET  /{id}/events?since&until&type EPCIS document of the events the caller's tier may see
 GET  /{id}/series/{dataPoint}?since&until&every&format=csv
 GET  /{id}/health                  the health rating (docs/health.md)
+GET  /{id}/dynamic?at=             each dynamic data point's latest value, per tier
 GET  /{id}/warnings                warnings raised for the passport
 POST /{id}/warnings/{wid}/ack      acknowledgement (operator)
 """
@@ -26,6 +27,7 @@ from resolver.identifiers import Identifier, claims, parse_identifier
 from resolver.jsontypes import JSON, JSONObject
 from resolver.lifecycle.compact import parse_compact
 from resolver.lifecycle.datapoints import DATA_POINTS, data_point_named, tier_of
+from resolver.lifecycle.dynamic import HEALTH_TIER_POINT, latest_values
 from resolver.lifecycle.epcis import EPCIS_CONTEXT_URL, EVENT_TYPES, parse_epcis
 from resolver.lifecycle.health import grade_of
 from resolver.lifecycle.readings import Reading, ReadingCheck, format_time, parse_time
@@ -44,6 +46,7 @@ ROUTES: list[tuple[str, str, dict[str, str]]] = [
     (f"{_BASE}/events", "lifecycle-events", {"GET": "events-get", "POST": "events-post"}),
     (f"{_BASE}/series/{{point}}", "lifecycle-series", {"GET": "series"}),
     (f"{_BASE}/health", "lifecycle-health", {"GET": "health"}),
+    (f"{_BASE}/dynamic", "lifecycle-dynamic", {"GET": "dynamic"}),
     (f"{_BASE}/warnings", "lifecycle-warnings", {"GET": "warnings"}),
     (f"{_BASE}/warnings/{{wid}}/ack", "lifecycle-ack", {"POST": "warning-ack"}),
     (f"{_BASE}/status", "lifecycle-status", {"GET": "status-get", "POST": "status-post"}),
@@ -59,7 +62,6 @@ _EVERY = re.compile(
 _MAX_EVERY = 100 * 366 * 86400  # a century: wider buckets say nothing more
 _WHOLE = re.compile(r"-?[0-9]{1,12}")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_HEALTH_TIER_POINT = "stateOfCertifiedEnergy"
 _GS1_PREFIX = re.compile(r"01/[0-9]{1,14}")
 
 
@@ -89,6 +91,7 @@ class LifecycleRoutes:
             "events-post": self.post_events,
             "series": self.get_series,
             "health": self.get_health,
+            "dynamic": self.get_dynamic,
             "warnings": self.get_warnings,
             "warning-ack": self.ack,
             "status-get": self.get_status,
@@ -233,11 +236,24 @@ class LifecycleRoutes:
             {"passport": ident.key, "dataPoint": found.name, "unit": found.units[0], "readings": points}
         )
 
+    async def get_dynamic(self, request: web.Request) -> web.Response:
+        """Each dynamic data point's latest value the caller's tier may see (``?at=``: then)."""
+        ident = self._ident(request)
+        tier = self._principal(request).tier
+        text = request.query.get("at")
+        at = parse_time(text, "at") if text is not None else None
+        await self.service.facts(ident.key)
+        values = await latest_values(self.service.events, self.profile, ident.key, tier, at=at)
+        body: JSONObject = {"passport": ident.key, "tier": tier.label, "values": values}
+        if at is not None:
+            body["at"] = format_time(at)
+        return _json(body)
+
     # -- health and warnings -----------------------------------------------------------------
 
     async def get_health(self, request: web.Request) -> web.Response:
         ident = self._ident(request)
-        tier = tier_of(self.profile, DATA_POINTS[_HEALTH_TIER_POINT])
+        tier = tier_of(self.profile, DATA_POINTS[HEALTH_TIER_POINT])
         self._require_tier(self._principal(request), tier, "the health rating")
         body = await self.service.health(ident.key)
         body["passport"] = ident.key
@@ -245,7 +261,7 @@ class LifecycleRoutes:
 
     async def get_warnings(self, request: web.Request) -> web.Response:
         ident = self._ident(request)
-        tier = tier_of(self.profile, DATA_POINTS[_HEALTH_TIER_POINT])
+        tier = tier_of(self.profile, DATA_POINTS[HEALTH_TIER_POINT])
         self._require_tier(self._principal(request), tier, "a warning")
         await self.service.facts(ident.key)
         found = await self.service.events.warnings(ident.key)

@@ -159,12 +159,12 @@ class SQLiteEventStore:
         )
         return [Reading(*row) for row in rows]
 
-    async def latest(self, handle: str, data_point: str) -> Reading | None:
+    async def latest(self, handle: str, data_point: str, *, at: float | None = None) -> Reading | None:
         rows = await self._call(
             self._select,
             "SELECT data_point, time, value, unit, event_id, label FROM lc_readings "
-            "WHERE handle = ? AND data_point = ? ORDER BY time DESC, seq DESC LIMIT 1",
-            (handle, data_point),
+            "WHERE handle = ? AND data_point = ? AND time <= ? ORDER BY time DESC, seq DESC LIMIT 1",
+            (handle, data_point, float("inf") if at is None else at),
         )
         return Reading(*rows[0]) if rows else None
 
