@@ -1056,6 +1056,13 @@ def _warning_latency(options: Options) -> dict[str, Any]:
 _register(
     "warning-latency", "ms (p99)", "p99 <= 100 ms from POST to webhook at 1,000 readings/s", _warning_latency
 )
+def _health(options: Options) -> dict[str, Any]:
+    from bench.health import run_health
+
+    return run_health(options)
+
+
+_register("health", "req/s", "ratio >= 0.5 of resolve (battery with 10,000 readings)", _health)
 _register("soak", "% RSS change", "RSS within 10%, 0 errors", _soak)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from resolver.errors import NotFound
+from resolver.jsontypes import JSONObject
 from resolver.lifecycle.compact import parse_compact
 from resolver.lifecycle.readings import ReadingCheck
 from resolver.lifecycle.service import LifecycleService
@@ -52,11 +52,11 @@ DEMO_BATTERIES = (
 )
 
 
-def year_of_readings(battery: DemoBattery, end: float) -> list[dict[str, Any]]:
+def year_of_readings(battery: DemoBattery, end: float) -> list[JSONObject]:
     """The compact batch of one battery's year, its last day the day before ``end``."""
     rng = random.Random(battery.seed)
     first = end - 366 * DAY
-    readings: list[dict[str, Any]] = []
+    readings: list[JSONObject] = []
     for day in range(365):
         at = _iso(first + day * DAY + 6 * 3600)
         soce = battery.start_soce - battery.fade_per_year * day / 365.25 + rng.gauss(0, 0.2)

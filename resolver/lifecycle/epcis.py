@@ -14,11 +14,11 @@ import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from resolver.errors import ContextRefused, DocumentError, InputError
+from resolver.jsontypes import JSON, JSONObject
 from resolver.lifecycle.datapoints import NEGATIVE_EVENT, NEGATIVE_EVENT_TYPES, SEVERITIES
 from resolver.lifecycle.readings import Reading, ReadingCheck, StoredEvent, parse_time
 
@@ -74,15 +74,15 @@ def parse_epcis(doc: object, *, check: ReadingCheck) -> Parsed:
     _check_schema(checked)
     kind = checked.get("type")
     if kind == "EPCISDocument":
-        listed = checked.get("epcisBody", {}).get("eventList", [])
-        originals = doc.get("epcisBody", {}).get("eventList", [])
+        listed = _list(_obj(checked.get("epcisBody")).get("eventList"))
+        originals = _list(_obj(doc.get("epcisBody")).get("eventList"))
         where = "epcisBody.eventList"
     elif kind in EVENT_TYPES:
         listed, originals, where = [checked], [doc], "event"
     else:
         raise DocumentError(f"type {str(kind)[:40]!r} is not an EPCISDocument or an EPCIS event")
     events = [
-        _event(f"{where}[{i}]" if kind == "EPCISDocument" else where, event, original, check)
+        _event(f"{where}[{i}]" if kind == "EPCISDocument" else where, _obj(event), _obj(original), check)
         for i, (event, original) in enumerate(zip(listed, originals, strict=True))
     ]
     return events, notes
@@ -101,7 +101,7 @@ def _check_context(context: object) -> None:
             )
 
 
-def _check_schema(doc: dict[str, Any]) -> None:
+def _check_schema(doc: JSONObject) -> None:
     import fastjsonschema
 
     try:
@@ -113,22 +113,23 @@ def _check_schema(doc: dict[str, Any]) -> None:
         ) from err
 
 
-def _tolerated(doc: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+def _tolerated(doc: JSONObject, notes: list[str]) -> JSONObject:
     """A copy with the tolerated deviations repaired, each noted; the original is kept."""
-    events = doc.get("epcisBody", {}).get("eventList") if doc.get("type") == "EPCISDocument" else [doc]
+    document = doc.get("type") == "EPCISDocument"
+    events = _obj(doc.get("epcisBody")).get("eventList") if document else [doc]
     if not isinstance(events, list):
         return doc
     copied = copy.deepcopy(doc)
-    copied_events = copied["epcisBody"]["eventList"] if doc.get("type") == "EPCISDocument" else [copied]
+    copied_events = _list(_obj(copied.get("epcisBody")).get("eventList")) if document else [copied]
     for i, event in enumerate(copied_events):
         if isinstance(event, dict):
             _tolerate_event(f"event {i}", event, notes)
     return copied
 
 
-def _tolerate_event(where: str, event: dict[str, Any], notes: list[str]) -> None:
-    for element in event.get("sensorElementList") or []:
-        for report in (element.get("sensorReport") or []) if isinstance(element, dict) else []:
+def _tolerate_event(where: str, event: JSONObject, notes: list[str]) -> None:
+    for element in _list(event.get("sensorElementList")):
+        for report in _list(_obj(element).get("sensorReport")):
             if not isinstance(report, dict):
                 continue
             for name in _NUMERIC_FIELDS:
@@ -142,17 +143,18 @@ def _tolerate_event(where: str, event: dict[str, Any], notes: list[str]) -> None
     for field in ("bizStep", "disposition"):
         _bare(where, event, field, notes)
     for name in ("bizTransactionList", "sourceList", "destinationList"):
-        for entry in event.get(name) or []:
+        for entry in _list(event.get(name)):
             if isinstance(entry, dict):
                 _bare(where, entry, "type", notes, f"{name} type")
     declaration = event.get("errorDeclaration")
     if isinstance(declaration, dict):
         _bare(where, declaration, "reason", notes, "errorDeclaration reason")
-        if declaration.get("reason") not in (None, *_CBV_ERROR_REASONS) and ":" not in declaration["reason"]:
+        reason = declaration.get("reason")
+        if isinstance(reason, str) and reason not in _CBV_ERROR_REASONS and ":" not in reason:
             del declaration["reason"]  # a word CBV 2.0 does not have: not checked (noted above)
 
 
-def _bare(where: str, holder: dict[str, Any], field: str, notes: list[str], name: str = "") -> None:
+def _bare(where: str, holder: JSONObject, field: str, notes: list[str], name: str = "") -> None:
     """A CBV 1.x URN (``urn:epcglobal:cbv:btt:cert``) read as its CBV 2.0 bare word (``cert``)."""
     value = holder.get(field)
     if isinstance(value, str) and value.startswith(_CBV_URN):
@@ -162,7 +164,7 @@ def _bare(where: str, holder: dict[str, Any], field: str, notes: list[str], name
         )
 
 
-def _event(where: str, event: dict[str, Any], original: dict[str, Any], check: ReadingCheck) -> StoredEvent:
+def _event(where: str, event: JSONObject, original: JSONObject, check: ReadingCheck) -> StoredEvent:
     event_time = parse_time(event.get("eventTime"), f"{where}.eventTime")
     event_id = event.get("eventID")
     if not isinstance(event_id, str):
@@ -179,27 +181,31 @@ def _event(where: str, event: dict[str, Any], original: dict[str, Any], check: R
 
 
 def _sensor_readings(
-    where: str, event: dict[str, Any], event_time: float, event_id: str, check: ReadingCheck
+    where: str, event: JSONObject, event_time: float, event_id: str, check: ReadingCheck
 ) -> list[Reading]:
     readings = []
-    for i, element in enumerate(event.get("sensorElementList") or []):
-        metadata = element.get("sensorMetadata") or {}
+    for i, item in enumerate(_list(event.get("sensorElementList"))):
+        element = _obj(item)
+        metadata = _obj(element.get("sensorMetadata"))
         default_time = (
             parse_time(metadata["time"], f"{where}.sensorMetadata.time") if "time" in metadata else event_time
         )
-        for j, report in enumerate(element.get("sensorReport") or []):
+        for j, entry in enumerate(_list(element.get("sensorReport"))):
+            report = _obj(entry)
             at = f"{where}.sensorElementList[{i}].sensorReport[{j}]"
             if "value" not in report:
                 raise InputError(f"{at}: a sensor report without a numeric value", reading=at)
             time = parse_time(report["time"], f"{at}.time") if "time" in report else default_time
             readings.append(
-                check.check(at, report.get("type", ""), time, report["value"], report.get("uom"), event_id)
+                check.check(
+                    at, str(report.get("type", "")), time, report["value"], report.get("uom"), event_id
+                )
             )
     return readings
 
 
 def _negative_event(
-    where: str, event: dict[str, Any], event_time: float, event_id: str, check: ReadingCheck
+    where: str, event: JSONObject, event_time: float, event_id: str, check: ReadingCheck
 ) -> Reading | None:
     kind = _local(event.get("eubat:hasEventType"))
     if kind is None:
@@ -214,6 +220,16 @@ def _negative_event(
     if severity not in SEVERITIES:
         raise InputError(f"{where}.eubat:hasIncidentSeverity: {severity[:40]!r} is not one of {SEVERITIES}")
     return check.check(at, NEGATIVE_EVENT, event_time, SEVERITIES.index(severity) + 1, None, event_id, kind)
+
+
+def _obj(value: JSON) -> JSONObject:
+    """``value`` if it is a JSON object, else an empty one (the schema check has run)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: JSON) -> list[JSON]:
+    """``value`` if it is a JSON array, else an empty one (the schema check has run)."""
+    return value if isinstance(value, list) else []
 
 
 def _local(value: object) -> str | None:

@@ -100,8 +100,8 @@ class EventStore(Protocol):
         """Readings of one data point with ``since <= time < until``, oldest first."""
         ...
 
-    async def latest(self, handle: str, data_point: str) -> Reading | None:
-        """The latest reading of one data point, or None."""
+    async def latest(self, handle: str, data_point: str, *, at: float | None = None) -> Reading | None:
+        """The latest reading of one data point (``at``: the latest not after that time), or None."""
         ...
 
     async def revision(self, handle: str) -> int:

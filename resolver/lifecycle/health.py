@@ -8,10 +8,11 @@ counts of negative events and temperature extremes, and a second-life grade.
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from resolver.jsontypes import JSON, JSONObject
 from resolver.lifecycle.datapoints import SEVERITIES
 from resolver.lifecycle.facts import PassportFacts
 from resolver.lifecycle.readings import Reading, format_time
@@ -65,10 +66,10 @@ def fade_fits(inputs: HealthInputs, settings: LifecycleSettings) -> tuple[Fit | 
     return by_time, by_cycles
 
 
-def rate(inputs: HealthInputs, settings: LifecycleSettings) -> dict[str, Any]:
+def rate(inputs: HealthInputs, settings: LifecycleSettings) -> JSONObject:
     facts = inputs.facts
     latest = inputs.soh[-1] if inputs.soh else None
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "stateOfHealth": (
             {
                 "value": latest.value,
@@ -96,7 +97,7 @@ def rate(inputs: HealthInputs, settings: LifecycleSettings) -> dict[str, Any]:
         by_cycles = None
     body["grade"] = _grade(latest, by_cycles, inputs, settings)
     body["status"] = facts.status
-    missing = [
+    missing: list[JSON] = [
         name
         for name, value in (
             ("ratedCapacity", facts.rated_capacity_ah),
@@ -110,7 +111,7 @@ def rate(inputs: HealthInputs, settings: LifecycleSettings) -> dict[str, Any]:
     return body
 
 
-def _fit_json(fit: Fit, scale: float) -> dict[str, Any]:
+def _fit_json(fit: Fit, scale: float) -> JSONObject:
     # Fade is the negative of the slope: a positive number is a loss.
     return {
         "rate": round(-fit.slope * scale, 4),
@@ -121,8 +122,8 @@ def _fit_json(fit: Fit, scale: float) -> dict[str, Any]:
 
 def _fade(
     by_time: Fit | None, by_cycles: Fit | None, inputs: HealthInputs, settings: LifecycleSettings
-) -> dict[str, Any]:
-    fade: dict[str, Any] = {"method": "Theil-Sen", "n": len(inputs.soh)}
+) -> JSONObject:
+    fade: JSONObject = {"method": "Theil-Sen", "n": len(inputs.soh)}
     fade["perYear"] = _fit_json(by_time, YEAR) if by_time else NOT_ENOUGH_DATA
     fade["per100Cycles"] = _fit_json(by_cycles, 100.0) if by_cycles else NOT_ENOUGH_DATA
     expected = expected_fade_per_cycle(inputs.facts, settings)
@@ -133,11 +134,11 @@ def _fade(
     return fade
 
 
-def _projections(by_time: Fit | None, by_cycles: Fit | None, inputs: HealthInputs) -> list[dict[str, Any]]:
+def _projections(by_time: Fit | None, by_cycles: Fit | None, inputs: HealthInputs) -> list[JSON]:
     current = inputs.soh[-1].value
-    out = []
+    out: list[JSON] = []
     for target in TARGETS:
-        entry: dict[str, Any] = {"stateOfHealth": target}
+        entry: JSONObject = {"stateOfHealth": target}
         if current <= target:
             entry["reached"] = True
         else:
@@ -152,7 +153,7 @@ def _projections(by_time: Fit | None, by_cycles: Fit | None, inputs: HealthInput
     return out
 
 
-def _remaining(inputs: HealthInputs) -> Any:
+def _remaining(inputs: HealthInputs) -> JSON:
     if inputs.remaining_energy is not None:
         r = inputs.remaining_energy
         return {"value": r.value, "unit": "KWH", "time": format_time(r.time), "source": "reading"}
@@ -163,14 +164,10 @@ def _remaining(inputs: HealthInputs) -> Any:
     return {"value": value, "unit": "KWH", "source": "ratedCapacity x nominalVoltage x stateOfHealth"}
 
 
-def _negative_counts(events: Sequence[Reading]) -> dict[str, Any]:
-    by_type: dict[str, int] = {}
-    by_severity: dict[str, int] = {}
-    for event in events:
-        by_type[event.label] = by_type.get(event.label, 0) + 1
-        severity = SEVERITIES[int(event.value) - 1]
-        by_severity[severity] = by_severity.get(severity, 0) + 1
-    return {"total": len(events), "byType": by_type, "bySeverity": by_severity}
+def _negative_counts(events: Sequence[Reading]) -> JSONObject:
+    by_type = Counter(event.label for event in events)
+    by_severity = Counter(SEVERITIES[int(event.value) - 1] for event in events)
+    return {"total": len(events), "byType": dict(by_type), "bySeverity": dict(by_severity)}
 
 
 def temperature_limits(facts: PassportFacts, settings: LifecycleSettings) -> tuple[float, float, str]:
@@ -179,9 +176,9 @@ def temperature_limits(facts: PassportFacts, settings: LifecycleSettings) -> tup
     return settings.default_min_temperature, settings.default_max_temperature, "node defaults"
 
 
-def _temperature_counts(inputs: HealthInputs, settings: LifecycleSettings) -> dict[str, Any]:
+def _temperature_counts(inputs: HealthInputs, settings: LifecycleSettings) -> JSONObject:
     low, high, source = temperature_limits(inputs.facts, settings)
-    counts: dict[str, Any] = {
+    counts: JSONObject = {
         "below": sum(1 for r in inputs.temperatures if r.value < low),
         "above": sum(1 for r in inputs.temperatures if r.value > high),
         "limits": {"min": low, "max": high, "source": source},
@@ -195,12 +192,12 @@ def _temperature_counts(inputs: HealthInputs, settings: LifecycleSettings) -> di
 
 def _grade(
     latest: Reading | None, by_cycles: Fit | None, inputs: HealthInputs, settings: LifecycleSettings
-) -> dict[str, Any]:
+) -> JSONObject:
     if latest is None:
         return {"grade": NOT_ENOUGH_DATA, "reasons": ["no state-of-health reading"]}
     soh = latest.value
     worst = max((int(e.value) for e in inputs.negative_events), default=0)
-    reasons: list[str] = []
+    reasons: list[JSON] = []
     if inputs.facts.status == "waste":
         return {"grade": "not suitable", "reasons": ["status is waste"]}
     if worst >= SEVERITIES.index("Critical") + 1:
@@ -226,3 +223,11 @@ def _grade(
         grade = "C"
     reasons.append(f"state of health {soh:g} %")
     return {"grade": grade, "reasons": reasons}
+
+
+def grade_of(rating: JSONObject) -> str:
+    """The second-life grade of a rating ``rate`` made (``A``, ``B``, ``C``, ``not suitable``, or
+    ``not enough data``): what a page or a lineage entry shows."""
+    grade = rating.get("grade")
+    found = grade.get("grade") if isinstance(grade, dict) else None
+    return found if isinstance(found, str) else NOT_ENOUGH_DATA

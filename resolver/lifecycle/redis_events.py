@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from resolver.errors import StoreUnavailable
 from resolver.lifecycle.eventstore import Appended, EventRow, Warning
@@ -134,12 +134,29 @@ class RedisEventStore:
                 series.append((at, reading.time, member.decode()))
             packed.append((event.event_id, event.time, event.body.decode(), series))
         args = [orjson.dumps(packed)]
-        flags = await self._run(self._append(keys=keys, args=args))
         latest = max((r.time for e in events for r in e.readings), default=None)
-        if latest is not None:
-            # The node-wide index of latest readings (for the no-data rule) is another slot, so
-            # it is not in the script; GT keeps it monotonic whichever process writes last.
-            await self._run(self._client.zadd(self._quiet, {handle: latest}, gt=True))
+        # The node-wide index of latest readings (for the no-data rule) is another slot, so it
+        # is not in the script; GT keeps it monotonic whichever process writes last. On one
+        # Redis both go in one round trip (a pipeline, not a transaction: the script is atomic
+        # alone, and the index only ever moves forward).
+        flags: object = None
+        if latest is not None and isinstance(self._client, aioredis.Redis):
+            # EVALSHA by hand: a pipeline given the script object asks SCRIPT EXISTS first, a
+            # round trip of its own. A Redis that lost the script answers NOSCRIPT; the plain
+            # call below then loads it.
+            pipe = self._client.pipeline(transaction=False)
+            pipe.evalsha(self._append.sha, len(keys), *keys, *args)
+            pipe.zadd(self._quiet, {handle: latest}, gt=True)
+            flags, quiet = await self._run(pipe.execute(raise_on_error=False))
+            if isinstance(quiet, Exception):
+                raise StoreUnavailable(f"event store: Redis failed: {quiet}")
+        if flags is None or isinstance(flags, NoScriptError):
+            flags = await self._run(self._append(keys=keys, args=args))
+            if latest is not None and not isinstance(self._client, aioredis.Redis):
+                await self._run(self._client.zadd(self._quiet, {handle: latest}, gt=True))
+        if isinstance(flags, Exception):
+            raise StoreUnavailable(f"event store: Redis failed: {flags}")
+        assert isinstance(flags, list)
         stored = tuple(e.event_id for e, f in zip(events, flags, strict=True) if int(f))
         duplicates = tuple(e.event_id for e, f in zip(events, flags, strict=True) if not int(f))
         return Appended(stored, duplicates)
@@ -183,8 +200,12 @@ class RedisEventStore:
         readings.sort(key=lambda r: r.time)
         return readings
 
-    async def latest(self, handle: str, data_point: str) -> Reading | None:
-        found = await self._run(self._client.zrevrange(self._key(handle, "r:" + data_point), 0, 0))
+    async def latest(self, handle: str, data_point: str, *, at: float | None = None) -> Reading | None:
+        key = self._key(handle, "r:" + data_point)
+        if at is None:
+            found = await self._run(self._client.zrevrange(key, 0, 0))
+        else:
+            found = await self._run(self._client.zrevrangebyscore(key, repr(at), "-inf", start=0, num=1))
         if not found:
             return None
         time, value, unit, event_id, label, _ = orjson.loads(found[0])

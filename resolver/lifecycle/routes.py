@@ -4,6 +4,7 @@ POST /{id}/events                  EPCIS 2.0 JSON-LD, or a compact JSON batch (o
 GET  /{id}/events?since&until&type EPCIS document of the events the caller's tier may see
 GET  /{id}/series/{dataPoint}?since&until&every&format=csv
 GET  /{id}/health                  the health rating (docs/health.md)
+GET  /{id}/dynamic?at=             each dynamic data point's latest value, per tier
 GET  /{id}/warnings                warnings raised for the passport
 POST /{id}/warnings/{wid}/ack      acknowledgement (operator)
 """
@@ -23,9 +24,12 @@ from resolver import jsonld
 from resolver.errors import AuthError, Forbidden, InputError, NotFound, PayloadTooLarge, UnsupportedMediaType
 from resolver.http.auth import Authenticator, Principal
 from resolver.identifiers import Identifier, claims, parse_identifier
+from resolver.jsontypes import JSON, JSONObject
 from resolver.lifecycle.compact import parse_compact
 from resolver.lifecycle.datapoints import DATA_POINTS, data_point_named, tier_of
+from resolver.lifecycle.dynamic import HEALTH_TIER_POINT, latest_values
 from resolver.lifecycle.epcis import EPCIS_CONTEXT_URL, EVENT_TYPES, parse_epcis
+from resolver.lifecycle.health import grade_of
 from resolver.lifecycle.readings import Reading, ReadingCheck, format_time, parse_time
 from resolver.lifecycle.service import LifecycleService
 from resolver.lifecycle.settings import RULE_SETTINGS
@@ -42,6 +46,7 @@ ROUTES: list[tuple[str, str, dict[str, str]]] = [
     (f"{_BASE}/events", "lifecycle-events", {"GET": "events-get", "POST": "events-post"}),
     (f"{_BASE}/series/{{point}}", "lifecycle-series", {"GET": "series"}),
     (f"{_BASE}/health", "lifecycle-health", {"GET": "health"}),
+    (f"{_BASE}/dynamic", "lifecycle-dynamic", {"GET": "dynamic"}),
     (f"{_BASE}/warnings", "lifecycle-warnings", {"GET": "warnings"}),
     (f"{_BASE}/warnings/{{wid}}/ack", "lifecycle-ack", {"POST": "warning-ack"}),
     (f"{_BASE}/status", "lifecycle-status", {"GET": "status-get", "POST": "status-post"}),
@@ -57,7 +62,6 @@ _EVERY = re.compile(
 _MAX_EVERY = 100 * 366 * 86400  # a century: wider buckets say nothing more
 _WHOLE = re.compile(r"-?[0-9]{1,12}")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_HEALTH_TIER_POINT = "stateOfCertifiedEnergy"
 _GS1_PREFIX = re.compile(r"01/[0-9]{1,14}")
 
 
@@ -87,6 +91,7 @@ class LifecycleRoutes:
             "events-post": self.post_events,
             "series": self.get_series,
             "health": self.get_health,
+            "dynamic": self.get_dynamic,
             "warnings": self.get_warnings,
             "warning-ack": self.ack,
             "status-get": self.get_status,
@@ -158,7 +163,7 @@ class LifecycleRoutes:
         else:
             events, notes = parse_epcis(data, check=self.check)
         done = await self.service.ingest(ident.key, events, facts)
-        body: dict[str, Any] = {
+        body: JSONObject = {
             "passport": ident.key,
             "stored": len(done.appended.stored),
             "duplicates": list(done.appended.duplicates),
@@ -166,7 +171,7 @@ class LifecycleRoutes:
             "warnings": [w.id for w in done.warnings],
         }
         if notes:
-            body["notes"] = notes
+            body["notes"] = list[JSON](notes)
         return _json(body, status=201 if done.appended.stored else 200)
 
     async def get_events(self, request: web.Request) -> web.Response:
@@ -231,11 +236,24 @@ class LifecycleRoutes:
             {"passport": ident.key, "dataPoint": found.name, "unit": found.units[0], "readings": points}
         )
 
+    async def get_dynamic(self, request: web.Request) -> web.Response:
+        """Each dynamic data point's latest value the caller's tier may see (``?at=``: then)."""
+        ident = self._ident(request)
+        tier = self._principal(request).tier
+        text = request.query.get("at")
+        at = parse_time(text, "at") if text is not None else None
+        await self.service.facts(ident.key)
+        values = await latest_values(self.service.events, self.profile, ident.key, tier, at=at)
+        body: JSONObject = {"passport": ident.key, "tier": tier.label, "values": values}
+        if at is not None:
+            body["at"] = format_time(at)
+        return _json(body)
+
     # -- health and warnings -----------------------------------------------------------------
 
     async def get_health(self, request: web.Request) -> web.Response:
         ident = self._ident(request)
-        tier = tier_of(self.profile, DATA_POINTS[_HEALTH_TIER_POINT])
+        tier = tier_of(self.profile, DATA_POINTS[HEALTH_TIER_POINT])
         self._require_tier(self._principal(request), tier, "the health rating")
         body = await self.service.health(ident.key)
         body["passport"] = ident.key
@@ -243,7 +261,7 @@ class LifecycleRoutes:
 
     async def get_warnings(self, request: web.Request) -> web.Response:
         ident = self._ident(request)
-        tier = tier_of(self.profile, DATA_POINTS[_HEALTH_TIER_POINT])
+        tier = tier_of(self.profile, DATA_POINTS[HEALTH_TIER_POINT])
         self._require_tier(self._principal(request), tier, "a warning")
         await self.service.facts(ident.key)
         found = await self.service.events.warnings(ident.key)
@@ -305,12 +323,12 @@ class LifecycleRoutes:
         return _json({
             "passport": ident.key,
             "status": facts.status or "original",
-            "grade": health["grade"]["grade"],
+            "grade": grade_of(health),
             "predecessors": [await self._relative(p) for p in facts.predecessors],
             "successors": [await self._relative(s) for s in successors],
         })  # fmt: skip
 
-    async def _relative(self, text: str) -> dict[str, Any]:
+    async def _relative(self, text: str) -> JSONObject:
         try:
             key = parse_identifier(text, case_sensitive=self.case_sensitive).key
         except InputError:
@@ -324,8 +342,8 @@ class LifecycleRoutes:
             "id": text,
             "passport": key,
             "held": True,
-            "status": health["status"],
-            "grade": health["grade"]["grade"],
+            "status": health.get("status"),
+            "grade": grade_of(health),
         }
 
     # -- rules per prefix --------------------------------------------------------------------
@@ -360,7 +378,7 @@ class LifecycleRoutes:
                 raise InputError(f"{key[:40]!r} is not a rule setting ({', '.join(RULE_SETTINGS)})")
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise InputError(f"{key} must be a non-negative number")
-        await self.service.events.set_rules(prefix, {k: float(v) for k, v in data.items()})
+        await self.service.set_rules(prefix, {k: float(v) for k, v in data.items()})
         return _json({"prefix": prefix, "rules": data})
 
     def _status_tier(self) -> Tier:
@@ -368,8 +386,8 @@ class LifecycleRoutes:
         return tier if tier is not None else max(Tier)
 
 
-def _change(change: StatusChange) -> dict[str, Any]:
-    shown: dict[str, Any] = orjson.loads(change.to_json())
+def _change(change: StatusChange) -> JSONObject:
+    shown: JSONObject = orjson.loads(change.to_json())
     shown["time"] = format_time(change.time)
     return shown
 
@@ -393,7 +411,7 @@ def _json(data: Any, *, status: int = 200) -> web.Response:
     )  # fmt: skip
 
 
-def _csv(header: list[str], rows: Iterable[dict[str, Any]]) -> web.Response:
+def _csv(header: list[str], rows: Iterable[JSONObject]) -> web.Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -404,8 +422,8 @@ def _csv(header: list[str], rows: Iterable[dict[str, Any]]) -> web.Response:
     )
 
 
-def _point(r: Reading) -> dict[str, Any]:
-    point: dict[str, Any] = {
+def _point(r: Reading) -> JSONObject:
+    point: JSONObject = {
         "time": format_time(r.time),
         "value": r.value,
         "unit": r.unit,
@@ -450,11 +468,11 @@ def _seconds(text: str) -> int:
     return seconds
 
 
-def _aggregate(readings: list[Reading], every: int) -> list[dict[str, Any]]:
+def _aggregate(readings: list[Reading], every: int) -> list[JSONObject]:
     buckets: dict[int, list[Reading]] = {}
     for r in readings:
         buckets.setdefault(int(r.time // every), []).append(r)
-    rows = []
+    rows: list[JSONObject] = []
     for start in sorted(buckets):
         values = [r.value for r in buckets[start]]
         rows.append({
@@ -469,12 +487,14 @@ def _name(text: str) -> str:
     return found.name if found is not None else text
 
 
-def _points_in(event: dict[str, Any]) -> set[str]:
+def _points_in(event: JSONObject) -> set[str]:
     """The data points an EPCIS event carries (sensor reports and a negative event)."""
     points = set()
-    for element in event.get("sensorElementList") or []:
-        for report in element.get("sensorReport") or []:
-            found = data_point_named(str(report.get("type", "")))
+    elements = event.get("sensorElementList")
+    for element in elements if isinstance(elements, list) else []:
+        reports = element.get("sensorReport") if isinstance(element, dict) else None
+        for report in reports if isinstance(reports, list) else []:
+            found = data_point_named(str(report.get("type", ""))) if isinstance(report, dict) else None
             if found is not None:
                 points.add(found.name)
     if "eubat:hasEventType" in event:

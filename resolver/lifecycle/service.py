@@ -10,10 +10,10 @@ import copy
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from resolver.errors import Conflict, Gone, NotFound
 from resolver.identifiers import longest_claim
+from resolver.jsontypes import JSONObject
 from resolver.lifecycle.datapoints import NEGATIVE_EVENT
 from resolver.lifecycle.eventstore import Appended, EventStore, Warning
 from resolver.lifecycle.facts import PassportFacts, facts_of
@@ -28,7 +28,11 @@ from resolver.tiers import Tier
 __all__ = ["Ingested", "LifecycleService", "Publish", "settings_for"]
 
 _RATINGS_KEPT = 10_000  # ratings kept in process
-_FADE_MEMORY = 100_000  # passports whose last fade check this process remembers
+_FADE_MEMORY = 100_000
+# Seconds (of the service's clock) an operator's warning-rule settings are reused before they
+# are read again: one Redis round trip less per batch. A change made through this process
+# (``set_rules``) applies at once; one made through another process within this time.
+RULES_TTL = 1.0  # passports whose last fade check this process remembers
 Publish = Callable[[Sequence[Warning]], Awaitable[object]]
 
 
@@ -68,7 +72,8 @@ class LifecycleService:
         self.publish = publish
         self._fade_checked: OrderedDict[str, float] = OrderedDict()
         # handle -> ((passport version, event revision), rating): the rating changes only with them.
-        self._ratings: OrderedDict[str, tuple[tuple[int, int], dict[str, Any]]] = OrderedDict()
+        self._rules: tuple[float, dict[str, dict[str, float]]] | None = None
+        self._ratings: OrderedDict[str, tuple[tuple[int, int], JSONObject]] = OrderedDict()
 
     async def facts(self, handle: str, *, tier: Tier = Tier.AUTHORITY) -> PassportFacts:
         """The passport's static facts, from its view of ``tier``; NotFound / Gone when there is
@@ -89,9 +94,7 @@ class LifecycleService:
         new_ids = set(appended.stored)
         readings = [r for e in events if e.event_id in new_ids for r in e.readings]
         now = self.clock()
-        settings = (
-            settings_for(handle, self.settings, await self.events.rules()) if readings else self.settings
-        )
+        settings = settings_for(handle, self.settings, await self.rules()) if readings else self.settings
         raised = evaluate(handle, readings, facts, settings, now)
         if facts.expected_cycles and self._fade_due(handle, readings):
             anomaly = fade_anomaly(handle, await self.inputs(handle, facts, fade_only=True), settings, now)
@@ -101,6 +104,17 @@ class LifecycleService:
         if new:
             await self.publish(new)
         return Ingested(appended, len(readings), tuple(new))
+
+    async def rules(self) -> dict[str, dict[str, float]]:
+        """The operators' warning-rule settings by prefix, read at most every ``RULES_TTL``."""
+        now = self.clock()
+        if self._rules is None or not 0 <= now - self._rules[0] < RULES_TTL:
+            self._rules = (now, await self.events.rules())
+        return self._rules[1]
+
+    async def set_rules(self, prefix: str, overrides: Mapping[str, float]) -> None:
+        await self.events.set_rules(prefix, overrides)
+        self._rules = None
 
     def _fade_due(self, handle: str, readings: Sequence[Reading]) -> bool:
         """Whether the fade rule should run: new health readings, and at least
@@ -145,7 +159,7 @@ class LifecycleService:
             now=self.clock(),
         )
 
-    async def health(self, handle: str) -> dict[str, Any]:
+    async def health(self, handle: str) -> JSONObject:
         """The rating, computed again only when the passport or its events changed (a copy)."""
         view = await self._view(handle)
         revision = await self.events.revision(handle)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 import orjson
 
@@ -24,6 +24,7 @@ from resolver.lifecycle.status import StatusChange
 __all__ = ["SQLiteEventStore"]
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 # events: one row per (passport, eventID), the idempotency key. readings: append-only, never
 # updated. warnings: the JSON of each warning; an acknowledgement rewrites its row.
@@ -73,7 +74,7 @@ class SQLiteEventStore:
         db.executescript(_SCHEMA)
         self._db = db
 
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _call(self, fn: Callable[[*Ts], T], *args: *Ts) -> T:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
         except sqlite3.Error as err:
@@ -159,12 +160,12 @@ class SQLiteEventStore:
         )
         return [Reading(*row) for row in rows]
 
-    async def latest(self, handle: str, data_point: str) -> Reading | None:
+    async def latest(self, handle: str, data_point: str, *, at: float | None = None) -> Reading | None:
         rows = await self._call(
             self._select,
             "SELECT data_point, time, value, unit, event_id, label FROM lc_readings "
-            "WHERE handle = ? AND data_point = ? ORDER BY time DESC, seq DESC LIMIT 1",
-            (handle, data_point),
+            "WHERE handle = ? AND data_point = ? AND time <= ? ORDER BY time DESC, seq DESC LIMIT 1",
+            (handle, data_point, float("inf") if at is None else at),
         )
         return Reading(*rows[0]) if rows else None
 
@@ -180,7 +181,7 @@ class SQLiteEventStore:
         rows = await self._call(self._select, "SELECT handle, time FROM lc_last WHERE time < ?", (before,))
         return [(str(r[0]), float(r[1])) for r in rows]
 
-    def _select(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    def _select(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
         return list(self._conn().execute(sql, args).fetchall())
 
     # -- warnings -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 from resolver.errors import InputError, StoreUnavailable
 from resolver.lifecycle.eventstore import Warning
@@ -20,6 +20,7 @@ from resolver.lifecycle.feed import DeadLetter, Entry, Subscription
 __all__ = ["SQLiteWarningFeed"]
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 _SEQ = re.compile(r"[0-9]{1,18}")  # a feed id: up to 18 digits always fits SQLite's int64
 
 _SCHEMA = """
@@ -53,7 +54,7 @@ class SQLiteWarningFeed:
         db.executescript(_SCHEMA)
         self._db = db
 
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _call(self, fn: Callable[[*Ts], T], *args: *Ts) -> T:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
         except sqlite3.Error as err:
@@ -64,10 +65,10 @@ class SQLiteWarningFeed:
             raise StoreUnavailable("the warning feed is closed")
         return self._db
 
-    def _rows(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    def _rows(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
         return list(self._conn().execute(sql, args).fetchall())
 
-    def _exec(self, sql: str, args: tuple[Any, ...]) -> int:
+    def _exec(self, sql: str, args: tuple[object, ...]) -> int:
         return int(self._conn().execute(sql, args).rowcount)
 
     # -- the feed ------------------------------------------------------------------------------

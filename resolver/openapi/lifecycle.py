@@ -22,7 +22,16 @@ __all__ = ["ROUTES", "SCHEMAS", "lifecycle_paths"]
 
 _BASE = "/{prefix}/{suffix}"
 _GS1 = "/01/{suffix}"  # GS1-keyed passports (resolver/http/lifecycle.py add_gs1_routes)
-_TAILS = ("/events", "/series/{point}", "/health", "/warnings", "/warnings/{wid}/ack", "/status", "/lineage")
+_TAILS = (
+    "/events",
+    "/series/{point}",
+    "/health",
+    "/dynamic",
+    "/warnings",
+    "/warnings/{wid}/ack",
+    "/status",
+    "/lineage",
+)
 ROUTES: dict[str, str] = {
     **{base + tail: base + tail for base in (_BASE, _GS1) for tail in _TAILS},
     "/rules/{rule_prefix}": "/rules/{rule_prefix}",
@@ -138,6 +147,16 @@ def _state_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[s
                 "getHealth" + kind,
                 "The passport's health rating",
                 responses({"200": json_ok("The rating.", ref("Health"))}, _READ),
+                security=SECURITY,
+            ),
+        },
+        f"{base}/dynamic": {
+            "parameters": ident,
+            "get": _op(
+                "getDynamicValues" + kind,
+                "Each dynamic data point's latest value the caller's tier may see",
+                {"200": json_ok("Latest values by data point."), **errors(_READ)},
+                parameters=[query("at", "An RFC 3339 date-time: the values current then.")],
                 security=SECURITY,
             ),
         },
