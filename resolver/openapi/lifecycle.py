@@ -155,7 +155,7 @@ def _state_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[s
             "get": _op(
                 "getDynamicValues" + kind,
                 "Each dynamic data point's latest value the caller's tier may see",
-                {"200": json_ok("Latest values by data point."), **errors(_READ)},
+                responses({"200": json_ok("Latest values by data point.")}, _READ),
                 parameters=[query("at", "An RFC 3339 date-time: the values current then.")],
                 security=SECURITY,
             ),
