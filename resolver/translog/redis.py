@@ -4,7 +4,7 @@ by one script that first checks the size it was prepared for."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -16,7 +16,11 @@ from resolver.errors import Conflict, StoreUnavailable
 from resolver.translog.base import LeafRecord, LogRaced
 from resolver.translog.merkle import Coord
 
-__all__ = ["RedisLog"]
+__all__ = ["HashRead", "RedisLog"]
+
+# HGET key field over a faster connection than the client's (resolver.stores.redis.HotReads):
+# the version index is read on every GET of a passport that this process has not seen yet.
+HashRead = Callable[[bytes, bytes], Awaitable[bytes | None]]
 
 # KEYS: size, leaves, nodes, index. ARGV: expected size, record count, then per record
 # (index key, leaf), then per node (field, hash). Checks everything before writing anything.
@@ -46,8 +50,15 @@ def _index_key(identifier: str, version: int) -> str:
 class RedisLog:
     """A LogBackend in Redis; ``namespace`` is the hash tag (tests use one per test)."""
 
-    def __init__(self, client: aioredis.Redis | RedisCluster, *, namespace: str = "translog") -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis | RedisCluster,
+        *,
+        namespace: str = "translog",
+        hot: HashRead | None = None,
+    ) -> None:
         self._redis = client
+        self._hot = hot
         tag = "{" + namespace + "}"
         self._size, self._leaves, self._nodes = f"{tag}:size", f"{tag}:leaves", f"{tag}:nodes"
         self._index, self._head = f"{tag}:index", f"{tag}:head"
@@ -77,6 +88,13 @@ class RedisLog:
         return [bytes(value) for value in values if value is not None]
 
     async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
+        if self._hot is not None:
+            hget = self._hot
+            value = await hget(self._index.encode(), _index_key(identifier, version).encode())
+            if value is None:
+                return None
+            found = await hget(self._leaves.encode(), value)
+            return (int(value), bytes(found)) if found is not None else None
         value = await self._call(self._redis.hget(self._index, _index_key(identifier, version)))
         if value is None:
             return None
