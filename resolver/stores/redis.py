@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import hiredis
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -608,14 +608,14 @@ class RedisStore:
 class _OneNode:
     """The commands the durability check sends, to one node of a cluster."""
 
-    def __init__(self, client: RedisCluster, node: Any) -> None:
+    def __init__(self, client: RedisCluster, node: ClusterNode) -> None:
         self._client = client
         self._node = node
 
-    async def config_get(self, pattern: str) -> Any:
+    async def config_get(self, pattern: str) -> object:
         return await self._client.config_get(pattern, target_nodes=self._node)
 
-    async def info(self, section: str) -> Any:
+    async def info(self, section: str) -> object:
         return await self._client.info(section, target_nodes=self._node)
 
 
