@@ -287,13 +287,16 @@ class Edge:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def log_index(self, key: str, version: int, source: str) -> int | None:
+    async def log_index(
+        self, key: str, version: int, source: str, modified: float | None = None
+    ) -> int | None:
         """The transparency-log index of this node's own ``version`` of ``key`` (None: an
-        answer from elsewhere, a node that does not sign, or a version written unsigned)."""
+        answer from elsewhere, a node that does not sign, or a version written unsigned).
+        ``modified`` (when the version was stored) lets a long-unlogged version be remembered so."""
         integrity = self.ctx.integrity
         if integrity is None or source != "local":
             return None
-        return await integrity.indexes.of(key, version)
+        return await integrity.indexes.of(key, version, modified=modified)
 
     async def write(
         self,

@@ -161,7 +161,7 @@ class PassportRoutes:
         view = answered
         served = answer.tier if answer.tier is not None else tier
         control = cache_control(request, served, answer.max_age)
-        index = await edge.log_index(ident.key, view.version, answer.source)
+        index = await edge.log_index(ident.key, view.version, answer.source, view.modified)
         response = self._represent(
             request, ident, view, served, rep, control, answer.source, answer.age, index
         )
@@ -198,7 +198,7 @@ class PassportRoutes:
         # A numbered version never changes; "the version current at T" may (T in the future).
         max_age = _IMMUTABLE if version is not None else answer.max_age
         control = cache_control(request, tier, max_age, immutable=version is not None)
-        index = await self.edge.log_index(ident.key, view.version, answer.source)
+        index = await self.edge.log_index(ident.key, view.version, answer.source, view.modified)
         return self._represent(request, ident, view, tier, rep, control, answer.source, 0, index)
 
     def _represent(

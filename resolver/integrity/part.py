@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from resolver.config import NodeConfig
 from resolver.errors import ResolverError
 from resolver.integrity.keyring import Keyring
 from resolver.integrity.signer import ViewSigner
+from resolver.stores.redis import HotReads
 from resolver.tiers import Tier
 from resolver.translog.base import LogBackend
 from resolver.translog.entry import LogEntry
@@ -38,6 +40,11 @@ __all__ = ["Integrity", "LogIndexes", "node_base_url", "open_integrity"]
 _log = logging.getLogger("resolver.integrity")
 
 _INDEXES_KEPT = 100_000  # (handle, version) -> log index pairs kept in memory (immutable facts)
+# A version is logged right after it is stored, by a bounded append (a few retries of Redis or
+# SQLite calls, each with its timeout); one still unlogged this long after it was stored stays
+# so (the write path counts it, nothing logs it later), and that answer is kept too.
+_SETTLED_SECONDS = 300.0
+_UNLOGGED = -1
 
 
 def node_base_url(config: NodeConfig) -> str:
@@ -52,9 +59,12 @@ class LogIndexes:
     store's record: the log is where it is decided, and the record formats stay as they are.
     """
 
-    def __init__(self, log: TransparencyLog, *, kept: int = _INDEXES_KEPT) -> None:
+    def __init__(
+        self, log: TransparencyLog, *, kept: int = _INDEXES_KEPT, clock: Callable[[], float] = time.time
+    ) -> None:
         self._log = log
         self._kept = kept
+        self._clock = clock
         self._known: OrderedDict[tuple[str, int], int] = OrderedDict()
 
     def remember(self, handle: str, version: int, index: int) -> None:
@@ -62,14 +72,20 @@ class LogIndexes:
         if len(self._known) > self._kept:
             self._known.popitem(last=False)
 
-    async def of(self, handle: str, version: int) -> int | None:
-        """The log index of a version, or None if it was never logged (written unsigned)."""
+    async def of(self, handle: str, version: int, *, modified: float | None = None) -> int | None:
+        """The log index of a version, or None if it was never logged (written unsigned).
+
+        ``modified``: when the version was stored. A version not in the log that long after
+        (``_SETTLED_SECONDS``) is remembered as unlogged: a read of it costs no log lookup.
+        """
         known = self._known.get((handle, version))
         if known is not None:
             self._known.move_to_end((handle, version))
-            return known
+            return None if known == _UNLOGGED else known
         found = await self._log.backend.locate(handle, version)
         if found is None:
+            if modified is not None and self._clock() - modified > _SETTLED_SECONDS:
+                self.remember(handle, version, _UNLOGGED)
             return None
         self.remember(handle, version, found[0])
         return found[0]
@@ -163,7 +179,11 @@ async def _backend(config: NodeConfig, stack: contextlib.AsyncExitStack) -> LogB
         RedisCluster.from_url(plain, **limits) if cluster else aioredis.from_url(plain, **limits)
     )
     stack.push_async_callback(client.aclose)
-    return RedisLog(client, namespace=f"translog-{namespace}")
+    hot = None
+    if parts.scheme == "redis":  # one Redis over TCP: the index read goes over a pipelined connection
+        hot = HotReads(plain, _REDIS_TIMEOUT)
+        stack.callback(hot.close)
+    return RedisLog(client, namespace=f"translog-{namespace}", hot=hot.hget if hot is not None else None)
 
 
 @contextlib.asynccontextmanager

@@ -7,13 +7,14 @@ writes may be lost (Redis: ``appendfsync everysec``). Checked once, when the sto
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Awaitable, Mapping
+from typing import Literal, Protocol
 
 from redis.exceptions import ResponseError
 
 from resolver.errors import StoreUnavailable
 
-__all__ = ["DURABILITY_LEVELS", "Durability", "check_redis_durability", "parse_durability"]
+__all__ = ["DURABILITY_LEVELS", "Durability", "RedisSettings", "check_redis_durability", "parse_durability"]
 
 Durability = Literal["strict", "relaxed"]
 DURABILITY_LEVELS: tuple[Durability, ...] = ("strict", "relaxed")
@@ -31,6 +32,14 @@ _FIX = (
 )
 
 
+class RedisSettings(Protocol):
+    """The two commands the check sends: a Redis client, or one node of a Cluster's."""
+
+    def config_get(self, pattern: str) -> Awaitable[object]: ...
+
+    def info(self, section: str) -> Awaitable[object]: ...
+
+
 def parse_durability(value: str) -> Durability:
     if value == "strict":
         return "strict"
@@ -39,7 +48,7 @@ def parse_durability(value: str) -> Durability:
     raise ValueError(f"durability= is 'strict' or 'relaxed', not {value!r}")
 
 
-async def check_redis_durability(client: Any, durability: Durability, *, where: str) -> None:
+async def check_redis_durability(client: RedisSettings, durability: Durability, *, where: str) -> None:
     """Raise StoreUnavailable unless the Redis behind ``client`` keeps ``durability``'s promise.
 
     ``CONFIG GET`` gives both settings; where CONFIG is renamed or not allowed, ``INFO
@@ -47,10 +56,11 @@ async def check_redis_durability(client: Any, durability: Durability, *, where: 
     so only ``relaxed`` can be confirmed that way.
     """
     try:
-        settings = await client.config_get("append*")
+        found = await client.config_get("append*")
     except ResponseError:
-        settings = None
-    if settings is not None:
+        found = None
+    if isinstance(found, Mapping):  # a dict of the settings asked for
+        settings = found
         appendonly = _text(settings.get(b"appendonly", settings.get("appendonly", "")))
         fsync = _text(settings.get(b"appendfsync", settings.get("appendfsync", "")))
         if appendonly != "yes":
@@ -65,7 +75,7 @@ async def check_redis_durability(client: Any, durability: Durability, *, where: 
             )
         return
     info = await client.info("persistence")
-    if str(info.get("aof_enabled", "0")) != "1":
+    if not isinstance(info, Mapping) or str(info.get("aof_enabled", "0")) != "1":
         raise StoreUnavailable(
             f"Redis at {where} reports aof_enabled:0 (INFO persistence): acknowledged writes "
             f"would be lost if it were killed; {_FIX}"
@@ -78,5 +88,5 @@ async def check_redis_durability(client: Any, durability: Durability, *, where: 
         )
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)

@@ -4,7 +4,7 @@ by one script that first checks the size it was prepared for."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 import orjson
@@ -17,15 +17,18 @@ from resolver.translog.base import LeafRecord, LogRaced
 from resolver.translog.heads import StoredHead
 from resolver.translog.merkle import Coord
 
+__all__ = ["HashRead", "RedisLog"]
+
 T = TypeVar("T")
+
+# HGET key field over a faster connection than the client's (resolver.stores.redis.HotReads):
+# the version index is read on every GET of a passport that this process has not seen yet.
+HashRead = Callable[[bytes, bytes], Awaitable[bytes | None]]
 
 
 def _bytes(value: bytes | str) -> bytes:
     """A stored value (the client does not decode responses, so bytes in practice)."""
     return value if isinstance(value, bytes) else value.encode()
-
-
-__all__ = ["RedisLog"]
 
 # KEYS: size, leaves, nodes, index. ARGV: expected size, record count, then per record
 # (index key, leaf), then per node (field, hash). Checks everything before writing anything.
@@ -55,8 +58,15 @@ def _index_key(identifier: str, version: int) -> str:
 class RedisLog:
     """A LogBackend in Redis; ``namespace`` is the hash tag (tests use one per test)."""
 
-    def __init__(self, client: aioredis.Redis | RedisCluster, *, namespace: str = "translog") -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis | RedisCluster,
+        *,
+        namespace: str = "translog",
+        hot: HashRead | None = None,
+    ) -> None:
         self._redis = client
+        self._hot = hot
         tag = "{" + namespace + "}"
         self._size, self._leaves, self._nodes = f"{tag}:size", f"{tag}:leaves", f"{tag}:nodes"
         self._index, self._head = f"{tag}:index", f"{tag}:head"
@@ -88,11 +98,18 @@ class RedisLog:
         return [_bytes(value) for value in values if value is not None]
 
     async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
-        value = await self._call(self._redis.hget(self._index, _index_key(identifier, version)))
-        if value is None:
+        if self._hot is not None:
+            hget = self._hot
+            value = await hget(self._index.encode(), _index_key(identifier, version).encode())
+            if value is None:
+                return None
+            found = await hget(self._leaves.encode(), value)
+            return (int(value), bytes(found)) if found is not None else None
+        stored = await self._call(self._redis.hget(self._index, _index_key(identifier, version)))
+        if stored is None:
             return None
-        leaf = await self.leaves(int(value), int(value) + 1)
-        return (int(value), leaf[0]) if leaf else None
+        leaf = await self.leaves(int(stored), int(stored) + 1)
+        return (int(stored), leaf[0]) if leaf else None
 
     async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
         args: list[int | str | bytes] = [size, len(records)]

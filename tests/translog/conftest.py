@@ -9,6 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from resolver.stores.redis import HotReads
 from resolver.translog.base import LogBackend
 from resolver.translog.log import TransparencyLog
 from resolver.translog.redis import RedisLog
@@ -34,7 +35,7 @@ class Clock:
         return self.ms
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "redis-hot"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LogBackend]:
     if request.param == "sqlite":
         opened: LogBackend = await SQLiteLog.open(tmp_path / "log.sqlite3")
@@ -43,10 +44,15 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         finally:
             await opened.aclose()
     else:
-        client = aioredis.Redis.from_url(request.getfixturevalue("redis_url"))
+        url = request.getfixturevalue("redis_url")
+        client = aioredis.Redis.from_url(url)
+        # "redis-hot": the version index read over the store's pipelined connection, as a node does.
+        hot = HotReads(url, 2.0) if request.param == "redis-hot" else None
         try:
-            yield RedisLog(client, namespace="test-log")
+            yield RedisLog(client, namespace="test-log", hot=hot.hget if hot is not None else None)
         finally:
+            if hot is not None:
+                hot.close()
             await client.aclose()
 
 

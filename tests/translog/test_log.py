@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from resolver.errors import Conflict, InputError, NotFound
+from resolver.integrity.part import LogIndexes
 from resolver.integrity.routes import route_defs
 from resolver.translog import merkle
 from resolver.translog.base import LeafRecord, LogBackend, LogCorrupted
@@ -39,6 +40,26 @@ async def test_entry_names_the_sha256_of_each_view(log: TransparencyLog) -> None
     assert entry.names("public", b"<a> <b> <c> .\n")
     assert not entry.names("public", b"<a> <b> <d> .\n")
     assert entry.views["authority"] == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+async def test_log_indexes_read_the_index_and_keep_only_settled_answers(backend: LogBackend) -> None:
+    counting = CountingBackend(backend)
+    log = await TransparencyLog(counting, signer=sign, clock=Clock()).open()
+    await log.append_many([_entry(0), _entry(1)])
+    now = [10_000.0]
+    indexes = LogIndexes(log, clock=lambda: now[0])
+    assert await indexes.of("88.100.1/BAT-1", 1) == 1
+    assert await indexes.of("88.100.1/BAT-1", 1, modified=0.0) == 1
+    assert counting.located == 1  # a logged version's index is kept
+    # Not logged, stored a moment ago: its append may still come, so it is asked again.
+    assert await indexes.of("88.100.1/BAT-2", 1, modified=now[0] - 1) is None
+    await log.append(_entry(2))
+    assert await indexes.of("88.100.1/BAT-2", 1, modified=now[0] - 1) == 2
+    # Not logged long after it was stored: it stays unlogged, and that answer is kept.
+    assert await indexes.of("88.100.1/BAT-3", 1, modified=now[0] - 3600) is None
+    located = counting.located
+    assert await indexes.of("88.100.1/BAT-3", 1, modified=now[0] - 3600) is None
+    assert counting.located == located
 
 
 async def test_same_version_twice_is_refused(log: TransparencyLog) -> None:
@@ -92,10 +113,15 @@ class CountingBackend:
     def __init__(self, inner: LogBackend) -> None:
         self.inner = inner
         self.read = 0
+        self.located = 0
 
     async def nodes(self, coords: Sequence[Coord]) -> dict[Coord, bytes]:
         self.read += len(coords)
         return await self.inner.nodes(coords)
+
+    async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
+        self.located += 1
+        return await self.inner.locate(identifier, version)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
