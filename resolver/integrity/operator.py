@@ -35,9 +35,15 @@ __all__ = ["JSON_MEDIA_TYPES", "attach", "carried_proofs", "kept_in"]
 JSON_MEDIA_TYPES = frozenset({"application/ld+json", "application/json", ""})
 
 
-def carried_proofs(body: bytes, media_type: str) -> tuple[bytes, tuple[JSONObject, ...]]:
-    """The body without its top-level ``proof``, and the proofs it carried (the body unchanged
-    and none for other syntaxes, or when it has no proof).
+def carried_proofs(
+    body: bytes, media_type: str, *, own_methods: str | None = None
+) -> tuple[bytes, tuple[JSONObject, ...]]:
+    """The body without its top-level ``proof``, and the operator proofs it carried (the body
+    unchanged and none for other syntaxes, or when it has no proof).
+
+    Proofs whose verificationMethod starts with ``own_methods`` (this node's key URLs) are the
+    node's own, from a served document sent back (a re-PUT, an export imported again): they are
+    dropped, not checked, since the node signs every new version itself.
 
     The proof must go before the body is read: in the Data Integrity context ``proof`` is a
     graph container, so reading it would add a ``sec:proof`` triple to the passport's graph.
@@ -55,7 +61,12 @@ def carried_proofs(body: bytes, media_type: str) -> tuple[bytes, tuple[JSONObjec
     listed = found if isinstance(found, list) else [found]
     if not listed or not all(isinstance(proof, dict) for proof in listed):
         raise ProofError("the passport's proof must be a JSON object or a non-empty array of them")
-    return orjson.dumps(document), tuple(listed)
+    return orjson.dumps(document), tuple(proof for proof in listed if not _own(proof, own_methods))
+
+
+def _own(proof: JSONObject, own_methods: str | None) -> bool:
+    method = proof.get("verificationMethod")
+    return bool(own_methods) and isinstance(method, str) and method.startswith(own_methods or "")
 
 
 def attach(

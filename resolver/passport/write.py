@@ -136,6 +136,7 @@ async def write_passport(
     expected: Callable[[Record | None], int | None],
     sealer: Sealer | None = None,
     operator_keys: KeyResolver = did_key_resolver,
+    own_methods: str | None = None,
 ) -> WriteOutcome:
     """Validate ``body`` as the passport ``iri`` (stored under ``key``) and store it.
 
@@ -143,10 +144,11 @@ async def write_passport(
     preconditions); it runs before validation, so a failed precondition costs no worker time.
     An operator's proof in the body is checked against the validated graph and kept with the
     version, or refused (resolver.integrity.operator; ``operator_keys`` resolves its key).
+    Proofs by the node's own keys (verification methods under ``own_methods``) are dropped.
     """
     current = await store.get(key)
     expected_version = expected(current)
-    body, proofs = operator.carried_proofs(body, media_type)
+    body, proofs = operator.carried_proofs(body, media_type, own_methods=own_methods)
     prepared = await validator.prepare(body, expected_iri=iri, media_type=media_type)
     refresh = False
     if proofs and prepared.report.conforms and prepared.views:

@@ -83,3 +83,19 @@ async def test_operator_proofs_are_verified_kept_or_refused(tmp_path: Path) -> N
         assert status == 200
         async with http.get(f"{node.url}/{good}", headers=bearer(AUTHORITY)) as response:
             assert response.headers["ETag"].startswith('"v1.')
+
+        # The served document sent back, with the node's own proof beside the operator's: the
+        # node's proof is dropped (not checked as an operator's), the operator's checked again.
+        status, _, _ = await _put(http, f"{node.url}/{good}", served)
+        assert status == 200
+
+        # A PATCH changes the graph the operator signed: the stored proofs do not carry over.
+        patch = orjson.dumps({"manufacturingDate": "2026-03-02"})
+        headers = {"Content-Type": "application/merge-patch+json", **bearer(OPERATOR)}
+        async with http.patch(f"{node.url}/{good}", data=patch, headers=headers) as response:
+            assert response.status == 200, await response.text()
+        async with http.get(f"{node.url}/{good}", headers=bearer(AUTHORITY)) as response:
+            patched = orjson.loads(await response.read())
+        assert patched["manufacturingDate"] == "2026-03-02"
+        assert isinstance(patched["proof"], dict)  # the node's proof of version 2 only
+        assert proofs.verify(patched, resolve_key=keys)
