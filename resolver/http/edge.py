@@ -26,6 +26,8 @@ from resolver.federation.tls import certificate_fingerprint
 from resolver.http.auth import Authenticator, Principal
 from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, parse_identifier
+from resolver.integrity.part import Integrity
+from resolver.integrity.signer import key_url
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Read, Stage
 from resolver.memo import Memo, memoize, text_size
 from resolver.node import Node
@@ -322,6 +324,7 @@ class Edge:
                 media_type=media_type,
                 expected=lambda current: preconditions.expected_version(current, key),
                 sealer=self.ctx.integrity,
+                own_methods=_own_methods(self.ctx.integrity),
             )
         except InvalidPassport:
             self.metrics.writes.inc("rejected")
@@ -367,3 +370,9 @@ class Edge:
                 f"{self.node_id} is not authoritative for {key}; write it at the node that is",
                 handle=key,
             )
+
+
+def _own_methods(integrity: Integrity | None) -> str | None:
+    """The prefix of this node's verification methods: proofs by them in a written body are the
+    node's own (a served document sent back) and are dropped, not checked as an operator's."""
+    return key_url(integrity.base_url, "") if integrity is not None else None

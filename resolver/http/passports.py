@@ -375,7 +375,11 @@ class PassportRoutes:
             raise Gone(f"the passport {ident.key} was deleted; there is nothing to patch", handle=ident.key)
         preconditions.expected_version(current, ident.key)
         # The authority view holds every property of the passport: the patch applies to it.
-        document = merge_patch(orjson.loads(current.views[Tier.AUTHORITY]), patch)
+        # Not to its proofs: they sign the graph before the patch (the node signs the new version;
+        # an operator's proof for the patched graph comes in the patch's own "proof").
+        stored = orjson.loads(current.views[Tier.AUTHORITY])
+        stored.pop("proof", None)
+        document = merge_patch(stored, patch)
         if not isinstance(document, dict):
             raise InputError("the merge patch must leave a JSON object (the passport)")
         merged = orjson.dumps(document)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import pyoxigraph
 
-__all__ = ["canonical_nquads", "canonicalize"]
+__all__ = ["canonical_nquads", "canonicalize", "view_nquads"]
 
 
 def _dataset(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> pyoxigraph.Dataset:
@@ -38,3 +38,13 @@ def canonical_nquads(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> 
     dataset = _dataset(triples)
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
     return "".join(sorted(f"{quad} .\n" for quad in dataset))
+
+
+def view_nquads(quads: Iterable[pyoxigraph.Quad]) -> bytes:
+    """The canonical N-Quads (RDFC-1.0, lines sorted, UTF-8) of default-graph ``quads``: what a
+    view's proof and log entry sign (as resolver.integrity.canon.canonical_nquads gives, without
+    its per-quad checks; the write path's quads are default-graph quads already)."""
+    dataset = pyoxigraph.Dataset(quads)
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    return b"".join(sorted(text.splitlines(keepends=True)))

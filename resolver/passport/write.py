@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from resolver.errors import InvalidPassport, PreconditionFailed
+from resolver.integrity import operator
+from resolver.integrity.proofs import KeyResolver
+from resolver.integrity.signer import did_key_resolver
 from resolver.stores.base import Record, Store
 from resolver.tiers import Tier
 
@@ -81,6 +84,7 @@ async def store_prepared(
     current: Record | None,
     expected_version: int | None,
     sealer: Sealer | None = None,
+    refresh: bool = False,
 ) -> WriteOutcome:
     """Store a prepared passport as a new version of ``key`` (``current`` is the record the
     caller read, for the "unchanged" check), or refuse it: InvalidPassport if it does not
@@ -94,11 +98,14 @@ async def store_prepared(
     (identifier, version) would then refuse the real one.) If the append fails after the store
     write, the version stays unlogged (the sealer logs and counts it; its answers carry no
     ``Passport-Log-Index``) and the write still answers as stored.
+
+    ``refresh``: store a new version even if the graph is unchanged (an operator's proof that
+    the current version does not carry yet).
     """
     if not prepared.report.conforms or not prepared.views:
         raise invalid_passport(prepared.report, key)
     live = current is not None and not current.deleted
-    if live and current is not None and _same(current, prepared, signed=sealer is not None):
+    if live and current is not None and not refresh and _same(current, prepared, signed=sealer is not None):
         return WriteOutcome(current, created=False, changed=False)
     if sealer is None:
         digest = prepared.digest
@@ -128,17 +135,34 @@ async def write_passport(
     media_type: str,
     expected: Callable[[Record | None], int | None],
     sealer: Sealer | None = None,
+    operator_keys: KeyResolver = did_key_resolver,
+    own_methods: str | None = None,
 ) -> WriteOutcome:
     """Validate ``body`` as the passport ``iri`` (stored under ``key``) and store it.
 
     ``expected`` turns the current record into the version the store must find (the request's
     preconditions); it runs before validation, so a failed precondition costs no worker time.
+    An operator's proof in the body is checked against the validated graph and kept with the
+    version, or refused (resolver.integrity.operator; ``operator_keys`` resolves its key).
+    Proofs by the node's own keys (verification methods under ``own_methods``) are dropped.
     """
     current = await store.get(key)
     expected_version = expected(current)
+    body, proofs = operator.carried_proofs(body, media_type, own_methods=own_methods)
     prepared = await validator.prepare(body, expected_iri=iri, media_type=media_type)
+    refresh = False
+    if proofs and prepared.report.conforms and prepared.views:
+        prepared, _ = operator.attach(prepared, proofs, resolve_key=operator_keys)
+        kept = current.views.get(max(Tier)) if current is not None and not current.deleted else None
+        refresh = kept is None or not operator.kept_in(kept, proofs)
     return await store_prepared(
-        store, key, prepared, current=current, expected_version=expected_version, sealer=sealer
+        store,
+        key,
+        prepared,
+        current=current,
+        expected_version=expected_version,
+        sealer=sealer,
+        refresh=refresh,
     )
 
 

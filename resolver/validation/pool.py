@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from resolver.errors import ResolverError
@@ -59,9 +60,9 @@ def _warm_up(_: int) -> int:
     return os.getpid()
 
 
-def _processes(pool: concurrent.futures.ProcessPoolExecutor) -> list[Any]:
+def _processes(pool: concurrent.futures.ProcessPoolExecutor) -> list[BaseProcess]:
     # The executor keeps its processes in a private mapping; there is no public accessor.
-    processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+    processes: dict[int, BaseProcess] = getattr(pool, "_processes", None) or {}
     return list(processes.values())
 
 
@@ -80,7 +81,7 @@ def _worker_states(pool: concurrent.futures.ProcessPoolExecutor) -> str:
     return "; ".join(states) or "no worker process was started"
 
 
-def _call(function: Callable[..., Any], *args: Any) -> _Outcome:
+def _call(function: Callable[..., object], *args: object) -> _Outcome:
     try:
         return ("ok", function(*args))
     except ResolverError as err:
