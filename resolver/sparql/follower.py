@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from resolver.errors import ResolverError
+from resolver.sparql.host import IndexProcess
 from resolver.sparql.index import GraphIndex
 from resolver.stores.base import Change, Record, Store
 
@@ -30,7 +31,7 @@ class IndexFollower:
     def __init__(
         self,
         store: Store,
-        index: GraphIndex,
+        index: GraphIndex | IndexProcess,
         *,
         poll_interval: float = 0.02,
         batch: int = 500,

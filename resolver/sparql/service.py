@@ -14,6 +14,7 @@ from typing import Any
 
 from resolver.http.auth import Authenticator
 from resolver.sparql.follower import IndexFollower
+from resolver.sparql.host import IndexProcess
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.routes import SparqlRoutes
 from resolver.sparql.runtime import open_sparql
@@ -28,7 +29,7 @@ class SparqlEndpoint:
 
     routes: SparqlRoutes
     follower: IndexFollower
-    index: GraphIndex
+    index: GraphIndex | IndexProcess
 
 
 @contextlib.asynccontextmanager
