@@ -78,11 +78,13 @@ class IndexFollower:
         return applied
 
     async def rebuild(self) -> int:
-        """Empty the index and replay the whole feed."""
+        """Empty the index, replay the whole feed, and compact the stores."""
         async with self._lock:
             await self._in_thread(self.index.clear)
             self.positions = [0] * len(self.positions)
-            return await self._catch_up(bulk=True)
+            applied = await self._catch_up(bulk=True)
+            await self._in_thread(self.index.optimize)
+            return applied
 
     def start(self) -> None:
         if self._task is None:

@@ -144,6 +144,9 @@ class IndexProcess:
     def clear(self) -> None:
         self._call("clear")
 
+    def optimize(self) -> None:
+        self._call("optimize")
+
     def positions(self, partitions: int) -> list[int]:
         return _typed(self._call("positions", partitions), list)
 

@@ -160,6 +160,11 @@ class GraphIndex:
             self._ledger.execute("DELETE FROM passports")
             self._ledger.execute("DELETE FROM meta WHERE name LIKE 'seq%'")
 
+    def optimize(self) -> None:
+        """Compact every store (after a rebuild: the bulk loader leaves many small files)."""
+        for store in (*self._current.values(), *self._past.values()):
+            store.optimize()
+
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
 
