@@ -25,6 +25,7 @@ from resolver import jsonld
 from resolver.errors import DocumentError
 from resolver.jsontypes import JSONObject
 from resolver.sparql.names import history_graph_name, view_graph_name
+from resolver.sparql.profile_graph import PROFILE_GRAPH, profile_digest, profile_quads
 from resolver.stores.base import Record
 from resolver.tiers import Tier
 
@@ -63,6 +64,7 @@ class GraphIndex:
         self._ledger.execute("PRAGMA journal_mode=WAL")
         self._ledger.executescript(_LEDGER)
         self._check_layout()
+        self._load_profile()
 
     @classmethod
     def open(cls, directory: Path | str, *, history: bool = False) -> GraphIndex:
@@ -153,12 +155,13 @@ class GraphIndex:
             )
 
     def clear(self) -> None:
-        """Empty the index (before a rebuild)."""
+        """Empty the index (before a rebuild); the profile graph is loaded again."""
         for store in (*self._current.values(), *self._past.values()):
             store.clear()
         with self._ledger:
             self._ledger.execute("DELETE FROM passports")
-            self._ledger.execute("DELETE FROM meta WHERE name LIKE 'seq%'")
+            self._ledger.execute("DELETE FROM meta WHERE name LIKE 'seq%' OR name = 'profile'")
+        self._load_profile()
 
     def optimize(self) -> None:
         """Compact every store (after a rebuild: the bulk loader leaves many small files)."""
@@ -188,6 +191,20 @@ class GraphIndex:
         self.clear()
         with self._ledger:
             self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('layout', ?)", (LAYOUT,))
+
+    def _load_profile(self) -> None:
+        """(Re)load the profile graph into every current store when its files have changed."""
+        digest = profile_digest()
+        row = self._ledger.execute("SELECT value FROM meta WHERE name = 'profile'").fetchone()
+        if row is not None and row[0] == digest:
+            return
+        quads = profile_quads()
+        graph = pyoxigraph.NamedNode(PROFILE_GRAPH)
+        for store in self._current.values():
+            store.remove_graph(graph)
+            store.extend(quads)
+        with self._ledger:
+            self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('profile', ?)", (digest,))
 
     def _drop(self, iri: str, version: int) -> None:
         for tier, store in self._current.items():

@@ -14,6 +14,7 @@ from resolver.cli import main
 from resolver.sparql.follower import IndexFollower
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.names import history_graph_name, view_graph_name
+from resolver.sparql.profile_graph import PROFILE_GRAPH
 from resolver.stores import Store, open_store
 from resolver.stores.base import Record
 from resolver.tiers import Tier
@@ -33,13 +34,10 @@ def graphs(index: GraphIndex, tier: Tier, *, history: bool = False) -> set[str]:
 
 
 def default_is_union(store: pyoxigraph.Store) -> bool:
-    """Whether the store's default graph holds exactly the triples of its named graphs (blank
-    nodes are the store's own, so triples compare as they are)."""
-    named = {
-        (q.subject, q.predicate, q.object)
-        for q in store
-        if not isinstance(q.graph_name, pyoxigraph.DefaultGraph)
-    }
+    """Whether the store's default graph holds exactly the triples of its passports' named
+    graphs (blank nodes are the store's own, so triples compare as they are)."""
+    outside = (pyoxigraph.DefaultGraph(), pyoxigraph.NamedNode(PROFILE_GRAPH))
+    named = {(q.subject, q.predicate, q.object) for q in store if q.graph_name not in outside}
     default = {
         (q.subject, q.predicate, q.object)
         for q in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())
@@ -60,7 +58,8 @@ async def test_every_passport_has_one_graph_per_tier_in_its_tier_store(store: St
         assert applied == len(passports)
         assert index.last_seq == applied
         for tier in Tier:
-            assert graphs(index, tier) == {view_graph_name(p.iri, tier) for p in passports.values()}
+            views = {view_graph_name(p.iri, tier) for p in passports.values()}
+            assert graphs(index, tier) == views | {PROFILE_GRAPH}
         li_only, _ = tier_only(Tier.LEGITIMATE_INTEREST)
         assert li_only
         assert li_only <= predicates(index, Tier.LEGITIMATE_INTEREST)
@@ -116,7 +115,8 @@ async def test_a_reopened_index_resumes_after_its_last_sequence(sqlite_store: St
     try:
         assert follower.applied_seq == 5
         assert await follower.catch_up() == len(keys) - 5
-        assert graphs(index, Tier.PUBLIC) == {view_graph_name(p.iri, Tier.PUBLIC) for p in passports.values()}
+        views = {view_graph_name(p.iri, Tier.PUBLIC) for p in passports.values()}
+        assert graphs(index, Tier.PUBLIC) == views | {PROFILE_GRAPH}
     finally:
         await follower.stop()
         index.close()
