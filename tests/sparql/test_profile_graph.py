@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-from resolver.sparql.profile_graph import PROFILE_GRAPH
+from resolver.sparql.profile_graph import PROFILE_GRAPH, profile_quads
 from resolver.stores import Store
 from tests.sparql.conftest import put_examples, sparql_server
 
@@ -51,9 +51,14 @@ async def test_the_profile_graph_is_queryable_by_name_and_not_in_the_default_gra
         by_protocol = await ask(endpoint.url, PREFIXES + ontology, **{"default-graph-uri": PROFILE_GRAPH})
         in_default = await ask(endpoint.url, PREFIXES + ontology)
         joined = await ask(endpoint.url, CHEMISTRY_TERMS)
+        size = await ask(
+            endpoint.url, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{PROFILE_GRAPH}> {{ ?s ?p ?o }} }}"
+        )
     assert in_graph == {"head": {}, "boolean": True}
     assert int(shapes["results"]["bindings"][0]["n"]["value"]) > 0  # type: ignore[index]
     assert by_protocol == {"head": {}, "boolean": True}
     assert in_default == {"head": {}, "boolean": False}
     terms = {row["term"]["value"] for row in joined["results"]["bindings"]}  # type: ignore[index]
     assert "NMC811" in terms
+    # The files' triples and nothing else: no passport data in a graph every tier sees.
+    assert int(size["results"]["bindings"][0]["n"]["value"]) == len(set(profile_quads()))  # type: ignore[index]
