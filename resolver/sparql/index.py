@@ -230,18 +230,21 @@ def _open_store(path: Path) -> pyoxigraph.Store:
 
 def _remove_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> None:
     """Remove a view's named graph, and from the default graph each of its triples that no
-    other named graph holds."""
-    triples = [(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph)]
-    store.remove_graph(graph)
-    orphans = [
-        pyoxigraph.Quad(s, p, o, _DEFAULT)
-        for s, p, o in triples
-        if not any(
-            not isinstance(q.graph_name, pyoxigraph.DefaultGraph) for q in store.quads_for_pattern(s, p, o)
-        )
+    other named graph holds: one update removes them all, and those another view holds (about
+    an IRI: a triple about a blank node is in this view only, as each view is parsed with blank
+    nodes of its own) are put back."""
+    shared = store.query(
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o FILTER(isIRI(?s)) }} "
+        f"GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != {graph}) }}",
+        use_default_graph_as_union=False,
+    )
+    kept = [
+        pyoxigraph.Quad(row[0], row[1], row[2], _DEFAULT)
+        for row in (shared if isinstance(shared, pyoxigraph.QuerySolutions) else ())
     ]
-    for quad in orphans:
-        store.remove(quad)
+    store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+    store.remove_graph(graph)
+    store.extend(kept)
 
 
 def _in_default_graph(quads: Iterable[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Quad]:
