@@ -25,6 +25,7 @@ import orjson
 
 from bench import dataset
 from bench import sparql as sparql_bench
+from bench import sparql_processes as sparql_processes_bench
 from bench.baseline import save_responses
 from bench.harness import (
     CLIENT_CPU,
@@ -1089,6 +1090,9 @@ _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
 
 _register("sparql", "ms (selective p50)", sparql_bench.TARGET, sparql_bench.run)
+_register(
+    "sparql-processes", "ms (index lag p99)", sparql_processes_bench.TARGET, sparql_processes_bench.run
+)
 
 
 def _events(options: Options) -> dict[str, Any]:

@@ -77,6 +77,9 @@ class SparqlConfig:
     enabled: bool = True
     index_dir: str = ""
     history: bool = False  # keep every version (``?history=true``)
+    # Hold the index in a process of its own, ended and replaced when a query runs past its
+    # time limit (false: query threads in the node process, the limit checked between solutions).
+    process: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,7 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "data_dir": str,
 }
 _TABLES = {"limits", "credentials", "federation", "sparql", "lifecycle", "integrity"}
-_SPARQL_KEYS: dict[str, type] = {"enabled": bool, "index_dir": str, "history": bool}
+_SPARQL_KEYS: dict[str, type] = {"enabled": bool, "index_dir": str, "history": bool, "process": bool}
 _INTEGRITY_KEYS: dict[str, type] = {
     "sign": bool,
     "key_file": str,

@@ -295,7 +295,11 @@ async def _sparql(
         return None, "SPARQL is not enabled on this node ([sparql] enabled = false)"
     federation = Federation(config.node_id, peers_from_federation(config.federation), http)
     opening = open_sparql(
-        store, directory=configured_index_dir(config), history=config.sparql.history, federation=federation
+        store,
+        directory=configured_index_dir(config),
+        history=config.sparql.history,
+        federation=federation,
+        process=config.sparql.process,
     )
     try:
         return await stack.enter_async_context(opening), ""

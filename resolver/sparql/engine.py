@@ -1,36 +1,35 @@
-"""Runs a checked query against the store of the caller's tier, within the limits, and writes it.
+"""Runs a checked query against the store of the caller's tier, within the limits.
 
 The caller's tier picks the store (see ``index``), so the dataset can only narrow what it sees:
 ``default-graph-uri`` and ``named-graph-uri`` are passed to pyoxigraph explicitly, both lists,
-and name only graphs of that store. pyoxigraph releases the GIL while it evaluates, so queries
-run on threads; the time limit is checked while solutions are read.
+and name only graphs of that store.
+
+Two ways to run a query (``resolver.sparql.evaluate`` either way): in the index process
+(``host.IndexProcess``; a query past its limit ends that process, the hard limit), or on
+threads of this process over a ``GraphIndex`` opened here (tools and most tests: the limit is
+checked while solutions are read, and a single long step runs to its end on its thread).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypedDict, TypeVar
 
 import pyoxigraph
 
-from resolver.errors import InputError, ResolverError
+from resolver.errors import InputError
 from resolver.sparql import results
-from resolver.sparql.errors import QueryTimeout, ResultTooLarge
+from resolver.sparql.errors import QueryTimeout
+from resolver.sparql.evaluate import Answer, Clock, DatasetOptions, evaluate, timeout_text
 from resolver.sparql.guard import QueryText
+from resolver.sparql.host import GRACE, IndexProcess
 from resolver.sparql.index import GraphIndex
+from resolver.sparql.worker import QueryRequest
 from resolver.tiers import Tier
 
 __all__ = ["Answer", "Clock", "Dataset", "QueryLimits", "SparqlEngine"]
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-Clock = Callable[[], float]
-_CHECK_EVERY = 64  # solutions read between two looks at the clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,124 +58,77 @@ class Dataset:
         return bool(self.default_graphs or self.named_graphs)
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    body: bytes
-    media_type: str
-    count: int  # solutions or triples (1 for ASK)
-
-
 class SparqlEngine:
-    """Queries ``index`` for a tier; ``clock`` is injected so tests can move time."""
+    """Queries ``index`` for a tier; ``clock`` (threads only) is injected so tests can move time."""
 
-    def __init__(self, index: GraphIndex, limits: QueryLimits, *, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, index: GraphIndex | IndexProcess, limits: QueryLimits, *, clock: Clock = time.monotonic
+    ) -> None:
         self.index = index
         self.limits = limits
         self._clock = clock
         self._executor = ThreadPoolExecutor(max_workers=limits.threads, thread_name_prefix="sparql-query")
 
+    @property
+    def history(self) -> bool:
+        return self.index.history
+
     async def answer(
         self, query: QueryText, tier: Tier, *, accept: str | None, dataset: Dataset, history: bool = False
     ) -> Answer:
         media_type = results.choose(accept, graph=query.form in ("CONSTRUCT", "DESCRIBE"))
-        try:
-            store = self.index.store(tier, history=history)
-        except LookupError as err:
-            raise InputError("history=true: this node's index keeps no history") from err
-        timeout = self.limits.timeout_for(tier)
-        deadline = self._clock() + timeout
-        job = asyncio.get_running_loop().run_in_executor(
-            self._executor, self._run, store, query, dataset, media_type, deadline, timeout
+        request = QueryRequest(
+            tier,
+            history,
+            query.text,
+            _dataset_options(query, dataset, history=history),
+            media_type,
+            self.limits.timeout_for(tier),
         )
-        try:
-            # The thread checks the deadline itself; this bounds a single long step (an
-            # aggregate computes before its first solution). The thread then runs to its end.
-            return await asyncio.wait_for(asyncio.shield(job), timeout + 0.5)
-        except TimeoutError as err:
-            raise QueryTimeout(_timeout_text(timeout), limit_seconds=timeout) from err
+        if isinstance(self.index, IndexProcess):
+            return await self.index.query(request)
+        return await self._in_thread(self.index, request)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def _run(
-        self,
-        store: pyoxigraph.Store,
-        query: QueryText,
-        dataset: Dataset,
-        media_type: str,
-        deadline: float,
-        timeout: float,
-    ) -> Answer:
+    async def _in_thread(self, index: GraphIndex, request: QueryRequest) -> Answer:
         try:
-            return self._evaluate(store, query, dataset, media_type, deadline, timeout)
-        except ResolverError as err:
-            failure = err
-        # pyoxigraph's result iterators may only be dropped on the thread that made them: the
-        # error leaves without the frames it was raised in (and the iterator they hold).
-        failure.__traceback__ = failure.__cause__ = failure.__context__ = None
-        raise failure
-
-    def _evaluate(
-        self,
-        store: pyoxigraph.Store,
-        query: QueryText,
-        dataset: Dataset,
-        media_type: str,
-        deadline: float,
-        timeout: float,
-    ) -> Answer:
+            store = index.store(request.tier, history=request.history)
+        except LookupError as err:
+            raise InputError("history=true: this node's index keeps no history") from err
+        timeout = request.timeout
+        deadline = self._clock() + timeout
+        job = asyncio.get_running_loop().run_in_executor(
+            self._executor,
+            lambda: evaluate(
+                store,
+                request.text,
+                request.options,
+                request.media_type,
+                max_results=self.limits.max_results,
+                deadline=deadline,
+                timeout=timeout,
+                clock=self._clock,
+            ),
+        )
         try:
-            outcome = store.query(query.text, **_dataset_options(query, dataset))
-            if isinstance(outcome, pyoxigraph.QueryBoolean):
-                return Answer(results.write_boolean(media_type, bool(outcome)), media_type, 1)
-            if isinstance(outcome, pyoxigraph.QuerySolutions):
-                variables = [v.value for v in outcome.variables]
-                rows = self._read(outcome, lambda s: [s[i] for i in range(len(variables))], deadline, timeout)
-                return Answer(results.write_solutions(media_type, variables, rows), media_type, len(rows))
-            triples = self._read(outcome, lambda t: t, deadline, timeout)
-            return Answer(results.write_graph(media_type, triples), media_type, len(triples))
-        except SyntaxError as err:
-            raise InputError(f"SPARQL syntax error: {err}") from err
-        except OSError as err:  # evaluation errors pyoxigraph reports as I/O (e.g. a bad regex)
-            raise InputError(f"the query failed: {err}") from err
-
-    def _read(
-        self, items: Iterable[_T], convert: Callable[[_T], _R], deadline: float, timeout: float
-    ) -> list[_R]:
-        limit = self.limits.max_results
-        out: list[_R] = []
-        for n, item in enumerate(items, start=1):
-            if n > limit:
-                raise ResultTooLarge(
-                    f"the answer has more than {limit} results; narrow the query or use LIMIT", limit=limit
-                )
-            out.append(convert(item))
-            if n % _CHECK_EVERY == 0 and self._clock() > deadline:
-                raise QueryTimeout(_timeout_text(timeout), limit_seconds=timeout)
-        if self._clock() > deadline:
-            raise QueryTimeout(_timeout_text(timeout), limit_seconds=timeout)
-        return out
+            # The thread checks the deadline itself; this bounds a single long step (an
+            # aggregate computes before its first solution). The thread then runs to its end.
+            return await asyncio.wait_for(asyncio.shield(job), timeout + GRACE)
+        except TimeoutError as err:
+            raise QueryTimeout(timeout_text(timeout), limit_seconds=timeout) from err
 
 
-class _DatasetOptions(TypedDict, total=False):
-    """The keyword arguments of pyoxigraph's Store.query that choose the dataset."""
-
-    default_graph: list[pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.DefaultGraph]
-    named_graphs: list[pyoxigraph.NamedNode | pyoxigraph.BlankNode]
-    use_default_graph_as_union: bool
-
-
-def _dataset_options(query: QueryText, dataset: Dataset) -> _DatasetOptions:
+def _dataset_options(query: QueryText, dataset: Dataset, *, history: bool) -> DatasetOptions:
     if dataset:
         # The protocol's dataset overrides FROM / FROM NAMED (SPARQL 1.1 Protocol, 2.1.4).
         return {
             "default_graph": [pyoxigraph.NamedNode(iri) for iri in dataset.default_graphs],
             "named_graphs": [pyoxigraph.NamedNode(iri) for iri in dataset.named_graphs],
         }
-    if query.has_from:
-        return {}  # the query's own FROM / FROM NAMED, over this tier's store only
-    return {"use_default_graph_as_union": True}
-
-
-def _timeout_text(timeout: float) -> str:
-    return f"the query ran past the time limit of {timeout:g} s"
+    if query.has_from or not history:
+        # The query's own FROM / FROM NAMED, over this tier's store only; without them, the
+        # store's default graph, which the index keeps as the union of its views (see index).
+        return {}
+    return {"use_default_graph_as_union": True}  # the history stores keep no such graph

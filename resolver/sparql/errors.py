@@ -6,14 +6,16 @@ They extend the node's tree (``resolver.errors``), which chooses every HTTP stat
     ├── QueryTimeout        503  the query ran past its tier's time limit
     ├── ResultTooLarge      422  more solutions or triples than the limit
     ├── TooManyQueries      429  the caller already has its share of queries running
-    └── IndexNotReady       503  the index is still catching up with the store
+    ├── IndexNotReady       503  the index is still catching up with the store
+    └── IndexRestarted      503  the index process was ended (a query past its limit) while
+                                 this request waited on it
 """
 
 from __future__ import annotations
 
 from resolver.errors import ResolverError
 
-__all__ = ["IndexNotReady", "QueryTimeout", "ResultTooLarge", "TooManyQueries"]
+__all__ = ["IndexNotReady", "IndexRestarted", "QueryTimeout", "ResultTooLarge", "TooManyQueries"]
 
 
 class QueryTimeout(ResolverError):
@@ -38,3 +40,9 @@ class IndexNotReady(ResolverError):
     status = 503
     slug = "index-not-ready"
     title = "Graph index catching up"
+
+
+class IndexRestarted(ResolverError):
+    status = 503
+    slug = "index-restarted"
+    title = "Graph index restarted"

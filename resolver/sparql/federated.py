@@ -13,12 +13,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 import orjson
 
+from resolver import jsontypes
 from resolver.federation.config import FederationConfig
+from resolver.jsontypes import JSONObject
 from resolver.tiers import Tier
 
 __all__ = ["Federation", "SparqlPeer", "federated_select", "peers_from_federation"]
@@ -68,34 +69,34 @@ async def federated_select(
     asks = [_ask(peer, query, tier, session, deadline) for peer in peers] if session is not None else []
     mine, *theirs = await asyncio.gather(_local(local), *asks)
     variables: list[str] = ["node"]
-    bindings: list[dict[str, Any]] = []
+    bindings: list[JSONObject] = []
     failed: list[dict[str, str]] = []
     asked = (node_id, *(p.id for p in peers)) if session is not None else (node_id,)
     for node, outcome in zip(asked, (mine, *theirs), strict=True):
         if isinstance(outcome, str):
             failed.append({"node": node, "error": outcome})
             continue
-        for name in outcome["head"].get("vars", []):
+        for name in outcome.variables:
             if name not in variables:
                 variables.append(name)
-        tag = {"node": {"type": "literal", "value": node}}
-        bindings.extend({**row, **tag} for row in outcome["results"]["bindings"])
+        tag: JSONObject = {"node": {"type": "literal", "value": node}}
+        bindings.extend({**row, **tag} for row in outcome.rows)
     return orjson.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}, "failed": failed})
 
 
-async def _local(local: Callable[[], Awaitable[bytes]]) -> dict[str, Any] | str:
+async def _local(local: Callable[[], Awaitable[bytes]]) -> _Solutions | str:
     from resolver.errors import ResolverError
 
     try:
-        parsed: dict[str, Any] = orjson.loads(await local())
+        body = await local()
     except ResolverError as err:
         return err.detail
-    return parsed
+    return _read(body)
 
 
 async def _ask(
     peer: SparqlPeer, query: str, tier: Tier, session: aiohttp.ClientSession, deadline: float
-) -> dict[str, Any] | str:
+) -> _Solutions | str:
     left = deadline - time.monotonic()
     if left <= 0:
         return "no time left before the deadline"
@@ -121,18 +122,27 @@ async def _ask(
     return _read(body)
 
 
-def _read(body: bytes) -> dict[str, Any] | str:
+@dataclass(frozen=True, slots=True)
+class _Solutions:
+    """A SPARQL JSON answer's variables and binding sets, checked for shape."""
+
+    variables: list[str]
+    rows: list[JSONObject]
+
+
+def _read(body: bytes) -> _Solutions | str:
     try:
-        parsed = orjson.loads(body)
-        rows = parsed["results"]["bindings"]
-        names = parsed["head"]["vars"]
-    except (orjson.JSONDecodeError, KeyError, TypeError):
+        parsed: jsontypes.JSON = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return "not a SPARQL JSON answer"
-    if (
-        not isinstance(rows, list)
-        or not isinstance(names, list)
-        or not all(isinstance(r, dict) for r in rows)
-    ):
+    head = parsed.get("head") if isinstance(parsed, dict) else None
+    found = parsed.get("results") if isinstance(parsed, dict) else None
+    names = head.get("vars", []) if isinstance(head, dict) else None
+    rows = found.get("bindings") if isinstance(found, dict) else None
+    if not isinstance(rows, list) or not isinstance(names, list):
         return "not a SPARQL JSON answer"
-    checked: dict[str, Any] = parsed
-    return checked
+    checked = [row for row in rows if isinstance(row, dict)]
+    variables = [name for name in names if isinstance(name, str)]
+    if len(checked) != len(rows) or len(variables) != len(names):
+        return "not a SPARQL JSON answer"
+    return _Solutions(variables, checked)

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from resolver import background
 from resolver.errors import ResolverError
+from resolver.sparql.host import IndexProcess
 from resolver.sparql.index import GraphIndex
 from resolver.stores.base import Change, Record, Store
 
@@ -30,7 +31,7 @@ class IndexFollower:
     def __init__(
         self,
         store: Store,
-        index: GraphIndex,
+        index: GraphIndex | IndexProcess,
         *,
         poll_interval: float = 0.02,
         batch: int = 500,
@@ -77,11 +78,13 @@ class IndexFollower:
         return applied
 
     async def rebuild(self) -> int:
-        """Empty the index and replay the whole feed."""
+        """Empty the index, replay the whole feed, and compact the stores."""
         async with self._lock:
             await self._in_thread(self.index.clear)
             self.positions = [0] * len(self.positions)
-            return await self._catch_up(bulk=True)
+            applied = await self._catch_up(bulk=True)
+            await self._in_thread(self.index.optimize)
+            return applied
 
     def start(self) -> None:
         if self._task is None:

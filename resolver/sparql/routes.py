@@ -55,7 +55,7 @@ class SparqlRoutes:
         principal = self.auth.principal(request.headers.get("Authorization"))
         text, params = await self._read(request)
         if text is None:
-            return _description(request, self.engine.index.history)
+            return _description(request, self.engine.history)
         checked = check_query(text, max_chars=self.engine.limits.max_query_chars)
         waiting = self.ready()
         if waiting:

@@ -7,7 +7,9 @@ route module, ``resolver.sparql.routes``, serves what it yields).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -17,6 +19,7 @@ from pathlib import Path
 from resolver.sparql.engine import Clock, QueryLimits, SparqlEngine
 from resolver.sparql.federated import Federation
 from resolver.sparql.follower import IndexFollower
+from resolver.sparql.host import IndexProcess
 from resolver.sparql.index import GraphIndex
 from resolver.stores.base import Store
 
@@ -30,7 +33,7 @@ class SparqlIndex:
     """The index of one node process, the follower feeding it, and the engine querying it."""
 
     directory: Path
-    index: GraphIndex
+    index: GraphIndex | IndexProcess
     follower: IndexFollower
     engine: SparqlEngine
     federation: Federation | None
@@ -52,16 +55,32 @@ async def open_sparql(
     poll_interval: float = 0.02,
     clock: Clock = time.monotonic,
     federation: Federation | None = None,
+    process: bool = False,
 ) -> AsyncIterator[SparqlIndex]:
     """The index in ``directory`` following ``store``, until exit.
 
     The index resumes from the last sequence it applied. ``OSError`` when the directory cannot
     be opened (another process holds it: an index has one writer). ``federation`` (this node's
-    id, its peers' ``/sparql`` and the HTTP session) serves ``federated=true``.
+    id, its peers' ``/sparql`` and the HTTP session) serves ``federated=true``. ``process``: the
+    index lives in a process of its own (``host.IndexProcess``), ended past a query's limit.
     """
-    index = GraphIndex.open(directory, history=history)
+    limits = limits or QueryLimits()
+    index: GraphIndex | IndexProcess
+    if process:
+        index = await asyncio.get_running_loop().run_in_executor(
+            None,
+            functools.partial(
+                IndexProcess,
+                directory,
+                history=history,
+                threads=limits.threads,
+                max_results=limits.max_results,
+            ),
+        )
+    else:
+        index = GraphIndex.open(directory, history=history)
     follower = IndexFollower(store, index, poll_interval=poll_interval)
-    engine = SparqlEngine(index, limits or QueryLimits(), clock=clock)
+    engine = SparqlEngine(index, limits, clock=clock)
     _log.info("sparql index in %s: resuming after change %d", directory, follower.applied_seq)
     follower.start()
     try:

@@ -10,10 +10,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, Unpack
 
 from resolver.http.auth import Authenticator
+from resolver.sparql.engine import QueryLimits
+from resolver.sparql.evaluate import Clock
+from resolver.sparql.federated import Federation
 from resolver.sparql.follower import IndexFollower
+from resolver.sparql.host import IndexProcess
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.routes import SparqlRoutes
 from resolver.sparql.runtime import open_sparql
@@ -28,12 +32,23 @@ class SparqlEndpoint:
 
     routes: SparqlRoutes
     follower: IndexFollower
-    index: GraphIndex
+    index: GraphIndex | IndexProcess
+
+
+class EndpointOptions(TypedDict, total=False):
+    """The options of ``open_sparql``, passed through."""
+
+    limits: QueryLimits | None
+    history: bool
+    poll_interval: float
+    clock: Clock
+    federation: Federation | None
+    process: bool
 
 
 @contextlib.asynccontextmanager
 async def sparql_endpoint(
-    store: Store, authenticator: Authenticator, *, directory: Path | str, **options: Any
+    store: Store, authenticator: Authenticator, *, directory: Path | str, **options: Unpack[EndpointOptions]
 ) -> AsyncIterator[SparqlEndpoint]:
     """The ``/sparql`` routes over an index in ``directory`` that follows ``store``
     (``options`` as for ``open_sparql``)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import orjson
 import pyoxigraph
 import pytest
 
@@ -13,7 +14,9 @@ from resolver.cli import main
 from resolver.sparql.follower import IndexFollower
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.names import history_graph_name, view_graph_name
+from resolver.sparql.profile_graph import PROFILE_GRAPH
 from resolver.stores import Store, open_store
+from resolver.stores.base import Record
 from resolver.tiers import Tier
 from resolver.validation import PreparedPassport
 from tests.sparql.conftest import examples, put_examples, tier_only
@@ -30,6 +33,18 @@ def graphs(index: GraphIndex, tier: Tier, *, history: bool = False) -> set[str]:
     }
 
 
+def default_is_union(store: pyoxigraph.Store) -> bool:
+    """Whether the store's default graph holds exactly the triples of its passports' named
+    graphs (blank nodes are the store's own, so triples compare as they are)."""
+    outside = (pyoxigraph.DefaultGraph(), pyoxigraph.NamedNode(PROFILE_GRAPH))
+    named = {(q.subject, q.predicate, q.object) for q in store if q.graph_name not in outside}
+    default = {
+        (q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())
+    }
+    return bool(named) and named == default
+
+
 def predicates(index: GraphIndex, tier: Tier) -> set[str]:
     return {q.predicate.value for q in index.store(tier).quads_for_pattern(None, None, None)}
 
@@ -43,7 +58,8 @@ async def test_every_passport_has_one_graph_per_tier_in_its_tier_store(store: St
         assert applied == len(passports)
         assert index.last_seq == applied
         for tier in Tier:
-            assert graphs(index, tier) == {view_graph_name(p.iri, tier) for p in passports.values()}
+            views = {view_graph_name(p.iri, tier) for p in passports.values()}
+            assert graphs(index, tier) == views | {PROFILE_GRAPH}
         li_only, _ = tier_only(Tier.LEGITIMATE_INTEREST)
         assert li_only
         assert li_only <= predicates(index, Tier.LEGITIMATE_INTEREST)
@@ -65,6 +81,7 @@ async def test_a_new_version_replaces_the_graph_and_a_delete_removes_it(store: S
         await store.put(EV, examples()[EV].views)  # version 2, same content
         await follower.catch_up()
         assert len(list(public.quads_for_pattern(None, None, None, graph))) == before
+        assert default_is_union(public)
         assert history_graph_name(EV_IRI, Tier.PUBLIC, 2) in graphs(index, Tier.PUBLIC, history=True)
 
         await store.delete(EV)
@@ -73,6 +90,8 @@ async def test_a_new_version_replaces_the_graph_and_a_delete_removes_it(store: S
             assert view_graph_name(EV_IRI, tier) not in graphs(index, tier)
             assert not any(g.startswith(EV_IRI + "#") for g in graphs(index, tier, history=True))
         assert index.passport_count() == len(examples()) - 1
+        assert all(default_is_union(index.store(tier)) for tier in Tier)
+        assert not any(True for _ in public.quads_for_pattern(pyoxigraph.NamedNode(EV_IRI), None, None))
     finally:
         await follower.stop()
         index.close()
@@ -96,7 +115,8 @@ async def test_a_reopened_index_resumes_after_its_last_sequence(sqlite_store: St
     try:
         assert follower.applied_seq == 5
         assert await follower.catch_up() == len(keys) - 5
-        assert graphs(index, Tier.PUBLIC) == {view_graph_name(p.iri, Tier.PUBLIC) for p in passports.values()}
+        views = {view_graph_name(p.iri, Tier.PUBLIC) for p in passports.values()}
+        assert graphs(index, Tier.PUBLIC) == views | {PROFILE_GRAPH}
     finally:
         await follower.stop()
         index.close()
@@ -133,3 +153,39 @@ def test_a_second_opener_of_an_index_directory_is_told_why_it_cannot(tmp_path: P
             GraphIndex.open(tmp_path / "index")
     finally:
         first.close()
+
+
+def test_a_triple_two_views_share_stays_in_the_default_graph_until_both_go(tmp_path: Path) -> None:
+    index = GraphIndex.open(tmp_path / "index")
+    try:
+        shared = ("https://example.org/maker", "https://schema.org/name", "Maker")
+        views = {
+            f"88.100.1/X-{n}": {
+                tier: orjson.dumps(
+                    {
+                        "@context": {"@vocab": "https://schema.org/"},
+                        "@id": f"https://hdl.handle.net/88.100.1/X-{n}",
+                        "name": f"battery {n}",
+                        "manufacturer": {"@id": shared[0], "name": shared[2]},
+                    }
+                )
+                for tier in Tier
+            }
+            for n in (1, 2)
+        }
+        index.apply({key: Record(key, 1, 0.0, views=v) for key, v in views.items()})
+        public = index.store(Tier.PUBLIC)
+        maker, name = pyoxigraph.NamedNode(shared[0]), pyoxigraph.NamedNode(shared[1])
+
+        def in_default() -> bool:
+            literal = pyoxigraph.Literal(shared[2])
+            found = public.quads_for_pattern(maker, name, literal, pyoxigraph.DefaultGraph())
+            return any(True for _ in found)
+
+        index.apply({"88.100.1/X-1": None})
+        assert in_default() and default_is_union(public)
+        index.apply({"88.100.1/X-2": None})
+        assert not in_default()
+        assert not any(True for _ in public.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()))
+    finally:
+        index.close()
