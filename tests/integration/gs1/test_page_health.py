@@ -74,9 +74,7 @@ async def test_a_new_reading_makes_the_page_again(node: RunningNode, http: aioht
     before_tag, before = await _html(http, node.url + HOME + "?lang=en", **bearer(REPAIRER))
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
     reading = [{"dataPoint": "stateOfCertifiedEnergy", "time": now, "value": 55.0, "unit": "P1"}]
-    async with http.post(
-        node.url + HOME + "/events", json=reading, headers={**bearer(OPERATOR)}
-    ) as response:
+    async with http.post(node.url + HOME + "/events", json=reading, headers={**bearer(OPERATOR)}) as response:
         assert response.status in (200, 201, 202), await response.text()
     after_tag, after = await _html(http, node.url + HOME + "?lang=en", **bearer(REPAIRER))
     assert after_tag != before_tag and ".r" in after_tag
