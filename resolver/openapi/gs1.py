@@ -6,7 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from resolver.openapi.native import HANDLE_DESC, passport_ok
-from resolver.openapi.parts import READ, SECURITY, errors, header, json_ok, path_param, query, ref
+from resolver.openapi.parts import (
+    COMMON,
+    READ,
+    SECURITY,
+    WRITE_SECURITY,
+    errors,
+    header,
+    json_ok,
+    path_param,
+    query,
+    ref,
+)
 
 __all__ = ["ROUTES", "SCHEMAS", "gs1_paths"]
 
@@ -18,6 +29,7 @@ ROUTES: dict[str, str] = {
     "/{prefix}/{suffix}/qr": "/{prefix}/{suffix}/qr",
     "/compare": "/compare",
     "/.well-known/gs1resolver": "/.well-known/gs1resolver",
+    "/gs1/links/{tail}": "/gs1/links/{tail}",
 }
 
 _REDIRECT = {
@@ -125,6 +137,41 @@ def _compare() -> dict[str, Any]:
     }
 
 
+def _operator_links() -> dict[str, Any]:
+    """``/gs1/links/{tail}``: an operator's own links of a GTIN, batch or item."""
+    answer = json_ok("The level's key and its operator links.", ref("OperatorLinks"))
+    return {
+        "parameters": [
+            path_param(
+                "tail",
+                "01/{gtin}, 01/{gtin}/10/{lot} or 01/{gtin}/21/{serial} (convenience alphas too).",
+                "01/09521234010012",
+            )
+        ],
+        "get": {
+            "operationId": "getOperatorLinks",
+            "summary": "The operator's own links of a GTIN, batch or item",
+            "responses": {"200": answer, **errors((*COMMON, "404"))},
+        },
+        "put": {
+            "operationId": "putOperatorLinks",
+            "summary": "Replace the operator's own links of a GTIN, batch or item (in its linkset)",
+            "security": WRITE_SECURITY,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("OperatorLinks")}},
+            },
+            "responses": {"200": answer, **errors((*COMMON, "401", "403", "415"))},
+        },
+        "delete": {
+            "operationId": "deleteOperatorLinks",
+            "summary": "Remove the operator's own links of a GTIN, batch or item",
+            "security": WRITE_SECURITY,
+            "responses": {"204": {"description": "Removed."}, **errors((*COMMON, "401", "403", "404"))},
+        },
+    }
+
+
 def gs1_paths() -> dict[str, Any]:
     gs1_suffix = path_param(
         "suffix", "The Digital Link path after the primary key (GTIN, lot, serial).", "09521234010012"
@@ -142,6 +189,7 @@ def gs1_paths() -> dict[str, Any]:
             ],
         ),
         "/compare": _compare(),
+        "/gs1/links/{tail}": _operator_links(),
         "/.well-known/gs1resolver": {
             "get": {
                 "operationId": "describeResolver",
@@ -156,6 +204,34 @@ def gs1_paths() -> dict[str, Any]:
 
 
 SCHEMAS: dict[str, Any] = {
+    "OperatorLinks": {
+        "type": "object",
+        "required": ["links"],
+        "properties": {
+            "key": {"type": "string", "readOnly": True},
+            "links": {
+                "type": "array",
+                "maxItems": 64,
+                "items": {
+                    "type": "object",
+                    "required": ["linkType", "href", "title", "type"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "linkType": {"type": "string", "example": "gs1:instructions"},
+                        "href": {"type": "string", "maxLength": 2048},
+                        "title": {"type": "string", "maxLength": 200},
+                        "type": {"type": "string", "example": "application/pdf"},
+                        "hreflang": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "minItems": 1,
+                            "maxItems": 8,
+                        },
+                    },
+                },
+            },
+        },
+    },
     "Linkset": {
         "type": "object",
         "required": ["linkset"],
