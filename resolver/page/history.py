@@ -14,9 +14,14 @@ from resolver.page.i18n import Texts
 __all__ = ["history_section"]
 
 
-def history_section(health: PageHealth, t: Texts) -> str:
-    """The history chart, the rating and the warnings, under headings of the health section."""
-    return _chart(health, t) + _rating(health, t) + _warnings(health, t)
+def history_section(health: PageHealth, t: Texts, path: str) -> str:
+    """The history chart, the rating and the warnings, under headings of the health section;
+    ``path`` is the passport's path on this node (its events are at ``{path}/events``)."""
+    links = (
+        f'<p><a href="{escape(path)}/events" type="application/ld+json">{escape(t("soh.events"))}</a> · '
+        f'<a href="{escape(path)}/health" type="application/json">{escape(t("soh.health_json"))}</a></p>'
+    )
+    return _chart(health, t) + _rating(health, t) + _warnings(health, t) + links
 
 
 def _iso(seconds: float) -> str:

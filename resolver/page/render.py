@@ -88,7 +88,7 @@ def render_page(view: bytes, page: PageContext) -> bytes:
         _carbon(doc, t),
         _recycled(doc, t),
         _hazardous(doc, t),
-        _health(doc, page.health, t),
+        _health(doc, page, t),
         _lifecycle(doc, page, t),
         _hidden(hidden_points(page.tier), page.tier, t),
         f"<details><summary>{escape(t('all_data'))}</summary>{dump(doc)}</details>",
@@ -221,7 +221,7 @@ def _hazardous(doc: Mapping[str, JSON], t: Texts) -> str:
     return _section("hazardous-substances", t("hazardous"), _table(t("hazardous"), f"<tr>{heads}</tr>{body}"))
 
 
-def _health(doc: Mapping[str, JSON], health: PageHealth | None, t: Texts) -> str:
+def _health(doc: Mapping[str, JSON], page: PageContext, t: Texts) -> str:
     rows: list[Row] = []
     for name in ("stateOfCertifiedEnergy", "remainingCapacity"):
         value = doc.get(name)
@@ -234,7 +234,7 @@ def _health(doc: Mapping[str, JSON], health: PageHealth | None, t: Texts) -> str
     for name in ("cycleCount", "expectedRemainingCycles"):
         if isinstance(count := doc.get(name), int | float):
             facts.append((t("soh." + name), t.number(float(count))))
-    history = history_section(health, t) if health is not None else ""
+    history = history_section(page.health, t, page.path) if page.health is not None else ""
     if not rows and not facts and not history:
         return ""  # the tier does not show it; the hidden section names it
     chart = bar_chart("chart-health", t("health_chart"), rows, scale_max=100.0) if rows else ""

@@ -62,6 +62,7 @@ async def test_rating_figures_and_no_warnings_for_a_slow_fade(
     assert "<dt>Second-life grade</dt><dd>A</dd>" in rating
     assert "<dt>Fade per year</dt><dd>" in rating and "Not enough data" not in rating
     assert "No warnings have been raised." in html
+    assert f'<a href="{EV}/events" type="application/ld+json">Lifecycle events (EPCIS 2.0)</a>' in html
 
 
 async def test_public_page_has_no_history(node: RunningNode, http: aiohttp.ClientSession) -> None:
