@@ -30,6 +30,7 @@ from aiohttp import web
 
 from resolver.config import NodeConfig
 from resolver.errors import Gone, InputError, NotAcceptable, NotFound
+from resolver.gs1.compression import decompress
 from resolver.gs1.digital_link import DigitalLink, Level, parse_path
 from resolver.gs1.linkset import (
     GS1_VOC,
@@ -108,6 +109,13 @@ class DigitalLinkRoutes:
         path = request.raw_path.split("?", 1)[0]
         if path.endswith("/history"):  # the native API's version list of a GS1-keyed passport
             return await self._passports.read(request, path[1:])
+        return await self._resolve(request, path)
+
+    async def compressed(self, request: web.Request) -> web.StreamResponse:
+        """A compressed Digital Link (``/AQnYUc1gmiCNV4JG``): answered as its uncompressed path."""
+        return await self._resolve(request, decompress(request.match_info["compressed"]))
+
+    async def _resolve(self, request: web.Request, path: str) -> web.StreamResponse:
         link, levels = self._parse(path)
         asked: str | None = None
         if request.query_string:
@@ -424,6 +432,14 @@ def add_routes(routes: Routes) -> None:
     routes.resource("/.well-known/gs1resolver", "gs1resolver", GET=(resolver.well_known, "gs1resolver"))
     routes.resource("/01/{tail:.*}", "digital-link", GET=(resolver.resolve, "digital-link"))
     routes.resource("/gtin/{tail:.*}", "digital-link-alpha", GET=(resolver.resolve, "digital-link"))
+    # One segment of URI-safe base64: a compressed Digital Link. Those of a GTIN begin with A
+    # (AI 01 ... in its first bits), C or D (optimisation codes 0A to 0C); so the route takes no
+    # other one-segment path (a GET of /subscriptions stays a 405).
+    routes.resource(
+        "/{compressed:[ACD][A-Za-z0-9_-]{9,511}}",
+        "digital-link-compressed",
+        GET=(resolver.compressed, "digital-link"),
+    )
     routes.resource(
         "/gs1/links/{tail:.+}",
         "gs1-links",

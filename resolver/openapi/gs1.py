@@ -30,6 +30,7 @@ ROUTES: dict[str, str] = {
     "/compare": "/compare",
     "/.well-known/gs1resolver": "/.well-known/gs1resolver",
     "/gs1/links/{tail}": "/gs1/links/{tail}",
+    "/{compressed}": "/{compressed}",
 }
 
 _REDIRECT = {
@@ -137,6 +138,21 @@ def _compare() -> dict[str, Any]:
     }
 
 
+def _compressed() -> dict[str, Any]:
+    """``/{compressed}``: a compressed Digital Link, answered as its uncompressed form."""
+    answer = _resolver(alpha=False)
+    answer["parameters"] = [
+        path_param(
+            "compressed",
+            "A compressed GS1 Digital Link (GS1 Digital Link 1.1, section 9) of a GTIN with 22, 10, 21.",
+            "AQnYUc1gmiCNV4JG",
+        )
+    ]
+    answer["get"] = {**answer["get"], "operationId": "resolveCompressedDigitalLink"}
+    answer["get"]["summary"] = "Resolve a compressed GS1 Digital Link (as its uncompressed path)"
+    return answer
+
+
 def _operator_links() -> dict[str, Any]:
     """``/gs1/links/{tail}``: an operator's own links of a GTIN, batch or item."""
     answer = json_ok("The level's key and its operator links.", ref("OperatorLinks"))
@@ -190,6 +206,7 @@ def gs1_paths() -> dict[str, Any]:
         ),
         "/compare": _compare(),
         "/gs1/links/{tail}": _operator_links(),
+        "/{compressed}": _compressed(),
         "/.well-known/gs1resolver": {
             "get": {
                 "operationId": "describeResolver",

@@ -13,6 +13,7 @@ import pytest
 from resolver.app import RunningNode
 from resolver.identifiers import gs1_check_digit
 from tests.support.gs1 import BASE, BATCH, GTIN, ITEM, MODEL, OPERATOR, REPAIRER, bearer, check_linkset
+from tests.support.gs1_compress import compress
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -182,3 +183,19 @@ async def test_epcis_link_to_the_lifecycle_events(http: aiohttp.ClientSession) -
         assert response.status == 200, await response.text()
         document = await response.json(content_type=None)
         assert document["type"] == "EPCISDocument" and document["epcisBody"]["eventList"]
+
+
+async def test_a_compressed_link_is_answered_as_its_uncompressed_path(http: aiohttp.ClientSession) -> None:
+    compressed = compress([("01", GTIN), ("21", ITEM.rsplit("/", 1)[1])], optimise=True)
+    plain = await _linkset(http, ITEM)
+    async with http.get(_URL[0] + "/" + compressed + "?linkType=all") as response:
+        assert response.status == 200, await response.text()
+        assert orjson.loads(await response.read())["linkset"][0] == plain
+    async with http.get(_URL[0] + "/" + compressed + "?x=1", allow_redirects=False) as response:
+        assert response.status == 307 and "x=1" in response.headers["Location"]
+    async with http.get(_URL[0] + "/AN2yxDhfaiaw") as response:  # an SSCC: not served here
+        assert response.status == 400 and response.content_type == PROBLEM
+        assert "AI 00" in (await response.json())["detail"]
+    # Only paths that could be a compressed GTIN link are taken: /subscriptions is POST only.
+    async with http.get(_URL[0] + "/subscriptions") as response:
+        assert response.status == 405
