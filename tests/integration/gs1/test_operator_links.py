@@ -19,14 +19,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 VOC = "https://gs1.org/voc/"
 PROBLEM = "application/problem+json"
-MANUAL = {
+MANUAL: dict[str, Any] = {
     "linkType": "gs1:instructions",
     "href": "https://maker.example/manuals/ecp-60.pdf",
     "title": "Bedienungsanleitung",
     "type": "application/pdf",
     "hreflang": ["de"],
 }
-ITEM_SERVICE = {
+ITEM_SERVICE: dict[str, Any] = {
     "linkType": "https://gs1.org/voc/serviceInfo",
     "href": "https://maker.example/service/LFP-2026-000042",
     "title": "Service history",
