@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from resolver.page.health import PageHealth
 from resolver.page.render import PageContext, render_page
 from resolver.tiers import Tier
 
@@ -15,7 +16,14 @@ __all__ = ["render_html"]
 
 
 def render_html(
-    view: bytes, *, handle: str, tier_label: str, version: int, lang: str = "en", modified: str = ""
+    view: bytes,
+    *,
+    handle: str,
+    tier_label: str,
+    version: int,
+    lang: str = "en",
+    modified: str = "",
+    health: PageHealth | None = None,
 ) -> bytes:
     """The page for ``view`` (compact JSON-LD bytes of the tier ``tier_label``) of ``handle``."""
     page = PageContext(
@@ -25,5 +33,6 @@ def render_html(
         modified=modified,
         tier=Tier.from_label(tier_label),
         lang=lang,
+        health=health,
     )
     return render_page(view, page)

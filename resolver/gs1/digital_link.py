@@ -5,8 +5,7 @@ A path is ``/01/{gtin}`` optionally followed by key qualifiers ``22/{cpv}``, ``1
 ``lot`` and ``ser`` stand for the numeric AIs. A trailing ``/`` is ignored. The levels run from the
 most granular (the item) to the model (the GTIN): a resolver walks up them until one answers.
 
-Compressed Digital Links are not decompressed: no maintained Python library implements GS1's
-compression (``biip`` reads uncompressed URIs only), and the node does not ship its own.
+Compressed Digital Links are decompressed to such a path first (``resolver.gs1.compression``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 from urllib.parse import quote
 
 import orjson
@@ -19,6 +19,8 @@ __all__ = [
     "LANGUAGES",
     "LINK_TYPES",
     "Link",
+    "Linkset",
+    "LinksetEntry",
     "build_linkset",
     "choose_link",
     "link_header",
@@ -63,12 +65,28 @@ class Link(TypedDict):
     hreflang: list[str]
 
 
+# One linkset entry: "anchor" and "itemDescription" (text), then a list of links per relation type.
+LinksetEntry = dict[str, str | list[Link]]
+Linkset = dict[str, list[LinksetEntry]]  # {"linkset": [entry]}
+
+
 def build_linkset(
-    anchor: str, target: str, view: Mapping[str, object], *, description: str
-) -> dict[str, Any]:
+    anchor: str,
+    target: str,
+    view: Mapping[str, object],
+    *,
+    description: str,
+    events: bool = False,
+    extra: Mapping[str, Sequence[Link]] | None = None,
+) -> Linkset:
     """The linkset of ``anchor`` (the Digital Link on this resolver) whose passport is at
-    ``target`` (an absolute URL of the native API) with the tier view ``view``."""
-    links: dict[str, list[Link]] = {}
+    ``target`` (an absolute URL of the native API) with the tier view ``view``. ``events``: the
+    node keeps lifecycle events (``{target}/events``, the ``gs1:epcis`` link). ``extra``: the
+    operator's own links by relation type IRI; they come first among links of their type (the
+    first of equally fitting links is chosen), and an operator's ``gs1:defaultLink`` replaces
+    the page as the default."""
+    links: dict[str, list[Link]] = {rel: list(found) for rel, found in (extra or {}).items() if found}
+    own_default = GS1_VOC + "defaultLink" in links
 
     def add(name: str, href: str, title: str, media_type: str, lang: str = "en") -> None:
         links.setdefault(GS1_VOC + name, []).append(
@@ -94,9 +112,11 @@ def build_linkset(
         )
     for href, title in _recycling(view):
         add("recyclingInfo", href, title, _guess_type(href))
-    for lang in LANGUAGES:
+    if events:
+        add("epcis", target + "/events", "Lifecycle events (EPCIS 2.0)", "application/ld+json")
+    for lang in LANGUAGES if not own_default else ():
         add("defaultLink", _page(target, lang), _PAGE_TITLES[lang], "text/html", lang)
-    entry: dict[str, str | list[Link]] = {"anchor": anchor, "itemDescription": description}
+    entry: LinksetEntry = {"anchor": anchor, "itemDescription": description}
     entry.update(links)
     return {"linkset": [entry]}
 
@@ -194,7 +214,7 @@ def _title(link: Link) -> str:
     return "title*=UTF-8''" + quote(title, safe="")
 
 
-def link_header(linkset_url: str, linkset: Mapping[str, Any], *, same_as: str = "") -> str:
+def link_header(linkset_url: str, linkset: Linkset, *, same_as: str = "") -> str:
     """One ``Link`` header value: the linkset first, the canonical GS1 URI (``owl:sameAs``), then
     every link of the set (RFC 8288)."""
     parts = [f'<{linkset_url}>; rel="linkset"; type="application/linkset+json"']
@@ -202,7 +222,7 @@ def link_header(linkset_url: str, linkset: Mapping[str, Any], *, same_as: str = 
         parts.append(f'<{same_as}>; rel="owl:sameAs"')
     for entry in linkset["linkset"]:
         for rel, targets in entry.items():
-            if not rel.startswith(GS1_VOC):
+            if not rel.startswith(GS1_VOC) or isinstance(targets, str):
                 continue
             for link in targets:
                 hreflang = "".join(f'; hreflang="{lang}"' for lang in link.get("hreflang", []))

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterator, Mapping
+from typing import NamedTuple
 from urllib.parse import quote, urlencode
 
 import orjson
@@ -30,9 +30,11 @@ from aiohttp import web
 
 from resolver.config import NodeConfig
 from resolver.errors import Gone, InputError, NotAcceptable, NotFound
+from resolver.gs1.compression import decompress
 from resolver.gs1.digital_link import DigitalLink, Level, parse_path
 from resolver.gs1.linkset import (
     GS1_VOC,
+    Linkset,
     build_linkset,
     choose_link,
     link_header,
@@ -42,6 +44,7 @@ from resolver.gs1.linkset import (
 from resolver.gs1.qr import qr_png, qr_svg
 from resolver.http.caching import body_etag, cache_control, not_modified
 from resolver.http.compare import CompareRoutes
+from resolver.http.gs1_links import OperatorLinkRoutes
 from resolver.http.passports import PassportRoutes, location_path
 from resolver.http.router import Routes
 from resolver.lookup import Answer
@@ -75,21 +78,26 @@ class _Found:
 
 
 class _Built(NamedTuple):
-    linkset: dict[str, Any]
+    linkset: Linkset
     body: bytes
     link: str  # the linkset, owl:sameAs and every link: for redirects
     link_short: str  # the linkset and owl:sameAs: for the linkset itself, whose body has the rest
+
+
+_MemoKey = tuple[str, str, int, Tier, tuple[bytes | None, ...]]
 
 
 class DigitalLinkRoutes:
     """Handlers of the resolver; passports are read and served through ``PassportRoutes``, as the
     native API serves them."""
 
-    def __init__(self, passports: PassportRoutes, config: NodeConfig) -> None:
+    def __init__(self, passports: PassportRoutes, config: NodeConfig, links: OperatorLinkRoutes) -> None:
         self._passports = passports
         self._config = config
-        # Built once per (anchor, passport, version, tier): the linkset, its bytes, its Link header.
-        self._linksets: OrderedDict[tuple[str, str, int, Tier], _Built] = OrderedDict()
+        self._links = links
+        # Built once per (anchor, passport, version, tier, operator links): the linkset, its
+        # bytes, its Link header.
+        self._linksets: OrderedDict[_MemoKey, _Built] = OrderedDict()
         self._paths: dict[str, tuple[DigitalLink, list[Level]]] = {}
 
     def _base(self, request: web.Request) -> str:
@@ -101,6 +109,13 @@ class DigitalLinkRoutes:
         path = request.raw_path.split("?", 1)[0]
         if path.endswith("/history"):  # the native API's version list of a GS1-keyed passport
             return await self._passports.read(request, path[1:])
+        return await self._resolve(request, path)
+
+    async def compressed(self, request: web.Request) -> web.StreamResponse:
+        """A compressed Digital Link (``/AQnYUc1gmiCNV4JG``): answered as its uncompressed path."""
+        return await self._resolve(request, decompress(request.match_info["compressed"]))
+
+    async def _resolve(self, request: web.Request, path: str) -> web.StreamResponse:
         link, levels = self._parse(path)
         asked: str | None = None
         if request.query_string:
@@ -114,7 +129,7 @@ class DigitalLinkRoutes:
         found = await self._find(request, link, levels)
         if isinstance(found, web.StreamResponse):
             return found
-        built = self._linkset(self._base(request), found)
+        built = await self._linkset(self._base(request), found, levels)
         linkset = built.linkset
         if asked is None:
             if chosen == LINKSET_TYPE:
@@ -128,7 +143,7 @@ class DigitalLinkRoutes:
                 raise NotFound(f"linkType={asked[:60]!r} is not a GS1 link type (https://gs1.org/voc/)")
             rel = iri
         entries = linkset["linkset"][0].get(rel)
-        if not entries:
+        if not entries or isinstance(entries, str):
             raise NotFound(f"{found.level.path} has no link of type {rel.replace(GS1_VOC, 'gs1:')}")
         media = [chosen] if asked is None and chosen else _accepted_types(request.headers.get("Accept"))
         target = choose_link(
@@ -203,18 +218,24 @@ class DigitalLinkRoutes:
             self._paths[path] = found
         return found
 
-    def _linkset(self, base: str, found: _Found) -> _Built:
+    async def _linkset(self, base: str, found: _Found, levels: list[Level]) -> _Built:
         view = found.answer.view
         assert view is not None  # the edge guarantees a view when there is no referral
-        memo_key = (base + found.level.path, found.key, view.version, found.tier)
+        # The operator's links of the level that answered and of every less granular one.
+        keys = [level.path[1:] for level in levels[levels.index(found.level) :]]
+        raw = await self._links.raw_for(keys)
+        memo_key = (base + found.level.path, found.key, view.version, found.tier, raw)
         cached = self._linksets.get(memo_key)
         if cached is not None:
             return cached
         document = orjson.loads(view.body)
         anchor = base + found.level.path
         target = base + location_path(found.key)
-        description = _describe(found, document)
-        linkset = build_linkset(anchor, target, document, description=description)
+        description = _describe(found, document if isinstance(document, dict) else {})
+        events = self._passports.edge.ctx.lifecycle is not None
+        linkset = build_linkset(
+            anchor, target, document, description=description, events=events, extra=self._links.links_of(raw)
+        )
         same_as = "https://id.gs1.org" + found.level.path  # the canonical GS1 Digital Link URI
         header = link_header(f"{anchor}?linkType=all", linkset, same_as=same_as)
         short = link_header(f"{anchor}?linkType=all", {"linkset": []}, same_as=same_as)
@@ -306,7 +327,7 @@ class DigitalLinkRoutes:
         )
 
 
-def _describe(found: _Found, document: dict[str, Any]) -> str:
+def _describe(found: _Found, document: Mapping[str, object]) -> str:
     name = " ".join(str(document[k]) for k in ("productName", "model") if isinstance(document.get(k), str))
     what = name or "battery"
     if found.level.name == "model":
@@ -401,7 +422,8 @@ def add_routes(routes: Routes) -> None:
     # The resolver's own PassportRoutes: every GET of /01/... and /gtin/... is answered here, so
     # its renders (the page of GS1-keyed passports) are not the native routes' renders.
     passports = PassportRoutes(routes.slot, render_cache_bytes=routes.config.render_cache_bytes)
-    resolver = DigitalLinkRoutes(passports, routes.config)
+    links = OperatorLinkRoutes(routes.slot, routes.config)
+    resolver = DigitalLinkRoutes(passports, routes.config, links)
     # Before /01/...: "/qr" ends the path of a passport's QR code (as "/history" its history).
     routes.resource("/01/{suffix:.+}/qr", "qr-gtin", GET=(resolver.qr, "qr"))
     routes.resource("/gtin/{suffix:.+}/qr", "qr-gtin-alpha", GET=(resolver.qr, "qr"))
@@ -410,4 +432,20 @@ def add_routes(routes: Routes) -> None:
     routes.resource("/.well-known/gs1resolver", "gs1resolver", GET=(resolver.well_known, "gs1resolver"))
     routes.resource("/01/{tail:.*}", "digital-link", GET=(resolver.resolve, "digital-link"))
     routes.resource("/gtin/{tail:.*}", "digital-link-alpha", GET=(resolver.resolve, "digital-link"))
+    # One segment of URI-safe base64: a compressed Digital Link. Those of a GTIN begin with A
+    # (AI 01 ... in its first bits), C or D (optimisation codes 0A to 0C); so the route takes no
+    # other one-segment path (a GET of /subscriptions stays a 405).
+    routes.resource(
+        "/{compressed:[ACD][A-Za-z0-9_-]{9,511}}",
+        "digital-link-compressed",
+        GET=(resolver.compressed, "digital-link"),
+    )
+    routes.resource(
+        "/gs1/links/{tail:.+}",
+        "gs1-links",
+        GET=(links.get, "gs1-links"),
+        PUT=(links.put, "gs1-links"),
+        DELETE=(links.delete, "gs1-links"),
+    )
     routes.during_lifetime(_warm_page)
+    routes.during_lifetime(links.lifetime)

@@ -38,11 +38,13 @@ from resolver.identifiers import Identifier, longest_claim
 from resolver.integrity.served import LOG_INDEX_HEADER, PROOF_HEADER, split_signed
 from resolver.lookup import OWNER_HEADER, Answer, Owner, Read, Referral
 from resolver.memo import Memo, text_size
+from resolver.page.health import PageHealth, PageHealthSource
 from resolver.page.i18n import choose_language
 from resolver.passport.read import JSON_TYPES as JSON_MEDIA_TYPES
 from resolver.passport.read import MEDIA_TYPES as PASSPORT_MEDIA_TYPES
 from resolver.passport.read import require_utf8
 from resolver.patch import merge_patch
+from resolver.profile import Profile
 from resolver.render import render
 from resolver.stores.base import View
 from resolver.tiers import Role, Tier
@@ -120,6 +122,7 @@ class PassportRoutes:
         self._renders: Memo[tuple[str, int, Tier, str], bytes] = Memo(render_cache_bytes, text_size)
         self._proofs: Memo[tuple[str, int, Tier, str], str] = Memo(render_cache_bytes // 16, text_size)
         self._checker_starting = asyncio.Lock()
+        self._health: tuple[Edge, PageHealthSource | None] | None = None
 
     @property
     def edge(self) -> Edge:
@@ -162,8 +165,9 @@ class PassportRoutes:
         served = answer.tier if answer.tier is not None else tier
         control = cache_control(request, served, answer.max_age)
         index = await edge.log_index(ident.key, view.version, answer.source, view.modified)
+        health = await self._page_health(ident.key, served, view.version) if rep.fmt == "html" else None
         response = self._represent(
-            request, ident, view, served, rep, control, answer.source, answer.age, index
+            request, ident, view, served, rep, control, answer.source, answer.age, index, health
         )
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
@@ -212,11 +216,13 @@ class PassportRoutes:
         source: str,
         age: int,
         log_index: int | None = None,
+        health: PageHealth | None = None,
     ) -> web.Response:
         tag, lang = rep.tag, ""
         if rep.fmt == "html":  # the page comes in the caller's language
             lang = choose_language(request.query.get("lang"), request.headers.get("Accept-Language"))
-            tag = f"html.{lang}"
+            # The page shows the battery's readings too: it changes with their revision.
+            tag = f"html.{lang}" if health is None else f"html.{lang}.r{health.revision}"
         etag = f'"v{view.version}.{tier.label}.{tag}"'
         headers = {
             "ETag": etag,
@@ -237,7 +243,7 @@ class PassportRoutes:
             return web.Response(body=view.body, headers=headers)
         if lang:
             headers["Content-Language"] = lang
-        body = self._rendered(ident, view, tier, rep.fmt, lang)
+        body = self._rendered(ident, view, tier, rep.fmt, lang, health)
         proof = self._proof(ident, view, tier)
         if proof:  # the proof of the graph rendered (resolver/integrity/served.py)
             headers[PROOF_HEADER] = proof
@@ -251,8 +257,28 @@ class PassportRoutes:
             self._proofs.put(key, found)
         return found
 
-    def _rendered(self, ident: Identifier, view: View, tier: Tier, fmt: str, lang: str = "") -> bytes:
-        key = (ident.key, view.version, tier, fmt + lang)  # the page: per version, tier, language
+    async def _page_health(self, handle: str, tier: Tier, version: int) -> PageHealth | None:
+        """What the page shows of the battery's readings (None: no lifecycle part, or hidden)."""
+        edge = self.edge
+        if self._health is None or self._health[0] is not edge:  # a new node: a new source
+            part = edge.ctx.lifecycle
+            source = PageHealthSource(part.service, Profile.load()) if part is not None else None
+            self._health = (edge, source)
+        source = self._health[1]
+        return await source.read(handle, tier, version) if source is not None else None
+
+    def _rendered(
+        self,
+        ident: Identifier,
+        view: View,
+        tier: Tier,
+        fmt: str,
+        lang: str = "",
+        health: PageHealth | None = None,
+    ) -> bytes:
+        # The page: per version, tier, language and (when it shows them) the readings' revision.
+        suffix = f".r{health.revision}" if health is not None else ""
+        key = (ident.key, view.version, tier, fmt + lang + suffix)
         found = self._renders.get(key)
         if found is None:
             self.edge.metrics.counter(
@@ -268,6 +294,7 @@ class PassportRoutes:
                     version=view.version,
                     lang=lang,
                     modified=rfc3339(view.modified),
+                    health=health,
                 )
             else:
                 found = render(unsigned, fmt)

@@ -4,7 +4,18 @@
 from __future__ import annotations
 
 from resolver.openapi.native import HANDLE_DESC, passport_ok
-from resolver.openapi.parts import READ, SECURITY, header, json_ok, path_param, query, ref, responses
+from resolver.openapi.parts import (
+    COMMON,
+    READ,
+    SECURITY,
+    WRITE_SECURITY,
+    header,
+    json_ok,
+    path_param,
+    query,
+    ref,
+    responses,
+)
 
 __all__ = ["ROUTES", "SCHEMAS", "gs1_paths"]
 
@@ -16,6 +27,8 @@ ROUTES: dict[str, str] = {
     "/{prefix}/{suffix}/qr": "/{prefix}/{suffix}/qr",
     "/compare": "/compare",
     "/.well-known/gs1resolver": "/.well-known/gs1resolver",
+    "/gs1/links/{tail}": "/gs1/links/{tail}",
+    "/{compressed}": "/{compressed}",
 }
 
 _REDIRECT = {
@@ -126,6 +139,61 @@ def _compare() -> dict[str, object]:
     }
 
 
+def _compressed() -> dict[str, object]:
+    """``/{compressed}``: a compressed Digital Link, answered as its uncompressed form."""
+    answer = _resolver(alpha=False)
+    answer["parameters"] = [
+        path_param(
+            "compressed",
+            "A compressed GS1 Digital Link (GS1 Digital Link 1.1, section 9) of a GTIN with 22, 10, 21.",
+            "AQnYUc1gmiCNV4JG",
+        )
+    ]
+    get = answer["get"]
+    assert isinstance(get, dict)
+    answer["get"] = {
+        **get,
+        "operationId": "resolveCompressedDigitalLink",
+        "summary": "Resolve a compressed GS1 Digital Link (as its uncompressed path)",
+    }
+    return answer
+
+
+def _operator_links() -> dict[str, object]:
+    """``/gs1/links/{tail}``: an operator's own links of a GTIN, batch or item."""
+    answer = json_ok("The level's key and its operator links.", ref("OperatorLinks"))
+    return {
+        "parameters": [
+            path_param(
+                "tail",
+                "01/{gtin}, 01/{gtin}/10/{lot} or 01/{gtin}/21/{serial} (convenience alphas too).",
+                "01/09521234010012",
+            )
+        ],
+        "get": {
+            "operationId": "getOperatorLinks",
+            "summary": "The operator's own links of a GTIN, batch or item",
+            "responses": responses({"200": answer}, (*COMMON, "404")),
+        },
+        "put": {
+            "operationId": "putOperatorLinks",
+            "summary": "Replace the operator's own links of a GTIN, batch or item (in its linkset)",
+            "security": WRITE_SECURITY,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("OperatorLinks")}},
+            },
+            "responses": responses({"200": answer}, (*COMMON, "401", "403", "415")),
+        },
+        "delete": {
+            "operationId": "deleteOperatorLinks",
+            "summary": "Remove the operator's own links of a GTIN, batch or item",
+            "security": WRITE_SECURITY,
+            "responses": responses({"204": {"description": "Removed."}}, (*COMMON, "401", "403", "404")),
+        },
+    }
+
+
 def gs1_paths() -> dict[str, object]:
     gs1_suffix = path_param(
         "suffix", "The Digital Link path after the primary key (GTIN, lot, serial).", "09521234010012"
@@ -143,6 +211,8 @@ def gs1_paths() -> dict[str, object]:
             ],
         ),
         "/compare": _compare(),
+        "/gs1/links/{tail}": _operator_links(),
+        "/{compressed}": _compressed(),
         "/.well-known/gs1resolver": {
             "get": {
                 "operationId": "describeResolver",
@@ -157,6 +227,34 @@ def gs1_paths() -> dict[str, object]:
 
 
 SCHEMAS: dict[str, object] = {
+    "OperatorLinks": {
+        "type": "object",
+        "required": ["links"],
+        "properties": {
+            "key": {"type": "string", "readOnly": True},
+            "links": {
+                "type": "array",
+                "maxItems": 64,
+                "items": {
+                    "type": "object",
+                    "required": ["linkType", "href", "title", "type"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "linkType": {"type": "string", "example": "gs1:instructions"},
+                        "href": {"type": "string", "maxLength": 2048},
+                        "title": {"type": "string", "maxLength": 200},
+                        "type": {"type": "string", "example": "application/pdf"},
+                        "hreflang": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "minItems": 1,
+                            "maxItems": 8,
+                        },
+                    },
+                },
+            },
+        },
+    },
     "Linkset": {
         "type": "object",
         "required": ["linkset"],

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-__all__ = ["Marker", "Row", "bar_chart"]
+__all__ = ["Marker", "Point", "Row", "bar_chart", "line_chart"]
 
 _WIDTH = 400  # viewBox units; the SVG scales to its container, so text stays legible on a phone
 _BAR_MAX = 300
@@ -27,6 +27,12 @@ _TRACK = "#ececec"  # the empty part of a bar (decoration: the bar's end is what
 class Marker:
     value: float
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    x: float  # time, seconds since the epoch
+    y: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,4 +83,52 @@ def _row(row: Row, y: int, top: float) -> str:
             f'<line class="marker" x1="{x:.1f}" x2="{x:.1f}" y1="{y + 20}" y2="{y + 44}" '
             f'stroke="{_MARK}" stroke-width="2"><title>{escape(marker.label)}</title></line>'
         )
+    return "".join(parts)
+
+
+_PLOT = (48, 12, 388, 172)  # left, top, right, bottom of the plot area in viewBox units
+
+
+def line_chart(
+    chart_id: str,
+    title: str,
+    points: Sequence[Point],
+    *,
+    summary: str,
+    y_labels: Sequence[tuple[float, str]],
+    x_labels: tuple[str, str],
+) -> str:
+    """An SVG line of ``points`` (oldest first) over horizontal grid lines at ``y_labels``
+    (value, text; the lowest and highest give the scale), the first and last dates written
+    under the ends. ``summary`` says in words what the line shows (the chart's description)."""
+    left, top, right, bottom = _PLOT
+    low, high = y_labels[0][0], y_labels[-1][0]
+    start, end = points[0].x, points[-1].x
+    span_x, span_y = (end - start) or 1.0, (high - low) or 1.0
+
+    def at(point: Point) -> tuple[float, float]:
+        y = min(max(point.y, low), high)
+        x = left + (point.x - start) / span_x * (right - left)
+        return x, bottom - (y - low) / span_y * (bottom - top)
+
+    parts = [
+        f'<svg class="chart" id="{chart_id}" viewBox="0 0 {_WIDTH} 200" width="100%" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg" '
+        f'font-family="system-ui,sans-serif" font-size="14">',
+        f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(summary)}</desc>',
+    ]
+    for value, text in y_labels:
+        y = bottom - (value - low) / span_y * (bottom - top)
+        parts.append(
+            f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#8a8a8a" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y + 5:.1f}" fill="{_TEXT}" text-anchor="end">{escape(text)}</text>'
+        )
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in map(at, points))
+    parts.append(f'<polyline class="line" points="{coords}" fill="none" stroke="{_BAR}" stroke-width="2.5"/>')
+    last_x, last_y = at(points[-1])
+    parts.append(f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="4" fill="{_BAR}"/>')
+    parts.append(
+        f'<text x="{left}" y="194" fill="{_TEXT}">{escape(x_labels[0])}</text>'
+        f'<text x="{right}" y="194" fill="{_TEXT}" text-anchor="end">{escape(x_labels[1])}</text></svg>'
+    )
     return "".join(parts)

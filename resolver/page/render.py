@@ -18,7 +18,9 @@ from resolver.gs1.linkset import LANGUAGES
 from resolver.jsontypes import JSON
 from resolver.page.charts import Marker, Row, bar_chart
 from resolver.page.dump import dump
+from resolver.page.health import PageHealth
 from resolver.page.hidden import HiddenPoint, hidden_points
+from resolver.page.history import history_section
 from resolver.page.i18n import Texts, texts
 from resolver.tiers import Tier
 
@@ -65,6 +67,7 @@ class PageContext:
     modified: str  # ISO date-time of the version ("" when unknown)
     tier: Tier
     lang: str
+    health: PageHealth | None = None  # the readings, rating and warnings (None: none, or hidden)
 
 
 def render_page(view: bytes, page: PageContext) -> bytes:
@@ -85,7 +88,7 @@ def render_page(view: bytes, page: PageContext) -> bytes:
         _carbon(doc, t),
         _recycled(doc, t),
         _hazardous(doc, t),
-        _health(doc, t),
+        _health(doc, page, t),
         _lifecycle(doc, page, t),
         _hidden(hidden_points(page.tier), page.tier, t),
         f"<details><summary>{escape(t('all_data'))}</summary>{dump(doc)}</details>",
@@ -218,7 +221,7 @@ def _hazardous(doc: Mapping[str, JSON], t: Texts) -> str:
     return _section("hazardous-substances", t("hazardous"), _table(t("hazardous"), f"<tr>{heads}</tr>{body}"))
 
 
-def _health(doc: Mapping[str, JSON], t: Texts) -> str:
+def _health(doc: Mapping[str, JSON], page: PageContext, t: Texts) -> str:
     rows: list[Row] = []
     for name in ("stateOfCertifiedEnergy", "remainingCapacity"):
         value = doc.get(name)
@@ -231,11 +234,13 @@ def _health(doc: Mapping[str, JSON], t: Texts) -> str:
     for name in ("cycleCount", "expectedRemainingCycles"):
         if isinstance(count := doc.get(name), int | float):
             facts.append((t("soh." + name), t.number(float(count))))
-    if not rows and not facts:
+    history = history_section(page.health, t, page.path) if page.health is not None else ""
+    if not rows and not facts and not history:
         return ""  # the tier does not show it; the hidden section names it
     chart = bar_chart("chart-health", t("health_chart"), rows, scale_max=100.0) if rows else ""
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
-    return _section("health", t("health"), f"{chart}<dl>{items}</dl>")
+    listed = f"<dl>{items}</dl>" if items else ""
+    return _section("health", t("health"), f"{chart}{listed}{history}")
 
 
 def _lifecycle(doc: Mapping[str, JSON], page: PageContext, t: Texts) -> str:

@@ -20,7 +20,9 @@ def test_hostile_values_do_not_reach_the_link_header() -> None:
     check_linkset(linkset)
     entry = linkset["linkset"][0]
     assert GS1_VOC + "certificationInfo" not in entry
-    assert [link["href"] for link in entry[GS1_VOC + "recyclingInfo"]] == ["https://maker.example/d.pdf"]
+    recycling = entry[GS1_VOC + "recyclingInfo"]
+    assert isinstance(recycling, list)
+    assert [link["href"] for link in recycling] == ["https://maker.example/d.pdf"]
     header = link_header(ANCHOR + "?linkType=all", linkset)
     assert "\r" not in header and "\n" not in header and "X-Injected: 1" not in header
     assert "title*=UTF-8''Dismantling%20information%20%28manual%22%0D%0AX-Injected%3A%201%29" in header

@@ -136,6 +136,12 @@ async def test_page_in_chromium_each_tier(node: RunningNode, browser: Any, token
     def run() -> str:
         _open(browser, node.url + HANDLE + "?format=html&lang=en", token=token)
         assert _axe(browser) == []
+        if token is not None:  # the state of health over time is drawn: a line of some length
+            width = browser.execute_script(
+                "const l = document.querySelector('#chart-health-history polyline');"
+                "return l ? l.getBoundingClientRect().width : 0"
+            )
+            assert width > 100, width
         # textContent: the folded "all data" section counts too (innerText skips it).
         text: str = browser.execute_script("return document.body.textContent")
         return text

@@ -270,12 +270,14 @@ async def test_writes_at_a_digital_link_still_reach_the_native_api(
         assert response.status == 401  # no credentials: refused by the native API, not 405
 
 
-async def test_compressed_digital_link_is_not_decompressed(
+async def test_compressed_digital_link_with_a_data_attribute_is_refused(
     node: RunningNode, http: aiohttp.ClientSession
 ) -> None:
-    # GS1's compressed form (one path segment) is not supported: no maintained library does it.
-    status, headers, _ = await _get(http, node.url + "/AQnYUc1gmiYwDYDSEjR5TLQLNA")
-    assert status == 404 and headers["Content-Type"] == PROBLEM
+    # GTIN plus AI 13 (a packaging date): the decoder reads GTINs and their qualifiers only
+    # (tests/gs1/test_compression.py; served compressed links: test_operator_links.py).
+    status, headers, body = await _get(http, node.url + "/AQnYUc1gmiYwDYDSEjR5TLQLNA")
+    assert status == 400 and headers["Content-Type"] == PROBLEM
+    assert "holds AI 13" in orjson.loads(body)["detail"]
 
 
 async def test_history_of_a_gs1_passport_is_the_native_api(
