@@ -362,6 +362,27 @@ def _lifecycle(
     )
 
 
+async def _integrity(
+    config: NodeConfig, metrics: Metrics, stack: contextlib.AsyncExitStack
+) -> Integrity | None:
+    """The node's signing keys and transparency log, counting versions the log did not take."""
+    unlogged = metrics.counter(
+        "passport_translog_unlogged_total",
+        "Versions stored but not appended to the transparency log (the log refused or was unreachable).",
+    )
+    return await stack.enter_async_context(open_integrity(config, on_unlogged=unlogged.inc))
+
+
+def _stages(parts: NodeParts, stack: contextlib.AsyncExitStack) -> list[Stage]:
+    """The configured chain's stages, in order, each closed with the node."""
+    stages: list[Stage] = []
+    for name in parts.config.chain:
+        stage = STAGE_BUILDERS[name](parts)
+        stack.push_async_callback(stage.aclose)
+        stages.append(stage)
+    return stages
+
+
 @contextlib.asynccontextmanager
 async def open_node(
     config: NodeConfig,
@@ -385,11 +406,7 @@ async def open_node(
     async with contextlib.AsyncExitStack() as stack:
         store = await open_store(config.store)
         stack.push_async_callback(store.aclose)
-        unlogged = metrics.counter(
-            "passport_translog_unlogged_total",
-            "Versions stored but not appended to the transparency log (the log refused or was unreachable).",
-        )
-        integrity = await stack.enter_async_context(open_integrity(config, on_unlogged=unlogged.inc))
+        integrity = await _integrity(config, metrics, stack)
         validator = Validator(workers=config.workers)
         stack.push_async_callback(validator.aclose)
         starting = await _start_validator(validator, validator_start, stack)
@@ -419,11 +436,7 @@ async def open_node(
         part = None
         if lifecycle is not None:
             part = await stack.enter_async_context(_lifecycle(config, store, clock, lifecycle))
-        stages: list[Stage] = []
-        for name in config.chain:
-            stage = STAGE_BUILDERS[name](parts)
-            stack.push_async_callback(stage.aclose)
-            stages.append(stage)
+        stages = _stages(parts, stack)
         yield Node(
             config=config,
             store=store,
