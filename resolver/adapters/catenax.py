@@ -21,6 +21,7 @@ from typing import TypeGuard
 from resolver import jsonld
 from resolver.adapters.dates import check_date, date_value
 from resolver.adapters.paths import unread
+from resolver.adapters.reader import PathReader
 from resolver.errors import DocumentError
 
 __all__ = [
@@ -115,14 +116,14 @@ def convert_with_notes(payload: object, *, iri: str | None = None) -> Conversion
             f"shape with {', '.join(_ASPECTS)})"
         )
     _check_dates(payload, "")
-    get = _Reader(payload)
+    get = PathReader(payload)
     document = _convert(get, payload, iri)
     read = get.read | {"specVersion"}
     unmapped = unread(payload, read)
     return Conversion(document, version, unmapped)
 
 
-def _convert(get: _Reader, payload: dict[str, object], iri: str | None) -> dict[str, object]:
+def _convert(get: PathReader, payload: dict[str, object], iri: str | None) -> dict[str, object]:
     identifier = iri or get.text("metadata", "passportIdentifier")
     if not identifier:
         raise DocumentError("the payload has no metadata.passportIdentifier and no IRI was given")
@@ -138,7 +139,7 @@ def _convert(get: _Reader, payload: dict[str, object], iri: str | None) -> dict[
     return doc
 
 
-def _identity(get: _Reader, put: _Writer, identifier: str) -> None:
+def _identity(get: PathReader, put: _Writer, identifier: str) -> None:
     """Who made the battery, when and where; what it is (data points 1-12)."""
     put("passportIdentifier", identifier)
     operator_id = get.text("metadata", "economicOperatorId")
@@ -162,7 +163,7 @@ def _identity(get: _Reader, put: _Writer, identifier: str) -> None:
         put("predecessor", [predecessor])
 
 
-def _rated(get: _Reader, put: _Writer) -> None:
+def _rated(get: PathReader, put: _Writer) -> None:
     """Weight and the rated performance and durability figures."""
     weight = get.value("characteristics", "physicalDimension", "weight")
     if isinstance(weight, dict) and weight.get("unit") in _WEIGHT_TO_KG and _number(weight.get("value")):
@@ -192,7 +193,7 @@ def _rated(get: _Reader, put: _Writer) -> None:
         )
 
 
-def _dynamic(get: _Reader, put: _Writer) -> None:
+def _dynamic(get: PathReader, put: _Writer) -> None:
     """The battery's state now: capacity, power, resistance, efficiency, charge, cycles."""
     dynamic = ("performance", "dynamic")
     put("currentRatedCapacity", _quantity(get.value(*dynamic, "capacity", "capacity", "value"), "AMH"))
@@ -218,7 +219,7 @@ def _dynamic(get: _Reader, put: _Writer) -> None:
     put("cycleCount", _int(get.value(*dynamic, "fullCycles", "value")))
 
 
-def _safety_and_documents(get: _Reader, put: _Writer) -> None:
+def _safety_and_documents(get: PathReader, put: _Writer) -> None:
     """Safety information, the documents for dismantling and collection, conformity, spare parts."""
     put(
         "extinguishingAgent",
@@ -250,7 +251,7 @@ def _safety_and_documents(get: _Reader, put: _Writer) -> None:
     put("sparePartNumbers", parts)
 
 
-def _carbon_footprint(get: _Reader, put: _Writer) -> None:
+def _carbon_footprint(get: PathReader, put: _Writer) -> None:
     footprint: dict[str, object] = {}
     for entry in get.list("sustainability", "carbonFootprint"):
         if not isinstance(entry, dict) or not _number(entry.get("value")):
@@ -267,7 +268,7 @@ def _carbon_footprint(get: _Reader, put: _Writer) -> None:
     put("carbonFootprint", footprint or None)
 
 
-def _materials(get: _Reader, put: _Writer) -> None:
+def _materials(get: PathReader, put: _Writer) -> None:
     shares = {}
     for material, term in (("cobalt", "recycledCobaltShare"), ("lithium", "recycledLithiumShare"),
                            ("nickel", "recycledNickelShare"), ("lead", "recycledLeadShare")):  # fmt: skip
@@ -298,39 +299,6 @@ def _materials(get: _Reader, put: _Writer) -> None:
                 substance["location"] = location
             substances.append(substance)
     put("hazardousSubstances", substances)
-
-
-class _Reader:
-    """Reads the payload and remembers every path it read (for the unmapped list)."""
-
-    def __init__(self, payload: dict[str, object]) -> None:
-        self.payload = payload
-        self.read: set[str] = set()
-
-    def value(self, *path: str) -> object:
-        self.read.add(".".join(path))
-        node: object = self.payload
-        for key in path:
-            if not isinstance(node, dict):
-                return None
-            node = node.get(key)
-        return node
-
-    def text(self, *path: str) -> str | None:
-        found = self.value(*path)
-        return found if isinstance(found, str) and found else None
-
-    def list(self, *path: str) -> list[object]:
-        found = self.value(*path)
-        return found if isinstance(found, list) else []
-
-    def table(self, *path: str) -> dict[str, object]:
-        found = self.value(*path)
-        return found if isinstance(found, dict) else {}
-
-    def first(self, *path: str) -> object:
-        items = self.list(*path)
-        return items[0] if items else None
 
 
 class _Writer:

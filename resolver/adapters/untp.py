@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from resolver import jsonld
 from resolver.adapters.dates import check_date, date_value
 from resolver.adapters.paths import unread
+from resolver.adapters.reader import PathReader
 from resolver.errors import DocumentError
 
 __all__ = ["MEDIA_TYPES", "Credential", "convert_with_notes", "detect_version", "to_credential"]
@@ -90,7 +91,7 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
     types = doc.get("type")
     if "DigitalProductPassport" not in (types if isinstance(types, list) else [types]):
         raise DocumentError("type: a UNTP passport credential has the type DigitalProductPassport")
-    get = _Reader(doc)
+    get = PathReader(doc)
     document = _passport(get, iri)
     read = get.read | {
         "@context",
@@ -106,7 +107,7 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
     return Credential(document, version, issuer, unread(doc, read))
 
 
-def _passport(get: _Reader, iri: str | None) -> dict[str, object]:
+def _passport(get: PathReader, iri: str | None) -> dict[str, object]:
     identifier = iri or get.text(*_PRODUCT, "id") or get.text("credentialSubject", "id")
     if not identifier:
         raise DocumentError("credentialSubject.product.id: missing, and no IRI was given")
@@ -138,10 +139,10 @@ def _passport(get: _Reader, iri: str | None) -> dict[str, object]:
     return doc
 
 
-def _characteristics(get: _Reader) -> dict[str, object]:
+def _characteristics(get: PathReader) -> dict[str, object]:
     terms = jsonld.context_terms()
     known = terms.terms if terms is not None else {}
-    found = get.table(*_PRODUCT, "characteristics")
+    found = get.section(*_PRODUCT, "characteristics")
     taken: dict[str, object] = {}
     for key, value in found.items():
         if key in known and key not in ("id", "type") and value is not None:
@@ -150,8 +151,8 @@ def _characteristics(get: _Reader) -> dict[str, object]:
     return taken
 
 
-def _weight(get: _Reader) -> dict[str, object] | None:
-    weight = get.table(*_PRODUCT, "dimensions", "weight")
+def _weight(get: PathReader) -> dict[str, object] | None:
+    weight = get.section(*_PRODUCT, "dimensions", "weight")
     value, unit = weight.get("value"), weight.get("unit")
     if not _number(value) or unit not in _WEIGHT_TO_KG:
         return None  # left in the not-mapped list
@@ -159,8 +160,8 @@ def _weight(get: _Reader) -> dict[str, object] | None:
     return {"value": value * _WEIGHT_TO_KG[str(unit)], "unit": "KGM"}
 
 
-def _footprint(get: _Reader) -> dict[str, object] | None:
-    card = get.table("credentialSubject", "emissionsScorecard")
+def _footprint(get: PathReader) -> dict[str, object] | None:
+    card = get.section("credentialSubject", "emissionsScorecard")
     value, unit = card.get("carbonFootprint"), card.get("declaredUnit")
     if not _number(value) or unit not in _PER_KWH:
         return None
@@ -169,7 +170,7 @@ def _footprint(get: _Reader) -> dict[str, object] | None:
     return {"total": {"value": value * _PER_KWH[str(unit)], "unit": "kgCO2e/kWh"}}
 
 
-def _recycled(get: _Reader) -> dict[str, object] | None:
+def _recycled(get: PathReader) -> dict[str, object] | None:
     shares: dict[str, object] = {}
     materials = get.value("credentialSubject", "materialsProvenance")
     for material in materials if isinstance(materials, list) else []:
@@ -190,7 +191,7 @@ def _recycled(get: _Reader) -> dict[str, object] | None:
     return shares or None
 
 
-def _due_diligence(get: _Reader) -> dict[str, object] | None:
+def _due_diligence(get: PathReader) -> dict[str, object] | None:
     url = get.text("credentialSubject", "dueDiligenceDeclaration", "linkURL")
     return {"reportUrl": url} if url else None
 
@@ -261,33 +262,6 @@ def _default_issuer(identifier: str, rest: Mapping[str, object]) -> dict[str, st
             name = str(party["organizationName"])
             break
     return {"id": f"did:web:{host}", "name": name}
-
-
-class _Reader:
-    """Reads the credential and remembers every path it read (for the not-mapped list)."""
-
-    def __init__(self, payload: dict[str, object]) -> None:
-        self.payload = payload
-        self.read: set[str] = set()
-
-    def value(self, *path: str) -> object:
-        self.read.add(".".join(path))
-        node: object = self.payload
-        for key in path:
-            if not isinstance(node, dict):
-                return None
-            node = node.get(key)
-        return node
-
-    def text(self, *path: str) -> str | None:
-        found = self.value(*path)
-        return found if isinstance(found, str) and found else None
-
-    def table(self, *path: str) -> dict[str, object]:
-        node: object = self.payload
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        return node if isinstance(node, dict) else {}
 
 
 def _number(value: object) -> TypeGuard[int | float]:

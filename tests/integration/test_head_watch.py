@@ -27,7 +27,8 @@ from resolver.translog.log import TransparencyLog
 from resolver.translog.routes import log_routes
 from resolver.translog.sqlite import SQLiteLog
 from tests.support.clock import ManualClock
-from tests.support.federation import free_port, get, node, peer
+from tests.support.fake_peers import forwarding, serving
+from tests.support.federation import get, node, peer
 
 pytestmark = pytest.mark.asyncio
 
@@ -46,35 +47,19 @@ class Front:
 @contextlib.asynccontextmanager
 async def front(state: Front) -> AsyncIterator[str]:
     async with aiohttp.ClientSession() as session:
+        forward = forwarding(session, state.owner_url)
 
         async def handle(request: web.Request) -> web.StreamResponse:
             if state.fork is not None and request.path.startswith("/log/"):
                 for route in log_routes(state.fork):
                     if route.path == request.path:
                         return await route.handler(request)
-            headers = {
-                k: v for k, v in request.headers.items() if k.lower() not in ("host", "accept-encoding")
-            }
-            async with session.get(state.owner_url + request.path_qs, headers=headers) as answer:
-                body = await answer.read()
-                kept = {
-                    k: v
-                    for k, v in answer.headers.items()
-                    if k.lower()
-                    not in ("content-length", "transfer-encoding", "content-encoding", "date", "server")
-                }
-                return web.Response(status=answer.status, body=body, headers=kept)
+            return await forward(request)
 
         app = web.Application()
         app.router.add_get("/{tail:.*}", handle)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            await runner.cleanup()
+        async with serving(app) as url:
+            yield url
 
 
 async def _forked_log(path: Path, signer: HeadSigner, size: int) -> TransparencyLog:

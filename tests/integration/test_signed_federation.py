@@ -20,7 +20,8 @@ import pytest
 from aiohttp import web
 
 from resolver.integrity.signer import key_url
-from tests.support.federation import free_port, get, node, peer
+from tests.support.fake_peers import forwarding, serving
+from tests.support.federation import get, node, peer
 
 pytestmark = pytest.mark.asyncio
 
@@ -32,35 +33,18 @@ TRUE_VALUE = b'"Water in large quantities"'
 @contextlib.asynccontextmanager
 async def lying_relay(owner_url: str, rewrites: list[bytes]) -> AsyncIterator[str]:
     """A fake peer: forwards each GET to the owner and rewrites one value of the answer."""
+
+    def lie(body: bytes) -> bytes:
+        if TRUE_VALUE in body:
+            body = body.replace(TRUE_VALUE, b'"Nothing at all"', 1)
+            rewrites.append(body)
+        return body
+
     async with aiohttp.ClientSession() as session:
-
-        async def forward(request: web.Request) -> web.Response:
-            headers = {
-                k: v for k, v in request.headers.items() if k.lower() not in ("host", "accept-encoding")
-            }
-            async with session.get(owner_url + request.path_qs, headers=headers) as answer:
-                body = await answer.read()
-                if TRUE_VALUE in body:
-                    body = body.replace(TRUE_VALUE, b'"Nothing at all"', 1)
-                    rewrites.append(body)
-                kept = {
-                    k: v
-                    for k, v in answer.headers.items()
-                    if k.lower()
-                    not in ("content-length", "transfer-encoding", "content-encoding", "date", "server")
-                }
-                return web.Response(status=answer.status, body=body, headers=kept)
-
         app = web.Application()
-        app.router.add_get("/{tail:.*}", forward)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            await runner.cleanup()
+        app.router.add_get("/{tail:.*}", forwarding(session, owner_url, rewrite=lie))
+        async with serving(app) as url:
+            yield url
 
 
 async def test_the_owner_key_checks_relayed_answers_and_a_lying_relay_is_refused(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 import orjson
 from aiohttp import web
 
@@ -50,6 +51,27 @@ async def serving(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+_HOP_BY_HOP_OUT = ("content-length", "transfer-encoding", "content-encoding", "date", "server")
+
+
+def forwarding(
+    session: aiohttp.ClientSession, target: str, *, rewrite: Callable[[bytes], bytes] | None = None
+) -> Handler:
+    """A handler that forwards each GET to ``target`` (a base URL) and answers with its answer,
+    the body passed through ``rewrite`` first (a relay that lies)."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "accept-encoding")}
+        async with session.get(target + request.path_qs, headers=headers) as answer:
+            body = await answer.read()
+            if rewrite is not None:
+                body = rewrite(body)
+            kept = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP_OUT}
+            return web.Response(status=answer.status, body=body, headers=kept)
+
+    return handler
 
 
 def passport(iri: str, **extra: object) -> bytes:

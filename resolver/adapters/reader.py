@@ -1,0 +1,49 @@
+"""Reading a third-party payload by path, remembering which paths were read.
+
+An adapter reports every field it did not map; the paths read here are the ones it did.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PathReader"]
+
+
+class PathReader:
+    """Reads ``payload`` by key paths; ``read`` holds each path read (``"a.b.c"``)."""
+
+    def __init__(self, payload: dict[str, object]) -> None:
+        self.payload = payload
+        self.read: set[str] = set()
+
+    def value(self, *path: str) -> object:
+        self.read.add(".".join(path))
+        node: object = self.payload
+        for key in path:
+            if not isinstance(node, dict):
+                return None
+            node = node.get(key)
+        return node
+
+    def text(self, *path: str) -> str | None:
+        found = self.value(*path)
+        return found if isinstance(found, str) and found else None
+
+    def list(self, *path: str) -> list[object]:
+        found = self.value(*path)
+        return found if isinstance(found, list) else []
+
+    def table(self, *path: str) -> dict[str, object]:
+        found = self.value(*path)
+        return found if isinstance(found, dict) else {}
+
+    def first(self, *path: str) -> object:
+        items = self.list(*path)
+        return items[0] if items else None
+
+    def section(self, *path: str) -> dict[str, object]:
+        """The object at ``path``, without counting it as read: its own fields are read one by
+        one, and only those count."""
+        node: object = self.payload
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        return node if isinstance(node, dict) else {}
