@@ -22,7 +22,7 @@ from bench import dataset
 from bench.harness import temp_dir
 from bench.result import make_result
 
-__all__ = ["run"]
+__all__ = ["run", "with_name"]
 
 PASSPORTS = 10_000
 RDFLIB_PASSPORTS = 1_000  # rdflib's store grows slow fast: the ratio is taken at this size
@@ -193,7 +193,7 @@ async def _lags(store: Any, index: Any, follower: Any, rng: random.Random) -> li
         key = rng.choice(keys)
         record = await store.get(key)
         marker = f"lag-probe-{n}"
-        views = {t: _with_name(v, marker) for t, v in record.views.items()}
+        views = {t: with_name(v, marker) for t, v in record.views.items()}
         started = time.perf_counter()
         await store.put(key, views)
         probe = pyoxigraph.Literal(marker)
@@ -204,7 +204,8 @@ async def _lags(store: Any, index: Any, follower: Any, rng: random.Random) -> li
     return lags
 
 
-def _with_name(view: bytes, name: str) -> bytes:
+def with_name(view: bytes, name: str) -> bytes:
+    """``view`` with its productName set to ``name`` (a marker to find in the index)."""
     doc = orjson.loads(view)
     doc["productName"] = name
     return orjson.dumps(doc)

@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from bench import dataset
 from bench.harness import temp_dir
 from bench.result import make_result
+from bench.sparql import with_name
 
 __all__ = ["run"]
 
@@ -111,7 +110,7 @@ async def _lags(store: Any, indexes: list[Any], *, run: str) -> list[float]:
         key = keys[n % len(keys)]
         record = await store.get(key)
         marker = f"lag-probe-{run}-{n}"  # a value no earlier run wrote
-        views = {t: _with_name(v, marker) for t, v in record.views.items()}
+        views = {t: with_name(v, marker) for t, v in record.views.items()}
         ask = check_query(f'ASK {{ ?p <https://ref.gs1.org/voc/productName> "{marker}" }}', max_chars=1000)
         started = time.perf_counter()
         await store.put(key, views)
@@ -126,9 +125,3 @@ async def _lags(store: Any, indexes: list[Any], *, run: str) -> list[float]:
                 await asyncio.sleep(0.002)
         lags.append((time.perf_counter() - started) * 1000)
     return lags
-
-
-def _with_name(view: bytes, name: str) -> bytes:
-    doc = orjson.loads(view)
-    doc["productName"] = name
-    return orjson.dumps(doc)
