@@ -70,28 +70,43 @@ class RedisCluster:
         return self
 
     def _wait_ok(self, timeout: float) -> None:
-        """Until every node says the cluster is ok and knows every other node."""
+        """Until every node says the cluster is ok and knows every other node, and every replica
+        has finished its first sync with its master (before that, a master's ``WAIT`` for a
+        replica's acknowledgement can time out, and a failover would lose writes)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            ready = True
-            for server in self.servers:
-                with server.client() as client:
-                    info = client.execute_command("CLUSTER", "INFO")
-                    text = info.decode() if isinstance(info, bytes) else str(info)
-                    fields = dict(line.split(":", 1) for line in text.split() if ":" in line)
-                    if fields.get("cluster_state") != "ok" or int(
-                        fields.get("cluster_known_nodes", 0)
-                    ) != len(self.servers):
-                        ready = False
-            if ready:
+            if all(self._node_ready(server) for server in self.servers):
                 return
             time.sleep(0.1)
         raise RuntimeError("the Redis Cluster did not become ok")
+
+    def _node_ready(self, server: RedisServer) -> bool:
+        with server.client() as client:
+            cluster = _fields(client.execute_command("CLUSTER", "INFO"))
+            replication = _fields(client.execute_command("INFO", "replication"))
+        if cluster.get("cluster_state") != "ok":
+            return False
+        if int(cluster.get("cluster_known_nodes", 0)) != len(self.servers):
+            return False
+        if replication.get("role") == "slave":
+            return (
+                replication.get("master_link_status") == "up"
+                and replication.get("master_sync_in_progress") == "0"
+            )
+        return True
 
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
         self.servers = []
+
+
+def _fields(info: object) -> dict[str, str]:
+    """The ``key:value`` lines of a Redis INFO-style reply."""
+    if isinstance(info, dict):  # redis-py parses INFO itself
+        return {str(k): str(v) for k, v in info.items()}
+    text = info.decode() if isinstance(info, bytes) else str(info)
+    return dict(line.split(":", 1) for line in text.split() if ":" in line)
 
 
 @pytest.fixture(scope="session")
