@@ -548,6 +548,7 @@ def _federation_a(peer: Server, store_dir: Path, *, verify: str | None = None) -
         federation={
             "cache": {"max_ttl": 3600, "default_ttl": 3600, "lru_bytes": 256 * 1024 * 1024},
             "peers": [peer_entry],
+            "unpinned": "cache",  # B's key is not pinned: its answers are cached labelled
         },
     )
 

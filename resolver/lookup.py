@@ -119,7 +119,9 @@ class Answer:
     less than the caller may see); ``None`` means the lookup's tier. The edge labels the
     response (``Passport-Tier``) with it. A history read answers with ``records`` (oldest
     first) and the head record as ``current``. ``owner``: the authoritative node, when a peer
-    named it (``Passport-Owner``).
+    named it (``Passport-Owner``). ``unverified``: why a peer's answer was not checked
+    against its owner's pinned key (the edge says it in ``Passport-Unverified``; such an
+    answer has ``max_age`` 0, so no cache keeps it).
     """
 
     view: View | None
@@ -133,6 +135,7 @@ class Answer:
     current: Record | None = None
     records: Sequence[Record] = ()
     owner: Owner | None = None
+    unverified: str = ""
 
 
 Next = Callable[[Lookup], Awaitable[Answer]]

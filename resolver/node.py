@@ -309,17 +309,26 @@ async def _sparql(
 
 
 def _head_watch(
-    config: NodeConfig, metrics: Metrics, clock: Clock, stack: contextlib.AsyncExitStack
+    config: NodeConfig,
+    metrics: Metrics,
+    clock: Clock,
+    stack: contextlib.AsyncExitStack,
+    federation_cache: FederationCache,
 ) -> HeadWatch | None:
     """The watch on the pinned peers' logs, running while the node is open (None: no peer
-    has pinned keys)."""
+    has pinned keys). A peer seen forked has every copy it gave or owns dropped from the
+    federation cache, here and in Redis; its answers are refused from then on."""
     checks = metrics.counter(
         "passport_translog_head_checks_total",
         "Checks of peers' signed tree heads, by peer and outcome (ok, fork, error).",
         ("peer", "outcome"),
     )
     watch = HeadWatch.for_federation(
-        config.federation, interval=config.integrity.monitor_interval, clock=clock, on_check=checks.inc
+        config.federation,
+        interval=config.integrity.monitor_interval,
+        clock=clock,
+        on_check=checks.inc,
+        on_fork=federation_cache.drop_source,
     )
     if watch is not None:
         watch.start()
@@ -420,7 +429,7 @@ async def open_node(
         if followers is not None:
             stack.push_async_callback(followers.aclose)
         peers = _peers(config, http, stack)
-        heads = _head_watch(config, metrics, clock, stack)
+        heads = _head_watch(config, metrics, clock, stack, federation_cache)
         parts = NodeParts(
             config=config,
             store=store,

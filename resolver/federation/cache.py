@@ -56,6 +56,7 @@ class CacheEntry:
     gone: bool = False
     detail: str = ""
     owner: str = ""  # the authoritative node as a peer named it (``Passport-Owner``), or ""
+    unverified: str = ""  # why the copy was not checked against its owner's key (Answer.unverified)
 
     def came_from(self, peer_id: str) -> bool:
         """Whether ``peer_id`` gave this copy or owns it (``source`` is "owner via relay")."""
@@ -103,6 +104,7 @@ class CacheEntry:
             hops=(self.source,),
             tier=self.tier,
             owner=Owner.parse(self.owner) if self.owner else None,
+            unverified=self.unverified,
         )
 
     def encode(self) -> bytes:
@@ -118,6 +120,7 @@ class CacheEntry:
             "g": self.gone,
             "x": self.detail,
             "o": self.owner,
+            "u": self.unverified,
         }
         return orjson.dumps(meta) + b"\n" + self.body
 
@@ -138,6 +141,7 @@ class CacheEntry:
             gone=bool(meta["g"]),
             detail=str(meta["x"]),
             owner=str(meta.get("o", "")),
+            unverified=str(meta.get("u", "")),
         )
 
 

@@ -30,6 +30,13 @@ __all__ = [
 ]
 
 
+# What becomes of a peer's answer whose owner has no pinned key here (it cannot be checked):
+# "label": served with Passport-Unverified, kept by no cache (the default); "refuse": 502
+# unpinned-owner; "cache": served with Passport-Unverified and cached like a checked answer,
+# the label kept with the copy (a federation whose nodes do not sign).
+UNPINNED_POLICIES = ("label", "refuse", "cache")
+
+
 @dataclass(frozen=True, slots=True)
 class PeerConfig:
     """A node this one may ask: where it is, what it is authoritative for, and the trust both ways.
@@ -140,12 +147,17 @@ class FederationConfig:
     breaker: BreakerConfig = BreakerConfig()
     tls: TlsConfig = TlsConfig()
     limits: LookupLimits = LookupLimits()
+    unpinned: str = "label"  # one of UNPINNED_POLICIES
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, object] | None) -> FederationConfig:
         """Parse the raw ``[federation]`` TOML table (absent or empty: no federation)."""
         raw = raw or {}
-        _only(raw, {"peers", "parent", "cache", "breaker", "tls", "limits"}, "federation")
+        _only(raw, {"peers", "parent", "cache", "breaker", "tls", "limits", "unpinned"}, "federation")
+        unpinned = raw.get("unpinned", "label")
+        if unpinned not in UNPINNED_POLICIES:
+            allowed = ", ".join(UNPINNED_POLICIES)
+            raise FederationConfigError(f"federation.unpinned must be one of {allowed}, got {unpinned!r}")
         peers_raw = raw.get("peers", [])
         if not isinstance(peers_raw, list):
             raise FederationConfigError("federation.peers must be an array of tables ([[federation.peers]])")
@@ -174,6 +186,7 @@ class FederationConfig:
             breaker=_breaker(raw.get("breaker", {})),
             tls=_tls(raw.get("tls", {})),
             limits=_limits(raw.get("limits", {})),
+            unpinned=str(unpinned),
         )
 
     @property

@@ -21,7 +21,7 @@ _ALLOW_HEADERS = (
 )
 _EXPOSE_HEADERS = (
     "Link, Location, ETag, Last-Modified, Passport-Tier, Passport-Source, Passport-Owner, Age, Warning, "
-    "QR-Content"
+    "QR-Content, Passport-Proof, Passport-Log-Index, Passport-Unverified"
 )
 
 

@@ -35,7 +35,7 @@ from resolver.http.negotiation import Representation, negotiate, representation_
 from resolver.http.query import whole_number
 from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier, longest_claim
-from resolver.integrity.served import LOG_INDEX_HEADER, PROOF_HEADER, split_signed
+from resolver.integrity.served import LOG_INDEX_HEADER, PROOF_HEADER, UNVERIFIED_HEADER, split_signed
 from resolver.lookup import OWNER_HEADER, Answer, Owner, Read, Referral
 from resolver.memo import Memo, text_size
 from resolver.page.health import PageHealth, PageHealthSource
@@ -169,6 +169,8 @@ class PassportRoutes:
         response = self._represent(
             request, ident, view, served, rep, control, answer.source, answer.age, index, health
         )
+        if answer.unverified:  # a peer's answer not checked against its owner's key
+            response.headers[UNVERIFIED_HEADER] = answer.unverified
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
         owner = self._owner(ident.key, answer)

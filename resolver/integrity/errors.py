@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from resolver.errors import BadPeerAnswer, DocumentError, InvalidPassport
 
-__all__ = ["BadSignature", "ForkedLog", "ProofError", "UnusableKey"]
+__all__ = ["BadSignature", "ForkedLog", "ProofError", "UnpinnedOwner", "UnusableKey"]
 
 
 class ProofError(InvalidPassport):
@@ -33,3 +33,11 @@ class ForkedLog(BadPeerAnswer):
 
     slug = "forked-log"
     title = "Peer's log is forked"
+
+
+class UnpinnedOwner(BadPeerAnswer):
+    """A peer's answer whose owner has no pinned key here, refused (``[federation] unpinned =
+    "refuse"``; 502, never cached): it cannot be checked, so it is not served."""
+
+    slug = "unpinned-owner"
+    title = "No pinned key of the answer's owner"

@@ -14,10 +14,12 @@ import orjson
 from resolver import jsonld
 from resolver.integrity.proofs import DATA_INTEGRITY_V2, PROOF_HEADER, proof_header
 
-__all__ = ["LOG_INDEX_HEADER", "PROOF_HEADER", "SIGNED_CONTEXT", "split_signed"]
+__all__ = ["LOG_INDEX_HEADER", "PROOF_HEADER", "SIGNED_CONTEXT", "UNVERIFIED_HEADER", "split_signed"]
 
 # The transparency-log index of the version answered (this node's own versions only).
 LOG_INDEX_HEADER = "Passport-Log-Index"
+# On a peer's answer whose proof was not checked against a pinned key of its owner: why.
+UNVERIFIED_HEADER = "Passport-Unverified"
 
 # The @context of a view the node signed: ours, then the Data Integrity context.
 SIGNED_CONTEXT = [jsonld.CONTEXT_URL, DATA_INTEGRITY_V2]

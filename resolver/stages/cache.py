@@ -185,6 +185,7 @@ class CacheStage:
                 modified=view.modified,
                 tier=answer.tier,
                 owner=answer.owner.header() if answer.owner is not None else "",
+                unverified=answer.unverified,
             )
             self._cache.put(key, entry)
             if self._followers is not None:

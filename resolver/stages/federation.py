@@ -20,7 +20,7 @@ from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.delegation import DelegationCache
 from resolver.federation.routing import Route, RoutingTable
 from resolver.identifiers import claims
-from resolver.integrity.errors import BadSignature, ForkedLog
+from resolver.integrity.errors import BadSignature, ForkedLog, UnpinnedOwner
 from resolver.integrity.multikey import public_key_from_multibase
 from resolver.integrity.peer import pinned_resolver, verify_peer_answer
 from resolver.integrity.proofs import KeyResolver, VerificationKey
@@ -220,9 +220,11 @@ class FederationStage:
             raise ForkedLog(
                 f"the transparency log of {peer.owner_id} was seen forked: its answers are refused"
             )
-        owner = self._owners.get(peer.id)
-        if owner is None or answer.view is None:
+        if answer.view is None:
             return answer
+        owner = self._owners.get(peer.id)
+        if owner is None:
+            return self._unpinned(peer, answer)
         try:
             document = orjson.loads(answer.view.body)
         except orjson.JSONDecodeError as err:
@@ -231,6 +233,16 @@ class FederationStage:
         if peer.owner_id == peer.id:
             return answer
         return dataclasses.replace(answer, source=f"peer:{peer.owner_id} via {peer.id}")
+
+    def _unpinned(self, peer: PeerConfig, answer: Answer) -> Answer:
+        """An answer whose owner has no pinned key here: it cannot be checked, so it is refused
+        (``[federation] unpinned = "refuse"``) or served labelled, and kept by no cache unless
+        ``unpinned = "cache"`` (a federation that does not sign)."""
+        why = f"no key of its owner {peer.owner_id} is pinned on {self._node_id}"
+        policy = self._config.unpinned
+        if policy == "refuse":
+            raise UnpinnedOwner(f"the answer of {peer.id} cannot be checked: {why}", peer=peer.id)
+        return dataclasses.replace(answer, max_age=answer.max_age if policy == "cache" else 0, unverified=why)
 
 
 def _owner_keys(peer: PeerConfig) -> KeyResolver:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from resolver.errors import Conflict, StoreUnavailable
 from resolver.translog.heads import StoredHead
 from resolver.translog.merkle import Coord
 
-__all__ = ["LeafRecord", "LogBackend", "LogCorrupted", "LogRaced"]
+__all__ = ["LeafRecord", "LogBackend", "LogCorrupted", "LogRaced", "TiledLocate"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -59,3 +59,13 @@ class LogBackend(Protocol):
     async def put_head(self, head: StoredHead) -> None: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class TiledLocate(Protocol):
+    """A backend that reads a version's leaf and its 8 siblings inside its subtree of 256 leaves
+    (levels 0 to 7) at once; None for the siblings while that subtree is incomplete."""
+
+    async def locate_in_tile(
+        self, identifier: str, version: int
+    ) -> tuple[int, bytes, list[bytes] | None] | None: ...

@@ -21,6 +21,8 @@ __all__ = ["HeadMonitor", "PeerLog", "PeerLogStatus"]
 Clock = Callable[[], float]
 # (peer id, outcome) for each check: "ok", "fork", "error" (the /metrics counter's labels)
 OnCheck = Callable[[str, str], None]
+# Told the peer id once, when a peer is first marked forked (the node drops its cached copies).
+OnFork = Callable[[str], object]
 
 
 @dataclasses.dataclass(slots=True)
@@ -49,11 +51,13 @@ class HeadMonitor:
         *,
         clock: Clock | None = None,
         on_check: OnCheck | None = None,
+        on_fork: OnFork | None = None,
     ) -> None:
         self._keys = keys
         self._peers: dict[str, PeerLog] = {peer: PeerLog() for peer in keys}
         self._clock = clock
         self._on_check = on_check
+        self._on_fork = on_fork
 
     @property
     def peers(self) -> tuple[str, ...]:
@@ -75,6 +79,8 @@ class HeadMonitor:
         if state.forked is None:
             state.forked = why
             self._count(peer, "fork")
+            if self._on_fork is not None:
+                self._on_fork(peer)
         return state
 
     async def check(self, peer: str, node: NodeClient) -> PeerLog:

@@ -11,11 +11,11 @@ before the app's catch-all passport route.
 
 from __future__ import annotations
 
-import binascii
+from binascii import b2a_base64
 
 from aiohttp import web
 
-from resolver.errors import InputError, ResolverError
+from resolver.errors import InputError, NotFound, ResolverError
 from resolver.identifiers import parse_identifier
 from resolver.integrity.routes import Route, answer_problems, json_answer
 from resolver.translog.log import TransparencyLog
@@ -24,7 +24,7 @@ __all__ = ["log_routes"]
 
 
 def _b64(data: bytes) -> str:
-    return binascii.b2a_base64(data, newline=False).decode()
+    return b2a_base64(data, newline=False).decode()
 
 
 def _optional_int(request: web.Request, name: str) -> int | None:
@@ -68,13 +68,20 @@ def log_routes(log: TransparencyLog) -> list[Route]:
         if not identifier:
             raise InputError("the query parameter 'id' is required")
         version = _int(request, "version")
-        proof = await log.inclusion(_key(identifier), version, _optional_int(request, "tree_size"))
+        tree_size = _optional_int(request, "tree_size")
+        try:  # a handle key as the log holds it (parsing one gives it back unchanged)
+            proof = await log.inclusion(identifier, version, tree_size)
+        except NotFound:
+            key = _key(identifier)
+            if key == identifier:
+                raise
+            proof = await log.inclusion(key, version, tree_size)
         return json_answer(
             {
                 "leaf_index": proof.leaf_index,
                 "tree_size": proof.tree_size,
                 "leaf": _b64(proof.leaf),
-                "inclusion_path": [_b64(h) for h in proof.path],
+                "inclusion_path": [b2a_base64(h, newline=False).decode() for h in proof.path],
             }
         )
 

@@ -22,6 +22,11 @@ T = TypeVar("T")
 _MMAP_BYTES = 1 << 30
 _NODE_LOOKUP = "SELECT level, idx, hash FROM translog_nodes WHERE level = ? AND idx = ?"
 _TILE_LOOKUP = "SELECT tile, hashes FROM translog_tiles WHERE tile = ?"
+# A version's leaf and the tile it lies in, in one statement (a proof's two reads).
+_LOCATE_IN_TILE = (
+    "SELECT l.idx, l.leaf, t.hashes FROM translog_leaves AS l "
+    "LEFT JOIN translog_tiles AS t ON t.tile = (l.idx >> 8) WHERE l.identifier = ? AND l.version = ?"
+)
 
 # A tile holds the nodes below level 8 of a complete subtree of 256 leaves, level by level
 # (256 + 128 + ... + 2 hashes): one row read gives the lower half of a proof, where it would
@@ -36,6 +41,9 @@ def _tile_offset(level: int, index: int) -> tuple[int, int]:
     tile = index >> shift
     return tile, 32 * ((2 << TILE_LEVELS) - (2 << TILE_LEVELS >> level) + index - (tile << shift))
 
+
+# Byte offset of each level's first node in a tile (as _tile_offset, for index 0 of the tile).
+_LEVEL_STARTS = tuple(_tile_offset(level, 0)[1] for level in range(TILE_LEVELS))
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS translog_leaves (
@@ -94,6 +102,7 @@ class SQLiteLog:
             reader = sqlite3.connect(
                 f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
             )
+            reader.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")  # reads without a copy per page
         except sqlite3.Error as err:
             executor.shutdown(wait=False)
             raise StoreUnavailable(f"the transparency log at {path} cannot be opened: {err}") from err
@@ -152,6 +161,27 @@ class SQLiteLog:
                 (identifier, version),
             ).fetchone()
             return None if row is None else (int(row[0]), bytes(row[1]))
+
+        return self._read(read)
+
+    async def locate_in_tile(
+        self, identifier: str, version: int
+    ) -> tuple[int, bytes, list[bytes] | None] | None:
+        """As :meth:`locate`, with the leaf's 8 siblings inside its tile, levels 0 to 7 (None
+        when the tile is not complete yet): one statement for the lower half of a proof."""
+
+        def read(db: sqlite3.Connection) -> tuple[int, bytes, list[bytes] | None] | None:
+            row = db.execute(_LOCATE_IN_TILE, (identifier, version)).fetchone()
+            if row is None:
+                return None
+            index, leaf, blob = int(row[0]), bytes(row[1]), row[2]
+            if blob is None or len(blob) != _TILE_BYTES:
+                return index, leaf, None
+            siblings = []
+            for level, start in enumerate(_LEVEL_STARTS):
+                offset = start + 32 * (((index >> level) ^ 1) & ((1 << (TILE_LEVELS - level)) - 1))
+                siblings.append(blob[offset : offset + 32])
+            return index, leaf, siblings
 
         return self._read(read)
 

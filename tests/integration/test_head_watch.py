@@ -1,7 +1,8 @@
 """Head monitoring between real nodes (issue 11): the EU node watches the owner's signed tree
 heads; when the owner's address starts serving a forked log (a fake in front of the real owner:
 the only misbehaving part) the fork shows at /healthz and /metrics and the owner's answers are
-refused. Keys come from ``passport-node keys learn``: shown, then pinned only once accepted.
+refused, and the copies of its passports already cached (in process and in Redis) are dropped.
+Keys come from ``passport-node keys learn``: shown, then pinned only once accepted.
 
     eu  --88.100.1-->  front (fake: forwards to the owner; serves a forked log once told)  -->  owner
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 
 from resolver.cli import main
@@ -29,6 +31,7 @@ from resolver.translog.sqlite import SQLiteLog
 from tests.support.clock import ManualClock
 from tests.support.fake_peers import forwarding, serving
 from tests.support.federation import get, node, peer
+from tests.support.waiting import federation_cache_key, until, until_redis_has
 
 pytestmark = pytest.mark.asyncio
 
@@ -76,7 +79,19 @@ def _learn(*args: str) -> int:
     return main(["keys", "learn", *args])
 
 
-async def test_keys_learned_then_a_forked_log_is_reported_and_refused(tmp_path: Path) -> None:
+async def _gone_from_redis(redis_url: str, key: str) -> None:
+    client = aioredis.from_url(redis_url)
+    try:
+
+        async def gone() -> bool:
+            return not await client.exists(key)
+
+        await until(gone, what=f"the Redis key {key} to be dropped")
+    finally:
+        await client.aclose()
+
+
+async def test_keys_learned_then_a_forked_log_is_reported_and_refused(tmp_path: Path, redis_url: str) -> None:
     pins = tmp_path / "peer-keys.json"
     clock = ManualClock(time.time() + 600)  # ahead of the heads the owner signs meanwhile
     async with node(tmp_path, "owner", ["88.100.1"], passports=[HANDLE, NOT_YET_ASKED]) as owner:
@@ -128,6 +143,7 @@ async def test_keys_learned_then_a_forked_log_is_reported_and_refused(tmp_path: 
                     federation=federation,
                     clock=clock,
                     integrity=integrity_settings,
+                    redis=redis_url,
                 ) as eu,
                 aiohttp.ClientSession() as session,
             ):
@@ -141,6 +157,10 @@ async def test_keys_learned_then_a_forked_log_is_reported_and_refused(tmp_path: 
                 status, headers, body = await get(session, f"{eu.url}/{HANDLE}")
                 assert status == 200, body
                 assert headers["Passport-Source"] == "peer:owner"  # verified by the learned key
+                assert "Passport-Unverified" not in headers
+                await until_redis_has(redis_url, federation_cache_key(HANDLE))  # cached: shared too
+                status, headers, _ = await get(session, f"{eu.url}/{HANDLE}")
+                assert status == 200 and headers["Passport-Source"] == "cache"
 
                 age = health["peer_logs"]["owner"]["head_age_s"]
                 clock.advance(30)  # the head's age is told by the node's clock
@@ -163,6 +183,10 @@ async def test_keys_learned_then_a_forked_log_is_reported_and_refused(tmp_path: 
                 assert b'passport_translog_head_checks_total{peer="owner",outcome="fork"} 1' in text
                 assert b'passport_translog_head_checks_total{peer="owner",outcome="ok"} 1' in text
                 status, _, body = await get(session, f"{eu.url}/{NOT_YET_ASKED}")
+                assert status == 502 and orjson.loads(body)["type"].endswith("/forked-log")
+                # The copy cached before the fork is dropped (here and in Redis): refused too.
+                await _gone_from_redis(redis_url, federation_cache_key(HANDLE))
+                status, _, body = await get(session, f"{eu.url}/{HANDLE}")
                 assert status == 502 and orjson.loads(body)["type"].endswith("/forked-log")
                 status, _, body = await get(session, f"{eu.url}/log/peers")
                 assert orjson.loads(body)["peers"] == {}  # a forked head is not vouched for

@@ -23,6 +23,9 @@ store = "sqlite:///{tmp_path}/a.sqlite3"
 redis = "{redis_url}"
 workers = 1
 
+[federation]
+unpinned = "cache"  # b's key is not pinned here: its answers are cached, labelled
+
 [[federation.peers]]
 id = "b"
 base_urls = ["{peer_url}"]

@@ -79,7 +79,7 @@ async def node(
         "store": f"sqlite:///{tmp_path}/{node_id}-{port}.sqlite3",
         "workers": 1,
         "credentials": credentials,
-        "federation": federation or {},
+        "federation": _unpinned_cached(federation or {}),
         "data_dir": f"{tmp_path}/{node_id}-{port}-data",
     }
     settings.update(config)
@@ -101,6 +101,15 @@ async def node(
         yield running
     finally:
         await running.stop()
+
+
+def _unpinned_cached(federation: dict[str, Any]) -> dict[str, Any]:
+    """Most federation tests are about caching, routing and failures between nodes whose keys
+    they do not pin: their answers are labelled and cached (``unpinned = "cache"``, a federation
+    that does not sign) unless the test sets ``unpinned`` itself (the default is "label")."""
+    if not federation or "unpinned" in federation:
+        return federation
+    return {**federation, "unpinned": "cache"}
 
 
 async def get(

@@ -110,6 +110,9 @@ async def _check_size(
         assert proof.leaf == leaves[index]
         assert rfc_verify_inclusion(index, n, leaves[index], proof.path, root), (index, n)
         assert not rfc_verify_inclusion(index, n, leaves[index] + b" ", proof.path, root)
+        # By passport version: from a complete subtree of 256 leaves on, the path above it is
+        # the one kept from the proof just made, the 8 below read from the subtree's tile.
+        assert await log.inclusion(_entry(index).identifier, 1, n) == proof
     firsts = range(1, n + 1) if every else {1, n, max(1, n - 1), max(1, n // 2), rng.randint(1, n)}
     for first in firsts:
         first_root = roots[first] if roots else rfc_mth(leaves[:first])
