@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import orjson
 import pyoxigraph
@@ -17,11 +16,12 @@ from pyld import jsonld as _pyld
 
 from resolver import jsonld
 from resolver.errors import DocumentError
+from resolver.jsontypes import JSONObject
 
 __all__ = ["Contexts", "canonical_nquads", "document_quads"]
 
 # URL -> parsed context document: local copies of contexts the node itself does not accept.
-Contexts = Mapping[str, Any]
+Contexts = Mapping[str, JSONObject]  # context URL -> a local copy of the context document
 
 _TripleLike = pyoxigraph.Quad | pyoxigraph.Triple
 
@@ -42,7 +42,7 @@ def canonical_nquads(quads: Iterable[_TripleLike]) -> bytes:
     return b"".join(lines)
 
 
-def document_quads(document: Any, contexts: Contexts | None = None) -> list[pyoxigraph.Quad]:
+def document_quads(document: object, contexts: Contexts | None = None) -> list[pyoxigraph.Quad]:
     """The default-graph quads of a JSON-LD document; DocumentError or ContextRefused if unusable."""
     expanded = jsonld.expand(document) if not contexts else _expand_with(document, contexts)
     data = orjson.dumps(expanded)
@@ -53,8 +53,8 @@ def document_quads(document: Any, contexts: Contexts | None = None) -> list[pyox
         raise DocumentError(f"not usable JSON-LD: {err}") from err
 
 
-def _expand_with(document: Any, contexts: Contexts) -> list[dict[str, Any]]:
-    def loader(url: str, options: Any = None) -> dict[str, Any]:
+def _expand_with(document: object, contexts: Contexts) -> list[JSONObject]:
+    def loader(url: str, options: object = None) -> JSONObject:
         if url in contexts and url not in jsonld.ACCEPTED_CONTEXTS:
             # No tag: pyld keeps this copy for this one operation, not in its shared cache.
             return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(contexts[url])}
@@ -63,7 +63,7 @@ def _expand_with(document: Any, contexts: Contexts) -> list[dict[str, Any]]:
     if not isinstance(document, dict | list):
         raise DocumentError("a JSON-LD document must be a JSON object or array")
     try:
-        expanded: list[dict[str, Any]] = _pyld.expand(document, {"documentLoader": loader, "base": None})
+        expanded: list[JSONObject] = _pyld.expand(document, {"documentLoader": loader, "base": None})
     except Exception as err:  # pyld raises JsonLdError and, on odd input, plain Python errors
         refused = jsonld.refused_context(err)
         if refused is not None:

@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import orjson
 import pyoxigraph
@@ -25,6 +24,7 @@ from resolver.errors import ResolverError
 from resolver.integrity.canon import Contexts, canonical_nquads, document_quads
 from resolver.integrity.errors import ProofError, UnusableKey
 from resolver.integrity.multikey import multibase_decode, multibase_encode
+from resolver.jsontypes import JSON, JSONObject
 
 __all__ = [
     "CREDENTIALS_V2",
@@ -77,12 +77,12 @@ class Verified:
     proof_purpose: str
 
 
-def unsecured(document: dict[str, Any]) -> dict[str, Any]:
+def unsecured(document: JSONObject) -> JSONObject:
     """The document without its proof(s)."""
     return {key: value for key, value in document.items() if key != "proof"}
 
 
-def unsecured_nquads(document: dict[str, Any], contexts: Contexts | None = None) -> bytes:
+def unsecured_nquads(document: JSONObject, contexts: Contexts | None = None) -> bytes:
     """Canonical N-Quads of the unsecured document: what a proof signs.
 
     A passport in our context alone plus the Data Integrity context (as :func:`with_proof_context`
@@ -98,7 +98,7 @@ def unsecured_nquads(document: dict[str, Any], contexts: Contexts | None = None)
     return canonical_nquads(document_quads(body, contexts))
 
 
-def with_proof_context(document: dict[str, Any]) -> dict[str, Any]:
+def with_proof_context(document: JSONObject) -> JSONObject:
     """The document with the Data Integrity context added to its ``@context`` when none of its
     contexts defines DataIntegrityProof. The document's graph is unchanged: the added context
     defines only ``id``, ``type`` (as every context here does) and the proof terms."""
@@ -110,7 +110,7 @@ def with_proof_context(document: dict[str, Any]) -> dict[str, Any]:
     return {"@context": [*listed, DATA_INTEGRITY_V2], **rest}
 
 
-def proof_config_nquads(proof: dict[str, Any], context: object, contexts: Contexts | None = None) -> bytes:
+def proof_config_nquads(proof: JSONObject, context: JSON, contexts: Contexts | None = None) -> bytes:
     """Canonical N-Quads of the proof configuration: the proof less ``proofValue``, in ``context``.
 
     A proof with only the usual options, in a context list that holds a Data Integrity context,
@@ -140,7 +140,12 @@ _CREATED = pyoxigraph.NamedNode("http://purl.org/dc/terms/created")
 _DATE_TIME = pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 
 
-def _direct_config(config: dict[str, Any], context: object) -> list[pyoxigraph.Triple] | None:
+def _text(value: object) -> str | bool | None:
+    """``value`` when it is a string or absent (None); False otherwise."""
+    return value if isinstance(value, str) or value is None else False
+
+
+def _direct_config(config: JSONObject, context: JSON) -> list[pyoxigraph.Triple] | None:
     """The proof configuration's triples, or None when only a JSON-LD processor may say."""
     listed = context if isinstance(context, list) else [context]
     if not any(isinstance(item, str) and item in _PROOF_CONTEXTS for item in listed):
@@ -149,7 +154,12 @@ def _direct_config(config: dict[str, Any], context: object) -> list[pyoxigraph.T
         return None
     suite, created = config.get("cryptosuite"), config.get("created")
     method, purpose = config.get("verificationMethod"), config.get("proofPurpose")
-    if not all(isinstance(value, str | None) for value in (suite, created, method, purpose)):
+    if not (
+        isinstance(suite, str | None)
+        and isinstance(created, str | None)
+        and isinstance(method, str | None)
+        and isinstance(purpose, str | None)
+    ):
         return None
     if purpose is not None and purpose not in _PURPOSES:
         return None
@@ -190,7 +200,7 @@ def hash_data(config_nquads: bytes, document_nquads: bytes) -> bytes:
 
 
 def create_proof(
-    document: dict[str, Any],
+    document: JSONObject,
     *,
     key: Ed25519PrivateKey,
     verification_method: str,
@@ -198,14 +208,14 @@ def create_proof(
     proof_purpose: str = "assertionMethod",
     document_nquads: bytes | None = None,
     contexts: Contexts | None = None,
-) -> dict[str, Any]:
+) -> JSONObject:
     """A DataIntegrityProof over ``document`` (its proofs left out).
 
     ``document_nquads``, when the caller already holds the canonical N-Quads of the document's
     graph (the write path does), saves reading the document again; it must be that graph's.
     The document's ``@context`` must define the proof terms (see :func:`with_proof_context`).
     """
-    proof: dict[str, Any] = {
+    proof: JSONObject = {
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
         "created": created,
@@ -221,14 +231,14 @@ def create_proof(
 
 
 def secure(
-    document: dict[str, Any],
+    document: JSONObject,
     *,
     key: Ed25519PrivateKey,
     verification_method: str,
     created: str,
     document_nquads: bytes | None = None,
     contexts: Contexts | None = None,
-) -> dict[str, Any]:
+) -> JSONObject:
     """The document with the proof context (if needed) and a new proof; proofs it already has
     are kept, and the new one joins them in a proof set."""
     prepared = with_proof_context(document)
@@ -246,7 +256,7 @@ def secure(
 
 
 def verify(
-    document: dict[str, Any],
+    document: JSONObject,
     *,
     resolve_key: KeyResolver,
     contexts: Contexts | None = None,
@@ -272,7 +282,7 @@ def verify(
 
 def _verify_one(
     proof: object,
-    context: object,
+    context: JSON,
     document_nquads: bytes,
     resolve_key: KeyResolver,
     contexts: Contexts | None,
@@ -290,8 +300,11 @@ def _verify_one(
         raise ProofError("the proof must name its verificationMethod and proofPurpose")
     if created is not None and not isinstance(created, str):
         raise ProofError("the proof's created time must be a string")
+    value = proof.get("proofValue")
+    if not isinstance(value, str):
+        raise ProofError("the proof has no proofValue string")
     try:
-        signature = multibase_decode(proof.get("proofValue"))  # type: ignore[arg-type]
+        signature = multibase_decode(value)
     except UnusableKey as err:
         raise ProofError(f"the proofValue is unusable: {err.detail}") from err
     if len(signature) != 64:
@@ -329,14 +342,14 @@ def _check_validity(key: VerificationKey, created: str | None, method: str) -> N
 PROOF_HEADER = "Passport-Proof"
 
 
-def proof_header(document: dict[str, Any]) -> str:
+def proof_header(document: JSONObject) -> str:
     """The ``Passport-Proof`` header value for a Turtle or N-Triples rendering of a signed view:
     the view's ``@context`` and ``proof`` as compact JSON. Its graph is the rendered one, so
     :func:`with_proof_header` rebuilds a document :func:`verify` checks."""
     return orjson.dumps({"@context": document.get("@context"), "proof": document["proof"]}).decode()
 
 
-def with_proof_header(graph_document: dict[str, Any], header: str) -> dict[str, Any]:
+def with_proof_header(graph_document: JSONObject, header: str) -> JSONObject:
     """A document to verify from a rendering's graph (as JSON-LD, e.g. expanded) and its header."""
     try:
         carried = orjson.loads(header)
