@@ -31,7 +31,7 @@ from resolver.federation.relayed import RelayedChanges
 from resolver.federation.tls import client_context
 from resolver.identifiers import claims
 from resolver.integrity.part import Integrity, open_integrity
-from resolver.integrity.pins import with_pinned_keys
+from resolver.integrity.pins import fork_marks_path, with_pinned_keys
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
@@ -44,6 +44,7 @@ from resolver.stages.cache import CacheStage
 from resolver.stages.federation import FederationStage
 from resolver.stages.local import LocalStage
 from resolver.stores import Store, open_store
+from resolver.translog.marks import ForkMarks
 from resolver.translog.watch import HeadWatch
 from resolver.validation import Validator
 
@@ -329,8 +330,11 @@ def _head_watch(
         clock=clock,
         on_check=checks.inc,
         on_fork=federation_cache.drop_source,
+        marks=ForkMarks(fork_marks_path(config)),
     )
     if watch is not None:
+        for peer in watch.monitor.marked():  # marked before a restart: copies in Redis go too
+            federation_cache.drop_source(peer)
         watch.start()
         stack.push_async_callback(watch.aclose)
     return watch

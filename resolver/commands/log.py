@@ -1,4 +1,6 @@
 """``passport-node log verify --node URL``: audit a node's transparency log.
+``passport-node log clear-fork --peer ID (--config FILE | --marks FILE)``: trust a peer seen
+forked again (the node reads it when it is next started; until then its answers stay refused).
 
 Checks the signed tree head, rebuilds the root from every entry, checks every entry's inclusion
 proof, and the consistency of the head seen at the last audit (kept in ``--state``) with the
@@ -17,10 +19,13 @@ from urllib.parse import quote
 import orjson
 
 from resolver.commands import Subparsers
-from resolver.errors import ResolverError
+from resolver.config import load_config
+from resolver.errors import ConfigError, ResolverError
+from resolver.integrity.pins import fork_marks_path
 from resolver.integrity.remote import NodeClient, Unreachable
 from resolver.translog.audit import Audit, AuditFailed, audit_log
 from resolver.translog.heads import SignedTreeHead
+from resolver.translog.marks import ForkMarks
 
 __all__ = ["add_parser", "run"]
 
@@ -42,6 +47,27 @@ def add_parser(subparsers: Subparsers) -> None:
         help="where the last head seen is kept (default: per node, under XDG state)",
     )
     audit.set_defaults(run=run)
+    clear = sub.add_parser("clear-fork", help="remove a peer's fork mark (an operator's decision)")
+    clear.add_argument("--peer", required=True, help="the peer's id, as /healthz lists it under forked_peers")
+    where = clear.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path, help="the node's configuration (its fork-mark file)")
+    where.add_argument("--marks", type=Path, help="the fork-mark file itself")
+    clear.set_defaults(run=run_clear_fork)
+
+
+def run_clear_fork(args: argparse.Namespace) -> int:
+    """Exit 0 when the mark was removed, 1 when the peer was not marked, 2 on error."""
+    try:
+        marks = ForkMarks(args.marks if args.marks is not None else fork_marks_path(load_config(args.config)))
+        cleared = marks.clear(args.peer)
+    except (ResolverError, ConfigError, OSError) as err:
+        print(f"passport-node log clear-fork: {getattr(err, 'detail', err)}", file=sys.stderr)
+        return 2
+    if not cleared:
+        print(f"{args.peer} is not marked forked in {marks.path}", file=sys.stderr)
+        return 1
+    print(f"{args.peer}: fork mark removed from {marks.path}; restart the node to trust it again")
+    return 0
 
 
 def _state_file(args: argparse.Namespace) -> Path:

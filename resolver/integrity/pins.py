@@ -25,7 +25,15 @@ from resolver.integrity.errors import UnusableKey
 from resolver.integrity.multikey import public_key_from_multibase
 from resolver.integrity.part import keys_directory
 
-__all__ = ["OfferedKey", "PeerKeyFile", "fingerprint", "offered_keys", "peer_keys_path", "with_pinned_keys"]
+__all__ = [
+    "OfferedKey",
+    "PeerKeyFile",
+    "fingerprint",
+    "fork_marks_path",
+    "offered_keys",
+    "peer_keys_path",
+    "with_pinned_keys",
+]
 
 Pins = dict[str, dict[str, str]]  # owner id -> {verification method URL: publicKeyMultibase}
 
@@ -101,6 +109,11 @@ class PeerKeyFile:
         partial.write_bytes(orjson.dumps(pins, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
         os.replace(partial, self.path)
         return pins
+
+
+def fork_marks_path(config: NodeConfig) -> Path:
+    """The file of peers seen forked (resolver/translog/marks.py), beside the peer-key file."""
+    return keys_directory(config) / "forked-peers.json"
 
 
 def peer_keys_path(config: NodeConfig) -> Path:

@@ -15,6 +15,7 @@ from resolver.integrity.proofs import KeyResolver
 from resolver.integrity.remote import NodeClient, Unreachable
 from resolver.translog.audit import AuditFailed, check_consistency, checked_head
 from resolver.translog.heads import SignedTreeHead
+from resolver.translog.marks import ForkMarks
 
 __all__ = ["HeadMonitor", "PeerLog", "PeerLogStatus"]
 
@@ -52,12 +53,17 @@ class HeadMonitor:
         clock: Clock | None = None,
         on_check: OnCheck | None = None,
         on_fork: OnFork | None = None,
+        marks: ForkMarks | None = None,
     ) -> None:
+        """``marks``: where fork marks are kept across restarts (those in it are marked now)."""
         self._keys = keys
         self._peers: dict[str, PeerLog] = {peer: PeerLog() for peer in keys}
         self._clock = clock
         self._on_check = on_check
         self._on_fork = on_fork
+        self._marks = marks
+        for peer, why in (marks.load() if marks is not None else {}).items():
+            self._peers[peer] = PeerLog(forked=why)
 
     @property
     def peers(self) -> tuple[str, ...]:
@@ -79,6 +85,8 @@ class HeadMonitor:
         if state.forked is None:
             state.forked = why
             self._count(peer, "fork")
+            if self._marks is not None:
+                self._marks.mark(peer, why)
             if self._on_fork is not None:
                 self._on_fork(peer)
         return state
@@ -143,6 +151,12 @@ class HeadMonitor:
     def clear(self, peer: str) -> None:
         """An operator's decision that the peer's log may be trusted again from its next head."""
         self._peers[peer] = PeerLog()
+        if self._marks is not None:
+            self._marks.clear(peer)
+
+    def marked(self) -> list[str]:
+        """The peers marked forked."""
+        return sorted(peer for peer, state in self._peers.items() if state.forked is not None)
 
     def seen(self) -> dict[str, SignedTreeHead]:
         """The last head of each peer that is not forked (what ``/log/peers`` shows others)."""

@@ -20,6 +20,7 @@ from resolver.integrity.peer import pinned_resolver
 from resolver.integrity.proofs import KeyResolver, VerificationKey
 from resolver.integrity.remote import NodeClient, Unreachable
 from resolver.translog.heads import SignedTreeHead
+from resolver.translog.marks import ForkMarks
 from resolver.translog.monitor import Clock, HeadMonitor, OnCheck, OnFork
 
 __all__ = ["HeadWatch", "watched_peers"]
@@ -72,14 +73,16 @@ class HeadWatch:
         clock: Clock,
         on_check: OnCheck | None = None,
         on_fork: OnFork | None = None,
+        marks: ForkMarks | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> HeadWatch | None:
         """The watch on ``federation``'s peers with pinned keys, or None when there are none.
-        ``on_fork(peer)``: once per peer newly seen forked (the node drops its cached copies)."""
+        ``on_fork(peer)``: once per peer newly seen forked (the node drops its cached copies);
+        ``marks``: the fork marks kept across restarts."""
         keys, urls = watched_peers(federation)
         if not keys:
             return None
-        monitor = HeadMonitor(keys, clock=clock, on_check=on_check, on_fork=on_fork)
+        monitor = HeadMonitor(keys, clock=clock, on_check=on_check, on_fork=on_fork, marks=marks)
         return cls(monitor, urls, interval=interval, sleep=sleep)
 
     def forked(self, peer: str) -> bool:

@@ -23,9 +23,11 @@ from aiohttp import web
 
 from resolver.cli import main
 from resolver.integrity.pins import PeerKeyFile, fingerprint
+from resolver.integrity.signer import key_url
 from resolver.translog.entry import LogEntry
 from resolver.translog.heads import HeadSigner
 from resolver.translog.log import TransparencyLog
+from resolver.translog.marks import ForkMarks
 from resolver.translog.routes import log_routes
 from resolver.translog.sqlite import SQLiteLog
 from tests.support.clock import ManualClock
@@ -179,6 +181,8 @@ async def test_keys_learned_then_a_forked_log_is_reported_and_refused(tmp_path: 
                 health = orjson.loads(body)
                 assert status == 200 and health["forked_peers"] == ["owner"]
                 assert "not consistent" in health["peer_logs"]["owner"]["forked"]
+                marked = ForkMarks(tmp_path / "eu-0.sqlite3.keys" / "forked-peers.json").load()
+                assert list(marked) == ["owner"]  # kept for the next start
                 status, _, text = await get(session, f"{eu.url}/metrics")
                 assert b'passport_translog_head_checks_total{peer="owner",outcome="fork"} 1' in text
                 assert b'passport_translog_head_checks_total{peer="owner",outcome="ok"} 1' in text
@@ -190,3 +194,34 @@ async def test_keys_learned_then_a_forked_log_is_reported_and_refused(tmp_path: 
                 assert status == 502 and orjson.loads(body)["type"].endswith("/forked-log")
                 status, _, body = await get(session, f"{eu.url}/log/peers")
                 assert orjson.loads(body)["peers"] == {}  # a forked head is not vouched for
+
+
+async def test_a_peer_marked_forked_before_a_restart_stays_refused(tmp_path: Path) -> None:
+    """The mark is kept in the keys directory (forked-peers.json): a restart does not clear it,
+    ``passport-node log clear-fork`` does."""
+    keys_dir = tmp_path / "eu-keys"
+    marks = ForkMarks(keys_dir / "forked-peers.json")
+    marks.mark("owner", "the heads are not consistent (seen before the restart)")
+    async with node(tmp_path, "owner", ["88.100.1"], passports=[HANDLE]) as owner:
+        integrity = owner.node.integrity
+        assert integrity is not None
+        active = integrity.keyring.active
+        pinned = {key_url(owner.url, active.name): active.public_key_multibase}
+        federation = {"peers": [peer("owner", owner.url, ["88.100.1"], keys=pinned)]}
+        settings = {"monitor_interval": 0, "keys_dir": str(keys_dir)}
+        async with (
+            node(tmp_path, "eu", ["20.500.12345"], federation=federation, integrity=settings) as eu,
+            aiohttp.ClientSession() as session,
+        ):
+            status, _, body = await get(session, f"{eu.url}/healthz")
+            assert orjson.loads(body)["forked_peers"] == ["owner"]
+            status, _, body = await get(session, f"{eu.url}/{HANDLE}")
+            assert status == 502 and orjson.loads(body)["type"].endswith("/forked-log")
+        assert main(["log", "clear-fork", "--peer", "owner", "--marks", str(marks.path)]) == 0
+        async with (
+            node(tmp_path, "eu", ["20.500.12345"], federation=federation, integrity=settings) as eu,
+            aiohttp.ClientSession() as session,
+        ):
+            status, headers, body = await get(session, f"{eu.url}/{HANDLE}")
+            assert status == 200, body
+            assert headers["Passport-Source"] == "peer:owner"

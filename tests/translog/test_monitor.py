@@ -11,12 +11,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from resolver.cli import main
 from resolver.integrity.peer import pinned_resolver
 from resolver.integrity.proofs import VerificationKey
 from resolver.integrity.remote import NodeClient
 from resolver.integrity.routes import route_defs
 from resolver.translog.entry import LogEntry
 from resolver.translog.log import TransparencyLog
+from resolver.translog.marks import ForkMarks
 from resolver.translog.monitor import HeadMonitor
 from resolver.translog.routes import log_routes
 from resolver.translog.sqlite import SQLiteLog
@@ -59,9 +61,13 @@ async def peers(tmp_path: Path) -> AsyncIterator[tuple[Peer, Peer]]:
             await peer.log.backend.aclose()
 
 
-async def test_growing_log_stays_trusted_and_a_fork_is_caught(peers: tuple[Peer, Peer]) -> None:
+async def test_growing_log_stays_trusted_and_a_fork_is_caught(
+    peers: tuple[Peer, Peer], tmp_path: Path
+) -> None:
     honest, fork = peers
-    monitor = HeadMonitor(PINNED)
+    marks = ForkMarks(tmp_path / "forked-peers.json")
+    dropped: list[str] = []
+    monitor = HeadMonitor(PINNED, marks=marks, on_fork=dropped.append)
     await honest.log.append_many([_entry(f"A-{i}") for i in range(5)])
     async with NodeClient(honest.url) as node:
         assert (await monitor.check("cn", node)).head.tree_size == 5  # type: ignore[union-attr]
@@ -72,10 +78,28 @@ async def test_growing_log_stays_trusted_and_a_fork_is_caught(peers: tuple[Peer,
     async with NodeClient(fork.url) as node:
         state = await monitor.check("cn", node)
     assert state.forked is not None and "not consistent" in state.forked
-    assert monitor.forked("cn")
+    assert monitor.forked("cn") and dropped == ["cn"]
     assert monitor.status()["cn"]["tree_size"] == 9
+    # The mark outlives the process: a monitor opened on the same file starts with it.
+    assert marks.load() == {"cn": state.forked}
+    again = HeadMonitor(PINNED, marks=marks)
+    assert again.forked("cn") and again.marked() == ["cn"]
+    async with NodeClient(honest.url) as node:
+        assert (await again.check("cn", node)).forked == state.forked  # not checked again
     monitor.clear("cn")
-    assert not monitor.forked("cn")
+    assert not monitor.forked("cn") and marks.load() == {}
+
+
+def test_clear_fork_removes_the_mark_an_operator_names(tmp_path: Path) -> None:
+    marks = ForkMarks(tmp_path / "forked-peers.json")
+    marks.mark("cn", "the heads are not consistent")
+    marks.mark("eu", "rollback")
+    args = ["log", "clear-fork", "--marks", str(marks.path), "--peer"]
+    assert main([*args, "cn"]) == 0
+    assert marks.load() == {"eu": "rollback"}
+    assert main([*args, "cn"]) == 1  # not marked (any more)
+    marks.path.write_text("[1, 2]")
+    assert main([*args, "eu"]) == 2  # a file it cannot read
 
 
 async def test_head_signed_by_an_unpinned_key_marks_the_peer(tmp_path: Path) -> None:
