@@ -9,7 +9,7 @@ import redis
 
 from resolver.errors import StoreUnavailable
 from resolver.stores import open_store
-from resolver.stores.redis import DEFAULT_PARTITIONS, partition_of
+from resolver.stores.redis import DEFAULT_PARTITIONS, HotReads, partition_of
 from resolver.tiers import Tier
 from tests.support.redis_server import RedisServer
 
@@ -83,3 +83,55 @@ async def test_a_store_made_with_one_number_of_partitions_refuses_another(redis_
         assert view is not None and view.body == b"p"
     finally:
         await again.aclose()
+
+
+async def test_a_hot_read_fails_once_the_watchdog_finds_redis_silent_twice() -> None:
+    # A misbehaving peer: accepts the connection and never answers.
+    held: list[asyncio.StreamWriter] = []
+    received = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        await reader.readuntil(b"\r\n")  # the read's command arrived
+        received.set()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    hot = HotReads(f"redis://127.0.0.1:{port}/0", timeout=60.0)  # the timer never fires here
+    try:
+        read = asyncio.ensure_future(hot.hget(b"bp:{p0}:h:88.100.1/X", b"c"))
+        await asyncio.wait_for(received.wait(), 5)
+        pipe = hot.pipe
+        assert pipe is not None
+        pipe.look()  # the first look finds a read waiting: it may yet be answered
+        assert not read.done() and pipe.alive
+        pipe.look()  # still no reply: the connection is dropped, the read fails
+        with pytest.raises(StoreUnavailable, match=r"did not answer within 60\.0 s"):
+            await asyncio.wait_for(read, 5)
+        assert hot.losses == 1
+    finally:
+        hot.close()
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_the_watchdog_keeps_a_connection_that_answers(redis_url: str) -> None:
+    store = await open_store(redis_url)
+    hot = HotReads(redis_url, timeout=60.0)
+    try:
+        await store.put("88.100.1/W", {Tier.PUBLIC: b"w"})
+        key = f"bp:{{p{partition_of('88.100.1/W', DEFAULT_PARTITIONS)}}}:h:88.100.1/W".encode()
+        assert (await hot.hget(key, b"c") or b"").endswith(b"\nw")  # connected
+        pipe = hot.pipe
+        assert pipe is not None
+        for _ in range(3):  # each look finds a read waiting, but a reply came since the last one
+            read = asyncio.ensure_future(hot.hget(key, b"c"))
+            await asyncio.sleep(0)  # the read is queued
+            pipe.look()
+            assert (await read or b"").endswith(b"\nw")
+        assert hot.pipe is pipe and pipe.alive and hot.losses == 0
+    finally:
+        hot.close()
+        await store.aclose()
