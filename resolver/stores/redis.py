@@ -16,7 +16,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import TypeVar, cast
 
 import hiredis
 import redis.asyncio as aioredis
@@ -45,6 +45,8 @@ from resolver.tiers import Tier
 __all__ = ["DEFAULT_PARTITIONS", "HotReads", "RedisStore", "partition_of"]
 
 DEFAULT_PARTITIONS = 16
+
+T = TypeVar("T")
 
 # Keys (``ns`` defaults to "bp", P = the handle's partition); the hash tag {pP} keeps a
 # partition (its handles' data, sequence, feed and index) on one Redis Cluster slot:
@@ -94,6 +96,10 @@ return {cur, redis.call('HGET', KEYS[1], v)}
 """
 
 _ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+
+# Stream entries as XRANGE gives them: raw from the pipelined connection, [id, [field, value,
+# ...]]; parsed by redis-py, (id, {field: value}).
+_Entries = list[tuple[bytes, list[bytes] | dict[bytes, bytes]]]
 
 
 class _ReplyPipe(asyncio.Protocol):
@@ -211,12 +217,24 @@ class HotReads:
         self.losses = 0  # connections lost or refused so far (the store refreshes its pool when this moves)
 
     async def hget(self, key: bytes, name: bytes) -> bytes | None:
+        return cast(bytes | None, await self.call(b"HGET", key, name))  # HGET: a bulk string or nil
+
+    async def call(self, *command: bytes) -> object:
+        """One command's reply as hiredis reads it (bytes, int, None, nested lists of them)."""
         pipe = self._pipe
         if pipe is None or not pipe.alive:
             pipe = await self._connect()
         # No timer per read: the connection's watchdog fails every waiting read once Redis stops
         # answering (_ReplyPipe), so a late reply never reaches the wrong caller.
-        return cast(bytes | None, await pipe.send(b"HGET", key, name))  # HGET: a bulk string or nil
+        return await pipe.send(*command)
+
+    async def call_many(self, commands: Sequence[tuple[bytes, ...]]) -> list[object]:
+        """The replies of ``commands``, written together (one round trip)."""
+        pipe = self._pipe
+        if pipe is None or not pipe.alive:
+            pipe = await self._connect()
+        futures = [pipe.send(*command) for command in commands]
+        return [await future for future in futures]
 
     async def _connect(self) -> _ReplyPipe:
         async with self._lock:
@@ -425,43 +443,58 @@ class RedisStore:
     async def get_view(self, handle: str, tier: Tier) -> View | None:
         if tier is Tier.PUBLIC:
             key = self._key(handle)
-            if self._hot is not None:
+            raw: object
+            if self._hot is not None:  # the common case first: one Redis, no detour
                 raw = await self._hot.hget(key.encode(), b"c")
-            elif self._cluster:
-                raw = await self._cluster_hot_read(key)
             else:
-                raw = await self._read(lambda: self._client.hget(key, "c"))
+                raw = await self._quick(
+                    key, (b"HGET", key.encode(), b"c"), lambda: self._client.hget(key, "c")
+                )
             if raw is None:
                 return None
-            version, modified, deleted, body = _split_current(raw)
+            version, modified, deleted, body = _split_current(cast(bytes, raw))  # HGET: bytes or nil
             return View(handle, version, modified, deleted, body)
         record = await self.get(handle)
         if record is None:
             return None
         return View(handle, record.version, record.modified, record.deleted, pick_view(record.views, tier))
 
-    async def _cluster_hot_read(self, key: str) -> bytes | None:
+    def _hot_for(self, key: str) -> HotReads | None:
+        """The pipelined connection to the Redis holding ``key``: on a Cluster, to the master of
+        its slot as the cluster client last saw it; None when there is none."""
+        if self._hot is not None or not self._cluster:
+            return self._hot
         client = cast(RedisCluster, self._client)
         try:
             node = client.nodes_manager.get_node_from_slot(client.keyslot(key))
         except RedisError:
-            node = None
-        if node is not None:
-            hot = self._hot_nodes.get(node.name)
-            if hot is None:
-                url = f"redis://{self._hot_auth}{node.host}:{node.port}/0"
-                hot = self._hot_nodes[node.name] = HotReads(url, self._timeout)
+            return None
+        hot = self._hot_nodes.get(node.name)
+        if hot is None:
+            url = f"redis://{self._hot_auth}{node.host}:{node.port}/0"
+            hot = self._hot_nodes[node.name] = HotReads(url, self._timeout)
+        return hot
+
+    async def _quick(
+        self, key: str, command: tuple[bytes, ...], slow: Callable[[], Awaitable[object]]
+    ) -> object:
+        """A read of ``key`` over the pipelined connection of its Redis. On a Cluster, where that
+        fails (MOVED or ASK while slots move, a node away), ``slow``: the cluster client follows."""
+        hot = self._hot_for(key)
+        if hot is not None:
+            if not self._cluster:
+                return await hot.call(*command)
             try:
-                return await hot.hget(key.encode(), b"c")
+                return await hot.call(*command)
             except StoreUnavailable:
-                pass  # MOVED/ASK (slots moving), or the node is away: the cluster client knows
-        return cast(bytes | None, await self._read(lambda: client.hget(key, "c")))
+                pass
+        return await self._read(slow)
 
     async def get(self, handle: str, *, version: int | None = None) -> Record | None:
         key = self._key(handle)
         if version is not None:
             blob = await self._read(lambda: self._client.hget(key, str(version)))
-            return None if blob is None else _version_record(handle, version, blob)
+            return None if blob is None else _version_record(handle, version, cast(bytes, blob))
         found = await self._read(lambda: self._read_current(keys=[key]))
         if not found:
             return None
@@ -485,7 +518,7 @@ class RedisStore:
         return await self._run_write(handle, {}, expected_version, deleting=True)
 
     async def history(self, handle: str) -> Sequence[Record]:
-        fields = await self._read(lambda: self._client.hgetall(self._key(handle)))
+        fields = cast(dict[bytes, bytes], await self._read(lambda: self._client.hgetall(self._key(handle))))
         records = [
             _version_record(handle, int(name), blob) for name, blob in fields.items() if name.isdigit()
         ]
@@ -506,9 +539,15 @@ class RedisStore:
         if limit <= 0:
             return []
         feed = self._feeds[partition]
-        entries = await self._read(lambda: self._client.xrange(feed, f"{since + 1}-0", "+", count=limit))
+        start = f"{since + 1}-0"
+        # Raw XRANGE entries, [id, [field, value, ...]], over the pipelined connection: the
+        # public-view follower of every process reads each partition every 0.2 s.
+        command = (b"XRANGE", feed.encode(), start.encode(), b"+", b"COUNT", b"%d" % limit)
+        slow = lambda: self._client.xrange(feed, start, "+", count=limit)  # noqa: E731
+        entries = cast(_Entries, await self._quick(feed, command, slow))
         out: list[Change] = []
-        for entry_id, fields in entries:
+        for entry_id, flat in entries:
+            fields = flat if isinstance(flat, dict) else dict(zip(flat[0::2], flat[1::2], strict=True))
             out.append(
                 Change(
                     seq=int(entry_id.split(b"-", 1)[0]),
@@ -522,13 +561,15 @@ class RedisStore:
         return out
 
     async def heads(self) -> Sequence[int]:
-        async def every() -> list[Any]:
+        async def every() -> list[object]:
+            if self._hot is not None:  # one Redis: the GETs written together on the pipelined connection
+                return await self._hot.call_many([(b"GET", seq.encode()) for seq in self._seqs])
             async with self._client.pipeline(transaction=False) as pipe:
                 for seq in self._seqs:
                     pipe.get(seq)
                 return await pipe.execute()
 
-        return [int(value or 0) for value in await self._read(every)]
+        return [int(cast(bytes | None, value) or 0) for value in await self._read(every)]
 
     async def handles(self, *, prefix: str = "", offset: int = 0, limit: int = 100) -> tuple[int, list[str]]:
         # UTF-8 never contains the byte 0xff, so "(prefix\xff" closes the range of the prefix.
@@ -539,7 +580,7 @@ class RedisStore:
 
         # Each partition's index is sorted; the page is the merge of each one's first
         # offset + limit names (one pipelined round trip per Redis node).
-        async def every() -> list[Any]:
+        async def every() -> list[object]:
             async with self._client.pipeline(transaction=False) as pipe:
                 for live in self._lives:
                     pipe.zlexcount(live, low, high)
@@ -547,19 +588,19 @@ class RedisStore:
                 return await pipe.execute()
 
         replies = await self._read(every)
-        total = sum(int(n) for n in replies[0::2])
-        merged = heapq.merge(*replies[1::2])
+        total = sum(cast(int, n) for n in replies[0::2])  # ZLEXCOUNT: integers
+        merged = heapq.merge(*cast(list[list[bytes]], replies[1::2]))  # ZRANGE: lists of names
         page = [name.decode() for _, name in zip(range(offset + limit), merged, strict=False)][offset:]
         return total, page
 
     async def count(self) -> int:
-        async def every() -> list[Any]:
+        async def every() -> list[object]:
             async with self._client.pipeline(transaction=False) as pipe:
                 for live in self._lives:
                     pipe.zcard(live)
                 return await pipe.execute()
 
-        return sum(int(n) for n in await self._read(every))
+        return sum(cast(int, n) for n in await self._read(every))  # ZCARD: integers
 
     async def aclose(self) -> None:
         if self._hot is not None:
@@ -578,13 +619,13 @@ class RedisStore:
             client = cast(aioredis.Redis, self._client)  # the hot connection is single-Redis only
             await client.connection_pool.disconnect(inuse_connections=False)
 
-    async def _read(self, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _read(self, call: Callable[[], Awaitable[T]]) -> T:
         if self._gate is not None:
             async with self._gate:
                 return await self._read_once(call)
         return await self._read_once(call)
 
-    async def _read_once(self, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _read_once(self, call: Callable[[], Awaitable[T]]) -> T:
         await self._refresh_after_loss()
         for attempt in (1, 2):
             try:
