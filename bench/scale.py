@@ -28,7 +28,7 @@ from bench import dataset
 from bench.harness import OUT, REPO, BenchError, Request, Server, compare_wrk, fetch_all, free_port, pinned
 from bench.harness import write_requests as _write_requests
 from bench.result import make_result
-from bench.workloads import Options, _node, _node_config, _quote, _register, _sqlite_node
+from bench.workloads import _READ_ONLY_EXTRAS, Options, _node, _node_config, _quote, _register, _sqlite_node
 
 __all__ = ["cluster", "nginx_front", "workers"]
 
@@ -56,7 +56,7 @@ def workers(options: Options) -> dict[str, Any]:
     requests = [Request("/" + _quote(k), "application/ld+json") for k in data.keys]
     req_file = _write_requests(OUT / "workers-requests.txt", requests)
     with dataset.redis_server(folder) as redis:
-        config = _node_config("bench", redis.url, [dataset.BENCH_PREFIX])
+        config = _node_config("bench", redis.url, [dataset.BENCH_PREFIX], **_READ_ONLY_EXTRAS)
         with (
             _node("workers-2", config, cpu=None, extra=["--processes", "2"]) as two,
             _node("workers-1", config, cpu=None) as one,
@@ -297,14 +297,19 @@ def cluster(options: Options) -> dict[str, Any]:
     requests = [Request("/" + _quote(k), "application/ld+json") for k in data.keys]
     req_file = _write_requests(OUT / "cluster-requests.txt", requests)
     folder = OUT / "cluster-redis"
+    prefixes = [dataset.BENCH_PREFIX]
     shutil.rmtree(folder, ignore_errors=True)
     single_dir = folder / "single"
     single_dir.mkdir(parents=True)
     with _redis_cluster(folder / "cluster") as cluster_url, dataset.redis_server(single_dir) as redis:
         rounds = _ingest_rounds(cluster_url, redis.url, data)
         with (
-            _node("cluster-node", _node_config("bench", cluster_url, [dataset.BENCH_PREFIX])) as on_cluster,
-            _node("single-node", _node_config("bench", redis.url, [dataset.BENCH_PREFIX])) as on_single,
+            _node(
+                "cluster-node", _node_config("bench", cluster_url, prefixes, **_READ_ONLY_EXTRAS)
+            ) as on_cluster,
+            _node(
+                "single-node", _node_config("bench", redis.url, prefixes, **_READ_ONLY_EXTRAS)
+            ) as on_single,
         ):
             for server in (on_cluster, on_single):
                 fetch_all(server.base_url, requests[:2_000])

@@ -564,12 +564,33 @@ class RedisStore:
         async def every() -> list[object]:
             if self._hot is not None:  # one Redis: the GETs written together on the pipelined connection
                 return await self._hot.call_many([(b"GET", seq.encode()) for seq in self._seqs])
+            if self._cluster and (fast := await self._heads_by_master()) is not None:
+                return fast
             async with self._client.pipeline(transaction=False) as pipe:
                 for seq in self._seqs:
                     pipe.get(seq)
                 return await pipe.execute()
 
         return [int(cast(bytes | None, value) or 0) for value in await self._read(every)]
+
+    async def _heads_by_master(self) -> list[object] | None:
+        """On a Cluster, the sequences' GETs written together to each master's pipelined
+        connection; None when any fails (slots moving, a node away): the caller asks redis-py."""
+        groups: dict[HotReads, list[int]] = {}
+        for partition, seq in enumerate(self._seqs):
+            hot = self._hot_for(seq)
+            if hot is None:
+                return None
+            groups.setdefault(hot, []).append(partition)
+        found: list[object] = [None] * len(self._seqs)
+        try:
+            for hot, partitions in groups.items():
+                replies = await hot.call_many([(b"GET", self._seqs[p].encode()) for p in partitions])
+                for partition, reply in zip(partitions, replies, strict=True):
+                    found[partition] = reply
+        except StoreUnavailable:
+            return None
+        return found
 
     async def handles(self, *, prefix: str = "", offset: int = 0, limit: int = 100) -> tuple[int, list[str]]:
         # UTF-8 never contains the byte 0xff, so "(prefix\xff" closes the range of the prefix.
