@@ -42,7 +42,7 @@ from resolver.stores.base import Change, Record, View
 from resolver.stores.durability import Durability, check_redis_durability
 from resolver.tiers import Tier
 
-__all__ = ["DEFAULT_PARTITIONS", "HotReads", "RedisStore", "partition_of"]
+__all__ = ["DEFAULT_PARTITIONS", "HotReads", "RedisStore", "SlotReads", "partition_of"]
 
 DEFAULT_PARTITIONS = 16
 
@@ -271,6 +271,46 @@ class HotReads:
             self._pipe = None
 
 
+class SlotReads:
+    """Pipelined connections (HotReads) to the masters of a Redis Cluster, one each, chosen by
+    the cluster client's slot map as it last saw it. ``hget`` falls back to the cluster client,
+    which follows MOVED/ASK, where the connection fails (slots moving, a node away)."""
+
+    def __init__(self, client: RedisCluster, url: str, timeout: float) -> None:
+        self._client = client
+        self._timeout = timeout
+        netloc = url.split("://", 1)[1].split("/", 1)[0]
+        self._auth = netloc.rpartition("@")[0] + "@" if "@" in netloc else ""  # "user:password@"
+        self._nodes: dict[str, HotReads] = {}  # "host:port" of a master -> its connection
+
+    def for_key(self, key: str | bytes) -> HotReads | None:
+        try:
+            node = self._client.nodes_manager.get_node_from_slot(self._client.keyslot(key))
+        except RedisError:
+            return None
+        hot = self._nodes.get(node.name)
+        if hot is None:
+            url = f"redis://{self._auth}{node.host}:{node.port}/0"
+            hot = self._nodes[node.name] = HotReads(url, self._timeout)
+        return hot
+
+    async def hget(self, key: bytes, name: bytes) -> bytes | None:
+        hot = self.for_key(key)
+        if hot is not None:
+            try:
+                return await hot.hget(key, name)
+            except StoreUnavailable:
+                pass
+        try:
+            return cast(bytes | None, await self._client.hget(key, name))
+        except RedisError as err:
+            raise StoreUnavailable(f"Redis Cluster read failed: {err}") from err
+
+    def close(self) -> None:
+        for hot in self._nodes.values():
+            hot.close()
+
+
 def partition_of(handle: str, partitions: int) -> int:
     """The feed partition of ``handle``: CRC-32 of its UTF-8, modulo ``partitions`` (stable)."""
     return zlib.crc32(handle.encode()) % partitions
@@ -294,10 +334,8 @@ class RedisStore:
         # The cluster client's pools fail at once when full ("Too many connections"); callers
         # wait here instead, as the single-Redis store's blocking pool makes them wait.
         self._gate: asyncio.Semaphore | None = None
-        # On a Cluster, one pipelined hot-read connection per master ("host:port"), chosen by
-        # the cluster client's slot map; a MOVED reply falls back to the client, which follows it.
-        self._hot_nodes: dict[str, HotReads] = {}
-        self._hot_auth = ""  # "user:password@" of the cluster URL, for those connections
+        # On a Cluster, one pipelined connection per master (set by _open_cluster).
+        self._slots: SlotReads | None = None
         self._timeout = 2.0
         self._compress_over = compress_public_over
         self._hot: HotReads | None = None
@@ -401,8 +439,7 @@ class RedisStore:
         )
         store._gate = asyncio.Semaphore(max_connections)
         store._timeout = socket_timeout
-        netloc = url.split("://", 1)[1].split("/", 1)[0]
-        store._hot_auth = netloc.rpartition("@")[0] + "@" if "@" in netloc else ""
+        store._slots = SlotReads(client, url, socket_timeout)
 
         async def check() -> None:
             await client.initialize()
@@ -462,18 +499,9 @@ class RedisStore:
     def _hot_for(self, key: str) -> HotReads | None:
         """The pipelined connection to the Redis holding ``key``: on a Cluster, to the master of
         its slot as the cluster client last saw it; None when there is none."""
-        if self._hot is not None or not self._cluster:
-            return self._hot
-        client = cast(RedisCluster, self._client)
-        try:
-            node = client.nodes_manager.get_node_from_slot(client.keyslot(key))
-        except RedisError:
-            return None
-        hot = self._hot_nodes.get(node.name)
-        if hot is None:
-            url = f"redis://{self._hot_auth}{node.host}:{node.port}/0"
-            hot = self._hot_nodes[node.name] = HotReads(url, self._timeout)
-        return hot
+        if self._slots is not None:
+            return self._slots.for_key(key)
+        return self._hot
 
     async def _quick(
         self, key: str, command: tuple[bytes, ...], slow: Callable[[], Awaitable[object]]
@@ -626,8 +654,8 @@ class RedisStore:
     async def aclose(self) -> None:
         if self._hot is not None:
             self._hot.close()
-        for hot in self._hot_nodes.values():
-            hot.close()
+        if self._slots is not None:
+            self._slots.close()
         await self._client.aclose()
 
     # -- plumbing ---------------------------------------------------------------------------

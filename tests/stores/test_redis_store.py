@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 import redis
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 
 from resolver.errors import StoreUnavailable
 from resolver.stores import open_store
-from resolver.stores.redis import DEFAULT_PARTITIONS, HotReads, partition_of
+from resolver.stores.redis import DEFAULT_PARTITIONS, HotReads, SlotReads, partition_of
 from resolver.tiers import Tier
+from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_server import RedisServer
 
 
@@ -135,3 +138,38 @@ async def test_the_watchdog_keeps_a_connection_that_answers(redis_url: str) -> N
     finally:
         hot.close()
         await store.aclose()
+
+
+async def test_slot_reads_ask_each_slots_master_and_the_cluster_client_when_it_moved(
+    redis_cluster: RedisCluster,
+) -> None:
+    url = redis_cluster.url.replace("redis+cluster://", "redis://")
+    client = AsyncRedisCluster.from_url(url)
+    slots = SlotReads(client, url, 2.0)
+    try:
+        await client.initialize()
+        keys = [f"{{slot-reads-{uuid.uuid4().hex}}}:h".encode() for _ in range(12)]
+        for n, key in enumerate(keys):
+            await client.hset(key, "f", str(n))
+        assert [await slots.hget(key, b"f") for key in keys] == [str(n).encode() for n in range(12)]
+        masters = {slots.for_key(key) for key in keys}
+        assert len(masters) == 3  # one pipelined connection per master, 12 keys spread over them
+
+        # A slot map gone stale (slots moved): the master asked answers MOVED, the client follows.
+        right = client.nodes_manager.get_node_from_slot(client.keyslot(keys[0]))
+        wrong = next(n for n in client.get_primaries() if n.name != right.name)
+        elsewhere = HotReads(f"redis://{wrong.host}:{wrong.port}/0", 2.0)
+
+        class Stale(SlotReads):
+            def for_key(self, key: str | bytes) -> HotReads | None:
+                return elsewhere if key == keys[0] else super().for_key(key)
+
+        try:
+            assert await Stale(client, url, 2.0).hget(keys[0], b"f") == b"0"
+            with pytest.raises(StoreUnavailable, match="MOVED"):
+                await elsewhere.hget(keys[0], b"f")  # what the fallback answered for
+        finally:
+            elsewhere.close()
+    finally:
+        slots.close()
+        await client.aclose()
