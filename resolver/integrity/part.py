@@ -26,7 +26,7 @@ from resolver.config import NodeConfig
 from resolver.errors import ResolverError
 from resolver.integrity.keyring import Keyring
 from resolver.integrity.signer import ViewSigner
-from resolver.stores.redis import HotReads
+from resolver.stores.redis import HotReads, SlotReads
 from resolver.tiers import Tier
 from resolver.translog.base import LogBackend
 from resolver.translog.entry import LogEntry
@@ -179,9 +179,12 @@ async def _backend(config: NodeConfig, stack: contextlib.AsyncExitStack) -> LogB
         RedisCluster.from_url(plain, **limits) if cluster else aioredis.from_url(plain, **limits)
     )
     stack.push_async_callback(client.aclose)
-    hot = None
+    hot: HotReads | SlotReads | None = None
     if parts.scheme == "redis":  # one Redis over TCP: the index read goes over a pipelined connection
         hot = HotReads(plain, _REDIS_TIMEOUT)
+    elif isinstance(client, RedisCluster):  # ... on a Cluster, over one to its slot's master
+        hot = SlotReads(client, plain, _REDIS_TIMEOUT)
+    if hot is not None:
         stack.callback(hot.close)
     return RedisLog(client, namespace=f"translog-{namespace}", hot=hot.hget if hot is not None else None)
 

@@ -16,7 +16,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import TypeVar, cast
 
 import hiredis
 import redis.asyncio as aioredis
@@ -42,9 +42,11 @@ from resolver.stores.base import Change, Record, View
 from resolver.stores.durability import Durability, check_redis_durability
 from resolver.tiers import Tier
 
-__all__ = ["DEFAULT_PARTITIONS", "HotReads", "RedisStore", "partition_of"]
+__all__ = ["DEFAULT_PARTITIONS", "HotReads", "RedisStore", "SlotReads", "partition_of"]
 
 DEFAULT_PARTITIONS = 16
+
+T = TypeVar("T")
 
 # Keys (``ns`` defaults to "bp", P = the handle's partition); the hash tag {pP} keeps a
 # partition (its handles' data, sequence, feed and index) on one Redis Cluster slot:
@@ -95,40 +97,79 @@ return {cur, redis.call('HGET', KEYS[1], v)}
 
 _ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
+# Stream entries as XRANGE gives them: raw from the pipelined connection, [id, [field, value,
+# ...]]; parsed by redis-py, (id, {field: value}).
+_Entries = list[tuple[bytes, list[bytes] | dict[bytes, bytes]]]
+
 
 class _ReplyPipe(asyncio.Protocol):
-    """One Redis connection on which commands are written as they come, replies matched in order."""
+    """One Redis connection on which commands are written as they come, replies matched in order.
 
-    def __init__(self, on_lost: Callable[[], None]) -> None:
+    A watchdog replaces a timer per read: every ``timeout / 2`` seconds it looks whether a reply
+    came since its last look; after two looks with reads waiting and no reply at all, the
+    connection is dropped and every waiting read fails. So a read waits at most 1.5 x
+    ``timeout``, and a read costs no timer of its own (one ``asyncio.timeout`` per read was a
+    timer-heap push, a cancel and three objects, on the busiest path of the node).
+    """
+
+    def __init__(self, on_lost: Callable[[], None], timeout: float) -> None:
         self._on_lost = on_lost
+        self._timeout = timeout
         self._reader = hiredis.Reader()
         self._waiting: deque[asyncio.Future[object]] = deque()
         self._transport: asyncio.Transport | None = None
         self._out: list[bytes] = []  # commands not yet written (one write per loop pass)
+        self._replies = 0  # replies read so far; the watchdog watches it move
+        self._seen = 0  # ... as the watchdog's last look found it
+        self._stalled = 0  # looks in a row that found reads waiting and no new reply
+        self._watch: asyncio.TimerHandle | None = None
+        self._why = ""  # why the connection was dropped, for the waiting reads' error
         self.alive = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # create_connection gives a stream transport
         self.alive = True
+        self._watch = asyncio.get_running_loop().call_later(self._timeout / 2, self.look)
 
     def data_received(self, data: bytes) -> None:
         self._reader.feed(data)
+        waiting = self._waiting
         while (reply := self._reader.gets()) is not False:
-            future = self._waiting.popleft()
-            if future.done():  # its caller was cancelled or timed out; the order still holds
+            self._replies += 1
+            future = waiting.popleft()
+            if future.done():  # its caller was cancelled; the order still holds
                 continue
             if isinstance(reply, hiredis.ReplyError):
                 future.set_exception(StoreUnavailable(f"Redis refused a read: {reply}"))
             else:
                 future.set_result(reply)
 
+    def look(self) -> None:
+        """The watchdog's look (every ``timeout / 2`` s): drop a connection that stopped answering."""
+        if not self.alive:
+            return
+        if self._waiting and self._replies == self._seen:
+            self._stalled += 1
+            if self._stalled >= 2:
+                self._why = f"Redis did not answer within {self._timeout} s"
+                self.abort()
+                return
+        else:
+            self._stalled = 0
+        self._seen = self._replies
+        self._watch = asyncio.get_running_loop().call_later(self._timeout / 2, self.look)
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.alive = False
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         self._on_lost()
+        why = self._why or f"Redis connection lost: {exc or 'closed'}"
         while self._waiting:
             future = self._waiting.popleft()
             if not future.done():
-                future.set_exception(StoreUnavailable(f"Redis connection lost: {exc or 'closed'}"))
+                future.set_exception(StoreUnavailable(why))
 
     def send(self, *parts: bytes) -> asyncio.Future[object]:
         if self._transport is None or not self.alive:
@@ -176,15 +217,24 @@ class HotReads:
         self.losses = 0  # connections lost or refused so far (the store refreshes its pool when this moves)
 
     async def hget(self, key: bytes, name: bytes) -> bytes | None:
+        return cast(bytes | None, await self.call(b"HGET", key, name))  # HGET: a bulk string or nil
+
+    async def call(self, *command: bytes) -> object:
+        """One command's reply as hiredis reads it (bytes, int, None, nested lists of them)."""
         pipe = self._pipe
         if pipe is None or not pipe.alive:
             pipe = await self._connect()
-        try:
-            async with asyncio.timeout(self._timeout):
-                return cast(bytes | None, await pipe.send(b"HGET", key, name))  # HGET: a bulk string or nil
-        except TimeoutError as err:
-            pipe.abort()  # a late reply would arrive for a caller that has gone: start afresh
-            raise StoreUnavailable(f"Redis did not answer within {self._timeout} s") from err
+        # No timer per read: the connection's watchdog fails every waiting read once Redis stops
+        # answering (_ReplyPipe), so a late reply never reaches the wrong caller.
+        return await pipe.send(*command)
+
+    async def call_many(self, commands: Sequence[tuple[bytes, ...]]) -> list[object]:
+        """The replies of ``commands``, written together (one round trip)."""
+        pipe = self._pipe
+        if pipe is None or not pipe.alive:
+            pipe = await self._connect()
+        futures = [pipe.send(*command) for command in commands]
+        return [await future for future in futures]
 
     async def _connect(self) -> _ReplyPipe:
         async with self._lock:
@@ -194,7 +244,7 @@ class HotReads:
             try:
                 async with asyncio.timeout(self._timeout):
                     _, pipe = await loop.create_connection(
-                        lambda: _ReplyPipe(self._lost), self._host, self._port
+                        lambda: _ReplyPipe(self._lost, self._timeout), self._host, self._port
                     )
                     if self._password is not None:
                         login = [self._username.encode()] if self._username else []
@@ -207,6 +257,11 @@ class HotReads:
             self._pipe = pipe
             return pipe
 
+    @property
+    def pipe(self) -> _ReplyPipe | None:
+        """The connection, once made (its watchdog's ``look`` is what tests drive)."""
+        return self._pipe
+
     def _lost(self) -> None:
         self.losses += 1
 
@@ -214,6 +269,46 @@ class HotReads:
         if self._pipe is not None:
             self._pipe.abort()
             self._pipe = None
+
+
+class SlotReads:
+    """Pipelined connections (HotReads) to the masters of a Redis Cluster, one each, chosen by
+    the cluster client's slot map as it last saw it. ``hget`` falls back to the cluster client,
+    which follows MOVED/ASK, where the connection fails (slots moving, a node away)."""
+
+    def __init__(self, client: RedisCluster, url: str, timeout: float) -> None:
+        self._client = client
+        self._timeout = timeout
+        netloc = url.split("://", 1)[1].split("/", 1)[0]
+        self._auth = netloc.rpartition("@")[0] + "@" if "@" in netloc else ""  # "user:password@"
+        self._nodes: dict[str, HotReads] = {}  # "host:port" of a master -> its connection
+
+    def for_key(self, key: str | bytes) -> HotReads | None:
+        try:
+            node = self._client.nodes_manager.get_node_from_slot(self._client.keyslot(key))
+        except RedisError:
+            return None
+        hot = self._nodes.get(node.name)
+        if hot is None:
+            url = f"redis://{self._auth}{node.host}:{node.port}/0"
+            hot = self._nodes[node.name] = HotReads(url, self._timeout)
+        return hot
+
+    async def hget(self, key: bytes, name: bytes) -> bytes | None:
+        hot = self.for_key(key)
+        if hot is not None:
+            try:
+                return await hot.hget(key, name)
+            except StoreUnavailable:
+                pass
+        try:
+            return cast(bytes | None, await self._client.hget(key, name))
+        except RedisError as err:
+            raise StoreUnavailable(f"Redis Cluster read failed: {err}") from err
+
+    def close(self) -> None:
+        for hot in self._nodes.values():
+            hot.close()
 
 
 def partition_of(handle: str, partitions: int) -> int:
@@ -239,10 +334,8 @@ class RedisStore:
         # The cluster client's pools fail at once when full ("Too many connections"); callers
         # wait here instead, as the single-Redis store's blocking pool makes them wait.
         self._gate: asyncio.Semaphore | None = None
-        # On a Cluster, one pipelined hot-read connection per master ("host:port"), chosen by
-        # the cluster client's slot map; a MOVED reply falls back to the client, which follows it.
-        self._hot_nodes: dict[str, HotReads] = {}
-        self._hot_auth = ""  # "user:password@" of the cluster URL, for those connections
+        # On a Cluster, one pipelined connection per master (set by _open_cluster).
+        self._slots: SlotReads | None = None
         self._timeout = 2.0
         self._compress_over = compress_public_over
         self._hot: HotReads | None = None
@@ -346,8 +439,7 @@ class RedisStore:
         )
         store._gate = asyncio.Semaphore(max_connections)
         store._timeout = socket_timeout
-        netloc = url.split("://", 1)[1].split("/", 1)[0]
-        store._hot_auth = netloc.rpartition("@")[0] + "@" if "@" in netloc else ""
+        store._slots = SlotReads(client, url, socket_timeout)
 
         async def check() -> None:
             await client.initialize()
@@ -388,43 +480,49 @@ class RedisStore:
     async def get_view(self, handle: str, tier: Tier) -> View | None:
         if tier is Tier.PUBLIC:
             key = self._key(handle)
-            if self._hot is not None:
+            raw: object
+            if self._hot is not None:  # the common case first: one Redis, no detour
                 raw = await self._hot.hget(key.encode(), b"c")
-            elif self._cluster:
-                raw = await self._cluster_hot_read(key)
             else:
-                raw = await self._read(lambda: self._client.hget(key, "c"))
+                raw = await self._quick(
+                    key, (b"HGET", key.encode(), b"c"), lambda: self._client.hget(key, "c")
+                )
             if raw is None:
                 return None
-            version, modified, deleted, body = _split_current(raw)
+            version, modified, deleted, body = _split_current(cast(bytes, raw))  # HGET: bytes or nil
             return View(handle, version, modified, deleted, body)
         record = await self.get(handle)
         if record is None:
             return None
         return View(handle, record.version, record.modified, record.deleted, pick_view(record.views, tier))
 
-    async def _cluster_hot_read(self, key: str) -> bytes | None:
-        client = cast(RedisCluster, self._client)
-        try:
-            node = client.nodes_manager.get_node_from_slot(client.keyslot(key))
-        except RedisError:
-            node = None
-        if node is not None:
-            hot = self._hot_nodes.get(node.name)
-            if hot is None:
-                url = f"redis://{self._hot_auth}{node.host}:{node.port}/0"
-                hot = self._hot_nodes[node.name] = HotReads(url, self._timeout)
+    def _hot_for(self, key: str) -> HotReads | None:
+        """The pipelined connection to the Redis holding ``key``: on a Cluster, to the master of
+        its slot as the cluster client last saw it; None when there is none."""
+        if self._slots is not None:
+            return self._slots.for_key(key)
+        return self._hot
+
+    async def _quick(
+        self, key: str, command: tuple[bytes, ...], slow: Callable[[], Awaitable[object]]
+    ) -> object:
+        """A read of ``key`` over the pipelined connection of its Redis. On a Cluster, where that
+        fails (MOVED or ASK while slots move, a node away), ``slow``: the cluster client follows."""
+        hot = self._hot_for(key)
+        if hot is not None:
+            if not self._cluster:
+                return await hot.call(*command)
             try:
-                return await hot.hget(key.encode(), b"c")
+                return await hot.call(*command)
             except StoreUnavailable:
-                pass  # MOVED/ASK (slots moving), or the node is away: the cluster client knows
-        return cast(bytes | None, await self._read(lambda: client.hget(key, "c")))
+                pass
+        return await self._read(slow)
 
     async def get(self, handle: str, *, version: int | None = None) -> Record | None:
         key = self._key(handle)
         if version is not None:
             blob = await self._read(lambda: self._client.hget(key, str(version)))
-            return None if blob is None else _version_record(handle, version, blob)
+            return None if blob is None else _version_record(handle, version, cast(bytes, blob))
         found = await self._read(lambda: self._read_current(keys=[key]))
         if not found:
             return None
@@ -448,7 +546,7 @@ class RedisStore:
         return await self._run_write(handle, {}, expected_version, deleting=True)
 
     async def history(self, handle: str) -> Sequence[Record]:
-        fields = await self._read(lambda: self._client.hgetall(self._key(handle)))
+        fields = cast(dict[bytes, bytes], await self._read(lambda: self._client.hgetall(self._key(handle))))
         records = [
             _version_record(handle, int(name), blob) for name, blob in fields.items() if name.isdigit()
         ]
@@ -469,9 +567,15 @@ class RedisStore:
         if limit <= 0:
             return []
         feed = self._feeds[partition]
-        entries = await self._read(lambda: self._client.xrange(feed, f"{since + 1}-0", "+", count=limit))
+        start = f"{since + 1}-0"
+        # Raw XRANGE entries, [id, [field, value, ...]], over the pipelined connection: the
+        # public-view follower of every process reads each partition every 0.2 s.
+        command = (b"XRANGE", feed.encode(), start.encode(), b"+", b"COUNT", b"%d" % limit)
+        slow = lambda: self._client.xrange(feed, start, "+", count=limit)  # noqa: E731
+        entries = cast(_Entries, await self._quick(feed, command, slow))
         out: list[Change] = []
-        for entry_id, fields in entries:
+        for entry_id, flat in entries:
+            fields = flat if isinstance(flat, dict) else dict(zip(flat[0::2], flat[1::2], strict=True))
             out.append(
                 Change(
                     seq=int(entry_id.split(b"-", 1)[0]),
@@ -485,13 +589,36 @@ class RedisStore:
         return out
 
     async def heads(self) -> Sequence[int]:
-        async def every() -> list[Any]:
+        async def every() -> list[object]:
+            if self._hot is not None:  # one Redis: the GETs written together on the pipelined connection
+                return await self._hot.call_many([(b"GET", seq.encode()) for seq in self._seqs])
+            if self._cluster and (fast := await self._heads_by_master()) is not None:
+                return fast
             async with self._client.pipeline(transaction=False) as pipe:
                 for seq in self._seqs:
                     pipe.get(seq)
                 return await pipe.execute()
 
-        return [int(value or 0) for value in await self._read(every)]
+        return [int(cast(bytes | None, value) or 0) for value in await self._read(every)]
+
+    async def _heads_by_master(self) -> list[object] | None:
+        """On a Cluster, the sequences' GETs written together to each master's pipelined
+        connection; None when any fails (slots moving, a node away): the caller asks redis-py."""
+        groups: dict[HotReads, list[int]] = {}
+        for partition, seq in enumerate(self._seqs):
+            hot = self._hot_for(seq)
+            if hot is None:
+                return None
+            groups.setdefault(hot, []).append(partition)
+        found: list[object] = [None] * len(self._seqs)
+        try:
+            for hot, partitions in groups.items():
+                replies = await hot.call_many([(b"GET", self._seqs[p].encode()) for p in partitions])
+                for partition, reply in zip(partitions, replies, strict=True):
+                    found[partition] = reply
+        except StoreUnavailable:
+            return None
+        return found
 
     async def handles(self, *, prefix: str = "", offset: int = 0, limit: int = 100) -> tuple[int, list[str]]:
         # UTF-8 never contains the byte 0xff, so "(prefix\xff" closes the range of the prefix.
@@ -502,7 +629,7 @@ class RedisStore:
 
         # Each partition's index is sorted; the page is the merge of each one's first
         # offset + limit names (one pipelined round trip per Redis node).
-        async def every() -> list[Any]:
+        async def every() -> list[object]:
             async with self._client.pipeline(transaction=False) as pipe:
                 for live in self._lives:
                     pipe.zlexcount(live, low, high)
@@ -510,25 +637,25 @@ class RedisStore:
                 return await pipe.execute()
 
         replies = await self._read(every)
-        total = sum(int(n) for n in replies[0::2])
-        merged = heapq.merge(*replies[1::2])
+        total = sum(cast(int, n) for n in replies[0::2])  # ZLEXCOUNT: integers
+        merged = heapq.merge(*cast(list[list[bytes]], replies[1::2]))  # ZRANGE: lists of names
         page = [name.decode() for _, name in zip(range(offset + limit), merged, strict=False)][offset:]
         return total, page
 
     async def count(self) -> int:
-        async def every() -> list[Any]:
+        async def every() -> list[object]:
             async with self._client.pipeline(transaction=False) as pipe:
                 for live in self._lives:
                     pipe.zcard(live)
                 return await pipe.execute()
 
-        return sum(int(n) for n in await self._read(every))
+        return sum(cast(int, n) for n in await self._read(every))  # ZCARD: integers
 
     async def aclose(self) -> None:
         if self._hot is not None:
             self._hot.close()
-        for hot in self._hot_nodes.values():
-            hot.close()
+        if self._slots is not None:
+            self._slots.close()
         await self._client.aclose()
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -541,13 +668,13 @@ class RedisStore:
             client = cast(aioredis.Redis, self._client)  # the hot connection is single-Redis only
             await client.connection_pool.disconnect(inuse_connections=False)
 
-    async def _read(self, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _read(self, call: Callable[[], Awaitable[T]]) -> T:
         if self._gate is not None:
             async with self._gate:
                 return await self._read_once(call)
         return await self._read_once(call)
 
-    async def _read_once(self, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _read_once(self, call: Callable[[], Awaitable[T]]) -> T:
         await self._refresh_after_loss()
         for attempt in (1, 2):
             try:

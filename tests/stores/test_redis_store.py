@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 import redis
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 
 from resolver.errors import StoreUnavailable
 from resolver.stores import open_store
-from resolver.stores.redis import DEFAULT_PARTITIONS, partition_of
+from resolver.stores.redis import DEFAULT_PARTITIONS, HotReads, SlotReads, partition_of
 from resolver.tiers import Tier
+from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_server import RedisServer
 
 
@@ -83,3 +86,90 @@ async def test_a_store_made_with_one_number_of_partitions_refuses_another(redis_
         assert view is not None and view.body == b"p"
     finally:
         await again.aclose()
+
+
+async def test_a_hot_read_fails_once_the_watchdog_finds_redis_silent_twice() -> None:
+    # A misbehaving peer: accepts the connection and never answers.
+    held: list[asyncio.StreamWriter] = []
+    received = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        await reader.readuntil(b"\r\n")  # the read's command arrived
+        received.set()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    hot = HotReads(f"redis://127.0.0.1:{port}/0", timeout=60.0)  # the timer never fires here
+    try:
+        read = asyncio.ensure_future(hot.hget(b"bp:{p0}:h:88.100.1/X", b"c"))
+        await asyncio.wait_for(received.wait(), 5)
+        pipe = hot.pipe
+        assert pipe is not None
+        pipe.look()  # the first look finds a read waiting: it may yet be answered
+        assert not read.done() and pipe.alive
+        pipe.look()  # still no reply: the connection is dropped, the read fails
+        with pytest.raises(StoreUnavailable, match=r"did not answer within 60\.0 s"):
+            await asyncio.wait_for(read, 5)
+        assert hot.losses == 1
+    finally:
+        hot.close()
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_the_watchdog_keeps_a_connection_that_answers(redis_url: str) -> None:
+    store = await open_store(redis_url)
+    hot = HotReads(redis_url, timeout=60.0)
+    try:
+        await store.put("88.100.1/W", {Tier.PUBLIC: b"w"})
+        key = f"bp:{{p{partition_of('88.100.1/W', DEFAULT_PARTITIONS)}}}:h:88.100.1/W".encode()
+        assert (await hot.hget(key, b"c") or b"").endswith(b"\nw")  # connected
+        pipe = hot.pipe
+        assert pipe is not None
+        for _ in range(3):  # each look finds a read waiting, but a reply came since the last one
+            read = asyncio.ensure_future(hot.hget(key, b"c"))
+            await asyncio.sleep(0)  # the read is queued
+            pipe.look()
+            assert (await read or b"").endswith(b"\nw")
+        assert hot.pipe is pipe and pipe.alive and hot.losses == 0
+    finally:
+        hot.close()
+        await store.aclose()
+
+
+async def test_slot_reads_ask_each_slots_master_and_the_cluster_client_when_it_moved(
+    redis_cluster: RedisCluster,
+) -> None:
+    url = redis_cluster.url.replace("redis+cluster://", "redis://")
+    client = AsyncRedisCluster.from_url(url)
+    slots = SlotReads(client, url, 2.0)
+    try:
+        await client.initialize()
+        keys = [f"{{slot-reads-{uuid.uuid4().hex}}}:h".encode() for _ in range(12)]
+        for n, key in enumerate(keys):
+            await client.hset(key, "f", str(n))
+        assert [await slots.hget(key, b"f") for key in keys] == [str(n).encode() for n in range(12)]
+        masters = {slots.for_key(key) for key in keys}
+        assert len(masters) == 3  # one pipelined connection per master, 12 keys spread over them
+
+        # A slot map gone stale (slots moved): the master asked answers MOVED, the client follows.
+        right = client.nodes_manager.get_node_from_slot(client.keyslot(keys[0]))
+        wrong = next(n for n in client.get_primaries() if n.name != right.name)
+        elsewhere = HotReads(f"redis://{wrong.host}:{wrong.port}/0", 2.0)
+
+        class Stale(SlotReads):
+            def for_key(self, key: str | bytes) -> HotReads | None:
+                return elsewhere if key == keys[0] else super().for_key(key)
+
+        try:
+            assert await Stale(client, url, 2.0).hget(keys[0], b"f") == b"0"
+            with pytest.raises(StoreUnavailable, match="MOVED"):
+                await elsewhere.hget(keys[0], b"f")  # what the fallback answered for
+        finally:
+            elsewhere.close()
+    finally:
+        slots.close()
+        await client.aclose()
