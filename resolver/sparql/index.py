@@ -340,9 +340,9 @@ class _BlankNodeLabels:
             found = self._seen[node.value] = pyoxigraph.BlankNode(f"{self._prefix}b{len(self._seen)}")
         return found
 
-    def subject(self, term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple) -> (
-        pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple
-    ):
+    def subject(
+        self, term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple
+    ) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple:
         return self._own(term) if isinstance(term, pyoxigraph.BlankNode) else term
 
     def object(

@@ -219,3 +219,23 @@ def _with_name(view: bytes, name: str) -> bytes:
     doc = orjson.loads(view)
     doc["productName"] = name
     return orjson.dumps(doc)
+
+
+async def test_a_woken_follower_applies_a_write_without_waiting_for_its_poll(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    index = GraphIndex.open(tmp_path / "index")
+    follower = IndexFollower(sqlite_store, index, poll_interval=3600)  # no poll within the test
+    follower.start()
+    try:
+        async with asyncio.timeout(10):
+            while not follower.caught_up:  # the first pass, at start
+                await asyncio.sleep(0.005)
+            await sqlite_store.put(EV, examples()[EV].views)
+            follower.wake()
+            while follower.applied_seq == 0:
+                await asyncio.sleep(0.005)
+        assert index.passport_count() == 1
+    finally:
+        await follower.stop()
+        index.close()
