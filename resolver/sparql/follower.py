@@ -42,6 +42,7 @@ class IndexFollower:
         self.poll_interval = poll_interval
         self.batch = batch
         self._woken = asyncio.Event()
+        self._progress = asyncio.Event()  # set (and replaced) after each batch applied
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-index")
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -98,6 +99,11 @@ class IndexFollower:
             await background.stop(task)
         self._executor.shutdown(wait=True)
 
+    async def reached(self, applied: int) -> None:
+        """Return once ``applied_seq`` is at least ``applied``. Unbounded: bound the wait."""
+        while self.applied_seq < applied:
+            await self._progress.wait()
+
     def wake(self) -> None:
         """Start a pass now (this process wrote to the store), or after the current one."""
         self._woken.set()
@@ -138,6 +144,8 @@ class IndexFollower:
 
         await self._in_thread(write)
         self.positions[partition] = seq
+        progress, self._progress = self._progress, asyncio.Event()
+        progress.set()
 
     async def _in_thread(self, fn: Callable[[], None]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, fn)
