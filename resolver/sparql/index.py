@@ -23,7 +23,7 @@ import orjson
 import pyoxigraph
 
 from resolver import jsonld
-from resolver.errors import DocumentError
+from resolver.errors import DocumentError, ResolverError
 from resolver.jsontypes import JSONObject
 from resolver.sparql.names import history_graph_name, view_graph_name
 from resolver.sparql.profile_graph import PROFILE_GRAPH, profile_digest, profile_quads
@@ -159,7 +159,7 @@ class GraphIndex:
         for past in batch.versions:
             try:
                 self.add_version(past)
-            except DocumentError as err:
+            except ResolverError as err:
                 failed[f"{past.handle} v{past.version}"] = err.detail
         self.commit(batch.seq, batch.partition)
         return failed
