@@ -316,7 +316,8 @@ def view_quads(body: bytes, graph_name: Callable[[str], str]) -> tuple[str, list
     iri = _top_iri(expanded)
     name = graph_name(iri)
     graph = pyoxigraph.NamedNode(name)
-    labels = _BlankNodeLabels(hashlib.blake2b(name.encode(), digest_size=8).hexdigest())
+    # "g" first: a label is an NCName too (RDF/XML writes it as rdf:nodeID).
+    labels = _BlankNodeLabels("g" + hashlib.blake2b(name.encode(), digest_size=8).hexdigest())
     # Read back from a store in memory: literals in the form a store keeps them (an
     # xsd:double written "8.35E1" reads "83.5"), so a view compares with what a store holds.
     stored = pyoxigraph.Store()
