@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--ingest-passports", type=int, default=10_000, help="ingest: how many (default 10000)"
     )
+    parser.add_argument(
+        "--sparql-passports", type=int, default=10_000, help="sparql: how many (default 10000)"
+    )
     parser.add_argument("--only", default="", help="with 'all': comma-separated workloads to run")
     parser.add_argument(
         "--report",
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         connections=args.connections,
         profile=args.profile,
         ingest_passports=args.ingest_passports,
+        sparql_passports=args.sparql_passports,
     )
     if args.workload != "all":
         result = run_one(args.workload, options)

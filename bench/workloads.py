@@ -58,6 +58,7 @@ class Options:
     connections: int = 64
     profile: bool = False
     ingest_passports: int = 10_000
+    sparql_passports: int = 10_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,11 +131,13 @@ class Node:
 
     def forget(self, key: str) -> None:
         """Tell every stage that keeps answers that ``key`` changed (a write in this process),
-        and wake the peers waiting on ``/changes``."""
+        wake the peers waiting on ``/changes``, and the SPARQL index's follower (no poll wait)."""
         for stage in self.stages:
             if isinstance(stage, StageThatKeeps):
                 stage.forget(key)
         self.changed.notify()
+        if self.sparql is not None:
+            self.sparql.follower.wake()
 
 
 def _local(parts: NodeParts) -> Stage:

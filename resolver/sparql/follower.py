@@ -2,27 +2,28 @@
 
 ``catch_up()`` applies every change after the index's last sequence, a batch at a time (the
 latest state of each handle in the batch is what is applied, so replaying is harmless);
-``start()`` runs it in a loop, polling the feed; ``stop()`` ends the loop.
+``start()`` runs it in a loop: a pass at once when ``wake()`` is called (a write in this
+process), else every ``poll_interval`` (writes of other processes on a shared store);
+``stop()`` ends the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from resolver import background
 from resolver.errors import ResolverError
 from resolver.sparql.host import IndexProcess
-from resolver.sparql.index import GraphIndex
+from resolver.sparql.index import GraphIndex, IndexBatch
 from resolver.stores.base import Change, Record, Store
 
-__all__ = ["IndexFollower", "Sleep"]
+__all__ = ["IndexFollower"]
 
 _log = logging.getLogger("resolver.sparql")
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class IndexFollower:
@@ -35,13 +36,13 @@ class IndexFollower:
         *,
         poll_interval: float = 0.02,
         batch: int = 500,
-        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.store = store
         self.index = index
         self.poll_interval = poll_interval
         self.batch = batch
-        self._sleep = sleep
+        self._woken = asyncio.Event()
+        self._progress = asyncio.Event()  # set (and replaced) after each batch applied
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-index")
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -98,13 +99,25 @@ class IndexFollower:
             await background.stop(task)
         self._executor.shutdown(wait=True)
 
+    async def reached(self, applied: int) -> None:
+        """Return once ``applied_seq`` is at least ``applied``. Unbounded: bound the wait."""
+        while self.applied_seq < applied:
+            await self._progress.wait()
+
+    def wake(self) -> None:
+        """Start a pass now (this process wrote to the store), or after the current one."""
+        self._woken.set()
+
     async def _follow(self) -> None:
         while not self._stopping:
+            self._woken.clear()  # a write from here on wakes the next wait
             try:
                 await self.catch_up()
             except ResolverError as err:  # the store is down, or one record is unreadable
                 _log.warning("sparql index: %s; retrying", err.detail)
-            await self._sleep(self.poll_interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await self._woken.wait()
 
     async def _apply(self, changes: Sequence[Change], *, bulk: bool = False) -> None:
         latest: dict[str, Change] = {}
@@ -122,19 +135,17 @@ class IndexFollower:
                     if past is not None:
                         versions.append(past)
         seq, partition = changes[-1].seq, changes[-1].partition
+        batch = IndexBatch(records, versions, seq, partition, bulk)
 
         def write() -> None:
-            for handle, why in self.index.apply(records, bulk=bulk).items():
-                _log.error("sparql index: %s skipped: %s", handle, why)
-            for past in versions:
-                try:
-                    self.index.add_version(past)
-                except ResolverError as err:
-                    _log.error("sparql index: %s v%d skipped: %s", past.handle, past.version, err.detail)
-            self.index.commit(seq, partition)
+            # One call: one request when the index is in a process of its own.
+            for what, why in self.index.write(batch).items():
+                _log.error("sparql index: %s skipped: %s", what, why)
 
         await self._in_thread(write)
         self.positions[partition] = seq
+        progress, self._progress = self._progress, asyncio.Event()
+        progress.set()
 
     async def _in_thread(self, fn: Callable[[], None]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, fn)

@@ -25,6 +25,7 @@ from typing import TypeVar
 from resolver.errors import ResolverError
 from resolver.sparql.errors import IndexRestarted, QueryTimeout
 from resolver.sparql.evaluate import Answer, timeout_text
+from resolver.sparql.index import IndexBatch
 from resolver.sparql.worker import CLOSE, READY, QueryRequest, WorkerOptions, serve
 from resolver.stores.base import Record
 
@@ -134,6 +135,9 @@ class IndexProcess:
 
     def apply(self, records: Mapping[str, Record | None], *, bulk: bool = False) -> dict[str, str]:
         return _typed(self._call("apply", dict(records), bulk), dict)
+
+    def write(self, batch: IndexBatch) -> dict[str, str]:
+        return _typed(self._call("write", batch), dict)
 
     def add_version(self, record: Record) -> None:
         self._call("add_version", record)

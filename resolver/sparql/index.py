@@ -12,9 +12,10 @@ tombstone carries no views to read it from). Writes are blocking: call them off 
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,14 +23,14 @@ import orjson
 import pyoxigraph
 
 from resolver import jsonld
-from resolver.errors import DocumentError
+from resolver.errors import DocumentError, ResolverError
 from resolver.jsontypes import JSONObject
 from resolver.sparql.names import history_graph_name, view_graph_name
 from resolver.sparql.profile_graph import PROFILE_GRAPH, profile_digest, profile_quads
 from resolver.stores.base import Record
 from resolver.tiers import Tier
 
-__all__ = ["GraphIndex", "view_quads"]
+__all__ = ["GraphIndex", "IndexBatch", "view_quads"]
 
 _LEDGER = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -49,6 +50,19 @@ class _Parsed:
     quads: dict[Tier, list[pyoxigraph.Quad]]
 
 
+@dataclass(frozen=True, slots=True)
+class IndexBatch:
+    """One batch of the change feed, as the index applies it (see ``GraphIndex.write``):
+    each handle's latest record (None: gone), the past versions to keep (history), and the
+    feed position it reaches."""
+
+    records: Mapping[str, Record | None]
+    versions: Sequence[Record]
+    seq: int
+    partition: int = 0
+    bulk: bool = False
+
+
 class GraphIndex:
     """Open with ``GraphIndex.open(directory)``; ``history=True`` also keeps every version."""
 
@@ -62,6 +76,9 @@ class GraphIndex:
         )
         self._ledger = sqlite3.connect(directory / "ledger.sqlite3", check_same_thread=False)
         self._ledger.execute("PRAGMA journal_mode=WAL")
+        # No fsync per commit: a position lost to a power cut is replayed (applying a change
+        # twice is harmless), and the stores' own writes are not synced either.
+        self._ledger.execute("PRAGMA synchronous=NORMAL")
         self._ledger.executescript(_LEDGER)
         self._check_layout()
         self._load_profile()
@@ -94,13 +111,14 @@ class GraphIndex:
 
     def apply(self, records: Mapping[str, Record | None], *, bulk: bool = False) -> dict[str, str]:
         """Make the index hold each record as its handle's current version (None or a
-        tombstone: the passport leaves the index, its history included). One write per tier
-        store for the lot (``bulk``: pyoxigraph's bulk loader, not atomic, for a rebuild); the
-        ledger's rows wait for ``commit``. Returns the handles whose
-        views could not be read, with why (they are left as they were)."""
+        tombstone: the passport leaves the index, its history included). A view already held
+        changes by its difference: the triples it no longer has go, the new ones come (a view's
+        blank nodes are labelled by the order they are read in, so an unchanged part of a view
+        reads as the same quads); the additions are one write per tier store for the lot
+        (``bulk``: pyoxigraph's bulk loader, not atomic, for a rebuild). The ledger's rows wait
+        for ``commit``. Returns the handles whose views could not be read, with why (they are
+        left as they were)."""
         adds: dict[Tier, list[pyoxigraph.Quad]] = {tier: [] for tier in self._current}
-        stale: list[str] = []  # passport IRIs whose current graphs go
-        gone: list[tuple[str, int]] = []  # (IRI, last version) leaving with their history
         failed: dict[str, str] = {}
         for handle, record in records.items():
             old = self._ledger.execute(
@@ -108,7 +126,7 @@ class GraphIndex:
             ).fetchone()
             if record is None or record.deleted:
                 if old is not None:
-                    gone.append((old[0], old[1]))
+                    self._drop(old[0], old[1])
                     self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
                 continue
             try:
@@ -116,26 +134,34 @@ class GraphIndex:
             except DocumentError as err:
                 failed[handle] = err.detail
                 continue
-            if old is not None and old[0] == parsed.iri:
-                stale.append(old[0])
-            elif old is not None:  # the passport's @id changed: the old one leaves
-                gone.append((old[0], old[1]))
-            for tier, quads in parsed.quads.items():
-                adds[tier].extend(quads)
+            if old is not None and old[0] != parsed.iri:  # the passport's @id changed: the old one leaves
+                self._drop(old[0], old[1])
+            for tier, store in self._current.items():
+                graph = pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier))
+                adds[tier].extend(_replace_view(store, graph, parsed.quads.get(tier, [])))
             self._ledger.execute(
                 "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)",
                 (handle, parsed.iri, record.version),
             )
-        for iri, version in gone:
-            self._drop(iri, version)
         for tier, store in self._current.items():
-            for iri in stale:
-                _remove_view(store, pyoxigraph.NamedNode(view_graph_name(iri, tier)))
             quads = [*adds[tier], *_in_default_graph(adds[tier])]
             if bulk:
                 store.bulk_extend(quads)
-            else:
+            elif quads:
                 store.extend(quads)
+        return failed
+
+    def write(self, batch: IndexBatch) -> dict[str, str]:
+        """Apply one batch of the change feed: its records, its past versions (history), and
+        its position, in one call (one request to an index process). Returns what was skipped,
+        with why: handles, and ``handle vN`` for a past version."""
+        failed = self.apply(batch.records, bulk=batch.bulk)
+        for past in batch.versions:
+            try:
+                self.add_version(past)
+            except ResolverError as err:
+                failed[f"{past.handle} v{past.version}"] = err.detail
+        self.commit(batch.seq, batch.partition)
         return failed
 
     def add_version(self, record: Record) -> None:
@@ -228,6 +254,35 @@ def _open_store(path: Path) -> pyoxigraph.Store:
         ) from err
 
 
+def _replace_view(
+    store: pyoxigraph.Store, graph: pyoxigraph.NamedNode, quads: list[pyoxigraph.Quad]
+) -> list[pyoxigraph.Quad]:
+    """Remove from ``graph`` the quads ``quads`` does not hold, and their triples from the
+    default graph unless another view holds them; the quads of ``quads`` to add (the graph
+    does not hold them yet). What the graph holds is read from the store, not the ledger, so a
+    write replayed after a crash finds the graph as it is."""
+    new = set(quads)
+    held = set(store.quads_for_pattern(None, None, None, graph))
+    for quad in held - new:
+        store.remove(quad)
+        if _in_no_view(store, quad):
+            store.remove(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, _DEFAULT))
+    return [quad for quad in quads if quad not in held]
+
+
+def _in_no_view(store: pyoxigraph.Store, quad: pyoxigraph.Quad) -> bool:
+    """Whether no view holds the triple of ``quad`` any more (a triple with a blank node is
+    one view's own: each view's blank nodes are labelled apart from every other's)."""
+    if isinstance(quad.subject, pyoxigraph.BlankNode) or isinstance(quad.object, pyoxigraph.BlankNode):
+        return True
+    if not isinstance(quad.subject, pyoxigraph.NamedNode):
+        return True  # a quoted triple: not in our views
+    return not any(
+        isinstance(q.graph_name, pyoxigraph.NamedNode) and q.graph_name.value != PROFILE_GRAPH
+        for q in store.quads_for_pattern(quad.subject, quad.predicate, quad.object)
+    )
+
+
 def _remove_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> None:
     """Remove a view's named graph, and from the default graph each of its triples that no
     other named graph holds: one update removes them all, and those another view holds (about
@@ -254,15 +309,47 @@ def _in_default_graph(quads: Iterable[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Q
 
 def view_quads(body: bytes, graph_name: Callable[[str], str]) -> tuple[str, list[pyoxigraph.Quad]]:
     """The passport IRI of a stored view (compact JSON-LD in our context, read offline) and its
-    triples as quads in the graph ``graph_name(iri)`` names."""
+    triples as quads in the graph ``graph_name(iri)`` names. Blank nodes are labelled by the
+    graph's name and the order they are read in: the same view reads as the same quads (a new
+    version differs from the last by what changed), and no two graphs share a blank node."""
     expanded = jsonld.expand(jsonld.parse_json(body))
     iri = _top_iri(expanded)
-    graph = pyoxigraph.NamedNode(graph_name(iri))
-    quads = [
-        pyoxigraph.Quad(q.subject, q.predicate, q.object, graph)
+    name = graph_name(iri)
+    graph = pyoxigraph.NamedNode(name)
+    # "g" first: a label is an NCName too (RDF/XML writes it as rdf:nodeID).
+    labels = _BlankNodeLabels("g" + hashlib.blake2b(name.encode(), digest_size=8).hexdigest())
+    # Read back from a store in memory: literals in the form a store keeps them (an
+    # xsd:double written "8.35E1" reads "83.5"), so a view compares with what a store holds.
+    stored = pyoxigraph.Store()
+    stored.extend(
+        pyoxigraph.Quad(labels.subject(q.subject), q.predicate, labels.object(q.object), graph)
         for q in _default_graph(pyoxigraph.parse(orjson.dumps(expanded), format=pyoxigraph.RdfFormat.JSON_LD))
-    ]
-    return iri, quads
+    )
+    return iri, list(stored)
+
+
+class _BlankNodeLabels:
+    """Blank nodes renamed ``{prefix}b{n}``, n counting in order of first sight."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        self._seen: dict[str, pyoxigraph.BlankNode] = {}
+
+    def _own(self, node: pyoxigraph.BlankNode) -> pyoxigraph.BlankNode:
+        found = self._seen.get(node.value)
+        if found is None:
+            found = self._seen[node.value] = pyoxigraph.BlankNode(f"{self._prefix}b{len(self._seen)}")
+        return found
+
+    def subject(
+        self, term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple
+    ) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple:
+        return self._own(term) if isinstance(term, pyoxigraph.BlankNode) else term
+
+    def object(
+        self, term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
+    ) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple:
+        return self._own(term) if isinstance(term, pyoxigraph.BlankNode) else term
 
 
 def _parse(views: Mapping[Tier, bytes], name: Callable[[str, Tier], str]) -> _Parsed:

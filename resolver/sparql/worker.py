@@ -98,6 +98,7 @@ def _operations(index: GraphIndex, max_results: int) -> dict[str, Callable[..., 
     return {
         "query": query,
         "apply": lambda records, bulk: index.apply(records, bulk=bulk),
+        "write": index.write,
         "add_version": index.add_version,
         "commit": index.commit,
         "clear": index.clear,

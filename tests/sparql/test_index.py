@@ -189,3 +189,53 @@ def test_a_triple_two_views_share_stays_in_the_default_graph_until_both_go(tmp_p
         assert not any(True for _ in public.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()))
     finally:
         index.close()
+
+
+def test_a_new_version_changes_only_the_triples_that_differ(tmp_path: Path) -> None:
+    passport = examples()[EV]
+    renamed = {tier: _with_name(view, "renamed battery") for tier, view in passport.views.items()}
+    index = GraphIndex.open(tmp_path / "index")
+    try:
+        index.apply({EV: Record(EV, 1, 0.0, views=passport.views)})
+        public = index.store(Tier.PUBLIC)
+        graph = pyoxigraph.NamedNode(view_graph_name(EV_IRI, Tier.PUBLIC))
+        before = set(public.quads_for_pattern(None, None, None, graph))
+        assert any(isinstance(q.subject, pyoxigraph.BlankNode) for q in before)
+
+        index.apply({EV: Record(EV, 2, 0.0, views=renamed)})
+        after = set(public.quads_for_pattern(None, None, None, graph))
+        assert [q.object for q in after - before] == [pyoxigraph.Literal("renamed battery")]
+        assert [q.predicate.value for q in before - after] == ["https://ref.gs1.org/voc/productName"]
+        assert all(default_is_union(index.store(tier)) for tier in Tier)
+
+        index.apply({EV: Record(EV, 3, 0.0, views=passport.views)})  # and back
+        assert set(public.quads_for_pattern(None, None, None, graph)) == before
+        assert all(default_is_union(index.store(tier)) for tier in Tier)
+    finally:
+        index.close()
+
+
+def _with_name(view: bytes, name: str) -> bytes:
+    doc = orjson.loads(view)
+    doc["productName"] = name
+    return orjson.dumps(doc)
+
+
+async def test_a_woken_follower_applies_a_write_without_waiting_for_its_poll(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    index = GraphIndex.open(tmp_path / "index")
+    follower = IndexFollower(sqlite_store, index, poll_interval=3600)  # no poll within the test
+    keys = sorted(examples())[:2]
+    follower.start()
+    try:
+        # Its pass at start may find the first write; only a wake can bring the second.
+        for n, key in enumerate(keys, start=1):
+            await sqlite_store.put(key, examples()[key].views)
+            follower.wake()
+            async with asyncio.timeout(10):
+                await follower.reached(n)
+        assert index.passport_count() == len(keys)
+    finally:
+        await follower.stop()
+        index.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -110,18 +111,29 @@ async def lifecycle_node(
     store: str, *, clock: FakeClock, settings: LifecycleSettings | None = None, node_id: str = "local"
 ) -> AsyncIterator[LifecycleNode]:
     settings = dataclasses.replace(settings or LifecycleSettings(), allowed_webhook_hosts=("127.0.0.1",))
+    # A Redis node keeps its keys and SPARQL index under data_dir: a temporary one, not ./var.
+    data_dir = tempfile.TemporaryDirectory(prefix="lifecycle-node-")
     config = default_config(
-        store=store, credentials=CREDENTIALS, workers=1, chain=("local",), node_id=node_id, lifecycle=settings
+        store=store,
+        credentials=CREDENTIALS,
+        workers=1,
+        chain=("local",),
+        node_id=node_id,
+        lifecycle=settings,
+        data_dir=data_dir.name,
     )
     sleep = FakeSleep()
     # A jitter of 0.5 makes each backoff exactly 0.75 of its ceiling, so tests can check it.
     timing = Timing(sleep=sleep, jitter=lambda: 0.5)
-    running = await start_node(config, host="127.0.0.1", port=0, access_log=False, clock=clock, timing=timing)
-    try:
-        await load_examples(running.node.store, running.node.validator, running.config)
-        yield LifecycleNode(running, clock, sleep)
-    finally:
-        await running.stop()
+    with data_dir:
+        running = await start_node(
+            config, host="127.0.0.1", port=0, access_log=False, clock=clock, timing=timing
+        )
+        try:
+            await load_examples(running.node.store, running.node.validator, running.config)
+            yield LifecycleNode(running, clock, sleep)
+        finally:
+            await running.stop()
 
 
 @pytest.fixture(scope="module")
