@@ -166,7 +166,10 @@ def validation_body(item: JSON, linked: Sequence[Linked]) -> JSONObject | None:
         return None
     iri = node.get("id", node.get("@id"))
     context = node.get("@context") if isinstance(item, dict) else None
-    if not isinstance(iri, str) or context not in (None, jsonld.CONTEXT_URL):
+    # A signed view adds the data-integrity context for its proof, which is left out here.
+    listed = context if isinstance(context, list) else [context]
+    ours = context is None or jsonld.CONTEXT_URL in listed
+    if not isinstance(iri, str) or not ours:
         return None
     terms = _terms()
     extra: JSONObject = {"@id": iri}

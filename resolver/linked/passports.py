@@ -126,6 +126,10 @@ class LinkedPassports:
         merged, provenance = combine.merged_view(item, linked)
         return merged, provenance, linked
 
+    def forget(self, iri: str) -> None:
+        """Drop what was said of ``iri``'s items: it changed (learned from a peer's feed, say)."""
+        self._broken.pop(iri, None)
+
     def dependants(self, iri: str) -> list[str]:
         """The items this process accepted that name ``iri`` as their model or batch."""
         return sorted(self._dependants.get(iri, ()))

@@ -11,6 +11,7 @@ import pytest
 from resolver import jsonld
 from resolver.adapters import formats
 from resolver.errors import NotFound
+from resolver.jsontypes import JSON, JSONObject
 from resolver.linked import combine
 from resolver.linked.passports import LinkedPassports
 from resolver.tiers import Tier
@@ -39,9 +40,11 @@ class InProcess:
         return pipeline.validate_sync(body, media_type=media_type)
 
 
-def _converted(name: str) -> list[dict[str, object]]:
-    body = formats.convert("openepcis", (DATA / f"openepcis-amperia-staxwall-{name}.jsonld").read_bytes()).body
-    expanded: list[dict[str, object]] = orjson.loads(body)
+def _converted(name: str) -> list[JSONObject]:
+    body = formats.convert(
+        "openepcis", (DATA / f"openepcis-amperia-staxwall-{name}.jsonld").read_bytes()
+    ).body
+    expanded: list[JSONObject] = orjson.loads(body)
     return expanded
 
 
@@ -68,10 +71,12 @@ def _required(report: ValidationReport) -> set[int]:
     return {p for r in report.results if ": required" in r.message for p in r.data_points}
 
 
-def _item(model: str = MODEL) -> list[dict[str, object]]:
-    item = _converted("item")
-    item[0][combine.MODEL] = [{"@id": model}]
-    item[0][combine.BATCH] = [{"@id": BATCH}]
+def _item(model: str = MODEL) -> list[JSON]:
+    item: list[JSON] = list(_converted("item"))
+    first = item[0]
+    assert isinstance(first, dict)
+    first[combine.MODEL] = [{"@id": model}]
+    first[combine.BATCH] = [{"@id": BATCH}]
     return item
 
 
@@ -92,11 +97,13 @@ async def test_an_unreadable_model_is_a_violation_naming_it(views: dict[str, byt
     item = _item(model="https://hdl.handle.net/88.100.1/NO-SUCH-MODEL")
     report = await _linked(views).judge(item, combine.links_of(item))
     assert not report.conforms
-    assert report.results[0].message.startswith("Model passport https://hdl.handle.net/88.100.1/NO-SUCH-MODEL: ")
+    assert report.results[0].message.startswith(
+        "Model passport https://hdl.handle.net/88.100.1/NO-SUCH-MODEL: "
+    )
 
 
 async def test_the_view_names_the_passport_each_value_comes_from(views: dict[str, bytes]) -> None:
-    item = jsonld.compact(_item())
+    item = jsonld.compact([n for n in _item() if isinstance(n, dict)])
     view, provenance, _linked_read = await _linked(views).view(item, Tier.AUTHORITY)
     own = str(item["id"])
     assert provenance["ratedCapacity"] == MODEL and "ratedCapacity" in view
