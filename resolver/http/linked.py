@@ -11,10 +11,11 @@ import orjson
 from aiohttp import web
 
 from resolver import jsonld
-from resolver.errors import NotFound
+from resolver.errors import Forbidden, NotFound
 from resolver.http.router import EdgeSlot, Routes
 from resolver.jsontypes import JSON, JSONObject
 from resolver.linked import combine
+from resolver.tiers import Tier
 
 __all__ = ["LinkedRoutes", "add_routes"]
 
@@ -57,6 +58,9 @@ class LinkedRoutes:
         ident = edge.identify(request.match_info["prefix"] + "/" + request.match_info["suffix"])
         if edge.ctx.linked is None:
             raise NotFound("this node does not track linked passports")
+        # The items are judged at the highest tier: their violations may speak of any data point.
+        if edge.tier_for(edge.principal(request), request) < max(Tier):
+            raise Forbidden("the items of a model or batch passport are for its operator and authorities")
         checker = edge.ctx.linked
         broken = await checker.broken_items(ident.iri)
         return _json(

@@ -38,9 +38,12 @@ def linked_paths() -> dict[str, object]:
             "get": {
                 "operationId": "linkedItems",
                 "summary": "The items of this model or batch passport that this node accepted, and those "
-                "that no longer conform with it (re-validated on the first ask after a write)",
+                "that no longer conform with it (re-validated on the first ask after a write); for "
+                "callers at the authority tier",
                 "security": SECURITY,
-                "responses": responses({"200": json_ok("passport, items, broken (item, violations).")}, READ),
+                "responses": responses(
+                    {"200": json_ok("passport, items, broken (item, violations).")}, (*READ, "403")
+                ),
             },
         },
     }
