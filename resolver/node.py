@@ -33,6 +33,8 @@ from resolver.identifiers import claims
 from resolver.integrity.part import Integrity, open_integrity
 from resolver.integrity.pins import fork_marks_path, with_pinned_keys
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
+from resolver.linked.fetch import through_chain
+from resolver.linked.passports import LinkedPassports
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
 from resolver.ratelimit import Rate, RateLimiter
@@ -102,6 +104,8 @@ class Node:
     ``integrity`` is the node's keyring, view signer and transparency log (None: ``[integrity]
     sign = false``, versions are stored unsigned and unlogged).
     ``heads`` watches the signed tree heads of the peers whose keys are pinned (None: none are).
+    ``linked`` judges items with their model and batch passports, read through ``chain``, and
+    is the write path's validator (resolver/linked/).
     """
 
     config: NodeConfig
@@ -121,6 +125,7 @@ class Node:
     integrity: Integrity | None = None
     relayed: RelayedChanges | None = None
     heads: HeadWatch | None = None
+    linked: LinkedPassports | None = None
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -452,13 +457,14 @@ async def open_node(
         if lifecycle is not None:
             part = await stack.enter_async_context(_lifecycle(config, store, clock, lifecycle))
         stages = _stages(parts, stack)
+        chain = build_chain(stages, node_id=config.node_id)
         yield Node(
             config=config,
             store=store,
             validator=validator,
             metrics=metrics,
             stages=tuple(stages),
-            chain=build_chain(stages, node_id=config.node_id),
+            chain=chain,
             local=next((s for s in stages if isinstance(s, LocalStage)), None),
             validator_starting=starting,
             sparql=index,
@@ -470,6 +476,7 @@ async def open_node(
             changed=changed,
             relayed=relayed if followers is not None else None,
             heads=heads,
+            linked=LinkedPassports(validator, through_chain(chain, deadline=config.deadline)),
         )
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)

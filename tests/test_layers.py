@@ -117,6 +117,11 @@ _FORBIDDEN = [
         for lib in ("passport", "validation", "context_terms")
         for upper in ("http", "node", "app", "stages", "federation", "config", "commands")
     ),
+    # Linked passports read through the chain they are given (resolver.lookup), never a stage or a peer.
+    *(
+        ("resolver.linked", f"resolver.{upper}")
+        for upper in ("http", "node", "app", "stages", "federation", "config", "commands")
+    ),
 ]
 
 

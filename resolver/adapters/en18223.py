@@ -42,6 +42,7 @@ EUBAT = "https://ref.openepcis.io/extensions/eu/battery/"
 GS1 = "https://ref.gs1.org/voc/"
 SCHEMA = "https://schema.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+OEC_GRANULARITY = "https://ref.openepcis.io/extensions/common/core/granularityLevel"
 _NAMES = Path(__file__).resolve().parents[2] / "vocab" / "third-party" / "openepcis" / "names.json"
 _HEADER = ("uniqueProductIdentifier", "digitalProductPassportId")
 # GS1 Web Vocabulary and schema.org names of EN 18223 bodies (and the OpenEPCIS shortcut
@@ -92,7 +93,11 @@ def _root(doc: Mapping[str, object], unmapped: list[str]) -> JSONObject:
     for key in ("lastUpdated",):
         if isinstance(doc.get(key), str):
             check_date(key, str(doc[key]))
-    header = ("granularity", "dppSchemaVersion", "dppStatus", "lastUpdated", "economicOperatorId",
+    granularity = doc.get("granularity")
+    if isinstance(granularity, str) and granularity:
+        # item, batch or model: a model or batch passport is judged as one (docs/linked.md).
+        root[OEC_GRANULARITY] = [{"@value": granularity}]
+    header = ("dppSchemaVersion", "dppStatus", "lastUpdated", "economicOperatorId",
               "contentSpecificationIds")  # fmt: skip
     unmapped.extend(key for key in header if doc.get(key) not in (None, [], ""))
     return root

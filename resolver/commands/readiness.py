@@ -35,6 +35,8 @@ def add_parser(subparsers: Subparsers) -> None:
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the report as JSON")
     output.add_argument("--html", action="store_true", help="print the report as an HTML page")
+    parser.add_argument("--model", type=Path, metavar="FILE", help="its model passport (docs/linked.md)")
+    parser.add_argument("--batch", type=Path, metavar="FILE", help="its batch passport (docs/linked.md)")
     parser.add_argument("--config", type=Path, help="the node's configuration (its store), for an ID")
     parser.add_argument("--store", help="store URL, overriding the configuration")
     parser.set_defaults(run=run)
@@ -46,7 +48,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         on = parse_date(args.on, datetime.datetime.now(datetime.UTC).date())
         body = _body(args)
-        readiness = _assess(body, args.market, on)
+        given = {
+            role: _jsonld(path.read_bytes())
+            for role, path in (("model", args.model), ("batch", args.batch))
+            if path is not None
+        }
+        readiness = _assess(_jsonld(body) if given else body, args.market, on, given)
     except (ConfigError, ValueError, OSError) as err:
         print(f"passport-node readiness: {err}", file=sys.stderr)
         return 2
@@ -64,11 +71,23 @@ def run(args: argparse.Namespace) -> int:
     return 0 if readiness.ready else 1
 
 
-def _assess(body: bytes, market: str, on: datetime.date) -> Readiness:
+def _jsonld(body: bytes) -> bytes:
+    """A passport in any format ``import`` reads, as JSON-LD (the linked passports' files)."""
+    from resolver.adapters.formats import convert
+
+    return convert("auto", body).body
+
+
+def _assess(body: bytes, market: str, on: datetime.date, given: dict[str, bytes]) -> Readiness:
     from resolver import jsonld
+    from resolver.linked.offline import judge
     from resolver.readiness.assess import assess
     from resolver.validation import validate_sync
 
+    # A linked passport is assessed combined with its model and batch (docs/linked.md).
+    judged = judge(body, given)
+    if judged is not None:
+        return assess(market, jsonld.expand(jsonld.parse_json(judged.combined)), judged.report, on)
     expanded = jsonld.expand(jsonld.parse_json(body))
     return assess(market, expanded, validate_sync(body), on)
 

@@ -39,11 +39,24 @@ def add_parser(subparsers: Subparsers) -> None:
         default="auto",
         help="input format (as for import --format; UTF-16 is read), or detect it (default)",
     )
+    parser.add_argument(
+        "--model", type=Path, metavar="FILE", help="the model passport the files link to (docs/linked.md)"
+    )
+    parser.add_argument("--batch", type=Path, metavar="FILE", help="the batch passport the files link to")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    outcomes = [_check(path, args.format) for path in args.files]
+    try:
+        given = {
+            role: _as_jsonld(_read(path), args.format)[0]
+            for role, path in (("model", args.model), ("batch", args.batch))
+            if path is not None
+        }
+    except ResolverError as err:
+        print(f"passport-node validate: {err.detail}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    outcomes = [_check(path, args.format, given) for path in args.files]
     try:
         if args.json:
             sys.stdout.buffer.write(orjson.dumps(outcomes, option=orjson.OPT_INDENT_2) + b"\n")
@@ -60,24 +73,32 @@ def run(args: argparse.Namespace) -> int:
 _EXIT = {"valid": EXIT_VALID, "invalid": EXIT_INVALID, "unusable": EXIT_UNUSABLE}
 
 
-def _check(path: Path, fmt: str) -> dict[str, Any]:
+def _as_jsonld(body: bytes, fmt: str) -> tuple[bytes, str, tuple[str, ...]]:
+    """The file as JSON-LD, the format it was read as, and what was not mapped."""
+    if fmt == "jsonld":
+        return body, fmt, ()
+    from resolver.adapters.formats import convert, detect, to_utf8
+
+    body = to_utf8(body)
+    source = detect(jsonld.parse_json(body)) if fmt == "auto" else fmt
+    converted = convert(source, body)
+    return converted.body, source, converted.unmapped
+
+
+def _check(path: Path, fmt: str, given: dict[str, bytes]) -> dict[str, Any]:
     outcome: dict[str, Any] = {"file": str(path)}
     try:
-        body = _read(path)
-        source = fmt
-        if fmt != "jsonld":
-            from resolver.adapters.formats import convert, detect, to_utf8
-
-            body = to_utf8(body)
-            source = detect(jsonld.parse_json(body)) if fmt == "auto" else fmt
-            converted = convert(source, body)
-            body = converted.body
-            if converted.unmapped:
-                outcome["unmapped"] = list(converted.unmapped)
+        body, source, unmapped = _as_jsonld(_read(path), fmt)
+        if unmapped:
+            outcome["unmapped"] = list(unmapped)
         outcome["format"] = source
+        from resolver.linked.offline import judge
         from resolver.validation import prepare_sync
 
-        prepared = prepare_sync(body)
+        # Linked passports (docs/linked.md): judged with their model and batch.
+        marked = any(m in body for m in (b"modelPassport", b"batchPassport", b"granularity"))
+        judged = judge(body, given) if given or marked else None
+        prepared = prepare_sync(body, verdict=judged.report if judged is not None else None)
     except ResolverError as err:
         outcome.update(status="unusable", problem=err.problem())
         return outcome

@@ -317,7 +317,7 @@ class Edge:
         try:
             outcome = await write_passport(
                 self.store,
-                self.ctx.validator,
+                self.ctx.linked if self.ctx.linked is not None else self.ctx.validator,
                 key,
                 body,
                 iri=ident.iri,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from typing import cast
 
 import orjson
 from aiohttp import web
@@ -18,8 +19,12 @@ from aiohttp import web
 from resolver import jsonld
 from resolver.errors import InputError, NotFound
 from resolver.http.router import EdgeSlot, Routes
+from resolver.jsontypes import JSON
+from resolver.linked import combine
+from resolver.linked.passports import LinkedPassports
 from resolver.readiness.assess import MARKETS, assess
 from resolver.readiness.report import parse_date
+from resolver.tiers import Tier
 
 __all__ = ["ReadinessRoutes", "add_routes"]
 
@@ -44,12 +49,12 @@ class ReadinessRoutes:
         answer = await edge.resolve(request, ident, tier)
         if answer.view is None:
             raise NotFound(f"no passport is registered for {ident.key}")
-        body = answer.view.body
+        served = answer.tier if answer.tier is not None else tier
+        body = await _with_linked(edge.ctx.linked, answer.view.body, served)
         checker = edge.ctx.checker or edge.ctx.validator
         async with self._starting:
             await checker.start()
         report = await checker.validate(body)
-        served = answer.tier if answer.tier is not None else tier
         expanded = jsonld.expand(jsonld.parse_json(body))
         result = assess(market, expanded, report, on, passport=ident.iri, visible=served)
         fmt = query.get("format") or ("html" if "text/html" in request.headers.get("Accept", "") else "json")
@@ -60,6 +65,19 @@ class ReadinessRoutes:
         return web.Response(
             body=orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2), content_type="application/json"
         )
+
+
+async def _with_linked(linked: LinkedPassports | None, body: bytes, tier: Tier) -> bytes:
+    """The passport with the values of its model and batch passports, when it names them
+    (docs/linked.md): a linked item is ready with what they hold."""
+    if linked is None or not (b"modelPassport" in body or b"batchPassport" in body):
+        return body
+    item = combine.as_object(cast(JSON, jsonld.parse_json(body)))
+    if item is None:
+        return body
+    item.pop("proof", None)
+    view, _provenance, _read = await linked.view(item, tier)
+    return orjson.dumps(view)
 
 
 def add_routes(routes: Routes) -> None:

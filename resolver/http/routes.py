@@ -16,6 +16,7 @@ from resolver.http import (
     handle_api,
     integrity,
     lifecycle,
+    linked,
     node_info,
     passports,
     readiness,
@@ -40,6 +41,7 @@ ROUTE_MODULES: tuple[RouteModule, ...] = (
     sparql.add_routes,  # /sparql
     gbt34014.add_routes,  # /gbt34014/{code}, /gbt34014/{code}/explain
     readiness.add_routes,  # /{handle}/readiness
+    linked.add_routes,  # /{handle}/linked, /{handle}/linked-items
     lifecycle.add_routes,  # /{handle}/events|series|health|warnings|status|lineage, /rules, /subscriptions
     passports.add_routes,  # /validate, /{handle}, /{handle}/history
 )

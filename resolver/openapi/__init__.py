@@ -13,7 +13,7 @@ import resolver.lifecycle.status
 import resolver.sparql.errors  # noqa: F401
 from resolver import __version__
 from resolver.errors import PROBLEM_BASE, ResolverError
-from resolver.openapi import cn, gs1, integrity, lifecycle, sparql
+from resolver.openapi import cn, gs1, integrity, lifecycle, linked, sparql
 from resolver.openapi.native import handle_paths, node_paths, passport_paths
 from resolver.openapi.parts import responses
 
@@ -36,6 +36,7 @@ ROUTES: dict[str, str] = {
     **sparql.ROUTES,
     **lifecycle.ROUTES,
     **cn.ROUTES,
+    **linked.ROUTES,
     "/{prefix}/{suffix}": "/{prefix}/{suffix}",
 }
 PREFLIGHT = "/{_any}"  # resolver/http/cors.py: OPTIONS on every path
@@ -107,6 +108,7 @@ def openapi_document() -> dict[str, object]:
         **sparql.sparql_paths(),
         **lifecycle.lifecycle_paths(),
         **cn.cn_paths(),
+        **linked.linked_paths(),
         "/{prefix}/{suffix}": passport_paths(),
     }
     return {

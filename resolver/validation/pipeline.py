@@ -24,15 +24,23 @@ DEFAULT_MEDIA_TYPE = "application/ld+json"
 
 
 def prepare(
-    engine: Engine, body: bytes, *, expected_iri: str | None = None, media_type: str = DEFAULT_MEDIA_TYPE
+    engine: Engine,
+    body: bytes,
+    *,
+    expected_iri: str | None = None,
+    media_type: str = DEFAULT_MEDIA_TYPE,
+    verdict: ValidationReport | None = None,
 ) -> PreparedPassport:
-    """Read, validate and frame one passport (ResolverError for unusable input)."""
+    """Read, validate and frame one passport (ResolverError for unusable input).
+
+    ``verdict``: the report to keep instead of validating the passport alone: a passport
+    linked to model and batch passports is judged with them (resolver/linked/)."""
     profile = engine.profile
     triples = read.read_triples(body, media_type, _vocabulary(profile))
     root = graph.find_root(triples, expected_iri)
     labelled, digest = canonical.canonicalize(triples)
     views = graph.tier_views(labelled, root, profile.tier_of)  # refuses unreachable nodes
-    report = engine.validate(labelled, root)
+    report = verdict if verdict is not None else engine.validate(labelled, root)
     terms = jsonld.context_terms()
     if terms is None:  # a profile whose context is beyond the framer: a broken installation
         raise RuntimeError("the profile's context is beyond the framer (resolver/context_terms.py)")
@@ -104,11 +112,15 @@ def engine() -> Engine:
 
 
 def prepare_sync(
-    body: bytes, *, expected_iri: str | None = None, media_type: str = DEFAULT_MEDIA_TYPE
+    body: bytes,
+    *,
+    expected_iri: str | None = None,
+    media_type: str = DEFAULT_MEDIA_TYPE,
+    verdict: ValidationReport | None = None,
 ) -> PreparedPassport:
     """:func:`prepare` in this process."""
     read.require_utf8(body)
-    return prepare(engine(), body, expected_iri=expected_iri, media_type=media_type)
+    return prepare(engine(), body, expected_iri=expected_iri, media_type=media_type, verdict=verdict)
 
 
 def validate_sync(body: bytes, *, media_type: str = DEFAULT_MEDIA_TYPE) -> ValidationReport:

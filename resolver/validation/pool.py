@@ -88,8 +88,12 @@ def _call(function: Callable[..., object], *args: object) -> _Outcome:
         return ("error", type(err), err.detail, err.extensions)
 
 
-def _prepare_in_worker(body: bytes, expected_iri: str | None, media_type: str) -> _Outcome:
-    return _call(lambda: pipeline.prepare_sync(body, expected_iri=expected_iri, media_type=media_type))
+def _prepare_in_worker(
+    body: bytes, expected_iri: str | None, media_type: str, verdict: ValidationReport | None = None
+) -> _Outcome:
+    return _call(
+        lambda: pipeline.prepare_sync(body, expected_iri=expected_iri, media_type=media_type, verdict=verdict)
+    )
 
 
 def _prepare_batch_in_worker(bodies: list[bytes]) -> list[_Outcome]:
@@ -185,10 +189,18 @@ class Validator:
             )
 
     async def prepare(
-        self, body: bytes, *, expected_iri: str | None = None, media_type: str = _JSONLD
+        self,
+        body: bytes,
+        *,
+        expected_iri: str | None = None,
+        media_type: str = _JSONLD,
+        verdict: ValidationReport | None = None,
     ) -> PreparedPassport:
-        """Read, check the @id, validate and frame the canonical form and views of one passport."""
-        prepared: PreparedPassport = await self._submit(_prepare_in_worker, body, expected_iri, media_type)
+        """Read, check the @id, validate and frame the canonical form and views of one passport
+        (``verdict``: the report to keep instead, pipeline.prepare)."""
+        prepared: PreparedPassport = await self._submit(
+            _prepare_in_worker, body, expected_iri, media_type, verdict
+        )
         return prepared
 
     async def prepare_batch(self, bodies: list[bytes]) -> list[PreparedPassport | ResolverError]:

@@ -23,7 +23,7 @@ DATA = Path(__file__).parent / "data"
 OPERATIONAL = DATA / "openepcis-battery-product.operational-excerpt.jsonld"
 ELEMENTS = DATA / "openepcis-battery-product.en18223-excerpt.json"
 READY = DATA / "openepcis-batterypass-ready-ev.source-excerpt.json"
-HEADER = ["granularity", "dppSchemaVersion", "dppStatus", "lastUpdated"]
+HEADER = ["dppSchemaVersion", "dppStatus", "lastUpdated"]  # granularity is read (docs/linked.md)
 
 
 def _compact(path: Path) -> tuple[dict[str, Any], tuple[str, ...]]:

@@ -366,6 +366,16 @@ PROPS: list[tuple[str, str, str, str, str, str, tuple[int, ...], str, bool, str,
     ("predecessor", "dpp:linkToPreviousDPP", "id", TOP, L, D, (67,), TOP, False,
      "predecessor passport", "IRI of the passport of a battery this one was repurposed, re-used or "
      "remanufactured from."),
+    # --- linked passports (resolver/linked/): static data shared by many items
+    ("modelPassport", "bp:modelPassport", "id", TOP, P, S, (), TOP, True,
+     "model passport", "IRI of the passport of this battery's model (per GTIN), which holds the static "
+     "data shared by every item of the model; mandatory data points may be given there."),
+    ("batchPassport", "bp:batchPassport", "id", TOP, P, S, (), TOP, True,
+     "batch passport", "IRI of the passport of this battery's production batch, which holds the data "
+     "shared by the batch (date and place of manufacture, carbon footprint, recycled content)."),
+    ("granularity", "oec:granularityLevel", "lit", "xsd:string", P, S, (), TOP, False,
+     "granularity", "What the passport describes: item, batch or model (OpenEPCIS). A model or batch "
+     "passport holds shared data only: data points it lacks are not reported missing."),
     ("cycleCount", "eubat:numberOfFullCycles", "lit", "xsd:integer", L, D, (68,), TOP, False,
      "number of cycles", "Number of full charge-discharge cycles so far."),
     ("negativeEvents", "eubat:hasNegativeEvents", "node", "NegativeEvent", L, D, (69,), TOP, False,
@@ -404,7 +414,7 @@ SCHEMES = {"category": "bp:CategoryValues", "status": "bp:StatusValues", "chemis
            "componentLocation": "bp:ComponentLocationValues", "carbonClass": "bp:CarbonClassValues"}
 CATEGORY_KEYS = [("ev", "batcat:ElectricVehicleBattery"), ("lmt", "batcat:LMTBattery"),
                  ("industrial", "batcat:IndustrialBattery"), ("industrial", "bp:StationaryStorageBattery")]
-STRUCTURAL = {"value", "unit", "name", "organizationName", "address", "streetAddress", "postalCode",
+STRUCTURAL = {"modelPassport", "batchPassport", "granularity", "value", "unit", "name", "organizationName", "address", "streetAddress", "postalCode",
               "addressLocality", "addressCountry", "contactPoint", "email", "telephone", "url"}
 
 

@@ -1,7 +1,8 @@
 # ruff: noqa: E501  (the Turtle and SPARQL templates read better unwrapped)
 """Writes the eu-battery SHACL shapes (shapes/eu-battery/*.ttl) from the term table in build.py.
 
-Every reporting shape is named and carries bp:dataPoint (the one data point its sh:message names)
+Every reporting shape is named and carries bp:dataPoint (the one data point its sh:message names;
+none for the terms that are no data point, such as the links of linked passports)
 and an sh:message for battery makers: a count shape says what is required, a value shape what a
 value that is there must be.
 """
@@ -412,12 +413,15 @@ def _split_shapes(name: str, path: str, sh_name: str, n: int, label: str, *, req
            (False, False): "at most one value"}.get((required, multi))
     shapes = []
     each = "each " if multi else ""
-    head = [path, f"sh:name {_lit(sh_name)}", f"bp:dataPoint {n}"]
+    head = [path, f"sh:name {_lit(sh_name)}"] + ([f"bp:dataPoint {n}"] if n else [])
+    # A term that is no data point of the guidance (dataPoint 0: the links of linked passports)
+    # is named by its label alone.
+    named = f"Data point {n} ({label})" if n else label[:1].upper() + label[1:]
     if counts and how:
-        body = head + counts + [f"sh:message {_lit(f'Data point {n} ({label}): {how}, {each}{words}')}"]
+        body = head + counts + [f"sh:message {_lit(f'{named}: {how}, {each}{words}')}"]
         shapes.append(f"{name}-count a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
     given = "a value given" if multi else "the value given"
-    body = head + parts + [f"sh:message {_lit(f'Data point {n} ({label}): {given} is not {words}')}"]
+    body = head + parts + [f"sh:message {_lit(f'{named}: {given} is not {words}')}"]
     shapes.append(f"{name} a sh:PropertyShape ;\n    " + " ;\n    ".join(body) + " .\n")
     return shapes
 

@@ -1,0 +1,159 @@
+"""The node's linked passports: the write path's validator for items with links (they are judged
+with their model and batch), the combined view with provenance, and the items a model breaks.
+
+Linked passports are read through the node's lookup chain (``Fetch``), so a model or batch on
+another node is resolved through the federation like any read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Protocol, cast
+
+import orjson
+
+from resolver import jsonld
+from resolver.errors import ResolverError
+from resolver.jsontypes import JSON, JSONObject
+from resolver.linked import combine
+from resolver.linked.combine import Linked, Links
+from resolver.tiers import Tier
+from resolver.validation.report import PreparedPassport, ValidationReport
+
+__all__ = ["BrokenItem", "Checker", "Fetch", "LinkedPassports"]
+
+_JSONLD = "application/ld+json"
+# A body that names no link and no granularity is prepared as before, without being parsed here.
+_MARKERS = (b"modelPassport", b"batchPassport", b"granularityLevel", b'"granularity"')
+
+Fetch = Callable[[str, Tier], Awaitable[bytes]]  # a passport's view by IRI; ResolverError when unreadable
+
+
+class Checker(Protocol):
+    """What this needs of the validator (resolver.validation.Validator)."""
+
+    async def prepare(
+        self,
+        body: bytes,
+        *,
+        expected_iri: str | None = None,
+        media_type: str = ...,
+        verdict: ValidationReport | None = None,
+    ) -> PreparedPassport: ...
+
+    async def validate(self, body: bytes, *, media_type: str = ...) -> ValidationReport: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BrokenItem:
+    """An item that no longer conforms when judged with its linked passports as they are now."""
+
+    item: str
+    violations: tuple[str, ...]
+
+
+class LinkedPassports:
+    """Judges, combines and tracks linked passports for one node process.
+
+    ``dependants``: linked passport IRI -> the items this process accepted naming it. A write to
+    a model or batch marks its dependants stale; they are re-validated when asked for
+    (:meth:`broken_items`), not at the write.
+    """
+
+    def __init__(self, validator: Checker, fetch: Fetch) -> None:
+        self._validator = validator
+        self._fetch = fetch
+        self._dependants: dict[str, set[str]] = {}
+        self._broken: dict[str, tuple[BrokenItem, ...]] = {}  # linked IRI -> last answer
+
+    async def prepare(
+        self, body: bytes, *, expected_iri: str | None = None, media_type: str = _JSONLD
+    ) -> PreparedPassport:
+        """The write path's Preparer: as the validator's, but an item with links is judged with
+        its model and batch, and a model or batch without the data its items give."""
+        if media_type != _JSONLD or not any(marker in body for marker in _MARKERS):
+            return await self._validator.prepare(body, expected_iri=expected_iri, media_type=media_type)
+        doc = _parse(body)
+        verdict: ValidationReport | None = None
+        links = combine.links_of(doc)
+        if combine.granularity_of(doc) in ("model", "batch"):
+            verdict = combine.shared_verdict(await self._validator.validate(body))
+        elif links:
+            verdict = await self.judge(doc, links)
+        prepared = await self._validator.prepare(
+            body, expected_iri=expected_iri, media_type=media_type, verdict=verdict
+        )
+        if prepared.report.conforms:
+            self._accepted(prepared.iri, links)
+        return prepared
+
+    def _accepted(self, iri: str, links: Links) -> None:
+        for _role, linked in links.named():
+            self._dependants.setdefault(linked, set()).add(iri)
+        # Whatever was said of this passport's items (if it is a model or batch) may be wrong now;
+        # so may what was said of the items of the passports it links to.
+        self._broken.pop(iri, None)
+        for _role, linked in links.named():
+            self._broken.pop(linked, None)
+
+    async def linked(self, links: Links, tier: Tier = Tier.AUTHORITY) -> list[Linked]:
+        """The linked passports' views at ``tier``, batch first; an unreadable one with its reason."""
+        found: list[Linked] = []
+        for role, iri in links.named():
+            try:
+                doc = combine.as_object(_parse(await self._fetch(iri, tier)))
+            except ResolverError as err:
+                found.append(Linked(role, iri, None, err.detail))
+                continue
+            found.append(Linked(role, iri, doc, "" if doc is not None else "not a JSON-LD object"))
+        return found
+
+    async def judge(self, doc: JSON, links: Links) -> ValidationReport:
+        """The report of ``doc`` judged with its linked passports."""
+        linked = await self.linked(links)
+        body = combine.validation_body(doc, linked)
+        if body is None:
+            report = await self._validator.validate(orjson.dumps(doc))
+        else:
+            report = await self._validator.validate(orjson.dumps(body))
+        return combine.with_results(report, combine.unreadable(linked))
+
+    async def view(self, item: JSONObject, tier: Tier) -> tuple[JSONObject, dict[str, str], list[Linked]]:
+        """The item's view with its linked passports' values (read at ``tier``), the provenance of
+        each term, and the links read."""
+        linked = await self.linked(combine.links_of(item), tier)
+        merged, provenance = combine.merged_view(item, linked)
+        return merged, provenance, linked
+
+    def forget(self, iri: str) -> None:
+        """Drop what was said of ``iri``'s items: it changed (learned from a peer's feed, say)."""
+        self._broken.pop(iri, None)
+
+    def dependants(self, iri: str) -> list[str]:
+        """The items this process accepted that name ``iri`` as their model or batch."""
+        return sorted(self._dependants.get(iri, ()))
+
+    async def broken_items(self, iri: str) -> tuple[BrokenItem, ...]:
+        """The items of the model or batch ``iri`` that do not conform with it as it is now,
+        re-validated on the first ask after a write to it (or to one of them)."""
+        known = self._broken.get(iri)
+        if known is not None:
+            return known
+        broken: list[BrokenItem] = []
+        for item in self.dependants(iri):
+            try:
+                doc = _parse(await self._fetch(item, max(Tier)))
+            except ResolverError as err:
+                broken.append(BrokenItem(item, (f"the item could not be read: {err.detail}",)))
+                continue
+            report = await self.judge(doc, combine.links_of(doc))
+            if not report.conforms:
+                messages = tuple(r.message for r in report.results if r.severity == "Violation")
+                broken.append(BrokenItem(item, messages))
+        self._broken[iri] = answer = tuple(broken)
+        return answer
+
+
+def _parse(body: bytes) -> JSON:
+    return cast(JSON, jsonld.parse_json(body))

@@ -1,0 +1,134 @@
+"""Linked passports across real nodes: the model lives on node B, the item on node A, and A
+judges the item with B's model through the federation."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import orjson
+import pytest
+import pytest_asyncio
+
+from resolver.app import RunningNode
+from resolver.tiers import Role, Tier
+from resolver.validation import pipeline
+from tests.support.federation import EXAMPLE, get, node, peer
+from tests.support.node import credential
+
+OPERATOR = "linked-operator-token"
+MODEL = "https://hdl.handle.net/88.200/EV-MODEL-1"
+ITEM = "https://hdl.handle.net/88.100.1/EV-ITEM-1"
+_IDENTITY = {"@context", "id", "type", "passportIdentifier", "serialNumber"}  # stay with the item
+
+
+@dataclass
+class Nodes:
+    a: RunningNode
+    b: RunningNode
+    http: aiohttp.ClientSession
+
+
+def _split() -> tuple[dict[str, object], dict[str, object]]:
+    """The example passport split in two: its public data points in a model passport (B grants
+    A the public tier), the rest in the item, which names the model."""
+    full = orjson.loads(EXAMPLE.read_bytes())
+    public = orjson.loads(pipeline.prepare_sync(EXAMPLE.read_bytes()).views[Tier.PUBLIC])
+    shared = [key for key in public if key not in _IDENTITY]
+    model = {k: v for k, v in public.items() if k != "proof"}
+    model.update({"id": MODEL, "passportIdentifier": MODEL, "granularity": "model"})
+    item = {k: v for k, v in full.items() if k not in shared}
+    item.update({"id": ITEM, "passportIdentifier": ITEM, "modelPassport": MODEL})
+    return model, item
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def nodes(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Nodes]:
+    tmp: Path = tmp_path_factory.mktemp("linked")
+    async with contextlib.AsyncExitStack() as stack:
+        # max_age 0: A keeps none of B's answers, so a model changed on B is read again.
+        b = await stack.enter_async_context(
+            node(
+                tmp,
+                "b",
+                ["88.200"],
+                credentials=(credential("op", Role.OPERATOR, OPERATOR, ["88.200"]),),
+                max_age=0,
+            )
+        )
+        a = await stack.enter_async_context(
+            node(
+                tmp,
+                "a",
+                ["88.100.1"],
+                credentials=(credential("op", Role.OPERATOR, OPERATOR, ["88.100.1"]),),
+                federation={"peers": [peer("b", b.url, ["88.200"])]},
+            )
+        )
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        yield Nodes(a, b, http)
+
+
+async def _put(
+    http: aiohttp.ClientSession, url: str, doc: dict[str, object]
+) -> tuple[int, dict[str, object]]:
+    headers = {"Authorization": f"Bearer {OPERATOR}", "Content-Type": "application/ld+json"}
+    async with http.put(url, data=orjson.dumps(doc), headers=headers) as response:
+        return response.status, orjson.loads(await response.read() or b"{}")
+
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_an_item_is_accepted_with_the_data_its_model_on_another_node_holds(nodes: Nodes) -> None:
+    model, item = _split()
+    status, _ = await _put(nodes.http, f"{nodes.b.url}/88.200/EV-MODEL-1", model)
+    assert status == 201
+    alone = dict(item)
+    del alone["modelPassport"]
+    alone.update({"id": ITEM + "-ALONE", "passportIdentifier": ITEM + "-ALONE"})
+    status, problem = await _put(nodes.http, f"{nodes.a.url}/88.100.1/EV-ITEM-1-ALONE", alone)
+    assert status == 422 and "violation(s)" in str(problem["detail"])
+    status, problem = await _put(nodes.http, f"{nodes.a.url}/88.100.1/EV-ITEM-1", item)
+    assert status == 201, problem
+
+
+async def test_the_combined_view_names_the_passport_each_value_comes_from(nodes: Nodes) -> None:
+    status, _, body = await get(nodes.http, f"{nodes.a.url}/88.100.1/EV-ITEM-1/linked")
+    assert status == 200
+    answer = orjson.loads(body)
+    assert answer["links"] == {"model": MODEL, "batch": None}
+    assert answer["provenance"]["category"] == MODEL and answer["view"]["category"]
+    assert answer["provenance"]["serialNumber"] == ITEM
+
+
+async def test_an_item_naming_a_model_that_is_nowhere_is_refused_naming_it(nodes: Nodes) -> None:
+    _, item = _split()
+    missing = "https://hdl.handle.net/88.200/NO-SUCH-MODEL"
+    item.update({"id": ITEM + "-X", "passportIdentifier": ITEM + "-X", "modelPassport": missing})
+    status, problem = await _put(nodes.http, f"{nodes.a.url}/88.100.1/EV-ITEM-1-X", item)
+    assert status == 422
+    assert f"Model passport {missing}" in str(problem["detail"])
+
+
+async def test_a_model_change_that_breaks_an_item_is_reported_by_the_items_node(nodes: Nodes) -> None:
+    url = f"{nodes.a.url}/88.200/EV-MODEL-1/linked-items"
+    status, _, _ = await get(nodes.http, url)
+    assert status == 403  # the public does not see items judged at the highest tier
+    status, _, body = await get(nodes.http, url, token=OPERATOR)
+    assert status == 200 and orjson.loads(body)["broken"] == []
+    model, _ = _split()
+    del model["category"]  # the model itself is still accepted: its items may give it
+    status, _ = await _put(nodes.http, f"{nodes.b.url}/88.200/EV-MODEL-1", model)
+    assert status == 200
+    # A learns of the write at its next ask: the items are re-validated then, not at B's write.
+    assert nodes.a.node.linked is not None
+    nodes.a.node.linked.forget(MODEL)  # A follows no feed of B's changes in this test
+    status, _, body = await get(nodes.http, url, token=OPERATOR)
+    answer = orjson.loads(body)
+    assert answer["items"] == [ITEM]
+    [broken] = answer["broken"]
+    assert broken["item"] == ITEM and any("category" in v for v in broken["violations"])
