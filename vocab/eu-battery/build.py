@@ -414,7 +414,8 @@ SCHEMES = {"category": "bp:CategoryValues", "status": "bp:StatusValues", "chemis
            "componentLocation": "bp:ComponentLocationValues", "carbonClass": "bp:CarbonClassValues"}
 CATEGORY_KEYS = [("ev", "batcat:ElectricVehicleBattery"), ("lmt", "batcat:LMTBattery"),
                  ("industrial", "batcat:IndustrialBattery"), ("industrial", "bp:StationaryStorageBattery")]
-STRUCTURAL = {"modelPassport", "batchPassport", "granularity", "value", "unit", "name", "organizationName", "address", "streetAddress", "postalCode",
+STRUCTURAL = {"modelPassport", "batchPassport", "granularity", "value", "unit", "name", "organizationName",
+              "address", "streetAddress", "postalCode",
               "addressLocality", "addressCountry", "contactPoint", "email", "telephone", "url"}
 
 
