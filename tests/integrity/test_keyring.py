@@ -137,7 +137,7 @@ def test_operator_proof_checked_on_write_then_the_node_adds_its_own(tmp_path: Pa
     assert caught.value.status == 422
     with pytest.raises(ProofError, match="no known key"):
         proofs.verify(
-            {**body, "proof": {**body["proof"], "verificationMethod": "https://x.example/k"}},
+            {**body, "proof": {**_object(body["proof"]), "verificationMethod": "https://x.example/k"}},
             resolve_key=on_write,
         )
 
@@ -160,3 +160,8 @@ def test_rotation_by_another_process_takes_effect_at_the_next_signature(tmp_path
     assert signed["proof"]["verificationMethod"] == f"{BASE}/keys/{rotated.name}" != before
     assert proofs.verify(signed, resolve_key=keyring_resolver(serving, BASE))
     assert [e.name for e in serving.entries][-1] == rotated.name
+
+
+def _object(value: object) -> dict[str, Any]:
+    assert isinstance(value, dict)
+    return value
