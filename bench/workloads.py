@@ -538,6 +538,7 @@ def _federation_a(peer: Server, store_dir: Path, *, verify: str | None = None) -
         "region": "CN",
         "base_urls": [peer.base_url],
         "prefixes": [dataset.BENCH_PREFIX],
+        "insecure": True,  # plain http between two nodes on this machine
     }
     if verify is not None:
         peer_entry["verify"] = verify

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import logging
 import signal
 import sys
@@ -105,6 +106,7 @@ async def _serve(config: NodeConfig, *, demo: bool, reuse_port: bool = False) ->
     from resolver.app import start_node
 
     node = await start_node(config, demo=demo, wait_validator=False, reuse_port=reuse_port)
+    _freeze_start_up_heap()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -116,3 +118,12 @@ async def _serve(config: NodeConfig, *, demo: bool, reuse_port: bool = False) ->
     finally:
         await node.stop()
     return 0
+
+
+def _freeze_start_up_heap() -> None:
+    """Keep what start-up built (vocabularies, shapes, contexts, the app) out of later garbage
+    collections: a full collection would otherwise walk those ~10^5 objects every time, a pause
+    of tens to hundreds of milliseconds on the event loop (the p99 of reads). Collected once
+    first, so that no garbage is kept for good."""
+    gc.collect()
+    gc.freeze()
