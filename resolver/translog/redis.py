@@ -30,7 +30,6 @@ def _bytes(value: bytes | str) -> bytes:
     """A stored value (the client does not decode responses, so bytes in practice)."""
     return value if isinstance(value, bytes) else value.encode()
 
-
 # KEYS: size, leaves, nodes, index. ARGV: expected size, record count, then per record
 # (index key, leaf), then per node (field, hash). Checks everything before writing anything.
 _APPEND = """
