@@ -28,7 +28,16 @@ from bench import dataset
 from bench.harness import OUT, REPO, BenchError, Request, Server, compare_wrk, fetch_all, free_port, pinned
 from bench.harness import write_requests as _write_requests
 from bench.result import make_result
-from bench.workloads import _READ_ONLY_EXTRAS, Options, _node, _node_config, _quote, _register, _sqlite_node
+from bench.workloads import (
+    _READ_ONLY_EXTRAS,
+    Options,
+    _cpu_details,
+    _node,
+    _node_config,
+    _quote,
+    _register,
+    _sqlite_node,
+)
 
 __all__ = ["cluster", "nginx_front", "workers"]
 
@@ -163,6 +172,8 @@ def nginx_front(options: Options) -> dict[str, Any]:
                 req_file,
                 seconds=options.seconds,
                 connections=options.connections,
+                pid_a=front.pid,
+                pid_b=static.pid,
             )
     ratio = comparison.ratio
     notes.append("both nginx run as one process on the server core; the front's cache was warm")
@@ -174,7 +185,10 @@ def nginx_front(options: Options) -> dict[str, Any]:
         ratio=ratio,
         target="ratio >= 0.7 of nginx serving the same bytes as static files",
         met=ratio >= 0.7,
-        details=_details(comparison, "nginx front (cache)", "nginx static"),
+        details={
+            **_details(comparison, "nginx front (cache)", "nginx static"),
+            **_cpu_details(comparison, "nginx front", "nginx static"),
+        },
         commands=[comparison.a.command],
         notes=notes,
     )

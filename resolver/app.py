@@ -22,6 +22,7 @@ from resolver.config import NodeConfig
 from resolver.federation.tls import server_context
 from resolver.http.edge import Edge
 from resolver.http.problems import use_problem_errors
+from resolver.http.route_memo import application
 from resolver.http.router import EdgeSlot
 from resolver.http.routes import add_routes
 from resolver.identifiers import claims, parse_identifier
@@ -64,7 +65,7 @@ def create_app(
     """
     metrics = metrics or Metrics()
     # aiohttp's own cap is a backstop; the edge counts the body itself and answers 413 sooner.
-    app = web.Application(client_max_size=config.limits.max_body_bytes + 1)
+    app = application(client_max_size=config.limits.max_body_bytes + 1)  # routes kept per path
     slot = EdgeSlot()
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:

@@ -12,7 +12,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 import redis.asyncio as aioredis
@@ -57,6 +57,13 @@ class CacheEntry:
     detail: str = ""
     owner: str = ""  # the authoritative node as a peer named it (``Passport-Owner``), or ""
     unverified: str = ""  # why the copy was not checked against its owner's key (Answer.unverified)
+    # Built once per entry, not on every hit: the view a hit answers with, the owner parsed.
+    _view: View | None = field(init=False, repr=False, compare=False)
+    _owner: Owner | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_view", None)  # made by the first hit (it knows the handle)
+        object.__setattr__(self, "_owner", Owner.parse(self.owner) if self.owner else None)
 
     def came_from(self, peer_id: str) -> bool:
         """Whether ``peer_id`` gave this copy or owns it (``source`` is "owner via relay")."""
@@ -92,9 +99,12 @@ class CacheEntry:
                 cached=True,
                 max_age=left,
             )
-        view = View(
-            handle=handle, version=self.version, modified=self.modified, deleted=False, body=self.body
-        )
+        view = self._view
+        if view is None or view.handle != handle:  # the entry's key names the handle: made once
+            view = View(
+                handle=handle, version=self.version, modified=self.modified, deleted=False, body=self.body
+            )
+            object.__setattr__(self, "_view", view)
         return Answer(
             view=view,
             source="cache",
@@ -103,7 +113,7 @@ class CacheEntry:
             stale=stale,
             hops=(self.source,),
             tier=self.tier,
-            owner=Owner.parse(self.owner) if self.owner else None,
+            owner=self._owner,
             unverified=self.unverified,
         )
 

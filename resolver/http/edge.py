@@ -214,6 +214,13 @@ class Edge:
         """Whether this node holds ``key`` (prefixes delegated to a peer excluded), for writes."""
         return self.ctx.authoritative(key)
 
+    @staticmethod
+    def _client(request: web.Request, caller: Principal | None) -> str:
+        """Who asked, for the per-client limit on lookups that reach peers ("" for a peer)."""
+        if caller is None or caller.peer:
+            return ""
+        return caller.name if caller.role is not Role.PUBLIC else "addr:" + (request.remote or "?")
+
     async def resolve(
         self,
         request: web.Request,
@@ -229,8 +236,9 @@ class Edge:
         instead of the current view; the chain's stages see those reads like any other.
         """
         headers = request.headers
+        caller = request.get(_PRINCIPAL)
+        client = self._client(request, caller)
         if HOPS_HEADER in headers or BUDGET_HEADER in headers:
-            caller = request.get(_PRINCIPAL)
             lookup = lookup_from_headers(
                 ident.key,
                 tier,
@@ -244,11 +252,9 @@ class Edge:
         else:
             # A client's own request (no trail, no forwarded budget): the same Lookup, built
             # without parsing headers that are not there. This is the hot path.
-            lookup = Lookup(ident.key, tier, _monotonic() + self.deadline, (), referral)
-        caller = request.get(_PRINCIPAL)
-        if caller is not None and not caller.peer:
-            who = caller.name if caller.role is not Role.PUBLIC else "addr:" + (request.remote or "?")
-            lookup = replace(lookup, client=who)
+            lookup = Lookup(ident.key, tier, _monotonic() + self.deadline, (), referral, client=client)
+        if client and lookup.client != client:
+            lookup = replace(lookup, client=client)
         if past is not None:
             lookup = replace(
                 lookup, read=past.read, version=past.version, at=past.at, credentialed=past.credentialed

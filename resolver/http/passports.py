@@ -164,7 +164,9 @@ class PassportRoutes:
         view = answered
         served = answer.tier if answer.tier is not None else tier
         control = cache_control(request, served, answer.max_age)
-        index = await edge.log_index(ident.key, view.version, answer.source, view.modified)
+        # Only this node's own versions have a log index: no await for a peer's or a cached one.
+        local = answer.source == "local"
+        index = await edge.log_index(ident.key, view.version, answer.source, view.modified) if local else None
         health = await self._page_health(ident.key, served, view.version) if rep.fmt == "html" else None
         response = self._represent(
             request, ident, view, served, rep, control, answer.source, answer.age, index, health
