@@ -42,9 +42,10 @@ def prepare(
         document = framed[max(Tier)]
         # What the write path signs (resolver.integrity): each view's graph as a verifier reads
         # it from the served JSON-LD. That is the tier triples with doubles in their served
-        # lexical form (8.500000000000001E-2 here, 8.5E-2 as served): frame.served_statements,
+        # lexical form (8.500000000000001E-2 here, 8.5E-2 as served): frame.served_views,
         # without reading each framed view back.
-        nquads = {tier: canonical.view_nquads(frame.served_statements(views[tier])) for tier in docs}
+        served = frame.served_views({tier: views[tier] for tier in docs})
+        nquads = {tier: canonical.view_nquads(served[tier]) for tier in docs}
     else:
         framed, nquads = {}, {}
         document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, jsonld.CONTEXT_URL))
