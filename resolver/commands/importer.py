@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import orjson
 
@@ -28,6 +28,10 @@ from resolver.identifiers import claims, parse_identifier
 from resolver.integrity.errors import ProofError
 from resolver.jsontypes import JSONObject
 from resolver.passport.write import Sealer, import_prepared
+
+if TYPE_CHECKING:  # types only: the validation package is imported where the import runs
+    from resolver.stores.base import Store
+    from resolver.validation.report import PreparedPassport, ValidationReport
 
 __all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
 
@@ -362,7 +366,7 @@ class Interrupted(Exception):
     """The import was stopped by Ctrl-C after finishing what it had in hand."""
 
 
-def _reasons(report: Any) -> str:
+def _reasons(report: ValidationReport) -> str:
     results = [r for r in report.results if r.severity == "Violation"] or list(report.results)
     shown = "; ".join(r.message for r in results[:3])
     more = f" (+{len(results) - 3} more)" if len(results) > 3 else ""
@@ -387,7 +391,7 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
             for item, outcome in zip(chunk, outcomes, strict=True):
                 await one(item, outcome)
 
-        async def one(item: Item, prepared: Any) -> None:
+        async def one(item: Item, prepared: PreparedPassport | ResolverError) -> None:
             if isinstance(prepared, ResolverError):
                 summary.reject(item, prepared.detail)
                 progress.update()
@@ -426,7 +430,7 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
 
 
 async def _store_one(
-    store: Any, key: str, prepared: Any, item: Item, summary: Summary, sealer: Sealer | None
+    store: Store, key: str, prepared: PreparedPassport, item: Item, summary: Summary, sealer: Sealer | None
 ) -> None:
     try:
         outcome = await import_prepared(store, key, prepared, sealer=sealer, proofs=item.proofs)
