@@ -67,7 +67,9 @@ def test_import_keeps_a_good_operator_proof_and_refuses_a_bad_one(
     summary = _summary(capsys)
     assert (summary["created"], summary["rejected"]) == (1, 1)
     assert "unmapped" not in summary  # the proof is kept, not listed as dropped
-    (rejection,) = summary["rejections"]  # type: ignore[misc]
+    rejections = summary["rejections"]
+    assert isinstance(rejections, list)
+    (rejection,) = rejections
     assert rejection["source"].endswith("tampered.jsonld")
     assert rejection["handle"] == _key(tampered)
     assert "does not verify against the passport's canonical graph" in rejection["reason"]
