@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import orjson
 
@@ -25,7 +25,13 @@ from resolver.commands.serve import config_from_args
 from resolver.config import ConfigError, NodeConfig
 from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
 from resolver.identifiers import claims, parse_identifier
+from resolver.integrity.errors import ProofError
+from resolver.jsontypes import JSONObject
 from resolver.passport.write import Sealer, import_prepared
+
+if TYPE_CHECKING:  # types only: the validation package is imported where the import runs
+    from resolver.stores.base import Store
+    from resolver.validation.report import PreparedPassport, ValidationReport
 
 __all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
 
@@ -72,10 +78,12 @@ def add_parser(subparsers: Subparsers) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One passport to import: where it came from (file, file:line, stdin:N) and its bytes."""
+    """One passport to import: where it came from (file, file:line, stdin:N), its bytes, and
+    the operator proofs taken off them (checked and kept by the write path, as on PUT)."""
 
     source: str
     body: bytes
+    proofs: tuple[JSONObject, ...] = ()
 
 
 @dataclass
@@ -210,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
         print("passport-node import: --node needs --token (an operator's token)", file=sys.stderr)
         return 2
     summary = Summary()
-    items = _converted(items, getattr(args, "format", "jsonld"), summary)
+    fmt = getattr(args, "format", "jsonld")
+    items = _converted(items, fmt, summary, own_methods=_own_methods(config, args))
     enabled = args.progress if args.progress is not None else sys.stderr.isatty()
     progress = Progress(len(items), summary, stream=sys.stderr, enabled=enabled)
     import uvloop
@@ -238,15 +247,31 @@ def run(args: argparse.Namespace) -> int:
     return 0 if not summary.rejections else 1
 
 
-def _converted(items: list[Item], fmt: str, summary: Summary) -> list[Item]:
+def _converted(items: list[Item], fmt: str, summary: Summary, *, own_methods: str | None) -> list[Item]:
     """Items converted from ``fmt`` to JSON-LD; those that cannot be are rejected with the
-    reason, and the fields each conversion could not map are kept for the summary."""
-    from resolver.adapters.formats import convert
+    reason, and the fields each conversion could not map are kept for the summary.
+
+    A passport in our JSON-LD keeps its operator's proof: it is taken off the body here and
+    checked by the write path (resolver.passport.write.import_prepared), as a PUT checks it.
+    ``own_methods``: this node's key URLs (None: into a node, which takes the proof off the
+    body it is PUT, or unsigned); a proof by them is dropped, since the node signs anew.
+    """
+    from resolver.adapters.formats import convert, detect, to_utf8
+    from resolver.integrity.operator import carried_proofs
 
     out = []
     for item in items:
+        proofs: tuple[JSONObject, ...] = ()
         try:
-            converted = convert(fmt, item.body)
+            body = item.body
+            ours = fmt == "jsonld" or (fmt == "auto" and _detected(to_utf8(body), detect) == "jsonld")
+            if ours:
+                body = to_utf8(body)
+                if own_methods is None:  # into a node: the body goes as it is, proof and all
+                    out.append(Item(item.source, body))
+                    continue
+                body, proofs = carried_proofs(body, "application/ld+json", own_methods=own_methods)
+            converted = convert(fmt, body)
         except ResolverError as err:
             summary.reject(item, err.detail)
             continue
@@ -254,8 +279,28 @@ def _converted(items: list[Item], fmt: str, summary: Summary) -> list[Item]:
             summary.unmapped[item.source] = list(converted.unmapped)
         if converted.issuer:
             summary.issuers[item.source] = dict(converted.issuer)
-        out.append(Item(item.source, converted.body))
+        out.append(Item(item.source, converted.body, proofs))
     return out
+
+
+def _detected(body: bytes, detect: Callable[[object], str]) -> str | None:
+    try:
+        return detect(orjson.loads(body))
+    except orjson.JSONDecodeError:
+        return None  # not JSON: the conversion says so
+
+
+def _own_methods(config: NodeConfig, args: argparse.Namespace) -> str | None:
+    """The prefix of this node's verification methods when importing into its store ("" when it
+    does not sign: no proof is its own), None when importing into a running node."""
+    if args.node:
+        return None
+    if not config.integrity.sign:
+        return ""
+    from resolver.integrity.part import node_base_url
+    from resolver.integrity.signer import key_url
+
+    return key_url(node_base_url(config), "")
 
 
 def _print_summary(summary: Summary, *, as_json: bool, total: int | None = None) -> None:
@@ -321,7 +366,7 @@ class Interrupted(Exception):
     """The import was stopped by Ctrl-C after finishing what it had in hand."""
 
 
-def _reasons(report: Any) -> str:
+def _reasons(report: ValidationReport) -> str:
     results = [r for r in report.results if r.severity == "Violation"] or list(report.results)
     shown = "; ".join(r.message for r in results[:3])
     more = f" (+{len(results) - 3} more)" if len(results) > 3 else ""
@@ -346,7 +391,7 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
             for item, outcome in zip(chunk, outcomes, strict=True):
                 await one(item, outcome)
 
-        async def one(item: Item, prepared: Any) -> None:
+        async def one(item: Item, prepared: PreparedPassport | ResolverError) -> None:
             if isinstance(prepared, ResolverError):
                 summary.reject(item, prepared.detail)
                 progress.update()
@@ -385,12 +430,15 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
 
 
 async def _store_one(
-    store: Any, key: str, prepared: Any, item: Item, summary: Summary, sealer: Sealer | None
+    store: Store, key: str, prepared: PreparedPassport, item: Item, summary: Summary, sealer: Sealer | None
 ) -> None:
     try:
-        outcome = await import_prepared(store, key, prepared, sealer=sealer)
+        outcome = await import_prepared(store, key, prepared, sealer=sealer, proofs=item.proofs)
     except PreconditionFailed:
         summary.reject(item, "changed by another writer during the import; run it again", key)
+        return
+    except ProofError as err:  # an operator's proof that does not verify: nothing stored
+        summary.reject(item, err.detail, key)
         return
     if not outcome.changed:
         summary.unchanged += 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import cast
 
 import orjson
 import pyoxigraph
@@ -25,7 +26,7 @@ from resolver.context_terms import Terms
 from resolver.jsontypes import JSON, JSONObject
 from resolver.tiers import Tier
 
-__all__ = ["frame", "frame_views", "served_statements"]
+__all__ = ["frame", "frame_views", "served_statements", "served_views"]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
@@ -328,11 +329,32 @@ def served_statements(triples: Sequence[Statement]) -> list[pyoxigraph.Quad]:
     nodes aside, which RDFC-1.0 relabels): the same, but for the lexical form of doubles (see _served_double).
     It saves reading each framed view back (expand and parse) to get what its proof signs;
     tests/passport/test_frame.py checks it against that reading for every example."""
-    out: list[pyoxigraph.Quad] = []
-    append = out.append
-    for t in triples:
-        obj = t.object
-        if type(obj) is pyoxigraph.Literal and obj.datatype == _DOUBLE:
-            obj = _served_double(obj)
-        append(pyoxigraph.Quad(t.subject, t.predicate, obj))
-    return out
+    return served_views({max(Tier): triples})[max(Tier)]
+
+
+def served_views(views: Mapping[Tier, Sequence[Statement]]) -> dict[Tier, list[pyoxigraph.Quad]]:
+    """:func:`served_statements` of each view. A statement the views share (a lower view is a
+    subset of the higher ones, the same objects) is converted once; one whose lexical form
+    stays is kept as it is (a default-graph quad already)."""
+    replaced: dict[int, pyoxigraph.Quad] = {}  # id(statement) -> its served quad
+    seen: set[int] = set()
+    literal, quad_type, default = pyoxigraph.Literal, pyoxigraph.Quad, pyoxigraph.DefaultGraph
+    for triples in views.values():
+        for t in triples:
+            key = id(t)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = t.object
+            if type(obj) is literal and obj.datatype == _DOUBLE:
+                served = _served_double(obj)
+                if served != obj:
+                    replaced[key] = pyoxigraph.Quad(t.subject, t.predicate, served)
+                    continue
+            if type(t) is not quad_type or type(t.graph_name) is not default:
+                replaced[key] = pyoxigraph.Quad(t.subject, t.predicate, obj)
+    # A statement not replaced is a default-graph quad (checked above).
+    return {
+        tier: cast("list[pyoxigraph.Quad]", [replaced.get(id(t), t) for t in triples])
+        for tier, triples in views.items()
+    }

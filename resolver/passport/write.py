@@ -17,6 +17,7 @@ from resolver.errors import InvalidPassport, PreconditionFailed
 from resolver.integrity import operator
 from resolver.integrity.proofs import KeyResolver
 from resolver.integrity.signer import did_key_resolver
+from resolver.jsontypes import JSONObject
 from resolver.stores.base import Record, Store
 from resolver.tiers import Tier
 
@@ -31,6 +32,7 @@ __all__ = [
     "import_prepared",
     "invalid_passport",
     "store_prepared",
+    "with_operator_proofs",
     "write_passport",
 ]
 
@@ -150,11 +152,8 @@ async def write_passport(
     expected_version = expected(current)
     body, proofs = operator.carried_proofs(body, media_type, own_methods=own_methods)
     prepared = await validator.prepare(body, expected_iri=iri, media_type=media_type)
-    refresh = False
-    if proofs and prepared.report.conforms and prepared.views:
-        prepared, _ = operator.attach(prepared, proofs, resolve_key=operator_keys)
-        kept = current.views.get(max(Tier)) if current is not None and not current.deleted else None
-        refresh = kept is None or not operator.kept_in(kept, proofs)
+    prepared = with_operator_proofs(prepared, proofs, operator_keys)
+    refresh = _proofs_to_keep(current, proofs)
     return await store_prepared(
         store,
         key,
@@ -166,11 +165,42 @@ async def write_passport(
     )
 
 
+def with_operator_proofs(
+    prepared: PreparedPassport, proofs: tuple[JSONObject, ...], operator_keys: KeyResolver = did_key_resolver
+) -> PreparedPassport:
+    """``prepared`` with the operator's ``proofs`` joined to its authority view once each has
+    verified against the validated graph (ProofError, 422, naming the first that does not);
+    unchanged when there are none, or when the passport does not conform (refused anyway)."""
+    if not proofs or not prepared.report.conforms or not prepared.views:
+        return prepared
+    return operator.attach(prepared, proofs, resolve_key=operator_keys)[0]
+
+
+def _proofs_to_keep(current: Record | None, proofs: tuple[JSONObject, ...]) -> bool:
+    """Whether operator ``proofs`` make a new version even of an unchanged graph: the current
+    version does not carry every one of them yet."""
+    if not proofs:
+        return False
+    kept = current.views.get(max(Tier)) if current is not None and not current.deleted else None
+    return kept is None or not operator.kept_in(kept, proofs)
+
+
 async def import_prepared(
-    store: Store, key: str, prepared: PreparedPassport, *, sealer: Sealer | None = None
+    store: Store,
+    key: str,
+    prepared: PreparedPassport,
+    *,
+    sealer: Sealer | None = None,
+    proofs: tuple[JSONObject, ...] = (),
+    operator_keys: KeyResolver = did_key_resolver,
 ) -> WriteOutcome:
     """Create ``key``, or replace its current version (bulk import: creating is the common case,
-    so it is tried first, in one store call)."""
+    so it is tried first, in one store call).
+
+    ``proofs``: the operator's proofs the input carried (resolver.integrity.operator.carried_proofs),
+    checked as a PUT checks them before anything is stored: kept with the version, or a
+    ProofError (nothing written)."""
+    prepared = with_operator_proofs(prepared, proofs, operator_keys)
     try:
         return await store_prepared(store, key, prepared, current=None, expected_version=0, sealer=sealer)
     except PreconditionFailed:
@@ -183,4 +213,5 @@ async def import_prepared(
         current=current,
         expected_version=current.version if current is not None else 0,
         sealer=sealer,
+        refresh=_proofs_to_keep(current, proofs),
     )

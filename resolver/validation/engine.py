@@ -17,7 +17,7 @@ from resolver import jsonld
 from resolver.jsontypes import JSONObject
 from resolver.passport.graph import Statement, find_root
 from resolver.profile import Profile
-from resolver.validation import shacl_core, worker_patches
+from resolver.validation import shacl_core, sparql_batch, worker_patches
 from resolver.validation.report import ValidationReport, ValidationResult, report_of
 
 if TYPE_CHECKING:
@@ -63,19 +63,42 @@ class Engine:
     def validate(self, triples: Sequence[Statement], root: pyoxigraph.NamedNode) -> ValidationReport:
         """Validate the passport's triples or default-graph quads (``root`` is its node)."""
         rdf = jsonld.rdflib_triples(triples)
-        quads = [
-            t if isinstance(t, pyoxigraph.Quad) else pyoxigraph.Quad(t.subject, t.predicate, t.object)
-            for t in triples
-        ]
+        quads = _quads(triples)
         if self._core is not None and self._core.conforms(rdf, SparqlRunner(quads)):
             report = ValidationReport(conforms=True)
         else:
             report = self.validate_graph(jsonld.graph_of(rdf), quads=quads)
-        if any(
-            t.subject == root and t.predicate == _RDF_TYPE and t.object == _PASSPORT_CLASS for t in triples
-        ):
-            return report
-        return ValidationReport(conforms=False, results=(_untyped(root.value), *report.results))
+        return _typed(report, triples, root)
+
+    def validate_many(
+        self, passports: Sequence[tuple[Sequence[Statement], pyoxigraph.NamedNode]]
+    ) -> list[ValidationReport]:
+        """:meth:`validate` of each (triples, root), with the SPARQL constraints of the passports
+        that pass every other check asked once for all of them (resolver/validation/sparql_batch.py).
+        A passport the batch cannot clear is validated on its own: the same reports."""
+        if self._core is None or len(passports) < 2 or not worker_patches.installed():
+            return [self.validate(triples, root) for triples, root in passports]
+        reports: dict[int, ValidationReport] = {}
+        quads = [_quads(triples) for triples, _ in passports]
+        calls: list[sparql_batch.Call] = []
+        for index, (triples, root) in enumerate(passports):
+            recorder = _Recorder(index)
+            if self._core.conforms(jsonld.rdflib_triples(triples), recorder):
+                calls.extend(recorder.calls)
+            else:
+                reports[index] = self.validate(triples, root)
+
+        def one_by_one(call: sparql_batch.Call) -> bool:
+            component: SPARQLBasedConstraint = call.key  # type: ignore[assignment]
+            return SparqlRunner(quads[call.passport])(component, call.text, dict(call.bindings))
+
+        again = sparql_batch.flagged(quads, calls, one_by_one)
+        for index, (triples, root) in enumerate(passports):
+            if index in again:
+                reports[index] = self.validate(triples, root)
+            elif index not in reports:
+                reports[index] = _typed(ValidationReport(conforms=True), triples, root)
+        return [reports[index] for index in range(len(passports))]
 
     def validate_expanded(self, expanded: list[JSONObject]) -> ValidationReport:
         """Validate an expanded JSON-LD passport (adapters' output, tests)."""
@@ -134,6 +157,37 @@ class SparqlRunner:
             return bool(query._validate_sparql_query(text, bindings, self.token))
         except Exception:  # e.g. a query only rdflib's engine takes: let pyshacl run it
             return True
+
+
+class _Recorder:
+    """A SparqlRun for the fast check that asks nothing: it keeps each call (constraint, query,
+    focus node) for one batched query per constraint, and lets the check go on."""
+
+    __slots__ = ("calls", "passport")
+
+    def __init__(self, passport: int) -> None:
+        self.passport = passport
+        self.calls: list[sparql_batch.Call] = []
+
+    def __call__(self, component: SPARQLBasedConstraint, text: str, bindings: dict[str, Node]) -> bool:
+        self.calls.append(sparql_batch.Call(self.passport, component, text, dict(bindings)))
+        return False
+
+
+def _quads(triples: Sequence[Statement]) -> list[pyoxigraph.Quad]:
+    return [
+        t if isinstance(t, pyoxigraph.Quad) else pyoxigraph.Quad(t.subject, t.predicate, t.object)
+        for t in triples
+    ]
+
+
+def _typed(
+    report: ValidationReport, triples: Sequence[Statement], root: pyoxigraph.NamedNode
+) -> ValidationReport:
+    """``report``, with a violation first when the root lacks the passport type."""
+    if any(t.subject == root and t.predicate == _RDF_TYPE and t.object == _PASSPORT_CLASS for t in triples):
+        return report
+    return ValidationReport(conforms=False, results=(_untyped(root.value), *report.results))
 
 
 def _needs_advanced(shapes: rdflib.Graph) -> bool:

@@ -7,18 +7,32 @@ framed from the validated graph (relabelled by RDFC-1.0), never copied from the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import orjson
+import pyoxigraph
 
 from resolver import jsonld
-from resolver.errors import LostValue
+from resolver.errors import LostValue, ResolverError
 from resolver.passport import canonical, frame, graph, read
+from resolver.passport.graph import Statement
 from resolver.passport.vocabulary import ProfileVocabulary
 from resolver.profile import Profile
 from resolver.tiers import Tier
 from resolver.validation.engine import Engine
 from resolver.validation.report import PreparedPassport, ValidationReport, ValidationResult
 
-__all__ = ["DEFAULT_MEDIA_TYPE", "engine", "prepare", "prepare_sync", "validate", "validate_sync"]
+__all__ = [
+    "DEFAULT_MEDIA_TYPE",
+    "engine",
+    "prepare",
+    "prepare_many",
+    "prepare_many_sync",
+    "prepare_sync",
+    "validate",
+    "validate_sync",
+]
 
 DEFAULT_MEDIA_TYPE = "application/ld+json"
 
@@ -35,12 +49,54 @@ def prepare(
 
     ``verdict``: the report to keep instead of validating the passport alone: a passport
     linked to model and batch passports is judged with them (resolver/linked/)."""
+    read_in = _read(engine, body, expected_iri, media_type)
+    report = verdict if verdict is not None else engine.validate(read_in.labelled, read_in.root)
+    return _framed(engine, read_in, report)
+
+
+def prepare_many(engine: Engine, bodies: Sequence[bytes]) -> list[PreparedPassport | ResolverError]:
+    """:func:`prepare` of each body (JSON-LD), or the ResolverError it raises, in order; the
+    passports that read are validated together (Engine.validate_many: one query per SPARQL
+    constraint for all of them), with the same reports as one by one."""
+    out: list[PreparedPassport | ResolverError | _Read] = []
+    for body in bodies:
+        try:
+            read.require_utf8(body)
+            out.append(_read(engine, body, None, DEFAULT_MEDIA_TYPE))
+        except ResolverError as err:
+            out.append(err)
+    ready = [(i, item) for i, item in enumerate(out) if isinstance(item, _Read)]
+    reports = engine.validate_many([(item.labelled, item.root) for _, item in ready])
+    for (i, item), report in zip(ready, reports, strict=True):
+        try:
+            out[i] = _framed(engine, item, report)
+        except ResolverError as err:
+            out[i] = err
+    return [item for item in out if not isinstance(item, _Read)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A passport read: its canonically labelled triples, root, digest and tier views."""
+
+    labelled: list[pyoxigraph.Quad]
+    root: pyoxigraph.NamedNode
+    digest: str
+    views: dict[Tier, list[Statement]]
+
+
+def _read(engine: Engine, body: bytes, expected_iri: str | None, media_type: str) -> _Read:
     profile = engine.profile
     triples = read.read_triples(body, media_type, _vocabulary(profile))
     root = graph.find_root(triples, expected_iri)
     labelled, digest = canonical.canonicalize(triples)
     views = graph.tier_views(labelled, root, profile.tier_of)  # refuses unreachable nodes
-    report = verdict if verdict is not None else engine.validate(labelled, root)
+    return _Read(labelled, root, digest, views)
+
+
+def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> PreparedPassport:
+    """The views, canonical document and signed N-Quads of a passport read and validated."""
+    profile, views, root = engine.profile, read_in.views, read_in.root
     terms = jsonld.context_terms()
     if terms is None:  # a profile whose context is beyond the framer: a broken installation
         raise RuntimeError("the profile's context is beyond the framer (resolver/context_terms.py)")
@@ -50,14 +106,15 @@ def prepare(
         document = framed[max(Tier)]
         # What the write path signs (resolver.integrity): each view's graph as a verifier reads
         # it from the served JSON-LD. That is the tier triples with doubles in their served
-        # lexical form (8.500000000000001E-2 here, 8.5E-2 as served): frame.served_statements,
+        # lexical form (8.500000000000001E-2 here, 8.5E-2 as served): frame.served_views,
         # without reading each framed view back.
-        nquads = {tier: canonical.view_nquads(frame.served_statements(views[tier])) for tier in docs}
+        served = frame.served_views({tier: views[tier] for tier in docs})
+        nquads = {tier: canonical.view_nquads(served[tier]) for tier in docs}
     else:
         framed, nquads = {}, {}
         document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, jsonld.CONTEXT_URL))
     return PreparedPassport(
-        iri=root.value, report=report, views=framed, document=document, digest=digest, nquads=nquads
+        iri=root.value, report=report, views=framed, document=document, digest=read_in.digest, nquads=nquads
     )
 
 
@@ -121,6 +178,11 @@ def prepare_sync(
     """:func:`prepare` in this process."""
     read.require_utf8(body)
     return prepare(engine(), body, expected_iri=expected_iri, media_type=media_type, verdict=verdict)
+
+
+def prepare_many_sync(bodies: Sequence[bytes]) -> list[PreparedPassport | ResolverError]:
+    """:func:`prepare_many` in this process."""
+    return prepare_many(engine(), bodies)
 
 
 def validate_sync(body: bytes, *, media_type: str = DEFAULT_MEDIA_TYPE) -> ValidationReport:

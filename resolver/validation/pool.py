@@ -97,7 +97,14 @@ def _prepare_in_worker(
 
 
 def _prepare_batch_in_worker(bodies: list[bytes]) -> list[_Outcome]:
-    return [_call(pipeline.prepare_sync, body) for body in bodies]
+    # One call for the batch: the passports' SPARQL constraints are asked together.
+    return [_outcome(item) for item in pipeline.prepare_many_sync(bodies)]
+
+
+def _outcome(item: PreparedPassport | ResolverError) -> _Outcome:
+    if isinstance(item, ResolverError):
+        return ("error", type(item), item.detail, item.extensions)
+    return ("ok", item)
 
 
 def _validate_in_worker(body: bytes, media_type: str) -> _Outcome:
