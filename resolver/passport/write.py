@@ -9,7 +9,7 @@ document) and its RDFC-1.0 digest, never the input bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # types only: resolver.validation runs this package's steps i
     from resolver.validation.report import PreparedPassport, ValidationReport
 
 __all__ = [
+    "Admit",
     "Preparer",
     "Sealer",
     "WriteOutcome",
@@ -33,6 +34,10 @@ __all__ = [
     "store_prepared",
     "write_passport",
 ]
+
+
+# Called with a conforming passport and the record it replaces, before it is stored.
+Admit = Callable[["PreparedPassport", Record | None], Awaitable[None]]
 
 
 class Preparer(Protocol):
@@ -137,6 +142,7 @@ async def write_passport(
     sealer: Sealer | None = None,
     operator_keys: KeyResolver = did_key_resolver,
     own_methods: str | None = None,
+    admit: Admit | None = None,
 ) -> WriteOutcome:
     """Validate ``body`` as the passport ``iri`` (stored under ``key``) and store it.
 
@@ -145,6 +151,8 @@ async def write_passport(
     An operator's proof in the body is checked against the validated graph and kept with the
     version, or refused (resolver.integrity.operator; ``operator_keys`` resolves its key).
     Proofs by the node's own keys (verification methods under ``own_methods``) are dropped.
+    ``admit`` sees a conforming passport before it is stored (with the record it replaces)
+    and may refuse it by raising (the lineage's predecessor check).
     """
     current = await store.get(key)
     expected_version = expected(current)
@@ -155,6 +163,8 @@ async def write_passport(
         prepared, _ = operator.attach(prepared, proofs, resolve_key=operator_keys)
         kept = current.views.get(max(Tier)) if current is not None and not current.deleted else None
         refresh = kept is None or not operator.kept_in(kept, proofs)
+    if admit is not None and prepared.report.conforms and prepared.views:
+        await admit(prepared, current)
     return await store_prepared(
         store,
         key,
