@@ -74,7 +74,11 @@ def _body(
 
 def _passport_paths(base: str, ident: list[dict[str, object]], kind: str = "") -> dict[str, object]:
     """The lifecycle paths of the passports under ``base``; ``kind`` ends their operationIds."""
-    return {**_data_paths(base, ident, kind), **_state_paths(base, ident, kind)}
+    return {
+        **_data_paths(base, ident, kind),
+        **_state_paths(base, ident, kind),
+        **_lineage_paths(base, ident, kind),
+    }
 
 
 def _data_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[str, object]:
@@ -200,6 +204,12 @@ def _state_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[s
                 requestBody=_body(status_body, _STATUS_EXAMPLE),
             ),
         },
+    }
+
+
+def _lineage_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[str, object]:
+    """Lineage, and the peer call that announces a successor."""
+    return {
         f"{base}/lineage": {
             "parameters": ident,
             "get": _op(
