@@ -21,7 +21,6 @@ import io
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
-from typing import Any
 
 import orjson
 from aiohttp import web
@@ -196,7 +195,7 @@ class LifecycleRoutes:
             raise AuthError(f"{what} is {tier.label} data: credentials of that tier are needed")
         raise Forbidden(f"{what} is {tier.label} data; {principal.name} sees {principal.tier.label}")
 
-    async def _body(self, request: web.Request) -> Any:
+    async def _body(self, request: web.Request) -> object:
         if request.content_type not in _BODY_TYPES:
             raise UnsupportedMediaType(
                 f"events are {' or '.join(_BODY_TYPES)}, not {request.content_type or 'untyped'}",
@@ -482,7 +481,7 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _json(data: Any, *, status: int = 200) -> web.Response:
+def _json(data: object, *, status: int = 200) -> web.Response:
     return web.Response(
         status=status, body=orjson.dumps(data), content_type="application/json",
         headers={"Cache-Control": "private, no-store"},

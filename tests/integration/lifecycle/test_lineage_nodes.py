@@ -153,6 +153,12 @@ async def _call(
         return response.status, await response.json(content_type=None)
 
 
+async def _ev_on_a(nodes: Nodes) -> None:
+    """The EV battery on node A (whichever test comes first writes it)."""
+    status, _ = await _call(nodes.http, "PUT", f"{nodes.a.url}/{EV}", MAKER, passport_for(EV))
+    assert status in (200, 201)
+
+
 def _successions(running: RunningNode) -> Successions:
     assert running.node.lineage is not None
     return running.node.lineage.successions
@@ -167,7 +173,7 @@ def _second_life(handle: str, *predecessors: str, status: str = "repurposed") ->
 
 async def test_a_repurposing_across_two_nodes_shows_the_lineage_on_both(nodes: Nodes) -> None:
     http, a, b = nodes.http, nodes.a.url, nodes.b.url
-    assert (await _call(http, "PUT", f"{a}/{EV}", MAKER, passport_for(EV)))[0] == 201
+    await _ev_on_a(nodes)
     readings = [{"dataPoint": "stateOfCertifiedEnergy", "time": f"2026-0{m}-01T00:00:00Z", "value": 99 - m,
                  "unit": "P1"} for m in range(1, 7)]  # fmt: skip
     assert (await _call(http, "POST", f"{a}/{EV}/events", MAKER, readings))[0] == 201
@@ -236,6 +242,7 @@ async def test_a_predecessor_that_does_not_resolve_is_refused_naming_it(nodes: N
 
 async def test_only_a_peer_announces_a_successor(nodes: Nodes) -> None:
     http, a = nodes.http, nodes.a.url
+    await _ev_on_a(nodes)
     announced = {"successor": "88.200/SL-1", "status": "repurposed"}
     assert (await _call(http, "POST", f"{a}/{EV}/successors", None, announced))[0] == 401
     assert (await _call(http, "POST", f"{a}/{EV}/successors", MAKER, announced))[0] == 403
