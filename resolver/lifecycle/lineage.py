@@ -48,14 +48,15 @@ class LineageTree:
         link: PeerLink | None,
         holds: Callable[[str], bool],
         node_id: str,
-        grade_tier: Tier,
+        grade_tier: Callable[[], Tier],
         case_sensitive: bool = False,
     ) -> None:
         self.service = service
         self._link = link
         self._holds = holds
         self.node_id = node_id
-        self._grade_tier = grade_tier
+        self._grade_tier = grade_tier  # read on first use: the profile loads in seconds
+        self._grade_tier_found: Tier | None = None
         self._case_sensitive = case_sensitive
 
     async def entry(self, key: str, walk: Walk, seen: frozenset[str] = frozenset()) -> JSONObject:
@@ -63,7 +64,9 @@ class LineageTree:
         facts = await self.service.current_facts(key)
         found: JSONObject = {"passport": key, "node": self.node_id, "held": True,
                              "status": facts.status or "original"}  # fmt: skip
-        if walk.tier >= self._grade_tier:
+        if self._grade_tier_found is None:
+            self._grade_tier_found = self._grade_tier()
+        if walk.tier >= self._grade_tier_found:
             found["grade"] = grade_of(await self.service.health(key))
         seen = seen | {key}
         if walk.up:

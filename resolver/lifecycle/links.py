@@ -36,6 +36,11 @@ class LineageLinks:
     holds: Callable[[str], bool]
 
 
+def _grade_tier() -> Tier:
+    """The tier of the health rating (the profile's, read when a lineage is first asked for)."""
+    return tier_of(Profile.load(), DATA_POINTS[HEALTH_TIER_POINT])
+
+
 def chain_resolver(chain: Next, *, deadline: float) -> Resolve:
     """The current authority view of a key from ``chain`` (this node, its cache, its peers;
     a peer answers at most what it grants this node)."""
@@ -73,13 +78,12 @@ def lineage_links(
         sleep=timing.sleep,
         case_sensitive=case_sensitive,
     )
-    grade_tier = tier_of(Profile.load(), DATA_POINTS[HEALTH_TIER_POINT])
     tree = LineageTree(
         part.service,
         link=link,
         holds=holds,
         node_id=node_id,
-        grade_tier=grade_tier,
+        grade_tier=_grade_tier,
         case_sensitive=case_sensitive,
     )
     return LineageLinks(successions, tree, link, holds)

@@ -97,7 +97,7 @@ def _local_tree(service: LifecycleService, profile: Profile, case_sensitive: boo
         link=None,
         holds=lambda _: True,
         node_id="",
-        grade_tier=grade_tier,
+        grade_tier=lambda: grade_tier,
         case_sensitive=case_sensitive,
     )
 
