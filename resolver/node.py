@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import enum
 import logging
 import time
@@ -32,6 +33,7 @@ from resolver.federation.tls import client_context
 from resolver.identifiers import claims
 from resolver.integrity.part import Integrity, open_integrity
 from resolver.integrity.pins import fork_marks_path, with_pinned_keys
+from resolver.lifecycle.links import LineageLinks, lineage_links
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.linked.fetch import through_chain
 from resolver.linked.passports import LinkedPassports
@@ -106,6 +108,8 @@ class Node:
     ``heads`` watches the signed tree heads of the peers whose keys are pinned (None: none are).
     ``linked`` judges items with their model and batch passports, read through ``chain``, and
     is the write path's validator (resolver/linked/).
+    ``lineage`` checks predecessors on writes, tells their owners and walks lineages across
+    nodes (None: no lifecycle part).
     """
 
     config: NodeConfig
@@ -126,6 +130,7 @@ class Node:
     relayed: RelayedChanges | None = None
     heads: HeadWatch | None = None
     linked: LinkedPassports | None = None
+    lineage: LineageLinks | None = None
 
     def authoritative(self, key: str) -> bool:
         """Whether this node holds ``key``: as the local stage decides (prefixes delegated to a
@@ -403,6 +408,28 @@ def _stages(parts: NodeParts, stack: contextlib.AsyncExitStack) -> list[Stage]:
     return stages
 
 
+def _with_lineage(
+    node: Node, peers: PeerClient, timing: Timing | None, stack: contextlib.AsyncExitStack
+) -> Node:
+    """``node`` with its lineage links (they resolve through its chain), closed with it."""
+    if node.lifecycle is None or timing is None:
+        return node
+    config = node.config
+    links = lineage_links(
+        node.lifecycle,
+        chain=node.chain,
+        peers=peers,
+        federation=config.federation,
+        node_id=config.node_id,
+        deadline=config.deadline,
+        holds=node.authoritative,
+        timing=timing,
+        case_sensitive=config.case_sensitive,
+    )
+    stack.push_async_callback(links.successions.aclose)
+    return dataclasses.replace(node, lineage=links)
+
+
 @contextlib.asynccontextmanager
 async def open_node(
     config: NodeConfig,
@@ -458,7 +485,7 @@ async def open_node(
             part = await stack.enter_async_context(_lifecycle(config, store, clock, lifecycle))
         stages = _stages(parts, stack)
         chain = build_chain(stages, node_id=config.node_id)
-        yield Node(
+        node = Node(
             config=config,
             store=store,
             validator=validator,
@@ -478,5 +505,6 @@ async def open_node(
             heads=heads,
             linked=LinkedPassports(validator, through_chain(chain, deadline=config.deadline)),
         )
+        yield _with_lineage(node, peers, lifecycle, stack)
         # Let in-flight connection closes settle before the loop goes away.
         await asyncio.sleep(0)

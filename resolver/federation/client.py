@@ -266,6 +266,54 @@ class PeerClient:
             return {"replica": replica, "error": f"http-{status}", "detail": f"answered HTTP {status}"}
         return PeerResponse(peer=peer, replica=replica, status=status, headers=headers, body=body)
 
+    async def send(
+        self,
+        peer: PeerConfig,
+        method: str,
+        path: str,
+        *,
+        wait: float,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> PeerResponse:
+        """One request other than a passport lookup (``path`` from the root, query included)
+        to ``peer`` within ``wait`` seconds, with this node's credential for it: replicas
+        healthiest first, the breaker told as for a lookup (5xx and unreachable replicas count
+        against the peer).
+        Raises FederationError when no replica answers, or the circuit is open."""
+        breaker = self._breakers[peer.id]
+        if not breaker.allow():
+            raise FederationError(f"peer {peer.id} is not being asked: its circuit is open", peer=peer.id)
+        sent = dict(headers or {})
+        if peer.token is not None:
+            sent["Authorization"] = f"Bearer {peer.token}"
+        errors: list[str] = []
+        for replica in self._replicas[peer.id].ordered():
+            try:
+                async with self._session.request(
+                    method,
+                    replica + path,
+                    headers=sent,
+                    data=body,
+                    timeout=aiohttp.ClientTimeout(total=wait),
+                    allow_redirects=False,
+                ) as resp:
+                    answer = await self._read(resp)
+                    status, got = resp.status, {k.lower(): v for k, v in resp.headers.items()}
+            except (aiohttp.ClientError, TimeoutError, _TooLarge) as err:
+                errors.append(f"{replica}: {str(err) or type(err).__name__}")
+                self._replicas[peer.id].failure(replica)
+                continue
+            if status in _REPLICA_FAILURES:
+                errors.append(f"{replica}: answered HTTP {status}")
+                self._replicas[peer.id].failure(replica)
+                continue
+            self._replicas[peer.id].success(replica)
+            breaker.success()
+            return PeerResponse(peer=peer, replica=replica, status=status, headers=got, body=answer)
+        breaker.failure()
+        raise FederationError(f"peer {peer.id} could not be reached: " + "; ".join(errors), peer=peer.id)
+
     async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
         length = resp.content_length
         if length is not None and length > self._max_body:

@@ -28,13 +28,16 @@ from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, parse_identifier
 from resolver.integrity.part import Integrity
 from resolver.integrity.signer import key_url
+from resolver.lifecycle.links import LineageLinks
+from resolver.lifecycle.succession import Succession
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Read, Stage
 from resolver.memo import Memo, memoize, text_size
 from resolver.node import Node
-from resolver.passport.write import WriteOutcome, invalid_passport, write_passport
+from resolver.passport.write import Admit, WriteOutcome, invalid_passport, write_passport
 from resolver.ratelimit import rate_limiter
 from resolver.stores.base import Record
 from resolver.tiers import Role, Tier
+from resolver.validation.report import PreparedPassport
 
 # WriteOutcome and invalid_passport live in resolver/passport/write.py (the one write path).
 __all__ = ["Edge", "PastRead", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
@@ -320,6 +323,8 @@ class Edge:
         An identical passport writes nothing (PUT is idempotent; a re-run import is cheap).
         """
         key = ident.key
+        lineage = self.ctx.lineage
+        admit, succession = _lineage_check(lineage, key) if lineage is not None else (None, [])
         try:
             outcome = await write_passport(
                 self.store,
@@ -331,12 +336,16 @@ class Edge:
                 expected=lambda current: preconditions.expected_version(current, key),
                 sealer=self.ctx.integrity,
                 own_methods=_own_methods(self.ctx.integrity),
+                admit=admit,
             )
         except InvalidPassport:
             self.metrics.writes.inc("rejected")
             raise
         finally:
             self._forget(key)
+        if lineage is not None and succession:
+            # Told after the write, in the background; a re-sent PUT tells them again.
+            lineage.successions.announce(succession[0])
         if not outcome.changed:
             self.metrics.writes.inc("unchanged")
         else:
@@ -376,6 +385,20 @@ class Edge:
                 f"{self.node_id} is not authoritative for {key}; write it at the node that is",
                 handle=key,
             )
+
+
+def _lineage_check(lineage: LineageLinks, key: str) -> tuple[Admit, list[Succession]]:
+    """The write path's check of the predecessors a passport names (resolver/lifecycle/
+    succession.py), and where it leaves the succession to announce once stored."""
+    found: list[Succession] = []
+
+    async def admit(prepared: PreparedPassport, current: Record | None) -> None:
+        previous = current.views.get(Tier.AUTHORITY) if current is not None and not current.deleted else None
+        checked = await lineage.successions.check(key, prepared.views[Tier.AUTHORITY], previous)
+        if checked is not None:
+            found.append(checked)
+
+    return admit, found
 
 
 def _own_methods(integrity: Integrity | None) -> str | None:

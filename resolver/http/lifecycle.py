@@ -39,6 +39,7 @@ class _Handlers:
             profile=Profile.load(),
             case_sensitive=config.case_sensitive,
             max_body_bytes=config.limits.max_body_bytes,
+            links=edge.ctx.lineage,
         )
         subscriptions = SubscriptionRoutes(
             part.feed,

@@ -7,6 +7,11 @@ GET  /{id}/health                  the health rating (docs/health.md)
 GET  /{id}/dynamic?at=             each dynamic data point's latest value, per tier
 GET  /{id}/warnings                warnings raised for the passport
 POST /{id}/warnings/{wid}/ack      acknowledgement (operator)
+GET  /{id}/status, POST            the battery status and its changes
+GET  /{id}/lineage?direction&depth predecessors and successors, across nodes
+POST /{id}/successors              a peer node announces a successor (peer credentials only)
+
+A GET of a passport another node holds goes on to that node (``resolver.lifecycle.forward``).
 """
 
 from __future__ import annotations
@@ -15,13 +20,21 @@ import csv
 import io
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from dataclasses import replace
 
 import orjson
 from aiohttp import web
 
 from resolver import jsonld
-from resolver.errors import AuthError, Forbidden, InputError, NotFound, PayloadTooLarge, UnsupportedMediaType
+from resolver.errors import (
+    AuthError,
+    Forbidden,
+    InputError,
+    NotFound,
+    PayloadTooLarge,
+    ServiceStarting,
+    UnsupportedMediaType,
+)
 from resolver.http.auth import Authenticator, Principal
 from resolver.identifiers import Identifier, claims, parse_identifier
 from resolver.jsontypes import JSON, JSONObject
@@ -29,11 +42,14 @@ from resolver.lifecycle.compact import parse_compact
 from resolver.lifecycle.datapoints import DATA_POINTS, data_point_named, tier_of
 from resolver.lifecycle.dynamic import HEALTH_TIER_POINT, latest_values
 from resolver.lifecycle.epcis import EPCIS_CONTEXT_URL, EVENT_TYPES, parse_epcis
-from resolver.lifecycle.health import grade_of
+from resolver.lifecycle.forward import forward, hops_of
+from resolver.lifecycle.lineage import MAX_DEPTH, LineageTree, Walk
+from resolver.lifecycle.links import LineageLinks
 from resolver.lifecycle.readings import Reading, ReadingCheck, format_time, parse_time
 from resolver.lifecycle.service import LifecycleService
 from resolver.lifecycle.settings import RULE_SETTINGS
 from resolver.lifecycle.status import StatusChange
+from resolver.lookup import TIER_HEADER
 from resolver.profile import Profile
 from resolver.tiers import Role, Tier
 
@@ -51,6 +67,7 @@ ROUTES: list[tuple[str, str, dict[str, str]]] = [
     (f"{_BASE}/warnings/{{wid}}/ack", "lifecycle-ack", {"POST": "warning-ack"}),
     (f"{_BASE}/status", "lifecycle-status", {"GET": "status-get", "POST": "status-post"}),
     (f"{_BASE}/lineage", "lifecycle-lineage", {"GET": "lineage"}),
+    (f"{_BASE}/successors", "lifecycle-successors", {"POST": "successor-post"}),
     ("/rules/{rule_prefix:.+}", "lifecycle-rules", {"GET": "rules-get", "PUT": "rules-put"}),
 ]
 _BODY_TYPES = ("application/json", "application/ld+json")
@@ -63,6 +80,26 @@ _MAX_EVERY = 100 * 366 * 86400  # a century: wider buckets say nothing more
 _WHOLE = re.compile(r"-?[0-9]{1,12}")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _GS1_PREFIX = re.compile(r"01/[0-9]{1,14}")
+_DIRECTIONS = ("both", "predecessors", "successors")
+_ANNOUNCED = ("successor", "status")
+_TIER_ROLE = {
+    Tier.PUBLIC: Role.PUBLIC,
+    Tier.LEGITIMATE_INTEREST: Role.LEGITIMATE_INTEREST,
+    Tier.AUTHORITY: Role.AUTHORITY,
+}
+
+
+def _local_tree(service: LifecycleService, profile: Profile, case_sensitive: bool) -> LineageTree:
+    """The lineage walk of a node without peers (every passport is held here or nowhere)."""
+    grade_tier = tier_of(profile, DATA_POINTS[HEALTH_TIER_POINT])
+    return LineageTree(
+        service,
+        link=None,
+        holds=lambda _: True,
+        node_id="",
+        grade_tier=lambda: grade_tier,
+        case_sensitive=case_sensitive,
+    )
 
 
 class LifecycleRoutes:
@@ -76,8 +113,11 @@ class LifecycleRoutes:
         profile: Profile,
         case_sensitive: bool = False,
         max_body_bytes: int = 2 * 1024 * 1024,
+        links: LineageLinks | None = None,
     ) -> None:
         self.service = service
+        self.links = links
+        self.tree = links.tree if links is not None else _local_tree(service, profile, case_sensitive)
         self.auth = auth
         self.profile = profile
         self.case_sensitive = case_sensitive
@@ -86,17 +126,19 @@ class LifecycleRoutes:
 
     @property
     def handlers(self) -> dict[str, Handler]:
+        remote = self._or_owner
         return {
-            "events-get": self.get_events,
+            "events-get": remote(self.get_events),
             "events-post": self.post_events,
-            "series": self.get_series,
-            "health": self.get_health,
-            "dynamic": self.get_dynamic,
-            "warnings": self.get_warnings,
+            "series": remote(self.get_series),
+            "health": remote(self.get_health),
+            "dynamic": remote(self.get_dynamic),
+            "warnings": remote(self.get_warnings),
             "warning-ack": self.ack,
-            "status-get": self.get_status,
+            "status-get": remote(self.get_status),
             "status-post": self.post_status,
-            "lineage": self.get_lineage,
+            "lineage": remote(self.get_lineage),
+            "successor-post": self.post_successor,
             "rules-get": self.get_rules,
             "rules-put": self.put_rules,
         }
@@ -109,7 +151,32 @@ class LifecycleRoutes:
         return parse_identifier(text, case_sensitive=self.case_sensitive)
 
     def _principal(self, request: web.Request) -> Principal:
-        return self.auth.principal(request.headers.get("Authorization"))
+        """The caller; a peer node's role lowered to the ``Passport-Tier`` it asks for (its
+        own caller's tier), never raised."""
+        principal = self.auth.principal(request.headers.get("Authorization"))
+        asked = request.headers.get(TIER_HEADER) if principal.peer else None
+        if asked is None:
+            return principal
+        try:
+            tier = Tier.from_label(asked.strip())
+        except ValueError as err:
+            raise InputError(f"{TIER_HEADER}: {err}") from err
+        return replace(principal, role=_TIER_ROLE[tier]) if tier < principal.tier else principal
+
+    def _or_owner(self, handler: Handler) -> Handler:
+        """``handler`` for passports this node holds; the owner's answer for those a peer holds."""
+        links = self.links
+        if links is None or links.link is None:
+            return handler
+        link, holds = links.link, links.holds
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            key = self._ident(request).key
+            if holds(key):
+                return await handler(request)
+            return await forward(link, request, key, self._principal(request))
+
+        return handle
 
     def _require_writer(self, principal: Principal, key: str) -> None:
         if principal.role is Role.PUBLIC:
@@ -128,7 +195,7 @@ class LifecycleRoutes:
             raise AuthError(f"{what} is {tier.label} data: credentials of that tier are needed")
         raise Forbidden(f"{what} is {tier.label} data; {principal.name} sees {principal.tier.label}")
 
-    async def _body(self, request: web.Request) -> Any:
+    async def _body(self, request: web.Request) -> object:
         if request.content_type not in _BODY_TYPES:
             raise UnsupportedMediaType(
                 f"events are {' or '.join(_BODY_TYPES)}, not {request.content_type or 'untyped'}",
@@ -313,38 +380,48 @@ class LifecycleRoutes:
 
     async def get_lineage(self, request: web.Request) -> web.Response:
         """The passport's predecessors (from the passport, dp 67) and successors (from its status
-        changes), each with status and grade when this node holds it."""
+        changes), recursively and across nodes (``resolver.lifecycle.lineage``)."""
         ident = self._ident(request)
-        self._require_tier(self._principal(request), self._status_tier(), "the lineage")
-        facts = await self.service.current_facts(ident.key)
-        changes = await self.service.events.status_changes(ident.key)
-        successors = [s for c in changes for s in c.successors]
-        health = await self.service.health(ident.key)
-        return _json({
-            "passport": ident.key,
-            "status": facts.status or "original",
-            "grade": grade_of(health),
-            "predecessors": [await self._relative(p) for p in facts.predecessors],
-            "successors": [await self._relative(s) for s in successors],
-        })  # fmt: skip
+        principal = self._principal(request)
+        self._require_tier(principal, self._status_tier(), "the lineage")
+        direction = request.query.get("direction", "both")
+        if direction not in _DIRECTIONS:
+            raise InputError(f"direction={direction[:20]!r}: one of {', '.join(_DIRECTIONS)}")
+        depth = _int(request.query.get("depth", str(MAX_DEPTH)), "depth", 0, MAX_DEPTH)
+        up, down = direction != "successors", direction != "predecessors"
+        walk = Walk(principal.tier, up, down, depth, hops_of(request, principal))
+        return _json(await self.tree.entry(ident.key, walk))
 
-    async def _relative(self, text: str) -> JSONObject:
-        try:
-            key = parse_identifier(text, case_sensitive=self.case_sensitive).key
-        except InputError:
-            return {"id": text, "held": False}
-        try:
-            health = await self.service.health(key)
-        except NotFound:
-            # Another node's passport: resolving it through the federation is not built yet.
-            return {"id": text, "passport": key, "held": False}
-        return {
-            "id": text,
-            "passport": key,
-            "held": True,
-            "status": health.get("status"),
-            "grade": grade_of(health),
-        }
+    async def post_successor(self, request: web.Request) -> web.Response:
+        """A peer node announces ``{"successor": id, "status": "repurposed"}``: a battery it
+        holds names this passport as its predecessor. Recorded once, as a status change, after
+        the successor was resolved and found to name it."""
+        ident = self._ident(request)
+        principal = self._principal(request)
+        if not principal.peer:
+            if principal.role is Role.PUBLIC:
+                raise AuthError("announcing a successor needs a peer node's credentials")
+            raise Forbidden(f"{principal.name} is not a peer node; its node announces successors")
+        if self.links is None:
+            raise ServiceStarting("this node runs without its lineage links")
+        await self.service.facts(ident.key)
+        data = await self._body(request)
+        if not isinstance(data, dict) or not all(
+            isinstance(data.get(k), str) for k in ("successor", "status")
+        ):
+            raise InputError('a successor is announced as {"successor": "<id>", "status": "repurposed"}')
+        successor = parse_identifier(data["successor"], case_sensitive=self.case_sensitive).key
+        peer = self.links.link.peer(principal.name.removeprefix("peer:")) if self.links.link else None
+        if peer is not None and peer.prefixes and not any(claims(p, successor) for p in peer.prefixes):
+            raise Forbidden(
+                f"{principal.name} does not hold {successor} (it claims {', '.join(peer.prefixes)})"
+            )
+        await self.links.successions.confirm(ident.key, successor)
+        change = await self.links.successions.record(ident.key, successor, data["status"], by=principal.name)
+        body: JSONObject = {"passport": ident.key, "successor": successor, "recorded": change is not None}
+        if change is None:
+            return _json(body)
+        return _json({**body, **_change(change)}, status=201)
 
     # -- rules per prefix --------------------------------------------------------------------
 
@@ -404,7 +481,7 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _json(data: Any, *, status: int = 200) -> web.Response:
+def _json(data: object, *, status: int = 200) -> web.Response:
     return web.Response(
         status=status, body=orjson.dumps(data), content_type="application/json",
         headers={"Cache-Control": "private, no-store"},

@@ -31,6 +31,7 @@ _TAILS = (
     "/warnings/{wid}/ack",
     "/status",
     "/lineage",
+    "/successors",
 )
 ROUTES: dict[str, str] = {
     **{base + tail: base + tail for base in (_BASE, _GS1) for tail in _TAILS},
@@ -43,12 +44,17 @@ ROUTES: dict[str, str] = {
 }
 
 # A passport's lifecycle: the passport must be here (404, 410), the tier may be too low (401, 403).
-_READ = (*COMMON, "401", "403", "404", "410")
+_READ = (*COMMON, "401", "403", "404", "410", "502", "504", "508")  # 5xx: the owner, asked
 _WRITE = (*_READ, "409", "415", "422")
 _JSON_BODY = ("application/json", "application/ld+json")
 # Request examples that do something on the demo node (schemathesis sends them too).
 _EVENTS_EXAMPLE = [{"dataPoint": "capacityFade", "time": "2026-06-01T10:00:00Z", "value": 4.2, "unit": "P1"}]
 _STATUS_EXAMPLE = {"status": "repurposed", "successors": ["88.100.7/SL-ESS-000099"], "note": "second life"}
+_SUCCESSOR_BODY = {
+    "type": "object",
+    "required": ["successor", "status"],
+    "properties": {"successor": {"type": "string"}, "status": {"type": "string"}},
+}
 _SUBSCRIPTION_EXAMPLE = {"filter": {"severities": ["critical"]}, "delivery": {"kind": "sse"}}
 _WINDOW = [
     query("since", "An RFC 3339 date-time: from then (inclusive)."),
@@ -68,7 +74,11 @@ def _body(
 
 def _passport_paths(base: str, ident: list[dict[str, object]], kind: str = "") -> dict[str, object]:
     """The lifecycle paths of the passports under ``base``; ``kind`` ends their operationIds."""
-    return {**_data_paths(base, ident, kind), **_state_paths(base, ident, kind)}
+    return {
+        **_data_paths(base, ident, kind),
+        **_state_paths(base, ident, kind),
+        **_lineage_paths(base, ident, kind),
+    }
 
 
 def _data_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[str, object]:
@@ -194,13 +204,39 @@ def _state_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[s
                 requestBody=_body(status_body, _STATUS_EXAMPLE),
             ),
         },
+    }
+
+
+def _lineage_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict[str, object]:
+    """Lineage, and the peer call that announces a successor."""
+    return {
         f"{base}/lineage": {
             "parameters": ident,
             "get": _op(
                 "getLineage" + kind,
-                "The passport's predecessors and successors",
+                "The passport's predecessors and successors, across nodes",
                 responses({"200": json_ok("The lineage.", ref("Lineage"))}, _READ),
+                parameters=[
+                    query("direction", "both (the default), predecessors or successors."),
+                    query("depth", "Steps followed in each direction, 0 to 8 (the default)."),
+                ],
                 security=SECURITY,
+            ),
+        },
+        f"{base}/successors": {
+            "parameters": ident,
+            "post": _op(
+                "postSuccessor" + kind,
+                "A peer node announces a successor of the passport (peer credentials only)",
+                responses(
+                    {
+                        "200": json_ok("Already recorded.", ref("Succession")),
+                        "201": json_ok("Recorded as a status change.", ref("Succession")),
+                    },
+                    (*_WRITE, "502", "504"),
+                ),
+                security=WRITE_SECURITY,
+                requestBody=_body(_SUCCESSOR_BODY, {"successor": "88.200/SL-1", "status": "repurposed"}),
             ),
         },
     }
@@ -428,12 +464,25 @@ SCHEMAS: dict[str, object] = {
     },
     "Lineage": {
         "type": "object",
-        "required": ["passport", "status", "predecessors", "successors"],
+        "required": ["passport", "node", "held", "status"],
         "properties": {
             "passport": {"type": "string"},
+            "node": {"type": "string"},
+            "held": {"type": "boolean"},
             "status": {"type": "string"},
-            "predecessors": {"type": "array", "items": {"type": "object", "required": ["id", "held"]}},
-            "successors": {"type": "array", "items": {"type": "object", "required": ["id", "held"]}},
+            "grade": {"type": "string"},
+            "predecessors": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+            "successors": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+        },
+    },
+    "Succession": {
+        "type": "object",
+        "required": ["passport", "successor", "recorded"],
+        "properties": {
+            "passport": {"type": "string"},
+            "successor": {"type": "string"},
+            "recorded": {"type": "boolean"},
+            "status": {"type": "string"},
         },
     },
     "Rules": {

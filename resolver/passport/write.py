@@ -9,7 +9,7 @@ document) and its RDFC-1.0 digest, never the input bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # types only: resolver.validation runs this package's steps i
     from resolver.validation.report import PreparedPassport, ValidationReport
 
 __all__ = [
+    "Admit",
     "Preparer",
     "Sealer",
     "WriteOutcome",
@@ -35,6 +36,10 @@ __all__ = [
     "with_operator_proofs",
     "write_passport",
 ]
+
+
+# Called with a conforming passport and the record it replaces, before it is stored.
+Admit = Callable[["PreparedPassport", Record | None], Awaitable[None]]
 
 
 class Preparer(Protocol):
@@ -139,6 +144,7 @@ async def write_passport(
     sealer: Sealer | None = None,
     operator_keys: KeyResolver = did_key_resolver,
     own_methods: str | None = None,
+    admit: Admit | None = None,
 ) -> WriteOutcome:
     """Validate ``body`` as the passport ``iri`` (stored under ``key``) and store it.
 
@@ -147,6 +153,8 @@ async def write_passport(
     An operator's proof in the body is checked against the validated graph and kept with the
     version, or refused (resolver.integrity.operator; ``operator_keys`` resolves its key).
     Proofs by the node's own keys (verification methods under ``own_methods``) are dropped.
+    ``admit`` sees a conforming passport before it is stored (with the record it replaces)
+    and may refuse it by raising (the lineage's predecessor check).
     """
     current = await store.get(key)
     expected_version = expected(current)
@@ -154,6 +162,8 @@ async def write_passport(
     prepared = await validator.prepare(body, expected_iri=iri, media_type=media_type)
     prepared = with_operator_proofs(prepared, proofs, operator_keys)
     refresh = _proofs_to_keep(current, proofs)
+    if admit is not None and prepared.report.conforms and prepared.views:
+        await admit(prepared, current)
     return await store_prepared(
         store,
         key,

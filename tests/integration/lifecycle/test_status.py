@@ -87,7 +87,10 @@ async def test_a_repurposed_battery_shows_its_lineage_both_ways(
     forward = await get(http, f"{node.url}/{first}/lineage")
     (successor,) = forward["successors"]
     assert successor == {
-        "id": second, "passport": second, "held": True, "status": "repurposed", "grade": "not enough data",
+        "id": second, "passport": second, "node": "local", "held": True, "status": "repurposed",
+        "grade": "not enough data", "successors": [],
     }  # fmt: skip
+    (back_again,) = forward["successors"]  # one step down: the second battery has no successor
+    assert "predecessors" not in back_again
     async with http.get(f"{node.url}/{first}/lineage") as response:
         assert response.status == 401
