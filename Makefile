@@ -31,10 +31,13 @@ $(VENV)/axe/node_modules/axe-core/axe.min.js:
 demo: install
 	$(BIN)/passport-node serve --config deploy/node.toml --demo
 
+# Whole modules per worker (their module-scoped nodes and servers start once), handed out in
+# collection order: tests/conftest.py puts the longest modules first (LONGEST_FIRST). mypy keeps
+# its cache in .mypy_cache between runs.
 test: install system-deps axe
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check .

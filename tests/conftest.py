@@ -1,4 +1,5 @@
-"""Session-wide test hooks: a test about to time out prints what its event loops wait on.
+"""Session-wide test hooks: a test about to time out prints what its event loops wait on, and
+the longest modules run first.
 
 pytest-timeout (signal method) prints the threads' stacks, which for an asyncio test only shows
 the loop's ``select``. The tasks' own stacks say which ``await`` never finished. Once pytest-timeout
@@ -18,6 +19,32 @@ from collections.abc import Generator
 import pytest
 
 _EARLY = 10.0  # seconds before pytest-timeout's own timeout
+
+# The modules that keep one worker busy longest (summed durations of a full run; each starts
+# subprocess nodes, worker pools or a browser), longest first. ``make test`` runs pytest-xdist
+# with ``--dist loadfile --no-loadscope-reorder``: it hands out whole modules in collection
+# order, so these go first and the many short modules fill in around them. Left to xdist's own
+# order (most tests first), a one-test module such as the differential test started last and
+# the other worker sat idle for its whole length. Add a module here when it takes minutes.
+LONGEST_FIRST = (
+    "tests/passport/test_differential.py",
+    "tests/integration/test_cli.py",
+    "tests/faults/test_kill.py",
+    "tests/contract/test_openapi.py",
+    "tests/sparql/test_protocol.py",
+    "tests/sparql/test_tiers.py",
+    "tests/profile/test_validation.py",
+    "tests/integration/test_http_forms.py",
+    "tests/integration/test_sparql_node.py",
+    "tests/integration/test_federation_failures.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the modules of ``LONGEST_FIRST`` first, in that order (a stable sort: the rest, and the
+    tests inside each module, keep their order)."""
+    rank = {module: n for n, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
 
 
 def _pending_tasks_text() -> str:

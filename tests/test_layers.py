@@ -7,6 +7,7 @@ by a late import counts as one.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,18 +37,21 @@ def _imports(path: Path, modules: set[str]) -> Iterator[str]:
                 yield name
 
 
-def _graph() -> dict[str, set[str]]:
+# Read once per test process (the parametrized checks below share it; each read parses every
+# module of resolver/, ~1 s).
+@functools.cache
+def _graph() -> dict[str, frozenset[str]]:
     paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
     modules = set(paths)
-    graph: dict[str, set[str]] = {}
+    graph: dict[str, frozenset[str]] = {}
     for name, path in paths.items():
         package = name.rpartition(".")[0]
         # A package's __init__ is imported with each of its modules: not an edge that matters.
-        graph[name] = {m for m in _imports(path, modules) if m != name and m != package}
+        graph[name] = frozenset(m for m in _imports(path, modules) if m != name and m != package)
     return graph
 
 
-def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+def _circles(graph: dict[str, frozenset[str]]) -> list[list[str]]:
     """Strongly connected components of more than one module (Tarjan)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}

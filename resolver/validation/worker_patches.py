@@ -11,14 +11,42 @@ validation gives the same verdicts, only slower (the fast check defers to pyshac
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Protocol, overload, runtime_checkable
 
 import pyoxigraph
 import rdflib
+from rdflib.term import Identifier, Node
+
+if TYPE_CHECKING:
+    from pyshacl.constraints.constraint_component import ConstraintComponent
+    from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+    from pyshacl.shape import Shape
+    from pyshacl.shapes_graph import ShapesGraph
+    from rdflib.plugins.sparql.processor import SPARQLProcessor
+    from rdflib.plugins.sparql.sparql import Query
 
 __all__ = ["OX_COPY", "freeze_shapes_graph", "install", "installed"]
 
 _INSTALLED: list[bool] = [False]
+
+# pyoxigraph's terms, as its Store.query takes them for substitutions (no triple terms here).
+OxTerm = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
+# What pyshacl's SPARQLBasedConstraint._validate_sparql_query returns: a (True, bindings) row for
+# a failure, else (this, path, value, other bindings) per violation.
+Violation = tuple[bool, dict[str, Node]] | tuple[Node | None, Node | None, Node | None, dict[str, Node]]
+
+
+@runtime_checkable
+class _TripleSource(Protocol):
+    """What pyshacl hands the SPARQL constraint as its data graph (an rdflib graph or pyshacl's
+    DataGraph): something that lists its triples (in RDF, subjects are IRIs or blank nodes and
+    predicates IRIs)."""
+
+    def triples(
+        self, pattern: tuple[None, None, None], /
+    ) -> Iterable[tuple[rdflib.URIRef | rdflib.BNode, rdflib.URIRef, Node]]: ...
 
 
 def installed() -> bool:
@@ -45,29 +73,31 @@ def _cache_sparql_queries() -> None:
     processor keeps them by text, base and namespaces. Idempotent.
     """
     from rdflib.plugins.sparql import processor
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.evaluate import evalQuery
+    from rdflib.plugins.sparql.parser import parseQuery
 
     if getattr(processor.SPARQLProcessor.query, "_cached", False):
         return
-    prepared: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Any] = {}
+    prepared: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Query] = {}
 
     def query(
-        self: Any,
-        strOrQuery: Any,
-        initBindings: Any = None,
-        initNs: Any = None,
-        base: Any = None,
+        self: SPARQLProcessor,
+        strOrQuery: str | Query,
+        initBindings: Mapping[str, Identifier] | None = None,
+        initNs: Mapping[str, object] | None = None,
+        base: str | None = None,
         DEBUG: bool = False,
-    ) -> Any:
+    ) -> Mapping[str, object]:
         if isinstance(strOrQuery, str):
             key = (strOrQuery, base, tuple(sorted((str(k), str(v)) for k, v in (initNs or {}).items())))
             found = prepared.get(key)
             if found is None:
                 if len(prepared) >= 512:  # shapes are fixed; a bound keeps odd callers harmless
                     prepared.clear()
-                parsed = processor.parseQuery(strOrQuery)  # type: ignore[attr-defined]
-                found = prepared[key] = processor.translateQuery(parsed, base, initNs)  # type: ignore[attr-defined]
+                found = prepared[key] = translateQuery(parseQuery(strOrQuery), base, initNs)
             strOrQuery = found
-        return processor.evalQuery(self.graph, strOrQuery, initBindings, base)  # type: ignore[attr-defined]
+        return evalQuery(self.graph, strOrQuery, initBindings, base)
 
     query._cached = True  # type: ignore[attr-defined]
     processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
@@ -90,9 +120,11 @@ def _sparql_on_oxigraph() -> None:
     if getattr(original, "_oxigraph", False):
         return
 
-    def validate_sparql_query(self: Any, query: str, init_binds: dict[str, Any], target_graph: Any) -> Any:
+    def validate_sparql_query(
+        self: SPARQLBasedConstraint, query: str, init_binds: Mapping[str, Node | None], target_graph: object
+    ) -> list[Violation]:
         store = _oxigraph_copy(target_graph)
-        substitutions = {
+        substitutions: dict[pyoxigraph.Variable, OxTerm | pyoxigraph.Triple] = {
             pyoxigraph.Variable(name): _to_ox(value)
             for name, value in init_binds.items()
             if value is not None
@@ -100,14 +132,17 @@ def _sparql_on_oxigraph() -> None:
         try:
             solutions = store.query(query, substitutions=substitutions)
         except SyntaxError:
-            return original(self, query, init_binds, target_graph)  # type: ignore[no-untyped-call]
-        if not isinstance(solutions, pyoxigraph.QuerySolutions):
-            return original(self, query, init_binds, target_graph)  # type: ignore[no-untyped-call]
+            solutions = None
+        if not isinstance(solutions, pyoxigraph.QuerySolutions):  # rdflib's engine decides
+            fallback: list[Violation] = original(self, query, init_binds, target_graph)  # type: ignore[no-untyped-call]
+            return fallback
         names = [variable.value for variable in solutions.variables]
-        violations: list[Any] = []
+        violations: list[Violation] = []
         failed = False
         for solution in solutions:
-            bound = {name: _to_rdflib(solution[name]) for name in names if solution[name] is not None}
+            bound: dict[str, Node] = {
+                name: _to_rdflib(solution[name]) for name in names if solution[name] is not None
+            }
             if bound.pop("failure", None) is not None:
                 if not failed:
                     violations.append((True, bound))
@@ -136,13 +171,22 @@ def _cache_pre_binding() -> None:
     from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 
     plain = SPARQLQueryHelper.pre_bind_variables
-    done: dict[tuple[int, Any, tuple[Any, ...]], tuple[Any, dict[str, Any], bool, str]] = {}
+    done: dict[
+        tuple[int, Node | None, tuple[str, ...]], tuple[SPARQLQueryHelper, dict[str, Node], bool, str]
+    ] = {}
 
-    def pre_bind_variables(self: Any, thisnode: Any, valuenode: Any = None, extravars: Any = None) -> Any:
+    def pre_bind_variables(
+        self: SPARQLQueryHelper,
+        thisnode: Node,
+        valuenode: Node | None = None,
+        extravars: Iterable[str] | None = None,
+    ) -> tuple[dict[str, Node], str]:
         key = (id(self), valuenode, tuple(extravars or ()))
         found = done.get(key)
         if found is None or found[0] is not self:
-            bindings, text = plain(self, thisnode, valuenode=valuenode, extravars=extravars)  # type: ignore[no-untyped-call]
+            plain_bindings: dict[str, Node]
+            plain_bindings, text = plain(self, thisnode, valuenode=valuenode, extravars=extravars)  # type: ignore[no-untyped-call]
+            bindings = plain_bindings
             has_this = "this" in bindings
             found = done[key] = (self, {k: v for k, v in bindings.items() if k != "this"}, has_this, text)
         _, fixed, has_this, text = found
@@ -155,14 +199,17 @@ def _cache_pre_binding() -> None:
 
 
 # The last data graph copied into pyoxigraph: one validation runs several SPARQL constraints
-# over the same graph. Held by identity; the next validation's graph replaces it.
-OX_COPY: list[Any] = [None, None]
+# over the same graph. Held by identity; the next validation's graph replaces it. [0] is the
+# graph (or a token standing for it, resolver/validation/engine.py), [1] its pyoxigraph.Store.
+OX_COPY: list[object] = [None, None]
 
 
-def _oxigraph_copy(graph: Any) -> pyoxigraph.Store:
-    if OX_COPY[0] is graph:
-        store: pyoxigraph.Store = OX_COPY[1]
-        return store
+def _oxigraph_copy(graph: object) -> pyoxigraph.Store:
+    kept = OX_COPY[1]
+    if OX_COPY[0] is graph and isinstance(kept, pyoxigraph.Store):
+        return kept
+    if not isinstance(graph, _TripleSource):
+        raise TypeError(f"not a graph: {graph!r}")
     store = pyoxigraph.Store()
     store.bulk_extend(
         pyoxigraph.Quad(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph.triples((None, None, None))
@@ -174,7 +221,13 @@ def _oxigraph_copy(graph: Any) -> pyoxigraph.Store:
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def _to_ox(term: Any) -> Any:
+@overload
+def _to_ox(term: rdflib.URIRef) -> pyoxigraph.NamedNode: ...
+@overload
+def _to_ox(term: rdflib.URIRef | rdflib.BNode) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode: ...
+@overload
+def _to_ox(term: Node) -> OxTerm: ...
+def _to_ox(term: Node) -> OxTerm:
     if isinstance(term, rdflib.URIRef):
         return pyoxigraph.NamedNode(str(term))
     if isinstance(term, rdflib.BNode):
@@ -188,7 +241,7 @@ def _to_ox(term: Any) -> Any:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def _to_rdflib(term: Any) -> Any:
+def _to_rdflib(term: OxTerm) -> Identifier:
     if isinstance(term, pyoxigraph.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, pyoxigraph.BlankNode):
@@ -204,20 +257,20 @@ def _to_rdflib(term: Any) -> Any:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def freeze_shapes_graph(shapes: Any) -> None:
+def freeze_shapes_graph(shapes: ShapesGraph) -> None:
     """Keep each shape's (predicate, object) pairs: pyshacl reads them on every run to find the
     shape's constraints (~1,600 pairs per passport), and the shapes graph never changes once
     loaded (pyshacl has already added its system triples)."""
     read = shapes.predicate_objects
-    kept: dict[Any, list[tuple[Any, Any]]] = {}
+    kept: dict[Node, list[tuple[Node, Node]]] = {}
 
-    def predicate_objects(subject: Any) -> list[tuple[Any, Any]]:
+    def predicate_objects(subject: Node) -> list[tuple[Node, Node]]:
         found = kept.get(subject)
         if found is None:
-            found = kept[subject] = list(read(subject))
+            found = kept[subject] = list(read(subject))  # type: ignore[no-untyped-call]
         return found
 
-    shapes.predicate_objects = predicate_objects
+    shapes.predicate_objects = predicate_objects  # type: ignore[method-assign]
 
 
 def _cache_constraint_lookup() -> None:
@@ -243,12 +296,12 @@ def _cache_constraint_lookup() -> None:
     # A shape's target declarations are read from the shapes graph on every run (five lookups
     # and a scan for rdfs:Class subclasses per shape); they never change, so keep them.
     plain_target = shape_module.Shape.target
-    targets: dict[int, tuple[Any, tuple[list[Any], ...]]] = {}
+    targets: dict[int, tuple[Shape, tuple[list[Node], ...]]] = {}
 
-    def target(shape: Any) -> tuple[list[Any], ...]:
+    def target(shape: Shape) -> tuple[list[Node], ...]:
         found = targets.get(id(shape))
         if found is None or found[0] is not shape:
-            parts = plain_target(shape)  # type: ignore[no-untyped-call]
+            parts: Iterable[Iterable[Node]] = plain_target(shape)  # type: ignore[no-untyped-call]
             found = targets[id(shape)] = (shape, tuple(list(part) for part in parts))
         return found[1]
 
@@ -256,12 +309,12 @@ def _cache_constraint_lookup() -> None:
 
     # pyshacl formats each shape's name into debug messages on every run, logging or not.
     plain_str = shape_module.Shape.__str__
-    names: dict[int, tuple[Any, str]] = {}
+    names: dict[int, tuple[Shape, str]] = {}
 
-    def shape_name(shape: Any) -> str:
+    def shape_name(shape: Shape) -> str:
         found = names.get(id(shape))
         if found is None or found[0] is not shape:
-            found = names[id(shape)] = (shape, plain_str(shape))  # type: ignore[no-untyped-call]
+            found = names[id(shape)] = (shape, str(plain_str(shape)))  # type: ignore[no-untyped-call]
         return found[1]
 
     shape_module.Shape.__str__ = shape_name  # type: ignore[method-assign]
@@ -275,11 +328,11 @@ class _CachedComponent:
     Shapes live as long as the process's ShapesGraph, which holds them.
     """
 
-    def __init__(self, cls: Any) -> None:
+    def __init__(self, cls: type[ConstraintComponent]) -> None:
         self.cls = cls
-        self.built: dict[int, tuple[Any, Any]] = {}
+        self.built: dict[int, tuple[Shape, ConstraintComponent]] = {}
 
-    def __call__(self, shape: Any) -> Any:
+    def __call__(self, shape: Shape) -> ConstraintComponent:
         found = self.built.get(id(shape))
         if found is None or found[0] is not shape:
             found = self.built[id(shape)] = (shape, self.cls(shape))
