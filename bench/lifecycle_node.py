@@ -34,6 +34,9 @@ def node_app(store: str, token: str, passports: int, node_id: str) -> web.Applic
         credentials=(Credential("bench", Role.OPERATOR, hash_token(token), ("88.100.1",)),),
         workers=1,
         chain=("local",),
+        # The warning-latency receiver runs in the bench's process on 127.0.0.1: listed, as an
+        # operator lists a private host, since the node refuses non-public webhooks otherwise.
+        lifecycle={"allowed_webhook_hosts": ["127.0.0.1"]},
     )
     app = create_app(config)
 
