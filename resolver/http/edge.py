@@ -272,6 +272,13 @@ class Edge:
                 raise Gone(f"the passport {ident.key} was deleted", handle=ident.key)
         return answer
 
+    async def resolve_route(self, request: web.Request) -> tuple[Identifier, Tier, Answer]:
+        """The passport a ``/{prefix}/{suffix}/...`` route names, asked of the chain at the
+        caller's tier: its identifier, that tier and the answer (NotFound, Gone as :meth:`resolve`)."""
+        ident = self.identify(request.match_info["prefix"] + "/" + request.match_info["suffix"])
+        tier = self.tier_for(self.principal(request), request)
+        return ident, tier, await self.resolve(request, ident, tier)
+
     # --- writing -------------------------------------------------------------------------------
 
     async def read_body(

@@ -30,9 +30,7 @@ class LinkedRoutes:
 
     async def linked(self, request: web.Request) -> web.Response:
         edge = self._slot.edge
-        ident = edge.identify(request.match_info["prefix"] + "/" + request.match_info["suffix"])
-        tier = edge.tier_for(edge.principal(request), request)
-        answer = await edge.resolve(request, ident, tier)
+        ident, tier, answer = await edge.resolve_route(request)
         if answer.view is None:
             raise NotFound(f"no passport is registered for {ident.key}")
         item = combine.as_object(cast(JSON, jsonld.parse_json(answer.view.body)))

@@ -44,9 +44,7 @@ class ReadinessRoutes:
         except ValueError as err:
             raise InputError(f"on: {err}") from None
         edge = self._slot.edge
-        ident = edge.identify(request.match_info["prefix"] + "/" + request.match_info["suffix"])
-        tier = edge.tier_for(edge.principal(request), request)
-        answer = await edge.resolve(request, ident, tier)
+        ident, tier, answer = await edge.resolve_route(request)
         if answer.view is None:
             raise NotFound(f"no passport is registered for {ident.key}")
         served = answer.tier if answer.tier is not None else tier
