@@ -41,6 +41,7 @@ from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from resolver import jsonld
+from resolver.adapters import envelope
 from resolver.adapters.dates import check_date, date_value
 from resolver.adapters.paths import unread
 from resolver.adapters.reader import PathReader
@@ -85,7 +86,13 @@ class Credential:
 
 
 def detect_version(doc: object) -> str | None:
-    """The UNTP DPP version named by the credential's context, or None if it names none."""
+    """The UNTP DPP version named by the credential's context (an enveloped credential's: the
+    one inside), or None if it names none."""
+    if envelope.is_enveloped(doc) and isinstance(doc, dict):
+        try:
+            doc = envelope.open_envelope(doc).credential
+        except DocumentError:
+            return None
     context = doc.get("@context") if isinstance(doc, dict) else None
     for name in context if isinstance(context, list) else [context]:
         match = _VERSION.search(name) if isinstance(name, str) else None
@@ -96,7 +103,10 @@ def detect_version(doc: object) -> str | None:
 
 def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
     """The eu-battery passport (compact JSON-LD) in a UNTP DPP credential; DocumentError if the
-    credential is not one, is older than 0.5.0, or holds an impossible value (with its path)."""
+    credential is not one, is older than 0.5.0, or holds an impossible value (with its path).
+    An enveloped credential (vc+jwt) is read from inside its envelope."""
+    if envelope.is_enveloped(doc) and isinstance(doc, dict):
+        return _enveloped(doc, iri)
     version = detect_version(doc)
     if not isinstance(doc, dict) or version is None:
         raise DocumentError(
@@ -124,6 +134,19 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
     if isinstance(doc.get("id"), str):
         issuer["credential"] = str(doc["id"])
     return Credential(document, version, issuer, unread(doc, read))
+
+
+def _enveloped(doc: dict[str, object], iri: str | None) -> Credential:
+    """The credential in a vc+jwt envelope. Its signature is recorded, not checked: the
+    issuer's key (a did:web, say) is not to be fetched by the node."""
+    opened = envelope.open_envelope(doc)
+    inner = convert_with_notes(opened.credential, iri=iri)
+    kid = opened.header.get("kid")
+    issuer = {**inner.issuer, "envelope": f"vc+jwt signed by {kid if isinstance(kid, str) else '(no kid)'}"}
+    outer = unread(doc, {"@context", "type", "id"})
+    return Credential(
+        inner.document, inner.version, issuer, (*inner.unmapped, "id (the vc+jwt signature)", *outer)
+    )
 
 
 def _passport(get: PathReader, iri: str | None, layout: _Layout) -> dict[str, object]:
