@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -111,7 +112,7 @@ def test_export_format_untp_writes_credentials(tmp_path: Path, capsys: pytest.Ca
     assert opened.verifies(ring.active_key.public_key())
     forged = dataclasses.replace(opened, signing_input=opened.signing_input + b"x")
     assert not forged.verifies(ring.active_key.public_key())
-    credential = opened.credential
+    credential: dict[str, Any] = opened.credential
     assert credential["type"] == ["DigitalProductPassport", "VerifiableCredential"]
     assert "proof" not in credential["credentialSubject"]["product"].get("characteristics", {})
     # read in again, the envelope is recorded, not dropped
