@@ -206,3 +206,24 @@ def test_a_0_7_credential_is_read_with_its_product_as_the_subject() -> None:
     unknown = copy.deepcopy(CREDENTIAL_07)
     unknown["credentialSubject"]["idGranularity"] = "lot"
     assert "credentialSubject.idGranularity" in untp.convert_with_notes(unknown).unmapped
+
+
+def test_an_enveloped_credential_is_told_and_read_from_inside() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from resolver.adapters import envelope
+    from resolver.adapters.formats import detect
+
+    key = Ed25519PrivateKey.generate()
+    wrapped = envelope.envelop(CREDENTIAL_07, kid="https://node.example/keys/k1", sign=key.sign)
+    assert wrapped["type"] == "EnvelopedVerifiableCredential"
+    assert detect(wrapped) == "untp" and untp.detect_version(wrapped) == "0.7.0"
+    opened = envelope.open_envelope(wrapped)
+    assert opened.credential == CREDENTIAL_07 and opened.verifies(key.public_key())
+    assert not opened.verifies(Ed25519PrivateKey.generate().public_key())
+    read = untp.convert_with_notes(wrapped)
+    assert read.document == untp.convert_with_notes(copy.deepcopy(CREDENTIAL_07)).document
+    assert read.issuer["envelope"] == "vc+jwt signed by https://node.example/keys/k1"
+    broken = dict(wrapped, id=str(wrapped["id"]).rsplit(".", 1)[0])
+    with pytest.raises(DocumentError, match=r"a vc\+jwt is a compact JWS of three parts"):
+        untp.convert_with_notes(broken)
