@@ -42,7 +42,7 @@ __all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
 _SUFFIXES = (".jsonld", ".json", ".jsonl", ".ndjson")
 # Passports per worker task: amortises the pool's per-task cost (pickling, queues, wake-ups)
 # while keeping the progress bar and the store writes flowing.
-_BATCH = 16
+_BATCH = 32
 _T = TypeVar("_T")
 
 
