@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import resource
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -30,7 +31,10 @@ from resolver.jsontypes import JSONObject
 from resolver.passport.write import Sealer, import_prepared
 
 if TYPE_CHECKING:  # types only: the validation package is imported where the import runs
+    from resolver.integrity.part import Integrity
     from resolver.stores.base import Store
+    from resolver.tiers import Tier
+    from resolver.translog.entry import LogEntry
     from resolver.validation.report import PreparedPassport, ValidationReport
 
 __all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
@@ -38,7 +42,7 @@ __all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
 _SUFFIXES = (".jsonld", ".json", ".jsonl", ".ndjson")
 # Passports per worker task: amortises the pool's per-task cost (pickling, queues, wake-ups)
 # while keeping the progress bar and the store writes flowing.
-_BATCH = 16
+_BATCH = 32
 _T = TypeVar("_T")
 
 
@@ -120,9 +124,21 @@ class Summary:
             "rejections": sorted(self.rejections, key=lambda r: r["source"]),
             "seconds": round(seconds, 3),
             "per_second": round(self.done / seconds, 1) if seconds > 0 else None,
+            "cpu_seconds": _cpu_seconds(),
             **({"unmapped": self.unmapped} if self.unmapped else {}),
             **({"issuers": self.issuers} if self.issuers else {}),
         }
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) of this process and of its children that have ended (the
+    validator workers, once the pool is shut down): on a shared machine, a steadier figure of
+    the import's cost than its wall time."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "importer": round(own.ru_utime + own.ru_stime, 3),
+        "workers": round(children.ru_utime + children.ru_stime, 3),
+    }
 
 
 def read_sources(sources: list[str], stdin: Any = None) -> list[Item]:
@@ -393,10 +409,15 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
 
         async def batch(chunk: list[Item]) -> None:
             outcomes = await validator.prepare_batch([item.body for item in chunk])
-            for item, outcome in zip(chunk, outcomes, strict=True):
-                await one(item, outcome)
+            batched = _BatchSealer(sealer) if sealer is not None else None
+            try:
+                for item, outcome in zip(chunk, outcomes, strict=True):
+                    await one(item, outcome, batched)
+            finally:
+                if batched is not None:
+                    await batched.flush()
 
-        async def one(item: Item, prepared: PreparedPassport | ResolverError) -> None:
+        async def one(item: Item, prepared: PreparedPassport | ResolverError, batched: Sealer | None) -> None:
             if isinstance(prepared, ResolverError):
                 summary.reject(item, prepared.detail)
                 progress.update()
@@ -419,7 +440,7 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
                 return
             lock = locks.setdefault(key, asyncio.Lock())
             async with lock:
-                await _store_one(store, key, prepared, item, summary, sealer)
+                await _store_one(store, key, prepared, item, summary, batched)
             progress.update()
 
         # Passports go to the workers in batches (one task and one result message per batch,
@@ -441,6 +462,29 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
             await validator.aclose()
         await sealing.aclose()
         await store.aclose()
+
+
+class _BatchSealer:
+    """The node's sealer for one batch of an import: each version's views are signed as on any
+    write; the batch's log entries are kept and appended together by :meth:`flush` once the
+    batch is stored (Integrity.log_versions: one append instead of one per passport)."""
+
+    def __init__(self, integrity: Integrity) -> None:
+        self._integrity = integrity
+        self._entries: list[LogEntry] = []
+
+    def sign_views(
+        self, views: Mapping[Tier, bytes], nquads: Mapping[Tier, bytes] | None
+    ) -> tuple[dict[Tier, bytes], Callable[[str, int, float], LogEntry]]:
+        return self._integrity.sign_views(views, nquads)
+
+    async def log_version(self, entry: LogEntry) -> int | None:
+        self._entries.append(entry)
+        return None  # known at the flush; an import does not report it
+
+    async def flush(self) -> None:
+        entries, self._entries = self._entries, []
+        await self._integrity.log_versions(entries)
 
 
 async def _store_one(

@@ -32,17 +32,22 @@ ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
 _ALPHABET = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {char: value for value, char in enumerate(_ALPHABET)}
+# Two base58 digits per step: half the big-number divisions (a proof value is 88 digits, and
+# every stored version signs three views).
+_PAIRS = [bytes((_ALPHABET[i // 58], _ALPHABET[i % 58])) for i in range(58 * 58)]
 
 
 def b58encode(data: bytes) -> str:
     """Base58 (Bitcoin alphabet); each leading zero byte becomes a leading '1'."""
     zeros = len(data) - len(data.lstrip(b"\0"))
     number = int.from_bytes(data, "big")
-    out = bytearray()
+    pairs = []
     while number:
-        number, digit = divmod(number, 58)
-        out.append(_ALPHABET[digit])
-    return ("1" * zeros) + out[::-1].decode("ascii")
+        number, pair = divmod(number, 58 * 58)
+        pairs.append(_PAIRS[pair])
+    pairs.reverse()
+    # The top pair may start with a zero digit ('1'), which is padding, not a zero byte.
+    return ("1" * zeros) + b"".join(pairs).lstrip(b"1").decode("ascii")
 
 
 def b58decode(text: str) -> bytes:

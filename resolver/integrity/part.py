@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -139,6 +139,22 @@ class Integrity:
             return None
         self.indexes.remember(entry.identifier, entry.version, index)
         return index
+
+    async def log_versions(self, entries: Sequence[LogEntry]) -> list[int | None]:
+        """:meth:`log_version` of several stored versions, in one append when the log takes
+        them all (a bulk import's batch: one read of the tree's frontier and one write for
+        all). If it refuses them (one version already logged, say), each is appended on its
+        own, so that one refusal leaves only that version unlogged, as one by one."""
+        if len(entries) < 2:
+            return [await self.log_version(entry) for entry in entries]
+        try:
+            indexes = await self.log.append_many(entries)
+        except ResolverError as err:
+            _log.warning("a batch of %d log entries was refused (%s); appending each", len(entries), err)
+            return [await self.log_version(entry) for entry in entries]
+        for entry, index in zip(entries, indexes, strict=True):
+            self.indexes.remember(entry.identifier, entry.version, index)
+        return list(indexes)
 
 
 def _sqlite_path(store_url: str) -> Path | None:

@@ -118,12 +118,42 @@ def proof_config_nquads(proof: JSONObject, context: JSON, contexts: Contexts | N
     tests/integrity/test_proofs.py checks it against pyld's reading.
     """
     config = {key: value for key, value in proof.items() if key not in ("proofValue", "@context")}
+    key = _config_key(config, context)
+    known = _CONFIGS.get(key) if key is not None else None
+    if known is not None:
+        return known
     direct = _direct_config(config, context)
     if direct is not None:
-        return canonical_nquads(direct)
+        data = canonical_nquads(direct)
+        if key is not None:
+            if len(_CONFIGS) >= _CONFIGS_KEPT:
+                _CONFIGS.clear()
+            _CONFIGS[key] = data
+        return data
     if context is not None:
         config["@context"] = context
     return canonical_nquads(document_quads(config, contexts))
+
+
+# Canonical N-Quads of proof configurations built directly (a pure function of the options and
+# the context): every view of a version, and every version signed in the same second, share one.
+_CONFIGS: dict[tuple[object, ...], bytes] = {}
+_CONFIGS_KEPT = 1024
+
+
+def _config_key(config: JSONObject, context: JSON) -> tuple[object, ...] | None:
+    """A key for :data:`_CONFIGS`: the options and the context, when all are strings."""
+    options: list[tuple[str, str]] = []
+    for name, value in sorted(config.items()):
+        if not isinstance(value, str):
+            return None
+        options.append((name, value))
+    urls: list[str] = []
+    for item in context if isinstance(context, list) else [context]:
+        if not isinstance(item, str):
+            return None
+        urls.append(item)
+    return (tuple(options), tuple(urls))
 
 
 _SEC = "https://w3id.org/security#"

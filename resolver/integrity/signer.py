@@ -3,6 +3,7 @@ verification methods (``{base_url}/keys/{name}``) to their keys."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from resolver.integrity.errors import UnusableKey
@@ -45,14 +46,17 @@ class ViewSigner:
         has them (the write path computes them for the log entry); otherwise they are read here.
         Proofs the document already carries (an operator's) are kept in the proof set.
         """
+        return self.sign_all([(document, nquads)])[0]
+
+    def sign_all(self, documents: Sequence[tuple[dict[str, Any], bytes | None]]) -> list[dict[str, Any]]:
+        """:meth:`sign` of each (document, nquads), with one key and one ``created`` time for
+        all (the tier views of one version: their proof configurations are then the same)."""
         self._current()
-        return secure(
-            document,
-            key=self._keyring.active_key,
-            verification_method=self.verification_method,
-            created=time_text(self._clock()),
-            document_nquads=nquads,
-        )
+        key, method, created = self._keyring.active_key, self.verification_method, time_text(self._clock())
+        return [
+            secure(document, key=key, verification_method=method, created=created, document_nquads=nquads)
+            for document, nquads in documents
+        ]
 
 
 def keyring_resolver(keyring: Keyring, base_url: str) -> KeyResolver:

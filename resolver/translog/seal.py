@@ -38,11 +38,14 @@ def seal_version(
     the view's canonical N-Quads (RDFC-1.0, sorted lines) when the caller has them; otherwise
     each view is read here (some milliseconds per view).
     """
-    signed: dict[Tier, bytes] = {}
-    held: dict[str, bytes] = {}
-    for tier, view in views.items():
+    tiers = list(views)
+    documents: list[tuple[dict[str, object], bytes]] = []
+    for tier in tiers:
+        view = views[tier]
         document = orjson.loads(view) if isinstance(view, bytes | bytearray | memoryview) else view
         data = nquads[tier] if nquads is not None else canonical_nquads(document_quads(document))
-        signed[tier] = orjson.dumps(signer.sign(document, nquads=data))
-        held[tier.label] = data
+        documents.append((document, data))
+    proofs = signer.sign_all(documents)  # one key and one time for the version's views
+    signed = {tier: orjson.dumps(document) for tier, document in zip(tiers, proofs, strict=True)}
+    held = {tier.label: data for tier, (_, data) in zip(tiers, documents, strict=True)}
     return SealedVersion(signed, LogEntry.of_views(identifier, version, time, held))

@@ -7,6 +7,7 @@ framed from the validated graph (relabelled by RDFC-1.0), never copied from the 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,9 +78,11 @@ def prepare_many(engine: Engine, bodies: Sequence[bytes]) -> list[PreparedPasspo
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """A passport read: its canonically labelled triples, root, digest and tier views."""
+    """A passport read: its canonically labelled triples and their canonical N-Quads lines,
+    root, digest and tier views."""
 
     labelled: list[pyoxigraph.Quad]
+    lines: list[bytes]
     root: pyoxigraph.NamedNode
     digest: str
     views: dict[Tier, list[Statement]]
@@ -89,9 +92,10 @@ def _read(engine: Engine, body: bytes, expected_iri: str | None, media_type: str
     profile = engine.profile
     triples = read.read_triples(body, media_type, _vocabulary(profile))
     root = graph.find_root(triples, expected_iri)
-    labelled, digest = canonical.canonicalize(triples)
+    labelled, lines = canonical.canonical_form(triples)
+    digest = hashlib.sha256(b"".join(lines)).hexdigest()
     views = graph.tier_views(labelled, root, profile.tier_of)  # refuses unreachable nodes
-    return _Read(labelled, root, digest, views)
+    return _Read(labelled, lines, root, digest, views)
 
 
 def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> PreparedPassport:
@@ -109,7 +113,7 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
         # lexical form (8.500000000000001E-2 here, 8.5E-2 as served): frame.served_views,
         # without reading each framed view back.
         served = frame.served_views({tier: views[tier] for tier in docs})
-        nquads = {tier: canonical.view_nquads(served[tier]) for tier in docs}
+        nquads = canonical.views_nquads(served, (read_in.labelled, read_in.lines))
     else:
         framed, nquads = {}, {}
         document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, jsonld.CONTEXT_URL))
