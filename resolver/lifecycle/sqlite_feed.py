@@ -15,7 +15,7 @@ from typing import Any, TypeVar, TypeVarTuple
 
 from resolver.errors import InputError, StoreUnavailable
 from resolver.lifecycle.eventstore import Warning
-from resolver.lifecycle.feed import DeadLetter, Entry, Subscription
+from resolver.lifecycle.feed import Claim, DeadLetter, Entry, Subscription
 
 __all__ = ["SQLiteWarningFeed"]
 
@@ -117,7 +117,7 @@ class SQLiteWarningFeed:
         rows = await self._call(self._rows, "SELECT max(seq) FROM lc_feed", ())
         return "" if not rows or rows[0][0] is None else str(rows[0][0])
 
-    async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> list[Entry]:
+    async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> Claim:
         rows = await self._call(self._rows, "SELECT seq FROM lc_cursor WHERE name = 'delivery'", ())
         cursor = str(rows[0][0]) if rows else None
         if cursor is None:
@@ -128,11 +128,12 @@ class SQLiteWarningFeed:
                 self._exec, "INSERT OR IGNORE INTO lc_cursor VALUES ('delivery', ?)", (int(cursor),)
             )
         entries = await self.read(cursor, limit=limit, wait=wait)
-        if entries:
-            await self._call(
-                self._exec, "UPDATE lc_cursor SET seq = ? WHERE name = 'delivery'", (int(entries[-1][0]),)
-            )
-        return entries
+        if not entries:
+            return Claim([], [])
+        await self._call(
+            self._exec, "UPDATE lc_cursor SET seq = ? WHERE name = 'delivery'", (int(entries[-1][0]),)
+        )
+        return Claim(entries, await self.subscriptions())
 
     async def reclaim(self, consumer: str, *, idle: float, limit: int = 100) -> list[Entry]:
         return []  # one process: nothing is claimed by anyone else
