@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import orjson
 
 from resolver.jsontypes import JSONObject
+from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.compact import expand
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.status import StatusChange
@@ -134,6 +135,18 @@ class EventStore(Protocol):
 
     async def add_status_change(self, handle: str, change: StatusChange, *, expected: int) -> bool:
         """Append ``change`` if the passport has exactly ``expected`` changes (else False)."""
+        ...
+
+    async def put_announcement(self, announcement: Announcement) -> None:
+        """Store ``announcement`` (replacing the one for the same successor and predecessor)."""
+        ...
+
+    async def announcements(self) -> list[Announcement]:
+        """Every announcement not yet acknowledged, oldest first."""
+        ...
+
+    async def end_announcement(self, announcement: Announcement) -> None:
+        """Remove ``announcement`` (acknowledged, or refused for good)."""
         ...
 
     async def set_rules(self, prefix: str, overrides: Mapping[str, float]) -> None:

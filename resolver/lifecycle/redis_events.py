@@ -9,6 +9,7 @@
     {ns}:lc:{HANDLE}:status list  status changes, oldest first
     {ns}:lc:rules           hash  prefix -> warning-rule settings an operator set
     {ns}:lc:last            zset  handle scored by its latest reading's time (node-wide)
+    {ns}:lc:announcements   hash  successor + LF + predecessor -> announcement not yet acknowledged
 
 An append is one Lua script per passport: new events and their readings land together.
 """
@@ -23,6 +24,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError
 
 from resolver.errors import StoreUnavailable
+from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.eventstore import Appended, EventRow, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.status import StatusChange
@@ -87,6 +89,7 @@ class RedisEventStore:
         self._ns = namespace
         self._quiet = f"{namespace}:lc:last"
         self._rules = f"{namespace}:lc:rules"
+        self._announcements = f"{namespace}:lc:announcements"
         self._append = client.register_script(_APPEND)
         self._ack = client.register_script(_ACK)
         self._add_status = client.register_script(_ADD_STATUS)
@@ -226,14 +229,14 @@ class RedisEventStore:
         return [(h.decode(), float(t)) for h, t in found]
 
     async def add_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
-        new = []
-        for warning in warnings:
-            added = await self._run(
-                self._client.hsetnx(self._key(warning.handle, "w"), warning.id, warning.to_json())
-            )
-            if added:
-                new.append(warning)
-        return new
+        if not warnings:
+            return []
+        # One round trip for the batch (each HSETNX is atomic on its own; no transaction needed).
+        async with self._client.pipeline(transaction=False) as pipe:
+            for warning in warnings:
+                pipe.hsetnx(self._key(warning.handle, "w"), warning.id, warning.to_json())
+            added = await self._run(pipe.execute())
+        return [w for w, fresh in zip(warnings, added, strict=True) if fresh]
 
     async def warnings(self, handle: str) -> list[Warning]:
         raw = await self._run(self._client.hvals(self._key(handle, "w")))
@@ -262,6 +265,16 @@ class RedisEventStore:
     async def rules(self) -> dict[str, dict[str, float]]:
         raw = await self._run(self._client.hgetall(self._rules))
         return {prefix.decode(): orjson.loads(body) for prefix, body in raw.items()}
+
+    async def put_announcement(self, announcement: Announcement) -> None:
+        await self._run(self._client.hset(self._announcements, announcement.key, announcement.to_json()))
+
+    async def announcements(self) -> list[Announcement]:
+        raw = await self._run(self._client.hvals(self._announcements))
+        return sorted((Announcement.from_json(r) for r in raw), key=lambda a: (a.since, a.key))
+
+    async def end_announcement(self, announcement: Announcement) -> None:
+        await self._run(self._client.hdel(self._announcements, announcement.key))
 
     async def aclose(self) -> None:
         await self._client.aclose()

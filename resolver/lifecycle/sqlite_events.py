@@ -17,6 +17,7 @@ from typing import Any, TypeVar, TypeVarTuple
 import orjson
 
 from resolver.errors import StoreUnavailable
+from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.eventstore import Appended, EventRow, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.status import StatusChange
@@ -45,6 +46,9 @@ CREATE TABLE IF NOT EXISTS lc_status (
     handle TEXT NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (handle, n)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lc_rules (prefix TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lc_announcements (
+    key TEXT PRIMARY KEY, since REAL NOT NULL, body BLOB NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lc_warnings (
     handle TEXT NOT NULL, id TEXT NOT NULL, raised REAL NOT NULL, body BLOB NOT NULL,
     PRIMARY KEY (handle, id)
@@ -268,6 +272,19 @@ class SQLiteEventStore:
     async def rules(self) -> dict[str, dict[str, float]]:
         rows = await self._call(self._select, "SELECT prefix, body FROM lc_rules", ())
         return {str(prefix): orjson.loads(body) for prefix, body in rows}
+
+    # -- announcements of successors ----------------------------------------------------------
+
+    async def put_announcement(self, announcement: Announcement) -> None:
+        row = (announcement.key, announcement.since, announcement.to_json())
+        await self._call(self._select, "INSERT OR REPLACE INTO lc_announcements VALUES (?, ?, ?)", row)
+
+    async def announcements(self) -> list[Announcement]:
+        rows = await self._call(self._select, "SELECT body FROM lc_announcements ORDER BY since, key", ())
+        return [Announcement.from_json(row[0]) for row in rows]
+
+    async def end_announcement(self, announcement: Announcement) -> None:
+        await self._call(self._select, "DELETE FROM lc_announcements WHERE key = ?", (announcement.key,))
 
     async def aclose(self) -> None:
         if self._db is not None:
