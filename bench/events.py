@@ -23,7 +23,7 @@ import aiohttp
 import orjson
 
 from bench import dataset
-from bench.harness import CLIENT_CPU, OUT, PYTHON, SERVER_CPU, Server, free_port, start_server
+from bench.harness import CLIENT_CPU, OUT, PYTHON, SERVER_CPU, Server, free_port, process_cpu, start_server
 from bench.lifecycle_node import BENCH_HANDLE
 from bench.result import make_result
 
@@ -246,9 +246,25 @@ async def _round(
     }
 
 
-async def _latency(urls: Sequence[str], seconds: float) -> dict[str, Any]:
+def _redis_calls(url: str) -> int:
+    """Commands the Redis at ``url`` has run so far (``INFO commandstats``)."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        stats = client.info("commandstats")
+    return sum(int(entry["calls"]) for entry in stats.values())
+
+
+def _costs(pids: Sequence[int], redis_url: str) -> tuple[float, int]:
+    return sum(process_cpu(pid) or 0.0 for pid in pids), _redis_calls(redis_url)
+
+
+async def _latency(
+    urls: Sequence[str], seconds: float, pids: Sequence[int], redis_url: str
+) -> dict[str, Any]:
     """A warm-up round (first connections, first reads of each passport), then the timed one,
-    against a webhook receiver in this process."""
+    against a webhook receiver in this process; the nodes' CPU and the Redis commands of the
+    timed round per warning."""
     from aiohttp import web
 
     receiver = _Receiver()
@@ -269,10 +285,17 @@ async def _latency(urls: Sequence[str], seconds: float) -> dict[str, Any]:
                 if r.status != 201:
                     raise RuntimeError(f"subscription refused: {r.status} {await r.text()}")
             warm = await _round(session, urls, WARM_UP, "warm", receiver)
+            cpu, calls = _costs(pids, redis_url)
             found = await _round(session, urls, seconds, "timed", receiver)
+            cpu_after, calls_after = _costs(pids, redis_url)
     finally:
         await runner.cleanup()
-    return {**found, "warm_up": warm}
+    per = max(found["warnings_sent"], 1)
+    costs = {
+        "node_cpu_ms": round((cpu_after - cpu) * 1000 / per, 2),
+        "redis_commands": round((calls_after - calls) / per, 1),
+    }
+    return {**found, "per_warning": costs, "warm_up": warm}
 
 
 def run_warning_latency(options: Any) -> dict[str, Any]:
@@ -285,7 +308,8 @@ def run_warning_latency(options: Any) -> dict[str, Any]:
             ["--store", store, "--node-id", "b"],
         ]
         with _pair("latency-node", nodes) as servers:
-            found = asyncio.run(_latency([s.base_url for s in servers], options.seconds))
+            pids = [s.proc.pid for s in servers]
+            found = asyncio.run(_latency([s.base_url for s in servers], options.seconds, pids, redis.url))
             commands = [
                 " ".join(s.proc.args) if isinstance(s.proc.args, list) else str(s.proc.args) for s in servers
             ]
@@ -304,6 +328,8 @@ def run_warning_latency(options: Any) -> dict[str, Any]:
         notes=[
             "10 readings every 10 ms, one of them a negative event (one warning per batch), alternating "
             "over two node processes on one Redis; the webhook receiver runs in the load process",
+            "per_warning: both nodes' CPU (/proc, includes the readings' POST) and Redis commands "
+            "(INFO commandstats) in the timed round, per warning",
             f"a {WARM_UP:g} s warm-up round of the same load first (first connections, first reads of "
             "each passport); its figures are shown apart (warm_up), not in the p99",
             "no baseline: the figure is a latency against a fixed target",

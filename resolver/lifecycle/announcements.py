@@ -8,7 +8,6 @@ good; a node that stops meanwhile sends it again when it starts.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
 
 import orjson
 
@@ -39,5 +38,12 @@ class Announcement:
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Announcement:
-        data: dict[str, Any] = orjson.loads(raw)
-        return cls(**data)
+        data = orjson.loads(raw)
+        return cls(
+            successor=str(data["successor"]),
+            predecessor=str(data["predecessor"]),
+            status=str(data["status"]),
+            since=float(data["since"]),
+            attempts=int(data.get("attempts", 0)),
+            last_error=str(data.get("last_error", "")),
+        )

@@ -143,5 +143,5 @@ def _entries(found: Any) -> list[Entry]:
     return entries
 
 
-def _subscriptions(raw: Any) -> list[Subscription]:
+def _subscriptions(raw: list[bytes] | None) -> list[Subscription]:
     return sorted((Subscription.from_json(r) for r in raw or ()), key=lambda s: s.id)

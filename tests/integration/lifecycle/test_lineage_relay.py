@@ -116,7 +116,8 @@ async def nodes(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Nodes
             for name, config in (("a", a), ("b", _b_config(tmp, url["a"])), ("c", c))
         ]
         http = await stack.enter_async_context(aiohttp.ClientSession())
-        yield Nodes(*running, http=http, tmp=tmp)
+        node_a, node_b, node_c = running
+        yield Nodes(node_a, node_b, node_c, http, tmp)
 
 
 async def _call(
