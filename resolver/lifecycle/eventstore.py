@@ -118,7 +118,17 @@ class EventStore(Protocol):
         ...
 
     async def add_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
-        """Store warnings whose id is new; return those (the ones to deliver)."""
+        """Store warnings whose id is new, marked unpublished in the same step; return those
+        (the ones to deliver)."""
+        ...
+
+    async def published(self, warnings: Sequence[Warning]) -> None:
+        """The feed took ``warnings``: no longer published again at start."""
+        ...
+
+    async def unpublished(self) -> list[Warning]:
+        """Warnings stored (``add_warnings``) that the feed may not have taken: a process
+        stopped between the two. Oldest first."""
         ...
 
     async def warnings(self, handle: str) -> list[Warning]:

@@ -2,7 +2,8 @@
 
 ``open_lifecycle`` is entered by the composition root (``resolver.node.open_node``) with the
 node's passport store and clock; it opens the event store and warning feed beside the
-passport store, starts webhook delivery and the no-data sweep, and closes all of it in reverse.
+passport store, starts webhook delivery and the no-data sweep, publishes what a stopped process
+left unpublished, and closes all of it in reverse.
 """
 
 from __future__ import annotations
@@ -121,6 +122,19 @@ async def _sweep(service: LifecycleService, period: float) -> None:
             _log.exception("the no-data sweep failed")
 
 
+async def _republish(service: LifecycleService) -> None:
+    """Once at start: warnings a stopped process stored but did not hand to the feed."""
+    try:
+        count = await service.republish()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        _log.exception("publishing the warnings left unpublished failed")
+        return
+    if count:
+        _log.warning("published %d warnings a stopped process had left unpublished", count)
+
+
 async def _cancel(task: asyncio.Task[None]) -> None:
     await background.stop(task)
 
@@ -163,4 +177,6 @@ async def open_lifecycle(
         stack.push_async_callback(_cancel, delivery)
         sweep = loop.create_task(_sweep(service, settings.silence_sweep_seconds), name="lifecycle-silence")
         stack.push_async_callback(_cancel, sweep)
+        republish = loop.create_task(_republish(service), name="lifecycle-republish")
+        stack.push_async_callback(_cancel, republish)
         yield LifecyclePart(settings, service, feed, dispatcher, guard, clock)

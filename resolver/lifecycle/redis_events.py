@@ -10,6 +10,7 @@
     {ns}:lc:rules           hash  prefix -> warning-rule settings an operator set
     {ns}:lc:last            zset  handle scored by its latest reading's time (node-wide)
     {ns}:lc:announcements   hash  successor + LF + predecessor -> announcement not yet acknowledged
+    {ns}:lc:unpublished     set   warning key + LF + id: stored, not yet taken by the feed
 
 An append is one Lua script per passport: new events and their readings land together.
 """
@@ -73,6 +74,20 @@ return raw
 """
 
 
+# Per warning (KEYS[i], ARGV[2i-1] id, ARGV[2i] JSON): stored if new, and then also marked as
+# not yet on the feed (KEYS[#KEYS], member KEYS[i] LF id) in the same step. 1 per new warning.
+_ADD_WARNINGS = """
+local marks = KEYS[#KEYS]
+local out = {}
+for i = 1, #KEYS - 1 do
+  local fresh = redis.call('HSETNX', KEYS[i], ARGV[2 * i - 1], ARGV[2 * i])
+  if fresh == 1 then redis.call('SADD', marks, KEYS[i] .. '\\n' .. ARGV[2 * i - 1]) end
+  out[i] = fresh
+end
+return out
+"""
+
+
 _ADD_STATUS = """
 if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('RPUSH', KEYS[1], ARGV[2])
@@ -90,9 +105,11 @@ class RedisEventStore:
         self._quiet = f"{namespace}:lc:last"
         self._rules = f"{namespace}:lc:rules"
         self._announcements = f"{namespace}:lc:announcements"
+        self._unpublished = f"{namespace}:lc:unpublished"
         self._append = client.register_script(_APPEND)
         self._ack = client.register_script(_ACK)
         self._add_status = client.register_script(_ADD_STATUS)
+        self._add_warnings = client.register_script(_ADD_WARNINGS)
 
     @classmethod
     async def open(cls, url: str, *, namespace: str = "bp", wait: float = 2.0) -> RedisEventStore:
@@ -231,12 +248,26 @@ class RedisEventStore:
     async def add_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
         if not warnings:
             return []
-        # One round trip for the batch (each HSETNX is atomic on its own; no transaction needed).
-        async with self._client.pipeline(transaction=False) as pipe:
-            for warning in warnings:
-                pipe.hsetnx(self._key(warning.handle, "w"), warning.id, warning.to_json())
-            added = await self._run(pipe.execute())
+        keys = [self._key(w.handle, "w") for w in warnings]
+        args = [part for w in warnings for part in (w.id, w.to_json())]
+        added = await self._run(self._add_warnings(keys=[*keys, self._unpublished], args=args))
         return [w for w, fresh in zip(warnings, added, strict=True) if fresh]
+
+    async def published(self, warnings: Sequence[Warning]) -> None:
+        if warnings:
+            marks = [f"{self._key(w.handle, 'w')}\n{w.id}" for w in warnings]
+            await self._run(self._client.srem(self._unpublished, *marks))
+
+    async def unpublished(self) -> list[Warning]:
+        marks = await self._run(self._client.smembers(self._unpublished))
+        found = []
+        for mark in marks:
+            key, _, warning_id = mark.decode().partition("\n")
+            raw = await self._run(self._client.hget(key, warning_id))
+            if raw is not None:
+                found.append(Warning.from_json(raw))
+        found.sort(key=lambda w: (w.raised, w.id))
+        return found
 
     async def warnings(self, handle: str) -> list[Warning]:
         raw = await self._run(self._client.hvals(self._key(handle, "w")))

@@ -100,9 +100,7 @@ class LifecycleService:
             anomaly = fade_anomaly(handle, await self.inputs(handle, facts, fade_only=True), settings, now)
             if anomaly is not None:
                 raised.append(anomaly)
-        new = await self.events.add_warnings(raised) if raised else []
-        if new:
-            await self.publish(new)
+        new = await self._raise(raised)
         return Ingested(appended, len(readings), tuple(new))
 
     async def rules(self) -> dict[str, dict[str, float]]:
@@ -206,7 +204,22 @@ class LifecycleService:
             for handle, last in quiet
             if (w := silence(handle, last, settings_for(handle, self.settings, rules), now)) is not None
         ]
+        return await self._raise(raised)
+
+    async def _raise(self, raised: list[Warning]) -> list[Warning]:
+        """Store the new ones (marked unpublished), hand them to the feed, clear the marks: a
+        process stopped in between leaves them marked, and ``republish`` sends them at start."""
         new = await self.events.add_warnings(raised) if raised else []
         if new:
             await self.publish(new)
+            await self.events.published(new)
         return new
+
+    async def republish(self) -> int:
+        """Hand the feed every warning stored and still marked unpublished; how many. At least
+        once: one another process is publishing right now may go out twice."""
+        pending = await self.events.unpublished()
+        if pending:
+            await self.publish(pending)
+            await self.events.published(pending)
+        return len(pending)

@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS lc_status (
     handle TEXT NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (handle, n)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lc_rules (prefix TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lc_unpublished (
+    handle TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (handle, id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lc_announcements (
     key TEXT PRIMARY KEY, since REAL NOT NULL, body BLOB NOT NULL
 ) WITHOUT ROWID;
@@ -205,11 +208,30 @@ class SQLiteEventStore:
                 )
                 if cursor.rowcount:
                     new.append(warning)
+                    db.execute(
+                        "INSERT OR IGNORE INTO lc_unpublished VALUES (?, ?)", (warning.handle, warning.id)
+                    )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return new
+
+    async def published(self, warnings: Sequence[Warning]) -> None:
+        if warnings:
+            await self._call(self._published, [(w.handle, w.id) for w in warnings])
+
+    def _published(self, marks: list[tuple[str, str]]) -> None:
+        self._conn().executemany("DELETE FROM lc_unpublished WHERE handle = ? AND id = ?", marks)
+
+    async def unpublished(self) -> list[Warning]:
+        rows = await self._call(
+            self._select,
+            "SELECT w.body FROM lc_unpublished u JOIN lc_warnings w ON w.handle = u.handle AND w.id = u.id "
+            "ORDER BY w.raised, w.id",
+            (),
+        )
+        return [Warning.from_json(row[0]) for row in rows]
 
     async def warnings(self, handle: str) -> list[Warning]:
         rows = await self._call(

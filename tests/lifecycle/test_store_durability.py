@@ -1,18 +1,22 @@
-"""Announcements of successors kept in the lifecycle store until acknowledged: SQLite and Redis
-keep them across a reopen (a restarted node), one per (successor, predecessor)."""
+"""What the lifecycle store keeps for a restarted node, in SQLite and in Redis: announcements of
+successors until acknowledged (one per successor and predecessor), and warnings stored but not
+yet handed to the feed, which the service publishes again at start."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 from resolver.lifecycle.announcements import Announcement
-from resolver.lifecycle.eventstore import EventStore
+from resolver.lifecycle.eventstore import EventStore, Warning
 from resolver.lifecycle.redis_events import RedisEventStore
+from resolver.lifecycle.service import LifecycleService
+from resolver.lifecycle.settings import LifecycleSettings
 from resolver.lifecycle.sqlite_events import SQLiteEventStore
+from resolver.stores import open_store
 from tests.support.redis_server import RedisServer, redis_server
 
 __all__ = ["redis_server"]
@@ -60,3 +64,40 @@ async def test_an_announcement_outlives_a_reopen_until_it_is_ended(opener: Opene
         assert await store.announcements() == [second]
     finally:
         await store.aclose()
+
+
+def _warning(n: int) -> Warning:
+    return Warning(f"w-{n}", "88.100.1/X", "negative-event", "warning", float(n), float(n), "negative event")
+
+
+@pytest.mark.asyncio
+async def test_a_warning_stored_but_not_published_is_published_at_the_next_start(
+    opener: Opener, tmp_path: Path
+) -> None:
+    store = await opener()
+    try:
+        assert await store.add_warnings([_warning(1), _warning(2)]) == [_warning(1), _warning(2)]
+        await store.published([_warning(1)])  # the feed took the first; then the process stopped
+        assert await store.add_warnings([_warning(2)]) == []  # known: not marked again
+    finally:
+        await store.aclose()
+    store = await opener()
+    passports = await open_store(f"sqlite:///{tmp_path}/passports.sqlite3")
+    fed: list[Warning] = []
+
+    async def publish(warnings: Sequence[Warning]) -> None:
+        fed.extend(warnings)
+
+    try:
+        service = LifecycleService(
+            passports=passports,
+            events=store,
+            settings=LifecycleSettings(),
+            clock=lambda: 5.0,
+            publish=publish,
+        )
+        assert await service.republish() == 1 and fed == [_warning(2)]
+        assert await service.republish() == 0 and await store.unpublished() == []
+    finally:
+        await store.aclose()
+        await passports.aclose()
