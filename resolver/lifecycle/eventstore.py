@@ -79,6 +79,10 @@ class Warning:
 class EventStore(Protocol):
     """Events, readings and warnings of many passports (keyed by the passport's handle)."""
 
+    #: True when ``add_warnings`` also appends the new warnings to the warning feed in the same
+    #: step (Redis: one script): nothing to publish after it, nothing left unpublished.
+    publishes: bool
+
     async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
         """Store new events and their readings, all or nothing; known event ids are skipped."""
         ...
@@ -118,8 +122,8 @@ class EventStore(Protocol):
         ...
 
     async def add_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
-        """Store warnings whose id is new, marked unpublished in the same step; return those
-        (the ones to deliver)."""
+        """Store warnings whose id is new, in the same step marked unpublished (or, when
+        ``publishes``, appended to the feed); return those (the ones to deliver)."""
         ...
 
     async def published(self, warnings: Sequence[Warning]) -> None:

@@ -78,7 +78,8 @@ async def open_stores(store_url: str) -> tuple[EventStore, WarningFeed]:
 
         namespace = parse_qs(parts.query).get("namespace", ["bp"])[-1]
         plain = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        redis_events = await RedisEventStore.open(plain, namespace=namespace)
+        # The event store appends new warnings to the feed (same Redis, same namespace).
+        redis_events = await RedisEventStore.open(plain, namespace=namespace, feed=True)
         try:
             return redis_events, await RedisWarningFeed.open(plain, namespace=namespace)
         except BaseException:
@@ -100,7 +101,9 @@ async def _cluster_stores(parts: SplitResult) -> tuple[EventStore, WarningFeed]:
     namespace = "{" + parse_qs(parts.query).get("namespace", ["bp"])[-1] + "-lc}"
     plain = urlunsplit(("redis", parts.netloc, parts.path, "", ""))
     events = await RedisEventStore.attach(
-        RedisCluster.from_url(plain, socket_timeout=2.0, socket_connect_timeout=2.0), namespace=namespace
+        RedisCluster.from_url(plain, socket_timeout=2.0, socket_connect_timeout=2.0),
+        namespace=namespace,
+        feed=True,
     )
     try:
         feed_client = RedisCluster.from_url(plain, socket_timeout=5.0, socket_connect_timeout=2.0)

@@ -10,7 +10,10 @@
     {ns}:lc:rules           hash  prefix -> warning-rule settings an operator set
     {ns}:lc:last            zset  handle scored by its latest reading's time (node-wide)
     {ns}:lc:announcements   hash  successor + LF + predecessor -> announcement not yet acknowledged
-    {ns}:lc:unpublished     set   warning key + LF + id: stored, not yet taken by the feed
+    {ns}:lc:unpublished     set   warning key + LF + id: stored, not yet taken by the feed (only
+                                  when the store does not append to the feed itself)
+    {ns}:lc:feed            stream  (the warning feed's, ``redis_feed``): with ``feed=True`` a new
+                                  warning is appended in the script that stores it
 
 An append is one Lua script per passport: new events and their readings land together.
 """
@@ -28,6 +31,7 @@ from resolver.errors import StoreUnavailable
 from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.eventstore import Appended, EventRow, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
+from resolver.lifecycle.redis_feed import feed_key
 from resolver.lifecycle.status import StatusChange
 
 __all__ = ["RedisEventStore"]
@@ -74,14 +78,23 @@ return raw
 """
 
 
-# Per warning (KEYS[i], ARGV[2i-1] id, ARGV[2i] JSON): stored if new, and then also marked as
-# not yet on the feed (KEYS[#KEYS], member KEYS[i] LF id) in the same step. 1 per new warning.
+# Per warning (KEYS[i], ARGV[2i-1] id, ARGV[2i] JSON): stored if new, and in the same step
+# either appended to the feed (ARGV[#ARGV] = '1': KEYS[#KEYS] is the feed's stream, field w as
+# the feed writes it; its XADD wakes the blocked deliverers) or marked as not yet on the feed
+# (KEYS[#KEYS] the set of marks, member KEYS[i] LF id). 1 per new warning.
 _ADD_WARNINGS = """
-local marks = KEYS[#KEYS]
+local last = KEYS[#KEYS]
+local to_feed = ARGV[#ARGV] == '1'
 local out = {}
 for i = 1, #KEYS - 1 do
   local fresh = redis.call('HSETNX', KEYS[i], ARGV[2 * i - 1], ARGV[2 * i])
-  if fresh == 1 then redis.call('SADD', marks, KEYS[i] .. '\\n' .. ARGV[2 * i - 1]) end
+  if fresh == 1 then
+    if to_feed then
+      redis.call('XADD', last, '*', 'w', ARGV[2 * i])
+    else
+      redis.call('SADD', last, KEYS[i] .. '\\n' .. ARGV[2 * i - 1])
+    end
+  end
   out[i] = fresh
 end
 return out
@@ -99,9 +112,13 @@ return 1
 class RedisEventStore:
     """An ``EventStore`` in Redis; one client per process, opened with ``open(url)``."""
 
-    def __init__(self, client: aioredis.Redis, *, namespace: str) -> None:
+    def __init__(self, client: aioredis.Redis, *, namespace: str, feed: bool = False) -> None:
         self._client = client
         self._ns = namespace
+        # ``feed``: new warnings go onto the warning feed of the same namespace in the script
+        # that stores them (one round trip; none left stored but unpublished).
+        self.publishes = feed
+        self._feed = feed_key(namespace)
         self._quiet = f"{namespace}:lc:last"
         self._rules = f"{namespace}:lc:rules"
         self._announcements = f"{namespace}:lc:announcements"
@@ -112,19 +129,21 @@ class RedisEventStore:
         self._add_warnings = client.register_script(_ADD_WARNINGS)
 
     @classmethod
-    async def open(cls, url: str, *, namespace: str = "bp", wait: float = 2.0) -> RedisEventStore:
+    async def open(
+        cls, url: str, *, namespace: str = "bp", wait: float = 2.0, feed: bool = False
+    ) -> RedisEventStore:
         client = aioredis.Redis.from_url(url, socket_timeout=wait, socket_connect_timeout=wait)
-        return await cls.attach(client, namespace=namespace)
+        return await cls.attach(client, namespace=namespace, feed=feed)
 
     @classmethod
-    async def attach(cls, client: Any, *, namespace: str) -> RedisEventStore:
+    async def attach(cls, client: Any, *, namespace: str, feed: bool = False) -> RedisEventStore:
         """The store on an open client (a ``RedisCluster`` too, with every key in one slot)."""
         try:
             await client.ping()
         except RedisError as err:
             await client.aclose()
             raise StoreUnavailable(f"event store: Redis does not answer: {err}") from err
-        return cls(client, namespace=namespace)
+        return cls(client, namespace=namespace, feed=feed)
 
     def _key(self, handle: str, part: str) -> str:
         return f"{self._ns}:lc:{{{handle}}}:{part}"
@@ -250,7 +269,8 @@ class RedisEventStore:
             return []
         keys = [self._key(w.handle, "w") for w in warnings]
         args = [part for w in warnings for part in (w.id, w.to_json())]
-        added = await self._run(self._add_warnings(keys=[*keys, self._unpublished], args=args))
+        last, flag = (self._feed, "1") if self.publishes else (self._unpublished, "0")
+        added = await self._run(self._add_warnings(keys=[*keys, last], args=[*args, flag]))
         return [w for w, fresh in zip(warnings, added, strict=True) if fresh]
 
     async def published(self, warnings: Sequence[Warning]) -> None:

@@ -20,17 +20,22 @@ from resolver.errors import InputError, StoreUnavailable
 from resolver.lifecycle.eventstore import Warning
 from resolver.lifecycle.feed import Claim, DeadLetter, Entry, Subscription
 
-__all__ = ["RedisWarningFeed"]
+__all__ = ["RedisWarningFeed", "feed_key"]
 
 GROUP = "deliverers"
 _SOCKET_TIMEOUT = 5.0
 _MAX_BLOCK = 2.0  # seconds a blocking read waits, well under the socket timeout
 
 
+def feed_key(namespace: str) -> str:
+    """The feed's stream (the event store appends to it too, in its warnings script)."""
+    return f"{namespace}:lc:feed"
+
+
 class RedisWarningFeed:
     def __init__(self, client: aioredis.Redis, *, namespace: str) -> None:
         self._client = client
-        self._feed = f"{namespace}:lc:feed"
+        self._feed = feed_key(namespace)
         self._subs = f"{namespace}:lc:subs"
         self._dead = f"{namespace}:lc:dead:"
 

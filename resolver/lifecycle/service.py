@@ -207,10 +207,11 @@ class LifecycleService:
         return await self._raise(raised)
 
     async def _raise(self, raised: list[Warning]) -> list[Warning]:
-        """Store the new ones (marked unpublished), hand them to the feed, clear the marks: a
+        """Store the new ones. A store that ``publishes`` put them on the feed in that step;
+        otherwise they are marked unpublished, handed to the feed, and the marks cleared: a
         process stopped in between leaves them marked, and ``republish`` sends them at start."""
         new = await self.events.add_warnings(raised) if raised else []
-        if new:
+        if new and not self.events.publishes:
             await self.publish(new)
             await self.events.published(new)
         return new

@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS lc_warnings (
 class SQLiteEventStore:
     """An ``EventStore`` in one SQLite file. Open with ``await SQLiteEventStore.open(path)``."""
 
+    publishes = False  # the feed is a store of its own: warnings are marked, then published
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifecycle-sqlite")

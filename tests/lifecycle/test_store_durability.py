@@ -13,6 +13,7 @@ import pytest
 from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.eventstore import EventStore, Warning
 from resolver.lifecycle.redis_events import RedisEventStore
+from resolver.lifecycle.redis_feed import RedisWarningFeed
 from resolver.lifecycle.service import LifecycleService
 from resolver.lifecycle.settings import LifecycleSettings
 from resolver.lifecycle.sqlite_events import SQLiteEventStore
@@ -99,5 +100,41 @@ async def test_a_warning_stored_but_not_published_is_published_at_the_next_start
         assert await service.republish() == 1 and fed == [_warning(2)]
         assert await service.republish() == 0 and await store.unpublished() == []
     finally:
+        await store.aclose()
+        await passports.aclose()
+
+
+@pytest.mark.asyncio
+async def test_redis_puts_a_new_warning_on_the_feed_in_the_step_that_stores_it(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """With ``feed=True`` there is no moment where a warning is stored but not on the feed: the
+    service publishes nothing after storing, and nothing is left to publish at start."""
+    namespace = f"wf-{uuid.uuid4().hex[:8]}"
+    store = await RedisEventStore.open(redis_server.url, namespace=namespace, feed=True)
+    feed = await RedisWarningFeed.open(redis_server.url, namespace=namespace)
+    passports = await open_store(f"sqlite:///{tmp_path}/passports.sqlite3")
+    fed: list[Warning] = []
+
+    async def publish(warnings: Sequence[Warning]) -> None:
+        fed.extend(warnings)
+
+    try:
+        service = LifecycleService(
+            passports=passports,
+            events=store,
+            settings=LifecycleSettings(),
+            clock=lambda: 5.0,
+            publish=publish,
+        )
+        assert store.publishes
+        assert await service._raise([_warning(1), _warning(2)]) == [_warning(1), _warning(2)]
+        assert await service._raise([_warning(2), _warning(3)]) == [_warning(3)]  # 2 is known
+        claim = await feed.claim("c", wait=0.0)
+        assert [w for _, w in claim.entries] == [_warning(1), _warning(2), _warning(3)]
+        assert fed == []  # the script put them on the feed; no publish after it
+        assert await store.unpublished() == [] and await service.republish() == 0
+    finally:
+        await feed.aclose()
         await store.aclose()
         await passports.aclose()
