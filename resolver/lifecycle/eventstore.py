@@ -20,15 +20,7 @@ from resolver.lifecycle.compact import expand
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.status import StatusChange
 
-__all__ = ["Appended", "EventRow", "EventStore", "Warning"]
-
-
-@dataclass(frozen=True, slots=True)
-class Appended:
-    """What an append did: the event ids stored now, and those already there."""
-
-    stored: tuple[str, ...]
-    duplicates: tuple[str, ...]
+__all__ = ["Appended", "EventRow", "EventStore", "Raising", "Warning"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +67,18 @@ class Warning:
         return cls(**data)
 
 
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """What an append did: the event ids stored now, and those already there."""
+
+    stored: tuple[str, ...]
+    duplicates: tuple[str, ...]
+    raised: tuple[Warning, ...] = ()  # the new ones of the warnings the append was given
+
+
+Raising = tuple[str, Warning]  # (the id of the event whose reading raised it, the warning)
+
+
 @runtime_checkable
 class EventStore(Protocol):
     """Events, readings and warnings of many passports (keyed by the passport's handle)."""
@@ -83,8 +87,12 @@ class EventStore(Protocol):
     #: step (Redis: one script): nothing to publish after it, nothing left unpublished.
     publishes: bool
 
-    async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
-        """Store new events and their readings, all or nothing; known event ids are skipped."""
+    async def append(
+        self, handle: str, events: Sequence[StoredEvent], raising: Sequence[Raising] = ()
+    ) -> Appended:
+        """Store new events and their readings, all or nothing; known event ids are skipped.
+        In the same step, each of ``raising`` (event id, warning) whose event this append
+        stored is stored as ``add_warnings`` would (the new ones in ``Appended.raised``)."""
         ...
 
     async def events(

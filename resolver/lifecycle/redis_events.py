@@ -29,7 +29,7 @@ from redis.exceptions import NoScriptError, RedisError
 
 from resolver.errors import StoreUnavailable
 from resolver.lifecycle.announcements import Announcement
-from resolver.lifecycle.eventstore import Appended, EventRow, Warning
+from resolver.lifecycle.eventstore import Appended, EventRow, Raising, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.redis_feed import feed_key
 from resolver.lifecycle.status import StatusChange
@@ -39,6 +39,10 @@ __all__ = ["RedisEventStore"]
 # KEYS: ev, evt, last, rev, then each series key once. ARGV[1]: JSON, one entry per event:
 # [id, time, body, [[series key index, time, member], ...]] (one argument: the client packs
 # one string, not hundreds). Returns 1 (stored) or 0 (known id) per event.
+# With warnings: ARGV[2] JSON [[event index, warning id, warning JSON], ...], ARGV[3] '1' to
+# append new ones to the feed (else mark them unpublished), and two keys more at the end: the
+# passport's warnings hash, then the feed stream (or the set of marks). A warning is stored
+# only when its event was stored now; then 1 (new) or 0 (known) per warning follows the flags.
 _APPEND = """
 local events = cjson.decode(ARGV[1])
 local flags = {}
@@ -60,6 +64,24 @@ if stored > 0 then redis.call('INCRBY', KEYS[4], stored) end
 if latest ~= nil then
   local last = tonumber(redis.call('GET', KEYS[3]) or '-1e300')
   if latest > last then redis.call('SET', KEYS[3], string.format('%.6f', latest)) end
+end
+if ARGV[2] then
+  local n = #events
+  local wkey, target, to_feed = KEYS[#KEYS - 1], KEYS[#KEYS], ARGV[3] == '1'
+  for i, w in ipairs(cjson.decode(ARGV[2])) do
+    local fresh = 0
+    if flags[w[1]] == 1 then
+      fresh = redis.call('HSETNX', wkey, w[2], w[3])
+      if fresh == 1 then
+        if to_feed then
+          redis.call('XADD', target, '*', 'w', w[3])
+        else
+          redis.call('SADD', target, wkey .. '\\n' .. w[2])
+        end
+      end
+    end
+    flags[n + i] = fresh
+  end
 end
 return flags
 """
@@ -154,7 +176,9 @@ class RedisEventStore:
         except RedisError as err:
             raise StoreUnavailable(f"event store: Redis failed: {err}") from err
 
-    async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
+    async def append(
+        self, handle: str, events: Sequence[StoredEvent], raising: Sequence[Raising] = ()
+    ) -> Appended:
         if not events:
             return Appended((), ())
         keys = [self._key(handle, p) for p in ("ev", "evt", "last", "rev")]
@@ -173,6 +197,11 @@ class RedisEventStore:
                 series.append((at, reading.time, member.decode()))
             packed.append((event.event_id, event.time, event.body.decode(), series))
         args = [orjson.dumps(packed)]
+        if raising:
+            position = {e.event_id: i for i, e in enumerate(events, 1)}  # Lua indexes from 1
+            warned = [(position.get(eid, 0), w.id, w.to_json().decode()) for eid, w in raising]
+            keys += [self._key(handle, "w"), self._feed if self.publishes else self._unpublished]
+            args += [orjson.dumps(warned), b"1" if self.publishes else b"0"]
         latest = max((r.time for e in events for r in e.readings), default=None)
         # The node-wide index of latest readings (for the no-data rule) is another slot, so it
         # is not in the script; GT keeps it monotonic whichever process writes last. On one
@@ -196,9 +225,11 @@ class RedisEventStore:
         if isinstance(flags, Exception):
             raise StoreUnavailable(f"event store: Redis failed: {flags}")
         assert isinstance(flags, list)
+        flags, fresh = flags[: len(events)], flags[len(events) :]
         stored = tuple(e.event_id for e, f in zip(events, flags, strict=True) if int(f))
         duplicates = tuple(e.event_id for e, f in zip(events, flags, strict=True) if not int(f))
-        return Appended(stored, duplicates)
+        raised = tuple(w for (_, w), f in zip(raising, fresh, strict=True) if int(f))
+        return Appended(stored, duplicates, raised)
 
     async def events(
         self, handle: str, *, since: float | None = None, until: float | None = None, limit: int = 1000

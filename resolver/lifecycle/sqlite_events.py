@@ -18,7 +18,7 @@ import orjson
 
 from resolver.errors import StoreUnavailable
 from resolver.lifecycle.announcements import Announcement
-from resolver.lifecycle.eventstore import Appended, EventRow, Warning
+from resolver.lifecycle.eventstore import Appended, EventRow, Raising, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.status import StatusChange
 
@@ -96,10 +96,12 @@ class SQLiteEventStore:
 
     # -- events and readings ------------------------------------------------------------------
 
-    async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
-        return await self._call(self._append, handle, list(events))
+    async def append(
+        self, handle: str, events: Sequence[StoredEvent], raising: Sequence[Raising] = ()
+    ) -> Appended:
+        return await self._call(self._append, handle, list(events), list(raising))
 
-    def _append(self, handle: str, events: list[StoredEvent]) -> Appended:
+    def _append(self, handle: str, events: list[StoredEvent], raising: list[Raising]) -> Appended:
         db = self._conn()
         stored: list[str] = []
         duplicates: list[str] = []
@@ -133,11 +135,13 @@ class SQLiteEventStore:
                     "SET time = max(time, excluded.time)",
                     (handle, latest),
                 )
+            fresh = set(stored)
+            raised = [w for event_id, w in raising if event_id in fresh and _insert_warning(db, w)]
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return Appended(tuple(stored), tuple(duplicates))
+        return Appended(tuple(stored), tuple(duplicates), tuple(raised))
 
     async def events(
         self, handle: str, *, since: float | None = None, until: float | None = None, limit: int = 1000
@@ -200,19 +204,9 @@ class SQLiteEventStore:
 
     def _add_warnings(self, warnings: list[Warning]) -> list[Warning]:
         db = self._conn()
-        new = []
         db.execute("BEGIN IMMEDIATE")
         try:
-            for warning in warnings:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO lc_warnings VALUES (?, ?, ?, ?)",
-                    (warning.handle, warning.id, warning.raised, warning.to_json()),
-                )
-                if cursor.rowcount:
-                    new.append(warning)
-                    db.execute(
-                        "INSERT OR IGNORE INTO lc_unpublished VALUES (?, ?)", (warning.handle, warning.id)
-                    )
+            new = [warning for warning in warnings if _insert_warning(db, warning)]
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -326,3 +320,15 @@ def _bump(db: sqlite3.Connection, handle: str, by: int) -> None:
 
 def _bounds(since: float | None, until: float | None) -> tuple[float, float]:
     return (float("-inf") if since is None else since, float("inf") if until is None else until)
+
+
+def _insert_warning(db: sqlite3.Connection, warning: Warning) -> bool:
+    """Store ``warning`` if its id is new, marked unpublished (inside the caller's transaction)."""
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO lc_warnings VALUES (?, ?, ?, ?)",
+        (warning.handle, warning.id, warning.raised, warning.to_json()),
+    )
+    if not cursor.rowcount:
+        return False
+    db.execute("INSERT OR IGNORE INTO lc_unpublished VALUES (?, ?)", (warning.handle, warning.id))
+    return True

@@ -12,6 +12,7 @@ import pytest
 
 from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.eventstore import EventStore, Warning
+from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.redis_events import RedisEventStore
 from resolver.lifecycle.redis_feed import RedisWarningFeed
 from resolver.lifecycle.service import LifecycleService
@@ -138,3 +139,43 @@ async def test_redis_puts_a_new_warning_on_the_feed_in_the_step_that_stores_it(
         await feed.aclose()
         await store.aclose()
         await passports.aclose()
+
+
+def _event(n: int) -> StoredEvent:
+    reading = Reading("negativeEvent", float(n), 2.0, "", f"urn:e:{n}", "Overcharge")
+    return StoredEvent(f"urn:e:{n}", float(n), "ObjectEvent", b'{"type": "ObjectEvent"}', (reading,))
+
+
+@pytest.mark.asyncio
+async def test_an_append_stores_the_warnings_of_the_events_it_stored_in_the_same_step(opener: Opener) -> None:
+    """A warning given with the append is kept only when its event is new, and marked
+    unpublished with it: nothing stored between the events and their warnings to lose."""
+    store = await opener()
+    try:
+        first = await store.append("88.100.1/X", [_event(1)], [("urn:e:1", _warning(1))])
+        assert first.stored == ("urn:e:1",) and first.raised == (_warning(1),)
+        again = await store.append(
+            "88.100.1/X", [_event(1), _event(2)], [("urn:e:1", _warning(3)), ("urn:e:2", _warning(1))]
+        )
+        # urn:e:1 is a duplicate: its warning is not stored; w-1 is known: not raised again.
+        assert again.stored == ("urn:e:2",) and again.raised == ()
+        assert [w.id for w in await store.warnings("88.100.1/X")] == ["w-1"]
+        assert await store.unpublished() == [_warning(1)]
+    finally:
+        await store.aclose()
+
+
+@pytest.mark.asyncio
+async def test_redis_puts_the_warnings_of_an_append_on_the_feed(redis_server: RedisServer) -> None:
+    namespace = f"wa-{uuid.uuid4().hex[:8]}"
+    store = await RedisEventStore.open(redis_server.url, namespace=namespace, feed=True)
+    feed = await RedisWarningFeed.open(redis_server.url, namespace=namespace)
+    try:
+        done = await store.append("88.100.1/X", [_event(1), _event(2)], [("urn:e:2", _warning(2))])
+        assert done.raised == (_warning(2),)
+        claim = await feed.claim("c", wait=0.0)
+        assert [w for _, w in claim.entries] == [_warning(2)]
+        assert await store.unpublished() == []
+    finally:
+        await feed.aclose()
+        await store.aclose()
