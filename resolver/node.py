@@ -427,6 +427,7 @@ def _with_lineage(
         case_sensitive=config.case_sensitive,
     )
     stack.push_async_callback(links.successions.aclose)
+    links.successions.resume()  # announcements a stopped process left unacknowledged
     return dataclasses.replace(node, lineage=links)
 
 

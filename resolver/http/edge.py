@@ -351,8 +351,8 @@ class Edge:
         finally:
             self._forget(key)
         if lineage is not None and succession:
-            # Told after the write, in the background; a re-sent PUT tells them again.
-            lineage.successions.announce(succession[0])
+            # Stored, then told in the background until acknowledged; a re-sent PUT tells again.
+            await lineage.successions.announce(succession[0])
         if not outcome.changed:
             self.metrics.writes.inc("unchanged")
         else:

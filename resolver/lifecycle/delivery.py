@@ -86,7 +86,7 @@ class Dispatcher:
         """Take over and dispatch warnings a dead process claimed; how many."""
         entries = await self.feed.reclaim(self.consumer, idle=self.settings.delivery_reclaim_seconds)
         if entries:
-            await self._dispatch(entries)
+            self._dispatch(entries, await self.feed.subscriptions())
         return len(entries)
 
     async def run(self) -> None:
@@ -98,17 +98,19 @@ class Dispatcher:
                 if time.monotonic() >= next_reclaim:
                     next_reclaim = time.monotonic() + self.settings.delivery_reclaim_seconds
                     await self.reclaim()
-                entries = await self.feed.claim(self.consumer, wait=1.0)
-                if entries:
-                    await self._dispatch(entries)
+                # Woken by the publish (a blocking group read, or the SQLite feed's condition):
+                # no poll period to wait out; ``wait`` only bounds the read.
+                claim = await self.feed.claim(self.consumer, wait=1.0)
+                if claim.entries:
+                    self._dispatch(claim.entries, claim.subscriptions)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 _log.exception("claiming warnings failed; retrying")
                 await asyncio.sleep(1.0)  # a pause of the loop, not a delivery backoff
 
-    async def _dispatch(self, entries: list[Entry]) -> None:
-        subscriptions = [s for s in await self.feed.subscriptions() if s.kind == "webhook"]
+    def _dispatch(self, entries: list[Entry], subscriptions: list[Subscription]) -> None:
+        subscriptions = [s for s in subscriptions if s.kind == "webhook"]
         for entry_id, warning in entries:
             wanted = [s for s in subscriptions if s.wants(warning)]
             self._spawn(self._entry(entry_id, warning, wanted))

@@ -15,19 +15,12 @@ from typing import Any, Protocol, runtime_checkable
 import orjson
 
 from resolver.jsontypes import JSONObject
+from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.compact import expand
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.status import StatusChange
 
-__all__ = ["Appended", "EventRow", "EventStore", "Warning"]
-
-
-@dataclass(frozen=True, slots=True)
-class Appended:
-    """What an append did: the event ids stored now, and those already there."""
-
-    stored: tuple[str, ...]
-    duplicates: tuple[str, ...]
+__all__ = ["Appended", "EventRow", "EventStore", "Raising", "Warning"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +67,32 @@ class Warning:
         return cls(**data)
 
 
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """What an append did: the event ids stored now, and those already there."""
+
+    stored: tuple[str, ...]
+    duplicates: tuple[str, ...]
+    raised: tuple[Warning, ...] = ()  # the new ones of the warnings the append was given
+
+
+Raising = tuple[str, Warning]  # (the id of the event whose reading raised it, the warning)
+
+
 @runtime_checkable
 class EventStore(Protocol):
     """Events, readings and warnings of many passports (keyed by the passport's handle)."""
 
-    async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
-        """Store new events and their readings, all or nothing; known event ids are skipped."""
+    #: True when ``add_warnings`` also appends the new warnings to the warning feed in the same
+    #: step (Redis: one script): nothing to publish after it, nothing left unpublished.
+    publishes: bool
+
+    async def append(
+        self, handle: str, events: Sequence[StoredEvent], raising: Sequence[Raising] = ()
+    ) -> Appended:
+        """Store new events and their readings, all or nothing; known event ids are skipped.
+        In the same step, each of ``raising`` (event id, warning) whose event this append
+        stored is stored as ``add_warnings`` would (the new ones in ``Appended.raised``)."""
         ...
 
     async def events(
@@ -117,7 +130,17 @@ class EventStore(Protocol):
         ...
 
     async def add_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
-        """Store warnings whose id is new; return those (the ones to deliver)."""
+        """Store warnings whose id is new, in the same step marked unpublished (or, when
+        ``publishes``, appended to the feed); return those (the ones to deliver)."""
+        ...
+
+    async def published(self, warnings: Sequence[Warning]) -> None:
+        """The feed took ``warnings``: no longer published again at start."""
+        ...
+
+    async def unpublished(self) -> list[Warning]:
+        """Warnings stored (``add_warnings``) that the feed may not have taken: a process
+        stopped between the two. Oldest first."""
         ...
 
     async def warnings(self, handle: str) -> list[Warning]:
@@ -134,6 +157,18 @@ class EventStore(Protocol):
 
     async def add_status_change(self, handle: str, change: StatusChange, *, expected: int) -> bool:
         """Append ``change`` if the passport has exactly ``expected`` changes (else False)."""
+        ...
+
+    async def put_announcement(self, announcement: Announcement) -> None:
+        """Store ``announcement`` (replacing the one for the same successor and predecessor)."""
+        ...
+
+    async def announcements(self) -> list[Announcement]:
+        """Every announcement not yet acknowledged, oldest first."""
+        ...
+
+    async def end_announcement(self, announcement: Announcement) -> None:
+        """Remove ``announcement`` (acknowledged, or refused for good)."""
         ...
 
     async def set_rules(self, prefix: str, overrides: Mapping[str, float]) -> None:

@@ -18,7 +18,7 @@ import orjson
 from resolver.identifiers import claims
 from resolver.lifecycle.eventstore import Warning
 
-__all__ = ["DeadLetter", "Entry", "Subscription", "WarningFeed"]
+__all__ = ["Claim", "DeadLetter", "Entry", "Subscription", "WarningFeed"]
 
 Entry = tuple[str, Warning]  # (feed id, warning)
 
@@ -74,6 +74,15 @@ class Subscription:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """Entries claimed for delivery and the subscriptions as they stood when the claim was
+    answered (read with it: delivery needs no round trip of its own for them)."""
+
+    entries: list[Entry]
+    subscriptions: list[Subscription]
+
+
+@dataclass(frozen=True, slots=True)
 class DeadLetter:
     """A warning a webhook did not take after every attempt."""
 
@@ -112,8 +121,9 @@ class WarningFeed(Protocol):
         """The id of the newest entry ("" for an empty feed)."""
         ...
 
-    async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> list[Entry]:
-        """Entries no consumer of this node has claimed yet (each is claimed once)."""
+    async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> Claim:
+        """Entries no consumer of this node has claimed yet (each is claimed once), waiting up
+        to ``wait`` s for one (woken by a publish, not polled); with the subscriptions."""
         ...
 
     async def reclaim(self, consumer: str, *, idle: float, limit: int = 100) -> list[Entry]:

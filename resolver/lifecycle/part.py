@@ -2,7 +2,8 @@
 
 ``open_lifecycle`` is entered by the composition root (``resolver.node.open_node``) with the
 node's passport store and clock; it opens the event store and warning feed beside the
-passport store, starts webhook delivery and the no-data sweep, and closes all of it in reverse.
+passport store, starts webhook delivery and the no-data sweep, publishes what a stopped process
+left unpublished, and closes all of it in reverse.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ async def open_stores(store_url: str) -> tuple[EventStore, WarningFeed]:
 
         namespace = parse_qs(parts.query).get("namespace", ["bp"])[-1]
         plain = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        redis_events = await RedisEventStore.open(plain, namespace=namespace)
+        # The event store appends new warnings to the feed (same Redis, same namespace).
+        redis_events = await RedisEventStore.open(plain, namespace=namespace, feed=True)
         try:
             return redis_events, await RedisWarningFeed.open(plain, namespace=namespace)
         except BaseException:
@@ -99,7 +101,9 @@ async def _cluster_stores(parts: SplitResult) -> tuple[EventStore, WarningFeed]:
     namespace = "{" + parse_qs(parts.query).get("namespace", ["bp"])[-1] + "-lc}"
     plain = urlunsplit(("redis", parts.netloc, parts.path, "", ""))
     events = await RedisEventStore.attach(
-        RedisCluster.from_url(plain, socket_timeout=2.0, socket_connect_timeout=2.0), namespace=namespace
+        RedisCluster.from_url(plain, socket_timeout=2.0, socket_connect_timeout=2.0),
+        namespace=namespace,
+        feed=True,
     )
     try:
         feed_client = RedisCluster.from_url(plain, socket_timeout=5.0, socket_connect_timeout=2.0)
@@ -119,6 +123,19 @@ async def _sweep(service: LifecycleService, period: float) -> None:
             raise
         except Exception:
             _log.exception("the no-data sweep failed")
+
+
+async def _republish(service: LifecycleService) -> None:
+    """Once at start: warnings a stopped process stored but did not hand to the feed."""
+    try:
+        count = await service.republish()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        _log.exception("publishing the warnings left unpublished failed")
+        return
+    if count:
+        _log.warning("published %d warnings a stopped process had left unpublished", count)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
@@ -163,4 +180,6 @@ async def open_lifecycle(
         stack.push_async_callback(_cancel, delivery)
         sweep = loop.create_task(_sweep(service, settings.silence_sweep_seconds), name="lifecycle-silence")
         stack.push_async_callback(_cancel, sweep)
+        republish = loop.create_task(_republish(service), name="lifecycle-republish")
+        stack.push_async_callback(_cancel, republish)
         yield LifecyclePart(settings, service, feed, dispatcher, guard, clock)

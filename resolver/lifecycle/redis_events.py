@@ -9,6 +9,11 @@
     {ns}:lc:{HANDLE}:status list  status changes, oldest first
     {ns}:lc:rules           hash  prefix -> warning-rule settings an operator set
     {ns}:lc:last            zset  handle scored by its latest reading's time (node-wide)
+    {ns}:lc:announcements   hash  successor + LF + predecessor -> announcement not yet acknowledged
+    {ns}:lc:unpublished     set   warning key + LF + id: stored, not yet taken by the feed (only
+                                  when the store does not append to the feed itself)
+    {ns}:lc:feed            stream  (the warning feed's, ``redis_feed``): with ``feed=True`` a new
+                                  warning is appended in the script that stores it
 
 An append is one Lua script per passport: new events and their readings land together.
 """
@@ -23,8 +28,10 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError
 
 from resolver.errors import StoreUnavailable
-from resolver.lifecycle.eventstore import Appended, EventRow, Warning
+from resolver.lifecycle.announcements import Announcement
+from resolver.lifecycle.eventstore import Appended, EventRow, Raising, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
+from resolver.lifecycle.redis_feed import feed_key
 from resolver.lifecycle.status import StatusChange
 
 __all__ = ["RedisEventStore"]
@@ -32,6 +39,10 @@ __all__ = ["RedisEventStore"]
 # KEYS: ev, evt, last, rev, then each series key once. ARGV[1]: JSON, one entry per event:
 # [id, time, body, [[series key index, time, member], ...]] (one argument: the client packs
 # one string, not hundreds). Returns 1 (stored) or 0 (known id) per event.
+# With warnings: ARGV[2] JSON [[event index, warning id, warning JSON], ...], ARGV[3] '1' to
+# append new ones to the feed (else mark them unpublished), and two keys more at the end: the
+# passport's warnings hash, then the feed stream (or the set of marks). A warning is stored
+# only when its event was stored now; then 1 (new) or 0 (known) per warning follows the flags.
 _APPEND = """
 local events = cjson.decode(ARGV[1])
 local flags = {}
@@ -54,6 +65,24 @@ if latest ~= nil then
   local last = tonumber(redis.call('GET', KEYS[3]) or '-1e300')
   if latest > last then redis.call('SET', KEYS[3], string.format('%.6f', latest)) end
 end
+if ARGV[2] then
+  local n = #events
+  local wkey, target, to_feed = KEYS[#KEYS - 1], KEYS[#KEYS], ARGV[3] == '1'
+  for i, w in ipairs(cjson.decode(ARGV[2])) do
+    local fresh = 0
+    if flags[w[1]] == 1 then
+      fresh = redis.call('HSETNX', wkey, w[2], w[3])
+      if fresh == 1 then
+        if to_feed then
+          redis.call('XADD', target, '*', 'w', w[3])
+        else
+          redis.call('SADD', target, wkey .. '\\n' .. w[2])
+        end
+      end
+    end
+    flags[n + i] = fresh
+  end
+end
 return flags
 """
 
@@ -71,6 +100,29 @@ return raw
 """
 
 
+# Per warning (KEYS[i], ARGV[2i-1] id, ARGV[2i] JSON): stored if new, and in the same step
+# either appended to the feed (ARGV[#ARGV] = '1': KEYS[#KEYS] is the feed's stream, field w as
+# the feed writes it; its XADD wakes the blocked deliverers) or marked as not yet on the feed
+# (KEYS[#KEYS] the set of marks, member KEYS[i] LF id). 1 per new warning.
+_ADD_WARNINGS = """
+local last = KEYS[#KEYS]
+local to_feed = ARGV[#ARGV] == '1'
+local out = {}
+for i = 1, #KEYS - 1 do
+  local fresh = redis.call('HSETNX', KEYS[i], ARGV[2 * i - 1], ARGV[2 * i])
+  if fresh == 1 then
+    if to_feed then
+      redis.call('XADD', last, '*', 'w', ARGV[2 * i])
+    else
+      redis.call('SADD', last, KEYS[i] .. '\\n' .. ARGV[2 * i - 1])
+    end
+  end
+  out[i] = fresh
+end
+return out
+"""
+
+
 _ADD_STATUS = """
 if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('RPUSH', KEYS[1], ARGV[2])
@@ -82,29 +134,38 @@ return 1
 class RedisEventStore:
     """An ``EventStore`` in Redis; one client per process, opened with ``open(url)``."""
 
-    def __init__(self, client: aioredis.Redis, *, namespace: str) -> None:
+    def __init__(self, client: aioredis.Redis, *, namespace: str, feed: bool = False) -> None:
         self._client = client
         self._ns = namespace
+        # ``feed``: new warnings go onto the warning feed of the same namespace in the script
+        # that stores them (one round trip; none left stored but unpublished).
+        self.publishes = feed
+        self._feed = feed_key(namespace)
         self._quiet = f"{namespace}:lc:last"
         self._rules = f"{namespace}:lc:rules"
+        self._announcements = f"{namespace}:lc:announcements"
+        self._unpublished = f"{namespace}:lc:unpublished"
         self._append = client.register_script(_APPEND)
         self._ack = client.register_script(_ACK)
         self._add_status = client.register_script(_ADD_STATUS)
+        self._add_warnings = client.register_script(_ADD_WARNINGS)
 
     @classmethod
-    async def open(cls, url: str, *, namespace: str = "bp", wait: float = 2.0) -> RedisEventStore:
+    async def open(
+        cls, url: str, *, namespace: str = "bp", wait: float = 2.0, feed: bool = False
+    ) -> RedisEventStore:
         client = aioredis.Redis.from_url(url, socket_timeout=wait, socket_connect_timeout=wait)
-        return await cls.attach(client, namespace=namespace)
+        return await cls.attach(client, namespace=namespace, feed=feed)
 
     @classmethod
-    async def attach(cls, client: Any, *, namespace: str) -> RedisEventStore:
+    async def attach(cls, client: Any, *, namespace: str, feed: bool = False) -> RedisEventStore:
         """The store on an open client (a ``RedisCluster`` too, with every key in one slot)."""
         try:
             await client.ping()
         except RedisError as err:
             await client.aclose()
             raise StoreUnavailable(f"event store: Redis does not answer: {err}") from err
-        return cls(client, namespace=namespace)
+        return cls(client, namespace=namespace, feed=feed)
 
     def _key(self, handle: str, part: str) -> str:
         return f"{self._ns}:lc:{{{handle}}}:{part}"
@@ -115,7 +176,9 @@ class RedisEventStore:
         except RedisError as err:
             raise StoreUnavailable(f"event store: Redis failed: {err}") from err
 
-    async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
+    async def append(
+        self, handle: str, events: Sequence[StoredEvent], raising: Sequence[Raising] = ()
+    ) -> Appended:
         if not events:
             return Appended((), ())
         keys = [self._key(handle, p) for p in ("ev", "evt", "last", "rev")]
@@ -134,6 +197,11 @@ class RedisEventStore:
                 series.append((at, reading.time, member.decode()))
             packed.append((event.event_id, event.time, event.body.decode(), series))
         args = [orjson.dumps(packed)]
+        if raising:
+            position = {e.event_id: i for i, e in enumerate(events, 1)}  # Lua indexes from 1
+            warned = [(position.get(eid, 0), w.id, w.to_json().decode()) for eid, w in raising]
+            keys += [self._key(handle, "w"), self._feed if self.publishes else self._unpublished]
+            args += [orjson.dumps(warned), b"1" if self.publishes else b"0"]
         latest = max((r.time for e in events for r in e.readings), default=None)
         # The node-wide index of latest readings (for the no-data rule) is another slot, so it
         # is not in the script; GT keeps it monotonic whichever process writes last. On one
@@ -157,9 +225,11 @@ class RedisEventStore:
         if isinstance(flags, Exception):
             raise StoreUnavailable(f"event store: Redis failed: {flags}")
         assert isinstance(flags, list)
+        flags, fresh = flags[: len(events)], flags[len(events) :]
         stored = tuple(e.event_id for e, f in zip(events, flags, strict=True) if int(f))
         duplicates = tuple(e.event_id for e, f in zip(events, flags, strict=True) if not int(f))
-        return Appended(stored, duplicates)
+        raised = tuple(w for (_, w), f in zip(raising, fresh, strict=True) if int(f))
+        return Appended(stored, duplicates, raised)
 
     async def events(
         self, handle: str, *, since: float | None = None, until: float | None = None, limit: int = 1000
@@ -226,14 +296,29 @@ class RedisEventStore:
         return [(h.decode(), float(t)) for h, t in found]
 
     async def add_warnings(self, warnings: Sequence[Warning]) -> list[Warning]:
-        new = []
-        for warning in warnings:
-            added = await self._run(
-                self._client.hsetnx(self._key(warning.handle, "w"), warning.id, warning.to_json())
-            )
-            if added:
-                new.append(warning)
-        return new
+        if not warnings:
+            return []
+        keys = [self._key(w.handle, "w") for w in warnings]
+        args = [part for w in warnings for part in (w.id, w.to_json())]
+        last, flag = (self._feed, "1") if self.publishes else (self._unpublished, "0")
+        added = await self._run(self._add_warnings(keys=[*keys, last], args=[*args, flag]))
+        return [w for w, fresh in zip(warnings, added, strict=True) if fresh]
+
+    async def published(self, warnings: Sequence[Warning]) -> None:
+        if warnings:
+            marks = [f"{self._key(w.handle, 'w')}\n{w.id}" for w in warnings]
+            await self._run(self._client.srem(self._unpublished, *marks))
+
+    async def unpublished(self) -> list[Warning]:
+        marks = await self._run(self._client.smembers(self._unpublished))
+        found = []
+        for mark in marks:
+            key, _, warning_id = mark.decode().partition("\n")
+            raw = await self._run(self._client.hget(key, warning_id))
+            if raw is not None:
+                found.append(Warning.from_json(raw))
+        found.sort(key=lambda w: (w.raised, w.id))
+        return found
 
     async def warnings(self, handle: str) -> list[Warning]:
         raw = await self._run(self._client.hvals(self._key(handle, "w")))
@@ -262,6 +347,16 @@ class RedisEventStore:
     async def rules(self) -> dict[str, dict[str, float]]:
         raw = await self._run(self._client.hgetall(self._rules))
         return {prefix.decode(): orjson.loads(body) for prefix, body in raw.items()}
+
+    async def put_announcement(self, announcement: Announcement) -> None:
+        await self._run(self._client.hset(self._announcements, announcement.key, announcement.to_json()))
+
+    async def announcements(self) -> list[Announcement]:
+        raw = await self._run(self._client.hvals(self._announcements))
+        return sorted((Announcement.from_json(r) for r in raw), key=lambda a: (a.since, a.key))
+
+    async def end_announcement(self, announcement: Announcement) -> None:
+        await self._run(self._client.hdel(self._announcements, announcement.key))
 
     async def aclose(self) -> None:
         await self._client.aclose()

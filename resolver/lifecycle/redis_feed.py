@@ -18,19 +18,24 @@ from redis.exceptions import RedisError, ResponseError
 
 from resolver.errors import InputError, StoreUnavailable
 from resolver.lifecycle.eventstore import Warning
-from resolver.lifecycle.feed import DeadLetter, Entry, Subscription
+from resolver.lifecycle.feed import Claim, DeadLetter, Entry, Subscription
 
-__all__ = ["RedisWarningFeed"]
+__all__ = ["RedisWarningFeed", "feed_key"]
 
 GROUP = "deliverers"
 _SOCKET_TIMEOUT = 5.0
 _MAX_BLOCK = 2.0  # seconds a blocking read waits, well under the socket timeout
 
 
+def feed_key(namespace: str) -> str:
+    """The feed's stream (the event store appends to it too, in its warnings script)."""
+    return f"{namespace}:lc:feed"
+
+
 class RedisWarningFeed:
     def __init__(self, client: aioredis.Redis, *, namespace: str) -> None:
         self._client = client
-        self._feed = f"{namespace}:lc:feed"
+        self._feed = feed_key(namespace)
         self._subs = f"{namespace}:lc:subs"
         self._dead = f"{namespace}:lc:dead:"
 
@@ -80,12 +85,15 @@ class RedisWarningFeed:
         found = await self._run(self._client.xrevrange(self._feed, "+", "-", count=1))
         return found[0][0].decode() if found else ""
 
-    async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> list[Entry]:
+    async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> Claim:
         block = int(min(wait, _MAX_BLOCK) * 1000) if wait > 0 else None
-        found = await self._run(
-            self._client.xreadgroup(GROUP, consumer, {self._feed: ">"}, count=limit, block=block)
-        )
-        return _entries(found)
+        # One round trip: Redis answers a connection's commands in order, so HVALS runs when the
+        # blocked XREADGROUP returns, and sees every subscription stored before those entries.
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.xreadgroup(GROUP, consumer, {self._feed: ">"}, count=limit, block=block)
+            pipe.hvals(self._subs)
+            found, subs = await self._run(pipe.execute())
+        return Claim(_entries(found), _subscriptions(subs))
 
     async def reclaim(self, consumer: str, *, idle: float, limit: int = 100) -> list[Entry]:
         found = await self._run(
@@ -110,8 +118,7 @@ class RedisWarningFeed:
         return Subscription.from_json(raw) if raw is not None else None
 
     async def subscriptions(self) -> list[Subscription]:
-        raw = await self._run(self._client.hvals(self._subs))
-        return sorted((Subscription.from_json(r) for r in raw), key=lambda s: s.id)
+        return _subscriptions(await self._run(self._client.hvals(self._subs)))
 
     async def add_dead_letter(self, letter: DeadLetter) -> None:
         await self._run(self._client.hset(self._dead + letter.subscription, letter.id, letter.to_json()))
@@ -139,3 +146,7 @@ def _entries(found: Any) -> list[Entry]:
         for entry_id, fields in items:
             entries.append((entry_id.decode(), Warning.from_json(fields[b"w"])))
     return entries
+
+
+def _subscriptions(raw: list[bytes] | None) -> list[Subscription]:
+    return sorted((Subscription.from_json(r) for r in raw or ()), key=lambda s: s.id)

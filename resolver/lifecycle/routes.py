@@ -395,33 +395,40 @@ class LifecycleRoutes:
     async def post_successor(self, request: web.Request) -> web.Response:
         """A peer node announces ``{"successor": id, "status": "repurposed"}``: a battery it
         holds names this passport as its predecessor. Recorded once, as a status change, after
-        the successor was resolved and found to name it."""
+        the successor was resolved and found to name it; passed on to the owner when another
+        node holds the passport (this node is the announcer's relay)."""
         ident = self._ident(request)
         principal = self._principal(request)
         if not principal.peer:
             if principal.role is Role.PUBLIC:
                 raise AuthError("announcing a successor needs a peer node's credentials")
             raise Forbidden(f"{principal.name} is not a peer node; its node announces successors")
-        if self.links is None:
+        links = self.links
+        if links is None:
             raise ServiceStarting("this node runs without its lineage links")
-        await self.service.facts(ident.key)
+        relay = links.link is not None and not links.holds(ident.key)
+        if not relay:
+            await self.service.facts(ident.key)
         data = await self._body(request)
         if not isinstance(data, dict) or not all(
             isinstance(data.get(k), str) for k in ("successor", "status")
         ):
             raise InputError('a successor is announced as {"successor": "<id>", "status": "repurposed"}')
         successor = parse_identifier(data["successor"], case_sensitive=self.case_sensitive).key
-        peer = self.links.link.peer(principal.name.removeprefix("peer:")) if self.links.link else None
+        peer = links.link.peer(principal.name.removeprefix("peer:")) if links.link else None
         if peer is not None and peer.prefixes and not any(claims(p, successor) for p in peer.prefixes):
             raise Forbidden(
                 f"{principal.name} does not hold {successor} (it claims {', '.join(peer.prefixes)})"
             )
-        await self.links.successions.confirm(ident.key, successor)
-        change = await self.links.successions.record(ident.key, successor, data["status"], by=principal.name)
-        body: JSONObject = {"passport": ident.key, "successor": successor, "recorded": change is not None}
+        if relay and links.link is not None:
+            body = orjson.dumps({"successor": successor, "status": data["status"]})
+            return await forward(links.link, request, ident.key, principal, body=body)
+        await links.successions.confirm(ident.key, successor)
+        change = await links.successions.record(ident.key, successor, data["status"], by=principal.name)
+        shown: JSONObject = {"passport": ident.key, "successor": successor, "recorded": change is not None}
         if change is None:
-            return _json(body)
-        return _json({**body, **_change(change)}, status=201)
+            return _json(shown)
+        return _json({**shown, **_change(change)}, status=201)
 
     # -- rules per prefix --------------------------------------------------------------------
 

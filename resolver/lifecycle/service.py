@@ -89,20 +89,27 @@ class LifecycleService:
         return view
 
     async def ingest(self, handle: str, events: Sequence[StoredEvent], facts: PassportFacts) -> Ingested:
-        """Store ``events`` (known ids skipped), then evaluate the warning rules on what is new."""
-        appended = await self.events.append(handle, events)
+        """Store ``events`` (known ids skipped) and, in the same step, the warnings their
+        readings raise (the rules but fade need only the readings: evaluated first, kept only
+        for the events stored now); then the fade rule, which reads the stored series."""
+        now = self.clock()
+        settings = self.settings
+        raising: list[tuple[str, Warning]] = []
+        if any(e.readings for e in events):
+            settings = settings_for(handle, self.settings, await self.rules())
+            for event in events:
+                raising += (
+                    (event.event_id, w) for w in evaluate(handle, event.readings, facts, settings, now)
+                )
+        appended = await self.events.append(handle, events, raising)
+        new = list(appended.raised)
+        await self._publish(new)
         new_ids = set(appended.stored)
         readings = [r for e in events if e.event_id in new_ids for r in e.readings]
-        now = self.clock()
-        settings = settings_for(handle, self.settings, await self.rules()) if readings else self.settings
-        raised = evaluate(handle, readings, facts, settings, now)
         if facts.expected_cycles and self._fade_due(handle, readings):
             anomaly = fade_anomaly(handle, await self.inputs(handle, facts, fade_only=True), settings, now)
             if anomaly is not None:
-                raised.append(anomaly)
-        new = await self.events.add_warnings(raised) if raised else []
-        if new:
-            await self.publish(new)
+                new += await self._raise([anomaly])
         return Ingested(appended, len(readings), tuple(new))
 
     async def rules(self) -> dict[str, dict[str, float]]:
@@ -206,7 +213,28 @@ class LifecycleService:
             for handle, last in quiet
             if (w := silence(handle, last, settings_for(handle, self.settings, rules), now)) is not None
         ]
+        return await self._raise(raised)
+
+    async def _raise(self, raised: list[Warning]) -> list[Warning]:
+        """Store the new ones. A store that ``publishes`` put them on the feed in that step;
+        otherwise they are marked unpublished, handed to the feed, and the marks cleared: a
+        process stopped in between leaves them marked, and ``republish`` sends them at start."""
         new = await self.events.add_warnings(raised) if raised else []
-        if new:
-            await self.publish(new)
+        await self._publish(new)
         return new
+
+    async def _publish(self, new: Sequence[Warning]) -> None:
+        """Hand newly stored warnings to the feed and clear their marks (unless the store put
+        them on the feed itself)."""
+        if new and not self.events.publishes:
+            await self.publish(new)
+            await self.events.published(new)
+
+    async def republish(self) -> int:
+        """Hand the feed every warning stored and still marked unpublished; how many. At least
+        once: one another process is publishing right now may go out twice."""
+        pending = await self.events.unpublished()
+        if pending:
+            await self.publish(pending)
+            await self.events.published(pending)
+        return len(pending)

@@ -17,7 +17,8 @@ from typing import Any, TypeVar, TypeVarTuple
 import orjson
 
 from resolver.errors import StoreUnavailable
-from resolver.lifecycle.eventstore import Appended, EventRow, Warning
+from resolver.lifecycle.announcements import Announcement
+from resolver.lifecycle.eventstore import Appended, EventRow, Raising, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.status import StatusChange
 
@@ -45,6 +46,12 @@ CREATE TABLE IF NOT EXISTS lc_status (
     handle TEXT NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (handle, n)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lc_rules (prefix TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lc_unpublished (
+    handle TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (handle, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lc_announcements (
+    key TEXT PRIMARY KEY, since REAL NOT NULL, body BLOB NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lc_warnings (
     handle TEXT NOT NULL, id TEXT NOT NULL, raised REAL NOT NULL, body BLOB NOT NULL,
     PRIMARY KEY (handle, id)
@@ -54,6 +61,8 @@ CREATE TABLE IF NOT EXISTS lc_warnings (
 
 class SQLiteEventStore:
     """An ``EventStore`` in one SQLite file. Open with ``await SQLiteEventStore.open(path)``."""
+
+    publishes = False  # the feed is a store of its own: warnings are marked, then published
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -87,10 +96,12 @@ class SQLiteEventStore:
 
     # -- events and readings ------------------------------------------------------------------
 
-    async def append(self, handle: str, events: Sequence[StoredEvent]) -> Appended:
-        return await self._call(self._append, handle, list(events))
+    async def append(
+        self, handle: str, events: Sequence[StoredEvent], raising: Sequence[Raising] = ()
+    ) -> Appended:
+        return await self._call(self._append, handle, list(events), list(raising))
 
-    def _append(self, handle: str, events: list[StoredEvent]) -> Appended:
+    def _append(self, handle: str, events: list[StoredEvent], raising: list[Raising]) -> Appended:
         db = self._conn()
         stored: list[str] = []
         duplicates: list[str] = []
@@ -124,11 +135,13 @@ class SQLiteEventStore:
                     "SET time = max(time, excluded.time)",
                     (handle, latest),
                 )
+            fresh = set(stored)
+            raised = [w for event_id, w in raising if event_id in fresh and _insert_warning(db, w)]
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return Appended(tuple(stored), tuple(duplicates))
+        return Appended(tuple(stored), tuple(duplicates), tuple(raised))
 
     async def events(
         self, handle: str, *, since: float | None = None, until: float | None = None, limit: int = 1000
@@ -191,21 +204,30 @@ class SQLiteEventStore:
 
     def _add_warnings(self, warnings: list[Warning]) -> list[Warning]:
         db = self._conn()
-        new = []
         db.execute("BEGIN IMMEDIATE")
         try:
-            for warning in warnings:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO lc_warnings VALUES (?, ?, ?, ?)",
-                    (warning.handle, warning.id, warning.raised, warning.to_json()),
-                )
-                if cursor.rowcount:
-                    new.append(warning)
+            new = [warning for warning in warnings if _insert_warning(db, warning)]
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return new
+
+    async def published(self, warnings: Sequence[Warning]) -> None:
+        if warnings:
+            await self._call(self._published, [(w.handle, w.id) for w in warnings])
+
+    def _published(self, marks: list[tuple[str, str]]) -> None:
+        self._conn().executemany("DELETE FROM lc_unpublished WHERE handle = ? AND id = ?", marks)
+
+    async def unpublished(self) -> list[Warning]:
+        rows = await self._call(
+            self._select,
+            "SELECT w.body FROM lc_unpublished u JOIN lc_warnings w ON w.handle = u.handle AND w.id = u.id "
+            "ORDER BY w.raised, w.id",
+            (),
+        )
+        return [Warning.from_json(row[0]) for row in rows]
 
     async def warnings(self, handle: str) -> list[Warning]:
         rows = await self._call(
@@ -269,6 +291,19 @@ class SQLiteEventStore:
         rows = await self._call(self._select, "SELECT prefix, body FROM lc_rules", ())
         return {str(prefix): orjson.loads(body) for prefix, body in rows}
 
+    # -- announcements of successors ----------------------------------------------------------
+
+    async def put_announcement(self, announcement: Announcement) -> None:
+        row = (announcement.key, announcement.since, announcement.to_json())
+        await self._call(self._select, "INSERT OR REPLACE INTO lc_announcements VALUES (?, ?, ?)", row)
+
+    async def announcements(self) -> list[Announcement]:
+        rows = await self._call(self._select, "SELECT body FROM lc_announcements ORDER BY since, key", ())
+        return [Announcement.from_json(row[0]) for row in rows]
+
+    async def end_announcement(self, announcement: Announcement) -> None:
+        await self._call(self._select, "DELETE FROM lc_announcements WHERE key = ?", (announcement.key,))
+
     async def aclose(self) -> None:
         if self._db is not None:
             db, self._db = self._db, None
@@ -285,3 +320,15 @@ def _bump(db: sqlite3.Connection, handle: str, by: int) -> None:
 
 def _bounds(since: float | None, until: float | None) -> tuple[float, float]:
     return (float("-inf") if since is None else since, float("inf") if until is None else until)
+
+
+def _insert_warning(db: sqlite3.Connection, warning: Warning) -> bool:
+    """Store ``warning`` if its id is new, marked unpublished (inside the caller's transaction)."""
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO lc_warnings VALUES (?, ?, ?, ?)",
+        (warning.handle, warning.id, warning.raised, warning.to_json()),
+    )
+    if not cursor.rowcount:
+        return False
+    db.execute("INSERT OR IGNORE INTO lc_unpublished VALUES (?, ?)", (warning.handle, warning.id))
+    return True

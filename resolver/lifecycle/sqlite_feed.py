@@ -1,6 +1,8 @@
 """The warning feed in SQLite (one node process): the event store's file, tables of its own.
 
-A claim moves this process's cursor; readers waiting for new entries are woken in process.
+A claim reads after this process's position in memory; the stored delivery cursor moves only
+when entries are done, up to the oldest still in flight, so a process stopped mid-delivery
+delivers those again when it starts (at least once). Waiting readers are woken in process.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, TypeVar, TypeVarTuple
 
 from resolver.errors import InputError, StoreUnavailable
 from resolver.lifecycle.eventstore import Warning
-from resolver.lifecycle.feed import DeadLetter, Entry, Subscription
+from resolver.lifecycle.feed import Claim, DeadLetter, Entry, Subscription
 
 __all__ = ["SQLiteWarningFeed"]
 
@@ -40,6 +42,8 @@ class SQLiteWarningFeed:
         self._db: sqlite3.Connection | None = None
         self._changed = asyncio.Condition()
         self._published = 0  # counts publishes, so a waiter never misses one between read and wait
+        self._claimed: int | None = None  # the newest entry claimed (None: read the stored cursor)
+        self._in_flight: set[int] = set()  # claimed, not yet done
 
     @classmethod
     async def open(cls, path: str | Path) -> SQLiteWarningFeed:
@@ -117,28 +121,39 @@ class SQLiteWarningFeed:
         rows = await self._call(self._rows, "SELECT max(seq) FROM lc_feed", ())
         return "" if not rows or rows[0][0] is None else str(rows[0][0])
 
-    async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> list[Entry]:
+    async def claim(self, consumer: str, *, limit: int = 100, wait: float = 1.0) -> Claim:
+        if self._claimed is None:
+            self._claimed = await self._cursor()
+        entries = await self.read(str(self._claimed), limit=limit, wait=wait)
+        if not entries:
+            return Claim([], [])
+        seqs = [int(entry_id) for entry_id, _ in entries]
+        self._claimed = max(self._claimed, seqs[-1])
+        self._in_flight.update(seqs)
+        return Claim(entries, await self.subscriptions())
+
+    async def _cursor(self) -> int:
         rows = await self._call(self._rows, "SELECT seq FROM lc_cursor WHERE name = 'delivery'", ())
-        cursor = str(rows[0][0]) if rows else None
-        if cursor is None:
-            # The first start delivers what is published from now on, not the past.
-            last = await self._call(self._rows, "SELECT coalesce(max(seq), 0) FROM lc_feed", ())
-            cursor = str(last[0][0])
-            await self._call(
-                self._exec, "INSERT OR IGNORE INTO lc_cursor VALUES ('delivery', ?)", (int(cursor),)
-            )
-        entries = await self.read(cursor, limit=limit, wait=wait)
-        if entries:
-            await self._call(
-                self._exec, "UPDATE lc_cursor SET seq = ? WHERE name = 'delivery'", (int(entries[-1][0]),)
-            )
-        return entries
+        if rows:
+            return int(rows[0][0])
+        # The first start delivers what is published from now on, not the past.
+        last = await self._call(self._rows, "SELECT coalesce(max(seq), 0) FROM lc_feed", ())
+        await self._call(
+            self._exec, "INSERT OR IGNORE INTO lc_cursor VALUES ('delivery', ?)", (int(last[0][0]),)
+        )
+        return int(last[0][0])
 
     async def reclaim(self, consumer: str, *, idle: float, limit: int = 100) -> list[Entry]:
-        return []  # one process: nothing is claimed by anyone else
+        return []  # one process: what it left in flight is read again from the cursor at start
 
     async def done(self, entry_ids: Sequence[str]) -> None:
-        return None  # the cursor moved when the entries were claimed
+        self._in_flight.difference_update(int(i) for i in entry_ids)
+        if self._claimed is None:
+            return
+        upto = min(self._in_flight) - 1 if self._in_flight else self._claimed
+        await self._call(
+            self._exec, "UPDATE lc_cursor SET seq = max(seq, ?) WHERE name = 'delivery'", (upto,)
+        )
 
     # -- subscriptions and dead letters --------------------------------------------------------
 

@@ -4,17 +4,19 @@ On a write (``Successions.check``, called by the write path between validation a
 every predecessor the new version names and the version it replaces did not is resolved
 through the node's stage chain (so through the federation when another node owns it): it must
 exist, be live and not be waste, and the passport naming it must have a second-life status.
-After the write, ``announce`` tells each predecessor's owner in the background: this node
-records the link itself; another node is sent ``POST /{predecessor}/successors`` with this
-node's peer credential, retried with bounded backoff, never holding up the write. The owner
-(``record``) adds a status change naming the successor, once.
+After the write, ``announce`` stores an announcement per predecessor (the lifecycle store) and
+tells its owner in the background: this node records the link itself; another node is sent
+``POST /{predecessor}/successors`` with this node's peer credential (through a relay when the
+owner is not a peer: the relay passes it on), retried with bounded backoff until acknowledged,
+also after a restart (``resume``). The owner (``record``) adds a status change naming the
+successor, once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 
 import orjson
@@ -22,6 +24,7 @@ import orjson
 from resolver import background
 from resolver.errors import FederationError, InputError, InvalidPassport, NotFound, ResolverError
 from resolver.identifiers import parse_identifier
+from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.facts import facts_of
 from resolver.lifecycle.peering import PeerLink, passport_path
 from resolver.lifecycle.service import LifecycleService
@@ -78,7 +81,6 @@ class Successions:
         holds: Callable[[str], bool],
         node_id: str,
         sleep: Sleep = asyncio.sleep,
-        attempts: int = 5,
         backoff: float = 1.0,
         backoff_max: float = 60.0,
         case_sensitive: bool = False,
@@ -89,11 +91,12 @@ class Successions:
         self._holds = holds
         self.node_id = node_id
         self._sleep = sleep
-        self.attempts = attempts
+        self._clock = service.clock
         self.backoff = backoff
         self.backoff_max = backoff_max
         self._case_sensitive = case_sensitive
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sending: set[str] = set()  # announcement keys being told by this process
         self.outcomes: dict[tuple[str, str], str] = {}  # (successor, predecessor) -> last outcome
 
     def _key(self, text: str) -> str:
@@ -152,45 +155,93 @@ class Successions:
 
     # -- telling the owners -----------------------------------------------------------------
 
-    def announce(self, succession: Succession) -> None:
-        """Tell each predecessor's owner, in the background (the write has been answered)."""
-        loop = asyncio.get_running_loop()
+    async def announce(self, succession: Succession) -> None:
+        """Store an announcement for each predecessor's owner, then tell them in the background
+        (the write is answered once they are stored). Retried until acknowledged, across
+        restarts (``resume``)."""
         for predecessor in succession.predecessors:
-            task = loop.create_task(self._deliver(succession, predecessor), name="lineage-announce")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            announcement = Announcement(succession.successor, predecessor, succession.status, self._clock())
+            try:
+                await self.service.events.put_announcement(announcement)
+            except ResolverError as err:  # told all the same, but only while this process runs
+                _log.error(
+                    "announcement of %s to %s not stored: %s", announcement.successor, predecessor, err
+                )
+            self._start(announcement)
+
+    def resume(self) -> None:
+        """Tell again, in the background, every announcement stored and not yet acknowledged (a
+        node stopped before its owner took it); bounded by the store's timeout."""
+        self._spawn(self._resume(), "lineage-resume")
+
+    async def _resume(self) -> None:
+        try:
+            pending = await self.service.events.announcements()
+        except ResolverError as err:
+            _log.error("stored announcements could not be read: %s", err)
+            return
+        for announcement in pending:
+            self._start(announcement)
+
+    def _start(self, announcement: Announcement) -> None:
+        if announcement.key in self._sending:
+            return  # already being told by this process
+        self._sending.add(announcement.key)
+        self._spawn(self._deliver(announcement), "lineage-announce")
+
+    def _spawn(self, work: Coroutine[object, object, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def settle(self) -> None:
         """Wait for the announcements in flight (tests; a stopping node cancels them)."""
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
-    async def _deliver(self, succession: Succession, predecessor: str) -> None:
-        pair = (succession.successor, predecessor)
-        why = ""
-        for attempt in range(self.attempts):
-            if attempt:
-                await self._sleep(min(self.backoff_max, self.backoff * 2 ** (attempt - 1)))
-            try:
-                outcome = await self._tell(succession, predecessor)
-            except (ResolverError, OSError) as err:
-                why = str(err)
-                _log.warning("telling the owner of %s about %s failed (attempt %d): %s", predecessor,
-                             succession.successor, attempt + 1, why)  # fmt: skip
-                continue
-            self.outcomes[pair] = outcome
-            return
-        self.outcomes[pair] = f"gave up after {self.attempts} attempts: {why}"
-        _log.error(
-            "the owner of %s was not told about its successor %s: %s", predecessor, succession.successor, why
-        )
+    async def _deliver(self, announcement: Announcement) -> None:
+        """Until the owner acknowledges or refuses for good; each failure is stored (attempts,
+        error) and followed by a wait of ``backoff * 2**(n-1)``, at most ``backoff_max``."""
+        pair = (announcement.successor, announcement.predecessor)
+        try:
+            while True:
+                if announcement.attempts:
+                    n = min(announcement.attempts, 32)
+                    await self._sleep(min(self.backoff_max, self.backoff * 2 ** (n - 1)))
+                try:
+                    outcome = await self._tell(announcement)
+                except (ResolverError, OSError) as err:
+                    announcement = announcement.failed(str(err))
+                    self.outcomes[pair] = f"retrying after {announcement.attempts} attempts: {err}"
+                    _log.warning("telling the owner of %s about %s failed (attempt %d): %s",
+                                 pair[1], pair[0], announcement.attempts, err)  # fmt: skip
+                    await self._keep(announcement)
+                    continue
+                self.outcomes[pair] = outcome
+                await self._end(announcement)
+                return
+        finally:
+            self._sending.discard(announcement.key)
 
-    async def _tell(self, succession: Succession, predecessor: str) -> str:
+    async def _keep(self, announcement: Announcement) -> None:
+        try:
+            await self.service.events.put_announcement(announcement)
+        except ResolverError as err:
+            _log.error("announcement of %s not stored: %s", announcement.successor, err)
+
+    async def _end(self, announcement: Announcement) -> None:
+        try:
+            await self.service.events.end_announcement(announcement)
+        except ResolverError as err:  # told again at the next start: the owner records it once
+            _log.error("announcement of %s not removed: %s", announcement.successor, err)
+
+    async def _tell(self, announcement: Announcement) -> str:
         """One attempt: "recorded"/"known" or "refused: ..." (final); raises when worth retrying."""
+        predecessor = announcement.predecessor
         if self._holds(predecessor):
             try:
                 change = await self.record(
-                    predecessor, succession.successor, succession.status, by=self.node_id
+                    predecessor, announcement.successor, announcement.status, by=self.node_id
                 )
             except (IllegalTransition, NotFound) as err:
                 return f"refused: {err.detail}"
@@ -198,7 +249,7 @@ class Successions:
         peer = self._link.owner_of(predecessor) if self._link is not None else None
         if peer is None or self._link is None:
             return "refused: no peer holds it"
-        body = orjson.dumps({"successor": succession.successor, "status": succession.status})
+        body = orjson.dumps({"successor": announcement.successor, "status": announcement.status})
         path = passport_path(predecessor, "successors")
         answer = await self._link.call(peer, "POST", path, tier=Tier.AUTHORITY, body=body)
         if answer.status in (200, 201):

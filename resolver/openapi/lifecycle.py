@@ -227,7 +227,8 @@ def _lineage_paths(base: str, ident: list[dict[str, object]], kind: str) -> dict
             "parameters": ident,
             "post": _op(
                 "postSuccessor" + kind,
-                "A peer node announces a successor of the passport (peer credentials only)",
+                "A peer node announces a successor of the passport (peer credentials only); a node "
+                "that does not hold the passport passes it on to the owner (a relay)",
                 responses(
                     {
                         "200": json_ok("Already recorded.", ref("Succession")),

@@ -98,11 +98,11 @@ async def test_warnings_a_dead_process_claimed_are_taken_over_and_delivered_once
         )
         warning = Warning("w-1", "88.100.1/X", "negative-event", "warning", 1.0, 1.0, "negative event")
         await feed.publish([warning])
-        (claimed,) = await feed.claim("dead-process", wait=0)  # it dies before delivering
+        (claimed,) = (await feed.claim("dead-process", wait=0)).entries  # it dies before delivering
         async with aiohttp.ClientSession() as http:
             settings = LifecycleSettings(delivery_reclaim_seconds=0, allowed_webhook_hosts=("127.0.0.1",))
             alive = Dispatcher(feed, http, settings, clock=lambda: 1.0, consumer="alive")
-            assert await feed.claim("alive", wait=0) == []  # a group read does not see it again
+            assert (await feed.claim("alive", wait=0)).entries == []  # a group read does not see it again
             assert await alive.reclaim() == 1
             await alive.drained()
         assert [w["id"] for w in receiver.warnings()] == ["w-1"]
