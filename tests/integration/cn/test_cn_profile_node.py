@@ -108,3 +108,17 @@ async def test_an_eu_prefix_still_judges_by_the_eu_profile(
     ) as put:
         assert put.status == 422
         assert "does not conform to the eu-battery profile" in (await put.json())["detail"]
+
+
+@pytest.mark.parametrize("media_type", ["text/turtle", "text/html"])
+async def test_a_cn_passport_is_served_in_the_other_formats(
+    node: RunningNode, http: aiohttp.ClientSession, media_type: str
+) -> None:
+    code = "X9KPB1ANB51234T3E0000045"
+    url = f"{node.url}/88.300.1/{code}"
+    async with http.put(url, data=_body("88.300.1", code), headers=_headers(MAKER)) as put:
+        assert put.status in (200, 201), await put.text()  # the second format finds it written
+    async with http.get(url, headers={"Accept": media_type}) as got:
+        assert got.status == 200, await got.text()
+        text = await got.text()
+    assert code in text
