@@ -4,6 +4,7 @@ chooses it per prefix (refusing an unknown profile by its key)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import pytest
 from hypothesis import given
 from rdflib.namespace import SH
 
+from resolver import jsonld
 from resolver.cn.gbt34014 import parse_code
 from resolver.config import ConfigError, default_config, load_config
 from resolver.errors import InvalidIdentifier
 from resolver.profile import Profile
+from resolver.readiness.assess import assess
 from resolver.tiers import Tier
 from resolver.validation import pipeline
 from tests.cn.test_gbt34014 import codes
@@ -131,3 +134,24 @@ def test_an_unknown_profile_is_refused_naming_the_key(tmp_path: Path) -> None:
 def test_a_profile_for_a_prefix_the_node_does_not_hold_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"'profiles\.\"88\.999\"' names a prefix the node does not hold"):
         default_config(profiles={"88.999": CN})
+
+
+def test_the_cn_readiness_lines_read_a_cn_passport() -> None:
+    body = EXAMPLE.read_bytes()
+    expanded = jsonld.expand(jsonld.parse_json(body))
+    readiness = assess("cn", expanded, pipeline.validate_sync(body, profile=CN), datetime.date(2027, 2, 18))
+    assert {line.key: line.status for line in readiness.lines} == dict.fromkeys(
+        [
+            "cn-code",
+            "cn-maker",
+            "cn-date",
+            "cn-type",
+            "cn-capacity",
+            "cn-voltage",
+            "cn-mass",
+            "cn-vin",
+            "cn-transfers",
+        ],
+        "valid",
+    )
+    assert readiness.ready
