@@ -33,6 +33,7 @@ from pathlib import Path
 import orjson
 
 from resolver.adapters.dates import check_date, is_month_year
+from resolver.adapters.operational import dynamic_readings
 from resolver.errors import DocumentError
 from resolver.jsontypes import JSON, JSONObject
 
@@ -75,6 +76,7 @@ class Read:
 
     expanded: list[JSONObject]
     unmapped: tuple[str, ...]
+    readings: tuple[JSONObject, ...] = ()  # an operational body's dynamic data (lifecycle events)
 
 
 def is_en18223(doc: object) -> bool:
@@ -190,10 +192,12 @@ def from_operational(doc: object) -> Read:
         raise DocumentError("an EN 18223 operational body is a JSON object")
     unmapped: list[str] = []
     root = _root(doc, unmapped)
+    dynamic = dynamic_readings(doc)  # to the lifecycle events, not the passport
+    unmapped.extend(dynamic.unmapped)
     skip = {"@context", "_comment", *_HEADER, "granularity", "dppSchemaVersion", "dppStatus",
-            "lastUpdated", "economicOperatorId", "contentSpecificationIds"}  # fmt: skip
+            "lastUpdated", "economicOperatorId", "contentSpecificationIds", *dynamic.names}  # fmt: skip
     _fill(root, {k: v for k, v in doc.items() if k not in skip}, "", unmapped)
-    return Read([root], tuple(unmapped))
+    return Read([root], tuple(unmapped), dynamic.readings)
 
 
 def _fill(node: JSONObject, body: Mapping[str, JSON], path: str, unmapped: list[str]) -> None:

@@ -84,6 +84,7 @@ class Item:
     source: str
     body: bytes
     proofs: tuple[JSONObject, ...] = ()
+    readings: tuple[JSONObject, ...] = ()  # dynamic data for the lifecycle events (operational files)
 
 
 @dataclass
@@ -96,6 +97,8 @@ class Summary:
     rejections: list[dict[str, str]] = field(default_factory=list)
     unmapped: dict[str, list[str]] = field(default_factory=dict)  # source -> fields not mapped
     issuers: dict[str, dict[str, str]] = field(default_factory=dict)  # source -> its issuer
+    readings: int = 0  # readings of dynamic data stored as lifecycle events
+    readings_refused: dict[str, str] = field(default_factory=dict)  # source -> why (passport kept)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -122,6 +125,8 @@ class Summary:
             "per_second": round(self.done / seconds, 1) if seconds > 0 else None,
             **({"unmapped": self.unmapped} if self.unmapped else {}),
             **({"issuers": self.issuers} if self.issuers else {}),
+            **({"readings_to_events": self.readings} if self.readings else {}),
+            **({"readings_refused": self.readings_refused} if self.readings_refused else {}),
         }
 
 
@@ -279,7 +284,7 @@ def _converted(items: list[Item], fmt: str, summary: Summary, *, own_methods: st
             summary.unmapped[item.source] = list(converted.unmapped)
         if converted.issuer:
             summary.issuers[item.source] = dict(converted.issuer)
-        out.append(Item(item.source, converted.body, proofs))
+        out.append(Item(item.source, converted.body, proofs, converted.readings))
     return out
 
 
@@ -321,6 +326,10 @@ def _print_summary(summary: Summary, *, as_json: bool, total: int | None = None)
         print(f"  rejected {rejection['source']}:{handle} {rejection['reason']}")
     for source, fields in sorted(summary.unmapped.items()):
         print(f"  not mapped from {source}: {', '.join(fields)}")
+    if summary.readings:
+        print(f"  {summary.readings} reading(s) of dynamic data went to the passports' lifecycle events")
+    for source, reason in sorted(summary.readings_refused.items()):
+        print(f"  readings of {source} not stored (its passport was): {reason}")
 
 
 async def _run_all(items: list[_T], concurrency: int, work: Callable[[_T], Awaitable[None]]) -> None:
@@ -389,6 +398,11 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
     sealing = contextlib.AsyncExitStack()  # closed in the finally below, entered or not
     try:
         sealer = await sealing.enter_async_context(open_integrity(config))
+        record = None
+        if any(item.readings for item in items):
+            from resolver.commands.import_readings import into_store
+
+            record = await sealing.enter_async_context(into_store(config, store))
         await validator.start()
 
         async def batch(chunk: list[Item]) -> None:
@@ -419,7 +433,9 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
                 return
             lock = locks.setdefault(key, asyncio.Lock())
             async with lock:
-                await _store_one(store, key, prepared, item, summary, sealer)
+                stored = await _store_one(store, key, prepared, item, summary, sealer)
+                if stored and record is not None and item.readings:
+                    await _record(summary, item, record(key, item.readings))
             progress.update()
 
         # Passports go to the workers in batches (one task and one result message per batch,
@@ -445,21 +461,33 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
 
 async def _store_one(
     store: Store, key: str, prepared: PreparedPassport, item: Item, summary: Summary, sealer: Sealer | None
-) -> None:
+) -> bool:
+    """Write one passport; whether it is stored (now or already)."""
     try:
         outcome = await import_prepared(store, key, prepared, sealer=sealer, proofs=item.proofs)
     except PreconditionFailed:
         summary.reject(item, "changed by another writer during the import; run it again", key)
-        return
+        return False
     except ProofError as err:  # an operator's proof that does not verify: nothing stored
         summary.reject(item, err.detail, key)
-        return
+        return False
     if not outcome.changed:
         summary.unchanged += 1
     elif outcome.created:
         summary.created += 1
     else:
         summary.replaced += 1
+    return True
+
+
+async def _record(summary: Summary, item: Item, recording: Awaitable[int]) -> None:
+    """Count the readings stored as events, or keep why they were not (the passport stays)."""
+    from resolver.commands.import_readings import ReadingsRefused
+
+    try:
+        summary.readings += await recording
+    except ReadingsRefused as err:
+        summary.readings_refused[item.source] = str(err)
 
 
 async def _into_node(
@@ -467,6 +495,7 @@ async def _into_node(
 ) -> None:
     import aiohttp
 
+    from resolver.commands.import_readings import into_node
     from resolver.http.passports import location_path
     from resolver.linked.imports import phases
 
@@ -493,6 +522,9 @@ async def _into_node(
                 async with session.put(node + location_path(handle), data=item.body) as response:
                     raw = await response.read()
                     answer = orjson.loads(raw) if raw else {}
+                    if response.status in (200, 201) and item.readings:
+                        url = node + location_path(handle) + "/events"
+                        await _record(summary, item, into_node(session, url, item.readings))
                     if response.status == 201:
                         summary.created += 1
                     elif response.status == 200:
