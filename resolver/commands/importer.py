@@ -65,7 +65,14 @@ def add_parser(subparsers: Subparsers) -> None:
         help="input format: auto (told per document), jsonld (default), "
         "catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis, "
         "untp (UNTP DPP credential 0.5.0+), batterypass (Battery Pass consortium 1.2/1.3, UTF-8 or UTF-16), "
-        "aas (IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON)",
+        "aas (IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON), "
+        "pact (PACT ProductFootprint 2.x/3.x: feeds the carbon footprint of the passports it names)",
+    )
+    parser.add_argument(
+        "--kwh-per-kg",
+        type=float,
+        help="for --format pact: kWh of battery energy per kg of the supplier's product, to convert "
+        "a footprint declared per kilogram (docs/adapters.md, PACT)",
     )
     parser.add_argument(
         "--progress",
@@ -224,10 +231,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     summary = Summary()
     fmt = getattr(args, "format", "jsonld")
+    import uvloop
+
+    if fmt == "pact":  # footprints become the passports they feed, then imported as JSON-LD
+        items, fmt = uvloop.run(_footprints(items, config, args, summary)), "jsonld"
     items = _converted(items, fmt, summary, own_methods=_own_methods(config, args))
     enabled = args.progress if args.progress is not None else sys.stderr.isatty()
     progress = Progress(len(items), summary, stream=sys.stderr, enabled=enabled)
-    import uvloop
 
     try:
         if args.node:
@@ -286,6 +296,26 @@ def _converted(items: list[Item], fmt: str, summary: Summary, *, own_methods: st
             summary.issuers[item.source] = dict(converted.issuer)
         out.append(Item(item.source, converted.body, proofs, converted.readings))
     return out
+
+
+async def _footprints(
+    items: list[Item], config: NodeConfig, args: argparse.Namespace, summary: Summary
+) -> list[Item]:
+    """PACT footprints: the passports they feed, each with the footprint in its carbon footprint."""
+    from resolver.commands import import_footprints
+
+    given = [(item.source, item.body) for item in items]
+    kwh_per_kg = getattr(args, "kwh_per_kg", None)
+    if args.node:
+        fed = await import_footprints.from_node(
+            given, args.node.rstrip("/"), args.token, kwh_per_kg=kwh_per_kg
+        )
+    else:
+        fed = await import_footprints.from_store(given, config, kwh_per_kg=kwh_per_kg)
+    for source, reason in fed.refused:
+        summary.reject(Item(source, b""), reason)
+    summary.unmapped.update(fed.unmapped)
+    return [Item(source, body) for source, body in fed.passports]
 
 
 def _detected(body: bytes, detect: Callable[[object], str]) -> str | None:
