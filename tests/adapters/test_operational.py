@@ -112,3 +112,16 @@ def test_import_stores_the_readings_as_the_passports_events(tmp_path: Path) -> N
     asyncio.run(_into_store(items, config, summary, progress))
     assert (summary.unchanged, summary.readings) == (1, 0), summary
     assert asyncio.run(latest()) == (97.5, 9)
+
+
+def test_validate_shows_the_readings_apart_from_the_passport(capsys: pytest.CaptureFixture[str]) -> None:
+    from resolver.cli import main
+
+    main(["validate", "--format", "openepcis", str(AMPERIA)])
+    text = capsys.readouterr().out
+    assert "not passport data (import stores it as lifecycle events): capacityFade 2.5 P1," in text
+    assert "stateOfHealth 97.5 P1" in text
+    main(["validate", "--format", "openepcis", "--json", str(AMPERIA)])
+    outcome = orjson.loads(capsys.readouterr().out)
+    found = outcome[0] if isinstance(outcome, list) else outcome["files"][0]
+    assert len(found["readings"]) == 9
