@@ -221,9 +221,10 @@ def _fill(node: JSONObject, body: Mapping[str, JSON], path: str, unmapped: list[
         converted = [
             _operational_value(item, is_object, at, unmapped) for item, at in zip(items, paths, strict=True)
         ]
-        existing = node.setdefault(iri, [])
+        kept = [v for v in converted if v is not None]
+        existing = node.setdefault(iri, []) if kept else None
         if isinstance(existing, list):
-            existing.extend(v for v in converted if v is not None)
+            existing.extend(kept)
 
 
 def _operational_value(value: JSON, is_object: bool, where: str, unmapped: list[str]) -> JSON:
@@ -237,7 +238,9 @@ def _operational_value(value: JSON, is_object: bool, where: str, unmapped: list[
             return _text(value)
         child: JSONObject = {}
         _fill(child, value, where, unmapped)
-        return child
+        # A node none of whose fields was read (each listed as not mapped) would be an empty
+        # object, which JSON-LD drops and the reader refuses: it is left out, its fields named.
+        return child if any(key != "@type" for key in child) else None
     if isinstance(value, str):
         leaf = where.rsplit(".", 1)[-1].split("[", 1)[0]
         if leaf.endswith(("Date", "date")) or leaf == "lastUpdated":

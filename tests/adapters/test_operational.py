@@ -125,3 +125,19 @@ def test_validate_shows_the_readings_apart_from_the_passport(capsys: pytest.Capt
     outcome = orjson.loads(capsys.readouterr().out)
     found = outcome[0] if isinstance(outcome, list) else outcome["files"][0]
     assert len(found["readings"]) == 9
+
+
+def test_a_node_of_unread_fields_is_left_out_and_its_fields_listed() -> None:
+    """OpenEPCIS's amperia model file carries additionalProductClassification with fields no
+    rule reads: an empty node would be refused by the reader (JSON-LD drops it)."""
+    from resolver.adapters import en18223
+
+    doc = _amperia() | {
+        "additionalProductClassification": {
+            "type": "AdditionalProductClassificationDetails",
+            "additionalProductClassificationValue": "stationary",
+        }
+    }
+    read = en18223.from_operational(doc)
+    assert "https://ref.gs1.org/voc/additionalProductClassification" not in read.expanded[0]
+    assert "additionalProductClassification.additionalProductClassificationValue" in read.unmapped
