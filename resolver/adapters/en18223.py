@@ -55,7 +55,7 @@ _GS1_SCHEMA = {
     "countryOfOrigin": GS1 + "countryOfOrigin", "countryCode": GS1 + "countryCode",
     "organizationName": GS1 + "organizationName", "address": GS1 + "address",
     "streetAddress": GS1 + "streetAddress", "postalCode": GS1 + "postalCode",
-    "addressLocality": GS1 + "addressLocality", "addressCountry": GS1 + "addressCountry",
+    "addressLocality": GS1 + "addressLocality", "addressCountry": SCHEMA + "addressCountry",
     "globalLocationNumber": GS1 + "globalLocationNumber", "gln": GS1 + "globalLocationNumber",
     "contactPoint": GS1 + "contactPoint", "email": GS1 + "email", "telephone": GS1 + "telephone",
     "value": GS1 + "value", "unitCode": GS1 + "unitCode", "manufacturingDate": GS1 + "productionDate",
@@ -215,16 +215,30 @@ def _fill(node: JSONObject, body: Mapping[str, JSON], path: str, unmapped: list[
         if found is None:
             unmapped.append(where)
             continue
+        if key == "addressCountry" and isinstance(value, dict) and isinstance(value.get("countryCode"), str):
+            value = value["countryCode"]  # a Country node: the passport's address holds the code
         iri, is_object = found
         items = value if isinstance(value, list) else [value]
         paths = [f"{where}[{i}]" if len(items) > 1 else where for i in range(len(items))]
         converted = [
             _operational_value(item, is_object, at, unmapped) for item, at in zip(items, paths, strict=True)
         ]
-        kept = [v for v in converted if v is not None]
+        kept = _one_language([v for v in converted if v is not None], where, unmapped)
         existing = node.setdefault(iri, []) if kept else None
         if isinstance(existing, list):
             existing.extend(kept)
+
+
+def _one_language(values: list[JSON], where: str, unmapped: list[str]) -> list[JSON]:
+    """Texts in several languages (``[{"@language": "en", "@value": ...}, ...]``) as the one
+    plain text the passport holds: the English one, else the first; the others are listed as not
+    mapped (``productName[de]``). The passport's text data points are plain strings."""
+    tagged = [v for v in values if isinstance(v, dict) and isinstance(v.get("@language"), str)]
+    if not tagged or len(tagged) != len(values):
+        return values
+    chosen = next((v for v in tagged if v["@language"] == "en"), tagged[0])
+    unmapped.extend(f"{where}[{v['@language']}]" for v in tagged if v is not chosen)
+    return [{"@value": chosen["@value"]}]
 
 
 def _operational_value(value: JSON, is_object: bool, where: str, unmapped: list[str]) -> JSON:
@@ -252,6 +266,10 @@ def _operational_value(value: JSON, is_object: bool, where: str, unmapped: list[
             iri = value if value.startswith(("http://", "https://", "urn:")) else _value_iri(value)
             if iri:
                 return {"@id": iri}
+        elif value.startswith(("http://", "https://")) and " " not in value:
+            # A web address (a document, a report, a symbol): typed so, as the elements shape
+            # types it (valueDataType xsd:anyURI), and as the passport's web-address points want.
+            return {"@value": value, "@type": XSD + "anyURI"}
     if isinstance(value, list):
         return None  # a list inside a list: not a shape EN 18223 writes
     return {"@value": value}

@@ -141,3 +141,32 @@ def test_a_node_of_unread_fields_is_left_out_and_its_fields_listed() -> None:
     read = en18223.from_operational(doc)
     assert "https://ref.gs1.org/voc/additionalProductClassification" not in read.expanded[0]
     assert "additionalProductClassification.additionalProductClassificationValue" in read.unmapped
+
+
+def test_language_texts_addresses_and_web_addresses_are_read_as_the_passport_holds_them() -> None:
+    """Shapes of the published operational files: a product name in three languages (the
+    English one kept, the others listed), a Country node as an address's country, a document's
+    web address typed as one."""
+    from resolver.adapters import en18223
+
+    doc = _amperia() | {
+        "productName": [
+            {"@language": "de", "@value": "Amperia StaxWall 10 Heimspeicher"},
+            {"@language": "en", "@value": "Amperia StaxWall 10 Home Battery"},
+        ],
+        "manufacturer": {
+            "type": "Organization",
+            "organizationName": "Amperia Energy Systems AB",
+            "address": {"type": "PostalAddress", "addressCountry": {"type": "Country", "countryCode": "SE"}},
+        },
+        "resultOfTestReport": "https://files.example.org/files/products/09521234002000/docs/test-report.pdf",
+    }
+    read = en18223.from_operational(doc)
+    root = read.expanded[0]
+    assert root["https://ref.gs1.org/voc/productName"] == [{"@value": "Amperia StaxWall 10 Home Battery"}]
+    assert "productName[de]" in read.unmapped
+    maker = root["https://ref.gs1.org/voc/manufacturer"][0]  # type: ignore[index]
+    address = maker["https://ref.gs1.org/voc/address"][0]  # type: ignore[index,call-overload]
+    assert address["https://schema.org/addressCountry"] == [{"@value": "SE"}]  # type: ignore[index,call-overload]
+    reports = [v for k, v in root.items() if k.endswith("resultOfTestReport")]
+    assert reports == [[{"@value": doc["resultOfTestReport"], "@type": en18223.XSD + "anyURI"}]]
