@@ -19,6 +19,7 @@ from resolver.credentials import Credential, hash_token
 from resolver.errors import ConfigError
 from resolver.federation.config import FederationConfig
 from resolver.lifecycle.settings import LifecycleSettings
+from resolver.profile import PROFILES
 from resolver.tiers import Role
 
 __all__ = [
@@ -140,6 +141,15 @@ class NodeConfig:
     sparql: SparqlConfig = field(default_factory=SparqlConfig)
     integrity: IntegrityConfig = field(default_factory=IntegrityConfig)
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
+    # ``[profiles]``: (prefix, profile) pairs; a prefix not listed writes eu-battery passports.
+    profiles: tuple[tuple[str, str], ...] = ()
+
+    def profile_for(self, prefix: str) -> str:
+        """The profile passports under ``prefix`` are written in (resolver.profile.PROFILES)."""
+        for listed, name in self.profiles:
+            if listed == prefix:
+                return name
+        return PROFILES[0]
 
 
 _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -163,7 +173,7 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "access_log": bool,
     "data_dir": str,
 }
-_TABLES = {"limits", "credentials", "federation", "sparql", "lifecycle", "integrity"}
+_TABLES = {"limits", "credentials", "federation", "sparql", "lifecycle", "integrity", "profiles"}
 _SPARQL_KEYS: dict[str, type] = {"enabled": bool, "index_dir": str, "history": bool, "process": bool}
 _INTEGRITY_KEYS: dict[str, type] = {
     "sign": bool,
@@ -219,6 +229,8 @@ def default_config(**overrides: Any) -> NodeConfig:
         overrides["integrity"] = _integrity(overrides["integrity"])
     if "lifecycle" in overrides and not isinstance(overrides["lifecycle"], LifecycleSettings):
         overrides["lifecycle"] = _lifecycle(overrides["lifecycle"])
+    if "profiles" in overrides and not isinstance(overrides["profiles"], tuple):
+        overrides["profiles"] = _profiles(overrides["profiles"])
     config = dataclasses.replace(config, **overrides)
     _check(config, explicit_chain="chain" in overrides)
     return config
@@ -252,6 +264,8 @@ def _from_mapping(raw: Mapping[str, object]) -> NodeConfig:
         values["integrity"] = _integrity(raw["integrity"])
     if "lifecycle" in raw:
         values["lifecycle"] = _lifecycle(raw["lifecycle"])
+    if "profiles" in raw:
+        values["profiles"] = _profiles(raw["profiles"])
     config = dataclasses.replace(NodeConfig(), **values)
     _check(config, explicit_chain="chain" in values)
     return config
@@ -288,6 +302,20 @@ def _lifecycle(raw: object) -> LifecycleSettings:
     if not isinstance(raw, Mapping):
         raise ConfigError("'lifecycle' must be a table")
     return LifecycleSettings.from_mapping(raw)
+
+
+def _profiles(raw: object) -> tuple[tuple[str, str], ...]:
+    """``[profiles]``: prefix = profile name, each a known profile (ConfigError naming the key)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'profiles' must be a table of prefix = profile name")
+    pairs = []
+    for prefix, name in raw.items():
+        if not isinstance(name, str) or name not in PROFILES:
+            raise ConfigError(
+                f"'profiles.\"{prefix}\"' is {name!r}, not a known profile ({', '.join(PROFILES)})"
+            )
+        pairs.append((str(prefix), name))
+    return tuple(pairs)
 
 
 def _strings(value: Sequence[object], key: str) -> list[str]:
@@ -360,6 +388,9 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
                 raise ConfigError(f"unknown stage {name!r} in 'chain' (known stages: {known})")
         if len(set(config.chain)) != len(config.chain):
             raise ConfigError("'chain' names a stage twice")
+    for prefix, _name in config.profiles:
+        if prefix not in config.prefixes:
+            raise ConfigError(f"'profiles.\"{prefix}\"' names a prefix the node does not hold ('prefixes')")
     names = set()
     for cred in config.credentials:
         if not _SHA256_HEX.fullmatch(cred.token_sha256):

@@ -27,11 +27,13 @@ from resolver.jsontypes import JSON, JSONObject
 
 __all__ = [
     "ACCEPTED_CONTEXTS",
+    "CN_CONTEXT_URL",
     "CONTEXT_URL",
     "MAX_BODY_BYTES",
     "MAX_DEPTH",
     "MAX_TRIPLES",
     "MAX_VALUES",
+    "PROFILE_CONTEXTS",
     "compact",
     "context_terms",
     "decimal_lexicals",
@@ -51,6 +53,9 @@ __all__ = [
 ]
 
 CONTEXT_URL = "https://w3id.org/battery-passport/eu-battery/v1"
+CN_CONTEXT_URL = "https://w3id.org/battery-passport/cn-battery/v1"
+# Profile name -> the context its passports are written in (resolver/profile.py).
+PROFILE_CONTEXTS = {"eu-battery": CONTEXT_URL, "cn-battery": CN_CONTEXT_URL}
 
 # Limits for a passport body. A complete passport is 20-60 kB with a nesting depth near 8;
 # these leave room for large ones while keeping the worst case in milliseconds.
@@ -75,6 +80,7 @@ _GS1_SHORTCUT_TERMS = frozenset({"https://ref.gs1.org/voc/masterDataAvailableFor
 # URL -> file. The only contexts the node will ever load.
 ACCEPTED_CONTEXTS: dict[str, Path] = {
     CONTEXT_URL: _VOCAB / "eu-battery" / "context.jsonld",
+    CN_CONTEXT_URL: _VOCAB / "cn-battery" / "context.jsonld",
     "https://www.w3.org/ns/credentials/v2": _VOCAB / "third-party" / "w3c" / "credentials-v2.jsonld",
     "https://w3id.org/security/data-integrity/v2": (
         _VOCAB / "third-party" / "w3c" / "data-integrity-v2.jsonld"
@@ -252,9 +258,10 @@ class _Bail(Exception):
 
 
 @functools.cache
-def context_terms() -> Terms | None:
-    """Our context read once by the one context reader (None if it is beyond plain terms)."""
-    return read_terms(load_context(CONTEXT_URL))
+def context_terms(url: str = CONTEXT_URL) -> Terms | None:
+    """A profile's context (ours by default) read once by the one context reader (None if it is
+    beyond plain terms)."""
+    return read_terms(load_context(url))
 
 
 @functools.cache

@@ -18,10 +18,12 @@ from resolver import jsonld
 from resolver.jsontypes import JSON
 from resolver.tiers import TIER_IRI_BASE, Tier
 
-__all__ = ["BP", "PROFILE_ROOT", "Profile", "PropertyInfo"]
+__all__ = ["BP", "PROFILES", "PROFILE_ROOT", "Profile", "PropertyInfo"]
 
 BP = rdflib.Namespace(TIER_IRI_BASE)
 PROFILE_ROOT = Path(__file__).resolve().parent.parent
+# The profiles a node can write passports in (vocab/<name>, shapes/<name>), default first.
+PROFILES = tuple(jsonld.PROFILE_CONTEXTS)
 
 _TIER_FILES = {
     Tier.PUBLIC: "tier-public.ttl",
@@ -47,6 +49,7 @@ class Profile:
 
     name: str
     context: JSON  # the parsed context document
+    context_url: str  # the URL passports of this profile name as their @context
     properties: Mapping[str, PropertyInfo]
     shapes: rdflib.Graph
     tier_shapes: Mapping[Tier, rdflib.Graph]
@@ -92,11 +95,12 @@ class Profile:
                 tier_shapes[tier] = graph
             elif not path.name.startswith("tier-"):
                 shapes.parse(path, format="turtle")
-        context_url = jsonld.CONTEXT_URL
+        context_url = jsonld.PROFILE_CONTEXTS[name]
         properties = _properties(vocab)
         return cls(
             name=name,
             context=jsonld.load_context(context_url),
+            context_url=context_url,
             properties=properties,
             structural=frozenset((_declared(vocab) - set(properties)) | _structural(vocab)),
             ranges={

@@ -33,6 +33,7 @@ from pathlib import Path
 import orjson
 
 from resolver.adapters.dates import check_date, is_month_year
+from resolver.adapters.operational import dynamic_readings
 from resolver.errors import DocumentError
 from resolver.jsontypes import JSON, JSONObject
 
@@ -54,7 +55,7 @@ _GS1_SCHEMA = {
     "countryOfOrigin": GS1 + "countryOfOrigin", "countryCode": GS1 + "countryCode",
     "organizationName": GS1 + "organizationName", "address": GS1 + "address",
     "streetAddress": GS1 + "streetAddress", "postalCode": GS1 + "postalCode",
-    "addressLocality": GS1 + "addressLocality", "addressCountry": GS1 + "addressCountry",
+    "addressLocality": GS1 + "addressLocality", "addressCountry": SCHEMA + "addressCountry",
     "globalLocationNumber": GS1 + "globalLocationNumber", "gln": GS1 + "globalLocationNumber",
     "contactPoint": GS1 + "contactPoint", "email": GS1 + "email", "telephone": GS1 + "telephone",
     "value": GS1 + "value", "unitCode": GS1 + "unitCode", "manufacturingDate": GS1 + "productionDate",
@@ -75,6 +76,7 @@ class Read:
 
     expanded: list[JSONObject]
     unmapped: tuple[str, ...]
+    readings: tuple[JSONObject, ...] = ()  # an operational body's dynamic data (lifecycle events)
 
 
 def is_en18223(doc: object) -> bool:
@@ -190,10 +192,12 @@ def from_operational(doc: object) -> Read:
         raise DocumentError("an EN 18223 operational body is a JSON object")
     unmapped: list[str] = []
     root = _root(doc, unmapped)
+    dynamic = dynamic_readings(doc)  # to the lifecycle events, not the passport
+    unmapped.extend(dynamic.unmapped)
     skip = {"@context", "_comment", *_HEADER, "granularity", "dppSchemaVersion", "dppStatus",
-            "lastUpdated", "economicOperatorId", "contentSpecificationIds"}  # fmt: skip
+            "lastUpdated", "economicOperatorId", "contentSpecificationIds", *dynamic.names}  # fmt: skip
     _fill(root, {k: v for k, v in doc.items() if k not in skip}, "", unmapped)
-    return Read([root], tuple(unmapped))
+    return Read([root], tuple(unmapped), dynamic.readings)
 
 
 def _fill(node: JSONObject, body: Mapping[str, JSON], path: str, unmapped: list[str]) -> None:
@@ -211,15 +215,30 @@ def _fill(node: JSONObject, body: Mapping[str, JSON], path: str, unmapped: list[
         if found is None:
             unmapped.append(where)
             continue
+        if key == "addressCountry" and isinstance(value, dict) and isinstance(value.get("countryCode"), str):
+            value = value["countryCode"]  # a Country node: the passport's address holds the code
         iri, is_object = found
         items = value if isinstance(value, list) else [value]
         paths = [f"{where}[{i}]" if len(items) > 1 else where for i in range(len(items))]
         converted = [
             _operational_value(item, is_object, at, unmapped) for item, at in zip(items, paths, strict=True)
         ]
-        existing = node.setdefault(iri, [])
+        kept = _one_language([v for v in converted if v is not None], where, unmapped)
+        existing = node.setdefault(iri, []) if kept else None
         if isinstance(existing, list):
-            existing.extend(v for v in converted if v is not None)
+            existing.extend(kept)
+
+
+def _one_language(values: list[JSON], where: str, unmapped: list[str]) -> list[JSON]:
+    """Texts in several languages (``[{"@language": "en", "@value": ...}, ...]``) as the one
+    plain text the passport holds: the English one, else the first; the others are listed as not
+    mapped (``productName[de]``). The passport's text data points are plain strings."""
+    tagged = [v for v in values if isinstance(v, dict) and isinstance(v.get("@language"), str)]
+    if not tagged or len(tagged) != len(values):
+        return values
+    chosen = next((v for v in tagged if v["@language"] == "en"), tagged[0])
+    unmapped.extend(f"{where}[{v['@language']}]" for v in tagged if v is not chosen)
+    return [{"@value": chosen["@value"]}]
 
 
 def _operational_value(value: JSON, is_object: bool, where: str, unmapped: list[str]) -> JSON:
@@ -233,7 +252,9 @@ def _operational_value(value: JSON, is_object: bool, where: str, unmapped: list[
             return _text(value)
         child: JSONObject = {}
         _fill(child, value, where, unmapped)
-        return child
+        # A node none of whose fields was read (each listed as not mapped) would be an empty
+        # object, which JSON-LD drops and the reader refuses: it is left out, its fields named.
+        return child if any(key != "@type" for key in child) else None
     if isinstance(value, str):
         leaf = where.rsplit(".", 1)[-1].split("[", 1)[0]
         if leaf.endswith(("Date", "date")) or leaf == "lastUpdated":
@@ -245,6 +266,10 @@ def _operational_value(value: JSON, is_object: bool, where: str, unmapped: list[
             iri = value if value.startswith(("http://", "https://", "urn:")) else _value_iri(value)
             if iri:
                 return {"@id": iri}
+        elif value.startswith(("http://", "https://")) and " " not in value:
+            # A web address (a document, a report, a symbol): typed so, as the elements shape
+            # types it (valueDataType xsd:anyURI), and as the passport's web-address points want.
+            return {"@value": value, "@type": XSD + "anyURI"}
     if isinstance(value, list):
         return None  # a list inside a list: not a shape EN 18223 writes
     return {"@value": value}

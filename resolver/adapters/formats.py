@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import orjson
 
 from resolver.errors import DocumentError
+from resolver.jsontypes import JSONObject
 
 __all__ = ["EXPORTS", "FORMATS", "Converted", "Exported", "convert", "detect", "export", "to_utf8"]
 
@@ -25,6 +26,8 @@ class Converted:
     unmapped: tuple[str, ...] = ()
     version: str | None = None  # the source format's version, when it has one
     issuer: tuple[tuple[str, str], ...] = ()  # who issued the source (a credential's issuer)
+    # Dynamic data read as lifecycle readings (compact form, POST /{id}/events), not passport data.
+    readings: tuple[JSONObject, ...] = ()
 
 
 def to_utf8(data: bytes) -> bytes:
@@ -95,7 +98,8 @@ def _openepcis(data: bytes) -> Converted:
         return Converted(orjson.dumps(openepcis.convert(doc)))
     is_elements = isinstance(doc, dict) and isinstance(doc.get("elements"), list)
     read = en18223.from_elements(doc) if is_elements else en18223.from_operational(doc)
-    return Converted(orjson.dumps(openepcis.from_expanded(read.expanded)), read.unmapped)
+    body = orjson.dumps(openepcis.from_expanded(read.expanded))
+    return Converted(body, read.unmapped, readings=read.readings)
 
 
 def _batterypass(data: bytes) -> Converted:

@@ -69,7 +69,14 @@ def add_parser(subparsers: Subparsers) -> None:
         help="input format: auto (told per document), jsonld (default), "
         "catenax (BatteryPass 5.0.0/6.0.0/6.1.0), openepcis, "
         "untp (UNTP DPP credential 0.5.0+), batterypass (Battery Pass consortium 1.2/1.3, UTF-8 or UTF-16), "
-        "aas (IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON)",
+        "aas (IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON), "
+        "pact (PACT ProductFootprint 2.x/3.x: feeds the carbon footprint of the passports it names)",
+    )
+    parser.add_argument(
+        "--kwh-per-kg",
+        type=float,
+        help="for --format pact: kWh of battery energy per kg of the supplier's product, to convert "
+        "a footprint declared per kilogram (docs/adapters.md, PACT)",
     )
     parser.add_argument(
         "--progress",
@@ -88,6 +95,7 @@ class Item:
     source: str
     body: bytes
     proofs: tuple[JSONObject, ...] = ()
+    readings: tuple[JSONObject, ...] = ()  # dynamic data for the lifecycle events (operational files)
 
 
 @dataclass
@@ -100,6 +108,8 @@ class Summary:
     rejections: list[dict[str, str]] = field(default_factory=list)
     unmapped: dict[str, list[str]] = field(default_factory=dict)  # source -> fields not mapped
     issuers: dict[str, dict[str, str]] = field(default_factory=dict)  # source -> its issuer
+    readings: int = 0  # readings of dynamic data stored as lifecycle events
+    readings_refused: dict[str, str] = field(default_factory=dict)  # source -> why (passport kept)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -127,6 +137,8 @@ class Summary:
             "cpu_seconds": _cpu_seconds(),
             **({"unmapped": self.unmapped} if self.unmapped else {}),
             **({"issuers": self.issuers} if self.issuers else {}),
+            **({"readings_to_events": self.readings} if self.readings else {}),
+            **({"readings_refused": self.readings_refused} if self.readings_refused else {}),
         }
 
 
@@ -235,10 +247,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     summary = Summary()
     fmt = getattr(args, "format", "jsonld")
+    import uvloop
+
+    if fmt == "pact":  # footprints become the passports they feed, then imported as JSON-LD
+        items, fmt = uvloop.run(_footprints(items, config, args, summary)), "jsonld"
     items = _converted(items, fmt, summary, own_methods=_own_methods(config, args))
     enabled = args.progress if args.progress is not None else sys.stderr.isatty()
     progress = Progress(len(items), summary, stream=sys.stderr, enabled=enabled)
-    import uvloop
 
     try:
         if args.node:
@@ -295,8 +310,28 @@ def _converted(items: list[Item], fmt: str, summary: Summary, *, own_methods: st
             summary.unmapped[item.source] = list(converted.unmapped)
         if converted.issuer:
             summary.issuers[item.source] = dict(converted.issuer)
-        out.append(Item(item.source, converted.body, proofs))
+        out.append(Item(item.source, converted.body, proofs, converted.readings))
     return out
+
+
+async def _footprints(
+    items: list[Item], config: NodeConfig, args: argparse.Namespace, summary: Summary
+) -> list[Item]:
+    """PACT footprints: the passports they feed, each with the footprint in its carbon footprint."""
+    from resolver.commands import import_footprints
+
+    given = [(item.source, item.body) for item in items]
+    kwh_per_kg = getattr(args, "kwh_per_kg", None)
+    if args.node:
+        fed = await import_footprints.from_node(
+            given, args.node.rstrip("/"), args.token, kwh_per_kg=kwh_per_kg
+        )
+    else:
+        fed = await import_footprints.from_store(given, config, kwh_per_kg=kwh_per_kg)
+    for source, reason in fed.refused:
+        summary.reject(Item(source, b""), reason)
+    summary.unmapped.update(fed.unmapped)
+    return [Item(source, body) for source, body in fed.passports]
 
 
 def _detected(body: bytes, detect: Callable[[object], str]) -> str | None:
@@ -337,6 +372,10 @@ def _print_summary(summary: Summary, *, as_json: bool, total: int | None = None)
         print(f"  rejected {rejection['source']}:{handle} {rejection['reason']}")
     for source, fields in sorted(summary.unmapped.items()):
         print(f"  not mapped from {source}: {', '.join(fields)}")
+    if summary.readings:
+        print(f"  {summary.readings} reading(s) of dynamic data went to the passports' lifecycle events")
+    for source, reason in sorted(summary.readings_refused.items()):
+        print(f"  readings of {source} not stored (its passport was): {reason}")
 
 
 async def _run_all(items: list[_T], concurrency: int, work: Callable[[_T], Awaitable[None]]) -> None:
@@ -356,7 +395,7 @@ async def _run_all(items: list[_T], concurrency: int, work: Callable[[_T], Await
         loop.remove_signal_handler(signal.SIGINT)  # the next Ctrl-C is the default one
         print("\npassport-node import: interrupted; finishing the passports in hand", file=sys.stderr)
 
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # no signals off the main thread
         loop.add_signal_handler(signal.SIGINT, first_interrupt)
 
     async def worker() -> None:
@@ -372,7 +411,7 @@ async def _run_all(items: list[_T], concurrency: int, work: Callable[[_T], Await
             for _ in range(max(1, min(concurrency, len(items)))):
                 group.create_task(worker())
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signal.SIGINT)
     if stop.is_set() and not queue.empty():
         raise Interrupted(f"{queue.qsize()} not started")
@@ -405,6 +444,11 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
     sealing = contextlib.AsyncExitStack()  # closed in the finally below, entered or not
     try:
         sealer = await sealing.enter_async_context(open_integrity(config))
+        record = None
+        if any(item.readings for item in items):
+            from resolver.commands.import_readings import into_store
+
+            record = await sealing.enter_async_context(into_store(config, store))
         await validator.start()
 
         async def batch(chunk: list[Item]) -> None:
@@ -440,7 +484,9 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
                 return
             lock = locks.setdefault(key, asyncio.Lock())
             async with lock:
-                await _store_one(store, key, prepared, item, summary, batched)
+                stored = await _store_one(store, key, prepared, item, summary, batched)
+                if stored and record is not None and item.readings:
+                    await _record(summary, item, record(key, item.readings))
             progress.update()
 
         # Passports go to the workers in batches (one task and one result message per batch,
@@ -452,7 +498,7 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
         linked = LinkedImport(validator, store, case_sensitive=config.case_sensitive)
 
         async def single(item: Item) -> None:  # a model or batch, then the items that name them
-            await one(item, await linked.prepare(item.body))
+            await one(item, await linked.prepare(item.body), sealer)
 
         for part in (parts.shared, parts.linked):
             if part:
@@ -489,21 +535,33 @@ class _BatchSealer:
 
 async def _store_one(
     store: Store, key: str, prepared: PreparedPassport, item: Item, summary: Summary, sealer: Sealer | None
-) -> None:
+) -> bool:
+    """Write one passport; whether it is stored (now or already)."""
     try:
         outcome = await import_prepared(store, key, prepared, sealer=sealer, proofs=item.proofs)
     except PreconditionFailed:
         summary.reject(item, "changed by another writer during the import; run it again", key)
-        return
+        return False
     except ProofError as err:  # an operator's proof that does not verify: nothing stored
         summary.reject(item, err.detail, key)
-        return
+        return False
     if not outcome.changed:
         summary.unchanged += 1
     elif outcome.created:
         summary.created += 1
     else:
         summary.replaced += 1
+    return True
+
+
+async def _record(summary: Summary, item: Item, recording: Awaitable[int]) -> None:
+    """Count the readings stored as events, or keep why they were not (the passport stays)."""
+    from resolver.commands.import_readings import ReadingsRefused
+
+    try:
+        summary.readings += await recording
+    except ReadingsRefused as err:
+        summary.readings_refused[item.source] = str(err)
 
 
 async def _into_node(
@@ -511,6 +569,7 @@ async def _into_node(
 ) -> None:
     import aiohttp
 
+    from resolver.commands.import_readings import into_node
     from resolver.http.passports import location_path
     from resolver.linked.imports import phases
 
@@ -537,6 +596,9 @@ async def _into_node(
                 async with session.put(node + location_path(handle), data=item.body) as response:
                     raw = await response.read()
                     answer = orjson.loads(raw) if raw else {}
+                    if response.status in (200, 201) and item.readings:
+                        url = node + location_path(handle) + "/events"
+                        await _record(summary, item, into_node(session, url, item.readings))
                     if response.status == 201:
                         summary.created += 1
                     elif response.status == 200:

@@ -17,6 +17,7 @@ import orjson
 from resolver import jsonld
 from resolver.commands import Subparsers
 from resolver.errors import InputError, PayloadTooLarge, ResolverError
+from resolver.jsontypes import JSONObject
 from resolver.validation import ValidationReport, ValidationResult
 
 __all__ = ["add_parser", "run"]
@@ -73,24 +74,27 @@ def run(args: argparse.Namespace) -> int:
 _EXIT = {"valid": EXIT_VALID, "invalid": EXIT_INVALID, "unusable": EXIT_UNUSABLE}
 
 
-def _as_jsonld(body: bytes, fmt: str) -> tuple[bytes, str, tuple[str, ...]]:
-    """The file as JSON-LD, the format it was read as, and what was not mapped."""
+def _as_jsonld(body: bytes, fmt: str) -> tuple[bytes, str, tuple[str, ...], tuple[JSONObject, ...]]:
+    """The file as JSON-LD, the format it was read as, what was not mapped, and the readings of
+    dynamic data it carried (an operational file's: import stores them as lifecycle events)."""
     if fmt == "jsonld":
-        return body, fmt, ()
+        return body, fmt, (), ()
     from resolver.adapters.formats import convert, detect, to_utf8
 
     body = to_utf8(body)
     source = detect(jsonld.parse_json(body)) if fmt == "auto" else fmt
     converted = convert(source, body)
-    return converted.body, source, converted.unmapped
+    return converted.body, source, converted.unmapped, converted.readings
 
 
 def _check(path: Path, fmt: str, given: dict[str, bytes]) -> dict[str, Any]:
     outcome: dict[str, Any] = {"file": str(path)}
     try:
-        body, source, unmapped = _as_jsonld(_read(path), fmt)
+        body, source, unmapped, readings = _as_jsonld(_read(path), fmt)
         if unmapped:
             outcome["unmapped"] = list(unmapped)
+        if readings:
+            outcome["readings"] = list(readings)
         outcome["format"] = source
         from resolver.linked.offline import judge
         from resolver.validation import prepare_sync
@@ -168,3 +172,7 @@ def _print(outcome: dict[str, Any], out: TextIO) -> None:
         out.write(f"      ({'; '.join(details)})\n")
     if outcome.get("unmapped"):
         out.write(f"  not mapped from the input: {', '.join(outcome['unmapped'])}\n")
+    if outcome.get("readings"):
+        shown = ", ".join(f"{r['dataPoint']} {r['value']:g}{' ' + r['unit'] if r['unit'] else ''}"
+                          for r in outcome["readings"])  # fmt: skip
+        out.write(f"  dynamic data, not passport data (import stores it as lifecycle events): {shown}\n")

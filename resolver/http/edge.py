@@ -344,6 +344,7 @@ class Edge:
                 sealer=self.ctx.integrity,
                 own_methods=_own_methods(self.ctx.integrity),
                 admit=admit,
+                profile=self.config.profile_for(ident.prefix),
             )
         except InvalidPassport:
             self.metrics.writes.inc("rejected")

@@ -24,6 +24,7 @@ from resolver.validation.report import PreparedPassport, ValidationReport
 __all__ = ["MARKERS", "BrokenItem", "Checker", "Fetch", "LinkedPassports"]
 
 _JSONLD = "application/ld+json"
+_EU = "eu-battery"
 # A body that names no link and no granularity is prepared as before, without being parsed here.
 MARKERS = (b"modelPassport", b"batchPassport", b"granularityLevel", b'"granularity"')
 
@@ -40,6 +41,7 @@ class Checker(Protocol):
         expected_iri: str | None = None,
         media_type: str = ...,
         verdict: ValidationReport | None = None,
+        profile: str = ...,
     ) -> PreparedPassport: ...
 
     async def validate(self, body: bytes, *, media_type: str = ...) -> ValidationReport: ...
@@ -68,12 +70,21 @@ class LinkedPassports:
         self._broken: dict[str, tuple[BrokenItem, ...]] = {}  # linked IRI -> last answer
 
     async def prepare(
-        self, body: bytes, *, expected_iri: str | None = None, media_type: str = _JSONLD
+        self,
+        body: bytes,
+        *,
+        expected_iri: str | None = None,
+        media_type: str = _JSONLD,
+        profile: str = _EU,
     ) -> PreparedPassport:
         """The write path's Preparer: as the validator's, but an item with links is judged with
-        its model and batch, and a model or batch without the data its items give."""
-        if media_type != _JSONLD or not any(marker in body for marker in MARKERS):
-            return await self._validator.prepare(body, expected_iri=expected_iri, media_type=media_type)
+        its model and batch, and a model or batch without the data its items give. Links are
+        eu-battery terms: a passport of another profile goes to the validator as it is."""
+        plain = media_type != _JSONLD or not any(marker in body for marker in MARKERS)
+        if plain or profile != _EU:
+            return await self._validator.prepare(
+                body, expected_iri=expected_iri, media_type=media_type, profile=profile
+            )
         doc = _parse(body)
         verdict: ValidationReport | None = None
         links = combine.links_of(doc)

@@ -37,14 +37,17 @@ def require_utf8(body: bytes) -> None:
         raise DocumentError("the body is not UTF-8 (it holds NUL bytes: UTF-16?); send it encoded as UTF-8")
 
 
-def read_triples(body: bytes, media_type: str, vocabulary: strict.Vocabulary) -> list[pyoxigraph.Quad]:
+def read_triples(
+    body: bytes, media_type: str, vocabulary: strict.Vocabulary, context_url: str = jsonld.CONTEXT_URL
+) -> list[pyoxigraph.Quad]:
     """The passport's triples (as default-graph quads); DocumentError for unreadable input,
-    LostValue for a term or value the graph would not hold."""
+    LostValue for a term or value the graph would not hold. ``context_url``: the profile's
+    context, whose documents the strict reader checks term by term."""
     require_utf8(body)
     if media_type in RDF_TYPES:
         triples = _parse_rdf(body, RDF_TYPES[media_type])
     elif media_type in JSON_TYPES or not media_type:
-        triples = _parse_jsonld(body, vocabulary)
+        triples = _parse_jsonld(body, vocabulary, context_url)
     else:
         raise UnsupportedMediaType(
             f"a passport is one of {', '.join(MEDIA_TYPES)}, not {media_type}", accepted=list(MEDIA_TYPES)
@@ -52,9 +55,9 @@ def read_triples(body: bytes, media_type: str, vocabulary: strict.Vocabulary) ->
     return strict.normalise_literals(triples, vocabulary)
 
 
-def _parse_jsonld(body: bytes, vocabulary: strict.Vocabulary) -> list[pyoxigraph.Quad]:
+def _parse_jsonld(body: bytes, vocabulary: strict.Vocabulary, context_url: str) -> list[pyoxigraph.Quad]:
     parsed = jsonld.parse_json(body)
-    strict.check_json(parsed, jsonld.context_terms(), vocabulary)
+    strict.check_json(parsed, jsonld.context_terms(context_url), vocabulary, context_url)
     expanded = jsonld.expand(parsed)
     return jsonld.oxigraph_quads(expanded)
 

@@ -53,9 +53,10 @@ def lost(
 
 
 class _Walk:
-    def __init__(self, terms: Terms, vocabulary: Vocabulary) -> None:
+    def __init__(self, terms: Terms, vocabulary: Vocabulary, profile: str = "eu-battery") -> None:
         self.terms = terms
         self.vocabulary = vocabulary
+        self.profile = profile  # the profile whose context the messages name
 
     def lost(self, detail: str, term: str, iri: str | None = None, **more: object) -> LostValue:
         return lost(self.vocabulary, detail, term, iri, **more)
@@ -71,7 +72,7 @@ class _Walk:
             iri = self.terms.key_iri(key)
             if iri is None:
                 raise self.lost(
-                    f"the term {key!r} is not defined by the eu-battery context (nor a compact "
+                    f"the term {key!r} is not defined by the {self.profile} context (nor a compact "
                     "or absolute IRI): JSON-LD would drop it",
                     term=key,
                 )
@@ -87,7 +88,8 @@ class _Walk:
         elif keyword == "@type":
             for item in value if isinstance(value, list) else [value]:
                 if not isinstance(item, str) or self.terms.vocab_iri(item) is None:
-                    raise self.lost(f"the type {item!r} is not a class of the eu-battery context", term=key)
+                    detail = f"the type {item!r} is not a class of the {self.profile} context"
+                    raise self.lost(detail, term=key)
         elif keyword == "@reverse":
             if not isinstance(value, dict):
                 raise self.lost("@reverse must be an object", term=key)
@@ -116,7 +118,9 @@ class _Walk:
                 )
             if coercion == "@vocab" and self.terms.vocab_iri(item) is None:
                 allowed = self.vocabulary.allowed(iri)
-                listed = f"one of {', '.join(allowed)}" if allowed else "a term of the eu-battery context"
+                listed = (
+                    f"one of {', '.join(allowed)}" if allowed else f"a term of the {self.profile} context"
+                )
                 raise self.lost(f"{item!r} is not {listed}", term=key, iri=iri, value=item)
         elif isinstance(item, float) and not math.isfinite(item):
             raise self.lost(f"{key!r} is not a finite number", term=key, iri=iri)
@@ -145,22 +149,25 @@ class _Walk:
         self.node(item)
 
 
-def check_json(document: object, terms: Terms | None, vocabulary: Vocabulary) -> bool:
+def check_json(
+    document: object, terms: Terms | None, vocabulary: Vocabulary, context_url: str = CONTEXT_URL
+) -> bool:
     """Walk ``document`` if it is in our context alone (``terms``) or expanded (no context);
     raises LostValue at the first key or value JSON-LD would drop. False if the document uses
-    another context (nothing checked: the graph checks still apply)."""
+    another context than ``context_url`` (nothing checked: the graph checks still apply)."""
     if isinstance(document, list):
         _Walk(_EMPTY, vocabulary).nodes(document)
         return True
     if not isinstance(document, dict):
         return False
     if "@context" in document:
-        if terms is None or document["@context"] != CONTEXT_URL:
+        if terms is None or document["@context"] != context_url:
             return False
         table = terms
     else:
         table = _EMPTY
-    walk = _Walk(table, vocabulary)
+    # .../eu-battery/v1 -> eu-battery
+    walk = _Walk(table, vocabulary, context_url.rsplit("/", 2)[-2])
     body = {k: v for k, v in document.items() if k != "@context"}
     if set(body) == {"@graph"}:
         walk.nodes(body["@graph"])

@@ -46,7 +46,7 @@ class Preparer(Protocol):
     """What the write path needs of the validator (resolver.validation.Validator)."""
 
     async def prepare(
-        self, body: bytes, *, expected_iri: str | None = None, media_type: str = ...
+        self, body: bytes, *, expected_iri: str | None = None, media_type: str = ..., profile: str = ...
     ) -> PreparedPassport: ...
 
 
@@ -71,11 +71,11 @@ class WriteOutcome:
     log_index: int | None = None
 
 
-def invalid_passport(report: ValidationReport, key: str) -> InvalidPassport:
+def invalid_passport(report: ValidationReport, key: str, profile: str = "eu-battery") -> InvalidPassport:
     """The 422 for a passport that fails the profile, with the report as the ``report`` member."""
     violations = [r for r in report.results if r.severity == "Violation"] or list(report.results)
     first = violations[0] if violations else None
-    detail = f"the passport for {key} does not conform to the eu-battery profile"
+    detail = f"the passport for {key} does not conform to the {profile} profile"
     if first is not None:
         points = ", ".join(str(p) for p in first.data_points)
         where = f" (data point {points})" if points else ""
@@ -92,6 +92,7 @@ async def store_prepared(
     expected_version: int | None,
     sealer: Sealer | None = None,
     refresh: bool = False,
+    profile: str = "eu-battery",
 ) -> WriteOutcome:
     """Store a prepared passport as a new version of ``key`` (``current`` is the record the
     caller read, for the "unchanged" check), or refuse it: InvalidPassport if it does not
@@ -110,7 +111,7 @@ async def store_prepared(
     the current version does not carry yet).
     """
     if not prepared.report.conforms or not prepared.views:
-        raise invalid_passport(prepared.report, key)
+        raise invalid_passport(prepared.report, key, profile)
     live = current is not None and not current.deleted
     if live and current is not None and not refresh and _same(current, prepared, signed=sealer is not None):
         return WriteOutcome(current, created=False, changed=False)
@@ -145,8 +146,10 @@ async def write_passport(
     operator_keys: KeyResolver = did_key_resolver,
     own_methods: str | None = None,
     admit: Admit | None = None,
+    profile: str = "eu-battery",
 ) -> WriteOutcome:
-    """Validate ``body`` as the passport ``iri`` (stored under ``key``) and store it.
+    """Validate ``body`` as the passport ``iri`` (stored under ``key``) in ``profile`` (the one
+    the node's configuration chooses for the key's prefix) and store it.
 
     ``expected`` turns the current record into the version the store must find (the request's
     preconditions); it runs before validation, so a failed precondition costs no worker time.
@@ -159,7 +162,7 @@ async def write_passport(
     current = await store.get(key)
     expected_version = expected(current)
     body, proofs = operator.carried_proofs(body, media_type, own_methods=own_methods)
-    prepared = await validator.prepare(body, expected_iri=iri, media_type=media_type)
+    prepared = await validator.prepare(body, expected_iri=iri, media_type=media_type, profile=profile)
     prepared = with_operator_proofs(prepared, proofs, operator_keys)
     refresh = _proofs_to_keep(current, proofs)
     if admit is not None and prepared.report.conforms and prepared.views:
@@ -172,6 +175,7 @@ async def write_passport(
         expected_version=expected_version,
         sealer=sealer,
         refresh=refresh,
+        profile=profile,
     )
 
 

@@ -90,7 +90,7 @@ class _Read:
 
 def _read(engine: Engine, body: bytes, expected_iri: str | None, media_type: str) -> _Read:
     profile = engine.profile
-    triples = read.read_triples(body, media_type, _vocabulary(profile))
+    triples = read.read_triples(body, media_type, _vocabulary(profile), profile.context_url)
     root = graph.find_root(triples, expected_iri)
     labelled, lines = canonical.canonical_form(triples)
     digest = hashlib.sha256(b"".join(lines)).hexdigest()
@@ -101,11 +101,11 @@ def _read(engine: Engine, body: bytes, expected_iri: str | None, media_type: str
 def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> PreparedPassport:
     """The views, canonical document and signed N-Quads of a passport read and validated."""
     profile, views, root = engine.profile, read_in.views, read_in.root
-    terms = jsonld.context_terms()
+    terms = jsonld.context_terms(profile.context_url)
     if terms is None:  # a profile whose context is beyond the framer: a broken installation
         raise RuntimeError("the profile's context is beyond the framer (resolver/context_terms.py)")
     if report.conforms:
-        docs = frame.frame_views(views, root, terms, jsonld.CONTEXT_URL, profile.tier_of)
+        docs = frame.frame_views(views, root, terms, profile.context_url, profile.tier_of)
         framed = {tier: orjson.dumps(doc) for tier, doc in docs.items()}
         document = framed[max(Tier)]
         # What the write path signs (resolver.integrity): each view's graph as a verifier reads
@@ -116,7 +116,7 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
         nquads = canonical.views_nquads(served, (read_in.labelled, read_in.lines))
     else:
         framed, nquads = {}, {}
-        document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, jsonld.CONTEXT_URL))
+        document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, profile.context_url))
     return PreparedPassport(
         iri=root.value, report=report, views=framed, document=document, digest=read_in.digest, nquads=nquads
     )
@@ -126,9 +126,10 @@ def validate(engine: Engine, body: bytes, *, media_type: str = DEFAULT_MEDIA_TYP
     """Read and validate one passport, without framing it. A term or value that would be lost
     is a violation of the report (a write refuses it with the same message)."""
     try:
-        triples = read.read_triples(body, media_type, _vocabulary(engine.profile))
+        profile = engine.profile
+        triples = read.read_triples(body, media_type, _vocabulary(profile), profile.context_url)
         root = graph.find_root(triples, None)
-        graph.tier_views(triples, root, engine.profile.tier_of)
+        graph.tier_views(triples, root, profile.tier_of)
     except LostValue as err:
         return ValidationReport(conforms=False, results=(_lost_result(err),))
     return engine.validate(triples, root)
@@ -156,20 +157,26 @@ _VOCABULARIES: dict[int, tuple[Profile, ProfileVocabulary]] = {}
 def _vocabulary(profile: Profile) -> ProfileVocabulary:
     found = _VOCABULARIES.get(id(profile))
     if found is None or found[0] is not profile:
-        found = _VOCABULARIES[id(profile)] = (profile, ProfileVocabulary(profile, jsonld.context_terms()))
+        found = _VOCABULARIES[id(profile)] = (
+            profile,
+            ProfileVocabulary(profile, jsonld.context_terms(profile.context_url)),
+        )
     return found[1]
 
 
 # --- in-process (one-shot tools, tests, benchmarks; the node itself uses the worker pool) ---------
 
-_ENGINE: list[Engine] = []
+_ENGINES: dict[str, Engine] = {}
+EU = "eu-battery"
 
 
-def engine() -> Engine:
-    """This process's engine, with the worker speed-ups (never called by the node's own process)."""
-    if not _ENGINE:
-        _ENGINE.append(Engine(Profile.load(), speedups=True))
-    return _ENGINE[0]
+def engine(profile: str = EU) -> Engine:
+    """This process's engine for ``profile`` (a name of resolver.profile.PROFILES), with the
+    worker speed-ups (never called by the node's own process)."""
+    found = _ENGINES.get(profile)
+    if found is None:
+        found = _ENGINES[profile] = Engine(Profile.load(name=profile), speedups=True)
+    return found
 
 
 def prepare_sync(
@@ -178,17 +185,20 @@ def prepare_sync(
     expected_iri: str | None = None,
     media_type: str = DEFAULT_MEDIA_TYPE,
     verdict: ValidationReport | None = None,
+    profile: str = EU,
 ) -> PreparedPassport:
-    """:func:`prepare` in this process."""
+    """:func:`prepare` in this process, in ``profile``."""
     read.require_utf8(body)
-    return prepare(engine(), body, expected_iri=expected_iri, media_type=media_type, verdict=verdict)
+    return prepare(engine(profile), body, expected_iri=expected_iri, media_type=media_type, verdict=verdict)
 
 
-def prepare_many_sync(bodies: Sequence[bytes]) -> list[PreparedPassport | ResolverError]:
+def prepare_many_sync(bodies: Sequence[bytes], profile: str = EU) -> list[PreparedPassport | ResolverError]:
     """:func:`prepare_many` in this process."""
-    return prepare_many(engine(), bodies)
+    return prepare_many(engine(profile), bodies)
 
 
-def validate_sync(body: bytes, *, media_type: str = DEFAULT_MEDIA_TYPE) -> ValidationReport:
+def validate_sync(
+    body: bytes, *, media_type: str = DEFAULT_MEDIA_TYPE, profile: str = EU
+) -> ValidationReport:
     """:func:`validate` in this process."""
-    return validate(engine(), body, media_type=media_type)
+    return validate(engine(profile), body, media_type=media_type)

@@ -89,10 +89,16 @@ def _call(function: Callable[..., object], *args: object) -> _Outcome:
 
 
 def _prepare_in_worker(
-    body: bytes, expected_iri: str | None, media_type: str, verdict: ValidationReport | None = None
+    body: bytes,
+    expected_iri: str | None,
+    media_type: str,
+    verdict: ValidationReport | None = None,
+    profile: str = pipeline.EU,
 ) -> _Outcome:
     return _call(
-        lambda: pipeline.prepare_sync(body, expected_iri=expected_iri, media_type=media_type, verdict=verdict)
+        lambda: pipeline.prepare_sync(
+            body, expected_iri=expected_iri, media_type=media_type, verdict=verdict, profile=profile
+        )
     )
 
 
@@ -202,11 +208,12 @@ class Validator:
         expected_iri: str | None = None,
         media_type: str = _JSONLD,
         verdict: ValidationReport | None = None,
+        profile: str = pipeline.EU,
     ) -> PreparedPassport:
         """Read, check the @id, validate and frame the canonical form and views of one passport
-        (``verdict``: the report to keep instead, pipeline.prepare)."""
+        (``verdict``: the report to keep instead, pipeline.prepare) in ``profile``."""
         prepared: PreparedPassport = await self._submit(
-            _prepare_in_worker, body, expected_iri, media_type, verdict
+            _prepare_in_worker, body, expected_iri, media_type, verdict, profile
         )
         return prepared
 

@@ -33,8 +33,11 @@ class InProcess:
         expected_iri: str | None = None,
         media_type: str = "application/ld+json",
         verdict: ValidationReport | None = None,
+        profile: str = "eu-battery",
     ) -> PreparedPassport:
-        return pipeline.prepare_sync(body, expected_iri=expected_iri, media_type=media_type, verdict=verdict)
+        return pipeline.prepare_sync(
+            body, expected_iri=expected_iri, media_type=media_type, verdict=verdict, profile=profile
+        )
 
     async def validate(self, body: bytes, *, media_type: str = "application/ld+json") -> ValidationReport:
         return pipeline.validate_sync(body, media_type=media_type)

@@ -1,0 +1,87 @@
+"""`import --node` with the adapters that do more than PUT: an operational file's readings go
+to the passport's events (POST /{id}/events), a PACT footprint feeds the passport it names
+(read with GET, written with PUT). A real node on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import orjson
+import pytest
+import pytest_asyncio
+
+from resolver.adapters.formats import convert
+from resolver.app import RunningNode
+from resolver.commands import import_footprints
+from resolver.commands.importer import Item, Progress, Summary, _into_node
+from resolver.config import default_config
+from resolver.tiers import Role
+from tests.support.node import credential, running_node
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).parent / "data"
+EXAMPLE = ROOT / "examples" / "valid" / "ev-nmc811.jsonld"
+HANDLE = "88.100.1/BAT-EV-000001"
+TOKEN = "adapters-operator-token"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def node(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningNode]:
+    config = default_config(
+        store=f"sqlite:///{tmp_path_factory.mktemp('into-node')}/passports.sqlite3",
+        prefixes=("88.100.1",),
+        credentials=(credential("maker", Role.OPERATOR, TOKEN, ["88.100.1"]),),
+        workers=1,
+        chain=("local",),
+    )
+    async with running_node(config) as running:
+        yield running
+
+
+async def _import(node: RunningNode, items: list[Item]) -> Summary:
+    summary = Summary()
+    progress = Progress(len(items), summary, stream=io.StringIO(), enabled=False)
+    await _into_node(items, node.url, TOKEN, 4, summary, progress)
+    return summary
+
+
+async def _get(node: RunningNode, path: str) -> dict[str, object]:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/ld+json"}
+    async with aiohttp.ClientSession() as session, session.get(node.url + path, headers=headers) as response:
+        assert response.status == 200, await response.text()
+        answer: dict[str, object] = orjson.loads(await response.read())
+        return answer
+
+
+async def test_readings_go_to_the_passports_events(node: RunningNode) -> None:
+    operational = DATA / "openepcis-amperia-staxwall-item.operational.jsonld"
+    readings = convert("openepcis", operational.read_bytes())
+    summary = await _import(node, [Item("ev.jsonld", EXAMPLE.read_bytes(), readings=readings.readings)])
+    assert (summary.accepted, summary.readings, summary.readings_refused) == (1, 9, {}), summary.to_json()
+    values = (await _get(node, f"/{HANDLE}/dynamic"))["values"]
+    assert isinstance(values, dict) and len(values) == 9
+    soh = values["stateOfHealth"]
+    assert isinstance(soh, dict)
+    assert (soh["value"], soh["unit"], soh["time"]) == (97.5, "P1", "2026-06-01T07:20:00.000Z")
+    again = await _import(node, [Item("ev.jsonld", EXAMPLE.read_bytes(), readings=readings.readings)])
+    assert (again.unchanged, again.readings) == (1, 0), again.to_json()
+
+
+async def test_a_footprint_feeds_the_passport_on_the_node(node: RunningNode) -> None:
+    await _import(node, [Item("ev.jsonld", EXAMPLE.read_bytes())])
+    source = str(DATA / "pact-v2-cell-footprint.json")
+    fed = await import_footprints.from_node(
+        [(source, (DATA / "pact-v2-cell-footprint.json").read_bytes())], node.url, TOKEN, kwh_per_kg=None
+    )
+    assert fed.refused == [] and "companyName" in fed.unmapped[source]
+    summary = await _import(node, [Item(s, body) for s, body in fed.passports])
+    assert (summary.replaced, summary.rejections) == (1, []), summary.to_json()
+    footprint = (await _get(node, f"/{HANDLE}"))["carbonFootprint"]
+    assert isinstance(footprint, dict)
+    assert footprint["rawMaterialAcquisition"] == {"value": 29.1, "unit": "kgCO2e/kWh"}
+    assert footprint["total"]["value"] == pytest.approx(29.1 + 18.3 + 1.2 + 2.4)

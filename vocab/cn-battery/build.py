@@ -1,0 +1,182 @@
+"""Writes context.jsonld and vocab.ttl of the cn-battery profile from the term table below.
+
+The profile holds what China's national traceability platform for traction batteries asks for
+(MIIT 2018 No. 35; docs/cn-profile.md): the GB/T 34014 code, maker, production date, product and
+battery type, rated capacity and voltage, mass, the vehicle (VIN) the battery is installed in,
+and the transfer events with their receiving party. It is built like eu-battery (term table,
+context, vocabulary, shapes) and shares its tier and lifecycle IRIs (``bp:``) and its passport
+class, so the canonical machinery (tier views, framing, signing) is the same for both.
+
+Run `python vocab/cn-battery/generate.py [ROOT]` after editing the table; its output is committed.
+"""
+
+from __future__ import annotations
+
+import json
+
+PREFIXES = {
+    "cn": "https://w3id.org/battery-passport/cn-battery#",
+    "bp": "https://w3id.org/battery-passport/eu-battery#",
+    "eubat": "https://ref.openepcis.io/extensions/eu/battery/",
+    "gs1": "https://ref.gs1.org/voc/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+TOP = "bp:BatteryPassport"  # shared with eu-battery: the root every node's machinery looks for
+QV = "gs1:QuantitativeValue"
+ORG = "gs1:Organization"
+
+# Classes: term -> (IRI, minted?, label, comment)
+CLASSES: dict[str, tuple[str, bool, str, str]] = {
+    "BatteryPassport": (TOP, False, "Battery passport",
+                        "The traction battery a passport describes (the eu-battery class, shared)."),
+    "Quantity": (QV, False, "Quantity", "A value with its UN/CEFACT Rec 20 unit code."),
+    "Organization": (ORG, False, "Organisation", "A company or other organisation."),
+    "TransferEvent": ("cn:TransferEvent", True, "Transfer event",
+                      "The battery changing hands or state: sold, installed, repaired, retired or "
+                      "recycled, with the party that received it."),
+}
+
+# Controlled values: term -> (IRI, scheme, label)
+CONCEPTS: dict[str, tuple[str, str, str]] = {
+    "pack": ("cn:Pack", "productType", "Pack (GB/T 34014 position 4: P)"),
+    "module": ("cn:Module", "productType", "Module (M)"),
+    "cell": ("cn:Cell", "productType", "Cell (C)"),
+    "NiMH": ("cn:NiMH", "batteryType", "Nickel metal hydride (GB/T 34014 position 5: A)"),
+    "LFP": ("cn:LFP", "batteryType", "Lithium iron phosphate (B)"),
+    "LMO": ("cn:LMO", "batteryType", "Lithium manganese oxide (C)"),
+    "LCO": ("cn:LCO", "batteryType", "Lithium cobalt oxide (D)"),
+    "ternary": ("cn:Ternary", "batteryType", "Ternary lithium, NCM or NCA (E)"),
+    "supercapacitor": ("cn:Supercapacitor", "batteryType", "Supercapacitor (F)"),
+    "LTO": ("cn:LTO", "batteryType", "Lithium titanate (G)"),
+    "otherType": ("cn:OtherBatteryType", "batteryType", "Other (Z)"),
+    "sold": ("cn:Sold", "transferKind", "Sold"),
+    "installed": ("cn:Installed", "transferKind", "Installed in a vehicle"),
+    "repaired": ("cn:Repaired", "transferKind", "Repaired or replaced"),
+    "retired": ("cn:Retired", "transferKind", "Retired from the vehicle"),
+    "recycled": ("cn:Recycled", "transferKind", "Handed over for recycling or second use"),
+}
+SCHEMES = {"productType": "cn:ProductTypeValues", "batteryType": "cn:BatteryTypeValues",
+           "transferKind": "cn:TransferKindValues"}
+
+P, L, A = "P", "L", "A"
+S, D = "S", "D"
+# Properties. kind: "lit" (literal of datatype rng), "node" (nested node of class rng),
+# "vocab" (concept of scheme rng). Tiers: P public, L legitimate interest, A authority.
+# (term, IRI, kind, range, tier, lifecycle, used on, minted?, label, comment)
+PROPS: list[tuple[str, str, str, str, str, str, str, bool, str, str]] = [
+    ("batteryCode", "cn:batteryCode", "lit", "xsd:string", P, S, TOP, True,
+     "GB/T 34014 battery code", "The battery's 24-character code (GB/T 34014-2017)."),
+    ("manufacturer", "gs1:manufacturer", "node", "Organization", P, S, TOP, False,
+     "maker", "The maker of the battery."),
+    ("organizationName", "gs1:organizationName", "lit", "xsd:string", P, S, ORG, False,
+     "organisation name", "Registered name of an organisation."),
+    ("creditCode", "cn:unifiedSocialCreditCode", "lit", "xsd:string", P, S, ORG, True,
+     "unified social credit code", "The organisation's 18-character unified social credit code."),
+    ("productionDate", "gs1:productionDate", "lit", "xsd:date", P, S, TOP, False,
+     "production date", "Date of production (the code's positions 15-17 hold it too)."),
+    ("productType", "cn:productType", "vocab", "productType", P, S, TOP, True,
+     "product type", "pack, module or cell."),
+    ("batteryType", "cn:batteryType", "vocab", "batteryType", P, S, TOP, True,
+     "battery type", "NiMH, LFP, LMO, LCO, ternary, supercapacitor, LTO or otherType."),
+    ("ratedCapacity", "eubat:hasRatedCapacity", "node", QV, P, S, TOP, False,
+     "rated capacity", "Rated capacity, in Ah (AMH)."),
+    ("ratedVoltage", "eubat:hasNominalVoltage", "node", QV, P, S, TOP, False,
+     "rated voltage", "Rated (nominal) voltage, in V (VLT)."),
+    ("mass", "eubat:hasBatteryMass", "node", QV, P, S, TOP, False,
+     "mass", "Mass of the battery, in kg (KGM)."),
+    ("vehicleIdentificationNumber", "cn:vehicleIdentificationNumber", "lit", "xsd:string", A, D, TOP, True,
+     "vehicle identification number",
+     "The 17-character VIN (GB 16735) of the vehicle the battery is installed in."),
+    ("transferEvents", "cn:transferEvent", "node", "TransferEvent", A, D, TOP, True,
+     "transfer events", "The battery's transfers, reported to the traceability platform."),
+    ("transferKind", "cn:transferKind", "vocab", "transferKind", A, D, "TransferEvent", True,
+     "transfer kind", "sold, installed, repaired, retired or recycled."),
+    ("transferDate", "cn:transferDate", "lit", "xsd:date", A, D, "TransferEvent", True,
+     "transfer date", "The day of the transfer."),
+    ("receivingParty", "cn:receivingParty", "node", "Organization", A, D, "TransferEvent", True,
+     "receiving party", "The party that received the battery."),
+    ("value", "gs1:value", "lit", "xsd:double", P, S, QV, False, "value", "Numeric value of a quantity."),
+    ("unit", "gs1:unitCode", "lit", "xsd:string", P, S, QV, False,
+     "unit", "UN/CEFACT Recommendation 20 unit code."),
+]
+
+TIER = {P: "bp:PublicTier", L: "bp:LegitimateInterestTier", A: "bp:AuthorityTier"}
+LIFECYCLE = {S: "bp:Static", D: "bp:Dynamic"}
+# Helpers of nested nodes: in a view they take their parent node's tier.
+STRUCTURAL = {"organizationName", "creditCode", "value", "unit"}
+
+
+def _class_iri(name: str) -> str:
+    return CLASSES[name][0] if name in CLASSES else name
+
+
+def build_context() -> dict[str, object]:
+    ctx: dict[str, object] = {"@version": 1.1, "@protected": True, "id": "@id", "type": "@type"}
+    ctx.update(PREFIXES)
+    for term, (iri, *_rest) in CLASSES.items():
+        ctx[term] = {"@id": iri}
+    for term, (iri, *_r) in CONCEPTS.items():
+        ctx[term] = {"@id": iri}
+    for term, iri, kind, rng, *_rest in PROPS:
+        entry: dict[str, str] = {"@id": iri}
+        if kind == "lit" and rng != "xsd:string":
+            entry["@type"] = rng
+        elif kind == "vocab":
+            entry["@type"] = "@vocab"
+        ctx[term] = entry
+    return {"@context": ctx}
+
+
+def _lit(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+HEAD = [
+    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+    "@prefix owl: <http://www.w3.org/2002/07/owl#> .",
+    "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
+    "@prefix dcterms: <http://purl.org/dc/terms/> .",
+    "",
+    "# Generated by vocab/cn-battery/build.py from its term table: edit the table, not this file.",
+    "# Tier, lifecycle and passport-class IRIs are eu-battery's (bp:): both profiles share them.",
+    "",
+    "<https://w3id.org/battery-passport/cn-battery> a owl:Ontology ;",
+    '    rdfs:label "CN traction battery passport profile vocabulary"@en ;',
+    '    rdfs:comment "Terms and access tiers of the data China\'s national traceability platform for '
+    'traction batteries asks for (MIIT 2018 No. 35; GB/T 34014-2017 codes)."@en .',
+    "",
+]
+
+
+def build_vocab() -> str:
+    out: list[str] = [f"@prefix {p}: <{iri}> ." for p, iri in PREFIXES.items()] + HEAD
+    out.append("# --- classes")
+    for term, (iri, minted, label, comment) in CLASSES.items():
+        lines = [f"{iri} a owl:Class", f"rdfs:label {_lit(label)}@en", f"rdfs:comment {_lit(comment)}@en",
+                 f"bp:term {_lit(term)}"]
+        if minted:
+            lines.append("bp:minted true")
+        out.append(" ;\n    ".join(lines) + " .")
+    out.append("\n# --- controlled values")
+    for scheme, iri in SCHEMES.items():
+        out.append(f"{iri} a skos:ConceptScheme ; rdfs:label {_lit(scheme)}@en .")
+    for term, (iri, scheme, label) in CONCEPTS.items():
+        lines = [f"{iri} a skos:Concept", f"skos:prefLabel {_lit(label)}@en", f"bp:term {_lit(term)}",
+                 f"bp:valueScheme {SCHEMES[scheme]}", "bp:minted true"]
+        out.append(" ;\n    ".join(lines) + " .")
+    out.append("\n# --- properties")
+    for term, iri, kind, rng, tier, life, on, minted, label, comment in PROPS:
+        owl_kind = "owl:DatatypeProperty" if kind == "lit" else "owl:ObjectProperty"
+        rng_iri = "skos:Concept" if kind == "vocab" else rng if kind == "lit" else _class_iri(rng)
+        lines = [f"{iri} a {owl_kind}", f"rdfs:label {_lit(label)}@en", f"rdfs:comment {_lit(comment)}@en",
+                 f"rdfs:range {rng_iri}", f"bp:accessTier {TIER[tier]}", f"bp:lifecycle {LIFECYCLE[life]}",
+                 f"bp:term {_lit(term)}", f"bp:usedOn {_class_iri(on)}"]
+        if kind == "vocab":
+            lines.append(f"bp:valueScheme {SCHEMES[rng]}")
+        if minted:
+            lines.append("bp:minted true")
+        if term in STRUCTURAL:
+            lines.append("bp:structural true")
+        out.append(" ;\n    ".join(lines) + " .")
+    return "\n".join(out) + "\n"
