@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import statistics
 import subprocess
 import sys
@@ -532,6 +533,29 @@ def _resolve_redis(options: Options) -> dict[str, Any]:
 # --- federation -------------------------------------------------------------------------------
 
 
+# A's token for B: the authenticated peer link over which A learns B's signing key (issue 11),
+# so that every answer of B is checked against B's key before A caches or serves it.
+_A_TO_B = "bench-a-to-b"
+
+
+def _federation_b(store: Path, **extra: Any) -> dict[str, Any]:
+    """Node B: authoritative for the bench prefix, serving the signed store (its proofs name
+    keys under SIGNED_BASE_URL); it knows A's token (a public caller)."""
+    peer_a = {
+        "name": "peer-a",
+        "role": "public",
+        "token_sha256": hashlib.sha256(_A_TO_B.encode()).hexdigest(),
+    }
+    return _node_config(
+        "bench-b",
+        _store_url(store),
+        [dataset.BENCH_PREFIX],
+        credentials=[peer_a],
+        base_url=dataset.SIGNED_BASE_URL,
+        **extra,
+    )
+
+
 def _federation_a(peer: Server, store_dir: Path, *, verify: str | None = None) -> dict[str, Any]:
     """Node A: authoritative for another prefix, asks B about the bench prefix, caches for long."""
     peer_entry: dict[str, Any] = {
@@ -540,6 +564,7 @@ def _federation_a(peer: Server, store_dir: Path, *, verify: str | None = None) -
         "base_urls": [peer.base_url],
         "prefixes": [dataset.BENCH_PREFIX],
         "insecure": True,  # plain http between two nodes on this machine
+        "token": _A_TO_B,
     }
     if verify is not None:
         peer_entry["verify"] = verify
@@ -549,14 +574,13 @@ def _federation_a(peer: Server, store_dir: Path, *, verify: str | None = None) -
         ["88.100.8"],
         federation={
             "cache": {"max_ttl": 3600, "default_ttl": 3600, "lru_bytes": 256 * 1024 * 1024},
-            "peers": [peer_entry],
-            "unpinned": "cache",  # B's key is not pinned: its answers are cached labelled
+            "peers": [peer_entry],  # B's key is learned from B at the first answer, then pinned
         },
     )
 
 
 def _federated_hit(options: Options) -> dict[str, Any]:
-    path, _ = dataset.sqlite_store(10_000)
+    path, _ = dataset.signed_sqlite_store(10_000)
     data = dataset.prepared(10_000)
     requests = [Request("/" + _quote(k), "application/ld+json") for k in data.keys]
     with (
@@ -565,7 +589,7 @@ def _federated_hit(options: Options) -> dict[str, Any]:
         # takes minutes on a loaded machine, and an expired copy is a revalidation, not a hit.
         _node(
             "fed-b",
-            _node_config("bench-b", _store_url(path), [dataset.BENCH_PREFIX], max_age=3600),
+            _federation_b(path, max_age=3600),
             cpu=CLIENT_CPU,
         ) as node_b,
     ):
@@ -661,14 +685,12 @@ def _ms(samples: Sequence[float]) -> dict[str, float]:
 
 
 def _federated_miss(options: Options) -> dict[str, Any]:
-    path, _ = dataset.sqlite_store(10_000)
+    path, _ = dataset.signed_sqlite_store(10_000)
     keys = dataset.prepared(10_000).keys
     quarter = len(keys) // 4
     with (
         tempfile.TemporaryDirectory(dir=OUT) as tmp,
-        _node(
-            "fed-b", _node_config("bench-b", _store_url(path), [dataset.BENCH_PREFIX]), cpu=CLIENT_CPU
-        ) as node_b,
+        _node("fed-b", _federation_b(path), cpu=CLIENT_CPU) as node_b,
     ):
         # Four disjoint quarters of the identifiers: no lookup is ever repeated, on A or on B.
         via_a, direct = _miss_phase(
@@ -1097,9 +1119,7 @@ _register("startup", "s", "<= 2 s", _startup)
 _register("validation", "see details", "bench/validation.py", _validation)
 
 _register("sparql", "ms (selective p50)", sparql_bench.TARGET, sparql_bench.run)
-_register(
-    "sparql-processes", "ms (index lag p99)", sparql_processes_bench.TARGET, sparql_processes_bench.run
-)
+_register("sparql-processes", "ms (index lag p99)", sparql_processes_bench.TARGET, sparql_processes_bench.run)
 
 
 def _events(options: Options) -> dict[str, Any]:
@@ -1120,6 +1140,8 @@ def _warning_latency(options: Options) -> dict[str, Any]:
 _register(
     "warning-latency", "ms (p99)", "p99 <= 100 ms from POST to webhook at 1,000 readings/s", _warning_latency
 )
+
+
 def _health(options: Options) -> dict[str, Any]:
     from bench.health import run_health
 
