@@ -40,6 +40,7 @@ __all__ = [
     "proof_header",
     "secure",
     "unsecured",
+    "unsecured_body",
     "unsecured_nquads",
     "verify",
     "with_proof_context",
@@ -83,7 +84,12 @@ def unsecured(document: JSONObject) -> JSONObject:
 
 
 def unsecured_nquads(document: JSONObject, contexts: Contexts | None = None) -> bytes:
-    """Canonical N-Quads of the unsecured document: what a proof signs.
+    """Canonical N-Quads of the unsecured document: what a proof signs (of :func:`unsecured_body`)."""
+    return canonical_nquads(document_quads(unsecured_body(document), contexts))
+
+
+def unsecured_body(document: JSONObject) -> JSONObject:
+    """The unsecured document as a verifier reads it.
 
     A passport in our context alone plus the Data Integrity context (as :func:`with_proof_context`
     makes it) is read without the latter when it uses neither ``proof`` nor ``DataIntegrityProof``:
@@ -95,7 +101,7 @@ def unsecured_nquads(document: JSONObject, contexts: Contexts | None = None) -> 
         text = orjson.dumps(body)
         if b'"proof"' not in text and b"DataIntegrityProof" not in text:
             body["@context"] = jsonld.CONTEXT_URL
-    return canonical_nquads(document_quads(body, contexts))
+    return body
 
 
 def with_proof_context(document: JSONObject) -> JSONObject:

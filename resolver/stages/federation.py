@@ -11,17 +11,15 @@ import math
 import time
 from collections.abc import Callable
 
-import orjson
-
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, ResolverError
-from resolver.federation.answers import PeerReferral, VerifiedViews, interpret
+from resolver.federation.answers import PeerReferral, ProofCheck, VerifiedViews, interpret
 from resolver.federation.client import PeerClient, PeerResponse
 from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.delegation import DelegationCache
 from resolver.federation.routing import Route, RoutingTable
 from resolver.federation.trust import OwnerKeys
 from resolver.identifiers import claims
-from resolver.integrity.errors import BadSignature, ForkedLog, UnpinnedOwner
+from resolver.integrity.errors import ForkedLog, UnpinnedOwner
 from resolver.integrity.peer import verify_peer_answer
 from resolver.integrity.proofs import KeyResolver
 from resolver.lookup import OWNER_HEADER, Answer, Lookup, Next, Owner, Read, Referral
@@ -202,6 +200,7 @@ class FederationStage:
                 profile=self._profile,
                 case_sensitive=self._case_sensitive,
                 verified=self._verified,
+                proof=_proof_check(keys, owner),
             )
             answer = self._signed(peer, owner, keys, answer)
             if response.status == 200:
@@ -257,13 +256,8 @@ class FederationStage:
             return answer
         if isinstance(keys, UnpinnedOwner):
             return self._unpinned(owner, answer)
-        try:
-            document = orjson.loads(answer.view.body)
-        except orjson.JSONDecodeError as err:
-            raise BadSignature(f"the answer of {peer.id} is not JSON-LD: {err}") from err
-        verify_peer_answer(document, owner=keys, owner_id=owner)
         if owner == peer.id:
-            return answer
+            return answer  # its proof was checked in interpret (_proof_check)
         return dataclasses.replace(answer, source=f"peer:{owner} via {peer.id}")
 
     def _unpinned(self, owner: str, answer: Answer) -> Answer:
@@ -273,3 +267,15 @@ class FederationStage:
         why = f"no key of its owner {owner} is pinned on {self._node_id}"
         cached = answer.max_age if self._config.unpinned == "cache" else 0
         return dataclasses.replace(answer, max_age=cached, unverified=why)
+
+
+def _proof_check(keys: KeyResolver | UnpinnedOwner | None, owner: str) -> ProofCheck | None:
+    """The check of an answer's proof against ``owner``'s keys (None: no keys to check with)."""
+    if keys is None or isinstance(keys, UnpinnedOwner):
+        return None
+    resolver = keys
+
+    def check(document: dict[str, object], nquads: bytes | None) -> None:
+        verify_peer_answer(document, owner=resolver, owner_id=owner, document_nquads=nquads)
+
+    return check
