@@ -551,6 +551,7 @@ def _federation_b(store: Path, **extra: Any) -> dict[str, Any]:
         _store_url(store),
         [dataset.BENCH_PREFIX],
         credentials=[peer_a],
+        **_READ_ONLY_EXTRAS,
         base_url=dataset.SIGNED_BASE_URL,
         **extra,
     )
