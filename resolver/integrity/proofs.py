@@ -126,7 +126,7 @@ def proof_config_nquads(proof: JSONObject, context: JSON, contexts: Contexts | N
     config = {key: value for key, value in proof.items() if key not in ("proofValue", "@context")}
     direct = _direct_config(config, context)
     if direct is not None:
-        return canonical_nquads(direct)
+        return _lone_blank_nquads(direct)
     if context is not None:
         config["@context"] = context
     return canonical_nquads(document_quads(config, contexts))
@@ -187,6 +187,14 @@ def _direct_config(config: JSONObject, context: JSON) -> list[pyoxigraph.Triple]
     except ValueError:
         return None  # not an IRI pyoxigraph accepts: the processor decides
     return triples
+
+
+def _lone_blank_nquads(triples: list[pyoxigraph.Triple]) -> bytes:
+    """Canonical N-Quads of distinct triples whose only blank node is their common subject:
+    RDFC-1.0 labels a lone blank node ``c14n0``, so the lines are the triples as N-Quads
+    (pyoxigraph's term syntax), sorted; no dataset to build and canonicalise (a peer answer's
+    proof is checked on every federated miss)."""
+    return b"".join(sorted(f"_:c14n0 {t.predicate} {t.object} .\n".encode() for t in triples))
 
 
 def _triple(
