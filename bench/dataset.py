@@ -292,6 +292,43 @@ def sqlite_store(n: int) -> tuple[Path, float | None]:
     return path, elapsed
 
 
+# The base URL the signed store's node serves under: its proofs name keys under it.
+SIGNED_BASE_URL = "https://bench-b.example"
+
+
+def signed_sqlite_store(n: int) -> tuple[Path, float | None]:
+    """An SQLite file holding ``n`` prepared passports whose tier views carry the proof of a
+    key in its keyring (beside it) under SIGNED_BASE_URL, as the write path signs them
+    (cached); returns it and the build seconds. The federation workloads' owner serves it."""
+    code = _PREPARE_CODE + _STORE_CODE + ("resolver/integrity",)
+    path = DATA / f"sqlite-signed-{n}-{_fingerprint(code)}" / "passports.sqlite3"
+    done = path.parent / ".complete"
+    if done.exists():
+        return path, None
+    data = prepared(n)
+    shutil.rmtree(path.parent, ignore_errors=True)
+    path.parent.mkdir(parents=True)
+    started = time.monotonic()
+    asyncio.run(_load(f"sqlite:///{path}", _signed(data, path.with_name(path.name + ".keys"))))
+    elapsed = time.monotonic() - started
+    done.write_text(f"{elapsed:.2f}\n")
+    _prune(path.parent)
+    return path, elapsed
+
+
+def _signed(data: Prepared, keys: Path) -> Prepared:
+    import orjson
+
+    from resolver.integrity.keyring import Keyring
+    from resolver.integrity.signer import ViewSigner
+
+    signer = ViewSigner(Keyring.open(keys), base_url=SIGNED_BASE_URL)
+    views = [
+        {t: orjson.dumps(signer.sign(orjson.loads(v))) for t, v in tiers.items()} for tiers in data.views
+    ]
+    return Prepared(keys=data.keys, views=views, distinct=data.distinct, seconds=data.seconds)
+
+
 @dataclass
 class RedisServer:
     """A redis-server the harness started (on the client core), with its URL."""

@@ -15,7 +15,7 @@ import dataclasses
 import enum
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -30,9 +30,10 @@ from resolver.federation.feed import ChangeSignal, Followers
 from resolver.federation.probes import Prober
 from resolver.federation.relayed import RelayedChanges
 from resolver.federation.tls import client_context
+from resolver.federation.trust import OwnerKeys, Pin
 from resolver.identifiers import claims
 from resolver.integrity.part import Integrity, open_integrity
-from resolver.integrity.pins import fork_marks_path, with_pinned_keys
+from resolver.integrity.pins import PeerKeyFile, fork_marks_path, peer_keys_path, with_pinned_keys
 from resolver.lifecycle.links import LineageLinks, lineage_links
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.linked.fetch import through_chain
@@ -180,7 +181,19 @@ def _federation(parts: NodeParts) -> Stage:
         admit=_peer_lookup_limit(config),
         delegation=parts.delegation,
         forked=None if parts.heads is None else parts.heads.forked,
+        owner_keys=OwnerKeys(config.federation.nodes, parts.peers, pin=_pin_learned(config)),
     )
+
+
+def _pin_learned(config: NodeConfig) -> Pin:
+    """Owners' keys learned over authenticated peer links, kept in the peer-key file (they are
+    pinned at the next start too, like those an operator accepted with ``keys learn``)."""
+    keys = PeerKeyFile(peer_keys_path(config))
+
+    async def pin(owner: str, offered: Mapping[str, str]) -> None:
+        await asyncio.to_thread(keys.pin, owner, offered)
+
+    return pin
 
 
 def _delegation(config: NodeConfig, clock: Clock) -> DelegationCache | None:

@@ -13,6 +13,8 @@ answer holds nothing above the tier it was labelled with.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyoxigraph
 
 from resolver import jsonld
@@ -65,11 +67,17 @@ def filter_compact(document: object, tier: Tier, profile: Profile) -> JSONObject
         raise NotCompact(str(err)) from err
 
 
-def within_tier(document: object, tier: Tier, profile: Profile) -> bool:
+def within_tier(
+    document: object, tier: Tier, profile: Profile, *, quads: Sequence[pyoxigraph.Quad] | None = None
+) -> bool:
     """Whether every triple of the passport ``document`` is in ``tier``'s view (nothing above
-    it, nothing unreachable from the passport). NotCompact if it is not one readable passport."""
+    it, nothing unreachable from the passport). NotCompact if it is not one readable passport.
+
+    ``quads``: the document's default-graph quads when the caller has read them already
+    (``jsonld.oxigraph_quads`` of its expansion); the count needs neither canonical blank node
+    labels nor one form per number, only each triple once."""
     try:
-        triples = _triples(document)
+        triples = _triples(document) if quads is None else list(dict.fromkeys(quads))
         root = graph.find_root(triples, None)
         views = graph.tier_views(triples, root, profile.tier_of)
     except Exception as err:  # ResolverError: unusable JSON-LD, no or several roots, loose nodes

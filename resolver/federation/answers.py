@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-from collections.abc import Mapping, Sequence
-from typing import Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, cast
 
 import orjson
+import pyoxigraph
 
 from resolver import jsonld
 from resolver.errors import (
@@ -27,7 +28,10 @@ from resolver.errors import (
 )
 from resolver.federation.client import MAX_PEER_BODY, PeerResponse
 from resolver.identifiers import parse_identifier
+from resolver.integrity.canon import canonical_nquads
+from resolver.integrity.proofs import unsecured_body
 from resolver.integrity.served import SIGNED_CONTEXT
+from resolver.jsontypes import JSONObject
 from resolver.lookup import OWNER_HEADER, TIER_HEADER, Answer, Lookup, Owner
 from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.profile import Profile
@@ -40,6 +44,7 @@ __all__ = [
     "PeerNotFound",
     "PeerNotModified",
     "PeerReferral",
+    "ProofCheck",
     "ShapesChecker",
     "VerifiedViews",
     "check_identity",
@@ -48,6 +53,11 @@ __all__ = [
     "freshness",
     "interpret",
 ]
+
+
+# Checks the proof of a peer's answer against its owner's keys (BadSignature, 502): given the
+# parsed document and the canonical N-Quads of its unsecured graph when they were read already.
+ProofCheck = Callable[[dict[str, object], bytes | None], None]
 
 
 class PeerNotFound(NotFound):
@@ -184,16 +194,34 @@ def check_identity(
     return doc
 
 
-def _unsigned(doc: dict[str, object], body: bytes) -> tuple[dict[str, object], bytes]:
+def _unsigned(doc: dict[str, object]) -> dict[str, object]:
     if "proof" not in doc:
-        return doc, body
+        return doc
     unsigned = {key: value for key, value in doc.items() if key != "proof"}
     unsigned["@context"] = jsonld.CONTEXT_URL  # the appended context defines only proof terms
-    return unsigned, orjson.dumps(unsigned)
+    return unsigned
+
+
+def _shared_quads(doc: dict[str, object], unsigned: dict[str, object]) -> list[pyoxigraph.Quad] | None:
+    """The graph of ``unsigned`` when it is exactly what the proof's verifier reads (our
+    context alone), so that the tier bound and the proof read it once; None otherwise (each
+    then reads, and refuses, on its own)."""
+    if unsecured_body(cast(JSONObject, doc)) != unsigned:
+        return None
+    try:
+        return jsonld.oxigraph_quads(jsonld.expand(unsigned))
+    except ResolverError:
+        return None
 
 
 def check_tier_bound(
-    doc: dict[str, object], served: Tier, handle: str, peer_id: str, profile: Profile
+    doc: dict[str, object],
+    served: Tier,
+    handle: str,
+    peer_id: str,
+    profile: Profile,
+    *,
+    quads: Sequence[pyoxigraph.Quad] | None = None,
 ) -> None:
     """Nothing in the view is above the tier the peer labelled it with (the graph rule of views.py).
 
@@ -201,7 +229,7 @@ def check_tier_bound(
     the public; the filter is the one that makes views at write time, so an honest view passes.
     """
     try:
-        within = within_tier(doc, served, profile)
+        within = within_tier(doc, served, profile, quads=quads)
     except NotCompact as err:
         raise BadPeerAnswer(
             f"peer {peer_id} answered {handle} with a document this node cannot read by tier: {err}",
@@ -261,24 +289,30 @@ async def interpret(
     profile: Profile | None,
     case_sensitive: bool = False,
     verified: VerifiedViews | None = None,
+    proof: ProofCheck | None = None,
 ) -> Answer:
     """The Answer for a peer's 200, or the error its other statuses mean (see docs/federation.md).
 
     ``verified`` remembers views that passed the shapes, so a refresh that brings the same
-    bytes again is not validated again.
+    bytes again is not validated again. ``proof`` checks a 200's proof against its owner's keys,
+    after the tier bound and before the shapes (None: not checked here).
     """
     peer_id = response.peer.id
     status = response.status
     if status == 200:
         served = _served_tier(response, lookup)
         doc = check_identity(response.body, lookup.handle, peer_id, case_sensitive=case_sensitive)
-        # A signed view is checked here as the graph it signs, without its proof (the proof is
-        # checked against the owner's key by the federation stage); it is served as received.
-        doc, body = _unsigned(doc, response.body)
+        # A signed view is checked here as the graph it signs, without its proof; it is served
+        # as received. The tier bound and the proof read the graph once between them.
+        unsigned = _unsigned(doc)
+        quads = _shared_quads(doc, unsigned) if profile is not None and proof is not None else None
         if profile is not None:
-            check_tier_bound(doc, served, lookup.handle, peer_id, profile)
-            if response.peer.verify == "shapes" and validator is not None:
-                await _check_shapes_once(body, lookup.handle, served, peer_id, validator, profile, verified)
+            check_tier_bound(unsigned, served, lookup.handle, peer_id, profile, quads=quads)
+        if proof is not None:
+            proof(doc, None if quads is None else canonical_nquads(quads))
+        if profile is not None and response.peer.verify == "shapes" and validator is not None:
+            body = response.body if unsigned is doc else orjson.dumps(unsigned)
+            await _check_shapes_once(body, lookup.handle, served, peer_id, validator, profile, verified)
         max_age, age = freshness(response.headers, default_ttl=default_ttl, max_ttl=max_ttl)
         view = View(
             handle=lookup.handle,

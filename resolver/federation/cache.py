@@ -57,13 +57,16 @@ class CacheEntry:
     detail: str = ""
     owner: str = ""  # the authoritative node as a peer named it (``Passport-Owner``), or ""
     unverified: str = ""  # why the copy was not checked against its owner's key (Answer.unverified)
-    # Built once per entry, not on every hit: the view a hit answers with, the owner parsed.
+    # Built once per entry, not on every hit: the view a hit answers with, the owner parsed,
+    # and the last answer given (a hit within the same second of age gives the same one).
     _view: View | None = field(init=False, repr=False, compare=False)
     _owner: Owner | None = field(init=False, repr=False, compare=False)
+    _last: Answer | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_view", None)  # made by the first hit (it knows the handle)
         object.__setattr__(self, "_owner", Owner.parse(self.owner) if self.owner else None)
+        object.__setattr__(self, "_last", None)
 
     def came_from(self, peer_id: str) -> bool:
         """Whether ``peer_id`` gave this copy or owns it (``source`` is "owner via relay")."""
@@ -99,23 +102,37 @@ class CacheEntry:
                 cached=True,
                 max_age=left,
             )
+        age = self.age_at(now)
+        last = self._last
+        # Answers are frozen: the same one serves every hit of this second of the copy's age.
+        if (
+            not stale
+            and last is not None
+            and last.age == age
+            and last.view is not None
+            and last.view.handle == handle
+        ):
+            return last
         view = self._view
         if view is None or view.handle != handle:  # the entry's key names the handle: made once
             view = View(
                 handle=handle, version=self.version, modified=self.modified, deleted=False, body=self.body
             )
             object.__setattr__(self, "_view", view)
-        return Answer(
+        answer = Answer(
             view=view,
             source="cache",
             max_age=self.max_age,
-            age=self.age_at(now),
+            age=age,
             stale=stale,
             hops=(self.source,),
             tier=self.tier,
             owner=self._owner,
             unverified=self.unverified,
         )
+        if not stale:
+            object.__setattr__(self, "_last", answer)
+        return answer
 
     def encode(self) -> bytes:
         meta = {
@@ -194,6 +211,12 @@ class FederationCache:
 
     def _redis_key(self, key: CacheKey) -> str:
         return f"{self.config.redis_prefix}{key[1].label}:{key[0]}"
+
+    def fresh(self, key: CacheKey, now: float) -> CacheEntry | None:
+        """The entry for ``key`` kept in this process when it is fresh at ``now`` (no await: the
+        hit path); None sends the caller to :meth:`get`."""
+        local = self._lru.get(key) or self._negative.get(key)
+        return local if local is not None and local.fresh(now) else None
 
     async def get(self, key: CacheKey) -> CacheEntry | None:
         """The entry for ``key`` if it is still of any use (fresh, or within the stale window)."""

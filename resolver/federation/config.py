@@ -30,11 +30,12 @@ __all__ = [
 ]
 
 
-# What becomes of a peer's answer whose owner has no pinned key here (it cannot be checked):
-# "label": served with Passport-Unverified, kept by no cache (the default); "refuse": 502
-# unpinned-owner; "cache": served with Passport-Unverified and cached like a checked answer,
-# the label kept with the copy (a federation whose nodes do not sign).
-UNPINNED_POLICIES = ("label", "refuse", "cache")
+# What becomes of a peer's answer whose owner's keys are neither pinned here nor learnable over
+# an authenticated peer link (resolver/federation/trust.py), so that it cannot be checked:
+# "refuse" (the default): 502 unpinned-owner, never served nor cached; "label" (weaker, opt-in):
+# served with Passport-Unverified, kept by no cache; "cache" (weakest, a federation whose nodes
+# do not sign): served labelled and cached like a checked answer, the label kept with the copy.
+UNPINNED_POLICIES = ("refuse", "label", "cache")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +59,9 @@ class PeerConfig:
     accept_cert_sha256: str | None = None
     # The node authoritative for ``prefixes`` when this peer only relays them ("": the peer
     # itself), and that owner's pinned signing keys: verification method URL ->
-    # publicKeyMultibase. With keys, every answer must carry the owner's valid proof (502
-    # bad-signature otherwise, never cached); a key change is an edit here, by an operator.
+    # publicKeyMultibase. Every answer must carry its owner's valid proof (502 bad-signature
+    # otherwise, never cached); keys not pinned are learned once from an owner reached over an
+    # authenticated link (resolver/federation/trust.py); a key change is an operator's edit.
     owner: str = ""
     keys: tuple[tuple[str, str], ...] = ()
     # Asked for the prefixes the federation learns it owns (resolver/federation/delegation.py),
@@ -147,14 +149,14 @@ class FederationConfig:
     breaker: BreakerConfig = BreakerConfig()
     tls: TlsConfig = TlsConfig()
     limits: LookupLimits = LookupLimits()
-    unpinned: str = "label"  # one of UNPINNED_POLICIES
+    unpinned: str = "refuse"  # one of UNPINNED_POLICIES
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, object] | None) -> FederationConfig:
         """Parse the raw ``[federation]`` TOML table (absent or empty: no federation)."""
         raw = raw or {}
         _only(raw, {"peers", "parent", "cache", "breaker", "tls", "limits", "unpinned"}, "federation")
-        unpinned = raw.get("unpinned", "label")
+        unpinned = raw.get("unpinned", "refuse")
         if unpinned not in UNPINNED_POLICIES:
             allowed = ", ".join(UNPINNED_POLICIES)
             raise FederationConfigError(f"federation.unpinned must be one of {allowed}, got {unpinned!r}")

@@ -29,12 +29,19 @@ def pinned_resolver(keys: Mapping[str, VerificationKey]) -> KeyResolver:
     return resolve
 
 
-def verify_peer_answer(document: object, *, owner: KeyResolver, owner_id: str) -> list[Verified]:
-    """The proofs of a peer's answer, checked; BadSignature naming the owner if they fail."""
+def verify_peer_answer(
+    document: object, *, owner: KeyResolver, owner_id: str, document_nquads: bytes | None = None
+) -> list[Verified]:
+    """The proofs of a peer's answer, checked; BadSignature naming the owner if they fail.
+
+    ``document_nquads``: the canonical N-Quads of the unsecured document when the caller read
+    its graph already (``proofs.unsecured_body`` of it), as :func:`proofs.verify` takes them."""
     if not isinstance(document, dict):
         raise BadSignature(f"the answer claimed to come from {owner_id} is not a JSON-LD object")
     try:
-        verified = verify(document, resolve_key=any_of(owner, did_key_resolver))
+        verified = verify(
+            document, resolve_key=any_of(owner, did_key_resolver), document_nquads=document_nquads
+        )
     except ProofError as err:
         raise BadSignature(
             f"the answer does not verify against the keys of {owner_id}: {err.detail}"

@@ -40,6 +40,7 @@ __all__ = [
     "proof_header",
     "secure",
     "unsecured",
+    "unsecured_body",
     "unsecured_nquads",
     "verify",
     "with_proof_context",
@@ -83,7 +84,12 @@ def unsecured(document: JSONObject) -> JSONObject:
 
 
 def unsecured_nquads(document: JSONObject, contexts: Contexts | None = None) -> bytes:
-    """Canonical N-Quads of the unsecured document: what a proof signs.
+    """Canonical N-Quads of the unsecured document: what a proof signs (of :func:`unsecured_body`)."""
+    return canonical_nquads(document_quads(unsecured_body(document), contexts))
+
+
+def unsecured_body(document: JSONObject) -> JSONObject:
+    """The unsecured document as a verifier reads it.
 
     A passport in our context alone plus the Data Integrity context (as :func:`with_proof_context`
     makes it) is read without the latter when it uses neither ``proof`` nor ``DataIntegrityProof``:
@@ -95,7 +101,7 @@ def unsecured_nquads(document: JSONObject, contexts: Contexts | None = None) -> 
         text = orjson.dumps(body)
         if b'"proof"' not in text and b"DataIntegrityProof" not in text:
             body["@context"] = jsonld.CONTEXT_URL
-    return canonical_nquads(document_quads(body, contexts))
+    return body
 
 
 def with_proof_context(document: JSONObject) -> JSONObject:
@@ -124,7 +130,7 @@ def proof_config_nquads(proof: JSONObject, context: JSON, contexts: Contexts | N
         return known
     direct = _direct_config(config, context)
     if direct is not None:
-        data = canonical_nquads(direct)
+        data = _lone_blank_nquads(direct)
         if key is not None:
             if len(_CONFIGS) >= _CONFIGS_KEPT:
                 _CONFIGS.clear()
@@ -211,6 +217,14 @@ def _direct_config(config: JSONObject, context: JSON) -> list[pyoxigraph.Triple]
     except ValueError:
         return None  # not an IRI pyoxigraph accepts: the processor decides
     return triples
+
+
+def _lone_blank_nquads(triples: list[pyoxigraph.Triple]) -> bytes:
+    """Canonical N-Quads of distinct triples whose only blank node is their common subject:
+    RDFC-1.0 labels a lone blank node ``c14n0``, so the lines are the triples as N-Quads
+    (pyoxigraph's term syntax), sorted; no dataset to build and canonicalise (a peer answer's
+    proof is checked on every federated miss)."""
+    return b"".join(sorted(f"_:c14n0 {t.predicate} {t.object} .\n".encode() for t in triples))
 
 
 def _triple(

@@ -50,8 +50,11 @@ class CacheStage:
         if lookup.referral or lookup.read is not Read.CURRENT:
             return await next_stage(lookup)
         key: CacheKey = (lookup.handle, lookup.tier)
-        entry = await self._cache.get(key)
         now = self._cache.now()
+        entry = self._cache.fresh(key, now)
+        if entry is None:
+            entry = await self._cache.get(key)
+            now = self._cache.now()
         if entry is not None and entry.fresh(now):
             self._outcomes.inc("negative" if entry.negative else "hit")
             if not entry.negative and entry.near_expiry(now, _PREFETCH_SHARE):

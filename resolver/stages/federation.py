@@ -11,20 +11,18 @@ import math
 import time
 from collections.abc import Callable
 
-import orjson
-
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, ResolverError
-from resolver.federation.answers import PeerReferral, VerifiedViews, interpret
+from resolver.federation.answers import PeerReferral, ProofCheck, VerifiedViews, interpret
 from resolver.federation.client import PeerClient, PeerResponse
 from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.delegation import DelegationCache
 from resolver.federation.routing import Route, RoutingTable
+from resolver.federation.trust import OwnerKeys
 from resolver.identifiers import claims
-from resolver.integrity.errors import BadSignature, ForkedLog, UnpinnedOwner
-from resolver.integrity.multikey import public_key_from_multibase
-from resolver.integrity.peer import pinned_resolver, verify_peer_answer
-from resolver.integrity.proofs import KeyResolver, VerificationKey
-from resolver.lookup import Answer, Lookup, Next, Owner, Read, Referral
+from resolver.integrity.errors import ForkedLog, UnpinnedOwner
+from resolver.integrity.peer import verify_peer_answer
+from resolver.integrity.proofs import KeyResolver
+from resolver.lookup import OWNER_HEADER, Answer, Lookup, Next, Owner, Read, Referral
 from resolver.metrics import Metrics
 from resolver.profile import Profile
 from resolver.validation import Validator
@@ -49,12 +47,14 @@ class FederationStage:
         admit: Callable[[str], None] | None = None,
         delegation: DelegationCache | None = None,
         forked: Callable[[str], bool] | None = None,
+        owner_keys: OwnerKeys | None = None,
     ) -> None:
         """``admit(client)`` raises TooManyRequests when ``client`` is over its limit of lookups
         that reach peers (``[federation.limits]``); None: no limit. ``delegation``: the owners
         learned from answers and referrals, asked first (None: configured routes only).
         ``forked(node id)`` says whether that node's log was seen forked (its answers are then
-        refused, 502)."""
+        refused, 502). ``owner_keys``: the owners' keys and where learned ones are pinned (None: those
+        of ``config``, learned ones kept in this process only)."""
         self._config = config
         self._nodes = {peer.id: peer for peer in config.nodes}
         self.delegation = delegation
@@ -68,12 +68,8 @@ class FederationStage:
         self._profile = Profile.load() if config.nodes else None
         self._case_sensitive = case_sensitive
         self._verified = VerifiedViews()
-        # Peers whose owner's keys are pinned: their answers are checked against those keys.
-        self._owners: dict[str, KeyResolver] = {
-            peer.id: _owner_keys(peer)
-            for peer in (*config.peers, config.parent)
-            if peer is not None and peer.keys
-        }
+        # Owners' keys, pinned or learned: every answer is checked against its owner's.
+        self._owner_keys = owner_keys if owner_keys is not None else OwnerKeys(config.nodes, client)
         self._asked = metrics.counter(
             "passport_federation_lookups_total",
             "Lookups sent to peers, by peer and outcome.",
@@ -190,17 +186,23 @@ class FederationStage:
             # Judged inside the client, so that a refused answer counts against the peer.
             fetched = time.monotonic()
             self._peer_time.observe(fetched - started, peer.id)
+            owner = self._owner_of(peer, response, lookup.handle)
+            keys = await self._keys_of(owner, lookup) if response.status == 200 else None
+            # An answer its owner signed passed the owner's shapes when it was written: the
+            # proof checked below stands for them (the shapes run where no proof is checked).
+            shapes = self._validator if keys is None or isinstance(keys, UnpinnedOwner) else None
             answer = await interpret(
                 response,
                 lookup,
                 default_ttl=self._config.cache.default_ttl,
                 max_ttl=self._config.cache.max_ttl,
-                validator=self._validator,
+                validator=shapes,
                 profile=self._profile,
                 case_sensitive=self._case_sensitive,
                 verified=self._verified,
+                proof=_proof_check(keys, owner),
             )
-            answer = self._signed(peer, answer)
+            answer = self._signed(peer, owner, keys, answer)
             if response.status == 200:
                 self._verify_time.observe(time.monotonic() - fetched, peer.id)
             return answer
@@ -213,39 +215,67 @@ class FederationStage:
         self._asked.inc(peer.id, "ok")
         return answer
 
-    def _signed(self, peer: PeerConfig, answer: Answer) -> Answer:
-        """``answer`` checked against the owner's pinned keys (BadSignature, 502, before the
-        cache stage sees it), its source naming the owner, and the relay when there is one."""
+    def _owner_of(self, peer: PeerConfig, response: PeerResponse, key: str) -> str:
+        """The node whose key must sign the answer: the peer's configured owner, else the owner
+        the answer names (Passport-Owner, a relayed answer) when its prefix covers ``key``,
+        else the peer itself."""
+        if peer.owner:
+            return peer.owner
+        named = Owner.parse(response.headers.get(OWNER_HEADER.lower(), ""))
+        if named is not None and named.node_id != self._node_id and claims(named.prefix, key):
+            return named.node_id
+        return peer.id
+
+    async def _keys_of(self, owner: str, lookup: Lookup) -> KeyResolver | UnpinnedOwner:
+        """The owner's pinned keys, learned and pinned now if need be; why not, if they cannot be."""
+        if self._forked is not None and self._forked(owner):
+            raise ForkedLog(f"the transparency log of {owner} was seen forked: its answers are refused")
+        pinned = self._owner_keys.pinned(owner)
+        if pinned is not None:
+            return pinned
+        try:
+            return await self._owner_keys.learn(owner, wait=lookup.deadline - time.monotonic())
+        except UnpinnedOwner as err:
+            if self._config.unpinned == "refuse":
+                raise UnpinnedOwner(
+                    f"the answer cannot be checked on {self._node_id}: {err.detail}", **err.extensions
+                ) from err
+            return err
+
+    def _signed(
+        self, peer: PeerConfig, owner: str, keys: KeyResolver | UnpinnedOwner | None, answer: Answer
+    ) -> Answer:
+        """``answer`` checked against its owner's keys (BadSignature, 502, before the cache stage
+        sees it), its source naming the owner, and the relay when there is one; or, when the
+        owner's keys cannot be had and ``[federation] unpinned`` allows it, labelled unchecked."""
         if self._forked is not None and self._forked(peer.owner_id):
             raise ForkedLog(
                 f"the transparency log of {peer.owner_id} was seen forked: its answers are refused"
             )
-        if answer.view is None:
+        if answer.view is None or keys is None:
             return answer
-        owner = self._owners.get(peer.id)
-        if owner is None:
-            return self._unpinned(peer, answer)
-        try:
-            document = orjson.loads(answer.view.body)
-        except orjson.JSONDecodeError as err:
-            raise BadSignature(f"the answer of {peer.id} is not JSON-LD: {err}") from err
-        verify_peer_answer(document, owner=owner, owner_id=peer.owner_id)
-        if peer.owner_id == peer.id:
-            return answer
-        return dataclasses.replace(answer, source=f"peer:{peer.owner_id} via {peer.id}")
+        if isinstance(keys, UnpinnedOwner):
+            return self._unpinned(owner, answer)
+        if owner == peer.id:
+            return answer  # its proof was checked in interpret (_proof_check)
+        return dataclasses.replace(answer, source=f"peer:{owner} via {peer.id}")
 
-    def _unpinned(self, peer: PeerConfig, answer: Answer) -> Answer:
-        """An answer whose owner has no pinned key here: it cannot be checked, so it is refused
-        (``[federation] unpinned = "refuse"``) or served labelled, and kept by no cache unless
-        ``unpinned = "cache"`` (a federation that does not sign)."""
-        why = f"no key of its owner {peer.owner_id} is pinned on {self._node_id}"
-        policy = self._config.unpinned
-        if policy == "refuse":
-            raise UnpinnedOwner(f"the answer of {peer.id} cannot be checked: {why}", peer=peer.id)
-        return dataclasses.replace(answer, max_age=answer.max_age if policy == "cache" else 0, unverified=why)
+    def _unpinned(self, owner: str, answer: Answer) -> Answer:
+        """An answer whose owner's keys are neither pinned nor learnable here, served labelled
+        (``[federation] unpinned = "label"``, kept by no cache) or also cached (``"cache"``, a
+        federation that does not sign); the default, "refuse", never gets here."""
+        why = f"no key of its owner {owner} is pinned on {self._node_id}"
+        cached = answer.max_age if self._config.unpinned == "cache" else 0
+        return dataclasses.replace(answer, max_age=cached, unverified=why)
 
 
-def _owner_keys(peer: PeerConfig) -> KeyResolver:
-    return pinned_resolver(
-        {url: VerificationKey(public_key_from_multibase(value)) for url, value in peer.keys}
-    )
+def _proof_check(keys: KeyResolver | UnpinnedOwner | None, owner: str) -> ProofCheck | None:
+    """The check of an answer's proof against ``owner``'s keys (None: no keys to check with)."""
+    if keys is None or isinstance(keys, UnpinnedOwner):
+        return None
+    resolver = keys
+
+    def check(document: dict[str, object], nquads: bytes | None) -> None:
+        verify_peer_answer(document, owner=resolver, owner_id=owner, document_nquads=nquads)
+
+    return check

@@ -122,3 +122,31 @@ async def test_a_source_dropped_in_one_process_is_gone_from_redis_for_the_others
     finally:
         await one.aclose()
         await two.aclose()
+
+
+def test_a_hit_within_one_second_of_age_gives_the_same_answer_and_a_later_one_ages() -> None:
+    stored = 1_000_000.0
+    entry = _entry(stored_at=stored, age=2, max_age=60)
+    first = entry.answer("88.100.1/BAT-1", stored + 0.1)
+    assert entry.answer("88.100.1/BAT-1", stored + 0.9) is first and first.age == 2
+    later = entry.answer("88.100.1/BAT-1", stored + 1.2)
+    assert later is not first and later.age == 3 and later.view is first.view
+    # A stale answer is made for its caller alone, and leaves the fresh one in place.
+    stale = entry.answer("88.100.1/BAT-1", stored + 1.5, stale=True)
+    assert stale.stale and not later.stale
+    assert entry.answer("88.100.1/BAT-1", stored + 1.6) is later
+    other = entry.answer("88.100.1/OTHER", stored + 1.7)
+    assert other.view is not None and other.view.handle == "88.100.1/OTHER"
+
+
+async def test_fresh_gives_only_a_fresh_entry_kept_in_this_process() -> None:
+    now = 1_000_000.0
+    cache = FederationCache(CacheConfig(lru_bytes=1 << 20, stale_if_error=30), clock=lambda: now)
+    entry = _entry(stored_at=now, age=0, max_age=10)
+    cache.put(_KEY, entry)
+    assert cache.fresh(_KEY, now + 9.5) is entry
+    assert cache.fresh(_KEY, now + 10.5) is None  # expired: get() decides (stale window, Redis)
+    assert cache.fresh(("88.100.1/NONE", Tier.PUBLIC), now) is None
+    negative = _entry(negative=True, stored_at=now, max_age=5)
+    cache.put(("88.100.1/GONE", Tier.PUBLIC), negative)
+    assert cache.fresh(("88.100.1/GONE", Tier.PUBLIC), now + 1) is negative

@@ -1,9 +1,13 @@
-"""Answers from a peer whose owner has no pinned key here cannot be checked (issue 11): real
-nodes on 127.0.0.1, one owner and three asking nodes, one per ``[federation] unpinned`` policy.
+"""Answers from a peer whose owner's key is neither pinned here nor learnable over an
+authenticated peer link cannot be checked (issue 11): real nodes on 127.0.0.1, one owner and
+three asking nodes, one per ``[federation] unpinned`` policy.
 
-    label  (default): served with Passport-Unverified, max-age 0, asked again each time
-    refuse:           502 unpinned-owner, each time
+    refuse (default): 502 unpinned-owner naming the owner and why, each time, never cached
+    label:            served with Passport-Unverified, max-age 0, asked again each time
     cache:            served labelled, cached, and the copy keeps the label
+
+An owner reached with a token is learnable: its key is learned once from its
+/.well-known/passport-node, pinned (the peer-key file), and a changed key is refused.
 """
 
 from __future__ import annotations
@@ -14,12 +18,19 @@ import aiohttp
 import orjson
 import pytest
 
+from resolver.app import RunningNode
+from resolver.identifiers import parse_identifier
+from resolver.integrity.pins import PeerKeyFile, peer_keys_path
 from resolver.integrity.signer import key_url
-from tests.support.federation import get, node, passport_requests, peer
+from resolver.passport.write import store_prepared
+from resolver.tiers import Role
+from tests.support.federation import get, node, passport_for, passport_requests, peer
 
 pytestmark = pytest.mark.asyncio
 
 HANDLE = "88.100.1/BAT-UNPINNED-1"
+AFTER_ROTATION = "88.100.1/BAT-UNPINNED-2"
+TOKEN = "learner-to-owner"
 
 
 def _federation(owner_url: str, policy: str, **extra: object) -> dict[str, object]:
@@ -48,8 +59,12 @@ async def test_an_answer_whose_owner_key_is_not_pinned_is_never_served_as_verifi
             assert status == 502, body
             problem = orjson.loads(body)
             assert problem["type"].endswith("/unpinned-owner")
-            assert "no key of its owner owner is pinned on refuses" in problem["detail"]
-        assert await passport_requests(session, owner.url) == asked + 4
+            assert problem["owner"] == "owner"
+            assert problem["detail"] == (
+                "the answer cannot be checked on refuses: no key of owner is pinned, and the link "
+                "to owner is plain HTTP without a token (no authenticated peer link)"
+            )
+        assert await passport_requests(session, owner.url) == asked + 4  # nothing was cached
 
         sources = []
         for _ in range(2):
@@ -70,3 +85,45 @@ async def test_an_answer_whose_owner_key_is_not_pinned_is_never_served_as_verifi
             status, headers, body = await get(session, f"{pins.url}/{HANDLE}")
             assert status == 200, body
             assert "Passport-Unverified" not in headers
+
+
+async def _write(running: RunningNode, handle: str) -> None:
+    """``handle`` written on ``running`` through the one write path (signed with its active key)."""
+    ctx = running.node
+    prepared = await ctx.validator.prepare(passport_for(handle))
+    key = parse_identifier(handle).key
+    await store_prepared(ctx.store, key, prepared, current=None, expected_version=None, sealer=ctx.integrity)
+
+
+async def test_an_owner_key_learned_over_an_authenticated_link_is_pinned_and_a_changed_key_refused(
+    tmp_path: Path,
+) -> None:
+    async with (
+        node(tmp_path, "owner", ["88.100.1"], passports=[HANDLE], roles={TOKEN: Role.PUBLIC}) as owner,
+        node(
+            tmp_path,
+            "learner",
+            ["21.5"],
+            federation={"peers": [peer("owner", owner.url, ["88.100.1"], token=TOKEN)], "unpinned": "refuse"},
+        ) as learner,
+        aiohttp.ClientSession() as session,
+    ):
+        integrity = owner.node.integrity
+        assert integrity is not None
+        first = integrity.keyring.active
+        status, headers, body = await get(session, f"{learner.url}/{HANDLE}")
+        assert status == 200, body
+        assert headers["Passport-Source"] == "peer:owner"
+        assert "Passport-Unverified" not in headers
+        pinned = PeerKeyFile(peer_keys_path(learner.config)).load()
+        assert pinned == {"owner": {key_url(owner.url, first.name): first.public_key_multibase}}
+
+        integrity.keyring.rotate()  # the owner's new key signs what it writes from now on
+        await _write(owner, AFTER_ROTATION)
+        for _ in range(2):  # refused each time, never cached, until an operator accepts the key
+            status, headers, body = await get(session, f"{learner.url}/{AFTER_ROTATION}")
+            assert status == 502, body
+            problem = orjson.loads(body)
+            assert problem["type"].endswith("/bad-signature")
+            assert "no known key for the verification method" in problem["detail"]
+        assert PeerKeyFile(peer_keys_path(learner.config)).load() == pinned

@@ -216,6 +216,10 @@ def _reference_config(proof: dict[str, Any], context: Any) -> bytes:
         {**SIGNED["proof"], "proofPurpose": "authentication"},
         {k: v for k, v in SIGNED["proof"].items() if k != "created"},
         {**SIGNED["proof"], "verificationMethod": "did:key:z6Mk#z6Mk"},
+        # Odd text: the lines written out must escape as pyoxigraph's serialiser does.
+        {**SIGNED["proof"], "created": 'x"y\\z\n\t\r\u00e9\u2028\U0001f50b\x7f\x01'},
+        {**SIGNED["proof"], "cryptosuite": "eddsa-rdfc-2022", "created": ""},
+        {**SIGNED["proof"], "verificationMethod": "https://n.example/k%20ey?a=b#\u00e9"},
     ],
 )
 @pytest.mark.parametrize(
@@ -226,6 +230,9 @@ def test_direct_proof_configuration_equals_the_processors_reading(
     proof: dict[str, Any], context: Any
 ) -> None:
     assert proofs.proof_config_nquads(proof, context, CONTEXTS) == _reference_config(proof, context)
+    direct = proofs._direct_config({k: v for k, v in proof.items() if k != "proofValue"}, context)
+    if direct is not None:  # written out as the canonicaliser would write it
+        assert proofs._lone_blank_nquads(direct) == canon.canonical_nquads(direct)
 
 
 def test_document_using_proof_terms_is_read_with_the_data_integrity_context() -> None:
