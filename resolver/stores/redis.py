@@ -42,7 +42,7 @@ from resolver.stores.base import Change, Record, View
 from resolver.stores.durability import Durability, check_redis_durability
 from resolver.tiers import Tier
 
-__all__ = ["DEFAULT_PARTITIONS", "HotReads", "RedisStore", "SlotReads", "partition_of"]
+__all__ = ["DEFAULT_PARTITIONS", "HotReads", "IndexSink", "RedisStore", "SlotReads", "partition_of"]
 
 DEFAULT_PARTITIONS = 16
 
@@ -94,6 +94,19 @@ if not cur then return false end
 local v = string.match(cur, '^(%d+)')
 return {cur, redis.call('HGET', KEYS[1], v)}
 """
+
+# The current public header and body, and the transparency log's index of that version (field
+# "<version>\0<handle>" of the log's index hash, KEYS[2]) in one round trip. One Redis only: on
+# a Cluster the log's keys are in a slot of their own.
+_READ_PUBLIC_INDEXED = b"""#!lua flags=no-writes
+local cur = redis.call('HGET', KEYS[1], 'c')
+if not cur then return false end
+return {cur, redis.call('HGET', KEYS[2], string.match(cur, '^(%d+)') .. '\\0' .. ARGV[1])}
+"""
+
+# What the log's index said of a public view read with it: (handle, version, leaf index or None
+# when not logged, when the version was stored).
+IndexSink = Callable[[str, int, int | None, float], None]
 
 _ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -344,6 +357,8 @@ class RedisStore:
         self._partitions = partitions
         tags = [f"{namespace}:{{p{n}}}" for n in range(partitions)]
         self._prefixes = [tag + ":h:" for tag in tags]
+        self._raw_prefixes = [prefix.encode() for prefix in self._prefixes]
+        self._indexed: tuple[bytes, IndexSink] | None = None  # set by link_log_index
         self._seqs = [tag + ":seq" for tag in tags]
         self._feeds = [tag + ":feed" for tag in tags]
         self._lives = [tag + ":live" for tag in tags]
@@ -477,15 +492,30 @@ class RedisStore:
 
     # -- protocol ---------------------------------------------------------------------------
 
+    def link_log_index(self, index_key: str, sink: IndexSink) -> bool:
+        """Read each public view together with the transparency log's index of its version, from
+        the hash ``index_key`` on the same Redis (one round trip, a read-only script), and hand
+        what it says to ``sink``. Only on one Redis over the pipelined connection (False else)."""
+        if self._hot is None:
+            return False
+        self._indexed = (index_key.encode(), sink)
+        return True
+
     async def get_view(self, handle: str, tier: Tier) -> View | None:
         if tier is Tier.PUBLIC:
-            key = self._key(handle)
-            raw: object
-            if self._hot is not None:  # the common case first: one Redis, no detour
-                raw = await self._hot.hget(key.encode(), b"c")
+            hot = self._hot
+            if hot is not None:  # the common case first: one Redis, no detour
+                raw_handle = handle.encode()
+                key = self._raw_prefixes[zlib.crc32(raw_handle) % self._partitions] + raw_handle
+                if self._indexed is not None:
+                    index_key, sink = self._indexed
+                    found = await hot.call(b"EVAL", _READ_PUBLIC_INDEXED, b"2", key, index_key, raw_handle)
+                    return _indexed_view(handle, cast(list[bytes | None] | None, found), sink)
+                raw = await hot.call(b"HGET", key, b"c")
             else:
+                text_key = self._key(handle)
                 raw = await self._quick(
-                    key, (b"HGET", key.encode(), b"c"), lambda: self._client.hget(key, "c")
+                    text_key, (b"HGET", text_key.encode(), b"c"), lambda: self._client.hget(text_key, "c")
                 )
             if raw is None:
                 return None
@@ -744,6 +774,16 @@ class _OneNode:
 
     async def info(self, section: str) -> object:
         return await self._client.info(section, target_nodes=self._node)
+
+
+def _indexed_view(handle: str, found: list[bytes | None] | None, sink: IndexSink) -> View | None:
+    """The view of a _READ_PUBLIC_INDEXED reply (nil, or [header + body, log index or nil])."""
+    if found is None:
+        return None
+    current, index = found
+    version, modified, deleted, body = _split_current(cast(bytes, current))
+    sink(handle, version, None if index is None else int(index), modified)
+    return View(handle, version, modified, deleted, body)
 
 
 def _split_current(raw: bytes) -> tuple[int, float, bool, bytes]:
