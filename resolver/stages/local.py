@@ -107,12 +107,13 @@ class PublicViews:
 
         Each read starts at the last change already seen there (the anchor): if it is missing
         or differs, the feed went backwards or was reset (a Redis restarted without its data,
-        a store replaced), so every view is dropped and the partition is read again from its
-        start.
+        a store replaced), so every view is dropped and the partition is followed again from
+        its last change. Without an anchor (at start, after a reset) it is read from its last
+        change on (``_start_of``).
         """
         while True:
             anchor = self._anchors[partition]
-            since = 0 if anchor is None else anchor.seq - 1
+            since = anchor.seq - 1 if anchor is not None else await self._start_of(partition)
             changes = await self._store.changes(since=since, limit=_FEED_PAGE, partition=partition)
             if anchor is not None:
                 if not changes or changes[0] != anchor:
@@ -123,9 +124,9 @@ class PublicViews:
                         anchor.seq,
                         partition,
                         "gone" if not changes else f"now {changes[0]}",
-                        "in-process views dropped, following it from the start"
+                        "in-process views dropped, following it from its last change"
                         if self._synced
-                        else "following it from the start",
+                        else "following it from its last change",
                     )
                     self._drop_all()
                     self._anchors[partition] = None
@@ -138,6 +139,15 @@ class PublicViews:
                 self.epoch += 1
             if len(changes) < _FEED_PAGE - (anchor is not None):
                 return
+
+    async def _start_of(self, partition: int) -> int:
+        """Where a partition without an anchor is read from: its last change (``heads``).
+
+        Nothing of it is kept then (``put`` keeps no view of a partition without an anchor, and
+        a reset drops every view), so the changes before have nothing to drop: a process starts
+        following a feed of millions of writes in one read, not by reading all of them.
+        """
+        return max((await self._store.heads())[partition] - 1, 0)
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
