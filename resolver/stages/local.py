@@ -179,13 +179,23 @@ class LocalStage:
         self._delegated = tuple(d for d in delegated if any(claims(p, d + "/") for p in prefixes))
         # key -> covers(key): asked on every lookup
         self._covered: Memo[str, bool] = Memo(_COVERED_BYTES, _covered_size)
+        # Handle prefixes match by the key's head (before its first "/") alone; GS1 claims
+        # ("01/...") by more. Without GS1 claims the answer is kept per head: a few entries,
+        # where one per key missed on every key not asked lately.
+        self._by_head = not any(p.startswith("01/") for p in (*prefixes, *self._delegated))
 
     def covers(self, key: str) -> bool:
         """Whether this node is authoritative for ``key`` (and has not delegated it to a peer)."""
-        found = self._covered.get(key)
+        kept = key
+        if self._by_head:
+            slash = key.find("/")
+            if slash < 0:
+                return False  # no handle prefix claims a key without a head
+            kept = key[:slash]
+        found = self._covered.get(kept)
         if found is None:
             found = self._covers(key)
-            self._covered.put(key, found)
+            self._covered.put(kept, found)
         return found
 
     def _covers(self, key: str) -> bool:

@@ -185,6 +185,10 @@ class _ReplyPipe(asyncio.Protocol):
                 future.set_exception(StoreUnavailable(why))
 
     def send(self, *parts: bytes) -> asyncio.Future[object]:
+        return self.send_packed(_pack(parts))
+
+    def send_packed(self, command: bytes) -> asyncio.Future[object]:
+        """Write one command, already in RESP (``_pack``); its reply's future."""
         if self._transport is None or not self.alive:
             raise StoreUnavailable("Redis connection lost")
         loop = asyncio.get_running_loop()
@@ -192,9 +196,7 @@ class _ReplyPipe(asyncio.Protocol):
         out = self._out
         if not out:  # the first command of this loop pass: write them all once it ends
             loop.call_soon(self._flush)
-        out.append(b"*%d\r\n" % len(parts))
-        for part in parts:
-            out.append(b"$%d\r\n%s\r\n" % (len(part), part))
+        out.append(command)
         self._waiting.append(future)
         return future
 
@@ -240,6 +242,13 @@ class HotReads:
         # No timer per read: the connection's watchdog fails every waiting read once Redis stops
         # answering (_ReplyPipe), so a late reply never reaches the wrong caller.
         return await pipe.send(*command)
+
+    async def call_packed(self, command: bytes) -> object:
+        """As ``call``, for a command already in RESP (``_pack``)."""
+        pipe = self._pipe
+        if pipe is None or not pipe.alive:
+            pipe = await self._connect()
+        return await pipe.send_packed(command)
 
     async def call_many(self, commands: Sequence[tuple[bytes, ...]]) -> list[object]:
         """The replies of ``commands``, written together (one round trip)."""
@@ -324,6 +333,11 @@ class SlotReads:
             hot.close()
 
 
+def _pack(parts: Sequence[bytes]) -> bytes:
+    """A command in RESP: an array of bulk strings."""
+    return b"*%d\r\n" % len(parts) + b"".join([b"$%d\r\n%s\r\n" % (len(part), part) for part in parts])
+
+
 def partition_of(handle: str, partitions: int) -> int:
     """The feed partition of ``handle``: CRC-32 of its UTF-8, modulo ``partitions`` (stable)."""
     return zlib.crc32(handle.encode()) % partitions
@@ -358,7 +372,9 @@ class RedisStore:
         tags = [f"{namespace}:{{p{n}}}" for n in range(partitions)]
         self._prefixes = [tag + ":h:" for tag in tags]
         self._raw_prefixes = [prefix.encode() for prefix in self._prefixes]
-        self._indexed: tuple[bytes, IndexSink] | None = None  # set by link_log_index
+        # Set by link_log_index: the indexed read's command up to its key, the log index hash
+        # as a RESP bulk string, and where the index goes.
+        self._indexed: tuple[bytes, bytes, IndexSink] | None = None
         self._seqs = [tag + ":seq" for tag in tags]
         self._feeds = [tag + ":feed" for tag in tags]
         self._lives = [tag + ":live" for tag in tags]
@@ -498,7 +514,8 @@ class RedisStore:
         what it says to ``sink``. Only on one Redis over the pipelined connection (False else)."""
         if self._hot is None:
             return False
-        self._indexed = (index_key.encode(), sink)
+        head = _pack([b"EVAL", _READ_PUBLIC_INDEXED, b"2"]).replace(b"*3\r\n", b"*6\r\n", 1)
+        self._indexed = (head, _pack([index_key.encode()])[4:], sink)  # [4:]: no array header
         return True
 
     async def get_view(self, handle: str, tier: Tier) -> View | None:
@@ -508,8 +525,16 @@ class RedisStore:
                 raw_handle = handle.encode()
                 key = self._raw_prefixes[zlib.crc32(raw_handle) % self._partitions] + raw_handle
                 if self._indexed is not None:
-                    index_key, sink = self._indexed
-                    found = await hot.call(b"EVAL", _READ_PUBLIC_INDEXED, b"2", key, index_key, raw_handle)
+                    head, index_key, sink = self._indexed
+                    command = b"%s$%d\r\n%s\r\n%s$%d\r\n%s\r\n" % (
+                        head,
+                        len(key),
+                        key,
+                        index_key,
+                        len(raw_handle),
+                        raw_handle,
+                    )
+                    found = await hot.call_packed(command)
                     return _indexed_view(handle, cast(list[bytes | None] | None, found), sink)
                 raw = await hot.call(b"HGET", key, b"c")
             else:
