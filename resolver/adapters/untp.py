@@ -2,13 +2,17 @@
 and out of the eu-battery model.
 
 A UNTP DPP is a W3C Verifiable Credential (``type`` DigitalProductPassport) whose
-``credentialSubject`` is a ProductPassport about one ``product``. The credential is read by its
-published JSON Schema (field names), not by JSON-LD expansion, so the UNTP context is never
-fetched; the version comes from the context URL (``.../vocabulary/untp/dpp/0.6.1/``).
+``credentialSubject`` is a ProductPassport about one ``product`` (0.5 and 0.6), or the Product
+itself (0.7). The credential is read by its published JSON Schema (field names), not by JSON-LD
+expansion, since no published copy of the UNTP context can be shipped (docs/adapters.md); the
+version comes from the context URL (``.../vocabulary/untp/dpp/0.6.1/``,
+``https://vocabulary.uncefact.org/untp/0.7.0/context/``).
 
-In, field by field (``product`` is ``credentialSubject.product``):
+In, field by field (``product`` is ``credentialSubject.product``, from 0.7 ``credentialSubject``;
+0.7 names the serial ``itemNumber`` and the materials ``materialProvenance``):
 
 - ``product.id`` (else ``credentialSubject.id``) -> the passport's ``id``;
+- ``product.idGranularity`` (``item``, ``batch``, ``model``) -> ``granularity``;
 - ``product.name`` -> ``productName`` (not when it only repeats the id or the model, which is the
   name this exporter gives a product that has none); ``serialNumber``, ``batchNumber`` -> same;
 - ``product.productionDate`` -> ``manufacturingDate`` (checked; ``2026-03`` is a month and year);
@@ -37,6 +41,7 @@ from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from resolver import jsonld
+from resolver.adapters import envelope
 from resolver.adapters.dates import check_date, date_value
 from resolver.adapters.paths import unread
 from resolver.adapters.reader import PathReader
@@ -49,12 +54,25 @@ DPP_CONTEXT = "https://test.uncefact.org/vocabulary/untp/dpp/{version}/"
 OUT_VERSION = "0.6.1"
 # A UNTP credential on PUT: the VC 2.0 media types.
 MEDIA_TYPES = ("application/vc", "application/vc+ld+json")
-_VERSION = re.compile(r"/vocabulary/untp/dpp/(\d+)\.(\d+)\.(\d+)/?$")
-_PRODUCT = ("credentialSubject", "product")
+_VERSION = re.compile(r"/vocabulary/untp/dpp/(\d+)\.(\d+)\.(\d+)/?$|/untp/(\d+)\.(\d+)\.(\d+)/context/?$")
+_GRANULARITY = ("item", "batch", "model")
 _WEIGHT_TO_KG = {"KGM": 1.0, "GRM": 0.001}
 _PER_KWH = {"KWH": 1.0, "MJ": 3.6, "MJL": 3.6}  # kg CO2e per declared unit -> per kWh
 _RECYCLED = {"cobalt": "recycledCobaltShare", "lithium": "recycledLithiumShare",
              "nickel": "recycledNickelShare", "lead": "recycledLeadShare"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where a UNTP version keeps the product, its serial number and its materials."""
+
+    product: tuple[str, ...]
+    serial: str
+    materials: str
+
+
+_UP_TO_06 = _Layout(("credentialSubject", "product"), "serialNumber", "materialsProvenance")
+_FROM_07 = _Layout(("credentialSubject",), "itemNumber", "materialProvenance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,22 +86,32 @@ class Credential:
 
 
 def detect_version(doc: object) -> str | None:
-    """The UNTP DPP version named by the credential's context, or None if it names none."""
+    """The UNTP DPP version named by the credential's context (an enveloped credential's: the
+    one inside), or None if it names none."""
+    if envelope.is_enveloped(doc) and isinstance(doc, dict):
+        try:
+            doc = envelope.open_envelope(doc).credential
+        except DocumentError:
+            return None
     context = doc.get("@context") if isinstance(doc, dict) else None
     for name in context if isinstance(context, list) else [context]:
         match = _VERSION.search(name) if isinstance(name, str) else None
         if match is not None:
-            return ".".join(match.groups())
+            return ".".join(part for part in match.groups() if part is not None)
     return None
 
 
 def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
     """The eu-battery passport (compact JSON-LD) in a UNTP DPP credential; DocumentError if the
-    credential is not one, is older than 0.5.0, or holds an impossible value (with its path)."""
+    credential is not one, is older than 0.5.0, or holds an impossible value (with its path).
+    An enveloped credential (vc+jwt) is read from inside its envelope."""
+    if envelope.is_enveloped(doc) and isinstance(doc, dict):
+        return _enveloped(doc, iri)
     version = detect_version(doc)
     if not isinstance(doc, dict) or version is None:
         raise DocumentError(
-            "not a UNTP Digital Product Passport: no .../vocabulary/untp/dpp/{version}/ context"
+            "not a UNTP Digital Product Passport: no .../vocabulary/untp/dpp/{version}/ "
+            "(nor .../untp/{version}/context/) context"
         )
     major, minor, _ = (int(part) for part in version.split("."))
     if (major, minor) < (0, 5):
@@ -91,15 +119,16 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
     types = doc.get("type")
     if "DigitalProductPassport" not in (types if isinstance(types, list) else [types]):
         raise DocumentError("type: a UNTP passport credential has the type DigitalProductPassport")
+    layout = _UP_TO_06 if (major, minor) < (0, 7) else _FROM_07
     get = PathReader(doc)
-    document = _passport(get, iri)
+    document = _passport(get, iri, layout)
     read = get.read | {
         "@context",
         "type",
         "id",
         "issuer",
         "credentialSubject.type",
-        "credentialSubject.product.type",
+        ".".join((*layout.product, "type")),
     }
     issuer = _issuer(doc.get("issuer"))
     if isinstance(doc.get("id"), str):
@@ -107,29 +136,47 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
     return Credential(document, version, issuer, unread(doc, read))
 
 
-def _passport(get: PathReader, iri: str | None) -> dict[str, object]:
-    identifier = iri or get.text(*_PRODUCT, "id") or get.text("credentialSubject", "id")
+def _enveloped(doc: dict[str, object], iri: str | None) -> Credential:
+    """The credential in a vc+jwt envelope. Its signature is recorded, not checked: the
+    issuer's key (a did:web, say) is not to be fetched by the node."""
+    opened = envelope.open_envelope(doc)
+    inner = convert_with_notes(opened.credential, iri=iri)
+    kid = opened.header.get("kid")
+    issuer = {**inner.issuer, "envelope": f"vc+jwt signed by {kid if isinstance(kid, str) else '(no kid)'}"}
+    outer = unread(doc, {"@context", "type", "id"})
+    return Credential(
+        inner.document, inner.version, issuer, (*inner.unmapped, "id (the vc+jwt signature)", *outer)
+    )
+
+
+def _passport(get: PathReader, iri: str | None, layout: _Layout) -> dict[str, object]:
+    product = layout.product
+    identifier = iri or get.text(*product, "id") or get.text("credentialSubject", "id")
     if not identifier:
-        raise DocumentError("credentialSubject.product.id: missing, and no IRI was given")
+        raise DocumentError(f"{'.'.join((*product, 'id'))}: missing, and no IRI was given")
     get.text("credentialSubject", "id")
     doc: dict[str, object] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
-    characteristics = _characteristics(get)
-    name = get.text(*_PRODUCT, "name")
+    characteristics = _characteristics(get, product)
+    name = get.text(*product, "name")
     if name and name not in (identifier, characteristics.get("model")):
         doc["productName"] = name
-    for term in ("serialNumber", "batchNumber"):
-        text = get.text(*_PRODUCT, term)
+    for term, field in (("serialNumber", layout.serial), ("batchNumber", "batchNumber")):
+        text = get.text(*product, field)
         if text:
             doc[term] = text
-    made = get.text(*_PRODUCT, "productionDate")
+    granularity = get.section(*product).get("idGranularity")  # another value stays not mapped
+    if granularity in _GRANULARITY:
+        get.read.add(".".join((*product, "idGranularity")))
+        doc["granularity"] = granularity
+    made = get.text(*product, "productionDate")
     if made:
-        doc["manufacturingDate"] = date_value(check_date("credentialSubject.product.productionDate", made))
-    weight = _weight(get)
+        doc["manufacturingDate"] = date_value(check_date(".".join((*product, "productionDate")), made))
+    weight = _weight(get, product)
     if weight is not None:
         doc["weight"] = weight
     extra = {
         "carbonFootprint": _footprint(get),
-        "recycledContent": _recycled(get),
+        "recycledContent": _recycled(get, layout.materials),
         "dueDiligence": _due_diligence(get),
     }
     for term, value in extra.items():
@@ -139,24 +186,24 @@ def _passport(get: PathReader, iri: str | None) -> dict[str, object]:
     return doc
 
 
-def _characteristics(get: PathReader) -> dict[str, object]:
+def _characteristics(get: PathReader, product: tuple[str, ...]) -> dict[str, object]:
     terms = jsonld.context_terms()
     known = terms.terms if terms is not None else {}
-    found = get.section(*_PRODUCT, "characteristics")
+    found = get.section(*product, "characteristics")
     taken: dict[str, object] = {}
     for key, value in found.items():
         if key in known and key not in ("id", "type") and value is not None:
             taken[key] = value
-            get.read.add(".".join((*_PRODUCT, "characteristics", key)))
+            get.read.add(".".join((*product, "characteristics", key)))
     return taken
 
 
-def _weight(get: PathReader) -> dict[str, object] | None:
-    weight = get.section(*_PRODUCT, "dimensions", "weight")
+def _weight(get: PathReader, product: tuple[str, ...]) -> dict[str, object] | None:
+    weight = get.section(*product, "dimensions", "weight")
     value, unit = weight.get("value"), weight.get("unit")
     if not _number(value) or unit not in _WEIGHT_TO_KG:
         return None  # left in the not-mapped list
-    get.read.add(".".join((*_PRODUCT, "dimensions", "weight")))
+    get.read.add(".".join((*product, "dimensions", "weight")))
     return {"value": value * _WEIGHT_TO_KG[str(unit)], "unit": "KGM"}
 
 
@@ -170,9 +217,9 @@ def _footprint(get: PathReader) -> dict[str, object] | None:
     return {"total": {"value": value * _PER_KWH[str(unit)], "unit": "kgCO2e/kWh"}}
 
 
-def _recycled(get: PathReader) -> dict[str, object] | None:
+def _recycled(get: PathReader, field: str) -> dict[str, object] | None:
     shares: dict[str, object] = {}
-    materials = get.value("credentialSubject", "materialsProvenance")
+    materials = get.section("credentialSubject").get(field)  # its other fields stay not mapped
     for material in materials if isinstance(materials, list) else []:
         if not isinstance(material, dict):
             continue
@@ -181,13 +228,13 @@ def _recycled(get: PathReader) -> dict[str, object] | None:
         if term is not None and _number(fraction):
             if not 0 <= fraction <= 1:
                 raise DocumentError(
-                    f"credentialSubject.materialsProvenance ({material['name']}).recycledMassFraction: "
+                    f"credentialSubject.{field} ({material['name']}).recycledMassFraction: "
                     f"{fraction!r} is not a fraction between 0 and 1"
                 )
             shares[term] = round(fraction * 100, 10)
     if shares:
-        get.read.update({"credentialSubject.materialsProvenance.name",
-                         "credentialSubject.materialsProvenance.recycledMassFraction"})  # fmt: skip
+        get.read.update({f"credentialSubject.{field}.name",
+                         f"credentialSubject.{field}.recycledMassFraction"})  # fmt: skip
     return shares or None
 
 
@@ -213,7 +260,7 @@ def to_credential(doc: object, *, issuer: Mapping[str, str] | None = None) -> di
     if not isinstance(identifier, str):
         raise DocumentError("the passport has no id")
     rest: dict[str, object] = {
-        k: v for k, v in compact.items() if k not in ("@context", "id", "type", "proof")
+        _as_term(k): v for k, v in compact.items() if k not in ("@context", "id", "type", "proof")
     }
     product, written = _product(identifier, rest)
     characteristics = {k: v for k, v in rest.items() if k not in written}
@@ -241,6 +288,9 @@ def _product(identifier: str, rest: Mapping[str, object]) -> tuple[dict[str, obj
         if isinstance(rest.get(term), str):
             product[term] = rest[term]
             written.add(term)
+    if rest.get("granularity") in _GRANULARITY:
+        product["idGranularity"] = rest["granularity"]
+        written.add("granularity")
     made = rest.get("manufacturingDate")
     made = made.get("@value") if isinstance(made, dict) else made
     if isinstance(made, str):
@@ -251,6 +301,15 @@ def _product(identifier: str, rest: Mapping[str, object]) -> tuple[dict[str, obj
         product["dimensions"] = {"weight": {"value": weight["value"], "unit": "KGM"}}
         written.add("weight")
     return product, written
+
+
+def _as_term(key: str) -> str:
+    """``manufacturingDate`` for the compact IRI a month and year compacts to (its datatype is
+    not the term's), so the exporter finds it; any other key as it is."""
+    terms = jsonld.context_terms()
+    if terms is None or ":" not in key:
+        return key
+    return "manufacturingDate" if terms.expand_compact(key) == terms.key_iri("manufacturingDate") else key
 
 
 def _default_issuer(identifier: str, rest: Mapping[str, object]) -> dict[str, str]:

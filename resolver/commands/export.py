@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+import orjson
+
 from resolver.commands import Subparsers
 from resolver.config import ConfigError, NodeConfig, default_config, load_config
 from resolver.errors import ResolverError
@@ -52,7 +54,8 @@ def add_parser(subparsers: Subparsers) -> None:
         default="jsonld",
         choices=_export_formats(),
         help="jsonld (default: the stored view, with its proof), untp (a UNTP DPP credential, "
-        "unsigned), aas (the IDTA-02035-1 battery nameplate submodel, AAS 3.0 JSON) or catenax "
+        "enveloped as vc+jwt and signed with the node's key when it signs), aas (the IDTA-02035-1 "
+        "battery nameplate submodel, AAS 3.0 JSON) or catenax "
         "(BatteryPass 6.1.0); the view's proof is carried over only by jsonld",
     )
     parser.add_argument("--config", type=Path, help="the node's configuration (its store)")
@@ -135,7 +138,7 @@ async def _export(
     format could not hold."""
     from resolver.stores import open_store
 
-    written = _writer(fmt)
+    written = _writer(fmt, config)
     missed: Counter[str] = Counter() if not_written is None else not_written
 
     # A handle prefix lists its own handles (88.100 does not include 88.100.1/...).
@@ -182,12 +185,36 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _writer(fmt: str) -> Callable[[bytes], Exported]:
-    """The stored view in ``fmt``: as stored for jsonld, else converted without the proof."""
+def _writer(fmt: str, config: NodeConfig) -> Callable[[bytes], Exported]:
+    """The stored view in ``fmt``: as stored for jsonld, else converted without the proof; a
+    UNTP credential is enveloped (vc+jwt) and signed with the node's key when the node signs."""
     from resolver.adapters.formats import Exported, export
 
     if fmt == "jsonld":
         return Exported
     from resolver.integrity.served import split_signed
 
-    return lambda body: export(fmt, split_signed(body)[0])
+    def convert(body: bytes) -> Exported:
+        return export(fmt, split_signed(body)[0])
+
+    from resolver.integrity.part import node_signer
+
+    signer = node_signer(config) if fmt == "untp" else None
+    if signer is None:
+        return convert
+    from resolver.adapters.envelope import envelop
+
+    def signed(body: bytes) -> Exported:
+        exported = convert(body)
+        kid = signer.verification_method
+
+        def sign(data: bytes) -> bytes:
+            method, signature = signer.sign_bytes(data)
+            if method != kid:  # `keys rotate` ran between the two reads
+                raise ResolverError("the node's key changed while signing; run the export again")
+            return signature
+
+        enveloped = envelop(orjson.loads(exported.body), kid=kid, sign=sign)
+        return Exported(orjson.dumps(enveloped), exported.not_written)
+
+    return signed

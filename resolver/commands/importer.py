@@ -362,6 +362,10 @@ async def _run_all(items: list[_T], concurrency: int, work: Callable[[_T], Await
         raise Interrupted(f"{queue.qsize()} not started")
 
 
+def _body(item: Item) -> bytes:
+    return item.body
+
+
 class Interrupted(Exception):
     """The import was stopped by Ctrl-C after finishing what it had in hand."""
 
@@ -375,6 +379,7 @@ def _reasons(report: ValidationReport) -> str:
 
 async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, progress: Progress) -> None:
     from resolver.integrity.part import open_integrity
+    from resolver.linked.imports import LinkedImport, phases
     from resolver.stores import open_store
     from resolver.validation import Validator
 
@@ -420,8 +425,17 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
         # Passports go to the workers in batches (one task and one result message per batch,
         # not per passport); enough batches in flight to keep every worker busy while the
         # parent writes to the store.
-        chunks = [items[i : i + _BATCH] for i in range(0, len(items), _BATCH)]
+        parts = phases(items, _body)  # linked passports last (resolver/linked/imports.py)
+        chunks = [parts.plain[i : i + _BATCH] for i in range(0, len(parts.plain), _BATCH)]
         await _run_all(chunks, validator.workers * 3, batch)
+        linked = LinkedImport(validator, store, case_sensitive=config.case_sensitive)
+
+        async def single(item: Item) -> None:  # a model or batch, then the items that name them
+            await one(item, await linked.prepare(item.body))
+
+        for part in (parts.shared, parts.linked):
+            if part:
+                await _run_all(part, validator.workers * 3, single)
     finally:
         with contextlib.suppress(Exception):
             await validator.aclose()
@@ -454,6 +468,7 @@ async def _into_node(
     import aiohttp
 
     from resolver.http.passports import location_path
+    from resolver.linked.imports import phases
 
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/ld+json"}
     timeout = aiohttp.ClientTimeout(total=120)
@@ -492,4 +507,7 @@ async def _into_node(
                 summary.reject(item, f"the node did not answer usably: {err!r}", handle)
             progress.update()
 
-        await _run_all(items, concurrency, one)
+        parts = phases(items, _body)  # an item after the model and batch it names
+        for part in (parts.first(), parts.linked):
+            if part:
+                await _run_all(part, concurrency, one)

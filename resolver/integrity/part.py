@@ -36,7 +36,7 @@ from resolver.translog.redis import RedisLog
 from resolver.translog.seal import seal_version
 from resolver.translog.sqlite import SQLiteLog
 
-__all__ = ["Integrity", "LogIndexes", "link_log_indexes", "node_base_url", "open_integrity"]
+__all__ = ["Integrity", "LogIndexes", "link_log_indexes", "node_base_url", "node_signer", "open_integrity"]
 
 _log = logging.getLogger("resolver.integrity")
 
@@ -51,6 +51,14 @@ _UNLOGGED = -1
 def node_base_url(config: NodeConfig) -> str:
     """The URL under which the node's keys are served (``base_url``, else its listening address)."""
     return config.base_url or f"http://{config.host}:{config.port}"
+
+
+def node_signer(config: NodeConfig) -> ViewSigner | None:
+    """The node's signer alone, without its log (None when ``[integrity] sign`` is false): for
+    a tool that signs what it writes out (``export --format untp``)."""
+    if not config.integrity.sign:
+        return None
+    return ViewSigner(_keyring(config), base_url=node_base_url(config))
 
 
 class LogIndexes:

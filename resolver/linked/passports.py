@@ -21,11 +21,11 @@ from resolver.linked.combine import Linked, Links
 from resolver.tiers import Tier
 from resolver.validation.report import PreparedPassport, ValidationReport
 
-__all__ = ["BrokenItem", "Checker", "Fetch", "LinkedPassports"]
+__all__ = ["MARKERS", "BrokenItem", "Checker", "Fetch", "LinkedPassports"]
 
 _JSONLD = "application/ld+json"
 # A body that names no link and no granularity is prepared as before, without being parsed here.
-_MARKERS = (b"modelPassport", b"batchPassport", b"granularityLevel", b'"granularity"')
+MARKERS = (b"modelPassport", b"batchPassport", b"granularityLevel", b'"granularity"')
 
 Fetch = Callable[[str, Tier], Awaitable[bytes]]  # a passport's view by IRI; ResolverError when unreadable
 
@@ -72,7 +72,7 @@ class LinkedPassports:
     ) -> PreparedPassport:
         """The write path's Preparer: as the validator's, but an item with links is judged with
         its model and batch, and a model or batch without the data its items give."""
-        if media_type != _JSONLD or not any(marker in body for marker in _MARKERS):
+        if media_type != _JSONLD or not any(marker in body for marker in MARKERS):
             return await self._validator.prepare(body, expected_iri=expected_iri, media_type=media_type)
         doc = _parse(body)
         verdict: ValidationReport | None = None

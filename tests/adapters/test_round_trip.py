@@ -4,19 +4,24 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from resolver import jsonld
-from resolver.adapters import untp
+from resolver.adapters import envelope, untp
 from resolver.adapters.formats import EXPORTS
 from resolver.cli import main
 from resolver.commands.export import _export
 from resolver.config import default_config
+from resolver.integrity.keyring import Keyring
+from resolver.integrity.part import keys_directory, node_base_url
 from resolver.integrity.served import split_signed
+from resolver.integrity.signer import key_url
 from resolver.passport.canonical import canonical_nquads
 from resolver.stores import open_store
 from resolver.tiers import Tier
@@ -100,6 +105,17 @@ def test_export_format_untp_writes_credentials(tmp_path: Path, capsys: pytest.Ca
     assert main(["export", "--store", store, "--format", "aas"]) == 0
     said = capsys.readouterr().err
     assert "not written in aas (passports): cadmiumSymbol (1), capacityThresholdForExhaustion (1)," in said
-    credential = json.loads(lines[0])
+    # Enveloped as vc+jwt, signed by the node's active key (kid: its URL)
+    opened = envelope.open_envelope(json.loads(lines[0]))
+    ring = Keyring.open(keys_directory(default_config(store=store)))
+    assert opened.header["kid"] == key_url(node_base_url(default_config(store=store)), ring.active.name)
+    assert opened.verifies(ring.active_key.public_key())
+    forged = dataclasses.replace(opened, signing_input=opened.signing_input + b"x")
+    assert not forged.verifies(ring.active_key.public_key())
+    credential: dict[str, Any] = opened.credential
     assert credential["type"] == ["DigitalProductPassport", "VerifiableCredential"]
     assert "proof" not in credential["credentialSubject"]["product"].get("characteristics", {})
+    # read in again, the envelope is recorded, not dropped
+    read = untp.convert_with_notes(json.loads(lines[0]))
+    assert read.issuer["envelope"] == f"vc+jwt signed by {opened.header['kid']}"
+    assert "id (the vc+jwt signature)" in read.unmapped

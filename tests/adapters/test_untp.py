@@ -159,3 +159,71 @@ def test_import_format_untp_records_the_issuer(tmp_path: Path, capsys: pytest.Ca
     issuer = next(iter(summary["issuers"].values()))
     assert issuer["id"] == "did:web:hdl.handle.net" and issuer["name"] == "Voltaris Cells GmbH"
     assert convert("untp", orjson.dumps(untp.to_credential(example))).version == "0.6.1"
+
+
+# The same product written to the UNTP DPP 0.7.0 JSON Schema: the Product is the subject, the
+# serial is its itemNumber, the materials its materialProvenance (values our own, synthetic).
+CREDENTIAL_07: dict[str, Any] = {
+    "@context": [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://vocabulary.uncefact.org/untp/0.7.0/context/",
+    ],
+    "type": ["DigitalProductPassport", "VerifiableCredential"],
+    "id": "https://example.com/credentials/2a423367",
+    "issuer": {"type": ["CredentialIssuer"], "id": "did:web:cells.example.com", "name": "Cells Example"},
+    "validFrom": "2026-03-02T00:00:00Z",
+    "name": "Digital Product Passport: LFP module M-12",
+    "credentialSubject": {
+        "type": ["Product"],
+        "id": ITEM,
+        "name": "LFP module M-12",
+        "itemNumber": "UNTP-0001",
+        "idGranularity": "item",
+        "productionDate": "2026-03",
+        "dimensions": {"weight": {"value": 12500, "unit": "GRM"}},
+        "characteristics": {"chemistry": "LFP"},
+        "materialProvenance": [{"name": "Lithium", "recycledMassFraction": 0.06, "hazardous": False}],
+    },
+}
+
+
+def test_a_0_7_credential_is_read_with_its_product_as_the_subject() -> None:
+    read = untp.convert_with_notes(copy.deepcopy(CREDENTIAL_07))
+    assert read.version == "0.7.0"
+    doc = read.document
+    assert (doc["id"], doc["serialNumber"], doc["granularity"]) == (ITEM, "UNTP-0001", "item")
+    assert doc["manufacturingDate"] == {"@value": "2026-03", "@type": "xsd:gYearMonth"}
+    assert doc["weight"] == {"value": 12.5, "unit": "KGM"} and doc["chemistry"] == "LFP"
+    assert doc["recycledContent"] == {"recycledLithiumShare": 6.0}
+    assert set(read.unmapped) == {"validFrom", "name", "credentialSubject.materialProvenance.hazardous"}
+    # out (0.6.1) and in again: the same graph
+    again = untp.convert_with_notes(untp.to_credential(doc))
+    assert _graph(again.document) == _graph(doc)
+    wrong = copy.deepcopy(CREDENTIAL_07)
+    wrong["credentialSubject"]["productionDate"] = "2026-13-01"
+    with pytest.raises(DocumentError, match=r"^credentialSubject\.productionDate: '2026-13-01'"):
+        untp.convert_with_notes(wrong)
+    unknown = copy.deepcopy(CREDENTIAL_07)
+    unknown["credentialSubject"]["idGranularity"] = "lot"
+    assert "credentialSubject.idGranularity" in untp.convert_with_notes(unknown).unmapped
+
+
+def test_an_enveloped_credential_is_told_and_read_from_inside() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from resolver.adapters import envelope
+    from resolver.adapters.formats import detect
+
+    key = Ed25519PrivateKey.generate()
+    wrapped = envelope.envelop(CREDENTIAL_07, kid="https://node.example/keys/k1", sign=key.sign)
+    assert wrapped["type"] == "EnvelopedVerifiableCredential"
+    assert detect(wrapped) == "untp" and untp.detect_version(wrapped) == "0.7.0"
+    opened = envelope.open_envelope(wrapped)
+    assert opened.credential == CREDENTIAL_07 and opened.verifies(key.public_key())
+    assert not opened.verifies(Ed25519PrivateKey.generate().public_key())
+    read = untp.convert_with_notes(wrapped)
+    assert read.document == untp.convert_with_notes(copy.deepcopy(CREDENTIAL_07)).document
+    assert read.issuer["envelope"] == "vc+jwt signed by https://node.example/keys/k1"
+    broken = dict(wrapped, id=str(wrapped["id"]).rsplit(".", 1)[0])
+    with pytest.raises(DocumentError, match=r"a vc\+jwt is a compact JWS of three parts"):
+        untp.convert_with_notes(broken)

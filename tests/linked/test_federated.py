@@ -132,3 +132,23 @@ async def test_a_model_change_that_breaks_an_item_is_reported_by_the_items_node(
     assert answer["items"] == [ITEM]
     [broken] = answer["broken"]
     assert broken["item"] == ITEM and any("category" in v for v in broken["violations"])
+
+
+async def test_import_into_a_node_puts_items_after_the_model_they_name(nodes: Nodes, tmp_path: Path) -> None:
+    import asyncio
+    import json
+    import sys
+
+    model, item = _split()
+    model_iri, item_iri = "https://hdl.handle.net/88.100.1/EV-MODEL-2", ITEM + "-IMPORTED"
+    model.update({"id": model_iri, "passportIdentifier": model_iri})
+    item.update({"id": item_iri, "passportIdentifier": item_iri, "modelPassport": model_iri})
+    (tmp_path / "set.jsonl").write_bytes(orjson.dumps(item) + b"\n" + orjson.dumps(model))  # item first
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "resolver", "import", str(tmp_path / "set.jsonl")),
+        *("--node", nodes.a.url, "--token", OPERATOR, "--concurrency", "4", "--json", "--no-progress"),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    summary = json.loads(out)
+    assert (process.returncode, summary["created"]) == (0, 2), summary
