@@ -32,7 +32,7 @@ from resolver.federation.relayed import RelayedChanges
 from resolver.federation.tls import client_context
 from resolver.federation.trust import OwnerKeys, Pin
 from resolver.identifiers import claims
-from resolver.integrity.part import Integrity, open_integrity
+from resolver.integrity.part import Integrity, link_log_indexes, open_integrity
 from resolver.integrity.pins import PeerKeyFile, fork_marks_path, peer_keys_path, with_pinned_keys
 from resolver.lifecycle.links import LineageLinks, lineage_links
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
@@ -468,6 +468,8 @@ async def open_node(
         store = await open_store(config.store)
         stack.push_async_callback(store.aclose)
         integrity = await _integrity(config, metrics, stack)
+        if integrity is not None:
+            link_log_indexes(store, integrity)
         validator = Validator(workers=config.workers)
         stack.push_async_callback(validator.aclose)
         starting = await _start_validator(validator, validator_start, stack)

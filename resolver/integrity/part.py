@@ -26,7 +26,8 @@ from resolver.config import NodeConfig
 from resolver.errors import ResolverError
 from resolver.integrity.keyring import Keyring
 from resolver.integrity.signer import ViewSigner
-from resolver.stores.redis import HotReads, SlotReads
+from resolver.stores.base import Store
+from resolver.stores.redis import HotReads, RedisStore, SlotReads
 from resolver.tiers import Tier
 from resolver.translog.base import LogBackend
 from resolver.translog.entry import LogEntry
@@ -35,7 +36,7 @@ from resolver.translog.redis import RedisLog
 from resolver.translog.seal import seal_version
 from resolver.translog.sqlite import SQLiteLog
 
-__all__ = ["Integrity", "LogIndexes", "node_base_url", "node_signer", "open_integrity"]
+__all__ = ["Integrity", "LogIndexes", "link_log_indexes", "node_base_url", "node_signer", "open_integrity"]
 
 _log = logging.getLogger("resolver.integrity")
 
@@ -90,13 +91,17 @@ class LogIndexes:
         if known is not None:
             self._known.move_to_end((handle, version))
             return None if known == _UNLOGGED else known
-        found = await self._log.backend.locate(handle, version)
-        if found is None:
-            if modified is not None and self._clock() - modified > _SETTLED_SECONDS:
-                self.remember(handle, version, _UNLOGGED)
-            return None
-        self.remember(handle, version, found[0])
-        return found[0]
+        index = await self._log.backend.index_of(handle, version)
+        self.learn(handle, version, index, modified)
+        return index
+
+    def learn(self, handle: str, version: int, index: int | None, modified: float | None) -> None:
+        """What the log's index said of a version (read here, or by the store with its view):
+        kept if logged, or if unlogged long after it was stored (``of`` explains)."""
+        if index is not None:
+            self.remember(handle, version, index)
+        elif modified is not None and self._clock() - modified > _SETTLED_SECONDS:
+            self.remember(handle, version, _UNLOGGED)
 
 
 @dataclasses.dataclass(frozen=True, eq=False, slots=True)
@@ -155,6 +160,15 @@ class Integrity:
         for entry, index in zip(entries, indexes, strict=True):
             self.indexes.remember(entry.identifier, entry.version, index)
         return list(indexes)
+
+
+def link_log_indexes(store: Store, integrity: Integrity) -> bool:
+    """Where one Redis holds both the store and the log, have the store read each public view's
+    log index with the view (one round trip instead of two) into ``integrity.indexes``."""
+    backend = integrity.log.backend
+    if isinstance(store, RedisStore) and isinstance(backend, RedisLog):
+        return store.link_log_index(backend.index_key, integrity.indexes.learn)
+    return False
 
 
 def _sqlite_path(store_url: str) -> Path | None:

@@ -107,12 +107,13 @@ class PublicViews:
 
         Each read starts at the last change already seen there (the anchor): if it is missing
         or differs, the feed went backwards or was reset (a Redis restarted without its data,
-        a store replaced), so every view is dropped and the partition is read again from its
-        start.
+        a store replaced), so every view is dropped and the partition is followed again from
+        its last change. Without an anchor (at start, after a reset) it is read from its last
+        change on (``_start_of``).
         """
         while True:
             anchor = self._anchors[partition]
-            since = 0 if anchor is None else anchor.seq - 1
+            since = anchor.seq - 1 if anchor is not None else await self._start_of(partition)
             changes = await self._store.changes(since=since, limit=_FEED_PAGE, partition=partition)
             if anchor is not None:
                 if not changes or changes[0] != anchor:
@@ -123,9 +124,9 @@ class PublicViews:
                         anchor.seq,
                         partition,
                         "gone" if not changes else f"now {changes[0]}",
-                        "in-process views dropped, following it from the start"
+                        "in-process views dropped, following it from its last change"
                         if self._synced
-                        else "following it from the start",
+                        else "following it from its last change",
                     )
                     self._drop_all()
                     self._anchors[partition] = None
@@ -138,6 +139,15 @@ class PublicViews:
                 self.epoch += 1
             if len(changes) < _FEED_PAGE - (anchor is not None):
                 return
+
+    async def _start_of(self, partition: int) -> int:
+        """Where a partition without an anchor is read from: its last change (``heads``).
+
+        Nothing of it is kept then (``put`` keeps no view of a partition without an anchor, and
+        a reset drops every view), so the changes before have nothing to drop: a process starts
+        following a feed of millions of writes in one read, not by reading all of them.
+        """
+        return max((await self._store.heads())[partition] - 1, 0)
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
@@ -169,13 +179,23 @@ class LocalStage:
         self._delegated = tuple(d for d in delegated if any(claims(p, d + "/") for p in prefixes))
         # key -> covers(key): asked on every lookup
         self._covered: Memo[str, bool] = Memo(_COVERED_BYTES, _covered_size)
+        # Handle prefixes match by the key's head (before its first "/") alone; GS1 claims
+        # ("01/...") by more. Without GS1 claims the answer is kept per head: a few entries,
+        # where one per key missed on every key not asked lately.
+        self._by_head = not any(p.startswith("01/") for p in (*prefixes, *self._delegated))
 
     def covers(self, key: str) -> bool:
         """Whether this node is authoritative for ``key`` (and has not delegated it to a peer)."""
-        found = self._covered.get(key)
+        kept = key
+        if self._by_head:
+            slash = key.find("/")
+            if slash < 0:
+                return False  # no handle prefix claims a key without a head
+            kept = key[:slash]
+        found = self._covered.get(kept)
         if found is None:
             found = self._covers(key)
-            self._covered.put(key, found)
+            self._covered.put(kept, found)
         return found
 
     def _covers(self, key: str) -> bool:

@@ -42,7 +42,7 @@ from resolver.stores.base import Change, Record, View
 from resolver.stores.durability import Durability, check_redis_durability
 from resolver.tiers import Tier
 
-__all__ = ["DEFAULT_PARTITIONS", "HotReads", "RedisStore", "SlotReads", "partition_of"]
+__all__ = ["DEFAULT_PARTITIONS", "HotReads", "IndexSink", "RedisStore", "SlotReads", "partition_of"]
 
 DEFAULT_PARTITIONS = 16
 
@@ -94,6 +94,19 @@ if not cur then return false end
 local v = string.match(cur, '^(%d+)')
 return {cur, redis.call('HGET', KEYS[1], v)}
 """
+
+# The current public header and body, and the transparency log's index of that version (field
+# "<version>\0<handle>" of the log's index hash, KEYS[2]) in one round trip. One Redis only: on
+# a Cluster the log's keys are in a slot of their own.
+_READ_PUBLIC_INDEXED = b"""#!lua flags=no-writes
+local cur = redis.call('HGET', KEYS[1], 'c')
+if not cur then return false end
+return {cur, redis.call('HGET', KEYS[2], string.match(cur, '^(%d+)') .. '\\0' .. ARGV[1])}
+"""
+
+# What the log's index said of a public view read with it: (handle, version, leaf index or None
+# when not logged, when the version was stored).
+IndexSink = Callable[[str, int, int | None, float], None]
 
 _ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -172,6 +185,10 @@ class _ReplyPipe(asyncio.Protocol):
                 future.set_exception(StoreUnavailable(why))
 
     def send(self, *parts: bytes) -> asyncio.Future[object]:
+        return self.send_packed(_pack(parts))
+
+    def send_packed(self, command: bytes) -> asyncio.Future[object]:
+        """Write one command, already in RESP (``_pack``); its reply's future."""
         if self._transport is None or not self.alive:
             raise StoreUnavailable("Redis connection lost")
         loop = asyncio.get_running_loop()
@@ -179,9 +196,7 @@ class _ReplyPipe(asyncio.Protocol):
         out = self._out
         if not out:  # the first command of this loop pass: write them all once it ends
             loop.call_soon(self._flush)
-        out.append(b"*%d\r\n" % len(parts))
-        for part in parts:
-            out.append(b"$%d\r\n%s\r\n" % (len(part), part))
+        out.append(command)
         self._waiting.append(future)
         return future
 
@@ -227,6 +242,13 @@ class HotReads:
         # No timer per read: the connection's watchdog fails every waiting read once Redis stops
         # answering (_ReplyPipe), so a late reply never reaches the wrong caller.
         return await pipe.send(*command)
+
+    async def call_packed(self, command: bytes) -> object:
+        """As ``call``, for a command already in RESP (``_pack``)."""
+        pipe = self._pipe
+        if pipe is None or not pipe.alive:
+            pipe = await self._connect()
+        return await pipe.send_packed(command)
 
     async def call_many(self, commands: Sequence[tuple[bytes, ...]]) -> list[object]:
         """The replies of ``commands``, written together (one round trip)."""
@@ -311,6 +333,11 @@ class SlotReads:
             hot.close()
 
 
+def _pack(parts: Sequence[bytes]) -> bytes:
+    """A command in RESP: an array of bulk strings."""
+    return b"*%d\r\n" % len(parts) + b"".join([b"$%d\r\n%s\r\n" % (len(part), part) for part in parts])
+
+
 def partition_of(handle: str, partitions: int) -> int:
     """The feed partition of ``handle``: CRC-32 of its UTF-8, modulo ``partitions`` (stable)."""
     return zlib.crc32(handle.encode()) % partitions
@@ -344,6 +371,10 @@ class RedisStore:
         self._partitions = partitions
         tags = [f"{namespace}:{{p{n}}}" for n in range(partitions)]
         self._prefixes = [tag + ":h:" for tag in tags]
+        self._raw_prefixes = [prefix.encode() for prefix in self._prefixes]
+        # Set by link_log_index: the indexed read's command up to its key, the log index hash
+        # as a RESP bulk string, and where the index goes.
+        self._indexed: tuple[bytes, bytes, IndexSink] | None = None
         self._seqs = [tag + ":seq" for tag in tags]
         self._feeds = [tag + ":feed" for tag in tags]
         self._lives = [tag + ":live" for tag in tags]
@@ -477,15 +508,39 @@ class RedisStore:
 
     # -- protocol ---------------------------------------------------------------------------
 
+    def link_log_index(self, index_key: str, sink: IndexSink) -> bool:
+        """Read each public view together with the transparency log's index of its version, from
+        the hash ``index_key`` on the same Redis (one round trip, a read-only script), and hand
+        what it says to ``sink``. Only on one Redis over the pipelined connection (False else)."""
+        if self._hot is None:
+            return False
+        head = _pack([b"EVAL", _READ_PUBLIC_INDEXED, b"2"]).replace(b"*3\r\n", b"*6\r\n", 1)
+        self._indexed = (head, _pack([index_key.encode()])[4:], sink)  # [4:]: no array header
+        return True
+
     async def get_view(self, handle: str, tier: Tier) -> View | None:
         if tier is Tier.PUBLIC:
-            key = self._key(handle)
-            raw: object
-            if self._hot is not None:  # the common case first: one Redis, no detour
-                raw = await self._hot.hget(key.encode(), b"c")
+            hot = self._hot
+            if hot is not None:  # the common case first: one Redis, no detour
+                raw_handle = handle.encode()
+                key = self._raw_prefixes[zlib.crc32(raw_handle) % self._partitions] + raw_handle
+                if self._indexed is not None:
+                    head, index_key, sink = self._indexed
+                    command = b"%s$%d\r\n%s\r\n%s$%d\r\n%s\r\n" % (
+                        head,
+                        len(key),
+                        key,
+                        index_key,
+                        len(raw_handle),
+                        raw_handle,
+                    )
+                    found = await hot.call_packed(command)
+                    return _indexed_view(handle, cast(list[bytes | None] | None, found), sink)
+                raw = await hot.call(b"HGET", key, b"c")
             else:
+                text_key = self._key(handle)
                 raw = await self._quick(
-                    key, (b"HGET", key.encode(), b"c"), lambda: self._client.hget(key, "c")
+                    text_key, (b"HGET", text_key.encode(), b"c"), lambda: self._client.hget(text_key, "c")
                 )
             if raw is None:
                 return None
@@ -744,6 +799,16 @@ class _OneNode:
 
     async def info(self, section: str) -> object:
         return await self._client.info(section, target_nodes=self._node)
+
+
+def _indexed_view(handle: str, found: list[bytes | None] | None, sink: IndexSink) -> View | None:
+    """The view of a _READ_PUBLIC_INDEXED reply (nil, or [header + body, log index or nil])."""
+    if found is None:
+        return None
+    current, index = found
+    version, modified, deleted, body = _split_current(cast(bytes, current))
+    sink(handle, version, None if index is None else int(index), modified)
+    return View(handle, version, modified, deleted, body)
 
 
 def _split_current(raw: bytes) -> tuple[int, float, bool, bytes]:

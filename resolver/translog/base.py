@@ -47,6 +47,10 @@ class LogBackend(Protocol):
         """The leaf index and entry bytes of a passport version, or None if it is not logged."""
         ...
 
+    async def index_of(self, identifier: str, version: int) -> int | None:
+        """The leaf index of a passport version (one indexed read), or None if it is not logged."""
+        ...
+
     async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
         """Add leaves ``size ..`` and the nodes they complete, all or nothing; LogRaced if the
         log no longer has ``size`` leaves, Conflict if a passport version is logged already."""

@@ -137,6 +137,10 @@ class TransparencyLog:
         end = min(end, size - 1, start + MAX_PAGE - 1)
         return await self.backend.leaves(start, end + 1)
 
+    def reached(self, tree_size: int) -> bool:
+        """Whether the log is known (without a read) to have reached ``tree_size`` entries."""
+        return 0 < tree_size <= self._seen_size
+
     async def _tree_size(self, tree_size: int | None) -> int:
         if tree_size is not None and 0 < tree_size <= self._seen_size:
             return tree_size  # the log only grows: a size seen once stays a size of it

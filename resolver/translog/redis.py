@@ -98,6 +98,20 @@ class RedisLog:
         values = await self._call(self._redis.hmget(self._leaves, [str(i) for i in range(start, end)]))
         return [_bytes(value) for value in values if value is not None]
 
+    @property
+    def index_key(self) -> str:
+        """The hash of the version index: field ``<version>\\0<identifier>`` -> leaf index."""
+        return self._index
+
+    async def index_of(self, identifier: str, version: int) -> int | None:
+        field = _index_key(identifier, version)
+        value: bytes | str | None
+        if self._hot is not None:
+            value = await self._hot(self._index.encode(), field.encode())
+        else:
+            value = await self._call(self._redis.hget(self._index, field))
+        return None if value is None else int(value)
+
     async def locate(self, identifier: str, version: int) -> tuple[int, bytes] | None:
         if self._hot is not None:
             hget = self._hot

@@ -164,6 +164,15 @@ class SQLiteLog:
 
         return self._read(read)
 
+    async def index_of(self, identifier: str, version: int) -> int | None:
+        def read(db: sqlite3.Connection) -> int | None:
+            row = db.execute(
+                "SELECT idx FROM translog_leaves WHERE identifier = ? AND version = ?", (identifier, version)
+            ).fetchone()
+            return None if row is None else int(row[0])
+
+        return self._read(read)
+
     async def locate_in_tile(
         self, identifier: str, version: int
     ) -> tuple[int, bytes, list[bytes] | None] | None:

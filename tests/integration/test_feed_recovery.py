@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -151,3 +152,44 @@ async def test_a_view_newer_than_the_last_change_seen_is_not_kept(tmp_path: Path
     finally:
         await views.aclose()
         await store.aclose()
+
+
+async def test_a_process_starts_following_at_the_feed_end_and_sees_the_next_write() -> None:
+    """A long feed is not read at start (one change per partition), and a write by another
+    process after it is still seen: its view is dropped at the next pass."""
+
+    class Counting:
+        def __init__(self, inner: Store) -> None:
+            self.inner = inner
+            self.read = 0
+
+        async def changes(self, *, since: int = 0, limit: int = 1000, partition: int = 0) -> object:
+            found = await self.inner.changes(since=since, limit=limit, partition=partition)
+            self.read += len(found)
+            return found
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+    with RedisServer() as server:
+        reader = await open_store(server.url)
+        writer = await open_store(server.url)
+        counting = Counting(reader)
+        views = PublicViews(cast(Store, counting), max_bytes=1 << 20)
+        try:
+            for n in range(200):
+                await writer.put(f"{OTHER}-{n}", {Tier.PUBLIC: b"x"})
+            await writer.put(H, {Tier.PUBLIC: b"v1"})
+            await views.catch_up()
+            assert counting.read <= reader.partitions  # the last change of each, not 201
+            first = await reader.get_view(H, Tier.PUBLIC)
+            assert first is not None
+            views.put(H, first, views.epoch)
+            assert views.get(H) == first
+            await writer.put(H, {Tier.PUBLIC: b"v2"}, expected_version=1)
+            await views.catch_up()
+            assert views.get(H) is None
+        finally:
+            await views.aclose()
+            await reader.aclose()
+            await writer.aclose()

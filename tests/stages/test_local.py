@@ -97,3 +97,19 @@ async def test_the_past_of_a_key_outside_the_prefixes_is_left_to_its_authoritati
     chain = build_chain([LocalStage(store, ("21.11101",), max_age=60)], node_id="n1")
     with pytest.raises(NotFound, match=r"n1 is not authoritative for 88\.100\.1/PAST-1"):
         await chain(_lookup(Read.HISTORY))
+
+
+async def test_covers_by_head_for_handle_prefixes_and_by_key_for_gs1_claims(tmp_path: Path) -> None:
+    store = await open_store(f"sqlite:///{tmp_path}/covers.sqlite3")
+    try:
+        handles = LocalStage(store, ("88.100",), max_age=0, delegated=("88.100.1", "77.1"))
+        for _ in range(2):  # the second time from what was kept
+            assert handles.covers("88.100/X") and handles.covers("88.100.2/Y")
+            assert not handles.covers("88.100.1/X")  # delegated to a peer
+            assert not handles.covers("88.1000/X") and not handles.covers("88.100")
+        gs1 = LocalStage(store, ("01/0950",), max_age=0)
+        for _ in range(2):
+            assert gs1.covers("01/09501234567890")
+            assert not gs1.covers("01/01234567890128")  # the same head, "01": not claimed
+    finally:
+        await store.aclose()

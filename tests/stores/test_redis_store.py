@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import cast
 
 import pytest
 import redis
@@ -148,7 +149,15 @@ async def test_slot_reads_ask_each_slots_master_and_the_cluster_client_when_it_m
     slots = SlotReads(client, url, 2.0)
     try:
         await client.initialize()
-        keys = [f"{{slot-reads-{uuid.uuid4().hex}}}:h".encode() for _ in range(12)]
+        # 4 keys on each of the 3 masters (12 random keys all miss one master 2% of the time)
+        keys: list[bytes] = []
+        per_master: dict[str, int] = {}
+        while len(keys) < 12:
+            key = f"{{slot-reads-{uuid.uuid4().hex}}}:h".encode()
+            master = client.nodes_manager.get_node_from_slot(client.keyslot(key)).name
+            if per_master.get(master, 0) < 4:
+                per_master[master] = per_master.get(master, 0) + 1
+                keys.append(key)
         for n, key in enumerate(keys):
             await client.hset(key, "f", str(n))
         assert [await slots.hget(key, b"f") for key in keys] == [str(n).encode() for n in range(12)]
@@ -172,4 +181,61 @@ async def test_slot_reads_ask_each_slots_master_and_the_cluster_client_when_it_m
             elsewhere.close()
     finally:
         slots.close()
+        await client.aclose()
+
+
+async def test_a_public_view_brings_its_log_index_in_the_same_round_trip(redis_url: str) -> None:
+    """Two store clients on one Redis (two processes of a node): the reader's view is the
+    writer's latest at once, and carries what the log's index says of that very version."""
+    import redis.asyncio as aioredis
+
+    from resolver.integrity.part import LogIndexes
+    from resolver.stores.redis import RedisStore
+    from resolver.translog.base import LogBackend
+    from resolver.translog.entry import LogEntry
+    from resolver.translog.log import TransparencyLog
+    from resolver.translog.redis import RedisLog
+    from tests.translog.conftest import sign
+
+    writer, reader = await open_store(redis_url), await open_store(redis_url)
+    client = aioredis.Redis.from_url(redis_url)
+    log = TransparencyLog(RedisLog(client, namespace="translog-bp"), signer=sign)
+
+    class Unread:  # the indexes must answer from what the store's reads told them
+        async def index_of(self, identifier: str, version: int) -> int | None:
+            raise AssertionError(f"the log was read for version {version} of {identifier}")
+
+    unread = TransparencyLog(cast(LogBackend, Unread()), signer=sign)
+    indexes = LogIndexes(unread, clock=lambda: 1e12)  # every version "stored long ago"
+    told: list[tuple[str, int, int | None]] = []
+
+    def sink(handle: str, version: int, index: int | None, modified: float) -> None:
+        told.append((handle, version, index))
+        indexes.learn(handle, version, index, modified)
+
+    def entry(version: int) -> LogEntry:
+        return LogEntry.of_views("88.100.1/L", version, "2026-12-01T00:00:00Z", {"public": b"x"})
+
+    try:
+        assert isinstance(reader, RedisStore) and isinstance(log.backend, RedisLog)
+        assert reader.link_log_index(log.backend.index_key, sink)
+        await log.append(LogEntry.of_views("88.100.1/OTHER", 1, "2026-12-01T00:00:00Z", {"public": b""}))
+        await writer.put("88.100.1/L", {Tier.PUBLIC: b"one"})
+        view = await reader.get_view("88.100.1/L", Tier.PUBLIC)
+        assert view is not None and view.body == b"one" and told == [("88.100.1/L", 1, None)]
+        assert await log.append(entry(1)) == 1
+        await reader.get_view("88.100.1/L", Tier.PUBLIC)
+        assert told == [("88.100.1/L", 1, None), ("88.100.1/L", 1, 1)]
+        await writer.put("88.100.1/L", {Tier.PUBLIC: b"two"}, expected_version=1)
+        view = await reader.get_view("88.100.1/L", Tier.PUBLIC)
+        assert view is not None and view.body == b"two" and told[2] == ("88.100.1/L", 2, None)
+        await client.script_flush()  # the script travels with each read: nothing to reload
+        assert await log.append(entry(2)) == 2
+        view = await reader.get_view("88.100.1/L", Tier.PUBLIC)
+        assert view is not None and view.version == 2 and told[-1] == ("88.100.1/L", 2, 2)
+        assert await indexes.of("88.100.1/L", 1) == 1 and await indexes.of("88.100.1/L", 2) == 2
+        assert await reader.get_view("88.100.1/NONE", Tier.PUBLIC) is None and len(told) == 4
+    finally:
+        await writer.aclose()
+        await reader.aclose()
         await client.aclose()

@@ -123,6 +123,10 @@ class CountingBackend:
         self.located += 1
         return await self.inner.locate(identifier, version)
 
+    async def index_of(self, identifier: str, version: int) -> int | None:
+        self.located += 1
+        return await self.inner.index_of(identifier, version)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
@@ -319,3 +323,12 @@ async def test_tiles_are_made_at_open_for_a_log_written_without_them(tmp_path: P
     db = sqlite3.connect(tmp_path / "log.sqlite3")
     assert [row[0] for row in db.execute("SELECT tile FROM translog_tiles ORDER BY tile")] == [0, 1]
     db.close()
+
+
+async def test_index_of_reads_the_index_alone(backend: LogBackend) -> None:
+    log = TransparencyLog(backend, signer=sign, clock=Clock())
+    await log.append_many([_entry(i) for i in range(3)] + [_entry(1, version=2)])
+    assert await backend.index_of("88.100.1/BAT-1", 2) == 3
+    assert await backend.index_of("88.100.1/BAT-2", 1) == 2
+    assert await backend.index_of("88.100.1/BAT-2", 2) is None
+    assert await backend.index_of("88.100.1/NOPE", 1) is None
