@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from resolver.app import create_app
 from resolver.config import default_config
+from tests.support.validators import shared_validator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -20,7 +21,7 @@ async def client(
 ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     folder = tmp_path_factory.mktemp("profile-files")
     config = default_config(store=f"sqlite:///{folder}/p.sqlite3", workers=1)
-    started = TestClient(TestServer(create_app(config)))
+    started = TestClient(TestServer(create_app(config, validator=await shared_validator())))
     await started.start_server()
     try:
         yield started

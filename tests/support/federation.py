@@ -1,6 +1,7 @@
 """Real nodes for the federation tests: ``resolver.app.start_node`` on 127.0.0.1, port 0.
 
-Each node has its own SQLite store in a temporary directory and one validator worker; the
+Each node has its own SQLite store in a temporary directory and validates on the process's
+shared pool (tests/support/validators.py); the
 example passport is re-identified under whichever prefix a test needs.
 """
 
@@ -22,6 +23,7 @@ from resolver.config import Credential, default_config
 from resolver.identifiers import parse_identifier
 from resolver.passport.write import store_prepared
 from resolver.tiers import Role
+from tests.support.validators import shared_validator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "valid" / "ev-nmc811.jsonld"
 
@@ -83,7 +85,9 @@ async def node(
         "data_dir": f"{tmp_path}/{node_id}-{port}-data",
     }
     settings.update(config)
-    running = await start_node(default_config(**settings), host="127.0.0.1", port=port, clock=clock)
+    node_config = default_config(**settings)
+    validator = await shared_validator(node_config.workers)
+    running = await start_node(node_config, host="127.0.0.1", port=port, clock=clock, validator=validator)
     try:
         ctx = running.node
         for handle in passports:

@@ -22,6 +22,7 @@ import aiohttp
 from resolver.app import RunningNode, start_node
 from resolver.config import Credential, NodeConfig, default_config, hash_token
 from resolver.tiers import Role
+from tests.support.validators import shared_validator
 
 __all__ = ["NodeProcess", "credential", "running_node", "wait_healthy"]
 
@@ -56,7 +57,8 @@ async def running_node(
     """A node in this process on 127.0.0.1:0; ``overrides`` go to ``default_config``.
 
     A node left with the default ``data_dir`` (``./var``) gets a temporary one instead, so a
-    Redis-backed node's SPARQL index never lands in the working directory.
+    Redis-backed node's SPARQL index never lands in the working directory. The node validates
+    on the process's shared pool (tests/support/validators.py).
     """
     if config is None:
         overrides.setdefault("workers", 1)
@@ -64,7 +66,10 @@ async def running_node(
     with tempfile.TemporaryDirectory(prefix="passport-node-data-") as data_dir:
         if config.data_dir == NodeConfig().data_dir:
             config = replace(config, data_dir=data_dir)
-        node = await start_node(config, host="127.0.0.1", port=0, demo=demo, access_log=False)
+        validator = await shared_validator(config.workers)
+        node = await start_node(
+            config, host="127.0.0.1", port=0, demo=demo, access_log=False, validator=validator
+        )
         try:
             await wait_healthy(node.url)
             yield node
