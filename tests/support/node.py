@@ -56,8 +56,9 @@ async def running_node(
 ) -> AsyncIterator[RunningNode]:
     """A node in this process on 127.0.0.1:0; ``overrides`` go to ``default_config``.
 
-    A node left with the default ``data_dir`` (``./var``) gets a temporary one instead, so a
-    Redis-backed node's SPARQL index never lands in the working directory. The node validates
+    A node left with the default ``data_dir`` (``./var``) or store (``./var/passports.sqlite3``)
+    gets a temporary one instead: its keys, SPARQL index and passports never land in the working
+    directory (the repository, under pytest). The node validates
     on the process's shared pool (tests/support/validators.py).
     """
     if config is None:
@@ -66,6 +67,8 @@ async def running_node(
     with tempfile.TemporaryDirectory(prefix="passport-node-data-") as data_dir:
         if config.data_dir == NodeConfig().data_dir:
             config = replace(config, data_dir=data_dir)
+        if config.store == NodeConfig().store:
+            config = replace(config, store=f"sqlite:///{data_dir}/passports.sqlite3")
         validator = await shared_validator(config.workers)
         node = await start_node(
             config, host="127.0.0.1", port=0, demo=demo, access_log=False, validator=validator
