@@ -30,15 +30,13 @@ _EARLY = 10.0  # seconds before pytest-timeout's own timeout
 # the other worker sat idle for its whole length. Add a module here when it takes minutes.
 LONGEST_FIRST = (
     "tests/passport/test_differential.py",
-    "tests/integration/test_cli.py",
-    "tests/faults/test_kill.py",
     "tests/contract/test_openapi.py",
-    "tests/sparql/test_protocol.py",
-    "tests/sparql/test_tiers.py",
-    "tests/profile/test_validation.py",
+    "tests/faults/test_kill.py",
+    "tests/integration/test_cli.py",
+    "tests/integration/test_federation_failures.py",
     "tests/integration/test_http_forms.py",
     "tests/integration/test_sparql_node.py",
-    "tests/integration/test_federation_failures.py",
+    "tests/profile/test_validation.py",
 )
 
 

@@ -23,6 +23,7 @@ from resolver.config import Credential, default_config
 from resolver.identifiers import parse_identifier
 from resolver.passport.write import store_prepared
 from resolver.tiers import Role
+from tests.support.node import without_sparql_index
 from tests.support.validators import shared_validator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "valid" / "ev-nmc811.jsonld"
@@ -65,9 +66,13 @@ async def node(
     federation: dict[str, Any] | None = None,
     roles: dict[str, Role] | None = None,
     clock: Callable[[], float] = time.time,
+    sparql_index: bool = False,
     **config: Any,
 ) -> AsyncIterator[RunningNode]:
     """A running node holding ``passports`` (handles under its prefixes); stopped on exit.
+
+    Without ``sparql_index`` the node has no SPARQL index (tests/support/node.py,
+    ``without_sparql_index``).
 
     ``roles`` maps caller tokens to roles (the node's ``[[credentials]]``).
     """
@@ -86,6 +91,8 @@ async def node(
     }
     settings.update(config)
     node_config = default_config(**settings)
+    if not sparql_index:
+        node_config = without_sparql_index(node_config)
     validator = await shared_validator(node_config.workers)
     running = await start_node(node_config, host="127.0.0.1", port=port, clock=clock, validator=validator)
     try:
