@@ -37,6 +37,9 @@ import resolver.cli
 resolver.cli._parser()
 
 def child(request):
+    if request.get("address_space"):  # as a preexec_fn's setrlimit would, before the command runs
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (request["address_space"],) * 2)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -100,15 +103,25 @@ class CliRunner:
         )
 
     def run(
-        self, argv: Sequence[str], *, cwd: Path, stdin: bytes | None = None, timeout: float = 120.0
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        stdin: bytes | None = None,
+        timeout: float = 120.0,
+        address_space: int | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
-        """What ``subprocess.run([python, -m, resolver, *argv], capture_output=True)`` returns."""
+        """What ``subprocess.run([python, -m, resolver, *argv], capture_output=True)`` returns.
+
+        ``address_space`` (bytes) limits the command's memory (``RLIMIT_AS``), set in the child
+        before the command runs.
+        """
         with self._lock, tempfile.TemporaryDirectory(prefix="cli-call-") as folder:
             streams = {name: Path(folder) / name for name in ("stdin", "stdout", "stderr")}
             streams["stdin"].write_bytes(stdin or b"")
             streams["stdout"].touch()
             streams["stderr"].touch()
-            request = {"argv": list(argv), "cwd": str(cwd), "env": self.env}
+            request = {"argv": list(argv), "cwd": str(cwd), "env": self.env, "address_space": address_space}
             request |= {name: str(path) for name, path in streams.items()}
             self._send(json.dumps(request).encode() + b"\n")
             pid = int(self._answer(30.0))
