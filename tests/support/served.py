@@ -20,10 +20,19 @@ __all__ = ["ServedNode", "write_config"]
 REPO = Path(__file__).resolve().parents[2]
 
 
-def write_config(path: Path, *, store: str, tokens: dict[str, tuple[str, list[str]]], **top: object) -> Path:
+def write_config(
+    path: Path,
+    *,
+    store: str,
+    tokens: dict[str, tuple[str, list[str]]],
+    sparql_index: bool = True,
+    **top: object,
+) -> Path:
     """A node TOML at ``path``: ``tokens`` maps token -> (role, prefixes); ``top`` are top-level keys.
 
     The node's ``data_dir`` (keys, SPARQL index) is ``data`` beside the file unless ``top`` names one.
+    Without ``sparql_index`` the file says ``[sparql] enabled = false``: the node starts no index
+    process (~1.3 CPU-s), and its other routes are the same.
     """
     from resolver.config import hash_token
 
@@ -34,6 +43,8 @@ def write_config(path: Path, *, store: str, tokens: dict[str, tuple[str, list[st
         lines.append(f'token_sha256 = "{hash_token(token)}"')
         if prefixes:
             lines.append(f"prefixes = {_toml(prefixes)}")
+    if not sparql_index:
+        lines += ["", "[sparql]", "enabled = false"]
     path.write_text("\n".join(lines) + "\n")
     return path
 
