@@ -453,6 +453,7 @@ async def open_node(
     clock: Clock = time.time,
     sparql: bool = False,
     lifecycle: Timing | None = _TIMING,
+    validator: Validator | None = None,
 ) -> AsyncIterator[Node]:
     """Open every part of the node for ``config``; close them all, in reverse, on exit.
 
@@ -460,7 +461,10 @@ async def open_node(
     lifecycle part dates readings and warnings by it (tests move it). ``sparql`` opens the
     SPARQL index (``[sparql]``) and follows the store: only the process that serves
     ``/sparql`` does, as an index directory has one writer. ``lifecycle`` is the lifecycle
-    part's delivery timing, or None to open the node without that part.
+    part's delivery timing, or None to open the node without that part. ``validator`` is a
+    pool the caller owns, started or not, that the node uses and leaves open (tests share one
+    among the nodes of a process); None: the node opens and closes its own of
+    ``config.workers`` workers.
     """
     metrics = metrics or Metrics()
     config = with_pinned_keys(config)  # owners' keys an operator accepted (keys learn)
@@ -470,8 +474,9 @@ async def open_node(
         integrity = await _integrity(config, metrics, stack)
         if integrity is not None:
             link_log_indexes(store, integrity)
-        validator = Validator(workers=config.workers)
-        stack.push_async_callback(validator.aclose)
+        if validator is None:
+            validator = Validator(workers=config.workers)
+            stack.push_async_callback(validator.aclose)
         starting = await _start_validator(validator, validator_start, stack)
         checker = _checker(config, validator_start, stack)
         http = _peer_session(config, stack)

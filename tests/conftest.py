@@ -18,6 +18,8 @@ from collections.abc import Generator
 
 import pytest
 
+from tests.support.validators import close_shared_validators
+
 _EARLY = 10.0  # seconds before pytest-timeout's own timeout
 
 # The modules that keep one worker busy longest (summed durations of a full run; each starts
@@ -28,15 +30,13 @@ _EARLY = 10.0  # seconds before pytest-timeout's own timeout
 # the other worker sat idle for its whole length. Add a module here when it takes minutes.
 LONGEST_FIRST = (
     "tests/passport/test_differential.py",
-    "tests/integration/test_cli.py",
-    "tests/faults/test_kill.py",
     "tests/contract/test_openapi.py",
-    "tests/sparql/test_protocol.py",
-    "tests/sparql/test_tiers.py",
-    "tests/profile/test_validation.py",
+    "tests/faults/test_kill.py",
+    "tests/integration/test_cli.py",
+    "tests/integration/test_federation_failures.py",
     "tests/integration/test_http_forms.py",
     "tests/integration/test_sparql_node.py",
-    "tests/integration/test_federation_failures.py",
+    "tests/profile/test_validation.py",
 )
 
 
@@ -45,6 +45,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     tests inside each module, keep their order)."""
     rank = {module: n for n, module in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the validator pools the session's nodes shared (tests/support/validators.py)."""
+    close_shared_validators()
 
 
 def _pending_tasks_text() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +18,25 @@ OPERATOR = "contract-operator"
 READER = "contract-authority"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "redis"])
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedNode]:
-    folder = tmp_path_factory.mktemp("contract")
-    if request.param == "redis":
+STORES = ("sqlite", "redis")
+
+
+@pytest.fixture(scope="module")
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, ServedNode]]:
+    """A served node on each store (``STORES``), by store, up together for the module: each case
+    the contract test generates goes to both."""
+    with contextlib.ExitStack() as stack:
+        yield {
+            kind: stack.enter_context(_served(kind, request, tmp_path_factory.mktemp(f"contract-{kind}")))
+            for kind in STORES
+        }
+
+
+@contextlib.contextmanager
+def _served(kind: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[ServedNode]:
+    if kind == "redis":
         server: RedisServer = request.getfixturevalue("redis_server")
         store = f"{server.url}?namespace=contract-{uuid.uuid4().hex[:8]}"
     else:

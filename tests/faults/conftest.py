@@ -21,12 +21,16 @@ OPERATOR = "fault-operator"
 
 
 def node_config(folder: Path, store: str) -> Path:
+    """The faults' node: what they check is the store, so it starts without the SPARQL index
+    process (a follower of the store, outside the write path; tests/integration/test_sparql_node.py
+    tests it, and the served nodes of test_cli, test_processes and the contract test start it)."""
     return write_config(
         folder / "node.toml",
         store=store,
         tokens={OPERATOR: ("operator", ["88.100.1"])},
         prefixes=["88.100.1"],
         chain=["local"],
+        sparql_index=False,
     )
 
 

@@ -23,6 +23,7 @@ from tests.integration.conftest import passport
 from tests.support.node import REPO
 from tests.support.redis_server import RedisServer
 from tests.support.served import ServedNode
+from tools.examples import main as generate_examples
 
 ENOUGH = 12  # acknowledged writes before the kill
 
@@ -74,8 +75,7 @@ def test_kill_9_of_the_importer_leaves_whole_passports_and_a_rerun_completes(tmp
     n = 120
     folder = tmp_path / "many"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    generate = [sys.executable, "-m", "tools.examples", str(n), "--seed", "11", "--prefix", "88.100.1"]
-    subprocess.run([*generate, "--out", str(folder)], check=True, cwd=REPO, env=env, capture_output=True)
+    assert generate_examples([str(n), "--seed", "11", "--prefix", "88.100.1", "--out", str(folder)]) == 0
     store = f"sqlite:///{tmp_path}/p.sqlite3"
     args = [
         sys.executable,

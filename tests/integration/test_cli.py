@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +15,22 @@ import pytest
 
 from resolver.config import hash_token
 from tests.integration.conftest import EXAMPLE_HANDLE, OPERATOR, REPAIRER, passport
+from tests.support.cli_runner import CliRunner
 from tests.support.node import REPO, NodeProcess
 
+Cli = Callable[..., subprocess.CompletedProcess[bytes]]
 
-def _cli(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "resolver", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        timeout=120,
-        check=False,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-    )
+
+@pytest.fixture(scope="module")
+def cli() -> Iterator[Cli]:
+    """``passport-node ARGS`` in a process of its own (forked from one preloaded interpreter: a
+    cold start costs ~0.7 CPU-s of imports), with only PYTHONPATH and PATH in its environment."""
+    with CliRunner({"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}) as runner:
+
+        def run(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+            return runner.run(args, cwd=cwd, stdin=stdin, timeout=120)
+
+        yield run
 
 
 def _summary(result: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
@@ -51,10 +54,10 @@ def sources(tmp_path: Path) -> Path:
 
 
 def test_import_summarises_accepted_and_rejected_with_reasons_and_reruns_change_nothing(
-    sources: Path, tmp_path: Path
+    cli: Cli, sources: Path, tmp_path: Path
 ) -> None:
     store = f"sqlite:///{tmp_path}/store.sqlite3"
-    first = _cli("import", str(sources), "--store", store, "--workers", "1", "--json", cwd=tmp_path)
+    first = cli("import", str(sources), "--store", store, "--workers", "1", "--json", cwd=tmp_path)
     assert first.returncode == 1  # some were rejected
     summary = _summary(first)
     assert (summary["created"], summary["unchanged"], summary["rejected"]) == (3, 0, 3)
@@ -63,29 +66,29 @@ def test_import_summarises_accepted_and_rejected_with_reasons_and_reruns_change_
     assert "not under this node's prefixes" in reasons["elsewhere.jsonld"]
     assert "not valid JSON" in reasons["broken.json"]
 
-    again = _summary(_cli("import", str(sources), "--store", store, "--workers", "1", "--json", cwd=tmp_path))
+    again = _summary(cli("import", str(sources), "--store", store, "--workers", "1", "--json", cwd=tmp_path))
     assert (again["created"], again["replaced"], again["unchanged"]) == (0, 0, 3)
 
     changed = sources / "good-2.jsonld"
     changed.write_bytes(changed.read_bytes().replace(b'"cycleCount": 40', b'"cycleCount": 41'))
-    third = _summary(_cli("import", str(sources), "--store", store, "--workers", "1", "--json", cwd=tmp_path))
+    third = _summary(cli("import", str(sources), "--store", store, "--workers", "1", "--json", cwd=tmp_path))
     assert (third["created"], third["replaced"], third["unchanged"]) == (0, 1, 2)
 
 
-def test_import_after_an_interruption_completes_the_rest(sources: Path, tmp_path: Path) -> None:
+def test_import_after_an_interruption_completes_the_rest(cli: Cli, sources: Path, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path}/store.sqlite3"
     # As if the first run stopped after one file.
-    _cli("import", str(sources / "good-1.jsonld"), "--store", store, "--workers", "1", cwd=tmp_path)
-    rest = _cli("import", str(sources), "--store", store, "--workers", "1", cwd=tmp_path)
+    cli("import", str(sources / "good-1.jsonld"), "--store", store, "--workers", "1", cwd=tmp_path)
+    rest = cli("import", str(sources), "--store", store, "--workers", "1", cwd=tmp_path)
     text = rest.stdout.decode()
     assert "3 accepted (2 created, 0 replaced, 1 unchanged), 3 rejected" in text
     assert "rejected" in text and "Data point 9" in text
 
 
-def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(tmp_path: Path) -> None:
+def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(cli: Cli, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path}/a.sqlite3"
     lines = b"\n".join(orjson.dumps(orjson.loads(passport(f"88.100.1/LINE-{i}"))) for i in range(4))
-    result = _cli("import", "-", "--store", store, "--workers", "1", "--json", cwd=tmp_path, stdin=lines)
+    result = cli("import", "-", "--store", store, "--workers", "1", "--json", cwd=tmp_path, stdin=lines)
     assert result.returncode == 0, result.stderr
     assert _summary(result)["created"] == 4
 
@@ -97,7 +100,7 @@ def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(tmp_pa
         f'token_sha256 = "{hash_token(REPAIRER)}"\n'
     )
     full = ("--config", str(config), "--tier", "authority", "--token", "msa-token")
-    exported = _cli("export", *full, "--prefix", "88.100.1", cwd=tmp_path)
+    exported = cli("export", *full, "--prefix", "88.100.1", cwd=tmp_path)
     assert exported.returncode == 0
     documents = [orjson.loads(line) for line in exported.stdout.splitlines()]
     assert sorted(d["id"] for d in documents) == [
@@ -105,7 +108,7 @@ def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(tmp_pa
     ]
     assert all("testReports" in d for d in documents)  # the full (authority) view
 
-    public = _cli("export", "--store", store, cwd=tmp_path)  # the public view by default
+    public = cli("export", "--store", store, cwd=tmp_path)  # the public view by default
     assert public.returncode == 0 and len(public.stdout.splitlines()) == 4
     assert all("stateOfCharge" not in orjson.loads(line) for line in public.stdout.splitlines())
     for refused in (
@@ -113,13 +116,13 @@ def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(tmp_pa
         ("--config", str(config), "--tier", "authority", "--token", REPAIRER),  # not allowed it
         ("--config", str(config), "--tier", "authority", "--token", "unknown"),
     ):
-        result = _cli("export", *refused, cwd=tmp_path)
+        result = cli("export", *refused, cwd=tmp_path)
         assert result.returncode == 2 and not result.stdout, result.stderr
 
     out = tmp_path / "out"
-    assert _cli("export", *full, "--out", str(out), cwd=tmp_path).returncode == 0
+    assert cli("export", *full, "--out", str(out), cwd=tmp_path).returncode == 0
     assert sorted(p.name for p in out.iterdir()) == [f"88.100.1_LINE-{i}.jsonld" for i in range(4)]
-    copy = _cli(
+    copy = cli(
         "import",
         str(out),
         "--store",
@@ -132,52 +135,57 @@ def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(tmp_pa
     assert _summary(copy)["created"] == 4
 
 
-def test_resolve_from_the_local_store_in_each_format(tmp_path: Path) -> None:
+def test_resolve_from_the_local_store_in_each_format(cli: Cli, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path}/store.sqlite3"
     source = tmp_path / "p.jsonld"
     source.write_bytes(passport("88.100.1/RES-1"))
-    _cli("import", str(source), "--store", store, "--workers", "1", cwd=tmp_path)
-    result = _cli("resolve", "hdl:88.100.1/res-1", "--store", store, cwd=tmp_path)
+    cli("import", str(source), "--store", store, "--workers", "1", cwd=tmp_path)
+    result = cli("resolve", "hdl:88.100.1/res-1", "--store", store, cwd=tmp_path)
     assert result.returncode == 0
     assert orjson.loads(result.stdout)["id"] == "https://hdl.handle.net/88.100.1/RES-1"
-    turtle = _cli("resolve", "88.100.1/RES-1", "--store", store, "--format", "turtle", cwd=tmp_path)
+    turtle = cli("resolve", "88.100.1/RES-1", "--store", store, "--format", "turtle", cwd=tmp_path)
     assert turtle.stdout.startswith(b"@prefix")
-    missing = _cli("resolve", "88.100.1/NOT-THERE", "--store", store, cwd=tmp_path)
+    missing = cli("resolve", "88.100.1/NOT-THERE", "--store", store, cwd=tmp_path)
     assert missing.returncode == 1
     assert b"404" in missing.stderr and b"88.100.1/NOT-THERE" in missing.stderr
-    invalid = _cli("resolve", "no-slash-here", "--store", store, cwd=tmp_path)
+    invalid = cli("resolve", "no-slash-here", "--store", store, cwd=tmp_path)
     assert invalid.returncode == 1 and b"Invalid identifier" in invalid.stderr
 
 
-def test_resolve_without_config_or_node_names_the_store_and_never_creates_one(tmp_path: Path) -> None:
+def test_resolve_without_config_or_node_names_the_store_and_never_creates_one(
+    cli: Cli, tmp_path: Path
+) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = _cli("resolve", EXAMPLE_HANDLE, cwd=elsewhere)
+    result = cli("resolve", EXAMPLE_HANDLE, cwd=elsewhere)
     assert result.returncode == 2
     assert b"no store at sqlite:///./var/passports.sqlite3" in result.stderr
     assert str(elsewhere / "var" / "passports.sqlite3").encode() in result.stderr
     assert not (elsewhere / "var").exists()  # nothing created
-    missing = _cli("resolve", EXAMPLE_HANDLE, "--store", f"sqlite:///{tmp_path}/nope.sqlite3", cwd=tmp_path)
+    missing = cli("resolve", EXAMPLE_HANDLE, "--store", f"sqlite:///{tmp_path}/nope.sqlite3", cwd=tmp_path)
     assert missing.returncode == 2 and not (tmp_path / "nope.sqlite3").exists()
 
     source = tmp_path / "p.jsonld"
     source.write_bytes(passport(EXAMPLE_HANDLE))
-    _cli("import", str(source), "--workers", "1", cwd=elsewhere)  # the default store, here
-    found = _cli("resolve", EXAMPLE_HANDLE, cwd=elsewhere)
+    cli("import", str(source), "--workers", "1", cwd=elsewhere)  # the default store, here
+    found = cli("resolve", EXAMPLE_HANDLE, cwd=elsewhere)
     assert found.returncode == 0, found.stderr
     assert b"reading the store sqlite:///./var/passports.sqlite3" in found.stderr
 
 
-def test_serve_refuses_a_config_with_an_unknown_key_naming_it(tmp_path: Path) -> None:
+def test_serve_refuses_a_config_with_an_unknown_key_naming_it(cli: Cli, tmp_path: Path) -> None:
     config = tmp_path / "node.toml"
     config.write_text('node_id = "x"\nprefixs = ["88.100.1"]\n')
-    result = _cli("serve", "--config", str(config), cwd=tmp_path)
+    result = cli("serve", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert b"'prefixs'" in result.stderr and b"node.toml" in result.stderr
 
 
+# Two cold node starts with --demo and a dozen commands: a few minutes on a loaded machine, so a
+# bound of its own above the suite's 180 s (pytest-timeout still ends a hang).
 @pytest.mark.asyncio
-async def test_served_node_with_demo_resolves_and_takes_imports_over_http(tmp_path: Path) -> None:
+@pytest.mark.timeout(480)
+async def test_served_node_with_demo_resolves_and_takes_imports_over_http(cli: Cli, tmp_path: Path) -> None:
     config = tmp_path / "node.toml"
     config.write_text(
         f"""
@@ -205,11 +213,11 @@ token_sha256 = "{hash_token(REPAIRER)}"
             http.get(node.url + "/.well-known/passport-node") as response,
         ):
             assert (await response.json())["id"] == "cli-node"
-        public = _cli("resolve", EXAMPLE_HANDLE, "--node", node.url, cwd=tmp_path)
+        public = cli("resolve", EXAMPLE_HANDLE, "--node", node.url, cwd=tmp_path)
         assert public.returncode == 0 and "stateOfCharge" not in orjson.loads(public.stdout)
-        legit = _cli("resolve", EXAMPLE_HANDLE, "--node", node.url, "--token", REPAIRER, cwd=tmp_path)
+        legit = cli("resolve", EXAMPLE_HANDLE, "--node", node.url, "--token", REPAIRER, cwd=tmp_path)
         assert "stateOfCharge" in orjson.loads(legit.stdout)
-        wrong = _cli("resolve", EXAMPLE_HANDLE, "--node", node.url, "--token", "nope", cwd=tmp_path)
+        wrong = cli("resolve", EXAMPLE_HANDLE, "--node", node.url, "--token", "nope", cwd=tmp_path)
         assert wrong.returncode == 1 and b"401" in wrong.stderr
 
         folder = tmp_path / "up"
@@ -222,12 +230,12 @@ token_sha256 = "{hash_token(REPAIRER)}"
         del document["chemistry"]
         (folder / "bad.jsonld").write_bytes(orjson.dumps(document))
         args = ("import", str(folder), "--node", node.url, "--token", OPERATOR, "--json")
-        first = _summary(_cli(*args, cwd=tmp_path))
+        first = _summary(cli(*args, cwd=tmp_path))
         assert (first["created"], first["rejected"]) == (3, 1), first
         assert first["rejections"][0]["reason"].startswith("422:")
-        again = _summary(_cli(*args, cwd=tmp_path))
+        again = _summary(cli(*args, cwd=tmp_path))
         assert (again["created"], again["unchanged"]) == (0, 3)
-        fetched = _cli("resolve", "88.100.1/HTTP-2", "--node", node.url, "--format", "html", cwd=tmp_path)
+        fetched = cli("resolve", "88.100.1/HTTP-2", "--node", node.url, "--format", "html", cwd=tmp_path)
         assert fetched.stdout.startswith(b"<!DOCTYPE html>")
     # The demo load is idempotent across restarts.
     async with (
@@ -238,16 +246,18 @@ token_sha256 = "{hash_token(REPAIRER)}"
         assert len((await response.json())["versions"]) == 1
 
 
-def test_serve_refuses_a_bad_federation_table_in_one_line_naming_the_key(tmp_path: Path) -> None:
+def test_serve_refuses_a_bad_federation_table_in_one_line_naming_the_key(cli: Cli, tmp_path: Path) -> None:
     config = tmp_path / "node.toml"
     config.write_text('[[federation.peers]]\nid = "p"\nbase_url = "https://127.0.0.1:9"\n')
-    result = _cli("serve", "--config", str(config), cwd=tmp_path)
+    result = cli("serve", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert b"federation.peers" in result.stderr and b"claims no prefixes" in result.stderr
     assert b"Traceback" not in result.stderr
 
 
-async def test_resolve_with_a_federation_config_asks_the_peer_and_checks_its_answer(tmp_path: Path) -> None:
+async def test_resolve_with_a_federation_config_asks_the_peer_and_checks_its_answer(
+    cli: Cli, tmp_path: Path
+) -> None:
     from tests.support.federation import node
 
     async with node(tmp_path, "peer", ["88.3"], passports=["88.3/FED-CLI-1"]) as peer:
@@ -258,6 +268,6 @@ async def test_resolve_with_a_federation_config_asks_the_peer_and_checks_its_ans
             'insecure = true\nprefixes = ["88.3"]\n'
         )
         args = ("resolve", "88.3/FED-CLI-1", "--config", str(config))
-        result = await asyncio.to_thread(_cli, *args, cwd=tmp_path)
+        result = await asyncio.to_thread(cli, *args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert orjson.loads(result.stdout)["id"] == "https://hdl.handle.net/88.3/FED-CLI-1"

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from tests.support.node import REPO
+from tools.examples import main as generate_examples
 
 N = 150
 
@@ -31,8 +32,7 @@ def test_ctrl_c_during_import_prints_the_summary_so_far_exits_130_and_a_rerun_co
 ) -> None:
     folder = tmp_path / "many"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    generate = [sys.executable, "-m", "tools.examples", str(N), "--seed", "7", "--prefix", "88.100.1"]
-    subprocess.run([*generate, "--out", str(folder)], check=True, cwd=REPO, env=env, capture_output=True)
+    assert generate_examples([str(N), "--seed", "7", "--prefix", "88.100.1", "--out", str(folder)]) == 0
     db = tmp_path / "p.sqlite3"
     args = [sys.executable, "-m", "resolver", "import", str(folder), "--store", f"sqlite:///{db}", "--json"]
     args += ["--workers", "1"]

@@ -53,7 +53,7 @@ async def test_two_processes_serve_one_port_and_see_each_others_writes(
     tokens = {OPERATOR: (Role.OPERATOR.value, ["88.100.1"])}
     store = f"{redis_server.url}?namespace=procs"
     config = write_config(tmp_path / "node.toml", store=store, tokens=tokens, data_dir=str(tmp_path))
-    async with NodeProcess("--config", str(config), "--processes", "2") as node:
+    async with NodeProcess("--config", str(config), "--processes", "2", cwd=tmp_path) as node:
         sessions = await _sessions_per_process(node.url)
         try:
             assert len(sessions) == 2, "SO_REUSEPORT spread no connection to the second process"

@@ -10,6 +10,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from resolver.app import create_app
 from resolver.config import default_config
+from tests.support.node import without_sparql_index
+from tests.support.validators import shared_validator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -20,7 +22,8 @@ async def client(
 ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     folder = tmp_path_factory.mktemp("profile-files")
     config = default_config(store=f"sqlite:///{folder}/p.sqlite3", workers=1)
-    started = TestClient(TestServer(create_app(config)))
+    app = create_app(without_sparql_index(config), validator=await shared_validator())
+    started = TestClient(TestServer(app))
     await started.start_server()
     try:
         yield started

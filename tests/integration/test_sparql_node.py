@@ -36,7 +36,7 @@ async def test_a_node_serves_its_passports_at_sparql_and_follows_its_writes(tmp_
         chain=("local",),
     )
     handle = new_handle()
-    async with running_node(config, demo=True) as node, aiohttp.ClientSession() as session:
+    async with running_node(config, demo=True, sparql_index=True) as node, aiohttp.ClientSession() as session:
         async with session.get(f"{node.url}/.well-known/passport-node") as response:
             assert (await response.json())["sparql"] == f"{node.url}/sparql"
         sparql = node.node.sparql
@@ -61,8 +61,8 @@ async def test_a_node_serves_its_passports_at_sparql_and_follows_its_writes(tmp_
 async def test_a_second_node_on_the_same_index_answers_503_for_sparql_only(tmp_path: Path) -> None:
     config = default_config(store=f"sqlite:///{tmp_path}/passports.sqlite3", workers=1, chain=("local",))
     async with (
-        running_node(config) as first,
-        running_node(config) as second,
+        running_node(config, sparql_index=True) as first,
+        running_node(config, sparql_index=True) as second,
         aiohttp.ClientSession() as session,
     ):
         assert first.node.sparql is not None and second.node.sparql is None
@@ -79,7 +79,7 @@ async def test_a_redis_node_keeps_its_index_under_its_data_dir(
 ) -> None:
     store = f"{redis_server.url}?namespace=sparql-{uuid.uuid4().hex[:8]}"
     config = default_config(store=store, node_id="eu", data_dir=str(tmp_path), workers=1, chain=("local",))
-    async with running_node(config, demo=True) as node, aiohttp.ClientSession() as session:
+    async with running_node(config, demo=True, sparql_index=True) as node, aiohttp.ClientSession() as session:
         sparql = node.node.sparql
         assert sparql is not None and sparql.directory == tmp_path / "sparql-index-eu"
         await sparql.follower.catch_up()
@@ -94,7 +94,7 @@ async def test_sparql_can_be_turned_off(tmp_path: Path) -> None:
         chain=("local",),
         sparql=SparqlConfig(enabled=False),
     )
-    async with running_node(config) as node, aiohttp.ClientSession() as session:
+    async with running_node(config, sparql_index=True) as node, aiohttp.ClientSession() as session:
         async with session.get(f"{node.url}/sparql", params={"query": "ASK {}"}) as response:
             assert response.status == 503 and "not enabled" in (await response.json())["detail"]
         async with session.get(f"{node.url}/.well-known/passport-node") as response:
@@ -106,13 +106,21 @@ async def test_federated_true_asks_the_configured_peers_sparql(tmp_path: Path) -
     passports = "SELECT ?p WHERE { ?p a ?t FILTER(STRENDS(STR(?t), 'BatteryPassport')) }"
     mine, theirs = "21.11101/SPARQL-A-1", "88.3/SPARQL-B-1"
     async with (
-        node(tmp_path, "b", ["88.3"], passports=[theirs], roles={"a-to-b": Role.LEGITIMATE_INTEREST}) as b,
+        node(
+            tmp_path,
+            "b",
+            ["88.3"],
+            passports=[theirs],
+            roles={"a-to-b": Role.LEGITIMATE_INTEREST},
+            sparql_index=True,
+        ) as b,
         node(
             tmp_path,
             "a",
             ["21.11101"],
             passports=[mine],
             federation={"peers": [peer("b", b.url, ["88.3"], token="a-to-b")]},
+            sparql_index=True,
         ) as a,
         aiohttp.ClientSession() as session,
     ):

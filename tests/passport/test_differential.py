@@ -101,11 +101,14 @@ def _mutant(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 async def _node_verdicts(bodies: list[bytes]) -> list[bool]:
     """The node's write verdicts, from its own worker pool (two spawned workers, in batches)."""
-    validator = Validator(workers=2)
+    # The pool's timeout guards against a stuck worker; what this test checks is the verdicts, and
+    # a batch of 50 took over 60 s on a loaded machine (load 10 on 2 cores), so it gets the
+    # test's own bound. One batch per worker in flight: the pool's timeout counts queueing.
+    validator = Validator(workers=2, timeout=600.0)
     await validator.start()
     try:
         chunks = [bodies[i : i + _BATCH] for i in range(0, len(bodies), _BATCH)]
-        in_flight = asyncio.Semaphore(2 * validator.workers)  # the pool's timeout counts queueing
+        in_flight = asyncio.Semaphore(validator.workers)
 
         async def one(chunk: list[bytes]) -> list[PreparedPassport | ResolverError]:
             async with in_flight:

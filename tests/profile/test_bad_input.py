@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import resource
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +12,7 @@ import pytest
 from resolver import jsonld
 from resolver.errors import ContextRefused, DocumentError, InputError, PayloadTooLarge
 from resolver.validation import prepare_sync
+from tests.profile.conftest import Validate
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "valid" / "ev-nmc811.jsonld"
@@ -166,20 +164,9 @@ def test_invalid_json_ld_is_a_document_error_not_a_traceback() -> None:
 # --- the CLI: exit 2 with a one-line reason, never a traceback, bounded memory and time -----------
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (1536 * MIB, 1536 * MIB))
-
-
-def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "resolver", "validate", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,  # a hang guard, not a speed check
-        preexec_fn=_limit_memory,
-        check=False,
-    )
+# Each command in a process of its own (tests/profile/conftest.py), its address space limited
+# as a preexec_fn's setrlimit would: a million triples must not need more.
+_MEMORY = 1536 * MIB
 
 
 @pytest.fixture(scope="module")
@@ -214,25 +201,25 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ],
 )
 def test_the_cli_reports_unusable_input_with_exit_2(
-    bad_files: dict[str, Path], name: str, reason: str
+    validate_cli: Validate, bad_files: dict[str, Path], name: str, reason: str
 ) -> None:
-    result = _cli(bad_files[name])
+    result = validate_cli(bad_files[name], timeout=120, address_space=_MEMORY)  # hang guard, not speed
     assert result.returncode == 2, result.stderr
     assert "UNUSABLE" in result.stdout
     assert reason in result.stdout
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_the_cli_json_output_carries_the_problem(bad_files: dict[str, Path]) -> None:
-    result = _cli("--json", bad_files["remote-context"])
+def test_the_cli_json_output_carries_the_problem(validate_cli: Validate, bad_files: dict[str, Path]) -> None:
+    result = validate_cli("--json", bad_files["remote-context"], timeout=120, address_space=_MEMORY)
     assert result.returncode == 2
     (outcome,) = orjson.loads(result.stdout)
     assert outcome["status"] == "unusable"
     assert outcome["problem"]["type"].endswith("/context-refused")
 
 
-def test_the_cli_reports_a_missing_file_as_unusable(tmp_path: Path) -> None:
-    result = _cli(tmp_path / "nope.jsonld")
+def test_the_cli_reports_a_missing_file_as_unusable(validate_cli: Validate, tmp_path: Path) -> None:
+    result = validate_cli(tmp_path / "nope.jsonld", timeout=120, address_space=_MEMORY)
     assert result.returncode == 2
     assert "cannot read" in result.stdout
     assert "Traceback" not in result.stderr

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 
+from tests.profile.conftest import Validate
+
 ROOT = Path(__file__).resolve().parents[2]
 EV = ROOT / "examples" / "valid" / "ev-nmc811.jsonld"
-
-
-def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "resolver", "validate", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def _invalid(tmp_path: Path) -> Path:
@@ -31,22 +20,22 @@ def _invalid(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_valid_passport_exits_0_with_its_iri() -> None:
-    result = _cli(EV)
+def test_a_valid_passport_exits_0_with_its_iri(validate_cli: Validate) -> None:
+    result = validate_cli(EV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == f"{EV}: valid: https://hdl.handle.net/88.100.1/BAT-EV-000001\n"
 
 
-def test_an_invalid_passport_exits_1_naming_the_data_point(tmp_path: Path) -> None:
-    result = _cli(_invalid(tmp_path))
+def test_an_invalid_passport_exits_1_naming_the_data_point(validate_cli: Validate, tmp_path: Path) -> None:
+    result = validate_cli(_invalid(tmp_path))
     assert result.returncode == 1, result.stderr
     assert "INVALID" in result.stdout
     assert "data point 31" in result.stdout
     assert "value 'a great many'" in result.stdout
 
 
-def test_json_output_lists_each_file(tmp_path: Path) -> None:
-    result = _cli("--json", EV, _invalid(tmp_path))
+def test_json_output_lists_each_file(validate_cli: Validate, tmp_path: Path) -> None:
+    result = validate_cli("--json", EV, _invalid(tmp_path))
     assert result.returncode == 1
     valid, invalid = orjson.loads(result.stdout)
     assert valid["status"] == "valid" and valid["report"] == {"conforms": True, "results": []}
@@ -54,17 +43,19 @@ def test_json_output_lists_each_file(tmp_path: Path) -> None:
     assert any(31 in r["dataPoints"] for r in invalid["report"]["results"])
 
 
-def test_unusable_input_wins_over_invalid(tmp_path: Path) -> None:
+def test_unusable_input_wins_over_invalid(validate_cli: Validate, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonld"
     bad.write_bytes(b"{")
-    result = _cli(_invalid(tmp_path), bad, EV)
+    result = validate_cli(_invalid(tmp_path), bad, EV)
     assert result.returncode == 2
     assert result.stdout.count("\n") >= 3  # every file is still reported
 
 
-def test_a_passport_with_a_warning_exits_0_and_prints_the_warning_with_its_data_point() -> None:
+def test_a_passport_with_a_warning_exits_0_and_prints_the_warning_with_its_data_point(
+    validate_cli: Validate,
+) -> None:
     path = ROOT / "examples" / "invalid" / "ev-with-remaining-capacity.jsonld"
-    result = _cli(path)
+    result = validate_cli(path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"{path}: valid with 1 warning: https://hdl.handle.net/88.100.1/BAT-EV-000001"

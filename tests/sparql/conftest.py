@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from resolver.stores import Store, open_store
 from resolver.tiers import Role, Tier
 from resolver.validation import PreparedPassport, prepare_sync
 from tests.support.node import credential
-from tests.support.redis_server import redis_server, redis_url
+from tests.support.redis_server import RedisServer, redis_server, redis_url
 
 __all__ = ["redis_server", "redis_url"]
 
@@ -73,12 +74,8 @@ async def put_examples(store: Store) -> dict[str, PreparedPassport]:
     return passports
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "redis":
-        url = request.getfixturevalue("redis_url")
-    else:
-        url = f"sqlite:///{tmp_path}/passports.sqlite3"
+@contextlib.asynccontextmanager
+async def opened_store(url: str) -> AsyncIterator[Store]:
     opened = await open_store(url)
     try:
         yield opened
@@ -86,13 +83,29 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         await opened.aclose()
 
 
+def store_url(kind: str, request: pytest.FixtureRequest, folder: Path) -> str:
+    """A store of ``kind`` ("sqlite" in ``folder``, or "redis": a namespace of its own on the
+    session's redis-server, which is not flushed, so a module-scoped store can use it)."""
+    if kind == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        return f"{server.url}?namespace=sparql-{uuid.uuid4().hex[:8]}"
+    return f"sqlite:///{folder}/passports.sqlite3"
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+    else:
+        url = f"sqlite:///{tmp_path}/passports.sqlite3"
+    async with opened_store(url) as opened:
+        yield opened
+
+
 @pytest.fixture
 async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_store(f"sqlite:///{tmp_path}/passports.sqlite3")
-    try:
+    async with opened_store(f"sqlite:///{tmp_path}/passports.sqlite3") as opened:
         yield opened
-    finally:
-        await opened.aclose()
 
 
 @dataclass

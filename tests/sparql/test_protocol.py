@@ -16,12 +16,13 @@ import aiohttp
 import orjson
 import pyoxigraph
 import pytest
+import pytest_asyncio
 import rdflib
 from aiohttp import web
 
 from resolver.sparql.engine import QueryLimits
 from resolver.stores import Store
-from tests.sparql.conftest import Endpoint, examples, put_examples, sparql_server
+from tests.sparql.conftest import Endpoint, examples, opened_store, put_examples, sparql_server
 
 COUNT = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?type }"
 PASSPORTS = (
@@ -31,8 +32,30 @@ PASSPORTS = (
 EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
 
 
-@pytest.fixture
-async def endpoint(sqlite_store: Store, tmp_path: Path) -> AsyncIterator[Endpoint]:
+# Every test and fixture of the module runs in the module's event loop, so the tests that only
+# read share one store and index (``endpoint``); a test that writes opens its own.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    async with opened_store(f"sqlite:///{tmp_path}/passports.sqlite3") as opened:
+        yield opened
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def endpoint(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Endpoint]:
+    """The examples and their index, for the tests that only read."""
+    folder = tmp_path_factory.mktemp("protocol")
+    async with opened_store(f"sqlite:///{folder}/passports.sqlite3") as store:
+        await put_examples(store)
+        async with sparql_server(store, folder / "index") as served:
+            yield served
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def own_endpoint(sqlite_store: Store, tmp_path: Path) -> AsyncIterator[Endpoint]:
+    """The examples and their index, for a test that changes them."""
     await put_examples(sqlite_store)
     async with sparql_server(sqlite_store, tmp_path / "index") as served:
         yield served
@@ -172,7 +195,7 @@ async def test_updates_are_refused_with_403_and_change_nothing(
     assert await call(endpoint, params={"query": COUNT}) == before
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def peer_hits() -> AsyncIterator[tuple[str, list[str]]]:
     """A server that records every request: SERVICE must never reach it."""
     hits: list[str] = []
@@ -228,7 +251,8 @@ async def test_default_graph_uri_narrows_the_dataset(endpoint: Endpoint) -> None
     assert 0 < int(bindings(body)[0]["n"]) < int(bindings(everything[2])[0]["n"])
 
 
-async def test_a_new_version_and_a_delete_show_in_answers(endpoint: Endpoint) -> None:
+async def test_a_new_version_and_a_delete_show_in_answers(own_endpoint: Endpoint) -> None:
+    endpoint = own_endpoint
     query = f"ASK {{ <{EV_IRI}> ?p ?o }}"
     await endpoint.store.delete("88.100.1/BAT-EV-000001")
     await endpoint.caught_up()

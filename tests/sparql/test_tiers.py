@@ -4,16 +4,23 @@ legitimate-interest triple answers a public caller with public data only."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
+import pytest_asyncio
 
 from resolver.sparql.names import view_graph_name
 from resolver.sparql.profile_graph import PROFILE_GRAPH
-from resolver.stores import Store
 from resolver.tiers import Tier
-from tests.sparql.conftest import LI_TOKEN, Endpoint, put_examples, sparql_server, tier_only
+from tests.sparql.conftest import (
+    LI_TOKEN,
+    Endpoint,
+    opened_store,
+    put_examples,
+    sparql_server,
+    store_url,
+    tier_only,
+)
 
 EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
 LI_GRAPH = view_graph_name(EV_IRI, Tier.LEGITIMATE_INTEREST)
@@ -49,11 +56,20 @@ ESCAPES = [
 ]
 
 
-@pytest.fixture
-async def endpoint(store: Store, tmp_path: Path) -> AsyncIterator[Endpoint]:
-    await put_examples(store)
-    async with sparql_server(store, tmp_path / "index") as served:
-        yield served
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["sqlite", "redis"])
+async def endpoint(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Endpoint]:
+    """The examples on each store and their index, one per store for the module: its tests only
+    read (they send queries, never updates)."""
+    folder = tmp_path_factory.mktemp("tiers")
+    async with opened_store(store_url(request.param, request, folder)) as store:
+        await put_examples(store)
+        async with sparql_server(store, folder / "index") as served:
+            yield served
 
 
 async def ask(endpoint: Endpoint, query: str, params: dict[str, str], token: str | None) -> str:

@@ -1,6 +1,7 @@
 """Real nodes for the federation tests: ``resolver.app.start_node`` on 127.0.0.1, port 0.
 
-Each node has its own SQLite store in a temporary directory and one validator worker; the
+Each node has its own SQLite store in a temporary directory and validates on the process's
+shared pool (tests/support/validators.py); the
 example passport is re-identified under whichever prefix a test needs.
 """
 
@@ -22,6 +23,8 @@ from resolver.config import Credential, default_config
 from resolver.identifiers import parse_identifier
 from resolver.passport.write import store_prepared
 from resolver.tiers import Role
+from tests.support.node import without_sparql_index
+from tests.support.validators import shared_validator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "valid" / "ev-nmc811.jsonld"
 
@@ -63,9 +66,13 @@ async def node(
     federation: dict[str, Any] | None = None,
     roles: dict[str, Role] | None = None,
     clock: Callable[[], float] = time.time,
+    sparql_index: bool = False,
     **config: Any,
 ) -> AsyncIterator[RunningNode]:
     """A running node holding ``passports`` (handles under its prefixes); stopped on exit.
+
+    Without ``sparql_index`` the node has no SPARQL index (tests/support/node.py,
+    ``without_sparql_index``).
 
     ``roles`` maps caller tokens to roles (the node's ``[[credentials]]``).
     """
@@ -83,7 +90,11 @@ async def node(
         "data_dir": f"{tmp_path}/{node_id}-{port}-data",
     }
     settings.update(config)
-    running = await start_node(default_config(**settings), host="127.0.0.1", port=port, clock=clock)
+    node_config = default_config(**settings)
+    if not sparql_index:
+        node_config = without_sparql_index(node_config)
+    validator = await shared_validator(node_config.workers)
+    running = await start_node(node_config, host="127.0.0.1", port=port, clock=clock, validator=validator)
     try:
         ctx = running.node
         for handle in passports:

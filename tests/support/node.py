@@ -22,8 +22,9 @@ import aiohttp
 from resolver.app import RunningNode, start_node
 from resolver.config import Credential, NodeConfig, default_config, hash_token
 from resolver.tiers import Role
+from tests.support.validators import shared_validator
 
-__all__ = ["NodeProcess", "credential", "running_node", "wait_healthy"]
+__all__ = ["NodeProcess", "credential", "running_node", "wait_healthy", "without_sparql_index"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,14 +50,28 @@ async def wait_healthy(url: str, *, wait: float = 30.0) -> None:
             await asyncio.sleep(0.05)
 
 
+def without_sparql_index(config: NodeConfig) -> NodeConfig:
+    """``config`` with the SPARQL index turned off (``[sparql] enabled = false``).
+
+    The index lives in a spawned process of its own that opens the index and loads the profile
+    graph: ~1.3 CPU-s per node start, most of an in-process node's cost. Only tests of
+    ``/sparql`` need it (tests/integration/test_sparql_node.py, which asks for it); the rest of
+    the node is the same without it.
+    """
+    return replace(config, sparql=replace(config.sparql, enabled=False))
+
+
 @contextlib.asynccontextmanager
 async def running_node(
-    config: NodeConfig | None = None, *, demo: bool = False, **overrides: Any
+    config: NodeConfig | None = None, *, demo: bool = False, sparql_index: bool = False, **overrides: Any
 ) -> AsyncIterator[RunningNode]:
     """A node in this process on 127.0.0.1:0; ``overrides`` go to ``default_config``.
 
-    A node left with the default ``data_dir`` (``./var``) gets a temporary one instead, so a
-    Redis-backed node's SPARQL index never lands in the working directory.
+    A node left with the default ``data_dir`` (``./var``) or store (``./var/passports.sqlite3``)
+    gets a temporary one instead: its keys, SPARQL index and passports never land in the working
+    directory (the repository, under pytest). The node validates
+    on the process's shared pool (tests/support/validators.py), and has no SPARQL index unless
+    ``sparql_index`` (``without_sparql_index``).
     """
     if config is None:
         overrides.setdefault("workers", 1)
@@ -64,7 +79,14 @@ async def running_node(
     with tempfile.TemporaryDirectory(prefix="passport-node-data-") as data_dir:
         if config.data_dir == NodeConfig().data_dir:
             config = replace(config, data_dir=data_dir)
-        node = await start_node(config, host="127.0.0.1", port=0, demo=demo, access_log=False)
+        if config.store == NodeConfig().store:
+            config = replace(config, store=f"sqlite:///{data_dir}/passports.sqlite3")
+        if not sparql_index:
+            config = without_sparql_index(config)
+        validator = await shared_validator(config.workers)
+        node = await start_node(
+            config, host="127.0.0.1", port=0, demo=demo, access_log=False, validator=validator
+        )
         try:
             await wait_healthy(node.url)
             yield node

@@ -20,16 +20,31 @@ __all__ = ["ServedNode", "write_config"]
 REPO = Path(__file__).resolve().parents[2]
 
 
-def write_config(path: Path, *, store: str, tokens: dict[str, tuple[str, list[str]]], **top: object) -> Path:
-    """A node TOML at ``path``: ``tokens`` maps token -> (role, prefixes); ``top`` are top-level keys."""
+def write_config(
+    path: Path,
+    *,
+    store: str,
+    tokens: dict[str, tuple[str, list[str]]],
+    sparql_index: bool = True,
+    **top: object,
+) -> Path:
+    """A node TOML at ``path``: ``tokens`` maps token -> (role, prefixes); ``top`` are top-level keys.
+
+    The node's ``data_dir`` (keys, SPARQL index) is ``data`` beside the file unless ``top`` names one.
+    Without ``sparql_index`` the file says ``[sparql] enabled = false``: the node starts no index
+    process (~1.3 CPU-s), and its other routes are the same.
+    """
     from resolver.config import hash_token
 
-    lines = [f"{key} = {_toml(value)}" for key, value in {"store": store, "workers": 1, **top}.items()]
+    settings = {"store": store, "workers": 1, "data_dir": str(path.parent / "data"), **top}
+    lines = [f"{key} = {_toml(value)}" for key, value in settings.items()]
     for n, (token, (role, prefixes)) in enumerate(tokens.items()):
         lines += ["", "[[credentials]]", f'name = "c{n}"', f'role = "{role}"']
         lines.append(f'token_sha256 = "{hash_token(token)}"')
         if prefixes:
             lines.append(f"prefixes = {_toml(prefixes)}")
+    if not sparql_index:
+        lines += ["", "[sparql]", "enabled = false"]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -45,7 +60,8 @@ def _toml(value: object) -> str:
 
 
 class ServedNode:
-    """``python -m resolver serve --config CONFIG`` on 127.0.0.1, port chosen by the OS."""
+    """``python -m resolver serve --config CONFIG`` on 127.0.0.1, port chosen by the OS, run in
+    the config file's folder (a relative path in the config lands there, not in the repository)."""
 
     def __init__(self, config: Path, *extra: str, log: Path, port: int = 0) -> None:
         self.config = config
@@ -60,7 +76,9 @@ class ServedNode:
         args += ["--host", "127.0.0.1", "--port", str(self.port), *self.extra]
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=log)
+            self.process = subprocess.Popen(
+                args, cwd=self.config.parent, env=env, stdout=subprocess.PIPE, stderr=log
+            )
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode().strip()  # "... serving at http://..."
         if " serving at " not in line:

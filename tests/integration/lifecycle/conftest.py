@@ -26,8 +26,9 @@ from resolver.lifecycle.part import LifecyclePart, Timing
 from resolver.lifecycle.settings import LifecycleSettings
 from resolver.node import Node
 from resolver.tiers import Role
-from tests.support.node import credential
+from tests.support.node import credential, without_sparql_index
 from tests.support.redis_server import RedisServer, redis_server, redis_url
+from tests.support.validators import shared_validator
 
 __all__ = ["redis_server", "redis_url"]
 
@@ -127,7 +128,13 @@ async def lifecycle_node(
     timing = Timing(sleep=sleep, jitter=lambda: 0.5)
     with data_dir:
         running = await start_node(
-            config, host="127.0.0.1", port=0, access_log=False, clock=clock, timing=timing
+            without_sparql_index(config),
+            host="127.0.0.1",
+            port=0,
+            access_log=False,
+            clock=clock,
+            timing=timing,
+            validator=await shared_validator(),
         )
         try:
             await load_examples(running.node.store, running.node.validator, running.config)

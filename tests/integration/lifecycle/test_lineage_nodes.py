@@ -29,7 +29,8 @@ from resolver.tiers import Role
 from tests.integration.lifecycle.conftest import FakeSleep, bearer
 from tests.support.fake_peers import passport, serving
 from tests.support.federation import free_port, passport_for, peer, sha
-from tests.support.node import credential
+from tests.support.node import credential, without_sparql_index
+from tests.support.validators import shared_validator
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -84,7 +85,15 @@ async def _node(
         **settings,
     )
     timing = Timing(sleep=sleep, jitter=lambda: 0.5)
-    running = await start_node(config, host="127.0.0.1", port=port, access_log=False, timing=timing)
+    validator = await shared_validator()
+    running = await start_node(
+        without_sparql_index(config),
+        host="127.0.0.1",
+        port=port,
+        access_log=False,
+        timing=timing,
+        validator=validator,
+    )
     try:
         yield running
     finally:
