@@ -24,7 +24,14 @@ from resolver.errors import DocumentError, ResolverError
 from resolver.jsontypes import JSONObject
 from resolver.sparql.names import history_graph_name, view_graph_name
 from resolver.sparql.profile_graph import PROFILE_GRAPH, profile_digest, profile_quads
-from resolver.sparql.views import LabelledView, canonical_quads, parse_document, read_view, view_quads
+from resolver.sparql.views import (
+    LabelledView,
+    canonical_lines,
+    canonical_quads,
+    parse_document,
+    read_view,
+    view_quads,
+)
 from resolver.stores.base import Record
 from resolver.tiers import Tier
 
@@ -52,6 +59,11 @@ class _Parsed:
     def quads(self, tier: Tier) -> list[pyoxigraph.Quad]:
         found = self.views.get(tier)
         return canonical_quads([found[0].in_graph(found[1])]) if found is not None else []
+
+    def lines(self, tier: Tier) -> set[bytes]:
+        """The tier's view as N-Triples lines, as a store writes them (none: no such view)."""
+        found = self.views.get(tier)
+        return canonical_lines(found[0], found[1]) if found is not None else set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +260,7 @@ class _Writes:
 
     def __init__(self, stores: Mapping[Tier, pyoxigraph.Store]) -> None:
         self._stores = stores
-        self._adds: dict[Tier, list[pyoxigraph.Quad]] = {tier: [] for tier in stores}
+        self._adds: dict[Tier, list[bytes]] = {tier: [] for tier in stores}  # N-Quads lines
         self._loads: dict[Tier, list[JSONObject]] = {tier: [] for tier in stores}
         self._loaded: dict[str, _Parsed] = {}
 
@@ -264,7 +276,8 @@ class _Writes:
             self._loaded[handle] = parsed
             return
         for tier, store in self._stores.items():
-            self._adds[tier].extend(_replace_view(store, graphs[tier], parsed.quads(tier)))
+            added = _replace_view(store, graphs[tier], parsed.lines(tier))
+            self._adds[tier].extend(_with_copies(added, graphs[tier]))
 
     def finish(self) -> dict[str, str]:
         """Write what was gathered; the bulk-loaded handles that could not be read, with why
@@ -276,9 +289,10 @@ class _Writes:
                     store.bulk_extend(parse_document(self._loads[tier]))
                 except (DocumentError, SyntaxError, ValueError):
                     failed.update(self._one_by_one(tier))
-            quads = [*self._adds[tier], *_in_default_graph(self._adds[tier])]
-            if quads:
-                store.extend(quads)
+            if self._adds[tier]:
+                store.extend(
+                    pyoxigraph.parse(b"\n".join(self._adds[tier]), format=pyoxigraph.RdfFormat.N_QUADS)
+                )
         return failed
 
     def _one_by_one(self, tier: Tier) -> dict[str, str]:
@@ -286,13 +300,14 @@ class _Writes:
         store = self._stores[tier]
         for handle, parsed in self._loaded.items():
             try:
-                quads = parsed.quads(tier)
+                lines = parsed.lines(tier)
             except DocumentError as err:
                 failed[handle] = err.detail
                 continue
             graph = pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier))
-            _replace_view(store, graph, quads)
-            self._adds[tier].extend(quads)  # all of them: the failed load may have left some out
+            _replace_view(store, graph, lines)
+            # All of them: the failed load may have left some out (adding a held quad is harmless).
+            self._adds[tier].extend(_with_copies(lines, graph))
         return failed
 
 
@@ -312,20 +327,29 @@ def _open_store(path: Path) -> pyoxigraph.Store:
         ) from err
 
 
-def _replace_view(
-    store: pyoxigraph.Store, graph: pyoxigraph.NamedNode, quads: list[pyoxigraph.Quad]
-) -> list[pyoxigraph.Quad]:
-    """Remove from ``graph`` the quads ``quads`` does not hold, and their triples from the
-    default graph unless another view holds them; the quads of ``quads`` to add (the graph
-    does not hold them yet). What the graph holds is read from the store, not the ledger, so a
-    write replayed after a crash finds the graph as it is."""
-    new = set(quads)
-    held = set(store.quads_for_pattern(None, None, None, graph))
-    for quad in held - new:
-        store.remove(quad)
-        if _in_no_view(store, quad):
-            store.remove(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, _DEFAULT))
-    return [quad for quad in quads if quad not in held]
+def _replace_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode, lines: set[bytes]) -> list[bytes]:
+    """Remove from ``graph`` the triples ``lines`` (N-Triples, as a store writes them) does
+    not hold, and from the default graph unless another view holds them; the lines to add
+    (the graph does not hold them yet). The comparison is of lines, not of pyoxigraph terms:
+    no Python object per triple. What the graph holds is read from the store, not the ledger,
+    so a write replayed after a crash finds the graph as it is."""
+    held = set(store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
+    gone = held - lines
+    if gone:
+        for triple in pyoxigraph.parse(b"\n".join(gone), format=pyoxigraph.RdfFormat.N_QUADS):
+            quad = pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, graph)
+            store.remove(quad)
+            if _in_no_view(store, quad):
+                store.remove(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, _DEFAULT))
+    return [line for line in lines if line not in held]
+
+
+def _with_copies(lines: Iterable[bytes], graph: pyoxigraph.NamedNode) -> Iterator[bytes]:
+    """N-Triples ``lines`` as N-Quads lines in ``graph``, each followed by its default graph copy."""
+    name = b" <" + graph.value.encode() + b"> ."
+    for line in lines:
+        yield line[:-2] + name  # "<s> <p> <o> ." -> "<s> <p> <o> <graph> ."
+        yield line
 
 
 def _in_no_view(store: pyoxigraph.Store, quad: pyoxigraph.Quad) -> bool:
@@ -358,11 +382,6 @@ def _remove_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> None:
     store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
     store.remove_graph(graph)
     store.extend(kept)
-
-
-def _in_default_graph(quads: Iterable[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Quad]:
-    for quad in quads:
-        yield pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, _DEFAULT)
 
 
 def _parse(views: Mapping[Tier, bytes], name: Callable[[str, Tier], str]) -> _Parsed:

@@ -21,7 +21,7 @@ from resolver import jsonld
 from resolver.errors import DocumentError
 from resolver.jsontypes import JSON, JSONObject
 
-__all__ = ["LabelledView", "read_view", "view_quads"]
+__all__ = ["LabelledView", "canonical_lines", "canonical_quads", "parse_document", "read_view", "view_quads"]
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _NIL: JSONObject = {"@id": _RDF + "nil"}
@@ -68,6 +68,18 @@ def canonical_quads(document: list[JSONObject]) -> list[pyoxigraph.Quad]:
     except SyntaxError as err:
         raise DocumentError(f"a stored view pyoxigraph cannot read: {err}") from err
     return list(stored)
+
+
+def canonical_lines(view: LabelledView, name: str) -> set[bytes]:
+    """The view's triples as N-Triples lines, as a store writes them (the form
+    ``Store.dump`` gives for a graph of an index store)."""
+    stored = pyoxigraph.Store()
+    try:
+        stored.extend(parse_document([view.in_graph(name)]))
+    except SyntaxError as err:
+        raise DocumentError(f"a stored view pyoxigraph cannot read: {err}") from err
+    graph = pyoxigraph.NamedNode(name)
+    return set(stored.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
 
 
 def parse_document(document: list[JSONObject]) -> pyoxigraph.QuadParser:
