@@ -333,7 +333,7 @@ def _replace_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode, lines: s
     (the graph does not hold them yet). The comparison is of lines, not of pyoxigraph terms:
     no Python object per triple. What the graph holds is read from the store, not the ledger,
     so a write replayed after a crash finds the graph as it is."""
-    held = set(store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
+    held = set((store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph) or b"").splitlines())
     gone = held - lines
     if gone:
         for triple in pyoxigraph.parse(b"\n".join(gone), format=pyoxigraph.RdfFormat.N_QUADS):

@@ -79,7 +79,7 @@ def canonical_lines(view: LabelledView, name: str) -> set[bytes]:
     except SyntaxError as err:
         raise DocumentError(f"a stored view pyoxigraph cannot read: {err}") from err
     graph = pyoxigraph.NamedNode(name)
-    return set(stored.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
+    return set((stored.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph) or b"").splitlines())
 
 
 def parse_document(document: list[JSONObject]) -> pyoxigraph.QuadParser:
@@ -133,6 +133,16 @@ class _Labels:
         if "@list" in item:
             members = item["@list"]
             return self._list(members if isinstance(members, list) else [members])
+        if "@graph" in item:
+            # A graph object (a ``@container: @graph`` term, as a signed passport's proof):
+            # the property points at the graph's name, a node of its own; what the graph
+            # holds is not of the view's graph (a JSON-LD parser writes it to another graph).
+            given = item.get("@id")
+            return {
+                "@id": given
+                if isinstance(given, str) and not given.startswith("_:")
+                else self._label(given if isinstance(given, str) else None)
+            }
         return self.node(item)
 
     def _list(self, members: list[JSON]) -> JSONObject:
