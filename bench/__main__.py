@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sparql-passports", type=int, default=10_000, help="sparql: how many (default 10000)"
     )
+    parser.add_argument(
+        "--sparql-dir",
+        help="sparql: a folder holding passports.sqlite3 and index/ (built by `passport-node index "
+        "rebuild`): measure over it instead of loading and rebuilding (for 100,000 passports)",
+    )
     parser.add_argument("--only", default="", help="with 'all': comma-separated workloads to run")
     parser.add_argument(
         "--report",
@@ -108,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         profile=args.profile,
         ingest_passports=args.ingest_passports,
         sparql_passports=args.sparql_passports,
+        sparql_dir=args.sparql_dir,
     )
     if args.workload != "all":
         result = run_one(args.workload, options)

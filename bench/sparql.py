@@ -38,22 +38,33 @@ SELECT ?chemistry (COUNT(?p) AS ?n) (AVG(?cf) AS ?mean) WHERE {
 } GROUP BY ?chemistry ORDER BY ?chemistry"""
 
 
+LAG_BOUND = 30.0  # seconds a write may take to show in the index before the bench gives up
+
+
 def run(options: Any) -> dict[str, Any]:
     seconds = float(getattr(options, "seconds", 5.0))
-    return asyncio.run(_run(seconds, int(getattr(options, "sparql_passports", PASSPORTS))))
+    reuse = getattr(options, "sparql_dir", None)
+    passports = int(getattr(options, "sparql_passports", PASSPORTS))
+    return asyncio.run(_run(seconds, passports, Path(reuse) if reuse else None))
 
 
-async def _run(seconds: float, passports: int) -> dict[str, Any]:
-    data = dataset.prepared(passports)
-    serials = [_serial(views[0]) for views in data.views]
-    with temp_dir("sparql") as folder:
-        store_url = f"sqlite:///{folder}/passports.sqlite3"
-        loaded = await _load(store_url, data)
-        rebuilt = await _rebuild(store_url, folder / "index")
-        timed = await _queries(store_url, folder / "index", serials, seconds)
-        timed.update(await _lag(store_url, folder / "index"))
-    reference = _rdflib(data, serials[:RDFLIB_PASSPORTS])
-    small = await _small_index(data, serials[:RDFLIB_PASSPORTS])
+async def _run(seconds: float, passports: int, reuse: Path | None) -> dict[str, Any]:
+    if reuse is None:
+        data = dataset.prepared(passports)
+        keys, views = data.keys, data.views
+        with temp_dir("sparql") as folder:
+            store_url = f"sqlite:///{folder}/passports.sqlite3"
+            loaded: float | None = await _load(store_url, data)
+            rebuilt = await _rebuild(store_url, folder / "index")
+            timed = await _measure(store_url, folder / "index", [_serial(v[0]) for v in views], seconds)
+    else:
+        store_url = f"sqlite:///{reuse}/passports.sqlite3"
+        passports, keys, views, serials = await _sample(store_url)
+        loaded, rebuilt = None, {"rebuild": f"not in this run: the index in {reuse}/index was built before"}
+        timed = await _measure(store_url, reuse / "index", serials, seconds)
+    serials = [_serial(v[0]) for v in views[:RDFLIB_PASSPORTS]]
+    reference = _rdflib(views, serials)
+    small = await _small_index(keys, views, serials)
     ratio = reference["selective_ms"] / small["selective_ms"] if small["selective_ms"] else None
     met = (
         timed["selective_p50_ms"] <= 5
@@ -78,7 +89,10 @@ async def _run(seconds: float, passports: int) -> dict[str, Any]:
             f"pyoxigraph_{RDFLIB_PASSPORTS}": small,
             "aggregate_speedup_vs_rdflib": round(reference["aggregate_ms"] / small["aggregate_ms"], 1),
         },
-        commands=[f"python -m bench sparql --seconds {seconds:g} --sparql-passports {passports}"],
+        commands=[
+            f"python -m bench sparql --seconds {seconds:g} --sparql-passports {passports}"
+            + (f" --sparql-dir {reuse}" if reuse else "")
+        ],
         notes=[
             f"baseline: rdflib's in-memory store on {RDFLIB_PASSPORTS} passports (public views), same "
             "queries; ratio = rdflib time / pyoxigraph time at that size (higher is better)",
@@ -88,6 +102,39 @@ async def _run(seconds: float, passports: int) -> dict[str, Any]:
             "index in its own process (as served); polled with ASK queries through the engine",
         ],
     )
+
+
+async def _measure(url: str, directory: Path, serials: list[str], seconds: float) -> dict[str, Any]:
+    timed = await _queries(url, directory, serials, seconds)
+    timed.update(await _lag(url, directory))
+    return timed
+
+
+async def _sample(url: str) -> tuple[int, list[str], list[dict[int, bytes]], list[str]]:
+    """From a store built before: its size, its first passports (keys and views, for the rdflib
+    reference) and the serial numbers of passports spread over it (for the selective query)."""
+    from resolver.stores import open_store
+    from resolver.tiers import Tier
+
+    store = await open_store(url)
+    rng = random.Random(14)
+    try:
+        total, keys = await store.handles(limit=RDFLIB_PASSPORTS)
+        views = [{int(t): v for t, v in (await _record(store, key)).views.items()} for key in keys]
+        serials = []
+        for _ in range(200):
+            _, picked = await store.handles(offset=rng.randrange(total), limit=1)
+            serials.append(_serial((await _record(store, picked[0])).views[Tier.PUBLIC]))
+    finally:
+        await store.aclose()
+    return total, keys, views, serials
+
+
+async def _record(store: Any, key: str) -> Any:
+    record = await store.get(key)
+    if record is None:
+        raise RuntimeError(f"{key} is listed by the store but not found")
+    return record
 
 
 def _serial(public_view: bytes) -> str:
@@ -209,6 +256,7 @@ async def _lags(store: Any, sparql: Any, rng: random.Random) -> list[float]:
 
     lags: list[float] = []
     _, keys = await store.handles(limit=200)
+    clock = asyncio.get_running_loop().time
     for n in range(LAG_WRITES):
         key = rng.choice(keys)
         record = await store.get(key)
@@ -221,7 +269,10 @@ async def _lags(store: Any, sparql: Any, rng: random.Random) -> list[float]:
         await store.put(key, views)
         sparql.follower.wake()
         # Asked: the lag is what a reader of the index sees, whatever the follower does.
-        while not (await sparql.engine.answer(query, Tier.PUBLIC, accept=None, dataset=Dataset())).count:  # noqa: ASYNC110
+        bound = clock() + LAG_BOUND
+        while not (await sparql.engine.answer(query, Tier.PUBLIC, accept=None, dataset=Dataset())).count:
+            if clock() > bound:
+                raise RuntimeError(f"write {n} did not show in the index within {LAG_BOUND:g} s")
             await asyncio.sleep(0.002)
         lags.append((time.perf_counter() - started) * 1000)
         await asyncio.sleep(0.02)  # writes apart, as a node's writes come, not one burst
@@ -240,13 +291,13 @@ def _p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def _rdflib(data: Any, serials: list[str]) -> dict[str, Any]:
+def _rdflib(views: list[dict[int, bytes]], serials: list[str]) -> dict[str, Any]:
     import rdflib
 
     graph = rdflib.Graph()
     started = time.perf_counter()
-    for views in data.views[: len(serials)]:
-        graph.parse(data=_expanded_nt(views[0]), format="nt")
+    for view in views[: len(serials)]:
+        graph.parse(data=_expanded_nt(view[0]), format="nt")
     load = time.perf_counter() - started
     started = time.perf_counter()
     found = list(graph.query(SELECTIVE.format(serial=serials[len(serials) // 2])))
@@ -264,7 +315,7 @@ def _rdflib(data: Any, serials: list[str]) -> dict[str, Any]:
     }
 
 
-async def _small_index(data: Any, serials: list[str]) -> dict[str, Any]:
+async def _small_index(keys: list[str], views: list[dict[int, bytes]], serials: list[str]) -> dict[str, Any]:
     """pyoxigraph on the rdflib set: the same queries, for the ratio."""
     from resolver.sparql.engine import Dataset, QueryLimits, SparqlEngine
     from resolver.sparql.guard import check_query
@@ -278,8 +329,8 @@ async def _small_index(data: Any, serials: list[str]) -> dict[str, Any]:
         try:
             index.apply(
                 {
-                    key: Record(key, 1, 0.0, views={Tier(t): v for t, v in views.items()})
-                    for key, views in zip(data.keys[: len(serials)], data.views, strict=False)
+                    key: Record(key, 1, 0.0, views={Tier(t): v for t, v in view.items()})
+                    for key, view in zip(keys[: len(serials)], views, strict=False)
                 }
             )
             index.commit(len(serials))

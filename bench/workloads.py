@@ -60,6 +60,7 @@ class Options:
     profile: bool = False
     ingest_passports: int = 10_000
     sparql_passports: int = 10_000
+    sparql_dir: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,18 +62,24 @@ class IndexFollower:
         return sum(self.positions)
 
     async def _catch_up(self, *, bulk: bool = False) -> int:
+        """``bulk``: write with pyoxigraph's bulk loader (a rebuild). A first pass (at start)
+        that finds a partition more than a batch behind loads it in bulk as well: a fresh
+        index over a large store is built at the rebuild's speed, not a transaction per
+        batch; queries are refused until that pass ends (``caught_up``), so its writes being
+        not atomic is never seen."""
         applied = 0
         heads = await self.store.heads()  # one round trip; only partitions that moved are read
         for partition in range(len(self.positions)):
             if heads[partition] <= self.positions[partition]:
                 continue
+            far = not self.caught_up and heads[partition] - self.positions[partition] > self.batch
             while True:
                 changes = await self.store.changes(
                     since=self.positions[partition], limit=self.batch, partition=partition
                 )
                 if not changes:
                     break
-                await self._apply(changes, bulk=bulk)
+                await self._apply(changes, bulk=bulk or far)
                 applied += len(changes)
         self.caught_up = True
         return applied

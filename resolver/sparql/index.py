@@ -12,21 +12,26 @@ tombstone carries no views to read it from). Writes are blocking: call them off 
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
 import pyoxigraph
 
-from resolver import jsonld
 from resolver.errors import DocumentError, ResolverError
 from resolver.jsontypes import JSONObject
 from resolver.sparql.names import history_graph_name, view_graph_name
 from resolver.sparql.profile_graph import PROFILE_GRAPH, profile_digest, profile_quads
+from resolver.sparql.views import (
+    LabelledView,
+    canonical_lines,
+    canonical_quads,
+    parse_document,
+    read_view,
+    view_quads,
+)
 from resolver.stores.base import Record
 from resolver.tiers import Tier
 
@@ -46,8 +51,19 @@ _DEFAULT = pyoxigraph.DefaultGraph()
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
+    """A record's views, read: its passport IRI, and each tier's view and graph name."""
+
     iri: str
-    quads: dict[Tier, list[pyoxigraph.Quad]]
+    views: dict[Tier, tuple[LabelledView, str]]
+
+    def quads(self, tier: Tier) -> list[pyoxigraph.Quad]:
+        found = self.views.get(tier)
+        return canonical_quads([found[0].in_graph(found[1])]) if found is not None else []
+
+    def lines(self, tier: Tier) -> set[bytes]:
+        """The tier's view as N-Triples lines, as a store writes them (none: no such view)."""
+        found = self.views.get(tier)
+        return canonical_lines(found[0], found[1]) if found is not None else set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +130,12 @@ class GraphIndex:
         tombstone: the passport leaves the index, its history included). A view already held
         changes by its difference: the triples it no longer has go, the new ones come (a view's
         blank nodes are labelled by the order they are read in, so an unchanged part of a view
-        reads as the same quads); the additions are one write per tier store for the lot
-        (``bulk``: pyoxigraph's bulk loader, not atomic, for a rebuild). The ledger's rows wait
-        for ``commit``. Returns the handles whose views could not be read, with why (they are
-        left as they were)."""
-        adds: dict[Tier, list[pyoxigraph.Quad]] = {tier: [] for tier in self._current}
+        reads as the same quads); the additions are one write per tier store for the lot.
+        ``bulk`` (a rebuild, a catch-up from far behind): a passport whose graphs are empty is
+        parsed and written by pyoxigraph's bulk loader, one document per tier store for the
+        lot, not atomic. The ledger's rows wait for ``commit``. Returns the handles whose views
+        could not be read, with why (they are left as they were)."""
+        writes = _Writes(self._current)
         failed: dict[str, str] = {}
         for handle, record in records.items():
             old = self._ledger.execute(
@@ -131,24 +148,19 @@ class GraphIndex:
                 continue
             try:
                 parsed = _parse(record.views, view_graph_name)
+                if old is not None and old[0] != parsed.iri:  # the passport's @id changed: the old one leaves
+                    self._drop(old[0], old[1])
+                writes.add(handle, parsed, bulk=bulk)
             except DocumentError as err:
                 failed[handle] = err.detail
                 continue
-            if old is not None and old[0] != parsed.iri:  # the passport's @id changed: the old one leaves
-                self._drop(old[0], old[1])
-            for tier, store in self._current.items():
-                graph = pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier))
-                adds[tier].extend(_replace_view(store, graph, parsed.quads.get(tier, [])))
             self._ledger.execute(
                 "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)",
                 (handle, parsed.iri, record.version),
             )
-        for tier, store in self._current.items():
-            quads = [*adds[tier], *_in_default_graph(adds[tier])]
-            if bulk:
-                store.bulk_extend(quads)
-            elif quads:
-                store.extend(quads)
+        for handle, why in writes.finish().items():
+            failed[handle] = why
+            self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
         return failed
 
     def write(self, batch: IndexBatch) -> dict[str, str]:
@@ -170,7 +182,7 @@ class GraphIndex:
             return
         parsed = _parse(record.views, lambda iri, tier: history_graph_name(iri, tier, record.version))
         for tier, store in self._past.items():
-            store.extend(parsed.quads.get(tier, ()))
+            store.extend(parsed.quads(tier))
 
     def commit(self, seq: int, partition: int = 0) -> None:
         """Record that every change of feed ``partition`` up to ``seq`` is applied (the stores'
@@ -242,6 +254,67 @@ class GraphIndex:
                     store.remove_graph(name)
 
 
+class _Writes:
+    """What one ``apply`` writes to each tier store: the additions of the views it diffed (one
+    ``extend`` per store), and the views it bulk-loads (one document per store)."""
+
+    def __init__(self, stores: Mapping[Tier, pyoxigraph.Store]) -> None:
+        self._stores = stores
+        self._adds: dict[Tier, list[bytes]] = {tier: [] for tier in stores}  # N-Quads lines
+        self._loads: dict[Tier, list[JSONObject]] = {tier: [] for tier in stores}
+        self._loaded: dict[str, _Parsed] = {}
+
+    def add(self, handle: str, parsed: _Parsed, *, bulk: bool) -> None:
+        """Write ``parsed``: bulk-loaded (``bulk``, and its graphs are empty), else diffed
+        (DocumentError when a view cannot be read)."""
+        graphs = {tier: pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier)) for tier in self._stores}
+        if bulk and all(_empty(store, graphs[tier]) for tier, store in self._stores.items()):
+            for tier, (view, name) in parsed.views.items():
+                if tier in self._loads:
+                    self._loads[tier].append(view.in_graph(name))
+                    self._loads[tier].extend(view.nodes)  # the default graph's copy
+            self._loaded[handle] = parsed
+            return
+        for tier, store in self._stores.items():
+            added = _replace_view(store, graphs[tier], parsed.lines(tier))
+            self._adds[tier].extend(_with_copies(added, graphs[tier]))
+
+    def finish(self) -> dict[str, str]:
+        """Write what was gathered; the bulk-loaded handles that could not be read, with why
+        (a document pyoxigraph refuses is written again view by view, by difference)."""
+        failed: dict[str, str] = {}
+        for tier, store in self._stores.items():
+            if self._loads[tier]:
+                try:
+                    store.bulk_extend(parse_document(self._loads[tier]))
+                except (DocumentError, SyntaxError, ValueError):
+                    failed.update(self._one_by_one(tier))
+            if self._adds[tier]:
+                store.extend(
+                    pyoxigraph.parse(b"\n".join(self._adds[tier]), format=pyoxigraph.RdfFormat.N_QUADS)
+                )
+        return failed
+
+    def _one_by_one(self, tier: Tier) -> dict[str, str]:
+        failed: dict[str, str] = {}
+        store = self._stores[tier]
+        for handle, parsed in self._loaded.items():
+            try:
+                lines = parsed.lines(tier)
+            except DocumentError as err:
+                failed[handle] = err.detail
+                continue
+            graph = pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier))
+            _replace_view(store, graph, lines)
+            # All of them: the failed load may have left some out (adding a held quad is harmless).
+            self._adds[tier].extend(_with_copies(lines, graph))
+        return failed
+
+
+def _empty(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, None, graph)), None) is None
+
+
 def _open_store(path: Path) -> pyoxigraph.Store:
     try:
         return pyoxigraph.Store(str(path))
@@ -254,20 +327,29 @@ def _open_store(path: Path) -> pyoxigraph.Store:
         ) from err
 
 
-def _replace_view(
-    store: pyoxigraph.Store, graph: pyoxigraph.NamedNode, quads: list[pyoxigraph.Quad]
-) -> list[pyoxigraph.Quad]:
-    """Remove from ``graph`` the quads ``quads`` does not hold, and their triples from the
-    default graph unless another view holds them; the quads of ``quads`` to add (the graph
-    does not hold them yet). What the graph holds is read from the store, not the ledger, so a
-    write replayed after a crash finds the graph as it is."""
-    new = set(quads)
-    held = set(store.quads_for_pattern(None, None, None, graph))
-    for quad in held - new:
-        store.remove(quad)
-        if _in_no_view(store, quad):
-            store.remove(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, _DEFAULT))
-    return [quad for quad in quads if quad not in held]
+def _replace_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode, lines: set[bytes]) -> list[bytes]:
+    """Remove from ``graph`` the triples ``lines`` (N-Triples, as a store writes them) does
+    not hold, and from the default graph unless another view holds them; the lines to add
+    (the graph does not hold them yet). The comparison is of lines, not of pyoxigraph terms:
+    no Python object per triple. What the graph holds is read from the store, not the ledger,
+    so a write replayed after a crash finds the graph as it is."""
+    held = set((store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph) or b"").splitlines())
+    gone = held - lines
+    if gone:
+        for triple in pyoxigraph.parse(b"\n".join(gone), format=pyoxigraph.RdfFormat.N_QUADS):
+            quad = pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, graph)
+            store.remove(quad)
+            if _in_no_view(store, quad):
+                store.remove(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, _DEFAULT))
+    return [line for line in lines if line not in held]
+
+
+def _with_copies(lines: Iterable[bytes], graph: pyoxigraph.NamedNode) -> Iterator[bytes]:
+    """N-Triples ``lines`` as N-Quads lines in ``graph``, each followed by its default graph copy."""
+    name = b" <" + graph.value.encode() + b"> ."
+    for line in lines:
+        yield line[:-2] + name  # "<s> <p> <o> ." -> "<s> <p> <o> <graph> ."
+        yield line
 
 
 def _in_no_view(store: pyoxigraph.Store, quad: pyoxigraph.Quad) -> bool:
@@ -302,81 +384,19 @@ def _remove_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> None:
     store.extend(kept)
 
 
-def _in_default_graph(quads: Iterable[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Quad]:
-    for quad in quads:
-        yield pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, _DEFAULT)
-
-
-def view_quads(body: bytes, graph_name: Callable[[str], str]) -> tuple[str, list[pyoxigraph.Quad]]:
-    """The passport IRI of a stored view (compact JSON-LD in our context, read offline) and its
-    triples as quads in the graph ``graph_name(iri)`` names. Blank nodes are labelled by the
-    graph's name and the order they are read in: the same view reads as the same quads (a new
-    version differs from the last by what changed), and no two graphs share a blank node."""
-    expanded = jsonld.expand(jsonld.parse_json(body))
-    iri = _top_iri(expanded)
-    name = graph_name(iri)
-    graph = pyoxigraph.NamedNode(name)
-    # "g" first: a label is an NCName too (RDF/XML writes it as rdf:nodeID).
-    labels = _BlankNodeLabels("g" + hashlib.blake2b(name.encode(), digest_size=8).hexdigest())
-    # Read back from a store in memory: literals in the form a store keeps them (an
-    # xsd:double written "8.35E1" reads "83.5"), so a view compares with what a store holds.
-    stored = pyoxigraph.Store()
-    stored.extend(
-        pyoxigraph.Quad(labels.subject(q.subject), q.predicate, labels.object(q.object), graph)
-        for q in _default_graph(pyoxigraph.parse(orjson.dumps(expanded), format=pyoxigraph.RdfFormat.JSON_LD))
-    )
-    return iri, list(stored)
-
-
-class _BlankNodeLabels:
-    """Blank nodes renamed ``{prefix}b{n}``, n counting in order of first sight."""
-
-    def __init__(self, prefix: str) -> None:
-        self._prefix = prefix
-        self._seen: dict[str, pyoxigraph.BlankNode] = {}
-
-    def _own(self, node: pyoxigraph.BlankNode) -> pyoxigraph.BlankNode:
-        found = self._seen.get(node.value)
-        if found is None:
-            found = self._seen[node.value] = pyoxigraph.BlankNode(f"{self._prefix}b{len(self._seen)}")
-        return found
-
-    def subject(
-        self, term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple
-    ) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Triple:
-        return self._own(term) if isinstance(term, pyoxigraph.BlankNode) else term
-
-    def object(
-        self, term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
-    ) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple:
-        return self._own(term) if isinstance(term, pyoxigraph.BlankNode) else term
-
-
 def _parse(views: Mapping[Tier, bytes], name: Callable[[str, Tier], str]) -> _Parsed:
     iri = ""
-    quads: dict[Tier, list[pyoxigraph.Quad]] = {}
+    read: dict[Tier, tuple[LabelledView, str]] = {}
     for tier, body in views.items():
-        iri, quads[Tier(tier)] = view_quads(body, _in_tier(name, Tier(tier)))
+        view, graph = read_view(body, _in_tier(name, Tier(tier)))
+        iri, read[Tier(tier)] = view.iri, (view, graph)
     if not iri:
         raise DocumentError("a stored record without views")
-    return _Parsed(iri, quads)
+    return _Parsed(iri, read)
 
 
 def _in_tier(name: Callable[[str, Tier], str], tier: Tier) -> Callable[[str], str]:
     return lambda found: name(found, tier)
-
-
-def _default_graph(quads: Iterable[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Quad]:
-    for quad in quads:
-        if isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
-            yield quad
-
-
-def _top_iri(expanded: list[JSONObject]) -> str:
-    tops = [node.get("@id") for node in expanded if isinstance(node, dict)]
-    if len(tops) != 1 or not isinstance(tops[0], str) or ":" not in tops[0]:
-        raise DocumentError("a stored view without one top node with an absolute @id")
-    return tops[0]
 
 
 def _seq_name(partition: int) -> str:

@@ -239,3 +239,36 @@ async def test_a_woken_follower_applies_a_write_without_waiting_for_its_poll(
     finally:
         await follower.stop()
         index.close()
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_view_with_a_graph_object_is_indexed_pointing_at_the_graph(tmp_path: Path, *, bulk: bool) -> None:
+    """A ``@container: @graph`` value (a signed view's proof): the view is indexed, its
+    property pointing at a node of its own; what the inner graph holds is left out."""
+    key, iri = "88.100.1/SIGNED-1", "https://hdl.handle.net/88.100.1/SIGNED-1"
+    context = {
+        "@vocab": "https://schema.org/",
+        "proof": {"@id": "https://w3id.org/security#proof", "@container": "@graph"},
+    }
+    view = orjson.dumps(
+        {"@context": context, "@id": iri, "name": "signed", "proof": {"@type": "Proof", "created": "2026"}}
+    )
+    index = GraphIndex.open(tmp_path / "index")
+    try:
+        assert index.apply({key: Record(key, 1, 0.0, views=dict.fromkeys(Tier, view))}, bulk=bulk) == {}
+        public = index.store(Tier.PUBLIC)
+        graph = pyoxigraph.NamedNode(view_graph_name(iri, Tier.PUBLIC))
+        held = {
+            (q.predicate.value, type(q.object)) for q in public.quads_for_pattern(None, None, None, graph)
+        }
+        assert held == {
+            ("https://schema.org/name", pyoxigraph.Literal),
+            ("https://w3id.org/security#proof", pyoxigraph.BlankNode),
+        }
+        assert default_is_union(public)
+        index.apply({key: Record(key, 2, 0.0, views=dict.fromkeys(Tier, view))})  # unchanged: same quads
+        assert {
+            (q.predicate.value, type(q.object)) for q in public.quads_for_pattern(None, None, None, graph)
+        } == held
+    finally:
+        index.close()
