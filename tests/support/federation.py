@@ -117,7 +117,7 @@ async def node(
 def _unpinned_cached(federation: dict[str, Any]) -> dict[str, Any]:
     """Most federation tests are about caching, routing and failures between nodes whose keys
     they do not pin: their answers are labelled and cached (``unpinned = "cache"``, a federation
-    that does not sign) unless the test sets ``unpinned`` itself (the default is "label")."""
+    that does not sign) unless the test sets ``unpinned`` itself (the default is "refuse")."""
     if not federation or "unpinned" in federation:
         return federation
     return {**federation, "unpinned": "cache"}

@@ -121,6 +121,7 @@ async def nodes(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Nodes
                     credential("a-reader", Role.LEGITIMATE_INTEREST, A_READER),
                 ),
                 federation={
+                    "unpinned": "label",  # these nodes do not sign: lineage, not trust, is tested
                     "peers": [
                         peer("b", b_url, ["88.200"], token=A_TO_B, accept_token_sha256=sha(B_TO_A), **grant)
                     ]
@@ -140,6 +141,7 @@ async def nodes(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Nodes
                     credential("b-reader", Role.LEGITIMATE_INTEREST, B_READER),
                 ),
                 federation={
+                    "unpinned": "label",  # these nodes do not sign: lineage, not trust, is tested
                     "peers": [
                         peer(
                             "a", a_url, ["88.100.1"], token=B_TO_A, accept_token_sha256=sha(A_TO_B), **grant

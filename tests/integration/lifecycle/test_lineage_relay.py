@@ -58,7 +58,9 @@ def _config(tmp: Path, node_id: str, prefixes: list[str], peers: list[dict[str, 
         data_dir=f"{tmp}/{node_id}-data",
         workers=1,
         prefixes=prefixes,
-        federation={"peers": peers},
+        # Lineage, not trust, is under test here: these nodes do not sign, so peer answers are
+        # labelled rather than refused (resolver/federation/config.py, UNPINNED_POLICIES).
+        federation={"peers": peers, "unpinned": "label"},
         **extra,
     )
 
