@@ -7,7 +7,7 @@ later identical request from it: one dict lookup, no route match, no chain, no h
 
 A kept answer is served only while it is current: it holds the very ``View`` object it was made
 from, and is served only while the local stage still keeps that object
-(``PublicViews.get(handle) is view``). The local stage drops a view when a write in this process
+(``PublicViews.peek(handle) is view``). The local stage drops a view when a write in this process
 forgets its handle and when the store's change feed names it, so a hot answer goes stale exactly
 when the view the chain would read does, and is never served after the feed delivered a change.
 Only a chain whose first stage is the local stage has hot answers (no stage before it could
@@ -49,7 +49,7 @@ _RESOURCE = PlainResource("/", name="hot-answer")
 class KeptViews(Protocol):
     """The public views the local stage keeps (``resolver.stages.local.PublicViews``)."""
 
-    def get(self, key: str) -> View | None: ...
+    def peek(self, key: str) -> View | None: ...
 
 
 class _Counts:
@@ -140,7 +140,7 @@ class HotAnswers:
         if views is None or not isinstance(response, web.Response) or response.status != 200:
             return
         body = response.body
-        if not isinstance(body, bytes) or views.get(handle) is not view:
+        if not isinstance(body, bytes) or views.peek(handle) is not view:
             return  # a view the local stage does not keep could not be vouched for later
         headers = request.headers
         if any(name in headers for name in _BYPASS):
@@ -155,10 +155,12 @@ class HotAnswers:
             return None
         headers = request.headers
         key = (request.raw_path, headers.get("Accept", ""))
-        found = self._answers.get(key)
+        # Neither lookup reorders its memo: at this rate that would cost more than it saves (the
+        # answers and views a hit skips over are dropped first; a miss takes the ordinary path).
+        found = self._answers.peek(key)
         if found is None:
             return None
-        if views.get(found.handle) is not found.view:  # changed, or no longer kept
+        if views.peek(found.handle) is not found.view:  # changed, or no longer kept
             self._answers.pop(key)
             return None
         for name in _BYPASS:
