@@ -36,6 +36,7 @@ from resolver.validation import Validator
 
 __all__ = [
     "EXAMPLES_DIR",
+    "HOT",
     "NODE",
     "RunningNode",
     "create_app",
@@ -46,6 +47,7 @@ __all__ = [
 _log = logging.getLogger("resolver.app")
 
 NODE = web.AppKey("node", Node)
+HOT = web.AppKey("hot", HotAnswers)  # the app's public answers kept whole (resolver/http/hot.py)
 _TIMING = Timing()
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "valid"
 
@@ -68,6 +70,7 @@ def create_app(
     hot = HotAnswers(metrics, max_bytes=config.hot_cache_bytes)
     # aiohttp's own cap is a backstop; the edge counts the body itself and answers 413 sooner.
     app = application(client_max_size=config.limits.max_body_bytes + 1, hot=hot)  # routes kept per path
+    app[HOT] = hot
     slot = EdgeSlot()
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
