@@ -27,6 +27,7 @@ from resolver.errors import (
     PreconditionFailed,
     ResolverError,
 )
+from resolver.gs1.linkset import LANGUAGES
 from resolver.html import render_html
 from resolver.http.auth import Principal
 from resolver.http.caching import VARY, VARY_PAGE, cache_control, not_modified
@@ -186,16 +187,22 @@ class PassportRoutes:
         owner = self._owner(ident.key, answer)
         if owner is not None:  # peers that relay learn where to go directly (federation/delegation.py)
             response.headers[OWNER_HEADER] = owner.header()
-        if hot is not None and self._public_local(principal, served, rep, answer, index):
+        if hot is not None and self._public_local(principal, served, rep, answer, index, request):
             hot.offer(request, ident.key, view, response, "passport")
         return response
 
     def _public_local(
-        self, principal: Principal, served: Tier, rep: Representation, answer: Answer, index: int | None
+        self,
+        principal: Principal,
+        served: Tier,
+        rep: Representation,
+        answer: Answer,
+        index: int | None,
+        request: web.Request,
     ) -> bool:
         """Whether an answer is what every anonymous caller gets until the view changes: the
-        public view from this node's store, a representation that depends on nothing else (the
-        page shows readings and speaks the caller's language), and a log index that is final."""
+        public view from this node's store, a log index that is final, and for the page, a
+        language named in the path and no readings shown (they change without the view)."""
         return (
             principal.role is Role.PUBLIC
             and not principal.peer
@@ -203,9 +210,16 @@ class PassportRoutes:
             and answer.source == "local"
             and not answer.stale
             and not answer.unverified
-            and rep.fmt != "html"
+            and (rep.fmt != "html" or self._page_fixed(request, served))
             and (index is not None or self.edge.log_index_final(answer))
         )
+
+    def _page_fixed(self, request: web.Request, tier: Tier) -> bool:
+        """Whether the page is made from the view alone: ``?lang=`` names one of its languages
+        (else ``Accept-Language`` chooses), and ``tier`` sees no readings (or the node keeps none)."""
+        lang = request.query.get("lang", "").strip().lower().split("-", 1)[0]
+        source = self._health_source()
+        return lang in LANGUAGES and (source is None or tier < source.tier)
 
     def _owner(self, key: str, answer: Answer) -> Owner | None:
         """The node authoritative for ``key``: this one for a local answer, else as a peer said."""
@@ -290,13 +304,17 @@ class PassportRoutes:
 
     async def _page_health(self, handle: str, tier: Tier, version: int) -> PageHealth | None:
         """What the page shows of the battery's readings (None: no lifecycle part, or hidden)."""
+        source = self._health_source()
+        return await source.read(handle, tier, version) if source is not None else None
+
+    def _health_source(self) -> PageHealthSource | None:
+        """Where the page's readings come from (None: the node has no lifecycle part)."""
         edge = self.edge
         if self._health is None or self._health[0] is not edge:  # a new node: a new source
             part = edge.ctx.lifecycle
             source = PageHealthSource(part.service, Profile.load()) if part is not None else None
             self._health = (edge, source)
-        source = self._health[1]
-        return await source.read(handle, tier, version) if source is not None else None
+        return self._health[1]
 
     def _rendered(
         self,

@@ -131,15 +131,24 @@ async def test_a_hot_answer_is_the_ordinary_one_and_a_write_shows_at_once(
     handle = new_handle()
     path = f"/{handle}"
     await _put(http, node, handle, passport(handle))
-    for url, accept in ((path, "application/ld+json"), (path, "text/turtle"), ("/api/handles/" + handle, "")):
+    kept_answers = (
+        (path, "application/ld+json"),
+        (path, "text/turtle"),
+        (path + "?lang=de", "text/html"),  # the page, in the language its path names
+        ("/api/handles/" + handle, ""),
+    )
+    for url, accept in kept_answers:
         status, ordinary, body = await _get(http, node.url + url, Accept=accept)
         assert status == 200 and _hot(node, url, accept), url
         status, kept, kept_body = await _get(http, node.url + url, Accept=accept)
         assert (status, kept_body) == (200, body)
         _same(ordinary, kept)
+    # The page in the language Accept-Language chooses is made each time.
+    await _get(http, node.url + path, Accept="text/html", **{"Accept-Language": "de"})
+    assert not _hot(node, path, "text/html")
     changed = passport(handle, **{'"manufacturingDate": "2026-03-01"': '"manufacturingDate": "2026-03-02"'})
     await _put(http, node, handle, changed)
-    assert not _hot(node, path, "application/ld+json") and not _hot(node, path, "text/turtle")
+    assert not any(_hot(node, url, accept) for url, accept in kept_answers)
     status, headers, body = await _get(http, node.url + path, Accept="application/ld+json")
     assert (status, headers["ETag"]) == (200, '"v2.public.jsonld"') and b"2026-03-02" in body
     status, headers, body = await _get(http, node.url + path, Accept="text/turtle")
