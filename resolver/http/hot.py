@@ -33,7 +33,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from resolver.errors import TooManyRequests
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER
 from resolver.memo import ENTRY_OVERHEAD, Memo
-from resolver.metrics import Counter, Histogram, Metrics
+from resolver.metrics import Metrics
 from resolver.ratelimit import RateLimiter
 from resolver.stores.base import View
 
@@ -53,14 +53,26 @@ class KeptViews(Protocol):
 
 
 class _Counts:
-    """What a hot answer counts, as the route that made it would have: request, answer, time."""
+    """What a hot answer counts, as the route that made it would: the request, the answer and
+    the time taken; each bound once per route label."""
 
-    __slots__ = ("answers", "latency", "requests")
+    __slots__ = ("_bound", "_metrics")
 
     def __init__(self, metrics: Metrics) -> None:
-        self.requests: Counter = metrics.requests
-        self.latency: Histogram = metrics.latency
-        self.answers: Counter = metrics.answers
+        self._metrics = metrics
+        self._bound: dict[str, tuple[Callable[[], None], Callable[[], None], Callable[[float], None]]] = {}
+
+    def of(self, label: str) -> tuple[Callable[[], None], Callable[[], None], Callable[[float], None]]:
+        """(count the request, count the answer, observe the seconds) for route ``label``."""
+        found = self._bound.get(label)
+        if found is None:
+            metrics = self._metrics
+            found = self._bound[label] = (
+                metrics.requests.labelled(label, "200"),
+                metrics.answers.labelled("local"),
+                metrics.latency.labelled(label),
+            )
+        return found
 
 
 class HotAnswer:
@@ -85,15 +97,15 @@ def _answering(
     body: bytes, headers: CIMultiDictProxy[str], label: str, counts: _Counts
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """The handler of a hot answer (a closure, so that the answer and its route hold no cycle)."""
-    answers, requests, latency = counts.answers, counts.requests, counts.latency
+    count_request, count_answer, observe = counts.of(label)
     clock = time.perf_counter
 
     async def answer(request: web.Request) -> web.StreamResponse:
         started = clock()
         response = web.Response(body=body, headers=headers)
-        answers.inc("local")
-        requests.inc(label, "200")
-        latency.observe(clock() - started, label)
+        count_answer()
+        count_request()
+        observe(clock() - started)
         return response
 
     return answer
