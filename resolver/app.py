@@ -21,6 +21,7 @@ from aiohttp import web
 from resolver.config import NodeConfig
 from resolver.federation.tls import server_context
 from resolver.http.edge import Edge
+from resolver.http.hot import HotAnswers, KeptViews
 from resolver.http.problems import use_problem_errors
 from resolver.http.route_memo import application
 from resolver.http.router import EdgeSlot
@@ -35,6 +36,7 @@ from resolver.validation import Validator
 
 __all__ = [
     "EXAMPLES_DIR",
+    "HOT",
     "NODE",
     "RunningNode",
     "create_app",
@@ -45,6 +47,7 @@ __all__ = [
 _log = logging.getLogger("resolver.app")
 
 NODE = web.AppKey("node", Node)
+HOT = web.AppKey("hot", HotAnswers)  # the app's public answers kept whole (resolver/http/hot.py)
 _TIMING = Timing()
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "valid"
 
@@ -65,23 +68,38 @@ def create_app(
     and record them instead of sleeping). ``validator``: a pool the caller owns (open_node).
     """
     metrics = metrics or Metrics()
+    hot = HotAnswers(metrics, max_bytes=config.hot_cache_bytes)
     # aiohttp's own cap is a backstop; the edge counts the body itself and answers 413 sooner.
-    app = application(client_max_size=config.limits.max_body_bytes + 1)  # routes kept per path
+    app = application(client_max_size=config.limits.max_body_bytes + 1, hot=hot)  # routes kept per path
+    app[HOT] = hot
     slot = EdgeSlot()
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         async with open_node(
             config, metrics=metrics, clock=clock, sparql=True, lifecycle=timing, validator=validator
         ) as node:
-            slot.edge = Edge(node)
+            slot.edge = edge = Edge(node)
             app[NODE] = node
-            if demo:
-                await _load_demo(node, config)
-            yield
+            hot.open(_hot_views(node, edge), edge.rates)
+            try:
+                if demo:
+                    await _load_demo(node, config)
+                yield
+            finally:
+                hot.close()
 
     app.cleanup_ctx.append(lifetime)
-    add_routes(app, config, metrics, slot)
+    add_routes(app, config, metrics, slot, hot)
     return app
+
+
+def _hot_views(node: Node, edge: Edge) -> KeptViews | None:
+    """What vouches for the app's hot answers: the local stage's kept views, when the chain
+    asks the local stage first and no caller without credentials can be a peer (None: none)."""
+    local = node.local
+    if local is None or not node.stages or node.stages[0] is not local or edge.takes_client_certificates:
+        return None
+    return local.views
 
 
 async def _load_demo(node: Node, config: NodeConfig) -> None:

@@ -127,6 +127,7 @@ class NodeConfig:
     max_age: int = 300  # Cache-Control max-age of this node's own answers, seconds
     view_cache_bytes: int = 64 * 1024 * 1024  # public views kept in process (0: none)
     render_cache_bytes: int = 256 * 1024 * 1024  # Turtle/N-Triples/HTML renders kept (LRU)
+    hot_cache_bytes: int = 256 * 1024 * 1024  # public answers kept whole, body and headers (0: none)
     limits: Limits = field(default_factory=Limits)
     credentials: tuple[Credential, ...] = ()
     case_sensitive: bool = False
@@ -165,6 +166,7 @@ _TOP_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_age": int,
     "view_cache_bytes": int,
     "render_cache_bytes": int,
+    "hot_cache_bytes": int,
     "case_sensitive": bool,
     "mixed_script_prefixes": list,
     "host": str,
@@ -371,8 +373,10 @@ def _check(config: NodeConfig, *, explicit_chain: bool) -> None:
         raise ConfigError("'max_hops' must be at least 1")
     if config.max_age < 0:
         raise ConfigError("'max_age' must not be negative")
-    if config.view_cache_bytes < 0 or config.render_cache_bytes < 0:
-        raise ConfigError("'view_cache_bytes' and 'render_cache_bytes' must not be negative")
+    if config.view_cache_bytes < 0 or config.render_cache_bytes < 0 or config.hot_cache_bytes < 0:
+        raise ConfigError(
+            "'view_cache_bytes', 'render_cache_bytes' and 'hot_cache_bytes' must not be negative"
+        )
     if not 0 <= config.port <= 65535:
         raise ConfigError(f"'port' {config.port} is not a TCP port")
     if config.workers is not None and config.workers < 1:

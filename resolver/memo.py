@@ -57,6 +57,12 @@ class Memo(Generic[K, V]):
         self._entries.move_to_end(key)
         return found[0]
 
+    def peek(self, key: K) -> V | None:
+        """``get`` without making the entry the most recently used: for lookups so frequent that
+        reordering would cost more than the order is worth (a hit then keeps no entry longer)."""
+        found = self._entries.get(key)
+        return None if found is None else found[0]
+
     def put(self, key: K, value: V) -> None:
         """Keep ``value`` under ``key`` (dropping the least recently used to make room)."""
         cost = self._size(key, value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 __all__ = ["LATENCY_BUCKETS", "Counter", "Histogram", "Metrics"]
 
@@ -45,6 +45,15 @@ class Counter:
     def get(self, *labels: str) -> float:
         return self.values.get(labels, 0.0)
 
+    def labelled(self, *labels: str) -> Callable[[], None]:
+        """``inc()`` of one label combination, bound once (for a path that counts at every request)."""
+        values = self.values
+
+        def inc() -> None:
+            values[labels] = values.get(labels, 0.0) + 1.0
+
+        return inc
+
     def render(self) -> list[str]:
         lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
         for key, value in sorted(self.values.items()):
@@ -71,12 +80,31 @@ class Histogram:
         self.sums: dict[tuple[str, ...], float] = {}
 
     def observe(self, value: float, *labels: str) -> None:
+        counts = self._series(labels)
+        counts[bisect.bisect_left(self.buckets, value)] += 1
+        self.sums[labels] += value
+
+    def labelled(self, *labels: str) -> Callable[[float], None]:
+        """``observe(value)`` of one label combination, bound once (the series is made on the
+        first observation, as ``observe`` makes it)."""
+        buckets, sums, where = self.buckets, self.sums, bisect.bisect_left
+        series: list[int] | None = None
+
+        def observe(value: float) -> None:
+            nonlocal series
+            if series is None:
+                series = self._series(labels)
+            series[where(buckets, value)] += 1
+            sums[labels] += value
+
+        return observe
+
+    def _series(self, labels: tuple[str, ...]) -> list[int]:
         counts = self.counts.get(labels)
         if counts is None:
             counts = self.counts[labels] = [0] * (len(self.buckets) + 1)
             self.sums[labels] = 0.0
-        counts[bisect.bisect_left(self.buckets, value)] += 1
-        self.sums[labels] += value
+        return counts
 
     def render(self) -> list[str]:
         lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]

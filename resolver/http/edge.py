@@ -173,6 +173,11 @@ class Edge:
             self._identifiers.put(text, found)
         return found
 
+    @property
+    def takes_client_certificates(self) -> bool:
+        """Whether a caller without ``Authorization`` may be a peer (by its TLS certificate)."""
+        return bool(self._peer_certs)
+
     def principal(self, request: web.Request) -> Principal:
         """The caller, once it is within its rate limit (429 otherwise); kept on the request."""
         authorization = request.headers.get("Authorization")
@@ -315,6 +320,16 @@ class Edge:
         if integrity is None or source != "local":
             return None
         return await integrity.indexes.of(key, version, modified=modified)
+
+    def log_index_final(self, answer: Answer) -> bool:
+        """Whether the log index of a local answer's version is settled (:meth:`log_index` will
+        give the same from now on): the node does not sign, or the log has been asked already
+        and the version is logged, or was stored long enough ago that it never will be."""
+        integrity = self.ctx.integrity
+        view = answer.view
+        if integrity is None:
+            return True
+        return view is not None and integrity.indexes.settled(view.handle, view.version)
 
     async def write(
         self,

@@ -28,11 +28,14 @@ from resolver.errors import (
     PreconditionFailed,
     ResolverError,
 )
+from resolver.http.auth import Principal
 from resolver.http.caching import body_etag, cache_control, not_modified
 from resolver.http.edge import Edge, Preconditions
+from resolver.http.hot import HotAnswers
 from resolver.http.passports import location_path, refuse_sub_resource_handle
 from resolver.http.query import MAX_QUERY_NUMBER, whole_number
 from resolver.http.router import EdgeSlot, Routes
+from resolver.lookup import Answer
 from resolver.memo import memoize, text_size
 from resolver.tiers import Role, Tier
 
@@ -101,8 +104,9 @@ def _record(request: web.Request, data: object, max_age: int) -> web.Response:
 class HandleRoutes:
     """Handlers of ``/api/handles``; they reach the node through the edge of ``slot``."""
 
-    def __init__(self, slot: EdgeSlot) -> None:
+    def __init__(self, slot: EdgeSlot, hot: HotAnswers | None = None) -> None:
         self._slot = slot
+        self._hot = hot  # public records kept whole (resolver/http/hot.py)
 
     @property
     def edge(self) -> Edge:
@@ -171,7 +175,23 @@ class HandleRoutes:
         if answer.stale:
             found["stale"] = True  # served past its lifetime because the owner did not answer
             found["age"] = answer.age
-        return _record(request, found, ttl)
+        response = _record(request, found, ttl)
+        if self._hot is not None and self._public_local(principal, answer):
+            self._hot.offer(request, ident.key, view, response, "handle-get")
+        return response
+
+    def _public_local(self, principal: Principal, answer: Answer) -> bool:
+        """Whether a record is what every anonymous caller gets until the passport changes: a
+        public caller, this node's own current passport, and a configured base URL (else the
+        record's URLs follow each request's Host)."""
+        return (
+            principal.role is Role.PUBLIC
+            and not principal.peer
+            and answer.source == "local"
+            and not answer.stale
+            and answer.tier in (None, Tier.PUBLIC)
+            and bool(self.edge.config.base_url)
+        )
 
     def _prefix_handle(self, request: web.Request, text: str) -> web.Response:
         """The prefix handle ``0.NA/{prefix}`` of a prefix this node holds: it names the node.
@@ -306,7 +326,7 @@ def _passport_value(data: object) -> bytes:
 
 
 def add_routes(routes: Routes) -> None:
-    handles = HandleRoutes(routes.slot)
+    handles = HandleRoutes(routes.slot, routes.hot)
     routes.resource("/api/handles", "handle-list", GET=(handles.list, "handle-list"))
     routes.resource(
         "/api/handles/{handle:[\\s\\S]+}",  # any character, a decoded newline too

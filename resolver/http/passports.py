@@ -27,10 +27,12 @@ from resolver.errors import (
     PreconditionFailed,
     ResolverError,
 )
+from resolver.gs1.linkset import LANGUAGES
 from resolver.html import render_html
 from resolver.http.auth import Principal
 from resolver.http.caching import VARY, VARY_PAGE, cache_control, not_modified
 from resolver.http.edge import Edge, PastRead, Preconditions, WriteOutcome, http_date
+from resolver.http.hot import HotAnswers
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
 from resolver.http.query import whole_number
 from resolver.http.router import EdgeSlot, Routes
@@ -117,8 +119,9 @@ async def refuse_sub_resource_handle(request: web.Request, handle: str) -> None:
 class PassportRoutes:
     """Handlers of the native API; they reach the node through the edge of ``slot``."""
 
-    def __init__(self, slot: EdgeSlot, *, render_cache_bytes: int) -> None:
+    def __init__(self, slot: EdgeSlot, *, render_cache_bytes: int, hot: HotAnswers | None = None) -> None:
         self._slot = slot
+        self._hot = hot  # the route's public answers kept whole (resolver/http/hot.py)
         self._renders: Memo[tuple[str, int, Tier, str], bytes] = Memo(render_cache_bytes, text_size)
         self._proofs: Memo[tuple[str, int, Tier, str], str] = Memo(render_cache_bytes // 16, text_size)
         self._checker_starting = asyncio.Lock()
@@ -132,10 +135,16 @@ class PassportRoutes:
 
     async def get(self, request: web.Request) -> web.StreamResponse:
         match = request.match_info
-        return await self.read(request, match["prefix"] + "/" + match["suffix"])
+        return await self.read(request, match["prefix"] + "/" + match["suffix"], hot=self._hot)
 
-    async def read(self, request: web.Request, text: str) -> web.StreamResponse:
-        """GET of the passport ``text`` names (also the GS1 Digital Link routes' way in)."""
+    async def read(
+        self, request: web.Request, text: str, *, hot: HotAnswers | None = None
+    ) -> web.StreamResponse:
+        """GET of the passport ``text`` names (also the GS1 Digital Link routes' way in).
+
+        ``hot``: where to keep the answer whole when any anonymous caller would get the same
+        (only for the route whose path is the passport's own: a Digital Link may come to name
+        another passport without this one changing)."""
         if text.endswith("/history"):
             return await self._history(request, text[: -len("/history")])
         edge = self.edge
@@ -178,7 +187,39 @@ class PassportRoutes:
         owner = self._owner(ident.key, answer)
         if owner is not None:  # peers that relay learn where to go directly (federation/delegation.py)
             response.headers[OWNER_HEADER] = owner.header()
+        if hot is not None and self._public_local(principal, served, rep, answer, index, request):
+            hot.offer(request, ident.key, view, response, "passport")
         return response
+
+    def _public_local(
+        self,
+        principal: Principal,
+        served: Tier,
+        rep: Representation,
+        answer: Answer,
+        index: int | None,
+        request: web.Request,
+    ) -> bool:
+        """Whether an answer is what every anonymous caller gets until the view changes: the
+        public view from this node's store, a log index that is final, and for the page, a
+        language named in the path and no readings shown (they change without the view)."""
+        return (
+            principal.role is Role.PUBLIC
+            and not principal.peer
+            and served is Tier.PUBLIC
+            and answer.source == "local"
+            and not answer.stale
+            and not answer.unverified
+            and (rep.fmt != "html" or self._page_fixed(request, served))
+            and (index is not None or self.edge.log_index_final(answer))
+        )
+
+    def _page_fixed(self, request: web.Request, tier: Tier) -> bool:
+        """Whether the page is made from the view alone: ``?lang=`` names one of its languages
+        (else ``Accept-Language`` chooses), and ``tier`` sees no readings (or the node keeps none)."""
+        lang = request.query.get("lang", "").strip().lower().split("-", 1)[0]
+        source = self._health_source()
+        return lang in LANGUAGES and (source is None or tier < source.tier)
 
     def _owner(self, key: str, answer: Answer) -> Owner | None:
         """The node authoritative for ``key``: this one for a local answer, else as a peer said."""
@@ -263,13 +304,17 @@ class PassportRoutes:
 
     async def _page_health(self, handle: str, tier: Tier, version: int) -> PageHealth | None:
         """What the page shows of the battery's readings (None: no lifecycle part, or hidden)."""
+        source = self._health_source()
+        return await source.read(handle, tier, version) if source is not None else None
+
+    def _health_source(self) -> PageHealthSource | None:
+        """Where the page's readings come from (None: the node has no lifecycle part)."""
         edge = self.edge
         if self._health is None or self._health[0] is not edge:  # a new node: a new source
             part = edge.ctx.lifecycle
             source = PageHealthSource(part.service, Profile.load()) if part is not None else None
             self._health = (edge, source)
-        source = self._health[1]
-        return await source.read(handle, tier, version) if source is not None else None
+        return self._health[1]
 
     def _rendered(
         self,
@@ -486,7 +531,9 @@ class PassportRoutes:
 
 
 def add_routes(routes: Routes) -> None:
-    passports = PassportRoutes(routes.slot, render_cache_bytes=routes.config.render_cache_bytes)
+    passports = PassportRoutes(
+        routes.slot, render_cache_bytes=routes.config.render_cache_bytes, hot=routes.hot
+    )
     routes.resource("/validate", "validate", POST=(passports.validate, "validate"))
     # Handles contain slashes (GS1: /01/{gtin}/21/{serial}); "/{handle}/history" is a suffix.
     routes.resource(

@@ -208,13 +208,19 @@ class ProblemRequestHandler(RequestHandler):
     _head_count = 0
 
     def data_received(self, data: bytes) -> None:
-        if data and self._head_timer is None and self._awaiting_head():
-            self._head_count = self._request_count
-            self._head_timer = self._loop.call_later(self.header_timeout, self._head_timed_out)
+        timer = self._head_timer
+        count = self._request_count
         super().data_received(data)
-        if self._head_timer is not None and self._request_count != self._head_count:
-            self._head_timer.cancel()
-            self._head_timer = None
+        if timer is not None:
+            if self._request_count != self._head_count:  # the head came whole
+                timer.cancel()
+                self._head_timer = None
+        elif self._request_count == count and data and self._awaiting_head():
+            # Part of a head came (a whole one would have been counted): the rest has
+            # header_timeout from now. A head that comes in one piece, as nearly all do, costs
+            # no timer.
+            self._head_count = count
+            self._head_timer = self._loop.call_later(self.header_timeout, self._head_timed_out)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         if self._head_timer is not None:

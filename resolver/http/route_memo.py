@@ -11,6 +11,9 @@ bytes. A path that matched no route (404, 405) is not kept.
 Correct because the node's resources match on the method and the path only (no sub-applications
 matched on domains, no resource looking at headers), and its routes are fixed once the app is
 frozen.
+
+Before any of that, a GET is offered to the app's hot answers (resolver/http/hot.py): a public
+answer kept whole is served by a route of its own, with no match at all.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import warnings
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
+from resolver.http.hot import HotAnswers
 from resolver.memo import ENTRY_OVERHEAD, Memo
 
 __all__ = ["MemoRouter", "application"]
@@ -34,14 +38,21 @@ def _size(key: _Key, value: _Match) -> int:
 
 
 class MemoRouter(web.UrlDispatcher):
-    """``UrlDispatcher`` with the routes that (method, path) pairs matched kept in an LRU."""
+    """``UrlDispatcher`` with the routes that (method, path) pairs matched kept in an LRU, and
+    ``hot`` answers served before any matching."""
 
-    def __init__(self, max_bytes: int = _DEFAULT_BYTES) -> None:
+    def __init__(self, max_bytes: int = _DEFAULT_BYTES, *, hot: HotAnswers | None = None) -> None:
         super().__init__()
         self._matched: Memo[_Key, _Match] = Memo(max_bytes, _size)
+        self._hot = hot
 
     async def resolve(self, request: web.Request) -> web.UrlMappingMatchInfo:
-        key = (request.method, request.rel_url.path_safe)
+        method = request.method
+        if method == "GET" and self._hot is not None:
+            kept = self._hot.match(request)
+            if kept is not None:
+                return kept
+        key = (method, request.rel_url.path_safe)
         found = self._matched.get(key)
         if found is not None:
             return web.UrlMappingMatchInfo(dict(found[0]), found[1])
@@ -51,10 +62,10 @@ class MemoRouter(web.UrlDispatcher):
         return info
 
 
-def application(*, client_max_size: int) -> web.Application:
-    """A ``web.Application`` routing with a ``MemoRouter``."""
+def application(*, client_max_size: int, hot: HotAnswers | None = None) -> web.Application:
+    """A ``web.Application`` routing with a ``MemoRouter`` (serving ``hot`` answers first)."""
     # aiohttp marks the router argument deprecated (a router of one's own is rarely needed);
     # it is still the documented way to give an application another router.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return web.Application(router=MemoRouter(), client_max_size=client_max_size)
+        return web.Application(router=MemoRouter(hot=hot), client_max_size=client_max_size)

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from resolver.config import NodeConfig
 from resolver.http.edge import Edge
+from resolver.http.hot import HotAnswers
 from resolver.http.problems import guarded
 from resolver.metrics import Metrics
 
@@ -30,13 +31,21 @@ class EdgeSlot:
 class Routes:
     """The app's router, for route modules: one resource per path, every handler ``guarded``."""
 
-    def __init__(self, app: web.Application, config: NodeConfig, metrics: Metrics, slot: EdgeSlot) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        config: NodeConfig,
+        metrics: Metrics,
+        slot: EdgeSlot,
+        hot: HotAnswers | None = None,
+    ) -> None:
         self._app = app
         self._router = app.router
         self._metrics = metrics
         self.config = config
         self.metrics = metrics
         self.slot = slot
+        self.hot = hot  # where a route keeps public answers whole (resolver/http/hot.py)
 
     def resource(self, path: str, name: str, **methods: tuple[Handler, str]) -> None:
         """Add ``path`` with a (handler, metrics label) per method; GET also answers HEAD."""

@@ -22,6 +22,7 @@ from resolver.http import (
     readiness,
 )
 from resolver.http.cors import add_cors
+from resolver.http.hot import HotAnswers
 from resolver.http.problems import add_unmatched_route
 from resolver.http.router import EdgeSlot, RouteModule, Routes
 from resolver.metrics import Metrics
@@ -47,10 +48,12 @@ ROUTE_MODULES: tuple[RouteModule, ...] = (
 )
 
 
-def add_routes(app: web.Application, config: NodeConfig, metrics: Metrics, slot: EdgeSlot) -> None:
+def add_routes(
+    app: web.Application, config: NodeConfig, metrics: Metrics, slot: EdgeSlot, hot: HotAnswers | None = None
+) -> None:
     """Every route module's routes, ``OPTIONS`` and CORS on every path, then the catch-all that
-    answers unknown paths as problems."""
-    routes = Routes(app, config, metrics, slot)
+    answers unknown paths as problems; ``hot`` keeps the routes' public answers whole."""
+    routes = Routes(app, config, metrics, slot, hot)
     for module in ROUTE_MODULES:
         module(routes)
     add_cors(app, metrics)  # before the catch-all, which would take OPTIONS too

@@ -81,6 +81,10 @@ class LogIndexes:
         if len(self._known) > self._kept:
             self._known.popitem(last=False)
 
+    def settled(self, handle: str, version: int) -> bool:
+        """Whether ``of`` gives this version's final answer from memory (logged, or long unlogged)."""
+        return (handle, version) in self._known
+
     async def of(self, handle: str, version: int, *, modified: float | None = None) -> int | None:
         """The log index of a version, or None if it was never logged (written unsigned).
 

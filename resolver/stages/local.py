@@ -62,6 +62,10 @@ class PublicViews:
     def get(self, key: str) -> View | None:
         return self._views.get(key)
 
+    def peek(self, key: str) -> View | None:
+        """The view kept for ``key``, without counting as a use of it (``Memo.peek``)."""
+        return self._views.peek(key)
+
     def put(self, key: str, view: View, epoch: int) -> None:
         anchor = self._anchors[self._store.partition_of(key)]
         # Kept only once the follower has seen a change at least as recent as the view: a view
