@@ -444,6 +444,29 @@ def _with_lineage(
     return dataclasses.replace(node, lineage=links)
 
 
+async def _store_with_integrity(
+    config: NodeConfig, metrics: Metrics, stack: contextlib.AsyncExitStack
+) -> tuple[Store, Integrity | None]:
+    """The store, and the signing part that seals its writes; the store reads a view's log index
+    with the view (one round trip on Redis) once the two are linked."""
+    store = await open_store(config.store)
+    stack.push_async_callback(store.aclose)
+    integrity = await _integrity(config, metrics, stack)
+    if integrity is not None:
+        link_log_indexes(store, integrity)
+    return store, integrity
+
+
+def _own_validator(
+    config: NodeConfig, validator: Validator | None, stack: contextlib.AsyncExitStack
+) -> Validator:
+    """The caller's pool, left open; else one of ``config.workers`` workers the node closes."""
+    if validator is None:
+        validator = Validator(workers=config.workers)
+        stack.push_async_callback(validator.aclose)
+    return validator
+
+
 @contextlib.asynccontextmanager
 async def open_node(
     config: NodeConfig,
@@ -469,14 +492,8 @@ async def open_node(
     metrics = metrics or Metrics()
     config = with_pinned_keys(config)  # owners' keys an operator accepted (keys learn)
     async with contextlib.AsyncExitStack() as stack:
-        store = await open_store(config.store)
-        stack.push_async_callback(store.aclose)
-        integrity = await _integrity(config, metrics, stack)
-        if integrity is not None:
-            link_log_indexes(store, integrity)
-        if validator is None:
-            validator = Validator(workers=config.workers)
-            stack.push_async_callback(validator.aclose)
+        store, integrity = await _store_with_integrity(config, metrics, stack)
+        validator = _own_validator(config, validator, stack)
         starting = await _start_validator(validator, validator_start, stack)
         checker = _checker(config, validator_start, stack)
         http = _peer_session(config, stack)
