@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from resolver.config import hash_token
+from resolver.integrity.signer import key_url
 from tests.integration.conftest import EXAMPLE_HANDLE, OPERATOR, REPAIRER, passport
 from tests.support.cli_runner import CliRunner
 from tests.support.node import REPO, NodeProcess
@@ -261,11 +262,15 @@ async def test_resolve_with_a_federation_config_asks_the_peer_and_checks_its_ans
     from tests.support.federation import node
 
     async with node(tmp_path, "peer", ["88.3"], passports=["88.3/FED-CLI-1"]) as peer:
+        # The peer's key is pinned: unpinned owners are refused by default (federation.unpinned).
+        assert peer.node.integrity is not None
+        active = peer.node.integrity.keyring.active
         config = tmp_path / "fed.toml"
         config.write_text(
             f'node_id = "asker"\nprefixes = ["99.1"]\nstore = "sqlite:///{tmp_path}/asker.sqlite3"\n'
             f'workers = 1\n[[federation.peers]]\nid = "peer"\nbase_url = "{peer.url}"\n'
             'insecure = true\nprefixes = ["88.3"]\n'
+            f'[federation.peers.keys]\n"{key_url(peer.url, active.name)}" = "{active.public_key_multibase}"\n'
         )
         args = ("resolve", "88.3/FED-CLI-1", "--config", str(config))
         result = await asyncio.to_thread(cli, *args, cwd=tmp_path)
