@@ -52,6 +52,8 @@ __all__ = ["HotAnswer", "HotAnswers", "KeptCopies", "KeptViews"]
 _Key = tuple[str, str]  # (raw path with its query, Accept header value or "")
 # Request headers that can change an answer kept here (the Accept header is part of the key).
 _BYPASS = ("Authorization", "If-None-Match", "Prefer", HOPS_HEADER, BUDGET_HEADER)
+# The routes whose answers made from a federation-cache copy may be kept (by their label).
+_COPY_ROUTES = frozenset({"passport"})
 # Every hot answer's route hangs off this resource; it is never registered with a router.
 _RESOURCE = PlainResource("/", name="hot-answer")
 
@@ -224,7 +226,9 @@ class HotAnswers:
         if views.peek(handle) is not view:
             # Not a view the local stage keeps: it is kept here only as a copy the cache stage
             # keeps, fresh, and made into this very view (else it could not be vouched for later).
-            copies = self._copies
+            # Only the passport route's: its body does not change with the copy's age (the
+            # Handle API's ttl does), only its Age header, which is set when served.
+            copies = self._copies if label in _COPY_ROUTES else None
             copy = copies.public_copy(handle) if copies is not None else None
             if copies is None or copy is None or not copy.gave(view):
                 return

@@ -166,3 +166,13 @@ async def test_credentials_and_referrals_take_the_ordinary_path(setup: Setup) ->
     assert not _hot(setup, OTHER, Authorization="Bearer anything")
     assert not _hot(setup, OTHER, Prefer="return=referral")
     assert _hot(setup, OTHER)
+
+
+async def test_handle_api_answers_from_a_copy_are_not_kept_hot(setup: Setup) -> None:
+    # Their ttl counts down with the copy's age, in the body: only the ordinary path has it right.
+    url = f"{setup.eu.url}/api/handles/{OTHER}"
+    for _ in range(3):
+        status, _, _ = await get(setup.session, url)
+        assert status == 200
+    request = make_mocked_request("GET", f"/api/handles/{OTHER}")
+    assert setup.eu.app[HOT].match(request) is None
