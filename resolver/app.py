@@ -21,7 +21,7 @@ from aiohttp import web
 from resolver.config import NodeConfig
 from resolver.federation.tls import server_context
 from resolver.http.edge import Edge
-from resolver.http.hot import HotAnswers, KeptViews
+from resolver.http.hot import HotAnswers, KeptCopies, KeptViews
 from resolver.http.problems import use_problem_errors
 from resolver.http.route_memo import application
 from resolver.http.router import EdgeSlot
@@ -31,6 +31,7 @@ from resolver.lifecycle.demo import load_demo
 from resolver.metrics import Metrics
 from resolver.node import Node, Timing, open_node
 from resolver.passport.write import Sealer, store_prepared
+from resolver.stages.cache import CacheStage
 from resolver.stores.base import Store
 from resolver.validation import Validator
 
@@ -80,7 +81,7 @@ def create_app(
         ) as node:
             slot.edge = edge = Edge(node)
             app[NODE] = node
-            hot.open(_hot_views(node, edge), edge.rates)
+            hot.open(_hot_views(node, edge), edge.rates, _hot_copies(node))
             try:
                 if demo:
                     await _load_demo(node, config)
@@ -100,6 +101,13 @@ def _hot_views(node: Node, edge: Edge) -> KeptViews | None:
     if local is None or not node.stages or node.stages[0] is not local or edge.takes_client_certificates:
         return None
     return local.views
+
+
+def _hot_copies(node: Node) -> KeptCopies | None:
+    """What vouches for hot answers made from peers' copies: the federation cache stage, when it
+    comes right after the local stage (None: none)."""
+    stages = node.stages
+    return stages[1] if len(stages) > 1 and isinstance(stages[1], CacheStage) else None
 
 
 async def _load_demo(node: Node, config: NodeConfig) -> None:

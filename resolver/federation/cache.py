@@ -72,6 +72,10 @@ class CacheEntry:
         """Whether ``peer_id`` gave this copy or owns it (``source`` is "owner via relay")."""
         return peer_id in self.source.split(" via ")
 
+    def gave(self, view: View) -> bool:
+        """Whether ``view`` is the very view this copy's answers are made with."""
+        return view is self._view
+
     def age_at(self, now: float) -> int:
         return self.age + max(0, int(now - self.stored_at))
 
@@ -217,6 +221,11 @@ class FederationCache:
         hit path); None sends the caller to :meth:`get`."""
         local = self._lru.get(key) or self._negative.get(key)
         return local if local is not None and local.fresh(now) else None
+
+    def peek(self, key: CacheKey) -> CacheEntry | None:
+        """The positive entry for ``key`` kept in this process, fresh or not, without counting
+        as a use of it (``Memo.peek``)."""
+        return self._lru.peek(key)
 
     async def get(self, key: CacheKey) -> CacheEntry | None:
         """The entry for ``key`` if it is still of any use (fresh, or within the stale window)."""

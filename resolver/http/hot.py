@@ -14,17 +14,24 @@ Only a chain whose first stage is the local stage has hot answers (no stage befo
 change the answer), and only a node that takes no client certificates (they can lift a caller
 without ``Authorization`` above the public tier).
 
+A chain whose second stage is the federation cache (``resolver.stages.cache``) also keeps the
+public answers it made from a peer's verified copy, for handles the local stage does not cover.
+Such an answer is served only while the cache stage still keeps that very copy, fresh by the
+node's clock and not yet due for its prefetch (``CacheStage.public_copy``): the copy goes when
+it expires, when the peer's feed names it, when it is evicted or refreshed, and the answer with
+it. Its ``Age`` is the copy's age at the moment it is served, as the ordinary path computes it.
+
 A request is served hot only when nothing in it could change its answer: no ``Authorization``,
 no forwarding trail or budget, no ``If-None-Match`` (a revalidation takes the ordinary path,
-which answers ``304`` without a body). The rate limit applies as on the ordinary path; metrics
-count a hot answer as the route that made it.
+which answers ``304`` without a body), no ``Prefer`` (it can ask for a referral). The rate
+limit applies as on the ordinary path; metrics count a hot answer as the route that made it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 from aiohttp.web_urldispatcher import PlainResource, ResourceRoute
@@ -37,11 +44,16 @@ from resolver.metrics import Metrics
 from resolver.ratelimit import RateLimiter
 from resolver.stores.base import View
 
-__all__ = ["HotAnswer", "HotAnswers", "KeptViews"]
+if TYPE_CHECKING:
+    from resolver.federation.cache import CacheEntry
+
+__all__ = ["HotAnswer", "HotAnswers", "KeptCopies", "KeptViews"]
 
 _Key = tuple[str, str]  # (raw path with its query, Accept header value or "")
 # Request headers that can change an answer kept here (the Accept header is part of the key).
-_BYPASS = ("Authorization", "If-None-Match", HOPS_HEADER, BUDGET_HEADER)
+_BYPASS = ("Authorization", "If-None-Match", "Prefer", HOPS_HEADER, BUDGET_HEADER)
+# The routes whose answers made from a federation-cache copy may be kept (by their label).
+_COPY_ROUTES = frozenset({"passport"})
 # Every hot answer's route hangs off this resource; it is never registered with a router.
 _RESOURCE = PlainResource("/", name="hot-answer")
 
@@ -50,6 +62,16 @@ class KeptViews(Protocol):
     """The public views the local stage keeps (``resolver.stages.local.PublicViews``)."""
 
     def peek(self, key: str) -> View | None: ...
+
+
+class KeptCopies(Protocol):
+    """The public copies of peers' answers the cache stage keeps (``resolver.stages.cache.CacheStage``)."""
+
+    def public_copy(self, handle: str) -> CacheEntry | None: ...
+
+    def copy_age(self, copy: CacheEntry) -> int: ...
+
+    def count_hot_hit(self) -> None: ...
 
 
 class _Counts:
@@ -62,34 +84,49 @@ class _Counts:
         self._metrics = metrics
         self._bound: dict[str, tuple[Callable[[], None], Callable[[], None], Callable[[float], None]]] = {}
 
-    def of(self, label: str) -> tuple[Callable[[], None], Callable[[], None], Callable[[float], None]]:
-        """(count the request, count the answer, observe the seconds) for route ``label``."""
-        found = self._bound.get(label)
+    def of(
+        self, label: str, source: str = "local"
+    ) -> tuple[Callable[[], None], Callable[[], None], Callable[[float], None]]:
+        """(count the request, count the answer, observe the seconds) for route ``label``
+        answered from ``source``."""
+        found = self._bound.get(label + " " + source)
         if found is None:
             metrics = self._metrics
-            found = self._bound[label] = (
+            found = self._bound[label + " " + source] = (
                 metrics.requests.labelled(label, "200"),
-                metrics.answers.labelled("local"),
+                metrics.answers.labelled(source),
                 metrics.latency.labelled(label),
             )
         return found
 
 
 class HotAnswer:
-    """One kept answer: its bytes, its full header set, the view it was made from, and a route
-    of its own, whose handler answers with them, for the router to hand to aiohttp."""
+    """One kept answer: its bytes, its full header set, the view it was made from (and the
+    federation cache's copy, for a peer's answer), and a route of its own, whose handler answers
+    with them, for the router to hand to aiohttp."""
 
-    __slots__ = ("handle", "route", "size", "view")
+    __slots__ = ("copy", "handle", "route", "size", "view")
 
     def __init__(
-        self, handle: str, view: View, response: web.Response, body: bytes, label: str, counts: _Counts
+        self,
+        handle: str,
+        view: View,
+        response: web.Response,
+        body: bytes,
+        label: str,
+        counts: _Counts,
+        copied: tuple[CacheEntry, KeptCopies] | None = None,
     ) -> None:
         self.handle = handle
         self.view = view
+        self.copy = copied[0] if copied is not None else None
         headers = CIMultiDict(response.headers)
         headers["Content-Length"] = str(len(body))  # aiohttp then measures nothing itself
         self.size = len(body) + sum(len(k) + len(v) for k, v in headers.items()) + 4 * ENTRY_OVERHEAD
-        handler = _answering(body, CIMultiDictProxy(headers), label, counts)
+        if copied is None:
+            handler = _answering(body, CIMultiDictProxy(headers), label, counts)
+        else:
+            handler = _answering_copy(body, headers, label, counts, *copied)
         self.route = ResourceRoute("GET", handler, _RESOURCE)
 
 
@@ -111,6 +148,32 @@ def _answering(
     return answer
 
 
+def _answering_copy(
+    body: bytes, headers: CIMultiDict[str], label: str, counts: _Counts, copy: CacheEntry, copies: KeptCopies
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The handler of a hot answer made from the federation cache's ``copy``: its ``Age`` is the
+    copy's age now (the header set is rebuilt once per second of age, not per request)."""
+    count_request, count_answer, observe = counts.of(label, "cache")
+    clock = time.perf_counter
+    aged: list[tuple[int, CIMultiDictProxy[str]]] = []  # the header set of the age last served
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        started = clock()
+        age = copies.copy_age(copy)
+        if not aged or aged[0][0] != age:
+            fixed = CIMultiDict(headers)
+            fixed["Age"] = str(age)
+            aged[:] = [(age, CIMultiDictProxy(fixed))]
+        response = web.Response(body=body, headers=aged[0][1])
+        copies.count_hot_hit()
+        count_answer()
+        count_request()
+        observe(clock() - started)
+        return response
+
+    return answer
+
+
 def _size(key: _Key, answer: HotAnswer) -> int:
     return len(key[0]) + len(key[1]) + answer.size
 
@@ -123,16 +186,20 @@ class HotAnswers:
         self._counts = _Counts(metrics)
         self._max_bytes = max_bytes
         self._views: KeptViews | None = None
+        self._copies: KeptCopies | None = None
         self._rates: RateLimiter | None = None
 
-    def open(self, views: KeptViews | None, rates: RateLimiter) -> None:
-        """Keep and serve answers that ``views`` vouch for (None: keep none)."""
+    def open(self, views: KeptViews | None, rates: RateLimiter, copies: KeptCopies | None = None) -> None:
+        """Keep and serve answers that ``views`` vouch for (None: keep none), and those made
+        from copies that ``copies`` (the chain's second stage) vouch for."""
         self._answers.clear()
         self._views = views if self._max_bytes > 0 else None
+        self._copies = copies if self._views is not None else None
         self._rates = rates if rates.active else None
 
     def close(self) -> None:
         self._views = None
+        self._copies = None
         self._rates = None
         self._answers.clear()
 
@@ -146,19 +213,31 @@ class HotAnswers:
         counted as ``label``) as the answer to requests like it.
 
         The caller offers only what any anonymous caller would get for the same path and
-        ``Accept``: a public view from the local stage, nothing that depends on the caller.
+        ``Accept``: a public view from the local stage or a public, verified copy from the
+        federation cache, nothing that depends on the caller.
         """
         views = self._views
         if views is None or not isinstance(response, web.Response) or response.status != 200:
             return
         body = response.body
-        if not isinstance(body, bytes) or views.peek(handle) is not view:
-            return  # a view the local stage does not keep could not be vouched for later
+        if not isinstance(body, bytes):
+            return
+        copied: tuple[CacheEntry, KeptCopies] | None = None
+        if views.peek(handle) is not view:
+            # Not a view the local stage keeps: it is kept here only as a copy the cache stage
+            # keeps, fresh, and made into this very view (else it could not be vouched for later).
+            # Only the passport route's: its body does not change with the copy's age (the
+            # Handle API's ttl does), only its Age header, which is set when served.
+            copies = self._copies if label in _COPY_ROUTES else None
+            copy = copies.public_copy(handle) if copies is not None else None
+            if copies is None or copy is None or not copy.gave(view):
+                return
+            copied = (copy, copies)
         headers = request.headers
         if any(name in headers for name in _BYPASS):
             return
         key = (request.raw_path, headers.get("Accept", ""))
-        self._answers.put(key, HotAnswer(handle, view, response, body, label, self._counts))
+        self._answers.put(key, HotAnswer(handle, view, response, body, label, self._counts, copied))
 
     def match(self, request: web.Request) -> web.UrlMappingMatchInfo | None:
         """The route of the kept answer to ``request`` (a GET), if it has a current one."""
@@ -172,9 +251,17 @@ class HotAnswers:
         found = self._answers.peek(key)
         if found is None:
             return None
-        if views.peek(found.handle) is not found.view:  # changed, or no longer kept
-            self._answers.pop(key)
-            return None
+        copy = found.copy
+        if copy is None:
+            if views.peek(found.handle) is not found.view:  # changed, or no longer kept
+                self._answers.pop(key)
+                return None
+        else:
+            copies = self._copies
+            # Expired, dropped by the peer's feed, evicted, refreshed, or due for its prefetch.
+            if copies is None or copies.public_copy(found.handle) is not copy:
+                self._answers.pop(key)
+                return None
         for name in _BYPASS:
             if name in headers:
                 return None

@@ -225,17 +225,20 @@ class PassportRoutes:
         request: web.Request,
     ) -> bool:
         """Whether an answer is what every anonymous caller gets until the view changes: the
-        public view from this node's store, a log index that is final, and for the page, a
-        language named in the path and no readings shown (they change without the view)."""
+        public view from this node's store (with a log index that is final) or a fresh, verified
+        copy from the federation cache (hot.py checks it is one), and for the page, a language
+        named in the path and no readings shown (they change without the view)."""
         return (
             principal.role is Role.PUBLIC
             and not principal.peer
             and served is Tier.PUBLIC
-            and answer.source == "local"
             and not answer.stale
             and not answer.unverified
             and (rep.fmt != "html" or self._page_fixed(request, served))
-            and (index is not None or self.edge.log_index_final(answer))
+            and (
+                answer.source == "cache"
+                or (answer.source == "local" and (index is not None or self.edge.log_index_final(answer)))
+            )
         )
 
     def _page_fixed(self, request: web.Request, tier: Tier) -> bool:

@@ -18,6 +18,7 @@ from resolver.federation.cache import CacheEntry, CacheKey, FederationCache
 from resolver.federation.feed import Followers
 from resolver.lookup import Answer, Lookup, Next, Read
 from resolver.metrics import Metrics
+from resolver.tiers import Tier
 
 __all__ = ["CacheStage"]
 _JOIN_GRACE = 0.05  # seconds
@@ -39,6 +40,10 @@ class CacheStage:
             "Federation cache lookups, by result (hit, negative, stale, miss, revalidated, prefetched).",
             ("result",),
         )
+
+    @property
+    def cache(self) -> FederationCache:
+        return self._cache
 
     async def aclose(self) -> None:
         """Let the cache's background Redis writes finish before the Redis client closes."""
@@ -84,6 +89,28 @@ class CacheStage:
             if not entry.usable_stale(self._cache.now(), config.stale_if_error):
                 raise
             return self._stale(lookup, entry)
+
+    # --- what vouches for hot answers made from a copy (resolver/http/hot.py) ---------------
+
+    def public_copy(self, handle: str) -> CacheEntry | None:
+        """The copy a public lookup of ``handle`` would be answered with now, at once and with
+        nothing else done: kept in this process, fresh, verified, of the public tier, and not
+        yet due for its prefetch (None: the lookup takes the ordinary path)."""
+        entry = self._cache.peek((handle, Tier.PUBLIC))
+        if entry is None or entry.unverified or entry.tier not in (None, Tier.PUBLIC):
+            return None
+        now = self._cache.now()
+        if not entry.fresh(now) or entry.near_expiry(now, _PREFETCH_SHARE):
+            return None
+        return entry
+
+    def copy_age(self, copy: CacheEntry) -> int:
+        """The ``Age`` of an answer made from ``copy`` now (as :meth:`resolve` gives it)."""
+        return copy.age_at(self._cache.now())
+
+    def count_hot_hit(self) -> None:
+        """Count a hit answered by a hot answer, as :meth:`resolve` counts its own."""
+        self._outcomes.inc("hit")
 
     def _stale(self, lookup: Lookup, entry: CacheEntry) -> Answer:
         self._outcomes.inc("stale")
