@@ -94,12 +94,13 @@ def _openepcis(data: bytes) -> Converted:
     from resolver.adapters import en18223, openepcis
 
     doc = _json(data)
+    left: list[str] = []  # what the move into our model leaves without a term (never dropped silently)
     if not en18223.is_en18223(doc):
-        return Converted(orjson.dumps(openepcis.convert(doc)))
+        return Converted(orjson.dumps(openepcis.convert(doc, left)), tuple(left))
     is_elements = isinstance(doc, dict) and isinstance(doc.get("elements"), list)
     read = en18223.from_elements(doc) if is_elements else en18223.from_operational(doc)
-    body = orjson.dumps(openepcis.from_expanded(read.expanded))
-    return Converted(body, read.unmapped, readings=read.readings)
+    body = orjson.dumps(openepcis.from_expanded(read.expanded, left))
+    return Converted(body, (*read.unmapped, *left), readings=read.readings)
 
 
 def _batterypass(data: bytes) -> Converted:
