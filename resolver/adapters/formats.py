@@ -190,9 +190,20 @@ def _export_catenax(body: bytes) -> Exported:
     return Exported(orjson.dumps(payload.document), payload.not_written)
 
 
+def _export_pact(body: bytes) -> Exported:
+    import datetime
+
+    from resolver.adapters import pact_out
+
+    footprint = pact_out.to_footprint(_json(body), created=datetime.datetime.now(datetime.UTC))
+    if footprint.document is None:  # no cradle-to-gate footprint: nothing to write
+        return Exported(b"", footprint.not_written)
+    return Exported(orjson.dumps(footprint.document), footprint.not_written)
+
+
 @dataclass(frozen=True, slots=True)
 class Exported:
-    body: bytes
+    body: bytes  # empty: the passport has nothing this format holds (not_written says why)
     not_written: tuple[str, ...] = ()  # the passport's terms the format could not hold
 
 
@@ -203,6 +214,7 @@ EXPORTS: dict[str, Callable[[bytes], Exported]] = {
     "untp": _export_untp,
     "aas": _export_aas,
     "catenax": _export_catenax,
+    "pact": _export_pact,
 }
 
 
