@@ -134,12 +134,19 @@ async def load_examples(
             _log.warning("demo: %s does not conform; skipped", path.name)
             continue
         key = parse_identifier(prepared.iri, case_sensitive=config.case_sensitive).key
-        if not any(claims(p, key) for p in config.prefixes):
+        prefix = next((p for p in config.prefixes if claims(p, key)), None)
+        if prefix is None:
             _log.info("demo: %s (%s) is not under this node's prefixes; skipped", path.name, key)
+            continue
+        profile = config.profile_for(prefix)
+        if profile != prepared.profile:
+            _log.info("demo: %s (%s) is not a %s passport; skipped", path.name, key, profile)
             continue
         if await store.get(key) is not None:
             continue
-        await store_prepared(store, key, prepared, current=None, expected_version=0, sealer=sealer)
+        await store_prepared(
+            store, key, prepared, current=None, expected_version=0, sealer=sealer, profile=profile
+        )
         loaded += 1
     return loaded
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from resolver.credentials import Credential, hash_token
-from resolver.errors import ConfigError
+from resolver.errors import ConfigError, InvalidIdentifier
 from resolver.federation.config import FederationConfig
+from resolver.identifiers import claims, parse_identifier
 from resolver.lifecycle.settings import LifecycleSettings
 from resolver.profile import PROFILES
 from resolver.tiers import Role
@@ -151,6 +152,19 @@ class NodeConfig:
             if listed == prefix:
                 return name
         return PROFILES[0]
+
+    def profile_of(self, iri: object) -> str:
+        """The profile of the prefix a passport's @id (``iri``) falls under: how every write
+        path and ``POST /validate`` choose it. The default one when the node names no other, or
+        when ``iri`` names no prefix of the node (such a passport is refused anyway)."""
+        if not self.profiles or not isinstance(iri, str):
+            return PROFILES[0]
+        try:
+            key = parse_identifier(iri, case_sensitive=self.case_sensitive).key
+        except InvalidIdentifier:
+            return PROFILES[0]
+        prefix = next((p for p in self.prefixes if claims(p, key)), None)
+        return self.profile_for(prefix) if prefix is not None else PROFILES[0]
 
 
 _TOP_KEYS: dict[str, type | tuple[type, ...]] = {

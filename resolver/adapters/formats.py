@@ -94,12 +94,13 @@ def _openepcis(data: bytes) -> Converted:
     from resolver.adapters import en18223, openepcis
 
     doc = _json(data)
+    left: list[str] = []  # what the move into our model leaves without a term (never dropped silently)
     if not en18223.is_en18223(doc):
-        return Converted(orjson.dumps(openepcis.convert(doc)))
+        return Converted(orjson.dumps(openepcis.convert(doc, left)), tuple(left))
     is_elements = isinstance(doc, dict) and isinstance(doc.get("elements"), list)
     read = en18223.from_elements(doc) if is_elements else en18223.from_operational(doc)
-    body = orjson.dumps(openepcis.from_expanded(read.expanded))
-    return Converted(body, read.unmapped, readings=read.readings)
+    body = orjson.dumps(openepcis.from_expanded(read.expanded, left))
+    return Converted(body, (*read.unmapped, *left), readings=read.readings)
 
 
 def _batterypass(data: bytes) -> Converted:
@@ -189,9 +190,20 @@ def _export_catenax(body: bytes) -> Exported:
     return Exported(orjson.dumps(payload.document), payload.not_written)
 
 
+def _export_pact(body: bytes) -> Exported:
+    import datetime
+
+    from resolver.adapters import pact_out
+
+    footprint = pact_out.to_footprint(_json(body), created=datetime.datetime.now(datetime.UTC))
+    if footprint.document is None:  # no cradle-to-gate footprint: nothing to write
+        return Exported(b"", footprint.not_written)
+    return Exported(orjson.dumps(footprint.document), footprint.not_written)
+
+
 @dataclass(frozen=True, slots=True)
 class Exported:
-    body: bytes
+    body: bytes  # empty: the passport has nothing this format holds (not_written says why)
     not_written: tuple[str, ...] = ()  # the passport's terms the format could not hold
 
 
@@ -202,6 +214,7 @@ EXPORTS: dict[str, Callable[[bytes], Exported]] = {
     "untp": _export_untp,
     "aas": _export_aas,
     "catenax": _export_catenax,
+    "pact": _export_pact,
 }
 
 

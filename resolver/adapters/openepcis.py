@@ -65,13 +65,15 @@ def is_openepcis(doc: object) -> bool:
     return any(isinstance(name, str) and name in OPENEPCIS_CONTEXTS for name in names)
 
 
-def convert(doc: object) -> list[JSONObject]:
-    """The OpenEPCIS passport as an expanded JSON-LD document in the eu-battery model."""
-    return from_expanded(copy.deepcopy(jsonld.expand(doc)))
+def convert(doc: object, unmapped: list[str] | None = None) -> list[JSONObject]:
+    """The OpenEPCIS passport as an expanded JSON-LD document in the eu-battery model
+    (``unmapped``, when given, receives the fields the move leaves without a term of ours)."""
+    return from_expanded(copy.deepcopy(jsonld.expand(doc)), unmapped)
 
 
-def from_expanded(expanded: list[JSONObject]) -> list[JSONObject]:
-    """An expanded OpenEPCIS passport (changed in place) moved into the eu-battery model."""
+def from_expanded(expanded: list[JSONObject], unmapped: list[str] | None = None) -> list[JSONObject]:
+    """An expanded OpenEPCIS passport (changed in place) moved into the eu-battery model;
+    the fields that have no place in it are added to ``unmapped``."""
     battery = _battery(expanded)
     types = _values(battery, "@type")
     if BP + "BatteryPassport" not in types:
@@ -92,6 +94,9 @@ def from_expanded(expanded: list[JSONObject]) -> list[JSONObject]:
     if EUBAT + "hasBatteryMass" not in battery and GS1 + "netWeight" in battery:
         battery[EUBAT + "hasBatteryMass"] = battery.pop(GS1 + "netWeight")
     _chemistry(battery)
+    left = _declaration_of_conformity(battery)
+    if unmapped is not None:
+        unmapped.extend(left)
     _numbers_as_declared(expanded, Profile.load().ranges)
     return expanded
 
@@ -123,6 +128,41 @@ def _hoist(battery: JSONObject, node: object) -> None:
     for key, values in node.items():
         if not key.startswith("@") and key not in battery:
             battery[key] = values
+
+
+_DOC = EUBAT + "hasEuDeclarationOfConformity"
+_DOC_URL = EUBAT + "declarationOfConformity"
+
+
+def _declaration_of_conformity(battery: JSONObject) -> list[str]:
+    """OpenEPCIS gives the EU declaration of conformity (data point 42) as a cccev:Evidence node
+    that carries the document's web address (``eubat:declarationOfConformity``); ours is that
+    address. The node's other fields (the declaration's id, its notified body) have no term of
+    ours: they are returned, to be listed as not mapped. A node without an address is kept as
+    it is, and validation names it."""
+    left: list[str] = []
+    values: list[JSON] = []
+    for value in _values(battery, _DOC):
+        urls = _values(value, _DOC_URL) if isinstance(value, dict) else []
+        if not urls or not isinstance(value, dict):
+            values.append(value)
+            continue
+        for url in urls:
+            text = (url.get("@value") or url.get("@id")) if isinstance(url, dict) else None
+            values.append({"@id": text} if isinstance(text, str) else url)
+        for key in value:
+            if key not in ("@id", "@type", _DOC_URL):
+                left.append(f"eubat:hasEuDeclarationOfConformity/{_short(key)}")
+    if values:
+        battery[_DOC] = values
+    return left
+
+
+def _short(iri: str) -> str:
+    for prefix, base in (("eubat:", EUBAT), ("gs1:", GS1), ("schema:", SCHEMA)):
+        if iri.startswith(base):
+            return prefix + iri[len(base) :]
+    return iri
 
 
 def _chemistry(battery: JSONObject) -> None:

@@ -55,8 +55,9 @@ def add_parser(subparsers: Subparsers) -> None:
         choices=_export_formats(),
         help="jsonld (default: the stored view, with its proof), untp (a UNTP DPP credential, "
         "enveloped as vc+jwt and signed with the node's key when it signs), aas (the IDTA-02035-1 "
-        "battery nameplate submodel, AAS 3.0 JSON) or catenax "
-        "(BatteryPass 6.1.0); the view's proof is carried over only by jsonld",
+        "battery nameplate submodel, AAS 3.0 JSON), catenax "
+        "(BatteryPass 6.1.0) or pact (a PACT 2.3 ProductFootprint of the cradle-to-gate carbon "
+        "footprint; passports without one are skipped); the view's proof is carried over only by jsonld",
     )
     parser.add_argument("--config", type=Path, help="the node's configuration (its store)")
     parser.add_argument("--store", help="store URL, overriding the configuration")
@@ -166,6 +167,8 @@ async def _export(
                 exported = written(body)
                 body = exported.body
                 missed.update(exported.not_written)
+                if not body:  # nothing this format holds (a PACT export of a passport without a footprint)
+                    continue
                 if directory is None:
                     stream.write(body.rstrip(b"\n") + b"\n")
                 else:

@@ -24,11 +24,12 @@ import orjson
 from resolver.commands import Subparsers
 from resolver.commands.serve import config_from_args
 from resolver.config import ConfigError, NodeConfig
-from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
+from resolver.errors import InvalidIdentifier, InvalidPassport, PreconditionFailed, ResolverError
 from resolver.identifiers import claims, parse_identifier
 from resolver.integrity.errors import ProofError
 from resolver.jsontypes import JSONObject
 from resolver.passport.write import Sealer, import_prepared
+from resolver.profile import PROFILES
 
 if TYPE_CHECKING:  # types only: the validation package is imported where the import runs
     from resolver.integrity.part import Integrity
@@ -451,8 +452,9 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
             record = await sealing.enter_async_context(into_store(config, store))
         await validator.start()
 
-        async def batch(chunk: list[Item]) -> None:
-            outcomes = await validator.prepare_batch([item.body for item in chunk])
+        async def batch(part: tuple[str, list[Item]]) -> None:
+            profile, chunk = part
+            outcomes = await validator.prepare_batch([item.body for item in chunk], profile=profile)
             batched = _BatchSealer(sealer) if sealer is not None else None
             try:
                 for item, outcome in zip(chunk, outcomes, strict=True):
@@ -478,13 +480,15 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
                 )
                 progress.update()
                 return
-            if not any(claims(prefix, key) for prefix in config.prefixes):
+            prefix = next((p for p in config.prefixes if claims(p, key)), None)
+            if prefix is None:
                 summary.reject(item, f"not under this node's prefixes ({', '.join(config.prefixes)})", key)
                 progress.update()
                 return
             lock = locks.setdefault(key, asyncio.Lock())
             async with lock:
-                stored = await _store_one(store, key, prepared, item, summary, batched)
+                profile = config.profile_for(prefix)
+                stored = await _store_one(store, key, prepared, item, summary, batched, profile)
                 if stored and record is not None and item.readings:
                     await _record(summary, item, record(key, item.readings))
             progress.update()
@@ -493,8 +497,7 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
         # not per passport); enough batches in flight to keep every worker busy while the
         # parent writes to the store.
         parts = phases(items, _body)  # linked passports last (resolver/linked/imports.py)
-        chunks = [parts.plain[i : i + _BATCH] for i in range(0, len(parts.plain), _BATCH)]
-        await _run_all(chunks, validator.workers * 3, batch)
+        await _run_all(_chunks(parts.plain, config), validator.workers * 3, batch)
         linked = LinkedImport(validator, store, case_sensitive=config.case_sensitive)
 
         async def single(item: Item) -> None:  # a model or batch, then the items that name them
@@ -533,16 +536,50 @@ class _BatchSealer:
         await self._integrity.log_versions(entries)
 
 
-async def _store_one(
-    store: Store, key: str, prepared: PreparedPassport, item: Item, summary: Summary, sealer: Sealer | None
-) -> bool:
-    """Write one passport; whether it is stored (now or already)."""
+def _chunks(items: list[Item], config: NodeConfig) -> list[tuple[str, list[Item]]]:
+    """``items`` in batches for the workers, each batch of one profile: the one the node's
+    configuration chooses for the prefix of its passports' @id (docs/cn-profile.md)."""
+    by_profile: dict[str, list[Item]] = {}
+    for item in items:
+        by_profile.setdefault(_profile_of(item.body, config), []).append(item)
+    return [
+        (profile, part[i : i + _BATCH])
+        for profile, part in by_profile.items()
+        for i in range(0, len(part), _BATCH)
+    ]
+
+
+def _profile_of(body: bytes, config: NodeConfig) -> str:
+    """The profile the configuration gives the prefix of the passport's @id (NodeConfig.profile_of)."""
+    if not config.profiles:
+        return PROFILES[0]
     try:
-        outcome = await import_prepared(store, key, prepared, sealer=sealer, proofs=item.proofs)
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return PROFILES[0]  # refused when read
+    return config.profile_of(
+        (document.get("@id") or document.get("id")) if isinstance(document, dict) else None
+    )
+
+
+async def _store_one(
+    store: Store,
+    key: str,
+    prepared: PreparedPassport,
+    item: Item,
+    summary: Summary,
+    sealer: Sealer | None,
+    profile: str = PROFILES[0],
+) -> bool:
+    """Write one passport (in ``profile``, its prefix's); whether it is stored (now or already)."""
+    try:
+        outcome = await import_prepared(
+            store, key, prepared, sealer=sealer, proofs=item.proofs, profile=profile
+        )
     except PreconditionFailed:
         summary.reject(item, "changed by another writer during the import; run it again", key)
         return False
-    except ProofError as err:  # an operator's proof that does not verify: nothing stored
+    except (ProofError, InvalidPassport) as err:  # a proof that does not verify, another profile
         summary.reject(item, err.detail, key)
         return False
     if not outcome.changed:

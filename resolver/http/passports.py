@@ -536,14 +536,17 @@ class PassportRoutes:
         limits = edge.limits
         limit = limits.validate_body_bytes
         body = await edge.read_body(request, media_types=_PASSPORT_TYPES, limit=limit)
+        profile = edge.config.profile_for("")  # the default; a JSON body's @id chooses
         if request.content_type in JSON_MEDIA_TYPES:
             require_utf8(body)
-            jsonld.parse_json(body, max_bytes=limit, max_depth=limits.max_json_depth)
+            document = jsonld.parse_json(body, max_bytes=limit, max_depth=limits.max_json_depth)
+            if isinstance(document, dict):  # judged as a write under its @id's prefix would be
+                profile = edge.config.profile_of(document.get("@id") or document.get("id"))
         checker = edge.ctx.checker or edge.ctx.validator
         async with self._checker_starting:
             await checker.start()  # at once when started; the first call waits for its worker
         try:
-            report = await checker.validate(body, media_type=request.content_type)
+            report = await checker.validate(body, media_type=request.content_type, profile=profile)
         except ResolverError as err:
             if type(err) is not ResolverError:  # the passport's own errors (400, 422...)
                 raise

@@ -108,8 +108,14 @@ async def store_prepared(
     ``Passport-Log-Index``) and the write still answers as stored.
 
     ``refresh``: store a new version even if the graph is unchanged (an operator's proof that
-    the current version does not carry yet).
+    the current version does not carry yet). ``profile``: the one the node's configuration
+    chooses for the key's prefix; a passport prepared in another is refused (InvalidPassport).
     """
+    if prepared.profile != profile:  # every write path: judged in the profile of the key's prefix
+        raise InvalidPassport(
+            f"the passport for {key} was judged by the {prepared.profile} profile, but the node "
+            f"writes {profile} passports under its prefix"
+        )
     if not prepared.report.conforms or not prepared.views:
         raise invalid_passport(prepared.report, key, profile)
     live = current is not None and not current.deleted
@@ -207,16 +213,20 @@ async def import_prepared(
     sealer: Sealer | None = None,
     proofs: tuple[JSONObject, ...] = (),
     operator_keys: KeyResolver = did_key_resolver,
+    profile: str = "eu-battery",
 ) -> WriteOutcome:
     """Create ``key``, or replace its current version (bulk import: creating is the common case,
-    so it is tried first, in one store call).
+    so it is tried first, in one store call). ``prepared`` must have been judged in ``profile``,
+    the one the configuration chooses for the key's prefix (as for :func:`write_passport`).
 
     ``proofs``: the operator's proofs the input carried (resolver.integrity.operator.carried_proofs),
     checked as a PUT checks them before anything is stored: kept with the version, or a
     ProofError (nothing written)."""
     prepared = with_operator_proofs(prepared, proofs, operator_keys)
     try:
-        return await store_prepared(store, key, prepared, current=None, expected_version=0, sealer=sealer)
+        return await store_prepared(
+            store, key, prepared, current=None, expected_version=0, sealer=sealer, profile=profile
+        )
     except PreconditionFailed:
         pass
     current = await store.get(key)
@@ -228,4 +238,5 @@ async def import_prepared(
         expected_version=current.version if current is not None else 0,
         sealer=sealer,
         refresh=_proofs_to_keep(current, proofs),
+        profile=profile,
     )

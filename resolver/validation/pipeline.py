@@ -118,7 +118,13 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
         framed, nquads = {}, {}
         document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, profile.context_url))
     return PreparedPassport(
-        iri=root.value, report=report, views=framed, document=document, digest=read_in.digest, nquads=nquads
+        iri=root.value,
+        report=report,
+        views=framed,
+        document=document,
+        digest=read_in.digest,
+        nquads=nquads,
+        profile=profile.name,
     )
 
 

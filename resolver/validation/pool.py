@@ -102,9 +102,9 @@ def _prepare_in_worker(
     )
 
 
-def _prepare_batch_in_worker(bodies: list[bytes]) -> list[_Outcome]:
+def _prepare_batch_in_worker(bodies: list[bytes], profile: str = pipeline.EU) -> list[_Outcome]:
     # One call for the batch: the passports' SPARQL constraints are asked together.
-    return [_outcome(item) for item in pipeline.prepare_many_sync(bodies)]
+    return [_outcome(item) for item in pipeline.prepare_many_sync(bodies, profile)]
 
 
 def _outcome(item: PreparedPassport | ResolverError) -> _Outcome:
@@ -113,13 +113,13 @@ def _outcome(item: PreparedPassport | ResolverError) -> _Outcome:
     return ("ok", item)
 
 
-def _validate_in_worker(body: bytes, media_type: str) -> _Outcome:
-    return _call(lambda: pipeline.validate_sync(body, media_type=media_type))
+def _validate_in_worker(body: bytes, media_type: str, profile: str = pipeline.EU) -> _Outcome:
+    return _call(lambda: pipeline.validate_sync(body, media_type=media_type, profile=profile))
 
 
-def _batch_outcome(bodies: list[bytes]) -> _Outcome:
+def _batch_outcome(bodies: list[bytes], profile: str = pipeline.EU) -> _Outcome:
     # One outcome per passport inside the batch's own ("ok", ...): one bad passport fails only itself.
-    return ("ok", _prepare_batch_in_worker(bodies))
+    return ("ok", _prepare_batch_in_worker(bodies, profile))
 
 
 class Validator:
@@ -217,11 +217,13 @@ class Validator:
         )
         return prepared
 
-    async def prepare_batch(self, bodies: list[bytes]) -> list[PreparedPassport | ResolverError]:
+    async def prepare_batch(
+        self, bodies: list[bytes], *, profile: str = pipeline.EU
+    ) -> list[PreparedPassport | ResolverError]:
         """:meth:`prepare` for several passports in one worker call (bulk imports: one task and
-        one round trip per batch instead of per passport); each unusable one comes back as the
-        error :meth:`prepare` would raise, in order."""
-        outcomes: list[_Outcome] = await self._submit(_batch_outcome, bodies)
+        one round trip per batch instead of per passport), all in ``profile``; each unusable one
+        comes back as the error :meth:`prepare` would raise, in order."""
+        outcomes: list[_Outcome] = await self._submit(_batch_outcome, bodies, profile)
         results: list[PreparedPassport | ResolverError] = []
         for outcome in outcomes:
             if outcome[0] == "ok":
@@ -231,8 +233,10 @@ class Validator:
                 results.append(cls(detail, **extensions))
         return results
 
-    async def validate(self, body: bytes, *, media_type: str = _JSONLD) -> ValidationReport:
-        report: ValidationReport = await self._submit(_validate_in_worker, body, media_type)
+    async def validate(
+        self, body: bytes, *, media_type: str = _JSONLD, profile: str = pipeline.EU
+    ) -> ValidationReport:
+        report: ValidationReport = await self._submit(_validate_in_worker, body, media_type, profile)
         return report
 
     async def _submit(self, function: Callable[..., _Outcome], *args: Any) -> Any:

@@ -85,6 +85,9 @@ class PreparedPassport:
     digest: str = ""
     # Each view's canonical N-Quads (RDFC-1.0, sorted lines): what its proof and log entry sign.
     nquads: dict[Tier, bytes] = dataclasses.field(default_factory=dict)
+    # The profile it was read and judged in (resolver.profile.PROFILES): the write path stores
+    # it only under a prefix the configuration gives that profile (resolver/passport/write.py).
+    profile: str = "eu-battery"
 
 
 def report_of(graph: rdflib.Graph, profile: Profile) -> ValidationReport:

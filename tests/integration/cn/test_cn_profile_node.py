@@ -3,6 +3,8 @@ cn-battery are read in its context and judged by its shapes, through the one wri
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -122,3 +124,42 @@ async def test_a_cn_passport_is_served_in_the_other_formats(
         assert got.status == 200, await got.text()
         text = await got.text()
     assert code in text
+
+
+async def test_post_validate_judges_by_the_profile_of_the_bodys_prefix(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    headers = {"Content-Type": "application/ld+json"}
+    async with http.post(f"{node.url}/validate", data=_body("88.300.1"), headers=headers) as cn:
+        assert cn.status == 200, await cn.text()
+        assert (await cn.json())["conforms"] is True
+    missing = _body("88.300.1", mass=None)
+    async with http.post(f"{node.url}/validate", data=missing, headers=headers) as cn_bad:
+        messages = [r["message"] for r in (await cn_bad.json())["results"]]
+    assert any("cn-mass (mass) is required" in m for m in messages), messages
+    async with http.post(f"{node.url}/validate", data=_body("88.100.1"), headers=headers) as eu:
+        report = await eu.json()
+    assert report["conforms"] is False  # a cn document under an eu-battery prefix
+    assert not any(m["message"].startswith("cn-") for m in report["results"])
+
+
+async def test_import_into_the_node_puts_each_passport_under_its_prefixes_profile(
+    node: RunningNode, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from resolver.cli import main
+
+    code = "X9KPB1ANB51234T3E0000046"
+    (tmp_path / "cn.json").write_bytes(_body("88.300.1", code))
+    argv = [
+        "import",
+        str(tmp_path / "cn.json"),
+        "--node",
+        node.url,
+        "--token",
+        MAKER,
+        "--json",
+        "--no-progress",
+    ]
+    assert await asyncio.to_thread(main, argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["created"] == 1, summary
