@@ -65,9 +65,9 @@ async def _run(seconds: float, passports: int, rdflib_n: int, reuse: Path | None
         passports, serials = await _sample(store_url)
         built = sparql_data.built(reuse)
         timed = await _measure(store_url, reuse / "index", serials, seconds)
-        small = await _small_index(base, rdflib_n, None)
+        small = await _small_index(base, rdflib_n, reuse / "index" if rdflib_n == passports else None)
     reference = _rdflib(base, rdflib_n)
-    ratio = reference["selective_ms"] / small["selective_ms"] if small["selective_ms"] else None
+    ratio = reference["selective_ms"] / small["selective_ms"] if small.get("selective_ms") else None
     met = (
         timed["selective_p50_ms"] <= 5
         and timed["selective_p99_ms"] <= 50
@@ -78,7 +78,7 @@ async def _run(seconds: float, passports: int, rdflib_n: int, reuse: Path | None
         "sparql",
         value=timed["selective_p50_ms"],
         unit=f"ms (selective query p50, {passports} passports)",
-        baseline=reference["selective_ms"],
+        baseline=reference.get("selective_ms"),
         ratio=ratio,
         target=TARGET,
         met=met,
@@ -88,7 +88,9 @@ async def _run(seconds: float, passports: int, rdflib_n: int, reuse: Path | None
             **timed,
             f"rdflib_{rdflib_n}": reference,
             f"pyoxigraph_{rdflib_n}": small,
-            "aggregate_speedup_vs_rdflib": round(reference["aggregate_ms"] / small["aggregate_ms"], 1),
+            "aggregate_speedup_vs_rdflib": (
+                round(reference["aggregate_ms"] / small["aggregate_ms"], 1) if rdflib_n else None
+            ),
         },
         commands=[
             f"python -m bench sparql --seconds {seconds:g} --sparql-passports {passports} "
@@ -263,8 +265,12 @@ def _p99(values: list[float]) -> float:
 
 
 def _rdflib(base: list[Any], n: int) -> dict[str, Any]:
-    """The two queries in rdflib's in-memory store over the public rows of passports 0..n-1."""
+    """The two queries in rdflib's in-memory store over the public rows of passports 0..n-1
+    (none with n = 0: ``--sparql-rdflib 0`` leaves the reference out)."""
     import rdflib
+
+    if not n:
+        return {"not_run": "--sparql-rdflib 0"}
 
     serial = _serial(next(sparql_data.copies(base, n // 2 + 1, start=n // 2))[1][0])
     graph = rdflib.Graph()
@@ -289,12 +295,14 @@ def _rdflib(base: list[Any], n: int) -> dict[str, Any]:
 
 async def _small_index(base: list[Any], n: int, built: Path | None) -> dict[str, Any]:
     """pyoxigraph on the rdflib set (passports 0..n-1, the index ``built`` when it is that
-    set): the same queries, median of 5, for the ratio."""
+    set): the same queries, median of 5, for the ratio (none with n = 0)."""
     from resolver.sparql.engine import Dataset, QueryLimits, SparqlEngine
     from resolver.sparql.guard import check_query
     from resolver.sparql.index import GraphIndex
     from resolver.tiers import Tier
 
+    if not n:
+        return {"not_run": "--sparql-rdflib 0"}
     serial = _serial(next(sparql_data.copies(base, n // 2 + 1, start=n // 2))[1][0])
     with temp_dir("sparql-small") as folder:
         directory = built

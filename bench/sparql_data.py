@@ -153,6 +153,7 @@ def build_index(
             ((copy_key(i), copy_iri(base[i % len(base)], i), 1) for i in range(n)),
             positions,
         )
+        index.optimize()  # compacted, as `index rebuild` leaves an index
     finally:
         index.close()
     return time.perf_counter() - started
