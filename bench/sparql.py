@@ -218,6 +218,8 @@ async def _lag(url: str, directory: Path) -> dict[str, Any]:
         "lag_p50_ms": round(statistics.median(lags), 1),
         "lag_p99_ms": round(_p99(lags), 1),
         "lag_max_ms": round(max(lags), 1),
+        # (write number, ms) of the three slowest: a first write slower than the rest is warm-up
+        "lag_slowest": [(n, round(ms, 1)) for n, ms in sorted(enumerate(lags), key=lambda x: -x[1])[:3]],
         "lag_writes": len(lags),
     }
 
