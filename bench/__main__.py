@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sparql-passports", type=int, default=10_000, help="sparql: how many (default 10000)"
     )
+    parser.add_argument("--sparql-rdflib", type=int, default=10_000, help="sparql: rdflib reference size")
     parser.add_argument(
         "--sparql-dir",
         help="sparql: a folder holding passports.sqlite3 and index/ (built by `passport-node index "
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         ingest_passports=args.ingest_passports,
         sparql_passports=args.sparql_passports,
         sparql_dir=args.sparql_dir,
+        sparql_rdflib=args.sparql_rdflib,
     )
     if args.workload != "all":
         result = run_one(args.workload, options)

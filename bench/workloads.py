@@ -61,6 +61,7 @@ class Options:
     ingest_passports: int = 10_000
     sparql_passports: int = 10_000
     sparql_dir: str | None = None
+    sparql_rdflib: int = 10_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph
 
@@ -35,7 +36,7 @@ from resolver.sparql.views import (
 from resolver.stores.base import Record
 from resolver.tiers import Tier
 
-__all__ = ["GraphIndex", "IndexBatch", "view_quads"]
+__all__ = ["GraphIndex", "IndexBatch", "view_lines", "view_quads"]
 
 _LEDGER = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -176,6 +177,27 @@ class GraphIndex:
         self.commit(batch.seq, batch.partition)
         return failed
 
+    def load_nquads(
+        self,
+        rows: Mapping[Tier, BinaryIO],
+        passports: Iterable[tuple[str, str, int]],
+        positions: Sequence[int],
+    ) -> None:
+        """Bulk-load an empty index: ``rows`` per tier store, N-Quads (each view's named graph
+        and its default graph copy, as ``view_lines`` gives them); record ``passports``
+        (handle, passport IRI, version) and the feed ``positions`` they reach. For tools that
+        make an index's rows without reading each record (the benchmark's generated passports)."""
+        for tier, stream in rows.items():
+            # Parsed, then bulk-written: pyoxigraph's parser keeps the blank node labels (the
+            # index's diff writes rely on them); ``bulk_load`` would give new ones.
+            self._current[tier].bulk_extend(pyoxigraph.parse(stream, format=pyoxigraph.RdfFormat.N_QUADS))
+        with self._ledger:
+            self._ledger.executemany(
+                "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)", passports
+            )
+        for partition, seq in enumerate(positions):
+            self.commit(seq, partition)
+
     def add_version(self, record: Record) -> None:
         """Keep one (non-deleted) version in the history stores."""
         if not self.history or record.deleted:
@@ -309,6 +331,18 @@ class _Writes:
             # All of them: the failed load may have left some out (adding a held quad is harmless).
             self._adds[tier].extend(_with_copies(lines, graph))
         return failed
+
+
+def view_lines(views: Mapping[Tier, bytes]) -> tuple[str, dict[Tier, list[bytes]]]:
+    """A record's passport IRI, and the N-Quads lines each tier store holds for it: every
+    triple of the tier's view in its named graph, followed by its default graph copy (what
+    ``apply`` writes; DocumentError when a view cannot be read)."""
+    parsed = _parse(views, view_graph_name)
+    lines: dict[Tier, list[bytes]] = {}
+    for tier in Tier:
+        graph = pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier))
+        lines[tier] = list(_with_copies(sorted(parsed.lines(tier)), graph))
+    return parsed.iri, lines
 
 
 def _empty(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> bool:

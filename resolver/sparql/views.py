@@ -21,7 +21,15 @@ from resolver import jsonld
 from resolver.errors import DocumentError
 from resolver.jsontypes import JSON, JSONObject
 
-__all__ = ["LabelledView", "canonical_lines", "canonical_quads", "parse_document", "read_view", "view_quads"]
+__all__ = [
+    "LabelledView",
+    "blank_prefix",
+    "canonical_lines",
+    "canonical_quads",
+    "parse_document",
+    "read_view",
+    "view_quads",
+]
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _NIL: JSONObject = {"@id": _RDF + "nil"}
@@ -47,8 +55,13 @@ def read_view(body: bytes, graph_name: Callable[[str], str]) -> tuple[LabelledVi
     expanded = jsonld.expand(jsonld.parse_json(body))
     iri = _top_iri(expanded)
     name = graph_name(iri)
-    labels = _Labels("g" + hashlib.blake2b(name.encode(), digest_size=8).hexdigest())
+    labels = _Labels(blank_prefix(name))
     return LabelledView(iri, [labels.node(node) for node in expanded]), name
+
+
+def blank_prefix(graph_name: str) -> str:
+    """What the labels of the blank nodes of graph ``graph_name`` start with."""
+    return "g" + hashlib.blake2b(graph_name.encode(), digest_size=8).hexdigest()
 
 
 def view_quads(body: bytes, graph_name: Callable[[str], str]) -> tuple[str, list[pyoxigraph.Quad]]:

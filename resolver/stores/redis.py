@@ -16,7 +16,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import hiredis
 import redis.asyncio as aioredis
@@ -40,6 +40,7 @@ from resolver.stores._codec import (
 )
 from resolver.stores.base import Change, Record, View
 from resolver.stores.durability import Durability, check_redis_durability
+from resolver.stores.notify import WriteListeners
 from resolver.tiers import Tier
 
 __all__ = ["DEFAULT_PARTITIONS", "HotReads", "IndexSink", "RedisStore", "SlotReads", "partition_of"]
@@ -380,6 +381,7 @@ class RedisStore:
         self._lives = [tag + ":live" for tag in tags]
         self._write = client.register_script(_WRITE)
         self._read_current = client.register_script(_READ_CURRENT)
+        self.written = WriteListeners()  # told after each write of this process
 
     @property
     def partitions(self) -> int:
@@ -713,6 +715,34 @@ class RedisStore:
             self._slots.close()
         await self._client.aclose()
 
+    # -- waiting on the feed (resolver/stores/notify.py) -------------------------------------
+
+    @property
+    def feed_watch(self) -> bool:
+        """One Redis: XREAD can block on every partition's feed at once (on a Cluster the
+        feeds are on different slots, and one XREAD cannot name them all)."""
+        return not self._cluster
+
+    async def wait_for_changes(self, since: Sequence[int], block: float) -> list[int]:
+        """Block (XREAD BLOCK, on a connection of the pool, at most ``block`` seconds and under the
+        socket timeout) until a partition's feed holds an entry after ``since``; the last
+        sequence seen per partition (``since`` where none came, and all of it on a timeout)."""
+        millis = max(1, int(min(block, self._timeout / 4) * 1000))
+        streams: dict[bytes | str | memoryview[int], int | bytes | str | memoryview[int]] = {
+            feed: f"{position}-0" for feed, position in zip(self._feeds, since, strict=True)
+        }
+        try:
+            reply = await self._client.xread(streams, count=1000, block=millis)
+        except RedisError as err:
+            raise StoreUnavailable(f"Redis feed wait failed: {err}") from err
+        seen = list(since)
+        raw = cast(Any, reply)
+        for name, found in raw.items() if isinstance(raw, dict) else (raw or []):
+            if found:  # [[entry id, fields], ...]; the id is b"<seq>-0"
+                key = name.decode() if isinstance(name, bytes) else str(name)
+                seen[self._feeds.index(key)] = int(bytes(found[-1][0]).split(b"-", 1)[0])
+        return seen
+
     # -- plumbing ---------------------------------------------------------------------------
 
     async def _refresh_after_loss(self) -> None:
@@ -784,6 +814,7 @@ class RedisStore:
             raise NotFound(f"{handle} was never written")
         if code == -3:
             raise Gone(f"{handle} is already deleted (version {int(result[1])})")
+        self.written.notify()
         return Record(handle, code, float(result[1]), deleting, views, digest)
 
 

@@ -20,6 +20,7 @@ from resolver.errors import Gone, NotFound, PreconditionFailed, StoreUnavailable
 from resolver.stores._codec import check_expected, check_views, pack_views, pick_view, unpack_record
 from resolver.stores.base import Change, Record, View
 from resolver.stores.durability import Durability
+from resolver.stores.notify import WriteListeners
 from resolver.tiers import Tier
 
 __all__ = ["SQLiteStore"]
@@ -87,6 +88,7 @@ class SQLiteStore:
         self._reader: sqlite3.Connection | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self.written = WriteListeners()  # told after each write (a follower of the feed wakes)
 
     @classmethod
     async def open(
@@ -142,11 +144,14 @@ class SQLiteStore:
         # Compress here, off the single store thread, so writers on other tasks overlap.
         blob = await asyncio.get_running_loop().run_in_executor(None, pack_views, frozen, digest)
         record = await self._call(self._write, handle, frozen, blob, expected_version, False)
+        self.written.notify()
         return dataclasses.replace(record, digest=digest)
 
     async def delete(self, handle: str, *, expected_version: int | None = None) -> Record:
         check_expected(expected_version)
-        return await self._call(self._write, handle, {}, None, expected_version, True)
+        record = await self._call(self._write, handle, {}, None, expected_version, True)
+        self.written.notify()
+        return record
 
     async def history(self, handle: str) -> Sequence[Record]:
         return await self._call(self._fetch_records, _HISTORY, (handle,), handle)
