@@ -1171,3 +1171,9 @@ def _import_adapters(options: Options) -> dict[str, Any]:
 _register("import-adapters", "passports/s", "each adapter >= 0.7 x native JSON-LD ingest", _import_adapters)
 _register("verify", "proofs/s", ">= 500 proofs/s on one core", lambda o: _integrity().verify(o.seconds))
 _register("log-proof", "proofs/s", "ratio >= 0.5", lambda o: _integrity().log_proof(o.seconds, o.connections))
+_register(
+    "log-proof-uncached",
+    "proofs/s",
+    "ratio >= 0.5",
+    lambda o: _integrity().log_proof(o.seconds, o.connections, kept=False),
+)
