@@ -1,5 +1,7 @@
 """Tamper-evidence benchmarks: ``verify`` (eddsa-rdfc-2022 proofs checked per second, one core)
 and ``log-proof`` (inclusion proofs served per second from a log of 1,000,000 entries).
+``log-proof-uncached`` is ``log-proof`` with the server's kept-answer memo off and more distinct
+leaves asked: every proof is read from the log (the path of a leaf asked for the first time).
 
 ``verify``'s baseline, measured in the same run on the same document: reading it as RDF
 (orjson + JSON-LD expansion + quads) without its proof, the work any consumer of a JSON-LD
@@ -177,7 +179,15 @@ async def _build(path: Path, entries: int) -> float | None:
         await backend.aclose()
 
 
-def log_proof(seconds: float, connections: int) -> dict[str, Any]:
+# Distinct leaves asked by log-proof-uncached: more than log-proof's 10,000, each proved from
+# the log (the server keeps no answer), in the order wrk picks them at random.
+UNCACHED_LEAVES = 20_000
+
+
+def log_proof(seconds: float, connections: int, *, kept: bool = True) -> dict[str, Any]:
+    """``kept``: the server keeps proof answers (its default); False: every proof is read from
+    the log (``serve-log --proof-memo-bytes 0``), over UNCACHED_LEAVES distinct leaves."""
+    name = "log-proof" if kept else "log-proof-uncached"
     path = OUT / f"translog-{LOG_ENTRIES}.sqlite3"
     OUT.mkdir(parents=True, exist_ok=True)
     built = asyncio.run(_build(path, LOG_ENTRIES))
@@ -187,13 +197,15 @@ def log_proof(seconds: float, connections: int) -> dict[str, Any]:
             f"/log/proof/inclusion?id=88.100.1/BENCH-{i:07d}&version=1&tree_size={LOG_ENTRIES}",
             "application/json",
         )
-        for i in rng.sample(range(LOG_ENTRIES), 10_000)
+        for i in rng.sample(range(LOG_ENTRIES), 10_000 if kept else UNCACHED_LEAVES)
     ]
-    req_file = write_requests(OUT / "log-proof-requests.txt", requests)
+    req_file = write_requests(OUT / f"{name}-requests.txt", requests)
     port = free_port()
     cmd = [PYTHON, "-m", "bench.integrity", "serve-log", "--log", str(path), "--port", str(port)]
-    data_file = OUT / "log-proof-responses.pickle"
-    with start_server("log-proof-node", cmd, port=port, ready_path="/log/sth") as node:
+    if not kept:
+        cmd += ["--proof-memo-bytes", "0"]
+    data_file = OUT / f"{name}-responses.pickle"
+    with start_server(f"{name}-node", cmd, port=port, ready_path="/log/sth") as node:
         responses = fetch_all(node.base_url, requests)
         save_responses(data_file, responses)
         with start_baseline(data_file) as base:
@@ -204,15 +216,19 @@ def log_proof(seconds: float, connections: int) -> dict[str, Any]:
             )  # fmt: skip
     ratio = comparison.ratio
     notes = [
-        f"a log of {LOG_ENTRIES:,} entries in SQLite ({path.stat().st_size / 1e6:.0f} MB); 10,000 random "
-        "passport versions, each proved in the full tree (20 hashes); the baseline answers the same bytes",
+        f"a log of {LOG_ENTRIES:,} entries in SQLite ({path.stat().st_size / 1e6:.0f} MB); {len(requests):,} "
+        "random passport versions, each proved in the full tree (20 hashes); the baseline answers the same "
+        "bytes",
+        "the server keeps proof answers (a repeated proof is not read again)"
+        if kept
+        else "the server keeps no proof answer (--proof-memo-bytes 0): every proof is read from the log",
     ]
     if built is not None:
         notes.append(f"building the log took {built:.1f} s (kept in bench/out for later runs)")
     if comparison.a.errors:
         notes.append(f"the log server had {comparison.a.errors} errors under load")
     return make_result(
-        "log-proof",
+        name,
         value=comparison.a.rps,
         unit="proofs/s",
         baseline=comparison.b.rps,
@@ -235,7 +251,7 @@ def log_proof(seconds: float, connections: int) -> dict[str, Any]:
     )
 
 
-async def _serve_log(path: Path, port: int) -> None:
+async def _serve_log(path: Path, port: int, proof_memo_bytes: int | None = None) -> None:
     from aiohttp import web
 
     from resolver.integrity.routes import route_defs
@@ -246,7 +262,8 @@ async def _serve_log(path: Path, port: int) -> None:
     backend = await SQLiteLog.open(path)
     log = await TransparencyLog(backend, signer=_signer()).open()
     app = web.Application()
-    app.router.add_routes(route_defs(log_routes(log)))
+    kept = {} if proof_memo_bytes is None else {"proof_memo_bytes": proof_memo_bytes}
+    app.router.add_routes(route_defs(log_routes(log, **kept)))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -266,9 +283,15 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve-log", help="serve /log routes over a log file")
     serve.add_argument("--log", type=Path, required=True)
     serve.add_argument("--port", type=int, required=True)
+    serve.add_argument(
+        "--proof-memo-bytes",
+        type=int,
+        default=None,
+        help="bytes of proof answers kept (0: none; default: the node's)",
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        uvloop.run(_serve_log(args.log, args.port))
+        uvloop.run(_serve_log(args.log, args.port, args.proof_memo_bytes))
     return 0
 
 

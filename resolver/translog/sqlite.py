@@ -45,6 +45,21 @@ def _tile_offset(level: int, index: int) -> tuple[int, int]:
 # Byte offset of each level's first node in a tile (as _tile_offset, for index 0 of the tile).
 _LEVEL_STARTS = tuple(_tile_offset(level, 0)[1] for level in range(TILE_LEVELS))
 
+
+def _sibling_ranges(position: int) -> tuple[tuple[int, int], ...]:
+    """The (start, end) byte ranges, in a tile, of the siblings at levels 0 to 7 of the leaf at
+    ``position`` in that tile (its index modulo 256)."""
+    ranges = []
+    for level, start in enumerate(_LEVEL_STARTS):
+        offset = start + 32 * (((position >> level) ^ 1) & ((1 << (TILE_LEVELS - level)) - 1))
+        ranges.append((offset, offset + 32))
+    return tuple(ranges)
+
+
+# Worked out once for each position rather than for each proof.
+_SIBLING_RANGES = tuple(_sibling_ranges(position) for position in range(1 << TILE_LEVELS))
+_POSITION = (1 << TILE_LEVELS) - 1
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS translog_leaves (
     idx        INTEGER PRIMARY KEY,
@@ -183,14 +198,10 @@ class SQLiteLog:
             row = db.execute(_LOCATE_IN_TILE, (identifier, version)).fetchone()
             if row is None:
                 return None
-            index, leaf, blob = int(row[0]), bytes(row[1]), row[2]
+            index, leaf, blob = row
             if blob is None or len(blob) != _TILE_BYTES:
-                return index, leaf, None
-            siblings = []
-            for level, start in enumerate(_LEVEL_STARTS):
-                offset = start + 32 * (((index >> level) ^ 1) & ((1 << (TILE_LEVELS - level)) - 1))
-                siblings.append(blob[offset : offset + 32])
-            return index, leaf, siblings
+                return int(index), bytes(leaf), None
+            return index, leaf, [blob[start:end] for start, end in _SIBLING_RANGES[index & _POSITION]]
 
         return self._read(read)
 

@@ -101,3 +101,33 @@ async def test_escaped_queries_read_as_aiohttp_reads_them(
         assert "' 1'" in orjson.loads(await spaced.read())["detail"]
         missing = await client.get("/log/proof/inclusion?version=1")
         assert missing.status == 400
+
+
+async def test_uncached_proofs_with_kept_path_tails_match_the_log(tmp_path: Path) -> None:
+    """With no kept answers (proof_memo_bytes=0), every proof is read from the log; the kept
+    encodings of the paths' upper parts (per subtree of 256 leaves and tree size) give the
+    same bytes as encoding the whole proof, in complete subtrees and in the ragged edge."""
+    backend = await SQLiteLog.open(tmp_path / "log.sqlite3")
+    try:
+        log = await TransparencyLog(backend, signer=sign, clock=Clock()).open()
+        await log.append_many([_entry(i) for i in range(600)])
+        app = web.Application()
+        app.router.add_routes(route_defs(log_routes(log, proof_memo_bytes=0)))
+        async with TestClient(TestServer(app)) as client:
+            for size in (300, 512, 600):
+                for index in (*range(0, 600, 37), 255, 256, 511, 512, 599):
+                    if index >= size:
+                        continue
+                    for _ in range(2):  # the second time through the kept tail
+                        resp = await client.get(
+                            f"/log/proof/inclusion?id={_entry(index).identifier}&version=1&tree_size={size}"
+                        )
+                        assert resp.status == 200
+                        expected = _inclusion_json(await log.inclusion_at(index, size))
+                        assert await resp.read() == expected
+                        got = orjson.loads(expected)
+                        path = [base64.b64decode(h) for h in got["inclusion_path"]]
+                        leaf = merkle.leaf_hash(base64.b64decode(got["leaf"]))
+                        assert merkle.verify_inclusion(index, size, leaf, path, await log.root(size))
+    finally:
+        await backend.aclose()
