@@ -24,7 +24,12 @@ def test_lines_and_quads_flag_the_same_passports() -> None:
     )
     passports[0].append(pyoxigraph.Quad(blank, pyoxigraph.NamedNode("urn:v"), pyoxigraph.Literal('a "b"\nc')))
     lines = [canonical.canonical_form(quads)[1] for quads in passports]
-    focus = [str(quads[0].subject.value) for quads in passports]
+    focus = [
+        "https://example.org/ok",
+        "https://example.org/big",
+        "https://example.org/bad",
+        "https://example.org/no-q",
+    ]
     calls = [Call(i, "rule", QUERY, {"this": rdflib.URIRef(iri)}) for i, iri in enumerate(focus)]
 
     def never(call: Call) -> bool:
