@@ -79,8 +79,9 @@ class Engine:
         that pass every other check asked once for all of them (resolver/validation/sparql_batch.py).
         A passport the batch cannot clear is validated on its own: the same reports.
 
-        ``lines``: each passport's triples as N-Quads lines (its canonical lines), which load
-        the batch's SPARQL store faster than the triples (sparql_batch.flagged)."""
+        ``lines``: each passport's triples as N-Quads lines (its canonical lines): the fast
+        check reads its rdflib terms from them, and the batch's SPARQL store is loaded from
+        them (sparql_batch.flagged), faster than from the triples' pyoxigraph objects."""
         if self._core is None or len(passports) < 2 or not worker_patches.installed():
             return [self.validate(triples, root) for triples, root in passports]
         reports: dict[int, ValidationReport] = {}
@@ -88,7 +89,12 @@ class Engine:
         calls: list[sparql_batch.Call] = []
         for index, (triples, root) in enumerate(passports):
             recorder = _Recorder(index)
-            if self._core.conforms(jsonld.rdflib_triples(triples), recorder):
+            rdf = (
+                jsonld.rdflib_triples(triples)
+                if lines is None
+                else jsonld.rdflib_triples_of_lines(lines[index])
+            )
+            if self._core.conforms(rdf, recorder):
                 calls.extend(recorder.calls)
             else:
                 reports[index] = self.validate(triples, root)

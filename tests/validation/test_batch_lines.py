@@ -36,3 +36,32 @@ def test_lines_and_quads_flag_the_same_passports() -> None:
         raise AssertionError(f"{call} was not batched")
 
     assert flagged(passports, calls, never, lines) == flagged(passports, calls, never) == {1, 2, 3}
+
+
+def test_rdflib_terms_read_from_lines_are_those_of_the_quads() -> None:
+    from resolver import jsonld
+
+    subject, predicate = pyoxigraph.NamedNode("urn:a"), pyoxigraph.NamedNode("urn:p")
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    objects: list[pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal] = [
+        pyoxigraph.Literal('a "q" \\ b\nc\td'),
+        pyoxigraph.Literal("x y", language="en-GB"),
+        pyoxigraph.Literal("ünï €"),
+        pyoxigraph.Literal("100", datatype=pyoxigraph.NamedNode(xsd + "boolean")),
+        pyoxigraph.Literal(" 1.0E1 ", datatype=pyoxigraph.NamedNode(xsd + "double")),
+        pyoxigraph.Literal('"', datatype=pyoxigraph.NamedNode("urn:dt")),
+        pyoxigraph.Literal("\u0001\u007f"),
+        pyoxigraph.BlankNode("b0"),
+        pyoxigraph.NamedNode("urn:x%20y"),
+    ]
+    labelled, lines = canonical.canonical_form([pyoxigraph.Quad(subject, predicate, o) for o in objects])
+
+    def key(triple: tuple[object, ...]) -> tuple[object, ...]:
+        return tuple(
+            (type(t).__name__, str(t), getattr(t, "datatype", None), getattr(t, "language", None))
+            for t in triple
+        )
+
+    with_quads = sorted(map(key, jsonld.rdflib_triples(labelled)))
+    assert sorted(map(key, jsonld.rdflib_triples_of_lines(lines))) == with_quads
+    assert sorted(map(key, jsonld.rdflib_triples_of_lines(lines))) == with_quads  # from the token cache
