@@ -45,6 +45,7 @@ __all__ = [
     "oxigraph_quads",
     "parse_json",
     "rdflib_triples",
+    "rdflib_triples_of_lines",
     "refused_context",
     "to_graph",
     "to_graph_and_quads",
@@ -598,3 +599,58 @@ def _exact(term: _OxTerm, blank: dict[str, rdflib.BNode]) -> rdflib.term.Node:
             _EXACT.clear()
         _EXACT[term] = found
     return found
+
+
+# N-Triples token (an IRI, blank node or literal as pyoxigraph writes it) -> its rdflib term.
+_TOKENS: dict[bytes, rdflib.term.Node] = {}
+_NQUADS = pyoxigraph.RdfFormat.N_QUADS
+
+
+def rdflib_triples_of_lines(lines: Iterable[bytes]) -> list[Triple]:
+    """:func:`rdflib_triples` of default-graph N-Quads lines as pyoxigraph writes them (each
+    ``s p o .``), in their order: the terms they give for the same triples, read from the
+    text. Each token is converted once per process (most repeat between passports); reading
+    the lines is faster than reading pyoxigraph's term objects."""
+    out: list[Triple] = []
+    tokens = _TOKENS
+    for line in lines:
+        if line.startswith(b"<<") or not line.endswith(b" .\n"):
+            out.extend(rdflib_triples(pyoxigraph.parse(line, format=_NQUADS)))  # a quoted triple
+            continue
+        s, p, o = line[:-3].split(b" ", 2)
+        subject, predicate, obj = tokens.get(s), tokens.get(p), tokens.get(o)
+        if subject is None or predicate is None or obj is None:
+            if o.startswith(b"<<"):
+                out.extend(rdflib_triples(pyoxigraph.parse(line, format=_NQUADS)))
+                continue
+            if len(tokens) >= _TERMS_MAX:
+                tokens.clear()
+            subject = tokens[s] = subject or _token_term(s, line)
+            predicate = tokens[p] = predicate or _token_term(p, line)
+            obj = tokens[o] = obj or _token_term(o, line)
+        out.append((subject, predicate, obj))
+    return out
+
+
+def _token_term(token: bytes, line: bytes) -> rdflib.term.Node:
+    """The rdflib term of one N-Triples token of ``line``, as :func:`rdflib_triples` makes it."""
+    if token.startswith(b"<"):
+        return _node(pyoxigraph.NamedNode(token[1:-1].decode()), {})
+    if token.startswith(b"_:"):
+        return rdflib.BNode(token[2:].decode())
+    end = token.rfind(b'"')
+    if token.startswith(b'"') and end > 0 and b"\\" not in token:
+        value, suffix = token[1:end].decode(), token[end + 1 :]
+        if suffix.startswith(b"@"):
+            return rdflib.Literal(value, lang=suffix[1:].decode())
+        if suffix.startswith(b"^^<") and suffix.endswith(b">"):
+            literal = pyoxigraph.Literal(value, datatype=pyoxigraph.NamedNode(suffix[3:-1].decode()))
+            return _exact(literal, {})
+        if not suffix:
+            return _exact(pyoxigraph.Literal(value), {})
+    # An escaped literal: pyoxigraph reads the line (a subject or predicate is an IRI or a
+    # blank node, read above; so this token is the object).
+    quad = next(iter(pyoxigraph.parse(line, format=_NQUADS)))
+    if str(quad.object).encode() != token:
+        raise ValueError(f"unexpected N-Quads token {token[:80]!r}")
+    return _exact(quad.object, {})

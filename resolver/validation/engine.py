@@ -71,11 +71,17 @@ class Engine:
         return _typed(report, triples, root)
 
     def validate_many(
-        self, passports: Sequence[tuple[Sequence[Statement], pyoxigraph.NamedNode]]
+        self,
+        passports: Sequence[tuple[Sequence[Statement], pyoxigraph.NamedNode]],
+        lines: Sequence[Sequence[bytes]] | None = None,
     ) -> list[ValidationReport]:
         """:meth:`validate` of each (triples, root), with the SPARQL constraints of the passports
         that pass every other check asked once for all of them (resolver/validation/sparql_batch.py).
-        A passport the batch cannot clear is validated on its own: the same reports."""
+        A passport the batch cannot clear is validated on its own: the same reports.
+
+        ``lines``: each passport's triples as N-Quads lines (its canonical lines): the fast
+        check reads its rdflib terms from them, and the batch's SPARQL store is loaded from
+        them (sparql_batch.flagged), faster than from the triples' pyoxigraph objects."""
         if self._core is None or len(passports) < 2 or not worker_patches.installed():
             return [self.validate(triples, root) for triples, root in passports]
         reports: dict[int, ValidationReport] = {}
@@ -83,7 +89,12 @@ class Engine:
         calls: list[sparql_batch.Call] = []
         for index, (triples, root) in enumerate(passports):
             recorder = _Recorder(index)
-            if self._core.conforms(jsonld.rdflib_triples(triples), recorder):
+            rdf = (
+                jsonld.rdflib_triples(triples)
+                if lines is None
+                else jsonld.rdflib_triples_of_lines(lines[index])
+            )
+            if self._core.conforms(rdf, recorder):
                 calls.extend(recorder.calls)
             else:
                 reports[index] = self.validate(triples, root)
@@ -92,7 +103,7 @@ class Engine:
             component: SPARQLBasedConstraint = call.key  # type: ignore[assignment]
             return SparqlRunner(quads[call.passport])(component, call.text, dict(call.bindings))
 
-        again = sparql_batch.flagged(quads, calls, one_by_one)
+        again = sparql_batch.flagged(quads, calls, one_by_one, lines)
         for index, (triples, root) in enumerate(passports):
             if index in again:
                 reports[index] = self.validate(triples, root)

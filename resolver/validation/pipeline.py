@@ -67,7 +67,9 @@ def prepare_many(engine: Engine, bodies: Sequence[bytes]) -> list[PreparedPasspo
         except ResolverError as err:
             out.append(err)
     ready = [(i, item) for i, item in enumerate(out) if isinstance(item, _Read)]
-    reports = engine.validate_many([(item.labelled, item.root) for _, item in ready])
+    reports = engine.validate_many(
+        [(item.labelled, item.root) for _, item in ready], [item.lines for _, item in ready]
+    )
     for (i, item), report in zip(ready, reports, strict=True):
         try:
             out[i] = _framed(engine, item, report)
