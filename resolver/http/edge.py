@@ -25,7 +25,7 @@ from resolver.errors import (
 from resolver.federation.tls import certificate_fingerprint
 from resolver.http.auth import Authenticator, Principal
 from resolver.http.forwarding import lookup_from_headers
-from resolver.identifiers import Identifier, parse_identifier
+from resolver.identifiers import Identifier, parse_identifier, parse_plain_handle
 from resolver.integrity.part import Integrity
 from resolver.integrity.signer import key_url
 from resolver.lifecycle.links import LineageLinks
@@ -161,7 +161,11 @@ class Edge:
     # --- reading -------------------------------------------------------------------------------
 
     def identify(self, text: str) -> Identifier:
-        """The parsed identifier (memoised: clients ask for the same passports again and again)."""
+        """The parsed identifier: the common form (``88.100.1/BAT-1``) parsed directly, the others
+        memoised (clients ask for the same passports again and again)."""
+        plain = parse_plain_handle(text, case_sensitive=self._case_sensitive)
+        if plain is not None:  # cheaper than a memo lookup, and a put on a cold path
+            return plain
         found = self._identifiers.get(text)
         if found is None:
             found = parse_identifier(
