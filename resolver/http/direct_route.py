@@ -112,5 +112,7 @@ class DirectRoute:
         found = self._pattern.fullmatch(path)
         if found is None:
             return None
-        values = {key: _unquote(value) for key, value in found.groupdict().items()}
+        values = found.groupdict()
+        if "%" in path:
+            values = {key: _unquote(value) for key, value in values.items()}
         return web.UrlMappingMatchInfo(values, route)

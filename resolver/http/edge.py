@@ -148,6 +148,7 @@ class Edge:
         self.auth = Authenticator((*config.credentials, *config.federation.credentials()))
         self._peer_certs = config.federation.peer_certificates()
         self.rates = rate_limiter(config.limits)
+        self._rates_active = self.rates.active  # fixed with the configuration; asked per request
         self.node_id = config.node_id
         self.deadline = config.deadline
         self.max_hops = config.max_hops
@@ -188,7 +189,7 @@ class Edge:
         principal = self.auth.principal(authorization)
         if authorization is None and self._peer_certs:
             principal = self._certified(request) or principal
-        if self.rates.active:
+        if self._rates_active:
             anonymous = principal.role is Role.PUBLIC
             client = (request.remote or "?") if anonymous else principal.name
             self.rates.take(client, anonymous=anonymous)

@@ -126,7 +126,8 @@ class HotAnswer:
         self.view = view
         self.copy = copied[0] if copied is not None else None
         headers["Content-Length"] = str(len(body))  # aiohttp then measures nothing itself
-        self.size = len(body) + sum(len(k) + len(v) for k, v in headers.items()) + 4 * ENTRY_OVERHEAD
+        named = sum(map(len, headers.keys())) + sum(map(len, headers.values()))
+        self.size = len(body) + named + 4 * ENTRY_OVERHEAD
         self._parts: tuple[bytes, CIMultiDict[str], str, _Counts, tuple[CacheEntry, KeptCopies] | None] | None
         self._parts = (body, headers, label, counts, copied)
         self._route: ResourceRoute | None = None
@@ -234,8 +235,15 @@ class HotAnswers:
         federation cache, nothing that depends on the caller.
         """
         views = self._views
-        if views is None or not isinstance(response, web.Response) or response.status != 200:
+        if views is None or response.status != 200:
             return
+        # (the type first: isinstance of an aiohttp response is an ABC check, slow for a miss)
+        if type(response) is not web.Response and not isinstance(response, web.Response):
+            return
+        headers = request.headers
+        for name in _BYPASS:
+            if name in headers:
+                return
         body = response.body
         if not isinstance(body, bytes):
             return
@@ -250,9 +258,6 @@ class HotAnswers:
             if copies is None or copy is None or not copy.gave(view):
                 return
             copied = (copy, copies)
-        headers = request.headers
-        if any(name in headers for name in _BYPASS):
-            return
         key = (request.raw_path, headers.get("Accept", ""))
         kept = HotAnswer(handle, view, CIMultiDict(response.headers), body, label, self._counts, copied)
         self._answers.put(key, kept)
