@@ -41,7 +41,7 @@ from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier, longest_claim
 from resolver.integrity.served import LOG_INDEX_HEADER, PROOF_HEADER, UNVERIFIED_HEADER, split_signed
 from resolver.lookup import OWNER_HEADER, Answer, Owner, Read, Referral
-from resolver.memo import Memo, text_size
+from resolver.memo import ENTRY_OVERHEAD, Memo, text_size
 from resolver.page.health import PageHealth, PageHealthSource
 from resolver.page.i18n import choose_language
 from resolver.passport.read import JSON_TYPES as JSON_MEDIA_TYPES
@@ -63,7 +63,11 @@ _VARY = VARY
 _VARY_PAGE = VARY_PAGE
 _IMMUTABLE = 365 * 24 * 3600
 _SAFE = "/:@!$&'()*+,;="
-_OWNERS_KEPT = 4096  # key heads whose Passport-Owner is kept (all of them, unless they are many)
+_OWNERS_BYTES = 1024 * 1024  # Passport-Owner of local answers, by key head ("" when none)
+
+
+def _owner_size(head: str, header: str) -> int:
+    return len(head) + len(header) + ENTRY_OVERHEAD
 
 
 def location_path(key: str) -> str:
@@ -103,10 +107,12 @@ def last_modified(seconds: float) -> str:
     if fraction < 0 or second > _LAST_SECOND:  # before 1970 or past datetime's range: as before
         when = _from_timestamp(seconds, datetime.UTC)
         fields = (when.weekday(), when.day, when.month, when.year, when.hour, when.minute, when.second)
-    else:
-        t = _gmtime(second)
-        fields = (t.tm_wday, t.tm_mday, t.tm_mon, t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
-    weekday, day, month, year, hour, minute, sec = fields
+        return _http_date_text(*fields)
+    t = _gmtime(second)
+    return _http_date_text(t.tm_wday, t.tm_mday, t.tm_mon, t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
+
+
+def _http_date_text(weekday: int, day: int, month: int, year: int, hour: int, minute: int, sec: int) -> str:
     return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (  # noqa: UP031 (formatdate's own format)
         _DAYS[weekday],
         day,
@@ -169,7 +175,7 @@ class PassportRoutes:
         self._checker_starting = asyncio.Lock()
         self._health: tuple[Edge, PageHealthSource | None] | None = None
         # Per node, the Passport-Owner header of local answers by their key's head (None: none).
-        self._owners: tuple[Edge | None, dict[str, str | None]] = (None, {})
+        self._owners: tuple[Edge | None, Memo[str, str]] = (None, Memo(0, _owner_size))
 
     @property
     def edge(self) -> Edge:
@@ -279,15 +285,15 @@ class PassportRoutes:
         head, _, _ = key.partition("/")
         edge = self.edge
         kept = self._owners
-        if kept[0] is not edge or len(kept[1]) >= _OWNERS_KEPT:  # a new node, or many heads
-            kept = self._owners = (edge, {})
-        found = kept[1].get(head, "") if head != "01" else ""
-        if found == "":
+        if kept[0] is not edge:  # a new node
+            kept = self._owners = (edge, Memo(_OWNERS_BYTES, _owner_size))
+        found = kept[1].get(head) if head != "01" else None
+        if found is None:
             prefix = longest_claim(edge.config.prefixes, key)
-            found = Owner(edge.node_id, prefix).header() if prefix is not None else None
+            found = Owner(edge.node_id, prefix).header() if prefix is not None else ""
             if head != "01":
-                kept[1][head] = found
-        return found
+                kept[1].put(head, found)
+        return found or None
 
     async def _past(
         self, request: web.Request, ident: Identifier, principal: Principal, tier: Tier, rep: Representation
