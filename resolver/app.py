@@ -71,7 +71,8 @@ def create_app(
     metrics = metrics or Metrics()
     hot = HotAnswers(metrics, max_bytes=config.hot_cache_bytes)
     # aiohttp's own cap is a backstop; the edge counts the body itself and answers 413 sooner.
-    app = application(client_max_size=config.limits.max_body_bytes + 1, hot=hot)  # routes kept per path
+    # Routes kept per path; a path only the passport route takes is matched directly.
+    app = application(client_max_size=config.limits.max_body_bytes + 1, hot=hot, direct="passport")
     app[HOT] = hot
     slot = EdgeSlot()
 

@@ -41,6 +41,7 @@ __all__ = [
     "gs1_check_digit",
     "longest_claim",
     "parse_identifier",
+    "parse_plain_handle",
 ]
 
 MAX_INPUT = 2048  # characters of input looked at; anything longer is refused before parsing
@@ -54,6 +55,10 @@ _GTIN_RE = re.compile(r"[0-9]{8}|[0-9]{12,14}")
 _PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # GS1 AI encodable character set 82 (GS1 General Specifications, figure 7.11-1).
 _CSET82_RE = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
+# The common form: a dotted-digits prefix, "/", one segment of printable ASCII with no "%" and
+# no "/" (nothing to decode, normalise or check for look-alikes).
+_PLAIN_RE = re.compile(r"([0-9]+(?:\.[0-9]+)*)/([!-$&-.0-~]{1,256})")  # 256: MAX_SUFFIX
+_NO_QUALIFIERS: Mapping[str, str] = MappingProxyType({})  # a handle's (read-only: shared)
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 # Key qualifiers of AI 01 in the order GS1 Digital Link requires (22 CPV, 10 batch/lot, 21 serial).
@@ -104,6 +109,29 @@ def parse_identifier(
     if not isinstance(text, str):
         raise InvalidIdentifier("an identifier must be text")
     return _parse(text, case_sensitive, tuple(node_base_urls), tuple(mixed_script_prefixes))
+
+
+def parse_plain_handle(text: str, *, case_sensitive: bool = False) -> Identifier | None:
+    """``parse_identifier(text)`` for the common form of a handle, ``88.100.1/BAT-000123`` (one
+    suffix segment of printable ASCII without "%"), with none of the general parse's steps;
+    None for any other text (valid or not: ``parse_identifier`` says which)."""
+    found = _PLAIN_RE.fullmatch(text)
+    if found is None:
+        return None
+    prefix, suffix = found.groups()
+    if len(prefix) > MAX_PREFIX or prefix == "0" or prefix.startswith("0.") or prefix == "01":
+        return None  # too long, the 0.* namespace, or a GS1 Digital Link: the general parse
+    if suffix == "." or suffix == "..":
+        return None
+    key_suffix = suffix if case_sensitive else suffix.upper()  # ASCII: the same as _ASCII_UPPER
+    return Identifier(
+        key=f"{prefix}/{key_suffix}",
+        prefix=prefix,
+        suffix=key_suffix,
+        iri=f"https://hdl.handle.net/{prefix}/{suffix}",
+        kind="handle",
+        qualifiers=_NO_QUALIFIERS,
+    )
 
 
 def _parse(

@@ -25,7 +25,7 @@ from resolver.errors import (
 from resolver.federation.tls import certificate_fingerprint
 from resolver.http.auth import Authenticator, Principal
 from resolver.http.forwarding import lookup_from_headers
-from resolver.identifiers import Identifier, parse_identifier
+from resolver.identifiers import Identifier, parse_identifier, parse_plain_handle
 from resolver.integrity.part import Integrity
 from resolver.integrity.signer import key_url
 from resolver.lifecycle.links import LineageLinks
@@ -148,6 +148,7 @@ class Edge:
         self.auth = Authenticator((*config.credentials, *config.federation.credentials()))
         self._peer_certs = config.federation.peer_certificates()
         self.rates = rate_limiter(config.limits)
+        self._rates_active = self.rates.active  # fixed with the configuration; asked per request
         self.node_id = config.node_id
         self.deadline = config.deadline
         self.max_hops = config.max_hops
@@ -161,7 +162,11 @@ class Edge:
     # --- reading -------------------------------------------------------------------------------
 
     def identify(self, text: str) -> Identifier:
-        """The parsed identifier (memoised: clients ask for the same passports again and again)."""
+        """The parsed identifier: the common form (``88.100.1/BAT-1``) parsed directly, the others
+        memoised (clients ask for the same passports again and again)."""
+        plain = parse_plain_handle(text, case_sensitive=self._case_sensitive)
+        if plain is not None:  # cheaper than a memo lookup, and a put on a cold path
+            return plain
         found = self._identifiers.get(text)
         if found is None:
             found = parse_identifier(
@@ -184,7 +189,7 @@ class Edge:
         principal = self.auth.principal(authorization)
         if authorization is None and self._peer_certs:
             principal = self._certified(request) or principal
-        if self.rates.active:
+        if self._rates_active:
             anonymous = principal.role is Role.PUBLIC
             client = (request.remote or "?") if anonymous else principal.name
             self.rates.take(client, anonymous=anonymous)

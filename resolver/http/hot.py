@@ -103,15 +103,20 @@ class _Counts:
 class HotAnswer:
     """One kept answer: its bytes, its full header set, the view it was made from (and the
     federation cache's copy, for a peer's answer), and a route of its own, whose handler answers
-    with them, for the router to hand to aiohttp."""
+    with them, for the router to hand to aiohttp.
 
-    __slots__ = ("copy", "handle", "route", "size", "view")
+    The route is made when the answer is first served, not when it is kept: on a node with many
+    more passports than its memos hold, most answers are kept and never asked for again, and
+    keeping one should cost no more than copying its headers.
+    """
+
+    __slots__ = ("_parts", "_route", "copy", "handle", "size", "view")
 
     def __init__(
         self,
         handle: str,
         view: View,
-        response: web.Response,
+        headers: CIMultiDict[str],
         body: bytes,
         label: str,
         counts: _Counts,
@@ -120,14 +125,27 @@ class HotAnswer:
         self.handle = handle
         self.view = view
         self.copy = copied[0] if copied is not None else None
-        headers = CIMultiDict(response.headers)
         headers["Content-Length"] = str(len(body))  # aiohttp then measures nothing itself
-        self.size = len(body) + sum(len(k) + len(v) for k, v in headers.items()) + 4 * ENTRY_OVERHEAD
-        if copied is None:
-            handler = _answering(body, CIMultiDictProxy(headers), label, counts)
-        else:
-            handler = _answering_copy(body, headers, label, counts, *copied)
-        self.route = ResourceRoute("GET", handler, _RESOURCE)
+        named = sum(map(len, headers.keys())) + sum(map(len, headers.values()))
+        self.size = len(body) + named + 4 * ENTRY_OVERHEAD
+        self._parts: tuple[bytes, CIMultiDict[str], str, _Counts, tuple[CacheEntry, KeptCopies] | None] | None
+        self._parts = (body, headers, label, counts, copied)
+        self._route: ResourceRoute | None = None
+
+    @property
+    def route(self) -> ResourceRoute:
+        route = self._route
+        if route is None:
+            parts = self._parts
+            assert parts is not None  # set until the route is made
+            body, headers, label, counts, copied = parts
+            if copied is None:
+                handler = _answering(body, CIMultiDictProxy(headers), label, counts)
+            else:
+                handler = _answering_copy(body, headers, label, counts, *copied)
+            route = self._route = ResourceRoute("GET", handler, _RESOURCE)
+            self._parts = None
+        return route
 
 
 def _answering(
@@ -217,8 +235,15 @@ class HotAnswers:
         federation cache, nothing that depends on the caller.
         """
         views = self._views
-        if views is None or not isinstance(response, web.Response) or response.status != 200:
+        if views is None or response.status != 200:
             return
+        # (the type first: isinstance of an aiohttp response is an ABC check, slow for a miss)
+        if type(response) is not web.Response and not isinstance(response, web.Response):
+            return
+        headers = request.headers
+        for name in _BYPASS:
+            if name in headers:
+                return
         body = response.body
         if not isinstance(body, bytes):
             return
@@ -233,11 +258,9 @@ class HotAnswers:
             if copies is None or copy is None or not copy.gave(view):
                 return
             copied = (copy, copies)
-        headers = request.headers
-        if any(name in headers for name in _BYPASS):
-            return
         key = (request.raw_path, headers.get("Accept", ""))
-        self._answers.put(key, HotAnswer(handle, view, response, body, label, self._counts, copied))
+        kept = HotAnswer(handle, view, CIMultiDict(response.headers), body, label, self._counts, copied)
+        self._answers.put(key, kept)
 
     def match(self, request: web.Request) -> web.UrlMappingMatchInfo | None:
         """The route of the kept answer to ``request`` (a GET), if it has a current one."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import math
+import time
 from urllib.parse import quote
 
 import orjson
@@ -39,7 +41,7 @@ from resolver.http.router import EdgeSlot, Routes
 from resolver.identifiers import Identifier, longest_claim
 from resolver.integrity.served import LOG_INDEX_HEADER, PROOF_HEADER, UNVERIFIED_HEADER, split_signed
 from resolver.lookup import OWNER_HEADER, Answer, Owner, Read, Referral
-from resolver.memo import Memo, text_size
+from resolver.memo import ENTRY_OVERHEAD, Memo, text_size
 from resolver.page.health import PageHealth, PageHealthSource
 from resolver.page.i18n import choose_language
 from resolver.passport.read import JSON_TYPES as JSON_MEDIA_TYPES
@@ -61,6 +63,11 @@ _VARY = VARY
 _VARY_PAGE = VARY_PAGE
 _IMMUTABLE = 365 * 24 * 3600
 _SAFE = "/:@!$&'()*+,;="
+_OWNERS_BYTES = 1024 * 1024  # Passport-Owner of local answers, by key head ("" when none)
+
+
+def _owner_size(head: str, header: str) -> int:
+    return len(head) + len(header) + ENTRY_OVERHEAD
 
 
 def location_path(key: str) -> str:
@@ -79,24 +86,41 @@ def rfc3339(seconds: float) -> str:
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _from_timestamp = datetime.datetime.fromtimestamp
+_gmtime = time.gmtime
+_modf = math.modf
+
+
+_LAST_SECOND = 253402300799  # 9999-12-31 23:59:59, the last second datetime takes
 
 
 def last_modified(seconds: float) -> str:
     """``http_date(seconds)`` (``email.utils.formatdate(seconds, usegmt=True)``), made directly.
 
     On a cold read (a version not seen lately) the memoised ``http_date`` missed, then put: its
-    memo's lookups, ``formatdate``'s layers and the put cost more than this. Same datetime, same
-    rounding (to the microsecond, as ``formatdate``), same text.
+    memo's lookups, ``formatdate``'s layers and the put cost more than this. The same rounding
+    as ``datetime.fromtimestamp`` under ``formatdate`` (the fraction to the microsecond, half to
+    even, carried into the next second when it rounds to a whole one), the same text; the
+    calendar from ``time.gmtime`` (no datetime object).
     """
-    when = _from_timestamp(seconds, datetime.UTC)
+    fraction, whole = _modf(seconds)
+    second = int(whole) + (round(fraction * 1e6) >= 1_000_000)
+    if fraction < 0 or second > _LAST_SECOND:  # before 1970 or past datetime's range: as before
+        when = _from_timestamp(seconds, datetime.UTC)
+        fields = (when.weekday(), when.day, when.month, when.year, when.hour, when.minute, when.second)
+        return _http_date_text(*fields)
+    t = _gmtime(second)
+    return _http_date_text(t.tm_wday, t.tm_mday, t.tm_mon, t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
+
+
+def _http_date_text(weekday: int, day: int, month: int, year: int, hour: int, minute: int, sec: int) -> str:
     return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (  # noqa: UP031 (formatdate's own format)
-        _DAYS[when.weekday()],
-        when.day,
-        _MONTHS[when.month - 1],
-        when.year,
-        when.hour,
-        when.minute,
-        when.second,
+        _DAYS[weekday],
+        day,
+        _MONTHS[month - 1],
+        year,
+        hour,
+        minute,
+        sec,
     )
 
 
@@ -150,6 +174,8 @@ class PassportRoutes:
         self._proofs: Memo[tuple[str, int, Tier, str], str] = Memo(render_cache_bytes // 16, text_size)
         self._checker_starting = asyncio.Lock()
         self._health: tuple[Edge, PageHealthSource | None] | None = None
+        # Per node, the Passport-Owner header of local answers by their key's head (None: none).
+        self._owners: tuple[Edge | None, Memo[str, str]] = (None, Memo(0, _owner_size))
 
     @property
     def edge(self) -> Edge:
@@ -208,9 +234,9 @@ class PassportRoutes:
             response.headers[UNVERIFIED_HEADER] = answer.unverified
         if answer.stale:  # the federation cache stood in for a peer that failed (stale-if-error)
             response.headers["Warning"] = '110 - "Response is Stale"'
-        owner = self._owner(ident.key, answer)
+        owner = self._owner_header(ident.key, answer)
         if owner is not None:  # peers that relay learn where to go directly (federation/delegation.py)
-            response.headers[OWNER_HEADER] = owner.header()
+            response.headers[OWNER_HEADER] = owner
         if hot is not None and self._public_local(principal, served, rep, answer, index, request):
             hot.offer(request, ident.key, view, response, "passport")
         return response
@@ -248,12 +274,26 @@ class PassportRoutes:
         source = self._health_source()
         return lang in LANGUAGES and (source is None or tier < source.tier)
 
-    def _owner(self, key: str, answer: Answer) -> Owner | None:
-        """The node authoritative for ``key``: this one for a local answer, else as a peer said."""
+    def _owner_header(self, key: str, answer: Answer) -> str | None:
+        """``Passport-Owner`` of an answer: this node for a local one, else as a peer said.
+
+        For a local answer it depends only on the key's head (its handle prefix) unless the key
+        is a GS1 one ("01/..."), whose claims go further: kept per head, per node."""
         if answer.source != "local":
-            return answer.owner
-        prefix = longest_claim(self.edge.config.prefixes, key)
-        return Owner(self.edge.node_id, prefix) if prefix is not None else None
+            owner = answer.owner
+            return owner.header() if owner is not None else None
+        head, _, _ = key.partition("/")
+        edge = self.edge
+        kept = self._owners
+        if kept[0] is not edge:  # a new node
+            kept = self._owners = (edge, Memo(_OWNERS_BYTES, _owner_size))
+        found = kept[1].get(head) if head != "01" else None
+        if found is None:
+            prefix = longest_claim(edge.config.prefixes, key)
+            found = Owner(edge.node_id, prefix).header() if prefix is not None else ""
+            if head != "01":
+                kept[1].put(head, found)
+        return found or None
 
     async def _past(
         self, request: web.Request, ident: Identifier, principal: Principal, tier: Tier, rep: Representation
@@ -295,13 +335,14 @@ class PassportRoutes:
             lang = choose_language(request.query.get("lang"), request.headers.get("Accept-Language"))
             # The page shows the battery's readings too: it changes with their revision.
             tag = f"html.{lang}" if health is None else f"html.{lang}.r{health.revision}"
-        etag = f'"v{view.version}.{tier.label}.{tag}"'
+        label = tier.label
+        etag = f'"v{view.version}.{label}.{tag}"'
         headers = {
             "ETag": etag,
             "Last-Modified": last_modified(view.modified),
             "Cache-Control": cache_control,
             "Vary": _VARY_PAGE if lang else _VARY,
-            "Passport-Tier": tier.label,
+            "Passport-Tier": label,
             "Passport-Source": source,
         }
         if age or source == "cache":  # an answer from a cache always says how old it is

@@ -7,7 +7,7 @@ thing, and the end of the chain answers "not found". The contract itself (``Stag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from resolver.errors import NotFound
 from resolver.lookup import Answer, Lookup, Next, Read, Stage
@@ -37,7 +37,11 @@ def build_chain(stages: Sequence[Stage], *, node_id: str = "this node") -> Next:
 
 
 def _bind(stage: Stage, nxt: Next) -> Next:
-    async def call(lookup: Lookup) -> Answer:
-        return await stage.resolve(lookup, nxt)
+    resolve = stage.resolve
+
+    def call(lookup: Lookup) -> Awaitable[Answer]:
+        # The stage's own coroutine, not one wrapping it: a lookup awaits one frame less per
+        # stage it passes (the chain's callers await what this returns, as before).
+        return resolve(lookup, nxt)
 
     return call
