@@ -37,6 +37,8 @@ LONGEST_FIRST = (
     "tests/integration/test_http_forms.py",
     "tests/integration/test_sparql_node.py",
     "tests/profile/test_validation.py",
+    "tests/validation/test_sparql_batch.py",
+    "tests/integration/lifecycle/test_lineage_relay.py",
 )
 
 

@@ -24,6 +24,8 @@ from tests.passport.forms import EXAMPLES
 from tests.passport.reference import init_reference, reference_conforms
 
 MUTANTS = 3000
+INVALID = EXAMPLES[0].parents[1] / "invalid"
+_PLANTED = ("capacity-not-a-number.jsonld", "carbon-footprint-stages-do-not-add-up.jsonld")
 _BATCH = 50
 _SEED = 20261130
 
@@ -99,6 +101,14 @@ def _mutant(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return doc
 
 
+def _distinct_mutants(originals: list[dict[str, Any]], rng: random.Random, count: int) -> list[bytes]:
+    """``count`` different mutants (a random change can repeat one already made: ~3 % do)."""
+    bodies: dict[bytes, None] = {}
+    while len(bodies) < count:
+        bodies[orjson.dumps(_mutant(rng.choice(originals), rng))] = None
+    return list(bodies)
+
+
 async def _node_verdicts(bodies: list[bytes]) -> list[bool]:
     """The node's write verdicts, from its own worker pool (two spawned workers, in batches)."""
     # The pool's timeout guards against a stuck worker; what this test checks is the verdicts, and
@@ -127,13 +137,17 @@ async def _node_verdicts(bodies: list[bytes]) -> list[bool]:
 async def test_the_node_never_accepts_a_mutant_that_pyshacl_rejects() -> None:
     rng = random.Random(_SEED)
     originals = [orjson.loads(path.read_bytes()) for path in EXAMPLES]
-    bodies = list({orjson.dumps(_mutant(rng.choice(originals), rng)): None for _ in range(MUTANTS)})
-    assert len(bodies) >= MUTANTS * 0.95
+    bodies = _distinct_mutants(originals, rng, MUTANTS)
     verdicts = await _node_verdicts(bodies)
     accepted = [body for body, ok in zip(bodies, verdicts, strict=True) if ok]
     assert 0 < len(accepted) < len(bodies)  # the mutants exercise both verdicts
+    # Planted: passports pyshacl rejects (a plain shape, a SPARQL rule), asked last with the rest.
+    # The reference must say so, or the check below could not fail.
+    planted = [(INVALID / name).read_bytes() for name in _PLANTED]
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(2, mp_context=context, initializer=init_reference) as pool:
-        reference = list(pool.map(reference_conforms, accepted, chunksize=16))
+        reference = list(pool.map(reference_conforms, [*accepted, *planted], chunksize=16))
+    assert reference[len(accepted) :] == [False] * len(planted)
+    reference = reference[: len(accepted)]
     disagreements = [orjson.loads(body) for body, ok in zip(accepted, reference, strict=True) if not ok]
     assert disagreements == [], f"{len(disagreements)} accepted by the node, rejected by pyshacl"
