@@ -2,9 +2,10 @@
 (resolver/readiness/), for its operator and for authorities.
 
 The passport is read through the chain at the caller's tier, like any read; data points above
-that tier are reported as hidden, not missing. Validation runs in the node's checker pool (the
-``/validate`` endpoint's). JSON by default; ``Accept: text/html`` or ``format=html`` gives the
-page, ``format=text`` the terminal table.
+that tier are reported as hidden, not missing. It is judged by the profile the configuration
+gives its prefix (a cn-battery passport's EU lines go through the cn -> eu mapping), in the
+node's checker pool (the ``/validate`` endpoint's). JSON by default; ``Accept: text/html`` or
+``format=html`` gives the page, ``format=text`` the terminal table.
 """
 
 from __future__ import annotations
@@ -48,13 +49,14 @@ class ReadinessRoutes:
         if answer.view is None:
             raise NotFound(f"no passport is registered for {ident.key}")
         served = answer.tier if answer.tier is not None else tier
-        body = await _with_linked(edge.ctx.linked, answer.view.body, served)
+        profile = edge.config.profile_for(ident.prefix)
+        body = await _with_linked(edge.ctx.linked, answer.view.body, served, profile)
         checker = edge.ctx.checker or edge.ctx.validator
         async with self._starting:
             await checker.start()
-        report = await checker.validate(body)
+        report = await checker.validate(body, profile=profile)
         expanded = jsonld.expand(jsonld.parse_json(body))
-        result = assess(market, expanded, report, on, passport=ident.iri, visible=served)
+        result = assess(market, expanded, report, on, passport=ident.iri, visible=served, profile=profile)
         fmt = query.get("format") or ("html" if "text/html" in request.headers.get("Accept", "") else "json")
         if fmt == "html":
             return web.Response(text=result.to_html(), content_type="text/html")
@@ -65,7 +67,7 @@ class ReadinessRoutes:
         )
 
 
-async def _with_linked(linked: LinkedPassports | None, body: bytes, tier: Tier) -> bytes:
+async def _with_linked(linked: LinkedPassports | None, body: bytes, tier: Tier, profile: str) -> bytes:
     """The passport with the values of its model and batch passports, when it names them
     (docs/linked.md): a linked item is ready with what they hold."""
     if linked is None or not (b"modelPassport" in body or b"batchPassport" in body):
@@ -74,7 +76,7 @@ async def _with_linked(linked: LinkedPassports | None, body: bytes, tier: Tier) 
     if item is None:
         return body
     item.pop("proof", None)
-    view, _provenance, _read = await linked.view(item, tier)
+    view, _provenance, _read = await linked.view(item, tier, profile)
     return orjson.dumps(view)
 
 

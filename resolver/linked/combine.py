@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from resolver import jsonld
 from resolver.context_terms import Terms
 from resolver.jsontypes import JSON, JSONObject
+from resolver.profile import named_by
 from resolver.validation.report import ValidationReport, ValidationResult
 
 __all__ = [
@@ -166,11 +167,8 @@ def _taken(item: JSONObject, linked: Sequence[Linked], terms: Terms) -> list[tup
 
 
 def profile_of(doc: JSON) -> str | None:
-    """The profile whose context a compacted passport names (None: it names none of them, or it
-    is expanded). A signed view adds the data-integrity context after the profile's."""
-    context = doc.get("@context") if isinstance(doc, dict) else None
-    listed = context if isinstance(context, list) else [context]
-    return next((name for name, url in jsonld.PROFILE_CONTEXTS.items() if url in listed), None)
+    """The profile whose context a compacted passport names (resolver.profile.named_by)."""
+    return named_by(doc)
 
 
 def in_profile(linked: Sequence[Linked], profile: str) -> list[Linked]:
