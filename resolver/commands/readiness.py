@@ -1,12 +1,13 @@
 """``passport-node readiness FILE|ID --market eu|cn|gba [--on DATE]``: per data point of the
 market, whether the passport is ready on that date (resolver/readiness/).
 
-FILE is a passport file (JSON-LD); ID a handle, a GS1 Digital Link or a GB/T 34014 code of a
-passport in the configured store (read at the highest tier: the report is the operator's).
-The passport is judged by its profile, chosen as ``validate`` chooses it: ``--profile``, else
-the one the configuration gives its prefix (an ID always has one; a FILE with ``--config``),
-else the one whose context it names, else eu-battery. A cn-battery passport's EU and GBA lines
-are read through the cn -> eu mapping (docs/cn-profile.md).
+FILE is a passport file in any format ``import --format auto`` reads (UTF-16 too); ID a
+handle, a GS1 Digital Link or a GB/T 34014 code of a passport in the configured store (read at
+the highest tier: the report is the operator's). The passport is judged by its profile, chosen
+as ``validate`` chooses it: ``--profile``, else the one the configuration gives its prefix (an
+ID always has one; a FILE with ``--config``), else the one whose context it names, else
+eu-battery. A cn-battery passport's EU and GBA lines are read through the cn -> eu mapping
+(docs/cn-profile.md).
 Exit 0 when ready, 1 when a line is missing or failing, 2 when the input cannot be used.
 """
 
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
             for role, path in (("model", args.model), ("batch", args.batch))
             if path is not None
         }
-        item = _jsonld(body) if given else body
+        # A file in any format import reads, UTF-16 included (a stored passport is JSON-LD).
+        item = _jsonld(body) if given or Path(args.passport).is_file() else body
         profile = profile_for(_parsed(item), named=args.profile, config=config)
         readiness = _assess(item, args.market, on, given, profile)
     except (ConfigError, ValueError, OSError) as err:

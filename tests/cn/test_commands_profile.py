@@ -95,3 +95,12 @@ def test_readiness_of_a_stored_cn_passport_uses_the_prefixes_profile(
     assert report["mapped"] is True and report["category"] == "EV"
     lines = {line["key"]: line["status"] for line in report["lines"]}
     assert lines["dp12"] == "valid" and lines["dp13"] == "missing"
+
+
+def test_readiness_reads_a_utf16_file_as_validate_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "utf16.jsonld"
+    path.write_bytes(EXAMPLE.read_text(encoding="utf-8").encode("utf-16"))
+    assert main(["readiness", str(path), "--market", "cn", "--json"]) == 0
+    assert orjson.loads(capsys.readouterr().out)["profile"] == "cn-battery"
