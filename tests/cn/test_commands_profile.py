@@ -104,3 +104,19 @@ def test_readiness_reads_a_utf16_file_as_validate_does(
     path.write_bytes(EXAMPLE.read_text(encoding="utf-8").encode("utf-16"))
     assert main(["readiness", str(path), "--market", "cn", "--json"]) == 0
     assert orjson.loads(capsys.readouterr().out)["profile"] == "cn-battery"
+
+
+def test_an_import_stores_a_cn_item_with_its_model_and_batch_in_any_order(
+    capsys: pytest.CaptureFixture[str], config: Path, tmp_path: Path
+) -> None:
+    from tests.linked.test_cn_linked import split
+
+    item, model, batch = split()
+    files = []
+    for name, doc in (("item", item), ("model", model), ("batch", batch)):  # the item first
+        path = tmp_path / f"{name}.jsonld"
+        path.write_bytes(orjson.dumps(doc))
+        files.append(str(path))
+    assert main(["import", *files, "--config", str(config), "--workers", "1", "--json"]) == 0
+    summary = orjson.loads(capsys.readouterr().out)
+    assert summary["rejected"] == 0 and summary["created"] == 3, summary
