@@ -75,6 +75,12 @@ async def test_a_cn_item_with_its_model_and_batch_is_accepted_and_ready(node: Ru
         assert isinstance(lines, list)
         by_key = {str(line["key"]): line["status"] for line in lines if isinstance(line, dict)}
         assert by_key["dp10"] == "valid" and by_key["dp12"] == "valid"  # from the model, mapped
+        code = ITEM.rsplit("/", 1)[-1]  # a GB/T 34014 code is accepted where an identifier is
+        by_code = await _get(http, f"{node.url}/gbt34014/{code}/readiness?market=cn&on=2027-03-01")
+        assert by_code["passport"] == ITEM and by_code["ready"] is True
+        async with http.get(f"{node.url}/gbt34014/X9KPB1ANB51234T3E0000999/readiness") as missing:
+            assert missing.status == 404
+            assert "tried 88.100.1/X9KPB1ANB51234T3E0000999, 88.300.1/" in (await missing.json())["detail"]
 
 
 async def test_a_cn_item_naming_an_eu_model_is_refused_naming_it(node: RunningNode) -> None:
