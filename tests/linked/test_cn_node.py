@@ -83,6 +83,21 @@ async def test_a_cn_item_with_its_model_and_batch_is_accepted_and_ready(node: Ru
             assert "tried 88.100.1/X9KPB1ANB51234T3E0000999, 88.300.1/" in (await missing.json())["detail"]
 
 
+async def test_a_cn_model_change_that_breaks_its_item_is_reported(node: RunningNode) -> None:
+    item, model, batch = split()
+    async with aiohttp.ClientSession() as http:
+        for doc in (model, batch, item):  # stored already when the first test ran here: unchanged
+            status, text = await _put(http, _url(node, str(doc["id"])), doc)
+            assert status in (200, 201), text
+        before = await _get(http, _url(node, MODEL) + "/linked-items")
+        assert before["items"] == [ITEM] and before["broken"] == []
+        del model["mass"]  # the model alone is still accepted: its items may give it
+        status, text = await _put(http, _url(node, MODEL), model)
+        assert status in (200, 201), text
+        after = await _get(http, _url(node, MODEL) + "/linked-items")
+    assert after["broken"] == [{"item": ITEM, "violations": ["cn-mass (mass) is required, exactly once"]}]
+
+
 async def test_a_cn_item_naming_an_eu_model_is_refused_naming_it(node: RunningNode) -> None:
     item, _model, batch = split()
     async with aiohttp.ClientSession() as http:
