@@ -26,7 +26,6 @@ PROFILE_ROOT = Path(__file__).resolve().parent.parent
 PROFILES = tuple(jsonld.PROFILE_CONTEXTS)
 
 
-
 def named_by(doc: JSON) -> str | None:
     """The profile whose context a compacted JSON-LD document names (None: none of them, or the
     document is expanded). A signed view lists the data-integrity context after the profile's."""
