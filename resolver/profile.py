@@ -18,12 +18,21 @@ from resolver import jsonld
 from resolver.jsontypes import JSON
 from resolver.tiers import TIER_IRI_BASE, Tier
 
-__all__ = ["BP", "PROFILES", "PROFILE_ROOT", "Profile", "PropertyInfo"]
+__all__ = ["BP", "PROFILES", "PROFILE_ROOT", "Profile", "PropertyInfo", "named_by"]
 
 BP = rdflib.Namespace(TIER_IRI_BASE)
 PROFILE_ROOT = Path(__file__).resolve().parent.parent
 # The profiles a node can write passports in (vocab/<name>, shapes/<name>), default first.
 PROFILES = tuple(jsonld.PROFILE_CONTEXTS)
+
+
+def named_by(doc: JSON) -> str | None:
+    """The profile whose context a compacted JSON-LD document names (None: none of them, or the
+    document is expanded). A signed view lists the data-integrity context after the profile's."""
+    context = doc.get("@context") if isinstance(doc, dict) else None
+    listed = context if isinstance(context, list) else [context]
+    return next((name for name, url in jsonld.PROFILE_CONTEXTS.items() if url in listed), None)
+
 
 _TIER_FILES = {
     Tier.PUBLIC: "tier-public.ttl",

@@ -166,26 +166,38 @@ def _identity(get: PathReader, put: _Writer, identifier: str) -> None:
 def _rated(get: PathReader, put: _Writer) -> None:
     """Weight and the rated performance and durability figures."""
     weight = get.value("characteristics", "physicalDimension", "weight")
-    if isinstance(weight, dict) and weight.get("unit") in _WEIGHT_TO_KG and _number(weight.get("value")):
+    if isinstance(weight, dict) and weight.get("value") is not None:
+        where = "characteristics.physicalDimension.weight"
+        if not _number(weight.get("value")):
+            raise DocumentError(f"{where}.value: {weight.get('value')!r} is not a number")
+        if weight.get("unit") not in _WEIGHT_TO_KG:
+            raise DocumentError(
+                f"{where}.unit: {weight.get('unit')!r} is not a unit of mass ({', '.join(_WEIGHT_TO_KG)})"
+            )
         put("weight", _quantity(weight["value"] * _WEIGHT_TO_KG[weight["unit"]], "KGM"))
 
     rated = ("performance", "rated")
-    put("ratedCapacity", _quantity(get.value(*rated, "capacity", "value"), "AMH"))
-    put("capacityThresholdForExhaustion", _num(get.value(*rated, "capacity", "thresholdExhaustion")))
-    put("minimumVoltage", _quantity(get.value(*rated, "voltage", "min"), "VLT"))
-    put("nominalVoltage", _quantity(get.value(*rated, "voltage", "nominal"), "VLT"))
-    put("maximumVoltage", _quantity(get.value(*rated, "voltage", "max"), "VLT"))
-    put("originalPowerCapability", _quantity(get.value(*rated, "power", "value"), "WTT"))
-    put("expectedLifetimeCycles", _int(get.value(*rated, "lifetime", "cycleLifeTesting", "cycles")))
-    put("expectedLifetimeYears", _int(get.value(*rated, "lifetime", "expectedYears")))
-    put("cycleLifeTestCRate", _num(get.value(*rated, "lifetime", "cycleLifeTesting", "appliedDischargeRate")))
-    put("initialRoundTripEfficiency", _num(get.value(*rated, "roundTripEfficiency", "initial")))
+    put("ratedCapacity", _quantity(get.number(*rated, "capacity", "value"), "AMH"))
+    put("capacityThresholdForExhaustion", _num(get.number(*rated, "capacity", "thresholdExhaustion")))
+    put("minimumVoltage", _quantity(get.number(*rated, "voltage", "min"), "VLT"))
+    put("nominalVoltage", _quantity(get.number(*rated, "voltage", "nominal"), "VLT"))
+    put("maximumVoltage", _quantity(get.number(*rated, "voltage", "max"), "VLT"))
+    put("originalPowerCapability", _quantity(get.number(*rated, "power", "value"), "WTT"))
+    put(
+        "expectedLifetimeCycles",
+        _int(get.number(*rated, "lifetime", "cycleLifeTesting", "cycles", integer=True)),
+    )
+    put("expectedLifetimeYears", _int(get.number(*rated, "lifetime", "expectedYears", integer=True)))
+    put(
+        "cycleLifeTestCRate", _num(get.number(*rated, "lifetime", "cycleLifeTesting", "appliedDischargeRate"))
+    )
+    put("initialRoundTripEfficiency", _num(get.number(*rated, "roundTripEfficiency", "initial")))
     put(
         "roundTripEfficiencyAt50PercentCycleLife",
-        _num(get.value(*rated, "roundTripEfficiency", "50PercentLife")),
+        _num(get.number(*rated, "roundTripEfficiency", "50PercentLife")),
     )
-    put("initialInternalResistance", _quantity(get.value(*rated, "resistance", "pack"), "OHM"))
-    lower, upper = get.value(*rated, "temperature", "lower"), get.value(*rated, "temperature", "upper")
+    put("initialInternalResistance", _quantity(get.number(*rated, "resistance", "pack"), "OHM"))
+    lower, upper = get.number(*rated, "temperature", "lower"), get.number(*rated, "temperature", "upper")
     if _number(lower) and _number(upper):
         put(
             "idleTemperatureRange",
@@ -196,27 +208,27 @@ def _rated(get: PathReader, put: _Writer) -> None:
 def _dynamic(get: PathReader, put: _Writer) -> None:
     """The battery's state now: capacity, power, resistance, efficiency, charge, cycles."""
     dynamic = ("performance", "dynamic")
-    put("currentRatedCapacity", _quantity(get.value(*dynamic, "capacity", "capacity", "value"), "AMH"))
-    put("capacityFade", _quantity(get.value(*dynamic, "capacity", "fade", "value"), "P1"))
-    put("powerCapability", _quantity(get.value(*dynamic, "power", "remaining", "value"), "WTT"))
-    put("powerFade", _quantity(get.value(*dynamic, "power", "fade", "value"), "P1"))
+    put("currentRatedCapacity", _quantity(get.number(*dynamic, "capacity", "capacity", "value"), "AMH"))
+    put("capacityFade", _quantity(get.number(*dynamic, "capacity", "fade", "value"), "P1"))
+    put("powerCapability", _quantity(get.number(*dynamic, "power", "remaining", "value"), "WTT"))
+    put("powerFade", _quantity(get.number(*dynamic, "power", "fade", "value"), "P1"))
     put(
         "internalResistance",
-        _quantity(get.value(*dynamic, "resistance", "remaining", "pack", "value"), "OHM"),
+        _quantity(get.number(*dynamic, "resistance", "remaining", "pack", "value"), "OHM"),
     )
     put(
         "internalResistanceIncrease",
-        _quantity(get.value(*dynamic, "resistance", "increase", "pack", "value"), "P1"),
+        _quantity(get.number(*dynamic, "resistance", "increase", "pack", "value"), "P1"),
     )
-    put("roundTripEfficiency", _num(get.value(*dynamic, "roundTripEfficiency", "remaining", "value")))
+    put("roundTripEfficiency", _num(get.number(*dynamic, "roundTripEfficiency", "remaining", "value")))
     put(
         "roundTripEfficiencyFade",
-        _quantity(get.value(*dynamic, "roundTripEfficiency", "fade", "value"), "P1"),
+        _quantity(get.number(*dynamic, "roundTripEfficiency", "fade", "value"), "P1"),
     )
-    put("stateOfCertifiedEnergy", _quantity(get.value(*dynamic, "energy", "soce", "value"), "P1"))
-    put("stateOfCharge", _quantity(get.value(*dynamic, "stateOfCharge", "value"), "P1"))
-    put("selfDischargeRate", _quantity(get.value(*dynamic, "selfDischargingRate"), "P1"))
-    put("cycleCount", _int(get.value(*dynamic, "fullCycles", "value")))
+    put("stateOfCertifiedEnergy", _quantity(get.number(*dynamic, "energy", "soce", "value"), "P1"))
+    put("stateOfCharge", _quantity(get.number(*dynamic, "stateOfCharge", "value"), "P1"))
+    put("selfDischargeRate", _quantity(get.number(*dynamic, "selfDischargingRate"), "P1"))
+    put("cycleCount", _int(get.number(*dynamic, "fullCycles", "value", integer=True)))
 
 
 def _safety_and_documents(get: PathReader, put: _Writer) -> None:
@@ -254,8 +266,14 @@ def _safety_and_documents(get: PathReader, put: _Writer) -> None:
 def _carbon_footprint(get: PathReader, put: _Writer) -> None:
     footprint: dict[str, object] = {}
     for entry in get.list("sustainability", "carbonFootprint"):
-        if not isinstance(entry, dict) or not _number(entry.get("value")):
+        if not isinstance(entry, dict):
             continue
+        if entry.get("value") is None:
+            continue
+        if not _number(entry.get("value")):
+            raise DocumentError(
+                f"sustainability.carbonFootprint.value: {entry.get('value')!r} is not a number"
+            )
         stage = _CF_STAGES.get(str(entry.get("lifecycle", "")).strip().lower())
         if stage is not None:
             footprint[stage] = _quantity(entry["value"], "kgCO2e/kWh")

@@ -5,6 +5,8 @@ An adapter reports every field it did not map; the paths read here are the ones 
 
 from __future__ import annotations
 
+from resolver.errors import DocumentError
+
 __all__ = ["PathReader"]
 
 
@@ -23,6 +25,19 @@ class PathReader:
                 return None
             node = node.get(key)
         return node
+
+    def number(self, *path: str, integer: bool = False) -> int | float | None:
+        """The number at ``path`` (None: absent); a value that is there but is not a number (or
+        not a whole number, ``integer``) refuses the payload naming the field: an impossible
+        value is never dropped silently."""
+        found = self.value(*path)
+        if found is None:
+            return None
+        if not isinstance(found, int | float) or isinstance(found, bool):
+            raise DocumentError(f"{'.'.join(path)}: {found!r} is not a number")
+        if integer and not float(found).is_integer():
+            raise DocumentError(f"{'.'.join(path)}: {found!r} is not a whole number")
+        return found
 
     def text(self, *path: str) -> str | None:
         found = self.value(*path)

@@ -501,7 +501,7 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
         linked = LinkedImport(validator, store, case_sensitive=config.case_sensitive)
 
         async def single(item: Item) -> None:  # a model or batch, then the items that name them
-            await one(item, await linked.prepare(item.body), sealer)
+            await one(item, await linked.prepare(item.body, profile=_profile_of(item.body, config)), sealer)
 
         for part in (parts.shared, parts.linked):
             if part:

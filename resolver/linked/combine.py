@@ -3,7 +3,9 @@ its model and batch, for validation (one JSON-LD document) and for display (with
 
 The item's own values win; a data point the item lacks is taken from its batch, else from its
 model (the batch is the more specific). Identity terms (``id``, the passport identifier, the
-links themselves) are never taken from a linked passport.
+links themselves) are never taken from a linked passport. Both profiles (eu-battery, cn-battery)
+name the links with the same terms and IRIs; an item is combined in its own profile, with a
+model and batch of that profile only (``in_profile``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from resolver import jsonld
 from resolver.context_terms import Terms
 from resolver.jsontypes import JSON, JSONObject
+from resolver.profile import named_by
 from resolver.validation.report import ValidationReport, ValidationResult
 
 __all__ = [
@@ -24,8 +27,10 @@ __all__ = [
     "Links",
     "as_object",
     "granularity_of",
+    "in_profile",
     "links_of",
     "merged_view",
+    "profile_of",
     "shared_verdict",
     "unreadable",
     "validation_body",
@@ -68,8 +73,11 @@ class Linked:
     reason: str = ""
 
 
-def _terms() -> Terms:
-    terms = jsonld.context_terms()
+_EU = "eu-battery"
+
+
+def _terms(profile: str = _EU) -> Terms:
+    terms = jsonld.context_terms(jsonld.PROFILE_CONTEXTS[profile])
     if terms is None:  # a broken installation: the profile's context is beyond the framer
         raise RuntimeError("the profile's context cannot be read as a term table")
     return terms
@@ -158,9 +166,29 @@ def _taken(item: JSONObject, linked: Sequence[Linked], terms: Terms) -> list[tup
     return taken
 
 
-def validation_body(item: JSON, linked: Sequence[Linked]) -> JSONObject | None:
+def profile_of(doc: JSON) -> str | None:
+    """The profile whose context a compacted passport names (resolver.profile.named_by)."""
+    return named_by(doc)
+
+
+def in_profile(linked: Sequence[Linked], profile: str) -> list[Linked]:
+    """``linked`` with each passport of another profile than the item's made unreadable, with the
+    reason: an item takes values only from a model and batch written in its own profile."""
+    out = []
+    for source in linked:
+        theirs = profile_of(source.doc) if source.doc is not None else None
+        if theirs is not None and theirs != profile:
+            reason = f"it is a {theirs} passport; a {profile} item takes values from {profile} passports only"
+            out.append(Linked(source.role, source.iri, None, reason))
+        else:
+            out.append(source)
+    return out
+
+
+def validation_body(item: JSON, linked: Sequence[Linked], profile: str = _EU) -> JSONObject | None:
     """One JSON-LD document holding the item and, on the item's own IRI, what it takes from its
-    linked passports (None: the item is neither a compacted view in our context nor expanded)."""
+    linked passports (None: the item is neither a compacted view in ``profile``'s context nor
+    expanded)."""
     node = _root(item)
     if node is None:
         return None
@@ -168,23 +196,25 @@ def validation_body(item: JSON, linked: Sequence[Linked]) -> JSONObject | None:
     context = node.get("@context") if isinstance(item, dict) else None
     # A signed view adds the data-integrity context for its proof, which is left out here.
     listed = context if isinstance(context, list) else [context]
-    ours = context is None or jsonld.CONTEXT_URL in listed
-    if not isinstance(iri, str) or not ours:
+    url = jsonld.PROFILE_CONTEXTS[profile]
+    if not isinstance(iri, str) or not (context is None or url in listed):
         return None
-    terms = _terms()
+    terms = _terms(profile)
     extra: JSONObject = {"@id": iri}
     for _source, key, value in _taken(node, linked, terms):
         extra[key] = value
     nodes: list[JSON] = [{k: v for k, v in node.items() if k not in ("@context", "proof")}, extra]
     if isinstance(item, list):
         nodes += [n for n in item if n is not node]
-    return {"@context": jsonld.CONTEXT_URL, "@graph": nodes}
+    return {"@context": url, "@graph": nodes}
 
 
-def merged_view(item: JSONObject, linked: Sequence[Linked]) -> tuple[JSONObject, dict[str, str]]:
-    """The item's view with what it takes from its linked passports, and for each top-level
-    term of it the IRI of the passport its value comes from."""
-    terms = _terms()
+def merged_view(
+    item: JSONObject, linked: Sequence[Linked], profile: str = _EU
+) -> tuple[JSONObject, dict[str, str]]:
+    """The item's view with what it takes from its linked passports (in ``profile``), and for
+    each top-level term of it the IRI of the passport its value comes from."""
+    terms = _terms(profile)
     own = str(item.get("id", item.get("@id", "")))
     merged = dict(item)
     provenance = {key: own for key in item if key not in ("@context", "id", "@id")}
@@ -195,10 +225,11 @@ def merged_view(item: JSONObject, linked: Sequence[Linked]) -> tuple[JSONObject,
 
 
 def _is_absence(result: ValidationResult) -> bool:
-    # Count shapes say "required, ..."; the per-category rules "required for ..."; data point 7
-    # asks to "give serialNumber or batchNumber".
+    # eu-battery's count shapes say "required, ..."; the per-category rules "required for ...";
+    # data point 7 asks to "give serialNumber or batchNumber". cn-battery's count shapes say
+    # "cn-mass (mass) is required, exactly once".
     message = result.message
-    return ": required" in message or "give serialNumber or batchNumber" in message
+    return any(said in message for said in (": required", " is required", "give serialNumber or batchNumber"))
 
 
 def shared_verdict(report: ValidationReport) -> ValidationReport:

@@ -97,10 +97,11 @@ class LinkedImport:
     def __init__(self, validator: Checker, store: Store, *, case_sensitive: bool = False) -> None:
         self._linked = LinkedPassports(validator, store_fetch(store, case_sensitive=case_sensitive))
 
-    async def prepare(self, body: bytes) -> PreparedPassport | ResolverError:
-        """The prepared passport (its report judged with its linked passports, or without
-        what a model's items give), or the error that makes the body unusable."""
+    async def prepare(self, body: bytes, *, profile: str = "eu-battery") -> PreparedPassport | ResolverError:
+        """The prepared passport in ``profile`` (the one of its prefix; its report judged with
+        its linked passports, or without what a model's items give), or the error that makes
+        the body unusable."""
         try:
-            return await self._linked.prepare(body)
+            return await self._linked.prepare(body, profile=profile)
         except ResolverError as err:
             return err

@@ -2,7 +2,8 @@
 with their model and batch), the combined view with provenance, and the items a model breaks.
 
 Linked passports are read through the node's lookup chain (``Fetch``), so a model or batch on
-another node is resolved through the federation like any read.
+another node is resolved through the federation like any read. An item is judged in the profile
+of its prefix, with a model and batch of that profile (docs/linked.md).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ class Checker(Protocol):
         profile: str = ...,
     ) -> PreparedPassport: ...
 
-    async def validate(self, body: bytes, *, media_type: str = ...) -> ValidationReport: ...
+    async def validate(
+        self, body: bytes, *, media_type: str = ..., profile: str = ...
+    ) -> ValidationReport: ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -78,10 +81,10 @@ class LinkedPassports:
         profile: str = _EU,
     ) -> PreparedPassport:
         """The write path's Preparer: as the validator's, but an item with links is judged with
-        its model and batch, and a model or batch without the data its items give. Links are
-        eu-battery terms: a passport of another profile goes to the validator as it is."""
+        its model and batch, and a model or batch without the data its items give, all in
+        ``profile`` (the one of the passport's prefix)."""
         plain = media_type != _JSONLD or not any(marker in body for marker in MARKERS)
-        if plain or profile != _EU:
+        if plain:
             return await self._validator.prepare(
                 body, expected_iri=expected_iri, media_type=media_type, profile=profile
             )
@@ -89,11 +92,11 @@ class LinkedPassports:
         verdict: ValidationReport | None = None
         links = combine.links_of(doc)
         if combine.granularity_of(doc) in ("model", "batch"):
-            verdict = combine.shared_verdict(await self._validator.validate(body))
+            verdict = combine.shared_verdict(await self._validator.validate(body, profile=profile))
         elif links:
-            verdict = await self.judge(doc, links)
+            verdict = await self.judge(doc, links, profile)
         prepared = await self._validator.prepare(
-            body, expected_iri=expected_iri, media_type=media_type, verdict=verdict
+            body, expected_iri=expected_iri, media_type=media_type, verdict=verdict, profile=profile
         )
         if prepared.report.conforms:
             self._accepted(prepared.iri, links)
@@ -120,21 +123,24 @@ class LinkedPassports:
             found.append(Linked(role, iri, doc, "" if doc is not None else "not a JSON-LD object"))
         return found
 
-    async def judge(self, doc: JSON, links: Links) -> ValidationReport:
-        """The report of ``doc`` judged with its linked passports."""
-        linked = await self.linked(links)
-        body = combine.validation_body(doc, linked)
-        if body is None:
-            report = await self._validator.validate(orjson.dumps(doc))
-        else:
-            report = await self._validator.validate(orjson.dumps(body))
+    async def judge(self, doc: JSON, links: Links, profile: str = _EU) -> ValidationReport:
+        """The report of ``doc`` judged in ``profile`` with its linked passports (one of
+        another profile is a violation naming it)."""
+        linked = combine.in_profile(await self.linked(links), profile)
+        body = combine.validation_body(doc, linked, profile)
+        together = orjson.dumps(doc if body is None else body)
+        report = await self._validator.validate(together, profile=profile)
         return combine.with_results(report, combine.unreadable(linked))
 
-    async def view(self, item: JSONObject, tier: Tier) -> tuple[JSONObject, dict[str, str], list[Linked]]:
+    async def view(
+        self, item: JSONObject, tier: Tier, profile: str | None = None
+    ) -> tuple[JSONObject, dict[str, str], list[Linked]]:
         """The item's view with its linked passports' values (read at ``tier``), the provenance of
-        each term, and the links read."""
-        linked = await self.linked(combine.links_of(item), tier)
-        merged, provenance = combine.merged_view(item, linked)
+        each term, and the links read; ``profile``: the item's (by default the one its context
+        names). A linked passport of another profile gives nothing and is listed as unreadable."""
+        profile = profile or combine.profile_of(item) or _EU
+        linked = combine.in_profile(await self.linked(combine.links_of(item), tier), profile)
+        merged, provenance = combine.merged_view(item, linked, profile)
         return merged, provenance, linked
 
     def forget(self, iri: str) -> None:
@@ -158,7 +164,7 @@ class LinkedPassports:
             except ResolverError as err:
                 broken.append(BrokenItem(item, (f"the item could not be read: {err.detail}",)))
                 continue
-            report = await self.judge(doc, combine.links_of(doc))
+            report = await self.judge(doc, combine.links_of(doc), combine.profile_of(doc) or _EU)
             if not report.conforms:
                 messages = tuple(r.message for r in report.results if r.severity == "Violation")
                 broken.append(BrokenItem(item, messages))

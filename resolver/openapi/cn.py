@@ -22,16 +22,27 @@ ROUTES: dict[str, str] = {
     "/gbt34014/{code}": "/gbt34014/{code}",
     "/gbt34014/{code}/explain": "/gbt34014/{code}/explain",
     "/{prefix}/{suffix}/readiness": "/{prefix}/{suffix}/readiness",
+    "/gbt34014/{code}/readiness": "/gbt34014/{code}/readiness",
 }
 
 
 def cn_paths() -> dict[str, object]:
     """The code routes and the readiness report."""
-    return {**_code_paths(), "/{prefix}/{suffix}/readiness": _readiness_path()}
+    code_readiness = _readiness_path("readinessByGbt34014")
+    code_readiness["parameters"] = [_code()]
+    return {
+        **_code_paths(),
+        "/{prefix}/{suffix}/readiness": _readiness_path("readiness"),
+        "/gbt34014/{code}/readiness": code_readiness,
+    }
+
+
+def _code() -> dict[str, object]:
+    return path_param("code", "A GB/T 34014 code: 24 letters and digits (position 4 is P, M or C).")
 
 
 def _code_paths() -> dict[str, object]:
-    code = path_param("code", "A GB/T 34014 code: 24 letters and digits (position 4 is P, M or C).")
+    code = _code()
     passport_ok = {
         "description": "The passport registered as {prefix}/{code}, under the first prefix with one.",
         "content": {
@@ -60,14 +71,14 @@ def _code_paths() -> dict[str, object]:
     }
 
 
-def _readiness_path() -> dict[str, object]:
+def _readiness_path(operation: str) -> dict[str, object]:
     return {
         "parameters": [
             path_param("prefix", HANDLE_DESC),
             path_param("suffix", "The rest of the passport's identifier."),
         ],
         "get": {
-            "operationId": "readiness",
+            "operationId": operation,
             "summary": "Per data point of a market, whether the passport is ready on a date",
             "parameters": [
                 query("market", "eu (default), cn or gba.", {"type": "string", "enum": ["eu", "cn", "gba"]}),

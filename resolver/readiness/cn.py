@@ -58,7 +58,10 @@ def cn_lines(facts: Facts, on: datetime.date) -> list[Line]:
     for item in ITEMS:
         base = {"key": item.key, "label": item.label, "source": item.source, "tier": item.tier}
         present = any(facts.has(p) for p in item.predicates) or (item.key == "cn-code" and code is not None)
-        if present:
+        failing = facts.failing(item.predicates) if present else []
+        if failing:
+            lines.append(Line(**base, status="failing", reason="; ".join(failing[:3])))
+        elif present:
             reason = f"from the passport's identifier ({code.code})" if item.key == "cn-code" and code else ""
             lines.append(Line(**base, status="valid", reason=reason))
         elif facts.hidden(Tier.from_label(item.tier)):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from resolver.jsontypes import JSON, JSONObject
 from resolver.tiers import Tier
 
-__all__ = ["STATUSES", "Facts", "Line", "Readiness", "facts_of", "parse_date"]
+__all__ = ["STATUSES", "Facts", "Line", "Readiness", "facts_of", "parse_date", "root_predicate"]
 
 # What a line says, in the order the summary lists them.
 STATUSES = (
@@ -55,7 +55,8 @@ class Line:
 @dataclass(frozen=True, slots=True)
 class Facts:
     """What the report reads from a passport: the predicates it holds (with their literal
-    values), its category and chemistry, and the violations per data point."""
+    values), its category and chemistry, and the violations per data point and per property
+    (the first property of the violation's path)."""
 
     passport: str
     values: dict[str, list[object]]
@@ -63,6 +64,11 @@ class Facts:
     chemistry: str | None  # the chemistry concept's IRI
     failures: dict[int, list[str]] = field(default_factory=dict)
     visible: Tier = Tier.AUTHORITY  # the tier of the view the facts were read from
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    def failing(self, predicates: Iterable[str]) -> list[str]:
+        """The violations' messages on any of ``predicates``."""
+        return [message for p in predicates for message in self.problems.get(p, [])]
 
     def hidden(self, tier: Tier) -> bool:
         """Whether a value of ``tier`` could not be in the view read."""
@@ -85,6 +91,14 @@ class Readiness:
     on: datetime.date
     category: str | None
     lines: tuple[Line, ...]
+    profile: str = "eu-battery"  # the profile the passport is written in and was judged by
+    translated: bool = False  # read through the cn -> eu mapping (docs/cn-profile.md)
+
+    @property
+    def judged_by(self) -> str:
+        """How the passport was judged, in words."""
+        mapped = " and read through the cn-battery to eu-battery mapping" if self.translated else ""
+        return f"judged by the {self.profile} profile{mapped}"
 
     def counts(self) -> dict[str, int]:
         counted = Counter(line.status for line in self.lines)
@@ -102,6 +116,8 @@ class Readiness:
             "market": self.market,
             "on": self.on.isoformat(),
             "category": self.category,
+            "profile": self.profile,
+            "mapped": self.translated,
             "ready": self.ready,
             "counts": counts,
             "lines": lines,
@@ -110,7 +126,8 @@ class Readiness:
     def to_table(self) -> str:
         head = (
             f"Readiness of {self.passport} for market {self.market} on {self.on.isoformat()}"
-            f" (category {self.category or 'unknown'}): {'ready' if self.ready else 'NOT ready'}"
+            f" (category {self.category or 'unknown'}; {self.judged_by}):"
+            f" {'ready' if self.ready else 'NOT ready'}"
         )
         rows = [("point", "status", "due", "tier", "source", "data point / reason")]
         for line in self.lines:
@@ -138,7 +155,7 @@ class Readiness:
         return (
             '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{e(title)}</title><style>{_CSS}</style></head><body>\n"
-            f"<h1>{e(title)}</h1>\n<p>Category: {e(self.category or 'unknown')}. "
+            f"<h1>{e(title)}</h1>\n<p>Category: {e(self.category or 'unknown')}; {e(self.judged_by)}. "
             f"{'Ready' if self.ready else 'Not ready'}: {counts}.</p>\n"
             "<table><thead><tr><th>Point</th><th>Data point</th><th>Status</th><th>Due</th>"
             "<th>Tier</th><th>Legal source</th><th>Reason</th></tr></thead><tbody>\n"
@@ -176,6 +193,7 @@ def facts_of(
     categories: dict[str, str],
     passport: str = "",
     visible: Tier = Tier.AUTHORITY,
+    problems: dict[str, list[str]] | None = None,
 ) -> Facts:
     """The facts of an expanded JSON-LD passport (every node's predicates and literal values)."""
     values: dict[str, list[object]] = {}
@@ -196,7 +214,15 @@ def facts_of(
     category = next((categories[v] for v in values.get(_SCHEMA_CATEGORY, []) if v in categories), None)
     chemistry = next((str(v) for v in values.get(_CHEMISTRY, []) if isinstance(v, str)), None)
     top = passport or next((str(n["@id"]) for n in expanded if "@id" in n), "")
-    return Facts(top, values, category, chemistry, failures, visible)
+    return Facts(top, values, category, chemistry, failures, visible, problems or {})
+
+
+def root_predicate(path: str | None) -> str:
+    """The first property of a validation result's path (a sequence path is its IRIs joined by
+    ``/``: ``https://ref.gs1.org/voc/manufacturer/https://ref.gs1.org/voc/address``)."""
+    if not path or path.startswith("^"):
+        return ""
+    return path.split("/http", 1)[0]
 
 
 def _nodes(expanded: Iterable[object]) -> Iterable[dict[str, object]]:

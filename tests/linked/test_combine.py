@@ -39,8 +39,10 @@ class InProcess:
             body, expected_iri=expected_iri, media_type=media_type, verdict=verdict, profile=profile
         )
 
-    async def validate(self, body: bytes, *, media_type: str = "application/ld+json") -> ValidationReport:
-        return pipeline.validate_sync(body, media_type=media_type)
+    async def validate(
+        self, body: bytes, *, media_type: str = "application/ld+json", profile: str = "eu-battery"
+    ) -> ValidationReport:
+        return pipeline.validate_sync(body, media_type=media_type, profile=profile)
 
 
 def _converted(name: str) -> list[JSONObject]:

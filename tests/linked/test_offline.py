@@ -16,7 +16,9 @@ ITEM, MODEL, BATCH = (DATA / f"openepcis-amperia-staxwall-{n}.jsonld" for n in (
 
 
 def _validate(capsys: pytest.CaptureFixture[str], path: Path, **given: Path | None) -> dict[str, object]:
-    args = argparse.Namespace(files=[path], json=True, format="auto", model=None, batch=None)
+    args = argparse.Namespace(
+        files=[path], json=True, format="auto", model=None, batch=None, profile=None, config=None
+    )
     for role, file in given.items():
         setattr(args, role, file)
     validate.run(args)
@@ -50,7 +52,15 @@ def test_readiness_counts_the_models_and_batchs_data_points(capsys: pytest.Captu
     counts = []
     for given in ({}, {"model": MODEL, "batch": BATCH}):
         args = argparse.Namespace(
-            passport=str(ITEM), market="eu", on="2027-03-01", json=True, html=False, model=None, batch=None
+            passport=str(ITEM),
+            market="eu",
+            on="2027-03-01",
+            json=True,
+            html=False,
+            model=None,
+            batch=None,
+            profile=None,
+            config=None,
         )
         for role, file in given.items():
             setattr(args, role, file)

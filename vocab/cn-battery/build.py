@@ -20,6 +20,7 @@ PREFIXES = {
     "bp": "https://w3id.org/battery-passport/eu-battery#",
     "eubat": "https://ref.openepcis.io/extensions/eu/battery/",
     "gs1": "https://ref.gs1.org/voc/",
+    "oec": "https://ref.openepcis.io/extensions/common/core/",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
@@ -97,6 +98,17 @@ PROPS: list[tuple[str, str, str, str, str, str, str, bool, str, str]] = [
      "transfer date", "The day of the transfer."),
     ("receivingParty", "cn:receivingParty", "node", "Organization", A, D, "TransferEvent", True,
      "receiving party", "The party that received the battery."),
+    # --- linked passports (resolver/linked/, docs/linked.md): eu-battery's terms and IRIs, so an
+    # item, its model and its batch are combined the same way in both profiles
+    ("modelPassport", "bp:modelPassport", "id", TOP, P, S, TOP, True,
+     "model passport", "IRI of the passport of this battery's model, which holds the static data "
+     "shared by every item of the model; required data may be given there."),
+    ("batchPassport", "bp:batchPassport", "id", TOP, P, S, TOP, True,
+     "batch passport", "IRI of the passport of this battery's production batch, which holds the data "
+     "shared by the batch."),
+    ("granularity", "oec:granularityLevel", "lit", "xsd:string", P, S, TOP, False,
+     "granularity", "What the passport describes: item, batch or model (OpenEPCIS). A model or batch "
+     "passport holds shared data only: what it lacks is not reported missing."),
     ("value", "gs1:value", "lit", "xsd:double", P, S, QV, False, "value", "Numeric value of a quantity."),
     ("unit", "gs1:unitCode", "lit", "xsd:string", P, S, QV, False,
      "unit", "UN/CEFACT Recommendation 20 unit code."),
@@ -105,7 +117,8 @@ PROPS: list[tuple[str, str, str, str, str, str, str, bool, str, str]] = [
 TIER = {P: "bp:PublicTier", L: "bp:LegitimateInterestTier", A: "bp:AuthorityTier"}
 LIFECYCLE = {S: "bp:Static", D: "bp:Dynamic"}
 # Helpers of nested nodes: in a view they take their parent node's tier.
-STRUCTURAL = {"organizationName", "creditCode", "value", "unit"}
+STRUCTURAL = {"organizationName", "creditCode", "value", "unit",
+              "modelPassport", "batchPassport", "granularity"}
 
 
 def build_context() -> dict[str, object]:

@@ -60,6 +60,8 @@ def _terms(scheme: str) -> str:
 def _value(term: str) -> tuple[str, str]:
     """The constraints on a value that is there, and how a message says them."""
     _t, _iri, kind, rng, *_rest = PROPS[term]
+    if term in LINKS:
+        return _value_of_link(term)
     if term == "batteryCode":
         return f"sh:datatype xsd:string ; sh:pattern {_lit(CODE)}", (
             "a 24-character GB/T 34014 code (maker, P/M/C, battery type, specification, traceability, "
@@ -120,9 +122,19 @@ def _transfer_event() -> str:
         sh:message "cn-transfers (transfer events): each event names the receivingParty, an organisation with its name" ] ."""
 
 
+# The links of linked passports (docs/linked.md): as eu-battery checks them, at most one each.
+LINKS = ("modelPassport", "batchPassport", "granularity")
+
+
+def _value_of_link(term: str) -> tuple[str, str]:
+    if term == "granularity":
+        return "sh:datatype xsd:string ; sh:minLength 1", "a non-empty text (item, batch or model)"
+    return "sh:nodeKind sh:IRI", "a web address"
+
+
 def build_shapes() -> dict[str, str]:
     """File name -> Turtle of the cn-battery shapes."""
-    terms = [*REQUIRED, "vehicleIdentificationNumber", "transferEvents"]
+    terms = [*REQUIRED, "vehicleIdentificationNumber", "transferEvents", *LINKS]
     shapes = [_property(t, required=t in REQUIRED, single=t != "transferEvents") for t in terms]
     listed = ",\n        ".join(f"shapes:{t}" for t in terms)
     counted = ",\n        ".join(f"shapes:{t}-count" for t in terms if t != "transferEvents")
