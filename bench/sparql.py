@@ -15,6 +15,7 @@ import os
 import random
 import statistics
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -269,10 +270,13 @@ async def _lags(store: Any, sparql: Any, rng: random.Random) -> list[tuple[float
     lags: list[tuple[float, float]] = []
     _, keys = await store.handles(limit=200)
     clock = asyncio.get_running_loop().time
+    # Markers of this run only: a data set kept for reuse (--sparql-dir) holds an earlier
+    # run's, written to the same passports (the same seed), which a query would find at once.
+    run = uuid.uuid4().hex[:12]
     for n in range(LAG_WRITES):
         key = rng.choice(keys)
         record = await store.get(key)
-        marker = f"lag-probe-{n}"
+        marker = f"lag-probe-{run}-{n}"
         views = {t: with_name(v, marker) for t, v in record.views.items()}
         query = check_query(
             f'SELECT ?p WHERE {{ ?p <https://ref.gs1.org/voc/productName> "{marker}" }}', max_chars=1000
