@@ -11,9 +11,11 @@ set (the reference point; rdflib takes seconds to minutes per query here).
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import statistics
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +110,9 @@ async def _run(seconds: float, passports: int, rdflib_n: int, reuse: Path | None
             "a sample of copies); see bench/sparql_data.py",
             f"rebuild: the follower's real rebuild, on the first {sparql_data.REBUILD_SAMPLE} passports",
             "lag: a write to the store, the follower woken as the node's write path wakes it, the "
-            "index in its own process (as served); polled with ASK queries through the engine",
+            "index in its own process (as served); polled with queries through the engine every "
+            "2 ms; lag_* counts from the store's commit (Store.put returned), store_write_* is the "
+            "put itself (SQLite, strict durability: an fsync), lag_with_store_write_* the two",
         ],
     )
 
@@ -184,10 +188,12 @@ async def _queries(url: str, directory: Path, serials: list[str], seconds: float
             if found.count < 1:
                 raise RuntimeError(f"the selective query found no passport with serial {serial}")
         aggregate: list[float] = []
+        aggregate_cpu: list[float] = []
         for _ in range(AGGREGATE_RUNS):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             groups = await answer(AGGREGATE)
             aggregate.append((time.perf_counter() - started) * 1000)
+            aggregate_cpu.append((time.process_time() - cpu) * 1000)
     finally:
         await follower.stop()
         engine.close()
@@ -198,12 +204,17 @@ async def _queries(url: str, directory: Path, serials: list[str], seconds: float
         "selective_p50_ms": round(statistics.median(selective), 2),
         "selective_p99_ms": round(_p99(selective), 2),
         "aggregate_ms": round(statistics.median(aggregate), 1),
+        # CPU of this process (the query runs on its threads): the wall time less the load
+        "aggregate_cpu_ms": round(statistics.median(aggregate_cpu), 1),
+        "aggregate_runs_ms": [round(ms, 1) for ms in aggregate],
         "aggregate_groups": groups.count,
+        "load_average_after_queries": os.getloadavg()[0],
     }
 
 
 async def _lag(url: str, directory: Path) -> dict[str, Any]:
     """The index as a node serves it (its own process, the follower woken by writes)."""
+    from resolver.sparql.host import IndexProcess
     from resolver.sparql.runtime import open_sparql
     from resolver.stores import open_store
 
@@ -211,9 +222,15 @@ async def _lag(url: str, directory: Path) -> dict[str, Any]:
     try:
         async with open_sparql(store, directory=directory, process=True) as sparql:
             await sparql.follower.catch_up()
-            lags = await _lags(store, sparql, random.Random(14))
+            pid = sparql.index.pid if isinstance(sparql.index, IndexProcess) else None
+            cpu = (_cpu_s(pid), time.process_time())
+            timed = await _lags(store, sparql, random.Random(14))
+            index_cpu, node_cpu = _cpu_s(pid) - cpu[0], time.process_time() - cpu[1]
     finally:
         await store.aclose()
+    lags = [after for _, after in timed]
+    writes = [write for write, _ in timed]
+    whole = [write + after for write, after in timed]
     return {
         "lag_p50_ms": round(statistics.median(lags), 1),
         "lag_p99_ms": round(_p99(lags), 1),
@@ -221,29 +238,52 @@ async def _lag(url: str, directory: Path) -> dict[str, Any]:
         # (write number, ms) of the three slowest: a first write slower than the rest is warm-up
         "lag_slowest": [(n, round(ms, 1)) for n, ms in sorted(enumerate(lags), key=lambda x: -x[1])[:3]],
         "lag_writes": len(lags),
+        # The store's own write (Store.put: SQLite's commit, an fsync with strict durability),
+        # which the lag above starts after; and the two together, as earlier runs measured it.
+        "store_write_p50_ms": round(statistics.median(writes), 1),
+        "store_write_p99_ms": round(_p99(writes), 1),
+        "lag_with_store_write_p50_ms": round(statistics.median(whole), 1),
+        "lag_with_store_write_p99_ms": round(_p99(whole), 1),
+        # CPU per write, probe queries included: the wall-clock lag is this stretched by the load
+        "lag_index_process_cpu_ms_per_write": round(index_cpu * 1000 / len(lags), 2) if pid else None,
+        "lag_node_process_cpu_ms_per_write": round(node_cpu * 1000 / len(lags), 2),
     }
 
 
-async def _lags(store: Any, sparql: Any, rng: random.Random) -> list[float]:
+def _cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc; 0 without it)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _lags(store: Any, sparql: Any, rng: random.Random) -> list[tuple[float, float]]:
     """Write a new version of a passport, wake the follower as the node's write path does
-    (``Node.forget``), and ask until a public query finds it."""
+    (``Node.forget``), and ask until a public query finds it: per write, the ms the store's
+    write took, and the ms from its commit until the index answered it."""
     from resolver.sparql.engine import Dataset
     from resolver.sparql.guard import check_query
     from resolver.tiers import Tier
 
-    lags: list[float] = []
+    lags: list[tuple[float, float]] = []
     _, keys = await store.handles(limit=200)
     clock = asyncio.get_running_loop().time
+    # Markers of this run only: a data set kept for reuse (--sparql-dir) holds an earlier
+    # run's, written to the same passports (the same seed), which a query would find at once.
+    run = uuid.uuid4().hex[:12]
     for n in range(LAG_WRITES):
         key = rng.choice(keys)
         record = await store.get(key)
-        marker = f"lag-probe-{n}"
+        marker = f"lag-probe-{run}-{n}"
         views = {t: with_name(v, marker) for t, v in record.views.items()}
         query = check_query(
             f'SELECT ?p WHERE {{ ?p <https://ref.gs1.org/voc/productName> "{marker}" }}', max_chars=1000
         )
         started = time.perf_counter()
         await store.put(key, views)
+        committed = time.perf_counter()
         sparql.follower.wake()
         # Asked: the lag is what a reader of the index sees, whatever the follower does.
         bound = clock() + LAG_BOUND
@@ -251,7 +291,8 @@ async def _lags(store: Any, sparql: Any, rng: random.Random) -> list[float]:
             if clock() > bound:
                 raise RuntimeError(f"write {n} did not show in the index within {LAG_BOUND:g} s")
             await asyncio.sleep(0.002)
-        lags.append((time.perf_counter() - started) * 1000)
+        seen = time.perf_counter()
+        lags.append(((committed - started) * 1000, (seen - committed) * 1000))
         await asyncio.sleep(0.02)  # writes apart, as a node's writes come, not one burst
     return lags
 

@@ -24,6 +24,7 @@ from tests.sparql.conftest import examples, put_examples, tier_only
 
 EV = "88.100.1/BAT-EV-000001"
 EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
+_NAME = "https://ref.gs1.org/voc/productName"
 
 
 def graphs(index: GraphIndex, tier: Tier, *, history: bool = False) -> set[str]:
@@ -93,6 +94,78 @@ async def test_a_new_version_replaces_the_graph_and_a_delete_removes_it(store: S
         assert index.passport_count() == len(examples()) - 1
         assert all(default_is_union(index.store(tier)) for tier in Tier)
         assert not any(True for _ in public.quads_for_pattern(pyoxigraph.NamedNode(EV_IRI), None, None))
+    finally:
+        await follower.stop()
+        index.close()
+
+
+def default_terms(store: pyoxigraph.Store) -> tuple[set[str], set[str]]:
+    """Predicates and literal values of the store's default graph (the tier's union graph)."""
+    quads = list(store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()))
+    return (
+        {q.predicate.value for q in quads},
+        {q.object.value for q in quads if isinstance(q.object, pyoxigraph.Literal)},
+    )
+
+
+def stricter_terms_in_union(index: GraphIndex) -> dict[Tier, set[str]]:
+    """For each tier store: the predicates and literals of a stricter tier's view that its
+    default graph holds (none, if the tier guarantee holds)."""
+    found: dict[Tier, set[str]] = {tier: set() for tier in Tier}
+    for tier in Tier:
+        predicates, literals = default_terms(index.store(tier))
+        for stricter in (t for t in Tier if t > tier):
+            only_predicates, only_literals = tier_only(stricter)
+            assert only_predicates or only_literals  # else the check would prove nothing
+            found[tier].update(predicates & only_predicates, literals & only_literals)
+    return found
+
+
+async def test_a_tier_s_union_graph_never_holds_a_stricter_tier_s_triple(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The default graph a tier's queries read is kept in step with its passports' graphs on
+    a write, a delete (a tombstone version) and a write after it, and never holds a data point
+    of a stricter tier."""
+    await put_examples(sqlite_store)
+    index = GraphIndex.open(tmp_path / "index")
+    follower = IndexFollower(sqlite_store, index)
+    subject = pyoxigraph.NamedNode(EV_IRI)
+    public = index.store(Tier.PUBLIC)
+
+    def names() -> set[str]:
+        name = pyoxigraph.NamedNode(_NAME)
+        found = public.quads_for_pattern(subject, name, None, pyoxigraph.DefaultGraph())
+        return {q.object.value for q in found if isinstance(q.object, pyoxigraph.Literal)}
+
+    def checked() -> None:
+        assert all(default_is_union(index.store(tier)) for tier in Tier)
+        assert stricter_terms_in_union(index) == {tier: set() for tier in Tier}
+
+    try:
+        await follower.catch_up()
+        checked()
+        li_union = default_terms(index.store(Tier.LEGITIMATE_INTEREST))
+        assert tier_only(Tier.LEGITIMATE_INTEREST)[0] <= li_union[0]  # seen by the tier itself
+        old = names()
+        assert len(old) == 1
+
+        renamed = {tier: _with_name(view, "renamed battery") for tier, view in examples()[EV].views.items()}
+        await sqlite_store.put(EV, renamed)
+        await follower.catch_up()
+        checked()
+        assert names() == {"renamed battery"}
+
+        await sqlite_store.delete(EV)
+        await follower.catch_up()
+        assert (await sqlite_store.get(EV)) is not None  # a tombstone, not a missing record
+        checked()
+        assert not any(True for _ in public.quads_for_pattern(subject, None, None, pyoxigraph.DefaultGraph()))
+
+        await sqlite_store.put(EV, examples()[EV].views)
+        await follower.catch_up()
+        checked()
+        assert names() == old
     finally:
         await follower.stop()
         index.close()
