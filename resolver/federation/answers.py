@@ -309,7 +309,7 @@ async def interpret(
         if profile is not None:
             check_tier_bound(unsigned, served, lookup.handle, peer_id, profile, quads=quads)
         if proof is not None:
-            proof(doc, None if quads is None else canonical_nquads(quads))
+            proof(doc, None if quads is None else canonical_nquads(quads, default_graph=True))
         if profile is not None and response.peer.verify == "shapes" and validator is not None:
             body = response.body if unsigned is doc else orjson.dumps(unsigned)
             await _check_shapes_once(body, lookup.handle, served, peer_id, validator, profile, verified)

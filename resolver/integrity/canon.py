@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 import orjson
 import pyoxigraph
@@ -26,8 +27,23 @@ Contexts = Mapping[str, JSONObject]  # context URL -> a local copy of the contex
 _TripleLike = pyoxigraph.Quad | pyoxigraph.Triple
 
 
-def canonical_nquads(quads: Iterable[_TripleLike]) -> bytes:
-    """The canonical N-Quads (RDFC-1.0, lines sorted) of the default-graph triples of ``quads``."""
+def canonical_nquads(quads: Iterable[_TripleLike], *, default_graph: bool = False) -> bytes:
+    """The canonical N-Quads (RDFC-1.0, lines sorted) of the default-graph triples of ``quads``.
+
+    ``default_graph``: every item is a quad of the default graph already (as
+    ``jsonld.oxigraph_quads`` gives them), so the dataset takes them all without a look at each
+    (a peer's answer is canonicalised on every federated miss)."""
+    if default_graph:
+        dataset = pyoxigraph.Dataset(cast("Iterable[pyoxigraph.Quad]", quads))
+    else:
+        dataset = _default_graph_of(quads)
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    lines = sorted(text.splitlines(keepends=True))
+    return b"".join(lines)
+
+
+def _default_graph_of(quads: Iterable[_TripleLike]) -> pyoxigraph.Dataset:
     dataset = pyoxigraph.Dataset()
     add = dataset.add
     default = pyoxigraph.DefaultGraph()
@@ -36,10 +52,7 @@ def canonical_nquads(quads: Iterable[_TripleLike]) -> bytes:
             add(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, default))
         elif isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
             add(quad)
-    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-    text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS) or b""
-    lines = sorted(text.splitlines(keepends=True))
-    return b"".join(lines)
+    return dataset
 
 
 def document_quads(document: object, contexts: Contexts | None = None) -> list[pyoxigraph.Quad]:
