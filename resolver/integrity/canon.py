@@ -17,6 +17,7 @@ from pyld import jsonld as _pyld
 
 from resolver import jsonld
 from resolver.errors import DocumentError
+from resolver.integrity.rdfc import canonical_lines
 from resolver.jsontypes import JSONObject
 
 __all__ = ["Contexts", "canonical_nquads", "document_quads"]
@@ -31,10 +32,15 @@ def canonical_nquads(quads: Iterable[_TripleLike], *, default_graph: bool = Fals
     """The canonical N-Quads (RDFC-1.0, lines sorted) of the default-graph triples of ``quads``.
 
     ``default_graph``: every item is a quad of the default graph already (as
-    ``jsonld.oxigraph_quads`` gives them), so the dataset takes them all without a look at each
-    (a peer's answer is canonicalised on every federated miss)."""
+    ``jsonld.oxigraph_quads`` gives them, a sequence): their lines are labelled in Python
+    (resolver.integrity.rdfc), without a Dataset, unless that reading gives up (a peer's
+    answer is canonicalised on every federated miss)."""
     if default_graph:
-        dataset = pyoxigraph.Dataset(cast("Iterable[pyoxigraph.Quad]", quads))
+        given = cast("list[pyoxigraph.Quad]", quads if isinstance(quads, list) else list(quads))
+        fast = canonical_lines(pyoxigraph.serialize(given, format=pyoxigraph.RdfFormat.N_QUADS) or b"")
+        if fast is not None:
+            return fast
+        dataset = pyoxigraph.Dataset(given)
     else:
         dataset = _default_graph_of(quads)
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
