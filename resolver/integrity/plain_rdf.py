@@ -29,6 +29,11 @@ _IRIS: dict[str, bytes] = {}
 _IRIS_KEPT = 50_000
 
 
+# Number -> its xsd:double lexical form (a float equal to an int shares its entry: same form).
+_DOUBLES: dict[float, str] = {}
+_DOUBLES_KEPT = 50_000
+
+
 class _Unsure(Exception):
     pass
 
@@ -84,10 +89,13 @@ def _object(value: dict[str, object], out: list[Triple], counter: list[int]) -> 
         if len(value) != (1 if kind is None else 2) or not (kind is None or isinstance(kind, str)):
             raise _Unsure  # @language, @index, @direction, a list of types
         return _literal(value["@value"], kind)
-    if not value or any(key.startswith("@") and key not in ("@id", "@type") for key in value):
-        raise _Unsure  # an empty node, @list, @set, @graph, ...
-    if len(value) == 1 and isinstance(value.get("@id"), str):
-        return _iri(value["@id"])  # type: ignore[arg-type]
+    if not value:
+        raise _Unsure  # an empty node object
+    if len(value) == 1:
+        iri = value.get("@id")
+        if isinstance(iri, str):
+            return _iri(iri)  # a node reference
+    # A keyword other than @id and @type (@list, @set, @graph, ...) is no IRI: _node is unsure.
     return _node(value, out, counter)
 
 
@@ -104,7 +112,7 @@ def _literal(value: object, kind: str | None) -> bytes:
         if abs(value) >= _EXACT:
             raise _Unsure
         if kind == _XSD_DOUBLE or (isinstance(value, float) and not value.is_integer()):
-            text = _double(float(value))
+            text = _DOUBLES.get(value) or _double(float(value))
             datatype = kind or _XSD_DOUBLE
         else:
             text = str(int(value))
@@ -118,7 +126,16 @@ def _literal(value: object, kind: str | None) -> bytes:
 
 
 def _double(value: float) -> str:
-    """The xsd:double form JSON-LD gives a number: shortest digits, ``d.ddE-n``."""
+    """The xsd:double form JSON-LD gives a number: shortest digits, ``d.ddE-n`` (remembered:
+    measured values repeat between passports)."""
+    text = _double_text(value)
+    if len(_DOUBLES) >= _DOUBLES_KEPT:
+        _DOUBLES.clear()
+    _DOUBLES[value] = text
+    return text
+
+
+def _double_text(value: float) -> str:
     if value != value or value in (float("inf"), float("-inf")):
         raise _Unsure
     sign = "-" if value < 0 else ""
