@@ -82,12 +82,22 @@ class _Canonicaliser:
 
     def __init__(self, triples: Iterable[_Triple]) -> None:
         self.mentions: dict[bytes, list[_Triple]] = {}
+        # Each blank node's lines for its first-degree hash: it _:a, any other blank node _:z.
+        self.first_lines: dict[bytes, list[bytes]] = {}
         for triple in triples:
-            s, _, o = triple
-            if s[:1] == b"_":
+            s, p, o = triple
+            blank_s, blank_o = s[:1] == b"_", o[:1] == b"_"
+            if blank_s:
                 self.mentions.setdefault(s, []).append(triple)
-            if o[:1] == b"_" and o != s:
+                if not blank_o:
+                    line = b"_:a %s %s .\n" % (p, o)
+                else:
+                    line = b"_:a %s %s .\n" % (p, b"_:a" if o == s else b"_:z")
+                self.first_lines.setdefault(s, []).append(line)
+            if blank_o and o != s:
                 self.mentions.setdefault(o, []).append(triple)
+                line = b"%s %s _:a .\n" % (b"_:z" if blank_s else s, p)
+                self.first_lines.setdefault(o, []).append(line)
         self.canonical = _Issuer(b"_:c14n")
         self.first: dict[bytes, bytes] = {}
         self.deep_calls = 0
@@ -123,11 +133,7 @@ class _Canonicaliser:
 
     def _first_degree(self, node: bytes) -> bytes:
         """Hash First Degree Quads (4.6): the node's triples, it ``_:a``, the others ``_:z``."""
-        lines = []
-        for s, p, o in self.mentions[node]:
-            s = (b"_:a" if s == node else b"_:z") if s[:1] == b"_" else s
-            o = (b"_:a" if o == node else b"_:z") if o[:1] == b"_" else o
-            lines.append(b"%s %s %s .\n" % (s, p, o))
+        lines = self.first_lines[node]
         lines.sort()
         return hashlib.sha256(b"".join(lines)).hexdigest().encode()
 
