@@ -33,7 +33,9 @@ class AnswerGraph:
 
     def __init__(self, expanded: list[JSONObject]) -> None:
         self._expanded = expanded
-        self._triples = plain_triples(expanded)
+        triples = plain_triples(expanded)
+        # Beyond jsonld's bound, pyoxigraph's reading refuses the answer (with the bound named).
+        self._triples = triples if triples is not None and len(triples) <= jsonld.MAX_TRIPLES else None
         self._quads: list[pyoxigraph.Quad] | None = None
 
     @classmethod

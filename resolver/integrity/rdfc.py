@@ -21,7 +21,7 @@ _Triple = tuple[bytes, bytes, bytes]  # subject, predicate, object: N-Quads term
 # The most related blank nodes of one hash whose orders are tried (5! = 120), and the most
 # calls of the N-degree hash per document; beyond either, pyoxigraph canonicalises.
 _MAX_PERMUTED = 5
-_MAX_DEEP_CALLS = 2_000
+_MAX_DEEP_CALLS = 300  # each nests two frames: well within Python's recursion limit
 
 
 class _GiveUp(Exception):
@@ -70,7 +70,7 @@ def canonical_triples(triples: Sequence[_Triple]) -> bytes | None:
     triples = list(dict.fromkeys(triples))
     try:
         issued = _Canonicaliser(triples).labels()
-    except _GiveUp:
+    except (_GiveUp, RecursionError):
         return None
     out = [b"%s %s %s .\n" % (issued.get(s, s), p, issued.get(o, o)) for s, p, o in triples]
     out.sort()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -61,6 +62,14 @@ def test_a_clique_of_alike_blank_nodes_is_left_to_pyoxigraph() -> None:
     knows = pyoxigraph.NamedNode("http://ex/knows")
     quads = [pyoxigraph.Quad(a, knows, b) for a in nodes for b in nodes if a != b]
     assert canonical_lines(pyoxigraph.serialize(quads, format=_NQ) or b"") is None
+
+
+def test_a_long_chain_of_alike_blank_nodes_is_left_to_pyoxigraph_or_matches_it() -> None:
+    nodes = [pyoxigraph.BlankNode(f"n{i}") for i in range(2000)]
+    nxt = pyoxigraph.NamedNode("http://ex/next")
+    quads = [pyoxigraph.Quad(a, nxt, b) for a, b in itertools.pairwise(nodes)]
+    found = canonical_lines(pyoxigraph.serialize(quads, format=_NQ) or b"")
+    assert found is None or found == _pyoxigraph(quads)
 
 
 def test_escaped_literals_and_graph_names_are_left_to_pyoxigraph() -> None:
