@@ -74,12 +74,11 @@ def within_tier(
     it, nothing unreachable from the passport). NotCompact if it is not one readable passport.
 
     ``quads``: the document's default-graph quads when the caller has read them already
-    (``jsonld.oxigraph_quads`` of its expansion); the count needs neither canonical blank node
-    labels nor one form per number, only each triple once."""
+    (``jsonld.oxigraph_quads`` of its expansion): the rule needs neither canonical blank node
+    labels nor one form per number, and a triple read twice counts once."""
     try:
-        triples = _triples(document) if quads is None else list(dict.fromkeys(quads))
+        triples = _triples(document) if quads is None else quads
         root = graph.find_root(triples, None)
-        views = graph.tier_views(triples, root, profile.tier_of)
+        return graph.within(triples, root, profile.tier_of, tier)
     except Exception as err:  # ResolverError: unusable JSON-LD, no or several roots, loose nodes
         raise NotCompact(str(err)) from err
-    return len(views[tier]) == len(triples)

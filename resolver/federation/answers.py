@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, cast
+from typing import Protocol
 
 import orjson
 import pyoxigraph
@@ -26,12 +26,10 @@ from resolver.errors import (
     PeerTimeout,
     ResolverError,
 )
+from resolver.federation.answer_graph import AnswerGraph
 from resolver.federation.client import MAX_PEER_BODY, PeerResponse
 from resolver.identifiers import parse_identifier
-from resolver.integrity.canon import canonical_nquads
-from resolver.integrity.proofs import unsecured_body
 from resolver.integrity.served import SIGNED_CONTEXT
-from resolver.jsontypes import JSONObject
 from resolver.lookup import OWNER_HEADER, TIER_HEADER, Answer, Lookup, Owner
 from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.profile import Profile
@@ -202,18 +200,6 @@ def _unsigned(doc: dict[str, object]) -> dict[str, object]:
     return unsigned
 
 
-def _shared_quads(doc: dict[str, object], unsigned: dict[str, object]) -> list[pyoxigraph.Quad] | None:
-    """The graph of ``unsigned`` when it is exactly what the proof's verifier reads (our
-    context alone), so that the tier bound and the proof read it once; None otherwise (each
-    then reads, and refuses, on its own)."""
-    if unsecured_body(cast(JSONObject, doc)) != unsigned:
-        return None
-    try:
-        return jsonld.oxigraph_quads(jsonld.expand(unsigned))
-    except ResolverError:
-        return None
-
-
 def check_tier_bound(
     doc: dict[str, object],
     served: Tier,
@@ -305,11 +291,12 @@ async def interpret(
         # A signed view is checked here as the graph it signs, without its proof; it is served
         # as received. The tier bound and the proof read the graph once between them.
         unsigned = _unsigned(doc)
-        quads = _shared_quads(doc, unsigned) if profile is not None and proof is not None else None
-        if profile is not None:
+        graph = AnswerGraph.of(doc, unsigned) if profile is not None and proof is not None else None
+        if profile is not None and (graph is None or not graph.fits(served, profile)):
+            quads = None if graph is None else graph.quads()
             check_tier_bound(unsigned, served, lookup.handle, peer_id, profile, quads=quads)
         if proof is not None:
-            proof(doc, None if quads is None else canonical_nquads(quads))
+            proof(doc, None if graph is None else graph.nquads())
         if profile is not None and response.peer.verify == "shapes" and validator is not None:
             body = response.body if unsigned is doc else orjson.dumps(unsigned)
             await _check_shapes_once(body, lookup.handle, served, peer_id, validator, profile, verified)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 import orjson
 import pyoxigraph
@@ -16,6 +17,7 @@ from pyld import jsonld as _pyld
 
 from resolver import jsonld
 from resolver.errors import DocumentError
+from resolver.integrity.rdfc import canonical_lines
 from resolver.jsontypes import JSONObject
 
 __all__ = ["Contexts", "canonical_nquads", "document_quads"]
@@ -26,8 +28,28 @@ Contexts = Mapping[str, JSONObject]  # context URL -> a local copy of the contex
 _TripleLike = pyoxigraph.Quad | pyoxigraph.Triple
 
 
-def canonical_nquads(quads: Iterable[_TripleLike]) -> bytes:
-    """The canonical N-Quads (RDFC-1.0, lines sorted) of the default-graph triples of ``quads``."""
+def canonical_nquads(quads: Iterable[_TripleLike], *, default_graph: bool = False) -> bytes:
+    """The canonical N-Quads (RDFC-1.0, lines sorted) of the default-graph triples of ``quads``.
+
+    ``default_graph``: every item is a quad of the default graph already (as
+    ``jsonld.oxigraph_quads`` gives them, a sequence): their lines are labelled in Python
+    (resolver.integrity.rdfc), without a Dataset, unless that reading gives up (a peer's
+    answer is canonicalised on every federated miss)."""
+    if default_graph:
+        given = cast("list[pyoxigraph.Quad]", quads if isinstance(quads, list) else list(quads))
+        fast = canonical_lines(pyoxigraph.serialize(given, format=pyoxigraph.RdfFormat.N_QUADS) or b"")
+        if fast is not None:
+            return fast
+        dataset = pyoxigraph.Dataset(given)
+    else:
+        dataset = _default_graph_of(quads)
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    lines = sorted(text.splitlines(keepends=True))
+    return b"".join(lines)
+
+
+def _default_graph_of(quads: Iterable[_TripleLike]) -> pyoxigraph.Dataset:
     dataset = pyoxigraph.Dataset()
     add = dataset.add
     default = pyoxigraph.DefaultGraph()
@@ -36,10 +58,7 @@ def canonical_nquads(quads: Iterable[_TripleLike]) -> bytes:
             add(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, default))
         elif isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
             add(quad)
-    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-    text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS) or b""
-    lines = sorted(text.splitlines(keepends=True))
-    return b"".join(lines)
+    return dataset
 
 
 def document_quads(document: object, contexts: Contexts | None = None) -> list[pyoxigraph.Quad]:

@@ -16,7 +16,7 @@ import pyoxigraph
 from resolver.errors import InputError, LostValue
 from resolver.tiers import Tier
 
-__all__ = ["PASSPORT_CLASS", "RDF_TYPE", "find_root", "tier_views"]
+__all__ = ["PASSPORT_CLASS", "RDF_TYPE", "find_root", "tier_views", "within"]
 
 RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 PASSPORT_CLASS = pyoxigraph.NamedNode("https://w3id.org/battery-passport/eu-battery#BatteryPassport")
@@ -88,6 +88,38 @@ def tier_views(
             for bucket in buckets[effective:]:
                 bucket.append(triple)
     return views
+
+
+def within(triples: Sequence[Statement], root: pyoxigraph.NamedNode, tier_of: TierOf, tier: Tier) -> bool:
+    """Whether ``tier``'s view (:func:`tier_views`) holds every triple, without making the views.
+
+    A triple's tier in the views is the highest of its predicate's and the tiers along its
+    path from the passport, which are predicates' tiers too: so every triple is in the view
+    exactly when no predicate is above ``tier`` and every node is reachable. LostValue, as
+    tier_views, when a node is not reachable at all (a peer's answer is checked on each miss).
+    """
+    index: dict[object, list[object]] = {}
+    for triple in triples:
+        index.setdefault(triple.subject, []).append(triple.object)
+    seen: set[object] = {root}
+    stack: list[object] = [root]
+    while stack:
+        for obj in index.get(stack.pop(), ()):
+            if obj not in seen and obj in index:
+                seen.add(obj)
+                stack.append(obj)
+    for subject in index:
+        if subject not in seen:
+            raise LostValue(
+                f"the node {subject} is not linked from the passport {root}: a passport is one "
+                "tree of nodes under the battery",
+                term=str(subject),
+            )
+    for predicate in {t.predicate for t in triples}:
+        own = tier_of(predicate.value)
+        if own is not None and own > tier:
+            return False
+    return True
 
 
 def _reach(
