@@ -33,9 +33,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, cast
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import PlainResource, ResourceRoute
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 
 from resolver.errors import TooManyRequests
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER
@@ -50,8 +50,10 @@ if TYPE_CHECKING:
 __all__ = ["HotAnswer", "HotAnswers", "KeptCopies", "KeptViews"]
 
 _Key = tuple[str, str]  # (raw path with its query, Accept header value or "")
-# Request headers that can change an answer kept here (the Accept header is part of the key).
-_BYPASS = ("Authorization", "If-None-Match", "Prefer", HOPS_HEADER, BUDGET_HEADER)
+# Request headers that can change an answer kept here (the Accept header is part of the key). As
+# istr, as aiohttp's own names: a case-insensitive lookup then does not fold the name each time.
+_BYPASS = tuple(map(istr, ("Authorization", "If-None-Match", "Prefer", HOPS_HEADER, BUDGET_HEADER)))
+_ACCEPT = hdrs.ACCEPT
 # The routes whose answers made from a federation-cache copy may be kept (by their label).
 _COPY_ROUTES = frozenset({"passport"})
 # What a hot answer counts when served: (count the request, count the answer, observe the seconds).
@@ -243,7 +245,7 @@ class HotAnswers:
             if copies is None or copy is None or not copy.gave(view):
                 return
             copied = (copy, copies)
-        key = (request.raw_path, headers.get("Accept", ""))
+        key = (request.raw_path, headers.get(_ACCEPT, ""))
         tally = self._counts.of(label, "local" if copied is None else "cache")
         kept = HotAnswer(handle, view, CIMultiDict(response.headers), body, tally, copied)
         self._answers.put(key, kept)
@@ -254,7 +256,7 @@ class HotAnswers:
         if views is None:
             return None
         headers = request.headers
-        key = (request.raw_path, headers.get("Accept", ""))
+        key = (request.raw_path, headers.get(_ACCEPT, ""))
         # Neither lookup reorders its memo: at this rate that would cost more than it saves (the
         # answers and views a hit skips over are dropped first; a miss takes the ordinary path).
         found = self._answers.peek(key)
