@@ -13,8 +13,11 @@ whole, and then a memo put.
   whose first segment starts no indexed part but "/" (no "/keys", "/01", "/api/handles", ...)
   reaches the "/" group only;
 - in that group, the resources registered before the passport route come first: one regular
-  expression, the alternation of all their patterns, says whether any of them matches the path
-  (whatever the method);
+  expression, the alternation of their patterns, says whether any of them matches the path
+  (whatever the method). Only the resources that could take a path with as many "/" as it has
+  are in it: each needs at least the "/" of its canonical form outside its {variables} (a
+  passport's path has two; most sub-resources need three or more, and each alternative a path
+  is tried against costs a scan of it);
 - when none does, and the passport route's own pattern matches, the passport route is the
   answer, with the values aiohttp would give it (unquoted as aiohttp does).
 
@@ -32,6 +35,7 @@ from aiohttp.web_urldispatcher import AbstractRoute
 __all__ = ["DirectRoute"]
 
 _GROUP_NAME = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
+_LITERAL_SLASH = re.compile(r"\{[^{}]*\}")  # a variable of a canonical form, what is not literal
 
 
 def _unquote(value: str) -> str:
@@ -39,6 +43,14 @@ def _unquote(value: str) -> str:
     if "%" not in value:
         return value
     return value.replace("%2F", "/").replace("%25", "%")
+
+
+def _least_slashes(resource: web.AbstractResource) -> int:
+    """How many "/" every path ``resource`` takes has at least: the literal ones of its
+    canonical form ("/{prefix}/{suffix}/qr": 3), outside its variables, which may match any."""
+    if not isinstance(resource, web.PlainResource | web.DynamicResource):
+        return 0
+    return _LITERAL_SLASH.sub("", resource.canonical).count("/")
 
 
 def _pattern_of(resource: web.AbstractResource) -> str | None:
@@ -53,6 +65,11 @@ def _pattern_of(resource: web.AbstractResource) -> str | None:
     return None
 
 
+def _alternation(parts: list[str | None]) -> re.Pattern[str] | None:
+    """One regular expression matching what any of ``parts`` matches (None: no parts)."""
+    return re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
+
+
 class DirectRoute:
     """Matches the paths that ``resource`` (of ``router``, frozen) alone would take.
 
@@ -65,12 +82,12 @@ class DirectRoute:
         self,
         pattern: re.Pattern[str],
         routes: dict[str, AbstractRoute],
-        others: re.Pattern[str] | None,
+        others: tuple[re.Pattern[str] | None, ...],
         heads: frozenset[str],
     ) -> None:
         self._pattern = pattern
         self._routes = routes
-        self._others = others
+        self._others = others  # by how many "/" a path has (the last: that many or more)
         self._heads = heads
 
     @classmethod
@@ -87,11 +104,16 @@ class DirectRoute:
         if getattr(router, "_matched_sub_app_resources", None) or resource not in index.get("/", ()):
             return None
         group = index["/"]
-        parts = [_pattern_of(other) for other in group[: group.index(resource)]]
+        before = group[: group.index(resource)]
+        parts = [_pattern_of(other) for other in before]
         if any(part is None for part in parts):
             return None
+        least = [_least_slashes(other) for other in before]
         try:
-            others = re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
+            others = tuple(
+                _alternation([part for part, need in zip(parts, least, strict=True) if need <= slashes])
+                for slashes in range(max(least, default=0) + 1)
+            )
         except re.error:  # patterns that do not combine (inline flags): leave it to aiohttp
             return None
         heads = frozenset(key[1:].partition("/")[0] for key in index if key != "/")
@@ -106,7 +128,8 @@ class DirectRoute:
             return None
         if path[1:].partition("/")[0] in self._heads:
             return None
-        others = self._others
+        by_slashes = self._others
+        others = by_slashes[min(path.count("/"), len(by_slashes) - 1)]
         if others is not None and others.fullmatch(path) is not None:
             return None
         found = self._pattern.fullmatch(path)

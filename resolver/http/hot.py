@@ -30,12 +30,12 @@ limit applies as on the ordinary path; metrics count a hot answer as the route t
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, cast
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import PlainResource, ResourceRoute
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, istr
 
 from resolver.errors import TooManyRequests
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER
@@ -50,12 +50,14 @@ if TYPE_CHECKING:
 __all__ = ["HotAnswer", "HotAnswers", "KeptCopies", "KeptViews"]
 
 _Key = tuple[str, str]  # (raw path with its query, Accept header value or "")
-# Request headers that can change an answer kept here (the Accept header is part of the key).
-_BYPASS = ("Authorization", "If-None-Match", "Prefer", HOPS_HEADER, BUDGET_HEADER)
+# Request headers that can change an answer kept here (the Accept header is part of the key). As
+# istr, as aiohttp's own names: a case-insensitive lookup then does not fold the name each time.
+_BYPASS = tuple(map(istr, ("Authorization", "If-None-Match", "Prefer", HOPS_HEADER, BUDGET_HEADER)))
+_ACCEPT = hdrs.ACCEPT
 # The routes whose answers made from a federation-cache copy may be kept (by their label).
 _COPY_ROUTES = frozenset({"passport"})
-# Every hot answer's route hangs off this resource; it is never registered with a router.
-_RESOURCE = PlainResource("/", name="hot-answer")
+# What a hot answer counts when served: (count the request, count the answer, observe the seconds).
+_Tally = tuple[Callable[[], None], Callable[[], None], Callable[[float], None]]
 
 
 class KeptViews(Protocol):
@@ -68,6 +70,8 @@ class KeptCopies(Protocol):
     """The public copies of peers' answers the cache stage keeps (``resolver.stages.cache.CacheStage``)."""
 
     def public_copy(self, handle: str) -> CacheEntry | None: ...
+
+    def keeps(self, handle: str, copy: CacheEntry) -> bool: ...
 
     def copy_age(self, copy: CacheEntry) -> int: ...
 
@@ -82,11 +86,9 @@ class _Counts:
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
-        self._bound: dict[str, tuple[Callable[[], None], Callable[[], None], Callable[[float], None]]] = {}
+        self._bound: dict[str, _Tally] = {}
 
-    def of(
-        self, label: str, source: str = "local"
-    ) -> tuple[Callable[[], None], Callable[[], None], Callable[[float], None]]:
+    def of(self, label: str, source: str = "local") -> _Tally:
         """(count the request, count the answer, observe the seconds) for route ``label``
         answered from ``source``."""
         found = self._bound.get(label + " " + source)
@@ -102,15 +104,15 @@ class _Counts:
 
 class HotAnswer:
     """One kept answer: its bytes, its full header set, the view it was made from (and the
-    federation cache's copy, for a peer's answer), and a route of its own, whose handler answers
-    with them, for the router to hand to aiohttp.
+    federation cache's copy, for a peer's answer), and what it counts when served.
 
-    The route is made when the answer is first served, not when it is kept: on a node with many
-    more passports than its memos hold, most answers are kept and never asked for again, and
-    keeping one should cost no more than copying its headers.
+    Every kept answer is served by the one hot route (``_ROUTE``), whose match carries the
+    answer (``_HotMatch``): keeping or first serving an answer makes no route or handler of its
+    own (on a node with many more passports than its memos hold, most answers are served once
+    or twice, and a route per answer was a good part of what serving one cost).
     """
 
-    __slots__ = ("_parts", "_route", "copy", "handle", "size", "view")
+    __slots__ = ("_age", "_body", "_copies", "_headers", "_tally", "copy", "handle", "size", "view")
 
     def __init__(
         self,
@@ -118,78 +120,63 @@ class HotAnswer:
         view: View,
         headers: CIMultiDict[str],
         body: bytes,
-        label: str,
-        counts: _Counts,
+        tally: _Tally,
         copied: tuple[CacheEntry, KeptCopies] | None = None,
     ) -> None:
         self.handle = handle
         self.view = view
-        self.copy = copied[0] if copied is not None else None
+        self.copy: CacheEntry | None = None
+        self._copies: KeptCopies | None = None
+        if copied is not None:
+            self.copy, self._copies = copied
         headers["Content-Length"] = str(len(body))  # aiohttp then measures nothing itself
         named = sum(map(len, headers.keys())) + sum(map(len, headers.values()))
         self.size = len(body) + named + 4 * ENTRY_OVERHEAD
-        self._parts: tuple[bytes, CIMultiDict[str], str, _Counts, tuple[CacheEntry, KeptCopies] | None] | None
-        self._parts = (body, headers, label, counts, copied)
-        self._route: ResourceRoute | None = None
+        self._body = body
+        self._headers = headers  # each response copies it; only a copy's Age changes in it
+        self._age = -1  # the Age the kept set says (a copy's answer's), -1 until first served
+        self._tally = tally
 
-    @property
-    def route(self) -> ResourceRoute:
-        route = self._route
-        if route is None:
-            parts = self._parts
-            assert parts is not None  # set until the route is made
-            body, headers, label, counts, copied = parts
-            if copied is None:
-                handler = _answering(body, CIMultiDictProxy(headers), label, counts)
-            else:
-                handler = _answering_copy(body, headers, label, counts, *copied)
-            route = self._route = ResourceRoute("GET", handler, _RESOURCE)
-            self._parts = None
-        return route
-
-
-def _answering(
-    body: bytes, headers: CIMultiDictProxy[str], label: str, counts: _Counts
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The handler of a hot answer (a closure, so that the answer and its route hold no cycle)."""
-    count_request, count_answer, observe = counts.of(label)
-    clock = time.perf_counter
-
-    async def answer(request: web.Request) -> web.StreamResponse:
-        started = clock()
-        response = web.Response(body=body, headers=headers)
+    def respond(self) -> web.Response:
+        """The response, counted as the route that made it counts its own. An answer made from
+        a federation-cache copy says the copy's age now (``Age``, where the copy's answer had it
+        among its headers), as the ordinary path computes it."""
+        started = _clock()
+        count_request, count_answer, observe = self._tally
+        copies = self._copies
+        if copies is not None:
+            copy = self.copy
+            assert copy is not None  # set together with its keeper
+            age = copies.copy_age(copy)
+            if age != self._age:  # the kept set changes once per second of age, not per request
+                self._age = age
+                self._headers["Age"] = str(age)
+            copies.count_hot_hit()
+        response = web.Response(body=self._body, headers=self._headers)  # a copy of the set
         count_answer()
         count_request()
-        observe(clock() - started)
+        observe(_clock() - started)
         return response
 
-    return answer
+
+class _HotMatch(web.UrlMappingMatchInfo):
+    """The router's match for a request served by a kept answer: the hot route and the answer."""
+
+    __slots__ = ("answer",)
+
+    def __init__(self, answer: HotAnswer) -> None:
+        super().__init__({}, _ROUTE)
+        self.answer = answer
 
 
-def _answering_copy(
-    body: bytes, headers: CIMultiDict[str], label: str, counts: _Counts, copy: CacheEntry, copies: KeptCopies
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The handler of a hot answer made from the federation cache's ``copy``: its ``Age`` is the
-    copy's age now (the header set is rebuilt once per second of age, not per request)."""
-    count_request, count_answer, observe = counts.of(label, "cache")
-    clock = time.perf_counter
-    aged: list[tuple[int, CIMultiDictProxy[str]]] = []  # the header set of the age last served
+async def _serve(request: web.Request) -> web.StreamResponse:
+    """The handler of the hot route: the kept answer the router matched the request to."""
+    return cast(_HotMatch, request.match_info).answer.respond()
 
-    async def answer(request: web.Request) -> web.StreamResponse:
-        started = clock()
-        age = copies.copy_age(copy)
-        if not aged or aged[0][0] != age:
-            fixed = CIMultiDict(headers)
-            fixed["Age"] = str(age)
-            aged[:] = [(age, CIMultiDictProxy(fixed))]
-        response = web.Response(body=body, headers=aged[0][1])
-        copies.count_hot_hit()
-        count_answer()
-        count_request()
-        observe(clock() - started)
-        return response
 
-    return answer
+_clock = time.perf_counter
+# Every hot answer is served by this route; it hangs off a resource never registered with a router.
+_ROUTE = ResourceRoute("GET", _serve, PlainResource("/", name="hot-answer"))
 
 
 def _size(key: _Key, answer: HotAnswer) -> int:
@@ -258,8 +245,9 @@ class HotAnswers:
             if copies is None or copy is None or not copy.gave(view):
                 return
             copied = (copy, copies)
-        key = (request.raw_path, headers.get("Accept", ""))
-        kept = HotAnswer(handle, view, CIMultiDict(response.headers), body, label, self._counts, copied)
+        key = (request.raw_path, headers.get(_ACCEPT, ""))
+        tally = self._counts.of(label, "local" if copied is None else "cache")
+        kept = HotAnswer(handle, view, CIMultiDict(response.headers), body, tally, copied)
         self._answers.put(key, kept)
 
     def match(self, request: web.Request) -> web.UrlMappingMatchInfo | None:
@@ -268,7 +256,7 @@ class HotAnswers:
         if views is None:
             return None
         headers = request.headers
-        key = (request.raw_path, headers.get("Accept", ""))
+        key = (request.raw_path, headers.get(_ACCEPT, ""))
         # Neither lookup reorders its memo: at this rate that would cost more than it saves (the
         # answers and views a hit skips over are dropped first; a miss takes the ordinary path).
         found = self._answers.peek(key)
@@ -282,7 +270,7 @@ class HotAnswers:
         else:
             copies = self._copies
             # Expired, dropped by the peer's feed, evicted, refreshed, or due for its prefetch.
-            if copies is None or copies.public_copy(found.handle) is not copy:
+            if copies is None or not copies.keeps(found.handle, copy):
                 self._answers.pop(key)
                 return None
         for name in _BYPASS:
@@ -294,4 +282,4 @@ class HotAnswers:
                 rates.take(request.remote or "?", anonymous=True)
             except TooManyRequests:
                 return None  # the ordinary path takes again, and answers 429 as it always does
-        return web.UrlMappingMatchInfo({}, found.route)
+        return _HotMatch(found)

@@ -14,7 +14,8 @@ import time
 from urllib.parse import quote
 
 import orjson
-from aiohttp import web
+from aiohttp import hdrs, web
+from multidict import istr
 from yarl import URL
 
 from resolver import jsonld
@@ -64,6 +65,7 @@ _VARY_PAGE = VARY_PAGE
 _IMMUTABLE = 365 * 24 * 3600
 _SAFE = "/:@!$&'()*+,;="
 _OWNERS_BYTES = 1024 * 1024  # Passport-Owner of local answers, by key head ("" when none)
+_PREFER = istr("Prefer")  # as aiohttp's names: a lookup does not fold the name each time
 
 
 def _owner_size(head: str, header: str) -> int:
@@ -205,14 +207,14 @@ class PassportRoutes:
         if request.rel_url.query_string:
             query = request.query
             fmt = query.get("format")
-            rep = representation_for_format(fmt) if fmt else negotiate(request.headers.get("Accept"))
+            rep = representation_for_format(fmt) if fmt else negotiate(request.headers.get(hdrs.ACCEPT))
             if "version" in query or "at" in query:
                 return await self._past(request, ident, principal, tier, rep)
             referral = query.get("referral", "").lower() in ("true", "1", "yes")
         else:
-            rep = negotiate(request.headers.get("Accept"))
+            rep = negotiate(request.headers.get(hdrs.ACCEPT))
         if not referral:
-            prefer = request.headers.get("Prefer")
+            prefer = request.headers.get(_PREFER)
             referral = prefer is not None and "referral" in prefer.lower()
         answer = await edge.resolve(request, ident, tier, referral=referral)
         if answer.referral is not None:

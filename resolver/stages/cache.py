@@ -40,6 +40,7 @@ class CacheStage:
             "Federation cache lookups, by result (hit, negative, stale, miss, revalidated, prefetched).",
             ("result",),
         )
+        self._count_hit = self._outcomes.labelled("hit")  # bound once: hot answers count every hit
 
     @property
     def cache(self) -> FederationCache:
@@ -99,10 +100,17 @@ class CacheStage:
         entry = self._cache.peek((handle, Tier.PUBLIC))
         if entry is None or entry.unverified or entry.tier not in (None, Tier.PUBLIC):
             return None
+        return entry if self._answers_at_once(entry) else None
+
+    def keeps(self, handle: str, copy: CacheEntry) -> bool:
+        """Whether ``copy``, once given by :meth:`public_copy`, is still what it gives for
+        ``handle`` (the check of every hot answer served: what the copy is does not change)."""
+        return self._cache.peek((handle, Tier.PUBLIC)) is copy and self._answers_at_once(copy)
+
+    def _answers_at_once(self, entry: CacheEntry) -> bool:
+        """Fresh, and not yet due for its prefetch."""
         now = self._cache.now()
-        if not entry.fresh(now) or entry.near_expiry(now, _PREFETCH_SHARE):
-            return None
-        return entry
+        return entry.fresh(now) and not entry.near_expiry(now, _PREFETCH_SHARE)
 
     def copy_age(self, copy: CacheEntry) -> int:
         """The ``Age`` of an answer made from ``copy`` now (as :meth:`resolve` gives it)."""
@@ -110,7 +118,7 @@ class CacheStage:
 
     def count_hot_hit(self) -> None:
         """Count a hit answered by a hot answer, as :meth:`resolve` counts its own."""
-        self._outcomes.inc("hit")
+        self._count_hit()
 
     def _stale(self, lookup: Lookup, entry: CacheEntry) -> Answer:
         self._outcomes.inc("stale")

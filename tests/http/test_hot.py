@@ -69,6 +69,14 @@ def _get(path: str = PATH, **headers: str) -> web.Request:
     return make_mocked_request("GET", path, headers={**JSONLD, **headers})
 
 
+def _served(found: web.UrlMappingMatchInfo) -> web.Request:
+    """The request as aiohttp's application hands it to the handler of the route ``found``:
+    with that match (which carries the kept answer) as its ``match_info``."""
+    request = _get()
+    request._match_info = found
+    return request
+
+
 async def test_a_kept_answer_is_served_for_its_path_and_accept_with_the_same_headers(store: Store) -> None:
     hot, views, metrics = await _ready(store)
     view = await _kept(views, store)
@@ -77,7 +85,7 @@ async def test_a_kept_answer_is_served_for_its_path_and_accept_with_the_same_hea
     assert hot.match(make_mocked_request("GET", PATH, headers={"Accept": "text/turtle"})) is None
     found = hot.match(_get())
     assert found is not None
-    response = await found.handler(_get())
+    response = await found.handler(_served(found))
     assert isinstance(response, web.Response)
     assert response.status == 200 and response.body == view.body
     assert response.headers["ETag"] == '"v1.public.jsonld"'
@@ -111,7 +119,7 @@ async def test_a_write_in_this_process_makes_the_kept_answer_stale_at_once(store
     hot.offer(_get(), KEY, newer, _response(newer), "passport")
     found = hot.match(_get())
     assert found is not None
-    response = await found.handler(_get())
+    response = await found.handler(_served(found))
     assert isinstance(response, web.Response) and response.body == newer.body
     assert response.headers["ETag"] == '"v2.public.jsonld"'
 
