@@ -10,6 +10,7 @@ import collections
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ class Recording:
         self.proc: subprocess.Popen[bytes] | None = None
         exe = shutil.which("py-spy") or str(Path(__file__).resolve().parent.parent / ".venv/bin/py-spy")
         if not Path(exe).exists():
+            print("profile: py-spy is not installed (make install adds it)", file=sys.stderr)
             return
         out.parent.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
