@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # types only: the validation package is imported where the im
     from resolver.stores.base import Store
     from resolver.tiers import Tier
     from resolver.translog.entry import LogEntry
+    from resolver.validation import Validator
     from resolver.validation.report import PreparedPassport, ValidationReport
 
 __all__ = ["Item", "Summary", "add_parser", "read_sources", "run"]
@@ -85,7 +86,10 @@ def add_parser(subparsers: Subparsers) -> None:
         default=None,
         help="progress bar on stderr (default: when stderr is a terminal)",
     )
-    parser.set_defaults(run=run)
+    # ``validator``: a started Validator the import validates on and leaves open, instead of
+    # starting its own pool (~1 CPU-s of a spawned worker's imports). Not an option: only a
+    # caller in the same process (a test, through resolver.cli's parser) can hand one over.
+    parser.set_defaults(run=run, validator=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
                 _into_node(items, args.node.rstrip("/"), args.token, args.concurrency, summary, progress)
             )
         else:
-            uvloop.run(_into_store(items, config, summary, progress))
+            uvloop.run(_into_store(items, config, summary, progress, args.validator))
     except (Interrupted, KeyboardInterrupt) as err:
         progress.update(final=True)
         how = f"after the passports in hand ({err})" if isinstance(err, Interrupted) else "at once"
@@ -433,14 +437,20 @@ def _reasons(report: ValidationReport) -> str:
     return f"does not conform: {shown}{more}"
 
 
-async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, progress: Progress) -> None:
+async def _into_store(
+    items: list[Item],
+    config: NodeConfig,
+    summary: Summary,
+    progress: Progress,
+    shared: Validator | None = None,
+) -> None:
     from resolver.integrity.part import open_integrity
     from resolver.linked.imports import LinkedImport, phases
     from resolver.stores import open_store
     from resolver.validation import Validator
 
     store = await open_store(config.store)
-    validator = Validator(workers=config.workers)
+    validator = shared if shared is not None else Validator(workers=config.workers)
     locks: dict[str, asyncio.Lock] = {}
     sealing = contextlib.AsyncExitStack()  # closed in the finally below, entered or not
     try:
@@ -507,8 +517,9 @@ async def _into_store(items: list[Item], config: NodeConfig, summary: Summary, p
             if part:
                 await _run_all(part, validator.workers * 3, single)
     finally:
-        with contextlib.suppress(Exception):
-            await validator.aclose()
+        if validator is not shared:
+            with contextlib.suppress(Exception):
+                await validator.aclose()
         await sealing.aclose()
         await store.aclose()
 

@@ -17,8 +17,8 @@ import pytest
 from resolver import jsonld
 from resolver.adapters import batterypass
 from resolver.adapters.formats import convert
-from resolver.cli import main
 from resolver.errors import DocumentError
+from tests.support.cli import passport_node
 
 ITEM = "https://id.gs1.org/01/09521234000013/21/BP-0001"
 # Field names from the consortium's GeneralProductInformation aspect; the values are our own.
@@ -89,8 +89,8 @@ def test_import_reads_a_pretty_printed_utf16_file_without_a_byte_order_mark(
     text = json.dumps(PAYLOAD, indent=2, ensure_ascii=False)  # several lines
     (tmp_path / "bp.json").write_bytes(text.encode("utf-16-le"))
     store = f"sqlite:///{tmp_path}/p.sqlite3"
-    code = main(["import", "--format", "batterypass", str(tmp_path / "bp.json"), "--store", store,
-                 "--workers", "1", "--json", "--no-progress"])  # fmt: skip
+    code = passport_node(["import", "--format", "batterypass", str(tmp_path / "bp.json"), "--store", store,
+                         "--workers", "1", "--json", "--no-progress"])  # fmt: skip
     summary = json.loads(capsys.readouterr().out)
     # one passport, read and converted; it lacks mandatory points, so validation names them
     assert (code, summary["rejected"], summary["accepted"]) == (1, 1, 0), summary

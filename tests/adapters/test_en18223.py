@@ -16,8 +16,8 @@ import pytest
 from resolver import jsonld
 from resolver.adapters import en18223
 from resolver.adapters.formats import convert
-from resolver.cli import main
 from resolver.errors import DocumentError
+from tests.support.cli import passport_node
 
 DATA = Path(__file__).parent / "data"
 OPERATIONAL = DATA / "openepcis-battery-product.operational-excerpt.jsonld"
@@ -92,8 +92,8 @@ def test_import_validates_them_instead_of_refusing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = f"sqlite:///{tmp_path}/p.sqlite3"
-    code = main(["import", "--format", "openepcis", str(OPERATIONAL), str(ELEMENTS), str(READY),
-                 "--store", store, "--workers", "1", "--json", "--no-progress"])  # fmt: skip
+    code = passport_node(["import", "--format", "openepcis", str(OPERATIONAL), str(ELEMENTS), str(READY),
+                         "--store", store, "--workers", "1", "--json", "--no-progress"])  # fmt: skip
     summary = json.loads(capsys.readouterr().out)
     assert code == 1 and summary["rejected"] == 3
     # excerpts lack mandatory data points: validation names them (nothing "refused", no "no data")

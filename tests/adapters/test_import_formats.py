@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from resolver.adapters.formats import convert, to_utf8
-from resolver.cli import main
 from resolver.errors import DocumentError
+from tests.support.cli import passport_node
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
@@ -22,7 +22,7 @@ EXAMPLE = ROOT / "examples" / "valid" / "ev-nmc811.jsonld"
 
 def _import(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
     store = f"sqlite:///{tmp_path}/p.sqlite3"
-    code = main(["import", *args, "--store", store, "--workers", "1", "--json", "--no-progress"])
+    code = passport_node(["import", *args, "--store", store, "--workers", "1", "--json", "--no-progress"])
     return code, json.loads(capsys.readouterr().out)
 
 

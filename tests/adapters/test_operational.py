@@ -17,6 +17,7 @@ from resolver.commands.importer import Item, Progress, Summary, _into_store
 from resolver.config import default_config
 from resolver.errors import DocumentError
 from resolver.lifecycle.part import open_stores
+from tests.support.validators import shared_validator
 
 ROOT = Path(__file__).resolve().parents[2]
 AMPERIA = Path(__file__).parent / "data" / "openepcis-amperia-staxwall-item.operational.jsonld"
@@ -92,7 +93,8 @@ def test_import_stores_the_readings_as_the_passports_events(tmp_path: Path) -> N
     items = [Item("ev-nmc811.jsonld", EXAMPLE.read_bytes(), readings=readings)]
     summary = Summary()
     progress = Progress(1, summary, stream=io.StringIO(), enabled=False)
-    asyncio.run(_into_store(items, config, summary, progress))
+    validator = asyncio.run(shared_validator(1))  # the process's pool, not one per import
+    asyncio.run(_into_store(items, config, summary, progress, validator))
     assert (summary.created, summary.rejections, summary.readings) == (1, [], 9), summary
     assert summary.to_json()["readings_to_events"] == 9
 
@@ -109,7 +111,7 @@ def test_import_stores_the_readings_as_the_passports_events(tmp_path: Path) -> N
     # again: the passport is unchanged and the events are known (same ids), nothing doubled
     summary = Summary()
     progress = Progress(1, summary, stream=io.StringIO(), enabled=False)
-    asyncio.run(_into_store(items, config, summary, progress))
+    asyncio.run(_into_store(items, config, summary, progress, validator))
     assert (summary.unchanged, summary.readings) == (1, 0), summary
     assert asyncio.run(latest()) == (97.5, 9)
 

@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from resolver.adapters.pact import STAGE, apply, footprint_per_kwh, read
-from resolver.cli import main
 from resolver.errors import DocumentError
+from tests.support.cli import passport_node
 
 
 def v2(unit: str, amount: str, footprint: str) -> dict[str, Any]:
@@ -76,7 +76,7 @@ HANDLE = "88.100.1/BAT-EV-000001"
 
 def _run(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
     store = f"sqlite:///{tmp_path}/p.sqlite3"
-    code = main(["import", *args, "--store", store, "--workers", "1", "--json", "--no-progress"])
+    code = passport_node(["import", *args, "--store", store, "--workers", "1", "--json", "--no-progress"])
     return code, json.loads(capsys.readouterr().out)
 
 

@@ -18,6 +18,7 @@ import pytest
 from resolver.adapters import pact, pact_out
 from resolver.adapters.formats import export
 from resolver.cli import main
+from tests.support.cli import passport_node
 
 ROOT = Path(__file__).resolve().parents[2]
 EV = ROOT / "examples" / "valid" / "ev-nmc811.jsonld"
@@ -132,7 +133,7 @@ def test_export_format_pact_from_a_store(tmp_path: Path, capsys: pytest.CaptureF
     store = f"sqlite:///{tmp_path}/p.sqlite3"
     lmt = ROOT / "examples" / "valid" / "lmt-ebike.jsonld"
     args = ["import", str(EV), str(lmt), "--store", store, "--workers", "1", "--json", "--no-progress"]
-    assert main(args) == 0
+    assert passport_node(args) == 0
     capsys.readouterr()
     assert main(["export", "--store", store, "--format", "pact"]) == 0
     out, err = capsys.readouterr()

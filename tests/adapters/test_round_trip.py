@@ -25,6 +25,7 @@ from resolver.integrity.signer import key_url
 from resolver.passport.canonical import canonical_nquads
 from resolver.stores import open_store
 from resolver.tiers import Tier
+from tests.support.cli import passport_node
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [ROOT / "examples" / "valid" / name for name in ("ev-nmc811.jsonld", "lmt-ebike.jsonld")]
@@ -43,7 +44,7 @@ def _import(store: str, fmt: str, *sources: Path) -> dict[str, object]:
         "--json",
         "--no-progress",
     ]
-    assert main(args) == 0
+    assert passport_node(args) == 0
     return {}
 
 

@@ -14,9 +14,9 @@ import pytest
 from resolver import jsonld
 from resolver.adapters import untp
 from resolver.adapters.formats import convert
-from resolver.cli import main
 from resolver.errors import DocumentError
 from resolver.passport.canonical import canonical_nquads
+from tests.support.cli import passport_node
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "valid").glob("*.jsonld"))
@@ -152,8 +152,8 @@ def test_import_format_untp_records_the_issuer(tmp_path: Path, capsys: pytest.Ca
     example = orjson.loads((ROOT / "examples" / "valid" / "ev-nmc811.jsonld").read_bytes())
     (tmp_path / "dpp.json").write_bytes(orjson.dumps(untp.to_credential(example)))
     store = f"sqlite:///{tmp_path}/p.sqlite3"
-    code = main(["import", "--format", "untp", str(tmp_path / "dpp.json"), "--store", store,
-                 "--workers", "1", "--json", "--no-progress"])  # fmt: skip
+    code = passport_node(["import", "--format", "untp", str(tmp_path / "dpp.json"), "--store", store,
+                         "--workers", "1", "--json", "--no-progress"])  # fmt: skip
     summary = json.loads(capsys.readouterr().out)
     assert (code, summary["created"]) == (0, 1), summary
     issuer = next(iter(summary["issuers"].values()))

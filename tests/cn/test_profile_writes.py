@@ -11,12 +11,12 @@ from typing import Any
 import orjson
 import pytest
 
-from resolver.cli import main
 from resolver.config import default_config
 from resolver.errors import InvalidPassport
 from resolver.passport.write import import_prepared
 from resolver.stores import open_store
 from resolver.validation import pipeline
+from tests.support.cli import passport_node
 
 REPO = Path(__file__).resolve().parents[2]
 CN_EXAMPLE = REPO / "examples" / "cn-battery" / "pack-lfp.jsonld"
@@ -38,7 +38,7 @@ def _import(tmp_path: Path, capsys: pytest.CaptureFixture[str], *docs: dict[str,
         '[integrity]\nsign = false\n[profiles]\n"88.300.1" = "cn-battery"\n'
     )
     (tmp_path / "set.jsonl").write_bytes(b"\n".join(orjson.dumps(doc) for doc in docs))
-    main(
+    passport_node(
         [
             "import",
             str(tmp_path / "set.jsonl"),

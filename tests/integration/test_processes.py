@@ -52,7 +52,10 @@ async def test_two_processes_serve_one_port_and_see_each_others_writes(
 ) -> None:
     tokens = {OPERATOR: (Role.OPERATOR.value, ["88.100.1"])}
     store = f"{redis_server.url}?namespace=procs"
-    config = write_config(tmp_path / "node.toml", store=store, tokens=tokens, data_dir=str(tmp_path))
+    # Nothing here asks /sparql: no index process to start (~1.3 CPU-s).
+    config = write_config(
+        tmp_path / "node.toml", store=store, tokens=tokens, data_dir=str(tmp_path), sparql_index=False
+    )
     async with NodeProcess("--config", str(config), "--processes", "2", cwd=tmp_path) as node:
         sessions = await _sessions_per_process(node.url)
         try:

@@ -14,13 +14,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from resolver.cli import main
 from resolver.config import default_config
 from resolver.integrity.canon import canonical_nquads, document_quads
 from resolver.integrity.part import open_integrity
 from resolver.stores import open_store
 from resolver.tiers import Tier
 from resolver.translog.entry import LogEntry
+from tests.support.cli import passport_node
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples" / "valid").glob("*.jsonld"))
@@ -73,7 +73,7 @@ def test_an_import_logs_each_stored_version_once_with_its_views(
         shutil.copy(path, folder / path.name)
     store = f"sqlite:///{tmp_path}/passports.sqlite3"
     args = ["import", str(folder), "--store", store, "--workers", "1", "--json", "--no-progress"]
-    assert main(args) == 0
+    assert passport_node(args) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["created"] == len(EXAMPLES)
     assert summary["cpu_seconds"]["importer"] > 0 and summary["cpu_seconds"]["workers"] > 0

@@ -14,7 +14,6 @@ from pathlib import Path
 import orjson
 import pytest
 
-from resolver.cli import main
 from resolver.config import default_config
 from resolver.identifiers import parse_identifier
 from resolver.integrity import proofs
@@ -26,12 +25,14 @@ from resolver.stores import open_store
 from resolver.stores.base import Record
 from resolver.tiers import Tier
 from tests.integrity.test_operator import PASSPORT, signed_passport, vector_key
+from tests.support.cli import passport_node
 
 TAMPERED_SOURCE = PASSPORT.parent / "lmt-ebike.jsonld"
 
 
 def _import(store: str, *files: Path) -> int:
-    return main(["import", *map(str, files), "--store", store, "--workers", "1", "--json", "--no-progress"])
+    args = ["import", *map(str, files), "--store", store, "--workers", "1", "--json", "--no-progress"]
+    return passport_node(args)
 
 
 def _summary(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:

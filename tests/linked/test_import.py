@@ -12,10 +12,10 @@ import orjson
 import pytest
 
 from resolver.adapters.formats import convert
-from resolver.cli import main
 from resolver.linked import imports
 from resolver.tiers import Tier
 from resolver.validation import pipeline
+from tests.support.cli import passport_node
 from tests.support.federation import EXAMPLE
 
 DATA = Path(__file__).parent / "data"
@@ -43,7 +43,7 @@ def _split() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
 
 def _import(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
     store = f"sqlite:///{tmp_path}/p.sqlite3"
-    code = main(["import", *args, "--store", store, "--workers", "1", "--json", "--no-progress"])
+    code = passport_node(["import", *args, "--store", store, "--workers", "1", "--json", "--no-progress"])
     return code, json.loads(capsys.readouterr().out)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import orjson
 
 from resolver.errors import ContextRefused, DocumentError
-from resolver.validation import PreparedPassport, Validator
+from resolver.validation import PreparedPassport
+from tests.support.validators import shared_validator
 from tools import examples
 
 
@@ -15,12 +16,8 @@ async def test_a_batch_prepares_each_passport_and_returns_each_unusable_one_as_i
     broken["expectedLifetimeCycles"] = "a great many"
     refused_body = b'{"@context": "https://evil.example/c", "@id": "x:y"}'
     bodies = [good, b"{not json", orjson.dumps(broken), refused_body]
-    validator = Validator(workers=1)
-    await validator.start()
-    try:
-        results = await validator.prepare_batch(bodies)
-    finally:
-        await validator.aclose()
+    validator = await shared_validator(1)  # a worker pool like any other, started once a process
+    results = await validator.prepare_batch(bodies)
     first, bad_json, invalid, refused = results
     assert isinstance(first, PreparedPassport) and first.report.conforms and first.views
     assert first.iri == orjson.loads(good)["id"]

@@ -11,7 +11,8 @@ import pytest
 
 from resolver.errors import LostValue
 from resolver.identifiers import parse_identifier
-from resolver.validation import Validator, prepare_sync, validate_sync
+from resolver.validation import prepare_sync, validate_sync
+from tests.support.validators import shared_validator
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID_DIR = ROOT / "examples" / "valid"
@@ -137,14 +138,10 @@ def test_the_manifest_says_which_invalid_examples_the_strict_reader_refuses(name
 
 
 async def test_the_worker_pool_gives_the_same_verdicts_as_in_process_validation() -> None:
-    validator = Validator(workers=1)
-    await validator.start()
-    try:
-        for path in VALID[:3]:
-            assert (await validator.validate(path.read_bytes())).conforms
-        for name in [n for n in sorted(MANIFEST) if "severity" not in MANIFEST[n]][:3]:
-            report = await validator.validate((INVALID_DIR / name).read_bytes())
-            assert not report.conforms
-            assert all(MANIFEST[name]["dataPoint"] in r.data_points for r in report.results)
-    finally:
-        await validator.aclose()
+    validator = await shared_validator(1)  # a worker pool like any other, started once a process
+    for path in VALID[:3]:
+        assert (await validator.validate(path.read_bytes())).conforms
+    for name in [n for n in sorted(MANIFEST) if "severity" not in MANIFEST[n]][:3]:
+        report = await validator.validate((INVALID_DIR / name).read_bytes())
+        assert not report.conforms
+        assert all(MANIFEST[name]["dataPoint"] in r.data_points for r in report.results)

@@ -8,6 +8,7 @@ import pytest
 
 from resolver.cli import main
 from tests.integration.conftest import EXAMPLE, EXAMPLE_HANDLE
+from tests.support.cli import passport_node
 
 
 def test_the_command_on_a_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -19,7 +20,7 @@ def test_the_command_on_a_file(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_the_command_on_a_stored_passport(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = f"sqlite:///{tmp_path}/p.sqlite3"
-    assert main(["import", str(EXAMPLE), "--store", store, "--workers", "1"]) == 0
+    assert passport_node(["import", str(EXAMPLE), "--store", store, "--workers", "1"]) == 0
     capsys.readouterr()
     assert main(["readiness", EXAMPLE_HANDLE, "--store", store, "--on", "2027-02-18", "--html"]) == 0
     assert capsys.readouterr().out.startswith("<!doctype html>")
