@@ -14,7 +14,7 @@ import resource
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -24,11 +24,10 @@ import orjson
 from resolver.commands import Subparsers
 from resolver.commands.serve import config_from_args
 from resolver.config import ConfigError, NodeConfig
-from resolver.errors import InvalidIdentifier, InvalidPassport, PreconditionFailed, ResolverError
+from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
 from resolver.identifiers import claims, parse_identifier
-from resolver.integrity.errors import ProofError
 from resolver.jsontypes import JSONObject
-from resolver.passport.write import Sealer, import_prepared
+from resolver.passport.write import Import, WriteOutcome, import_prepared_many
 from resolver.profile import PROFILES
 
 if TYPE_CHECKING:  # types only: the validation package is imported where the import runs
@@ -451,7 +450,6 @@ async def _into_store(
 
     store = await open_store(config.store)
     validator = shared if shared is not None else Validator(workers=config.workers)
-    locks: dict[str, asyncio.Lock] = {}
     sealing = contextlib.AsyncExitStack()  # closed in the finally below, entered or not
     try:
         sealer = await sealing.enter_async_context(open_integrity(config))
@@ -461,47 +459,12 @@ async def _into_store(
 
             record = await sealing.enter_async_context(into_store(config, store))
         await validator.start()
+        writer = _StoreWriter(store, config, summary, progress, sealer, record)
 
         async def batch(part: tuple[str, list[Item]]) -> None:
             profile, chunk = part
             outcomes = await validator.prepare_batch([item.body for item in chunk], profile=profile)
-            batched = _BatchSealer(sealer) if sealer is not None else None
-            try:
-                for item, outcome in zip(chunk, outcomes, strict=True):
-                    await one(item, outcome, batched)
-            finally:
-                if batched is not None:
-                    await batched.flush()
-
-        async def one(item: Item, prepared: PreparedPassport | ResolverError, batched: Sealer | None) -> None:
-            if isinstance(prepared, ResolverError):
-                summary.reject(item, prepared.detail)
-                progress.update()
-                return
-            if not prepared.report.conforms or not prepared.views:
-                summary.reject(item, _reasons(prepared.report), prepared.iri)
-                progress.update()
-                return
-            try:
-                key = parse_identifier(prepared.iri, case_sensitive=config.case_sensitive).key
-            except InvalidIdentifier as err:
-                summary.reject(
-                    item, f"its @id is not an identifier this node serves: {err.detail}", prepared.iri
-                )
-                progress.update()
-                return
-            prefix = next((p for p in config.prefixes if claims(p, key)), None)
-            if prefix is None:
-                summary.reject(item, f"not under this node's prefixes ({', '.join(config.prefixes)})", key)
-                progress.update()
-                return
-            lock = locks.setdefault(key, asyncio.Lock())
-            async with lock:
-                profile = config.profile_for(prefix)
-                stored = await _store_one(store, key, prepared, item, summary, batched, profile)
-                if stored and record is not None and item.readings:
-                    await _record(summary, item, record(key, item.readings))
-            progress.update()
+            await writer.batch(list(zip(chunk, outcomes, strict=True)))
 
         # Passports go to the workers in batches (one task and one result message per batch,
         # not per passport); enough batches in flight to keep every worker busy while the
@@ -511,7 +474,7 @@ async def _into_store(
         linked = LinkedImport(validator, store, case_sensitive=config.case_sensitive)
 
         async def single(item: Item) -> None:  # a model or batch, then the items that name them
-            await one(item, await linked.prepare(item.body, profile=_profile_of(item.body, config)), sealer)
+            await writer.one(item, await linked.prepare(item.body, profile=_profile_of(item.body, config)))
 
         for part in (parts.shared, parts.linked):
             if part:
@@ -522,6 +485,100 @@ async def _into_store(
                 await validator.aclose()
         await sealing.aclose()
         await store.aclose()
+
+
+class _StoreWriter:
+    """Writes the import's prepared passports into the store through the one write path
+    (resolver.passport.write), counting each in the summary; one lock per key, so that the
+    same passport given twice is written once, then found unchanged."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: NodeConfig,
+        summary: Summary,
+        progress: Progress,
+        sealer: Integrity | None,
+        record: Callable[[str, Sequence[JSONObject]], Awaitable[int]] | None,
+    ) -> None:
+        self.store, self.config, self.summary, self.progress = store, config, summary, progress
+        self.sealer, self.record = sealer, record
+        self.locks: dict[str, asyncio.Lock] = {}
+
+    def admit(self, item: Item, prepared: PreparedPassport | ResolverError) -> tuple[str, str] | None:
+        """(key, profile of its prefix) of a passport to write; else it is rejected (None)."""
+        summary, config = self.summary, self.config
+        if isinstance(prepared, ResolverError):
+            summary.reject(item, prepared.detail)
+        elif not prepared.report.conforms or not prepared.views:
+            summary.reject(item, _reasons(prepared.report), prepared.iri)
+        else:
+            try:
+                key = parse_identifier(prepared.iri, case_sensitive=config.case_sensitive).key
+            except InvalidIdentifier as err:
+                summary.reject(
+                    item, f"its @id is not an identifier this node serves: {err.detail}", prepared.iri
+                )
+                return None
+            prefix = next((p for p in config.prefixes if claims(p, key)), None)
+            if prefix is not None:
+                return key, config.profile_for(prefix)
+            summary.reject(item, f"not under this node's prefixes ({', '.join(config.prefixes)})", key)
+        return None
+
+    async def one(self, item: Item, prepared: PreparedPassport | ResolverError) -> None:
+        """Write one passport (a linked import's model, batch or item)."""
+        admitted = self.admit(item, prepared)
+        if admitted is not None and not isinstance(prepared, ResolverError):
+            key, profile = admitted
+            async with self.locks.setdefault(key, asyncio.Lock()):
+                one = Import(key, prepared, item.proofs, profile)
+                [outcome] = await import_prepared_many(self.store, [one], sealer=self.sealer)
+                await self.count(item, key, outcome)
+        self.progress.update()
+
+    async def batch(self, pairs: list[tuple[Item, PreparedPassport | ResolverError]]) -> None:
+        """Write a worker's batch: the new passports in one store call (import_prepared_many),
+        their log entries in one append once they are stored (_BatchSealer)."""
+        admitted: list[tuple[Item, Import]] = []
+        for item, prepared in pairs:
+            found = self.admit(item, prepared)
+            if found is None or isinstance(prepared, ResolverError):
+                self.progress.update()
+                continue
+            admitted.append((item, Import(found[0], prepared, item.proofs, found[1])))
+        batched = _BatchSealer(self.sealer) if self.sealer is not None else None
+        try:
+            async with contextlib.AsyncExitStack() as held:
+                for key in sorted({one.key for _, one in admitted}):  # in order: no deadlock
+                    await held.enter_async_context(self.locks.setdefault(key, asyncio.Lock()))
+                outcomes = await import_prepared_many(
+                    self.store, [one for _, one in admitted], sealer=batched
+                )
+                for (item, one), outcome in zip(admitted, outcomes, strict=True):
+                    await self.count(item, one.key, outcome)
+                    self.progress.update()
+        finally:
+            if batched is not None:
+                await batched.flush()
+
+    async def count(self, item: Item, key: str, outcome: WriteOutcome | ResolverError) -> None:
+        """Count the outcome of one write (and store the item's readings once it is stored)."""
+        summary = self.summary
+        if isinstance(outcome, PreconditionFailed):
+            summary.reject(item, "changed by another writer during the import; run it again", key)
+            return
+        if isinstance(outcome, ResolverError):  # a proof that does not verify, another profile
+            summary.reject(item, outcome.detail, key)
+            return
+        if not outcome.changed:
+            summary.unchanged += 1
+        elif outcome.created:
+            summary.created += 1
+        else:
+            summary.replaced += 1
+        if self.record is not None and item.readings:
+            await _record(summary, item, self.record(key, item.readings))
 
 
 class _BatchSealer:
@@ -571,35 +628,6 @@ def _profile_of(body: bytes, config: NodeConfig) -> str:
     return config.profile_of(
         (document.get("@id") or document.get("id")) if isinstance(document, dict) else None
     )
-
-
-async def _store_one(
-    store: Store,
-    key: str,
-    prepared: PreparedPassport,
-    item: Item,
-    summary: Summary,
-    sealer: Sealer | None,
-    profile: str = PROFILES[0],
-) -> bool:
-    """Write one passport (in ``profile``, its prefix's); whether it is stored (now or already)."""
-    try:
-        outcome = await import_prepared(
-            store, key, prepared, sealer=sealer, proofs=item.proofs, profile=profile
-        )
-    except PreconditionFailed:
-        summary.reject(item, "changed by another writer during the import; run it again", key)
-        return False
-    except (ProofError, InvalidPassport) as err:  # a proof that does not verify, another profile
-        summary.reject(item, err.detail, key)
-        return False
-    if not outcome.changed:
-        summary.unchanged += 1
-    elif outcome.created:
-        summary.created += 1
-    else:
-        summary.replaced += 1
-    return True
 
 
 async def _record(summary: Summary, item: Item, recording: Awaitable[int]) -> None:

@@ -9,12 +9,13 @@ document) and its RDFC-1.0 digest, never the input bytes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from resolver.errors import InvalidPassport, PreconditionFailed
+from resolver.errors import InvalidPassport, PreconditionFailed, ResolverError
 from resolver.integrity import operator
+from resolver.integrity.errors import ProofError
 from resolver.integrity.proofs import KeyResolver
 from resolver.integrity.signer import did_key_resolver
 from resolver.jsontypes import JSONObject
@@ -27,10 +28,13 @@ if TYPE_CHECKING:  # types only: resolver.validation runs this package's steps i
 
 __all__ = [
     "Admit",
+    "BatchStore",
+    "Import",
     "Preparer",
     "Sealer",
     "WriteOutcome",
     "import_prepared",
+    "import_prepared_many",
     "invalid_passport",
     "store_prepared",
     "with_operator_proofs",
@@ -111,13 +115,7 @@ async def store_prepared(
     the current version does not carry yet). ``profile``: the one the node's configuration
     chooses for the key's prefix; a passport prepared in another is refused (InvalidPassport).
     """
-    if prepared.profile != profile:  # every write path: judged in the profile of the key's prefix
-        raise InvalidPassport(
-            f"the passport for {key} was judged by the {prepared.profile} profile, but the node "
-            f"writes {profile} passports under its prefix"
-        )
-    if not prepared.report.conforms or not prepared.views:
-        raise invalid_passport(prepared.report, key, profile)
+    _require_storable(prepared, key, profile)
     live = current is not None and not current.deleted
     if live and current is not None and not refresh and _same(current, prepared, signed=sealer is not None):
         return WriteOutcome(current, created=False, changed=False)
@@ -129,6 +127,17 @@ async def store_prepared(
     record = await store.put(key, views, expected_version=expected_version, digest=prepared.digest)
     index = await sealer.log_version(entry(record.handle, record.version, record.modified))
     return WriteOutcome(record, created=not live, changed=True, log_index=index)
+
+
+def _require_storable(prepared: PreparedPassport, key: str, profile: str) -> None:
+    """InvalidPassport unless ``prepared`` conforms, judged in ``profile`` (the key prefix's)."""
+    if prepared.profile != profile:  # every write path: judged in the profile of the key's prefix
+        raise InvalidPassport(
+            f"the passport for {key} was judged by the {prepared.profile} profile, but the node "
+            f"writes {profile} passports under its prefix"
+        )
+    if not prepared.report.conforms or not prepared.views:
+        raise invalid_passport(prepared.report, key, profile)
 
 
 def _same(current: Record, prepared: PreparedPassport, *, signed: bool) -> bool:
@@ -240,3 +249,94 @@ async def import_prepared(
         refresh=_proofs_to_keep(current, proofs),
         profile=profile,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """One passport of a bulk import: its key, as prepared, the operator's proofs its input
+    carried, and the profile of its key's prefix (as for :func:`import_prepared`)."""
+
+    key: str
+    prepared: PreparedPassport
+    proofs: tuple[JSONObject, ...] = ()
+    profile: str = "eu-battery"
+
+
+# What refuses one passport of a batch (the importer reports it and goes on); any other error
+# (a store or log that cannot be reached) ends the import, as one by one.
+_REFUSED = (PreconditionFailed, ProofError, InvalidPassport)
+
+
+class BatchStore(Protocol):
+    """A store that writes several new versions in one call (resolver.stores.sqlite.SQLiteStore):
+    each write whole or absent, a refused one as its PreconditionFailed."""
+
+    async def put_many(
+        self, writes: Sequence[tuple[str, Mapping[Tier, bytes], int | None, str]]
+    ) -> Sequence[Record | PreconditionFailed]: ...
+
+
+async def import_prepared_many(
+    store: Store,
+    imports: Sequence[Import],
+    *,
+    sealer: Sealer | None = None,
+    operator_keys: KeyResolver = did_key_resolver,
+) -> list[WriteOutcome | ResolverError]:
+    """:func:`import_prepared` of each, in order: its outcome, or the refusal it raises
+    (PreconditionFailed, ProofError, InvalidPassport; other errors are raised).
+
+    With a store that writes in batches (:class:`BatchStore`), the creations, each checked and
+    signed as :func:`store_prepared` does, are written by one ``put_many``: one transaction and
+    one commit for the batch, each passport whole or absent. A passport that exists already
+    (its create refused) then goes :func:`import_prepared`'s own way, as one by one. Each stored
+    version is logged by the sealer after the store wrote it, as on every write."""
+    put_many = getattr(store, "put_many", None)
+    if put_many is None or len(imports) < 2:
+        return [await _import_one(store, one, sealer, operator_keys) for one in imports]
+    out: list[WriteOutcome | ResolverError | None] = [None] * len(imports)
+    ready: list[tuple[int, Callable[[str, int, float], LogEntry] | None]] = []
+    writes: list[tuple[str, Mapping[Tier, bytes], int | None, str]] = []
+    for i, one in enumerate(imports):
+        try:
+            prepared = with_operator_proofs(one.prepared, one.proofs, operator_keys)
+            _require_storable(prepared, one.key, one.profile)
+            views, entry = (
+                sealer.sign_views(prepared.views, prepared.nquads or None)
+                if sealer is not None
+                else (prepared.views, None)
+            )
+        except _REFUSED as err:
+            out[i] = err
+            continue
+        ready.append((i, entry))
+        writes.append((one.key, views, 0, prepared.digest))
+    written = await put_many(writes) if writes else []
+    for (i, entry), record in zip(ready, written, strict=True):
+        if isinstance(record, PreconditionFailed):
+            out[i] = await _import_one(store, imports[i], sealer, operator_keys)
+            continue
+        index = (
+            await sealer.log_version(entry(record.handle, record.version, record.modified))
+            if (sealer is not None and entry is not None)
+            else None
+        )
+        out[i] = WriteOutcome(record, created=True, changed=True, log_index=index)
+    return [item for item in out if item is not None]
+
+
+async def _import_one(
+    store: Store, one: Import, sealer: Sealer | None, operator_keys: KeyResolver
+) -> WriteOutcome | ResolverError:
+    try:
+        return await import_prepared(
+            store,
+            one.key,
+            one.prepared,
+            sealer=sealer,
+            proofs=one.proofs,
+            operator_keys=operator_keys,
+            profile=one.profile,
+        )
+    except _REFUSED as err:
+        return err

@@ -147,6 +147,34 @@ class SQLiteStore:
         self.written.notify()
         return dataclasses.replace(record, digest=digest)
 
+    async def put_many(
+        self, writes: Sequence[tuple[str, Mapping[Tier, bytes], int | None, str]]
+    ) -> list[Record | PreconditionFailed]:
+        """:meth:`put` of each (handle, views, expected_version, digest), in one transaction and
+        one commit (a bulk import's batch: one fsync instead of one per passport). Each write is
+        whole or absent as with :meth:`put`: one whose expected version does not hold gets its
+        PreconditionFailed and writes nothing, the others are stored; any other failure stores
+        none of them (StoreUnavailable)."""
+        for _, views, expected, _ in writes:
+            check_views(views)
+            check_expected(expected)
+        frozen = [
+            ({tier: bytes(body) for tier, body in views.items()}, digest) for _, views, _, digest in writes
+        ]
+        blobs = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: [pack_views(views, digest) for views, digest in frozen]
+        )
+        batch = [
+            (handle, views, blob, expected)
+            for (handle, _, expected, _), (views, _), blob in zip(writes, frozen, blobs, strict=True)
+        ]
+        written = await self._call(self._write_many, batch)
+        self.written.notify()
+        return [
+            dataclasses.replace(found, digest=digest) if isinstance(found, Record) else found
+            for found, (_, digest) in zip(written, frozen, strict=True)
+        ]
+
     async def delete(self, handle: str, *, expected_version: int | None = None) -> Record:
         check_expected(expected_version)
         record = await self._call(self._write, handle, {}, None, expected_version, True)
@@ -289,33 +317,7 @@ class SQLiteStore:
             # even against other processes on the same file.
             db.execute("BEGIN IMMEDIATE")
             try:
-                row = db.execute(
-                    "SELECT version, modified, deleted FROM current WHERE handle = ?", (handle,)
-                ).fetchone()
-                current, last_modified = (row[0], row[1]) if row else (0, 0.0)
-                was_deleted = bool(row[2]) if row else False
-                if expected is not None and expected != current:
-                    raise PreconditionFailed(
-                        f"{handle}: expected version {expected}, current is {current}",
-                        current_version=current,
-                    )
-                if deleting and row is None:
-                    raise NotFound(f"{handle} was never written")
-                if deleting and was_deleted:
-                    raise Gone(f"{handle} is already deleted (version {current})")
-                version = current + 1
-                # History stays in time order even if the clock steps back.
-                modified = max(time.time(), last_modified)
-                db.execute(
-                    "INSERT INTO versions (handle, version, modified, deleted, views) VALUES (?, ?, ?, ?, ?)",
-                    (handle, version, modified, int(deleting), blob),
-                )
-                db.execute(
-                    "INSERT INTO current (handle, version, modified, deleted, public) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (handle) DO UPDATE SET version = excluded.version, "
-                    "modified = excluded.modified, deleted = excluded.deleted, public = excluded.public",
-                    (handle, version, modified, int(deleting), views.get(Tier.PUBLIC)),
-                )
+                record = _insert(db, handle, views, blob, expected, deleting)
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
@@ -323,7 +325,29 @@ class SQLiteStore:
                 raise
         except sqlite3.Error as err:
             raise StoreUnavailable(f"SQLite write failed: {err}") from err
-        return Record(handle, version, modified, deleting, views)
+        return record
+
+    def _write_many(
+        self, writes: list[tuple[str, dict[Tier, bytes], bytes, int | None]]
+    ) -> list[Record | PreconditionFailed]:
+        db = self._db()
+        out: list[Record | PreconditionFailed] = []
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for handle, views, blob, expected in writes:
+                    try:  # refused before it writes anything: the others go on
+                        out.append(_insert(db, handle, views, blob, expected, False))
+                    except PreconditionFailed as err:
+                        out.append(err)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as err:
+            raise StoreUnavailable(f"SQLite write failed: {err}") from err
+        return out
 
     async def heads(self) -> Sequence[int]:
         if self._reads == "inline":
@@ -381,6 +405,44 @@ class SQLiteStore:
             return int(self._db().execute("SELECT COUNT(*) FROM current WHERE deleted = 0").fetchone()[0])
         except sqlite3.Error as err:
             raise StoreUnavailable(f"SQLite read failed: {err}") from err
+
+
+def _insert(
+    db: sqlite3.Connection,
+    handle: str,
+    views: dict[Tier, bytes],
+    blob: bytes | None,
+    expected: int | None,
+    deleting: bool,
+) -> Record:
+    """One version written inside the caller's transaction; PreconditionFailed, NotFound or
+    Gone before anything is written."""
+    row = db.execute("SELECT version, modified, deleted FROM current WHERE handle = ?", (handle,)).fetchone()
+    current, last_modified = (row[0], row[1]) if row else (0, 0.0)
+    was_deleted = bool(row[2]) if row else False
+    if expected is not None and expected != current:
+        raise PreconditionFailed(
+            f"{handle}: expected version {expected}, current is {current}",
+            current_version=current,
+        )
+    if deleting and row is None:
+        raise NotFound(f"{handle} was never written")
+    if deleting and was_deleted:
+        raise Gone(f"{handle} is already deleted (version {current})")
+    version = current + 1
+    # History stays in time order even if the clock steps back.
+    modified = max(time.time(), last_modified)
+    db.execute(
+        "INSERT INTO versions (handle, version, modified, deleted, views) VALUES (?, ?, ?, ?, ?)",
+        (handle, version, modified, int(deleting), blob),
+    )
+    db.execute(
+        "INSERT INTO current (handle, version, modified, deleted, public) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (handle) DO UPDATE SET version = excluded.version, "
+        "modified = excluded.modified, deleted = excluded.deleted, public = excluded.public",
+        (handle, version, modified, int(deleting), views.get(Tier.PUBLIC)),
+    )
+    return Record(handle, version, modified, deleting, views)
 
 
 def _record(handle: str, row: tuple[Any, ...]) -> Record:

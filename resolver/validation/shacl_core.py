@@ -15,6 +15,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from resolver import jsonld
+from resolver.validation.direct_rules import RuleWalk, walk_for
 
 if TYPE_CHECKING:
     from pyshacl.constraints.constraint_component import ConstraintComponent
@@ -46,6 +47,8 @@ class _Shape(Protocol):
 
 class _QueryHelper(Protocol):
     """The parts of pyshacl's _QueryHelper read here (untyped in pyshacl)."""
+
+    select_text: str
 
     def pre_bind_variables(self, thisnode: Node) -> tuple[dict[str, Node], str]: ...
 
@@ -117,7 +120,8 @@ class _Compiled:
         self.classes: list[rdflib.URIRef] = []
         self.nodes: list[_Compiled] = []
         self.properties: list[_Compiled] = []
-        self.sparql: list[tuple[SPARQLBasedConstraint, _QueryHelper]] = []  # (component, query helper)
+        # (component, query helper, the rule's direct walk if it has one: resolver/validation/direct_rules.py)
+        self.sparql: list[tuple[SPARQLBasedConstraint, _QueryHelper, RuleWalk | None]] = []
         self.alternatives: list[list[_Compiled]] = []  # sh:or: each value conforms to one member
 
 
@@ -189,7 +193,9 @@ class CoreChecker:
 
             component = SPARQLBasedConstraint(shape)
             compiled.sparql = [
-                (component, helper) for helper in component.sparql_constraints if not helper.deactivated
+                (component, helper, walk_for(helper.select_text))
+                for helper in component.sparql_constraints
+                if not helper.deactivated
             ]
         return compiled
 
@@ -246,7 +252,7 @@ class _Walk:
         self.type = rdf_type
         self.index = index
         self.run_sparql = run_sparql
-        self.deferred: list[tuple[SPARQLBasedConstraint, _QueryHelper, Node]] = []
+        self.deferred: list[tuple[SPARQLBasedConstraint, _QueryHelper, Node, RuleWalk | None]] = []
 
     def check(self, shape: _Compiled, focus: Node, depth: int) -> bool:
         if shape.deactivated:
@@ -304,13 +310,15 @@ class _Walk:
             for value in values:
                 if not self.check(property_shape, value, depth + 1):
                     return False
-        for component, helper in shape.sparql:
+        for component, helper, walk in shape.sparql:
             # SPARQL constraints use the focus node, not value nodes, whatever the shape kind.
-            self.deferred.append((component, helper, focus))
+            self.deferred.append((component, helper, focus, walk))
         return True
 
     def run_deferred(self) -> bool:
-        for component, helper, focus in self.deferred:
+        for component, helper, focus, walk in self.deferred:
+            if walk is not None and walk(self.index, focus):
+                continue  # the rule certainly reports nothing here: no query to run
             bindings, text = helper.pre_bind_variables(focus)
             if self.run_sparql(component, helper.apply_prefixes(text), bindings):
                 return False

@@ -24,7 +24,10 @@ def _verdicts(body: bytes) -> tuple[bool, bool]:
     """(fast check, pyshacl) on the same graph."""
     engine = _engine()
     assert engine._core is not None, "the profile's shapes should be within the fast check's reach"
-    triples, quads = jsonld.triples_and_quads(jsonld.expand(jsonld.parse_json(body)))
+    # The terms the node's fast check gets (jsonld.rdflib_triples: literals as they were read,
+    # never rewritten by rdflib), which the rules' direct walks compare as the queries do.
+    quads = jsonld.triples_and_quads(jsonld.expand(jsonld.parse_json(body)))[1]
+    triples = jsonld.rdflib_triples(quads)
     fast = engine._core.conforms(triples, _SparqlRunner(quads))
     slow = engine.validate_graph(jsonld.graph_of(triples), quads=quads).conforms
     return fast, slow
