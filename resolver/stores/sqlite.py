@@ -7,11 +7,12 @@ Writes and the rarer reads run on one dedicated thread with its own connection; 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -311,42 +312,19 @@ class SQLiteStore:
         expected: int | None,
         deleting: bool,
     ) -> Record:
-        db = self._db()
-        try:
-            # IMMEDIATE takes the write lock first, so the version check and the write are one step
-            # even against other processes on the same file.
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                record = _insert(db, handle, views, blob, expected, deleting)
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as err:
-            raise StoreUnavailable(f"SQLite write failed: {err}") from err
-        return record
+        with _transaction(self._db()) as db:
+            return _insert(db, handle, views, blob, expected, deleting)
 
     def _write_many(
         self, writes: list[tuple[str, dict[Tier, bytes], bytes, int | None]]
     ) -> list[Record | PreconditionFailed]:
-        db = self._db()
         out: list[Record | PreconditionFailed] = []
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for handle, views, blob, expected in writes:
-                    try:  # refused before it writes anything: the others go on
-                        out.append(_insert(db, handle, views, blob, expected, False))
-                    except PreconditionFailed as err:
-                        out.append(err)
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as err:
-            raise StoreUnavailable(f"SQLite write failed: {err}") from err
+        with _transaction(self._db()) as db:
+            for handle, views, blob, expected in writes:
+                try:  # refused before it writes anything: the others go on
+                    out.append(_insert(db, handle, views, blob, expected, False))
+                except PreconditionFailed as err:
+                    out.append(err)
         return out
 
     async def heads(self) -> Sequence[int]:
@@ -405,6 +383,24 @@ class SQLiteStore:
             return int(self._db().execute("SELECT COUNT(*) FROM current WHERE deleted = 0").fetchone()[0])
         except sqlite3.Error as err:
             raise StoreUnavailable(f"SQLite read failed: {err}") from err
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: committed when the block ends, rolled back when it raises.
+    IMMEDIATE takes the write lock first, so a version check and its write are one step even
+    against other processes on the same file."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as err:
+        raise StoreUnavailable(f"SQLite write failed: {err}") from err
 
 
 def _insert(
