@@ -40,8 +40,15 @@ class PathReader:
         return found
 
     def text(self, *path: str) -> str | None:
+        """The text at ``path`` (None: absent or empty). A number is taken as its digits (a
+        serial number given as 12345); any other value (an object, a list, true/false) refuses
+        the payload naming the field, as ``number`` does: it is never dropped silently."""
         found = self.value(*path)
-        return found if isinstance(found, str) and found else None
+        if found is None or isinstance(found, str):
+            return found or None
+        if isinstance(found, int | float) and not isinstance(found, bool):
+            return str(found)
+        raise DocumentError(f"{'.'.join(path)}: {found!r} is not text")
 
     def list(self, *path: str) -> list[object]:
         found = self.value(*path)

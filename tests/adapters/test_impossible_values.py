@@ -1,5 +1,5 @@
-"""A Catena-X value that is there but is no number is refused with its field's path, never
-dropped (issue 16: every adapter rejects impossible values with the field's path)."""
+"""A Catena-X value that is there but is no number (or no text) is refused with its field's
+path, never dropped (issue 16: every adapter rejects impossible values with the field's path)."""
 
 from __future__ import annotations
 
@@ -51,3 +51,22 @@ def test_a_value_that_is_no_number_is_refused_with_its_path(field: str, value: o
 
 def test_the_excerpt_with_a_possible_date_converts() -> None:
     assert convert("catenax", json.dumps(_payload()).encode()).body
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("identification__chemistry", {"n": 1}, "identification.chemistry: {'n': 1} is not text"),
+        ("identification__category", ["SLI"], "identification.category: ['SLI'] is not text"),
+        ("sustainability__status", False, "sustainability.status: False is not text"),
+    ],
+)  # fmt: skip
+def test_a_value_that_is_no_text_is_refused_with_its_path(field: str, value: object, message: str) -> None:
+    with pytest.raises(DocumentError) as refused:
+        convert("catenax", json.dumps(_payload(**{field: value})).encode())
+    assert message in refused.value.detail
+
+
+def test_a_number_where_text_is_read_is_kept_as_its_digits() -> None:
+    doc = _payload(identification__identification__type__manufacturerPartId=1230740)
+    assert b'"1230740"' in convert("catenax", json.dumps(doc).encode()).body
