@@ -11,11 +11,9 @@ import pytest
 import pytest_asyncio
 
 from resolver.app import RunningNode
-from resolver.config import default_config
 from resolver.jsontypes import JSONObject
-from resolver.tiers import Role
 from tests.linked.test_cn_linked import BATCH, ITEM, MODEL, split
-from tests.support.node import credential, running_node
+from tests.support.node import eu_and_cn_config, running_node
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -25,17 +23,7 @@ EU_MODEL = "https://hdl.handle.net/88.100.1/EU-MODEL-FOR-CN"
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def node(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningNode]:
-    config = default_config(
-        store=f"sqlite:///{tmp_path_factory.mktemp('cn-linked')}/passports.sqlite3",
-        prefixes=("88.100.1", "88.300.1"),
-        profiles={"88.300.1": "cn-battery"},
-        credentials=(
-            credential("maker", Role.OPERATOR, MAKER, ["88.100.1", "88.300.1"]),
-            credential("surveillance", Role.AUTHORITY, AUTHORITY),
-        ),
-        workers=1,
-        chain=("local",),
-    )
+    config = eu_and_cn_config(tmp_path_factory.mktemp("cn-linked"), MAKER, AUTHORITY)
     async with running_node(config) as running:
         yield running
 

@@ -21,17 +21,42 @@ import aiohttp
 
 from resolver.app import RunningNode, start_node
 from resolver.config import Credential, NodeConfig, default_config, hash_token
+from resolver.lifecycle.part import Timing
 from resolver.tiers import Role
 from tests.support.validators import shared_validator
 
-__all__ = ["NodeProcess", "credential", "running_node", "wait_healthy", "without_sparql_index"]
+__all__ = [
+    "NodeProcess",
+    "credential",
+    "eu_and_cn_config",
+    "running_node",
+    "wait_healthy",
+    "without_sparql_index",
+]
 
 REPO = Path(__file__).resolve().parents[2]
+_TIMING = Timing()  # the lifecycle's own delivery waits
 
 
 def credential(name: str, role: Role | str, token: str, prefixes: Sequence[str] = ()) -> Credential:
     """A configured credential for ``token`` (stored hashed, as in a config file)."""
     return Credential(name, Role(role), hash_token(token), tuple(prefixes))
+
+
+def eu_and_cn_config(store_dir: Path, maker: str, authority: str) -> NodeConfig:
+    """A node holding an eu-battery prefix (88.100.1) and a cn-battery one (88.300.1), with an
+    operator token ``maker`` for both and an authority token ``authority``."""
+    return default_config(
+        store=f"sqlite:///{store_dir}/passports.sqlite3",
+        prefixes=("88.100.1", "88.300.1"),
+        profiles={"88.300.1": "cn-battery"},
+        credentials=(
+            credential("maker", Role.OPERATOR, maker, ["88.100.1", "88.300.1"]),
+            credential("surveillance", Role.AUTHORITY, authority),
+        ),
+        workers=1,
+        chain=("local",),
+    )
 
 
 async def wait_healthy(url: str, *, wait: float = 30.0) -> None:
@@ -63,9 +88,16 @@ def without_sparql_index(config: NodeConfig) -> NodeConfig:
 
 @contextlib.asynccontextmanager
 async def running_node(
-    config: NodeConfig | None = None, *, demo: bool = False, sparql_index: bool = False, **overrides: Any
+    config: NodeConfig | None = None,
+    *,
+    demo: bool = False,
+    sparql_index: bool = False,
+    port: int = 0,
+    timing: Timing = _TIMING,
+    **overrides: Any,
 ) -> AsyncIterator[RunningNode]:
-    """A node in this process on 127.0.0.1:0; ``overrides`` go to ``default_config``.
+    """A node in this process on 127.0.0.1 (``port`` 0: a free one); ``overrides`` go to
+    ``default_config``; ``timing`` is the lifecycle's delivery waits (tests pass a fake sleep).
 
     A node left with the default ``data_dir`` (``./var``) or store (``./var/passports.sqlite3``)
     gets a temporary one instead: its keys, SPARQL index and passports never land in the working
@@ -85,7 +117,13 @@ async def running_node(
             config = without_sparql_index(config)
         validator = await shared_validator(config.workers)
         node = await start_node(
-            config, host="127.0.0.1", port=0, demo=demo, access_log=False, validator=validator
+            config,
+            host="127.0.0.1",
+            port=port,
+            demo=demo,
+            access_log=False,
+            validator=validator,
+            timing=timing,
         )
         try:
             await wait_healthy(node.url)

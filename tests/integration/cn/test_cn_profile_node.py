@@ -14,9 +14,7 @@ import pytest
 import pytest_asyncio
 
 from resolver.app import RunningNode
-from resolver.config import default_config
-from resolver.tiers import Role
-from tests.support.node import credential, running_node
+from tests.support.node import eu_and_cn_config, running_node
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -28,17 +26,7 @@ MAKER, AUTHORITY = "cn-maker-token", "cn-authority-token"
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def node(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningNode]:
-    config = default_config(
-        store=f"sqlite:///{tmp_path_factory.mktemp('cn')}/passports.sqlite3",
-        prefixes=("88.100.1", "88.300.1"),
-        profiles={"88.300.1": "cn-battery"},
-        credentials=(
-            credential("maker", Role.OPERATOR, MAKER, ["88.100.1", "88.300.1"]),
-            credential("surveillance", Role.AUTHORITY, AUTHORITY),
-        ),
-        workers=1,
-        chain=("local",),
-    )
+    config = eu_and_cn_config(tmp_path_factory.mktemp("cn"), MAKER, AUTHORITY)
     async with running_node(config) as running:
         yield running
 

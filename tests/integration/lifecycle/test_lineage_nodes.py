@@ -21,7 +21,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from resolver.app import RunningNode, start_node
+from resolver.app import RunningNode
 from resolver.config import default_config
 from resolver.lifecycle.part import Timing
 from resolver.lifecycle.succession import Successions
@@ -29,8 +29,7 @@ from resolver.tiers import Role
 from tests.integration.lifecycle.conftest import FakeSleep, bearer
 from tests.support.fake_peers import passport, serving
 from tests.support.federation import free_port, passport_for, peer, sha
-from tests.support.node import credential, without_sparql_index
-from tests.support.validators import shared_validator
+from tests.support.node import credential, running_node
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -84,20 +83,8 @@ async def _node(
         workers=1,
         **settings,
     )
-    timing = Timing(sleep=sleep, jitter=lambda: 0.5)
-    validator = await shared_validator()
-    running = await start_node(
-        without_sparql_index(config),
-        host="127.0.0.1",
-        port=port,
-        access_log=False,
-        timing=timing,
-        validator=validator,
-    )
-    try:
+    async with running_node(config, port=port, timing=Timing(sleep=sleep, jitter=lambda: 0.5)) as running:
         yield running
-    finally:
-        await running.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -22,7 +22,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from resolver.app import RunningNode, start_node
+from resolver.app import RunningNode
 from resolver.config import default_config
 from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.part import Timing
@@ -30,8 +30,7 @@ from resolver.tiers import Role
 from tests.integration.lifecycle.conftest import FakeSleep, bearer
 from tests.support.fake_peers import passport, serving
 from tests.support.federation import free_port, passport_for, peer, sha
-from tests.support.node import credential, without_sparql_index
-from tests.support.validators import shared_validator
+from tests.support.node import credential, running_node
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -68,22 +67,8 @@ def _config(tmp: Path, node_id: str, prefixes: list[str], peers: list[dict[str, 
 
 @contextlib.asynccontextmanager
 async def _running(config: Any, port: int, sleep: Any) -> AsyncIterator[RunningNode]:
-    timing = Timing(sleep=sleep, jitter=lambda: 0.5)
-    # As every in-process node of the suite (tests/support/node.py): the process's shared
-    # validator pool and no SPARQL index, instead of a spawned worker and an index process
-    # (~2.3 CPU-s) for each of this module's five node starts.
-    running = await start_node(
-        without_sparql_index(config),
-        host="127.0.0.1",
-        port=port,
-        access_log=False,
-        timing=timing,
-        validator=await shared_validator(config.workers),
-    )
-    try:
+    async with running_node(config, port=port, timing=Timing(sleep=sleep, jitter=lambda: 0.5)) as running:
         yield running
-    finally:
-        await running.stop()
 
 
 def _b_config(tmp: Path, a_url: str, *more_peers: dict[str, Any]) -> Any:
