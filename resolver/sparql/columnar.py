@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -270,11 +269,11 @@ def _extreme(group: Valued | None, largest: bool) -> Term | None:
         raise Fallback("MIN or MAX over values that are not all numbers")
     if not group:
         return None
+    # Against a double, pyoxigraph compares as doubles; else exactly.
     doubles = any(kind == numbers.DOUBLE for (kind, _), _ in group)
-    if doubles and any(Fraction(float(v)) != v for (kind, v), _ in group if kind != numbers.DOUBLE):
-        raise Fallback("MIN or MAX of a double and a number no double holds exactly")
-    best = max(v for (_, v), _ in group) if largest else min(v for (_, v), _ in group)
-    at_best = {(kind, v) for (kind, v), _ in group if v == best}
+    keyed = [(float(v) if doubles else v, (kind, v)) for (kind, v), _ in group]
+    best = max(k for k, _ in keyed) if largest else min(k for k, _ in keyed)
+    at_best = {number for k, number in keyed if k == best}
     if len(at_best) > 1:
         raise Fallback("MIN or MAX tied between two different literals")
     return _number(at_best.pop())
@@ -312,8 +311,11 @@ def compare_terms(a: Term | None, b: Term | None) -> int:
     if isinstance(a, pyoxigraph.Literal) and isinstance(b, pyoxigraph.Literal):
         na, nb = numbers.read_number(str(a)), numbers.read_number(str(b))
         if na is not None and nb is not None:
-            if numbers.DOUBLE in (na[0], nb[0]) and float(na[1]) == float(nb[1]) and na != nb:
-                raise Fallback("a double tied with another number")
+            if numbers.DOUBLE in (na[0], nb[0]):  # pyoxigraph compares as doubles
+                x, y = float(na[1]), float(nb[1])
+                if x == y and na != nb:
+                    raise Fallback("a double tied with another number")
+                return (x > y) - (x < y)
             return (na[1] > nb[1]) - (na[1] < nb[1])
         if _simple(a) and _simple(b):
             return (a.value > b.value) - (a.value < b.value)
