@@ -74,7 +74,7 @@ def answer(
     if clock() > deadline:
         raise QueryTimeout(timeout_text(timeout), limit_seconds=timeout)
     variables = [v[1:] for v in found.projection]
-    return Answer(results.write_solutions(media_type, variables, rows), media_type, len(rows))
+    return Answer(results.write_solutions(media_type, variables, rows), media_type, len(rows), "columnar")
 
 
 def solve(found: Plan, held: dict[str, Column], terms: Terms) -> list[Row]:

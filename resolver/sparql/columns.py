@@ -129,7 +129,7 @@ class TierColumns:
     """The columns of one tier store (see the module's text)."""
 
     def __init__(self, store: pyoxigraph.Store, loader: Executor) -> None:
-        self._store = store
+        self._store: pyoxigraph.Store | None = store
         self._loader = loader
         self._lock = threading.Lock()
         self.terms = Terms()
@@ -168,6 +168,11 @@ class TierColumns:
         with self._lock:
             return sorted(self._columns)
 
+    def wanted(self) -> list[str]:
+        """The predicates held or being read."""
+        with self._lock:
+            return sorted({*self._columns, *self._reading})
+
     def add_lines(self, lines: Iterable[bytes]) -> None:
         """Triples the store's default graph now holds (N-Triples lines)."""
         self._change(lines, added=True)
@@ -182,6 +187,11 @@ class TierColumns:
             self._columns.clear()
             self._reading.clear()
             self._generation += 1
+
+    def close(self) -> None:
+        """Let go of the store (its directory's lock goes with the last reference) and the columns."""
+        self.invalidate()
+        self._store = None
 
     def _change(self, lines: Iterable[bytes], *, added: bool) -> None:
         by_predicate: dict[str, list[tuple[str, str]]] = {}
@@ -210,6 +220,8 @@ class TierColumns:
         """Read one predicate's triples from the store's default graph, then apply the changes
         told meanwhile (runs on the loader's thread, or the caller's in ``load``)."""
         try:
+            if self._store is None:
+                raise RuntimeError("the index is closed")
             text = self._store.query(f"CONSTRUCT {{ ?s {predicate} ?o }} WHERE {{ ?s {predicate} ?o }}")
             assert isinstance(text, pyoxigraph.QueryTriples)
             dump = text.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES) or b""

@@ -12,6 +12,7 @@ tombstone carries no views to read it from). Writes are blocking: call them off 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -97,6 +98,7 @@ class GraphIndex:
         # read on first use on this thread and kept in step by every write below.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-columns")
         self._columns = {tier: TierColumns(store, self._reader) for tier, store in self._current.items()}
+        self._columns_saved: dict[Tier, list[str]] = {}  # the ledger's record of which are used
         self._ledger = sqlite3.connect(directory / "ledger.sqlite3", check_same_thread=False)
         self._ledger.execute("PRAGMA journal_mode=WAL")
         # No fsync per commit: a position lost to a power cut is replayed (applying a change
@@ -105,6 +107,7 @@ class GraphIndex:
         self._ledger.executescript(_LEDGER)
         self._check_layout()
         self._load_profile()
+        self._warm_columns()
 
     @classmethod
     def open(cls, directory: Path | str, *, history: bool = False) -> GraphIndex:
@@ -224,6 +227,7 @@ class GraphIndex:
             self._ledger.execute(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (_seq_name(partition), str(seq))
             )
+        self._remember_columns()
 
     def clear(self) -> None:
         """Empty the index (before a rebuild); the profile graph is loaded again."""
@@ -245,7 +249,10 @@ class GraphIndex:
         return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
 
     def close(self) -> None:
+        self._remember_columns()
         self._reader.shutdown(wait=True, cancel_futures=True)
+        for columns in self._columns.values():
+            columns.close()
         for store in (*self._current.values(), *self._past.values()):
             store.flush()
         self._current.clear()
@@ -265,6 +272,31 @@ class GraphIndex:
         self.clear()
         with self._ledger:
             self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('layout', ?)", (LAYOUT,))
+
+    def _warm_columns(self) -> None:
+        """Start reading the columns queries used before (the ledger's ``columns.{tier}``), on
+        the columns' thread: a restarted index answers them from columns again without a
+        first query paying for the read."""
+        for tier, columns in self._columns.items():
+            row = self._ledger.execute(
+                "SELECT value FROM meta WHERE name = ?", (f"columns.{tier.label}",)
+            ).fetchone()
+            if row is not None:
+                self._columns_saved[tier] = json.loads(row[0])
+                columns.ready(self._columns_saved[tier])
+
+    def _remember_columns(self) -> None:
+        """Record which columns are held (or being read), when that changed."""
+        for tier, columns in self._columns.items():
+            wanted = columns.wanted()
+            if not wanted or wanted == self._columns_saved.get(tier):
+                continue
+            with self._ledger:
+                self._ledger.execute(
+                    "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                    (f"columns.{tier.label}", json.dumps(wanted)),
+                )
+            self._columns_saved[tier] = wanted
 
     def _load_profile(self) -> None:
         """(Re)load the profile graph into every current store when its files have changed."""

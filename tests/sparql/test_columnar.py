@@ -249,3 +249,24 @@ def test_random_queries_over_random_data_answer_as_pyoxigraph_does() -> None:
     finally:
         reader.shutdown()
     assert answered >= 200  # most of the 300 are taken (the rest: a MIN over a string, ties...)
+
+
+def test_a_reopened_index_reads_again_the_columns_queries_used(tmp_path: Path) -> None:
+    index = GraphIndex.open(tmp_path / "index")
+    try:
+        index.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in examples().items()})
+        found = plan(AGGREGATE)
+        assert found is not None
+        index.columns(Tier.PUBLIC).load(found.predicates)
+    finally:
+        index.close()
+    index = GraphIndex.open(tmp_path / "index")
+    try:
+        columns = index.columns(Tier.PUBLIC)
+        assert columns.wanted() == sorted(found.predicates)  # being read, or read already
+        columns.load(found.predicates)
+        ours, theirs = by_both(columns, index.store(Tier.PUBLIC), AGGREGATE)
+        assert ours is not None and same(ours, theirs)
+        assert index.columns(Tier.AUTHORITY).wanted() == []
+    finally:
+        index.close()
