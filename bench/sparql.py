@@ -204,7 +204,9 @@ async def _queries(url: str, directory: Path, serials: list[str], seconds: float
     finally:
         await follower.stop()
         engine.close()
-        index.close()
+        closing = time.perf_counter()
+        index.close()  # saves the columns (taken back by the index process below)
+        columns["close_with_save_s"] = round(time.perf_counter() - closing, 2)
         await store.aclose()
     return {
         "selective_runs": len(selective),
@@ -224,6 +226,7 @@ async def _queries(url: str, directory: Path, serials: list[str], seconds: float
 
 async def _lag(url: str, directory: Path) -> dict[str, Any]:
     """The index as a node serves it (its own process, the follower woken by writes)."""
+    from resolver.sparql.engine import QueryLimits
     from resolver.sparql.host import IndexProcess
     from resolver.sparql.runtime import open_sparql
     from resolver.stores import open_store
@@ -231,7 +234,10 @@ async def _lag(url: str, directory: Path) -> dict[str, Any]:
     store = await open_store(url)
     try:
         started = time.perf_counter()
-        async with open_sparql(store, directory=directory, process=True) as sparql:
+        # The bench's limit (not the node's 5 s): an aggregate asked while the columns are
+        # still being read is pyoxigraph's, and takes longer.
+        limits = QueryLimits(timeout=QUERY_LIMIT_S, max_results=100_000)
+        async with open_sparql(store, directory=directory, process=True, limits=limits) as sparql:
             await sparql.follower.catch_up()
             pid = sparql.index.pid if isinstance(sparql.index, IndexProcess) else None
             served = await _served_aggregate(sparql, started)
@@ -352,10 +358,11 @@ async def _served_aggregate(sparql: Any, started: float) -> dict[str, Any]:
 
     query = check_query(AGGREGATE, max_chars=100_000)
     ask = sparql.engine.answer
-    asked = 0
+    asked: list[tuple[str, float]] = []  # (engine, ms) of each ask until the columns answered
     while True:
-        asked += 1
+        began = time.perf_counter()
         found = await ask(query, Tier.PUBLIC, accept=None, dataset=Dataset())
+        asked.append((found.engine, round((time.perf_counter() - began) * 1000, 1)))
         if found.engine == "columnar" or time.perf_counter() - started > LAG_BOUND * 10:
             break
         await asyncio.sleep(0.5)
@@ -367,7 +374,7 @@ async def _served_aggregate(sparql: Any, started: float) -> dict[str, Any]:
         runs.append((time.perf_counter() - began) * 1000)
     return {
         "columns_answer_after_open_s": round(ready, 2),
-        "asked_before": asked,
+        "asked_until_columnar": asked,
         "engine": found.engine,
         "aggregate_ms": round(statistics.median(runs), 1),
         "aggregate_runs_ms": [round(ms, 1) for ms in runs],

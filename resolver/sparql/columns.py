@@ -16,10 +16,13 @@ drops every column (``invalidate``): they are read again on use.
 
 from __future__ import annotations
 
+import json
+import shutil
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +45,16 @@ class Terms:
 
     def __len__(self) -> int:
         return len(self._terms)
+
+    def dump(self) -> bytes:
+        return "\n".join(self._terms).encode()  # N-Triples terms hold no raw line break
+
+    @staticmethod
+    def undump(text: bytes) -> Terms:
+        terms = Terms()
+        terms._terms = text.decode().split("\n") if text else []
+        terms._ids = {term: n for n, term in enumerate(terms._terms)}
+        return terms
 
     def find(self, term: str) -> int | None:
         return self._ids.get(term)
@@ -187,6 +200,44 @@ class TierColumns:
             self._columns.clear()
             self._reading.clear()
             self._generation += 1
+
+    def save(self, directory: Path, stamp: str) -> None:
+        """Write the columns to ``directory`` (replaced), marked with ``stamp`` (the index's
+        feed positions): ``restore`` takes them back only under the same stamp."""
+        with self._lock:
+            columns = dict(self._columns)
+            terms = self.terms.dump()
+        shutil.rmtree(directory, ignore_errors=True)
+        if not columns:
+            return
+        folder = directory.with_name(directory.name + ".new")
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        (folder / "terms.txt").write_bytes(terms)
+        np.savez(folder / "keys.npz", *(column.keys for column in columns.values()))
+        (folder / "columns.json").write_text(json.dumps({"stamp": stamp, "predicates": list(columns)}))
+        folder.rename(directory)
+
+    def restore(self, directory: Path, stamp: str) -> bool:
+        """Take back columns ``save`` wrote under ``stamp`` (into empty columns); the files are
+        removed either way, so a later crash never finds them stale."""
+        try:
+            meta = json.loads((directory / "columns.json").read_text())
+            if meta["stamp"] != stamp:
+                return False
+            terms = Terms.undump((directory / "terms.txt").read_bytes())
+            with np.load(directory / "keys.npz") as arrays:
+                keys = [arrays[f"arr_{n}"] for n in range(len(meta["predicates"]))]
+        except (OSError, ValueError, KeyError):
+            return False
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        with self._lock:
+            self.terms = terms
+            self._columns = {
+                p: Column(k.astype(np.int64)) for p, k in zip(meta["predicates"], keys, strict=True)
+            }
+        return True
 
     def close(self) -> None:
         """Let go of the store (its directory's lock goes with the last reference) and the columns."""

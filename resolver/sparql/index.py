@@ -251,7 +251,9 @@ class GraphIndex:
     def close(self) -> None:
         self._remember_columns()
         self._reader.shutdown(wait=True, cancel_futures=True)
-        for columns in self._columns.values():
+        stamp = self._columns_stamp()
+        for tier, columns in self._columns.items():
+            columns.save(self.directory / "columns" / tier.label, stamp)
             columns.close()
         for store in (*self._current.values(), *self._past.values()):
             store.flush()
@@ -274,16 +276,25 @@ class GraphIndex:
             self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('layout', ?)", (LAYOUT,))
 
     def _warm_columns(self) -> None:
-        """Start reading the columns queries used before (the ledger's ``columns.{tier}``), on
-        the columns' thread: a restarted index answers them from columns again without a
-        first query paying for the read."""
+        """Take back the columns the index saved when it was last closed (if no change came
+        since), else start reading the columns queries used before (the ledger's
+        ``columns.{tier}``) on the columns' thread: a restarted index answers them from columns
+        again without a first query paying for the read."""
+        stamp = self._columns_stamp()
         for tier, columns in self._columns.items():
+            columns.restore(self.directory / "columns" / tier.label, stamp)
             row = self._ledger.execute(
                 "SELECT value FROM meta WHERE name = ?", (f"columns.{tier.label}",)
             ).fetchone()
             if row is not None:
                 self._columns_saved[tier] = json.loads(row[0])
                 columns.ready(self._columns_saved[tier])
+
+    def _columns_stamp(self) -> str:
+        rows = self._ledger.execute(
+            "SELECT name, value FROM meta WHERE name LIKE 'seq%' ORDER BY name"
+        ).fetchall()
+        return json.dumps([LAYOUT, rows])
 
     def _remember_columns(self) -> None:
         """Record which columns are held (or being read), when that changed."""

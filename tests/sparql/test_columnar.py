@@ -263,10 +263,29 @@ def test_a_reopened_index_reads_again_the_columns_queries_used(tmp_path: Path) -
     index = GraphIndex.open(tmp_path / "index")
     try:
         columns = index.columns(Tier.PUBLIC)
-        assert columns.wanted() == sorted(found.predicates)  # being read, or read already
-        columns.load(found.predicates)
+        assert columns.held() == sorted(found.predicates)  # saved at close, taken back at open
+        assert not (tmp_path / "index" / "columns" / "public").exists()  # never found stale
         ours, theirs = by_both(columns, index.store(Tier.PUBLIC), AGGREGATE)
         assert ours is not None and same(ours, theirs)
         assert index.columns(Tier.AUTHORITY).wanted() == []
     finally:
         index.close()
+
+
+def test_saved_columns_are_taken_back_only_under_the_same_stamp(index: GraphIndex, tmp_path: Path) -> None:
+    columns = index.columns(Tier.PUBLIC)
+    found = plan(AGGREGATE)
+    assert found is not None
+    columns.load(found.predicates)
+    reader = ThreadPoolExecutor(max_workers=1)
+    try:
+        columns.save(tmp_path / "saved", "stamp 1")
+        other = TierColumns(index.store(Tier.PUBLIC), reader)
+        assert not other.restore(tmp_path / "saved", "stamp 2")  # the index moved on since
+        assert not (tmp_path / "saved").exists() and other.held() == []
+        columns.save(tmp_path / "saved", "stamp 1")
+        assert other.restore(tmp_path / "saved", "stamp 1")
+        for predicate in found.predicates:
+            assert pairs(other, predicate) == pairs(columns, predicate)
+    finally:
+        reader.shutdown()
