@@ -110,8 +110,10 @@ class Column:
 
     def changed(self, added: Ids, removed: Ids) -> Column:
         keys = self.keys
-        if removed.size:
-            keys = keys[~np.isin(keys, removed)]
+        if removed.size and keys.size:
+            at = np.searchsorted(keys, removed)
+            at = at[at < keys.size]
+            keys = np.delete(keys, at[np.isin(keys[at], removed)])
         if added.size:
             added = np.unique(added)
             at = np.searchsorted(keys, added)

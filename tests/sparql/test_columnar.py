@@ -127,7 +127,7 @@ def test_groups_without_order_by_are_left_to_pyoxigraph(index: GraphIndex) -> No
 def test_a_tier_s_columns_hold_only_that_tier_s_triples(index: GraphIndex) -> None:
     for tier in (Tier.PUBLIC, Tier.LEGITIMATE_INTEREST):
         store = index.store(tier)
-        every = {str(row[0]) for row in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")}  # type: ignore[index, union-attr]
+        every = {str(row[0]) for row in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")}  # type: ignore[union-attr]
         columns = index.columns(tier)
         columns.load(every)
         stricter_predicates, stricter_literals = tier_only(Tier(tier + 1))
@@ -153,7 +153,7 @@ def test_columns_follow_writes_deletes_and_bulk_loads(tmp_path: Path) -> None:
         passports = examples()
         index.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in passports.items()})
         store = index.store(Tier.PUBLIC)
-        every = sorted({str(r[0]) for r in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")})  # type: ignore[index, union-attr]
+        every = sorted({str(r[0]) for r in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")})  # type: ignore[union-attr]
         columns = index.columns(Tier.PUBLIC)
         columns.load(every)
         first, second = sorted(passports)[:2]
