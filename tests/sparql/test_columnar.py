@@ -8,6 +8,7 @@ to 12 significant digits (pyoxigraph adds doubles in its join order; see docs/sp
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 import re
@@ -24,12 +25,16 @@ import pytest
 from bench.sparql import AGGREGATE
 from resolver.sparql import columnar
 from resolver.sparql.columns import TierColumns
+from resolver.sparql.engine import Dataset
 from resolver.sparql.evaluate import evaluate
+from resolver.sparql.guard import check_query
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.plan import plan
+from resolver.sparql.runtime import open_sparql
+from resolver.stores import Store
 from resolver.stores.base import Record
 from resolver.tiers import Tier
-from tests.sparql.conftest import examples, tier_only
+from tests.sparql.conftest import examples, put_examples, tier_only
 
 JSON = "application/sparql-results+json"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sparql.md"
@@ -289,3 +294,21 @@ def test_saved_columns_are_taken_back_only_under_the_same_stamp(index: GraphInde
             assert pairs(other, predicate) == pairs(columns, predicate)
     finally:
         reader.shutdown()
+
+
+async def test_the_index_process_answers_the_aggregate_from_its_columns(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    await put_examples(sqlite_store)
+    query = check_query(AGGREGATE, max_chars=10_000)
+    async with open_sparql(sqlite_store, directory=tmp_path / "index", process=True) as sparql:
+        await sparql.follower.catch_up()
+        first = await sparql.engine.answer(query, Tier.PUBLIC, accept=JSON, dataset=Dataset())
+        assert first.engine == "pyoxigraph"  # the columns are being read meanwhile
+        found = first
+        for _ in range(300):
+            found = await sparql.engine.answer(query, Tier.PUBLIC, accept=JSON, dataset=Dataset())
+            if found.engine == "columnar":
+                break
+            await asyncio.sleep(0.1)
+        assert found.engine == "columnar" and same(found.body, first.body)
