@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 import pyoxigraph
 
-from resolver.errors import InputError
 from resolver.sparql import results
 from resolver.sparql.errors import QueryTimeout
-from resolver.sparql.evaluate import Answer, Clock, DatasetOptions, evaluate, timeout_text
+from resolver.sparql.evaluate import Answer, Clock, DatasetOptions, timeout_text
 from resolver.sparql.guard import QueryText
 from resolver.sparql.host import GRACE, IndexProcess
 from resolver.sparql.index import GraphIndex
+from resolver.sparql.querying import run_query
 from resolver.sparql.worker import QueryRequest
 from resolver.tiers import Tier
 
@@ -93,19 +93,17 @@ class SparqlEngine:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _in_thread(self, index: GraphIndex, request: QueryRequest) -> Answer:
-        try:
-            store = index.store(request.tier, history=request.history)
-        except LookupError as err:
-            raise InputError("history=true: this node's index keeps no history") from err
         timeout = request.timeout
         deadline = self._clock() + timeout
         job = asyncio.get_running_loop().run_in_executor(
             self._executor,
-            lambda: evaluate(
-                store,
+            lambda: run_query(
+                index,
+                request.tier,
                 request.text,
                 request.options,
                 request.media_type,
+                history=request.history,
                 max_results=self.limits.max_results,
                 deadline=deadline,
                 timeout=timeout,

@@ -31,6 +31,7 @@ class Answer:
     body: bytes
     media_type: str
     count: int  # solutions or triples (1 for ASK)
+    engine: str = "pyoxigraph"  # or "columnar" (resolver.sparql.columnar)
 
 
 class DatasetOptions(TypedDict, total=False):

@@ -12,9 +12,11 @@ tombstone carries no views to read it from). Writes are blocking: call them off 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -23,6 +25,7 @@ import pyoxigraph
 
 from resolver.errors import DocumentError, ResolverError
 from resolver.jsontypes import JSONObject
+from resolver.sparql.columns import TierColumns
 from resolver.sparql.names import history_graph_name, view_graph_name
 from resolver.sparql.profile_graph import PROFILE_GRAPH, profile_digest, profile_quads
 from resolver.sparql.views import (
@@ -91,6 +94,11 @@ class GraphIndex:
         self._past = (
             {tier: _open_store(directory / f"history-{tier.label}") for tier in Tier} if history else {}
         )
+        # The columnar evaluator's columns of each current store (resolver.sparql.columns),
+        # read on first use on this thread and kept in step by every write below.
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-columns")
+        self._columns = {tier: TierColumns(store, self._reader) for tier, store in self._current.items()}
+        self._columns_saved: dict[Tier, list[str]] = {}  # the ledger's record of which are used
         self._ledger = sqlite3.connect(directory / "ledger.sqlite3", check_same_thread=False)
         self._ledger.execute("PRAGMA journal_mode=WAL")
         # No fsync per commit: a position lost to a power cut is replayed (applying a change
@@ -99,6 +107,7 @@ class GraphIndex:
         self._ledger.executescript(_LEDGER)
         self._check_layout()
         self._load_profile()
+        self._warm_columns()
 
     @classmethod
     def open(cls, directory: Path | str, *, history: bool = False) -> GraphIndex:
@@ -111,6 +120,10 @@ class GraphIndex:
                 raise LookupError("this index keeps no history (open it with history=True)")
             return self._past[tier]
         return self._current[tier]
+
+    def columns(self, tier: Tier) -> TierColumns:
+        """The columns of the current store of ``tier`` (what the columnar evaluator reads)."""
+        return self._columns[tier]
 
     @property
     def last_seq(self) -> int:
@@ -136,7 +149,7 @@ class GraphIndex:
         parsed and written by pyoxigraph's bulk loader, one document per tier store for the
         lot, not atomic. The ledger's rows wait for ``commit``. Returns the handles whose views
         could not be read, with why (they are left as they were)."""
-        writes = _Writes(self._current)
+        writes = _Writes(self._current, self._columns)
         failed: dict[str, str] = {}
         for handle, record in records.items():
             old = self._ledger.execute(
@@ -191,6 +204,7 @@ class GraphIndex:
             # Parsed, then bulk-written: pyoxigraph's parser keeps the blank node labels (the
             # index's diff writes rely on them); ``bulk_load`` would give new ones.
             self._current[tier].bulk_extend(pyoxigraph.parse(stream, format=pyoxigraph.RdfFormat.N_QUADS))
+            self._columns[tier].invalidate()
         with self._ledger:
             self._ledger.executemany(
                 "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)", passports
@@ -213,11 +227,14 @@ class GraphIndex:
             self._ledger.execute(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (_seq_name(partition), str(seq))
             )
+        self._remember_columns()
 
     def clear(self) -> None:
         """Empty the index (before a rebuild); the profile graph is loaded again."""
         for store in (*self._current.values(), *self._past.values()):
             store.clear()
+        for columns in self._columns.values():
+            columns.invalidate()
         with self._ledger:
             self._ledger.execute("DELETE FROM passports")
             self._ledger.execute("DELETE FROM meta WHERE name LIKE 'seq%' OR name = 'profile'")
@@ -232,6 +249,12 @@ class GraphIndex:
         return sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
 
     def close(self) -> None:
+        self._remember_columns()
+        self._reader.shutdown(wait=True, cancel_futures=True)
+        stamp = self._columns_stamp()
+        for tier, columns in self._columns.items():
+            columns.save(self.directory / "columns" / tier.label, stamp)
+            columns.close()
         for store in (*self._current.values(), *self._past.values()):
             store.flush()
         self._current.clear()
@@ -252,6 +275,40 @@ class GraphIndex:
         with self._ledger:
             self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('layout', ?)", (LAYOUT,))
 
+    def _warm_columns(self) -> None:
+        """Take back the columns the index saved when it was last closed (if no change came
+        since), else start reading the columns queries used before (the ledger's
+        ``columns.{tier}``) on the columns' thread: a restarted index answers them from columns
+        again without a first query paying for the read."""
+        stamp = self._columns_stamp()
+        for tier, columns in self._columns.items():
+            columns.restore(self.directory / "columns" / tier.label, stamp)
+            row = self._ledger.execute(
+                "SELECT value FROM meta WHERE name = ?", (f"columns.{tier.label}",)
+            ).fetchone()
+            if row is not None:
+                self._columns_saved[tier] = json.loads(row[0])
+                columns.ready(self._columns_saved[tier])
+
+    def _columns_stamp(self) -> str:
+        rows = self._ledger.execute(
+            "SELECT name, value FROM meta WHERE name LIKE 'seq%' ORDER BY name"
+        ).fetchall()
+        return json.dumps([LAYOUT, rows])
+
+    def _remember_columns(self) -> None:
+        """Record which columns are held (or being read), when that changed."""
+        for tier, columns in self._columns.items():
+            wanted = columns.wanted()
+            if not wanted or wanted == self._columns_saved.get(tier):
+                continue
+            with self._ledger:
+                self._ledger.execute(
+                    "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                    (f"columns.{tier.label}", json.dumps(wanted)),
+                )
+            self._columns_saved[tier] = wanted
+
     def _load_profile(self) -> None:
         """(Re)load the profile graph into every current store when its files have changed."""
         digest = profile_digest()
@@ -268,7 +325,9 @@ class GraphIndex:
 
     def _drop(self, iri: str, version: int) -> None:
         for tier, store in self._current.items():
-            _remove_view(store, pyoxigraph.NamedNode(view_graph_name(iri, tier)))
+            self._columns[tier].remove_lines(
+                _remove_view(store, pyoxigraph.NamedNode(view_graph_name(iri, tier)))
+            )
         for tier, store in self._past.items():
             for past in range(1, version + 1):
                 name = pyoxigraph.NamedNode(history_graph_name(iri, tier, past))
@@ -280,8 +339,9 @@ class _Writes:
     """What one ``apply`` writes to each tier store: the additions of the views it diffed (one
     ``extend`` per store), and the views it bulk-loads (one document per store)."""
 
-    def __init__(self, stores: Mapping[Tier, pyoxigraph.Store]) -> None:
+    def __init__(self, stores: Mapping[Tier, pyoxigraph.Store], columns: Mapping[Tier, TierColumns]) -> None:
         self._stores = stores
+        self._columns = columns
         self._adds: dict[Tier, list[bytes]] = {tier: [] for tier in stores}  # N-Quads lines
         self._loads: dict[Tier, list[JSONObject]] = {tier: [] for tier in stores}
         self._loaded: dict[str, _Parsed] = {}
@@ -297,8 +357,8 @@ class _Writes:
                     self._loads[tier].extend(view.nodes)  # the default graph's copy
             self._loaded[handle] = parsed
             return
-        for tier, store in self._stores.items():
-            added = _replace_view(store, graphs[tier], parsed.lines(tier))
+        for tier in self._stores:
+            added = self._replace(tier, graphs[tier], parsed.lines(tier))
             self._adds[tier].extend(_with_copies(added, graphs[tier]))
 
     def finish(self) -> dict[str, str]:
@@ -311,15 +371,21 @@ class _Writes:
                     store.bulk_extend(parse_document(self._loads[tier]))
                 except (DocumentError, SyntaxError, ValueError):
                     failed.update(self._one_by_one(tier))
+                self._columns[tier].invalidate()
             if self._adds[tier]:
                 store.extend(
                     pyoxigraph.parse(b"\n".join(self._adds[tier]), format=pyoxigraph.RdfFormat.N_QUADS)
                 )
+                self._columns[tier].add_lines(self._adds[tier][1::2])  # the default graph's copies
         return failed
+
+    def _replace(self, tier: Tier, graph: pyoxigraph.NamedNode, lines: set[bytes]) -> list[bytes]:
+        added, removed = _replace_view(self._stores[tier], graph, lines)
+        self._columns[tier].remove_lines(removed)
+        return added
 
     def _one_by_one(self, tier: Tier) -> dict[str, str]:
         failed: dict[str, str] = {}
-        store = self._stores[tier]
         for handle, parsed in self._loaded.items():
             try:
                 lines = parsed.lines(tier)
@@ -327,7 +393,7 @@ class _Writes:
                 failed[handle] = err.detail
                 continue
             graph = pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier))
-            _replace_view(store, graph, lines)
+            self._replace(tier, graph, lines)
             # All of them: the failed load may have left some out (adding a held quad is harmless).
             self._adds[tier].extend(_with_copies(lines, graph))
         return failed
@@ -361,21 +427,27 @@ def _open_store(path: Path) -> pyoxigraph.Store:
         ) from err
 
 
-def _replace_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode, lines: set[bytes]) -> list[bytes]:
+def _replace_view(
+    store: pyoxigraph.Store, graph: pyoxigraph.NamedNode, lines: set[bytes]
+) -> tuple[list[bytes], list[bytes]]:
     """Remove from ``graph`` the triples ``lines`` (N-Triples, as a store writes them) does
     not hold, and from the default graph unless another view holds them; the lines to add
     (the graph does not hold them yet). The comparison is of lines, not of pyoxigraph terms:
     no Python object per triple. What the graph holds is read from the store, not the ledger,
-    so a write replayed after a crash finds the graph as it is."""
+    so a write replayed after a crash finds the graph as it is. Also returns the lines that left
+    the default graph."""
     held = set((store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph) or b"").splitlines())
-    gone = held - lines
+    gone = sorted(held - lines)
+    removed: list[bytes] = []
     if gone:
-        for triple in pyoxigraph.parse(b"\n".join(gone), format=pyoxigraph.RdfFormat.N_QUADS):
+        parsed = pyoxigraph.parse(b"\n".join(gone), format=pyoxigraph.RdfFormat.N_QUADS)
+        for line, triple in zip(gone, parsed, strict=True):
             quad = pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, graph)
             store.remove(quad)
             if _in_no_view(store, quad):
                 store.remove(pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, _DEFAULT))
-    return [line for line in lines if line not in held]
+                removed.append(line)
+    return [line for line in lines if line not in held], removed
 
 
 def _with_copies(lines: Iterable[bytes], graph: pyoxigraph.NamedNode) -> Iterator[bytes]:
@@ -399,11 +471,12 @@ def _in_no_view(store: pyoxigraph.Store, quad: pyoxigraph.Quad) -> bool:
     )
 
 
-def _remove_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> None:
+def _remove_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> list[bytes]:
     """Remove a view's named graph, and from the default graph each of its triples that no
     other named graph holds: one update removes them all, and those another view holds (about
     an IRI: a triple about a blank node is in this view only, as each view is parsed with blank
-    nodes of its own) are put back."""
+    nodes of its own) are put back. Returns the lines (N-Triples) that left the default graph."""
+    held = set((store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph) or b"").splitlines())
     shared = store.query(
         f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o FILTER(isIRI(?s)) }} "
         f"GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != {graph}) }}",
@@ -416,6 +489,9 @@ def _remove_view(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> None:
     store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
     store.remove_graph(graph)
     store.extend(kept)
+    triples = [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in kept]
+    back = set((pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES) or b"").splitlines())
+    return sorted(held - back)
 
 
 def _parse(views: Mapping[Tier, bytes], name: Callable[[str, Tier], str]) -> _Parsed:

@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from resolver.errors import InputError
-from resolver.sparql.evaluate import Answer, DatasetOptions, evaluate
+from resolver.sparql.evaluate import Answer, DatasetOptions
 from resolver.sparql.index import GraphIndex
+from resolver.sparql.querying import run_query
 from resolver.tiers import Tier
 
 __all__ = ["QueryRequest", "WorkerOptions", "serve"]
@@ -80,15 +80,13 @@ def serve(conn: Connection, options: WorkerOptions) -> None:
 
 def _operations(index: GraphIndex, max_results: int) -> dict[str, Callable[..., object]]:
     def query(request: QueryRequest) -> Answer:
-        try:
-            store = index.store(request.tier, history=request.history)
-        except LookupError as err:
-            raise InputError("history=true: this node's index keeps no history") from err
-        return evaluate(
-            store,
+        return run_query(
+            index,
+            request.tier,
             request.text,
             request.options,
             request.media_type,
+            history=request.history,
             max_results=max_results,
             deadline=time.monotonic() + request.timeout,
             timeout=request.timeout,
