@@ -218,3 +218,13 @@ def test_the_memo_holds_every_verdict(outcome: Outcome) -> None:
         f"{outcome.missing} of {len(outcome.accepted)} pyshacl verdicts not in {pyshacl_memo.MEMO.name} "
         f"(environment now {pyshacl_memo.environment()}): run `make differential-memo`"
     )
+
+
+def test_a_memo_key_changes_with_the_mutant_and_with_each_input_of_the_verdict() -> None:
+    env = pyshacl_memo.environment()
+    assert set(env) == {"pyshacl", "rdflib", "pyld", "shapes", "contexts", "reference"}
+    body = (INVALID / _PLANTED[0]).read_bytes()
+    key = pyshacl_memo.key(env, body)
+    assert pyshacl_memo.key(env, body + b" ") != key
+    for name in env:
+        assert pyshacl_memo.key({**env, name: env[name] + "x"}, body) != key, name
