@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system-deps axe demo test lint typecheck check bench docs clean
+.PHONY: install system-deps axe demo test differential-memo lint typecheck check bench docs clean
 
 $(BIN)/passport-node: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,12 @@ test: install system-deps axe
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+
+# Recompute stock pyshacl's verdicts for the differential test (tests/passport/pyshacl_memo.py)
+# and rewrite the committed memo: after a change to the shapes, the contexts, the mutants or the
+# versions of pyshacl, rdflib or pyld (the test fails and says so until then).
+differential-memo: install
+	PASSPORT_REFRESH_PYSHACL_MEMO=1 $(BIN)/pytest -q tests/passport/test_differential.py
 
 lint: install
 	$(BIN)/ruff check .

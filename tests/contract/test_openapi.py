@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -36,6 +38,10 @@ schemathesis.serializer.alias("application/sparql-query", "text/plain")
 # A UNTP credential (PUT, converted by its adapter) is JSON.
 schemathesis.serializer.alias(["application/vc", "application/vc+ld+json"], "application/json")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def test_every_operation_of_the_document_is_read() -> None:
+    assert len(OPERATIONS) == sum(1 for _ in SCHEMA.get_all_operations())
 
 
 def test_every_route_the_app_registers_is_in_the_document() -> None:
@@ -86,30 +92,38 @@ def test_the_node_serves_the_document_it_describes(served: dict[str, ServedNode]
     assert answer.json() == DOCUMENT
 
 
-@SCHEMA.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+# One test per operation, each with its own id. Not ``SCHEMA.parametrize()``: its items all share
+# one node id, and pytest-xdist's ``--dist loadfile`` (``make test``) keys a module's work by node
+# id, so it ran only one of the operations (5 of the module's 131 tests ran, and passed).
+OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations() if isinstance(result, Ok)]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
 def test_every_operation_keeps_to_the_document(
-    case: schemathesis.Case[Any], served: dict[str, ServedNode]
+    operation: APIOperation[Any, Any, Any, Any], served: dict[str, ServedNode]
 ) -> None:
     """Each generated case is sent to the node on each store, by an operator and anonymously
     (generated once: the generation, not the node, was most of this test's cost)."""
-    for store, node in served.items():
-        for caller in ("operator", "anonymous"):
-            headers = {"Authorization": f"Bearer {OPERATOR}"} if caller == "operator" else None
-            if caller == "anonymous" and case.headers:
-                case.headers.pop("Authorization", None)  # after the operator's call: it is not sent again
-            try:
-                # A hang fails too: every answer within the timeout.
-                case.call_and_validate(base_url=node.url, headers=headers, timeout=15, checks=CHECKS)
-            except Exception as err:
-                err.add_note(f"store: {store}, caller: {caller}")
-                raise
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    def keeps_to_it(case: schemathesis.Case[Any]) -> None:
+        for store, node in served.items():
+            for caller in ("operator", "anonymous"):
+                headers = {"Authorization": f"Bearer {OPERATOR}"} if caller == "operator" else None
+                if caller == "anonymous" and case.headers:
+                    case.headers.pop("Authorization", None)  # after the operator's call: not sent again
+                try:
+                    # A hang fails too: every answer within the timeout.
+                    case.call_and_validate(base_url=node.url, headers=headers, timeout=15, checks=CHECKS)
+                except Exception as err:
+                    err.add_note(f"store: {store}, caller: {caller}")
+                    raise
+
+    keeps_to_it()

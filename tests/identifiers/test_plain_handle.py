@@ -23,7 +23,7 @@ def _general(text: str, case_sensitive: bool) -> Identifier | None:
         return None
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(_NEAR, st.booleans())
 def test_a_plain_parse_is_the_general_parse(text: str, case_sensitive: bool) -> None:
     plain = parse_plain_handle(text, case_sensitive=case_sensitive)

@@ -18,7 +18,7 @@ from tests.passport.forms import EXAMPLES
 from tests.passport.test_differential import _mutant
 
 INVALID = sorted((EXAMPLES[0].parents[1] / "invalid").glob("*.jsonld"))
-MUTANTS = 240
+MUTANTS = 120
 BATCH = 16
 
 
