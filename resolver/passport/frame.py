@@ -26,7 +26,7 @@ from resolver.context_terms import Terms
 from resolver.jsontypes import JSON, JSONObject
 from resolver.tiers import Tier
 
-__all__ = ["frame", "frame_views", "served_statements", "served_views"]
+__all__ = ["frame", "frame_views", "served_double", "served_statements", "served_views"]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
@@ -322,6 +322,11 @@ def _served_double(literal: pyoxigraph.Literal) -> pyoxigraph.Literal:
     if len(_SERVED_DOUBLES) < 65536:
         _SERVED_DOUBLES[text] = found
     return found
+
+
+def served_double(literal: pyoxigraph.Literal) -> pyoxigraph.Literal:
+    """The xsd:double ``literal`` as a reader of the framed document finds it (see served_views)."""
+    return _served_double(literal)
 
 
 def served_statements(triples: Sequence[Statement]) -> list[pyoxigraph.Quad]:
