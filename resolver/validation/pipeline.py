@@ -105,10 +105,11 @@ def _read(engine: Engine, body: bytes, expected_iri: str | None, media_type: str
     if fast is not None:
         try:
             root = graph.find_root(fast.labelled, expected_iri)
-            views = graph.tier_views(fast.labelled, root, profile.tier_of)
-            return _Read(fast.labelled, fast.lines, root, fast.digest, views, fast)
         except ResolverError:
-            pass
+            root = None
+        views = plain.tier_views(fast, root, profile.tier_of) if root is not None else None
+        if root is not None and views is not None:
+            return _Read(fast.labelled, fast.lines, root, fast.digest, views, fast)
     return _read_triples(engine, read.jsonld_triples(expanded, vocabulary), expected_iri)
 
 
