@@ -207,16 +207,17 @@ def views_nquads(views: Mapping[Tier, Sequence[Statement]], read_in: PlainRead) 
     them for frame.served_views of ``views`` (tier_views of ``read_in.labelled``); None when a
     view cannot be made here (the general way then makes them all).
 
-    The served graph is labelled once (rdfc.canonical_labelling). A view that is all of it has
-    its lines. In a view whose blank nodes keep every triple they have in the graph, each node
-    has its first-degree hash from the graph: when they are distinct, labels are issued in
-    their order (RDFC-1.0 4.4.3 steps 4-5), else the algorithm runs with them
+    The served graph is labelled once (rdfc.canonical_labelling). A view that is all of it, or
+    all of it but triples without blank nodes, has its labels (RDFC-1.0 labels blank nodes from
+    the triples that mention them only). In a view whose blank nodes keep every triple they have
+    in the graph, each node has its first-degree hash from the graph: when they are distinct,
+    labels are issued in their order (4.4.3 steps 4-5), else the algorithm runs with them
     (rdfc.canonical_part). Any other view is labelled on its own."""
     served = read_in.served
     labelling = read_in.served_labelling or rdfc.canonical_labelling(served)
     if labelling is None:
         return None
-    labels, first = labelling
+    labels = labelling[0]
     counts = _mentions(served)
     position = read_in.positions()
     out: dict[Tier, bytes] = {}
@@ -228,7 +229,7 @@ def views_nquads(views: Mapping[Tier, Sequence[Statement]], read_in: PlainRead) 
         if len(part) == len(served) and len(set(part)) == len(part):
             found: bytes | None = _labelled(served, labels)
         else:
-            found = _part_nquads(part, first, counts)
+            found = _part_nquads(part, labelling, counts)
         if found is None:
             return None
         out[tier] = found
@@ -242,15 +243,18 @@ def _labelled(triples: Sequence[Triple], labels: Mapping[bytes, bytes]) -> bytes
 
 
 def _part_nquads(
-    part: list[Triple], first: Mapping[bytes, bytes], counts: Mapping[bytes, int]
+    part: list[Triple], labelling: tuple[dict[bytes, bytes], dict[bytes, bytes]], counts: Mapping[bytes, int]
 ) -> bytes | None:
-    """The canonical N-Quads of ``part`` of the served graph (whose blank nodes have the
-    first-degree hashes ``first`` and are mentioned ``counts`` times)."""
+    """The canonical N-Quads of ``part`` of the served graph (whose blank nodes have the labels
+    and first-degree hashes ``labelling`` and are mentioned ``counts`` times)."""
+    labels, first = labelling
     if len(set(part)) != len(part):
         return None
     own = _mentions(part)
     if any(counts[node] != n for node, n in own.items()):
         return rdfc.canonical_triples(part)  # some node lost a triple: its hash changed
+    if len(own) == len(counts):  # every blank node is here with all its triples: only triples
+        return _labelled(part, labels)  # without blank nodes are not, and they label nothing
     hashes = {first[node] for node in own}
     if len(hashes) != len(own):
         return rdfc.canonical_part(part, first)

@@ -55,6 +55,7 @@ def test_examples_and_invalid_examples_prepare_alike(monkeypatch: pytest.MonkeyP
     _both(_bodies() + invalid, monkeypatch)
 
 
+@pytest.mark.timeout(900)  # 2 x 600 preparations: minutes on a loaded 2-core machine
 def test_mutants_prepare_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     originals = [orjson.loads(body) for body in _bodies()]
     mutants = _distinct_mutants(originals, random.Random(_SEED), MUTANTS)
