@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import pyoxigraph
 
 from resolver import jsonld
+from resolver.context_terms import Terms
 from resolver.errors import ResolverError
 from resolver.integrity import plain_rdf, rdfc
 from resolver.jsontypes import JSONObject
@@ -33,7 +34,7 @@ from resolver.passport import frame, strict
 from resolver.passport.graph import Statement
 from resolver.tiers import Tier
 
-__all__ = ["PlainRead", "read_plain", "tier_views", "views_nquads"]
+__all__ = ["PlainRead", "frame_views", "read_plain", "tier_views", "views_nquads"]
 
 Triple = plain_rdf.Triple
 
@@ -45,6 +46,8 @@ _NORMALISED = tuple(
     for kind in (b"double", b"float", b"integer", b"dateTime", b"date", b"time", b"dateTimeStamp")
 )
 _NQUADS = pyoxigraph.RdfFormat.N_QUADS
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _SUBJECT = pyoxigraph.NamedNode("urn:x-passport:literal")
 
 # Literal token -> its normalised token (strict.normalise_literals) and its served token
@@ -200,6 +203,46 @@ def _reach(
                     reach[obj] = effective
                     buckets[effective].append(obj)
     return reach
+
+
+def frame_views(
+    views: Mapping[Tier, Sequence[Statement]],
+    read_in: PlainRead,
+    root: pyoxigraph.NamedNode,
+    terms: Terms,
+    context_url: str,
+    tier_of: Callable[[str], Tier | None],
+) -> dict[Tier, JSONObject] | None:
+    """frame.frame_views of ``views`` (of ``read_in.labelled``), keyed by the N-Quads terms
+    this reading has rather than by writing each pyoxigraph term again; None when a view is
+    not of ``read_in`` or a literal is beyond this reading (the general way then frames)."""
+    position = read_in.positions()
+    decoded = [(s.decode(), p.decode(), o.decode()) for s, p, o in read_in.labelled_terms]
+
+    def view(tier: Tier) -> list[frame.Keyed]:
+        return [decoded[position[id(quad)]] for quad in views[tier]]
+
+    try:
+        full = view(max(Tier))
+        return frame.frame_keyed_views(full, view, str(root), _literal_parts, terms, context_url, tier_of)
+    except (KeyError, ValueError):
+        return None
+
+
+def _literal_parts(key: str) -> tuple[str, str | None, str] | None:
+    """A literal's (lexical form, language, datatype) from its N-Triples form, which this
+    reading wrote without escapes (an escape: None)."""
+    end = key.rfind('"')
+    if "\\" in key or end < 1:
+        return None
+    text, suffix = key[1:end], key[end + 1 :]
+    if not suffix:
+        return text, None, _XSD_STRING
+    if suffix[0] == "@":
+        return text, suffix[1:], _LANG_STRING
+    if suffix.startswith("^^<") and suffix[-1] == ">":
+        return text, None, suffix[3:-1]
+    return None
 
 
 def views_nquads(views: Mapping[Tier, Sequence[Statement]], read_in: PlainRead) -> dict[Tier, bytes] | None:

@@ -15,7 +15,9 @@ import orjson
 import pyoxigraph
 
 from resolver import jsonld
+from resolver.context_terms import Terms
 from resolver.errors import LostValue, ResolverError
+from resolver.jsontypes import JSONObject
 from resolver.passport import canonical, frame, graph, plain, read
 from resolver.passport.graph import Statement
 from resolver.passport.vocabulary import ProfileVocabulary
@@ -129,7 +131,7 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
     if terms is None:  # a profile whose context is beyond the framer: a broken installation
         raise RuntimeError("the profile's context is beyond the framer (resolver/context_terms.py)")
     if report.conforms:
-        docs = frame.frame_views(views, root, terms, profile.context_url, profile.tier_of)
+        docs = _frame_views(engine, read_in, terms)
         framed = {tier: orjson.dumps(doc) for tier, doc in docs.items()}
         document = framed[max(Tier)]
         # What the write path signs (resolver.integrity): each view's graph as a verifier reads
@@ -149,6 +151,16 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
         nquads=nquads,
         profile=profile.name,
     )
+
+
+def _frame_views(engine: Engine, read_in: _Read, terms: Terms) -> dict[Tier, JSONObject]:
+    """The framed views: from the plain reading's terms when there is one, else pyoxigraph's."""
+    profile, views, root = engine.profile, read_in.views, read_in.root
+    if read_in.plain is not None:
+        found = plain.frame_views(views, read_in.plain, root, terms, profile.context_url, profile.tier_of)
+        if found is not None:
+            return found
+    return frame.frame_views(views, root, terms, profile.context_url, profile.tier_of)
 
 
 def _views_nquads(read_in: _Read, views: dict[Tier, list[Statement]]) -> dict[Tier, bytes]:

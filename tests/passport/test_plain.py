@@ -9,8 +9,9 @@ import random
 import orjson
 import pytest
 
+from resolver import jsonld
 from resolver.errors import ResolverError
-from resolver.passport import plain, read
+from resolver.passport import canonical, frame, graph, plain, read
 from resolver.validation import PreparedPassport, pipeline
 from tests.passport.forms import EXAMPLES
 from tests.passport.test_differential import INVALID, _distinct_mutants
@@ -48,6 +49,25 @@ def test_the_examples_are_read_the_plain_way() -> None:
     for path in EXAMPLES:
         expanded = read.expanded_jsonld(path.read_bytes(), vocabulary, engine.profile.context_url)
         assert plain.read_plain(expanded, vocabulary) is not None, path.name
+
+
+def test_the_examples_views_are_framed_and_canonicalised_the_plain_way() -> None:
+    engine = pipeline.engine()
+    profile = engine.profile
+    vocabulary = pipeline._vocabulary(profile)
+    terms = jsonld.context_terms(profile.context_url)
+    assert terms is not None
+    for path in EXAMPLES:
+        expanded = read.expanded_jsonld(path.read_bytes(), vocabulary, profile.context_url)
+        found = plain.read_plain(expanded, vocabulary)
+        assert found is not None
+        root = graph.find_root(found.labelled, None)
+        views = plain.tier_views(found, root, profile.tier_of)
+        assert views == graph.tier_views(found.labelled, root, profile.tier_of), path.name
+        framed = plain.frame_views(views, found, root, terms, profile.context_url, profile.tier_of)
+        assert framed == frame.frame_views(views, root, terms, profile.context_url, profile.tier_of)
+        served = canonical.views_nquads(frame.served_views(views), (found.labelled, found.lines))
+        assert plain.views_nquads(views, found) == served, path.name
 
 
 def test_examples_and_invalid_examples_prepare_alike(monkeypatch: pytest.MonkeyPatch) -> None:
