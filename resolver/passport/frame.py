@@ -26,7 +26,17 @@ from resolver.context_terms import Terms
 from resolver.jsontypes import JSON, JSONObject
 from resolver.tiers import Tier
 
-__all__ = ["frame", "frame_views", "served_statements", "served_views"]
+__all__ = [
+    "Keyed",
+    "LiteralParts",
+    "frame",
+    "frame_keyed_views",
+    "frame_views",
+    "keyed",
+    "served_double",
+    "served_statements",
+    "served_views",
+]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
@@ -60,60 +70,101 @@ def _canonical_double(value: float) -> str:
     return found
 
 
+_RDF_TYPE_KEY = str(_RDF_TYPE)
+_FIRST_KEY = str(_FIRST)
+_REST_KEY = str(_REST)
+_NIL_KEY = str(_NIL)
+
+# A triple keyed by its terms' N-Triples forms (what values are sorted by anyway): Python
+# strings hash once, pyoxigraph terms on every lookup.
+Keyed = tuple[str, str, str]
+# A literal's (lexical form, language, datatype IRI) from its N-Triples form; None: unknown.
+LiteralParts = Callable[[str], tuple[str, str | None, str] | None]
+
+
+def keyed(triples: Sequence[Statement]) -> tuple[list[Keyed], LiteralParts]:
+    """``triples`` keyed for the framer, and their literals' parts."""
+    out: list[Keyed] = []
+    literals: dict[str, tuple[str, str | None, str]] = {}
+    literal = pyoxigraph.Literal
+    for t in triples:
+        obj = t.object
+        key = str(obj)
+        out.append((str(t.subject), str(t.predicate), key))
+        if type(obj) is literal:
+            literals[key] = (obj.value, obj.language, obj.datatype.value)
+    return out, literals.get
+
+
+# id(terms) -> (terms, (literal's N-Triples form, coercion) -> its framed JSON value): values
+# repeat across passports, and their framing depends on the context's prefixes.
+_LITERALS: dict[int, tuple[Terms, dict[tuple[str, str | None], JSON]]] = {}
+
+
+def _literal_cache(terms: Terms) -> dict[tuple[str, str | None], JSON]:
+    found = _LITERALS.get(id(terms))
+    if found is None or found[0] is not terms:
+        found = _LITERALS[id(terms)] = (terms, {})
+    return found[1]
+
+
 class _Framer:
-    def __init__(self, triples: Sequence[Statement], terms: Terms, tier_of: TierOf | None = None) -> None:
+    def __init__(
+        self, triples: Sequence[Keyed], parts: LiteralParts, terms: Terms, tier_of: TierOf | None = None
+    ) -> None:
         self.terms = terms
         self.tier_of = tier_of
+        self.parts = parts
         # id(node dict) -> key -> the predicate's own tier (None: structural), for pruning.
         self.key_tiers: dict[int, dict[str, Tier | None]] = {}
-        index: dict[Node, dict[pyoxigraph.NamedNode, list[Term]]] = {}
-        refs: dict[Term, int] = {}
-        literal = pyoxigraph.Literal
-        for t in triples:
-            subject, obj = t.subject, t.object
+        index: dict[str, dict[str, list[str]]] = {}
+        refs: dict[str, int] = {}
+        for subject, predicate, obj in triples:
             properties = index.get(subject)
             if properties is None:
                 properties = index[subject] = {}
-            values = properties.get(t.predicate)
+            values = properties.get(predicate)
             if values is None:
-                properties[t.predicate] = [obj]
+                properties[predicate] = [obj]
             else:
                 values.append(obj)
-            if type(obj) is not literal:
+            if obj[0] != '"':
                 refs[obj] = refs.get(obj, 0) + 1
         self.index = index
         self.refs = refs
-        self.embedded: set[Node] = set()
-        self.keys: dict[pyoxigraph.NamedNode, tuple[int, str, str | None]] = {}
-        self.tiers: dict[pyoxigraph.NamedNode, object] = {}
+        self.cache = _literal_cache(terms)
+        self.embedded: set[str] = set()
+        self.keys: dict[str, tuple[int, str, str | None]] = {}
+        self.tiers: dict[str, Tier | None] = {}
 
-    def key(self, predicate: pyoxigraph.NamedNode) -> tuple[int, str, str | None]:
-        """(sort rank, key, coercion) for a predicate."""
+    def key(self, predicate: str) -> tuple[int, str, str | None]:
+        """(sort rank, key, coercion) for a predicate (its N-Triples form)."""
         found = self.keys.get(predicate)
         if found is None:
-            names = self.terms.by_iri.get(predicate.value)
+            iri = predicate[1:-1]
+            names = self.terms.by_iri.get(iri)
             if names:
                 name = names[0]
                 found = (self.terms.order[name], name, self.terms.coercions.get(name))
             else:
-                found = (len(self.terms.order), predicate.value, None)
+                found = (len(self.terms.order), iri, None)
             self.keys[predicate] = found
         return found
 
-    def node(self, subject: Node) -> JSONObject:
+    def node(self, subject: str) -> JSONObject:
         self.embedded.add(subject)
         out: JSONObject = {}
-        if isinstance(subject, pyoxigraph.NamedNode) or self.refs.get(subject, 0) != 1:
-            out["id"] = _id_text(subject)
+        if _named(subject) or self.refs.get(subject, 0) != 1:
+            out["id"] = _id_of(subject)
         properties = self.index.get(subject, {})
-        types = properties.get(_RDF_TYPE)
-        if types and all(isinstance(t, pyoxigraph.NamedNode) for t in types):
-            names: list[JSON] = [self.vocab(t) for t in sorted(types, key=str)]  # type: ignore[arg-type]
+        types = properties.get(_RDF_TYPE_KEY)
+        if types and all(_named(t) for t in types):
+            names: list[JSON] = [self.vocab(t) for t in sorted(types)]
             out["type"] = names[0] if len(names) == 1 else names
         entries = sorted(
             (self.key(p), p, objects)
             for p, objects in properties.items()
-            if not (p == _RDF_TYPE and "type" in out)
+            if not (p == _RDF_TYPE_KEY and "type" in out)
         )
         tiers: dict[str, Tier | None] = {}
         tier_of = self.tier_of
@@ -121,20 +172,20 @@ class _Framer:
             if len(objects) == 1:
                 out[name] = self.value(objects[0], coercion)
             else:
-                out[name] = [self.value(o, coercion) for o in sorted(objects, key=str)]
+                out[name] = [self.value(o, coercion) for o in sorted(objects)]
             if tier_of is not None:
                 tiers[name] = self.tier(predicate, tier_of)
         if tier_of is not None:
             self.key_tiers[id(out)] = tiers
         return out
 
-    def tier(self, predicate: pyoxigraph.NamedNode, tier_of: TierOf) -> Tier | None:
-        found = self.tiers.get(predicate, self)
-        if found is self:
-            found = self.tiers[predicate] = tier_of(predicate.value)
-        return found  # type: ignore[return-value]
+    def tier(self, predicate: str, tier_of: TierOf) -> Tier | None:
+        if predicate in self.tiers:
+            return self.tiers[predicate]
+        found = self.tiers[predicate] = tier_of(predicate[1:-1])
+        return found
 
-    def is_tree(self, root: Node) -> bool:
+    def is_tree(self, root: str) -> bool:
         """Whether every node but the root is the object of exactly one triple (then a view is
         the full frame with the keys above its tier cut off, and nothing else changes)."""
         return all(self.refs.get(subject, 0) == 1 for subject in self.index if subject != root)
@@ -153,68 +204,81 @@ class _Framer:
         for key, item in value.items():
             own = tiers.get(key)
             if own is None or own <= tier:
-                out[key] = self.prune(item, tier)
+                out[key] = self.prune(item, tier) if isinstance(item, list | dict) else item
         return out
 
-    def value(self, obj: Term, coercion: str | None) -> JSON:
-        kind = type(obj)
-        if kind is pyoxigraph.Literal:
-            return _literal(obj, coercion, self.terms)  # type: ignore[arg-type]
-        if kind is pyoxigraph.BlankNode or obj == _NIL:
+    def value(self, obj: str, coercion: str | None) -> JSON:
+        if obj[0] == '"':
+            return self.literal(obj, coercion)
+        if obj[0] == "_" or obj == _NIL_KEY:
             items = self.list_items(obj)
             if items is not None:
                 return {"@list": [self.value(item, coercion) for item in items]}
         if obj in self.index and obj not in self.embedded:
-            return self.node(obj)  # type: ignore[arg-type]  # a literal is never a subject
+            return self.node(obj)
         if coercion == "@id":
-            return _id_text(obj)
-        if coercion == "@vocab" and isinstance(obj, pyoxigraph.NamedNode):
+            return _id_of(obj)
+        if coercion == "@vocab" and _named(obj):
             return self.vocab(obj)
-        return {"id": _id_text(obj)}
+        return {"id": _id_of(obj)}
 
-    def vocab(self, iri: pyoxigraph.NamedNode) -> str:
-        names = self.terms.by_iri.get(iri.value)
-        return names[0] if names else iri.value
+    def literal(self, key: str, coercion: str | None) -> JSON:
+        cache = self.cache
+        found = cache.get((key, coercion), cache)
+        if found is cache:
+            parts = self.parts(key)
+            if parts is None:
+                raise ValueError(f"the framer was given no parts for the literal {key}")
+            found = _literal_of(*parts, coercion, self.terms)
+            if len(cache) < 65536:
+                cache[(key, coercion)] = found
+        return dict(found) if isinstance(found, dict) else found  # a value object: one per use
 
-    def list_items(self, obj: Term) -> list[Term] | None:
+    def vocab(self, iri: str) -> str:
+        names = self.terms.by_iri.get(iri[1:-1])
+        return names[0] if names else iri[1:-1]
+
+    def list_items(self, obj: str) -> list[str] | None:
         """The items of a well-formed RDF list starting at ``obj`` (each cell a blank node
         referenced once, holding only rdf:first and rdf:rest), else None."""
-        if obj == _NIL:
+        if obj == _NIL_KEY:
             return []
-        items: list[Term] = []
-        cell: Term = obj
-        seen: set[Term] = set()
-        while cell != _NIL:
-            if not isinstance(cell, pyoxigraph.BlankNode):
+        items: list[str] = []
+        cell = obj
+        seen: set[str] = set()
+        while cell != _NIL_KEY:
+            if not cell.startswith("_:"):
                 return None
             properties = self.index.get(cell)
             if (
                 cell in seen
                 or self.refs.get(cell, 0) != 1
                 or properties is None
-                or set(properties) != {_FIRST, _REST}
-                or len(properties[_FIRST]) != 1
-                or len(properties[_REST]) != 1
+                or properties.keys() != {_FIRST_KEY, _REST_KEY}
+                or len(properties[_FIRST_KEY]) != 1
+                or len(properties[_REST_KEY]) != 1
             ):
                 return None
             seen.add(cell)
-            items.append(properties[_FIRST][0])
-            cell = properties[_REST][0]
-        self.embedded.update(cell for cell in seen if isinstance(cell, pyoxigraph.BlankNode))
+            items.append(properties[_FIRST_KEY][0])
+            cell = properties[_REST_KEY][0]
+        self.embedded.update(seen)
         return items
 
 
-def _id_text(node: Term) -> str:
-    if isinstance(node, pyoxigraph.BlankNode):
-        return f"_:{node.value}"
-    return node.value if isinstance(node, pyoxigraph.NamedNode) else str(node)
+def _named(key: str) -> bool:
+    """Whether a term's N-Triples form is a named node's (``<iri>``; ``<<`` opens a quoted triple)."""
+    return key[0] == "<" and key[1] != "<"
 
 
-def _literal(obj: pyoxigraph.Literal, coercion: str | None, terms: Terms) -> JSON:
-    if obj.language:
-        return {"@value": obj.value, "@language": obj.language}
-    datatype = obj.datatype.value
-    text = obj.value
+def _id_of(key: str) -> str:
+    """A node's id in the frame: its IRI, ``_:label``, or a quoted triple's N-Triples form."""
+    return key[1:-1] if _named(key) else key
+
+
+def _literal_of(text: str, language: str | None, datatype: str, coercion: str | None, terms: Terms) -> JSON:
+    if language:
+        return {"@value": text, "@language": language}
     if coercion is None or coercion == datatype:
         native = _native(text, datatype, coerced=coercion is not None)
         if native is not None:
@@ -266,8 +330,8 @@ def frame(
     triples: Sequence[Statement], root: pyoxigraph.NamedNode, terms: Terms, context_url: str
 ) -> JSONObject:
     """The compact JSON-LD document of ``triples`` (all reachable from ``root``) in our context."""
-    framer = _Framer(triples, terms)
-    return {"@context": context_url, **framer.node(root)}
+    framer = _Framer(*keyed(triples), terms)
+    return {"@context": context_url, **framer.node(str(root))}
 
 
 def frame_views(
@@ -277,20 +341,39 @@ def frame_views(
     context_url: str,
     tier_of: TierOf,
 ) -> dict[Tier, JSONObject]:
-    """Each tier's view framed (``views`` as resolver.passport.graph.tier_views gives them).
+    """Each tier's view framed (``views`` as resolver.passport.graph.tier_views gives them)."""
+    full, parts = keyed(views[max(Tier)])
+    return frame_keyed_views(
+        full, lambda tier: keyed(views[tier])[0], str(root), parts, terms, context_url, tier_of
+    )
+
+
+def frame_keyed_views(
+    full: Sequence[Keyed],
+    view: Callable[[Tier], Sequence[Keyed]],
+    root: str,
+    parts: LiteralParts,
+    terms: Terms,
+    context_url: str,
+    tier_of: TierOf,
+) -> dict[Tier, JSONObject]:
+    """Each tier's view framed: ``full`` the authority view's triples keyed (:func:`keyed`),
+    ``view`` gives a lower tier's, ``parts`` the literals' parts, ``root`` is the passport's
+    N-Triples form.
 
     When the passport is a tree (the usual case), the full view is framed once and each lower
     view is that frame with the keys above its tier removed: the same document as framing the
     view's triples, at a third of the cost. Otherwise each view is framed on its own.
     """
     top = max(Tier)
-    framer = _Framer(views[top], terms, tier_of)
-    body = framer.node(root)
-    full = {"@context": context_url, **body}
+    framer = _Framer(full, parts, terms, tier_of)
+    node = framer.node(root)
+    body = {"@context": context_url, **node}
     if not framer.is_tree(root):
-        return {tier: full if tier == top else frame(views[tier], root, terms, context_url) for tier in Tier}
+        alone = {tier: _Framer(view(tier), parts, terms).node(root) for tier in Tier if tier != top}
+        return {tier: body if tier == top else {"@context": context_url, **alone[tier]} for tier in Tier}
     return {
-        tier: full if tier == top else {"@context": context_url, **framer.prune_node(body, tier)}
+        tier: body if tier == top else {"@context": context_url, **framer.prune_node(node, tier)}
         for tier in Tier
     }
 
@@ -322,6 +405,11 @@ def _served_double(literal: pyoxigraph.Literal) -> pyoxigraph.Literal:
     if len(_SERVED_DOUBLES) < 65536:
         _SERVED_DOUBLES[text] = found
     return found
+
+
+def served_double(literal: pyoxigraph.Literal) -> pyoxigraph.Literal:
+    """The xsd:double ``literal`` as a reader of the framed document finds it (see served_views)."""
+    return _served_double(literal)
 
 
 def served_statements(triples: Sequence[Statement]) -> list[pyoxigraph.Quad]:

@@ -12,9 +12,18 @@ import pyoxigraph
 
 from resolver import jsonld
 from resolver.errors import DocumentError, LostValue, UnsupportedMediaType
+from resolver.jsontypes import JSONObject
 from resolver.passport import strict
 
-__all__ = ["JSON_TYPES", "MEDIA_TYPES", "RDF_TYPES", "read_triples", "require_utf8"]
+__all__ = [
+    "JSON_TYPES",
+    "MEDIA_TYPES",
+    "RDF_TYPES",
+    "expanded_jsonld",
+    "jsonld_triples",
+    "read_triples",
+    "require_utf8",
+]
 
 JSON_TYPES = ("application/ld+json", "application/json")
 RDF_TYPES: dict[str, pyoxigraph.RdfFormat] = {
@@ -56,10 +65,27 @@ def read_triples(
 
 
 def _parse_jsonld(body: bytes, vocabulary: strict.Vocabulary, context_url: str) -> list[pyoxigraph.Quad]:
+    return jsonld.oxigraph_quads(_expanded(body, vocabulary, context_url))
+
+
+def _expanded(body: bytes, vocabulary: strict.Vocabulary, context_url: str) -> list[JSONObject]:
     parsed = jsonld.parse_json(body)
     strict.check_json(parsed, jsonld.context_terms(context_url), vocabulary, context_url)
-    expanded = jsonld.expand(parsed)
-    return jsonld.oxigraph_quads(expanded)
+    return jsonld.expand(parsed)
+
+
+def expanded_jsonld(
+    body: bytes, vocabulary: strict.Vocabulary, context_url: str = jsonld.CONTEXT_URL
+) -> list[JSONObject]:
+    """A JSON-LD body checked term by term (strict.check_json) and expanded: what
+    :func:`read_triples` reads JSON-LD from (DocumentError, LostValue as it raises them)."""
+    require_utf8(body)
+    return _expanded(body, vocabulary, context_url)
+
+
+def jsonld_triples(expanded: list[JSONObject], vocabulary: strict.Vocabulary) -> list[pyoxigraph.Quad]:
+    """:func:`read_triples` of a body :func:`expanded_jsonld` gave ``expanded`` for."""
+    return strict.normalise_literals(jsonld.oxigraph_quads(expanded), vocabulary)
 
 
 def _parse_rdf(body: bytes, rdf_format: pyoxigraph.RdfFormat) -> list[pyoxigraph.Quad]:

@@ -15,8 +15,10 @@ import orjson
 import pyoxigraph
 
 from resolver import jsonld
+from resolver.context_terms import Terms
 from resolver.errors import LostValue, ResolverError
-from resolver.passport import canonical, frame, graph, read
+from resolver.jsontypes import JSONObject
+from resolver.passport import canonical, frame, graph, plain, read
 from resolver.passport.graph import Statement
 from resolver.passport.vocabulary import ProfileVocabulary
 from resolver.profile import Profile
@@ -88,11 +90,33 @@ class _Read:
     root: pyoxigraph.NamedNode
     digest: str
     views: dict[Tier, list[Statement]]
+    plain: plain.PlainRead | None = None
 
 
 def _read(engine: Engine, body: bytes, expected_iri: str | None, media_type: str) -> _Read:
+    """A passport read: JSON-LD in the plain form the fast way (resolver.passport.plain), the
+    same triples, labels and views as the general way, which reads everything else and raises
+    every problem (a problem met the fast way is met again the general way, with its message)."""
     profile = engine.profile
-    triples = read.read_triples(body, media_type, _vocabulary(profile), profile.context_url)
+    vocabulary = _vocabulary(profile)
+    if media_type not in read.JSON_TYPES and media_type:
+        triples = read.read_triples(body, media_type, vocabulary, profile.context_url)
+        return _read_triples(engine, triples, expected_iri)
+    expanded = read.expanded_jsonld(body, vocabulary, profile.context_url)
+    fast = plain.read_plain(expanded, vocabulary)
+    if fast is not None:
+        try:
+            root = graph.find_root(fast.labelled, expected_iri)
+        except ResolverError:
+            root = None
+        views = plain.tier_views(fast, root, profile.tier_of) if root is not None else None
+        if root is not None and views is not None:
+            return _Read(fast.labelled, fast.lines, root, fast.digest, views, fast)
+    return _read_triples(engine, read.jsonld_triples(expanded, vocabulary), expected_iri)
+
+
+def _read_triples(engine: Engine, triples: list[pyoxigraph.Quad], expected_iri: str | None) -> _Read:
+    profile = engine.profile
     root = graph.find_root(triples, expected_iri)
     labelled, lines = canonical.canonical_form(triples)
     digest = hashlib.sha256(b"".join(lines)).hexdigest()
@@ -107,15 +131,14 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
     if terms is None:  # a profile whose context is beyond the framer: a broken installation
         raise RuntimeError("the profile's context is beyond the framer (resolver/context_terms.py)")
     if report.conforms:
-        docs = frame.frame_views(views, root, terms, profile.context_url, profile.tier_of)
+        docs = _frame_views(engine, read_in, terms)
         framed = {tier: orjson.dumps(doc) for tier, doc in docs.items()}
         document = framed[max(Tier)]
         # What the write path signs (resolver.integrity): each view's graph as a verifier reads
         # it from the served JSON-LD. That is the tier triples with doubles in their served
         # lexical form (8.500000000000001E-2 here, 8.5E-2 as served): frame.served_views,
         # without reading each framed view back.
-        served = frame.served_views({tier: views[tier] for tier in docs})
-        nquads = canonical.views_nquads(served, (read_in.labelled, read_in.lines))
+        nquads = _views_nquads(read_in, {tier: views[tier] for tier in docs})
     else:
         framed, nquads = {}, {}
         document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, profile.context_url))
@@ -128,6 +151,26 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
         nquads=nquads,
         profile=profile.name,
     )
+
+
+def _frame_views(engine: Engine, read_in: _Read, terms: Terms) -> dict[Tier, JSONObject]:
+    """The framed views: from the plain reading's terms when there is one, else pyoxigraph's."""
+    profile, views, root = engine.profile, read_in.views, read_in.root
+    if read_in.plain is not None:
+        found = plain.frame_views(views, read_in.plain, root, terms, profile.context_url, profile.tier_of)
+        if found is not None:
+            return found
+    return frame.frame_views(views, root, terms, profile.context_url, profile.tier_of)
+
+
+def _views_nquads(read_in: _Read, views: dict[Tier, list[Statement]]) -> dict[Tier, bytes]:
+    """Each view's canonical N-Quads in its served form: from the plain reading's bytes when
+    there is one (resolver.passport.plain.views_nquads), else from pyoxigraph's terms."""
+    found = plain.views_nquads(views, read_in.plain) if read_in.plain is not None else None
+    if found is not None:
+        return found
+    served = frame.served_views(views)
+    return canonical.views_nquads(served, (read_in.labelled, read_in.lines))
 
 
 def validate(engine: Engine, body: bytes, *, media_type: str = DEFAULT_MEDIA_TYPE) -> ValidationReport:

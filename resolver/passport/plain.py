@@ -1,0 +1,316 @@
+"""The fast reading of a passport in the plain JSON-LD form, checked against the general one.
+
+Most passports arrive compact in our context: node objects, value objects, node references.
+Their expanded form is read into N-Quads terms by resolver.integrity.plain_rdf (the terms as
+pyoxigraph writes them) and labelled by resolver.integrity.rdfc (RDFC-1.0), without building
+pyoxigraph's Dataset twice per passport. The result is the same triples, labels, canonical
+lines and digest as the general reading (resolver.passport.read, canonical.canonical_form):
+tests/passport/test_plain.py compares both on every example and on mutants of them.
+
+Whatever this reading cannot be sure of (a form beyond the plain one, an escape, a number it
+cannot write, a literal the strict check refuses, a duplicate made by normalising) answers
+None, and the caller reads the passport the general way, which gives the same result or raises
+the same problem.
+
+The served form (each tier view's triples as a reader of its framed document finds them:
+doubles in pyoxigraph's shortest form, see frame.served_views) is derived here too, so the
+views' canonical N-Quads come from the same bytes (:func:`views_nquads`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph
+
+from resolver import jsonld
+from resolver.context_terms import Terms
+from resolver.errors import ResolverError
+from resolver.integrity import plain_rdf, rdfc
+from resolver.jsontypes import JSONObject
+from resolver.passport import frame, strict
+from resolver.passport.graph import Statement
+from resolver.tiers import Tier
+
+__all__ = ["PlainRead", "frame_views", "read_plain", "tier_views", "views_nquads"]
+
+Triple = plain_rdf.Triple
+
+_XSD = b"http://www.w3.org/2001/XMLSchema#"
+_DOUBLE = b'"^^<' + _XSD + b"double>"
+# Literals strict.normalise_literals may rewrite: their tokens end with one of these.
+_NORMALISED = tuple(
+    b'"^^<' + _XSD + kind + b">"
+    for kind in (b"double", b"float", b"integer", b"dateTime", b"date", b"time", b"dateTimeStamp")
+)
+_NQUADS = pyoxigraph.RdfFormat.N_QUADS
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_SUBJECT = pyoxigraph.NamedNode("urn:x-passport:literal")
+
+# Literal token -> its normalised token (strict.normalise_literals) and its served token
+# (frame.served_views); both functions of the token alone once it is known to be accepted.
+_NORMAL: dict[bytes, bytes] = {}
+_SERVED: dict[bytes, bytes] = {}
+_KEPT = 65_536
+
+
+@dataclass(frozen=True, slots=True)
+class PlainRead:
+    """A passport read the plain way. ``labelled``: its triples as pyoxigraph quads, labelled
+    by RDFC-1.0, in the order of ``served`` (the same triples, input blank node labels, in the
+    served form). ``lines``: the canonical N-Quads lines, sorted; ``digest`` their SHA-256."""
+
+    labelled: list[pyoxigraph.Quad]
+    lines: list[bytes]
+    digest: str
+    served: list[Triple]
+    labelled_terms: list[Triple]  # ``labelled`` as N-Quads terms
+    # The served graph's labelling when it is the graph itself (no double written otherwise).
+    served_labelling: tuple[dict[bytes, bytes], dict[bytes, bytes]] | None = None
+    _position: dict[int, int] = field(default_factory=dict)
+
+    def positions(self) -> dict[int, int]:
+        """id() of each of ``labelled``'s quads -> its index in ``served``."""
+        if not self._position:
+            self._position.update((id(q), i) for i, q in enumerate(self.labelled))
+        return self._position
+
+
+def read_plain(expanded: list[JSONObject], vocabulary: strict.Vocabulary) -> PlainRead | None:
+    """The passport of an expanded document (checked by strict.check_json), or None when this
+    reading is not certain (the general one then decides)."""
+    found = plain_rdf.plain_triples(expanded)
+    if found is None or len(found) > jsonld.MAX_TRIPLES:
+        return None
+    triples = list(dict.fromkeys(found))  # a set of triples, as a dataset holds them
+    try:
+        normal = [(s, p, _normal(p, o, vocabulary)) for s, p, o in triples]
+    except (ResolverError, ValueError, SyntaxError):
+        return None  # refused or unsure: the general reading says why
+    if len(set(normal)) != len(normal):
+        return None
+    labelling = rdfc.canonical_labelling(normal)
+    if labelling is None:
+        return None
+    labels = labelling[0]
+    ordered = [b"%s %s %s .\n" % (labels.get(s, s), p, labels.get(o, o)) for s, p, o in normal]
+    try:
+        labelled = list(pyoxigraph.parse(b"".join(ordered), format=_NQUADS))
+    except SyntaxError:
+        return None
+    if len(labelled) != len(ordered):
+        return None
+    lines = sorted(ordered)  # the canonical lines
+    digest = hashlib.sha256(b"".join(lines)).hexdigest()
+    try:
+        served = [(s, p, _served(o)) for s, p, o in normal]
+    except ValueError:
+        return None
+    terms = [(labels.get(s, s), p, labels.get(o, o)) for s, p, o in normal]
+    if served == normal:
+        return PlainRead(labelled, lines, digest, normal, terms, labelling)
+    return PlainRead(labelled, lines, digest, served, terms)
+
+
+def _normal(predicate: bytes, token: bytes, vocabulary: strict.Vocabulary) -> bytes:
+    """The token of a literal as strict.normalise_literals writes it (LostValue as it raises)."""
+    if token[:1] != b'"' or not token.endswith(_NORMALISED):
+        return token
+    found = _NORMAL.get(token)
+    if found is None:
+        line = b"<%s> %s %s .\n" % (_SUBJECT.value.encode(), predicate, token)
+        quad = next(iter(pyoxigraph.parse(line, format=_NQUADS)))
+        [normal] = strict.normalise_literals([quad], vocabulary)
+        found = str(normal.object).encode()
+        if len(_NORMAL) >= _KEPT:
+            _NORMAL.clear()
+        _NORMAL[token] = found
+    return found
+
+
+def _served(token: bytes) -> bytes:
+    """The token of a literal as a reader of the framed document finds it (frame.served_views)."""
+    if not token.endswith(_DOUBLE) or token[:1] != b'"':
+        return token
+    found = _SERVED.get(token)
+    if found is None:
+        if b"\\" in token:
+            raise ValueError("an escaped double")
+        text = token[1 : token.rindex(b'"')].decode()
+        literal = pyoxigraph.Literal(text, datatype=pyoxigraph.NamedNode(_XSD.decode() + "double"))
+        found = str(frame.served_double(literal)).encode()
+        if len(_SERVED) >= _KEPT:
+            _SERVED.clear()
+        _SERVED[token] = found
+    return found
+
+
+def tier_views(
+    read_in: PlainRead, root: pyoxigraph.NamedNode, tier_of: Callable[[str], Tier | None]
+) -> dict[Tier, list[Statement]] | None:
+    """graph.tier_views of ``read_in.labelled`` (the same views, in the same order), computed
+    on the N-Quads terms, which hash faster than pyoxigraph's; None where graph.tier_views
+    raises (a node not reachable from the passport: the general way says which)."""
+    triples = read_in.labelled_terms
+    index: dict[bytes, list[int]] = {}
+    for i, (s, _, _) in enumerate(triples):
+        found = index.get(s)
+        if found is None:
+            index[s] = [i]
+        else:
+            found.append(i)
+    own = {p: tier_of(p[1:-1].decode()) for p in {p for _, p, _ in triples}}
+    reach = _reach(triples, index, str(root).encode(), own)
+    labelled = read_in.labelled
+    views: dict[Tier, list[Statement]] = {tier: [] for tier in Tier}
+    buckets = [views[tier] for tier in sorted(Tier)]  # by tier value: a triple goes to [its tier:]
+    for subject, found in index.items():
+        level = reach.get(subject)
+        if level is None:
+            return None
+        for i in found:
+            tier = own[triples[i][1]]
+            effective = level if tier is None or tier < level else tier
+            for bucket in buckets[effective:]:
+                bucket.append(labelled[i])
+    return views
+
+
+def _reach(
+    triples: Sequence[Triple], index: dict[bytes, list[int]], root: bytes, own: dict[bytes, Tier | None]
+) -> dict[bytes, Tier]:
+    """graph._reach on the terms: the lowest tier at which each node is reachable from ``root``."""
+    reach: dict[bytes, Tier] = {root: Tier.PUBLIC}
+    buckets: dict[Tier, list[bytes]] = {tier: [] for tier in Tier}
+    buckets[Tier.PUBLIC].append(root)
+    for level in Tier:
+        stack = buckets[level]
+        while stack:
+            subject = stack.pop()
+            if reach[subject] != level:
+                continue  # reached more openly since it was queued
+            for i in index.get(subject, ()):
+                _, predicate, obj = triples[i]
+                if obj not in index or obj[:1] == b'"':
+                    continue
+                tier = own[predicate]
+                effective = level if tier is None else max(level, tier)
+                known = reach.get(obj)
+                if known is None or known > effective:
+                    reach[obj] = effective
+                    buckets[effective].append(obj)
+    return reach
+
+
+def frame_views(
+    views: Mapping[Tier, Sequence[Statement]],
+    read_in: PlainRead,
+    root: pyoxigraph.NamedNode,
+    terms: Terms,
+    context_url: str,
+    tier_of: Callable[[str], Tier | None],
+) -> dict[Tier, JSONObject] | None:
+    """frame.frame_views of ``views`` (of ``read_in.labelled``), keyed by the N-Quads terms
+    this reading has rather than by writing each pyoxigraph term again; None when a view is
+    not of ``read_in`` or a literal is beyond this reading (the general way then frames)."""
+    position = read_in.positions()
+    decoded = [(s.decode(), p.decode(), o.decode()) for s, p, o in read_in.labelled_terms]
+
+    def view(tier: Tier) -> list[frame.Keyed]:
+        return [decoded[position[id(quad)]] for quad in views[tier]]
+
+    try:
+        full = view(max(Tier))
+        return frame.frame_keyed_views(full, view, str(root), _literal_parts, terms, context_url, tier_of)
+    except (KeyError, ValueError):
+        return None
+
+
+def _literal_parts(key: str) -> tuple[str, str | None, str] | None:
+    """A literal's (lexical form, language, datatype) from its N-Triples form, which this
+    reading wrote without escapes (an escape: None)."""
+    end = key.rfind('"')
+    if "\\" in key or end < 1:
+        return None
+    text, suffix = key[1:end], key[end + 1 :]
+    if not suffix:
+        return text, None, _XSD_STRING
+    if suffix[0] == "@":
+        return text, suffix[1:], _LANG_STRING
+    if suffix.startswith("^^<") and suffix[-1] == ">":
+        return text, None, suffix[3:-1]
+    return None
+
+
+def views_nquads(views: Mapping[Tier, Sequence[Statement]], read_in: PlainRead) -> dict[Tier, bytes] | None:
+    """The canonical N-Quads of each view in its served form, as canonical.views_nquads gives
+    them for frame.served_views of ``views`` (tier_views of ``read_in.labelled``); None when a
+    view cannot be made here (the general way then makes them all).
+
+    The served graph is labelled once (rdfc.canonical_labelling). A view that is all of it, or
+    all of it but triples without blank nodes, has its labels (RDFC-1.0 labels blank nodes from
+    the triples that mention them only). In a view whose blank nodes keep every triple they have
+    in the graph, each node has its first-degree hash from the graph: when they are distinct,
+    labels are issued in their order (4.4.3 steps 4-5), else the algorithm runs with them
+    (rdfc.canonical_part). Any other view is labelled on its own."""
+    served = read_in.served
+    labelling = read_in.served_labelling or rdfc.canonical_labelling(served)
+    if labelling is None:
+        return None
+    labels = labelling[0]
+    counts = _mentions(served)
+    position = read_in.positions()
+    out: dict[Tier, bytes] = {}
+    for tier, quads in views.items():
+        try:
+            part = [served[position[id(quad)]] for quad in quads]
+        except KeyError:
+            return None
+        if len(part) == len(served) and len(set(part)) == len(part):
+            found: bytes | None = _labelled(served, labels)
+        else:
+            found = _part_nquads(part, labelling, counts)
+        if found is None:
+            return None
+        out[tier] = found
+    return out
+
+
+def _labelled(triples: Sequence[Triple], labels: Mapping[bytes, bytes]) -> bytes:
+    text = [b"%s %s %s .\n" % (labels.get(s, s), p, labels.get(o, o)) for s, p, o in triples]
+    text.sort()
+    return b"".join(text)
+
+
+def _part_nquads(
+    part: list[Triple], labelling: tuple[dict[bytes, bytes], dict[bytes, bytes]], counts: Mapping[bytes, int]
+) -> bytes | None:
+    """The canonical N-Quads of ``part`` of the served graph (whose blank nodes have the labels
+    and first-degree hashes ``labelling`` and are mentioned ``counts`` times)."""
+    labels, first = labelling
+    if len(set(part)) != len(part):
+        return None
+    own = _mentions(part)
+    if any(counts[node] != n for node, n in own.items()):
+        return rdfc.canonical_triples(part)  # some node lost a triple: its hash changed
+    if len(own) == len(counts):  # every blank node is here with all its triples: only triples
+        return _labelled(part, labels)  # without blank nodes are not, and they label nothing
+    hashes = {first[node] for node in own}
+    if len(hashes) != len(own):
+        return rdfc.canonical_part(part, first)
+    order = sorted(own, key=first.__getitem__)
+    return _labelled(part, {node: b"_:c14n%d" % i for i, node in enumerate(order)})
+
+
+def _mentions(triples: Sequence[Triple]) -> dict[bytes, int]:
+    """How many triples mention each blank node (as subject, or as another node's object)."""
+    counts: dict[bytes, int] = {}
+    for s, _, o in triples:
+        if s[:1] == b"_":
+            counts[s] = counts.get(s, 0) + 1
+        if o[:1] == b"_" and o != s:
+            counts[o] = counts.get(o, 0) + 1
+    return counts
