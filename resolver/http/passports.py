@@ -575,7 +575,7 @@ class PassportRoutes:
 
     async def validate(self, request: web.Request) -> web.Response:
         edge = self.edge
-        edge.principal(request)  # 401 for bad credentials, 429 over the caller's rate limit
+        principal = edge.principal(request)  # 401 for bad credentials, 429 over the rate limit
         limits = edge.limits
         limit = limits.validate_body_bytes
         body = await edge.read_body(request, media_types=_PASSPORT_TYPES, limit=limit)
@@ -588,8 +588,16 @@ class PassportRoutes:
         checker = edge.ctx.checker or edge.ctx.validator
         async with self._checker_starting:
             await checker.start()  # at once when started; the first call waits for its worker
+        linked = edge.ctx.linked if request.content_type == "application/ld+json" else None
         try:
-            report = await checker.validate(body, media_type=request.content_type, profile=profile)
+            # An item naming its model and batch is judged with them, a model or batch without
+            # what its items give, as a PUT would (docs/linked.md); read at the caller's tier.
+            tier = edge.tier_for(principal, request)
+            report = (
+                await linked.check(body, profile=profile, tier=tier, validator=checker)
+                if linked is not None
+                else None
+            ) or await checker.validate(body, media_type=request.content_type, profile=profile)
         except ResolverError as err:
             if type(err) is not ResolverError:  # the passport's own errors (400, 422...)
                 raise
