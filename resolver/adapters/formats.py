@@ -190,6 +190,20 @@ def _export_catenax(body: bytes) -> Exported:
     return Exported(orjson.dumps(payload.document), payload.not_written)
 
 
+def _export_openepcis(body: bytes) -> Exported:
+    from resolver.adapters import openepcis_out
+
+    written = openepcis_out.to_passport(_json(body))
+    return Exported(orjson.dumps(written.document), own_iri=written.not_mapped)
+
+
+def _export_batterypass(body: bytes) -> Exported:
+    from resolver.adapters import batterypass_out
+
+    payload = batterypass_out.to_payload(_json(body))
+    return Exported(orjson.dumps(payload.document), payload.not_written)
+
+
 def _export_pact(body: bytes) -> Exported:
     import datetime
 
@@ -205,6 +219,9 @@ def _export_pact(body: bytes) -> Exported:
 class Exported:
     body: bytes  # empty: the passport has nothing this format holds (not_written says why)
     not_written: tuple[str, ...] = ()  # the passport's terms the format could not hold
+    # Terms written under our own IRI, which the format does not define (JSON-LD formats hold
+    # any IRI, so nothing is dropped, but a reader of that format does not know them).
+    own_iri: tuple[str, ...] = ()
 
 
 # The formats ``export --format F`` writes: each a function from a stored view's JSON-LD bytes
@@ -214,6 +231,8 @@ EXPORTS: dict[str, Callable[[bytes], Exported]] = {
     "untp": _export_untp,
     "aas": _export_aas,
     "catenax": _export_catenax,
+    "openepcis": _export_openepcis,
+    "batterypass": _export_batterypass,
     "pact": _export_pact,
 }
 
