@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,10 @@ def test_every_export_format_is_round_tripped_here_or_in_its_own_tests() -> None
 
 
 STORE_ROUND_TRIP = ("jsonld", "untp", "openepcis")
-_WRITERS = {"untp": untp.to_credential, "openepcis": lambda doc: openepcis_out.to_passport(doc).document}
+_WRITERS: dict[str, Callable[[Any], object]] = {
+    "untp": untp.to_credential,
+    "openepcis": lambda doc: openepcis_out.to_passport(doc).document,
+}
 
 
 @pytest.mark.parametrize("fmt", STORE_ROUND_TRIP)
