@@ -17,7 +17,17 @@ import orjson
 from resolver.errors import DocumentError
 from resolver.jsontypes import JSONObject
 
-__all__ = ["EXPORTS", "FORMATS", "Converted", "Exported", "convert", "detect", "export", "to_utf8"]
+__all__ = [
+    "EXPORTS",
+    "FORMATS",
+    "Converted",
+    "Exported",
+    "convert",
+    "detect",
+    "export",
+    "for_media_type",
+    "to_utf8",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +150,41 @@ def convert(fmt: str, data: bytes) -> Converted:
     if fmt != "auto" and fmt not in FORMATS:
         raise DocumentError(f"unknown format {fmt!r}: auto or one of {', '.join(FORMATS)}")
     data = to_utf8(data)
+    if fmt in ("auto", "untp") and _is_compact_jws(data):  # a .jwt file: a secured UNTP credential
+        from resolver.adapters import envelope
+
+        return _untp(orjson.dumps(envelope.wrap(data)))
     if fmt == "auto":
         fmt = detect(_json(data))
     return FORMATS[fmt](data)
+
+
+def _is_compact_jws(data: bytes) -> bool:
+    text = data.strip()
+    return text.startswith(b"eyJ") and text.count(b".") == 2 and not any(c in text for c in b" \n{")
+
+
+_OPENEPCIS_CONTEXT = b"ref.openepcis.io/extensions/"
+
+
+def for_media_type(media_type: str, data: bytes) -> tuple[str, Converted] | None:
+    """A PUT body of a third-party format, told by its media type, converted (None: the body is
+    ours). ``application/vc`` and ``application/vc+ld+json``: a UNTP credential;
+    ``application/vc+jwt``: a UNTP credential secured as a compact JWS (VC-JOSE-COSE); JSON-LD
+    (``application/ld+json``) naming an OpenEPCIS context: an OpenEPCIS passport. A converted
+    body is JSON-LD in our context."""
+    from resolver.adapters import envelope, untp
+
+    if media_type in untp.MEDIA_TYPES:
+        return "untp", convert("untp", data)
+    if media_type == envelope.MEDIA_TYPE:
+        return "untp", _untp(orjson.dumps(envelope.wrap(data)))
+    if media_type == "application/ld+json" and _OPENEPCIS_CONTEXT in data:
+        from resolver.adapters import openepcis
+
+        if openepcis.is_openepcis(_json(to_utf8(data))):
+            return "openepcis", convert("openepcis", data)
+    return None
 
 
 def detect(doc: object) -> str:

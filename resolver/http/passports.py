@@ -19,7 +19,8 @@ from multidict import istr
 from yarl import URL
 
 from resolver import jsonld
-from resolver.adapters.formats import convert as convert_format
+from resolver.adapters.envelope import MEDIA_TYPE as VC_JWT
+from resolver.adapters.formats import Converted, for_media_type
 from resolver.adapters.untp import MEDIA_TYPES as UNTP_MEDIA_TYPES
 from resolver.errors import (
     Conflict,
@@ -58,7 +59,8 @@ __all__ = ["PassportRoutes", "add_routes", "location_path", "refuse_sub_resource
 
 _PASSPORT_TYPES = PASSPORT_MEDIA_TYPES  # JSON-LD in any form, Turtle, N-Triples, N-Quads
 # Third-party formats a PUT may carry, by media type: converted first (resolver/adapters/).
-_ADAPTED_TYPES = dict.fromkeys(UNTP_MEDIA_TYPES, "untp")
+# (JSON-LD naming an OpenEPCIS context is an OpenEPCIS passport: told by the body, not the type.)
+_ADAPTED_TYPES = (*UNTP_MEDIA_TYPES, VC_JWT)
 _PATCH_TYPES = ("application/merge-patch+json",)
 _VARY = VARY
 _VARY_PAGE = VARY_PAGE
@@ -497,14 +499,17 @@ class PassportRoutes:
         body = await edge.read_body(request, media_types=(*_PASSPORT_TYPES, *_ADAPTED_TYPES))
         limits = edge.limits
         media_type = request.content_type
-        if media_type in _ADAPTED_TYPES:
+        if media_type in _ADAPTED_TYPES[:-1]:
             jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-            body, media_type = convert_format(_ADAPTED_TYPES[media_type], body).body, "application/ld+json"
+        adapted = for_media_type(media_type, body)
+        if adapted is not None:
+            body, media_type = _adapted_body(*adapted), "application/ld+json"
         if media_type in JSON_MEDIA_TYPES:
             # Size and depth first, here: cheap, and before the body goes to a worker process.
             require_utf8(body)
             jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-        return self._written(ident, await edge.write(ident, body, preconditions, media_type=media_type))
+        outcome = await edge.write(ident, body, preconditions, media_type=media_type)
+        return self._written(ident, outcome, None if adapted is None else _converted(*adapted))
 
     async def patch(self, request: web.Request) -> web.Response:
         edge = self.edge
@@ -556,7 +561,9 @@ class PassportRoutes:
             }
         )
 
-    def _written(self, ident: Identifier, outcome: WriteOutcome) -> web.Response:
+    def _written(
+        self, ident: Identifier, outcome: WriteOutcome, converted: dict[str, object] | None = None
+    ) -> web.Response:
         record = outcome.record
         headers = {"ETag": f'"v{record.version}.{Tier.AUTHORITY.label}.jsonld"'}
         if outcome.created:
@@ -571,6 +578,8 @@ class PassportRoutes:
             "changed": outcome.changed,
             "modified": rfc3339(record.modified),
         }
+        if converted is not None:
+            body["converted"] = converted
         return _json_response(body, status=201 if outcome.created else 200, headers=headers)
 
     async def validate(self, request: web.Request) -> web.Response:
@@ -609,6 +618,23 @@ class PassportRoutes:
                 limit=limit,
             ) from err
         return _json_response(report.to_json())
+
+
+def _adapted_body(fmt: str, converted: Converted) -> bytes:
+    """The passport a third-party body converts to; one that carries dynamic data (an OpenEPCIS
+    operational file's readings) is refused: a PUT writes the passport only."""
+    if converted.readings:
+        raise InputError(
+            f"the {fmt} body carries {len(converted.readings)} reading(s) of dynamic data, which "
+            "a PUT does not store: send them to POST /{id}/events, or use passport-node import"
+        )
+    return converted.body
+
+
+def _converted(fmt: str, converted: Converted) -> dict[str, object]:
+    """The source format, what was not mapped and who issued (a credential's issuer and its
+    signature's check), for the answer: a PUT of a third-party body drops nothing silently."""
+    return {"format": fmt, "unmapped": list(converted.unmapped), "issuer": dict(converted.issuer)}
 
 
 def add_routes(routes: Routes) -> None:

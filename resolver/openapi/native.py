@@ -52,6 +52,9 @@ def _passport_body(*, adapted: bool = False) -> dict[str, object]:
             content[media_type] = {
                 "schema": {"type": "object", "description": "A UNTP DPP credential (0.5.0+)."}
             }
+        content["application/vc+jwt"] = {
+            "schema": {"type": "string", "description": "A UNTP DPP credential as a compact JWS."}
+        }
     return {"required": True, "content": content}
 
 
