@@ -499,14 +499,14 @@ class PassportRoutes:
         body = await edge.read_body(request, media_types=(*_PASSPORT_TYPES, *_ADAPTED_TYPES))
         limits = edge.limits
         media_type = request.content_type
-        if media_type in _ADAPTED_TYPES[:-1]:
+        if media_type in JSON_MEDIA_TYPES:
+            require_utf8(body)
+        if media_type in JSON_MEDIA_TYPES or media_type in UNTP_MEDIA_TYPES:
+            # Size and depth first, here: cheap, and before the body goes to a worker process.
             jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
         adapted = for_media_type(media_type, body)
-        if adapted is not None:
+        if adapted is not None:  # what a third-party body converts to is bounded the same
             body, media_type = _adapted_body(*adapted), "application/ld+json"
-        if media_type in JSON_MEDIA_TYPES:
-            # Size and depth first, here: cheap, and before the body goes to a worker process.
-            require_utf8(body)
             jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
         outcome = await edge.write(ident, body, preconditions, media_type=media_type)
         return self._written(ident, outcome, None if adapted is None else _converted(*adapted))
