@@ -300,7 +300,7 @@ def _description_paths() -> dict[str, object]:
                 "operationId": "validate",
                 "summary": "Validate a passport against the profile without storing it",
                 "security": SECURITY,
-                "requestBody": _passport_body(),
+                "requestBody": _passport_body(adapted=True),
                 "responses": responses(
                     {"200": json_ok("The validation report.")}, (*COMMON, "401", "415", "422")
                 ),

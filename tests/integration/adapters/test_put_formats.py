@@ -112,3 +112,25 @@ async def test_an_openepcis_passport_is_put_as_json_ld_naming_its_context(
     async with http.get(f"{node.url}/{handle}", headers={"Accept": "application/ld+json"}) as response:
         served = orjson.loads(await response.read())
     assert served["category"] == "EV" and served["chemistry"] == "NMC811"
+
+
+async def test_validate_takes_the_same_third_party_bodies_and_says_what_it_converted(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    kid = did_key(key.public_key())
+    handle = new_handle()
+    headers = {"Content-Type": "application/vc+jwt"}
+    async with http.post(f"{node.url}/validate", data=_signed(handle, key, kid), headers=headers) as response:
+        assert response.status == 200, await response.text()
+        report = orjson.loads(await response.read())
+    assert report["conforms"] is True, report["results"]
+    assert report["converted"]["issuer"]["envelope"] == f"vc+jwt (EdDSA) signed by {kid}: verified"
+    body = orjson.dumps(openepcis_out.to_passport(orjson.loads(passport(handle))).document)
+    async with http.post(
+        f"{node.url}/validate", data=body, headers={"Content-Type": "application/ld+json"}
+    ) as response:
+        report = orjson.loads(await response.read())
+    assert report["conforms"] is True and report["converted"]["format"] == "openepcis"
+    async with http.get(f"{node.url}/{handle}") as response:
+        assert response.status == 404  # nothing stored
