@@ -12,7 +12,7 @@ import decimal
 import functools
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -402,9 +402,13 @@ def _refuse_placeholder_terms(expanded: list[JSONObject]) -> None:
             stack.extend(value)
 
 
-def compact(expanded: list[JSONObject] | JSONObject, context_url: str = CONTEXT_URL) -> JSONObject:
-    """Compact an expanded document in a served context; the result names the context by URL."""
-    result: JSONObject = _run(lambda: _pyld.compact(expanded, context_url, _OPTIONS))
+def compact(
+    expanded: list[JSONObject] | JSONObject, context_url: str | Sequence[str] = CONTEXT_URL
+) -> JSONObject:
+    """Compact an expanded document in a served context (or several, in order: a third-party
+    format's); the result names the context by URL."""
+    context: object = context_url if isinstance(context_url, str) else {"@context": list(context_url)}
+    result: JSONObject = _run(lambda: _pyld.compact(expanded, context, _OPTIONS))
     return result
 
 

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from resolver import jsonld
+from resolver.adapters import aas_carbon
 from resolver.adapters.dates import check_date, date_value
 from resolver.errors import DocumentError
 
@@ -93,8 +94,13 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
     """The passport in an AAS battery nameplate; DocumentError for an impossible value."""
     values: dict[str, str] = {}
     unmapped: list[str] = []
+    footprint: dict[str, object] = {}
     for index, submodel in enumerate(_submodels(doc)):
         name = str(submodel.get("idShort", f"submodels[{index}]"))
+        if aas_carbon.is_carbon_footprint(submodel) and not footprint:
+            footprint, left = aas_carbon.read(submodel, name)
+            unmapped += left
+            continue
         for where, element in _elements(submodel, name):
             leaf = where.rsplit(".", 1)[-1]
             text = _text(element)
@@ -109,7 +115,10 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
                     check_date(where, text)
             else:
                 unmapped.append(where)
-    return Read(_passport(values, iri), tuple(unmapped))
+    passport = _passport(values, iri)
+    if footprint:
+        passport["carbonFootprint"] = footprint
+    return Read(passport, tuple(unmapped))
 
 
 def _passport(values: Mapping[str, str], iri: str | None) -> dict[str, object]:
@@ -167,7 +176,7 @@ def to_environment(doc: object) -> Environment:
                     "value": parts,
                 }
             )
-    submodel = {
+    submodel: dict[str, object] = {
         "modelType": "Submodel",
         "id": identifier + "#BatteryNameplate",
         "idShort": "BatteryNameplate",
@@ -175,17 +184,26 @@ def to_environment(doc: object) -> Environment:
         "semanticId": _reference(SUBMODEL_SEMANTIC_ID),
         "submodelElements": elements,
     }
+    submodels: list[dict[str, object]] = [submodel]
+    left: list[str] = []
+    footprint = compact.get("carbonFootprint")
+    if isinstance(footprint, dict):
+        carbon, left = aas_carbon.write(footprint, identifier)
+        submodels.append(carbon)
     shell = {
         "modelType": "AssetAdministrationShell",
         "id": identifier + "#aas",
         "idShort": "BatteryPassport",
         "assetInformation": {"assetKind": "Instance", "globalAssetId": identifier},
-        "submodels": [{"type": "ModelReference", "keys": [{"type": "Submodel", "value": submodel["id"]}]}],
+        "submodels": [
+            {"type": "ModelReference", "keys": [{"type": "Submodel", "value": s["id"]}]} for s in submodels
+        ],
     }
-    not_written = tuple(
-        sorted(k for k in compact if k not in _WRITTEN and not k.startswith("@") and k != "type")
+    written = (*_WRITTEN, *(("carbonFootprint",) if isinstance(footprint, dict) else ()))
+    others = (k for k in compact if k not in written and not k.startswith("@") and k != "type")
+    return Environment(
+        {"assetAdministrationShells": [shell], "submodels": submodels}, tuple(sorted([*others, *left]))
     )
-    return Environment({"assetAdministrationShells": [shell], "submodels": [submodel]}, not_written)
 
 
 def _nameplate_values(compact: Mapping[str, object]) -> Iterator[tuple[str, str, object]]:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from resolver.errors import DocumentError
 
-__all__ = ["ENVELOPED", "MEDIA_TYPE", "Opened", "envelop", "is_enveloped", "open_envelope"]
+__all__ = ["ENVELOPED", "MEDIA_TYPE", "Opened", "envelop", "is_enveloped", "open_envelope", "wrap"]
 
 ENVELOPED = "EnvelopedVerifiableCredential"
 MEDIA_TYPE = "application/vc+jwt"
@@ -48,6 +48,18 @@ def envelop(
     signing_input = f"{_b64(orjson.dumps(header))}.{_b64(orjson.dumps(dict(credential)))}"
     jws = f"{signing_input}.{_b64(sign(signing_input.encode('ascii')))}"
     return {"@context": [VC_CONTEXT], "id": _PREFIX + jws, "type": ENVELOPED}
+
+
+def wrap(jws: bytes) -> dict[str, object]:
+    """An ``application/vc+jwt`` body (a compact JWS) as the enveloped credential that carries
+    it; DocumentError when it is no compact JWS."""
+    try:
+        text = jws.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise DocumentError("an application/vc+jwt body is a compact JWS (ASCII)") from None
+    if text.count(".") != 2 or any(c.isspace() for c in text):
+        raise DocumentError("an application/vc+jwt body is a compact JWS of three parts")
+    return {"@context": [VC_CONTEXT], "id": _PREFIX + text, "type": ENVELOPED}
 
 
 def is_enveloped(doc: object) -> bool:

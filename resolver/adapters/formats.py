@@ -17,7 +17,17 @@ import orjson
 from resolver.errors import DocumentError
 from resolver.jsontypes import JSONObject
 
-__all__ = ["EXPORTS", "FORMATS", "Converted", "Exported", "convert", "detect", "export", "to_utf8"]
+__all__ = [
+    "EXPORTS",
+    "FORMATS",
+    "Converted",
+    "Exported",
+    "convert",
+    "detect",
+    "export",
+    "for_media_type",
+    "to_utf8",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +150,41 @@ def convert(fmt: str, data: bytes) -> Converted:
     if fmt != "auto" and fmt not in FORMATS:
         raise DocumentError(f"unknown format {fmt!r}: auto or one of {', '.join(FORMATS)}")
     data = to_utf8(data)
+    if fmt in ("auto", "untp") and _is_compact_jws(data):  # a .jwt file: a secured UNTP credential
+        from resolver.adapters import envelope
+
+        return _untp(orjson.dumps(envelope.wrap(data)))
     if fmt == "auto":
         fmt = detect(_json(data))
     return FORMATS[fmt](data)
+
+
+def _is_compact_jws(data: bytes) -> bool:
+    text = data.strip()
+    return text.startswith(b"eyJ") and text.count(b".") == 2 and not any(c in text for c in b" \n{")
+
+
+_OPENEPCIS_CONTEXT = b"ref.openepcis.io/extensions/"
+
+
+def for_media_type(media_type: str, data: bytes) -> tuple[str, Converted] | None:
+    """A PUT body of a third-party format, told by its media type, converted (None: the body is
+    ours). ``application/vc`` and ``application/vc+ld+json``: a UNTP credential;
+    ``application/vc+jwt``: a UNTP credential secured as a compact JWS (VC-JOSE-COSE); JSON-LD
+    (``application/ld+json``) naming an OpenEPCIS context: an OpenEPCIS passport. A converted
+    body is JSON-LD in our context."""
+    from resolver.adapters import envelope, untp
+
+    if media_type in untp.MEDIA_TYPES:
+        return "untp", convert("untp", data)
+    if media_type == envelope.MEDIA_TYPE:
+        return "untp", _untp(orjson.dumps(envelope.wrap(data)))
+    if media_type == "application/ld+json" and _OPENEPCIS_CONTEXT in data:
+        from resolver.adapters import openepcis
+
+        if openepcis.is_openepcis(_json(to_utf8(data))):
+            return "openepcis", convert("openepcis", data)
+    return None
 
 
 def detect(doc: object) -> str:
@@ -190,6 +232,20 @@ def _export_catenax(body: bytes) -> Exported:
     return Exported(orjson.dumps(payload.document), payload.not_written)
 
 
+def _export_openepcis(body: bytes) -> Exported:
+    from resolver.adapters import openepcis_out
+
+    written = openepcis_out.to_passport(_json(body))
+    return Exported(orjson.dumps(written.document), own_iri=written.not_mapped)
+
+
+def _export_batterypass(body: bytes) -> Exported:
+    from resolver.adapters import batterypass_out
+
+    payload = batterypass_out.to_payload(_json(body))
+    return Exported(orjson.dumps(payload.document), payload.not_written)
+
+
 def _export_pact(body: bytes) -> Exported:
     import datetime
 
@@ -205,6 +261,9 @@ def _export_pact(body: bytes) -> Exported:
 class Exported:
     body: bytes  # empty: the passport has nothing this format holds (not_written says why)
     not_written: tuple[str, ...] = ()  # the passport's terms the format could not hold
+    # Terms written under our own IRI, which the format does not define (JSON-LD formats hold
+    # any IRI, so nothing is dropped, but a reader of that format does not know them).
+    own_iri: tuple[str, ...] = ()
 
 
 # The formats ``export --format F`` writes: each a function from a stored view's JSON-LD bytes
@@ -214,6 +273,8 @@ EXPORTS: dict[str, Callable[[bytes], Exported]] = {
     "untp": _export_untp,
     "aas": _export_aas,
     "catenax": _export_catenax,
+    "openepcis": _export_openepcis,
+    "batterypass": _export_batterypass,
     "pact": _export_pact,
 }
 

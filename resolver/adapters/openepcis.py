@@ -84,6 +84,7 @@ def from_expanded(expanded: list[JSONObject], unmapped: list[str] | None = None)
             battery[SCHEMA + "category"] = [{"@id": _CATEGORIES[node_type]}]
     _map_ids(battery, SCHEMA + "category", _CATEGORIES)
     _map_ids(battery, SCHEMA + "status", _STATUSES)
+    battery["@type"] = _types_mapped(types, _values(battery, SCHEMA + "category"))
     if EUBAT + "batteryPassportIdentifier" not in battery:
         # OpenEPCIS identifies the passport by the node's IRI (data point 1).
         battery[EUBAT + "batteryPassportIdentifier"] = [{"@value": battery["@id"], "@type": _XSD_ANYURI}]
@@ -99,6 +100,21 @@ def from_expanded(expanded: list[JSONObject], unmapped: list[str] | None = None)
         unmapped.extend(left)
     _numbers_as_declared(expanded, Profile.load().ranges)
     return expanded
+
+
+def _types_mapped(types: list[JSON], categories: list[JSON]) -> list[JSON]:
+    """The battery's types without the OpenEPCIS classes that are now ours: ``gs1:Product`` and
+    ``eubat:Battery`` (a BatteryPassport), and a category class its ``schema:category`` says (a
+    class naming another category than the one given is kept: it is not ours to choose)."""
+    said = {value.get("@id") for value in categories if isinstance(value, dict)}
+    return [
+        kind
+        for kind in types
+        if kind not in _MAPPED_TYPES and not (isinstance(kind, str) and _CATEGORIES.get(kind) in said)
+    ]
+
+
+_MAPPED_TYPES = frozenset({GS1 + "Product", EUBAT + "Battery"})
 
 
 def _values(node: JSONObject, key: str) -> list[JSON]:

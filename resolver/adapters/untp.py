@@ -41,8 +41,9 @@ from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from resolver import jsonld
-from resolver.adapters import envelope
+from resolver.adapters import envelope, jws_check
 from resolver.adapters.dates import check_date, date_value
+from resolver.adapters.jws_check import KnownKeys
 from resolver.adapters.paths import unread
 from resolver.adapters.reader import PathReader
 from resolver.errors import DocumentError
@@ -101,12 +102,13 @@ def detect_version(doc: object) -> str | None:
     return None
 
 
-def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
+def convert_with_notes(doc: object, *, iri: str | None = None, known: KnownKeys | None = None) -> Credential:
     """The eu-battery passport (compact JSON-LD) in a UNTP DPP credential; DocumentError if the
     credential is not one, is older than 0.5.0, or holds an impossible value (with its path).
-    An enveloped credential (vc+jwt) is read from inside its envelope."""
+    An enveloped credential (vc+jwt) is read from inside its envelope, its signature checked
+    with the keys ``known`` (the node's) or offline."""
     if envelope.is_enveloped(doc) and isinstance(doc, dict):
-        return _enveloped(doc, iri)
+        return _enveloped(doc, iri, known)
     version = detect_version(doc)
     if not isinstance(doc, dict) or version is None:
         raise DocumentError(
@@ -136,13 +138,14 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Credential:
     return Credential(document, version, issuer, unread(doc, read))
 
 
-def _enveloped(doc: dict[str, object], iri: str | None) -> Credential:
-    """The credential in a vc+jwt envelope. Its signature is recorded, not checked: the
-    issuer's key (a did:web, say) is not to be fetched by the node."""
+def _enveloped(doc: dict[str, object], iri: str | None, known: KnownKeys | None) -> Credential:
+    """The credential in a vc+jwt envelope, its signature checked offline (resolver/adapters/
+    jws_check.py): a bad one refuses it; one whose key is not to be had without a fetch (a
+    did:web) is recorded as not checked, in ``issuer["envelope"]``."""
     opened = envelope.open_envelope(doc)
+    verdict = jws_check.check(opened, known)
     inner = convert_with_notes(opened.credential, iri=iri)
-    kid = opened.header.get("kid")
-    issuer = {**inner.issuer, "envelope": f"vc+jwt signed by {kid if isinstance(kid, str) else '(no kid)'}"}
+    issuer = {**inner.issuer, "envelope": verdict.said}
     outer = unread(doc, {"@context", "type", "id"})
     return Credential(
         inner.document, inner.version, issuer, (*inner.unmapped, "id (the vc+jwt signature)", *outer)

@@ -26,10 +26,11 @@ from resolver.tiers import Tier
 if TYPE_CHECKING:
     from resolver.adapters.formats import Exported
 
-__all__ = ["add_parser", "file_name", "run"]
+__all__ = ["ExportNotes", "add_parser", "file_name", "run"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _PAGE = 500
+_JSONLD_FORMATS = ("jsonld", "openepcis")
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -57,7 +58,15 @@ def add_parser(subparsers: Subparsers) -> None:
         "enveloped as vc+jwt and signed with the node's key when it signs), aas (the IDTA-02035-1 "
         "battery nameplate submodel, AAS 3.0 JSON), catenax "
         "(BatteryPass 6.1.0) or pact (a PACT 2.3 ProductFootprint of the cradle-to-gate carbon "
-        "footprint; passports without one are skipped); the view's proof is carried over only by jsonld",
+        "footprint; passports without one are skipped), openepcis (an OpenEPCIS battery passport) or "
+        "batterypass (the Battery Pass GeneralProductInformation aspect); the view's proof is "
+        "carried over only by jsonld",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as JSON (what each passport's format could not hold): on stdout "
+        "with --out DIR, on stderr when the passports go to stdout",
     )
     parser.add_argument("--config", type=Path, help="the node's configuration (its store)")
     parser.add_argument("--store", help="store URL, overriding the configuration")
@@ -86,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import uvloop
 
+    fmt = getattr(args, "format", "jsonld")
+    notes = ExportNotes()
     try:
-        fmt = getattr(args, "format", "jsonld")
-        not_written: Counter[str] = Counter()
-        count = uvloop.run(_export(config, args.prefix, args.out, tier, fmt, not_written))
+        count = uvloop.run(_export(config, args.prefix, args.out, tier, fmt, notes=notes))
     except BrokenPipeError:
         _quiet_stdout()  # the reader (head, a pager) has had enough
         return 0
@@ -97,11 +106,46 @@ def run(args: argparse.Namespace) -> int:
         detail = err.detail if isinstance(err, ResolverError) else str(err)
         print(f"passport-node export: {detail}", file=sys.stderr)
         return 1
+    if getattr(args, "json", False):
+        summary = orjson.dumps(notes.to_json(fmt, count), option=orjson.OPT_INDENT_2).decode()
+        print(summary, file=sys.stderr if args.out == "-" else sys.stdout)
+        return 0
     print(f"exported {count} passport(s)", file=sys.stderr)
-    if not_written:
-        terms = ", ".join(f"{term} ({n})" for term, n in sorted(not_written.items()))
-        print(f"not written in {fmt} (passports): {terms}", file=sys.stderr)
+    for said, counted in (
+        (f"not written in {fmt}", notes.not_written),
+        (f"written under our own IRI in {fmt} (no term of the format)", notes.own_iri),
+    ):
+        if counted:
+            terms = ", ".join(f"{term} ({n})" for term, n in sorted(counted.items()))
+            print(f"{said} (passports): {terms}", file=sys.stderr)
     return 0
+
+
+@dataclasses.dataclass
+class ExportNotes:
+    """What an export could not carry: per term, how many passports had it (``not_written``: left
+    out; ``own_iri``: written under our IRI, which the format does not define), and per passport
+    key, its terms."""
+
+    not_written: Counter[str] = dataclasses.field(default_factory=Counter)
+    own_iri: Counter[str] = dataclasses.field(default_factory=Counter)
+    passports: dict[str, dict[str, list[str]]] = dataclasses.field(default_factory=dict)
+
+    def add(self, key: str, exported: Exported) -> None:
+        self.not_written.update(exported.not_written)
+        self.own_iri.update(exported.own_iri)
+        entry = {"not_written": list(exported.not_written), "own_iri": list(exported.own_iri)}
+        if exported.not_written or exported.own_iri:
+            self.passports[key] = {name: terms for name, terms in entry.items() if terms}
+
+    def to_json(self, fmt: str, count: int) -> dict[str, object]:
+        return {
+            "format": fmt,
+            "exported": count,
+            "not_written": dict(sorted(self.not_written.items())),
+            "own_iri": dict(sorted(self.own_iri.items())),
+            "passports": self.passports,
+        }
 
 
 def _allowed_tier(config: NodeConfig, tier: Tier, token: str | None) -> Tier:
@@ -134,13 +178,16 @@ async def _export(
     tier: Tier,
     fmt: str = "jsonld",
     not_written: Counter[str] | None = None,
+    *,
+    notes: ExportNotes | None = None,
 ) -> int:
     """Write the passports out; ``not_written`` counts, per term, the passports whose term the
-    format could not hold."""
+    format could not hold; ``notes`` gathers that per passport too."""
     from resolver.stores import open_store
 
     written = _writer(fmt, config)
     missed: Counter[str] = Counter() if not_written is None else not_written
+    noted = ExportNotes() if notes is None else notes
 
     # A handle prefix lists its own handles (88.100 does not include 88.100.1/...).
     key_prefix = prefix if not prefix or prefix.startswith("01/") or "/" in prefix else prefix + "/"
@@ -167,12 +214,15 @@ async def _export(
                 exported = written(body)
                 body = exported.body
                 missed.update(exported.not_written)
+                noted.add(key, exported)
                 if not body:  # nothing this format holds (a PACT export of a passport without a footprint)
                     continue
                 if directory is None:
                     stream.write(body.rstrip(b"\n") + b"\n")
                 else:
-                    (directory / file_name(key, ".jsonld" if fmt == "jsonld" else ".json")).write_bytes(body)
+                    (
+                        directory / file_name(key, ".jsonld" if fmt in _JSONLD_FORMATS else ".json")
+                    ).write_bytes(body)
                 count += 1
     finally:
         await store.aclose()

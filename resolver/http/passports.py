@@ -19,7 +19,8 @@ from multidict import istr
 from yarl import URL
 
 from resolver import jsonld
-from resolver.adapters.formats import convert as convert_format
+from resolver.adapters.envelope import MEDIA_TYPE as VC_JWT
+from resolver.adapters.formats import Converted, for_media_type
 from resolver.adapters.untp import MEDIA_TYPES as UNTP_MEDIA_TYPES
 from resolver.errors import (
     Conflict,
@@ -58,7 +59,8 @@ __all__ = ["PassportRoutes", "add_routes", "location_path", "refuse_sub_resource
 
 _PASSPORT_TYPES = PASSPORT_MEDIA_TYPES  # JSON-LD in any form, Turtle, N-Triples, N-Quads
 # Third-party formats a PUT may carry, by media type: converted first (resolver/adapters/).
-_ADAPTED_TYPES = dict.fromkeys(UNTP_MEDIA_TYPES, "untp")
+# (JSON-LD naming an OpenEPCIS context is an OpenEPCIS passport: told by the body, not the type.)
+_ADAPTED_TYPES = (*UNTP_MEDIA_TYPES, VC_JWT)
 _PATCH_TYPES = ("application/merge-patch+json",)
 _VARY = VARY
 _VARY_PAGE = VARY_PAGE
@@ -496,15 +498,13 @@ class PassportRoutes:
         preconditions = Preconditions.from_headers(request)
         body = await edge.read_body(request, media_types=(*_PASSPORT_TYPES, *_ADAPTED_TYPES))
         limits = edge.limits
-        media_type = request.content_type
-        if media_type in _ADAPTED_TYPES:
-            jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-            body, media_type = convert_format(_ADAPTED_TYPES[media_type], body).body, "application/ld+json"
-        if media_type in JSON_MEDIA_TYPES:
-            # Size and depth first, here: cheap, and before the body goes to a worker process.
-            require_utf8(body)
-            jsonld.parse_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
-        return self._written(ident, await edge.write(ident, body, preconditions, media_type=media_type))
+        body, media_type, adapted = _bounded(
+            body, request.content_type, limits.max_body_bytes, limits.max_json_depth
+        )
+        if adapted is not None:
+            _refuse_readings(*adapted)
+        outcome = await edge.write(ident, body, preconditions, media_type=media_type)
+        return self._written(ident, outcome, None if adapted is None else _converted(*adapted))
 
     async def patch(self, request: web.Request) -> web.Response:
         edge = self.edge
@@ -556,7 +556,9 @@ class PassportRoutes:
             }
         )
 
-    def _written(self, ident: Identifier, outcome: WriteOutcome) -> web.Response:
+    def _written(
+        self, ident: Identifier, outcome: WriteOutcome, converted: dict[str, object] | None = None
+    ) -> web.Response:
         record = outcome.record
         headers = {"ETag": f'"v{record.version}.{Tier.AUTHORITY.label}.jsonld"'}
         if outcome.created:
@@ -571,25 +573,36 @@ class PassportRoutes:
             "changed": outcome.changed,
             "modified": rfc3339(record.modified),
         }
+        if converted is not None:
+            body["converted"] = converted
         return _json_response(body, status=201 if outcome.created else 200, headers=headers)
 
     async def validate(self, request: web.Request) -> web.Response:
         edge = self.edge
-        edge.principal(request)  # 401 for bad credentials, 429 over the caller's rate limit
+        principal = edge.principal(request)  # 401 for bad credentials, 429 over the rate limit
         limits = edge.limits
         limit = limits.validate_body_bytes
-        body = await edge.read_body(request, media_types=_PASSPORT_TYPES, limit=limit)
+        body = await edge.read_body(request, media_types=(*_PASSPORT_TYPES, *_ADAPTED_TYPES), limit=limit)
+        # A third-party body is converted first, as on PUT.
+        body, media_type, adapted = _bounded(body, request.content_type, limit, limits.max_json_depth)
         profile = edge.config.profile_for("")  # the default; a JSON body's @id chooses
-        if request.content_type in JSON_MEDIA_TYPES:
-            require_utf8(body)
-            document = jsonld.parse_json(body, max_bytes=limit, max_depth=limits.max_json_depth)
+        if media_type in JSON_MEDIA_TYPES:
+            document = orjson.loads(body)
             if isinstance(document, dict):  # judged as a write under its @id's prefix would be
                 profile = edge.config.profile_of(document.get("@id") or document.get("id"))
         checker = edge.ctx.checker or edge.ctx.validator
         async with self._checker_starting:
             await checker.start()  # at once when started; the first call waits for its worker
+        linked = edge.ctx.linked if media_type == "application/ld+json" else None
         try:
-            report = await checker.validate(body, media_type=request.content_type, profile=profile)
+            # An item naming its model and batch is judged with them, a model or batch without
+            # what its items give, as a PUT would (docs/linked.md); read at the caller's tier.
+            tier = edge.tier_for(principal, request)
+            report = (
+                await linked.check(body, profile=profile, tier=tier, validator=checker)
+                if linked is not None
+                else None
+            ) or await checker.validate(body, media_type=media_type, profile=profile)
         except ResolverError as err:
             if type(err) is not ResolverError:  # the passport's own errors (400, 422...)
                 raise
@@ -600,7 +613,51 @@ class PassportRoutes:
                 "send a smaller one",
                 limit=limit,
             ) from err
-        return _json_response(report.to_json())
+        answer: dict[str, object] = dict(report.to_json())
+        if adapted is not None:
+            answer["converted"] = _converted(*adapted)
+        return _json_response(answer)
+
+
+def _bounded(
+    body: bytes, media_type: str, max_bytes: int, max_depth: int
+) -> tuple[bytes, str, tuple[str, Converted] | None]:
+    """A JSON body checked for size and depth (cheap, and before it goes to a worker process or
+    an adapter), then a third-party one converted (and what it converts to bounded the same):
+    (body, its media type, (format, conversion) or None)."""
+    if media_type in JSON_MEDIA_TYPES:
+        require_utf8(body)
+    if media_type in JSON_MEDIA_TYPES or media_type in UNTP_MEDIA_TYPES:
+        jsonld.parse_json(body, max_bytes=max_bytes, max_depth=max_depth)
+    adapted = for_media_type(media_type, body)
+    if adapted is None:
+        return body, media_type, None
+    body = adapted[1].body
+    jsonld.parse_json(body, max_bytes=max_bytes, max_depth=max_depth)
+    return body, "application/ld+json", adapted
+
+
+def _refuse_readings(fmt: str, converted: Converted) -> None:
+    """A third-party body that carries dynamic data (an OpenEPCIS operational file's readings)
+    is refused: a PUT writes the passport only."""
+    if converted.readings:
+        raise InputError(
+            f"the {fmt} body carries {len(converted.readings)} reading(s) of dynamic data, which "
+            "a PUT does not store: send them to POST /{id}/events, or use passport-node import"
+        )
+
+
+def _converted(fmt: str, converted: Converted) -> dict[str, object]:
+    """The source format, what was not mapped and who issued (a credential's issuer and its
+    signature's check), for the answer: a PUT of a third-party body drops nothing silently."""
+    said: dict[str, object] = {
+        "format": fmt,
+        "unmapped": list(converted.unmapped),
+        "issuer": dict(converted.issuer),
+    }
+    if converted.readings:  # /validate: dynamic data, not judged as passport data
+        said["readings"] = len(converted.readings)
+    return said
 
 
 def add_routes(routes: Routes) -> None:

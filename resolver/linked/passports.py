@@ -22,7 +22,7 @@ from resolver.linked.combine import Linked, Links
 from resolver.tiers import Tier
 from resolver.validation.report import PreparedPassport, ValidationReport
 
-__all__ = ["MARKERS", "BrokenItem", "Checker", "Fetch", "LinkedPassports"]
+__all__ = ["MARKERS", "BrokenItem", "Checker", "Fetch", "LinkedPassports", "Validates", "names_links"]
 
 _JSONLD = "application/ld+json"
 _EU = "eu-battery"
@@ -30,6 +30,20 @@ _EU = "eu-battery"
 MARKERS = (b"modelPassport", b"batchPassport", b"granularityLevel", b'"granularity"')
 
 Fetch = Callable[[str, Tier], Awaitable[bytes]]  # a passport's view by IRI; ResolverError when unreadable
+
+
+def names_links(body: bytes) -> bool:
+    """Whether ``body`` may name a model or batch passport or a granularity (a byte search: a
+    body without any of the names is judged alone, unparsed here)."""
+    return any(marker in body for marker in MARKERS)
+
+
+class Validates(Protocol):
+    """A validator's one method this needs to judge a body (``/validate``'s checker pool too)."""
+
+    async def validate(
+        self, body: bytes, *, media_type: str = ..., profile: str = ...
+    ) -> ValidationReport: ...
 
 
 class Checker(Protocol):
@@ -83,7 +97,7 @@ class LinkedPassports:
         """The write path's Preparer: as the validator's, but an item with links is judged with
         its model and batch, and a model or batch without the data its items give, all in
         ``profile`` (the one of the passport's prefix)."""
-        plain = media_type != _JSONLD or not any(marker in body for marker in MARKERS)
+        plain = media_type != _JSONLD or not names_links(body)
         if plain:
             return await self._validator.prepare(
                 body, expected_iri=expected_iri, media_type=media_type, profile=profile
@@ -123,14 +137,39 @@ class LinkedPassports:
             found.append(Linked(role, iri, doc, "" if doc is not None else "not a JSON-LD object"))
         return found
 
-    async def judge(self, doc: JSON, links: Links, profile: str = _EU) -> ValidationReport:
-        """The report of ``doc`` judged in ``profile`` with its linked passports (one of
-        another profile is a violation naming it)."""
-        linked = combine.in_profile(await self.linked(links), profile)
+    async def judge(
+        self,
+        doc: JSON,
+        links: Links,
+        profile: str = _EU,
+        *,
+        tier: Tier = Tier.AUTHORITY,
+        validator: Validates | None = None,
+    ) -> ValidationReport:
+        """The report of ``doc`` judged in ``profile`` with its linked passports read at ``tier``
+        (one of another profile is a violation naming it), by ``validator`` (the node's)."""
+        linked = combine.in_profile(await self.linked(links, tier), profile)
         body = combine.validation_body(doc, linked, profile)
         together = orjson.dumps(doc if body is None else body)
-        report = await self._validator.validate(together, profile=profile)
+        report = await (validator or self._validator).validate(together, profile=profile)
         return combine.with_results(report, combine.unreadable(linked))
+
+    async def check(
+        self, body: bytes, *, profile: str, tier: Tier, validator: Validates
+    ) -> ValidationReport | None:
+        """``POST /validate``'s judgement of a JSON-LD ``body`` as a PUT of it would be judged: an
+        item with its model and batch (read at the caller's ``tier``: what is above it counts as
+        absent), a model or batch without what its items give. None: the body names no link and
+        no granularity, and is judged alone."""
+        if not names_links(body):
+            return None
+        doc = _parse(body)
+        if combine.granularity_of(doc) in ("model", "batch"):
+            return combine.shared_verdict(await validator.validate(body, profile=profile))
+        links = combine.links_of(doc)
+        if not links:
+            return None
+        return await self.judge(doc, links, profile, tier=tier, validator=validator)
 
     async def view(
         self, item: JSONObject, tier: Tier, profile: str | None = None

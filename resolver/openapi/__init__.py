@@ -171,6 +171,11 @@ _SCHEMAS: dict[str, object] = {
             "created": {"type": "boolean"},
             "changed": {"type": "boolean"},
             "modified": {"type": "string", "format": "date-time"},
+            "converted": {
+                "type": "object",
+                "description": "A third-party body: its format, what was not mapped, its issuer "
+                "and its signature's check (docs/adapters.md).",
+            },
         },
     },
     "HandleAnswer": {

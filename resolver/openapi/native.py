@@ -52,6 +52,9 @@ def _passport_body(*, adapted: bool = False) -> dict[str, object]:
             content[media_type] = {
                 "schema": {"type": "object", "description": "A UNTP DPP credential (0.5.0+)."}
             }
+        content["application/vc+jwt"] = {
+            "schema": {"type": "string", "description": "A UNTP DPP credential as a compact JWS."}
+        }
     return {"required": True, "content": content}
 
 
@@ -297,7 +300,7 @@ def _description_paths() -> dict[str, object]:
                 "operationId": "validate",
                 "summary": "Validate a passport against the profile without storing it",
                 "security": SECURITY,
-                "requestBody": _passport_body(),
+                "requestBody": _passport_body(adapted=True),
                 "responses": responses(
                     {"200": json_ok("The validation report.")}, (*COMMON, "401", "415", "422")
                 ),

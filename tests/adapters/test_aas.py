@@ -98,7 +98,8 @@ def _graph(doc: object) -> str:
 def test_out_in_out_in_gives_the_same_graph_and_environment() -> None:
     example = orjson.loads(EXAMPLE.read_bytes())
     first = aas.to_environment(example)
-    assert "carbonFootprint" in first.not_written and "serialNumber" not in first.not_written
+    assert "recycledContent" in first.not_written and "serialNumber" not in first.not_written
+    assert "carbonFootprint" not in first.not_written  # Part 3 (tests/adapters/test_aas_carbon.py)
     read = aas.convert_with_notes(orjson.loads(orjson.dumps(first.document)))
     assert read.unmapped == ()
     again = aas.convert_with_notes(aas.to_environment(read.document).document)
@@ -140,7 +141,8 @@ def test_other_json_is_refused() -> None:
 
 def test_export_format_aas_writes_an_environment() -> None:
     environment = orjson.loads(export("aas", EXAMPLE.read_bytes()).body)
-    (submodel,) = environment["submodels"]
+    submodel, carbon = environment["submodels"]
     assert submodel["semanticId"]["keys"][0]["value"].endswith("#BatteryNameplate")
+    assert carbon["idShort"] == "CarbonFootprint"
     shorts = [element["idShort"] for element in submodel["submodelElements"]]
     assert shorts[:3] == ["URIOfTheProduct", "SerialNumber", "DateOfManufacture"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import orjson
 import pytest
 
 from resolver import jsonld
-from resolver.adapters import envelope, untp
+from resolver.adapters import envelope, openepcis_out, untp
 from resolver.adapters.formats import EXPORTS
 from resolver.cli import main
 from resolver.commands.export import _export
@@ -69,10 +70,15 @@ def test_every_export_format_is_round_tripped_here_or_in_its_own_tests() -> None
     # mandatory data points: neither passes validation into a store, so their round trips are
     # tested on the functions (tests/adapters/test_aas.py, test_catenax_out.py). pact writes
     # the cradle-to-gate footprint only; its figure goes out and in (test_pact_out.py).
-    assert set(EXPORTS) == {*STORE_ROUND_TRIP, "aas", "catenax", "pact"}
+    # batterypass writes the GeneralProductInformation aspect only (test_batterypass_out.py).
+    assert set(EXPORTS) == {*STORE_ROUND_TRIP, "aas", "catenax", "pact", "batterypass"}
 
 
-STORE_ROUND_TRIP = ("jsonld", "untp")
+STORE_ROUND_TRIP = ("jsonld", "untp", "openepcis")
+_WRITERS: dict[str, Callable[[Any], object]] = {
+    "untp": untp.to_credential,
+    "openepcis": lambda doc: openepcis_out.to_passport(doc).document,
+}
 
 
 @pytest.mark.parametrize("fmt", STORE_ROUND_TRIP)
@@ -80,12 +86,12 @@ def test_in_store_out_in_gives_the_same_graph(
     fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sources = EXAMPLES
-    if fmt == "untp":
+    if fmt in _WRITERS:
         sources = []
         for example in EXAMPLES:
-            credential = tmp_path / (example.stem + ".untp.json")
-            credential.write_bytes(orjson.dumps(untp.to_credential(orjson.loads(example.read_bytes()))))
-            sources.append(credential)
+            written = tmp_path / f"{example.stem}.{fmt}.json"
+            written.write_bytes(orjson.dumps(_WRITERS[fmt](orjson.loads(example.read_bytes()))))
+            sources.append(written)
     first, second = f"sqlite:///{tmp_path}/first.sqlite3", f"sqlite:///{tmp_path}/second.sqlite3"
     _import(first, fmt, *sources)
     out = tmp_path / "out"
@@ -119,5 +125,32 @@ def test_export_format_untp_writes_credentials(tmp_path: Path, capsys: pytest.Ca
     assert "proof" not in credential["credentialSubject"]["product"].get("characteristics", {})
     # read in again, the envelope is recorded, not dropped
     read = untp.convert_with_notes(json.loads(lines[0]))
-    assert read.issuer["envelope"] == f"vc+jwt signed by {opened.header['kid']}"
+    assert read.issuer["envelope"] == (
+        f"vc+jwt (EdDSA) signed by {opened.header['kid']}: not checked (its key is not resolved offline)"
+    )
     assert "id (the vc+jwt signature)" in read.unmapped
+
+
+def test_export_says_what_each_format_could_not_hold_in_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = f"sqlite:///{tmp_path}/p.sqlite3"
+    _import(store, "jsonld", *EXAMPLES)
+    capsys.readouterr()
+    out = tmp_path / "out"
+    args = ["export", "--store", store, "--tier", "public", "--format", "batterypass"]
+    assert main([*args, "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["format"] == "batterypass" and summary["exported"] == len(EXAMPLES)
+    assert summary["not_written"]["carbonFootprint"] == len(EXAMPLES)
+    key = "88.100.1/BAT-EV-000001"
+    assert "manufacturer.contactPoint" in summary["passports"][key]["not_written"]
+    assert len(list(out.iterdir())) == len(EXAMPLES)
+    # to stdout, the passports; the summary goes to stderr
+    assert main([*args, "--json"]) == 0
+    said = capsys.readouterr()
+    assert len(said.out.splitlines()) == len(EXAMPLES) and json.loads(said.err)["exported"] == len(EXAMPLES)
+    assert main(["export", "--store", store, "--format", "openepcis"]) == 0
+    said = capsys.readouterr()
+    assert "written under our own IRI in openepcis (no term of the format) (passports): " in said.err
+    assert "commercialWarrantyPeriod (2)" in said.err and "not written in openepcis" not in said.err

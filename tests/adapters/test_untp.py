@@ -223,7 +223,12 @@ def test_an_enveloped_credential_is_told_and_read_from_inside() -> None:
     assert not opened.verifies(Ed25519PrivateKey.generate().public_key())
     read = untp.convert_with_notes(wrapped)
     assert read.document == untp.convert_with_notes(copy.deepcopy(CREDENTIAL_07)).document
-    assert read.issuer["envelope"] == "vc+jwt signed by https://node.example/keys/k1"
+    assert read.issuer["envelope"] == (
+        "vc+jwt (EdDSA) signed by https://node.example/keys/k1: not checked (its key is not resolved offline)"
+    )
+    known = {"https://node.example/keys/k1": key.public_key()}
+    read = untp.convert_with_notes(wrapped, known=known.get)
+    assert read.issuer["envelope"] == "vc+jwt (EdDSA) signed by https://node.example/keys/k1: verified"
     broken = dict(wrapped, id=str(wrapped["id"]).rsplit(".", 1)[0])
     with pytest.raises(DocumentError, match=r"a vc\+jwt is a compact JWS of three parts"):
         untp.convert_with_notes(broken)

@@ -34,7 +34,7 @@ EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "6"))
 DOCUMENT: dict[str, Any] = openapi_document()  # read as JSON, indexed freely below
 SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
 # A SPARQL query body is text: sent as text/plain bodies are.
-schemathesis.serializer.alias("application/sparql-query", "text/plain")
+schemathesis.serializer.alias(["application/sparql-query", "application/vc+jwt"], "text/plain")
 # A UNTP credential (PUT, converted by its adapter) is JSON.
 schemathesis.serializer.alias(["application/vc", "application/vc+ld+json"], "application/json")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -166,3 +166,65 @@ async def test_import_into_a_node_puts_items_after_the_model_they_name(nodes: No
     out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     summary = json.loads(out)
     assert (process.returncode, summary["created"]) == (0, 2), summary
+
+
+async def _validate(nodes: Nodes, doc: dict[str, object], token: str | None = None) -> dict[str, object]:
+    headers = {"Content-Type": "application/ld+json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    url = f"{nodes.a.url}/validate"
+    async with nodes.http.post(url, data=orjson.dumps(doc), headers=headers) as response:
+        assert response.status == 200, await response.text()
+        report: dict[str, object] = orjson.loads(await response.read())
+        return report
+
+
+def _violations(report: dict[str, object]) -> list[str]:
+    results = report["results"]
+    assert isinstance(results, list)
+    return [str(r["message"]) for r in results if r["severity"] == "Violation"]
+
+
+async def test_validate_judges_an_item_with_its_model_on_another_node_as_a_put_would(nodes: Nodes) -> None:
+    await _stored(nodes)
+    _, item = _split()
+    report = await _validate(nodes, item)
+    assert report["conforms"] is True, _violations(report)
+    alone = {k: v for k, v in item.items() if k != "modelPassport"}
+    report = await _validate(nodes, alone)
+    assert report["conforms"] is False and any("required" in v for v in _violations(report))
+    missing = "https://hdl.handle.net/88.200/NO-SUCH-MODEL"
+    report = await _validate(nodes, {**item, "modelPassport": missing})
+    assert report["conforms"] is False
+    assert any(v.startswith(f"Model passport {missing}: ") for v in _violations(report))
+
+
+async def test_validate_judges_a_model_without_what_its_items_give(nodes: Nodes) -> None:
+    model, _ = _split()
+    report = await _validate(nodes, model)
+    assert report["conforms"] is True, _violations(report)
+    unmarked = {k: v for k, v in model.items() if k != "granularity"}
+    assert (await _validate(nodes, unmarked))["conforms"] is False
+    report = await _validate(nodes, {**model, "weight": {"value": -3, "unit": "KGM"}})
+    assert report["conforms"] is False  # what a model gives must still be right
+
+
+async def test_validate_reads_the_model_at_the_callers_tier(nodes: Nodes) -> None:
+    """A model's data points above the caller's tier count as absent: /validate tells no caller
+    more of a model than a read of it would."""
+    full = orjson.loads(EXAMPLE.read_bytes())
+    model_iri = "https://hdl.handle.net/88.100.1/EV-MODEL-TIERS"
+    model = {k: v for k, v in full.items() if k not in _IDENTITY}
+    model.update({"@context": full["@context"], "type": full["type"], "id": model_iri})
+    model.update({"passportIdentifier": model_iri, "granularity": "model"})
+    status, problem = await _put(nodes.http, f"{nodes.a.url}/88.100.1/EV-MODEL-TIERS", model)
+    assert status in (200, 201), problem
+    item = {k: full[k] for k in _IDENTITY}
+    item.update({"id": ITEM + "-T", "passportIdentifier": ITEM + "-T", "modelPassport": model_iri})
+    operator = await _validate(nodes, item, token=OPERATOR)
+    assert operator["conforms"] is True, _violations(operator)
+    public = await _validate(nodes, item)
+    assert public["conforms"] is False
+    violations = _violations(public)
+    assert "Data point 45 (anode material): required, as one value, a non-empty text" in violations
+    assert not any("Data point 50 (test reports)" in v for v in _violations(operator))

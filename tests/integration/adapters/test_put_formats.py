@@ -1,5 +1,6 @@
 """PUT with a third-party media type: the body is converted by its adapter before the usual
-write path (a UNTP credential as application/vc); a bad one is a 4xx problem, nothing stored."""
+write path (a UNTP credential as application/vc, or secured as application/vc+jwt; JSON-LD
+naming an OpenEPCIS context); a bad one is a 4xx problem, nothing stored."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import aiohttp
 import orjson
 import pytest
 import pytest_asyncio
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from resolver.adapters import untp
+from resolver.adapters import envelope, openepcis_out, untp
 from resolver.app import RunningNode
 from resolver.config import default_config
+from resolver.integrity.multikey import did_key
 from tests.integration.conftest import CREDENTIALS, OPERATOR, bearer, new_handle, passport
 from tests.support.node import running_node
 
@@ -65,3 +68,69 @@ async def test_an_impossible_date_in_a_credential_is_a_problem(
     )
     async with http.get(f"{node.url}/{handle}") as response:
         assert response.status == 404
+
+
+def _signed(handle: str, key: Ed25519PrivateKey, kid: str) -> bytes:
+    """The passport as a UNTP credential secured as a compact JWS (an application/vc+jwt body)."""
+    credential = untp.to_credential(orjson.loads(passport(handle)))
+    enveloped = envelope.envelop(credential, kid=kid, sign=key.sign)
+    return str(enveloped["id"]).split(",", 1)[1].encode("ascii")
+
+
+async def test_a_signed_credential_is_put_as_application_vc_jwt_and_its_signature_checked(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    kid = did_key(key.public_key())
+    handle = new_handle()
+    headers = {**bearer(OPERATOR), "Content-Type": "application/vc+jwt"}
+    async with http.put(f"{node.url}/{handle}", data=_signed(handle, key, kid), headers=headers) as response:
+        assert response.status == 201, await response.text()
+        answer = orjson.loads(await response.read())
+    assert answer["converted"]["format"] == "untp"
+    assert answer["converted"]["issuer"]["envelope"] == f"vc+jwt (EdDSA) signed by {kid}: verified"
+    # signed by another key than the one it names: refused, nothing stored
+    handle = new_handle()
+    forged = _signed(handle, Ed25519PrivateKey.generate(), kid)
+    async with http.put(f"{node.url}/{handle}", data=forged, headers=headers) as response:
+        assert response.status == 400
+        assert "signature does not verify" in orjson.loads(await response.read())["detail"]
+    async with http.get(f"{node.url}/{handle}") as response:
+        assert response.status == 404
+
+
+async def test_an_openepcis_passport_is_put_as_json_ld_naming_its_context(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    handle = new_handle()
+    body = orjson.dumps(openepcis_out.to_passport(orjson.loads(passport(handle))).document)
+    headers = {**bearer(OPERATOR), "Content-Type": "application/ld+json"}
+    async with http.put(f"{node.url}/{handle}", data=body, headers=headers) as response:
+        assert response.status == 201, await response.text()
+        answer = orjson.loads(await response.read())
+    assert answer["converted"] == {"format": "openepcis", "unmapped": [], "issuer": {}}
+    async with http.get(f"{node.url}/{handle}", headers={"Accept": "application/ld+json"}) as response:
+        served = orjson.loads(await response.read())
+    assert served["category"] == "EV" and served["chemistry"] == "NMC811"
+
+
+async def test_validate_takes_the_same_third_party_bodies_and_says_what_it_converted(
+    node: RunningNode, http: aiohttp.ClientSession
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    kid = did_key(key.public_key())
+    handle = new_handle()
+    headers = {"Content-Type": "application/vc+jwt"}
+    async with http.post(f"{node.url}/validate", data=_signed(handle, key, kid), headers=headers) as response:
+        assert response.status == 200, await response.text()
+        report = orjson.loads(await response.read())
+    assert report["conforms"] is True, report["results"]
+    assert report["converted"]["issuer"]["envelope"] == f"vc+jwt (EdDSA) signed by {kid}: verified"
+    body = orjson.dumps(openepcis_out.to_passport(orjson.loads(passport(handle))).document)
+    async with http.post(
+        f"{node.url}/validate", data=body, headers={"Content-Type": "application/ld+json"}
+    ) as response:
+        report = orjson.loads(await response.read())
+    assert report["conforms"] is True and report["converted"]["format"] == "openepcis"
+    async with http.get(f"{node.url}/{handle}") as response:
+        assert response.status == 404  # nothing stored
