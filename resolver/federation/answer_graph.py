@@ -52,7 +52,11 @@ class AnswerGraph:
         A passport plainly in our context is read from its compact form in one walk
         (resolver.integrity.compact_rdf); anything else is expanded first, as the verifier does."""
         document = cast(JSONObject, unsigned)
-        if unsecured_body(cast(JSONObject, doc)) != unsigned:
+        read = unsecured_body(cast(JSONObject, doc))
+        # Both are ``doc`` less its proof, sharing its values: compared by identity first.
+        if read.keys() != unsigned.keys() or any(
+            value is not unsigned[key] and value != unsigned[key] for key, value in read.items()
+        ):
             return None
         compact = compact_triples(document)
         if compact is not None:

@@ -88,38 +88,54 @@ def _node(
 ) -> bytes:
     """Write ``node``'s triples (nested nodes' first, as plain_triples does); its subject."""
     subject = _subject(node, tables, counter)
-    terms = tables[0]
     seen: set[str] = set()
     for key, value in node.items():
-        if key == "@context":
-            if top:
-                continue
-            raise _Unsure
-        found = terms.get(key)
-        if found is not None:
-            iri, coercion = found
-        elif key in ("@id", "@type"):
-            iri, coercion = key, None
-        elif key[:1] == "@" or ":" not in key:
-            raise _Unsure
-        else:
-            iri, coercion = _iri(key, tables, vocab=True), None
+        meaning = _KEYS.get(key)
+        if meaning is None:
+            if key == "@context":
+                if top:
+                    continue
+                raise _Unsure
+            meaning = _key(key, tables)
+        iri, coercion, predicate = meaning
         if iri == "@id":
             continue  # read by _subject
-        if iri in seen or iri in _REFUSED_KEYS:
+        if iri in seen:
             raise _Unsure
         seen.add(iri)
         items = value if isinstance(value, list) else [value]
-        if iri == "@type":
+        if predicate is None:  # @type
             kinds = [_term(_iri(item, tables, vocab=True)) for item in items]
             out.extend((subject, _RDF_TYPE, kind) for kind in kinds)
             continue
-        if iri[:1] == "@":
-            raise _Unsure
-        predicate = _term(iri)
         for item in items:
             out.append((subject, predicate, _value(item, coercion, tables, out, counter)))
     return subject
+
+
+# node key -> (IRI or "@id"/"@type", coercion, predicate term; None for @id and @type).
+_KEYS: dict[str, tuple[str, str | None, bytes | None]] = {}
+
+
+def _key(key: str, tables: _Tables) -> tuple[str, str | None, bytes | None]:
+    """What a node key means (remembered); _Unsure when the readings must decide."""
+    found = tables[0].get(key)
+    if found is not None:
+        iri, coercion = found
+    elif key in ("@id", "@type"):
+        iri, coercion = key, None
+    elif key[:1] == "@" or ":" not in key:
+        raise _Unsure
+    else:
+        iri, coercion = _iri(key, tables, vocab=True), None
+    if iri in _REFUSED_KEYS or (iri[:1] == "@" and iri not in ("@id", "@type")):
+        raise _Unsure
+    meaning = (iri, coercion, None if iri[:1] == "@" else _term(iri))
+    if len(key) <= _KEPT_LENGTH:
+        if len(_KEYS) >= _TERMS_KEPT:
+            _KEYS.clear()
+        _KEYS[key] = meaning
+    return meaning
 
 
 def _value(
@@ -139,12 +155,27 @@ def _value(
             raise _Unsure
     else:
         raise _Unsure  # null, nested arrays
+    key = (value.__class__, value, coercion)
+    found = _LITERALS.get(key)
+    if found is not None:
+        return found
     if coercion is not None and (coercion[:1] == "@" or coercion == _XSD_DECIMAL):
         raise _Unsure
     try:
-        return plain_term_literal(value, coercion)
+        term = plain_term_literal(value, coercion)
     except ValueError as err:
         raise _Unsure from err
+    if not isinstance(value, str) or len(value) <= _KEPT_LENGTH:
+        if len(_LITERALS) >= _TERMS_KEPT:
+            _LITERALS.clear()
+        _LITERALS[key] = term
+    return term
+
+
+# (class, value, coercion) -> its N-Quads literal: units, countries, flags and small numbers repeat
+# between passports. Keys equal only for values written alike (the class keeps True from 1 and
+# 1 from 1.0; -0.0 and 0.0, the one pair of distinct equal floats, are both written 0).
+_LITERALS: dict[tuple[type, object, str | None], bytes] = {}
 
 
 def _term(iri: str) -> bytes:
@@ -155,15 +186,17 @@ def _term(iri: str) -> bytes:
         term = plain_term_iri(iri)
     except ValueError as err:
         raise _Unsure from err
-    if len(_TERMS) >= _TERMS_KEPT:
-        _TERMS.clear()
-    _TERMS[iri] = term
+    if len(iri) <= _KEPT_LENGTH:
+        if len(_TERMS) >= _TERMS_KEPT:
+            _TERMS.clear()
+        _TERMS[iri] = term
     return term
 
 
 # IRI -> its N-Quads term, once written (predicates, types and units repeat between passports).
 _TERMS: dict[str, bytes] = {}
 _TERMS_KEPT = 50_000
+_KEPT_LENGTH = 200  # longer keys, IRIs and texts are written each time, never kept
 
 
 def _iri(value: JSON, tables: _Tables, *, vocab: bool) -> str:
