@@ -103,7 +103,7 @@ def _node(
         if iri in seen:
             raise _Unsure
         seen.add(iri)
-        items = value if isinstance(value, list) else [value]
+        items = value if value.__class__ is list else [value]
         if predicate is None:  # @type
             kinds = [_term(_iri(item, tables, vocab=True)) for item in items]
             out.extend((subject, _RDF_TYPE, kind) for kind in kinds)
@@ -141,21 +141,22 @@ def _key(key: str, tables: _Tables) -> tuple[str, str | None, bytes | None]:
 def _value(
     value: JSON, coercion: str | None, tables: _Tables, out: list[Triple], counter: list[int]
 ) -> bytes:
-    if isinstance(value, dict):
-        if not value:
-            raise _Unsure
-        return _node(value, tables, out, counter)
-    if isinstance(value, str):
+    # orjson gives exact built-in types: any other class (a subclass) is left to the readings.
+    cls = value.__class__
+    if cls is str:
         if coercion == "@id":
             return _term(_iri(value, tables, vocab=False))
         if coercion == "@vocab":
             return _term(_iri(value, tables, vocab=True))
-    elif isinstance(value, bool | int | float):
-        if coercion in ("@id", "@vocab"):
+    elif cls is dict:
+        if not value:
             raise _Unsure
-    else:
+        return _node(value, tables, out, counter)  # type: ignore[arg-type]
+    elif cls is not float and cls is not int and cls is not bool:
         raise _Unsure  # null, nested arrays
-    key = (value.__class__, value, coercion)
+    elif coercion == "@id" or coercion == "@vocab":
+        raise _Unsure
+    key = (cls, value, coercion)
     found = _LITERALS.get(key)
     if found is not None:
         return found
