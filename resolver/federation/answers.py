@@ -158,7 +158,7 @@ def check_identity(
     Returns the parsed document.
     """
     try:
-        doc = jsonld.parse_json(body, max_bytes=MAX_PEER_BODY)
+        doc = _parse(body)
     except ResolverError as err:
         raise BadPeerAnswer(
             f"peer {peer_id} answered {handle} with unreadable JSON: {err.detail}", peer=peer_id
@@ -190,6 +190,21 @@ def check_identity(
             answered=answered,
         )
     return doc
+
+
+def _parse(body: bytes) -> object:
+    """``jsonld.parse_json`` within the peer body's bound. A body with no more opening brackets
+    than the depth limit and no more bytes than the value limit is within both: its values are
+    not walked to count them (the parser itself says why a body is unreadable)."""
+    if (
+        len(body) <= min(MAX_PEER_BODY, jsonld.MAX_VALUES)
+        and body.count(b"{") + body.count(b"[") <= jsonld.MAX_DEPTH
+    ):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    return jsonld.parse_json(body, max_bytes=MAX_PEER_BODY)
 
 
 def _unsigned(doc: dict[str, object]) -> dict[str, object]:

@@ -13,7 +13,7 @@ import re
 
 import pyoxigraph
 
-__all__ = ["Triple", "plain_triples"]
+__all__ = ["Triple", "plain_term_iri", "plain_term_literal", "plain_triples"]
 
 Triple = tuple[bytes, bytes, bytes]  # subject, predicate, object as N-Quads terms
 
@@ -166,3 +166,21 @@ def _iri(iri: str) -> bytes:
         _IRIS.clear()
     _IRIS[iri] = term
     return term
+
+
+def plain_term_iri(iri: str) -> bytes:
+    """``iri`` as an N-Quads term, written as :func:`plain_triples` writes it; ValueError when
+    that writing is not certain (a blank node label, a non-ASCII or refused IRI)."""
+    try:
+        return _iri(iri)
+    except _Unsure as err:
+        raise ValueError(f"no certain N-Quads term for {iri!r}") from err
+
+
+def plain_term_literal(value: object, datatype: str | None) -> bytes:
+    """A JSON value typed ``datatype`` (None: none given) as an N-Quads literal, written as
+    :func:`plain_triples` writes it; ValueError when that writing is not certain."""
+    try:
+        return _literal(value, datatype)
+    except _Unsure as err:
+        raise ValueError(f"no certain N-Quads literal for {value!r}") from err

@@ -75,6 +75,18 @@ def test_identity_refuses_a_passport_that_is_not_the_one_asked_for(body: bytes, 
     assert caught.value.extensions["peer"] == "cn-national"
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"@context": "x", "a": ' + b"[" * 60 + b"]" * 60 + b"}", "nested too deeply"),
+        (b'{"@context": "x", "a": [' + b"1," * 70_000 + b"1]}", "more than 60000 JSON values"),
+    ],
+)
+def test_identity_bounds_the_depth_and_size_of_any_answer(body: bytes, message: str) -> None:
+    with pytest.raises(BadPeerAnswer, match=message):
+        check_identity(body, "88.100.1/BAT-1", "cn-national")
+
+
 async def test_a_verified_answer_carries_view_source_age_and_served_tier() -> None:
     answer = await _interpret(
         _response(
