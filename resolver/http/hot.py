@@ -25,12 +25,18 @@ A request is served hot only when nothing in it could change its answer: no ``Au
 no forwarding trail or budget, no ``If-None-Match`` (a revalidation takes the ordinary path,
 which answers ``304`` without a body), no ``Prefer`` (it can ask for a referral). The rate
 limit applies as on the ordinary path; metrics count a hot answer as the route that made it.
+
+What the app's response-prepare signal adds to an anonymous answer (the CORS headers,
+resolver/http/cors.py) is kept in the answer's header set (``stand_in``), and a hot answer then
+skips the signal: checked when the app starts, only if that handler is all the signal has and
+the app has no middlewares. Each answer served is made from the kept bytes and a copy of the
+kept set (``fast_response``): nothing is encoded or checked again per request.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, cast
 
 from aiohttp import hdrs, web
@@ -38,6 +44,7 @@ from aiohttp.web_urldispatcher import PlainResource, ResourceRoute
 from multidict import CIMultiDict, istr
 
 from resolver.errors import TooManyRequests
+from resolver.http.fast_response import bytes_response
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER
 from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.metrics import Metrics
@@ -112,7 +119,7 @@ class HotAnswer:
     or twice, and a route per answer was a good part of what serving one cost).
     """
 
-    __slots__ = ("_age", "_body", "_copies", "_headers", "_tally", "copy", "handle", "size", "view")
+    __slots__ = ("_age", "_body", "_copies", "_headers", "_tally", "copy", "handle", "quiet", "size", "view")
 
     def __init__(
         self,
@@ -122,9 +129,12 @@ class HotAnswer:
         body: bytes,
         tally: _Tally,
         copied: tuple[CacheEntry, KeptCopies] | None = None,
+        *,
+        quiet: bool = False,
     ) -> None:
         self.handle = handle
         self.view = view
+        self.quiet = quiet  # the headers hold what the app's response-prepare signal adds: skip it
         self.copy: CacheEntry | None = None
         self._copies: KeptCopies | None = None
         if copied is not None:
@@ -152,21 +162,44 @@ class HotAnswer:
                 self._age = age
                 self._headers["Age"] = str(age)
             copies.count_hot_hit()
-        response = web.Response(body=self._body, headers=self._headers)  # a copy of the set
+        response = bytes_response(self._body, self._headers.copy())
         count_answer()
         count_request()
         observe(_clock() - started)
         return response
 
 
+# What aiohttp's match keeps (3.9 to 3.14): a match made here sets them directly, as its own
+# constructor would for an empty match dictionary; else it calls that constructor.
+_MATCH_SLOTS = ("_route", "_apps", "_current_app", "_frozen")
+_DIRECT_MATCH = getattr(web.UrlMappingMatchInfo, "__slots__", ()) == _MATCH_SLOTS
+
+
 class _HotMatch(web.UrlMappingMatchInfo):
-    """The router's match for a request served by a kept answer: the hot route and the answer."""
+    """The router's match for a request served by a kept answer: the hot route and the answer.
+
+    For a ``quiet`` answer (its headers hold what the app's response-prepare signal would add)
+    the app is the match's current app but not in its stack of apps, whose signals aiohttp
+    sends when the response is prepared (``Request._prepare_hook``): no signal is sent.
+    """
 
     __slots__ = ("answer",)
 
     def __init__(self, answer: HotAnswer) -> None:
-        super().__init__({}, _ROUTE)
+        if _DIRECT_MATCH:
+            self._route = _ROUTE
+            self._apps: list[web.Application] = []
+            self._current_app: web.Application | None = None
+            self._frozen = False
+        else:
+            super().__init__({}, _ROUTE)
         self.answer = answer
+
+    def add_app(self, app: web.Application) -> None:
+        if not self.answer.quiet:
+            super().add_app(app)
+        elif self._current_app is None:
+            self._current_app = app
 
 
 async def _serve(request: web.Request) -> web.StreamResponse:
@@ -193,11 +226,31 @@ class HotAnswers:
         self._views: KeptViews | None = None
         self._copies: KeptCopies | None = None
         self._rates: RateLimiter | None = None
+        self._stand_in: tuple[web.Application, object, dict[str, str]] | None = None
+        self._added: dict[str, str] | None = None  # kept in each answer in place of the signal
+
+    def stand_in(self, app: web.Application, handler: object, headers: Mapping[str, str]) -> None:
+        """``headers`` are what ``handler``, of ``app``'s response-prepare signal, adds to an
+        answer to a caller without ``Authorization`` (all a hot answer is made for): answers kept
+        from ``open`` on hold them, and skip the signal, if ``handler`` is all it has then and
+        ``app`` has no middlewares (else they are sent it, as any answer is)."""
+        self._stand_in = (app, handler, dict(headers))
+
+    def _signal_headers(self) -> dict[str, str] | None:
+        """What answers kept now hold in place of the response-prepare signal (None: they are sent it)."""
+        if self._stand_in is None:
+            return None
+        app, handler, headers = self._stand_in
+        signal = app.on_response_prepare
+        if not signal.frozen or list(signal) != [handler] or app.middlewares:
+            return None
+        return headers
 
     def open(self, views: KeptViews | None, rates: RateLimiter, copies: KeptCopies | None = None) -> None:
         """Keep and serve answers that ``views`` vouch for (None: keep none), and those made
         from copies that ``copies`` (the chain's second stage) vouch for."""
         self._answers.clear()
+        self._added = self._signal_headers()
         self._views = views if self._max_bytes > 0 else None
         self._copies = copies if self._views is not None else None
         self._rates = rates if rates.active else None
@@ -247,7 +300,11 @@ class HotAnswers:
             copied = (copy, copies)
         key = (request.raw_path, headers.get(_ACCEPT, ""))
         tally = self._counts.of(label, "local" if copied is None else "cache")
-        kept = HotAnswer(handle, view, CIMultiDict(response.headers), body, tally, copied)
+        kept_headers = CIMultiDict(response.headers)
+        added = self._added
+        if added is not None:
+            kept_headers.update(added)
+        kept = HotAnswer(handle, view, kept_headers, body, tally, copied, quiet=added is not None)
         self._answers.put(key, kept)
 
     def match(self, request: web.Request) -> web.UrlMappingMatchInfo | None:
