@@ -19,7 +19,8 @@ public answers it made from a peer's verified copy, for handles the local stage 
 Such an answer is served only while the cache stage still keeps that very copy, fresh by the
 node's clock and not yet due for its prefetch (``CacheStage.public_copy``): the copy goes when
 it expires, when the peer's feed names it, when it is evicted or refreshed, and the answer with
-it. Its ``Age`` is the copy's age at the moment it is served, as the ordinary path computes it.
+it. Its ``Age`` is the copy's age when the request is matched (the same reading of the
+clock that found the copy fresh), as the ordinary path computes it.
 
 A request is served hot only when nothing in it could change its answer: no ``Authorization``,
 no forwarding trail or budget, no ``If-None-Match`` (a revalidation takes the ordinary path,
@@ -78,9 +79,7 @@ class KeptCopies(Protocol):
 
     def public_copy(self, handle: str) -> CacheEntry | None: ...
 
-    def keeps(self, handle: str, copy: CacheEntry) -> bool: ...
-
-    def copy_age(self, copy: CacheEntry) -> int: ...
+    def serving_age(self, handle: str, copy: CacheEntry) -> int | None: ...
 
     def count_hot_hit(self) -> None: ...
 
@@ -147,17 +146,14 @@ class HotAnswer:
         self._age = -1  # the Age the kept set says (a copy's answer's), -1 until first served
         self._tally = tally
 
-    def respond(self) -> web.Response:
+    def respond(self, age: int = -1) -> web.Response:
         """The response, counted as the route that made it counts its own. An answer made from
-        a federation-cache copy says the copy's age now (``Age``, where the copy's answer had it
-        among its headers), as the ordinary path computes it."""
+        a federation-cache copy says the copy's ``age`` (as the match found it: ``Age``, where
+        the copy's answer had it among its headers), as the ordinary path computes it."""
         started = _clock()
         count_request, count_answer, observe = self._tally
         copies = self._copies
         if copies is not None:
-            copy = self.copy
-            assert copy is not None  # set together with its keeper
-            age = copies.copy_age(copy)
             if age != self._age:  # the kept set changes once per second of age, not per request
                 self._age = age
                 self._headers["Age"] = str(age)
@@ -183,9 +179,9 @@ class _HotMatch(web.UrlMappingMatchInfo):
     sends when the response is prepared (``Request._prepare_hook``): no signal is sent.
     """
 
-    __slots__ = ("answer",)
+    __slots__ = ("age", "answer")
 
-    def __init__(self, answer: HotAnswer) -> None:
+    def __init__(self, answer: HotAnswer, age: int = -1) -> None:
         if _DIRECT_MATCH:
             self._route = _ROUTE
             self._apps: list[web.Application] = []
@@ -194,6 +190,7 @@ class _HotMatch(web.UrlMappingMatchInfo):
         else:
             super().__init__({}, _ROUTE)
         self.answer = answer
+        self.age = age  # a copy's age when matched (-1: not a copy's answer)
 
     def add_app(self, app: web.Application) -> None:
         if not self.answer.quiet:
@@ -204,7 +201,8 @@ class _HotMatch(web.UrlMappingMatchInfo):
 
 async def _serve(request: web.Request) -> web.StreamResponse:
     """The handler of the hot route: the kept answer the router matched the request to."""
-    return cast(_HotMatch, request.match_info).answer.respond()
+    match = cast(_HotMatch, request.match_info)
+    return match.answer.respond(match.age)
 
 
 _clock = time.perf_counter
@@ -320,6 +318,7 @@ class HotAnswers:
         if found is None:
             return None
         copy = found.copy
+        age = -1
         if copy is None:
             if views.peek(found.handle) is not found.view:  # changed, or no longer kept
                 self._answers.pop(key)
@@ -327,9 +326,11 @@ class HotAnswers:
         else:
             copies = self._copies
             # Expired, dropped by the peer's feed, evicted, refreshed, or due for its prefetch.
-            if copies is None or not copies.keeps(found.handle, copy):
+            kept_age = copies.serving_age(found.handle, copy) if copies is not None else None
+            if kept_age is None:
                 self._answers.pop(key)
                 return None
+            age = kept_age
         for name in _BYPASS:
             if name in headers:
                 return None
@@ -339,4 +340,4 @@ class HotAnswers:
                 rates.take(request.remote or "?", anonymous=True)
             except TooManyRequests:
                 return None  # the ordinary path takes again, and answers 429 as it always does
-        return _HotMatch(found)
+        return _HotMatch(found, age)
