@@ -226,28 +226,36 @@ class HotAnswers:
         self._rates: RateLimiter | None = None
         self._stand_in: tuple[web.Application, object, dict[str, str]] | None = None
         self._added: dict[str, str] | None = None  # kept in each answer in place of the signal
+        self._settled = False  # whether _added is final (the app is frozen: its signal too)
 
     def stand_in(self, app: web.Application, handler: object, headers: Mapping[str, str]) -> None:
         """``headers`` are what ``handler``, of ``app``'s response-prepare signal, adds to an
         answer to a caller without ``Authorization`` (all a hot answer is made for): answers kept
         from ``open`` on hold them, and skip the signal, if ``handler`` is all it has then and
-        ``app`` has no middlewares (else they are sent it, as any answer is)."""
+        ``app`` has no middlewares (else they are sent it, as any answer is). That is checked
+        once the app is frozen (aiohttp freezes it after its startup, where ``open`` is called):
+        until then, answers are kept without them and are sent the signal."""
         self._stand_in = (app, handler, dict(headers))
 
     def _signal_headers(self) -> dict[str, str] | None:
-        """What answers kept now hold in place of the response-prepare signal (None: they are sent it)."""
-        if self._stand_in is None:
+        """What answers kept now hold in place of the response-prepare signal (None: they are
+        sent it); settled once the app's signal is frozen."""
+        stand_in = self._stand_in
+        if stand_in is None:
+            self._settled = True
             return None
-        app, handler, headers = self._stand_in
+        app, handler, headers = stand_in
         signal = app.on_response_prepare
-        if not signal.frozen or list(signal) != [handler] or app.middlewares:
-            return None
-        return headers
+        if not signal.frozen:
+            return None  # asked again at the next answer kept
+        self._settled = True
+        return headers if list(signal) == [handler] and not app.middlewares else None
 
     def open(self, views: KeptViews | None, rates: RateLimiter, copies: KeptCopies | None = None) -> None:
         """Keep and serve answers that ``views`` vouch for (None: keep none), and those made
         from copies that ``copies`` (the chain's second stage) vouch for."""
         self._answers.clear()
+        self._settled = False
         self._added = self._signal_headers()
         self._views = views if self._max_bytes > 0 else None
         self._copies = copies if self._views is not None else None
@@ -299,7 +307,8 @@ class HotAnswers:
         key = (request.raw_path, headers.get(_ACCEPT, ""))
         tally = self._counts.of(label, "local" if copied is None else "cache")
         kept_headers = CIMultiDict(response.headers)
-        added = self._added
+        added = self._added if self._settled else self._signal_headers()
+        self._added = added
         if added is not None:
             kept_headers.update(added)
         kept = HotAnswer(handle, view, kept_headers, body, tally, copied, quiet=added is not None)

@@ -221,9 +221,12 @@ async def test_a_kept_answer_holds_what_the_prepare_signal_adds_and_skips_the_si
     app.on_response_prepare.append(_cors)
     hot, views, _ = await _ready(store)
     hot.stand_in(app, _cors, {"Access-Control-Allow-Origin": "*"})
-    app.freeze()
-    hot.open(views, _NO_LIMIT)  # as the app's start does, once it is frozen
+    hot.open(views, _NO_LIMIT)  # in the app's startup, before aiohttp freezes it
     view = await _kept(views, store)
+    hot.offer(_get(), KEY, view, _response(view), "passport")
+    found, response = await _served_in(app, hot)
+    assert found.apps == (app,)  # not frozen yet: the signal could still change, it is sent
+    app.freeze()
     hot.offer(_get(), KEY, view, _response(view), "passport")
     found, response = await _served_in(app, hot)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
