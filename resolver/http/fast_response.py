@@ -57,7 +57,7 @@ FAST = _same_as_aiohttp()
 
 def bytes_response(body: bytes, headers: CIMultiDict[str]) -> web.Response:
     """A 200 response of ``body`` with ``headers`` (which become the response's own: pass a set
-    no one else changes). ``headers`` must name the ``Content-Type``, as aiohttp would not add it."""
+    no one else changes), naming its ``Content-Type`` (else aiohttp sends application/octet-stream)."""
     if FAST:
         return _BytesResponse(body, headers)
     return web.Response(body=body, headers=headers)
