@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from resolver.http.hot import HotAnswers
 from resolver.http.problems import guarded
 from resolver.metrics import Metrics
 
@@ -37,11 +38,13 @@ async def _options(request: web.Request) -> web.Response:
     )
 
 
+# What every answer to a caller without credentials carries.
+_PUBLIC = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": _EXPOSE_HEADERS}
+
+
 async def _public_answers(request: web.BaseRequest, response: web.StreamResponse) -> None:
     if "Authorization" not in request.headers:
-        headers = response.headers
-        headers["Access-Control-Allow-Origin"] = "*"
-        headers["Access-Control-Expose-Headers"] = _EXPOSE_HEADERS
+        response.headers.update(_PUBLIC)
 
 
 class _PreflightResource(web.DynamicResource):
@@ -54,9 +57,12 @@ class _PreflightResource(web.DynamicResource):
         return await super().resolve(request)
 
 
-def add_cors(app: web.Application, metrics: Metrics) -> None:
-    """``OPTIONS`` on every path of ``app``, and CORS headers on its public answers."""
+def add_cors(app: web.Application, metrics: Metrics, hot: HotAnswers | None = None) -> None:
+    """``OPTIONS`` on every path of ``app``, and CORS headers on its public answers (``hot``:
+    the app's kept answers, which hold them instead of being sent the signal that adds them)."""
     preflight = _PreflightResource("/{_any:[\\s\\S]*}", name="options")  # "." would miss a decoded newline
     app.router.register_resource(preflight)
     preflight.add_route("OPTIONS", guarded(_options, "options", metrics))
     app.on_response_prepare.append(_public_answers)
+    if hot is not None:
+        hot.stand_in(app, _public_answers, _PUBLIC)

@@ -19,18 +19,25 @@ public answers it made from a peer's verified copy, for handles the local stage 
 Such an answer is served only while the cache stage still keeps that very copy, fresh by the
 node's clock and not yet due for its prefetch (``CacheStage.public_copy``): the copy goes when
 it expires, when the peer's feed names it, when it is evicted or refreshed, and the answer with
-it. Its ``Age`` is the copy's age at the moment it is served, as the ordinary path computes it.
+it. Its ``Age`` is the copy's age when the request is matched (the same reading of the
+clock that found the copy fresh), as the ordinary path computes it.
 
 A request is served hot only when nothing in it could change its answer: no ``Authorization``,
 no forwarding trail or budget, no ``If-None-Match`` (a revalidation takes the ordinary path,
 which answers ``304`` without a body), no ``Prefer`` (it can ask for a referral). The rate
 limit applies as on the ordinary path; metrics count a hot answer as the route that made it.
+
+What the app's response-prepare signal adds to an anonymous answer (the CORS headers,
+resolver/http/cors.py) is kept in the answer's header set (``stand_in``), and a hot answer then
+skips the signal: checked when the app starts, only if that handler is all the signal has and
+the app has no middlewares. Each answer served is made from the kept bytes and a copy of the
+kept set (``fast_response``): nothing is encoded or checked again per request.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, cast
 
 from aiohttp import hdrs, web
@@ -38,6 +45,7 @@ from aiohttp.web_urldispatcher import PlainResource, ResourceRoute
 from multidict import CIMultiDict, istr
 
 from resolver.errors import TooManyRequests
+from resolver.http.fast_response import bytes_response
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER
 from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.metrics import Metrics
@@ -71,9 +79,7 @@ class KeptCopies(Protocol):
 
     def public_copy(self, handle: str) -> CacheEntry | None: ...
 
-    def keeps(self, handle: str, copy: CacheEntry) -> bool: ...
-
-    def copy_age(self, copy: CacheEntry) -> int: ...
+    def serving_age(self, handle: str, copy: CacheEntry) -> int | None: ...
 
     def count_hot_hit(self) -> None: ...
 
@@ -112,7 +118,7 @@ class HotAnswer:
     or twice, and a route per answer was a good part of what serving one cost).
     """
 
-    __slots__ = ("_age", "_body", "_copies", "_headers", "_tally", "copy", "handle", "size", "view")
+    __slots__ = ("_age", "_body", "_copies", "_headers", "_tally", "copy", "handle", "quiet", "size", "view")
 
     def __init__(
         self,
@@ -122,9 +128,12 @@ class HotAnswer:
         body: bytes,
         tally: _Tally,
         copied: tuple[CacheEntry, KeptCopies] | None = None,
+        *,
+        quiet: bool = False,
     ) -> None:
         self.handle = handle
         self.view = view
+        self.quiet = quiet  # the headers hold what the app's response-prepare signal adds: skip it
         self.copy: CacheEntry | None = None
         self._copies: KeptCopies | None = None
         if copied is not None:
@@ -137,41 +146,63 @@ class HotAnswer:
         self._age = -1  # the Age the kept set says (a copy's answer's), -1 until first served
         self._tally = tally
 
-    def respond(self) -> web.Response:
+    def respond(self, age: int = -1) -> web.Response:
         """The response, counted as the route that made it counts its own. An answer made from
-        a federation-cache copy says the copy's age now (``Age``, where the copy's answer had it
-        among its headers), as the ordinary path computes it."""
+        a federation-cache copy says the copy's ``age`` (as the match found it: ``Age``, where
+        the copy's answer had it among its headers), as the ordinary path computes it."""
         started = _clock()
         count_request, count_answer, observe = self._tally
         copies = self._copies
         if copies is not None:
-            copy = self.copy
-            assert copy is not None  # set together with its keeper
-            age = copies.copy_age(copy)
             if age != self._age:  # the kept set changes once per second of age, not per request
                 self._age = age
                 self._headers["Age"] = str(age)
             copies.count_hot_hit()
-        response = web.Response(body=self._body, headers=self._headers)  # a copy of the set
+        response = bytes_response(self._body, self._headers.copy())
         count_answer()
         count_request()
         observe(_clock() - started)
         return response
 
 
+# What aiohttp's match keeps (3.9 to 3.14): a match made here sets them directly, as its own
+# constructor would for an empty match dictionary; else it calls that constructor.
+_MATCH_SLOTS = ("_route", "_apps", "_current_app", "_frozen")
+_DIRECT_MATCH = getattr(web.UrlMappingMatchInfo, "__slots__", ()) == _MATCH_SLOTS
+
+
 class _HotMatch(web.UrlMappingMatchInfo):
-    """The router's match for a request served by a kept answer: the hot route and the answer."""
+    """The router's match for a request served by a kept answer: the hot route and the answer.
 
-    __slots__ = ("answer",)
+    For a ``quiet`` answer (its headers hold what the app's response-prepare signal would add)
+    the app is the match's current app but not in its stack of apps, whose signals aiohttp
+    sends when the response is prepared (``Request._prepare_hook``): no signal is sent.
+    """
 
-    def __init__(self, answer: HotAnswer) -> None:
-        super().__init__({}, _ROUTE)
+    __slots__ = ("age", "answer")
+
+    def __init__(self, answer: HotAnswer, age: int = -1) -> None:
+        if _DIRECT_MATCH:
+            self._route = _ROUTE
+            self._apps: list[web.Application] = []
+            self._current_app: web.Application | None = None
+            self._frozen = False
+        else:
+            super().__init__({}, _ROUTE)
         self.answer = answer
+        self.age = age  # a copy's age when matched (-1: not a copy's answer)
+
+    def add_app(self, app: web.Application) -> None:
+        if not self.answer.quiet:
+            super().add_app(app)
+        elif self._current_app is None:
+            self._current_app = app
 
 
 async def _serve(request: web.Request) -> web.StreamResponse:
     """The handler of the hot route: the kept answer the router matched the request to."""
-    return cast(_HotMatch, request.match_info).answer.respond()
+    match = cast(_HotMatch, request.match_info)
+    return match.answer.respond(match.age)
 
 
 _clock = time.perf_counter
@@ -193,11 +224,39 @@ class HotAnswers:
         self._views: KeptViews | None = None
         self._copies: KeptCopies | None = None
         self._rates: RateLimiter | None = None
+        self._stand_in: tuple[web.Application, object, dict[str, str]] | None = None
+        self._added: dict[str, str] | None = None  # kept in each answer in place of the signal
+        self._settled = False  # whether _added is final (the app is frozen: its signal too)
+
+    def stand_in(self, app: web.Application, handler: object, headers: Mapping[str, str]) -> None:
+        """``headers`` are what ``handler``, of ``app``'s response-prepare signal, adds to an
+        answer to a caller without ``Authorization`` (all a hot answer is made for): answers kept
+        from ``open`` on hold them, and skip the signal, if ``handler`` is all it has then and
+        ``app`` has no middlewares (else they are sent it, as any answer is). That is checked
+        once the app is frozen (aiohttp freezes it after its startup, where ``open`` is called):
+        until then, answers are kept without them and are sent the signal."""
+        self._stand_in = (app, handler, dict(headers))
+
+    def _signal_headers(self) -> dict[str, str] | None:
+        """What answers kept now hold in place of the response-prepare signal (None: they are
+        sent it); settled once the app's signal is frozen."""
+        stand_in = self._stand_in
+        if stand_in is None:
+            self._settled = True
+            return None
+        app, handler, headers = stand_in
+        signal = app.on_response_prepare
+        if not signal.frozen:
+            return None  # asked again at the next answer kept
+        self._settled = True
+        return headers if list(signal) == [handler] and not app.middlewares else None
 
     def open(self, views: KeptViews | None, rates: RateLimiter, copies: KeptCopies | None = None) -> None:
         """Keep and serve answers that ``views`` vouch for (None: keep none), and those made
         from copies that ``copies`` (the chain's second stage) vouch for."""
         self._answers.clear()
+        self._settled = False
+        self._added = self._signal_headers()
         self._views = views if self._max_bytes > 0 else None
         self._copies = copies if self._views is not None else None
         self._rates = rates if rates.active else None
@@ -247,7 +306,12 @@ class HotAnswers:
             copied = (copy, copies)
         key = (request.raw_path, headers.get(_ACCEPT, ""))
         tally = self._counts.of(label, "local" if copied is None else "cache")
-        kept = HotAnswer(handle, view, CIMultiDict(response.headers), body, tally, copied)
+        kept_headers = CIMultiDict(response.headers)
+        added = self._added if self._settled else self._signal_headers()
+        self._added = added
+        if added is not None:
+            kept_headers.update(added)
+        kept = HotAnswer(handle, view, kept_headers, body, tally, copied, quiet=added is not None)
         self._answers.put(key, kept)
 
     def match(self, request: web.Request) -> web.UrlMappingMatchInfo | None:
@@ -263,6 +327,7 @@ class HotAnswers:
         if found is None:
             return None
         copy = found.copy
+        age = -1
         if copy is None:
             if views.peek(found.handle) is not found.view:  # changed, or no longer kept
                 self._answers.pop(key)
@@ -270,9 +335,11 @@ class HotAnswers:
         else:
             copies = self._copies
             # Expired, dropped by the peer's feed, evicted, refreshed, or due for its prefetch.
-            if copies is None or not copies.keeps(found.handle, copy):
+            kept_age = copies.serving_age(found.handle, copy) if copies is not None else None
+            if kept_age is None:
                 self._answers.pop(key)
                 return None
+            age = kept_age
         for name in _BYPASS:
             if name in headers:
                 return None
@@ -282,4 +349,4 @@ class HotAnswers:
                 rates.take(request.remote or "?", anonymous=True)
             except TooManyRequests:
                 return None  # the ordinary path takes again, and answers 429 as it always does
-        return _HotMatch(found)
+        return _HotMatch(found, age)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import orjson
 from aiohttp import hdrs, web
-from multidict import istr
+from multidict import CIMultiDict, istr
 from yarl import URL
 
 from resolver import jsonld
@@ -36,6 +36,7 @@ from resolver.html import render_html
 from resolver.http.auth import Principal
 from resolver.http.caching import VARY, VARY_PAGE, cache_control, not_modified
 from resolver.http.edge import Edge, PastRead, Preconditions, WriteOutcome
+from resolver.http.fast_response import bytes_response
 from resolver.http.hot import HotAnswers
 from resolver.http.negotiation import Representation, negotiate, representation_for_format
 from resolver.http.query import whole_number
@@ -357,7 +358,7 @@ class PassportRoutes:
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = rep.content_type
         if rep.fmt == "jsonld":
-            return web.Response(body=view.body, headers=headers)
+            return bytes_response(view.body, CIMultiDict(headers))
         if lang:
             headers["Content-Language"] = lang
         body = self._rendered(ident, view, tier, rep.fmt, lang, health)

@@ -56,5 +56,5 @@ def add_routes(
     routes = Routes(app, config, metrics, slot, hot)
     for module in ROUTE_MODULES:
         module(routes)
-    add_cors(app, metrics)  # before the catch-all, which would take OPTIONS too
+    add_cors(app, metrics, hot)  # before the catch-all, which would take OPTIONS too
     add_unmatched_route(app.router, metrics)

@@ -46,6 +46,8 @@ _INDEXES_KEPT = 100_000  # (handle, version) -> log index pairs kept in memory (
 # so (the write path counts it, nothing logs it later), and that answer is kept too.
 _SETTLED_SECONDS = 300.0
 _UNLOGGED = -1
+# Unsettled "not logged" answers a store's read of a view handed over, each for the next ``of``.
+_TOLD_KEPT = 1024
 
 
 def node_base_url(config: NodeConfig) -> str:
@@ -75,6 +77,7 @@ class LogIndexes:
         self._kept = kept
         self._clock = clock
         self._known: OrderedDict[tuple[str, int], int] = OrderedDict()
+        self._told: dict[tuple[str, int], None] = {}
 
     def remember(self, handle: str, version: int, index: int) -> None:
         self._known[(handle, version)] = index
@@ -95,6 +98,10 @@ class LogIndexes:
         if known is not None:
             self._known.move_to_end((handle, version))
             return None if known == _UNLOGGED else known
+        told = self._told
+        if told and (handle, version) in told:  # the read that just brought the view said so
+            del told[(handle, version)]
+            return None
         index = await self._log.backend.index_of(handle, version)
         self.learn(handle, version, index, modified)
         return index
@@ -106,6 +113,19 @@ class LogIndexes:
             self.remember(handle, version, index)
         elif modified is not None and self._clock() - modified > _SETTLED_SECONDS:
             self.remember(handle, version, _UNLOGGED)
+
+    def told(self, handle: str, version: int, index: int | None, modified: float) -> None:
+        """What a store's read of a public view said of its version's log index, in the same
+        round trip (the store's ``IndexSink``): ``learn``, and a "not logged" that is not settled
+        is handed to the next ``of`` of that version, which the reader of the view asks at once:
+        it answers from this read rather than with another round trip to the log. Only once: a
+        later ``of`` asks the log again, as the append may have come since."""
+        self.learn(handle, version, index, modified)
+        if index is None and (handle, version) not in self._known:
+            told = self._told
+            told[(handle, version)] = None
+            if len(told) > _TOLD_KEPT:
+                del told[next(iter(told))]
 
 
 @dataclasses.dataclass(frozen=True, eq=False, slots=True)
@@ -171,7 +191,7 @@ def link_log_indexes(store: Store, integrity: Integrity) -> bool:
     log index with the view (one round trip instead of two) into ``integrity.indexes``."""
     backend = integrity.log.backend
     if isinstance(store, RedisStore) and isinstance(backend, RedisLog):
-        return store.link_log_index(backend.index_key, integrity.indexes.learn)
+        return store.link_log_index(backend.index_key, integrity.indexes.told)
     return False
 
 

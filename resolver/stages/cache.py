@@ -102,19 +102,23 @@ class CacheStage:
             return None
         return entry if self._answers_at_once(entry) else None
 
-    def keeps(self, handle: str, copy: CacheEntry) -> bool:
-        """Whether ``copy``, once given by :meth:`public_copy`, is still what it gives for
-        ``handle`` (the check of every hot answer served: what the copy is does not change)."""
-        return self._cache.peek((handle, Tier.PUBLIC)) is copy and self._answers_at_once(copy)
+    def serving_age(self, handle: str, copy: CacheEntry) -> int | None:
+        """The ``Age`` of an answer made from ``copy`` now (as :meth:`resolve` gives it), if
+        ``copy``, once given by :meth:`public_copy`, is still what it gives for ``handle``
+        (None: it is not). The check of every hot answer served, with one reading of the clock:
+        what the copy is does not change."""
+        if self._cache.peek((handle, Tier.PUBLIC)) is not copy:
+            return None
+        now = self._cache.now()
+        return copy.age_at(now) if self._answers_at(copy, now) else None
 
     def _answers_at_once(self, entry: CacheEntry) -> bool:
-        """Fresh, and not yet due for its prefetch."""
-        now = self._cache.now()
-        return entry.fresh(now) and not entry.near_expiry(now, _PREFETCH_SHARE)
+        return self._answers_at(entry, self._cache.now())
 
-    def copy_age(self, copy: CacheEntry) -> int:
-        """The ``Age`` of an answer made from ``copy`` now (as :meth:`resolve` gives it)."""
-        return copy.age_at(self._cache.now())
+    @staticmethod
+    def _answers_at(entry: CacheEntry, now: float) -> bool:
+        """Fresh at ``now``, and not yet due for its prefetch."""
+        return entry.fresh(now) and not entry.near_expiry(now, _PREFETCH_SHARE)
 
     def count_hot_hit(self) -> None:
         """Count a hit answered by a hot answer, as :meth:`resolve` counts its own."""

@@ -195,3 +195,57 @@ async def test_each_accept_header_has_its_own_answer(store: Store, accept: str) 
         hot.match(make_mocked_request("GET", PATH, headers={"Accept": accept} if accept else {})) is not None
     )
     assert hot.match(_get()) is None
+
+
+async def _cors(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+
+
+async def _other(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    response.headers["X-Other"] = "1"
+
+
+async def _served_in(app: web.Application, hot: HotAnswers) -> tuple[web.UrlMappingMatchInfo, web.Response]:
+    """The match and response of a kept answer, as ``app`` hands the request to the hot route."""
+    found = hot.match(_get())
+    assert found is not None
+    found.add_app(app)  # as web.Application._handle does
+    found.freeze()
+    response = await found.handler(_served(found))
+    assert isinstance(response, web.Response)
+    return found, response
+
+
+async def test_a_kept_answer_holds_what_the_prepare_signal_adds_and_skips_the_signal(store: Store) -> None:
+    app = web.Application()
+    app.on_response_prepare.append(_cors)
+    hot, views, _ = await _ready(store)
+    hot.stand_in(app, _cors, {"Access-Control-Allow-Origin": "*"})
+    hot.open(views, _NO_LIMIT)  # in the app's startup, before aiohttp freezes it
+    view = await _kept(views, store)
+    hot.offer(_get(), KEY, view, _response(view), "passport")
+    found, response = await _served_in(app, hot)
+    assert found.apps == (app,)  # not frozen yet: the signal could still change, it is sent
+    app.freeze()
+    hot.offer(_get(), KEY, view, _response(view), "passport")
+    found, response = await _served_in(app, hot)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    # The app is the handler's (request.app) but its signals are not sent for this answer.
+    assert found.current_app is app and found.apps == ()
+    again = await found.handler(_served(found))
+    assert again.headers is not response.headers  # each answer has a header set of its own
+
+
+async def test_a_prepare_signal_with_more_than_the_stand_in_is_sent_to_kept_answers(store: Store) -> None:
+    app = web.Application()
+    app.on_response_prepare.append(_cors)
+    app.on_response_prepare.append(_other)
+    hot, views, _ = await _ready(store)
+    hot.stand_in(app, _cors, {"Access-Control-Allow-Origin": "*"})
+    app.freeze()
+    hot.open(views, _NO_LIMIT)
+    view = await _kept(views, store)
+    hot.offer(_get(), KEY, view, _response(view), "passport")
+    found, response = await _served_in(app, hot)
+    assert "Access-Control-Allow-Origin" not in response.headers  # the signal adds it when sent
+    assert found.apps == (app,)

@@ -239,3 +239,47 @@ async def test_a_public_view_brings_its_log_index_in_the_same_round_trip(redis_u
         await writer.aclose()
         await reader.aclose()
         await client.aclose()
+
+
+async def test_a_fresh_unlogged_version_costs_its_reader_one_round_trip(redis_url: str) -> None:
+    """A version stored a moment ago and not (yet) in the log: the index read with its view
+    answers the reader's own ``of`` at once; a later ``of`` asks the log again (it may come)."""
+    import redis.asyncio as aioredis
+
+    from resolver.integrity.part import LogIndexes
+    from resolver.stores.redis import RedisStore
+    from resolver.translog.base import LogBackend
+    from resolver.translog.entry import LogEntry
+    from resolver.translog.log import TransparencyLog
+    from resolver.translog.redis import RedisLog
+    from tests.translog.conftest import sign
+
+    reader = await open_store(redis_url)
+    client = aioredis.Redis.from_url(redis_url)
+    log = TransparencyLog(RedisLog(client, namespace="translog-bp"), signer=sign)
+
+    class Counting:  # the log's index, counting the reads made of it
+        asked = 0
+
+        async def index_of(self, identifier: str, version: int) -> int | None:
+            Counting.asked += 1
+            return await log.backend.index_of(identifier, version)
+
+    now = [0.0]
+    indexes = LogIndexes(TransparencyLog(cast(LogBackend, Counting()), signer=sign), clock=lambda: now[0])
+    handle = f"88.100.1/FRESH-{uuid.uuid4().hex[:8]}"
+    try:
+        assert isinstance(reader, RedisStore) and isinstance(log.backend, RedisLog)
+        assert reader.link_log_index(log.backend.index_key, indexes.told)
+        await reader.put(handle, {Tier.PUBLIC: b"one"})
+        view = await reader.get_view(handle, Tier.PUBLIC)
+        assert view is not None
+        now[0] = view.modified + 1  # stored a second ago: not settled
+        assert await indexes.of(handle, 1, modified=view.modified) is None and Counting.asked == 0
+        assert not indexes.settled(handle, 1)
+        await log.append(LogEntry.of_views(handle, 1, "2026-12-01T00:00:00Z", {"public": b"x"}))
+        assert await indexes.of(handle, 1, modified=view.modified) is not None and Counting.asked == 1
+        assert indexes.settled(handle, 1)
+    finally:
+        await reader.aclose()
+        await client.aclose()
