@@ -256,6 +256,7 @@ def _writer(fmt: str, config: NodeConfig) -> Callable[[bytes], Exported]:
     if signer is None:
         return convert
     from resolver.adapters.envelope import envelop
+    from resolver.integrity.keyring import time_text, utc_now
 
     def signed(body: bytes) -> Exported:
         exported = convert(body)
@@ -267,7 +268,11 @@ def _writer(fmt: str, config: NodeConfig) -> Callable[[bytes], Exported]:
                 raise ResolverError("the node's key changed while signing; run the export again")
             return signature
 
-        enveloped = envelop(orjson.loads(exported.body), kid=kid, sign=sign)
+        credential = orjson.loads(exported.body)
+        # When it was signed, in the signed payload: what a reader checks a key's validity
+        # period against (a retired key verifies what it signed before it was retired).
+        credential["validFrom"] = time_text(utc_now())
+        enveloped = envelop(credential, kid=kid, sign=sign)
         return Exported(orjson.dumps(enveloped), exported.not_written)
 
     return signed
