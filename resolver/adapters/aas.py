@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from resolver import jsonld
-from resolver.adapters import aas_carbon
+from resolver.adapters import aas_carbon, aas_technical
 from resolver.adapters.dates import check_date, date_value
 from resolver.errors import DocumentError
 
@@ -95,11 +95,16 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
     values: dict[str, str] = {}
     unmapped: list[str] = []
     footprint: dict[str, object] = {}
+    technical: aas_technical.Technical | None = None
     for index, submodel in enumerate(_submodels(doc)):
         name = str(submodel.get("idShort", f"submodels[{index}]"))
         if aas_carbon.is_carbon_footprint(submodel) and not footprint:
             footprint, left = aas_carbon.read(submodel, name)
             unmapped += left
+            continue
+        if aas_technical.is_technical_data(submodel) and technical is None:
+            technical = aas_technical.read(submodel, name)
+            unmapped += technical.unmapped
             continue
         for where, element in _elements(submodel, name):
             leaf = where.rsplit(".", 1)[-1]
@@ -118,7 +123,23 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
     passport = _passport(values, iri)
     if footprint:
         passport["carbonFootprint"] = footprint
+    if technical is not None:
+        unmapped += _with_technical(passport, technical)
     return Read(passport, tuple(unmapped))
+
+
+def _with_technical(passport: dict[str, object], technical: aas_technical.Technical) -> list[str]:
+    """Part 4's terms added to the passport; its ManufacturerName is the nameplate's (taken when
+    the nameplate has none; listed when it says another)."""
+    for term, value in technical.terms.items():
+        passport.setdefault(term, value)
+    name = technical.manufacturer_name
+    if name is None:
+        return []
+    manufacturer = passport.setdefault("manufacturer", {"type": "Organization"})
+    if isinstance(manufacturer, dict) and manufacturer.setdefault("organizationName", name) == name:
+        return []
+    return ["TechnicalData.GeneralInformation.ManufacturerName (another name than the nameplate's)"]
 
 
 def _passport(values: Mapping[str, str], iri: str | None) -> dict[str, object]:
@@ -190,6 +211,9 @@ def to_environment(doc: object) -> Environment:
     if isinstance(footprint, dict):
         carbon, left = aas_carbon.write(footprint, identifier)
         submodels.append(carbon)
+    technical, not_held = aas_technical.write(compact, identifier)
+    if technical is not None:
+        submodels.append(technical)
     shell = {
         "modelType": "AssetAdministrationShell",
         "id": identifier + "#aas",
@@ -199,7 +223,8 @@ def to_environment(doc: object) -> Environment:
             {"type": "ModelReference", "keys": [{"type": "Submodel", "value": s["id"]}]} for s in submodels
         ],
     }
-    written = (*_WRITTEN, *(("carbonFootprint",) if isinstance(footprint, dict) else ()))
+    written = {*_WRITTEN, *(("carbonFootprint",) if isinstance(footprint, dict) else ())}
+    written |= set(aas_technical.WRITTEN) - set(not_held)
     others = (k for k in compact if k not in written and not k.startswith("@") and k != "type")
     return Environment(
         {"assetAdministrationShells": [shell], "submodels": submodels}, tuple(sorted([*others, *left]))
