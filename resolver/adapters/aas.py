@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from resolver import jsonld
-from resolver.adapters import aas_carbon, aas_technical
+from resolver.adapters import aas_carbon, aas_circularity, aas_technical
 from resolver.adapters.dates import check_date, date_value
 from resolver.errors import DocumentError
 
@@ -96,6 +96,7 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
     unmapped: list[str] = []
     footprint: dict[str, object] = {}
     technical: aas_technical.Technical | None = None
+    circular: dict[str, object] | None = None
     for index, submodel in enumerate(_submodels(doc)):
         name = str(submodel.get("idShort", f"submodels[{index}]"))
         if aas_carbon.is_carbon_footprint(submodel) and not footprint:
@@ -105,6 +106,10 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
         if aas_technical.is_technical_data(submodel) and technical is None:
             technical = aas_technical.read(submodel, name)
             unmapped += technical.unmapped
+            continue
+        if aas_circularity.is_circularity(submodel) and circular is None:
+            circular, left = aas_circularity.read(submodel, name)
+            unmapped += left
             continue
         for where, element in _elements(submodel, name):
             leaf = where.rsplit(".", 1)[-1]
@@ -125,6 +130,8 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
         passport["carbonFootprint"] = footprint
     if technical is not None:
         unmapped += _with_technical(passport, technical)
+    for term, value in (circular or {}).items():
+        passport.setdefault(term, value)
     return Read(passport, tuple(unmapped))
 
 
@@ -214,6 +221,9 @@ def to_environment(doc: object) -> Environment:
     technical, not_held = aas_technical.write(compact, identifier)
     if technical is not None:
         submodels.append(technical)
+    circular, not_circular = aas_circularity.write(compact, identifier)
+    if circular is not None:
+        submodels.append(circular)
     shell = {
         "modelType": "AssetAdministrationShell",
         "id": identifier + "#aas",
@@ -225,9 +235,11 @@ def to_environment(doc: object) -> Environment:
     }
     written = {*_WRITTEN, *(("carbonFootprint",) if isinstance(footprint, dict) else ())}
     written |= set(aas_technical.WRITTEN) - set(not_held)
+    written |= {term for term in aas_circularity.WRITTEN if term in compact}
     others = (k for k in compact if k not in written and not k.startswith("@") and k != "type")
     return Environment(
-        {"assetAdministrationShells": [shell], "submodels": submodels}, tuple(sorted([*others, *left]))
+        {"assetAdministrationShells": [shell], "submodels": submodels},
+        tuple(sorted({*others, *left, *not_circular})),
     )
 
 
