@@ -16,9 +16,10 @@ read by idShort (case as published: ``URIOfTheProduct``, ``SerialNumber``, ...):
 
 Every other element (``Markings``, ``ManufacturerIdentifier``, other submodels) is listed as not
 mapped, by idShort path. Out (``to_environment``) writes those fields as an AAS environment with
-one submodel; each element's semanticId is the SAMM URN of its property, as IDTA's generated
-files give them. Other parts of the battery passport (carbon footprint, technical data, ...)
-are not written: they are listed in ``Environment.not_written``.
+its submodel; each element's semanticId is the SAMM URN of its property, as IDTA's generated
+files give them. Part 3 (carbon footprint, aas_carbon.py), Part 4 (technical data,
+aas_technical.py) and Part 7 (circularity, aas_circularity.py) are read and written beside it;
+the terms of the parts not built (2, 5, 6) are listed in ``Environment.not_written``.
 """
 
 from __future__ import annotations
