@@ -18,8 +18,9 @@ Every other element (``Markings``, ``ManufacturerIdentifier``, other submodels) 
 mapped, by idShort path. Out (``to_environment``) writes those fields as an AAS environment with
 its submodel; each element's semanticId is the SAMM URN of its property, as IDTA's generated
 files give them. Part 3 (carbon footprint, aas_carbon.py), Part 4 (technical data,
-aas_technical.py) and Part 7 (circularity, aas_circularity.py) are read and written beside it;
-the terms of the parts not built (2, 5, 6) are listed in ``Environment.not_written``.
+aas_technical.py), Part 6 (material composition, aas_materials.py) and Part 7 (circularity,
+aas_circularity.py) are read and written beside it; the terms of the parts not built (2, 5) are
+listed in ``Environment.not_written``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from resolver import jsonld
-from resolver.adapters import aas_carbon, aas_circularity, aas_technical
+from resolver.adapters import aas_carbon, aas_circularity, aas_materials, aas_technical
 from resolver.adapters.dates import check_date, date_value
 from resolver.errors import DocumentError
 
@@ -98,6 +99,7 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
     footprint: dict[str, object] = {}
     technical: aas_technical.Technical | None = None
     circular: dict[str, object] | None = None
+    materials: dict[str, object] | None = None
     for index, submodel in enumerate(_submodels(doc)):
         name = str(submodel.get("idShort", f"submodels[{index}]"))
         if aas_carbon.is_carbon_footprint(submodel) and not footprint:
@@ -110,6 +112,10 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
             continue
         if aas_circularity.is_circularity(submodel) and circular is None:
             circular, left = aas_circularity.read(submodel, name)
+            unmapped += left
+            continue
+        if aas_materials.is_material_composition(submodel) and materials is None:
+            materials, left = aas_materials.read(submodel, name)
             unmapped += left
             continue
         for where, element in _elements(submodel, name):
@@ -131,7 +137,7 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
         passport["carbonFootprint"] = footprint
     if technical is not None:
         unmapped += _with_technical(passport, technical)
-    for term, value in (circular or {}).items():
+    for term, value in {**(circular or {}), **(materials or {})}.items():
         passport.setdefault(term, value)
     return Read(passport, tuple(unmapped))
 
@@ -225,6 +231,9 @@ def to_environment(doc: object) -> Environment:
     circular, not_circular = aas_circularity.write(compact, identifier)
     if circular is not None:
         submodels.append(circular)
+    materials, not_materials = aas_materials.write(compact, identifier)
+    if materials is not None:
+        submodels.append(materials)
     shell = {
         "modelType": "AssetAdministrationShell",
         "id": identifier + "#aas",
@@ -236,11 +245,11 @@ def to_environment(doc: object) -> Environment:
     }
     written = {*_WRITTEN, *(("carbonFootprint",) if isinstance(footprint, dict) else ())}
     written |= set(aas_technical.WRITTEN) - set(not_held)
-    written |= {term for term in aas_circularity.WRITTEN if term in compact}
+    written |= {term for term in (*aas_circularity.WRITTEN, *aas_materials.WRITTEN) if term in compact}
     others = (k for k in compact if k not in written and not k.startswith("@") and k != "type")
     return Environment(
         {"assetAdministrationShells": [shell], "submodels": submodels},
-        tuple(sorted({*others, *left, *not_circular})),
+        tuple(sorted({*others, *left, *not_circular, *not_materials})),
     )
 
 
