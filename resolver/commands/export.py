@@ -56,8 +56,8 @@ def add_parser(subparsers: Subparsers) -> None:
         choices=_export_formats(),
         help="jsonld (default: the stored view, with its proof), untp (a UNTP DPP credential, "
         "enveloped as vc+jwt and signed with the node's key when it signs), aas (the IDTA-02035 "
-        "battery passport submodels Part 1 nameplate, 3 carbon footprint, 4 technical data and 7 "
-        "circularity, AAS 3.0 JSON), catenax "
+        "battery passport submodels Part 1 nameplate, 3 carbon footprint, 4 technical data, 6 "
+        "material composition and 7 circularity, AAS 3.0 JSON), catenax "
         "(BatteryPass 6.1.0) or pact (a PACT 2.3 ProductFootprint of the cradle-to-gate carbon "
         "footprint; passports without one are skipped), openepcis (an OpenEPCIS battery passport) or "
         "batterypass (the Battery Pass GeneralProductInformation aspect); the view's proof is "
