@@ -16,9 +16,11 @@ read by idShort (case as published: ``URIOfTheProduct``, ``SerialNumber``, ...):
 
 Every other element (``Markings``, ``ManufacturerIdentifier``, other submodels) is listed as not
 mapped, by idShort path. Out (``to_environment``) writes those fields as an AAS environment with
-one submodel; each element's semanticId is the SAMM URN of its property, as IDTA's generated
-files give them. Other parts of the battery passport (carbon footprint, technical data, ...)
-are not written: they are listed in ``Environment.not_written``.
+its submodel; each element's semanticId is the SAMM URN of its property, as IDTA's generated
+files give them. Part 3 (carbon footprint, aas_carbon.py), Part 4 (technical data,
+aas_technical.py), Part 6 (material composition, aas_materials.py) and Part 7 (circularity,
+aas_circularity.py) are read and written beside it; the terms of the parts not built (2, 5) are
+listed in ``Environment.not_written``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from resolver import jsonld
-from resolver.adapters import aas_carbon
+from resolver.adapters import aas_carbon, aas_circularity, aas_materials, aas_technical
 from resolver.adapters.dates import check_date, date_value
 from resolver.errors import DocumentError
 
@@ -95,10 +97,25 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
     values: dict[str, str] = {}
     unmapped: list[str] = []
     footprint: dict[str, object] = {}
+    technical: aas_technical.Technical | None = None
+    circular: dict[str, object] | None = None
+    materials: dict[str, object] | None = None
     for index, submodel in enumerate(_submodels(doc)):
         name = str(submodel.get("idShort", f"submodels[{index}]"))
         if aas_carbon.is_carbon_footprint(submodel) and not footprint:
             footprint, left = aas_carbon.read(submodel, name)
+            unmapped += left
+            continue
+        if aas_technical.is_technical_data(submodel) and technical is None:
+            technical = aas_technical.read(submodel, name)
+            unmapped += technical.unmapped
+            continue
+        if aas_circularity.is_circularity(submodel) and circular is None:
+            circular, left = aas_circularity.read(submodel, name)
+            unmapped += left
+            continue
+        if aas_materials.is_material_composition(submodel) and materials is None:
+            materials, left = aas_materials.read(submodel, name)
             unmapped += left
             continue
         for where, element in _elements(submodel, name):
@@ -118,7 +135,25 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
     passport = _passport(values, iri)
     if footprint:
         passport["carbonFootprint"] = footprint
+    if technical is not None:
+        unmapped += _with_technical(passport, technical)
+    for term, value in {**(circular or {}), **(materials or {})}.items():
+        passport.setdefault(term, value)
     return Read(passport, tuple(unmapped))
+
+
+def _with_technical(passport: dict[str, object], technical: aas_technical.Technical) -> list[str]:
+    """Part 4's terms added to the passport; its ManufacturerName is the nameplate's (taken when
+    the nameplate has none; listed when it says another)."""
+    for term, value in technical.terms.items():
+        passport.setdefault(term, value)
+    name = technical.manufacturer_name
+    if name is None:
+        return []
+    manufacturer = passport.setdefault("manufacturer", {"type": "Organization"})
+    if isinstance(manufacturer, dict) and manufacturer.setdefault("organizationName", name) == name:
+        return []
+    return ["TechnicalData.GeneralInformation.ManufacturerName (another name than the nameplate's)"]
 
 
 def _passport(values: Mapping[str, str], iri: str | None) -> dict[str, object]:
@@ -190,6 +225,15 @@ def to_environment(doc: object) -> Environment:
     if isinstance(footprint, dict):
         carbon, left = aas_carbon.write(footprint, identifier)
         submodels.append(carbon)
+    technical, not_held = aas_technical.write(compact, identifier)
+    if technical is not None:
+        submodels.append(technical)
+    circular, not_circular = aas_circularity.write(compact, identifier)
+    if circular is not None:
+        submodels.append(circular)
+    materials, not_materials = aas_materials.write(compact, identifier)
+    if materials is not None:
+        submodels.append(materials)
     shell = {
         "modelType": "AssetAdministrationShell",
         "id": identifier + "#aas",
@@ -199,10 +243,13 @@ def to_environment(doc: object) -> Environment:
             {"type": "ModelReference", "keys": [{"type": "Submodel", "value": s["id"]}]} for s in submodels
         ],
     }
-    written = (*_WRITTEN, *(("carbonFootprint",) if isinstance(footprint, dict) else ()))
+    written = {*_WRITTEN, *(("carbonFootprint",) if isinstance(footprint, dict) else ())}
+    written |= set(aas_technical.WRITTEN) - set(not_held)
+    written |= {term for term in (*aas_circularity.WRITTEN, *aas_materials.WRITTEN) if term in compact}
     others = (k for k in compact if k not in written and not k.startswith("@") and k != "type")
     return Environment(
-        {"assetAdministrationShells": [shell], "submodels": submodels}, tuple(sorted([*others, *left]))
+        {"assetAdministrationShells": [shell], "submodels": submodels},
+        tuple(sorted({*others, *left, *not_circular, *not_materials})),
     )
 
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import orjson
 
 from resolver.errors import DocumentError
 from resolver.jsontypes import JSONObject
+
+if TYPE_CHECKING:
+    from resolver.adapters.jws_check import KnownKeys
 
 __all__ = [
     "EXPORTS",
@@ -120,10 +124,10 @@ def _batterypass(data: bytes) -> Converted:
     return Converted(orjson.dumps(read.document), read.unmapped)
 
 
-def _untp(data: bytes) -> Converted:
+def _untp(data: bytes, known: KnownKeys | None = None) -> Converted:
     from resolver.adapters import untp
 
-    read = untp.convert_with_notes(_json(data))
+    read = untp.convert_with_notes(_json(data), known=known)
     return Converted(orjson.dumps(read.document), read.unmapped, read.version, tuple(read.issuer.items()))
 
 
@@ -144,18 +148,21 @@ FORMATS: dict[str, Callable[[bytes], Converted]] = {
 }
 
 
-def convert(fmt: str, data: bytes) -> Converted:
+def convert(fmt: str, data: bytes, *, known: KnownKeys | None = None) -> Converted:
     """The passport in ``data`` (format ``fmt``, or ``auto``: told by ``detect``) as JSON-LD
-    bytes in our context."""
+    bytes in our context. ``known``: keys the caller holds (the node's own, its peers' pinned
+    ones; resolver/commands/import_proofs.py), which check a UNTP credential's signature."""
     if fmt != "auto" and fmt not in FORMATS:
         raise DocumentError(f"unknown format {fmt!r}: auto or one of {', '.join(FORMATS)}")
     data = to_utf8(data)
     if fmt in ("auto", "untp") and _is_compact_jws(data):  # a .jwt file: a secured UNTP credential
         from resolver.adapters import envelope
 
-        return _untp(orjson.dumps(envelope.wrap(data)))
+        return _untp(orjson.dumps(envelope.wrap(data)), known)
     if fmt == "auto":
         fmt = detect(_json(data))
+    if fmt == "untp":
+        return _untp(data, known)
     return FORMATS[fmt](data)
 
 

@@ -5,7 +5,11 @@ node fetches nothing, so a signature is checked when its key can be had without 
 
 - ``did:key`` (Ed25519 ``z6Mk...``, P-256 ``zDn...``) and ``did:jwk`` keys, resolved from the
   identifier itself;
-- a key the caller holds (``known``: the node's own keys, for a credential it exported).
+- a key the caller holds (``known``: the node's own keys, for a credential it exported, and the
+  peers' pinned keys; resolver/commands/import_proofs.py). Such a key may have a validity
+  period (a retired key of the node's keyring): the signature then counts only if the credential
+  says when it was made (its ``validFrom``, else a JWT ``iat``) and that time is within the
+  period; a retired key's signature that says no time, or one made outside the period, is bad.
 
 Algorithms: ``EdDSA`` (Ed25519), ``ES256`` (P-256) and ``ES384`` (P-384). A signature that does
 not verify, a key of another kind than ``alg`` says, ``alg: none`` or an algorithm the node does
@@ -20,6 +24,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import orjson
 from cryptography.exceptions import InvalidSignature
@@ -31,12 +36,15 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from resolver.adapters.envelope import Opened
 from resolver.errors import DocumentError
 from resolver.integrity.errors import UnusableKey
+from resolver.integrity.keyring import time_text
 from resolver.integrity.multikey import multibase_decode, public_key_from_did_key
+from resolver.integrity.proofs import VerificationKey
 
 __all__ = ["KnownKeys", "PublicKey", "Verdict", "check"]
 
 PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
-KnownKeys = Callable[[str], PublicKey | None]  # a kid -> the key the caller holds for it, if any
+# a kid -> the key the caller holds for it (with its validity period, if it has one), or None
+KnownKeys = Callable[[str], PublicKey | VerificationKey | None]
 
 _P256_PREFIX = b"\x80\x24"  # multicodec p256-pub (0x1200), varint
 _CURVES: dict[str, tuple[type[ec.EllipticCurve], hashes.HashAlgorithm, int]] = {
@@ -62,9 +70,12 @@ def check(opened: Opened, known: KnownKeys | None = None) -> Verdict:
         raise DocumentError(f"id: the vc+jwt is signed with {alg}, which the node does not check")
     if not isinstance(kid, str) or not kid:
         raise DocumentError("id: the vc+jwt names no key (kid): its signature cannot be checked")
-    key = known(kid) if known is not None else None
-    if key is None:
-        key = _offline_key(kid)
+    held = known(kid) if known is not None else None
+    if isinstance(held, VerificationKey):
+        _within_validity(opened, held, kid)
+        key: PublicKey | None = held.public_key
+    else:
+        key = held if held is not None else _offline_key(kid)
     if key is None:
         return Verdict(
             False, f"vc+jwt ({alg}) signed by {kid}: not checked (its key is not resolved offline)"
@@ -72,6 +83,49 @@ def check(opened: Opened, known: KnownKeys | None = None) -> Verdict:
     if not _verifies(alg, key, opened):
         raise DocumentError(f"id: the vc+jwt signature does not verify with the key of {kid}")
     return Verdict(True, f"vc+jwt ({alg}) signed by {kid}: verified")
+
+
+def _within_validity(opened: Opened, key: VerificationKey, kid: str) -> None:
+    """DocumentError unless the credential was made within ``key``'s validity period (by its
+    ``validFrom``, else ``iat``); an active key's signature that says no time stands, since
+    the key is valid now."""
+    when = _signed_at(opened)
+    if when is None:
+        if key.valid_until is None:
+            return
+        raise DocumentError(
+            f"id: the vc+jwt is signed by {kid}, retired at {time_text(key.valid_until)}, and says "
+            "no time it was made (validFrom or iat): it may have been signed after the key was retired"
+        )
+    if (key.valid_from is not None and when < key.valid_from) or (
+        key.valid_until is not None and when >= key.valid_until
+    ):
+        raise DocumentError(
+            f"id: the vc+jwt was made at {time_text(when)}, outside the validity period of {kid}"
+        )
+
+
+def _signed_at(opened: Opened) -> datetime | None:
+    """When the credential says it was made: ``validFrom`` (VC 2.0), else ``iat`` (JWT, in
+    the payload or the header); DocumentError when one is there but is no time."""
+    valid_from = opened.credential.get("validFrom")
+    if valid_from is not None:
+        try:
+            when = datetime.fromisoformat(str(valid_from))
+        except ValueError:
+            raise DocumentError(f"validFrom: {valid_from!r} is not a date-time") from None
+        if when.tzinfo is None:
+            raise DocumentError(f"validFrom: {valid_from!r} has no time zone")
+        return when
+    iat = opened.credential.get("iat", opened.header.get("iat"))
+    if iat is None:
+        return None
+    if not isinstance(iat, int | float) or isinstance(iat, bool):
+        raise DocumentError(f"iat: {iat!r} is not a time (seconds since 1970)")
+    try:
+        return datetime.fromtimestamp(iat, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise DocumentError(f"iat: {iat!r} is not a possible time") from None
 
 
 def _offline_key(kid: str) -> PublicKey | None:

@@ -24,8 +24,9 @@ In, field by field (``product`` is ``credentialSubject.product``, from 0.7 ``cre
   ``recycledContent`` shares (fraction x 100 %);
 - ``dueDiligenceDeclaration.linkURL`` -> ``dueDiligence.reportUrl``;
 - ``issuer`` (and the credential's ``id``) are recorded (``Credential.issuer``), not put into
-  the passport; a ``proof`` is
-  listed as not mapped (the node does not verify third-party proofs).
+  the passport; an embedded ``proof`` is listed as not mapped, and what its check found is
+  recorded (``issuer["proof"]``, resolver/adapters/di_check.py: not checked while the UNTP
+  context is not held offline).
 
 Out (``to_credential``) writes the same fields back, and every other term of the passport into
 ``product.characteristics``, so in -> out -> in gives the same graph.
@@ -41,7 +42,7 @@ from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from resolver import jsonld
-from resolver.adapters import envelope, jws_check
+from resolver.adapters import di_check, envelope, jws_check
 from resolver.adapters.dates import check_date, date_value
 from resolver.adapters.jws_check import KnownKeys
 from resolver.adapters.paths import unread
@@ -135,6 +136,9 @@ def convert_with_notes(doc: object, *, iri: str | None = None, known: KnownKeys 
     issuer = _issuer(doc.get("issuer"))
     if isinstance(doc.get("id"), str):
         issuer["credential"] = str(doc["id"])
+    proof = di_check.check(doc, known)
+    if proof is not None:
+        issuer["proof"] = proof
     return Credential(document, version, issuer, unread(doc, read))
 
 
@@ -144,7 +148,7 @@ def _enveloped(doc: dict[str, object], iri: str | None, known: KnownKeys | None)
     did:web) is recorded as not checked, in ``issuer["envelope"]``."""
     opened = envelope.open_envelope(doc)
     verdict = jws_check.check(opened, known)
-    inner = convert_with_notes(opened.credential, iri=iri)
+    inner = convert_with_notes(opened.credential, iri=iri, known=known)
     issuer = {**inner.issuer, "envelope": verdict.said}
     outer = unread(doc, {"@context", "type", "id"})
     return Credential(

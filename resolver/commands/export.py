@@ -55,8 +55,9 @@ def add_parser(subparsers: Subparsers) -> None:
         default="jsonld",
         choices=_export_formats(),
         help="jsonld (default: the stored view, with its proof), untp (a UNTP DPP credential, "
-        "enveloped as vc+jwt and signed with the node's key when it signs), aas (the IDTA-02035-1 "
-        "battery nameplate submodel, AAS 3.0 JSON), catenax "
+        "enveloped as vc+jwt and signed with the node's key when it signs), aas (the IDTA-02035 "
+        "battery passport submodels Part 1 nameplate, 3 carbon footprint, 4 technical data, 6 "
+        "material composition and 7 circularity, AAS 3.0 JSON), catenax "
         "(BatteryPass 6.1.0) or pact (a PACT 2.3 ProductFootprint of the cradle-to-gate carbon "
         "footprint; passports without one are skipped), openepcis (an OpenEPCIS battery passport) or "
         "batterypass (the Battery Pass GeneralProductInformation aspect); the view's proof is "
@@ -256,6 +257,7 @@ def _writer(fmt: str, config: NodeConfig) -> Callable[[bytes], Exported]:
     if signer is None:
         return convert
     from resolver.adapters.envelope import envelop
+    from resolver.integrity.keyring import time_text, utc_now
 
     def signed(body: bytes) -> Exported:
         exported = convert(body)
@@ -267,7 +269,11 @@ def _writer(fmt: str, config: NodeConfig) -> Callable[[bytes], Exported]:
                 raise ResolverError("the node's key changed while signing; run the export again")
             return signature
 
-        enveloped = envelop(orjson.loads(exported.body), kid=kid, sign=sign)
+        credential = orjson.loads(exported.body)
+        # When it was signed, in the signed payload: what a reader checks a key's validity
+        # period against (a retired key verifies what it signed before it was retired).
+        credential["validFrom"] = time_text(utc_now())
+        enveloped = envelop(credential, kid=kid, sign=sign)
         return Exported(orjson.dumps(enveloped), exported.not_written)
 
     return signed

@@ -31,6 +31,7 @@ from resolver.passport.write import Import, WriteOutcome, import_prepared_many
 from resolver.profile import PROFILES
 
 if TYPE_CHECKING:  # types only: the validation package is imported where the import runs
+    from resolver.commands.import_proofs import NodeKeys
     from resolver.integrity.part import Integrity
     from resolver.stores.base import Store
     from resolver.tiers import Tier
@@ -240,9 +241,12 @@ class Progress:
 
 
 def run(args: argparse.Namespace) -> int:
+    from resolver.commands.import_proofs import node_keys
+
     try:
         config = config_from_args(args)
         items = read_sources(args.sources)
+        keys = node_keys(config)  # signatures by this node's or a pinned peer's keys are checked
     except (ConfigError, ValueError, OSError) as err:
         print(f"passport-node import: {err}", file=sys.stderr)
         return 2
@@ -255,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
 
     if fmt == "pact":  # footprints become the passports they feed, then imported as JSON-LD
         items, fmt = uvloop.run(_footprints(items, config, args, summary)), "jsonld"
-    items = _converted(items, fmt, summary, own_methods=_own_methods(config, args))
+    items = _converted(items, fmt, summary, own_methods=_own_methods(config, args), keys=keys)
     enabled = args.progress if args.progress is not None else sys.stderr.isatty()
     progress = Progress(len(items), summary, stream=sys.stderr, enabled=enabled)
 
@@ -282,7 +286,14 @@ def run(args: argparse.Namespace) -> int:
     return 0 if not summary.rejections else 1
 
 
-def _converted(items: list[Item], fmt: str, summary: Summary, *, own_methods: str | None) -> list[Item]:
+def _converted(
+    items: list[Item],
+    fmt: str,
+    summary: Summary,
+    *,
+    own_methods: str | None,
+    keys: NodeKeys | None = None,
+) -> list[Item]:
     """Items converted from ``fmt`` to JSON-LD; those that cannot be are rejected with the
     reason, and the fields each conversion could not map are kept for the summary.
 
@@ -290,8 +301,12 @@ def _converted(items: list[Item], fmt: str, summary: Summary, *, own_methods: st
     checked by the write path (resolver.passport.write.import_prepared), as a PUT checks it.
     ``own_methods``: this node's key URLs (None: into a node, which takes the proof off the
     body it is PUT, or unsigned); a proof by them is dropped, since the node signs anew.
+    ``keys``: this node's and its pinned peers' keys: a proof or vc+jwt by one of them is
+    checked first (resolver/commands/import_proofs.py), and what was found is kept for the
+    summary (``issuers``); one that does not verify rejects the item.
     """
     from resolver.adapters.formats import convert, detect, to_utf8
+    from resolver.commands.import_proofs import node_proofs
     from resolver.integrity.operator import carried_proofs
 
     out = []
@@ -302,11 +317,15 @@ def _converted(items: list[Item], fmt: str, summary: Summary, *, own_methods: st
             ours = fmt == "jsonld" or (fmt == "auto" and _detected(to_utf8(body), detect) == "jsonld")
             if ours:
                 body = to_utf8(body)
+                if keys is not None:
+                    body, said = node_proofs(body, keys)
+                    if said:
+                        summary.issuers[item.source] = {"proof": "; ".join(said)}
                 if own_methods is None:  # into a node: the body goes as it is, proof and all
                     out.append(Item(item.source, body))
                     continue
                 body, proofs = carried_proofs(body, "application/ld+json", own_methods=own_methods)
-            converted = convert(fmt, body)
+            converted = convert(fmt, body, known=keys.known if keys is not None else None)
         except ResolverError as err:
             summary.reject(item, err.detail)
             continue
@@ -376,6 +395,10 @@ def _print_summary(summary: Summary, *, as_json: bool, total: int | None = None)
         print(f"  rejected {rejection['source']}:{handle} {rejection['reason']}")
     for source, fields in sorted(summary.unmapped.items()):
         print(f"  not mapped from {source}: {', '.join(fields)}")
+    for source, issuer in sorted(summary.issuers.items()):  # signatures: verified, or not checked
+        for what in ("proof", "envelope"):
+            if what in issuer:
+                print(f"  signature of {source}: {issuer[what]}")
     if summary.readings:
         print(f"  {summary.readings} reading(s) of dynamic data went to the passports' lifecycle events")
     for source, reason in sorted(summary.readings_refused.items()):

@@ -112,7 +112,9 @@ def test_export_format_untp_writes_credentials(tmp_path: Path, capsys: pytest.Ca
     lines = capsys.readouterr().out.splitlines()
     assert main(["export", "--store", store, "--format", "aas"]) == 0
     said = capsys.readouterr().err
-    assert "not written in aas (passports): cadmiumSymbol (1), capacityThresholdForExhaustion (1)," in said
+    assert "not written in aas (passports): cadmiumSymbol (1), criticalRawMaterials (1)," in said
+    assert "capacityThresholdForExhaustion" not in said  # Part 4, technical data
+    assert "chemistry" not in said and "extinguishingAgent" not in said  # Parts 6 and 7
     # Enveloped as vc+jwt, signed by the node's active key (kid: its URL)
     opened = envelope.open_envelope(json.loads(lines[0]))
     ring = Keyring.open(keys_directory(default_config(store=store)))
