@@ -97,7 +97,9 @@ def test_import_after_an_interruption_completes_the_rest(
     assert "rejected" in text and "Data point 9" in text
 
 
-def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(cli: Cli, tmp_path: Path) -> None:
+def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(
+    cli: Cli, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     store = f"sqlite:///{tmp_path}/a.sqlite3"
     lines = b"\n".join(orjson.dumps(orjson.loads(passport(f"88.100.1/LINE-{i}"))) for i in range(4))
     result = cli("import", "-", "--store", store, "--workers", "1", "--json", cwd=tmp_path, stdin=lines)
@@ -134,17 +136,8 @@ def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(cli: C
     out = tmp_path / "out"
     assert cli("export", *full, "--out", str(out), cwd=tmp_path).returncode == 0
     assert sorted(p.name for p in out.iterdir()) == [f"88.100.1_LINE-{i}.jsonld" for i in range(4)]
-    copy = cli(
-        "import",
-        str(out),
-        "--store",
-        f"sqlite:///{tmp_path}/b.sqlite3",
-        "--workers",
-        "1",
-        "--json",
-        cwd=tmp_path,
-    )
-    assert _summary(copy)["created"] == 4
+    code, copy = _import(capsys, str(out), "--store", f"sqlite:///{tmp_path}/b.sqlite3", "--json")
+    assert code == 0 and json.loads(copy)["created"] == 4
 
 
 def test_resolve_from_the_local_store_in_each_format(cli: Cli, tmp_path: Path) -> None:
