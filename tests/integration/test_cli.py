@@ -16,6 +16,7 @@ import pytest
 from resolver.config import hash_token
 from resolver.integrity.signer import key_url
 from tests.integration.conftest import EXAMPLE_HANDLE, OPERATOR, REPAIRER, passport
+from tests.support.cli import passport_node
 from tests.support.cli_runner import CliRunner
 from tests.support.node import REPO, NodeProcess
 
@@ -54,39 +55,51 @@ def sources(tmp_path: Path) -> Path:
     return folder
 
 
+def _import(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``passport-node import ARGS --workers 1`` in this process, on the test pool
+    (tests/support/cli.py): its exit code and what it printed. What these import tests check is
+    the summary and the store, not the process (the tests below run the command as a process)."""
+    capsys.readouterr()
+    code = passport_node(["import", *args, "--workers", "1"])
+    return code, capsys.readouterr().out
+
+
 def test_import_summarises_accepted_and_rejected_with_reasons_and_reruns_change_nothing(
-    cli: Cli, sources: Path, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], sources: Path, tmp_path: Path
 ) -> None:
     store = f"sqlite:///{tmp_path}/store.sqlite3"
-    first = cli("import", str(sources), "--store", store, "--workers", "1", "--json", cwd=tmp_path)
-    assert first.returncode == 1  # some were rejected
-    summary = _summary(first)
+    code, out = _import(capsys, str(sources), "--store", store, "--json")
+    assert code == 1  # some were rejected
+    summary: dict[str, Any] = json.loads(out)
     assert (summary["created"], summary["unchanged"], summary["rejected"]) == (3, 0, 3)
     reasons = {Path(r["source"].split(":")[0]).name: r["reason"] for r in summary["rejections"]}
     assert "Data point 9" in reasons["no-date.jsonld"]
     assert "not under this node's prefixes" in reasons["elsewhere.jsonld"]
     assert "not valid JSON" in reasons["broken.json"]
 
-    again = _summary(cli("import", str(sources), "--store", store, "--workers", "1", "--json", cwd=tmp_path))
+    again = json.loads(_import(capsys, str(sources), "--store", store, "--json")[1])
     assert (again["created"], again["replaced"], again["unchanged"]) == (0, 0, 3)
 
     changed = sources / "good-2.jsonld"
     changed.write_bytes(changed.read_bytes().replace(b'"cycleCount": 40', b'"cycleCount": 41'))
-    third = _summary(cli("import", str(sources), "--store", store, "--workers", "1", "--json", cwd=tmp_path))
+    third = json.loads(_import(capsys, str(sources), "--store", store, "--json")[1])
     assert (third["created"], third["replaced"], third["unchanged"]) == (0, 1, 2)
 
 
-def test_import_after_an_interruption_completes_the_rest(cli: Cli, sources: Path, tmp_path: Path) -> None:
+def test_import_after_an_interruption_completes_the_rest(
+    capsys: pytest.CaptureFixture[str], sources: Path, tmp_path: Path
+) -> None:
     store = f"sqlite:///{tmp_path}/store.sqlite3"
     # As if the first run stopped after one file.
-    cli("import", str(sources / "good-1.jsonld"), "--store", store, "--workers", "1", cwd=tmp_path)
-    rest = cli("import", str(sources), "--store", store, "--workers", "1", cwd=tmp_path)
-    text = rest.stdout.decode()
+    assert _import(capsys, str(sources / "good-1.jsonld"), "--store", store)[0] == 0
+    text = _import(capsys, str(sources), "--store", store)[1]
     assert "3 accepted (2 created, 0 replaced, 1 unchanged), 3 rejected" in text
     assert "rejected" in text and "Data point 9" in text
 
 
-def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(cli: Cli, tmp_path: Path) -> None:
+def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(
+    cli: Cli, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     store = f"sqlite:///{tmp_path}/a.sqlite3"
     lines = b"\n".join(orjson.dumps(orjson.loads(passport(f"88.100.1/LINE-{i}"))) for i in range(4))
     result = cli("import", "-", "--store", store, "--workers", "1", "--json", cwd=tmp_path, stdin=lines)
@@ -123,24 +136,15 @@ def test_import_from_stdin_json_lines_then_export_and_reimport_round_trip(cli: C
     out = tmp_path / "out"
     assert cli("export", *full, "--out", str(out), cwd=tmp_path).returncode == 0
     assert sorted(p.name for p in out.iterdir()) == [f"88.100.1_LINE-{i}.jsonld" for i in range(4)]
-    copy = cli(
-        "import",
-        str(out),
-        "--store",
-        f"sqlite:///{tmp_path}/b.sqlite3",
-        "--workers",
-        "1",
-        "--json",
-        cwd=tmp_path,
-    )
-    assert _summary(copy)["created"] == 4
+    code, copy = _import(capsys, str(out), "--store", f"sqlite:///{tmp_path}/b.sqlite3", "--json")
+    assert code == 0 and json.loads(copy)["created"] == 4
 
 
 def test_resolve_from_the_local_store_in_each_format(cli: Cli, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path}/store.sqlite3"
     source = tmp_path / "p.jsonld"
     source.write_bytes(passport("88.100.1/RES-1"))
-    cli("import", str(source), "--store", store, "--workers", "1", cwd=tmp_path)
+    assert passport_node(["import", str(source), "--store", store, "--workers", "1"]) == 0  # in this process
     result = cli("resolve", "hdl:88.100.1/res-1", "--store", store, cwd=tmp_path)
     assert result.returncode == 0
     assert orjson.loads(result.stdout)["id"] == "https://hdl.handle.net/88.100.1/RES-1"
