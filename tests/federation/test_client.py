@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
@@ -33,17 +34,34 @@ def _config(*urls: str, failures: int = 5, cooldown: float = 10.0) -> Federation
     )
 
 
+@pytest.fixture
+async def clients() -> AsyncIterator[Callable[[aiohttp.ClientSession, FederationConfig], PeerClient]]:
+    """Makes node a's peer clients, and closes their kept connections after the test."""
+    made: list[PeerClient] = []
+
+    def make(session: aiohttp.ClientSession, config: FederationConfig) -> PeerClient:
+        made.append(PeerClient(session, config, node_id="a"))
+        return made[-1]
+
+    yield make
+    for client in made:
+        await client.aclose()
+
+
+Clients = Callable[[aiohttp.ClientSession, FederationConfig], PeerClient]
+
+
 def _lookup(budget: float = 2.0, hops: tuple[str, ...] = ()) -> Lookup:
     return Lookup(
         handle="88.100.1/BAT-1", tier=Tier.LEGITIMATE_INTEREST, deadline=time.monotonic() + budget, hops=hops
     )
 
 
-async def test_the_request_carries_trail_budget_tier_and_this_nodes_token() -> None:
+async def test_the_request_carries_trail_budget_tier_and_this_nodes_token(clients: Clients) -> None:
     peer = FakePeer(answering(passport(_IRI)))
     async with serving(peer.app()) as url, aiohttp.ClientSession() as session:
         config = _config(url)
-        client = PeerClient(session, config, node_id="a")
+        client = clients(session, config)
         response = await client.fetch(config.peers[0], _lookup(hops=("x",)))
     assert response.status == 200 and response.body == passport(_IRI)
     (headers,) = peer.seen
@@ -55,7 +73,7 @@ async def test_the_request_carries_trail_budget_tier_and_this_nodes_token() -> N
     assert 1700 <= int(headers["Passport-Budget-Ms"]) < 1800  # what is left, less the reserve
 
 
-async def test_a_failing_replica_is_skipped_and_asked_last_afterwards() -> None:
+async def test_a_failing_replica_is_skipped_and_asked_last_afterwards(clients: Clients) -> None:
     bad, good = FakePeer(failing(503)), FakePeer(answering(passport(_IRI)))
     async with (
         serving(bad.app()) as bad_url,
@@ -63,7 +81,7 @@ async def test_a_failing_replica_is_skipped_and_asked_last_afterwards() -> None:
         aiohttp.ClientSession() as session,
     ):
         config = _config(bad_url, good_url)
-        client = PeerClient(session, config, node_id="a")
+        client = clients(session, config)
         first = await client.fetch(config.peers[0], _lookup())
         second = await client.fetch(config.peers[0], _lookup())
     assert first.replica == good_url and second.replica == good_url
@@ -71,11 +89,11 @@ async def test_a_failing_replica_is_skipped_and_asked_last_afterwards() -> None:
     assert len(good.seen) == 2
 
 
-async def test_all_replicas_down_gives_502_with_each_replicas_error() -> None:
+async def test_all_replicas_down_gives_502_with_each_replicas_error(clients: Clients) -> None:
     bad = FakePeer(failing(500))
     async with serving(bad.app()) as bad_url, aiohttp.ClientSession() as session:
         config = _config(bad_url, "http://127.0.0.1:1")
-        client = PeerClient(session, config, node_id="a")
+        client = clients(session, config)
         with pytest.raises(FederationError) as caught:
             await client.fetch(config.peers[0], _lookup())
     err = caught.value
@@ -86,11 +104,11 @@ async def test_all_replicas_down_gives_502_with_each_replicas_error() -> None:
     assert errors[0]["error"] == "http-500"
 
 
-async def test_a_slow_peer_times_out_within_the_budget_naming_the_peer() -> None:
+async def test_a_slow_peer_times_out_within_the_budget_naming_the_peer(clients: Clients) -> None:
     peer = FakePeer(slow(5))
     async with serving(peer.app()) as url, aiohttp.ClientSession() as session:
         config = _config(url)
-        client = PeerClient(session, config, node_id="a")
+        client = clients(session, config)
         started = time.monotonic()
         with pytest.raises(PeerTimeout) as caught:
             await client.fetch(config.peers[0], _lookup(budget=0.3))
@@ -99,11 +117,11 @@ async def test_a_slow_peer_times_out_within_the_budget_naming_the_peer() -> None
     assert 0.25 <= spent < 0.45
 
 
-async def test_the_circuit_opens_after_repeated_failures_and_then_fails_fast() -> None:
+async def test_the_circuit_opens_after_repeated_failures_and_then_fails_fast(clients: Clients) -> None:
     bad = FakePeer(failing(503))
     async with serving(bad.app()) as url, aiohttp.ClientSession() as session:
         config = _config(url, failures=2, cooldown=0.2)
-        client = PeerClient(session, config, node_id="a")
+        client = clients(session, config)
         for _ in range(2):
             with pytest.raises(FederationError, match="could not be reached"):
                 await client.fetch(config.peers[0], _lookup())
@@ -116,11 +134,11 @@ async def test_the_circuit_opens_after_repeated_failures_and_then_fails_fast() -
         assert response.status == 200 and client.breaker("b").state == "closed"
 
 
-async def test_timeouts_of_callers_with_too_little_time_do_not_open_the_circuit() -> None:
+async def test_timeouts_of_callers_with_too_little_time_do_not_open_the_circuit(clients: Clients) -> None:
     peer = FakePeer(slow(1))
     async with serving(peer.app()) as url, aiohttp.ClientSession() as session:
         config = _config(url, failures=1)
-        client = PeerClient(session, config, node_id="a")
+        client = clients(session, config)
         for _ in range(3):
             with pytest.raises(PeerTimeout):
                 await client.fetch(config.peers[0], _lookup(budget=0.05))
