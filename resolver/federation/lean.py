@@ -18,9 +18,7 @@ from dataclasses import dataclass
 __all__ = ["BodyTooLarge", "LeanAnswer", "LeanPool", "PeerProtocolError"]
 
 _MAX_HEAD = 64 * 1024  # bytes of status line and headers at most
-# Connections open per host and port at most (aiohttp's connector allows 100 in all), all
-# of which may be kept idle for the next lookups.
-_MAX_OPEN = 100
+_MAX_IDLE = 8  # idle connections kept per host and port
 
 
 class PeerProtocolError(Exception):
@@ -58,7 +56,6 @@ class LeanPool:
     def __init__(self, *, max_body: int) -> None:
         self._max_body = max_body
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
-        self._open: dict[tuple[str, int], asyncio.Semaphore] = {}
         self._closed = False
 
     async def get(self, host: str, port: int, target: str, headers: Mapping[str, str]) -> LeanAnswer:
@@ -68,16 +65,12 @@ class LeanPool:
         A kept connection the peer closed meanwhile is replaced once (a GET is idempotent)."""
         request = _request(host, port, target, headers)
         key = (host, port)
-        slots = self._open.get(key)
-        if slots is None:
-            slots = self._open[key] = asyncio.Semaphore(_MAX_OPEN)
-        async with slots:
-            connection = self._take(key)
-            if connection is not None:
-                with contextlib.suppress(_Unanswered, ConnectionError):
-                    return await self._exchange(key, connection, request)
-            connection = await _open(host, port)
-            return await self._exchange(key, connection, request)
+        connection = self._take(key)
+        if connection is not None:
+            with contextlib.suppress(_Unanswered, ConnectionError):
+                return await self._exchange(key, connection, request)
+        connection = await _open(host, port)
+        return await self._exchange(key, connection, request)
 
     async def _exchange(self, key: tuple[str, int], connection: _Connection, request: bytes) -> LeanAnswer:
         kept = False
@@ -101,7 +94,11 @@ class LeanPool:
         return None
 
     def _give_back(self, key: tuple[str, int], connection: _Connection) -> None:
-        self._idle.setdefault(key, []).append(connection)  # at most _MAX_OPEN: one per slot
+        idle = self._idle.setdefault(key, [])
+        if len(idle) >= _MAX_IDLE:
+            connection.close()
+        else:
+            idle.append(connection)
 
     async def aclose(self) -> None:
         """Close every kept connection (the node is stopping)."""
