@@ -379,7 +379,6 @@ def _peer_session(config: NodeConfig, stack: contextlib.AsyncExitStack) -> aioht
 def _peers(config: NodeConfig, http: aiohttp.ClientSession, stack: contextlib.AsyncExitStack) -> PeerClient:
     """The peer client, with its health probes running while the node is open."""
     peers = PeerClient(http, config.federation, node_id=config.node_id)
-    stack.push_async_callback(peers.aclose)
     interval = config.federation.breaker.probe_interval
     if config.federation.nodes and interval > 0:
         prober = Prober(peers, interval=interval)

@@ -12,14 +12,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import aiohttp
 
 from resolver.errors import BadPeerAnswer, FederationError, PeerTimeout, ResolverError
 from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.health import CircuitBreaker, Clock, ReplicaSet
-from resolver.federation.lean import BodyTooLarge, LeanPool, PeerProtocolError
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Lookup
 
 __all__ = ["MAX_PEER_BODY", "MIN_BLAMED_TIMEOUT", "PeerClient", "PeerResponse", "forwarded_budget_ms"]
@@ -84,13 +83,6 @@ class PeerClient:
         self._peers = {p.id: p for p in config.nodes}
         cap = config.limits.peer_concurrency
         self._slots = {p.id: asyncio.Semaphore(cap) for p in config.nodes} if cap else {}
-        # Lookups to plain-HTTP replicas go through the lean client; HTTPS ones through aiohttp.
-        self._lean = LeanPool(max_body=max_body)
-        self._plain: dict[str, tuple[str, int, str] | None] = {}
-
-    async def aclose(self) -> None:
-        """Close the lean client's kept connections (the aiohttp session is the node's)."""
-        await self._lean.aclose()
 
     def breaker(self, peer_id: str) -> CircuitBreaker:
         return self._breakers[peer_id]
@@ -253,61 +245,26 @@ class PeerClient:
         self, peer: PeerConfig, replica: str, lookup: Lookup, remaining: float
     ) -> PeerResponse | dict[str, object]:
         """The peer's response, or the replica's error as a dict (replica, error, detail)."""
-        path = "/" + quote(lookup.handle, safe="/")
+        url = f"{replica}/{quote(lookup.handle, safe='/')}"
         started = self._clock()
-        plain = self._plain_replica(replica)
         try:
-            if plain is not None:
-                host, port, base = plain
-                async with asyncio.timeout(remaining):
-                    got = await self._lean.get(host, port, base + path, self.headers_for(peer, lookup))
-                status, headers, body = got.status, got.headers, got.body
-            else:
-                status, headers, body = await self._aiohttp_get(replica + path, peer, lookup, remaining)
+            async with self._session.get(
+                url,
+                headers=self.headers_for(peer, lookup),
+                timeout=aiohttp.ClientTimeout(total=remaining),
+                allow_redirects=False,
+            ) as resp:
+                body = await self._read(resp)
+                status = resp.status
+                headers = {k.lower(): v for k, v in resp.headers.items()}
         except TimeoutError:
             spent = int((self._clock() - started) * 1000)
             return {"replica": replica, "error": "timeout", "detail": f"no answer after {spent} ms"}
-        except (aiohttp.ClientError, _TooLarge, BodyTooLarge, PeerProtocolError, OSError, ValueError) as err:
+        except (aiohttp.ClientError, _TooLarge) as err:
             return {"replica": replica, "error": type(err).__name__, "detail": str(err) or type(err).__name__}
         if status in _REPLICA_FAILURES:
             return {"replica": replica, "error": f"http-{status}", "detail": f"answered HTTP {status}"}
         return PeerResponse(peer=peer, replica=replica, status=status, headers=headers, body=body)
-
-    def _plain_replica(self, replica: str) -> tuple[str, int, str] | None:
-        """(host, port, path prefix) of a plain-HTTP replica URL; None for anything else."""
-        if replica in self._plain:
-            return self._plain[replica]
-        found: tuple[str, int, str] | None = None
-        try:
-            parts = urlsplit(replica)
-            port = parts.port or 80
-        except ValueError:
-            parts = None
-        if (
-            parts is not None
-            and parts.scheme == "http"
-            and parts.hostname
-            and parts.hostname.isascii()
-            and not parts.username
-            and not parts.password
-            and not parts.query
-            and not parts.fragment
-        ):
-            found = (parts.hostname, port, parts.path.rstrip("/"))
-        self._plain[replica] = found
-        return found
-
-    async def _aiohttp_get(
-        self, url: str, peer: PeerConfig, lookup: Lookup, remaining: float
-    ) -> tuple[int, dict[str, str], bytes]:
-        async with self._session.get(
-            url,
-            headers=self.headers_for(peer, lookup),
-            timeout=aiohttp.ClientTimeout(total=remaining),
-            allow_redirects=False,
-        ) as resp:
-            body = await self._read(resp)
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, body
 
     async def send(
         self,

@@ -2,7 +2,6 @@
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
@@ -34,34 +33,17 @@ def _config(*urls: str, failures: int = 5, cooldown: float = 10.0) -> Federation
     )
 
 
-@pytest.fixture
-async def clients() -> AsyncIterator[Callable[[aiohttp.ClientSession, FederationConfig], PeerClient]]:
-    """Makes node a's peer clients, and closes their kept connections after the test."""
-    made: list[PeerClient] = []
-
-    def make(session: aiohttp.ClientSession, config: FederationConfig) -> PeerClient:
-        made.append(PeerClient(session, config, node_id="a"))
-        return made[-1]
-
-    yield make
-    for client in made:
-        await client.aclose()
-
-
-Clients = Callable[[aiohttp.ClientSession, FederationConfig], PeerClient]
-
-
 def _lookup(budget: float = 2.0, hops: tuple[str, ...] = ()) -> Lookup:
     return Lookup(
         handle="88.100.1/BAT-1", tier=Tier.LEGITIMATE_INTEREST, deadline=time.monotonic() + budget, hops=hops
     )
 
 
-async def test_the_request_carries_trail_budget_tier_and_this_nodes_token(clients: Clients) -> None:
+async def test_the_request_carries_trail_budget_tier_and_this_nodes_token() -> None:
     peer = FakePeer(answering(passport(_IRI)))
     async with serving(peer.app()) as url, aiohttp.ClientSession() as session:
         config = _config(url)
-        client = clients(session, config)
+        client = PeerClient(session, config, node_id="a")
         response = await client.fetch(config.peers[0], _lookup(hops=("x",)))
     assert response.status == 200 and response.body == passport(_IRI)
     (headers,) = peer.seen
@@ -73,7 +55,7 @@ async def test_the_request_carries_trail_budget_tier_and_this_nodes_token(client
     assert 1700 <= int(headers["Passport-Budget-Ms"]) < 1800  # what is left, less the reserve
 
 
-async def test_a_failing_replica_is_skipped_and_asked_last_afterwards(clients: Clients) -> None:
+async def test_a_failing_replica_is_skipped_and_asked_last_afterwards() -> None:
     bad, good = FakePeer(failing(503)), FakePeer(answering(passport(_IRI)))
     async with (
         serving(bad.app()) as bad_url,
@@ -81,7 +63,7 @@ async def test_a_failing_replica_is_skipped_and_asked_last_afterwards(clients: C
         aiohttp.ClientSession() as session,
     ):
         config = _config(bad_url, good_url)
-        client = clients(session, config)
+        client = PeerClient(session, config, node_id="a")
         first = await client.fetch(config.peers[0], _lookup())
         second = await client.fetch(config.peers[0], _lookup())
     assert first.replica == good_url and second.replica == good_url
@@ -89,11 +71,11 @@ async def test_a_failing_replica_is_skipped_and_asked_last_afterwards(clients: C
     assert len(good.seen) == 2
 
 
-async def test_all_replicas_down_gives_502_with_each_replicas_error(clients: Clients) -> None:
+async def test_all_replicas_down_gives_502_with_each_replicas_error() -> None:
     bad = FakePeer(failing(500))
     async with serving(bad.app()) as bad_url, aiohttp.ClientSession() as session:
         config = _config(bad_url, "http://127.0.0.1:1")
-        client = clients(session, config)
+        client = PeerClient(session, config, node_id="a")
         with pytest.raises(FederationError) as caught:
             await client.fetch(config.peers[0], _lookup())
     err = caught.value
@@ -104,11 +86,11 @@ async def test_all_replicas_down_gives_502_with_each_replicas_error(clients: Cli
     assert errors[0]["error"] == "http-500"
 
 
-async def test_a_slow_peer_times_out_within_the_budget_naming_the_peer(clients: Clients) -> None:
+async def test_a_slow_peer_times_out_within_the_budget_naming_the_peer() -> None:
     peer = FakePeer(slow(5))
     async with serving(peer.app()) as url, aiohttp.ClientSession() as session:
         config = _config(url)
-        client = clients(session, config)
+        client = PeerClient(session, config, node_id="a")
         started = time.monotonic()
         with pytest.raises(PeerTimeout) as caught:
             await client.fetch(config.peers[0], _lookup(budget=0.3))
@@ -117,11 +99,11 @@ async def test_a_slow_peer_times_out_within_the_budget_naming_the_peer(clients: 
     assert 0.25 <= spent < 0.45
 
 
-async def test_the_circuit_opens_after_repeated_failures_and_then_fails_fast(clients: Clients) -> None:
+async def test_the_circuit_opens_after_repeated_failures_and_then_fails_fast() -> None:
     bad = FakePeer(failing(503))
     async with serving(bad.app()) as url, aiohttp.ClientSession() as session:
         config = _config(url, failures=2, cooldown=0.2)
-        client = clients(session, config)
+        client = PeerClient(session, config, node_id="a")
         for _ in range(2):
             with pytest.raises(FederationError, match="could not be reached"):
                 await client.fetch(config.peers[0], _lookup())
@@ -134,11 +116,11 @@ async def test_the_circuit_opens_after_repeated_failures_and_then_fails_fast(cli
         assert response.status == 200 and client.breaker("b").state == "closed"
 
 
-async def test_timeouts_of_callers_with_too_little_time_do_not_open_the_circuit(clients: Clients) -> None:
+async def test_timeouts_of_callers_with_too_little_time_do_not_open_the_circuit() -> None:
     peer = FakePeer(slow(1))
     async with serving(peer.app()) as url, aiohttp.ClientSession() as session:
         config = _config(url, failures=1)
-        client = clients(session, config)
+        client = PeerClient(session, config, node_id="a")
         for _ in range(3):
             with pytest.raises(PeerTimeout):
                 await client.fetch(config.peers[0], _lookup(budget=0.05))
