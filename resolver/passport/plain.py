@@ -325,47 +325,69 @@ def views_nquads(views: Views, read_in: PlainRead) -> dict[Tier, bytes] | None:
     (rdfc.canonical_part). Any other view is labelled on its own."""
     served = read_in.served
     labelling = read_in.served_labelling or rdfc.canonical_labelling(served)
-    if labelling is None:
-        return None
+    if labelling is None or len(set(served)) != len(served):
+        return None  # two doubles served alike: the general way (a view is a set of triples)
     labels = labelling[0]
+    # The graph's lines, each once: a view whose blank nodes keep the graph's labels is
+    # these lines less those of the triples it lacks, in the same (sorted) order.
+    lines = [b"%s %s %s .\n" % (labels.get(s, s), p, labels.get(o, o)) for s, p, o in served]
+    ordered = sorted(lines)
     counts = _mentions(served)
     out: dict[Tier, bytes] = {}
     for tier, indices in views.items():
         part = [served[i] for i in indices]
-        if len(part) == len(served) and len(set(part)) == len(part):
-            found: bytes | None = _labelled(served, labels)
+        if len(part) == len(served):
+            found: bytes | None = b"".join(ordered)
         else:
-            found = _part_nquads(part, labelling, counts)
+            found = _part_nquads(part, labelling, counts, _Lines(lines, ordered, indices))
         if found is None:
             return None
         out[tier] = found
     return out
 
 
-def _labelled(triples: Sequence[Triple], labels: Mapping[bytes, bytes]) -> bytes:
-    text = [b"%s %s %s .\n" % (labels.get(s, s), p, labels.get(o, o)) for s, p, o in triples]
-    text.sort()
-    return b"".join(text)
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """The served graph's lines with its own labels (``lines`` in its order, ``ordered``
+    sorted) and the indices of a view's triples among them."""
+
+    lines: list[bytes]
+    ordered: list[bytes]
+    indices: list[int]
+
+    def kept(self) -> bytes:
+        """The view's lines: the graph's, less those of the triples it lacks."""
+        taken = set(self.lines)
+        taken.difference_update(self.lines[i] for i in self.indices)
+        return b"".join([line for line in self.ordered if line not in taken])
 
 
 def _part_nquads(
-    part: list[Triple], labelling: tuple[dict[bytes, bytes], dict[bytes, bytes]], counts: Mapping[bytes, int]
+    part: list[Triple],
+    labelling: tuple[dict[bytes, bytes], dict[bytes, bytes]],
+    counts: Mapping[bytes, int],
+    graph: _Lines,
 ) -> bytes | None:
     """The canonical N-Quads of ``part`` of the served graph (whose blank nodes have the labels
-    and first-degree hashes ``labelling`` and are mentioned ``counts`` times)."""
-    labels, first = labelling
-    if len(set(part)) != len(part):
-        return None
+    and first-degree hashes ``labelling`` and are mentioned ``counts`` times, and whose lines
+    with those labels are ``graph``'s)."""
+    first = labelling[1]
     own = _mentions(part)
     if any(counts[node] != n for node, n in own.items()):
         return rdfc.canonical_triples(part)  # some node lost a triple: its hash changed
     if len(own) == len(counts):  # every blank node is here with all its triples: only triples
-        return _labelled(part, labels)  # without blank nodes are not, and they label nothing
+        return graph.kept()  # without blank nodes are not, and they label nothing
     hashes = {first[node] for node in own}
     if len(hashes) != len(own):
         return rdfc.canonical_part(part, first)
     order = sorted(own, key=first.__getitem__)
     return _labelled(part, {node: b"_:c14n%d" % i for i, node in enumerate(order)})
+
+
+def _labelled(triples: Sequence[Triple], labels: Mapping[bytes, bytes]) -> bytes:
+    text = [b"%s %s %s .\n" % (labels.get(s, s), p, labels.get(o, o)) for s, p, o in triples]
+    text.sort()
+    return b"".join(text)
 
 
 def _mentions(triples: Sequence[Triple]) -> dict[bytes, int]:
