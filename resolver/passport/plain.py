@@ -20,8 +20,9 @@ views' canonical N-Quads come from the same bytes (:func:`views_nquads`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import overload
 
 import pyoxigraph
 
@@ -30,13 +31,24 @@ from resolver.context_terms import Terms
 from resolver.errors import ResolverError
 from resolver.integrity import plain_rdf, rdfc
 from resolver.jsontypes import JSONObject
-from resolver.passport import frame, strict
+from resolver.passport import frame, graph, strict
 from resolver.passport.graph import Statement
 from resolver.tiers import Tier
 
-__all__ = ["PlainRead", "frame_views", "read_plain", "tier_views", "views_nquads"]
+__all__ = [
+    "LazyQuads",
+    "PlainRead",
+    "Views",
+    "find_root",
+    "frame_views",
+    "read_plain",
+    "statements",
+    "tier_views",
+    "views_nquads",
+]
 
 Triple = plain_rdf.Triple
+Views = dict[Tier, list[int]]  # tier -> the indices of its triples in ``labelled_terms``
 
 _XSD = b"http://www.w3.org/2001/XMLSchema#"
 _DOUBLE = b'"^^<' + _XSD + b"double>"
@@ -49,6 +61,8 @@ _NQUADS = pyoxigraph.RdfFormat.N_QUADS
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _SUBJECT = pyoxigraph.NamedNode("urn:x-passport:literal")
+_RDF_TYPE = str(graph.RDF_TYPE).encode()
+_PASSPORT = str(graph.PASSPORT_CLASS).encode()
 
 # Literal token -> its normalised token (strict.normalise_literals) and its served token
 # (frame.served_views); both functions of the token alone once it is known to be accepted.
@@ -57,26 +71,53 @@ _SERVED: dict[bytes, bytes] = {}
 _KEPT = 65_536
 
 
+class LazyQuads(Sequence[pyoxigraph.Quad]):
+    """A plain reading's triples as pyoxigraph quads, parsed from its N-Quads terms on first
+    use: the usual write (validated on the canonical lines, framed and canonicalised on the
+    terms) never needs them; a passport the fast check cannot clear, or the general framer, does."""
+
+    __slots__ = ("_quads", "_terms")
+
+    def __init__(self, terms: Sequence[Triple]) -> None:
+        self._terms = terms
+        self._quads: list[pyoxigraph.Quad] | None = None
+
+    def quads(self) -> list[pyoxigraph.Quad]:
+        if self._quads is None:
+            text = b"".join([b"%s %s %s .\n" % triple for triple in self._terms])
+            self._quads = list(pyoxigraph.parse(text, format=_NQUADS))
+        return self._quads
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    @overload
+    def __getitem__(self, index: int) -> pyoxigraph.Quad: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[pyoxigraph.Quad]: ...
+
+    def __getitem__(self, index: int | slice) -> pyoxigraph.Quad | list[pyoxigraph.Quad]:
+        return self.quads()[index]
+
+    def __iter__(self) -> Iterator[pyoxigraph.Quad]:
+        return iter(self.quads())
+
+
 @dataclass(frozen=True, slots=True)
 class PlainRead:
-    """A passport read the plain way. ``labelled``: its triples as pyoxigraph quads, labelled
-    by RDFC-1.0, in the order of ``served`` (the same triples, input blank node labels, in the
-    served form). ``lines``: the canonical N-Quads lines, sorted; ``digest`` their SHA-256."""
+    """A passport read the plain way. ``labelled_terms``: its triples as N-Quads terms,
+    labelled by RDFC-1.0, in the order of ``served`` (the same triples, input blank node
+    labels, in the served form); ``labelled`` the same as pyoxigraph quads (parsed when first
+    used). ``lines``: the canonical N-Quads lines, sorted; ``digest`` their SHA-256."""
 
-    labelled: list[pyoxigraph.Quad]
+    labelled: LazyQuads
     lines: list[bytes]
     digest: str
     served: list[Triple]
     labelled_terms: list[Triple]  # ``labelled`` as N-Quads terms
     # The served graph's labelling when it is the graph itself (no double written otherwise).
     served_labelling: tuple[dict[bytes, bytes], dict[bytes, bytes]] | None = None
-    _position: dict[int, int] = field(default_factory=dict)
-
-    def positions(self) -> dict[int, int]:
-        """id() of each of ``labelled``'s quads -> its index in ``served``."""
-        if not self._position:
-            self._position.update((id(q), i) for i, q in enumerate(self.labelled))
-        return self._position
 
 
 def read_plain(expanded: list[JSONObject], vocabulary: strict.Vocabulary) -> PlainRead | None:
@@ -87,7 +128,10 @@ def read_plain(expanded: list[JSONObject], vocabulary: strict.Vocabulary) -> Pla
         return None
     triples = list(dict.fromkeys(found))  # a set of triples, as a dataset holds them
     try:
-        normal = [(s, p, _normal(p, o, vocabulary)) for s, p, o in triples]
+        normal = [
+            (s, p, _normal(p, o, vocabulary) if o[:1] == b'"' and o.endswith(_NORMALISED) else o)
+            for s, p, o in triples
+        ]
     except (ResolverError, ValueError, SyntaxError):
         return None  # refused or unsure: the general reading says why
     if len(set(normal)) != len(normal):
@@ -96,23 +140,19 @@ def read_plain(expanded: list[JSONObject], vocabulary: strict.Vocabulary) -> Pla
     if labelling is None:
         return None
     labels = labelling[0]
-    ordered = [b"%s %s %s .\n" % (labels.get(s, s), p, labels.get(o, o)) for s, p, o in normal]
-    try:
-        labelled = list(pyoxigraph.parse(b"".join(ordered), format=_NQUADS))
-    except SyntaxError:
-        return None
-    if len(labelled) != len(ordered):
-        return None
-    lines = sorted(ordered)  # the canonical lines
+    terms = [(labels.get(s, s), p, labels.get(o, o)) for s, p, o in normal]
+    # plain_rdf writes only terms pyoxigraph reads (IRIs it accepted, literals without escapes),
+    # _normal writes pyoxigraph's own, RDFC-1.0 labels are blank node labels: the lines are
+    # N-Quads as they are, without reading them back.
+    lines = sorted([b"%s %s %s .\n" % triple for triple in terms])  # the canonical lines
     digest = hashlib.sha256(b"".join(lines)).hexdigest()
     try:
-        served = [(s, p, _served(o)) for s, p, o in normal]
+        served = [(s, p, _served(o) if o.endswith(_DOUBLE) else o) for s, p, o in normal]
     except ValueError:
         return None
-    terms = [(labels.get(s, s), p, labels.get(o, o)) for s, p, o in normal]
     if served == normal:
-        return PlainRead(labelled, lines, digest, normal, terms, labelling)
-    return PlainRead(labelled, lines, digest, served, terms)
+        return PlainRead(LazyQuads(terms), lines, digest, normal, terms, labelling)
+    return PlainRead(LazyQuads(terms), lines, digest, served, terms)
 
 
 def _normal(predicate: bytes, token: bytes, vocabulary: strict.Vocabulary) -> bytes:
@@ -148,12 +188,35 @@ def _served(token: bytes) -> bytes:
     return found
 
 
+def find_root(read_in: PlainRead, expected_iri: str | None) -> pyoxigraph.NamedNode | None:
+    """graph.find_root of ``read_in.labelled``, on the N-Quads terms; None where it raises
+    (the general way then says why)."""
+    triples = read_in.labelled_terms
+    typed = {s for s, p, o in triples if p == _RDF_TYPE and o == _PASSPORT and s[:1] == b"<"}
+    if len(typed) > 1:
+        return None
+    if typed:
+        [root] = typed
+    else:
+        subjects = {s for s, _, _ in triples if s[:1] == b"<"}
+        referenced = {o for s, _, o in triples if s != o}
+        roots = [s for s in subjects if s not in referenced]
+        if len(roots) != 1:
+            return None
+        root = roots[0]
+    iri = root[1:-1].decode()
+    if expected_iri is not None and iri != expected_iri:
+        return None
+    return pyoxigraph.NamedNode(iri)
+
+
 def tier_views(
     read_in: PlainRead, root: pyoxigraph.NamedNode, tier_of: Callable[[str], Tier | None]
-) -> dict[Tier, list[Statement]] | None:
-    """graph.tier_views of ``read_in.labelled`` (the same views, in the same order), computed
-    on the N-Quads terms, which hash faster than pyoxigraph's; None where graph.tier_views
-    raises (a node not reachable from the passport: the general way says which)."""
+) -> Views | None:
+    """graph.tier_views of ``read_in.labelled`` (the same views, in the same order, as indices
+    of its triples), computed on the N-Quads terms, which hash faster than pyoxigraph's; None
+    where graph.tier_views raises (a node not reachable from the passport: the general way
+    says which)."""
     triples = read_in.labelled_terms
     index: dict[bytes, list[int]] = {}
     for i, (s, _, _) in enumerate(triples):
@@ -164,8 +227,7 @@ def tier_views(
             found.append(i)
     own = {p: tier_of(p[1:-1].decode()) for p in {p for _, p, _ in triples}}
     reach = _reach(triples, index, str(root).encode(), own)
-    labelled = read_in.labelled
-    views: dict[Tier, list[Statement]] = {tier: [] for tier in Tier}
+    views: Views = {tier: [] for tier in Tier}
     buckets = [views[tier] for tier in sorted(Tier)]  # by tier value: a triple goes to [its tier:]
     for subject, found in index.items():
         level = reach.get(subject)
@@ -175,8 +237,14 @@ def tier_views(
             tier = own[triples[i][1]]
             effective = level if tier is None or tier < level else tier
             for bucket in buckets[effective:]:
-                bucket.append(labelled[i])
+                bucket.append(i)
     return views
+
+
+def statements(views: Views, read_in: PlainRead) -> dict[Tier, list[Statement]]:
+    """The views as pyoxigraph quads (graph.tier_views's form), for the general framer."""
+    labelled = read_in.labelled.quads()
+    return {tier: [labelled[i] for i in found] for tier, found in views.items()}
 
 
 def _reach(
@@ -206,21 +274,20 @@ def _reach(
 
 
 def frame_views(
-    views: Mapping[Tier, Sequence[Statement]],
+    views: Views,
     read_in: PlainRead,
     root: pyoxigraph.NamedNode,
     terms: Terms,
     context_url: str,
     tier_of: Callable[[str], Tier | None],
 ) -> dict[Tier, JSONObject] | None:
-    """frame.frame_views of ``views`` (of ``read_in.labelled``), keyed by the N-Quads terms
-    this reading has rather than by writing each pyoxigraph term again; None when a view is
-    not of ``read_in`` or a literal is beyond this reading (the general way then frames)."""
-    position = read_in.positions()
+    """frame.frame_views of ``views`` (:func:`tier_views` of ``read_in``), keyed by the N-Quads
+    terms this reading has rather than by writing each pyoxigraph term again; None when a
+    literal is beyond this reading (the general way then frames)."""
     decoded = [(s.decode(), p.decode(), o.decode()) for s, p, o in read_in.labelled_terms]
 
     def view(tier: Tier) -> list[frame.Keyed]:
-        return [decoded[position[id(quad)]] for quad in views[tier]]
+        return [decoded[i] for i in views[tier]]
 
     try:
         full = view(max(Tier))
@@ -245,9 +312,9 @@ def _literal_parts(key: str) -> tuple[str, str | None, str] | None:
     return None
 
 
-def views_nquads(views: Mapping[Tier, Sequence[Statement]], read_in: PlainRead) -> dict[Tier, bytes] | None:
+def views_nquads(views: Views, read_in: PlainRead) -> dict[Tier, bytes] | None:
     """The canonical N-Quads of each view in its served form, as canonical.views_nquads gives
-    them for frame.served_views of ``views`` (tier_views of ``read_in.labelled``); None when a
+    them for frame.served_views of the views (:func:`tier_views` of ``read_in``); None when a
     view cannot be made here (the general way then makes them all).
 
     The served graph is labelled once (rdfc.canonical_labelling). A view that is all of it, or
@@ -258,51 +325,69 @@ def views_nquads(views: Mapping[Tier, Sequence[Statement]], read_in: PlainRead) 
     (rdfc.canonical_part). Any other view is labelled on its own."""
     served = read_in.served
     labelling = read_in.served_labelling or rdfc.canonical_labelling(served)
-    if labelling is None:
-        return None
+    if labelling is None or len(set(served)) != len(served):
+        return None  # two doubles served alike: the general way (a view is a set of triples)
     labels = labelling[0]
+    # The graph's lines, each once: a view whose blank nodes keep the graph's labels is
+    # these lines less those of the triples it lacks, in the same (sorted) order.
+    lines = [b"%s %s %s .\n" % (labels.get(s, s), p, labels.get(o, o)) for s, p, o in served]
+    ordered = sorted(lines)
     counts = _mentions(served)
-    position = read_in.positions()
     out: dict[Tier, bytes] = {}
-    for tier, quads in views.items():
-        try:
-            part = [served[position[id(quad)]] for quad in quads]
-        except KeyError:
-            return None
-        if len(part) == len(served) and len(set(part)) == len(part):
-            found: bytes | None = _labelled(served, labels)
+    for tier, indices in views.items():
+        part = [served[i] for i in indices]
+        if len(part) == len(served):
+            found: bytes | None = b"".join(ordered)
         else:
-            found = _part_nquads(part, labelling, counts)
+            found = _part_nquads(part, labelling, counts, _Lines(lines, ordered, indices))
         if found is None:
             return None
         out[tier] = found
     return out
 
 
-def _labelled(triples: Sequence[Triple], labels: Mapping[bytes, bytes]) -> bytes:
-    text = [b"%s %s %s .\n" % (labels.get(s, s), p, labels.get(o, o)) for s, p, o in triples]
-    text.sort()
-    return b"".join(text)
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """The served graph's lines with its own labels (``lines`` in its order, ``ordered``
+    sorted) and the indices of a view's triples among them."""
+
+    lines: list[bytes]
+    ordered: list[bytes]
+    indices: list[int]
+
+    def kept(self) -> bytes:
+        """The view's lines: the graph's, less those of the triples it lacks."""
+        taken = set(self.lines)
+        taken.difference_update(self.lines[i] for i in self.indices)
+        return b"".join([line for line in self.ordered if line not in taken])
 
 
 def _part_nquads(
-    part: list[Triple], labelling: tuple[dict[bytes, bytes], dict[bytes, bytes]], counts: Mapping[bytes, int]
+    part: list[Triple],
+    labelling: tuple[dict[bytes, bytes], dict[bytes, bytes]],
+    counts: Mapping[bytes, int],
+    graph: _Lines,
 ) -> bytes | None:
     """The canonical N-Quads of ``part`` of the served graph (whose blank nodes have the labels
-    and first-degree hashes ``labelling`` and are mentioned ``counts`` times)."""
-    labels, first = labelling
-    if len(set(part)) != len(part):
-        return None
+    and first-degree hashes ``labelling`` and are mentioned ``counts`` times, and whose lines
+    with those labels are ``graph``'s)."""
+    first = labelling[1]
     own = _mentions(part)
     if any(counts[node] != n for node, n in own.items()):
         return rdfc.canonical_triples(part)  # some node lost a triple: its hash changed
     if len(own) == len(counts):  # every blank node is here with all its triples: only triples
-        return _labelled(part, labels)  # without blank nodes are not, and they label nothing
+        return graph.kept()  # without blank nodes are not, and they label nothing
     hashes = {first[node] for node in own}
     if len(hashes) != len(own):
         return rdfc.canonical_part(part, first)
     order = sorted(own, key=first.__getitem__)
     return _labelled(part, {node: b"_:c14n%d" % i for i, node in enumerate(order)})
+
+
+def _labelled(triples: Sequence[Triple], labels: Mapping[bytes, bytes]) -> bytes:
+    text = [b"%s %s %s .\n" % (labels.get(s, s), p, labels.get(o, o)) for s, p, o in triples]
+    text.sort()
+    return b"".join(text)
 
 
 def _mentions(triples: Sequence[Triple]) -> dict[bytes, int]:

@@ -27,6 +27,7 @@ __all__ = ["Engine", "SparqlRunner"]
 
 _RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _PASSPORT_CLASS = pyoxigraph.NamedNode("https://w3id.org/battery-passport/eu-battery#BatteryPassport")
+_RDF_TYPE_TERM, _PASSPORT_TERM = str(_RDF_TYPE).encode(), str(_PASSPORT_CLASS).encode()
 
 
 class Engine:
@@ -85,7 +86,6 @@ class Engine:
         if self._core is None or len(passports) < 2 or not worker_patches.installed():
             return [self.validate(triples, root) for triples, root in passports]
         reports: dict[int, ValidationReport] = {}
-        quads = [_quads(triples) for triples, _ in passports]
         calls: list[sparql_batch.Call] = []
         for index, (triples, root) in enumerate(passports):
             recorder = _Recorder(index)
@@ -101,14 +101,23 @@ class Engine:
 
         def one_by_one(call: sparql_batch.Call) -> bool:
             component: SPARQLBasedConstraint = call.key  # type: ignore[assignment]
-            return SparqlRunner(quads[call.passport])(component, call.text, dict(call.bindings))
+            quads = _quads(passports[call.passport][0])
+            return SparqlRunner(quads)(component, call.text, dict(call.bindings))
 
-        again = sparql_batch.flagged(quads, calls, one_by_one, lines)
+        # With lines, the batch's store is loaded from them: the quads are made only for a
+        # passport whose SPARQL constraints are asked one by one.
+        given = [] if lines is not None else [_quads(triples) for triples, _ in passports]
+        again = sparql_batch.flagged(given, calls, one_by_one, lines)
         for index, (triples, root) in enumerate(passports):
             if index in again:
                 reports[index] = self.validate(triples, root)
             elif index not in reports:
-                reports[index] = _typed(ValidationReport(conforms=True), triples, root)
+                conforms = ValidationReport(conforms=True)
+                reports[index] = (
+                    _typed(conforms, triples, root)
+                    if lines is None
+                    else _typed_lines(conforms, lines[index], root)
+                )
         return [reports[index] for index in range(len(passports))]
 
     def validate_expanded(self, expanded: list[JSONObject]) -> ValidationReport:
@@ -197,6 +206,16 @@ def _typed(
 ) -> ValidationReport:
     """``report``, with a violation first when the root lacks the passport type."""
     if any(t.subject == root and t.predicate == _RDF_TYPE and t.object == _PASSPORT_CLASS for t in triples):
+        return report
+    return ValidationReport(conforms=False, results=(_untyped(root.value), *report.results))
+
+
+def _typed_lines(
+    report: ValidationReport, lines: Sequence[bytes], root: pyoxigraph.NamedNode
+) -> ValidationReport:
+    """:func:`_typed` of a passport given by its N-Quads lines (``root`` named: its line is
+    written one way only)."""
+    if b"%s %s %s .\n" % (str(root).encode(), _RDF_TYPE_TERM, _PASSPORT_TERM) in lines:
         return report
     return ValidationReport(conforms=False, results=(_untyped(root.value), *report.results))
 

@@ -20,6 +20,7 @@ from resolver.errors import LostValue, ResolverError
 from resolver.jsontypes import JSONObject
 from resolver.passport import canonical, frame, graph, plain, read
 from resolver.passport.graph import Statement
+from resolver.passport.plain import Views as PlainViews
 from resolver.passport.vocabulary import ProfileVocabulary
 from resolver.profile import Profile
 from resolver.tiers import Tier
@@ -83,14 +84,22 @@ def prepare_many(engine: Engine, bodies: Sequence[bytes]) -> list[PreparedPasspo
 @dataclass(frozen=True, slots=True)
 class _Read:
     """A passport read: its canonically labelled triples and their canonical N-Quads lines,
-    root, digest and tier views."""
+    root, digest and tier views (read the plain way: ``plain`` and its ``plain_views``, the
+    triples and views as pyoxigraph terms made only when asked for)."""
 
-    labelled: list[pyoxigraph.Quad]
+    labelled: Sequence[pyoxigraph.Quad]
     lines: list[bytes]
     root: pyoxigraph.NamedNode
     digest: str
-    views: dict[Tier, list[Statement]]
+    general_views: dict[Tier, list[Statement]] | None = None
     plain: plain.PlainRead | None = None
+    plain_views: PlainViews | None = None
+
+    def views(self) -> dict[Tier, list[Statement]]:
+        if self.general_views is not None:
+            return self.general_views
+        assert self.plain is not None and self.plain_views is not None
+        return plain.statements(self.plain_views, self.plain)
 
 
 def _read(engine: Engine, body: bytes, expected_iri: str | None, media_type: str) -> _Read:
@@ -105,13 +114,10 @@ def _read(engine: Engine, body: bytes, expected_iri: str | None, media_type: str
     expanded = read.expanded_jsonld(body, vocabulary, profile.context_url)
     fast = plain.read_plain(expanded, vocabulary)
     if fast is not None:
-        try:
-            root = graph.find_root(fast.labelled, expected_iri)
-        except ResolverError:
-            root = None
+        root = plain.find_root(fast, expected_iri)
         views = plain.tier_views(fast, root, profile.tier_of) if root is not None else None
         if root is not None and views is not None:
-            return _Read(fast.labelled, fast.lines, root, fast.digest, views, fast)
+            return _Read(fast.labelled, fast.lines, root, fast.digest, plain=fast, plain_views=views)
     return _read_triples(engine, read.jsonld_triples(expanded, vocabulary), expected_iri)
 
 
@@ -121,12 +127,12 @@ def _read_triples(engine: Engine, triples: list[pyoxigraph.Quad], expected_iri: 
     labelled, lines = canonical.canonical_form(triples)
     digest = hashlib.sha256(b"".join(lines)).hexdigest()
     views = graph.tier_views(labelled, root, profile.tier_of)  # refuses unreachable nodes
-    return _Read(labelled, lines, root, digest, views)
+    return _Read(labelled, lines, root, digest, general_views=views)
 
 
 def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> PreparedPassport:
     """The views, canonical document and signed N-Quads of a passport read and validated."""
-    profile, views, root = engine.profile, read_in.views, read_in.root
+    profile, root = engine.profile, read_in.root
     terms = jsonld.context_terms(profile.context_url)
     if terms is None:  # a profile whose context is beyond the framer: a broken installation
         raise RuntimeError("the profile's context is beyond the framer (resolver/context_terms.py)")
@@ -138,10 +144,10 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
         # it from the served JSON-LD. That is the tier triples with doubles in their served
         # lexical form (8.500000000000001E-2 here, 8.5E-2 as served): frame.served_views,
         # without reading each framed view back.
-        nquads = _views_nquads(read_in, {tier: views[tier] for tier in docs})
+        nquads = _views_nquads(read_in)
     else:
         framed, nquads = {}, {}
-        document = orjson.dumps(frame.frame(views[max(Tier)], root, terms, profile.context_url))
+        document = orjson.dumps(frame.frame(read_in.views()[max(Tier)], root, terms, profile.context_url))
     return PreparedPassport(
         iri=root.value,
         report=report,
@@ -155,21 +161,25 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
 
 def _frame_views(engine: Engine, read_in: _Read, terms: Terms) -> dict[Tier, JSONObject]:
     """The framed views: from the plain reading's terms when there is one, else pyoxigraph's."""
-    profile, views, root = engine.profile, read_in.views, read_in.root
-    if read_in.plain is not None:
-        found = plain.frame_views(views, read_in.plain, root, terms, profile.context_url, profile.tier_of)
+    profile, root = engine.profile, read_in.root
+    if read_in.plain is not None and read_in.plain_views is not None:
+        found = plain.frame_views(
+            read_in.plain_views, read_in.plain, root, terms, profile.context_url, profile.tier_of
+        )
         if found is not None:
             return found
-    return frame.frame_views(views, root, terms, profile.context_url, profile.tier_of)
+    return frame.frame_views(read_in.views(), root, terms, profile.context_url, profile.tier_of)
 
 
-def _views_nquads(read_in: _Read, views: dict[Tier, list[Statement]]) -> dict[Tier, bytes]:
+def _views_nquads(read_in: _Read) -> dict[Tier, bytes]:
     """Each view's canonical N-Quads in its served form: from the plain reading's bytes when
     there is one (resolver.passport.plain.views_nquads), else from pyoxigraph's terms."""
-    found = plain.views_nquads(views, read_in.plain) if read_in.plain is not None else None
+    found = None
+    if read_in.plain is not None and read_in.plain_views is not None:
+        found = plain.views_nquads(read_in.plain_views, read_in.plain)
     if found is not None:
         return found
-    served = frame.served_views(views)
+    served = frame.served_views(read_in.views())
     return canonical.views_nquads(served, (read_in.labelled, read_in.lines))
 
 

@@ -62,12 +62,16 @@ def test_the_examples_views_are_framed_and_canonicalised_the_plain_way() -> None
         found = plain.read_plain(expanded, vocabulary)
         assert found is not None
         root = graph.find_root(found.labelled, None)
-        views = plain.tier_views(found, root, profile.tier_of)
+        assert plain.find_root(found, None) == root, path.name
+        indices = plain.tier_views(found, root, profile.tier_of)
+        assert indices is not None
+        views = plain.statements(indices, found)
         assert views == graph.tier_views(found.labelled, root, profile.tier_of), path.name
-        framed = plain.frame_views(views, found, root, terms, profile.context_url, profile.tier_of)
+        framed = plain.frame_views(indices, found, root, terms, profile.context_url, profile.tier_of)
         assert framed == frame.frame_views(views, root, terms, profile.context_url, profile.tier_of)
         served = canonical.views_nquads(frame.served_views(views), (found.labelled, found.lines))
-        assert plain.views_nquads(views, found) == served, path.name
+        assert plain.views_nquads(indices, found) == served, path.name
+        assert found.lines == sorted(str(q).encode() + b" .\n" for q in found.labelled), path.name
 
 
 def test_examples_and_invalid_examples_prepare_alike(monkeypatch: pytest.MonkeyPatch) -> None:
