@@ -86,6 +86,7 @@ class NodeParts:
     followers: Followers | None = None
     delegation: DelegationCache | None = None
     heads: HeadWatch | None = None
+    monotonic: Clock = time.monotonic
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -178,7 +179,7 @@ def _federation(parts: NodeParts) -> Stage:
         validator=parts.validator,
         metrics=parts.metrics,
         case_sensitive=config.case_sensitive,
-        admit=_peer_lookup_limit(config),
+        admit=_peer_lookup_limit(config, parts.monotonic),
         delegation=parts.delegation,
         forked=None if parts.heads is None else parts.heads.forked,
         owner_keys=OwnerKeys(config.federation.nodes, parts.peers, pin=_pin_learned(config)),
@@ -206,13 +207,14 @@ def _delegation(config: NodeConfig, clock: Clock) -> DelegationCache | None:
     return DelegationCache(known, ttl=rules.delegation_ttl, max_entries=rules.delegation_entries, clock=clock)
 
 
-def _peer_lookup_limit(config: NodeConfig) -> Callable[[str], None] | None:
-    """Each client's bucket of lookups that reach a peer (``[federation.limits]``), or None."""
+def _peer_lookup_limit(config: NodeConfig, monotonic: Clock) -> Callable[[str], None] | None:
+    """Each client's bucket of lookups that reach a peer (``[federation.limits]``), or None;
+    the buckets refill by ``monotonic``."""
     limits = config.federation.limits
     if not limits.per_second:
         return None
     rate = Rate(float(limits.per_second), limits.burst or max(1, 2 * limits.per_second))
-    limiter = RateLimiter(anonymous=rate, credentialed=rate)
+    limiter = RateLimiter(anonymous=rate, credentialed=rate, clock=monotonic)
 
     def admit(client: str) -> None:
         limiter.take(client, anonymous=client.startswith("addr:"))
@@ -474,6 +476,7 @@ async def open_node(
     validator_start: ValidatorStart = ValidatorStart.BACKGROUND,
     metrics: Metrics | None = None,
     clock: Clock = time.time,
+    monotonic: Clock = time.monotonic,
     sparql: bool = False,
     lifecycle: Timing | None = _TIMING,
     validator: Validator | None = None,
@@ -481,7 +484,8 @@ async def open_node(
     """Open every part of the node for ``config``; close them all, in reverse, on exit.
 
     ``clock`` is the node's wall clock: the federation cache ages its entries by it and the
-    lifecycle part dates readings and warnings by it (tests move it). ``sparql`` opens the
+    lifecycle part dates readings and warnings by it (tests move it). ``monotonic`` refills the
+    buckets of lookups that reach a peer (``[federation.limits]``). ``sparql`` opens the
     SPARQL index (``[sparql]``) and follows the store: only the process that serves
     ``/sparql`` does, as an index directory has one writer. ``lifecycle`` is the lifecycle
     part's delivery timing, or None to open the node without that part. ``validator`` is a
@@ -517,6 +521,7 @@ async def open_node(
             followers=followers,
             delegation=_delegation(config, clock),
             heads=heads,
+            monotonic=monotonic,
         )
         part = None
         if lifecycle is not None:

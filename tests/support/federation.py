@@ -66,6 +66,7 @@ async def node(
     federation: dict[str, Any] | None = None,
     roles: dict[str, Role] | None = None,
     clock: Callable[[], float] = time.time,
+    monotonic: Callable[[], float] = time.monotonic,
     sparql_index: bool = False,
     **config: Any,
 ) -> AsyncIterator[RunningNode]:
@@ -94,7 +95,9 @@ async def node(
     if not sparql_index:
         node_config = without_sparql_index(node_config)
     validator = await shared_validator(node_config.workers)
-    running = await start_node(node_config, host="127.0.0.1", port=port, clock=clock, validator=validator)
+    running = await start_node(
+        node_config, host="127.0.0.1", port=port, clock=clock, monotonic=monotonic, validator=validator
+    )
     try:
         ctx = running.node
         for handle in passports:
