@@ -163,6 +163,8 @@ def test_several_peers_may_claim_one_prefix_and_are_asked_in_order() -> None:
         ("owner-b", "88.100.1"),
         ("relay", "88"),
     ]
+
+
 def test_a_peer_pins_its_owner_and_the_owner_keys_which_must_be_ed25519_multikeys() -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 

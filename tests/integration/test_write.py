@@ -308,6 +308,8 @@ async def test_validate_reads_every_form_through_its_own_pool(
     assert status == 200 and report["conforms"] is False
     assert [r["dataPoints"] for r in report["results"]] == [[12]]
     assert "'LiPo' is not one of" in report["results"][0]["message"]
+
+
 @pytest.mark.parametrize(
     ("tail", "allowed"),
     [("events", {"GET", "HEAD", "POST"}), ("health", {"GET", "HEAD"}), ("qr", {"GET", "HEAD"})],

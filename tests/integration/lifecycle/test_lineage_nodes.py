@@ -111,7 +111,7 @@ async def nodes(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Nodes
                     "unpinned": "label",  # these nodes do not sign: lineage, not trust, is tested
                     "peers": [
                         peer("b", b_url, ["88.200"], token=A_TO_B, accept_token_sha256=sha(B_TO_A), **grant)
-                    ]
+                    ],
                 },
             )
         )
@@ -134,7 +134,7 @@ async def nodes(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Nodes
                             "a", a_url, ["88.100.1"], token=B_TO_A, accept_token_sha256=sha(A_TO_B), **grant
                         ),
                         peer("c", c_url, ["88.300"], token=B_TO_C, verify="identity"),
-                    ]
+                    ],
                 },
             )
         )
