@@ -30,6 +30,7 @@ from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from resolver.errors import InvalidIdentifier
+from resolver.frozen import quick_init
 from resolver.lookalikes import check_lookalikes
 
 __all__ = [
@@ -66,6 +67,7 @@ _GS1_QUALIFIERS = ("22", "10", "21")
 _GS1_QUALIFIER_NAMES = {"22": "consumer product variant", "10": "batch/lot", "21": "serial number"}
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Identifier:
     """A parsed identifier.

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from resolver.errors import Gone, NotFound
+from resolver.frozen import quick_init
 from resolver.stores.base import Record, View
 from resolver.tiers import Tier
 
@@ -50,6 +51,7 @@ class Read(enum.Enum):
     HISTORY = "history"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """One read: which passport, for which tier, by when, and the nodes it passed through.
@@ -76,6 +78,7 @@ class Lookup:
     client: str = ""  # who asked, for the per-client limit on lookups that reach peers
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Referral:
     """Where the authoritative answer lives, for a client that asked not to recurse."""
@@ -85,6 +88,7 @@ class Referral:
     prefix: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Owner:
     """The node authoritative for a passport and its prefix that covers it (``Passport-Owner``:
@@ -109,6 +113,7 @@ class Owner:
         return cls(node_id, prefix)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A stage's answer: the view (or a referral), where it came from and how long to keep it.

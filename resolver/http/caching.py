@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from resolver.memo import memoize, text_size
 from resolver.tiers import Tier
@@ -36,7 +36,7 @@ VARY_PAGE = VARY + ", Accept-Language"  # the HTML page also comes in the caller
 
 def credentialed(request: web.Request) -> bool:
     """Whether the request carries credentials (a shared cache must not keep its answer)."""
-    return "Authorization" in request.headers
+    return hdrs.AUTHORIZATION in request.headers
 
 
 def _control(answer: tuple[Tier, bool, int, bool]) -> str:
@@ -68,5 +68,5 @@ def etag_matches(header: str, etag: str) -> bool:
 
 def not_modified(request: web.Request, etag: str) -> bool:
     """Whether ``request`` is a revalidation of ``etag`` (answer ``304``)."""
-    header = request.headers.get("If-None-Match")
+    header = request.headers.get(hdrs.IF_NONE_MATCH)
     return header is not None and etag_matches(header, etag)

@@ -10,7 +10,8 @@ import email.utils
 from dataclasses import dataclass, replace
 from time import monotonic as _monotonic
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from multidict import istr
 
 from resolver.errors import (
     Forbidden,
@@ -44,6 +45,8 @@ __all__ = ["Edge", "PastRead", "Preconditions", "WriteOutcome", "http_date", "in
 
 _IDENT_MEMO_BYTES = 16 * 1024 * 1024  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
 _PRINCIPAL = web.RequestKey("principal", Principal)  # the caller, set by Edge.principal
+# As istr, as aiohttp's own names: a lookup in the request's headers then folds no case.
+_HOPS, _BUDGET = istr(HOPS_HEADER), istr(BUDGET_HEADER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +188,7 @@ class Edge:
 
     def principal(self, request: web.Request) -> Principal:
         """The caller, once it is within its rate limit (429 otherwise); kept on the request."""
-        authorization = request.headers.get("Authorization")
+        authorization = request.headers.get(hdrs.AUTHORIZATION)
         principal = self.auth.principal(authorization)
         if authorization is None and self._peer_certs:
             principal = self._certified(request) or principal
@@ -251,7 +254,7 @@ class Edge:
         headers = request.headers
         caller = request.get(_PRINCIPAL)
         client = self._client(request, caller)
-        if HOPS_HEADER in headers or BUDGET_HEADER in headers:
+        if _HOPS in headers or _BUDGET in headers:
             lookup = lookup_from_headers(
                 ident.key,
                 tier,

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
-__all__ = ["FAST", "bytes_response"]
+__all__ = ["FAST", "BytesResponse", "bytes_response"]
 
 
 class _BytesResponse(web.Response):
@@ -53,6 +53,7 @@ def _same_as_aiohttp() -> bool:
 
 
 FAST = _same_as_aiohttp()
+BytesResponse = _BytesResponse  # what bytes_response makes (when FAST)
 
 
 def bytes_response(body: bytes, headers: CIMultiDict[str]) -> web.Response:

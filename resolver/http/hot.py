@@ -45,7 +45,7 @@ from aiohttp.web_urldispatcher import PlainResource, ResourceRoute
 from multidict import CIMultiDict, istr
 
 from resolver.errors import TooManyRequests
-from resolver.http.fast_response import bytes_response
+from resolver.http.fast_response import BytesResponse, bytes_response
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER
 from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.metrics import Metrics
@@ -66,6 +66,7 @@ _ACCEPT = hdrs.ACCEPT
 _COPY_ROUTES = frozenset({"passport"})
 # What a hot answer counts when served: (count the request, count the answer, observe the seconds).
 _Tally = tuple[Callable[[], None], Callable[[], None], Callable[[float], None]]
+_HEADER_BYTES = 64  # what one kept header costs, name, value and its entry (an estimate)
 
 
 class KeptViews(Protocol):
@@ -92,15 +93,15 @@ class _Counts:
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
-        self._bound: dict[str, _Tally] = {}
+        self._bound: dict[tuple[str, str], _Tally] = {}
 
     def of(self, label: str, source: str = "local") -> _Tally:
         """(count the request, count the answer, observe the seconds) for route ``label``
         answered from ``source``."""
-        found = self._bound.get(label + " " + source)
+        found = self._bound.get((label, source))
         if found is None:
             metrics = self._metrics
-            found = self._bound[label + " " + source] = (
+            found = self._bound[(label, source)] = (
                 metrics.requests.labelled(label, "200"),
                 metrics.answers.labelled(source),
                 metrics.latency.labelled(label),
@@ -139,8 +140,9 @@ class HotAnswer:
         if copied is not None:
             self.copy, self._copies = copied
         headers["Content-Length"] = str(len(body))  # aiohttp then measures nothing itself
-        named = sum(map(len, headers.keys())) + sum(map(len, headers.values()))
-        self.size = len(body) + named + 4 * ENTRY_OVERHEAD
+        # The headers' cost by their number (measuring each name and value cost more than the
+        # rest of keeping an answer): a passport answer's run to ~40 bytes each.
+        self.size = len(body) + _HEADER_BYTES * len(headers) + 4 * ENTRY_OVERHEAD
         self._body = body
         self._headers = headers  # each response copies it; only a copy's Age changes in it
         self._age = -1  # the Age the kept set says (a copy's answer's), -1 until first served
@@ -283,14 +285,15 @@ class HotAnswers:
         views = self._views
         if views is None or response.status != 200:
             return
-        # (the type first: isinstance of an aiohttp response is an ABC check, slow for a miss)
-        if type(response) is not web.Response and not isinstance(response, web.Response):
+        # (the types first: isinstance of an aiohttp response is an ABC check, slow for a miss)
+        kind = type(response)
+        if kind is not BytesResponse and kind is not web.Response and not isinstance(response, web.Response):
             return
         headers = request.headers
         for name in _BYPASS:
             if name in headers:
                 return
-        body = response.body
+        body = cast(web.Response, response).body  # one of the two kinds, checked above
         if not isinstance(body, bytes):
             return
         copied: tuple[CacheEntry, KeptCopies] | None = None

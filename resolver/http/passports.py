@@ -105,7 +105,7 @@ def last_modified(seconds: float) -> str:
     memo's lookups, ``formatdate``'s layers and the put cost more than this. The same rounding
     as ``datetime.fromtimestamp`` under ``formatdate`` (the fraction to the microsecond, half to
     even, carried into the next second when it rounds to a whole one), the same text; the
-    calendar from ``time.gmtime`` (no datetime object).
+    calendar from ``time.gmtime`` (no datetime object), once per second (``_dates``).
     """
     fraction, whole = _modf(seconds)
     second = int(whole) + (round(fraction * 1e6) >= 1_000_000)
@@ -113,8 +113,20 @@ def last_modified(seconds: float) -> str:
         when = _from_timestamp(seconds, datetime.UTC)
         fields = (when.weekday(), when.day, when.month, when.year, when.hour, when.minute, when.second)
         return _http_date_text(*fields)
-    t = _gmtime(second)
-    return _http_date_text(t.tm_wday, t.tm_mday, t.tm_mon, t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
+    found = _dates.get(second)
+    if found is None:
+        t = _gmtime(second)
+        found = _http_date_text(t.tm_wday, t.tm_mday, t.tm_mon, t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
+        if len(_dates) >= _DATES_KEPT:
+            _dates.clear()
+        _dates[second] = found
+    return found
+
+
+# The text of each second seen lately: versions written in the same second (a bulk import, a
+# busy prefix) share it. Emptied when full (a dict lookup is all a hit may cost).
+_dates: dict[int, str] = {}
+_DATES_KEPT = 4096
 
 
 def _http_date_text(weekday: int, day: int, month: int, year: int, hour: int, minute: int, sec: int) -> str:

@@ -14,11 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from resolver.frozen import quick_init
 from resolver.tiers import Tier
 
 __all__ = ["Change", "Record", "Store", "View"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Record:
     """One version of a passport. ``views`` holds compact JSON-LD bytes per tier.
@@ -41,6 +43,7 @@ class Record:
         return f'"{self.version}"'
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class View:
     """What the hot read path needs: one tier's bytes and the version's metadata."""
@@ -52,6 +55,7 @@ class View:
     body: bytes
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Change:
     """One entry of the change feed."""
