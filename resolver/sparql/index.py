@@ -25,6 +25,7 @@ import pyoxigraph
 
 from resolver.errors import DocumentError, ResolverError
 from resolver.jsontypes import JSONObject
+from resolver.sparql.column_files import ColumnFiles
 from resolver.sparql.columns import TierColumns
 from resolver.sparql.names import history_graph_name, view_graph_name
 from resolver.sparql.profile_graph import PROFILE_GRAPH, profile_digest, profile_quads
@@ -97,7 +98,10 @@ class GraphIndex:
         # The columnar evaluator's columns of each current store (resolver.sparql.columns),
         # read on first use on this thread and kept in step by every write below.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-columns")
-        self._columns = {tier: TierColumns(store, self._reader) for tier, store in self._current.items()}
+        self._columns = {
+            tier: TierColumns(store, self._reader, ColumnFiles(directory / "columns" / tier.label))
+            for tier, store in self._current.items()
+        }
         self._columns_saved: dict[Tier, list[str]] = {}  # the ledger's record of which are used
         self._ledger = sqlite3.connect(directory / "ledger.sqlite3", check_same_thread=False)
         self._ledger.execute("PRAGMA journal_mode=WAL")
@@ -149,6 +153,14 @@ class GraphIndex:
         parsed and written by pyoxigraph's bulk loader, one document per tier store for the
         lot, not atomic. The ledger's rows wait for ``commit``. Returns the handles whose views
         could not be read, with why (they are left as they were)."""
+        for columns in self._columns.values():
+            columns.begin_write()
+        failed = self._apply(records, bulk=bulk)
+        for columns in self._columns.values():
+            columns.end_write()
+        return failed
+
+    def _apply(self, records: Mapping[str, Record | None], *, bulk: bool) -> dict[str, str]:
         writes = _Writes(self._current, self._columns)
         failed: dict[str, str] = {}
         for handle, record in records.items():
@@ -201,10 +213,10 @@ class GraphIndex:
         (handle, passport IRI, version) and the feed ``positions`` they reach. For tools that
         make an index's rows without reading each record (the benchmark's generated passports)."""
         for tier, stream in rows.items():
+            self._columns[tier].invalidate()  # first: a process killed midway keeps no stale columns
             # Parsed, then bulk-written: pyoxigraph's parser keeps the blank node labels (the
             # index's diff writes rely on them); ``bulk_load`` would give new ones.
             self._current[tier].bulk_extend(pyoxigraph.parse(stream, format=pyoxigraph.RdfFormat.N_QUADS))
-            self._columns[tier].invalidate()
         with self._ledger:
             self._ledger.executemany(
                 "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)", passports
@@ -231,10 +243,10 @@ class GraphIndex:
 
     def clear(self) -> None:
         """Empty the index (before a rebuild); the profile graph is loaded again."""
+        for columns in self._columns.values():
+            columns.invalidate()  # first: a process killed midway keeps no stale columns
         for store in (*self._current.values(), *self._past.values()):
             store.clear()
-        for columns in self._columns.values():
-            columns.invalidate()
         with self._ledger:
             self._ledger.execute("DELETE FROM passports")
             self._ledger.execute("DELETE FROM meta WHERE name LIKE 'seq%' OR name = 'profile'")
@@ -251,9 +263,8 @@ class GraphIndex:
     def close(self) -> None:
         self._remember_columns()
         self._reader.shutdown(wait=True, cancel_futures=True)
-        stamp = self._columns_stamp()
-        for tier, columns in self._columns.items():
-            columns.save(self.directory / "columns" / tier.label, stamp)
+        for columns in self._columns.values():
+            columns.save()
             columns.close()
         for store in (*self._current.values(), *self._past.values()):
             store.flush()
@@ -276,25 +287,19 @@ class GraphIndex:
             self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('layout', ?)", (LAYOUT,))
 
     def _warm_columns(self) -> None:
-        """Take back the columns the index saved when it was last closed (if no change came
-        since), else start reading the columns queries used before (the ledger's
-        ``columns.{tier}``) on the columns' thread: a restarted index answers them from columns
-        again without a first query paying for the read."""
-        stamp = self._columns_stamp()
+        """Take back the columns the index kept on disk (resolver.sparql.column_files: saved
+        at close, or as they were when a killed process last wrote), and start reading the
+        columns queries used before (the ledger's ``columns.{tier}``) that are not among them,
+        on the columns' thread: a restarted index answers them from columns again without a
+        first query paying for the read."""
         for tier, columns in self._columns.items():
-            columns.restore(self.directory / "columns" / tier.label, stamp)
+            columns.restore()
             row = self._ledger.execute(
                 "SELECT value FROM meta WHERE name = ?", (f"columns.{tier.label}",)
             ).fetchone()
             if row is not None:
                 self._columns_saved[tier] = json.loads(row[0])
                 columns.ready(self._columns_saved[tier])
-
-    def _columns_stamp(self) -> str:
-        rows = self._ledger.execute(
-            "SELECT name, value FROM meta WHERE name LIKE 'seq%' ORDER BY name"
-        ).fetchall()
-        return json.dumps([LAYOUT, rows])
 
     def _remember_columns(self) -> None:
         """Record which columns are held (or being read), when that changed."""
