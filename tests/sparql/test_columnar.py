@@ -61,6 +61,10 @@ IN_SUBSET = [
     P + "SELECT (COUNT(*) AS ?n) (AVG(?v) AS ?a) (MIN(?v) AS ?m) WHERE { ?p eubat:noSuchThing ?v }",
     P + "SELECT ?c (COUNT(*) AS ?n) WHERE { ?p eubat:noSuchThing ?c } GROUP BY ?c ORDER BY ?c",
     P + 'SELECT (COUNT(*) AS ?n) WHERE { ?p gs1:hasSerialNumber "no such serial" }',
+    P + f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {CHEMISTRY} }}",
+    P + f"SELECT ?c (COUNT(DISTINCT ?v) AS ?d) (COUNT(?v) AS ?n) WHERE {{ {CHEMISTRY} . {VALUE} }} "
+    "GROUP BY ?c ORDER BY ?c",
+    P + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p eubat:noSuchThing ?v }",
 ]
 NOT_IN_SUBSET = [
     'SELECT ?passport WHERE { ?passport <https://ref.gs1.org/voc/hasSerialNumber> "X" }',
@@ -68,9 +72,11 @@ NOT_IN_SUBSET = [
     P + f"SELECT (COUNT(*) AS ?n) WHERE {{ {CHEMISTRY} OPTIONAL {{ {VALUE} }} }}",
     P + f"SELECT (COUNT(*) AS ?n) FROM <urn:x:g> WHERE {{ {CHEMISTRY} }}",
     P + f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {CHEMISTRY} }} }}",
-    P + f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {CHEMISTRY} }}",
     P + f"SELECT ?c (COUNT(*) AS ?n) WHERE {{ {CHEMISTRY} }} GROUP BY ?c HAVING (COUNT(*) > 1) ORDER BY ?c",
     P + "SELECT (COUNT(*) AS ?n) WHERE { ?p eubat:hasBatteryChemistry+ ?c }",
+    P + f"SELECT (SUM(DISTINCT ?v) AS ?s) WHERE {{ {VALUE} }}",
+    P + f"SELECT (COUNT(DISTINCT *) AS ?n) WHERE {{ {CHEMISTRY} }}",
+    P + f"SELECT DISTINCT ?c WHERE {{ {CHEMISTRY} }}",
     P + "SELECT ?c (COUNT(?x) AS ?n) WHERE { ?p eubat:hasBatteryChemistry ?c ; ?q ?x } "
     "GROUP BY ?c ORDER BY ?c",
 ]
@@ -231,6 +237,8 @@ def random_query(rng: random.Random) -> str:
     functions = rng.sample(["SUM", "AVG", "MIN", "MAX"], 2)
     aggregates = [f"({f}({measured}) AS ?a{i})" for i, f in enumerate(functions)]
     aggregates.append("(COUNT(*) AS ?n)")
+    if rng.random() < 0.5:
+        aggregates.append(f"(COUNT(DISTINCT {rng.choice(variables)}) AS ?d)")
     order = " ".join(rng.choice(["", "DESC"]) + f"({g})" if rng.random() < 0.5 else g for g in group)
     text = f"SELECT {' '.join(group)} {' '.join(aggregates)} WHERE {{ {' . '.join(steps)} }}"
     if group:
