@@ -12,6 +12,7 @@ tombstone carries no views to read it from). Writes are blocking: call them off 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -46,6 +47,8 @@ _LEDGER = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS passports (handle TEXT PRIMARY KEY, iri TEXT NOT NULL, version INTEGER NOT NULL)
     WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS views (handle TEXT NOT NULL, tier INTEGER NOT NULL, digest BLOB NOT NULL,
+    PRIMARY KEY (handle, tier)) WITHOUT ROWID;
 """
 
 # What the stores hold, and how; an index made under another layout is emptied and replayed.
@@ -170,13 +173,23 @@ class GraphIndex:
             if record is None or record.deleted:
                 if old is not None:
                     self._drop(old[0], old[1])
-                    self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
+                    self._forget(handle)
+                continue
+            digests = {Tier(tier): _digest(body) for tier, body in record.views.items()}
+            same = self._unchanged(handle, digests) if old is not None else set()
+            if old is not None and same == set(digests):
+                self._ledger.execute(
+                    "UPDATE passports SET version = ? WHERE handle = ?", (record.version, handle)
+                )
                 continue
             try:
-                parsed = _parse(record.views, view_graph_name)
+                parsed = _parse(
+                    {t: b for t, b in record.views.items() if Tier(t) not in same}, view_graph_name
+                )
                 if old is not None and old[0] != parsed.iri:  # the passport's @id changed: the old one leaves
                     self._drop(old[0], old[1])
-                writes.add(handle, parsed, bulk=bulk)
+                    parsed, same = _parse(record.views, view_graph_name), set()
+                writes.add(handle, parsed, bulk=bulk, unchanged=same)
             except DocumentError as err:
                 failed[handle] = err.detail
                 continue
@@ -184,10 +197,28 @@ class GraphIndex:
                 "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)",
                 (handle, parsed.iri, record.version),
             )
+            self._ledger.execute("DELETE FROM views WHERE handle = ?", (handle,))
+            self._ledger.executemany(
+                "INSERT INTO views (handle, tier, digest) VALUES (?, ?, ?)",
+                [(handle, int(tier), digest) for tier, digest in digests.items()],
+            )
         for handle, why in writes.finish().items():
             failed[handle] = why
-            self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
+            self._forget(handle)
         return failed
+
+    def _unchanged(self, handle: str, digests: Mapping[Tier, bytes]) -> set[Tier]:
+        """The tiers whose view is the one applied last (same bytes): nothing to read or write
+        for them. Every view unchanged (a replay after a crash, a version that changed only
+        what no view shows): the record is not read at all."""
+        held = dict(self._ledger.execute("SELECT tier, digest FROM views WHERE handle = ?", (handle,)))
+        if set(held) != {int(tier) for tier in digests}:  # a view came or went: every view is read
+            return set()
+        return {tier for tier, digest in digests.items() if held[int(tier)] == digest}
+
+    def _forget(self, handle: str) -> None:
+        self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
+        self._ledger.execute("DELETE FROM views WHERE handle = ?", (handle,))
 
     def write(self, batch: IndexBatch) -> dict[str, str]:
         """Apply one batch of the change feed: its records, its past versions (history), and
@@ -249,6 +280,7 @@ class GraphIndex:
             store.clear()
         with self._ledger:
             self._ledger.execute("DELETE FROM passports")
+            self._ledger.execute("DELETE FROM views")
             self._ledger.execute("DELETE FROM meta WHERE name LIKE 'seq%' OR name = 'profile'")
         self._load_profile()
 
@@ -351,11 +383,16 @@ class _Writes:
         self._loads: dict[Tier, list[JSONObject]] = {tier: [] for tier in stores}
         self._loaded: dict[str, _Parsed] = {}
 
-    def add(self, handle: str, parsed: _Parsed, *, bulk: bool) -> None:
+    def add(self, handle: str, parsed: _Parsed, *, bulk: bool, unchanged: set[Tier]) -> None:
         """Write ``parsed``: bulk-loaded (``bulk``, and its graphs are empty), else diffed
-        (DocumentError when a view cannot be read)."""
+        (DocumentError when a view cannot be read); the graphs of the tiers ``unchanged`` are
+        left as they are."""
         graphs = {tier: pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier)) for tier in self._stores}
-        if bulk and all(_empty(store, graphs[tier]) for tier, store in self._stores.items()):
+        if (
+            bulk
+            and not unchanged
+            and all(_empty(store, graphs[tier]) for tier, store in self._stores.items())
+        ):
             for tier, (view, name) in parsed.views.items():
                 if tier in self._loads:
                     self._loads[tier].append(view.in_graph(name))
@@ -363,8 +400,9 @@ class _Writes:
             self._loaded[handle] = parsed
             return
         for tier in self._stores:
-            added = self._replace(tier, graphs[tier], parsed.lines(tier))
-            self._adds[tier].extend(_with_copies(added, graphs[tier]))
+            if tier not in unchanged:
+                added = self._replace(tier, graphs[tier], parsed.lines(tier))
+                self._adds[tier].extend(_with_copies(added, graphs[tier]))
 
     def finish(self) -> dict[str, str]:
         """Write what was gathered; the bulk-loaded handles that could not be read, with why
@@ -508,6 +546,10 @@ def _parse(views: Mapping[Tier, bytes], name: Callable[[str, Tier], str]) -> _Pa
     if not iri:
         raise DocumentError("a stored record without views")
     return _Parsed(iri, read)
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=16).digest()
 
 
 def _in_tier(name: Callable[[str, Tier], str], tier: Tier) -> Callable[[str], str]:
