@@ -12,6 +12,11 @@ writes: every triple the index adds to or removes from the store's default graph
 read is kept and applied on top of what was read (adding a held triple and removing a missing
 one change nothing, so a change the read already saw is harmless). A bulk load or a clear
 drops every column (``invalidate``): they are read again on use.
+
+Given ``ColumnFiles``, the columns are kept on disk as well (``resolver.sparql.column_files``):
+a snapshot once the columns asked for are read (and again when the journal grows large), and
+a journal of every change told since; ``restore`` takes them back in a new process, a killed
+one's replacement included.
 """
 
 from __future__ import annotations
