@@ -22,6 +22,7 @@ one's replacement included.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
@@ -36,6 +37,7 @@ from resolver.sparql.column_files import JOURNAL_LIMIT, ColumnFiles
 __all__ = ["Column", "Ids", "Terms", "TierColumns", "split_line"]
 
 Ids = npt.NDArray[np.int64]
+_log = logging.getLogger("resolver.sparql")
 CHUNK = 4096  # terms per chunk of the dictionary (see Terms)
 SHIFT = 32
 _LOW = (1 << SHIFT) - 1
@@ -281,7 +283,10 @@ class TierColumns:
             terms, in_write = self.terms.upto(len(self.terms)), self._in_write
             invalidated = self._generation
             self._snapshot = sorted(keys)
-        files.write_snapshot(generation, keys, terms, in_write)
+        try:
+            files.write_snapshot(generation, keys, terms, in_write)
+        except OSError as err:  # the last snapshot stays current, and the journals since it
+            _log.warning("sparql columns: a snapshot could not be written to %s: %s", files.directory, err)
         with self._lock:
             if invalidated != self._generation:  # a clear or a bulk load meanwhile
                 files.forget()
