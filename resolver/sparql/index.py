@@ -12,6 +12,7 @@ tombstone carries no views to read it from). Writes are blocking: call them off 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -25,6 +26,7 @@ import pyoxigraph
 
 from resolver.errors import DocumentError, ResolverError
 from resolver.jsontypes import JSONObject
+from resolver.sparql.column_files import ColumnFiles
 from resolver.sparql.columns import TierColumns
 from resolver.sparql.names import history_graph_name, view_graph_name
 from resolver.sparql.profile_graph import PROFILE_GRAPH, profile_digest, profile_quads
@@ -45,6 +47,8 @@ _LEDGER = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS passports (handle TEXT PRIMARY KEY, iri TEXT NOT NULL, version INTEGER NOT NULL)
     WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS views (handle TEXT NOT NULL, tier INTEGER NOT NULL, digest BLOB NOT NULL,
+    PRIMARY KEY (handle, tier)) WITHOUT ROWID;
 """
 
 # What the stores hold, and how; an index made under another layout is emptied and replayed.
@@ -97,7 +101,10 @@ class GraphIndex:
         # The columnar evaluator's columns of each current store (resolver.sparql.columns),
         # read on first use on this thread and kept in step by every write below.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-columns")
-        self._columns = {tier: TierColumns(store, self._reader) for tier, store in self._current.items()}
+        self._columns = {
+            tier: TierColumns(store, self._reader, ColumnFiles(directory / "columns" / tier.label))
+            for tier, store in self._current.items()
+        }
         self._columns_saved: dict[Tier, list[str]] = {}  # the ledger's record of which are used
         self._ledger = sqlite3.connect(directory / "ledger.sqlite3", check_same_thread=False)
         self._ledger.execute("PRAGMA journal_mode=WAL")
@@ -149,6 +156,14 @@ class GraphIndex:
         parsed and written by pyoxigraph's bulk loader, one document per tier store for the
         lot, not atomic. The ledger's rows wait for ``commit``. Returns the handles whose views
         could not be read, with why (they are left as they were)."""
+        for columns in self._columns.values():
+            columns.begin_write()
+        failed = self._apply(records, bulk=bulk)
+        for columns in self._columns.values():
+            columns.end_write()
+        return failed
+
+    def _apply(self, records: Mapping[str, Record | None], *, bulk: bool) -> dict[str, str]:
         writes = _Writes(self._current, self._columns)
         failed: dict[str, str] = {}
         for handle, record in records.items():
@@ -158,13 +173,23 @@ class GraphIndex:
             if record is None or record.deleted:
                 if old is not None:
                     self._drop(old[0], old[1])
-                    self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
+                    self._forget(handle)
+                continue
+            digests = {Tier(tier): _digest(body) for tier, body in record.views.items()}
+            same = self._unchanged(handle, digests) if old is not None else set()
+            if old is not None and same == set(digests):
+                self._ledger.execute(
+                    "UPDATE passports SET version = ? WHERE handle = ?", (record.version, handle)
+                )
                 continue
             try:
-                parsed = _parse(record.views, view_graph_name)
+                parsed = _parse(
+                    {t: b for t, b in record.views.items() if Tier(t) not in same}, view_graph_name
+                )
                 if old is not None and old[0] != parsed.iri:  # the passport's @id changed: the old one leaves
                     self._drop(old[0], old[1])
-                writes.add(handle, parsed, bulk=bulk)
+                    parsed, same = _parse(record.views, view_graph_name), set()
+                writes.add(handle, parsed, bulk=bulk, unchanged=same)
             except DocumentError as err:
                 failed[handle] = err.detail
                 continue
@@ -172,10 +197,28 @@ class GraphIndex:
                 "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)",
                 (handle, parsed.iri, record.version),
             )
+            self._ledger.execute("DELETE FROM views WHERE handle = ?", (handle,))
+            self._ledger.executemany(
+                "INSERT INTO views (handle, tier, digest) VALUES (?, ?, ?)",
+                [(handle, int(tier), digest) for tier, digest in digests.items()],
+            )
         for handle, why in writes.finish().items():
             failed[handle] = why
-            self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
+            self._forget(handle)
         return failed
+
+    def _unchanged(self, handle: str, digests: Mapping[Tier, bytes]) -> set[Tier]:
+        """The tiers whose view is the one applied last (same bytes): nothing to read or write
+        for them. Every view unchanged (a replay after a crash, a version that changed only
+        what no view shows): the record is not read at all."""
+        held = dict(self._ledger.execute("SELECT tier, digest FROM views WHERE handle = ?", (handle,)))
+        if set(held) != {int(tier) for tier in digests}:  # a view came or went: every view is read
+            return set()
+        return {tier for tier, digest in digests.items() if held[int(tier)] == digest}
+
+    def _forget(self, handle: str) -> None:
+        self._ledger.execute("DELETE FROM passports WHERE handle = ?", (handle,))
+        self._ledger.execute("DELETE FROM views WHERE handle = ?", (handle,))
 
     def write(self, batch: IndexBatch) -> dict[str, str]:
         """Apply one batch of the change feed: its records, its past versions (history), and
@@ -201,10 +244,10 @@ class GraphIndex:
         (handle, passport IRI, version) and the feed ``positions`` they reach. For tools that
         make an index's rows without reading each record (the benchmark's generated passports)."""
         for tier, stream in rows.items():
+            self._columns[tier].invalidate()  # first: a process killed midway keeps no stale columns
             # Parsed, then bulk-written: pyoxigraph's parser keeps the blank node labels (the
             # index's diff writes rely on them); ``bulk_load`` would give new ones.
             self._current[tier].bulk_extend(pyoxigraph.parse(stream, format=pyoxigraph.RdfFormat.N_QUADS))
-            self._columns[tier].invalidate()
         with self._ledger:
             self._ledger.executemany(
                 "INSERT OR REPLACE INTO passports (handle, iri, version) VALUES (?, ?, ?)", passports
@@ -231,12 +274,13 @@ class GraphIndex:
 
     def clear(self) -> None:
         """Empty the index (before a rebuild); the profile graph is loaded again."""
+        for columns in self._columns.values():
+            columns.invalidate()  # first: a process killed midway keeps no stale columns
         for store in (*self._current.values(), *self._past.values()):
             store.clear()
-        for columns in self._columns.values():
-            columns.invalidate()
         with self._ledger:
             self._ledger.execute("DELETE FROM passports")
+            self._ledger.execute("DELETE FROM views")
             self._ledger.execute("DELETE FROM meta WHERE name LIKE 'seq%' OR name = 'profile'")
         self._load_profile()
 
@@ -251,9 +295,8 @@ class GraphIndex:
     def close(self) -> None:
         self._remember_columns()
         self._reader.shutdown(wait=True, cancel_futures=True)
-        stamp = self._columns_stamp()
-        for tier, columns in self._columns.items():
-            columns.save(self.directory / "columns" / tier.label, stamp)
+        for columns in self._columns.values():
+            columns.save()
             columns.close()
         for store in (*self._current.values(), *self._past.values()):
             store.flush()
@@ -276,25 +319,19 @@ class GraphIndex:
             self._ledger.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('layout', ?)", (LAYOUT,))
 
     def _warm_columns(self) -> None:
-        """Take back the columns the index saved when it was last closed (if no change came
-        since), else start reading the columns queries used before (the ledger's
-        ``columns.{tier}``) on the columns' thread: a restarted index answers them from columns
-        again without a first query paying for the read."""
-        stamp = self._columns_stamp()
+        """Take back the columns the index kept on disk (resolver.sparql.column_files: saved
+        at close, or as they were when a killed process last wrote), and start reading the
+        columns queries used before (the ledger's ``columns.{tier}``) that are not among them,
+        on the columns' thread: a restarted index answers them from columns again without a
+        first query paying for the read."""
         for tier, columns in self._columns.items():
-            columns.restore(self.directory / "columns" / tier.label, stamp)
+            columns.restore()
             row = self._ledger.execute(
                 "SELECT value FROM meta WHERE name = ?", (f"columns.{tier.label}",)
             ).fetchone()
             if row is not None:
                 self._columns_saved[tier] = json.loads(row[0])
                 columns.ready(self._columns_saved[tier])
-
-    def _columns_stamp(self) -> str:
-        rows = self._ledger.execute(
-            "SELECT name, value FROM meta WHERE name LIKE 'seq%' ORDER BY name"
-        ).fetchall()
-        return json.dumps([LAYOUT, rows])
 
     def _remember_columns(self) -> None:
         """Record which columns are held (or being read), when that changed."""
@@ -346,11 +383,16 @@ class _Writes:
         self._loads: dict[Tier, list[JSONObject]] = {tier: [] for tier in stores}
         self._loaded: dict[str, _Parsed] = {}
 
-    def add(self, handle: str, parsed: _Parsed, *, bulk: bool) -> None:
+    def add(self, handle: str, parsed: _Parsed, *, bulk: bool, unchanged: set[Tier]) -> None:
         """Write ``parsed``: bulk-loaded (``bulk``, and its graphs are empty), else diffed
-        (DocumentError when a view cannot be read)."""
+        (DocumentError when a view cannot be read); the graphs of the tiers ``unchanged`` are
+        left as they are."""
         graphs = {tier: pyoxigraph.NamedNode(view_graph_name(parsed.iri, tier)) for tier in self._stores}
-        if bulk and all(_empty(store, graphs[tier]) for tier, store in self._stores.items()):
+        if (
+            bulk
+            and not unchanged
+            and all(_empty(store, graphs[tier]) for tier, store in self._stores.items())
+        ):
             for tier, (view, name) in parsed.views.items():
                 if tier in self._loads:
                     self._loads[tier].append(view.in_graph(name))
@@ -358,8 +400,9 @@ class _Writes:
             self._loaded[handle] = parsed
             return
         for tier in self._stores:
-            added = self._replace(tier, graphs[tier], parsed.lines(tier))
-            self._adds[tier].extend(_with_copies(added, graphs[tier]))
+            if tier not in unchanged:
+                added = self._replace(tier, graphs[tier], parsed.lines(tier))
+                self._adds[tier].extend(_with_copies(added, graphs[tier]))
 
     def finish(self) -> dict[str, str]:
         """Write what was gathered; the bulk-loaded handles that could not be read, with why
@@ -503,6 +546,10 @@ def _parse(views: Mapping[Tier, bytes], name: Callable[[str, Tier], str]) -> _Pa
     if not iri:
         raise DocumentError("a stored record without views")
     return _Parsed(iri, read)
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=16).digest()
 
 
 def _in_tier(name: Callable[[str, Tier], str], tier: Tier) -> Callable[[str], str]:

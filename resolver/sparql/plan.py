@@ -7,8 +7,8 @@
 - its pattern one basic graph pattern: triple patterns whose predicate is an IRI or a sequence
   path of IRIs (``a/b/c``), subject and object variables, blank nodes, IRIs or plain strings;
 - ``GROUP BY`` variables of the pattern (or none), and the aggregates ``COUNT(*)``,
-  ``COUNT(?v)``, ``SUM``, ``AVG``, ``MIN`` and ``MAX`` of a variable of the pattern, none
-  ``DISTINCT``;
+  ``COUNT(?v)``, ``COUNT(DISTINCT ?v)``, ``SUM``, ``AVG``, ``MIN`` and ``MAX`` of a variable of
+  the pattern (no other ``DISTINCT``);
 - the projection only group variables and aggregates; ``ORDER BY`` only projected variables;
   ``LIMIT`` and ``OFFSET``.
 
@@ -56,6 +56,7 @@ class Aggregate:
     function: str  # count, sum, avg, min, max
     variable: str | None  # None: COUNT(*)
     output: str
+    distinct: bool = False  # COUNT(DISTINCT ?v): distinct terms (sameTerm), the only DISTINCT taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +141,11 @@ def _aggregates(specs: list[Any], outputs: dict[str, str], group: tuple[str, ...
         if spec.name == "Aggregate_Sample" and _var(spec.vars) in group:
             by_result[result] = None  # a group variable, projected
             continue
-        if spec.name not in AGGREGATES or spec.get("distinct"):
+        distinct = bool(spec.get("distinct"))
+        if spec.name not in AGGREGATES or (distinct and (spec.name != "Aggregate_Count" or spec.vars == "*")):
             raise Unsupported(spec.name)
         variable = None if spec.vars == "*" else _var(spec.vars)
-        by_result[result] = Aggregate(AGGREGATES[spec.name], variable, result)
+        by_result[result] = Aggregate(AGGREGATES[spec.name], variable, result, distinct)
     found: list[Aggregate] = []
     for name, result in outputs.items():
         if result not in by_result:
@@ -153,7 +155,7 @@ def _aggregates(specs: list[Any], outputs: dict[str, str], group: tuple[str, ...
             if name not in group or _sampled(specs, result) != name:
                 raise Unsupported("a group variable projected under another name")
             continue
-        found.append(Aggregate(aggregate.function, aggregate.variable, name))
+        found.append(Aggregate(aggregate.function, aggregate.variable, name, aggregate.distinct))
     return tuple(found)
 
 

@@ -9,11 +9,12 @@ to 12 significant digits (pyoxigraph adds doubles in its join order; see docs/sp
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,12 @@ import pytest
 
 from bench.sparql import AGGREGATE
 from resolver.sparql import columnar
-from resolver.sparql.columns import TierColumns
+from resolver.sparql.column_files import ColumnFiles
+from resolver.sparql.columns import CHUNK, Terms, TierColumns
 from resolver.sparql.engine import Dataset
 from resolver.sparql.evaluate import evaluate
 from resolver.sparql.guard import check_query
+from resolver.sparql.host import IndexProcess
 from resolver.sparql.index import GraphIndex
 from resolver.sparql.plan import plan
 from resolver.sparql.runtime import open_sparql
@@ -58,6 +61,10 @@ IN_SUBSET = [
     P + "SELECT (COUNT(*) AS ?n) (AVG(?v) AS ?a) (MIN(?v) AS ?m) WHERE { ?p eubat:noSuchThing ?v }",
     P + "SELECT ?c (COUNT(*) AS ?n) WHERE { ?p eubat:noSuchThing ?c } GROUP BY ?c ORDER BY ?c",
     P + 'SELECT (COUNT(*) AS ?n) WHERE { ?p gs1:hasSerialNumber "no such serial" }',
+    P + f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {CHEMISTRY} }}",
+    P + f"SELECT ?c (COUNT(DISTINCT ?v) AS ?d) (COUNT(?v) AS ?n) WHERE {{ {CHEMISTRY} . {VALUE} }} "
+    "GROUP BY ?c ORDER BY ?c",
+    P + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p eubat:noSuchThing ?v }",
 ]
 NOT_IN_SUBSET = [
     'SELECT ?passport WHERE { ?passport <https://ref.gs1.org/voc/hasSerialNumber> "X" }',
@@ -65,9 +72,11 @@ NOT_IN_SUBSET = [
     P + f"SELECT (COUNT(*) AS ?n) WHERE {{ {CHEMISTRY} OPTIONAL {{ {VALUE} }} }}",
     P + f"SELECT (COUNT(*) AS ?n) FROM <urn:x:g> WHERE {{ {CHEMISTRY} }}",
     P + f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {CHEMISTRY} }} }}",
-    P + f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {CHEMISTRY} }}",
     P + f"SELECT ?c (COUNT(*) AS ?n) WHERE {{ {CHEMISTRY} }} GROUP BY ?c HAVING (COUNT(*) > 1) ORDER BY ?c",
     P + "SELECT (COUNT(*) AS ?n) WHERE { ?p eubat:hasBatteryChemistry+ ?c }",
+    P + f"SELECT (SUM(DISTINCT ?v) AS ?s) WHERE {{ {VALUE} }}",
+    P + f"SELECT (COUNT(DISTINCT *) AS ?n) WHERE {{ {CHEMISTRY} }}",
+    P + f"SELECT DISTINCT ?c WHERE {{ {CHEMISTRY} }}",
     P + "SELECT ?c (COUNT(?x) AS ?n) WHERE { ?p eubat:hasBatteryChemistry ?c ; ?q ?x } "
     "GROUP BY ?c ORDER BY ?c",
 ]
@@ -228,6 +237,8 @@ def random_query(rng: random.Random) -> str:
     functions = rng.sample(["SUM", "AVG", "MIN", "MAX"], 2)
     aggregates = [f"({f}({measured}) AS ?a{i})" for i, f in enumerate(functions)]
     aggregates.append("(COUNT(*) AS ?n)")
+    if rng.random() < 0.5:
+        aggregates.append(f"(COUNT(DISTINCT {rng.choice(variables)}) AS ?d)")
     order = " ".join(rng.choice(["", "DESC"]) + f"({g})" if rng.random() < 0.5 else g for g in group)
     text = f"SELECT {' '.join(group)} {' '.join(aggregates)} WHERE {{ {' . '.join(steps)} }}"
     if group:
@@ -269,7 +280,6 @@ def test_a_reopened_index_reads_again_the_columns_queries_used(tmp_path: Path) -
     try:
         columns = index.columns(Tier.PUBLIC)
         assert columns.held() == sorted(found.predicates)  # saved at close, taken back at open
-        assert not (tmp_path / "index" / "columns" / "public").exists()  # never found stale
         ours, theirs = by_both(columns, index.store(Tier.PUBLIC), AGGREGATE)
         assert ours is not None and same(ours, theirs)
         assert index.columns(Tier.AUTHORITY).wanted() == []
@@ -277,22 +287,82 @@ def test_a_reopened_index_reads_again_the_columns_queries_used(tmp_path: Path) -
         index.close()
 
 
-def test_saved_columns_are_taken_back_only_under_the_same_stamp(index: GraphIndex, tmp_path: Path) -> None:
-    columns = index.columns(Tier.PUBLIC)
-    found = plan(AGGREGATE)
-    assert found is not None
-    columns.load(found.predicates)
+def _renamed_chemistry(views: Mapping[Tier, bytes]) -> dict[Tier, bytes]:
+    """Views whose battery chemistry (a column of the aggregate) is another one."""
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ("NaIon" if k == "chemistry" else swap(v)) for k, v in value.items()}
+        return [swap(v) for v in value] if isinstance(value, list) else value
+
+    return {tier: orjson.dumps(swap(orjson.loads(view))) for tier, view in views.items()}
+
+
+def test_columns_on_disk_are_the_snapshot_and_the_journal_since(tmp_path: Path) -> None:
+    """Columns saved, then changed by writes: another process (a killed one's replacement) takes
+    back the snapshot with the journal's changes, as the store now is."""
+    index = GraphIndex.open(tmp_path / "index")
     reader = ThreadPoolExecutor(max_workers=1)
     try:
-        columns.save(tmp_path / "saved", "stamp 1")
-        other = TierColumns(index.store(Tier.PUBLIC), reader)
-        assert not other.restore(tmp_path / "saved", "stamp 2")  # the index moved on since
-        assert not (tmp_path / "saved").exists() and other.held() == []
-        columns.save(tmp_path / "saved", "stamp 1")
-        assert other.restore(tmp_path / "saved", "stamp 1")
+        passports = examples()
+        index.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in passports.items()})
+        found = plan(AGGREGATE)
+        assert found is not None
+        columns = index.columns(Tier.PUBLIC)
+        columns.load(found.predicates)
+        columns.save()
+        first, second = sorted(passports)[:2]
+        index.apply({first: Record(first, 2, 0.0, views=_renamed_chemistry(passports[first].views))})
+        index.apply({second: None})
+        files = ColumnFiles(tmp_path / "index" / "columns" / "public")
+        other = TierColumns(index.store(Tier.PUBLIC), reader, files)
+        assert other.restore()
         for predicate in found.predicates:
             assert pairs(other, predicate) == pairs(columns, predicate)
+            assert pairs(other, predicate) == pairs(TierColumns(index.store(Tier.PUBLIC), reader), predicate)
+        ours, theirs = by_both(other, index.store(Tier.PUBLIC), AGGREGATE)
+        assert ours is not None and same(ours, theirs)
+        other.close()
+
+        columns.begin_write()  # a process killed inside a write: its columns are not taken back
+        again = TierColumns(index.store(Tier.PUBLIC), reader, ColumnFiles(files.directory))
+        assert not again.restore() and again.held() == []
+        assert not files.directory.exists()
+        again.close()
+        columns.end_write()
     finally:
+        reader.shutdown()
+        index.close()
+
+
+def test_columns_on_disk_are_not_taken_back_after_a_clear_or_on_another_boot(tmp_path: Path) -> None:
+    reader = ThreadPoolExecutor(max_workers=1)
+    store = pyoxigraph.Store()
+    s, p = pyoxigraph.NamedNode("urn:x:s"), pyoxigraph.NamedNode("urn:x:p")
+    store.add(pyoxigraph.Quad(s, p, pyoxigraph.Literal("1")))
+    opened: list[TierColumns] = []
+
+    def columns() -> TierColumns:
+        opened.append(TierColumns(store, reader, ColumnFiles(tmp_path / "c")))
+        return opened[-1]
+
+    try:
+        saved = columns()
+        saved.load(["<urn:x:p>"])
+        saved.save()
+        current = tmp_path / "c" / "current"
+        meta = orjson.loads(current.read_bytes())
+        current.write_bytes(orjson.dumps({**meta, "boot": "another boot"}))
+        assert not columns().restore()  # a power cut may have lost writes of the store's
+        saved = columns()
+        saved.load(["<urn:x:p>"])
+        saved.save()
+        assert columns().restore()
+        saved.invalidate()  # a clear or a bulk load: nothing is kept
+        assert not (tmp_path / "c").exists()
+    finally:
+        for made in opened:
+            made.close()
         reader.shutdown()
 
 
@@ -312,3 +382,39 @@ async def test_the_index_process_answers_the_aggregate_from_its_columns(
                 break
             await asyncio.sleep(0.1)
         assert found.engine == "columnar" and same(found.body, first.body)
+
+        # A query past its limit ends the process; the new one takes the columns back from
+        # disk, with the writes since they were read, and answers from them at once.
+        passports = examples()
+        key = sorted(passports)[0]
+        await sqlite_store.put(key, _renamed_chemistry(passports[key].views))
+        await sparql.follower.catch_up()
+        assert isinstance(sparql.index, IndexProcess)
+        assert (tmp_path / "index" / "columns" / "public" / "current").exists()  # a snapshot, and its journal
+        replaced = sparql.index
+        await asyncio.get_running_loop().run_in_executor(None, replaced._replace, replaced._worker)
+        assert replaced.restarts == 1
+        after = await sparql.engine.answer(query, Tier.PUBLIC, accept=JSON, dataset=Dataset())
+        assert after.engine == "columnar" and after.body != first.body
+        fresh = GraphIndex.open(tmp_path / "fresh")
+        try:
+            fresh.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in passports.items()})
+            fresh.apply({key: Record(key, 2, 0.0, views=_renamed_chemistry(passports[key].views))})
+            ours, theirs = by_both(fresh.columns(Tier.PUBLIC), fresh.store(Tier.PUBLIC), AGGREGATE)
+            assert ours is not None and same(after.body, theirs)
+        finally:
+            fresh.close()
+
+
+def test_the_term_dictionary_is_not_walked_by_full_garbage_collections() -> None:
+    """A tier's terms (1.8 million at 100,000 passports) held where the collector does not
+    look: each full collection walked them before, 0.1-0.3 s that a write or a query waited."""
+    terms = Terms()
+    ids = terms.intern(f'"{n}"' for n in range(3 * CHUNK + 5))
+    again = Terms.undump(terms.dump())
+    gc.collect()
+    for found in (terms, again):
+        assert [found.term(int(i)) for i in ids] == [f'"{n}"' for n in range(3 * CHUNK + 5)]
+        assert found.find('"7"') == 7 and len(found) == 3 * CHUNK + 5
+        assert not gc.is_tracked(found._ids)
+        assert sum(gc.is_tracked(chunk) for chunk in found._chunks) == 1  # only the one being filled

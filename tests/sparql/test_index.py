@@ -374,3 +374,44 @@ def test_rows_bulk_loaded_from_view_lines_are_what_apply_writes(tmp_path: Path) 
     finally:
         applied.close()
         loaded.close()
+
+
+def test_a_view_whose_bytes_did_not_change_is_not_read_again(tmp_path: Path) -> None:
+    """The ledger keeps a digest of each view applied: an unchanged view is left as it is (a
+    triple taken out of its graph behind the index's back shows that it was not rewritten)."""
+    passport = examples()[EV]
+    index = GraphIndex.open(tmp_path / "index")
+    try:
+        index.apply({EV: Record(EV, 1, 0.0, views=passport.views)})
+        public = index.store(Tier.PUBLIC)
+        graph = pyoxigraph.NamedNode(view_graph_name(EV_IRI, Tier.PUBLIC))
+        taken = next(iter(public.quads_for_pattern(None, None, None, graph)))
+        public.remove(taken)
+        views = dict(passport.views)
+        views[Tier.AUTHORITY] = _with_name(views[Tier.AUTHORITY], "renamed battery")
+        index.apply({EV: Record(EV, 2, 0.0, views=views)})
+        assert taken not in public  # the public view was not read nor diffed again
+        authority = index.store(Tier.AUTHORITY)
+        name = pyoxigraph.NamedNode("https://ref.gs1.org/voc/productName")
+        assert {str(q.object) for q in authority.quads_for_pattern(None, name, None, None)} == {
+            '"renamed battery"'
+        }
+
+        del views[Tier.LEGITIMATE_INTEREST]  # a view that went: every view is read again
+        index.apply({EV: Record(EV, 3, 0.0, views=views)})
+        assert taken in public
+        li = pyoxigraph.NamedNode(view_graph_name(EV_IRI, Tier.LEGITIMATE_INTEREST))
+        assert (
+            next(iter(index.store(Tier.LEGITIMATE_INTEREST).quads_for_pattern(None, None, None, li)), None)
+            is None
+        )
+        assert default_is_union(public) and default_is_union(authority)
+        default = pyoxigraph.DefaultGraph()
+        assert (
+            next(
+                iter(index.store(Tier.LEGITIMATE_INTEREST).quads_for_pattern(None, None, None, default)), None
+            )
+            is None
+        )
+    finally:
+        index.close()
