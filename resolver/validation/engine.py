@@ -62,6 +62,11 @@ class Engine:
             except shacl_core.Unsupported:
                 self._core = None
 
+    @property
+    def runs_pairs(self) -> bool:
+        """pyshacl runs only the pairs the fast check cannot clear (see :meth:`_judged`)."""
+        return self._core is not None and self._core.decomposable
+
     def validate(self, triples: Sequence[Statement], root: pyoxigraph.NamedNode) -> ValidationReport:
         """Validate the passport's triples or default-graph quads (``root`` is its node)."""
         return self._judged(jsonld.rdflib_triples(triples), _quads(triples), triples, root)

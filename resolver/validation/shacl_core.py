@@ -157,6 +157,11 @@ class CoreChecker:
         depths = [_depth(compiled, ()) for compiled in self._compiled.values()]
         self._decomposable = all(0 <= depth <= _DECOMPOSABLE_DEPTH for depth in depths)
 
+    @property
+    def decomposable(self) -> bool:
+        """:meth:`diagnose` names pairs (else it says ``whole`` for any passport it cannot clear)."""
+        return self._decomposable
+
     def _compile(self, shape: Shape) -> _Compiled:
         found = self._compiled.get(shape.node)
         if found is not None:
