@@ -3,8 +3,8 @@ check (shacl_core) for the common case, and pyshacl for everything it cannot sho
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol, cast
 
 import pyoxigraph
 import rdflib
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
 
 __all__ = ["Engine", "SparqlRunner"]
+
+_Focus = rdflib.term.IdentifiedNode | rdflib.Literal  # a focus node, as pyshacl types it
 
 _RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _PASSPORT_CLASS = pyoxigraph.NamedNode("https://w3id.org/battery-passport/eu-battery#BatteryPassport")
@@ -61,14 +63,37 @@ class Engine:
             except shacl_core.Unsupported:
                 self._core = None
 
+    @property
+    def runs_pairs(self) -> bool:
+        """pyshacl runs only the pairs the fast check cannot clear (see :meth:`_judged`)."""
+        return self._core is not None and self._core.decomposable
+
     def validate(self, triples: Sequence[Statement], root: pyoxigraph.NamedNode) -> ValidationReport:
         """Validate the passport's triples or default-graph quads (``root`` is its node)."""
-        rdf = jsonld.rdflib_triples(triples)
-        quads = _quads(triples)
-        if self._core is not None and self._core.conforms(rdf, SparqlRunner(quads)):
+        return self._judged(jsonld.rdflib_triples(triples), _quads(triples), triples, root)
+
+    def _judged(
+        self,
+        rdf: list[jsonld.Triple],
+        quads: list[pyoxigraph.Quad],
+        triples: Sequence[Statement],
+        root: pyoxigraph.NamedNode,
+        diagnosis: shacl_core.Diagnosis | None = None,
+    ) -> ValidationReport:
+        """The report of one passport (its rdflib triples and quads); ``diagnosis``: the fast
+        check's, if the caller has made it. pyshacl runs only the (shape, focus node) pairs the
+        fast check could not clear (the same results as its whole run: see shacl_core.diagnose)."""
+        if self._core is None:
+            return _typed(self.validate_graph(jsonld.graph_of(rdf), quads=quads), triples, root)
+        if diagnosis is None:
+            diagnosis = self._core.diagnose(rdf)
+        diagnosis.settle(SparqlRunner(quads))
+        if diagnosis.conforms:
             report = ValidationReport(conforms=True)
-        else:
+        elif diagnosis.whole:
             report = self.validate_graph(jsonld.graph_of(rdf), quads=quads)
+        else:
+            report = self.validate_pairs(jsonld.graph_of(rdf), diagnosis.suspects, quads=quads)
         return _typed(report, triples, root)
 
     def validate_many(
@@ -86,32 +111,43 @@ class Engine:
         if self._core is None or len(passports) < 2 or not worker_patches.installed():
             return [self.validate(triples, root) for triples, root in passports]
         reports: dict[int, ValidationReport] = {}
+        pending: dict[int, tuple[list[jsonld.Triple], shacl_core.Diagnosis]] = {}
+        made: dict[int, list[pyoxigraph.Quad]] = {}
+
+        def quads(index: int) -> list[pyoxigraph.Quad]:
+            # With lines, the quads are made only for a passport pyshacl or a lone SPARQL ask needs.
+            if index not in made:
+                made[index] = _quads(passports[index][0])
+            return made[index]
+
         calls: list[sparql_batch.Call] = []
         for index, (triples, root) in enumerate(passports):
-            recorder = _Recorder(index)
             rdf = (
                 jsonld.rdflib_triples(triples)
                 if lines is None
                 else jsonld.rdflib_triples_of_lines(lines[index])
             )
-            if self._core.conforms(rdf, recorder):
+            diagnosis = self._core.diagnose(rdf)
+            if diagnosis.conforms:  # but for its SPARQL constraints, asked in the batch
+                recorder = _Recorder(index)
+                diagnosis.settle(recorder)
                 calls.extend(recorder.calls)
+                pending[index] = (rdf, diagnosis)
             else:
-                reports[index] = self.validate(triples, root)
+                reports[index] = self._judged(rdf, quads(index), triples, root, diagnosis)
 
         def one_by_one(call: sparql_batch.Call) -> bool:
             component: SPARQLBasedConstraint = call.key  # type: ignore[assignment]
-            quads = _quads(passports[call.passport][0])
-            return SparqlRunner(quads)(component, call.text, dict(call.bindings))
+            return SparqlRunner(quads(call.passport))(component, call.text, dict(call.bindings))
 
-        # With lines, the batch's store is loaded from them: the quads are made only for a
-        # passport whose SPARQL constraints are asked one by one.
-        given = [] if lines is not None else [_quads(triples) for triples, _ in passports]
+        # With lines, the batch's store is loaded from them rather than from the quads.
+        given = [] if lines is not None else [quads(index) for index in range(len(passports))]
         again = sparql_batch.flagged(given, calls, one_by_one, lines)
-        for index, (triples, root) in enumerate(passports):
-            if index in again:
-                reports[index] = self.validate(triples, root)
-            elif index not in reports:
+        for index, (rdf, diagnosis) in pending.items():
+            triples, root = passports[index]
+            if index in again:  # settled again, one query at a time
+                reports[index] = self._judged(rdf, quads(index), triples, root, diagnosis)
+            else:
                 conforms = ValidationReport(conforms=True)
                 reports[index] = (
                     _typed(conforms, triples, root)
@@ -128,18 +164,46 @@ class Engine:
     def validate_graph(
         self, graph: rdflib.Graph, *, quads: list[pyoxigraph.Quad] | None = None
     ) -> ValidationReport:
-        data = DataGraph.from_rdflib(graph)
-        if quads is not None and worker_patches.installed():
-            # The SPARQL constraints' copy, straight from the parser's quads (same blank node ids).
-            store = pyoxigraph.Store()
-            store.bulk_extend(quads)
-            worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = data, store
+        """pyshacl's whole run on ``graph``."""
+        data = self._data(graph, quads)
         self._shacl.data_graph = data
         self._shacl._target_graph = None
         conforms, report_graph, _ = self._shacl.run()  # type: ignore[no-untyped-call]
         if conforms and (None, SH.result, None) not in report_graph:
             return ValidationReport(conforms=True)
         return report_of(report_graph, self.profile)
+
+    def validate_pairs(
+        self,
+        graph: rdflib.Graph,
+        pairs: Iterable[tuple[Node, Node]],
+        *,
+        quads: list[pyoxigraph.Quad] | None = None,
+    ) -> ValidationReport:
+        """pyshacl's run of only these (shape node, focus node) pairs, each through the shape's
+        own ``validate`` as pyshacl's run calls it, into one report built as the run builds it."""
+        data = self._data(graph, quads)
+        shapes = self._shacl.shacl_graph
+        executor = self._shacl.make_executor()
+        conforms, results = True, []
+        for node, focus in pairs:
+            shape = shapes.lookup_shape_from_node(node)
+            ok, found = shape.validate(executor, data, focus=[cast(_Focus, focus)])
+            conforms = conforms and bool(ok)
+            results.extend(found)
+        if not results:
+            return ValidationReport(conforms=True)
+        report_graph, _ = self._shacl.create_validation_report(shapes, conforms, results)
+        return report_of(report_graph, self.profile)
+
+    def _data(self, graph: rdflib.Graph, quads: list[pyoxigraph.Quad] | None) -> DataGraph:
+        data = DataGraph.from_rdflib(graph)
+        if quads is not None and worker_patches.installed():
+            # The SPARQL constraints' copy, straight from the parser's quads (same blank node ids).
+            store = pyoxigraph.Store()
+            store.bulk_extend(quads)
+            worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = data, store
+        return data
 
 
 class _SparqlQuery(Protocol):

@@ -7,7 +7,7 @@ index of the data graph. It uses pyshacl's own shape objects and constraint comp
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 import rdflib
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pyshacl.shape import Shape
     from pyshacl.shapes_graph import ShapesGraph
 
-__all__ = ["CoreChecker", "SparqlRun", "Unsupported"]
+__all__ = ["CoreChecker", "Diagnosis", "SparqlRun", "Unsupported"]
 
 Triple = jsonld.Triple
 # subject -> predicate -> objects: one passport's graph as the check reads it.
@@ -86,6 +86,7 @@ _PASSED_MAX = 4096  # per shape: repeated values (units, codes, names) are what 
 # Handled here: counts, sh:class, sh:node, sh:property, sh:sparql, sh:or.
 _OWN = {SH.minCount, SH.maxCount, SH["class"], SH.node, SH.property, SH.sparql, SH["or"]}
 _MAX_DEPTH = 32
+_DECOMPOSABLE_DEPTH = 12
 _IS_SUBCLASS_OF = str(RDFS.subClassOf).__eq__
 
 
@@ -100,6 +101,7 @@ class _Compiled:
         "deactivated",
         "max_count",
         "min_count",
+        "node",
         "nodes",
         "passed",
         "path",
@@ -109,7 +111,8 @@ class _Compiled:
         "values",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, node: Node) -> None:
+        self.node = node  # the shape's node in the shapes graph
         self.deactivated = False
         self.path: tuple[rdflib.URIRef, ...] | None = None  # a predicate or a sequence of them
         self.min_count: int | None = None
@@ -149,12 +152,21 @@ class CoreChecker:
             if nodes or classes or implicit or objects_of or subjects_of:
                 classes, subjects_of = _interned(classes + implicit), _interned(subjects_of)
                 self._targeted.append((compiled, nodes, classes, subjects_of, _interned(objects_of)))
+        # A pair can be run on its own (diagnose) if no shape reaches itself (pyshacl skips a
+        # recursion by the path it came along) and no path nears pyshacl's depth limit (15).
+        depths = [_depth(compiled, ()) for compiled in self._compiled.values()]
+        self._decomposable = all(0 <= depth <= _DECOMPOSABLE_DEPTH for depth in depths)
+
+    @property
+    def decomposable(self) -> bool:
+        """:meth:`diagnose` names pairs (else it says ``whole`` for any passport it cannot clear)."""
+        return self._decomposable
 
     def _compile(self, shape: Shape) -> _Compiled:
         found = self._compiled.get(shape.node)
         if found is not None:
             return found
-        compiled = self._compiled[shape.node] = _Compiled()
+        compiled = self._compiled[shape.node] = _Compiled(shape.node)
         read: _Shape = shape  # the typed view of what pyshacl leaves untyped
         compiled.deactivated = bool(read.deactivated)
         if read.is_property_shape:
@@ -208,19 +220,35 @@ class CoreChecker:
         return compiled
 
     def conforms(self, triples: Iterable[Triple], run_sparql: SparqlRun) -> bool:
-        index: _Index = {}
-        for s, p, o in triples:
-            if _IS_SUBCLASS_OF(p):  # str's __eq__: rdflib's URIRef.__eq__ is slow Python
-                return False  # class targets and sh:class would need the subclass closure
-            by_predicate = index.get(s)
-            if by_predicate is None:
-                by_predicate = index[s] = {}
-            objects = by_predicate.get(p)
-            if objects is None:
-                by_predicate[p] = {o}
-            else:
-                objects.add(o)
+        index = _index_of(triples)
+        if index is None:
+            return False
         walk = _Walk(index, run_sparql, self._type)
+        for compiled, node in self._focus(index):
+            if not walk.check(compiled, node, 0):
+                return False
+        return walk.run_deferred()
+
+    def diagnose(self, triples: Iterable[Triple]) -> Diagnosis:
+        """Which (shape, focus node) pairs pyshacl must run to find every result: a pair left
+        out is one whose constraints, sh:property aside, are shown to report nothing there (its
+        property shapes' pairs are judged on their own). SPARQL constraints are settled later
+        (:meth:`Diagnosis.settle`). ``whole`` when it cannot tell: run pyshacl on everything."""
+        index = _index_of(triples)
+        if index is None:
+            return Diagnosis(None)
+        walk = _Walk(index, _unasked, self._type)
+        suspects: set[tuple[Node, Node]] = set()
+        for compiled, node in self._focus(index):
+            if not self._decomposable:
+                if not walk.check(compiled, node, 0):
+                    return Diagnosis(None)
+            else:
+                walk.diagnose(compiled, node, 0, suspects)
+        return Diagnosis(walk, suspects)
+
+    def _focus(self, index: _Index) -> Iterator[tuple[_Compiled, Node]]:
+        """Each targeted (active) shape with each of its focus nodes in the passport."""
         for compiled, nodes, classes, subjects_of, objects_of in self._targeted:
             if compiled.deactivated:
                 continue
@@ -237,28 +265,115 @@ class CoreChecker:
                     for predicate in objects_of:
                         focus.update(by_predicate.get(predicate, ()))
             for node in focus:
-                if not walk.check(compiled, node, 0):
-                    return False
-        return walk.run_deferred()
+                yield compiled, node
+
+
+def _index_of(triples: Iterable[Triple]) -> _Index | None:
+    """The passport's index, or None if it states subclasses (class targets and sh:class would
+    need the subclass closure)."""
+    index: _Index = {}
+    for s, p, o in triples:
+        if _IS_SUBCLASS_OF(p):  # str's __eq__: rdflib's URIRef.__eq__ is slow Python
+            return None
+        by_predicate = index.get(s)
+        if by_predicate is None:
+            by_predicate = index[s] = {}
+        objects = by_predicate.get(p)
+        if objects is None:
+            by_predicate[p] = {o}
+        else:
+            objects.add(o)
+    return index
+
+
+def _unasked(component: SPARQLBasedConstraint, text: str, bindings: dict[str, Node]) -> bool:
+    raise AssertionError("a diagnosis settles its SPARQL constraints in Diagnosis.settle")
+
+
+class Diagnosis:
+    """:meth:`CoreChecker.diagnose`'s answer for one passport.
+
+    ``suspects``: (shape node, focus node) pairs for pyshacl's ``Shape.validate``; their results
+    together are the results of pyshacl's whole run. ``whole``: run pyshacl on everything."""
+
+    __slots__ = ("_walk", "suspects", "whole")
+
+    def __init__(self, walk: _Walk | None, suspects: set[tuple[Node, Node]] | None = None) -> None:
+        self._walk = walk
+        self.whole = walk is None
+        self.suspects: set[tuple[Node, Node]] = suspects or set()
+
+    @property
+    def conforms(self) -> bool:
+        """Shown to conform (meaningful once settled)."""
+        return not self.whole and not self.suspects
+
+    def settle(self, run_sparql: SparqlRun) -> None:
+        """Ask the SPARQL constraints met on the way (those of suspect pairs need not be: pyshacl
+        runs them with the pair); a constraint that reports makes its owner a suspect."""
+        walk = self._walk
+        if walk is None:
+            return
+        for component, helper, focus, rule, owner in walk.deferred:
+            if owner in self.suspects:
+                continue
+            if rule is not None and rule(walk.index, focus):
+                continue
+            bindings, text = helper.pre_bind_variables(focus)
+            if run_sparql(component, helper.apply_prefixes(text), bindings):
+                if owner is None:
+                    self.whole = True
+                    return
+                self.suspects.add(owner)
 
 
 class _Walk:
     """One passport's check. SPARQL constraints are deferred until every Core check passed (they
     need the pyoxigraph copy of the graph, which an invalid passport never has to pay for)."""
 
-    __slots__ = ("deferred", "index", "run_sparql", "type")
+    __slots__ = ("deferred", "index", "owner", "run_sparql", "type")
 
     def __init__(self, index: _Index, run_sparql: SparqlRun, rdf_type: rdflib.URIRef) -> None:
         self.type = rdf_type
         self.index = index
         self.run_sparql = run_sparql
-        self.deferred: list[tuple[SPARQLBasedConstraint, _QueryHelper, Node, RuleWalk | None]] = []
+        # The (shape, focus) pair a failure is reported at: while checking its own constraints
+        # (sh:node and sh:or included), every failure below is reported at it.
+        self.owner: tuple[Node, Node] | None = None
+        self.deferred: list[
+            tuple[SPARQLBasedConstraint, _QueryHelper, Node, RuleWalk | None, tuple[Node, Node] | None]
+        ] = []
 
     def check(self, shape: _Compiled, focus: Node, depth: int) -> bool:
-        if shape.deactivated:
-            return True
-        if depth > _MAX_DEPTH:
+        values = self._own(shape, focus, depth)
+        if values is None:
             return False
+        for property_shape in shape.properties:
+            for value in values:
+                if not self.check(property_shape, value, depth + 1):
+                    return False
+        return True
+
+    def diagnose(self, shape: _Compiled, focus: Node, depth: int, suspects: set[tuple[Node, Node]]) -> None:
+        """:meth:`check` that goes on past failures, noting the pairs that failed."""
+        pair = (shape.node, focus)
+        outer, self.owner = self.owner, pair
+        values = self._own(shape, focus, depth)
+        self.owner = outer
+        if values is None:
+            suspects.add(pair)  # pyshacl runs the shape there, property shapes included
+            return
+        for property_shape in shape.properties:
+            for value in values:
+                self.diagnose(property_shape, value, depth + 1, suspects)
+
+    def _own(self, shape: _Compiled, focus: Node, depth: int) -> set[Node] | None:
+        """The shape's value nodes at ``focus`` if its constraints other than sh:property pass
+        there (SPARQL ones deferred), else None."""
+        if shape.deactivated:
+            return set()
+        if depth > _MAX_DEPTH:
+            return None
         if shape.path is None:
             values: set[Node] = {focus}
         else:
@@ -271,58 +386,72 @@ class _Walk:
                         step.update(by_predicate.get(predicate, ()))
                 values = step
         if shape.min_count is not None and len(values) < shape.min_count:
-            return False
+            return None
         if shape.max_count is not None and len(values) > shape.max_count:
-            return False
-        if values:
-            if shape.values:
-                passed = shape.passed
-                for value in values:
-                    # Verdicts of these components depend on the value alone; IRIs and literals
-                    # are shared between passports (resolver/jsonld.py), so most are known.
-                    found = passed.get(id(value))
-                    if found is not None and found is value:
-                        continue
-                    if not _values_pass(shape.values, focus, {value}):
-                        return False
-                    if not isinstance(value, rdflib.BNode):
-                        if len(passed) >= _PASSED_MAX:
-                            passed.clear()
-                        passed[id(value)] = value  # held, so its id is not reused meanwhile
-            if shape.set_values and not _values_pass(shape.set_values, focus, values):
-                return False
-            for cls in shape.classes:
-                for value in values:
-                    if isinstance(value, rdflib.Literal):
-                        return False
-                    types = self.index.get(value, {}).get(self.type)
-                    if types is None or cls not in types:
-                        return False
-            for members in shape.alternatives:
-                for value in values:
-                    if not any(self.check(member, value, depth + 1) for member in members):
-                        return False
-            for node_shape in shape.nodes:
-                for value in values:
-                    if not self.check(node_shape, value, depth + 1):
-                        return False
-        for property_shape in shape.properties:
-            for value in values:
-                if not self.check(property_shape, value, depth + 1):
-                    return False
+            return None
+        if values and not self._values_conform(shape, focus, values, depth):
+            return None
         for component, helper, walk in shape.sparql:
             # SPARQL constraints use the focus node, not value nodes, whatever the shape kind.
-            self.deferred.append((component, helper, focus, walk))
+            self.deferred.append((component, helper, focus, walk, self.owner))
+        return values
+
+    def _values_conform(self, shape: _Compiled, focus: Node, values: set[Node], depth: int) -> bool:
+        if shape.values:
+            passed = shape.passed
+            for value in values:
+                # Verdicts of these components depend on the value alone; IRIs and literals
+                # are shared between passports (resolver/jsonld.py), so most are known.
+                found = passed.get(id(value))
+                if found is not None and found is value:
+                    continue
+                if not _values_pass(shape.values, focus, {value}):
+                    return False
+                if not isinstance(value, rdflib.BNode):
+                    if len(passed) >= _PASSED_MAX:
+                        passed.clear()
+                    passed[id(value)] = value  # held, so its id is not reused meanwhile
+        if shape.set_values and not _values_pass(shape.set_values, focus, values):
+            return False
+        for cls in shape.classes:
+            for value in values:
+                if isinstance(value, rdflib.Literal):
+                    return False
+                types = self.index.get(value, {}).get(self.type)
+                if types is None or cls not in types:
+                    return False
+        for members in shape.alternatives:
+            for value in values:
+                if not any(self.check(member, value, depth + 1) for member in members):
+                    return False
+        for node_shape in shape.nodes:
+            for value in values:
+                if not self.check(node_shape, value, depth + 1):
+                    return False
         return True
 
     def run_deferred(self) -> bool:
-        for component, helper, focus, walk in self.deferred:
+        for component, helper, focus, walk, _ in self.deferred:
             if walk is not None and walk(self.index, focus):
                 continue  # the rule certainly reports nothing here: no query to run
             bindings, text = helper.pre_bind_variables(focus)
             if self.run_sparql(component, helper.apply_prefixes(text), bindings):
                 return False
         return True
+
+
+def _depth(shape: _Compiled, path: tuple[int, ...]) -> int:
+    """How deep pyshacl's evaluation goes from ``shape``; -1 if a shape can reach itself."""
+    if id(shape) in path:
+        return -1
+    deepest = 0
+    nested = (*shape.nodes, *shape.properties, *(m for ms in shape.alternatives for m in ms))
+    for child in nested:
+        below = _depth(child, (*path, id(shape)))
+        if below < 0:
+            return -1
+        deepest = max(deepest, below + 1)
+    return deepest
 
 
 def _has_sparql(shape: _Compiled, seen: set[int]) -> bool:
