@@ -318,7 +318,7 @@ def secure_json(
     :data:`_PROOF_CONTEXTS`, with no ``proof`` anywhere: :func:`secure` is then for the caller.
 
     ``document_hash``: SHA-256 of the view's canonical N-Quads (what :func:`hash_data` takes).
-    tests/integrity/test_proofs.py checks the bytes against :func:`secure`'s.
+    tests/integrity/test_seal_bytes.py checks the bytes against :func:`secure`'s.
     """
     if not view.startswith(_CONTEXT_HEAD) or not view.endswith(b"}") or b'"proof"' in view:
         return None
@@ -326,6 +326,22 @@ def secure_json(
     if end < 0 or view[end + 1 : end + 2] not in (b",", b"}"):
         return None
     url = view[len(_CONTEXT_HEAD) : end]
+    parts = _SPLICES.get((url, created, verification_method))
+    if parts is None:
+        parts = _splice_parts(url, created, verification_method)
+        if parts is None:
+            return None
+    head, config_hash, proof_head = parts
+    value = multibase_encode(key.sign(config_hash + document_hash))
+    return b"".join((head, view[end + 1 : -1], proof_head, value.encode(), b'"}}'))
+
+
+# (context URL, created, verification method) -> what every view signed with them shares: the
+# signed view's head, SHA-256 of the proof configuration, the proof's JSON up to its value.
+_SPLICES: dict[tuple[bytes, str, str], tuple[bytes, bytes, bytes]] = {}
+
+
+def _splice_parts(url: bytes, created: str, verification_method: str) -> tuple[bytes, bytes, bytes] | None:
     if b"\\" in url:
         return None
     text = url.decode()
@@ -339,10 +355,13 @@ def secure_json(
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
     }
-    config = proof_config_nquads(proof, context)
-    proof["proofValue"] = multibase_encode(key.sign(hashlib.sha256(config).digest() + document_hash))
-    head = b'{"@context":' + orjson.dumps(context)
-    return b"".join((head, view[end + 1 : -1], b',"proof":', orjson.dumps(proof), b"}"))
+    config_hash = hashlib.sha256(proof_config_nquads(proof, context)).digest()
+    proof_head = b',"proof":' + orjson.dumps(proof)[:-1] + b',"proofValue":"'
+    parts = (b'{"@context":' + orjson.dumps(context), config_hash, proof_head)
+    if len(_SPLICES) >= _CONFIGS_KEPT:
+        _SPLICES.clear()
+    _SPLICES[(url, created, verification_method)] = parts
+    return parts
 
 
 def verify(
