@@ -35,3 +35,17 @@ def test_only_the_named_command_is_imported() -> None:
 def test_the_named_command_parses() -> None:
     args = _parser(["keys", "list"]).parse_args(["keys", "list"])
     assert args.command == "keys" and callable(args.run)
+
+
+def _printed(code: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_the_importer_process_leaves_pyshacl_to_its_workers() -> None:
+    started = "import sys, resolver.commands.importer; from resolver.validation import Validator, pool;"
+    assert _printed(started + "print('pyshacl' in sys.modules)") == "False"
+    same = "from resolver.validation import pipeline as p;"
+    same += "print(pool._JSONLD == p.DEFAULT_MEDIA_TYPE, pool._EU == p.EU)"
+    assert _printed(started + same) == "True True"
