@@ -36,6 +36,9 @@ __all__ = [
 
 # The rest is imported on first use: the engine imports pyshacl (~0.3 CPU-s), which a process
 # that only starts the pool (the node, ``passport-node import``) never runs; its workers do.
+# All at once, then bound here as the eager imports bound them: ``engine`` is the pipeline's
+# function, not the submodule of that name (which a direct import of the pipeline sets here
+# until then: resolver.validation.pipeline.engine is the unambiguous name).
 _LAZY = {
     "Engine": ("engine", "Engine"),
     "SparqlRunner": ("engine", "SparqlRunner"),
@@ -49,10 +52,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    found = _LAZY.get(name)
-    if found is None:
+    if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, attribute = found
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
-    globals()[name] = value
-    return value
+    for lazy, (module, attribute) in _LAZY.items():
+        globals()[lazy] = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    return globals()[name]
