@@ -49,3 +49,11 @@ def test_the_importer_process_leaves_pyshacl_to_its_workers() -> None:
     same = "from resolver.validation import pipeline as p;"
     same += "print(pool._JSONLD == p.DEFAULT_MEDIA_TYPE, pool._EU == p.EU)"
     assert _printed(started + same) == "True True"
+
+
+def test_the_validation_package_names_what_it_named() -> None:
+    from resolver import validation
+    from resolver.validation import pipeline, pool
+
+    assert validation._engine is pipeline.engine
+    assert validation.Validator is pool.Validator and validation.prepare_sync is pipeline.prepare_sync

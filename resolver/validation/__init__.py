@@ -36,9 +36,9 @@ __all__ = [
 
 # The rest is imported on first use: the engine imports pyshacl (~0.3 CPU-s), which a process
 # that only starts the pool (the node, ``passport-node import``) never runs; its workers do.
-# All at once, then bound here as the eager imports bound them: ``engine`` is the pipeline's
-# function, not the submodule of that name (which a direct import of the pipeline sets here
-# until then: resolver.validation.pipeline.engine is the unambiguous name).
+# A module's names are bound together: ``engine`` is then the pipeline's function, as the eager
+# imports left it, not the submodule of that name (which importing the pipeline directly sets
+# here until then: resolver.validation.pipeline.engine is the unambiguous name).
 _LAZY = {
     "Engine": ("engine", "Engine"),
     "SparqlRunner": ("engine", "SparqlRunner"),
@@ -52,8 +52,11 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
+    found = _LAZY.get(name)
+    if found is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    for lazy, (module, attribute) in _LAZY.items():
-        globals()[lazy] = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    module = importlib.import_module(f"{__name__}.{found[0]}")
+    for lazy, (home, attribute) in _LAZY.items():
+        if home == found[0]:
+            globals()[lazy] = getattr(module, attribute)
     return globals()[name]
