@@ -313,9 +313,10 @@ def secure_json(
 ) -> bytes | None:
     """``orjson.dumps(secure(orjson.loads(view), ...))`` without reading the view: the proof
     spliced into its bytes (the write path signs three views per version; reading and writing
-    each again cost more than its signature). None unless ``view`` is as orjson writes a
-    document whose ``@context`` comes first and is one plain string outside
-    :data:`_PROOF_CONTEXTS`, with no ``proof`` anywhere: :func:`secure` is then for the caller.
+    each again cost more than its signature). ``view`` must be as ``orjson.dumps`` writes it
+    (the views the validation workers frame are): its bytes are kept as they are. None unless
+    its ``@context`` comes first and is one plain string outside :data:`_PROOF_CONTEXTS`, with
+    no ``proof`` anywhere: :func:`secure` is then for the caller.
 
     ``document_hash``: SHA-256 of the view's canonical N-Quads (what :func:`hash_data` takes).
     tests/integrity/test_seal_bytes.py checks the bytes against :func:`secure`'s.

@@ -35,7 +35,8 @@ def seal_version(
 ) -> SealedVersion:
     """Sign every tier view of a version and make its log entry.
 
-    ``views``: tier -> the view as a JSON-LD document (dict) or its bytes. ``nquads``: tier ->
+    ``views``: tier -> the view as a JSON-LD document (dict) or its bytes as ``orjson.dumps``
+    writes them (with ``nquads`` given, the proof is spliced into them). ``nquads``: tier ->
     the view's canonical N-Quads (RDFC-1.0, sorted lines) when the caller has them; otherwise
     each view is read here (some milliseconds per view).
     """
