@@ -14,12 +14,11 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 import pyoxigraph
 import rdflib
-from pyld import jsonld as _pyld
 
 from resolver.context_terms import Terms, read_terms
 from resolver.errors import ContextRefused, DocumentError, LostValue, PayloadTooLarge
@@ -225,6 +224,14 @@ def _translate(err: Exception) -> Exception:
 _T = TypeVar("_T")
 
 
+def _pyld() -> Any:
+    """pyld's jsonld module, imported on first use: with requests, ~0.1 CPU-s of every
+    process's start, and most never need it (plain passports take the fast expansion)."""
+    from pyld import jsonld
+
+    return jsonld
+
+
 def _run(operation: Callable[[], _T]) -> _T:
     try:
         return operation()
@@ -241,7 +248,7 @@ def expand(doc: object) -> list[JSONObject]:
     if not isinstance(doc, dict | list):
         raise DocumentError("a JSON-LD document must be a JSON object or array")
     fast = _expand_plain(doc)
-    expanded: list[JSONObject] = fast if fast is not None else _run(lambda: _pyld.expand(doc, _OPTIONS))
+    expanded: list[JSONObject] = fast if fast is not None else _run(lambda: _pyld().expand(doc, _OPTIONS))
     # Both walks below look for rare IRIs; one C-speed serialisation tells whether to walk at all.
     text = orjson.dumps(expanded)
     if any(term.encode() in text for term in _GS1_SHORTCUT_TERMS):
@@ -408,7 +415,7 @@ def compact(
     """Compact an expanded document in a served context (or several, in order: a third-party
     format's); the result names the context by URL."""
     context: object = context_url if isinstance(context_url, str) else {"@context": list(context_url)}
-    result: JSONObject = _run(lambda: _pyld.compact(expanded, context, _OPTIONS))
+    result: JSONObject = _run(lambda: _pyld().compact(expanded, context, _OPTIONS))
     return result
 
 

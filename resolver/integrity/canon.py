@@ -13,7 +13,6 @@ from typing import cast
 
 import orjson
 import pyoxigraph
-from pyld import jsonld as _pyld
 
 from resolver import jsonld
 from resolver.errors import DocumentError
@@ -82,6 +81,8 @@ def _expand_with(document: object, contexts: Contexts) -> list[JSONObject]:
     if not isinstance(document, dict | list):
         raise DocumentError("a JSON-LD document must be a JSON object or array")
     try:
+        from pyld import jsonld as _pyld
+
         expanded: list[JSONObject] = _pyld.expand(document, {"documentLoader": loader, "base": None})
     except Exception as err:  # pyld raises JsonLdError and, on odd input, plain Python errors
         refused = jsonld.refused_context(err)

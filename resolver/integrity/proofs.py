@@ -39,6 +39,7 @@ __all__ = [
     "proof_config_nquads",
     "proof_header",
     "secure",
+    "secure_json",
     "unsecured",
     "unsecured_body",
     "unsecured_nquads",
@@ -297,6 +298,71 @@ def secure(
     existing = prepared.get("proof")
     proofs = [] if existing is None else existing if isinstance(existing, list) else [existing]
     return {**prepared, "proof": proof if not proofs else [*proofs, proof]}
+
+
+_CONTEXT_HEAD = b'{"@context":"'
+
+
+def secure_json(
+    view: bytes,
+    *,
+    key: Ed25519PrivateKey,
+    verification_method: str,
+    created: str,
+    document_hash: bytes,
+) -> bytes | None:
+    """``orjson.dumps(secure(orjson.loads(view), ...))`` without reading the view: the proof
+    spliced into its bytes (the write path signs three views per version; reading and writing
+    each again cost more than its signature). ``view`` must be as ``orjson.dumps`` writes it
+    (the views the validation workers frame are): its bytes are kept as they are. None unless
+    its ``@context`` comes first and is one plain string outside :data:`_PROOF_CONTEXTS`, with
+    no ``proof`` anywhere: :func:`secure` is then for the caller.
+
+    ``document_hash``: SHA-256 of the view's canonical N-Quads (what :func:`hash_data` takes).
+    tests/integrity/test_seal_bytes.py checks the bytes against :func:`secure`'s.
+    """
+    if not view.startswith(_CONTEXT_HEAD) or not view.endswith(b"}") or b'"proof"' in view:
+        return None
+    end = view.find(b'"', len(_CONTEXT_HEAD))
+    if end < 0 or view[end + 1 : end + 2] not in (b",", b"}"):
+        return None
+    url = view[len(_CONTEXT_HEAD) : end]
+    parts = _SPLICES.get((url, created, verification_method))
+    if parts is None:
+        parts = _splice_parts(url, created, verification_method)
+        if parts is None:
+            return None
+    head, config_hash, proof_head = parts
+    value = multibase_encode(key.sign(config_hash + document_hash))
+    return b"".join((head, view[end + 1 : -1], proof_head, value.encode(), b'"}}'))
+
+
+# (context URL, created, verification method) -> what every view signed with them shares: the
+# signed view's head, SHA-256 of the proof configuration, the proof's JSON up to its value.
+_SPLICES: dict[tuple[bytes, str, str], tuple[bytes, bytes, bytes]] = {}
+
+
+def _splice_parts(url: bytes, created: str, verification_method: str) -> tuple[bytes, bytes, bytes] | None:
+    if b"\\" in url:
+        return None
+    text = url.decode()
+    if text in _PROOF_CONTEXTS:
+        return None
+    context: list[JSON] = [text, DATA_INTEGRITY_V2]
+    proof: JSONObject = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": created,
+        "verificationMethod": verification_method,
+        "proofPurpose": "assertionMethod",
+    }
+    config_hash = hashlib.sha256(proof_config_nquads(proof, context)).digest()
+    proof_head = b',"proof":' + orjson.dumps(proof)[:-1] + b',"proofValue":"'
+    parts = (b'{"@context":' + orjson.dumps(context), config_hash, proof_head)
+    if len(_SPLICES) >= _CONFIGS_KEPT:
+        _SPLICES.clear()
+    _SPLICES[(url, created, verification_method)] = parts
+    return parts
 
 
 def verify(

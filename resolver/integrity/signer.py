@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from resolver.integrity.errors import UnusableKey
 from resolver.integrity.keyring import Clock, Keyring, time_text, utc_now
 from resolver.integrity.multikey import public_key_from_did_key
-from resolver.integrity.proofs import KeyResolver, VerificationKey, secure
+from resolver.integrity.proofs import KeyResolver, VerificationKey, secure, secure_json
 
 __all__ = ["ViewSigner", "any_of", "did_key_resolver", "key_url", "keyring_resolver"]
 
@@ -57,6 +59,26 @@ class ViewSigner:
             secure(document, key=key, verification_method=method, created=created, document_nquads=nquads)
             for document, nquads in documents
         ]
+
+    def sign_json(self, views: Sequence[tuple[bytes, bytes, bytes]]) -> list[bytes]:
+        """:meth:`sign_all` of views given as orjson's bytes, each with its canonical N-Quads
+        and their SHA-256: the signed views' bytes, as ``orjson.dumps`` of :meth:`sign_all`'s
+        documents (the proof spliced in where :func:`secure_json` can)."""
+        self._current()
+        key, method, created = self._keyring.active_key, self.verification_method, time_text(self._clock())
+        signed: list[bytes] = []
+        for view, nquads, digest in views:
+            data = secure_json(
+                view, key=key, verification_method=method, created=created, document_hash=digest
+            )
+            if data is None:
+                document = orjson.loads(view)
+                secured = secure(
+                    document, key=key, verification_method=method, created=created, document_nquads=nquads
+                )
+                data = orjson.dumps(secured)
+            signed.append(data)
+        return signed
 
 
 def keyring_resolver(keyring: Keyring, base_url: str) -> KeyResolver:

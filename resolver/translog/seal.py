@@ -5,6 +5,7 @@ the caller's next step: ``index = await log.append(sealed.entry)``."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping
 
 import orjson
@@ -34,11 +35,23 @@ def seal_version(
 ) -> SealedVersion:
     """Sign every tier view of a version and make its log entry.
 
-    ``views``: tier -> the view as a JSON-LD document (dict) or its bytes. ``nquads``: tier ->
+    ``views``: tier -> the view as a JSON-LD document (dict) or its bytes as ``orjson.dumps``
+    writes them (with ``nquads`` given, the proof is spliced into them). ``nquads``: tier ->
     the view's canonical N-Quads (RDFC-1.0, sorted lines) when the caller has them; otherwise
     each view is read here (some milliseconds per view).
     """
     tiers = list(views)
+    if nquads is not None:
+        given = [(view, nquads[tier]) for tier in tiers if isinstance(view := views[tier], bytes)]
+        if len(given) == len(tiers):  # the write path: views as bytes, their N-Quads at hand
+            digests = [hashlib.sha256(data).digest() for _, data in given]
+            signed_json = signer.sign_json(
+                [(*pair, digest) for pair, digest in zip(given, digests, strict=True)]
+            )
+            hexes = {tier.label: digest.hex() for tier, digest in zip(tiers, digests, strict=True)}
+            return SealedVersion(
+                dict(zip(tiers, signed_json, strict=True)), LogEntry(identifier, version, time, hexes)
+            )
     documents: list[tuple[dict[str, object], bytes]] = []
     for tier in tiers:
         view = views[tier]

@@ -23,14 +23,14 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from resolver.errors import ResolverError
-from resolver.validation import pipeline
 from resolver.validation.report import PreparedPassport, ValidationReport
 
 __all__ = ["Validator"]
 
 _log = logging.getLogger(__name__)
 
-_JSONLD = pipeline.DEFAULT_MEDIA_TYPE
+_JSONLD = "application/ld+json"  # pipeline.DEFAULT_MEDIA_TYPE
+_EU = "eu-battery"  # pipeline.EU (the pipeline, and pyshacl with it, is imported in the workers only)
 
 # What crosses back from a worker: ("ok", value) or ("error", class, detail, extensions). Errors
 # travel as parts because ResolverError keeps its extensions in keyword arguments, which
@@ -46,6 +46,8 @@ def _init_worker() -> None:
     # cannot tell its workers, and they would wait on their queue for ever.
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     # The engine installs the pyshacl/rdflib speed-ups here, in the worker, never in the node.
+    from resolver.validation import pipeline
+
     pipeline.engine()
 
 
@@ -56,6 +58,8 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _warm_up(_: int) -> int:
+    from resolver.validation import pipeline
+
     pipeline.engine()
     return os.getpid()
 
@@ -93,8 +97,10 @@ def _prepare_in_worker(
     expected_iri: str | None,
     media_type: str,
     verdict: ValidationReport | None = None,
-    profile: str = pipeline.EU,
+    profile: str = _EU,
 ) -> _Outcome:
+    from resolver.validation import pipeline
+
     return _call(
         lambda: pipeline.prepare_sync(
             body, expected_iri=expected_iri, media_type=media_type, verdict=verdict, profile=profile
@@ -102,8 +108,10 @@ def _prepare_in_worker(
     )
 
 
-def _prepare_batch_in_worker(bodies: list[bytes], profile: str = pipeline.EU) -> list[_Outcome]:
+def _prepare_batch_in_worker(bodies: list[bytes], profile: str = _EU) -> list[_Outcome]:
     # One call for the batch: the passports' SPARQL constraints are asked together.
+    from resolver.validation import pipeline
+
     return [_outcome(item) for item in pipeline.prepare_many_sync(bodies, profile)]
 
 
@@ -113,11 +121,13 @@ def _outcome(item: PreparedPassport | ResolverError) -> _Outcome:
     return ("ok", item)
 
 
-def _validate_in_worker(body: bytes, media_type: str, profile: str = pipeline.EU) -> _Outcome:
+def _validate_in_worker(body: bytes, media_type: str, profile: str = _EU) -> _Outcome:
+    from resolver.validation import pipeline
+
     return _call(lambda: pipeline.validate_sync(body, media_type=media_type, profile=profile))
 
 
-def _batch_outcome(bodies: list[bytes], profile: str = pipeline.EU) -> _Outcome:
+def _batch_outcome(bodies: list[bytes], profile: str = _EU) -> _Outcome:
     # One outcome per passport inside the batch's own ("ok", ...): one bad passport fails only itself.
     return ("ok", _prepare_batch_in_worker(bodies, profile))
 
@@ -208,7 +218,7 @@ class Validator:
         expected_iri: str | None = None,
         media_type: str = _JSONLD,
         verdict: ValidationReport | None = None,
-        profile: str = pipeline.EU,
+        profile: str = _EU,
     ) -> PreparedPassport:
         """Read, check the @id, validate and frame the canonical form and views of one passport
         (``verdict``: the report to keep instead, pipeline.prepare) in ``profile``."""
@@ -218,7 +228,7 @@ class Validator:
         return prepared
 
     async def prepare_batch(
-        self, bodies: list[bytes], *, profile: str = pipeline.EU
+        self, bodies: list[bytes], *, profile: str = _EU
     ) -> list[PreparedPassport | ResolverError]:
         """:meth:`prepare` for several passports in one worker call (bulk imports: one task and
         one round trip per batch instead of per passport), all in ``profile``; each unusable one
@@ -234,7 +244,7 @@ class Validator:
         return results
 
     async def validate(
-        self, body: bytes, *, media_type: str = _JSONLD, profile: str = pipeline.EU
+        self, body: bytes, *, media_type: str = _JSONLD, profile: str = _EU
     ) -> ValidationReport:
         report: ValidationReport = await self._submit(_validate_in_worker, body, media_type, profile)
         return report

@@ -22,7 +22,7 @@ __all__ = ["passport_node"]
 
 def passport_node(argv: Sequence[str]) -> int:
     """What ``resolver.cli.main(argv)`` returns (call it outside any running event loop)."""
-    args = _parser().parse_args(argv)
+    args = _parser(argv).parse_args(argv)
     if args.run is importer.run and not getattr(args, "node", None):
         args.validator = asyncio.run(shared_validator(config_from_args(args).workers))
     code: int = args.run(args)
