@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from resolver.adapters.aas_elements import children, finite
 from resolver.errors import DocumentError
 
 __all__ = ["SEMANTIC_ID", "is_carbon_footprint", "read", "write"]
@@ -42,35 +43,30 @@ def is_carbon_footprint(submodel: Mapping[str, object]) -> bool:
     return submodel.get("idShort") == "CarbonFootprint" or "carbon_footprint" in semantic
 
 
-def _children(element: Mapping[str, object]) -> list[Mapping[str, object]]:
-    value = element.get("value", element.get("submodelElements"))
-    return [child for child in value if isinstance(child, dict)] if isinstance(value, list) else []
-
-
 def _leaves(element: Mapping[str, object]) -> list[str]:
     """The texts of a Property, or of a list of Properties (or Files)."""
     value = element.get("value")
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return [str(value)]
-    return [text for child in _children(element) for text in _leaves(child)]
+    return [text for child in children(element) for text in _leaves(child)]
 
 
 def read(submodel: Mapping[str, object], path: str) -> tuple[dict[str, object], list[str]]:
     """Our ``carbonFootprint`` from the submodel, and the idShort paths not mapped."""
     footprint: dict[str, object] = {}
     unmapped: list[str] = []
-    for element in _children(submodel):
+    for element in children(submodel):
         short = str(element.get("idShort", "?"))
         if short != "ProductCarbonFootprints":
             unmapped.append(f"{path}.{short}")
             continue
-        for index, entry in enumerate(_children(element)):
+        for index, entry in enumerate(children(element)):
             unmapped += _entry(entry, f"{path}.{short}[{index}]", footprint)
     return footprint, unmapped
 
 
 def _entry(entry: Mapping[str, object], path: str, footprint: dict[str, object]) -> list[str]:
-    fields = {str(child.get("idShort")): child for child in _children(entry)}
+    fields = {str(child.get("idShort")): child for child in children(entry)}
     left = [f"{path}.{name}" for name in fields if name not in _READ]
     left += _class_and_study(fields, path, footprint)
     stage, why = _stage(fields)
@@ -162,10 +158,7 @@ def _per_kwh(fields: Mapping[str, Mapping[str, object]], path: str) -> float | N
 
 def _number(element: Mapping[str, object], path: str) -> float:
     texts = _leaves(element)
-    try:
-        return float(texts[0])
-    except (IndexError, ValueError):
-        raise DocumentError(f"{path}: {element.get('value')!r} is not a number") from None
+    return finite(texts[0] if texts else element.get("value"), path)
 
 
 def write(footprint: Mapping[str, object], identifier: str) -> tuple[dict[str, object], list[str]]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from resolver.errors import DocumentError
+from resolver.adapters.aas_elements import children, finite, plain
 
 __all__ = ["SEMANTIC_ID", "WRITTEN", "is_circularity", "read", "write"]
 
@@ -57,11 +57,6 @@ def is_circularity(submodel: Mapping[str, object]) -> bool:
     return "batterypass.circularity" in semantic or submodel.get("idShort") == "Circularity"
 
 
-def _children(element: Mapping[str, object]) -> list[Mapping[str, object]]:
-    value = element.get("value", element.get("submodelElements"))
-    return [child for child in value if isinstance(child, dict)] if isinstance(value, list) else []
-
-
 def _text(element: Mapping[str, object]) -> str | None:
     value = element.get("value")
     if isinstance(value, str):
@@ -74,7 +69,7 @@ def _text(element: Mapping[str, object]) -> str | None:
 
 def _texts(element: Mapping[str, object]) -> list[str]:
     """The texts of a list of Properties."""
-    return [text for child in _children(element) if (text := _text(child)) is not None]
+    return [text for child in children(element) if (text := _text(child)) is not None]
 
 
 def _has_value(element: Mapping[str, object]) -> bool:
@@ -85,21 +80,14 @@ def _has_value(element: Mapping[str, object]) -> bool:
 
 
 def _number(element: Mapping[str, object], path: str) -> float | int:
-    value = element.get("value")
-    try:
-        number = float(str(value))
-    except ValueError:
-        raise DocumentError(f"{path}: {value!r} is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise DocumentError(f"{path}: {value!r} is not a number")
-    return int(number) if number.is_integer() else number
+    return plain(finite(element.get("value"), path))
 
 
 def read(submodel: Mapping[str, object], name: str) -> tuple[dict[str, object], list[str]]:
     """Our terms from the Part 7 submodel, and the idShort paths not mapped."""
     terms: dict[str, object] = {}
     left: list[str] = []
-    for element in _children(submodel):
+    for element in children(submodel):
         short = str(element.get("idShort", "?"))
         path = f"{name}.{short}"
         if not _has_value(element):
@@ -111,7 +99,7 @@ def read(submodel: Mapping[str, object], name: str) -> tuple[dict[str, object], 
             if shares:
                 terms["recycledContent"] = shares
         elif short == "SafetyMeasures":
-            for child in _children(element):
+            for child in children(element):
                 if child.get("idShort") == "ExtinguishingAgents" and _texts(child):
                     terms["extinguishingAgent"] = _texts(child)
                 elif _has_value(child):
@@ -127,9 +115,9 @@ def read(submodel: Mapping[str, object], name: str) -> tuple[dict[str, object], 
 
 def _recycled(element: Mapping[str, object], path: str, left: list[str]) -> dict[str, object]:
     shares: dict[str, object] = {}
-    for index, entry in enumerate(_children(element)):
+    for index, entry in enumerate(children(element)):
         where = f"{path}[{index}]"
-        fields = {str(child.get("idShort")): child for child in _children(entry)}
+        fields = {str(child.get("idShort")): child for child in children(entry)}
         material = _text(fields["RecycledMaterial"]) if "RecycledMaterial" in fields else None
         term = _MATERIALS.get((material or "").strip().lower())
         given = [
@@ -150,7 +138,7 @@ def _recycled(element: Mapping[str, object], path: str, left: list[str]) -> dict
 
 
 def _end_of_life(element: Mapping[str, object], path: str, terms: dict[str, object], left: list[str]) -> None:
-    for child in _children(element):
+    for child in children(element):
         short = str(child.get("idShort", "?"))
         texts = _texts(child)
         if short in _END_OF_LIFE and texts:
@@ -163,25 +151,25 @@ def _end_of_life(element: Mapping[str, object], path: str, terms: dict[str, obje
 def _suppliers(element: Mapping[str, object], path: str, terms: dict[str, object], left: list[str]) -> None:
     sources: list[dict[str, object]] = []
     numbers: list[str] = []
-    for index, entry in enumerate(_children(element)):
+    for index, entry in enumerate(children(element)):
         where = f"{path}[{index}]"
         source: dict[str, object] = {}
         contact: dict[str, object] = {}
-        for child in _children(entry):
+        for child in children(entry):
             short = str(child.get("idShort", "?"))
             if short == "NameOfSupplier" and _text(child):
                 source["organizationName"] = _text(child)
             elif short == "SupplierWebAddress" and _text(child):
                 contact["url"] = _text(child)
             elif short == "AddressOfSupplier":
-                address = {_ADDRESS[str(p.get("idShort"))]: _text(p) for p in _children(child)
+                address = {_ADDRESS[str(p.get("idShort"))]: _text(p) for p in children(child)
                            if str(p.get("idShort")) in _ADDRESS and _text(p)}  # fmt: skip
                 if address:
                     source["address"] = address
-                left += [f"{where}.{short}.{p.get('idShort')}" for p in _children(child)
+                left += [f"{where}.{short}.{p.get('idShort')}" for p in children(child)
                          if str(p.get("idShort")) not in _ADDRESS and _has_value(p)]  # fmt: skip
             elif short == "EmailAddressOfSupplier":
-                for part in _children(child):
+                for part in children(child):
                     if part.get("idShort") == "EmailAddress" and _text(part):
                         contact["email"] = _text(part)
                     elif _has_value(part):
@@ -202,8 +190,8 @@ def _suppliers(element: Mapping[str, object], path: str, terms: dict[str, object
 
 def _components(element: Mapping[str, object], path: str, left: list[str]) -> list[str]:
     numbers: list[str] = []
-    for index, component in enumerate(_children(element)):
-        for part in _children(component):
+    for index, component in enumerate(children(element)):
+        for part in children(component):
             text = _text(part)
             if part.get("idShort") == "PartNumber" and text:
                 numbers.append(text)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from resolver.adapters.aas_elements import children, finite, plain
 from resolver.errors import DocumentError
 
 __all__ = ["SEMANTIC_ID", "WRITTEN", "is_material_composition", "read", "write"]
@@ -46,29 +47,24 @@ def is_material_composition(submodel: Mapping[str, object]) -> bool:
     return "batterypass.material_composition" in semantic or submodel.get("idShort") == "MaterialComposition"
 
 
-def _children(element: Mapping[str, object]) -> list[Mapping[str, object]]:
-    value = element.get("value", element.get("submodelElements"))
-    return [child for child in value if isinstance(child, dict)] if isinstance(value, list) else []
-
-
 def _text(element: Mapping[str, object]) -> str | None:
     value = element.get("value")
     return value if isinstance(value, str) and value else None
 
 
 def _given(element: Mapping[str, object]) -> bool:
-    return _text(element) is not None or any(_given(child) for child in _children(element))
+    return _text(element) is not None or any(_given(child) for child in children(element))
 
 
 def read(submodel: Mapping[str, object], name: str) -> tuple[dict[str, object], list[str]]:
     """Our terms from the Part 6 submodel, and the idShort paths not mapped."""
     terms: dict[str, object] = {}
     left: list[str] = []
-    for element in _children(submodel):
+    for element in children(submodel):
         short = str(element.get("idShort", "?"))
         path = f"{name}.{short}"
         if short == "BatteryChemistry":
-            for child in _children(element):
+            for child in children(element):
                 text = _text(child)
                 known = _BY_LOWER.get((text or "").lower())
                 if child.get("idShort") == "ShortName" and known is not None:
@@ -77,7 +73,7 @@ def read(submodel: Mapping[str, object], name: str) -> tuple[dict[str, object], 
                     left.append(f"{path}.{child.get('idShort')}")
         elif short == "HazardousSubstances":
             substances = [
-                _substance(entry, f"{path}[{i}]", left) for i, entry in enumerate(_children(element))
+                _substance(entry, f"{path}[{i}]", left) for i, entry in enumerate(children(element))
             ]
             if any(substances):
                 terms["hazardousSubstances"] = [substance for substance in substances if substance]
@@ -92,14 +88,14 @@ def read(submodel: Mapping[str, object], name: str) -> tuple[dict[str, object], 
 
 def _substance(entry: Mapping[str, object], path: str, left: list[str]) -> dict[str, object]:
     substance: dict[str, object] = {}
-    for child in _children(entry):
+    for child in children(entry):
         short, text = str(child.get("idShort", "?")), _text(child)
         if short in _SUBSTANCE and text is not None:
             substance[_SUBSTANCE[short]] = text
         elif short == "HazardousSubstanceConcentration" and text is not None:
             substance["concentration"] = _number(text, f"{path}.{short}")
         elif short == "HazardousSubstanceLocation":
-            for part in _children(child):
+            for part in children(child):
                 where = (_text(part) or "").strip().lower()
                 if part.get("idShort") == "ComponentName" and where in _LOCATIONS:
                     substance["location"] = where
@@ -112,9 +108,9 @@ def _substance(entry: Mapping[str, object], path: str, left: list[str]) -> dict[
 
 def _materials(element: Mapping[str, object], path: str, left: list[str]) -> list[str]:
     critical: list[str] = []
-    for index, entry in enumerate(_children(element)):
+    for index, entry in enumerate(children(element)):
         where = f"{path}[{index}]"
-        fields = {str(child.get("idShort")): child for child in _children(entry)}
+        fields = {str(child.get("idShort")): child for child in children(entry)}
         flag = _text(fields["IsCriticalRawMaterial"]) if "IsCriticalRawMaterial" in fields else None
         if flag is not None and flag.lower() not in ("true", "false", "1", "0"):
             raise DocumentError(f"{where}.IsCriticalRawMaterial: {flag!r} is not a boolean")
@@ -130,13 +126,7 @@ def _materials(element: Mapping[str, object], path: str, left: list[str]) -> lis
 
 
 def _number(text: str, path: str) -> float | int:
-    try:
-        number = float(text)
-    except ValueError:
-        raise DocumentError(f"{path}: {text!r} is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise DocumentError(f"{path}: {text!r} is not a number")
-    return int(number) if number.is_integer() else number
+    return plain(finite(text, path))
 
 
 def write(compact: Mapping[str, object], identifier: str) -> tuple[dict[str, object] | None, list[str]]:

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from resolver.adapters.aas_elements import finite
 from resolver.errors import DocumentError
 
 __all__ = ["SEMANTIC_ID", "Technical", "is_technical_data", "read", "write"]
@@ -252,12 +253,7 @@ def _put(terms: dict[str, object], term: str, value: object) -> None:
 
 
 def _value(field: _Field, value: object, path: str) -> object:
-    try:
-        number = float(str(value))
-    except ValueError:
-        raise DocumentError(f"{path}: {value!r} is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise DocumentError(f"{path}: {value!r} is not a number")
+    number = finite(value, path)
     if field.value_type == "xs:unsignedInt":
         if number < 0 or not number.is_integer():
             raise DocumentError(f"{path}: {value!r} is not a whole number of 0 or more")

@@ -123,6 +123,10 @@ def test_a_figure_that_is_no_number_is_refused_with_its_path() -> None:
         DocumentError, match=r"ProductCarbonFootprints\[0\]\.PcfCO2eq: 'lots' is not a number"
     ):
         aas_carbon.read(submodel, "CarbonFootprint")
+    for impossible in ("INF", "-inf", "NaN"):  # float() reads them: refused all the same
+        submodel = _submodel(_entry(impossible, "kWh", ["A3 - production"]))
+        with pytest.raises(DocumentError, match=rf"PcfCO2eq: '{impossible}' is not a number"):
+            aas_carbon.read(submodel, "CarbonFootprint")
     submodel = _submodel(_entry(5, "kWh", ["A3 - production"], quantity=0))
     with pytest.raises(
         DocumentError, match=r"QuantityOfMeasureForCalculation: 0\.0 is not a possible quantity"

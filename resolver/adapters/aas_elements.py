@@ -1,0 +1,34 @@
+"""What the readers of the AAS battery-passport submodels share: an element's children, and
+its value read as a finite number (an impossible one refused with the element's path)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from resolver.errors import DocumentError
+
+__all__ = ["children", "finite", "plain"]
+
+
+def children(element: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """The elements inside a collection, or inside a submodel (``submodelElements``)."""
+    value = element.get("value", element.get("submodelElements"))
+    return [child for child in value if isinstance(child, dict)] if isinstance(value, list) else []
+
+
+def finite(value: object, path: str) -> float:
+    """``value`` (an AAS Property's text) as a finite number; DocumentError naming ``path``
+    for anything else, ``NaN`` and ``INF`` included."""
+    try:
+        number = float(str(value))
+    except ValueError:
+        raise DocumentError(f"{path}: {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise DocumentError(f"{path}: {value!r} is not a number")
+    return number
+
+
+def plain(number: float) -> float | int:
+    """A whole number as an int (so that ``2000.0`` is written ``2000``), others unchanged."""
+    return int(number) if number.is_integer() else number
