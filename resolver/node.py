@@ -483,16 +483,13 @@ async def open_node(
 ) -> AsyncIterator[Node]:
     """Open every part of the node for ``config``; close them all, in reverse, on exit.
 
-    ``clock`` is the node's wall clock: the federation cache ages its entries by it and the
-    lifecycle part dates readings and warnings by it (tests move it). ``monotonic`` refills the
-    buckets of lookups that reach a peer (``[federation.limits]``). ``sparql`` opens the
-    SPARQL index (``[sparql]``) and follows the store: only the process that serves
-    ``/sparql`` does, as an index directory has one writer. ``lifecycle`` is the lifecycle
-    part's delivery timing, or None to open the node without that part. ``validator`` is a
-    pool the caller owns, started or not, that the node uses and leaves open (tests share one
-    among the nodes of a process); None: the node opens and closes its own of
-    ``config.workers`` workers.
-    """
+    ``clock`` is the node's wall clock (the federation cache ages entries and the lifecycle part
+    dates readings by it), ``monotonic`` the one ``[federation.limits]`` buckets refill by; tests
+    move both. ``sparql`` opens the SPARQL index (``[sparql]``) and follows the store: only the
+    process serving ``/sparql`` does (an index directory has one writer). ``lifecycle``: the
+    lifecycle part's delivery timing, or None to open the node without it. ``validator``: a pool
+    the caller owns, started or not, used and left open (tests share one among a process's
+    nodes); None: the node opens and closes its own of ``config.workers`` workers."""
     metrics = metrics or Metrics()
     config = with_pinned_keys(config)  # owners' keys an operator accepted (keys learn)
     async with contextlib.AsyncExitStack() as stack:
