@@ -111,10 +111,14 @@ def test_a_class_id_in_our_system_that_names_no_document_type_is_refused_with_it
 
 def test_part_7_names_part_2s_documents_and_is_resolved_by_them() -> None:
     listed = _sml("DismantlingAndRemovalInformation", _prop(None, MANUAL))
-    circularity = {"modelType": "Submodel", "idShort": "Circularity", "submodelElements": [listed]}
+    circularity: dict[str, Any] = {
+        "modelType": "Submodel",
+        "idShort": "Circularity",
+        "submodelElements": [listed],
+    }
     assert "Circularity.DismantlingAndRemovalInformation" in _read(circularity).unmapped
     assert "Circularity.DismantlingAndRemovalInformation" not in _read(_handover(), circularity).unmapped
-    circularity["submodelElements"][0]["value"].append(_prop(None, "DOC-NOT-IN-PART-2"))
+    listed["value"].append(_prop(None, "DOC-NOT-IN-PART-2"))
     assert "Circularity.DismantlingAndRemovalInformation" in _read(_handover(), circularity).unmapped
 
 
