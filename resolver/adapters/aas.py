@@ -31,9 +31,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from resolver import jsonld
-from resolver.adapters import aas_carbon, aas_circularity, aas_handover, aas_materials, aas_technical
+from resolver.adapters import (
+    aas_carbon,
+    aas_circularity,
+    aas_condition,
+    aas_handover,
+    aas_materials,
+    aas_technical,
+)
 from resolver.adapters.dates import check_date, date_value
 from resolver.errors import DocumentError
+from resolver.jsontypes import JSONObject
 
 __all__ = ["Environment", "Read", "convert_with_notes", "to_environment"]
 
@@ -55,6 +63,8 @@ _WRITTEN = ("id", "serialNumber", "manufacturingDate", "manufacturer", "productN
 class Read:
     document: dict[str, object]
     unmapped: tuple[str, ...]
+    # Part 5's dynamic data as lifecycle readings (compact form, POST /{id}/events): not passport data
+    readings: tuple[JSONObject, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +113,14 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
     circular: dict[str, object] | None = None
     materials: dict[str, object] | None = None
     handover: aas_handover.Handover | None = None
+    condition: aas_condition.Condition | None = None
     named: tuple[str, list[str]] = ("", [])  # Part 7's path and the Part 2 documents it names
     for index, submodel in enumerate(_submodels(doc)):
         name = str(submodel.get("idShort", f"submodels[{index}]"))
+        if aas_condition.is_product_condition(submodel) and condition is None:
+            condition = aas_condition.read(submodel, name)
+            unmapped += condition.unmapped
+            continue
         if aas_handover.is_handover(submodel) and handover is None:
             handover = aas_handover.read(submodel, name)
             unmapped += handover.unmapped
@@ -152,7 +167,7 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
         passport["dismantlingDocuments"] = list(handover.documents)
         if named[1] and set(named[1]) <= handover.identifiers:  # Part 7 names Part 2's documents
             unmapped.remove(named[0])
-    return Read(passport, tuple(unmapped))
+    return Read(passport, tuple(unmapped), condition.readings if condition is not None else ())
 
 
 def _with_technical(passport: dict[str, object], technical: aas_technical.Technical) -> list[str]:

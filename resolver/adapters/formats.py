@@ -135,7 +135,7 @@ def _aas(data: bytes) -> Converted:
     from resolver.adapters import aas
 
     read = aas.convert_with_notes(_json(data))
-    return Converted(orjson.dumps(read.document), read.unmapped)
+    return Converted(orjson.dumps(read.document), read.unmapped, readings=read.readings)
 
 
 FORMATS: dict[str, Callable[[bytes], Converted]] = {
