@@ -6,6 +6,9 @@ idShorts and example values (the template file, CC BY 4.0, is not shipped)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,9 +16,15 @@ import pytest
 
 from resolver.adapters import aas, aas_condition
 from resolver.adapters.formats import convert
+from resolver.commands.export import _export
+from resolver.commands.importer import Item, Progress, Summary, _into_store
+from resolver.config import default_config
 from resolver.errors import DocumentError
+from resolver.tiers import Tier
+from tests.support.validators import shared_validator
 
 IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "valid" / "ev-nmc811.jsonld"
 WHEN = "2000-01-01T14:23:00"  # the template's example: no zone
 
 
@@ -145,3 +154,31 @@ def test_import_format_aas_hands_the_readings_on() -> None:
     converted = convert("aas", orjson.dumps({"submodels": [nameplate, _condition()]}))
     assert len(converted.readings) == 9
     assert b"stateOfCharge" not in converted.body
+
+
+def test_export_format_aas_writes_the_stored_readings_as_product_condition(tmp_path: Path) -> None:
+    """The readings import stored beside a passport come out of ``export --format aas`` as Part
+    5, the latest of each data point the export's tier may see, and read back the same."""
+    readings = _read(_condition(when="2026-11-01T10:00:00Z")).readings
+    store = f"sqlite:///{tmp_path}/p.sqlite3"
+    config = default_config(store=store, workers=1)
+    summary = Summary()
+    progress = Progress(1, summary, stream=io.StringIO(), enabled=False)
+    validator = asyncio.run(shared_validator(1))
+    item = Item("ev-nmc811.jsonld", EXAMPLE.read_bytes(), readings=readings)
+    asyncio.run(_into_store([item], config, summary, progress, validator))
+    assert (summary.created, summary.readings) == (1, 9), summary.to_json()
+
+    def exported(tier: Tier) -> aas.Read:
+        out = tmp_path / f"out-{tier.label}"
+        assert asyncio.run(_export(config, "", str(out), tier, "aas")) == 1
+        [written] = out.iterdir()
+        environment = orjson.loads(written.read_bytes())
+        shell_refs = environment["assetAdministrationShells"][0]["submodels"]
+        assert [ref["keys"][0]["value"] for ref in shell_refs] == [s["id"] for s in environment["submodels"]]
+        return aas.convert_with_notes(environment)
+
+    key = orjson.dumps
+    assert sorted(exported(Tier.AUTHORITY).readings, key=key) == sorted(readings, key=key)
+    # the battery's dynamic data is not public (legitimate interest and above): left out
+    assert exported(Tier.PUBLIC).readings == ()
