@@ -27,6 +27,7 @@ from resolver.http.route_memo import application
 from resolver.http.router import EdgeSlot
 from resolver.http.routes import add_routes
 from resolver.identifiers import claims, parse_identifier
+from resolver.integrity.held_keys import node_keys
 from resolver.lifecycle.demo import load_demo
 from resolver.metrics import Metrics
 from resolver.node import Node, Timing, open_node
@@ -88,7 +89,9 @@ def create_app(
             lifecycle=timing,
             validator=validator,
         ) as node:
-            slot.edge = edge = Edge(node)
+            # The keys a third-party body's signature is checked with (PUT, /validate), read
+            # once the keyring is open: the node's own (a re-imported export) and pinned peers'.
+            slot.edge = edge = Edge(node, known_keys=node_keys(config).known)
             app[NODE] = node
             hot.open(_hot_views(node, edge), edge.rates, _hot_copies(node))
             try:

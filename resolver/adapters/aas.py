@@ -17,10 +17,12 @@ read by idShort (case as published: ``URIOfTheProduct``, ``SerialNumber``, ...):
 Every other element (``Markings``, ``ManufacturerIdentifier``, other submodels) is listed as not
 mapped, by idShort path. Out (``to_environment``) writes those fields as an AAS environment with
 its submodel; each element's semanticId is the SAMM URN of its property, as IDTA's generated
-files give them. Part 3 (carbon footprint, aas_carbon.py), Part 4 (technical data,
-aas_technical.py), Part 6 (material composition, aas_materials.py) and Part 7 (circularity,
-aas_circularity.py) are read and written beside it; the terms of the parts not built (2, 5) are
-listed in ``Environment.not_written``.
+files give them. Part 2 (handover documentation, aas_handover.py), Part 3 (carbon footprint,
+aas_carbon.py), Part 4 (technical data, aas_technical.py), Part 6 (material composition,
+aas_materials.py) and Part 7 (circularity, aas_circularity.py) are read and written beside it;
+a passport term none of them writes is listed in ``Environment.not_written``. Part 7's
+``DismantlingAndRemovalInformation`` names Part 2's documents: it is listed as not mapped
+unless Part 2 read every document it names.
 """
 
 from __future__ import annotations
@@ -29,9 +31,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from resolver import jsonld
-from resolver.adapters import aas_carbon, aas_circularity, aas_materials, aas_technical
+from resolver.adapters import (
+    aas_carbon,
+    aas_circularity,
+    aas_condition,
+    aas_handover,
+    aas_materials,
+    aas_technical,
+)
 from resolver.adapters.dates import check_date, date_value
 from resolver.errors import DocumentError
+from resolver.jsontypes import JSONObject
 
 __all__ = ["Environment", "Read", "convert_with_notes", "to_environment"]
 
@@ -53,6 +63,8 @@ _WRITTEN = ("id", "serialNumber", "manufacturingDate", "manufacturer", "productN
 class Read:
     document: dict[str, object]
     unmapped: tuple[str, ...]
+    # Part 5's dynamic data as lifecycle readings (compact form, POST /{id}/events): not passport data
+    readings: tuple[JSONObject, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +112,19 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
     technical: aas_technical.Technical | None = None
     circular: dict[str, object] | None = None
     materials: dict[str, object] | None = None
+    handover: aas_handover.Handover | None = None
+    condition: aas_condition.Condition | None = None
+    named: tuple[str, list[str]] = ("", [])  # Part 7's path and the Part 2 documents it names
     for index, submodel in enumerate(_submodels(doc)):
         name = str(submodel.get("idShort", f"submodels[{index}]"))
+        if aas_condition.is_product_condition(submodel) and condition is None:
+            condition = aas_condition.read(submodel, name)
+            unmapped += condition.unmapped
+            continue
+        if aas_handover.is_handover(submodel) and handover is None:
+            handover = aas_handover.read(submodel, name)
+            unmapped += handover.unmapped
+            continue
         if aas_carbon.is_carbon_footprint(submodel) and not footprint:
             footprint, left = aas_carbon.read(submodel, name)
             unmapped += left
@@ -113,6 +136,7 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
         if aas_circularity.is_circularity(submodel) and circular is None:
             circular, left = aas_circularity.read(submodel, name)
             unmapped += left
+            named = (f"{name}.DismantlingAndRemovalInformation", aas_circularity.dismantling_ids(submodel))
             continue
         if aas_materials.is_material_composition(submodel) and materials is None:
             materials, left = aas_materials.read(submodel, name)
@@ -139,7 +163,11 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
         unmapped += _with_technical(passport, technical)
     for term, value in {**(circular or {}), **(materials or {})}.items():
         passport.setdefault(term, value)
-    return Read(passport, tuple(unmapped))
+    if handover is not None and handover.documents:
+        passport["dismantlingDocuments"] = list(handover.documents)
+        if named[1] and set(named[1]) <= handover.identifiers:  # Part 7 names Part 2's documents
+            unmapped.remove(named[0])
+    return Read(passport, tuple(unmapped), condition.readings if condition is not None else ())
 
 
 def _with_technical(passport: dict[str, object], technical: aas_technical.Technical) -> list[str]:
@@ -234,6 +262,9 @@ def to_environment(doc: object) -> Environment:
     materials, not_materials = aas_materials.write(compact, identifier)
     if materials is not None:
         submodels.append(materials)
+    handover, not_handed = aas_handover.write(compact, identifier)
+    if handover is not None:
+        submodels.append(handover)
     shell = {
         "modelType": "AssetAdministrationShell",
         "id": identifier + "#aas",
@@ -246,10 +277,11 @@ def to_environment(doc: object) -> Environment:
     written = {*_WRITTEN, *(("carbonFootprint",) if isinstance(footprint, dict) else ())}
     written |= set(aas_technical.WRITTEN) - set(not_held)
     written |= {term for term in (*aas_circularity.WRITTEN, *aas_materials.WRITTEN) if term in compact}
+    written |= set(aas_handover.WRITTEN) if handover is not None else set()
     others = (k for k in compact if k not in written and not k.startswith("@") and k != "type")
     return Environment(
         {"assetAdministrationShells": [shell], "submodels": submodels},
-        tuple(sorted({*others, *left, *not_circular, *not_materials})),
+        tuple(sorted({*others, *left, *not_circular, *not_materials, *not_handed})),
     )
 
 

@@ -23,10 +23,13 @@ CC BY 4.0; submodel ``Circularity``, semanticId
   two, so an entry is read when it gives both (one alone is listed, never taken as the whole);
   out, not written (the passport does not hold the split).
 
-Not ours, listed: ``DismantlingAndRemovalInformation`` and ``SafetyMeasures.SafetyInstructions``
-(identifiers of documents of the Handover Documentation, Part 2; ours are typed document
-addresses and instruction texts), a component's ``PartName``, an e-mail's public key and types.
-A share or content that is no number refuses the input with its path.
+``DismantlingAndRemovalInformation`` lists identifiers of documents of the Handover
+Documentation, Part 2 (aas_handover.py), which holds our ``dismantlingDocuments``: out, it names
+each of them by its address (Part 2's ``DocumentIdentifier``); in, it is listed as not mapped
+unless every identifier names a document Part 2 read (aas.py resolves it; ``dismantling_ids``).
+Not ours, listed: ``SafetyMeasures.SafetyInstructions`` (document identifiers; ours,
+``safetyMeasures``, are instruction texts), a component's ``PartName``, an e-mail's public key
+and types. A share or content that is no number refuses the input with its path.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from collections.abc import Mapping
 
 from resolver.adapters.aas_elements import children, finite, plain
 
-__all__ = ["SEMANTIC_ID", "WRITTEN", "is_circularity", "read", "write"]
+__all__ = ["SEMANTIC_ID", "WRITTEN", "dismantling_ids", "is_circularity", "read", "write"]
 
 _C = "urn:samm:io.admin-shell.idta.batterypass.circularity:1.0.0#"
 SEMANTIC_ID = _C + "Circularity"
@@ -77,6 +80,12 @@ def _has_value(element: Mapping[str, object]) -> bool:
     return value not in (None, "", []) and (not isinstance(value, list) or any(
         isinstance(child, dict) and (_text(child) is not None or _has_value(child)) for child in value
     ))  # fmt: skip
+
+
+def dismantling_ids(submodel: Mapping[str, object]) -> list[str]:
+    """The document identifiers ``DismantlingAndRemovalInformation`` lists (Part 2's documents)."""
+    listed = [e for e in children(submodel) if e.get("idShort") == "DismantlingAndRemovalInformation"]
+    return _texts(listed[0]) if listed else []
 
 
 def _number(element: Mapping[str, object], path: str) -> float | int:
@@ -204,8 +213,12 @@ def write(compact: Mapping[str, object], identifier: str) -> tuple[dict[str, obj
     """The Part 7 submodel for a passport's circularity data (None: it has none), and what of it
     could not be written."""
     elements: list[dict[str, object]] = []
-    left = [term for term in ("dismantlingDocuments", "recycledContent", "safetyMeasures", "sparePartNumbers")
-            if term in compact]  # fmt: skip
+    left = [term for term in ("recycledContent", "safetyMeasures", "sparePartNumbers") if term in compact]
+    documents = _document_urls(compact.get("dismantlingDocuments"))
+    if documents:  # Part 2 (aas_handover.py) writes each document, identified by its address
+        items = [_item(url, _DOCUMENT) for url in documents]
+        short = "DismantlingAndRemovalInformation"
+        elements.append(_list(short, "dismantlingAndRemovalInformation", "Property", items))
     sources = compact.get("sparePartSources")
     listed = sources if isinstance(sources, list) else [sources] if isinstance(sources, dict) else []
     suppliers = [_supplier(source, left) for source in listed if isinstance(source, dict)]
@@ -238,6 +251,13 @@ def write(compact: Mapping[str, object], identifier: str) -> tuple[dict[str, obj
         "submodelElements": elements,
     }
     return submodel, left
+
+
+def _document_urls(value: object) -> list[str]:
+    listed = value if isinstance(value, list) else [value] if value is not None else []
+    return [
+        str(d["documentUrl"]) for d in listed if isinstance(d, dict) and isinstance(d.get("documentUrl"), str)
+    ]
 
 
 def _strings(value: object) -> list[str]:

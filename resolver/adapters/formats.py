@@ -135,7 +135,7 @@ def _aas(data: bytes) -> Converted:
     from resolver.adapters import aas
 
     read = aas.convert_with_notes(_json(data))
-    return Converted(orjson.dumps(read.document), read.unmapped)
+    return Converted(orjson.dumps(read.document), read.unmapped, readings=read.readings)
 
 
 FORMATS: dict[str, Callable[[bytes], Converted]] = {
@@ -174,18 +174,21 @@ def _is_compact_jws(data: bytes) -> bool:
 _OPENEPCIS_CONTEXT = b"ref.openepcis.io/extensions/"
 
 
-def for_media_type(media_type: str, data: bytes) -> tuple[str, Converted] | None:
+def for_media_type(
+    media_type: str, data: bytes, *, known: KnownKeys | None = None
+) -> tuple[str, Converted] | None:
     """A PUT body of a third-party format, told by its media type, converted (None: the body is
     ours). ``application/vc`` and ``application/vc+ld+json``: a UNTP credential;
     ``application/vc+jwt``: a UNTP credential secured as a compact JWS (VC-JOSE-COSE); JSON-LD
     (``application/ld+json``) naming an OpenEPCIS context: an OpenEPCIS passport. A converted
-    body is JSON-LD in our context."""
+    body is JSON-LD in our context. ``known``: the keys the node holds (its own, its peers'
+    pinned ones), which check a credential's signature as ``convert`` does on import."""
     from resolver.adapters import envelope, untp
 
     if media_type in untp.MEDIA_TYPES:
-        return "untp", convert("untp", data)
+        return "untp", convert("untp", data, known=known)
     if media_type == envelope.MEDIA_TYPE:
-        return "untp", _untp(orjson.dumps(envelope.wrap(data)))
+        return "untp", _untp(orjson.dumps(envelope.wrap(data)), known)
     if media_type == "application/ld+json" and _OPENEPCIS_CONTEXT in data:
         from resolver.adapters import openepcis
 

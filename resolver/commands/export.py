@@ -25,6 +25,8 @@ from resolver.tiers import Tier
 
 if TYPE_CHECKING:
     from resolver.adapters.formats import Exported
+    from resolver.lifecycle.eventstore import EventStore
+    from resolver.lifecycle.feed import WarningFeed
 
 __all__ = ["ExportNotes", "add_parser", "file_name", "run"]
 
@@ -197,6 +199,7 @@ async def _export(
         directory.mkdir(parents=True, exist_ok=True)
     stream: BinaryIO = sys.stdout.buffer
     store = await open_store(config.store)
+    condition = await _condition(config, fmt, tier)  # AAS Part 5: the readings beside the passports
     count = 0
     try:
         offset = 0
@@ -214,6 +217,8 @@ async def _export(
                     continue
                 exported = written(body)
                 body = exported.body
+                if condition is not None and body:
+                    body = await condition(body, key)
                 missed.update(exported.not_written)
                 noted.add(key, exported)
                 if not body:  # nothing this format holds (a PACT export of a passport without a footprint)
@@ -227,9 +232,36 @@ async def _export(
                 count += 1
     finally:
         await store.aclose()
+        if condition is not None:
+            await condition.aclose()
         if directory is None:
             stream.flush()
     return count
+
+
+class _Condition:
+    """Adds AAS Part 5 (Product Condition) from the event store beside the passport store."""
+
+    def __init__(self, config: NodeConfig, tier: Tier, events: EventStore, feed: WarningFeed) -> None:
+        self._config, self._tier, self._events, self._feed = config, tier, events, feed
+
+    async def __call__(self, body: bytes, key: str) -> bytes:
+        from resolver.commands.export_condition import with_condition
+
+        return await with_condition(body, key, self._events, self._tier, self._config)
+
+    async def aclose(self) -> None:
+        await self._feed.aclose()
+        await self._events.aclose()
+
+
+async def _condition(config: NodeConfig, fmt: str, tier: Tier) -> _Condition | None:
+    if fmt != "aas":
+        return None
+    from resolver.lifecycle.part import open_stores
+
+    events, feed = await open_stores(config.store)
+    return _Condition(config, tier, events, feed)
 
 
 def _quiet_stdout() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 from dataclasses import dataclass, replace
 from time import monotonic as _monotonic
+from typing import TYPE_CHECKING
 
 from aiohttp import hdrs, web
 from multidict import istr
@@ -38,6 +39,9 @@ from resolver.passport.write import Admit, WriteOutcome, invalid_passport, write
 from resolver.ratelimit import rate_limiter
 from resolver.stores.base import Record
 from resolver.tiers import Role, Tier
+
+if TYPE_CHECKING:
+    from resolver.adapters.jws_check import KnownKeys
 from resolver.validation.report import PreparedPassport
 
 # WriteOutcome and invalid_passport live in resolver/passport/write.py (the one write path).
@@ -139,8 +143,11 @@ class Edge:
     chain: Next
     stages: tuple[Stage, ...]
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, *, known_keys: KnownKeys | None = None) -> None:
         self.ctx = node
+        # The node's own keys and its peers' pinned ones (resolver/commands/import_proofs.py),
+        # read once at start-up: a third-party body's signature by one of them is checked.
+        self.known_keys = known_keys
         self.stages = node.stages
         self.chain = node.chain
         config = node.config

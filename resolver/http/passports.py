@@ -11,6 +11,7 @@ import asyncio
 import datetime
 import math
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import orjson
@@ -55,6 +56,9 @@ from resolver.profile import Profile
 from resolver.render import render
 from resolver.stores.base import View
 from resolver.tiers import Role, Tier
+
+if TYPE_CHECKING:
+    from resolver.adapters.jws_check import KnownKeys
 
 __all__ = ["PassportRoutes", "add_routes", "location_path", "refuse_sub_resource_handle", "rfc3339"]
 
@@ -512,7 +516,7 @@ class PassportRoutes:
         body = await edge.read_body(request, media_types=(*_PASSPORT_TYPES, *_ADAPTED_TYPES))
         limits = edge.limits
         body, media_type, adapted = _bounded(
-            body, request.content_type, limits.max_body_bytes, limits.max_json_depth
+            body, request.content_type, limits.max_body_bytes, limits.max_json_depth, edge.known_keys
         )
         if adapted is not None:
             _refuse_readings(*adapted)
@@ -597,7 +601,9 @@ class PassportRoutes:
         limit = limits.validate_body_bytes
         body = await edge.read_body(request, media_types=(*_PASSPORT_TYPES, *_ADAPTED_TYPES), limit=limit)
         # A third-party body is converted first, as on PUT.
-        body, media_type, adapted = _bounded(body, request.content_type, limit, limits.max_json_depth)
+        body, media_type, adapted = _bounded(
+            body, request.content_type, limit, limits.max_json_depth, edge.known_keys
+        )
         profile = edge.config.profile_for("")  # the default; a JSON body's @id chooses
         if media_type in JSON_MEDIA_TYPES:
             document = orjson.loads(body)
@@ -633,16 +639,17 @@ class PassportRoutes:
 
 
 def _bounded(
-    body: bytes, media_type: str, max_bytes: int, max_depth: int
+    body: bytes, media_type: str, max_bytes: int, max_depth: int, known: KnownKeys | None = None
 ) -> tuple[bytes, str, tuple[str, Converted] | None]:
     """A JSON body checked for size and depth (cheap, and before it goes to a worker process or
     an adapter), then a third-party one converted (and what it converts to bounded the same):
-    (body, its media type, (format, conversion) or None)."""
+    (body, its media type, (format, conversion) or None). ``known``: the node's keys, which
+    check a credential's signature by one of them (the node's own export PUT back)."""
     if media_type in JSON_MEDIA_TYPES:
         require_utf8(body)
     if media_type in JSON_MEDIA_TYPES or media_type in UNTP_MEDIA_TYPES:
         jsonld.parse_json(body, max_bytes=max_bytes, max_depth=max_depth)
-    adapted = for_media_type(media_type, body)
+    adapted = for_media_type(media_type, body, known=known)
     if adapted is None:
         return body, media_type, None
     body = adapted[1].body

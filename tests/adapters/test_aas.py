@@ -141,10 +141,10 @@ def test_other_json_is_refused() -> None:
 
 def test_export_format_aas_writes_an_environment() -> None:
     environment = orjson.loads(export("aas", EXAMPLE.read_bytes()).body)
-    submodel, carbon, technical, circularity, materials = environment["submodels"]
+    submodel, carbon, technical, circularity, materials, handover = environment["submodels"]
     assert submodel["semanticId"]["keys"][0]["value"].endswith("#BatteryNameplate")
     assert carbon["idShort"] == "CarbonFootprint"
     assert technical["idShort"] == "TechnicalData" and circularity["idShort"] == "Circularity"
-    assert materials["idShort"] == "MaterialComposition"
+    assert materials["idShort"] == "MaterialComposition" and handover["idShort"] == "HandoverDocumentation"
     shorts = [element["idShort"] for element in submodel["submodelElements"]]
     assert shorts[:3] == ["URIOfTheProduct", "SerialNumber", "DateOfManufacture"]

@@ -147,10 +147,15 @@ def test_what_the_template_cannot_hold_is_named() -> None:
     submodels: list[dict[str, Any]] = environment.document["submodels"]  # type: ignore[assignment]
     [circularity] = [s for s in submodels if s["idShort"] == "Circularity"]
     shorts = [element["idShort"] for element in circularity["submodelElements"]]
-    assert shorts == ["SparePartSources", "SafetyMeasures", "EndOfLifeInformation", "RenewableContent"]
+    assert shorts == ["DismantlingAndRemovalInformation", "SparePartSources", "SafetyMeasures",
+                      "EndOfLifeInformation", "RenewableContent"]  # fmt: skip
+    # the dismantling documents are Part 2's, which Part 7 names by their identifiers (addresses)
+    assert [item["value"] for item in circularity["submodelElements"][0]["value"]] == [
+        document["documentUrl"] for document in doc["dismantlingDocuments"]
+    ]
+    assert "dismantlingDocuments" not in environment.not_written
     assert {
         "recycledContent",  # the passport holds the sum, the template the pre-/post-consumer split
-        "dismantlingDocuments",  # typed document addresses, the template's are Part 2 document ids
         "safetyMeasures",  # instruction texts, the template's are document ids
         "sparePartNumbers",  # the template asks each component's name too
         "sparePartSources.contactPoint.telephone",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,8 +17,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from resolver.adapters import envelope, openepcis_out, untp
 from resolver.app import RunningNode
+from resolver.commands.export import _export
 from resolver.config import default_config
 from resolver.integrity.multikey import did_key
+from resolver.integrity.part import node_base_url
+from resolver.tiers import Tier
 from tests.integration.conftest import CREDENTIALS, OPERATOR, bearer, new_handle, passport
 from tests.support.node import running_node
 
@@ -134,3 +138,49 @@ async def test_validate_takes_the_same_third_party_bodies_and_says_what_it_conve
     assert report["conforms"] is True and report["converted"]["format"] == "openepcis"
     async with http.get(f"{node.url}/{handle}") as response:
         assert response.status == 404  # nothing stored
+
+
+async def _own_export(node: RunningNode, handle: str, tmp_path: Path) -> tuple[bytes, str]:
+    """The passport ``handle`` as the node exports it in UNTP (``export --format untp``: a
+    vc+jwt signed with its active key), the compact JWS and the key's URL."""
+    out = tmp_path / "export"
+    assert await _export(node.config, handle, str(out), Tier.AUTHORITY, "untp") == 1
+    [written] = out.iterdir()
+    enveloped = orjson.loads(written.read_bytes())
+    token = str(enveloped["id"]).split(",", 1)[1]
+    return token.encode("ascii"), str(envelope.open_envelope(enveloped).header["kid"])
+
+
+async def test_the_nodes_own_untp_export_put_back_is_verified_with_its_key(
+    node: RunningNode, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    handle = new_handle()
+    headers = {**bearer(OPERATOR), "Content-Type": "application/ld+json"}
+    async with http.put(f"{node.url}/{handle}", data=passport(handle), headers=headers) as response:
+        assert response.status == 201, await response.text()
+    token, kid = await _own_export(node, handle, tmp_path)
+    assert kid.startswith(node_base_url(node.config))  # the node's own key URL, fetched by no one
+    said = f"vc+jwt (EdDSA) signed by {kid}: verified"
+    headers = {**bearer(OPERATOR), "Content-Type": "application/vc+jwt"}
+    async with http.put(f"{node.url}/{handle}", data=token, headers=headers) as response:
+        assert response.status == 200, await response.text()
+        assert orjson.loads(await response.read())["converted"]["issuer"]["envelope"] == said
+    validate = {"Content-Type": "application/vc+jwt"}
+    async with http.post(f"{node.url}/validate", data=token, headers=validate) as response:
+        assert response.status == 200, await response.text()
+        assert orjson.loads(await response.read())["converted"]["issuer"]["envelope"] == said
+    # the payload changed under the node's signature: refused with the path, nothing stored
+    head, payload, signature = token.decode("ascii").split(".")
+    changed = orjson.loads(envelope._unb64(payload, "payload"))
+    changed["credentialSubject"]["product"]["name"] = "another battery"
+    forged = ".".join((head, envelope._b64(orjson.dumps(changed)), signature)).encode("ascii")
+    for method, url, sent in (
+        (http.put, f"{node.url}/{handle}", headers),
+        (http.post, f"{node.url}/validate", validate),
+    ):
+        async with method(url, data=forged, headers=sent) as response:
+            assert response.status == 400, await response.text()
+            detail = orjson.loads(await response.read())["detail"]
+        assert detail == f"id: the vc+jwt signature does not verify with the key of {kid}"
+    async with http.get(f"{node.url}/{handle}", headers={"Accept": "application/ld+json"}) as response:
+        assert orjson.loads(await response.read())["productName"] == "Voltaris VX-82 traction pack"
