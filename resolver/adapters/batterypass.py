@@ -27,13 +27,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from resolver import jsonld
+from resolver.adapters.batterypass_carbon import ASPECT as CARBON
+from resolver.adapters.batterypass_circularity import ASPECT as CIRCULARITY
+from resolver.adapters.batterypass_diligence import ASPECT as DILIGENCE
+from resolver.adapters.batterypass_fields import Aspect, Reading
+from resolver.adapters.batterypass_labels import ASPECT as LABELS
 from resolver.adapters.dates import check_date, date_value
 from resolver.adapters.paths import unread
 from resolver.errors import DocumentError
 
-__all__ = ["Conversion", "convert_with_notes", "is_batterypass"]
+__all__ = ["ASPECTS", "GENERAL", "Conversion", "convert_with_notes", "is_batterypass"]
 
-_ASPECT = "generalProductInformation"
+GENERAL = "generalProductInformation"
+ASPECTS: tuple[Aspect, ...] = (CARBON, CIRCULARITY, LABELS, DILIGENCE)
 _CATEGORIES = {"lmt": "LMT", "ev": "EV", "industrial": "industrial", "stationary": "stationary"}
 _STATUSES = {"original": "original", "repurposed": "repurposed", "reused": "re-used",
              "re-used": "re-used", "remanufactured": "remanufactured", "waste": "waste"}  # fmt: skip
@@ -49,33 +55,69 @@ class Conversion:
 
 def is_batterypass(payload: object) -> bool:
     """Whether ``payload`` holds a GeneralProductInformation aspect (alone or under its key)."""
-    aspect = _aspect(payload)[0] if isinstance(payload, dict) else None
-    return aspect is not None and "batteryPassportIdentifier" in aspect and "batteryCategory" in aspect
+    if not isinstance(payload, dict):
+        return False
+    general = payload.get(GENERAL, payload)
+    return (
+        isinstance(general, dict) and "batteryPassportIdentifier" in general and "batteryCategory" in general
+    )
 
 
 def convert_with_notes(payload: object, *, iri: str | None = None) -> Conversion:
-    """The passport in a Battery Pass payload, and the payload's fields no mapping read."""
+    """The passport in a Battery Pass payload, and the payload's fields no mapping read. An
+    aspect other than GeneralProductInformation names no battery: alone, it needs ``iri``."""
     if not isinstance(payload, dict):
         raise DocumentError("a Battery Pass payload is a JSON object")
-    aspect, prefix = _aspect(payload)
-    if aspect is None:
+    sections = _sections(payload)
+    if not sections:
         raise DocumentError(
             "not a Battery Pass payload: no GeneralProductInformation aspect "
-            f"(batteryPassportIdentifier, batteryCategory), alone or under {_ASPECT!r}"
+            f"(batteryPassportIdentifier, batteryCategory) nor another aspect, alone or under {GENERAL!r}, "
+            + ", ".join(repr(aspect.key) for aspect in ASPECTS)
         )
+    read: set[str] = set()
+    left: list[str] = []
+    document: dict[str, object] = {"@context": jsonld.CONTEXT_URL, "id": iri, "type": "BatteryPassport"}
+    for aspect, section, prefix in sections:
+        if aspect is None:
+            _general(section, prefix, document, read)
+            continue
+        reading = Reading(prefix)
+        document.update(aspect.read(section, reading))
+        read |= reading.read
+        left += reading.left
+    if not document["id"]:
+        raise DocumentError("productIdentifier: missing, and no IRI was given")
+    return Conversion(document, unread(payload, read) + tuple(left))
+
+
+def _sections(payload: dict[str, object]) -> list[tuple[Aspect | None, dict[str, object], str]]:
+    """The aspects in ``payload`` (None: GeneralProductInformation), each with its path prefix:
+    under their keys, or one alone (told by its fields)."""
+    nested: list[tuple[Aspect | None, dict[str, object], str]] = []
+    for aspect, names in (
+        (None, (GENERAL,)),
+        *((aspect, (aspect.key, *aspect.aliases)) for aspect in ASPECTS),
+    ):
+        for name in names:
+            if isinstance(payload.get(name), dict):
+                nested.append((aspect, payload[name], name + "."))  # type: ignore[arg-type]
+    if nested:
+        return nested
+    if "batteryPassportIdentifier" in payload:
+        return [(None, payload, "")]
+    alone = [aspect for aspect in ASPECTS if any(marker in payload for marker in aspect.markers)]
+    return [(alone[0], payload, "")] if len(alone) == 1 else []
+
+
+def _general(aspect: dict[str, object], prefix: str, document: dict[str, object], read: set[str]) -> None:
     for field in _DATES:
         if isinstance(aspect.get(field), str):
             check_date(prefix + field, str(aspect[field]))
-    read: set[str] = set()
-    document = _passport(aspect, iri, read)
-    return Conversion(document, unread(payload, {prefix + path for path in read}))
-
-
-def _aspect(payload: dict[str, object]) -> tuple[dict[str, object] | None, str]:
-    nested = payload.get(_ASPECT)
-    if isinstance(nested, dict):
-        return nested, _ASPECT + "."
-    return (payload, "") if "batteryPassportIdentifier" in payload else (None, "")
+    found: set[str] = set()
+    terms = _passport(aspect, document["id"] if isinstance(document["id"], str) else None, found)
+    document.update({key: value for key, value in terms.items() if key != "@context"})
+    read |= {prefix + path for path in found}
 
 
 def _passport(aspect: dict[str, object], iri: str | None, read: set[str]) -> dict[str, object]:

@@ -44,14 +44,27 @@ class Payload:
 
 
 def to_payload(doc: object) -> Payload:
-    """A GeneralProductInformation payload for one of our passports (compact or expanded)."""
+    """A Battery Pass payload for one of our passports (compact or expanded): each aspect that
+    has something to hold, under its key."""
     passport = jsonld.compact(jsonld.expand(doc))
     identifier = passport.get("id")
     if not isinstance(identifier, str):
         raise DocumentError("the passport has no id")
-    out: dict[str, object] = {"productIdentifier": identifier}
     taken = {"@context", "id", "type"}
     left: list[str] = []
+    out: dict[str, object] = {batterypass.GENERAL: _general(passport, identifier, taken, left)}
+    for aspect in batterypass.ASPECTS:
+        written, terms = aspect.write(passport, left)
+        if written:
+            out[aspect.key] = written
+            taken |= terms
+    left += [term for term in passport if term not in taken]
+    return Payload(out, tuple(sorted(set(left))))
+
+
+def _general(passport: JSONObject, identifier: str, taken: set[str], left: list[str]) -> dict[str, object]:
+    """The GeneralProductInformation aspect."""
+    out: dict[str, object] = {"productIdentifier": identifier}
     _plain(passport, out, taken)
     for term, field, kind in _PARTIES:
         party = _party(passport.get(term), term, kind, left)
@@ -65,8 +78,7 @@ def to_payload(doc: object) -> Payload:
         if address is not None:
             out["manufacturingPlace"] = address
             taken.add("manufacturingPlace")
-    left += [term for term in passport if term not in taken]
-    return Payload(out, tuple(sorted(set(left))))
+    return out
 
 
 def _plain(passport: JSONObject, out: dict[str, object], taken: set[str]) -> None:
