@@ -1,7 +1,8 @@
 """Battery Pass aspects other than GeneralProductInformation (CarbonFootprint, Circularity,
-Labels, SupplyChainDueDiligence; data model 1.2): each field read to its term, what has no term
-listed, impossible values refused with their path, alone or under their keys beside the others,
-and in -> out -> in giving the same graph (less what the writer names as not written)."""
+PerformanceAndDurability, Labels, SupplyChainDueDiligence; data model 1.2): each field read to
+its term, what has no term listed, impossible values refused with their path, alone or under
+their keys beside the others, and in -> out -> in giving the same graph (less what the writer
+names as not written)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ FILES = {
     "carbonFootprint": "batterypass-carbon-footprint.json",
     "circularity": "batterypass-circularity.json",
     "labels": "batterypass-labels.json",
+    "performance": "batterypass-performance.json",
     "supplyChainDueDiligence": "batterypass-supply-chain-due-diligence.json",
 }
 
@@ -117,6 +119,89 @@ EXPECTED: dict[str, tuple[dict[str, object], set[str]]] = {
             ],
         },
         {"labels[1].labelingMeaning.de", "labels[1].labelingSubject"},
+    ),
+    "performance": (
+        {
+            "maximumPermittedPower": {"value": 42.0, "unit": "KWT"},
+            "ratedCapacity": {"value": 180.0, "unit": "AMH"},
+            "nominalVoltage": {"value": 467.2, "unit": "VLT"},
+            "minimumVoltage": {"value": 400.0, "unit": "VLT"},
+            "maximumVoltage": {"value": 540.0, "unit": "VLT"},
+            "expectedLifetimeCycles": 4000,
+            "expectedLifetimeYears": 15,
+            "initialRoundTripEfficiency": 95.0,
+            "capacityThresholdForExhaustion": 60.0,
+            "cycleLifeTestCRate": 0.5,
+            "roundTripEfficiencyAt50PercentCycleLife": 93.5,
+            "roundTripEfficiencyFade": {"value": 1.2, "unit": "P1"},
+            "powerFade": {"value": 2.0, "unit": "P1"},
+            "lifetimeReferenceTest": "https://zellwerk.example/tests/cycle-life-iec-62620.pdf",
+            "idleTemperatureRange": {
+                "minimumTemperature": {"value": -20.0, "unit": "CEL"},
+                "maximumTemperature": {"value": 55.0, "unit": "CEL"},
+            },
+            "initialInternalResistance": {"value": 0.062, "unit": "OHM"},
+            "cycleCount": 142,
+            "stateOfCertifiedEnergy": {"value": 98.4, "unit": "P1"},
+            "capacityFade": {"value": 1.6, "unit": "P1"},
+            "selfDischargeRate": {"value": 1.6, "unit": "P1"},
+            "remainingRoundTripEfficiency": {"value": 94.2, "unit": "P1"},
+            "stateOfCharge": {"value": 64.0, "unit": "P1"},
+            "internalResistanceIncrease": {"value": 3.1, "unit": "P1"},
+            "timeAboveTemperatureBoundary": 340,
+        },
+        {
+            *(
+                f"batteryTechicalProperties.{field}"
+                for field in (
+                    "originalPowerCapability.atSoC",
+                    "originalPowerCapability.powerCapabilityAt",
+                    "powerCapabilityRatio",
+                    "ratedEnergy",
+                    "initialSelfDischarge",
+                    "cRate",
+                    "initialInternalResistance[1].ohmicResistance",  # a cell's
+                    "initialInternalResistance[1].batteryComponent",
+                )
+            ),
+            *(
+                f"batteryCondition.{field}"
+                for field in (
+                    "energyThroughput.energyThroughputValue",
+                    "capacityThroughput.capacityThroughputValue",
+                    "remainingEnergy.remainingEnergyValue",
+                    "remainingCapacity.remainingCapacityValue",  # kWh in the model, Ah ours
+                    "negativeEvents.negativeEvent",
+                    "temperatureInformation.timeExtremeLowTemp",  # 12.5 minutes: ours are whole
+                    "temperatureInformation.timeExtremeHighTempCharging",
+                    "temperatureInformation.timeExtremeLowTempCharging",
+                    "remainingPowerCapability.remainingPowerCapabilityValue.atSoC",
+                    "remainingPowerCapability.remainingPowerCapabilityValue.powerCapabilityAt",
+                    "remainingPowerCapability.remainingPowerCapabilityValue.rPCLastUpdated",
+                    "evolutionOfSelfDischarge.evolutionOfSelfDischargeValue",
+                )
+            ),
+            *(
+                f"batteryCondition.{entity}.lastUpdate"
+                for entity in (
+                    "energyThroughput",
+                    "capacityThroughput",
+                    "numberOfFullCycles",
+                    "stateOfCertifiedEnergy",
+                    "capacityFade",
+                    "remainingEnergy",
+                    "remainingCapacity",
+                    "negativeEvents",
+                    "temperatureInformation",
+                    "remainingPowerCapability",
+                    "evolutionOfSelfDischarge",
+                    "currentSelfDischargingRate",
+                    "internalResistanceIncrease",
+                    "remainingRoundTripEnergyEfficiency",
+                    "stateOfCharge",
+                )
+            ),
+        },
     ),
     "supplyChainDueDiligence": (
         {"dueDiligence": {"reportUrl": "https://zellwerk.example/due-diligence/2026.pdf"}},
@@ -243,6 +328,43 @@ _IMPOSSIBLE = [
         r"sparePartSources[0].components[1].partNumber: {'id': 12} is not text",
     ),
     (
+        "performance",
+        ["batteryTechicalProperties", "initialInternalResistance", 1, "batteryComponent"],
+        "rack",
+        "batteryTechicalProperties.initialInternalResistance[1].batteryComponent: 'rack' is not one of cell, "
+        "module, pack",
+    ),
+    (
+        "performance",
+        ["batteryTechicalProperties", "initialInternalResistance", 1, "batteryComponent"],
+        "pack",
+        "batteryTechicalProperties.initialInternalResistance[1].batteryComponent: 'pack' is given twice",
+    ),
+    (
+        "performance",
+        ["batteryTechicalProperties", "expectedNumberOfCycles"],
+        4000.5,
+        "batteryTechicalProperties.expectedNumberOfCycles: 4000.5 is not a whole number",
+    ),
+    (
+        "performance",
+        ["batteryTechicalProperties", "ratedCapacity"],
+        "180 Ah",
+        "batteryTechicalProperties.ratedCapacity: '180 Ah' is not a number",
+    ),
+    (
+        "performance",
+        ["batteryCondition", "stateOfCharge", "stateOfChargeValue"],
+        float("inf"),
+        "batteryCondition.stateOfCharge.stateOfChargeValue: inf is not a number",
+    ),
+    (
+        "performance",
+        ["batteryCondition", "numberOfFullCycles"],
+        142,
+        "batteryCondition.numberOfFullCycles: 142 is not an object",
+    ),
+    (
         "labels",
         ["labels", 1, "labelingSubject"],
         "Recycling",
@@ -300,3 +422,23 @@ def test_what_our_terms_hold_that_the_aspects_cannot_is_named() -> None:
         "dismantlingDocuments",
         "sparePartSources.contactPoint.telephone",
     } <= named
+
+
+def test_performance_1_2_0_layout_reads_the_same_terms() -> None:
+    """1.2.0 keeps three fields under the condition, names the self-discharge value differently
+    and gives the idle temperature range as one figure (listed); 1.2.1's layout is written."""
+    newer = _load(FILES["performance"])
+    older = copy.deepcopy(newer)
+    technical, condition = older["batteryTechicalProperties"], older["batteryCondition"]
+    for field in ("roundTripEfficiencyat50PerCentCycleLife", "roundTripEfficiencyFade", "powerFade"):
+        condition[field] = technical.pop(field)
+    rate = condition["currentSelfDischargingRate"]
+    rate["currentSelfDischargingRateEntity"] = rate.pop("currentSelfDischargingRateValue")
+    technical["temperatureRangeIdleState"] = 25.0
+    first = batterypass.convert_with_notes(older, iri=ITEM)
+    expected = {k: v for k, v in EXPECTED["performance"][0].items() if k != "idleTemperatureRange"}
+    assert {k: v for k, v in first.document.items() if k not in ("@context", "id", "type")} == expected
+    assert "batteryTechicalProperties.temperatureRangeIdleState" in first.unmapped
+    written = batterypass_out.to_payload(first.document).document["performance"]
+    assert isinstance(written, dict) and written["batteryTechicalProperties"]["powerFade"] == 2.0
+    assert "powerFade" not in written["batteryCondition"]
