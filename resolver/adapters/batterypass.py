@@ -32,6 +32,7 @@ from resolver.adapters.batterypass_circularity import ASPECT as CIRCULARITY
 from resolver.adapters.batterypass_diligence import ASPECT as DILIGENCE
 from resolver.adapters.batterypass_fields import Aspect, Reading
 from resolver.adapters.batterypass_labels import ASPECT as LABELS
+from resolver.adapters.batterypass_materials import ASPECT as MATERIALS
 from resolver.adapters.batterypass_performance import ASPECT as PERFORMANCE
 from resolver.adapters.dates import check_date, date_value
 from resolver.adapters.paths import unread
@@ -40,7 +41,7 @@ from resolver.errors import DocumentError
 __all__ = ["ASPECTS", "GENERAL", "Conversion", "convert_with_notes", "is_batterypass"]
 
 GENERAL = "generalProductInformation"
-ASPECTS: tuple[Aspect, ...] = (CARBON, CIRCULARITY, PERFORMANCE, LABELS, DILIGENCE)
+ASPECTS: tuple[Aspect, ...] = (CARBON, CIRCULARITY, MATERIALS, PERFORMANCE, LABELS, DILIGENCE)
 _CATEGORIES = {"lmt": "LMT", "ev": "EV", "industrial": "industrial", "stationary": "stationary"}
 _STATUSES = {"original": "original", "repurposed": "repurposed", "reused": "re-used",
              "re-used": "re-used", "remanufactured": "remanufactured", "waste": "waste"}  # fmt: skip

@@ -1,8 +1,8 @@
 """Battery Pass aspects other than GeneralProductInformation (CarbonFootprint, Circularity,
-PerformanceAndDurability, Labels, SupplyChainDueDiligence; data model 1.2): each field read to
-its term, what has no term listed, impossible values refused with their path, alone or under
-their keys beside the others, and in -> out -> in giving the same graph (less what the writer
-names as not written)."""
+MaterialComposition, PerformanceAndDurability, Labels, SupplyChainDueDiligence; data model 1.2):
+each field read to its term, what has no term listed, impossible values refused with their path,
+alone or under their keys beside the others, and in -> out -> in giving the same graph (less
+what the writer names as not written)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ FILES = {
     "carbonFootprint": "batterypass-carbon-footprint.json",
     "circularity": "batterypass-circularity.json",
     "labels": "batterypass-labels.json",
+    "materialComposition": "batterypass-material-composition.json",
     "performance": "batterypass-performance.json",
     "supplyChainDueDiligence": "batterypass-supply-chain-due-diligence.json",
 }
@@ -119,6 +120,34 @@ EXPECTED: dict[str, tuple[dict[str, object], set[str]]] = {
             ],
         },
         {"labels[1].labelingMeaning.de", "labels[1].labelingSubject"},
+    ),
+    "materialComposition": (
+        {
+            "chemistry": "NMC811",
+            "hazardousSubstances": [
+                {
+                    "name": "Lithium hexafluorophosphate",
+                    "casNumber": "21324-40-3",
+                    "concentration": 1.2,
+                    "location": "electrolyte",
+                }
+            ],
+            "criticalRawMaterials": ["Cobalt", "Natural graphite"],
+        },
+        {
+            "batteryChemistry.clearName",
+            "hazardousSubstances.hazardousSubstanceClass",
+            "hazardousSubstances.hazardousSubstanceImpact",
+            "hazardousSubstances.hazardousSubstanceLocation.componentId",
+            *(
+                f"batteryMaterials[{index}].{field}"
+                for index in range(3)
+                for field in ("batteryMaterialLocation", "batteryMaterialIdentifier", "batteryMaterialMass")
+            ),
+            # aluminium is not a critical raw material: the passport lists only those
+            "batteryMaterials[2].batteryMaterialName",
+            "batteryMaterials[2].isCriticalRawMaterial",
+        },
     ),
     "performance": (
         {
@@ -328,6 +357,44 @@ _IMPOSSIBLE = [
         r"sparePartSources[0].components[1].partNumber: {'id': 12} is not text",
     ),
     (
+        "materialComposition",
+        ["hazardousSubstances", 0, "hazardousSubstanceIdentifier"],
+        "21324-40",
+        "hazardousSubstances[0].hazardousSubstanceIdentifier: '21324-40' is not a CAS number "
+        "(such as 7439-93-2)",
+    ),
+    (
+        "materialComposition",
+        ["batteryMaterials", 2, "batteryMaterialIdentifier"],
+        "aluminium",
+        "batteryMaterials[2].batteryMaterialIdentifier: 'aluminium' is not a CAS number (such as 7439-93-2)",
+    ),
+    (
+        "materialComposition",
+        ["hazardousSubstances", 0, "hazardousSubstanceClass"],
+        "Flammable",
+        "hazardousSubstances[0].hazardousSubstanceClass: 'Flammable' is not one of AcuteToxicity, "
+        "EyeDamageOrIrritation, SkinCorrosionOrIrritation",
+    ),
+    (
+        "materialComposition",
+        ["batteryMaterials", 0, "isCriticalRawMaterial"],
+        "yes",
+        "batteryMaterials[0].isCriticalRawMaterial: 'yes' is not true or false",
+    ),
+    (
+        "materialComposition",
+        ["batteryMaterials", 1, "batteryMaterialMass"],
+        "38 kg",
+        "batteryMaterials[1].batteryMaterialMass: '38 kg' is not a number",
+    ),
+    (
+        "materialComposition",
+        ["hazardousSubstances", 0, "hazardousSubstanceConcentration"],
+        "1.2 %",
+        "hazardousSubstances[0].hazardousSubstanceConcentration: '1.2 %' is not a number",
+    ),
+    (
         "performance",
         ["batteryTechicalProperties", "initialInternalResistance", 1, "batteryComponent"],
         "rack",
@@ -442,3 +509,11 @@ def test_performance_1_2_0_layout_reads_the_same_terms() -> None:
     written = batterypass_out.to_payload(first.document).document["performance"]
     assert isinstance(written, dict) and written["batteryTechicalProperties"]["powerFade"] == 2.0
     assert "powerFade" not in written["batteryCondition"]
+
+
+def test_a_chemistry_we_have_no_concept_for_is_listed() -> None:
+    aspect = _load(FILES["materialComposition"])
+    aspect["batteryChemistry"]["shortName"] = "NMC955"
+    converted = batterypass.convert_with_notes(aspect, iri=ITEM)
+    assert "chemistry" not in converted.document
+    assert "batteryChemistry.shortName" in converted.unmapped
