@@ -1,11 +1,21 @@
 """Battery Pass consortium data model payloads (``io.BatteryPass.*`` SAMM aspects, 1.2 and 1.3)
 read into the eu-battery model: compact JSON-LD in our context.
 
-The consortium publishes one aspect per payload; this adapter reads the
-GeneralProductInformation aspect, given alone (its fields at the top) or under a
-``generalProductInformation`` key beside other aspects. The consortium's own tools write
-these payloads in UTF-16 (with or without a byte-order mark): the bytes are decoded before
-(resolver/adapters/formats.py). Field by field:
+The consortium publishes one aspect per payload. This module reads a payload and hands each
+aspect in it to its reader: GeneralProductInformation here, the others in their own modules
+(batterypass_carbon.py, batterypass_circularity.py, batterypass_materials.py,
+batterypass_performance.py, batterypass_labels.py, batterypass_diligence.py; the reading they
+share in batterypass_fields.py). An aspect comes alone (its fields at the top, told by them) or
+under its key beside others: ``generalProductInformation``, ``carbonFootprint``,
+``circularity``, ``materialComposition``, ``performance``, ``labels``,
+``supplyChainDueDiligence`` (also taken: ``carbonFootprintForBatteries``,
+``performanceAndDurability``, ``labeling``, ``dueDiligence``, the aspects' own names). Only
+GeneralProductInformation names the battery: an aspect without it needs the passport's IRI. The
+consortium's own tools write these payloads in UTF-16 (with or without a byte-order mark): the
+bytes are decoded before (resolver/adapters/formats.py). Every field no mapping read is listed
+by its path, under its aspect's key when it has one.
+
+GeneralProductInformation, field by field:
 
 - ``productIdentifier`` -> the passport's ``id``; ``batteryPassportIdentifier`` ->
   ``passportIdentifier``;
@@ -19,7 +29,7 @@ these payloads in UTF-16 (with or without a byte-order mark): the bytes are deco
   identifier) -> ``manufacturer`` / ``operator``; ``manufacturingPlace`` (an address) ->
   ``manufacturingPlace.address``;
 - ``puttingIntoService`` is checked as a date; it and ``warrentyPeriod`` have no term of ours
-  and are listed as not mapped, as is every other field no mapping read (other aspects too).
+  and are listed as not mapped.
 """
 
 from __future__ import annotations

@@ -1,18 +1,19 @@
-"""Our passports out as Battery Pass consortium payloads: the GeneralProductInformation aspect
-(data model 1.2/1.3 field names), the inverse of resolver/adapters/batterypass.py, so that a
-payload read in, written out and read again gives the same graph.
+"""Our passports out as Battery Pass consortium payloads (data model 1.2/1.3 field names), the
+inverse of resolver/adapters/batterypass.py, so that a payload read in, written out and read
+again gives the same graph. Each aspect the passport has something for is written under its key
+(``generalProductInformation``, ``carbonFootprint``, ``circularity``, ``materialComposition``,
+``performance``, ``labels``, ``supplyChainDueDiligence``); the aspects' own modules write theirs.
 
-Written: ``id`` -> ``productIdentifier``; ``passportIdentifier`` -> ``batteryPassportIdentifier``;
-``category`` -> ``batteryCategory`` (lmt, ev, industrial, stationary); ``status`` ->
-``batteryStatus`` (Original, Repurposed, Reused, Remanufactured, Waste); ``weight`` in kg ->
-``batteryMass``; ``manufacturingDate`` (a month and year, or a date); ``manufacturer`` /
-``operator`` (organisation name, street, postal code and country of the address, the operator's
-identifier) -> ``manufacturerInformation`` / ``operatorInformation``; the manufacturing place's
-address -> ``manufacturingPlace``. Every other term, and every part of a written one that the
-aspect's fields do not hold (a city, a contact point, a facility id), is named by its path in
-``Payload.not_written``: nothing is left out silently. The other aspects of the data model
-(performance, circularity, carbon footprint, materials) are not written: the reader does not
-read them, so they could not come back in.
+GeneralProductInformation: ``id`` -> ``productIdentifier``; ``passportIdentifier`` ->
+``batteryPassportIdentifier``; ``category`` -> ``batteryCategory`` (lmt, ev, industrial,
+stationary); ``status`` -> ``batteryStatus`` (Original, Repurposed, Reused, Remanufactured,
+Waste); ``weight`` in kg -> ``batteryMass``; ``manufacturingDate`` (a month and year, or a
+date); ``manufacturer`` / ``operator`` (organisation name, street, postal code and country of
+the address, the operator's identifier) -> ``manufacturerInformation`` /
+``operatorInformation``; the manufacturing place's address -> ``manufacturingPlace``. Every
+term no aspect holds, and every part of a written one that the aspect's fields do not hold (a
+city, a contact point, a facility id), is named by its path in ``Payload.not_written``: nothing
+is left out silently.
 """
 
 from __future__ import annotations
