@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 
 from resolver.errors import DocumentError
 
-__all__ = ["Aspect", "Reading", "enumerated", "quantity", "quantity_value"]
+__all__ = ["FACTORS", "Aspect", "Reading", "enumerated", "quantity", "quantity_value"]
 
 _INDEX = re.compile(r"\[\d+\]")
+# (our unit, the model's) -> factor: figures our passports give in a smaller unit than the model's
+FACTORS = {("E45", "OHM"): 0.001, ("WTT", "KWT"): 0.001}
 
 
 @dataclass(slots=True)
@@ -121,9 +123,13 @@ def quantity(value: float | None, unit: str) -> dict[str, object] | None:
 
 
 def quantity_value(passport: Mapping[str, object], term: str, unit: str) -> float | None:
-    """The figure of our quantity ``term`` when it is in ``unit`` (else None: not written)."""
+    """The figure of our quantity ``term`` in ``unit``: as it is, or converted from a unit of
+    ``FACTORS`` (else None: not written, and named)."""
     found = passport.get(term)
-    if not isinstance(found, dict) or found.get("unit") != unit:
+    if not isinstance(found, dict):
         return None
     value = found.get("value")
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    factor = 1.0 if found.get("unit") == unit else FACTORS.get((str(found.get("unit")), unit))
+    if factor is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if factor == 1.0 else round(value * factor, 12)

@@ -473,6 +473,8 @@ def test_impossible_values_are_refused_with_their_path(
 def test_what_our_terms_hold_that_the_aspects_cannot_is_named() -> None:
     passport = batterypass.convert_with_notes(_all()).document
     passport["carbonFootprint"]["distribution"]["unit"] = "kgCO2e"  # type: ignore[index]
+    passport["ratedCapacity"] = {"value": 180000, "unit": "MAH"}  # no factor: named, not guessed
+    passport["initialInternalResistance"] = {"value": 62, "unit": "E45"}  # milliohm: converted
     passport["testReports"] = ["https://a.example/1.pdf", "https://a.example/2.pdf"]
     passport["cadmiumSymbol"] = False
     passport["safetyMeasures"] = ["Wear insulating gloves"]
@@ -480,8 +482,13 @@ def test_what_our_terms_hold_that_the_aspects_cannot_is_named() -> None:
         {"documentType": "safetyDataSheet", "documentUrl": "https://a.example/sds"}
     ]
     passport["sparePartSources"][0]["contactPoint"]["telephone"] = "+49 711 0"  # type: ignore[index]
-    named = set(batterypass_out.to_payload(passport).not_written)
+    written = batterypass_out.to_payload(passport)
+    named = set(written.not_written)
+    technical = written.document["performance"]["batteryTechicalProperties"]  # type: ignore[index]
+    assert technical["initialInternalResistance"] == [{"ohmicResistance": 0.062, "batteryComponent": "pack"}]
+    assert "initialInternalResistance" not in named
     assert {
+        "ratedCapacity",
         "carbonFootprint.distribution",
         "testReports",
         "cadmiumSymbol",

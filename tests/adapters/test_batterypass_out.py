@@ -12,6 +12,7 @@ import pytest
 
 from resolver import jsonld
 from resolver.adapters import batterypass, batterypass_out
+from resolver.adapters.batterypass_fields import FACTORS
 from resolver.adapters.formats import convert, export
 from resolver.passport.canonical import canonical_nquads
 
@@ -39,8 +40,14 @@ def test_in_out_in_gives_the_same_graph() -> None:
 
 
 def _term(doc: dict[str, object], term: str) -> str:
-    """The graph of one term of ``doc`` (a list of one and its single value are the same)."""
-    return _graph({"@context": doc["@context"], "id": doc["id"], term: doc.get(term)})
+    """The graph of one term of ``doc`` (a list of one and its single value are the same), a
+    quantity in a unit the writer converts given in the model's unit."""
+    value = doc.get(term)
+    if isinstance(value, dict) and isinstance(value.get("value"), int | float):
+        for (ours, theirs), factor in FACTORS.items():
+            if value.get("unit") == ours:
+                value = {**value, "value": round(value["value"] * factor, 12), "unit": theirs}
+    return _graph({"@context": doc["@context"], "id": doc["id"], term: value})
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
