@@ -106,14 +106,14 @@ def convert_with_notes(payload: object, *, iri: str | None = None) -> Conversion
 def _sections(payload: dict[str, object]) -> list[tuple[Aspect | None, dict[str, object], str]]:
     """The aspects in ``payload`` (None: GeneralProductInformation), each with its path prefix:
     under their keys, or one alone (told by its fields)."""
+    named: list[tuple[Aspect | None, tuple[str, ...]]] = [(None, (GENERAL,))]
+    named += [(aspect, (aspect.key, *aspect.aliases)) for aspect in ASPECTS]
     nested: list[tuple[Aspect | None, dict[str, object], str]] = []
-    for aspect, names in (
-        (None, (GENERAL,)),
-        *((aspect, (aspect.key, *aspect.aliases)) for aspect in ASPECTS),
-    ):
+    for aspect, names in named:
         for name in names:
-            if isinstance(payload.get(name), dict):
-                nested.append((aspect, payload[name], name + "."))  # type: ignore[arg-type]
+            section = payload.get(name)
+            if isinstance(section, dict):
+                nested.append((aspect, section, name + "."))
     if nested:
         return nested
     if "batteryPassportIdentifier" in payload:
