@@ -8,7 +8,8 @@ Inputs: the repository's EV example (native JSON-LD); the published Catena-X Bat
 example (its impossible date made possible, identified under 88.100.1) and the shipped 5.0.0
 excerpt, each converted then prepared; the OpenEPCIS EV item passport when ../shared/reference
 is present, and the shipped EN 18223 excerpts (operational, elements); the EV example as a UNTP
-credential; the Battery Pass test payload in UTF-16 without a byte-order mark.
+credential; the Battery Pass test payload in UTF-16 without a byte-order mark, alone
+(GeneralProductInformation) and with the other aspects' test payloads under their keys.
 """
 
 from __future__ import annotations
@@ -82,6 +83,13 @@ def _inputs() -> dict[str, tuple[str, bytes]]:
     inputs["untp"] = ("untp", orjson.dumps(untp.to_credential(example)))
     payload = (data / "batterypass-general-product-information.json").read_text(encoding="utf-8")
     inputs["batterypass-utf16"] = ("batterypass", payload.encode("utf-16-le"))
+    aspects = {"generalProductInformation": orjson.loads(payload)}
+    names = {"carbonFootprint": "carbon-footprint", "circularity": "circularity", "labels": "labels",
+             "materialComposition": "material-composition", "performance": "performance",
+             "supplyChainDueDiligence": "supply-chain-due-diligence"}  # fmt: skip
+    for key, name in names.items():
+        aspects[key] = orjson.loads((data / f"batterypass-{name}.json").read_bytes())
+    inputs["batterypass-aspects-utf16"] = ("batterypass", orjson.dumps(aspects).decode().encode("utf-16-le"))
     return inputs
 
 

@@ -1,18 +1,19 @@
-"""Our passports out as Battery Pass consortium payloads: the GeneralProductInformation aspect
-(data model 1.2/1.3 field names), the inverse of resolver/adapters/batterypass.py, so that a
-payload read in, written out and read again gives the same graph.
+"""Our passports out as Battery Pass consortium payloads (data model 1.2/1.3 field names), the
+inverse of resolver/adapters/batterypass.py, so that a payload read in, written out and read
+again gives the same graph. Each aspect the passport has something for is written under its key
+(``generalProductInformation``, ``carbonFootprint``, ``circularity``, ``materialComposition``,
+``performance``, ``labels``, ``supplyChainDueDiligence``); the aspects' own modules write theirs.
 
-Written: ``id`` -> ``productIdentifier``; ``passportIdentifier`` -> ``batteryPassportIdentifier``;
-``category`` -> ``batteryCategory`` (lmt, ev, industrial, stationary); ``status`` ->
-``batteryStatus`` (Original, Repurposed, Reused, Remanufactured, Waste); ``weight`` in kg ->
-``batteryMass``; ``manufacturingDate`` (a month and year, or a date); ``manufacturer`` /
-``operator`` (organisation name, street, postal code and country of the address, the operator's
-identifier) -> ``manufacturerInformation`` / ``operatorInformation``; the manufacturing place's
-address -> ``manufacturingPlace``. Every other term, and every part of a written one that the
-aspect's fields do not hold (a city, a contact point, a facility id), is named by its path in
-``Payload.not_written``: nothing is left out silently. The other aspects of the data model
-(performance, circularity, carbon footprint, materials) are not written: the reader does not
-read them, so they could not come back in.
+GeneralProductInformation: ``id`` -> ``productIdentifier``; ``passportIdentifier`` ->
+``batteryPassportIdentifier``; ``category`` -> ``batteryCategory`` (lmt, ev, industrial,
+stationary); ``status`` -> ``batteryStatus`` (Original, Repurposed, Reused, Remanufactured,
+Waste); ``weight`` in kg -> ``batteryMass``; ``manufacturingDate`` (a month and year, or a
+date); ``manufacturer`` / ``operator`` (organisation name, street, postal code and country of
+the address, the operator's identifier) -> ``manufacturerInformation`` /
+``operatorInformation``; the manufacturing place's address -> ``manufacturingPlace``. Every
+term no aspect holds, and every part of a written one that the aspect's fields do not hold (a
+city, a contact point, a facility id), is named by its path in ``Payload.not_written``: nothing
+is left out silently.
 """
 
 from __future__ import annotations
@@ -44,14 +45,27 @@ class Payload:
 
 
 def to_payload(doc: object) -> Payload:
-    """A GeneralProductInformation payload for one of our passports (compact or expanded)."""
+    """A Battery Pass payload for one of our passports (compact or expanded): each aspect that
+    has something to hold, under its key."""
     passport = jsonld.compact(jsonld.expand(doc))
     identifier = passport.get("id")
     if not isinstance(identifier, str):
         raise DocumentError("the passport has no id")
-    out: dict[str, object] = {"productIdentifier": identifier}
     taken = {"@context", "id", "type"}
     left: list[str] = []
+    out: dict[str, object] = {batterypass.GENERAL: _general(passport, identifier, taken, left)}
+    for aspect in batterypass.ASPECTS:
+        written, terms = aspect.write(passport, left)
+        if written:
+            out[aspect.key] = written
+            taken |= terms
+    left += [term for term in passport if term not in taken]
+    return Payload(out, tuple(sorted(set(left))))
+
+
+def _general(passport: JSONObject, identifier: str, taken: set[str], left: list[str]) -> dict[str, object]:
+    """The GeneralProductInformation aspect."""
+    out: dict[str, object] = {"productIdentifier": identifier}
     _plain(passport, out, taken)
     for term, field, kind in _PARTIES:
         party = _party(passport.get(term), term, kind, left)
@@ -65,8 +79,7 @@ def to_payload(doc: object) -> Payload:
         if address is not None:
             out["manufacturingPlace"] = address
             taken.add("manufacturingPlace")
-    left += [term for term in passport if term not in taken]
-    return Payload(out, tuple(sorted(set(left))))
+    return out
 
 
 def _plain(passport: JSONObject, out: dict[str, object], taken: set[str]) -> None:

@@ -52,10 +52,10 @@ def test_every_encoding_reads_the_same_passport(encoding: str) -> None:
 
 
 def test_an_aspect_under_its_key_reads_and_the_other_aspects_are_listed() -> None:
-    payload = {"generalProductInformation": PAYLOAD, "carbonFootprint": {"batteryCarbonFootprint": 64.0}}
+    payload = {"generalProductInformation": PAYLOAD, "batteryTrace": {"trace": 64.0}}
     converted = batterypass.convert_with_notes(payload)
     assert converted.document["id"] == ITEM
-    assert "carbonFootprint.batteryCarbonFootprint" in converted.unmapped
+    assert "batteryTrace.trace" in converted.unmapped
     assert "generalProductInformation.puttingIntoService" in converted.unmapped
 
 
