@@ -103,6 +103,10 @@ def _substance(entry: Mapping[str, object], path: str, left: list[str]) -> dict[
                     left.append(f"{path}.{short}.{part.get('idShort')}")
         elif _given(child):
             left.append(f"{path}.{short}")
+    if substance and not {"name", "casNumber"} & substance.keys():
+        # a location or a concentration of no named substance (IDTA's template holds one: "Anode")
+        left.append(f"{path} (no substance name or CAS number)")
+        return {}
     return substance
 
 

@@ -42,12 +42,15 @@ def _valued(container: Mapping[str, Any], path: str) -> Iterator[str]:
             yield where
 
 
-def _round_trip(read: aas.Read) -> None:
-    """Our passport out as AAS and in again: the same graph, nothing of it left behind."""
+def _round_trip(read: aas.Read, not_written: tuple[str, ...] = ()) -> None:
+    """Our passport out as AAS and in again: the same graph, but for the terms the writer says
+    it does not write (and only those)."""
     out = aas.to_environment(read.document)
+    assert out.not_written == not_written
     again = aas.convert_with_notes(orjson.loads(orjson.dumps(out.document)))
     assert again.unmapped == ()
-    assert _graph(again.document) == _graph(read.document)
+    kept = {k: v for k, v in read.document.items() if k not in not_written}
+    assert _graph(again.document) == _graph(kept)
 
 
 def _covers(entry: str, where: str) -> bool:
@@ -120,3 +123,36 @@ def test_part3_a_document_identifier_is_no_study_address() -> None:
     )
     _accounted(environment, read, set())
     _round_trip(read)
+
+
+PART6 = "idta-02035-6-material-composition-1.0.2-excerpt.json"
+
+
+def test_part6_material_values_come_out_as_our_terms() -> None:
+    """Chemistry and the critical raw material are read; the template's one hazardous substance
+    has a location ("Anode") and no name or CAS number: listed, not made a nameless substance."""
+    environment = _load(PART6)
+    read = aas.convert_with_notes(environment, iri=IRI)
+    assert read.document == {
+        "@context": jsonld.CONTEXT_URL,
+        "id": IRI,
+        "type": "BatteryPassport",
+        "chemistry": "NMC",
+        "criticalRawMaterials": ["Lithium"],
+    }
+    assert read.unmapped == (
+        "MaterialComposition.BatteryChemistry.ClearName",
+        "MaterialComposition.BatteryMaterials[0].BatteryMaterialLocation",
+        "MaterialComposition.BatteryMaterials[0].BatteryMaterialIdentifier",
+        "MaterialComposition.HazardousSubstances[0] (no substance name or CAS number)",
+    )
+    mapped = {"MaterialComposition.BatteryChemistry.ShortName",
+        "MaterialComposition.BatteryMaterials[0].BatteryMaterialName",
+        "MaterialComposition.BatteryMaterials[0].IsCriticalRawMaterial"}  # fmt: skip
+    _accounted(environment, read, mapped)
+
+
+def test_part6_round_trips_but_for_critical_raw_materials() -> None:
+    """Critical raw materials are read, not written (the template asks each one's CAS number
+    and location, which the passport does not hold): the writer says so."""
+    _round_trip(aas.convert_with_notes(_load(PART6), iri=IRI), ("criticalRawMaterials",))
