@@ -156,3 +156,64 @@ def test_part6_round_trips_but_for_critical_raw_materials() -> None:
     """Critical raw materials are read, not written (the template asks each one's CAS number
     and location, which the passport does not hold): the writer says so."""
     _round_trip(aas.convert_with_notes(_load(PART6), iri=IRI), ("criticalRawMaterials",))
+
+
+PART4 = "idta-02035-4-technical-data-1.0.2-excerpt.json"
+_AREAS = "TechnicalData.TechnicalPropertyAreas."
+
+
+def _quantity(value: float, unit: str) -> dict[str, object]:
+    return {"value": value, "unit": unit}
+
+
+def test_part4_technical_values_come_out_as_our_terms() -> None:
+    """Each figure in its template's unit, as our quantity; WarrantyPeriod P96M as 8 years;
+    ManufacturerName taken (no nameplate here)."""
+    environment = _load(PART4)
+    read = aas.convert_with_notes(environment, iri=IRI)
+    assert read.document == {
+        "@context": jsonld.CONTEXT_URL,
+        "id": IRI,
+        "type": "BatteryPassport",
+        "category": "EV",
+        "weight": _quantity(1007, "KGM"),
+        "commercialWarrantyPeriod": _quantity(8, "ANN"),
+        "nominalVoltage": _quantity(4.3, "VLT"),
+        "minimumVoltage": _quantity(2.04, "VLT"),
+        "maximumVoltage": _quantity(6, "VLT"),
+        "ratedCapacity": _quantity(210, "AMH"),
+        "capacityFade": _quantity(10, "P1"),
+        "initialRoundTripEfficiency": 100,
+        "roundTripEfficiencyAt50PercentCycleLife": 100,
+        "roundTripEfficiencyFade": _quantity(10, "P1"),
+        "initialInternalResistance": _quantity(23, "OHM"),  # the pack's
+        "internalResistanceIncrease": _quantity(10, "P1"),
+        "maximumPermittedPower": _quantity(0, "KWT"),  # "0" W as published: possible, so kept
+        "powerFade": _quantity(23, "P1"),
+        "idleTemperatureRange": {
+            "minimumTemperature": _quantity(-19, "CEL"),
+            "maximumTemperature": _quantity(49, "CEL"),
+        },
+        "expectedLifetimeYears": 15,
+        "capacityThresholdForExhaustion": 23,
+        "manufacturer": {"type": "Organization", "organizationName": "Example Company"},
+    }
+    listed = (
+        "CapacityEnergyVoltage.CertifiedUsableBatteryEnergy",
+        "RoundTripEnergyEfficiency.InitialSelfDischargingRate",
+        "Resistance.InitialInternalResistanceOnBatteryCellLevel",
+        "Resistance.InitialInternalResistanceOnBatteryModuleLevel",
+        "Resistance.InternalResistanceIncreaseOfBatteryCellLevel",
+        "Resistance.InternalResistanceIncreaseOfBatteryModuleLevel",
+        "PowerCapability.RatioNominalBatteryPowerAndBatteryEnergy",
+        "PowerCapability.OriginalPowerCapability",
+    )
+    assert read.unmapped == tuple(_AREAS + short for short in listed)  # ProductImages: no value
+    valued = {where for where in _valued(environment["submodels"][0], "TechnicalData")}
+    mapped = {where for where in valued if not any(_covers(_AREAS + short, where) for short in listed)}
+    assert len(mapped) == 20
+    _accounted(environment, read, mapped)
+
+
+def test_part4_round_trips() -> None:
+    _round_trip(aas.convert_with_notes(_load(PART4), iri=IRI))
