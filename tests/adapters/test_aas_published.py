@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from resolver import jsonld
-from resolver.adapters import aas
+from resolver.adapters import aas, aas_condition
 from resolver.adapters.formats import convert
 from resolver.passport.canonical import canonical_nquads
 
@@ -217,3 +217,49 @@ def test_part4_technical_values_come_out_as_our_terms() -> None:
 
 def test_part4_round_trips() -> None:
     _round_trip(aas.convert_with_notes(_load(PART4), iri=IRI))
+
+
+PART5 = "idta-02035-5-product-condition-1.0.2-excerpt.json"
+
+
+def _reading(point: str, value: float, unit: str) -> dict[str, object]:
+    return {"dataPoint": point, "time": "2000-01-01T14:23:00.000Z", "value": value, "unit": unit}
+
+
+def test_part5_condition_values_come_out_as_readings() -> None:
+    """Each data point's value with its LastUpdate (no zone: read as UTC) is a lifecycle reading;
+    the template's time extremes in minutes are hours of ours; the rest is listed."""
+    environment = _load(PART5)
+    read = aas.convert_with_notes(environment, iri=IRI)
+    assert read.document == {"@context": jsonld.CONTEXT_URL, "id": IRI, "type": "BatteryPassport"}
+    assert read.readings == (
+        _reading("energyThroughput", 100000, "KWH"),
+        _reading("stateOfCharge", 70, "P1"),
+        _reading("cycleCount", 600, ""),
+        _reading("stateOfCertifiedEnergy", 70, "P1"),
+        _reading("remainingEnergy", 30, "KWH"),
+        _reading("remainingCapacity", 56, "AMH"),
+        _reading("timeAboveTemperatureBoundary", 0, "HUR"),
+        _reading("timeBelowTemperatureBoundary", 0, "HUR"),
+        _reading("roundTripEfficiency", 80, "P1"),
+    )
+    assert read.unmapped == tuple(f"ProductCondition.{short}" for short in (
+        "CapacityThroughput", "NegativeEvents", "InformationOnAccidents",
+        "TemperatureInformation.TimeExtremeHighTempCharging",
+        "TemperatureInformation.TimeExtremeLowTempCharging", "RemainingPowerCapability",
+        "EvolutionOfSelfDischarge", "CurrentSelfDischargingRate"))  # fmt: skip
+    mapped = {f"ProductCondition.{short}" for short in ("EnergyThroughput", "StateOfCharge",
+        "NumberOfFullCycles", "StateOfCertifiedEnergy", "RemainingEnergy", "RemainingCapacity",
+        "TemperatureInformation.TimeExtremeHighTemp", "TemperatureInformation.TimeExtremeLowTemp",
+        "TemperatureInformation.LastUpdate", "RemainingRoundTripEnergyEfficiency")}  # fmt: skip
+    _accounted(environment, read, mapped)
+
+
+def test_part5_readings_round_trip() -> None:
+    """The readings written back as Part 5 (as ``export --format aas`` does) read as the same."""
+    read = aas.convert_with_notes(_load(PART5), iri=IRI)
+    submodel = aas_condition.write(read.readings, IRI)
+    assert submodel is not None
+    again = aas.convert_with_notes(orjson.loads(orjson.dumps({"submodels": [submodel]})), iri=IRI)
+    assert again.unmapped == ()
+    assert sorted(again.readings, key=str) == sorted(read.readings, key=str)
