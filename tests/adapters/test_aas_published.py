@@ -263,3 +263,38 @@ def test_part5_readings_round_trip() -> None:
     again = aas.convert_with_notes(orjson.loads(orjson.dumps({"submodels": [submodel]})), iri=IRI)
     assert again.unmapped == ()
     assert sorted(again.readings, key=str) == sorted(read.readings, key=str)
+
+
+PART7 = "idta-02035-7-circularity-1.0.1-excerpt.json"
+
+
+def test_part7_template_without_values_gives_nothing_and_lists_nothing() -> None:
+    """IDTA publishes Part 7 1.0.1's example with no value in any element (1.0.2 has only an
+    AASX and a file without example values): it reads as no terms, and nothing is listed."""
+    read = aas.convert_with_notes(_load(PART7), iri=IRI)
+    assert read.document == {"@context": jsonld.CONTEXT_URL, "id": IRI, "type": "BatteryPassport"}
+    assert read.unmapped == ()
+    assert list(_valued(_load(PART7)["submodels"][0], "Circularity")) == []
+
+
+def test_all_published_parts_in_one_environment() -> None:
+    """The shipped parts side by side, as one shell would serve them: each submodel goes to its
+    reader (the nameplate's URIOfTheProduct is the id), the same terms and lists come out as
+    part by part, and the passport round-trips but for criticalRawMaterials."""
+    names = (PART1, PART3, PART4, PART5, PART6, PART7)
+    environment = {"submodels": [_load(name)["submodels"][0] for name in names]}
+    read = aas.convert_with_notes(environment)
+    apart = [aas.convert_with_notes(_load(name), iri=IRI) for name in names]
+    terms: dict[str, object] = {}
+    for one in apart:
+        terms |= {k: v for k, v in one.document.items() if k not in ("id", "manufacturer")}
+    assert {k: v for k, v in read.document.items() if k not in ("id", "manufacturer")} == terms
+    assert read.document["id"] == "https://dc-qr.com/?m=R123456789"
+    # Part 4's ManufacturerName ("Example Company") is not the nameplate's ("Muster AG"): listed
+    assert read.document["manufacturer"] == {"type": "Organization", "organizationName": "Muster AG"}
+    assert sorted(read.unmapped) == sorted(
+        [entry for one in apart for entry in one.unmapped]
+        + ["TechnicalData.GeneralInformation.ManufacturerName (another name than the nameplate's)"]
+    )
+    assert read.readings == apart[3].readings
+    _round_trip(read, ("criticalRawMaterials",))
