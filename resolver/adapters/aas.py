@@ -12,17 +12,18 @@ read by idShort (case as published: ``URIOfTheProduct``, ``SerialNumber``, ...):
 - ``AddressInformation``: ``Street``, ``ZipCode``, ``CityTown``, ``NationalCode`` ->
   ``manufacturer.address``;
 - ``OperatorIdentifier`` -> ``operator.operatorIdentifier``; ``UniqueFacilityIdentifier`` ->
-  ``manufacturingPlace.facilityIdentifier``; ``BatteryStatus`` -> ``status``.
+  ``manufacturingPlace.facilityIdentifier``; ``BatteryStatus`` (``LifeCycleStage`` in the
+  published 1.1) -> ``status``.
 
 Every other element (``Markings``, ``ManufacturerIdentifier``, other submodels) is listed as not
-mapped, by idShort path. Out (``to_environment``) writes those fields as an AAS environment with
-its submodel; each element's semanticId is the SAMM URN of its property, as IDTA's generated
-files give them. Part 2 (handover documentation, aas_handover.py), Part 3 (carbon footprint,
-aas_carbon.py), Part 4 (technical data, aas_technical.py), Part 6 (material composition,
-aas_materials.py) and Part 7 (circularity, aas_circularity.py) are read and written beside it;
-a passport term none of them writes is listed in ``Environment.not_written``. Part 7's
-``DismantlingAndRemovalInformation`` names Part 2's documents: it is listed as not mapped
-unless Part 2 read every document it names.
+mapped, by idShort path (an item of a SubmodelElementList, which has none, by its index). Out
+(``to_environment``) writes those fields as an AAS environment with its submodel; each element's
+semanticId is the SAMM URN of its property, as IDTA's generated files give them. Part 2 (handover
+documentation, aas_handover.py), Part 3 (carbon footprint, aas_carbon.py), Part 4 (technical data,
+aas_technical.py), Part 6 (material composition, aas_materials.py) and Part 7 (circularity,
+aas_circularity.py) are read and written beside it; a passport term none of them writes is listed
+in ``Environment.not_written``. Part 7's ``DismantlingAndRemovalInformation`` names Part 2's
+documents: it is listed as not mapped unless Part 2 read every document it names.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ material acquisition, ``A3`` production -> main production, ``A4`` transport to 
 destination -> distribution, ``C3`` recycling, waste treatment -> end of life; and asks for one
 entry with the total over all phases. Ours are per kWh (Annex II), so an entry is read when its
 reference unit is the kWh; one per ``piece`` (a whole battery), or for phases outside that
-mapping (``B1``, ``C4``, ``D``, ...), is listed as not mapped, never guessed.
+mapping (``B1``, ``C4``, ``D``, ...), is listed as not mapped, never guessed. The study is read
+only as an absolute web address: the published template gives a Part 2 document identifier
+there (``XF90-884``), which is listed. Elements with no value (a template's) are no data.
 """
 
 from __future__ import annotations
