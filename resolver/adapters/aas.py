@@ -12,17 +12,18 @@ read by idShort (case as published: ``URIOfTheProduct``, ``SerialNumber``, ...):
 - ``AddressInformation``: ``Street``, ``ZipCode``, ``CityTown``, ``NationalCode`` ->
   ``manufacturer.address``;
 - ``OperatorIdentifier`` -> ``operator.operatorIdentifier``; ``UniqueFacilityIdentifier`` ->
-  ``manufacturingPlace.facilityIdentifier``; ``BatteryStatus`` -> ``status``.
+  ``manufacturingPlace.facilityIdentifier``; ``BatteryStatus`` (``LifeCycleStage`` in the
+  published 1.1) -> ``status``.
 
 Every other element (``Markings``, ``ManufacturerIdentifier``, other submodels) is listed as not
-mapped, by idShort path. Out (``to_environment``) writes those fields as an AAS environment with
-its submodel; each element's semanticId is the SAMM URN of its property, as IDTA's generated
-files give them. Part 2 (handover documentation, aas_handover.py), Part 3 (carbon footprint,
-aas_carbon.py), Part 4 (technical data, aas_technical.py), Part 6 (material composition,
-aas_materials.py) and Part 7 (circularity, aas_circularity.py) are read and written beside it;
-a passport term none of them writes is listed in ``Environment.not_written``. Part 7's
-``DismantlingAndRemovalInformation`` names Part 2's documents: it is listed as not mapped
-unless Part 2 read every document it names.
+mapped, by idShort path (an item of a SubmodelElementList, which has none, by its index). Out
+(``to_environment``) writes those fields as an AAS environment with its submodel; each element's
+semanticId is the SAMM URN of its property, as IDTA's generated files give them. Part 2 (handover
+documentation, aas_handover.py), Part 3 (carbon footprint, aas_carbon.py), Part 4 (technical data,
+aas_technical.py), Part 6 (material composition, aas_materials.py) and Part 7 (circularity,
+aas_circularity.py) are read and written beside it; a passport term none of them writes is listed
+in ``Environment.not_written``. Part 7's ``DismantlingAndRemovalInformation`` names Part 2's
+documents: it is listed as not mapped unless Part 2 read every document it names.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ _STATUS_OUT = {"original": "Original", "repurposed": "Repurposed", "re-used": "R
                "remanufactured": "Remanufactured", "waste": "Waste"}  # fmt: skip
 _ADDRESS = {"Street": "streetAddress", "ZipCode": "postalCode", "CityTown": "addressLocality",
             "NationalCode": "addressCountry"}  # fmt: skip
+# IDTA-02035-1 1.1 as published names the battery status ``LifeCycleStage`` (its supplemental
+# semanticId is the batteryStatus property); earlier drafts and our writer say ``BatteryStatus``
+_ALIASES = {"LifeCycleStage": "BatteryStatus"}
 _WRITTEN = ("id", "serialNumber", "manufacturingDate", "manufacturer", "productName", "operator",
             "manufacturingPlace", "status")  # fmt: skip
 
@@ -84,10 +88,11 @@ def _submodels(doc: object) -> list[Mapping[str, object]]:
 def _elements(container: Mapping[str, object], path: str) -> Iterator[tuple[str, Mapping[str, object]]]:
     """(idShort path, element) for each element, collections walked (``value`` lists)."""
     children = container.get("submodelElements", container.get("value"))
-    for element in children if isinstance(children, list) else []:
+    for index, element in enumerate(children if isinstance(children, list) else []):
         if not isinstance(element, dict):
             continue
-        where = f"{path}.{element.get('idShort', '?')}" if path else str(element.get("idShort", "?"))
+        short = element.get("idShort")  # none inside a SubmodelElementList (AASd-120): its index
+        where = f"{path}[{index}]" if not isinstance(short, str) else f"{path}.{short}" if path else short
         if element.get("modelType") in ("SubmodelElementCollection", "SubmodelElementList"):
             yield from _elements(element, where)
         else:
@@ -145,6 +150,7 @@ def convert_with_notes(doc: object, *, iri: str | None = None) -> Read:
         for where, element in _elements(submodel, name):
             leaf = where.rsplit(".", 1)[-1]
             text = _text(element)
+            leaf = _ALIASES.get(leaf, leaf)
             known = leaf in _ADDRESS or leaf in ("URIOfTheProduct", "SerialNumber", "DateOfManufacture",
                 "ManufacturerName", "ManufacturerProductDesignation", "OperatorIdentifier",
                 "UniqueFacilityIdentifier", "BatteryStatus")  # fmt: skip

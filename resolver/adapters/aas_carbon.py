@@ -10,12 +10,15 @@ material acquisition, ``A3`` production -> main production, ``A4`` transport to 
 destination -> distribution, ``C3`` recycling, waste treatment -> end of life; and asks for one
 entry with the total over all phases. Ours are per kWh (Annex II), so an entry is read when its
 reference unit is the kWh; one per ``piece`` (a whole battery), or for phases outside that
-mapping (``B1``, ``C4``, ``D``, ...), is listed as not mapped, never guessed.
+mapping (``B1``, ``C4``, ``D``, ...), is listed as not mapped, never guessed. The study is read
+only as an absolute web address: the published template gives a Part 2 document identifier
+there (``XF90-884``), which is listed. Elements with no value (a template's) are no data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from resolver.adapters.aas_elements import children, finite
 from resolver.errors import DocumentError
@@ -57,6 +60,8 @@ def read(submodel: Mapping[str, object], path: str) -> tuple[dict[str, object], 
     unmapped: list[str] = []
     for element in children(submodel):
         short = str(element.get("idShort", "?"))
+        if not _leaves(element):
+            continue  # no value (a template's empty element): no data
         if short != "ProductCarbonFootprints":
             unmapped.append(f"{path}.{short}")
             continue
@@ -66,7 +71,7 @@ def read(submodel: Mapping[str, object], path: str) -> tuple[dict[str, object], 
 
 
 def _entry(entry: Mapping[str, object], path: str, footprint: dict[str, object]) -> list[str]:
-    fields = {str(child.get("idShort")): child for child in children(entry)}
+    fields = {str(child.get("idShort")): child for child in children(entry) if _leaves(child)}
     left = [f"{path}.{name}" for name in fields if name not in _READ]
     left += _class_and_study(fields, path, footprint)
     stage, why = _stage(fields)
@@ -97,8 +102,10 @@ def _class_and_study(
         if "WebLinkToPublicCarbonFootprintStudy" in fields
         else []
     )
-    if len(links) == 1 and "studyUrl" not in footprint:
+    if len(links) == 1 and "studyUrl" not in footprint and _is_web(links[0]):
         footprint["studyUrl"] = links[0]
+    elif links and not all(_is_web(link) for link in links):
+        left.append(f"{path}.WebLinkToPublicCarbonFootprintStudy (a document identifier, not a web address)")
     elif links:
         left.append(f"{path}.WebLinkToPublicCarbonFootprintStudy")
     return left
@@ -127,6 +134,13 @@ def _stage(fields: Mapping[str, Mapping[str, object]]) -> tuple[str | None, str]
     if set(_BY_CODE) <= codes:
         return "total", ""
     return None, f"life cycle phases {sorted(codes)} are no stage of the Battery Regulation's Annex II"
+
+
+def _is_web(link: str) -> bool:
+    """Whether ``link`` is an absolute web address. IDTA-02035-3 as published gives the study as
+    a list of Part 2 document identifiers (``XF90-884``), which is no address of a study."""
+    parts = urlsplit(link.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _unit_of(fields: Mapping[str, Mapping[str, object]]) -> str:

@@ -123,6 +123,8 @@ def read(submodel: Mapping[str, object], name: str) -> Handover:
             left += [f"{name}.{short}"] if _given(element) else []
             continue
         for index, document in enumerate(children(element)):
+            if not _given(document):
+                continue  # a document with no value at all: no data
             where = f"{name}.{short}[{index}]"
             read_one = _document(document, where, left)
             if read_one is not None:
@@ -159,6 +161,8 @@ def _kind(classifications: Mapping[str, object], where: str, left: list[str]) ->
     """Our document type, from the classification in our system; the others are listed."""
     kind: str | None = None
     for index, entry in enumerate(children(classifications)):
+        if not _given(entry):
+            continue  # an empty classification (as IDTA's template holds): no data
         fields = _fields(entry)
         system = _text(fields["ClassificationSystem"]) if "ClassificationSystem" in fields else None
         class_id = _text(fields["ClassId"]) if "ClassId" in fields else None

@@ -13,7 +13,8 @@ Element idShorts and semanticIds are those of the published template
   ``HazardousSubstanceConcentration`` (percent w/w, as ours), ``HazardousSubstanceLocation.
   ComponentName`` (cathode, anode, electrolyte, separator, casing) <-> ``hazardousSubstances``
   ``name``, ``casNumber``, ``concentration``, ``location``; the class, impact statements and
-  component id are listed;
+  component id are listed, and so is an entry with neither name nor CAS number (IDTA's template
+  holds one with only a location): no substance of ours;
 - ``BatteryMaterials[]``: the names of those with ``IsCriticalRawMaterial`` true ->
   ``criticalRawMaterials`` (in only: the template asks each material's CAS identifier and
   location, which the passport does not hold for them); every other field is listed.
@@ -103,6 +104,10 @@ def _substance(entry: Mapping[str, object], path: str, left: list[str]) -> dict[
                     left.append(f"{path}.{short}.{part.get('idShort')}")
         elif _given(child):
             left.append(f"{path}.{short}")
+    if substance and not {"name", "casNumber"} & substance.keys():
+        # a location or a concentration of no named substance (IDTA's template holds one: "Anode")
+        left.append(f"{path} (no substance name or CAS number)")
+        return {}
     return substance
 
 

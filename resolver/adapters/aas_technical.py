@@ -225,8 +225,8 @@ def read(submodel: Mapping[str, object], name: str) -> Technical:
     manufacturer: str | None = None
     for where, element in _walk(submodel, ""):
         path, value = f"{name}.{where}", element.get("value")
-        if value is None or value == "" or value == []:
-            continue  # no value: no data
+        if not _holds(value):
+            continue  # no value (a template's empty File or list items too): no data
         where = _ALIASES.get(where, where)
         field = _BY_PATH.get(where)
         if field is not None:
@@ -240,6 +240,14 @@ def read(submodel: Mapping[str, object], name: str) -> Technical:
         else:
             unmapped.append(path)
     return Technical(terms, manufacturer, unmapped)
+
+
+def _holds(value: object) -> bool:
+    """Whether an element's value holds data: a text, or a list (of elements or language
+    strings) with one that does."""
+    if isinstance(value, list):
+        return any(isinstance(v, dict) and _holds(v.get("value", v.get("text"))) for v in value)
+    return value is not None and value != ""
 
 
 def _put(terms: dict[str, object], term: str, value: object) -> None:
