@@ -57,6 +57,10 @@ _STATUSES = {"original": "original", "repurposed": "repurposed", "reused": "re-u
              "re-used": "re-used", "remanufactured": "remanufactured", "waste": "waste"}  # fmt: skip
 _ADDRESS = ("streetAddress", "postalCode", "addressCountry")
 _DATES = ("manufacturingDate", "puttingIntoService")
+_UNNAMED = (
+    "productIdentifier: missing, and no IRI was given (only GeneralProductInformation names the "
+    "battery: import an aspect alone with --id and the identifier of the passport it is for)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +103,7 @@ def convert_with_notes(payload: object, *, iri: str | None = None) -> Conversion
         read |= reading.read
         left += reading.left
     if not document["id"]:
-        raise DocumentError("productIdentifier: missing, and no IRI was given")
+        raise DocumentError(_UNNAMED)
     return Conversion(document, unread(payload, read) + tuple(left))
 
 
@@ -140,7 +144,7 @@ def _passport(aspect: dict[str, object], iri: str | None, read: set[str]) -> dic
 
     identifier = iri or text("productIdentifier") or text("batteryPassportIdentifier")
     if not identifier:
-        raise DocumentError("productIdentifier: missing, and no IRI was given")
+        raise DocumentError(_UNNAMED)
     doc: dict[str, object] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
     passport_id = text("batteryPassportIdentifier")
     if passport_id:
