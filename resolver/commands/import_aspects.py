@@ -29,28 +29,74 @@ _OWN = ("@context", "id", "type")  # the stored passport's, never the payload's
 
 
 async def from_store(items: list[tuple[str, bytes]], identifier: str, config: NodeConfig) -> Fed:
-    """The passport ``identifier`` names in the configured store, with the aspects in ``items``."""
+    """The passport ``identifier`` names in the configured store, with the aspects in ``items``.
+    A GB/T 34014 code names no prefix: it is looked for under each of the node's handle
+    prefixes, in configuration order, as ``GET /gbt34014/{code}`` does."""
+    from resolver.cn.gbt34014 import handle_for, looks_like_code
+
+    candidates = [identifier]
+    if looks_like_code(identifier):
+        try:
+            candidates = [handle_for(identifier, prefix) for prefix in config.prefixes if "/" not in prefix]
+        except InvalidIdentifier as err:
+            return _refused(Fed(), items, f"--id {identifier}: {err.detail}")
     async with store_passports(config) as (target, fetch):
-        return await _merged(items, identifier, target, fetch)
+        return await _merged(items, identifier, candidates, target, fetch)
 
 
 async def from_node(items: list[tuple[str, bytes]], identifier: str, node: str, token: str) -> Fed:
-    """As :func:`from_store`, the passport read from a running node (GET with the operator's token)."""
+    """As :func:`from_store`, the passport read from a running node (GET with the operator's
+    token); a GB/T 34014 code is asked of the node's ``GET /gbt34014/{code}``."""
+    from resolver.cn.gbt34014 import looks_like_code
+
+    candidates = [identifier]
+    if looks_like_code(identifier):
+        found = await _coded(node, token, identifier)
+        if isinstance(found, DocumentError):
+            return _refused(Fed(), items, found.detail)
+        candidates = [found]
     async with node_passports(node, token) as (target, fetch):
-        return await _merged(items, identifier, target, fetch)
+        return await _merged(items, identifier, candidates, target, fetch)
 
 
-async def _merged(items: list[tuple[str, bytes]], identifier: str, target: Target, fetch: Fetch) -> Fed:
+async def _coded(node: str, token: str, code: str) -> str | DocumentError:
+    """The IRI of the passport the node serves for GB/T 34014 ``code``, or why there is none."""
+    import aiohttp
+
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/ld+json"}
+    async with (
+        aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=60)) as session,
+        session.get(f"{node}/gbt34014/{code}") as response,
+    ):
+        answer = orjson.loads(await response.read() or b"{}")
+    if response.status == 200 and isinstance(answer, dict) and isinstance(answer.get("id"), str):
+        return str(answer["id"])
+    detail = answer.get("detail") if isinstance(answer, dict) else None
+    return DocumentError(f"--id {code}: {detail or f'the node answered {response.status}'}")
+
+
+async def _merged(
+    items: list[tuple[str, bytes]], identifier: str, candidates: list[str], target: Target, fetch: Fetch
+) -> Fed:
+    """The stored passport ``identifier`` names (the first of ``candidates`` stored), with the
+    aspects in ``items`` merged in; every item refused, saying why, when one cannot be."""
     fed = Fed()
-    try:
-        handle = target(identifier)
-    except InvalidIdentifier as err:
-        return _refused(fed, items, f"--id {identifier}: {err.detail}")
-    if handle is None:
-        return _refused(fed, items, f"--id {identifier}: not under this node's prefixes")
-    passport = await fetch(handle)
+    handles: list[str] = []
+    passport = None
+    for candidate in candidates:
+        try:
+            handle = target(candidate)
+        except InvalidIdentifier as err:
+            return _refused(fed, items, f"--id {identifier}: {err.detail}")
+        if handle is None:
+            return _refused(fed, items, f"--id {identifier}: not under this node's prefixes")
+        handles.append(handle)
+        passport = await fetch(handle)
+        if passport is not None and isinstance(passport.get("id"), str):
+            break
     if passport is None or not isinstance(passport.get("id"), str):
-        return _refused(fed, items, f"--id {identifier}: there is no passport {handle} to update")
+        named = " or ".join(handles) or "under no prefix of this node"
+        return _refused(fed, items, f"--id {identifier}: there is no passport {named} to update")
     merged: dict[str, object] = dict(passport)
     for label, body in items:
         try:

@@ -84,6 +84,26 @@ def test_an_aspect_with_id_updates_exactly_its_terms(
     assert (code, summary["unchanged"]) == (0, 1), summary
 
 
+CODE = "X9KPB1ANB51234T3E0000042"  # a GB/T 34014 code (examples/cn-battery/pack-lfp.jsonld's)
+
+
+def test_a_gbt_34014_code_is_looked_for_under_the_node_prefixes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    coded = orjson.loads(EXAMPLE.read_bytes()) | {"id": f"https://hdl.handle.net/88.100.1/{CODE}"}
+    coded["passportIdentifier"] = coded["id"]
+    (tmp_path / "coded.jsonld").write_bytes(orjson.dumps(coded))
+    assert _run(tmp_path, capsys, str(tmp_path / "coded.jsonld"))[1]["created"] == 1
+    code, summary = _run(tmp_path, capsys, "--format", "batterypass", "--id", CODE, str(CARBON))
+    assert (code, summary["replaced"]) == (0, 1), summary
+    assert _stored(tmp_path, f"88.100.1/{CODE}")["carbonFootprint"] == _terms(CARBON)["carbonFootprint"]
+    other = CODE[:-4] + "0043"
+    code, summary = _run(tmp_path, capsys, "--format", "batterypass", "--id", other, str(CARBON))
+    assert summary["rejections"][0]["reason"].startswith(
+        f"--id {other}: there is no passport 88.100.1/{other}"
+    )
+
+
 def test_two_aspects_go_into_one_version(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], stored: dict[str, Any]
 ) -> None:

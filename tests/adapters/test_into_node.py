@@ -111,3 +111,21 @@ async def test_an_aspect_with_id_is_merged_into_the_passport_on_the_node(node: R
     assert after["carbonFootprint"] == expected["carbonFootprint"] != before["carbonFootprint"]
     unsigned = {k: v for k, v in after.items() if k not in ("carbonFootprint", "proof")}
     assert unsigned == {k: v for k, v in before.items() if k not in ("carbonFootprint", "proof")}
+
+
+async def test_a_gbt_34014_code_is_asked_of_the_node(node: RunningNode) -> None:
+    from resolver.commands import import_aspects
+
+    code = "X9KPB1ANB51234T3E0000042"
+    coded = orjson.loads(EXAMPLE.read_bytes()) | {"id": f"https://hdl.handle.net/88.100.1/{code}"}
+    coded["passportIdentifier"] = coded["id"]
+    assert (await _import(node, [Item("coded.jsonld", orjson.dumps(coded))])).accepted == 1
+    carbon = DATA / "batterypass-carbon-footprint.json"
+    given = [(str(carbon), carbon.read_bytes())]
+    fed = await import_aspects.from_node(given, code, node.url, TOKEN)
+    assert fed.refused == [] and len(fed.passports) == 1
+    assert orjson.loads(fed.passports[0][1])["id"] == coded["id"]
+    missing = await import_aspects.from_node(given, code[:-4] + "0043", node.url, TOKEN)
+    assert (
+        missing.passports == [] and "no passport is registered for GB/T 34014 code" in missing.refused[0][1]
+    )
