@@ -6,6 +6,9 @@ A footprint names its product in ``productIds``; the ones that are identifiers o
 the passports it feeds. Each is read as stored (the authority view, without its proof: the
 node signs the new version), given the footprint (``pact.apply``), and handed on as a JSON-LD
 item, validated and written like every other: the passport's shapes judge the result.
+
+``store_passports`` and ``node_passports`` (an identifier to its handle, a handle to the stored
+passport) are shared with ``import --format batterypass --id`` (resolver/commands/import_aspects.py).
 """
 
 from __future__ import annotations
