@@ -12,13 +12,15 @@ read by idShort (case as published: ``URIOfTheProduct``, ``SerialNumber``, ...):
 - ``AddressInformation``: ``Street``, ``ZipCode``, ``CityTown``, ``NationalCode`` ->
   ``manufacturer.address``;
 - ``OperatorIdentifier`` -> ``operator.operatorIdentifier``; ``UniqueFacilityIdentifier`` ->
-  ``manufacturingPlace.facilityIdentifier``; ``BatteryStatus`` (``LifeCycleStage`` in the
-  published 1.1) -> ``status``.
+  ``manufacturingPlace.facilityIdentifier``; ``LifeCycleStage`` (as the published 1.1 names it;
+  ``BatteryStatus``, earlier drafts' name, is read too) -> ``status``.
 
 Every other element (``Markings``, ``ManufacturerIdentifier``, other submodels) is listed as not
 mapped, by idShort path (an item of a SubmodelElementList, which has none, by its index). Out
 (``to_environment``) writes those fields as an AAS environment with its submodel; each element's
-semanticId is the SAMM URN of its property, as IDTA's generated files give them. Part 2 (handover
+semanticId is the SAMM URN of its property, as IDTA's generated files give them, except the
+status: ``LifeCycleStage`` with the ECLASS semanticId and the SAMM ``batteryStatus`` URN as its
+supplemental semanticId, as the published Digital Nameplate 1.1 writes it. Part 2 (handover
 documentation, aas_handover.py), Part 3 (carbon footprint, aas_carbon.py), Part 4 (technical data,
 aas_technical.py), Part 6 (material composition, aas_materials.py) and Part 7 (circularity,
 aas_circularity.py) are read and written beside it; a passport term none of them writes is listed
@@ -56,9 +58,11 @@ _STATUS_OUT = {"original": "Original", "repurposed": "Repurposed", "re-used": "R
                "remanufactured": "Remanufactured", "waste": "Waste"}  # fmt: skip
 _ADDRESS = {"Street": "streetAddress", "ZipCode": "postalCode", "CityTown": "addressLocality",
             "NationalCode": "addressCountry"}  # fmt: skip
-# IDTA-02035-1 1.1 as published names the battery status ``LifeCycleStage`` (its supplemental
-# semanticId is the batteryStatus property); earlier drafts and our writer say ``BatteryStatus``
+# IDTA-02035-1 1.1 as published names the battery status ``LifeCycleStage``: ECLASS 0173-1#02-ABL841#001,
+# its supplemental semanticId the batteryStatus property. Earlier drafts said ``BatteryStatus``, which
+# is still read; the writer follows the published 1.1.
 _ALIASES = {"LifeCycleStage": "BatteryStatus"}
+LIFE_CYCLE_STAGE = "0173-1#02-ABL841#001"
 _WRITTEN = ("id", "serialNumber", "manufacturingDate", "manufacturer", "productName", "operator",
             "manufacturingPlace", "status")  # fmt: skip
 
@@ -320,7 +324,7 @@ def _nameplate_values(compact: Mapping[str, object]) -> Iterator[tuple[str, str,
             BATTERY_NAMEPLATE + "uniqueFacilityIdentifier",
             place.get("facilityIdentifier") if isinstance(place, dict) else None,
         ),
-        ("BatteryStatus", BATTERY_NAMEPLATE + "batteryStatus", status),
+        ("LifeCycleStage", LIFE_CYCLE_STAGE, status),
     ]
     yield from ((short, semantic, value) for short, semantic, value in found if isinstance(value, str))
 
@@ -333,13 +337,16 @@ def _property(short: str, semantic_id: str, value: object) -> dict[str, object]:
     if short in ("ManufacturerName", "ManufacturerProductDesignation"):
         return _mlp(short, semantic_id, str(value))
     value_type = "xs:date" if short == "DateOfManufacture" and len(str(value)) == 10 else "xs:string"
-    return {
+    element: dict[str, object] = {
         "modelType": "Property",
         "idShort": short,
         "semanticId": _reference(semantic_id),
         "valueType": value_type,
         "value": str(value),
     }
+    if short == "LifeCycleStage":  # as published in 1.1: the SAMM property beside the ECLASS one
+        element["supplementalSemanticIds"] = [_reference(BATTERY_NAMEPLATE + "batteryStatus")]
+    return element
 
 
 def _mlp(short: str, semantic_id: str, text: str) -> dict[str, object]:

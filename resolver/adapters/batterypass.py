@@ -10,7 +10,9 @@ under its key beside others: ``generalProductInformation``, ``carbonFootprint``,
 ``circularity``, ``materialComposition``, ``performance``, ``labels``,
 ``supplyChainDueDiligence`` (also taken: ``carbonFootprintForBatteries``,
 ``performanceAndDurability``, ``labeling``, ``dueDiligence``, the aspects' own names). Only
-GeneralProductInformation names the battery: an aspect without it needs the passport's IRI. The
+GeneralProductInformation names the battery: an aspect without it needs the passport's IRI
+(``import --format batterypass --id``, resolver/commands/import_aspects.py, gives it and
+merges the aspect into the stored passport). The
 consortium's own tools write these payloads in UTF-16 (with or without a byte-order mark): the
 bytes are decoded before (resolver/adapters/formats.py). Every field no mapping read is listed
 by its path, under its aspect's key when it has one.
@@ -57,6 +59,10 @@ _STATUSES = {"original": "original", "repurposed": "repurposed", "reused": "re-u
              "re-used": "re-used", "remanufactured": "remanufactured", "waste": "waste"}  # fmt: skip
 _ADDRESS = ("streetAddress", "postalCode", "addressCountry")
 _DATES = ("manufacturingDate", "puttingIntoService")
+_UNNAMED = (
+    "productIdentifier: missing, and no IRI was given (only GeneralProductInformation names the "
+    "battery: import an aspect alone with --id and the identifier of the passport it is for)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +83,10 @@ def is_batterypass(payload: object) -> bool:
 
 def convert_with_notes(payload: object, *, iri: str | None = None) -> Conversion:
     """The passport in a Battery Pass payload, and the payload's fields no mapping read. An
-    aspect other than GeneralProductInformation names no battery: alone, it needs ``iri``."""
+    aspect other than GeneralProductInformation names no battery: alone, it needs ``iri``
+    (refused without it, the message pointing to ``import --id``). ``iri``, when given, is the
+    passport's ``id`` whatever ``productIdentifier`` says (resolver/commands/import_aspects.py
+    checks that it names the same passport)."""
     if not isinstance(payload, dict):
         raise DocumentError("a Battery Pass payload is a JSON object")
     sections = _sections(payload)
@@ -99,7 +108,7 @@ def convert_with_notes(payload: object, *, iri: str | None = None) -> Conversion
         read |= reading.read
         left += reading.left
     if not document["id"]:
-        raise DocumentError("productIdentifier: missing, and no IRI was given")
+        raise DocumentError(_UNNAMED)
     return Conversion(document, unread(payload, read) + tuple(left))
 
 
@@ -140,7 +149,7 @@ def _passport(aspect: dict[str, object], iri: str | None, read: set[str]) -> dic
 
     identifier = iri or text("productIdentifier") or text("batteryPassportIdentifier")
     if not identifier:
-        raise DocumentError("productIdentifier: missing, and no IRI was given")
+        raise DocumentError(_UNNAMED)
     doc: dict[str, object] = {"@context": jsonld.CONTEXT_URL, "id": identifier, "type": "BatteryPassport"}
     passport_id = text("batteryPassportIdentifier")
     if passport_id:

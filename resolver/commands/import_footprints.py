@@ -6,11 +6,15 @@ A footprint names its product in ``productIds``; the ones that are identifiers o
 the passports it feeds. Each is read as stored (the authority view, without its proof: the
 node signs the new version), given the footprint (``pact.apply``), and handed on as a JSON-LD
 item, validated and written like every other: the passport's shapes judge the result.
+
+``store_passports`` and ``node_passports`` (an identifier to its handle, a handle to the stored
+passport) are shared with ``import --format batterypass --id`` (resolver/commands/import_aspects.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeAlias
 
 import orjson
@@ -21,7 +25,7 @@ from resolver.errors import DocumentError, InvalidIdentifier, ResolverError
 from resolver.identifiers import claims, parse_identifier
 from resolver.jsontypes import JSONObject
 
-__all__ = ["Fed", "from_node", "from_store"]
+__all__ = ["Fed", "Fetch", "Target", "from_node", "from_store", "node_passports", "store_passports"]
 
 
 class Fed:
@@ -36,10 +40,30 @@ class Fed:
 
 # handle (store key, or the path as written for a node) -> the stored passport, or None
 Fetch: TypeAlias = "Callable[[str], Awaitable[JSONObject | None]]"
+# an identifier in any form the node reads -> its handle (None: not this node's); InvalidIdentifier
+Target: TypeAlias = "Callable[[str], str | None]"
 
 
 async def from_store(items: list[tuple[str, bytes]], config: NodeConfig, *, kwh_per_kg: float | None) -> Fed:
     """The passports the footprints in ``items`` feed, read from the configured store."""
+    async with store_passports(config) as (target, fetch):
+        return await _fed(items, kwh_per_kg, target, fetch)
+
+
+async def from_node(
+    items: list[tuple[str, bytes]], node: str, token: str, *, kwh_per_kg: float | None
+) -> Fed:
+    """The passports the footprints in ``items`` feed, read from a running node (GET with the
+    operator's token: the authority view)."""
+    async with node_passports(node, token) as (target, fetch):
+        return await _fed(items, kwh_per_kg, target, fetch)
+
+
+@contextlib.asynccontextmanager
+async def store_passports(config: NodeConfig) -> AsyncIterator[tuple[Target, Fetch]]:
+    """How a supplier's data finds the passport it is for in the configured store: an
+    identifier to its key (None: not under the node's prefixes), a key to the stored passport
+    (the authority view without its proof: the node signs the new version)."""
     from resolver.integrity.served import split_signed
     from resolver.stores import open_store
     from resolver.tiers import Tier
@@ -58,16 +82,15 @@ async def from_store(items: list[tuple[str, bytes]], config: NodeConfig, *, kwh_
             key = parse_identifier(identifier, case_sensitive=config.case_sensitive).key
             return key if any(claims(prefix, key) for prefix in config.prefixes) else None
 
-        return await _fed(items, kwh_per_kg, target, fetch)
+        yield target, fetch
     finally:
         await store.aclose()
 
 
-async def from_node(
-    items: list[tuple[str, bytes]], node: str, token: str, *, kwh_per_kg: float | None
-) -> Fed:
-    """The passports the footprints in ``items`` feed, read from a running node (GET with the
-    operator's token: the authority view)."""
+@contextlib.asynccontextmanager
+async def node_passports(node: str, token: str) -> AsyncIterator[tuple[Target, Fetch]]:
+    """As :func:`store_passports`, from a running node (GET with the operator's token: the
+    authority view; the identifier is kept as written, as the node compares it with the path)."""
     import aiohttp
 
     from resolver.http.passports import location_path
@@ -86,13 +109,13 @@ async def from_node(
         def target(identifier: str) -> str | None:
             return parse_identifier(identifier).written
 
-        return await _fed(items, kwh_per_kg, target, fetch)
+        yield target, fetch
 
 
 async def _fed(
     items: list[tuple[str, bytes]],
     kwh_per_kg: float | None,
-    target: Callable[[str], str | None],
+    target: Target,
     fetch: Fetch,
 ) -> Fed:
     from resolver.adapters.formats import to_utf8
@@ -118,7 +141,7 @@ async def _one(
     source: str,
     payload: dict[str, object],
     kwh_per_kg: float | None,
-    target: Callable[[str], str | None],
+    target: Target,
     fetch: Fetch,
 ) -> None:
     supplied = pact.read(payload, kwh_per_kg=kwh_per_kg)

@@ -75,6 +75,14 @@ def add_parser(subparsers: Subparsers) -> None:
         "pact (PACT ProductFootprint 2.x/3.x: feeds the carbon footprint of the passports it names)",
     )
     parser.add_argument(
+        "--id",
+        dest="passport_id",
+        metavar="IDENTIFIER",
+        help="for --format batterypass: the stored passport the aspects are for (handle, GS1 Digital "
+        "Link, GB/T 34014 code or IRI), which they are merged into; needed for an aspect without "
+        "GeneralProductInformation (docs/adapters.md, Battery Pass)",
+    )
+    parser.add_argument(
         "--kwh-per-kg",
         type=float,
         help="for --format pact: kWh of battery energy per kg of the supplier's product, to convert "
@@ -255,10 +263,19 @@ def run(args: argparse.Namespace) -> int:
         return 2
     summary = Summary()
     fmt = getattr(args, "format", "jsonld")
+    passport_id = getattr(args, "passport_id", None)
+    if passport_id is not None and fmt != "batterypass":
+        print(
+            "passport-node import: --id is for --format batterypass (aspects of a stored passport)",
+            file=sys.stderr,
+        )
+        return 2
     import uvloop
 
     if fmt == "pact":  # footprints become the passports they feed, then imported as JSON-LD
         items, fmt = uvloop.run(_footprints(items, config, args, summary)), "jsonld"
+    elif passport_id is not None:  # aspects merged into the passport they are for, then as JSON-LD
+        items, fmt = uvloop.run(_aspects(items, passport_id, config, args, summary)), "jsonld"
     items = _converted(items, fmt, summary, own_methods=_own_methods(config, args), keys=keys)
     enabled = args.progress if args.progress is not None else sys.stderr.isatty()
     progress = Progress(len(items), summary, stream=sys.stderr, enabled=enabled)
@@ -351,6 +368,23 @@ async def _footprints(
         )
     else:
         fed = await import_footprints.from_store(given, config, kwh_per_kg=kwh_per_kg)
+    for source, reason in fed.refused:
+        summary.reject(Item(source, b""), reason)
+    summary.unmapped.update(fed.unmapped)
+    return [Item(source, body) for source, body in fed.passports]
+
+
+async def _aspects(
+    items: list[Item], identifier: str, config: NodeConfig, args: argparse.Namespace, summary: Summary
+) -> list[Item]:
+    """Battery Pass aspects: the stored passport ``identifier`` names, with them merged in."""
+    from resolver.commands import import_aspects
+
+    given = [(item.source, item.body) for item in items]
+    if args.node:
+        fed = await import_aspects.from_node(given, identifier, args.node.rstrip("/"), args.token)
+    else:
+        fed = await import_aspects.from_store(given, identifier, config)
     for source, reason in fed.refused:
         summary.reject(Item(source, b""), reason)
     summary.unmapped.update(fed.unmapped)

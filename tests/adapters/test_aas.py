@@ -148,3 +148,54 @@ def test_export_format_aas_writes_an_environment() -> None:
     assert materials["idShort"] == "MaterialComposition" and handover["idShort"] == "HandoverDocumentation"
     shorts = [element["idShort"] for element in submodel["submodelElements"]]
     assert shorts[:3] == ["URIOfTheProduct", "SerialNumber", "DateOfManufacture"]
+
+
+def _published_status() -> dict[str, Any]:
+    """The status element of IDTA's published Digital Nameplate 1.1 (tests/adapters/data)."""
+    name = "idta-02035-1-digital-nameplate-1.1-excerpt.json"
+    published = orjson.loads((Path(__file__).parent / "data" / name).read_bytes())
+    found: list[dict[str, Any]] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("idShort") == "LifeCycleStage":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(published)
+    [element] = found
+    return element
+
+
+def test_the_status_is_written_as_the_published_1_1_names_it() -> None:
+    published = _published_status()
+    environment = orjson.loads(export("aas", EXAMPLE.read_bytes()).body)
+    elements = environment["submodels"][0]["submodelElements"]
+    [written] = [element for element in elements if element["idShort"] == "LifeCycleStage"]
+    same = ("idShort", "semanticId", "supplementalSemanticIds", "valueType", "modelType")
+    assert {key: written[key] for key in same} == {key: published[key] for key in same}
+    assert not any(element["idShort"] == "BatteryStatus" for element in elements)
+
+
+EXAMPLES = sorted((ROOT / "examples" / "valid").glob("*.jsonld"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
+def test_every_example_keeps_its_status_out_and_in(example: Path) -> None:
+    passport = orjson.loads(example.read_bytes())
+    read = orjson.loads(convert("aas", export("aas", example.read_bytes()).body).body)
+    assert read.get("status") == jsonld.compact(jsonld.expand(passport)).get("status")
+    assert "status" not in aas.to_environment(passport).not_written
+
+
+def test_the_drafts_battery_status_is_still_read() -> None:
+    environment = copy.deepcopy(ENVIRONMENT)  # BatteryStatus, as earlier drafts name it
+    assert aas.convert_with_notes(environment).document["status"] == "re-used"
+    for element in environment["submodels"][0]["submodelElements"]:
+        if element["idShort"] == "BatteryStatus":
+            element["idShort"] = "LifeCycleStage"
+    assert aas.convert_with_notes(environment).document["status"] == "re-used"

@@ -85,3 +85,47 @@ async def test_a_footprint_feeds_the_passport_on_the_node(node: RunningNode) -> 
     assert isinstance(footprint, dict)
     assert footprint["rawMaterialAcquisition"] == {"value": 29.1, "unit": "kgCO2e/kWh"}
     assert footprint["total"]["value"] == pytest.approx(29.1 + 18.3 + 1.2 + 2.4)
+
+
+async def test_an_aspect_with_id_is_merged_into_the_passport_on_the_node(node: RunningNode) -> None:
+    """``import --node --format batterypass --id``: the passport read with GET, the aspect's
+    terms merged in, written with PUT; an --id naming no passport there is refused."""
+    from resolver.adapters import batterypass
+    from resolver.commands import import_aspects
+
+    await _import(node, [Item("ev.jsonld", EXAMPLE.read_bytes())])
+    before = await _get(node, f"/{HANDLE}")
+    carbon = DATA / "batterypass-carbon-footprint.json"
+    given = [(str(carbon), carbon.read_bytes())]
+    missing = await import_aspects.from_node(given, "88.100.1/NO-SUCH", node.url, TOKEN)
+    assert (missing.passports, missing.refused) == (
+        [],
+        [(str(carbon), "--id 88.100.1/NO-SUCH: there is no passport 88.100.1/NO-SUCH to update")],
+    )
+    fed = await import_aspects.from_node(given, "https://hdl.handle.net/" + HANDLE, node.url, TOKEN)
+    assert fed.refused == [] and fed.unmapped == {str(carbon): ["absoluteCarbonFootprint"]}
+    summary = await _import(node, [Item(s, body) for s, body in fed.passports])
+    assert (summary.replaced, summary.rejections) == (1, []), summary.to_json()
+    after = await _get(node, f"/{HANDLE}")
+    expected = batterypass.convert_with_notes(orjson.loads(carbon.read_bytes()), iri="x").document
+    assert after["carbonFootprint"] == expected["carbonFootprint"] != before["carbonFootprint"]
+    unsigned = {k: v for k, v in after.items() if k not in ("carbonFootprint", "proof")}
+    assert unsigned == {k: v for k, v in before.items() if k not in ("carbonFootprint", "proof")}
+
+
+async def test_a_gbt_34014_code_is_asked_of_the_node(node: RunningNode) -> None:
+    from resolver.commands import import_aspects
+
+    code = "X9KPB1ANB51234T3E0000042"
+    coded = orjson.loads(EXAMPLE.read_bytes()) | {"id": f"https://hdl.handle.net/88.100.1/{code}"}
+    coded["passportIdentifier"] = coded["id"]
+    assert (await _import(node, [Item("coded.jsonld", orjson.dumps(coded))])).accepted == 1
+    carbon = DATA / "batterypass-carbon-footprint.json"
+    given = [(str(carbon), carbon.read_bytes())]
+    fed = await import_aspects.from_node(given, code, node.url, TOKEN)
+    assert fed.refused == [] and len(fed.passports) == 1
+    assert orjson.loads(fed.passports[0][1])["id"] == coded["id"]
+    missing = await import_aspects.from_node(given, code[:-4] + "0043", node.url, TOKEN)
+    assert (
+        missing.passports == [] and "no passport is registered for GB/T 34014 code" in missing.refused[0][1]
+    )
