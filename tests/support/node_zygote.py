@@ -123,12 +123,18 @@ class NodeZygote:
             return self._forked.pop(0)
 
     def wait(self, pid: int, timeout: float) -> int:
-        """The exit status of child ``pid``; ``TimeoutError`` if it has not ended by then."""
+        """The exit status of child ``pid`` (negative: the signal that ended it); ``TimeoutError``
+        if it has not ended by then. Other threads may fork or wait meanwhile."""
         deadline = time.monotonic() + timeout
-        with self._lock:
-            while pid not in self._ended:
-                self._read(deadline)
-            return self._ended.pop(pid)
+        while True:
+            with self._lock:
+                if pid in self._ended:
+                    return self._ended.pop(pid)
+                try:
+                    self._read(min(deadline, time.monotonic() + 0.05))
+                except TimeoutError:
+                    if time.monotonic() >= deadline:
+                        raise
 
     def _read(self, deadline: float) -> None:
         """Take the zygote's next answer line (from the raw pipe: no buffer hides one from select)."""
