@@ -99,6 +99,9 @@ class RedisCluster:
         return True
 
     def stop(self) -> None:
+        for server in self.servers:  # all told first: each then exits while the next is waited for
+            if server.process is not None and server.process.poll() is None:
+                server.process.terminate()
         for server in self.servers:
             server.stop()
         self.servers = []
