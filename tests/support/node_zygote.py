@@ -19,11 +19,12 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
-__all__ = ["NodeZygote", "zygote"]
+__all__ = ["ForkedCommand", "NodeZygote", "zygote"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,6 +49,8 @@ def reap(signum, frame):
 
 def child(request):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    if request.get("session"):  # a group of its own, as a shell's job: killpg reaches its workers
+        os.setsid()
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -110,9 +113,20 @@ class NodeZygote:
             stdout=subprocess.PIPE,
         )
 
-    def fork(self, argv: list[str], *, cwd: Path, env: dict[str, str], stdout: Path, stderr: Path) -> int:
-        """A child running ``passport-node ARGV`` (stdout and stderr appended to those files)."""
-        request = {"argv": argv, "cwd": str(cwd), "env": env, "stdout": str(stdout), "stderr": str(stderr)}
+    def fork(
+        self,
+        argv: list[str],
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        stdout: Path,
+        stderr: Path,
+        session: bool = False,
+    ) -> int:
+        """A child running ``passport-node ARGV`` (stdout and stderr appended to those files);
+        ``session``: in a new session and process group, led by the child (``start_new_session``)."""
+        request: dict[str, object] = {"argv": argv, "cwd": str(cwd), "env": env, "session": session}
+        request |= {"stdout": str(stdout), "stderr": str(stderr)}
         with self._lock:
             assert self._zygote.stdin is not None
             self._zygote.stdin.write(json.dumps(request).encode() + b"\n")
@@ -176,3 +190,32 @@ def zygote() -> NodeZygote:
         _shared.append(NodeZygote())
         atexit.register(_shared[0].close)
     return _shared[0]
+
+
+class ForkedCommand:
+    """``python -m resolver ARGV`` forked from the zygote, as ``subprocess.Popen`` with
+    ``start_new_session=True`` and captured output would run it: ``pid`` (the process group's
+    too), ``poll()``, and ``communicate(timeout)`` for (stdout, stderr) once it ended."""
+
+    def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str]) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="forked-command-")
+        self._out = Path(self._folder.name) / "stdout"
+        self._err = Path(self._folder.name) / "stderr"
+        self._out.touch()
+        self.returncode: int | None = None
+        self.pid = zygote().fork(argv, cwd=cwd, env=env, stdout=self._out, stderr=self._err, session=True)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                self.returncode = zygote().wait(self.pid, 0)
+            except TimeoutError:
+                return None
+        return self.returncode
+
+    def communicate(self, timeout: float) -> tuple[bytes, bytes]:
+        if self.returncode is None:
+            self.returncode = zygote().wait(self.pid, timeout)
+        out, err = self._out.read_bytes(), self._err.read_bytes()
+        self._folder.cleanup()
+        return out, err
