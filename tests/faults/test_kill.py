@@ -88,7 +88,7 @@ def test_kill_9_of_the_importer_leaves_whole_passports_and_a_rerun_completes(tmp
     importer = ForkedCommand(args, cwd=tmp_path, env=env)
     try:
         wait_for(lambda: _stored(tmp_path / "p.sqlite3") >= 10 or importer.poll() is not None)
-        os.killpg(importer.pid, signal.SIGKILL)  # the importer and its validator workers
+        importer.killpg(signal.SIGKILL)  # the importer and its validator workers
     finally:
         importer.communicate(30)
     kept = check_store(store, {})

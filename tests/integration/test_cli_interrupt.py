@@ -41,7 +41,7 @@ def test_ctrl_c_during_import_prints_the_summary_so_far_exits_130_and_a_rerun_co
     deadline = time.monotonic() + 120
     while _stored(db) == 0 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGINT)
+    process.killpg(signal.SIGINT)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err.decode()[-2000:]
     assert b"Traceback" not in err

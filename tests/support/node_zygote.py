@@ -195,7 +195,7 @@ def zygote() -> NodeZygote:
 class ForkedCommand:
     """``python -m resolver ARGV`` forked from the zygote, as ``subprocess.Popen`` with
     ``start_new_session=True`` and captured output would run it: ``pid`` (the process group's
-    too), ``poll()``, and ``communicate(timeout)`` for (stdout, stderr) once it ended."""
+    too), ``poll()``, ``killpg(sig)`` and ``communicate(timeout)`` for (stdout, stderr) once it ended."""
 
     def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str]) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="forked-command-")
@@ -212,6 +212,15 @@ class ForkedCommand:
             except TimeoutError:
                 return None
         return self.returncode
+
+    def killpg(self, sig: int) -> None:
+        """Send ``sig`` to its process group; nothing if all of it had ended (as Popen's would
+        to a group whose leader is not yet reaped)."""
+        try:
+            os.killpg(self.pid, sig)
+        except ProcessLookupError:
+            if self.poll() is None:
+                raise
 
     def communicate(self, timeout: float) -> tuple[bytes, bytes]:
         if self.returncode is None:
