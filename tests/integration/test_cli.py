@@ -216,7 +216,7 @@ token_sha256 = "{hash_token(REPAIRER)}"
 enabled = false
 """
     )
-    async with NodeProcess("--config", str(config), "--demo", cwd=tmp_path) as node:
+    async with NodeProcess("--config", str(config), "--demo", cwd=tmp_path, forked=True) as node:
         async with (
             aiohttp.ClientSession() as http,
             http.get(node.url + "/.well-known/passport-node") as response,
@@ -248,7 +248,7 @@ enabled = false
         assert fetched.stdout.startswith(b"<!DOCTYPE html>")
     # The demo load is idempotent across restarts.
     async with (
-        NodeProcess("--config", str(config), "--demo", cwd=tmp_path) as node,
+        NodeProcess("--config", str(config), "--demo", cwd=tmp_path, forked=True) as node,
         aiohttp.ClientSession() as http,
         http.get(f"{node.url}/{EXAMPLE_HANDLE}/history") as response,
     ):

@@ -4,6 +4,7 @@ the history's link and the Handle API's passport value."""
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from pathlib import Path
@@ -44,7 +45,12 @@ async def _get(http: aiohttp.ClientSession, url: str, tier: Tier) -> bytes:
         return await response.read()
 
 
+@functools.lru_cache(maxsize=64)
 def _graph(body: bytes, fmt: str) -> str:
+    """The canonical N-Quads of a response body. Kept by the body's bytes: a tier's view read
+    ``?format=jsonld``, ``?version=``, by the history's link and through the Handle API is often
+    the same bytes, and converting JSON-LD to RDF (pyld) is most of this module's CPU; each answer
+    is still compared, and equal bytes make an equal graph."""
     if fmt == "jsonld":  # the passport's graph; the proof (issue 11) is not part of it
         return nquads(graph_of_jsonld({k: v for k, v in orjson.loads(body).items() if k != "proof"}))
     rdf_format = pyoxigraph.RdfFormat.TURTLE if fmt == "turtle" else pyoxigraph.RdfFormat.N_TRIPLES

@@ -56,7 +56,7 @@ async def test_two_processes_serve_one_port_and_see_each_others_writes(
     config = write_config(
         tmp_path / "node.toml", store=store, tokens=tokens, data_dir=str(tmp_path), sparql_index=False
     )
-    async with NodeProcess("--config", str(config), "--processes", "2", cwd=tmp_path) as node:
+    async with NodeProcess("--config", str(config), "--processes", "2", cwd=tmp_path, forked=True) as node:
         sessions = await _sessions_per_process(node.url)
         try:
             assert len(sessions) == 2, "SO_REUSEPORT spread no connection to the second process"

@@ -49,8 +49,8 @@ async def test_what_one_process_fetched_another_process_of_the_node_answers_from
     ):
         config = _config(tmp_path, b.url, redis_url)
         async with (
-            NodeProcess("--config", str(config), cwd=tmp_path) as first,
-            NodeProcess("--config", str(config), cwd=tmp_path) as second,
+            NodeProcess("--config", str(config), cwd=tmp_path, forked=True) as first,
+            NodeProcess("--config", str(config), cwd=tmp_path, forked=True) as second,
         ):
             status, headers, body = await get(session, f"{first.url}/{_HANDLE}")
             assert status == 200 and headers["Passport-Source"] == "peer:b"

@@ -133,16 +133,33 @@ async def running_node(
 
 
 class NodeProcess:
-    """``python -m resolver serve`` in a subprocess; ``url`` is read from its first output line."""
+    """``python -m resolver serve`` in a subprocess; ``url`` is read from its first output line.
 
-    def __init__(self, *args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None) -> None:
+    ``forked``: the process is forked from this test process's preloaded node zygote
+    (tests/support/node_zygote.py) instead of started cold, ~1 CPU-s less a start; a process of
+    its own all the same (its stdout and stderr go to files in a temporary folder).
+    """
+
+    def __init__(
+        self,
+        *args: str,
+        cwd: Path | str | None = None,
+        env: dict[str, str] | None = None,
+        forked: bool = False,
+    ) -> None:
         self.args = args
         self.cwd = Path(cwd) if cwd is not None else REPO
         self.env = {**os.environ, **(env or {})}
+        self.forked = forked
         self.process: asyncio.subprocess.Process | None = None
+        self.pid: int | None = None  # a forked node's
+        self.returncode: int | None = None  # a forked node's, once it ended
+        self._streams: tempfile.TemporaryDirectory[str] | None = None
         self.url = ""
 
     async def start(self, *, wait: float = 60.0) -> NodeProcess:
+        if self.forked:
+            return await self._start_forked(wait)
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -177,7 +194,45 @@ class NodeProcess:
         await wait_healthy(self.url, wait=wait)
         return self
 
+    async def _start_forked(self, wait: float) -> NodeProcess:
+        from tests.support.node_zygote import zygote
+
+        self._streams = tempfile.TemporaryDirectory(prefix="node-streams-")
+        out, err = Path(self._streams.name) / "stdout", Path(self._streams.name) / "stderr"
+        out.touch()
+        argv = ["serve", "--host", "127.0.0.1", "--port", "0", *self.args]
+        self.pid = zygote().fork(argv, cwd=self.cwd, env=self.env, stdout=out, stderr=err)
+        deadline = asyncio.get_running_loop().time() + wait
+        text = ""
+        while "\n" not in text and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+            text = out.read_text()
+            if "\n" not in text and self._ended():
+                break
+        text = text.split("\n", 1)[0].strip()
+        if " serving at " not in text:
+            await self.stop()
+            raise RuntimeError(f"node did not start: {text!r} {err.read_text()[-2000:]}")
+        self.url = text.rsplit(" ", 1)[1]
+        await wait_healthy(self.url, wait=wait)
+        return self
+
+    def _ended(self) -> bool:
+        """Whether the forked node has ended (its status kept in ``returncode``)."""
+        from tests.support.node_zygote import zygote
+
+        if self.pid is None:
+            return True
+        try:
+            self.returncode = zygote().wait(self.pid, 0)
+        except TimeoutError:
+            return False
+        self.pid = None
+        return True
+
     async def stop(self, *, wait: float = 10.0) -> int | None:
+        if self.forked:
+            return await self._stop_forked(wait)
         process, self.process = self.process, None
         if process is None:
             return None
@@ -194,6 +249,24 @@ class NodeProcess:
                 with contextlib.suppress(Exception):
                     await stream.read()
         return process.returncode
+
+    async def _stop_forked(self, wait: float) -> int | None:
+        from tests.support.node_zygote import zygote
+
+        if self._streams is None:
+            return None
+        if not self._ended():
+            assert self.pid is not None
+            pid, self.pid = self.pid, None
+            os.kill(pid, signal.SIGTERM)  # not reaped yet: still its pid
+            try:
+                self.returncode = await asyncio.to_thread(zygote().wait, pid, wait)
+            except TimeoutError:
+                os.kill(pid, signal.SIGKILL)
+                self.returncode = await asyncio.to_thread(zygote().wait, pid, 10)
+        self._streams.cleanup()
+        self._streams = None
+        return self.returncode
 
     async def __aenter__(self) -> NodeProcess:
         return await self.start()

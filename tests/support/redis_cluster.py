@@ -42,9 +42,12 @@ class RedisCluster:
             for _ in range(self.masters * (1 + self.replicas)):
                 server = RedisServer()
                 # An explicit bus port: by default it is the port + 10000, which fails above 55535.
+                # No diskless-sync delay: by default a master waits 5 s for more replicas before
+                # it sends the first sync, the most of a cluster's start (each master has one
+                # replica, so there is nothing to wait for; the sync itself is the same).
                 server.extra_args = [
                     "--cluster-enabled", "yes", "--cluster-node-timeout", "2000",
-                    "--cluster-port", str(free_port()),
+                    "--cluster-port", str(free_port()), "--repl-diskless-sync-delay", "0",
                 ]  # fmt: skip
                 self.servers.append(server.start())
             addresses = [f"127.0.0.1:{s.port}" for s in self.servers]
@@ -96,6 +99,9 @@ class RedisCluster:
         return True
 
     def stop(self) -> None:
+        for server in self.servers:  # all told first: each then exits while the next is waited for
+            if server.process is not None and server.process.poll() is None:
+                server.process.terminate()
         for server in self.servers:
             server.stop()
         self.servers = []

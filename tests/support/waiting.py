@@ -16,13 +16,16 @@ import redis.asyncio as aioredis
 __all__ = ["federation_cache_key", "until", "until_redis_has"]
 
 
-async def until(check: Callable[[], Awaitable[bool]], *, what: str, bound: float = 10.0) -> None:
-    """Return once ``check()`` is true; fail the test naming ``what`` after ``bound`` seconds."""
+async def until(
+    check: Callable[[], Awaitable[bool]], *, what: str, bound: float = 10.0, every: float = 0.01
+) -> None:
+    """Return once ``check()`` is true; fail the test naming ``what`` after ``bound`` seconds.
+    ``check`` is called again ``every`` seconds (longer for a check that costs CPU each time)."""
     give_up = time.monotonic() + bound
     while not await check():
         if time.monotonic() > give_up:
             raise AssertionError(f"still waiting after {bound} s for {what}")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(every)
 
 
 def federation_cache_key(handle: str, tier: str = "public", prefix: str = "passport:fedcache:") -> str:
