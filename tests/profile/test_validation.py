@@ -272,32 +272,33 @@ async def test_the_event_loop_keeps_running_while_workers_validate() -> None:
     assert ticks > 4
 
 
+# The two tests that break a pool break the test process's shared one (a pool start is ~1.5 CPU-s,
+# and its replacement costs another): each leaves it replaced and working, which it checks.
+
+
 async def test_a_killed_worker_fails_one_call_and_the_pool_recovers() -> None:
-    validator = Validator(workers=1)
-    await validator.start()
-    try:
-        pool = validator._pool
-        assert pool is not None
-        for process in list(pool._processes.values()):
-            process.kill()
-        with pytest.raises(ResolverError, match="stopped unexpectedly"):
-            await validator.prepare(EV.read_bytes())
-        prepared = await validator.prepare(EV.read_bytes())
-        assert prepared.report.conforms
-    finally:
-        await validator.aclose()
+    validator = await shared_validator(1)
+    assert (await validator.prepare(EV.read_bytes())).report.conforms  # its workers are up
+    pool = validator._pool
+    assert pool is not None and pool._processes
+    for process in list(pool._processes.values()):
+        process.kill()
+    with pytest.raises(ResolverError, match="stopped unexpectedly"):
+        await validator.prepare(EV.read_bytes())
+    assert validator._pool is not pool  # replaced
+    prepared = await validator.prepare(EV.read_bytes())
+    assert prepared.report.conforms
 
 
 async def test_a_call_over_the_timeout_is_stopped_and_the_pool_recovers() -> None:
-    validator = Validator(workers=1, timeout=0.001)
-    await validator.start()
+    validator = await shared_validator(1)
+    timeout, validator.timeout = validator.timeout, 0.001
     try:
         with pytest.raises(ResolverError, match="longer than"):
             await validator.prepare(EV.read_bytes())
-        validator.timeout = 120
-        assert (await validator.prepare(EV.read_bytes())).report.conforms
     finally:
-        await validator.aclose()
+        validator.timeout = timeout
+    assert (await validator.prepare(EV.read_bytes())).report.conforms
 
 
 async def test_prepare_before_start_is_a_clear_error() -> None:
