@@ -48,11 +48,12 @@ test: install system-deps axe
 	wait $$mypy; typed=$$?; echo "mypy:"; cat $$types; rm -f $$types; \
 	[ $$typed -eq 0 ] && exit $$tests || exit $$typed
 
-# Recompute stock pyshacl's verdicts for the differential test (tests/passport/pyshacl_memo.py)
-# and rewrite the committed memo: after a change to the shapes, the contexts, the mutants or the
-# versions of pyshacl, rdflib or pyld (the test fails and says so until then).
+# Recompute stock pyshacl's verdicts for the differential test and test_validation's comparison
+# with plain pyshacl (tests/passport/pyshacl_memo.py) and rewrite the committed memos: after a
+# change to the shapes, the contexts, the mutants or the versions of pyshacl, rdflib or pyld (the
+# tests fail and say so until then).
 differential-memo: install
-	PASSPORT_REFRESH_PYSHACL_MEMO=1 $(BIN)/pytest -q tests/passport/test_differential.py
+	PASSPORT_REFRESH_PYSHACL_MEMO=1 $(BIN)/pytest -q tests/passport/test_differential.py tests/profile/test_validation.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -201,7 +201,7 @@ class Engine:
         if quads is not None and worker_patches.installed():
             # The SPARQL constraints' copy, straight from the parser's quads (same blank node ids).
             store = pyoxigraph.Store()
-            store.bulk_extend(quads)
+            store.extend(quads)
             worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = data, store
         return data
 
@@ -231,7 +231,7 @@ class SparqlRunner:
             return True  # stock pyshacl runs SPARQL on rdflib only: let its full run decide
         if self.token is None:
             store = pyoxigraph.Store()
-            store.bulk_extend(self.quads)
+            store.extend(self.quads)
             self.token = object()
             worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = self.token, store
         elif worker_patches.OX_COPY[0] is not self.token:

@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -138,7 +138,9 @@ class Validator:
     ``workers`` defaults to the number of CPUs. Workers are spawned (not forked: the parent runs
     an event loop and threads) and each loads the shapes once, in ``start()``. A call that takes
     longer than ``timeout`` seconds (input limits make that a fault, not a big passport) stops the
-    workers, which are replaced, and fails with a ResolverError.
+    workers, which are replaced, and fails with a ResolverError. ``start_wait`` is how a start
+    waits out ``start_timeout`` (``asyncio.sleep``; a test passes one that ends as soon as it
+    sees a worker stuck, rather than sleep).
     """
 
     def __init__(
@@ -148,11 +150,13 @@ class Validator:
         timeout: float = 60.0,
         start_timeout: float = 60.0,
         warm_up: Callable[[int], int] = _warm_up,
+        start_wait: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout = timeout
         self.start_timeout = start_timeout
         self._warm_up = warm_up
+        self._start_wait = start_wait
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     async def start(self) -> None:
@@ -168,17 +172,24 @@ class Validator:
             pool = self._pool = self._new_pool()
             loop = asyncio.get_running_loop()
             calls = [loop.run_in_executor(pool, self._warm_up, i) for i in range(self.workers)]
+            ready = asyncio.ensure_future(asyncio.gather(*calls))
+            waited = asyncio.ensure_future(self._start_wait(self.start_timeout))
             try:
-                async with asyncio.timeout(self.start_timeout):
-                    await asyncio.gather(*calls)
+                await asyncio.wait((ready, waited), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waited.cancel()
+                late = not ready.done()
+                if late:
+                    ready.cancel()
+            if not late:
+                ready.result()  # a warm-up that failed raises here
                 return
-            except TimeoutError:
-                _log.error(
-                    "validator workers not ready after %g s (attempt %d): %s",
-                    self.start_timeout, attempt, _worker_states(pool),
-                )  # fmt: skip
-                self._pool = None
-                self._stop(pool)
+            _log.error(
+                "validator workers not ready after %g s (attempt %d): %s",
+                self.start_timeout, attempt, _worker_states(pool),
+            )  # fmt: skip
+            self._pool = None
+            self._stop(pool)
         raise ResolverError(f"the validation workers did not start within {self.start_timeout:g} s")
 
     def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:

@@ -102,7 +102,7 @@ def _store(passports: Sequence[Sequence[pyoxigraph.Quad]], wanted: set[int]) -> 
     quad = pyoxigraph.Quad
     for index in sorted(wanted):
         graph = pyoxigraph.NamedNode(_GRAPH_IRI + str(index))
-        store.bulk_extend([quad(t.subject, t.predicate, t.object, graph) for t in passports[index]])
+        store.extend([quad(t.subject, t.predicate, t.object, graph) for t in passports[index]])
     return store
 
 

@@ -7,16 +7,19 @@ import asyncio
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from rdflib.compare import to_canonical_graph
 
 from resolver import jsonld
 from resolver.errors import ContextRefused, InputError, ResolverError
 from resolver.tiers import Tier
 from resolver.validation import ValidationReport, Validator, prepare_sync, validate_sync
+from tests.passport import pyshacl_memo
 from tests.support.validators import shared_validator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,10 +116,19 @@ for line in sys.stdin:
 """
 
 
-def _plain_pyshacl(bodies: list[bytes]) -> list[tuple[bool, int]]:
-    """What stock pyshacl says of each body, in a fresh interpreter that has none of our
+def _graphs(bodies: list[bytes]) -> list[str]:
+    """Each body's graph (jsonld.to_graph's) as the N-Triples stock pyshacl reads: with rdflib's
+    canonical blank node labels, in sorted lines, so the same graph is the same text (the memo's key)."""
+    out = []
+    for body in bodies:
+        graph = to_canonical_graph(jsonld.to_graph(jsonld.expand(orjson.loads(body))))
+        out.append("".join(sorted(graph.serialize(format="nt").splitlines(keepends=True))))
+    return out
+
+
+def _plain_pyshacl(graphs: list[str]) -> list[tuple[bool, int]]:
+    """What stock pyshacl says of each graph, in a fresh interpreter that has none of our
     speed-ups loaded (one for all: each interpreter start and shapes parse costs seconds)."""
-    graphs = [jsonld.to_graph(jsonld.expand(orjson.loads(body))).serialize(format="nt") for body in bodies]
     shape_files = [
         str(p)
         for p in sorted((ROOT / "shapes" / "eu-battery").glob("*.ttl"))
@@ -131,7 +143,7 @@ def _plain_pyshacl(bodies: list[bytes]) -> list[tuple[bool, int]]:
         check=True,
     )
     verdicts = [line.split() for line in done.stdout.splitlines()]
-    assert len(verdicts) == len(bodies), done.stderr
+    assert len(verdicts) == len(graphs), done.stderr
     return [(conforms == "1", int(count)) for conforms, count in verdicts]
 
 
@@ -151,21 +163,73 @@ _AGAINST_PLAIN = [
 ]
 
 
+_IDS = ["valid", "datatype-and-missing", "footprint-sum", "future-date", "identifier", "category"]
+# Stock pyshacl's verdicts are memoised (tests/passport/pyshacl_memo.py): its run of all six in a
+# fresh interpreter was ~7.5 CPU-s, most of it rdflib parsing the SPARQL constraints again for
+# each focus node. These are asked of it again on every run: a SPARQL one and a plain one.
+_PLAIN_MEMO = Path(__file__).resolve().parent / "data" / "plain-pyshacl-verdicts.json"
+_RECHECKED = ("footprint-sum", "datatype-and-missing")
+_ABOUT = (
+    "Stock pyshacl's (conforms, result count) for test_the_engine_agrees_with_plain_pyshacl in "
+    "tests/profile/test_validation.py, keyed by SHA-256(environment digest || N-Triples); see "
+    "tests/passport/pyshacl_memo.py. Regenerate with `make differential-memo`."
+)
+
+
+@dataclass(frozen=True)
+class Plain:
+    verdicts: dict[bytes, tuple[bool, int]]  # by body: the memo's, or afresh where it has none
+    rechecked: list[tuple[tuple[bool, int], tuple[bool, int]]]  # (memo, afresh) for _RECHECKED
+    missing: int  # verdicts not in the memo
+
+
 @pytest.fixture(scope="module")
-def plain_verdicts() -> dict[bytes, tuple[bool, int]]:
+def plain() -> Plain:
     bodies = [body for body, _ in _AGAINST_PLAIN]
-    return dict(zip(bodies, _plain_pyshacl(bodies), strict=True))
+    graphs = _graphs(bodies)
+    env = pyshacl_memo.environment(code=(_PLAIN,))
+    keys = [pyshacl_memo.key(env, graph.encode()) for graph in graphs]
+    memo = {} if pyshacl_memo.refreshing() else pyshacl_memo.load_values(_PLAIN_MEMO)
+    missing = [i for i, key in enumerate(keys) if key not in memo]
+    sample = [_IDS.index(name) for name in _RECHECKED if keys[_IDS.index(name)] in memo]
+    asked = [*missing, *sample]
+    answers = dict(zip(asked, _plain_pyshacl([graphs[i] for i in asked]), strict=True))
+    if pyshacl_memo.refreshing():
+        pyshacl_memo.save(env, {keys[i]: answers[i] for i in missing}, _PLAIN_MEMO, _ABOUT)
+    verdicts = {
+        body: answers[i] if i in missing else (bool(memo[keys[i]][0]), int(memo[keys[i]][1]))
+        for i, body in enumerate(bodies)
+    }
+    return Plain(
+        verdicts=verdicts,
+        rechecked=[(verdicts[bodies[i]], answers[i]) for i in sample],
+        missing=0 if pyshacl_memo.refreshing() else len(missing),
+    )
+
+
+def test_memoised_plain_verdicts_are_stock_pyshacls(plain: Plain) -> None:
+    """The sample of the memo, asked again on every run, gets the same verdicts."""
+    if pyshacl_memo.refreshing():
+        pytest.skip("the memo was just rewritten from verdicts computed afresh")
+    assert len(plain.rechecked) == len(_RECHECKED), "run `make differential-memo`"
+    assert [memo for memo, _ in plain.rechecked] == [fresh for _, fresh in plain.rechecked]
+
+
+def test_the_plain_memo_holds_every_verdict(plain: Plain) -> None:
+    """A graph, the shapes, the script or a version changed: the verdicts were computed afresh
+    (the comparison below used them), but the memo is out of date."""
+    assert plain.missing == 0, (
+        f"{plain.missing} verdicts not in {_PLAIN_MEMO.name}: run `make differential-memo`"
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "points"),
     _AGAINST_PLAIN,
-    ids=["valid", "datatype-and-missing", "footprint-sum", "future-date", "identifier", "category"],
+    ids=_IDS,
 )
-def test_the_engine_agrees_with_plain_pyshacl(
-    body: bytes, points: set[int], plain_verdicts: dict[bytes, tuple[bool, int]]
-) -> None:
-    conforms, count = plain_verdicts[body]
+def test_the_engine_agrees_with_plain_pyshacl(body: bytes, points: set[int], plain: Plain) -> None:
+    conforms, count = plain.verdicts[body]
     report = validate_sync(body)
     assert report.conforms == conforms
     assert {p for r in report.results for p in r.data_points} >= points
@@ -208,32 +272,33 @@ async def test_the_event_loop_keeps_running_while_workers_validate() -> None:
     assert ticks > 4
 
 
+# The two tests that break a pool break the test process's shared one (a pool start is ~1.5 CPU-s,
+# and its replacement costs another): each leaves it replaced and working, which it checks.
+
+
 async def test_a_killed_worker_fails_one_call_and_the_pool_recovers() -> None:
-    validator = Validator(workers=1)
-    await validator.start()
-    try:
-        pool = validator._pool
-        assert pool is not None
-        for process in list(pool._processes.values()):
-            process.kill()
-        with pytest.raises(ResolverError, match="stopped unexpectedly"):
-            await validator.prepare(EV.read_bytes())
-        prepared = await validator.prepare(EV.read_bytes())
-        assert prepared.report.conforms
-    finally:
-        await validator.aclose()
+    validator = await shared_validator(1)
+    assert (await validator.prepare(EV.read_bytes())).report.conforms  # its workers are up
+    pool = validator._pool
+    assert pool is not None and pool._processes
+    for process in list(pool._processes.values()):
+        process.kill()
+    with pytest.raises(ResolverError, match="stopped unexpectedly"):
+        await validator.prepare(EV.read_bytes())
+    assert validator._pool is not pool  # replaced
+    prepared = await validator.prepare(EV.read_bytes())
+    assert prepared.report.conforms
 
 
 async def test_a_call_over_the_timeout_is_stopped_and_the_pool_recovers() -> None:
-    validator = Validator(workers=1, timeout=0.001)
-    await validator.start()
+    validator = await shared_validator(1)
+    timeout, validator.timeout = validator.timeout, 0.001
     try:
         with pytest.raises(ResolverError, match="longer than"):
             await validator.prepare(EV.read_bytes())
-        validator.timeout = 120
-        assert (await validator.prepare(EV.read_bytes())).report.conforms
     finally:
-        await validator.aclose()
+        validator.timeout = timeout
+    assert (await validator.prepare(EV.read_bytes())).report.conforms
 
 
 async def test_prepare_before_start_is_a_clear_error() -> None:
