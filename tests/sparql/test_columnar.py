@@ -37,7 +37,7 @@ from resolver.sparql.runtime import open_sparql
 from resolver.stores import Store
 from resolver.stores.base import Record
 from resolver.tiers import Tier
-from tests.sparql.conftest import examples, put_examples, tier_only
+from tests.sparql.conftest import examples, new_index, put_examples, tier_only
 
 JSON = "application/sparql-results+json"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sparql.md"
@@ -111,7 +111,7 @@ def same(ours: bytes, theirs: bytes) -> bool:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphIndex]:
-    opened = GraphIndex.open(tmp_path_factory.mktemp("columnar") / "index")
+    opened = GraphIndex.open(new_index(tmp_path_factory.mktemp("columnar") / "index"))
     opened.apply({key: Record(key, 1, 0.0, views=p.views) for key, p in examples().items()})
     yield opened
     opened.close()
@@ -161,7 +161,7 @@ def pairs(columns: TierColumns, predicate: str) -> set[tuple[str, str]]:
 
 
 def test_columns_follow_writes_deletes_and_bulk_loads(tmp_path: Path) -> None:
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     reader = ThreadPoolExecutor(max_workers=1)
     try:
         passports = examples()
@@ -268,7 +268,7 @@ def test_random_queries_over_random_data_answer_as_pyoxigraph_does() -> None:
 
 
 def test_a_reopened_index_reads_again_the_columns_queries_used(tmp_path: Path) -> None:
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     try:
         index.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in examples().items()})
         found = plan(AGGREGATE)
@@ -276,7 +276,7 @@ def test_a_reopened_index_reads_again_the_columns_queries_used(tmp_path: Path) -
         index.columns(Tier.PUBLIC).load(found.predicates)
     finally:
         index.close()
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     try:
         columns = index.columns(Tier.PUBLIC)
         assert columns.held() == sorted(found.predicates)  # saved at close, taken back at open
@@ -301,7 +301,7 @@ def _renamed_chemistry(views: Mapping[Tier, bytes]) -> dict[Tier, bytes]:
 def test_columns_on_disk_are_the_snapshot_and_the_journal_since(tmp_path: Path) -> None:
     """Columns saved, then changed by writes: another process (a killed one's replacement) takes
     back the snapshot with the journal's changes, as the store now is."""
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     reader = ThreadPoolExecutor(max_workers=1)
     try:
         passports = examples()
@@ -371,7 +371,7 @@ async def test_the_index_process_answers_the_aggregate_from_its_columns(
 ) -> None:
     await put_examples(sqlite_store)
     query = check_query(AGGREGATE, max_chars=10_000)
-    async with open_sparql(sqlite_store, directory=tmp_path / "index", process=True) as sparql:
+    async with open_sparql(sqlite_store, directory=new_index(tmp_path / "index"), process=True) as sparql:
         await sparql.follower.catch_up()
         first = await sparql.engine.answer(query, Tier.PUBLIC, accept=JSON, dataset=Dataset())
         assert first.engine == "pyoxigraph"  # the columns are being read meanwhile
@@ -396,7 +396,7 @@ async def test_the_index_process_answers_the_aggregate_from_its_columns(
         assert replaced.restarts == 1
         after = await sparql.engine.answer(query, Tier.PUBLIC, accept=JSON, dataset=Dataset())
         assert after.engine == "columnar" and after.body != first.body
-        fresh = GraphIndex.open(tmp_path / "fresh")
+        fresh = GraphIndex.open(new_index(tmp_path / "fresh"))
         try:
             fresh.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in passports.items()})
             fresh.apply({key: Record(key, 2, 0.0, views=_renamed_chemistry(passports[key].views))})
