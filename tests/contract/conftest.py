@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -26,29 +26,34 @@ def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, ServedNode]]:
     """A served node on each store (``STORES``), by store, up together for the module: each case
-    the contract test generates goes to both."""
-    with contextlib.ExitStack() as stack:
-        yield {
-            kind: stack.enter_context(_served(kind, request, tmp_path_factory.mktemp(f"contract-{kind}")))
-            for kind in STORES
-        }
+    the contract test generates goes to both. They start side by side (each start is seconds of
+    one process importing and loading the demo passports, while this one only waits)."""
+    folders = {kind: tmp_path_factory.mktemp(f"contract-{kind}") for kind in STORES}
+    nodes = {
+        kind: ServedNode(_config(kind, request, folder), "--demo", log=folder / "node.log")
+        for kind, folder in folders.items()
+    }
+    with ThreadPoolExecutor(len(nodes)) as side_by_side:
+        try:
+            list(side_by_side.map(ServedNode.start, nodes.values()))
+            yield nodes
+        finally:  # and stopped side by side: each waits for its own clean shutdown
+            list(side_by_side.map(ServedNode.kill, nodes.values()))
+    for folder in folders.values():
+        log = Path(folder / "node.log").read_text(errors="replace")
+        assert "Traceback" not in log, log[-3000:]
 
 
-@contextlib.contextmanager
-def _served(kind: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[ServedNode]:
+def _config(kind: str, request: pytest.FixtureRequest, folder: Path) -> Path:
     if kind == "redis":
         server: RedisServer = request.getfixturevalue("redis_server")
         store = f"{server.url}?namespace=contract-{uuid.uuid4().hex[:8]}"
     else:
         store = f"sqlite:///{folder}/passports.sqlite3"
-    config = write_config(
+    return write_config(
         folder / "node.toml",
         store=store,
         tokens={OPERATOR: ("operator", ["88.100.1", "01/09521234"]), READER: ("authority", [])},
         prefixes=["88.100.1", "01/09521234"],
         chain=["local"],
     )
-    with ServedNode(config, "--demo", log=folder / "node.log") as node:
-        yield node
-    log = Path(folder / "node.log").read_text(errors="replace")
-    assert "Traceback" not in log, log[-3000:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
+from schemathesis.transport.requests import ManagedCookiesSession
 
 from resolver.app import create_app
 from resolver.config import default_config
@@ -98,9 +100,23 @@ def test_the_node_serves_the_document_it_describes(served: dict[str, ServedNode]
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations() if isinstance(result, Ok)]
 
 
+@pytest.fixture(scope="module")
+def connections() -> Iterator[ManagedCookiesSession]:
+    """Kept-alive connections to the nodes, for every case: not a connection opened and closed
+    by both sides per call. Sent as schemathesis sends without a session: no headers of the
+    session's own (no default Accept or User-Agent), redirects followed on the same host only,
+    and the cookies of an answer dropped before the next call."""
+    session = ManagedCookiesSession()
+    session.headers = {}  # type: ignore[assignment]  # requests' own defaults: none
+    with session:
+        yield session
+
+
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
 def test_every_operation_keeps_to_the_document(
-    operation: APIOperation[Any, Any, Any, Any], served: dict[str, ServedNode]
+    operation: APIOperation[Any, Any, Any, Any],
+    served: dict[str, ServedNode],
+    connections: ManagedCookiesSession,
 ) -> None:
     """Each generated case is sent to the node on each store, by an operator and anonymously
     (generated once: the generation, not the node, was most of this test's cost)."""
@@ -121,7 +137,9 @@ def test_every_operation_keeps_to_the_document(
                     case.headers.pop("Authorization", None)  # after the operator's call: not sent again
                 try:
                     # A hang fails too: every answer within the timeout.
-                    case.call_and_validate(base_url=node.url, headers=headers, timeout=15, checks=CHECKS)
+                    case.call_and_validate(
+                        base_url=node.url, session=connections, headers=headers, timeout=15, checks=CHECKS
+                    )
                 except Exception as err:
                     err.add_note(f"store: {store}, caller: {caller}")
                     raise

@@ -19,6 +19,10 @@ from tests.support.waiting import until
 
 ASK = "ASK { GRAPH ?g { <https://hdl.handle.net/%s> ?p ?o } }"
 SPARQL_JSON = {"Accept": "application/sparql-results+json"}
+# The index in the node's own process, for the tests about where it lives and about federation:
+# the index's process of its own (the default, ~1.3 CPU-s to spawn) is what the first two tests
+# serve from; the routes, the follower and the index are the same either way.
+IN_PROCESS = SparqlConfig(process=False)
 
 
 async def ask(session: aiohttp.ClientSession, url: str, handle: str) -> bool:
@@ -78,7 +82,9 @@ async def test_a_redis_node_keeps_its_index_under_its_data_dir(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
     store = f"{redis_server.url}?namespace=sparql-{uuid.uuid4().hex[:8]}"
-    config = default_config(store=store, node_id="eu", data_dir=str(tmp_path), workers=1, chain=("local",))
+    config = default_config(
+        store=store, node_id="eu", data_dir=str(tmp_path), workers=1, chain=("local",), sparql=IN_PROCESS
+    )
     async with running_node(config, demo=True, sparql_index=True) as node, aiohttp.ClientSession() as session:
         sparql = node.node.sparql
         assert sparql is not None and sparql.directory == tmp_path / "sparql-index-eu"
@@ -113,6 +119,7 @@ async def test_federated_true_asks_the_configured_peers_sparql(tmp_path: Path) -
             passports=[theirs],
             roles={"a-to-b": Role.LEGITIMATE_INTEREST},
             sparql_index=True,
+            sparql=IN_PROCESS,
         ) as b,
         node(
             tmp_path,
@@ -121,6 +128,7 @@ async def test_federated_true_asks_the_configured_peers_sparql(tmp_path: Path) -
             passports=[mine],
             federation={"peers": [peer("b", b.url, ["88.3"], token="a-to-b")]},
             sparql_index=True,
+            sparql=IN_PROCESS,
         ) as a,
         aiohttp.ClientSession() as session,
     ):

@@ -9,27 +9,33 @@ import asyncio
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+import pytest_asyncio
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import GET, JSON, POST, TURTLE, XML, SPARQLWrapper
 
-from resolver.stores import Store
-from tests.sparql.conftest import Endpoint, examples, put_examples, sparql_server
+from tests.sparql.conftest import Endpoint, examples, opened_store, put_examples, sparql_server
 
 EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
 PASSPORTS = "SELECT ?p WHERE { ?p a ?t FILTER(STRENDS(STR(?t), 'BatteryPassport')) } ORDER BY ?p"
 
 
-@pytest.fixture
-async def endpoint(sqlite_store: Store, tmp_path: Path) -> AsyncIterator[Endpoint]:
-    await put_examples(sqlite_store)
-    async with sparql_server(sqlite_store, tmp_path / "index") as served:
-        yield served
+# Every test and the endpoint run in the module's event loop: the tests only read, so they share
+# one store and index (not one each: the examples stored and indexed again per test).
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def endpoint(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Endpoint]:
+    folder = tmp_path_factory.mktemp("clients")
+    async with opened_store(f"sqlite:///{folder}/passports.sqlite3") as store:
+        await put_examples(store)
+        async with sparql_server(store, folder / "index") as served:
+            yield served
 
 
 def expected() -> list[str]:

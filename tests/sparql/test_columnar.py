@@ -13,6 +13,7 @@ import gc
 import math
 import random
 import re
+import shutil
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,7 @@ from resolver.sparql.runtime import open_sparql
 from resolver.stores import Store
 from resolver.stores.base import Record
 from resolver.tiers import Tier
-from tests.sparql.conftest import examples, put_examples, tier_only
+from tests.sparql.conftest import examples, new_index, put_examples, tier_only
 
 JSON = "application/sparql-results+json"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sparql.md"
@@ -110,9 +111,25 @@ def same(ours: bytes, theirs: bytes) -> bool:
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphIndex]:
-    opened = GraphIndex.open(tmp_path_factory.mktemp("columnar") / "index")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index holding version 1 of each example, closed: the tests that start from that open a
+    copy (``copy_of``), not index the examples again each."""
+    directory = new_index(tmp_path_factory.mktemp("columnar") / "examples")
+    opened = GraphIndex.open(directory)
     opened.apply({key: Record(key, 1, 0.0, views=p.views) for key, p in examples().items()})
+    opened.commit(0)  # the ledger's rows kept (an index open in a test holds them uncommitted)
+    opened.close()
+    return directory
+
+
+def copy_of(indexed: Path, directory: Path) -> Path:
+    shutil.copytree(indexed, directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def index(indexed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphIndex]:
+    opened = GraphIndex.open(copy_of(indexed, tmp_path_factory.mktemp("columnar") / "index"))
     yield opened
     opened.close()
 
@@ -160,12 +177,11 @@ def pairs(columns: TierColumns, predicate: str) -> set[tuple[str, str]]:
     return {(term(int(s)), term(int(o))) for s, o in zip(column.s, column.o, strict=True)}
 
 
-def test_columns_follow_writes_deletes_and_bulk_loads(tmp_path: Path) -> None:
-    index = GraphIndex.open(tmp_path / "index")
+def test_columns_follow_writes_deletes_and_bulk_loads(indexed: Path, tmp_path: Path) -> None:
+    index = GraphIndex.open(copy_of(indexed, tmp_path / "index"))
     reader = ThreadPoolExecutor(max_workers=1)
     try:
         passports = examples()
-        index.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in passports.items()})
         store = index.store(Tier.PUBLIC)
         every = sorted({str(r[0]) for r in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")})  # type: ignore[union-attr]
         columns = index.columns(Tier.PUBLIC)
@@ -267,16 +283,15 @@ def test_random_queries_over_random_data_answer_as_pyoxigraph_does() -> None:
     assert answered >= 200  # most of the 300 are taken (the rest: a MIN over a string, ties...)
 
 
-def test_a_reopened_index_reads_again_the_columns_queries_used(tmp_path: Path) -> None:
-    index = GraphIndex.open(tmp_path / "index")
+def test_a_reopened_index_reads_again_the_columns_queries_used(indexed: Path, tmp_path: Path) -> None:
+    index = GraphIndex.open(copy_of(indexed, tmp_path / "index"))
     try:
-        index.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in examples().items()})
         found = plan(AGGREGATE)
         assert found is not None
         index.columns(Tier.PUBLIC).load(found.predicates)
     finally:
         index.close()
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     try:
         columns = index.columns(Tier.PUBLIC)
         assert columns.held() == sorted(found.predicates)  # saved at close, taken back at open
@@ -298,14 +313,13 @@ def _renamed_chemistry(views: Mapping[Tier, bytes]) -> dict[Tier, bytes]:
     return {tier: orjson.dumps(swap(orjson.loads(view))) for tier, view in views.items()}
 
 
-def test_columns_on_disk_are_the_snapshot_and_the_journal_since(tmp_path: Path) -> None:
+def test_columns_on_disk_are_the_snapshot_and_the_journal_since(indexed: Path, tmp_path: Path) -> None:
     """Columns saved, then changed by writes: another process (a killed one's replacement) takes
     back the snapshot with the journal's changes, as the store now is."""
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(copy_of(indexed, tmp_path / "index"))
     reader = ThreadPoolExecutor(max_workers=1)
     try:
         passports = examples()
-        index.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in passports.items()})
         found = plan(AGGREGATE)
         assert found is not None
         columns = index.columns(Tier.PUBLIC)
@@ -367,11 +381,11 @@ def test_columns_on_disk_are_not_taken_back_after_a_clear_or_on_another_boot(tmp
 
 
 async def test_the_index_process_answers_the_aggregate_from_its_columns(
-    sqlite_store: Store, tmp_path: Path
+    sqlite_store: Store, indexed: Path, tmp_path: Path
 ) -> None:
     await put_examples(sqlite_store)
     query = check_query(AGGREGATE, max_chars=10_000)
-    async with open_sparql(sqlite_store, directory=tmp_path / "index", process=True) as sparql:
+    async with open_sparql(sqlite_store, directory=new_index(tmp_path / "index"), process=True) as sparql:
         await sparql.follower.catch_up()
         first = await sparql.engine.answer(query, Tier.PUBLIC, accept=JSON, dataset=Dataset())
         assert first.engine == "pyoxigraph"  # the columns are being read meanwhile
@@ -396,9 +410,8 @@ async def test_the_index_process_answers_the_aggregate_from_its_columns(
         assert replaced.restarts == 1
         after = await sparql.engine.answer(query, Tier.PUBLIC, accept=JSON, dataset=Dataset())
         assert after.engine == "columnar" and after.body != first.body
-        fresh = GraphIndex.open(tmp_path / "fresh")
+        fresh = GraphIndex.open(copy_of(indexed, tmp_path / "fresh"))
         try:
-            fresh.apply({k: Record(k, 1, 0.0, views=p.views) for k, p in passports.items()})
             fresh.apply({key: Record(key, 2, 0.0, views=_renamed_chemistry(passports[key].views))})
             ours, theirs = by_both(fresh.columns(Tier.PUBLIC), fresh.store(Tier.PUBLIC), AGGREGATE)
             assert ours is not None and same(after.body, theirs)

@@ -13,7 +13,7 @@ import pytest
 from resolver.sparql.follower import IndexFollower
 from resolver.sparql.index import GraphIndex
 from resolver.stores import Store
-from tests.sparql.conftest import examples, opened_store
+from tests.sparql.conftest import examples, new_index, opened_store
 from tests.support.redis_server import RedisServer
 
 BOUND = 10.0  # seconds a test waits for what must happen before it fails
@@ -46,7 +46,7 @@ class ManualTimer:
 
 @pytest.fixture
 async def index(tmp_path: Path) -> AsyncIterator[GraphIndex]:
-    opened = GraphIndex.open(tmp_path / "index")
+    opened = GraphIndex.open(new_index(tmp_path / "index"))
     try:
         yield opened
     finally:

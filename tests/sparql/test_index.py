@@ -20,7 +20,7 @@ from resolver.stores import Store, open_store
 from resolver.stores.base import Record
 from resolver.tiers import Tier
 from resolver.validation import PreparedPassport
-from tests.sparql.conftest import examples, put_examples, tier_only
+from tests.sparql.conftest import examples, new_index, put_examples, tier_only
 
 EV = "88.100.1/BAT-EV-000001"
 EV_IRI = "https://hdl.handle.net/88.100.1/BAT-EV-000001"
@@ -53,7 +53,7 @@ def predicates(index: GraphIndex, tier: Tier) -> set[str]:
 
 async def test_every_passport_has_one_graph_per_tier_in_its_tier_store(store: Store, tmp_path: Path) -> None:
     passports = await put_examples(store)
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     follower = IndexFollower(store, index)
     try:
         applied = await follower.catch_up()
@@ -73,7 +73,7 @@ async def test_every_passport_has_one_graph_per_tier_in_its_tier_store(store: St
 
 async def test_a_new_version_replaces_the_graph_and_a_delete_removes_it(store: Store, tmp_path: Path) -> None:
     await put_examples(store)
-    index = GraphIndex.open(tmp_path / "index", history=True)
+    index = GraphIndex.open(new_index(tmp_path / "index"), history=True)
     follower = IndexFollower(store, index)
     try:
         await follower.catch_up()
@@ -128,7 +128,7 @@ async def test_a_tier_s_union_graph_never_holds_a_stricter_tier_s_triple(
     a write, a delete (a tombstone version) and a write after it, and never holds a data point
     of a stricter tier."""
     await put_examples(sqlite_store)
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     follower = IndexFollower(sqlite_store, index)
     subject = pyoxigraph.NamedNode(EV_IRI)
     public = index.store(Tier.PUBLIC)
@@ -176,7 +176,7 @@ async def test_a_reopened_index_resumes_after_its_last_sequence(sqlite_store: St
     keys = sorted(passports)
     for key in keys[:5]:
         await sqlite_store.put(key, passports[key].views)
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     follower = IndexFollower(sqlite_store, index)
     assert await follower.catch_up() == 5
     await follower.stop()
@@ -184,7 +184,7 @@ async def test_a_reopened_index_resumes_after_its_last_sequence(sqlite_store: St
 
     for key in keys[5:]:
         await sqlite_store.put(key, passports[key].views)
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     follower = IndexFollower(sqlite_store, index)
     try:
         assert follower.applied_seq == 5
@@ -230,7 +230,7 @@ def test_a_second_opener_of_an_index_directory_is_told_why_it_cannot(tmp_path: P
 
 
 def test_a_triple_two_views_share_stays_in_the_default_graph_until_both_go(tmp_path: Path) -> None:
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     try:
         shared = ("https://example.org/maker", "https://schema.org/name", "Maker")
         views = {
@@ -268,7 +268,7 @@ def test_a_triple_two_views_share_stays_in_the_default_graph_until_both_go(tmp_p
 def test_a_new_version_changes_only_the_triples_that_differ(tmp_path: Path) -> None:
     passport = examples()[EV]
     renamed = {tier: _with_name(view, "renamed battery") for tier, view in passport.views.items()}
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     try:
         index.apply({EV: Record(EV, 1, 0.0, views=passport.views)})
         public = index.store(Tier.PUBLIC)
@@ -298,7 +298,7 @@ def _with_name(view: bytes, name: str) -> bytes:
 async def test_a_woken_follower_applies_a_write_without_waiting_for_its_poll(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     follower = IndexFollower(sqlite_store, index, poll_interval=3600)  # no poll within the test
     keys = sorted(examples())[:2]
     follower.start()
@@ -327,7 +327,7 @@ def test_a_view_with_a_graph_object_is_indexed_pointing_at_the_graph(tmp_path: P
     view = orjson.dumps(
         {"@context": context, "@id": iri, "name": "signed", "proof": {"@type": "Proof", "created": "2026"}}
     )
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     try:
         assert index.apply({key: Record(key, 1, 0.0, views=dict.fromkeys(Tier, view))}, bulk=bulk) == {}
         public = index.store(Tier.PUBLIC)
@@ -352,7 +352,10 @@ def test_rows_bulk_loaded_from_view_lines_are_what_apply_writes(tmp_path: Path) 
     """``view_lines`` and ``load_nquads`` (the benchmark's fast build) give the stores the very
     quads ``apply`` writes, blank node labels included, so later writes diff against them."""
     passports = examples()
-    applied, loaded = GraphIndex.open(tmp_path / "applied"), GraphIndex.open(tmp_path / "loaded")
+    applied, loaded = (
+        GraphIndex.open(new_index(tmp_path / "applied")),
+        GraphIndex.open(new_index(tmp_path / "loaded")),
+    )
     try:
         applied.apply({key: Record(key, 1, 0.0, views=p.views) for key, p in passports.items()})
         rows: dict[Tier, list[bytes]] = {tier: [] for tier in Tier}
@@ -380,7 +383,7 @@ def test_a_view_whose_bytes_did_not_change_is_not_read_again(tmp_path: Path) -> 
     """The ledger keeps a digest of each view applied: an unchanged view is left as it is (a
     triple taken out of its graph behind the index's back shows that it was not rewritten)."""
     passport = examples()[EV]
-    index = GraphIndex.open(tmp_path / "index")
+    index = GraphIndex.open(new_index(tmp_path / "index"))
     try:
         index.apply({EV: Record(EV, 1, 0.0, views=passport.views)})
         public = index.store(Tier.PUBLIC)

@@ -4,8 +4,10 @@ problems for bad queries and each limit, read-only, and no SERVICE calls."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
+import shutil
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
@@ -265,9 +267,26 @@ async def test_a_new_version_and_a_delete_show_in_answers(own_endpoint: Endpoint
 # --- limits ------------------------------------------------------------------------------------
 
 
-async def limited(store: Store, tmp_path: Path, **limits: Any) -> Any:
-    await put_examples(store)
-    return sparql_server(store, tmp_path / "index", limits=QueryLimits(**limits))
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def indexed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Store, Path]]:
+    """The examples in a store, and their index caught up and closed: a test of a limit serves a
+    copy of that index (an endpoint of its own, with its limits) over the store, which it only
+    reads, rather than storing and indexing the examples again."""
+    folder = tmp_path_factory.mktemp("indexed")
+    async with opened_store(f"sqlite:///{folder}/passports.sqlite3") as store:
+        await put_examples(store)
+        async with sparql_server(store, folder / "index"):
+            pass  # caught up on entry, closed on exit
+        yield store, folder / "index"
+
+
+def limited(
+    indexed: tuple[Store, Path], tmp_path: Path, *, clock: Any = None, **limits: Any
+) -> contextlib.AbstractAsyncContextManager[Endpoint]:
+    store, index = indexed
+    shutil.copytree(index, tmp_path / "index")
+    options = {} if clock is None else {"clock": clock}
+    return sparql_server(store, tmp_path / "index", limits=QueryLimits(**limits), **options)
 
 
 def problem(answer: tuple[int, str, bytes]) -> tuple[int, dict[str, Any]]:
@@ -276,17 +295,17 @@ def problem(answer: tuple[int, str, bytes]) -> tuple[int, dict[str, Any]]:
 
 
 async def test_a_query_over_the_length_limit_is_413_with_the_limit(
-    sqlite_store: Store, tmp_path: Path
+    indexed: tuple[Store, Path], tmp_path: Path
 ) -> None:
-    async with await limited(sqlite_store, tmp_path, max_query_chars=100) as endpoint:
+    async with limited(indexed, tmp_path, max_query_chars=100) as endpoint:
         status, doc = problem(await call(endpoint, params={"query": COUNT + " " * 100}))
     assert (status, doc["limit"]) == (413, 100)
 
 
 async def test_an_answer_over_the_result_limit_is_422_with_the_limit(
-    sqlite_store: Store, tmp_path: Path
+    indexed: tuple[Store, Path], tmp_path: Path
 ) -> None:
-    async with await limited(sqlite_store, tmp_path, max_results=10) as endpoint:
+    async with limited(indexed, tmp_path, max_results=10) as endpoint:
         status, doc = problem(await call(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o }"}))
         small = await call(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 10"})
     assert (status, doc["limit"]) == (422, 10)
@@ -306,12 +325,10 @@ class SteppingClock:
         return self.now
 
 
-async def test_a_query_past_its_time_limit_is_503_with_the_limit(sqlite_store: Store, tmp_path: Path) -> None:
-    await put_examples(sqlite_store)
-    limits = QueryLimits(timeout=5.0)
-    async with sparql_server(
-        sqlite_store, tmp_path / "index", limits=limits, clock=SteppingClock(1.0)
-    ) as endpoint:
+async def test_a_query_past_its_time_limit_is_503_with_the_limit(
+    indexed: tuple[Store, Path], tmp_path: Path
+) -> None:
+    async with limited(indexed, tmp_path, timeout=5.0, clock=SteppingClock(1.0)) as endpoint:
         status, doc = problem(await call(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o }"}))
         quick = await call(endpoint, params={"query": f"ASK {{ <{EV_IRI}> ?p ?o }}"})
     assert (status, doc["limit_seconds"]) == (503, 5.0)
@@ -332,11 +349,11 @@ class HeldClock:
         return 0.0
 
 
-async def test_a_client_past_its_concurrency_limit_gets_429(sqlite_store: Store, tmp_path: Path) -> None:
-    await put_examples(sqlite_store)
+async def test_a_client_past_its_concurrency_limit_gets_429(
+    indexed: tuple[Store, Path], tmp_path: Path
+) -> None:
     clock = HeldClock()
-    limits = QueryLimits(per_client=1)
-    async with sparql_server(sqlite_store, tmp_path / "index", limits=limits, clock=clock) as endpoint:
+    async with limited(indexed, tmp_path, per_client=1, clock=clock) as endpoint:
         first = asyncio.create_task(call(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o }"}))
         await asyncio.to_thread(clock.held.wait, 30)
         status, doc = problem(await call(endpoint, params={"query": COUNT}))
@@ -362,10 +379,12 @@ async def test_history_true_without_a_history_index_is_400(endpoint: Endpoint) -
     assert status == 400 and "history" in doc["detail"]
 
 
-async def test_a_long_query_posted_directly_arrives_whole(sqlite_store: Store, tmp_path: Path) -> None:
+async def test_a_long_query_posted_directly_arrives_whole(
+    indexed: tuple[Store, Path], tmp_path: Path
+) -> None:
     padding = "# " + "x" * 200 + "\n"
     query = padding * 1000 + PASSPORTS  # 200 kB: many reads of the request stream
-    async with await limited(sqlite_store, tmp_path, max_query_chars=300_000) as endpoint:
+    async with limited(indexed, tmp_path, max_query_chars=300_000) as endpoint:
         status, _, body = await call(
             endpoint, "POST", data=query.encode(), headers={"Content-Type": "application/sparql-query"}
         )
