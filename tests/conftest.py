@@ -28,24 +28,26 @@ _EARLY = 10.0  # seconds before pytest-timeout's own timeout
 # order, so these go first and the many short modules fill in around them. Left to xdist's own
 # order (most tests first), a one-test module such as the differential test started last and
 # the other worker sat idle for its whole length. Add a module here when it takes minutes.
-# Ordered by each module's wall time in one full run under load (``-p tests.support.cpu_report``,
-# 2026-12-01); tests/passport/test_plain.py (~40 CPU-s) had been left to start wherever it fell.
+# Ordered by each module's summed durations in one full quiet run (``--durations=0``, 2026-12-01,
+# after the test-time cuts of that day).
 LONGEST_FIRST = (
     "tests/passport/test_differential.py",
     "tests/contract/test_openapi.py",
-    "tests/faults/test_kill.py",
-    "tests/passport/test_plain.py",
-    "tests/integration/test_cli.py",
-    "tests/profile/test_validation.py",
-    "tests/validation/test_sparql_batch.py",
-    "tests/sparql/test_index.py",
-    "tests/integration/test_sparql_node.py",
-    "tests/sparql/test_columnar.py",
-    "tests/stores/test_redis_cluster.py",
     "tests/translog/test_rfc9162.py",
-    "tests/integration/test_http_forms.py",
-    "tests/profile/test_render_direct.py",
+    "tests/passport/test_plain.py",
+    "tests/sparql/test_index.py",
+    "tests/validation/test_invalid_reports.py",
+    "tests/faults/test_kill.py",
+    "tests/integration/test_cli.py",
+    "tests/sparql/test_columnar.py",
     "tests/passport/test_forms.py",
+    "tests/stores/test_redis_cluster.py",
+    "tests/profile/test_validation.py",
+    "tests/integration/gs1/test_browser.py",
+    "tests/integration/test_http_forms.py",
+    "tests/bench/test_harness.py",
+    "tests/integration/test_sparql_node.py",
+    "tests/profile/test_render_direct.py",
 )
 
 
