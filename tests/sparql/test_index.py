@@ -37,9 +37,16 @@ def graphs(index: GraphIndex, tier: Tier, *, history: bool = False) -> set[str]:
 
 def default_is_union(store: pyoxigraph.Store) -> bool:
     """Whether the store's default graph holds exactly the triples of its passports' named
-    graphs (blank nodes are the store's own, so triples compare as they are)."""
-    outside = (pyoxigraph.DefaultGraph(), pyoxigraph.NamedNode(PROFILE_GRAPH))
-    named = {(q.subject, q.predicate, q.object) for q in store if q.graph_name not in outside}
+    graphs (blank nodes are the store's own, so triples compare as they are). The named graphs
+    are read one by one, all but the profile graph: that graph holds ~60 % of a store's quads,
+    which a walk of the whole store would read only to leave out."""
+    profile = pyoxigraph.NamedNode(PROFILE_GRAPH)
+    named = {
+        (q.subject, q.predicate, q.object)
+        for graph in store.named_graphs()
+        if graph != profile
+        for q in store.quads_for_pattern(None, None, None, graph)
+    }
     default = {
         (q.subject, q.predicate, q.object)
         for q in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())
