@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -37,14 +38,31 @@ def graphs(index: GraphIndex, tier: Tier, *, history: bool = False) -> set[str]:
 
 def default_is_union(store: pyoxigraph.Store) -> bool:
     """Whether the store's default graph holds exactly the triples of its passports' named
-    graphs (blank nodes are the store's own, so triples compare as they are)."""
-    outside = (pyoxigraph.DefaultGraph(), pyoxigraph.NamedNode(PROFILE_GRAPH))
-    named = {(q.subject, q.predicate, q.object) for q in store if q.graph_name not in outside}
+    graphs (blank nodes are the store's own, so triples compare as they are). The named graphs
+    are read one by one, all but the profile graph: that graph holds ~60 % of a store's quads,
+    which a walk of the whole store would read only to leave out."""
+    profile = pyoxigraph.NamedNode(PROFILE_GRAPH)
+    named = {
+        (q.subject, q.predicate, q.object)
+        for graph in store.named_graphs()
+        if graph != profile
+        for q in store.quads_for_pattern(None, None, None, graph)
+    }
     default = {
         (q.subject, q.predicate, q.object)
         for q in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())
     }
     return bool(named) and named == default
+
+
+def outside_the_profile_graph(store: pyoxigraph.Store) -> Iterator[pyoxigraph.Quad]:
+    """Every quad of ``store`` but the profile graph's (~60 % of a store's quads, which a walk of
+    the whole store would read only to leave out): the default graph's, then each named graph's."""
+    profile = pyoxigraph.NamedNode(PROFILE_GRAPH)
+    yield from store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())
+    for graph in store.named_graphs():
+        if graph != profile:
+            yield from store.quads_for_pattern(None, None, None, graph)
 
 
 def predicates(index: GraphIndex, tier: Tier) -> set[str]:
@@ -369,9 +387,7 @@ def test_rows_bulk_loaded_from_view_lines_are_what_apply_writes(tmp_path: Path) 
             {t: io.BytesIO(b"\n".join(r) + b"\n") for t, r in rows.items()}, found, [len(found)]
         )
         for tier in Tier:
-            profile = pyoxigraph.NamedNode(PROFILE_GRAPH)
-            mine = {q for q in applied.store(tier) if q.graph_name != profile}
-            theirs = {q for q in loaded.store(tier) if q.graph_name != profile}
+            mine, theirs = (set(outside_the_profile_graph(i.store(tier))) for i in (applied, loaded))
             assert mine == theirs and mine
         assert loaded.passport_count() == len(passports) and loaded.positions(1) == [len(found)]
     finally:
