@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed run (default 10)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     parser.add_argument(
+        "--warmup", type=float, default=1.0, help="s of wrk at each server before timing (default 1; 0: none)"
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print one JSON object (with all: one per workload, one per line)"
     )
     parser.add_argument("--profile", action="store_true", help="record the node with py-spy while loaded")
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(
         seconds=args.seconds,
         connections=args.connections,
+        warmup=args.warmup,
         profile=args.profile,
         ingest_passports=args.ingest_passports,
         sparql_passports=args.sparql_passports,

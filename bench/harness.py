@@ -385,8 +385,10 @@ def compare_wrk(
     after_warmup: Callable[[], None] | None = None,
     pid_a: int | None = None,
     pid_b: int | None = None,
+    warmup: float = 1.0,
 ) -> Comparison:
-    """``seconds`` of wrk against each server, in rounds of ``round_seconds``: A B, B A, A B, ..."""
+    """``seconds`` of wrk against each server, in rounds of ``round_seconds``: A B, B A, A B, ...,
+    after ``warmup`` s of wrk against each (none for 0)."""
     if shutil.which("wrk") is None:
         raise BenchError("wrk is not installed (make system-deps installs it)")
     rounds = max(1, round(seconds / round_seconds))
@@ -395,8 +397,8 @@ def compare_wrk(
         lua.write(f"REQUESTS_FILE = {_lua_string(str(requests_file))}\n{_LUA}")
     script = Path(lua.name)
     try:
-        for url in (url_a, url_b):
-            _wrk(url, script, seconds=1, connections=connections, cpu=cpu)
+        for url in (url_a, url_b) if warmup > 0 else ():
+            _wrk(url, script, seconds=warmup, connections=connections, cpu=cpu)
         if after_warmup is not None:
             after_warmup()
         a_runs: list[WrkResult] = []

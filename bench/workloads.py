@@ -58,6 +58,7 @@ __all__ = ["WORKLOADS", "Options", "Workload"]
 class Options:
     seconds: float = 10.0
     connections: int = 64
+    warmup: float = 1.0  # s of wrk against each server before the timed rounds (0: none)
     profile: bool = False
     ingest_passports: int = 10_000
     sparql_passports: int = 10_000
@@ -259,6 +260,7 @@ def _versus_baseline(
                 after_warmup=start_profile,
                 pid_a=node.pid,
                 pid_b=base.pid,
+                warmup=options.warmup,
             )
             base_cmd = _shown(base)
             open_loop = None
@@ -1073,6 +1075,7 @@ def _noise(options: Options) -> dict[str, Any]:
                 connections=options.connections,
                 pid_a=second.pid,
                 pid_b=first.pid,
+                warmup=options.warmup,
             )
             commands = [_shown(first), _shown(second), comparison.a.command]
     finally:

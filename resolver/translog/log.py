@@ -57,6 +57,10 @@ class TransparencyLog:
         self._tile_paths: OrderedDict[tuple[int, int], list[bytes]] = OrderedDict()
         self._tiled = backend if isinstance(backend, TiledLocate) else None
         self._seen_size = 0
+        # The size and frontier of the tree after this log's last append. The backend appends
+        # only to a tree of the size it was prepared for (LogRaced otherwise) and a tree of a
+        # given size never changes, so the next append tries them before reading anything.
+        self._frontier: tuple[int, dict[Coord, bytes]] | None = None
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -69,14 +73,20 @@ class TransparencyLog:
         records = [LeafRecord(e.identifier, e.version, e.leaf_bytes()) for e in entries]
         leaves = [merkle.leaf_hash(r.leaf) for r in records]
         for _attempt in range(_RETRIES):
-            size = await self.backend.size()
-            known = await self._read(merkle.frontier(size))
+            if self._frontier is not None:  # the tree this log appended last: no reads
+                (size, known), self._frontier = self._frontier, None
+            else:
+                size = await self.backend.size()
+                known = await self._read(merkle.frontier(size))
             made = merkle.new_nodes(size, leaves, known)
             try:
                 await self.backend.append(size, records, made)
             except LogRaced:
                 continue
-            return list(range(size, size + len(records)))
+            end = size + len(records)
+            self._seen_size = max(self._seen_size, end)
+            self._frontier = (end, {c: made.get(c) or known[c] for c in merkle.frontier(end)})
+            return list(range(size, end))
         raise LogRaced(f"the log kept growing under {_RETRIES} attempts to append")
 
     # --- reading -------------------------------------------------------------------------------
@@ -112,6 +122,9 @@ class TransparencyLog:
         return [merkle.evaluate(plan, nodes) for plan in plans]
 
     async def root(self, tree_size: int) -> bytes:
+        kept = self._frontier
+        if kept is not None and kept[0] == tree_size:  # the tree this log just appended to
+            return merkle.evaluate(merkle.frontier(tree_size), kept[1])
         return (await self._evaluate([merkle.frontier(tree_size)]))[0]
 
     async def head(self) -> SignedTreeHead:

@@ -21,6 +21,8 @@ __all__ = ["HashRead", "RedisLog"]
 
 T = TypeVar("T")
 
+TILE_LEVELS = 8  # as resolver.translog.sqlite's tiles and the log's kept paths above them
+
 # HGET key field over a faster connection than the client's (resolver.stores.redis.HotReads):
 # the version index is read on every GET of a passport that this process has not seen yet.
 HashRead = Callable[[bytes, bytes], Awaitable[bytes | None]]
@@ -52,6 +54,34 @@ return 1
 """
 
 
+# KEYS: index, leaves, nodes. ARGV: index field, tile levels. A passport version's leaf index and
+# entry bytes and, once its tile (subtree of 2^levels leaves) is complete, its siblings inside
+# the tile, level 0 first: the leaf and the lower half of its inclusion proof in one round trip.
+_LOCATE_IN_TILE = """
+local index = redis.call('HGET', KEYS[1], ARGV[1])
+if not index then return false end
+local leaf = redis.call('HGET', KEYS[2], index)
+if not leaf then return false end
+local levels = tonumber(ARGV[2])
+local at = tonumber(index)
+if redis.call('HEXISTS', KEYS[3], levels .. ':' .. math.floor(at / 2 ^ levels)) == 0 then
+  return {index, leaf}
+end
+local fields = {}
+for level = 0, levels - 1 do
+  fields[level + 1] = level .. ':' .. (at % 2 == 0 and at + 1 or at - 1)
+  at = math.floor(at / 2)
+end
+local siblings = redis.call('HMGET', KEYS[3], unpack(fields))
+local reply = {index, leaf}
+for i = 1, levels do
+  if not siblings[i] then return reply end
+  reply[i + 2] = siblings[i]
+end
+return reply
+"""
+
+
 def _index_key(identifier: str, version: int) -> str:
     return f"{version}\x00{identifier}"
 
@@ -72,6 +102,7 @@ class RedisLog:
         self._size, self._leaves, self._nodes = f"{tag}:size", f"{tag}:leaves", f"{tag}:nodes"
         self._index, self._head = f"{tag}:index", f"{tag}:head"
         self._append = client.register_script(_APPEND)
+        self._locate_in_tile = client.register_script(_LOCATE_IN_TILE)
 
     async def _call(self, awaitable: Awaitable[T]) -> T:
         try:
@@ -125,6 +156,21 @@ class RedisLog:
             return None
         leaf = await self.leaves(int(stored), int(stored) + 1)
         return (int(stored), leaf[0]) if leaf else None
+
+    async def locate_in_tile(
+        self, identifier: str, version: int
+    ) -> tuple[int, bytes, list[bytes] | None] | None:
+        """As :meth:`locate`, with the leaf's siblings inside its tile, levels 0 to 7 (None while
+        the tile is incomplete, or a sibling is missing: the whole path is then read and checked)."""
+        keys = [self._index, self._leaves, self._nodes]
+        reply = await self._call(
+            self._locate_in_tile(keys=keys, args=[_index_key(identifier, version), TILE_LEVELS])
+        )
+        if not reply:
+            return None
+        index, leaf, *siblings = reply
+        found = [_bytes(value) for value in siblings] if len(siblings) == TILE_LEVELS else None
+        return int(index), _bytes(leaf), found
 
     async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
         args: list[int | str | bytes] = [size, len(records)]

@@ -105,9 +105,12 @@ def connections() -> Iterator[ManagedCookiesSession]:
     """Kept-alive connections to the nodes, for every case: not a connection opened and closed
     by both sides per call. Sent as schemathesis sends without a session: no headers of the
     session's own (no default Accept or User-Agent), redirects followed on the same host only,
-    and the cookies of an answer dropped before the next call."""
+    and the cookies of an answer dropped before the next call. Nothing taken from the
+    environment (proxies, .netrc, CA bundles: requests scans os.environ for them on every call,
+    ~80 look-ups each): the nodes are on 127.0.0.1 and answer plain HTTP."""
     session = ManagedCookiesSession()
     session.headers = {}  # type: ignore[assignment]  # requests' own defaults: none
+    session.trust_env = False
     with session:
         yield session
 

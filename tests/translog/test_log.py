@@ -228,6 +228,20 @@ async def test_append_racing_another_process_retries_on_the_new_size(backend: Lo
     assert proof.leaf_index == 0
 
 
+async def test_append_after_another_process_appended_uses_the_new_tree(backend: LogBackend) -> None:
+    # The log keeps the tree it appended last; a rival's append in between makes it stale.
+    log, rival = TransparencyLog(backend, signer=sign), TransparencyLog(backend, signer=sign)
+    assert await log.append_many([_entry(i) for i in range(3)]) == [0, 1, 2]
+    assert await rival.append(_entry(3)) == 3
+    assert await log.append(_entry(4)) == 4
+    assert await rival.append(_entry(5)) == 5
+    assert await TransparencyLog(backend, signer=sign).open(full=True)
+    for index in range(6):
+        proof = await rival.inclusion(f"88.100.1/BAT-{index}", 1)
+        root = await rival.root(6)
+        assert merkle.verify_inclusion(index, 6, merkle.leaf_hash(proof.leaf), proof.path, root)
+
+
 async def test_routes_answer_heads_entries_and_proofs(log: TransparencyLog) -> None:
     await log.append_many([_entry(i) for i in range(6)])
     app = web.Application()
