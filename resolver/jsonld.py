@@ -572,20 +572,24 @@ def _fill_memory(store: Any, graph: rdflib.Graph, triples: Iterable[Triple]) -> 
     is the store's default context information, so no triple keeps its own; no event (a new
     store's dispatcher has no subscriber). False, having changed nothing, where the store is
     not new and empty: the caller adds one by one."""
-    contexts: dict[str | None, set[Triple]] = store._Memory__contextTriples
-    if (
-        store._Memory__spo
-        or store._Memory__tripleContexts
-        or store._Memory__defaultContexts is not None
-        or store._Memory__all_contexts
-        or store.dispatcher._dispatch_map
-        or list(contexts) != [None]
-        or contexts[None]
-    ):
+    try:  # another rdflib's Memory, laid out otherwise: one add per triple, nothing changed here
+        contexts: dict[str | None, set[Triple]] = store._Memory__contextTriples
+        spo: dict[Any, dict[Any, dict[Any, int]]] = store._Memory__spo
+        pos: dict[Any, dict[Any, dict[Any, int]]] = store._Memory__pos
+        osp: dict[Any, dict[Any, dict[Any, int]]] = store._Memory__osp
+        all_contexts, context_objects = store._Memory__all_contexts, store._Memory__context_obj_map
+        if (
+            spo
+            or store._Memory__tripleContexts
+            or store._Memory__defaultContexts is not None
+            or all_contexts
+            or store.dispatcher._dispatch_map
+            or list(contexts) != [None]
+            or contexts[None]
+        ):
+            return False
+    except AttributeError:
         return False
-    spo: dict[Any, dict[Any, dict[Any, int]]] = store._Memory__spo
-    pos: dict[Any, dict[Any, dict[Any, int]]] = store._Memory__pos
-    osp: dict[Any, dict[Any, dict[Any, int]]] = store._Memory__osp
     every: set[Triple] = set()
     named: set[Triple] = set()  # the same, made the same way (a copy could iterate otherwise)
     for triple in triples:
@@ -598,9 +602,9 @@ def _fill_memory(store: Any, graph: rdflib.Graph, triples: Iterable[Triple]) -> 
         pos.setdefault(p, {}).setdefault(o, {})[s] = 1
         osp.setdefault(o, {}).setdefault(s, {})[p] = 1
     if every:
-        store._Memory__all_contexts.add(graph)
+        all_contexts.add(graph)
         name = f"{graph.identifier.__class__.__name__}:{graph.identifier}"
-        store._Memory__context_obj_map[name] = graph
+        context_objects[name] = graph
         store._Memory__defaultContexts = {name: False, None: False}
         contexts[None] = every
         contexts[name] = named
