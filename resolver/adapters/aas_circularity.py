@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from resolver.adapters.aas_elements import children, finite, plain
+from resolver.adapters.aas_elements import children, finite, plain, text
 
 __all__ = ["SEMANTIC_ID", "WRITTEN", "dismantling_ids", "is_circularity", "read", "write"]
 
@@ -60,25 +60,15 @@ def is_circularity(submodel: Mapping[str, object]) -> bool:
     return "batterypass.circularity" in semantic or submodel.get("idShort") == "Circularity"
 
 
-def _text(element: Mapping[str, object]) -> str | None:
-    value = element.get("value")
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, list) and element.get("modelType") == "MultiLanguageProperty":
-        texts = {str(v.get("language")): str(v.get("text")) for v in value if isinstance(v, dict)}
-        return texts.get("en") or next(iter(texts.values()), None)
-    return None
-
-
 def _texts(element: Mapping[str, object]) -> list[str]:
     """The texts of a list of Properties."""
-    return [text for child in children(element) if (text := _text(child)) is not None]
+    return [given for child in children(element) if (given := text(child)) is not None]
 
 
 def _has_value(element: Mapping[str, object]) -> bool:
     value = element.get("value")
     return value not in (None, "", []) and (not isinstance(value, list) or any(
-        isinstance(child, dict) and (_text(child) is not None or _has_value(child)) for child in value
+        isinstance(child, dict) and (text(child) is not None or _has_value(child)) for child in value
     ))  # fmt: skip
 
 
@@ -127,7 +117,7 @@ def _recycled(element: Mapping[str, object], path: str, left: list[str]) -> dict
     for index, entry in enumerate(children(element)):
         where = f"{path}[{index}]"
         fields = {str(child.get("idShort")): child for child in children(entry)}
-        material = _text(fields["RecycledMaterial"]) if "RecycledMaterial" in fields else None
+        material = text(fields["RecycledMaterial"]) if "RecycledMaterial" in fields else None
         term = _MATERIALS.get((material or "").strip().lower())
         given = [
             _number(fields[short], f"{where}.{short}")
@@ -166,21 +156,21 @@ def _suppliers(element: Mapping[str, object], path: str, terms: dict[str, object
         contact: dict[str, object] = {}
         for child in children(entry):
             short = str(child.get("idShort", "?"))
-            if short == "NameOfSupplier" and _text(child):
-                source["organizationName"] = _text(child)
-            elif short == "SupplierWebAddress" and _text(child):
-                contact["url"] = _text(child)
+            if short == "NameOfSupplier" and text(child):
+                source["organizationName"] = text(child)
+            elif short == "SupplierWebAddress" and text(child):
+                contact["url"] = text(child)
             elif short == "AddressOfSupplier":
-                address = {_ADDRESS[str(p.get("idShort"))]: _text(p) for p in children(child)
-                           if str(p.get("idShort")) in _ADDRESS and _text(p)}  # fmt: skip
+                address = {_ADDRESS[str(p.get("idShort"))]: text(p) for p in children(child)
+                           if str(p.get("idShort")) in _ADDRESS and text(p)}  # fmt: skip
                 if address:
                     source["address"] = address
                 left += [f"{where}.{short}.{p.get('idShort')}" for p in children(child)
                          if str(p.get("idShort")) not in _ADDRESS and _has_value(p)]  # fmt: skip
             elif short == "EmailAddressOfSupplier":
                 for part in children(child):
-                    if part.get("idShort") == "EmailAddress" and _text(part):
-                        contact["email"] = _text(part)
+                    if part.get("idShort") == "EmailAddress" and text(part):
+                        contact["email"] = text(part)
                     elif _has_value(part):
                         left.append(f"{where}.{short}.{part.get('idShort')}")
             elif short == "Components":
@@ -201,10 +191,10 @@ def _components(element: Mapping[str, object], path: str, left: list[str]) -> li
     numbers: list[str] = []
     for index, component in enumerate(children(element)):
         for part in children(component):
-            text = _text(part)
-            if part.get("idShort") == "PartNumber" and text:
-                numbers.append(text)
-            elif text:
+            given = text(part)
+            if part.get("idShort") == "PartNumber" and given:
+                numbers.append(given)
+            elif given:
                 left.append(f"{path}[{index}].{part.get('idShort')}")
     return numbers
 
@@ -226,7 +216,7 @@ def write(compact: Mapping[str, object], identifier: str) -> tuple[dict[str, obj
         elements.append(_list("SparePartSources", "sparePartSources", "SubmodelElementCollection", suppliers))
     agents = _strings(compact.get("extinguishingAgent"))
     if agents:
-        items = [_item(text, _C + "ExtinguishingAgent") for text in agents]
+        items = [_item(agent, _C + "ExtinguishingAgent") for agent in agents]
         agents_list = _list("ExtinguishingAgents", "extinguishingAgents", "Property", items)
         elements.append(_collection("SafetyMeasures", _C + "safetyMeasures", [agents_list]))
     end = [
@@ -238,8 +228,8 @@ def write(compact: Mapping[str, object], identifier: str) -> tuple[dict[str, obj
         elements.append(_collection("EndOfLifeInformation", _C + "endOfLifeInformation", end))
     renewable = compact.get("renewableContentShare")
     if isinstance(renewable, int | float) and not isinstance(renewable, bool):
-        text = str(int(renewable)) if float(renewable).is_integer() else str(renewable)
-        elements.append(_property("RenewableContent", _C + "renewableContent", "xs:float", text))
+        share = str(int(renewable)) if float(renewable).is_integer() else str(renewable)
+        elements.append(_property("RenewableContent", _C + "renewableContent", "xs:float", share))
     if not elements:
         return None, left
     submodel: dict[str, object] = {

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from resolver.errors import DocumentError
 
-__all__ = ["children", "finite", "plain"]
+__all__ = ["children", "finite", "plain", "text"]
 
 
 def children(element: Mapping[str, object]) -> list[Mapping[str, object]]:
@@ -32,3 +32,15 @@ def finite(value: object, path: str) -> float:
 def plain(number: float) -> float | int:
     """A whole number as an int (so that ``2000.0`` is written ``2000``), others unchanged."""
     return int(number) if number.is_integer() else number
+
+
+def text(element: Mapping[str, object]) -> str | None:
+    """An element's text: a Property's value, or a MultiLanguageProperty's English text (else its
+    first); None where it holds none."""
+    value = element.get("value")
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, list) and element.get("modelType") == "MultiLanguageProperty":
+        texts = {str(v.get("language")): str(v.get("text")) for v in value if isinstance(v, dict)}
+        return texts.get("en") or next(iter(texts.values()), None)
+    return None

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from resolver.adapters.aas_elements import children
+from resolver.adapters.aas_elements import children, text
 from resolver.errors import DocumentError
 
 __all__ = ["SEMANTIC_ID", "SYSTEM", "WRITTEN", "Handover", "is_handover", "read", "write"]
@@ -93,18 +93,8 @@ def is_handover(submodel: Mapping[str, object]) -> bool:
     )
 
 
-def _text(element: Mapping[str, object]) -> str | None:
-    value = element.get("value")
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, list) and element.get("modelType") == "MultiLanguageProperty":
-        texts = {str(v.get("language")): str(v.get("text")) for v in value if isinstance(v, dict)}
-        return texts.get("en") or next(iter(texts.values()), None)
-    return None
-
-
 def _given(element: Mapping[str, object]) -> bool:
-    return _text(element) is not None or any(_given(child) for child in children(element))
+    return text(element) is not None or any(_given(child) for child in children(element))
 
 
 def _fields(element: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
@@ -164,8 +154,8 @@ def _kind(classifications: Mapping[str, object], where: str, left: list[str]) ->
         if not _given(entry):
             continue  # an empty classification (as IDTA's template holds): no data
         fields = _fields(entry)
-        system = _text(fields["ClassificationSystem"]) if "ClassificationSystem" in fields else None
-        class_id = _text(fields["ClassId"]) if "ClassId" in fields else None
+        system = text(fields["ClassificationSystem"]) if "ClassificationSystem" in fields else None
+        class_id = text(fields["ClassId"]) if "ClassId" in fields else None
         if system != SYSTEM or kind is not None:
             left.append(f"{where}[{index}] ({system or 'no system'} {class_id or ''}".rstrip() + ")")
             continue
@@ -186,7 +176,7 @@ def _address(versions: Mapping[str, object], where: str, left: list[str]) -> str
                 left += [path] if _given(child) else []
                 continue
             for number, file in enumerate(children(child)):
-                value = _text(file)
+                value = text(file)
                 if number == 0 and value is not None and value.startswith(("https://", "http://")):
                     url = value
                 elif value is not None:
@@ -198,9 +188,9 @@ def _identifiers(ids: Mapping[str, object]) -> list[tuple[str, str | None]]:
     found: list[tuple[str, str | None]] = []
     for entry in children(ids):
         fields = _fields(entry)
-        identifier = _text(fields["DocumentIdentifier"]) if "DocumentIdentifier" in fields else None
+        identifier = text(fields["DocumentIdentifier"]) if "DocumentIdentifier" in fields else None
         if identifier is not None:
-            domain = _text(fields["DocumentDomainId"]) if "DocumentDomainId" in fields else None
+            domain = text(fields["DocumentDomainId"]) if "DocumentDomainId" in fields else None
             found.append((identifier, domain))
     return found
 
