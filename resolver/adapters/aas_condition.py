@@ -41,7 +41,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from resolver.adapters.aas_elements import children, finite
+from resolver.adapters.aas_elements import children, finite, given
 from resolver.errors import DocumentError, ResolverError
 from resolver.jsontypes import JSONObject
 from resolver.lifecycle.readings import ReadingCheck, format_time, parse_time
@@ -91,10 +91,6 @@ def _text(element: Mapping[str, object]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _given(element: Mapping[str, object]) -> bool:
-    return _text(element) is not None or any(_given(child) for child in children(element))
-
-
 def read(submodel: Mapping[str, object], name: str) -> Condition:
     """The readings in the Part 5 submodel, and the idShort paths not mapped; DocumentError for
     a value that is no possible reading, or a time that is none."""
@@ -103,7 +99,7 @@ def read(submodel: Mapping[str, object], name: str) -> Condition:
     for element in children(submodel):
         short = str(element.get("idShort", "?"))
         path = f"{name}.{short}"
-        if not _given(element):
+        if not given(element):
             continue
         fields = {str(child.get("idShort", "?")): child for child in children(element)}
         wanted = _wanted(short)
@@ -115,7 +111,7 @@ def read(submodel: Mapping[str, object], name: str) -> Condition:
             continue
         seconds = _time(str(_text(fields["LastUpdate"])), f"{path}.LastUpdate")
         for value_short, child in fields.items():
-            if value_short == "LastUpdate" or not _given(child):
+            if value_short == "LastUpdate" or not given(child):
                 continue
             if value_short not in wanted:
                 left.append(f"{path}.{value_short}")

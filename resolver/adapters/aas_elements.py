@@ -1,5 +1,6 @@
 """What the readers of the AAS battery-passport submodels share: an element's children, and
-its value read as a finite number (an impossible one refused with the element's path)."""
+its text, whether it or one below it holds any, and its value read as a finite number (an
+impossible one refused with the element's path)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Mapping
 
 from resolver.errors import DocumentError
 
-__all__ = ["children", "finite", "plain", "text"]
+__all__ = ["children", "finite", "given", "plain", "text"]
 
 
 def children(element: Mapping[str, object]) -> list[Mapping[str, object]]:
@@ -44,3 +45,9 @@ def text(element: Mapping[str, object]) -> str | None:
         texts = {str(v.get("language")): str(v.get("text")) for v in value if isinstance(v, dict)}
         return texts.get("en") or next(iter(texts.values()), None)
     return None
+
+
+def given(element: Mapping[str, object]) -> bool:
+    """Whether ``element`` or one below it holds a text (a MultiLanguageProperty's included): an
+    element that does is read or listed as not mapped, one that does not is skipped."""
+    return text(element) is not None or any(given(child) for child in children(element))

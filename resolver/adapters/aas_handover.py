@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from resolver.adapters.aas_elements import children, text
+from resolver.adapters.aas_elements import children, given, text
 from resolver.errors import DocumentError
 
 __all__ = ["SEMANTIC_ID", "SYSTEM", "WRITTEN", "Handover", "is_handover", "read", "write"]
@@ -93,10 +93,6 @@ def is_handover(submodel: Mapping[str, object]) -> bool:
     )
 
 
-def _given(element: Mapping[str, object]) -> bool:
-    return text(element) is not None or any(_given(child) for child in children(element))
-
-
 def _fields(element: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
     return {str(child.get("idShort", "?")): child for child in children(element)}
 
@@ -110,10 +106,10 @@ def read(submodel: Mapping[str, object], name: str) -> Handover:
     for element in children(submodel):
         short = str(element.get("idShort", "?"))
         if short != "Documents":
-            left += [f"{name}.{short}"] if _given(element) else []
+            left += [f"{name}.{short}"] if given(element) else []
             continue
         for index, document in enumerate(children(element)):
-            if not _given(document):
+            if not given(document):
                 continue  # a document with no value at all: no data
             where = f"{name}.{short}[{index}]"
             read_one = _document(document, where, left)
@@ -129,9 +125,7 @@ def _document(
     """One Document as ours (with its identifiers), or None (listed, with why)."""
     fields = _fields(document)
     read_here = ("DocumentIds", "DocumentClassifications", "DocumentVersions")
-    left += [
-        f"{where}.{short}" for short, child in fields.items() if short not in read_here and _given(child)
-    ]
+    left += [f"{where}.{short}" for short, child in fields.items() if short not in read_here and given(child)]
     kind = _kind(fields.get("DocumentClassifications", {}), f"{where}.DocumentClassifications", left)
     url = _address(fields.get("DocumentVersions", {}), f"{where}.DocumentVersions", left)
     identifiers = _identifiers(fields.get("DocumentIds", {}))
@@ -151,7 +145,7 @@ def _kind(classifications: Mapping[str, object], where: str, left: list[str]) ->
     """Our document type, from the classification in our system; the others are listed."""
     kind: str | None = None
     for index, entry in enumerate(children(classifications)):
-        if not _given(entry):
+        if not given(entry):
             continue  # an empty classification (as IDTA's template holds): no data
         fields = _fields(entry)
         system = text(fields["ClassificationSystem"]) if "ClassificationSystem" in fields else None
@@ -173,7 +167,7 @@ def _address(versions: Mapping[str, object], where: str, left: list[str]) -> str
         for short, child in _fields(version).items():
             path = f"{where}[{index}].{short}"
             if short != "DigitalFiles" or index > 0:
-                left += [path] if _given(child) else []
+                left += [path] if given(child) else []
                 continue
             for number, file in enumerate(children(child)):
                 value = text(file)

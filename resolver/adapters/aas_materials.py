@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from resolver.adapters.aas_elements import children, finite, plain
+from resolver.adapters.aas_elements import children, finite, given, plain
 from resolver.errors import DocumentError
 
 __all__ = ["SEMANTIC_ID", "WRITTEN", "is_material_composition", "read", "write"]
@@ -51,10 +51,6 @@ def is_material_composition(submodel: Mapping[str, object]) -> bool:
 def _text(element: Mapping[str, object]) -> str | None:
     value = element.get("value")
     return value if isinstance(value, str) and value else None
-
-
-def _given(element: Mapping[str, object]) -> bool:
-    return _text(element) is not None or any(_given(child) for child in children(element))
 
 
 def read(submodel: Mapping[str, object], name: str) -> tuple[dict[str, object], list[str]]:
@@ -82,7 +78,7 @@ def read(submodel: Mapping[str, object], name: str) -> tuple[dict[str, object], 
             critical = _materials(element, path, left)
             if critical:
                 terms["criticalRawMaterials"] = critical
-        elif _given(element):
+        elif given(element):
             left.append(path)
     return terms, left
 
@@ -102,7 +98,7 @@ def _substance(entry: Mapping[str, object], path: str, left: list[str]) -> dict[
                     substance["location"] = where
                 elif _text(part) is not None:
                     left.append(f"{path}.{short}.{part.get('idShort')}")
-        elif _given(child):
+        elif given(child):
             left.append(f"{path}.{short}")
     if substance and not {"name", "casNumber"} & substance.keys():
         # a location or a concentration of no named substance (IDTA's template holds one: "Anode")
@@ -126,7 +122,7 @@ def _materials(element: Mapping[str, object], path: str, left: list[str]) -> lis
         if taken and material is not None:
             critical.append(material)
         used = ("BatteryMaterialName", "IsCriticalRawMaterial") if taken else ()
-        left += [f"{where}.{short}" for short, child in fields.items() if _given(child) and short not in used]
+        left += [f"{where}.{short}" for short, child in fields.items() if given(child) and short not in used]
     return critical
 
 

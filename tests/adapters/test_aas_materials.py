@@ -90,6 +90,19 @@ def test_the_templates_elements_are_read() -> None:
     }
 
 
+def test_a_multi_language_element_not_mapped_is_listed_not_dropped() -> None:
+    submodel = _materials()
+    submodel["submodelElements"].append({
+        "modelType": "MultiLanguageProperty", "idShort": "Remarks",
+        "value": [{"language": "en", "text": "cell supplier's note"}],
+    })  # fmt: skip
+    empty = {"modelType": "MultiLanguageProperty", "idShort": "Empty", "value": []}
+    submodel["submodelElements"].append(empty)
+    unmapped = _read(submodel).unmapped
+    assert "MaterialComposition.Remarks" in unmapped
+    assert "MaterialComposition.Empty" not in unmapped
+
+
 @pytest.mark.parametrize(
     ("changes", "said"),
     [
