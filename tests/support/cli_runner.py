@@ -33,6 +33,11 @@ REPO = Path(__file__).resolve().parents[2]
 _ZYGOTE = r"""
 import json, os, sys, traceback
 sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # resolver from PYTHONPATH, not the cwd
+if len(sys.argv) > 1:  # preload: what the commands load on their way (tests/support/preload.py)
+    sys.path.insert(0, sys.argv[1])
+    from tests.support.preload import preload
+    del sys.path[0]
+    preload()
 import resolver.cli
 resolver.cli._parser()
 
@@ -87,15 +92,18 @@ class CliRunner:
     """Runs ``passport-node`` commands, one at a time, each in a process forked from the zygote.
 
     ``env`` is the environment of every command (the zygote's too: nothing in ``resolver``
-    reads it at import). Close it (or use ``with``) to stop the zygote.
+    reads it at import). ``preload``: the zygote also loads what the commands load on their way
+    (tests/support/preload.py: the node, its stores, the importer, the page's profile data), so
+    that each command does not; off for commands run under a memory limit (``address_space``),
+    whose headroom would shrink by the preloaded heap. Close it (or use ``with``) to stop the zygote.
     """
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, preload: bool = False) -> None:
         self.env = env
         self._lock = threading.Lock()
         self._pending = b""
         self._zygote = subprocess.Popen(
-            [sys.executable, "-c", _ZYGOTE],
+            [sys.executable, "-c", _ZYGOTE, *([str(REPO)] if preload else [])],
             cwd=REPO,
             env=env,
             stdin=subprocess.PIPE,

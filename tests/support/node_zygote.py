@@ -1,8 +1,9 @@
 """``python -m resolver serve ...`` processes forked from one preloaded interpreter.
 
-A cold ``python -m resolver serve`` spends ~1.1 of its ~1.3 CPU-s importing before it serves
-(its validator worker is spawned afresh either way). The zygote, a child of this process,
-imports the node's modules once and forks one child per node, which then runs
+A cold ``python -m resolver serve`` spends ~1.1 of its ~1.3 CPU-s importing before it serves,
+and ~0.3 more reading the profile for its page (its validator worker is spawned afresh either
+way). The zygote, a child of this process, loads the node's modules and that profile data once
+(tests/support/preload.py) and forks one child per node, which then runs
 ``resolver.cli.main(["serve", ...])`` as ``python -m resolver serve`` does: a process of its own,
 with its own working directory, environment, stdout and stderr files, its own validator worker,
 and its own pid to send SIGTERM or SIGKILL to. The zygote reaps its children (their CPU counts
@@ -34,8 +35,11 @@ REPO = Path(__file__).resolve().parents[2]
 _ZYGOTE = r"""
 import json, os, signal, sys, traceback
 sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # resolver from PYTHONPATH, not the cwd
-import resolver.cli, resolver.app, resolver.commands.serve
-resolver.cli._parser()
+sys.path.insert(0, sys.argv[1])
+from tests.support.preload import preload  # the modules and data a node loads on its way
+del sys.path[0]
+preload()
+import resolver.cli
 
 def reap(signum, frame):
     while True:
@@ -106,7 +110,7 @@ class NodeZygote:
         self._forked: list[int] = []  # pids in the order forked, read from the answers
         self._ended: dict[int, int] = {}
         self._zygote = subprocess.Popen(
-            [sys.executable, "-c", _ZYGOTE],
+            [sys.executable, "-c", _ZYGOTE, str(REPO)],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
             stdin=subprocess.PIPE,
