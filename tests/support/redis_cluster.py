@@ -45,7 +45,10 @@ class RedisCluster:
     def url(self) -> str:
         return f"redis+cluster://127.0.0.1:{self.servers[0].port}"
 
-    def start(self, *, timeout: float = 30.0) -> RedisCluster:
+    def launch(self) -> RedisCluster:
+        """Start the servers without waiting for them (``start`` joins them into the cluster):
+        a master turns ok only 2 s after it started (CLUSTER_WRITABLE_DELAY), time that a
+        cluster launched ahead of its use spends while other tests run."""
         try:
             for _ in range(self.masters * (1 + self.replicas)):
                 server = RedisServer()
@@ -59,6 +62,16 @@ class RedisCluster:
                     "--cluster-port", str(self._bus_ports[-1]), "--repl-diskless-sync-delay", "0",
                 ]  # fmt: skip
                 self.servers.append(server.launch())
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def start(self, *, timeout: float = 30.0) -> RedisCluster:
+        """Launch the servers (unless ``launch`` did), join them, and wait until the cluster is ok."""
+        if not self.servers:
+            self.launch()
+        try:
             for server in self.servers:
                 server.ready()
             # One client per node for the whole start (each new one reads redis-py's metadata).
@@ -133,6 +146,7 @@ class RedisCluster:
         for server in self.servers:
             server.stop()
         self.servers = []
+        self._bus_ports = []
 
 
 def _text(reply: object) -> str:
