@@ -58,7 +58,7 @@ def child(request):
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(os.open(request.get("stdin") or os.devnull, os.O_RDONLY), 0)
     os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_APPEND), 1)
     os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_APPEND | os.O_CREAT), 2)
     sys.stdin = open(0, encoding="utf-8", closefd=False)
@@ -126,11 +126,13 @@ class NodeZygote:
         stdout: Path,
         stderr: Path,
         session: bool = False,
+        stdin: Path | None = None,
     ) -> int:
-        """A child running ``passport-node ARGV`` (stdout and stderr appended to those files);
-        ``session``: in a new session and process group, led by the child (``start_new_session``)."""
+        """A child running ``passport-node ARGV`` (stdout and stderr appended to those files,
+        stdin read from ``stdin``, else empty); ``session``: in a new session and process
+        group, led by the child (``start_new_session``)."""
         request: dict[str, object] = {"argv": argv, "cwd": str(cwd), "env": env, "session": session}
-        request |= {"stdout": str(stdout), "stderr": str(stderr)}
+        request |= {"stdout": str(stdout), "stderr": str(stderr), "stdin": str(stdin) if stdin else None}
         with self._lock:
             assert self._zygote.stdin is not None
             self._zygote.stdin.write(json.dumps(request).encode() + b"\n")
