@@ -35,6 +35,7 @@ __all__ = [
     "MAX_VALUES",
     "PROFILE_CONTEXTS",
     "compact",
+    "compact_expanded",
     "context_terms",
     "decimal_lexicals",
     "document_loader",
@@ -192,6 +193,7 @@ def document_loader(url: str, options: object = None) -> JSONObject:
 # base None: pyld would otherwise resolve relative IRIs against a made-up http://example.org/base/;
 # left relative, they are refused when the graph is built.
 _OPTIONS: dict[str, object] = {"documentLoader": document_loader, "base": None}
+_EXPANDED_OPTIONS: dict[str, object] = {**_OPTIONS, "skipExpansion": True}
 
 
 def refused_context(err: BaseException) -> ContextRefused | None:
@@ -417,6 +419,16 @@ def compact(
     format's); the result names the context by URL."""
     context: object = context_url if isinstance(context_url, str) else {"@context": list(context_url)}
     result: JSONObject = _run(lambda: _pyld().compact(expanded, context, _OPTIONS))
+    return result
+
+
+def compact_expanded(
+    expanded: list[JSONObject], context_url: str | Sequence[str] = CONTEXT_URL
+) -> JSONObject:
+    """``compact`` for what ``expand`` returned (or the same form, changed in place by IRIs):
+    pyld does not expand it a second time, which is two thirds of ``compact``'s cost."""
+    context: object = context_url if isinstance(context_url, str) else {"@context": list(context_url)}
+    result: JSONObject = _run(lambda: _pyld().compact(expanded, context, _EXPANDED_OPTIONS))
     return result
 
 

@@ -225,7 +225,7 @@ def _passport(values: Mapping[str, str], iri: str | None) -> dict[str, object]:
 
 def to_environment(doc: object) -> Environment:
     """An AAS environment with the battery nameplate submodel of one of our passports."""
-    compact = jsonld.compact(jsonld.expand(doc))
+    compact = jsonld.compact_expanded(jsonld.expand(doc))
     identifier = compact.get("id")
     if not isinstance(identifier, str):
         raise DocumentError("the passport has no id")

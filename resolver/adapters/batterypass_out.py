@@ -47,7 +47,7 @@ class Payload:
 def to_payload(doc: object) -> Payload:
     """A Battery Pass payload for one of our passports (compact or expanded): each aspect that
     has something to hold, under its key."""
-    passport = jsonld.compact(jsonld.expand(doc))
+    passport = jsonld.compact_expanded(jsonld.expand(doc))
     identifier = passport.get("id")
     if not isinstance(identifier, str):
         raise DocumentError("the passport has no id")

@@ -79,7 +79,7 @@ class _Out:
 
 def to_payload(doc: object) -> Payload:
     """A Catena-X BatteryPass 6.1.0 payload for one of our passports (compact or expanded)."""
-    compact = jsonld.compact(jsonld.expand(doc))
+    compact = jsonld.compact_expanded(jsonld.expand(doc))
     identifier = compact.get("id")
     if not isinstance(identifier, str):
         raise DocumentError("the passport has no id")

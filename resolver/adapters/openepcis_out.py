@@ -62,7 +62,7 @@ def to_passport(doc: object) -> Written:
     _declaration_of_conformity(battery)
     names = _names()
     own = sorted({names.get(iri, iri) for iri in _iris(list(expanded)) if iri.startswith(_OURS)})
-    return Written(jsonld.compact(expanded, CONTEXTS), tuple(own))
+    return Written(jsonld.compact_expanded(expanded, CONTEXTS), tuple(own))
 
 
 def _passport_node(expanded: list[JSONObject]) -> JSONObject:

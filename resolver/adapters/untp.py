@@ -262,7 +262,7 @@ def to_credential(doc: object, *, issuer: Mapping[str, str] | None = None) -> di
     """A UNTP DPP credential (0.6.1 shape, unsigned) for one of our passports. ``issuer`` is
     ``{"id": URI, "name": ...}``; by default ``did:web:`` of the passport's host, named after
     its operator or manufacturer."""
-    compact = jsonld.compact(jsonld.expand(doc))
+    compact = jsonld.compact_expanded(jsonld.expand(doc))
     identifier = compact.get("id")
     if not isinstance(identifier, str):
         raise DocumentError("the passport has no id")

@@ -8,19 +8,58 @@ clients for one, optionally, so that a peer's certificate can be its credential.
 from __future__ import annotations
 
 import hashlib
+import os
 import ssl
 
 from resolver.federation.config import TlsConfig
+from resolver.memo import Memo
 
 __all__ = ["certificate_fingerprint", "client_context", "server_context"]
 
 
+# Loading the system's CAs into a context costs ~40 ms of CPU, paid at every node start. A
+# client context is not changed once made (connections only read it), so the nodes of one
+# process that name the same files share one. The key holds each file's identity and mtime: a
+# file replaced (a certificate rotated) makes a new context. Contexts with the system's CAs are
+# a few hundred KB; a handful are kept.
+_CONTEXT_BYTES = 500_000
+_client_contexts: Memo[tuple[object, ...], ssl.SSLContext] = Memo(
+    max_bytes=8 * _CONTEXT_BYTES, size=lambda key, context: _CONTEXT_BYTES
+)
+
+
 def client_context(tls: TlsConfig) -> ssl.SSLContext:
     """The context for requests to peers: verify their certificates, present ours if any."""
+    key = _files_key(tls)
+    context = _client_contexts.get(key) if key is not None else None
+    if context is None:
+        context = _new_client_context(tls)
+        if key is not None:
+            _client_contexts.put(key, context)
+    return context
+
+
+def _new_client_context(tls: TlsConfig) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=tls.ca_file)
     if tls.cert_file is not None and tls.key_file is not None:
         context.load_cert_chain(tls.cert_file, tls.key_file)
     return context
+
+
+def _files_key(tls: TlsConfig) -> tuple[object, ...] | None:
+    """What names a client context: each file's path, inode, size and mtime (None: a file
+    cannot be read now, so the context is made, and fails, as without the memo)."""
+    key: list[object] = []
+    for path in (tls.ca_file, tls.cert_file, tls.key_file):
+        if path is None:
+            key.append(None)
+            continue
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        key.append((path, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(key)
 
 
 def server_context(tls: TlsConfig) -> ssl.SSLContext | None:
