@@ -1,13 +1,15 @@
-"""What the test zygotes (tests/support/node_zygote.py, cli_runner.py) load once, before they fork.
+"""What the node zygote (tests/support/node_zygote.py) loads once, before it forks.
 
 A forked ``passport-node`` command starts with what its zygote had: the modules its commands
 import on their way (``serve``: the app; ``resolve``/``export``: the node and its stores;
-``import``: the importer and its formats) and the profile's vocabulary as the page reads it
+``import``: the importer and its formats), the profile's vocabulary as the page reads it
 (``hidden_points``: ~0.3 CPU-s of Turtle parsing that each node did again in a thread as it
-started). Only what a command would load anyway, and nothing that changes a process as it loads:
-pyshacl (which patches rdflib when imported) stays in the validator workers, as in a real node.
-Then the zygote's heap is frozen, so the collection ``serve`` runs as it starts does not walk it
-again in every child.
+started) and the peer client's TLS context with the system's CAs (~0.04 CPU-s; kept per set
+of files by resolver/federation/tls.py, as for the nodes of one process). Only what a command
+would load anyway, and nothing that changes a process as it loads: pyshacl (which patches
+rdflib when imported) stays in the validator workers, as in a real node. Then the zygote's
+heap is frozen, so the collection ``serve`` runs as it starts does not walk it again in
+every child.
 """
 
 from __future__ import annotations
@@ -52,12 +54,15 @@ def preload() -> None:
     for name in MODULES:
         importlib.import_module(name)
     from resolver.cli import _parser
+    from resolver.config import NodeConfig
+    from resolver.federation.tls import client_context
     from resolver.page.hidden import hidden_points
     from resolver.tiers import Tier
 
     _parser(every=True)
     for tier in Tier:
         hidden_points(tier)
+    client_context(NodeConfig().federation.tls)  # the system's CAs, memoised per set of files
     if "pyshacl" in sys.modules:
         raise RuntimeError("a preloaded module imported pyshacl, which patches rdflib as it loads")
     gc.collect()
