@@ -25,9 +25,11 @@ Cli = Callable[..., subprocess.CompletedProcess[bytes]]
 
 @pytest.fixture(scope="module")
 def cli() -> Iterator[Cli]:
-    """``passport-node ARGS`` in a process of its own (forked from one preloaded interpreter: a
-    cold start costs ~0.7 CPU-s of imports), with only PYTHONPATH and PATH in its environment."""
-    with CliRunner({"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}) as runner:
+    """``passport-node ARGS`` in a process of its own (forked from the preloaded interpreter the
+    module's nodes are forked from: a cold start costs ~0.7 CPU-s of imports, and a local
+    resolve ~1 CPU-s more of the node's modules and profile), with only PYTHONPATH and PATH in
+    its environment."""
+    with CliRunner({"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, nodes=True) as runner:
 
         def run(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
             return runner.run(args, cwd=cwd, stdin=stdin, timeout=120)

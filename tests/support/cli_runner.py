@@ -87,20 +87,26 @@ class CliRunner:
     """Runs ``passport-node`` commands, one at a time, each in a process forked from the zygote.
 
     ``env`` is the environment of every command (the zygote's too: nothing in ``resolver``
-    reads it at import). Close it (or use ``with``) to stop the zygote.
+    reads it at import). ``nodes``: fork the commands from this process's node zygote instead
+    (tests/support/node_zygote.py, which also loads what the commands load on their way: the
+    node, its stores, the importer, the page's profile data), one zygote for a module's nodes
+    and commands; not for commands run under a memory limit (``address_space``), whose
+    headroom would shrink by the preloaded heap. Close it (or use ``with``) to stop the zygote.
     """
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, nodes: bool = False) -> None:
         self.env = env
         self._lock = threading.Lock()
         self._pending = b""
-        self._zygote = subprocess.Popen(
-            [sys.executable, "-c", _ZYGOTE],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
+        self._zygote: subprocess.Popen[bytes] | None = None
+        if not nodes:
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-c", _ZYGOTE],
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
 
     def run(
         self,
@@ -121,16 +127,19 @@ class CliRunner:
             streams["stdin"].write_bytes(stdin or b"")
             streams["stdout"].touch()
             streams["stderr"].touch()
-            request = {"argv": list(argv), "cwd": str(cwd), "env": self.env, "address_space": address_space}
-            request |= {name: str(path) for name, path in streams.items()}
-            self._send(json.dumps(request).encode() + b"\n")
-            pid = int(self._answer(30.0))
-            try:
-                code = int(self._answer(timeout).split()[1])
-            except subprocess.TimeoutExpired:
-                os.kill(pid, signal.SIGKILL)
-                self._answer(30.0)
-                raise subprocess.TimeoutExpired(["passport-node", *argv], timeout) from None
+            if self._zygote is None:
+                if address_space is not None:
+                    raise ValueError("address_space needs the CLI's own zygote (nodes=False)")
+                code = _run_in_node_zygote(list(argv), cwd, self.env, streams, timeout)
+            else:
+                request: dict[str, object] = {
+                    "argv": list(argv),
+                    "cwd": str(cwd),
+                    "env": self.env,
+                    "address_space": address_space,
+                }
+                request |= {name: str(path) for name, path in streams.items()}
+                code = self._run(list(argv), request, timeout)
             return subprocess.CompletedProcess(
                 ["passport-node", *argv],
                 code,
@@ -138,14 +147,25 @@ class CliRunner:
                 streams["stderr"].read_bytes(),
             )
 
+    def _run(self, argv: list[str], request: dict[str, object], timeout: float) -> int:
+        """Run ``request`` (``argv``'s) in this runner's zygote: the command's exit status."""
+        self._send(json.dumps(request).encode() + b"\n")
+        pid = int(self._answer(30.0))
+        try:
+            return int(self._answer(timeout).split()[1])
+        except subprocess.TimeoutExpired:
+            os.kill(pid, signal.SIGKILL)
+            self._answer(30.0)
+            raise subprocess.TimeoutExpired(["passport-node", *argv], timeout) from None
+
     def _send(self, line: bytes) -> None:
-        assert self._zygote.stdin is not None
+        assert self._zygote is not None and self._zygote.stdin is not None
         self._zygote.stdin.write(line)
         self._zygote.stdin.flush()
 
     def _answer(self, timeout: float) -> str:
         """The zygote's next answer line (read from the raw pipe: no buffer hides a line from select)."""
-        assert self._zygote.stdout is not None
+        assert self._zygote is not None and self._zygote.stdout is not None
         fd = self._zygote.stdout.fileno()
         deadline = time.monotonic() + timeout
         while b"\n" not in self._pending:
@@ -160,6 +180,8 @@ class CliRunner:
         return line.decode().strip()
 
     def close(self) -> None:
+        if self._zygote is None:
+            return
         if self._zygote.stdin is not None:
             self._zygote.stdin.close()
         try:
@@ -175,3 +197,20 @@ class CliRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _run_in_node_zygote(
+    argv: list[str], cwd: Path, env: dict[str, str], streams: dict[str, Path], timeout: float
+) -> int:
+    """Run ``passport-node ARGV`` forked from the node zygote: its exit status; killed at ``timeout``."""
+    from tests.support.node_zygote import zygote
+
+    pid = zygote().fork(
+        argv, cwd=cwd, env=env, stdin=streams["stdin"], stdout=streams["stdout"], stderr=streams["stderr"]
+    )
+    try:
+        return zygote().wait(pid, timeout)
+    except TimeoutError:
+        os.kill(pid, signal.SIGKILL)
+        zygote().wait(pid, 30)
+        raise subprocess.TimeoutExpired(["passport-node", *argv], timeout) from None

@@ -1,8 +1,9 @@
 """``python -m resolver serve ...`` processes forked from one preloaded interpreter.
 
-A cold ``python -m resolver serve`` spends ~1.1 of its ~1.3 CPU-s importing before it serves
-(its validator worker is spawned afresh either way). The zygote, a child of this process,
-imports the node's modules once and forks one child per node, which then runs
+A cold ``python -m resolver serve`` spends ~1.1 of its ~1.3 CPU-s importing before it serves,
+and ~0.3 more reading the profile for its page (its validator worker is spawned afresh either
+way). The zygote, a child of this process, loads the node's modules and that profile data once
+(tests/support/preload.py) and forks one child per node, which then runs
 ``resolver.cli.main(["serve", ...])`` as ``python -m resolver serve`` does: a process of its own,
 with its own working directory, environment, stdout and stderr files, its own validator worker,
 and its own pid to send SIGTERM or SIGKILL to. The zygote reaps its children (their CPU counts
@@ -34,8 +35,11 @@ REPO = Path(__file__).resolve().parents[2]
 _ZYGOTE = r"""
 import json, os, signal, sys, traceback
 sys.path[:] = [p for p in sys.path if p not in ("", ".")]  # resolver from PYTHONPATH, not the cwd
-import resolver.cli, resolver.app, resolver.commands.serve
-resolver.cli._parser()
+sys.path.insert(0, sys.argv[1])
+from tests.support.preload import preload  # the modules and data a node loads on its way
+del sys.path[0]
+preload()
+import resolver.cli
 
 def reap(signum, frame):
     while True:
@@ -54,7 +58,7 @@ def child(request):
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(os.open(request.get("stdin") or os.devnull, os.O_RDONLY), 0)
     os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_APPEND), 1)
     os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_APPEND | os.O_CREAT), 2)
     sys.stdin = open(0, encoding="utf-8", closefd=False)
@@ -106,7 +110,7 @@ class NodeZygote:
         self._forked: list[int] = []  # pids in the order forked, read from the answers
         self._ended: dict[int, int] = {}
         self._zygote = subprocess.Popen(
-            [sys.executable, "-c", _ZYGOTE],
+            [sys.executable, "-c", _ZYGOTE, str(REPO)],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
             stdin=subprocess.PIPE,
@@ -122,11 +126,13 @@ class NodeZygote:
         stdout: Path,
         stderr: Path,
         session: bool = False,
+        stdin: Path | None = None,
     ) -> int:
-        """A child running ``passport-node ARGV`` (stdout and stderr appended to those files);
-        ``session``: in a new session and process group, led by the child (``start_new_session``)."""
+        """A child running ``passport-node ARGV`` (stdout and stderr appended to those files,
+        stdin read from ``stdin``, else empty); ``session``: in a new session and process
+        group, led by the child (``start_new_session``)."""
         request: dict[str, object] = {"argv": argv, "cwd": str(cwd), "env": env, "session": session}
-        request |= {"stdout": str(stdout), "stderr": str(stderr)}
+        request |= {"stdout": str(stdout), "stderr": str(stderr), "stdin": str(stdin) if stdin else None}
         with self._lock:
             assert self._zygote.stdin is not None
             self._zygote.stdin.write(json.dumps(request).encode() + b"\n")

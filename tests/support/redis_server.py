@@ -54,12 +54,26 @@ class RedisServer:
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
 
     def start(self, *, timeout: float = 10.0) -> RedisServer:
+        return self.launch().ready(timeout=timeout)
+
+    def launch(self) -> RedisServer:
+        """Start the process on a free port without waiting for it (``ready`` waits): several
+        servers start side by side."""
         self._dir = tempfile.TemporaryDirectory(prefix="redis-test-")
-        for _attempt in range(3):  # the free port can be taken between probe and bind
+        self.port = _free_port()
+        self._launch()
+        return self
+
+    def ready(self, *, timeout: float = 10.0) -> RedisServer:
+        """Wait until the launched server answers; on another free port if it could not bind."""
+        if self._wait_ready(timeout):
+            return self
+        self._kill()
+        for _attempt in range(2):  # the free port can be taken between probe and bind
             self.port = _free_port()
             if self._spawn(timeout):
                 return self
-        raise RuntimeError(f"redis-server did not start; log in {self._dir.name}")
+        raise RuntimeError(f"redis-server did not start; log in {self._dir.name if self._dir else '?'}")
 
     def kill(self, *, hard: bool = False) -> None:
         """Stop the process only (its port and directory stay for ``restart``).
@@ -83,6 +97,13 @@ class RedisServer:
             raise RuntimeError(f"redis-server did not restart on port {self.port}")
 
     def _spawn(self, timeout: float) -> bool:
+        self._launch()
+        if self._wait_ready(timeout):
+            return True
+        self._kill()
+        return False
+
+    def _launch(self) -> None:
         if self._dir is None:
             raise RuntimeError("start() first")
         args = [
@@ -100,22 +121,18 @@ class RedisServer:
             args += ["--maxmemory", self.maxmemory]
         args += self.extra_args
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if self._wait_ready(timeout):
-            return True
-        self._kill()
-        return False
 
     def _wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                return False
-            try:
-                with self.client() as client:
+        with self.client() as client:  # one client (each new one reads redis-py's metadata)
+            while time.monotonic() < deadline:
+                if self.process is None or self.process.poll() is not None:
+                    return False
+                try:
                     if client.ping():
                         return True
-            except redis.RedisError:
-                time.sleep(0.02)
+                except redis.RedisError:
+                    time.sleep(0.02)
         return False
 
     def _kill(self) -> None:

@@ -101,13 +101,14 @@ class ServedNode:
         self.url = line.rsplit(" ", 1)[1]
         self.port = int(self.url.rsplit(":", 1)[1])
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
+        with requests.Session() as session:  # one connection for the polls, not one each
+            while time.monotonic() < deadline:
+                try:
+                    if session.get(self.url + "/healthz", timeout=2).status_code == 200:
+                        return self
+                except requests.RequestException:
+                    pass
+                time.sleep(0.05)
         self.kill()
         raise RuntimeError(f"node at {self.url} not healthy after {wait} s")
 
