@@ -10,7 +10,15 @@ from collections.abc import Callable, Sequence
 
 from resolver.errors import InputError, NotFound
 from resolver.translog import merkle
-from resolver.translog.base import JointRead, LeafRecord, LogBackend, LogCorrupted, LogRaced, TiledLocate
+from resolver.translog.base import (
+    JointRead,
+    LeafRecord,
+    LogBackend,
+    LogCorrupted,
+    LogRaced,
+    PathLocate,
+    TiledLocate,
+)
 from resolver.translog.entry import LogEntry
 from resolver.translog.heads import HeadSigner, SignedTreeHead
 from resolver.translog.merkle import Coord, Plan
@@ -57,6 +65,7 @@ class TransparencyLog:
         self._tile_paths: OrderedDict[tuple[int, int], list[bytes]] = OrderedDict()
         self._tiled = backend if isinstance(backend, TiledLocate) else None
         self._joint = backend if isinstance(backend, JointRead) else None
+        self._pathed = backend if isinstance(backend, PathLocate) else None
         self._seen_size = 0
         # The size and frontier of the tree after this log's last append. The backend appends
         # only to a tree of the size it was prepared for (LogRaced otherwise) and a tree of a
@@ -176,12 +185,19 @@ class TransparencyLog:
 
     async def inclusion(self, identifier: str, version: int, tree_size: int | None = None) -> InclusionProof:
         """The proof that a passport version is in the tree of ``tree_size`` (default: now)."""
-        if self._tiled is not None:  # the leaf and its siblings in one read
-            located = await self._tiled.locate_in_tile(identifier, version)
+        if self._tiled is not None:  # the leaf and its siblings (or its whole path) in one read
+            located = await self._locate(self._tiled, identifier, version, tree_size)
             if located is None:
                 raise NotFound(f"version {version} of {identifier} is not in this node's log")
-            index, leaf, siblings = located
+            index, leaf, siblings, nodes = located
             size = await self._tree_size(tree_size)
+            if nodes and index < size:
+                try:
+                    path = [merkle.evaluate(plan, nodes) for plan in merkle.inclusion_plan(index, size)]
+                except KeyError:  # a node not stored: read it as below, which says it is missing
+                    pass
+                else:
+                    return InclusionProof(index, size, leaf, path)
             above = self._tile_paths.get((index >> _TILE_LEVELS, size)) if siblings is not None else None
             if siblings is None or above is None or index >= size:
                 return await self._inclusion(index, leaf, size)
@@ -191,6 +207,16 @@ class TransparencyLog:
         if found is None:
             raise NotFound(f"version {version} of {identifier} is not in this node's log")
         return await self._inclusion(found[0], found[1], tree_size)
+
+    async def _locate(
+        self, tiled: TiledLocate, identifier: str, version: int, tree_size: int | None
+    ) -> tuple[int, bytes, list[bytes] | None, dict[Coord, bytes]] | None:
+        """The version's leaf index, entry bytes, siblings in its tile, and (for a tree size the
+        log has seen, while the tile is incomplete, where the backend reads them) its path's nodes."""
+        if self._pathed is not None and tree_size is not None and 0 < tree_size <= self._seen_size:
+            return await self._pathed.locate_with_path(identifier, version, tree_size)
+        located = await tiled.locate_in_tile(identifier, version)
+        return None if located is None else (*located, {})
 
     async def inclusion_at(self, index: int, tree_size: int | None = None) -> InclusionProof:
         if self._joint is not None and tree_size is not None and 0 <= index < tree_size <= self._seen_size:

@@ -64,9 +64,12 @@ return 1
 """
 
 
-# KEYS: index, leaves, nodes. ARGV: index field, tile levels. A passport version's leaf index and
-# entry bytes and, once its tile (subtree of 2^levels leaves) is complete, its siblings inside
-# the tile, level 0 first: the leaf and the lower half of its inclusion proof in one round trip.
+# KEYS: index, leaves, nodes. ARGV: index field, tile levels, and optionally a tree size. A
+# passport version's leaf index and entry bytes and, once its tile (subtree of 2^levels leaves) is
+# complete, its siblings inside the tile, level 0 first: the leaf and the lower half of its
+# inclusion proof in one round trip. While the tile is incomplete, given a tree size the leaf is
+# in: "path" and the nodes of its whole inclusion path in that tree, field then hash (as
+# merkle.inclusion_plan; the log evaluates them by its own plan, and reads again what is missing).
 _LOCATE_IN_TILE = """
 local index = redis.call('HGET', KEYS[1], ARGV[1])
 if not index then return false end
@@ -75,7 +78,36 @@ if not leaf then return false end
 local levels = tonumber(ARGV[2])
 local at = tonumber(index)
 if redis.call('HEXISTS', KEYS[3], levels .. ':' .. math.floor(at / 2 ^ levels)) == 0 then
-  return {index, leaf}
+  local size = tonumber(ARGV[3] or '0')
+  if at >= size then return {index, leaf} end
+  local fields = {}
+  local function add(level, i) fields[#fields + 1] = string.format('%d:%d', level, i) end
+  local level = 0
+  while 2 ^ level < size do
+    local sibling = math.floor(at / 2 ^ level)
+    sibling = sibling % 2 == 0 and sibling + 1 or sibling - 1
+    local start = sibling * 2 ^ level
+    if start + 2 ^ level <= size then
+      add(level, sibling)
+    else
+      while start < size do  -- the ragged right edge: its complete subtrees, left to right
+        local width = 0
+        while 2 ^ (width + 1) <= size - start do width = width + 1 end
+        while start % 2 ^ width ~= 0 do width = width - 1 end
+        add(width, start / 2 ^ width)
+        start = start + 2 ^ width
+      end
+    end
+    level = level + 1
+  end
+  if #fields == 0 then return {index, leaf} end
+  local values = redis.call('HMGET', KEYS[3], unpack(fields))
+  local reply = {index, leaf, 'path'}
+  for i = 1, #fields do
+    reply[#reply + 1] = fields[i]
+    reply[#reply + 1] = values[i]
+  end
+  return reply
 end
 local fields = {}
 for level = 0, levels - 1 do
@@ -205,18 +237,38 @@ class RedisLog:
     ) -> tuple[int, bytes, list[bytes] | None] | None:
         """As :meth:`locate`, with the leaf's siblings inside its tile, levels 0 to 7 (None while
         the tile is incomplete, or a sibling is missing: the whole path is then read and checked)."""
-        field = _index_key(identifier, version)
-        reply = await self._hot_script(field)
+        located = await self._locate(_index_key(identifier, version), ())
+        return None if located is None else located[:3]
+
+    async def locate_with_path(
+        self, identifier: str, version: int, size: int
+    ) -> tuple[int, bytes, list[bytes] | None, dict[Coord, bytes]] | None:
+        """As :meth:`locate_in_tile`, and while the leaf's tile is incomplete, the nodes of its
+        inclusion path in the tree of ``size`` (those stored: the rest are read as they would be)."""
+        return await self._locate(_index_key(identifier, version), (b"%d" % size,))
+
+    async def _locate(
+        self, field: str, extra: tuple[bytes, ...]
+    ) -> tuple[int, bytes, list[bytes] | None, dict[Coord, bytes]] | None:
+        reply = await self._hot_script(field, extra)
         if reply is None:
             keys = [self._index, self._leaves, self._nodes]
-            reply = await self._call(self._locate_in_tile(keys=keys, args=[field, TILE_LEVELS]))
+            reply = await self._call(self._locate_in_tile(keys=keys, args=[field, TILE_LEVELS, *extra]))
         if not reply:
             return None
-        index, leaf, *siblings = cast(list[bytes | str], reply)
-        found = [_bytes(value) for value in siblings] if len(siblings) == TILE_LEVELS else None
-        return int(index), _bytes(leaf), found
+        index, leaf, *rest = cast(list[bytes | str | None], reply)
+        assert index is not None and leaf is not None  # the script answers false without them
+        nodes: dict[Coord, bytes] = {}
+        if rest and _bytes(rest[0] or b"") == b"path":
+            for name, value in zip(rest[1::2], rest[2::2], strict=True):
+                if name is not None and value is not None:
+                    level, _, at = _bytes(name).partition(b":")
+                    nodes[(int(level), int(at))] = _bytes(value)
+            return int(index), _bytes(leaf), None, nodes
+        found = [_bytes(value) for value in rest if value is not None] if len(rest) == TILE_LEVELS else None
+        return int(index), _bytes(leaf), found, nodes
 
-    async def _hot_script(self, field: str) -> object | None:
+    async def _hot_script(self, field: str, extra: tuple[bytes, ...]) -> object | None:
         """The tile script's reply over the fast connection (``False`` for a version not logged);
         None without one, or where Redis has not the script yet (NOSCRIPT: the client's call
         loads it)."""
@@ -224,7 +276,7 @@ class RedisLog:
             return None
         try:
             reply = await self._reads.call(
-                b"EVALSHA", self._locate_sha, b"3", *self._tile_keys, field.encode(), _LEVELS
+                b"EVALSHA", self._locate_sha, b"3", *self._tile_keys, field.encode(), _LEVELS, *extra
             )
         except StoreUnavailable as err:
             if "NOSCRIPT" not in str(err):

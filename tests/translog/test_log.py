@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from resolver.errors import Conflict, InputError, NotFound
 from resolver.integrity.part import LogIndexes
 from resolver.integrity.routes import route_defs
 from resolver.translog import merkle
-from resolver.translog.base import JointRead, LeafRecord, LogBackend, LogCorrupted
+from resolver.translog.base import JointRead, LeafRecord, LogBackend, LogCorrupted, PathLocate
 from resolver.translog.entry import LogEntry
 from resolver.translog.heads import SignedTreeHead
 from resolver.translog.log import TransparencyLog
@@ -382,3 +382,29 @@ async def test_a_proof_by_leaf_index_read_jointly_is_the_one_read_in_two_steps(b
                 await log.inclusion_at(3, 600)
         await client.script_flush()
         assert (await writer.inclusion("88.100.1/BAT-300", 1, 600)) == await writer.inclusion_at(300, 600)
+
+
+async def test_a_located_version_s_path_is_the_one_its_plan_names(backend: LogBackend) -> None:
+    """Redis's tile script, given a tree size, reads the whole inclusion path of a leaf whose tile
+    is incomplete: the nodes merkle.inclusion_plan names (test_rfc9162 checks the proofs made)."""
+    if not isinstance(backend, PathLocate):
+        pytest.skip("SQLite reads a proof's nodes inline")
+    writer = TransparencyLog(backend, signer=sign, clock=Clock())
+
+    async def check(size: int, indexes: Iterable[int], stored: int) -> None:
+        for index in indexes:
+            located = await backend.locate_with_path(f"88.100.1/BAT-{index}", 1, size)
+            assert located is not None and located[0] == index
+            plan = {coord for part in merkle.inclusion_plan(index, size) for coord in part}
+            complete = index < 256 <= stored  # the tile in the store: its siblings are read instead
+            assert set(located[3]) == (set() if complete else plan), (index, size)
+
+    await writer.append_many([_entry(n) for n in range(70)])
+    for size in range(1, 71):
+        await check(size, range(size), 70)
+    await writer.append_many([_entry(n) for n in range(70, 300)])
+    for size in (255, 256, 257, 299, 300):
+        await check(size, {0, 254, 255, 256, size // 2, size - 1} & set(range(size)), 300)
+    assert await writer.inclusion("88.100.1/BAT-299", 1, 300) == (
+        await TransparencyLog(backend, signer=sign).inclusion_at(299, 300)
+    )
