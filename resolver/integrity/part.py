@@ -248,7 +248,11 @@ async def _backend(config: NodeConfig, stack: contextlib.AsyncExitStack) -> LogB
         hot = SlotReads(client, plain, _REDIS_TIMEOUT)
     if hot is not None:
         stack.callback(hot.close)
-    return RedisLog(client, namespace=f"translog-{namespace}", hot=hot.hget if hot is not None else None)
+    # The proofs' reads too over the one Redis's pipelined connection (a Cluster's go by the client).
+    reads = hot if isinstance(hot, HotReads) else None
+    return RedisLog(
+        client, namespace=f"translog-{namespace}", hot=hot.hget if hot is not None else None, reads=reads
+    )
 
 
 @contextlib.asynccontextmanager

@@ -9,10 +9,13 @@ store of the tier) are ``<{passport IRI}#{tier label}-v{version}>``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from resolver.config import NodeConfig
 from resolver.tiers import Tier
+
+if TYPE_CHECKING:  # only the annotation: the index process has no use for the node's config
+    from resolver.config import NodeConfig
 
 __all__ = ["configured_index_dir", "default_index_dir", "history_graph_name", "view_graph_name"]
 

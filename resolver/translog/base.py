@@ -11,7 +11,7 @@ from resolver.errors import Conflict, StoreUnavailable
 from resolver.translog.heads import StoredHead
 from resolver.translog.merkle import Coord
 
-__all__ = ["LeafRecord", "LogBackend", "LogCorrupted", "LogRaced", "TiledLocate"]
+__all__ = ["JointRead", "LeafRecord", "LogBackend", "LogCorrupted", "LogRaced", "PathLocate", "TiledLocate"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -73,3 +73,25 @@ class TiledLocate(Protocol):
     async def locate_in_tile(
         self, identifier: str, version: int
     ) -> tuple[int, bytes, list[bytes] | None] | None: ...
+
+
+@runtime_checkable
+class JointRead(Protocol):
+    """A backend that reads a leaf's entry bytes and stored nodes in one round trip (a proof by
+    leaf index, where the two reads would be two)."""
+
+    async def leaf_and_nodes(
+        self, index: int, coords: Sequence[Coord]
+    ) -> tuple[bytes | None, dict[Coord, bytes]]:
+        """Entry bytes of leaf ``index`` (None if there is none) and ``nodes(coords)``."""
+        ...
+
+
+@runtime_checkable
+class PathLocate(Protocol):
+    """A backend whose tiled locate, given a tree size, also reads the stored nodes of the leaf's
+    inclusion path in that tree while its tile is incomplete (an empty dict otherwise)."""
+
+    async def locate_with_path(
+        self, identifier: str, version: int, size: int
+    ) -> tuple[int, bytes, list[bytes] | None, dict[Coord, bytes]] | None: ...

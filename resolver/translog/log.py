@@ -10,7 +10,15 @@ from collections.abc import Callable, Sequence
 
 from resolver.errors import InputError, NotFound
 from resolver.translog import merkle
-from resolver.translog.base import LeafRecord, LogBackend, LogCorrupted, LogRaced, TiledLocate
+from resolver.translog.base import (
+    JointRead,
+    LeafRecord,
+    LogBackend,
+    LogCorrupted,
+    LogRaced,
+    PathLocate,
+    TiledLocate,
+)
 from resolver.translog.entry import LogEntry
 from resolver.translog.heads import HeadSigner, SignedTreeHead
 from resolver.translog.merkle import Coord, Plan
@@ -56,6 +64,8 @@ class TransparencyLog:
         self._upper: dict[Coord, bytes] = {}
         self._tile_paths: OrderedDict[tuple[int, int], list[bytes]] = OrderedDict()
         self._tiled = backend if isinstance(backend, TiledLocate) else None
+        self._joint = backend if isinstance(backend, JointRead) else None
+        self._pathed = backend if isinstance(backend, PathLocate) else None
         self._seen_size = 0
         # The size and frontier of the tree after this log's last append. The backend appends
         # only to a tree of the size it was prepared for (LogRaced otherwise) and a tree of a
@@ -98,6 +108,13 @@ class TransparencyLog:
 
     async def _read(self, coords: Sequence[Coord]) -> dict[Coord, bytes]:
         """Stored nodes; those of the upper levels, few and never changing, are kept in memory."""
+        found, wanted = self._cached(coords)
+        if wanted:
+            self._kept(wanted, await self.backend.nodes(wanted), found)
+        return found
+
+    def _cached(self, coords: Sequence[Coord]) -> tuple[dict[Coord, bytes], list[Coord]]:
+        """The nodes of ``coords`` kept in memory, and the coordinates left to read."""
         upper = self._upper
         found: dict[Coord, bytes] = {}
         wanted: list[Coord] = []
@@ -107,15 +124,17 @@ class TransparencyLog:
                 wanted.append(coord)
             else:
                 found[coord] = cached
-        if wanted:
-            read = await self.backend.nodes(wanted)
-            found.update(read)
-            if len(upper) < _UPPER_MAX:
-                upper.update((c, h) for c, h in read.items() if c[0] >= _UPPER_LEVEL)
-            if len(read) < len(set(wanted)):
-                missing = [c for c in wanted if c not in found]
-                raise LogCorrupted(f"the log is missing tree nodes {missing[:5]}")
-        return found
+        return found, wanted
+
+    def _kept(self, wanted: list[Coord], read: dict[Coord, bytes], found: dict[Coord, bytes]) -> None:
+        """Add the nodes ``read`` for ``wanted`` to ``found``, keep the upper ones; LogCorrupted
+        if one is missing."""
+        found.update(read)
+        if len(self._upper) < _UPPER_MAX:
+            self._upper.update((c, h) for c, h in read.items() if c[0] >= _UPPER_LEVEL)
+        if len(read) < len(set(wanted)):
+            missing = [c for c in wanted if c not in found]
+            raise LogCorrupted(f"the log is missing tree nodes {missing[:5]}")
 
     async def _evaluate(self, plans: Sequence[Plan]) -> list[bytes]:
         nodes = await self._read([coord for plan in plans for coord in plan])
@@ -166,12 +185,19 @@ class TransparencyLog:
 
     async def inclusion(self, identifier: str, version: int, tree_size: int | None = None) -> InclusionProof:
         """The proof that a passport version is in the tree of ``tree_size`` (default: now)."""
-        if self._tiled is not None:  # the leaf and its siblings in one read
-            located = await self._tiled.locate_in_tile(identifier, version)
+        if self._tiled is not None:  # the leaf and its siblings (or its whole path) in one read
+            located = await self._locate(self._tiled, identifier, version, tree_size)
             if located is None:
                 raise NotFound(f"version {version} of {identifier} is not in this node's log")
-            index, leaf, siblings = located
+            index, leaf, siblings, nodes = located
             size = await self._tree_size(tree_size)
+            if nodes and index < size:
+                try:
+                    path = [merkle.evaluate(plan, nodes) for plan in merkle.inclusion_plan(index, size)]
+                except KeyError:  # a node not stored: read it as below, which says it is missing
+                    pass
+                else:
+                    return InclusionProof(index, size, leaf, path)
             above = self._tile_paths.get((index >> _TILE_LEVELS, size)) if siblings is not None else None
             if siblings is None or above is None or index >= size:
                 return await self._inclusion(index, leaf, size)
@@ -182,7 +208,19 @@ class TransparencyLog:
             raise NotFound(f"version {version} of {identifier} is not in this node's log")
         return await self._inclusion(found[0], found[1], tree_size)
 
+    async def _locate(
+        self, tiled: TiledLocate, identifier: str, version: int, tree_size: int | None
+    ) -> tuple[int, bytes, list[bytes] | None, dict[Coord, bytes]] | None:
+        """The version's leaf index, entry bytes, siblings in its tile, and (for a tree size the
+        log has seen, while the tile is incomplete, where the backend reads them) its path's nodes."""
+        if self._pathed is not None and tree_size is not None and 0 < tree_size <= self._seen_size:
+            return await self._pathed.locate_with_path(identifier, version, tree_size)
+        located = await tiled.locate_in_tile(identifier, version)
+        return None if located is None else (*located, {})
+
     async def inclusion_at(self, index: int, tree_size: int | None = None) -> InclusionProof:
+        if self._joint is not None and tree_size is not None and 0 <= index < tree_size <= self._seen_size:
+            return await self._inclusion_joint(self._joint, index, tree_size)
         leaf = await self.backend.leaves(index, index + 1)
         if not leaf:
             raise InputError(f"no leaf {index} in this log")
@@ -206,6 +244,34 @@ class TransparencyLog:
         if len(nodes) < _TILE_LEVELS:
             raise LogCorrupted(f"the log is missing tree nodes {[c for c in inside if c not in nodes][:5]}")
         return InclusionProof(index, size, leaf, [nodes[coord] for coord in inside] + above)
+
+    async def _inclusion_joint(self, joint: JointRead, index: int, size: int) -> InclusionProof:
+        """As :meth:`_inclusion` for a size known to the log, with the leaf read in the same round
+        trip as the nodes (the same reads, the same answers, the same errors)."""
+        tile = index >> _TILE_LEVELS
+        complete = (tile + 1) << _TILE_LEVELS <= size
+        above = self._tile_paths.get((tile, size)) if complete else None
+        if above is not None:
+            self._tile_paths.move_to_end((tile, size))
+            inside = [(level, (index >> level) ^ 1) for level in range(_TILE_LEVELS)]
+            leaf, nodes = await joint.leaf_and_nodes(index, inside)
+            if leaf is None:
+                raise InputError(f"no leaf {index} in this log")
+            if len(nodes) < _TILE_LEVELS:
+                raise LogCorrupted(
+                    f"the log is missing tree nodes {[c for c in inside if c not in nodes][:5]}"
+                )
+            return InclusionProof(index, size, leaf, [nodes[coord] for coord in inside] + above)
+        plans = merkle.inclusion_plan(index, size)
+        found, wanted = self._cached([coord for plan in plans for coord in plan])
+        leaf, read = await joint.leaf_and_nodes(index, wanted)
+        if leaf is None:
+            raise InputError(f"no leaf {index} in this log")
+        self._kept(wanted, read, found)
+        path = [merkle.evaluate(plan, found) for plan in plans]
+        if complete:
+            self._keep_tile_path(tile, size, path[_TILE_LEVELS:])
+        return InclusionProof(index, size, leaf, path)
 
     def _keep_tile_path(self, tile: int, size: int, above: list[bytes]) -> None:
         self._tile_paths[(tile, size)] = above

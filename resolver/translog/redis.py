@@ -5,7 +5,7 @@ by one script that first checks the size it was prepared for."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar, cast
 
 import orjson
 import redis.asyncio as aioredis
@@ -17,15 +17,25 @@ from resolver.translog.base import LeafRecord, LogRaced
 from resolver.translog.heads import StoredHead
 from resolver.translog.merkle import Coord
 
-__all__ = ["HashRead", "RedisLog"]
+__all__ = ["HashRead", "PipelinedReads", "RedisLog"]
 
 T = TypeVar("T")
 
 TILE_LEVELS = 8  # as resolver.translog.sqlite's tiles and the log's kept paths above them
+_LEVELS = str(TILE_LEVELS).encode()
 
 # HGET key field over a faster connection than the client's (resolver.stores.redis.HotReads):
 # the version index is read on every GET of a passport that this process has not seen yet.
 HashRead = Callable[[bytes, bytes], Awaitable[bytes | None]]
+
+
+class PipelinedReads(Protocol):
+    """Read commands over that connection (HotReads): replies as hiredis gives them. The proofs'
+    reads and the tile script go there too when given, at about a sixth of redis-py's CPU."""
+
+    async def call(self, *command: bytes) -> object: ...
+
+    async def call_many(self, commands: Sequence[tuple[bytes, ...]]) -> list[object]: ...
 
 
 def _bytes(value: bytes | str) -> bytes:
@@ -54,9 +64,12 @@ return 1
 """
 
 
-# KEYS: index, leaves, nodes. ARGV: index field, tile levels. A passport version's leaf index and
-# entry bytes and, once its tile (subtree of 2^levels leaves) is complete, its siblings inside
-# the tile, level 0 first: the leaf and the lower half of its inclusion proof in one round trip.
+# KEYS: index, leaves, nodes. ARGV: index field, tile levels, and optionally a tree size. A
+# passport version's leaf index and entry bytes and, once its tile (subtree of 2^levels leaves) is
+# complete, its siblings inside the tile, level 0 first: the leaf and the lower half of its
+# inclusion proof in one round trip. While the tile is incomplete, given a tree size the leaf is
+# in: "path" and the nodes of its whole inclusion path in that tree, field then hash (as
+# merkle.inclusion_plan; the log evaluates them by its own plan, and reads again what is missing).
 _LOCATE_IN_TILE = """
 local index = redis.call('HGET', KEYS[1], ARGV[1])
 if not index then return false end
@@ -65,7 +78,36 @@ if not leaf then return false end
 local levels = tonumber(ARGV[2])
 local at = tonumber(index)
 if redis.call('HEXISTS', KEYS[3], levels .. ':' .. math.floor(at / 2 ^ levels)) == 0 then
-  return {index, leaf}
+  local size = tonumber(ARGV[3] or '0')
+  if at >= size then return {index, leaf} end
+  local fields = {}
+  local function add(level, i) fields[#fields + 1] = string.format('%d:%d', level, i) end
+  local level = 0
+  while 2 ^ level < size do
+    local sibling = math.floor(at / 2 ^ level)
+    sibling = sibling % 2 == 0 and sibling + 1 or sibling - 1
+    local start = sibling * 2 ^ level
+    if start + 2 ^ level <= size then
+      add(level, sibling)
+    else
+      while start < size do  -- the ragged right edge: its complete subtrees, left to right
+        local width = 0
+        while 2 ^ (width + 1) <= size - start do width = width + 1 end
+        while start % 2 ^ width ~= 0 do width = width - 1 end
+        add(width, start / 2 ^ width)
+        start = start + 2 ^ width
+      end
+    end
+    level = level + 1
+  end
+  if #fields == 0 then return {index, leaf} end
+  local values = redis.call('HMGET', KEYS[3], unpack(fields))
+  local reply = {index, leaf, 'path'}
+  for i = 1, #fields do
+    reply[#reply + 1] = fields[i]
+    reply[#reply + 1] = values[i]
+  end
+  return reply
 end
 local fields = {}
 for level = 0, levels - 1 do
@@ -95,14 +137,18 @@ class RedisLog:
         *,
         namespace: str = "translog",
         hot: HashRead | None = None,
+        reads: PipelinedReads | None = None,
     ) -> None:
         self._redis = client
         self._hot = hot
+        self._reads = reads
         tag = "{" + namespace + "}"
         self._size, self._leaves, self._nodes = f"{tag}:size", f"{tag}:leaves", f"{tag}:nodes"
         self._index, self._head = f"{tag}:index", f"{tag}:head"
         self._append = client.register_script(_APPEND)
         self._locate_in_tile = client.register_script(_LOCATE_IN_TILE)
+        self._locate_sha = self._locate_in_tile.sha.encode()
+        self._tile_keys = (self._index.encode(), self._leaves.encode(), self._nodes.encode())
 
     async def _call(self, awaitable: Awaitable[T]) -> T:
         try:
@@ -114,11 +160,17 @@ class RedisLog:
         value = await self._call(self._redis.get(self._size))
         return 0 if value is None else int(value)
 
+    async def _hmget(self, key: str, fields: list[str]) -> list[bytes | str | None]:
+        if self._reads is not None:
+            reply = await self._reads.call(b"HMGET", key.encode(), *[f.encode() for f in fields])
+            return cast(list[bytes | str | None], reply)
+        return cast(list[bytes | str | None], await self._call(self._redis.hmget(key, fields)))
+
     async def nodes(self, coords: Sequence[Coord]) -> dict[Coord, bytes]:
         wanted = list(dict.fromkeys(coords))
         if not wanted:
             return {}
-        values = await self._call(self._redis.hmget(self._nodes, [f"{lv}:{ix}" for lv, ix in wanted]))
+        values = await self._hmget(self._nodes, [f"{lv}:{ix}" for lv, ix in wanted])
         return {
             coord: _bytes(value) for coord, value in zip(wanted, values, strict=True) if value is not None
         }
@@ -126,8 +178,31 @@ class RedisLog:
     async def leaves(self, start: int, end: int) -> list[bytes]:
         if end <= start:
             return []
-        values = await self._call(self._redis.hmget(self._leaves, [str(i) for i in range(start, end)]))
+        values = await self._hmget(self._leaves, [str(i) for i in range(start, end)])
         return [_bytes(value) for value in values if value is not None]
+
+    async def leaf_and_nodes(
+        self, index: int, coords: Sequence[Coord]
+    ) -> tuple[bytes | None, dict[Coord, bytes]]:
+        """Leaf ``index`` and ``nodes(coords)`` in one round trip (HGET and HMGET written together)."""
+        wanted = list(dict.fromkeys(coords))
+        fields = [f"{lv}:{ix}" for lv, ix in wanted]
+        replies: list[object]
+        if self._reads is not None:
+            commands: list[tuple[bytes, ...]] = [(b"HGET", self._leaves.encode(), b"%d" % index)]
+            if fields:
+                commands.append((b"HMGET", self._nodes.encode(), *[f.encode() for f in fields]))
+            replies = await self._reads.call_many(commands)
+        else:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hget(self._leaves, str(index))
+            if fields:
+                pipe.hmget(self._nodes, fields)
+            replies = await self._call(pipe.execute())
+        leaf = cast(bytes | str | None, replies[0])
+        values = cast(list[bytes | str | None], replies[1] if fields else [])
+        nodes = {c: _bytes(value) for c, value in zip(wanted, values, strict=True) if value is not None}
+        return (None if leaf is None else _bytes(leaf)), nodes
 
     @property
     def index_key(self) -> str:
@@ -162,15 +237,52 @@ class RedisLog:
     ) -> tuple[int, bytes, list[bytes] | None] | None:
         """As :meth:`locate`, with the leaf's siblings inside its tile, levels 0 to 7 (None while
         the tile is incomplete, or a sibling is missing: the whole path is then read and checked)."""
-        keys = [self._index, self._leaves, self._nodes]
-        reply = await self._call(
-            self._locate_in_tile(keys=keys, args=[_index_key(identifier, version), TILE_LEVELS])
-        )
+        located = await self._locate(_index_key(identifier, version), ())
+        return None if located is None else located[:3]
+
+    async def locate_with_path(
+        self, identifier: str, version: int, size: int
+    ) -> tuple[int, bytes, list[bytes] | None, dict[Coord, bytes]] | None:
+        """As :meth:`locate_in_tile`, and while the leaf's tile is incomplete, the nodes of its
+        inclusion path in the tree of ``size`` (those stored: the rest are read as they would be)."""
+        return await self._locate(_index_key(identifier, version), (b"%d" % size,))
+
+    async def _locate(
+        self, field: str, extra: tuple[bytes, ...]
+    ) -> tuple[int, bytes, list[bytes] | None, dict[Coord, bytes]] | None:
+        reply = await self._hot_script(field, extra)
+        if reply is None:
+            keys = [self._index, self._leaves, self._nodes]
+            reply = await self._call(self._locate_in_tile(keys=keys, args=[field, TILE_LEVELS, *extra]))
         if not reply:
             return None
-        index, leaf, *siblings = reply
-        found = [_bytes(value) for value in siblings] if len(siblings) == TILE_LEVELS else None
-        return int(index), _bytes(leaf), found
+        index, leaf, *rest = cast(list[bytes | str | None], reply)
+        assert index is not None and leaf is not None  # the script answers false without them
+        nodes: dict[Coord, bytes] = {}
+        if rest and _bytes(rest[0] or b"") == b"path":
+            for name, value in zip(rest[1::2], rest[2::2], strict=True):
+                if name is not None and value is not None:
+                    level, _, at = _bytes(name).partition(b":")
+                    nodes[(int(level), int(at))] = _bytes(value)
+            return int(index), _bytes(leaf), None, nodes
+        found = [_bytes(value) for value in rest if value is not None] if len(rest) == TILE_LEVELS else None
+        return int(index), _bytes(leaf), found, nodes
+
+    async def _hot_script(self, field: str, extra: tuple[bytes, ...]) -> object | None:
+        """The tile script's reply over the fast connection (``False`` for a version not logged);
+        None without one, or where Redis has not the script yet (NOSCRIPT: the client's call
+        loads it)."""
+        if self._reads is None:
+            return None
+        try:
+            reply = await self._reads.call(
+                b"EVALSHA", self._locate_sha, b"3", *self._tile_keys, field.encode(), _LEVELS, *extra
+            )
+        except StoreUnavailable as err:
+            if "NOSCRIPT" not in str(err):
+                raise
+            return None
+        return False if reply is None else reply
 
     async def append(self, size: int, records: Sequence[LeafRecord], nodes: Mapping[Coord, bytes]) -> None:
         args: list[int | str | bytes] = [size, len(records)]

@@ -46,10 +46,16 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     else:
         url = request.getfixturevalue("redis_url")
         client = aioredis.Redis.from_url(url)
-        # "redis-hot": the version index read over the store's pipelined connection, as a node does.
+        # "redis-hot": the version index and the proofs' reads over the store's pipelined
+        # connection, as a node does.
         hot = HotReads(url, 2.0) if request.param == "redis-hot" else None
         try:
-            yield RedisLog(client, namespace="test-log", hot=hot.hget if hot is not None else None)
+            yield RedisLog(
+                client,
+                namespace="test-log",
+                hot=hot.hget if hot is not None else None,
+                reads=hot,
+            )
         finally:
             if hot is not None:
                 hot.close()

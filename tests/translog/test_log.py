@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,12 @@ from resolver.errors import Conflict, InputError, NotFound
 from resolver.integrity.part import LogIndexes
 from resolver.integrity.routes import route_defs
 from resolver.translog import merkle
-from resolver.translog.base import LeafRecord, LogBackend, LogCorrupted
+from resolver.translog.base import JointRead, LeafRecord, LogBackend, LogCorrupted, PathLocate
 from resolver.translog.entry import LogEntry
 from resolver.translog.heads import SignedTreeHead
 from resolver.translog.log import TransparencyLog
 from resolver.translog.merkle import Coord
+from resolver.translog.redis import RedisLog
 from resolver.translog.routes import log_routes
 from resolver.translog.sqlite import SQLiteLog
 from tests.translog.conftest import KEY, Clock, sign
@@ -128,7 +129,15 @@ class CountingBackend:
         return await self.inner.index_of(identifier, version)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+        found = getattr(self.inner, name)
+        if name != "leaf_and_nodes":
+            return found
+
+        async def leaf_and_nodes(index: int, coords: Sequence[Coord]) -> Any:  # a joint read counts too
+            self.read += len(coords)
+            return await found(index, coords)
+
+        return leaf_and_nodes
 
 
 async def test_proofs_read_logarithmically_many_nodes(backend: LogBackend) -> None:
@@ -346,3 +355,56 @@ async def test_index_of_reads_the_index_alone(backend: LogBackend) -> None:
     assert await backend.index_of("88.100.1/BAT-2", 1) == 2
     assert await backend.index_of("88.100.1/BAT-2", 2) is None
     assert await backend.index_of("88.100.1/NOPE", 1) is None
+
+
+async def test_a_proof_by_leaf_index_read_jointly_is_the_one_read_in_two_steps(backend: LogBackend) -> None:
+    """Redis reads a proof's leaf and nodes in one round trip once the log knows the tree size;
+    the proofs and errors are those of the leaf read first and the nodes after."""
+    writer = TransparencyLog(backend, signer=sign, clock=Clock())
+    await writer.append_many([_entry(i) for i in range(600)])
+    assert isinstance(backend, JointRead) == (not isinstance(backend, SQLiteLog))
+    for size in (1, 255, 256, 300, 512, 600):
+        for index in sorted({0, 1, size // 2, 255, 256, 257, size - 1}):
+            if index < size:
+                stepwise = await TransparencyLog(backend, signer=sign).inclusion_at(index, size)
+                assert await writer.inclusion_at(index, size) == stepwise  # the tile path made
+                assert await writer.inclusion_at(index, size) == stepwise  # ... and kept
+                assert stepwise.path == [
+                    h
+                    for plan in merkle.inclusion_plan(index, size)
+                    for h in [merkle.evaluate(plan, await backend.nodes(plan))]
+                ]
+    if isinstance(backend, RedisLog):
+        client = backend._redis  # behind the log's back: a leaf gone, the scripts forgotten
+        await client.hdel("{test-log}:leaves", "3")
+        for log in (writer, TransparencyLog(backend, signer=sign)):
+            with pytest.raises(InputError, match="no leaf 3"):
+                await log.inclusion_at(3, 600)
+        await client.script_flush()
+        assert (await writer.inclusion("88.100.1/BAT-300", 1, 600)) == await writer.inclusion_at(300, 600)
+
+
+async def test_a_located_version_s_path_is_the_one_its_plan_names(backend: LogBackend) -> None:
+    """Redis's tile script, given a tree size, reads the whole inclusion path of a leaf whose tile
+    is incomplete: the nodes merkle.inclusion_plan names (test_rfc9162 checks the proofs made)."""
+    if not isinstance(backend, PathLocate):
+        pytest.skip("SQLite reads a proof's nodes inline")
+    writer = TransparencyLog(backend, signer=sign, clock=Clock())
+
+    async def check(size: int, indexes: Iterable[int], stored: int) -> None:
+        for index in indexes:
+            located = await backend.locate_with_path(f"88.100.1/BAT-{index}", 1, size)
+            assert located is not None and located[0] == index
+            plan = {coord for part in merkle.inclusion_plan(index, size) for coord in part}
+            complete = index < 256 <= stored  # the tile in the store: its siblings are read instead
+            assert set(located[3]) == (set() if complete else plan), (index, size)
+
+    await writer.append_many([_entry(n) for n in range(40)])
+    for size in range(1, 41):  # every leaf of every size, as test_rfc9162 proves them
+        await check(size, range(size), 40)
+    await writer.append_many([_entry(n) for n in range(40, 300)])
+    for size in (255, 256, 257, 299, 300):
+        await check(size, {0, 254, 255, 256, size // 2, size - 1} & set(range(size)), 300)
+    assert await writer.inclusion("88.100.1/BAT-299", 1, 300) == (
+        await TransparencyLog(backend, signer=sign).inclusion_at(299, 300)
+    )
