@@ -19,7 +19,7 @@ from resolver.jsontypes import JSONObject
 from resolver.passport.graph import Statement, find_root
 from resolver.profile import Profile
 from resolver.validation import shacl_core, sparql_batch, worker_patches
-from resolver.validation.report import ValidationReport, ValidationResult, report_of
+from resolver.validation.report import ValidationReport, ValidationResult, report_of, report_of_results
 
 if TYPE_CHECKING:
     from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
@@ -204,7 +204,10 @@ class Engine:
             results.extend(found)
         if not results:
             return ValidationReport(conforms=True)
-        return report_of(report_graph(conforms, results), self.profile)
+        try:
+            return report_of_results(results, self.profile)
+        except ValueError:  # a result beyond report_of_results: the report graph, as pyshacl makes it
+            return report_of(report_graph(conforms, results), self.profile)
 
     def _data(
         self,
