@@ -13,11 +13,12 @@ parsed query is the one ``prepareQuery`` returns, so no verdict or error changes
 
 The whole run's reports (the reference, ~half of each mode's CPU) are memoised like stock
 pyshacl's verdicts (tests/passport/pyshacl_memo.py), one file per mode: keyed by the versions,
-the profile's files, the code of the whole run (engine, report, patches, the rdflib graph, the
-profile) and the passport's canonical N-Quads. The passports are validated as the write path
-validates them, canonically labelled, so a report names the same blank nodes on every run. A
-fixed sample is asked of the whole run again on every run; a report the memo lacks is computed
-afresh and fails a test until ``make differential-memo`` rewrites the memo."""
+the profile's files, the code of the whole run (engine, report, patches, the functions of
+jsonld that make its rdflib graph, the profile) and the passport's canonical N-Quads. The
+passports are validated as the write path validates them, canonically labelled, so a report
+names the same blank nodes on every run. A fixed sample is asked of the whole run again on
+every run; a report the memo lacks is computed afresh and fails a test until
+``make differential-memo`` rewrites the memo."""
 
 from __future__ import annotations
 
@@ -88,7 +89,10 @@ def _memo_path(speedups: bool) -> Path:
 def _environment(speedups: bool) -> dict[str, str]:
     """What the whole run's report depends on besides the passport (pyshacl_memo.environment,
     with this mode's code and the profile's vocabulary)."""
-    code: list[object] = [engine_module, report_module, jsonld, profile_module, _outcome, _whole]
+    # Of resolver/jsonld.py, the functions that give pyshacl the passport (not the whole module,
+    # whose reading the canonical N-Quads of the key cover).
+    readers = (jsonld.rdflib_triples, jsonld._node, jsonld._exact, jsonld.graph_of, jsonld._fill_memory)
+    code: list[object] = [engine_module, report_module, *readers, profile_module, _outcome, _whole]
     if speedups:
         code.append(worker_patches)
     else:
