@@ -49,11 +49,13 @@ test: install system-deps axe
 	[ $$typed -eq 0 ] && exit $$tests || exit $$typed
 
 # Recompute stock pyshacl's verdicts for the differential test and test_validation's comparison
-# with plain pyshacl (tests/passport/pyshacl_memo.py) and rewrite the committed memos: after a
-# change to the shapes, the contexts, the mutants or the versions of pyshacl, rdflib or pyld (the
-# tests fail and say so until then).
+# with plain pyshacl (tests/passport/pyshacl_memo.py) and the engine's whole-run reports for
+# test_invalid_reports, and rewrite the committed memos: after a change to the shapes, the
+# contexts, the mutants, the versions of pyshacl, rdflib or pyld, or (for the whole-run reports)
+# the validation code (the tests fail and say so until then).
 differential-memo: install
-	PASSPORT_REFRESH_PYSHACL_MEMO=1 $(BIN)/pytest -q tests/passport/test_differential.py tests/profile/test_validation.py
+	PASSPORT_REFRESH_PYSHACL_MEMO=1 $(BIN)/pytest -q tests/passport/test_differential.py tests/profile/test_validation.py \
+	  tests/validation/test_invalid_reports.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -330,8 +330,16 @@ def frame(
     triples: Sequence[Statement], root: pyoxigraph.NamedNode, terms: Terms, context_url: str
 ) -> JSONObject:
     """The compact JSON-LD document of ``triples`` (all reachable from ``root``) in our context."""
-    framer = _Framer(*keyed(triples), terms)
-    return {"@context": context_url, **framer.node(str(root))}
+    return frame_keyed(*keyed(triples), str(root), terms, context_url)
+
+
+def frame_keyed(
+    triples: Sequence[Keyed], parts: LiteralParts, root: str, terms: Terms, context_url: str
+) -> JSONObject:
+    """:func:`frame` of triples keyed (:func:`keyed`), ``parts`` their literals' parts, ``root``
+    the passport's N-Triples form."""
+    framer = _Framer(triples, parts, terms)
+    return {"@context": context_url, **framer.node(root)}
 
 
 def frame_views(

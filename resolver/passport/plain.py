@@ -296,6 +296,20 @@ def frame_views(
         return None
 
 
+def frame_document(
+    views: Views, read_in: PlainRead, root: pyoxigraph.NamedNode, terms: Terms, context_url: str
+) -> JSONObject | None:
+    """frame.frame of the authority view of ``views`` (:func:`tier_views` of ``read_in``: the
+    document of a passport refused), keyed by this reading's N-Quads terms; None when a literal
+    is beyond this reading (the general way then frames)."""
+    terms_of = read_in.labelled_terms
+    full = [(s.decode(), p.decode(), o.decode()) for s, p, o in (terms_of[i] for i in views[max(Tier)])]
+    try:
+        return frame.frame_keyed(full, _literal_parts, str(root), terms, context_url)
+    except (KeyError, ValueError):
+        return None
+
+
 def _literal_parts(key: str) -> tuple[str, str | None, str] | None:
     """A literal's (lexical form, language, datatype) from its N-Triples form, which this
     reading wrote without escapes (an escape: None)."""

@@ -3,7 +3,7 @@ check (shacl_core) for the common case, and pyshacl for everything it cannot sho
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import pyoxigraph
@@ -19,7 +19,7 @@ from resolver.jsontypes import JSONObject
 from resolver.passport.graph import Statement, find_root
 from resolver.profile import Profile
 from resolver.validation import shacl_core, sparql_batch, worker_patches
-from resolver.validation.report import ValidationReport, ValidationResult, report_of
+from resolver.validation.report import ValidationReport, ValidationResult, report_of, report_of_results
 
 if TYPE_CHECKING:
     from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
@@ -88,13 +88,16 @@ class Engine:
             return _typed(self.validate_graph(jsonld.graph_of(rdf), quads=quads), triples, root)
         if diagnosis is None:
             diagnosis = self._core.diagnose(rdf)
-        diagnosis.settle(SparqlRunner(quads))
+        runner = SparqlRunner(quads)
+        diagnosis.settle(runner)
         if diagnosis.conforms:
-            report = ValidationReport(conforms=True)
-        elif diagnosis.whole:
-            report = self.validate_graph(jsonld.graph_of(rdf), quads=quads)
+            return _typed(ValidationReport(conforms=True), triples, root)
+        # pyshacl's SPARQL constraints read the copy the fast check made, if it made one.
+        store = runner.store if worker_patches.installed() else None
+        if diagnosis.whole:
+            report = self.validate_graph(jsonld.graph_of(rdf), quads=quads, store=store)
         else:
-            report = self.validate_pairs(jsonld.graph_of(rdf), diagnosis.suspects, quads=quads)
+            report = self.validate_pairs(jsonld.graph_of(rdf), diagnosis.suspects, quads=quads, store=store)
         return _typed(report, triples, root)
 
     def validate_many(
@@ -163,10 +166,15 @@ class Engine:
         return self.validate(triples, find_root(triples, None))
 
     def validate_graph(
-        self, graph: rdflib.Graph, *, quads: list[pyoxigraph.Quad] | None = None
+        self,
+        graph: rdflib.Graph,
+        *,
+        quads: list[pyoxigraph.Quad] | None = None,
+        store: Callable[[], pyoxigraph.Store] | None = None,
     ) -> ValidationReport:
-        """pyshacl's whole run on ``graph``."""
-        data = self._data(graph, quads)
+        """pyshacl's whole run on ``graph`` (``quads``: the same triples, or ``store``: their
+        pyoxigraph copy, for the SPARQL constraints with the worker speed-ups)."""
+        data = self._data(graph, quads, store)
         self._shacl.data_graph = data
         self._shacl._target_graph = None
         conforms, report_graph, _ = self._shacl.run()  # type: ignore[no-untyped-call]
@@ -180,29 +188,38 @@ class Engine:
         pairs: Iterable[tuple[Node, Node]],
         *,
         quads: list[pyoxigraph.Quad] | None = None,
+        store: Callable[[], pyoxigraph.Store] | None = None,
     ) -> ValidationReport:
         """pyshacl's run of only these (shape node, focus node) pairs, each through the shape's
-        own ``validate`` as pyshacl's run calls it, into one report built as the run builds it."""
-        data = self._data(graph, quads)
+        own ``validate`` as pyshacl's run calls it, into one report built as the run builds it
+        (``quads`` and ``store`` as for :meth:`validate_graph`)."""
+        data = self._data(graph, quads, store)
         shapes = self._shacl.shacl_graph
         executor = self._shacl.make_executor()
-        conforms, results = True, []
+        results = []
         for node, focus in pairs:
             shape = shapes.lookup_shape_from_node(node)
-            ok, found = shape.validate(executor, data, focus=[cast(_Focus, focus)])
-            conforms = conforms and bool(ok)
+            _, found = shape.validate(executor, data, focus=[cast(_Focus, focus)])
             results.extend(found)
         if not results:
             return ValidationReport(conforms=True)
-        return report_of(report_graph(conforms, results), self.profile)
+        # The report's verdict is its results' (report_of): no Violation among them.
+        return report_of_results(results, self.profile)
 
-    def _data(self, graph: rdflib.Graph, quads: list[pyoxigraph.Quad] | None) -> DataGraph:
+    def _data(
+        self,
+        graph: rdflib.Graph,
+        quads: list[pyoxigraph.Quad] | None,
+        store: Callable[[], pyoxigraph.Store] | None = None,
+    ) -> DataGraph:
         data = DataGraph.from_rdflib(graph)
-        if quads is not None and worker_patches.installed():
+        if store is not None and worker_patches.installed():
+            worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = data, store()
+        elif quads is not None and worker_patches.installed():
             # The SPARQL constraints' copy, straight from the parser's quads (same blank node ids).
-            store = pyoxigraph.Store()
-            store.extend(quads)
-            worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = data, store
+            copy = pyoxigraph.Store()
+            copy.extend(quads)
+            worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = data, copy
         return data
 
 
@@ -251,21 +268,28 @@ class SparqlRunner:
     """Runs SPARQL constraints for the fast check on a pyoxigraph copy of the passport, made on
     first use, through the same function pyshacl's run uses (so the verdicts are the same)."""
 
-    __slots__ = ("quads", "token")
+    __slots__ = ("_store", "quads", "token")
 
     def __init__(self, quads: list[pyoxigraph.Quad]) -> None:
         self.quads = quads
         self.token: object | None = None
+        self._store: pyoxigraph.Store | None = None
+
+    def store(self) -> pyoxigraph.Store:
+        """The pyoxigraph copy of the passport, made once (read-only: queries only), for the
+        fast check and then for pyshacl's run of the pairs it could not clear."""
+        if self._store is None:
+            self._store = pyoxigraph.Store()
+            self._store.extend(self.quads)
+        return self._store
 
     def __call__(self, component: SPARQLBasedConstraint, text: str, bindings: dict[str, Node]) -> bool:
         """True if the constraint reports anything (or cannot be run here)."""
         if not worker_patches.installed():
             return True  # stock pyshacl runs SPARQL on rdflib only: let its full run decide
         if self.token is None:
-            store = pyoxigraph.Store()
-            store.extend(self.quads)
             self.token = object()
-            worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = self.token, store
+            worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = self.token, self.store()
         elif worker_patches.OX_COPY[0] is not self.token:
             return True
         query: _SparqlQuery = component

@@ -147,7 +147,7 @@ def _framed(engine: Engine, read_in: _Read, report: ValidationReport) -> Prepare
         nquads = _views_nquads(read_in)
     else:
         framed, nquads = {}, {}
-        document = orjson.dumps(frame.frame(read_in.views()[max(Tier)], root, terms, profile.context_url))
+        document = orjson.dumps(_frame_document(engine, read_in, terms))
     return PreparedPassport(
         iri=root.value,
         report=report,
@@ -169,6 +169,17 @@ def _frame_views(engine: Engine, read_in: _Read, terms: Terms) -> dict[Tier, JSO
         if found is not None:
             return found
     return frame.frame_views(read_in.views(), root, terms, profile.context_url, profile.tier_of)
+
+
+def _frame_document(engine: Engine, read_in: _Read, terms: Terms) -> JSONObject:
+    """The authority view framed (the document of a passport refused): from the plain
+    reading's terms when there is one, else pyoxigraph's."""
+    context_url, root = engine.profile.context_url, read_in.root
+    if read_in.plain is not None and read_in.plain_views is not None:
+        found = plain.frame_document(read_in.plain_views, read_in.plain, root, terms, context_url)
+        if found is not None:
+            return found
+    return frame.frame(read_in.views()[max(Tier)], root, terms, context_url)
 
 
 def _views_nquads(read_in: _Read) -> dict[Tier, bytes]:

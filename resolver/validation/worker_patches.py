@@ -59,6 +59,7 @@ def install(*, advanced: bool) -> None:
     parameter list in place, so the constraint lookup cache is left out then."""
     _cache_sparql_queries()
     _sparql_on_oxigraph()
+    _skip_result_texts()
     if not advanced:
         _cache_constraint_lookup()
     _INSTALLED[0] = True
@@ -255,6 +256,30 @@ def _to_rdflib(term: OxTerm) -> Identifier:
         # it with a real "false" (two values seen as one, so sh:maxCount 1 passed).
         return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=False)
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _skip_result_texts() -> None:
+    """Leave out the text pyshacl writes for each result (``make_v_result_description``).
+
+    A result is (text, node, triples); the text only goes into the report's text, which the
+    engine never reads: it builds its report from the result triples (Engine.validate_graph
+    reads the report graph; Engine.validate_pairs and report_graph skip the text). Writing it
+    stringifies the shape, focus node, value and path of every result (~a fifth of pyshacl's
+    cost on an invalid passport, a tenth of the write path's). The result's triples, its
+    messages among them, are made as before. Idempotent.
+    """
+    from pyshacl.constraints.constraint_component import ConstraintComponent
+
+    original = ConstraintComponent.make_v_result_description
+    if getattr(original, "_skipped", False):
+        return
+
+    def make_v_result_description(self: ConstraintComponent, *_: object, **__: object) -> str:
+        return ""
+
+    make_v_result_description._skipped = True  # type: ignore[attr-defined]
+    make_v_result_description.original = original  # type: ignore[attr-defined]  # for its test
+    ConstraintComponent.make_v_result_description = make_v_result_description  # type: ignore[method-assign]
 
 
 def freeze_shapes_graph(shapes: ShapesGraph) -> None:
