@@ -99,6 +99,8 @@ def _environment(speedups: bool) -> dict[str, str]:
         code.append(worker_patches._cache_sparql_queries)
     vocab = hashlib.sha256()
     for path in sorted((PROFILE_ROOT / "vocab" / "eu-battery").glob("*")):
+        if not path.is_file():  # a __pycache__ of parsed graphs (resolver/profile.py)
+            continue
         vocab.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     env = pyshacl_memo.environment(code=code)
     return {**env, "vocab": vocab.hexdigest(), "mode": "speedups" if speedups else "stock"}
