@@ -90,12 +90,15 @@ class CliRunner:
     reads it at import). Close it (or use ``with``) to stop the zygote.
     """
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, preload: str = "") -> None:
+        """``preload``: Python the zygote runs after its imports, before its first fork (more
+        start-up its commands share, e.g. a profile loaded; never a command's own work)."""
         self.env = env
         self._lock = threading.Lock()
         self._pending = b""
+        code = _ZYGOTE.replace("resolver.cli._parser()\n", "resolver.cli._parser()\n" + preload + "\n", 1)
         self._zygote = subprocess.Popen(
-            [sys.executable, "-c", _ZYGOTE],
+            [sys.executable, "-c", code],
             cwd=REPO,
             env=env,
             stdin=subprocess.PIPE,
