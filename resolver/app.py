@@ -63,13 +63,14 @@ def create_app(
     timing: Timing = _TIMING,
     validator: Validator | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    checker: Validator | None = None,
 ) -> web.Application:
     """The node's application for ``config``; ``demo`` loads the example passports on start,
     and a year of readings for a few of them.
 
     ``clock`` is the node's wall clock, ``monotonic`` the one its peer-lookup limit refills by,
     and ``timing`` the webhook delivery's waits (tests move and record them instead of
-    sleeping). ``validator``: a pool the caller owns (open_node).
+    sleeping). ``validator`` and ``checker``: pools the caller owns (open_node).
     """
     metrics = metrics or Metrics()
     hot = HotAnswers(metrics, max_bytes=config.hot_cache_bytes)
@@ -88,6 +89,7 @@ def create_app(
             sparql=True,
             lifecycle=timing,
             validator=validator,
+            checker=checker,
         ) as node:
             # The keys a third-party body's signature is checked with (PUT, /validate), read
             # once the keyring is open: the node's own (a re-imported export) and pinned peers'.
@@ -193,12 +195,13 @@ async def start_node(
     reuse_port: bool = False,
     validator: Validator | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    checker: Validator | None = None,
 ) -> RunningNode:
     """Bind, start and serve a node; port 0 picks a free port, and ``base_url`` follows it.
 
     ``reuse_port``: bind with SO_REUSEPORT, so that several processes share the port and the
-    kernel spreads connections over them (``serve --processes N``). ``validator``: a pool the
-    caller owns (open_node). ``clock`` and ``monotonic``: see create_app.
+    kernel spreads connections over them (``serve --processes N``). ``validator`` and
+    ``checker``: pools the caller owns (open_node). ``clock`` and ``monotonic``: see create_app.
 
     The socket is bound before the app starts so that the node knows its own URL (it is in
     the node description and in Handle values) even on an ephemeral port. ``wait_validator``
@@ -221,7 +224,15 @@ async def start_node(
     tls = server_context(config.federation.tls)
     url = f"{'https' if tls is not None else 'http'}://{shown_host}:{bound_port}"
     config = replace(config, host=host, port=bound_port, base_url=config.base_url or url)
-    app = create_app(config, demo=demo, clock=clock, timing=timing, validator=validator, monotonic=monotonic)
+    app = create_app(
+        config,
+        demo=demo,
+        clock=clock,
+        timing=timing,
+        validator=validator,
+        monotonic=monotonic,
+        checker=checker,
+    )
     use_log = config.access_log if access_log is None else access_log
     limits = config.limits
     runner = web.AppRunner(

@@ -257,9 +257,14 @@ async def _start_validator(
     return starting
 
 
-def _checker(config: NodeConfig, start: ValidatorStart, stack: contextlib.AsyncExitStack) -> Validator | None:
+def _checker(
+    config: NodeConfig, start: ValidatorStart, stack: contextlib.AsyncExitStack, given: Validator | None
+) -> Validator | None:
+    """The ``/validate`` pool: one worker, a budget of ``config.limits.validate_seconds``."""
     if start is ValidatorStart.NEVER:
         return None
+    if given is not None:
+        return given  # the caller's: used and left open
     # Started by the first /validate (most nodes never see one: no extra process until then).
     checker = Validator(workers=1, timeout=float(config.limits.validate_seconds))
     stack.push_async_callback(checker.aclose)
@@ -480,6 +485,7 @@ async def open_node(
     sparql: bool = False,
     lifecycle: Timing | None = _TIMING,
     validator: Validator | None = None,
+    checker: Validator | None = None,
 ) -> AsyncIterator[Node]:
     """Open every part of the node for ``config``; close them all, in reverse, on exit.
 
@@ -487,16 +493,16 @@ async def open_node(
     dates readings by it), ``monotonic`` the one ``[federation.limits]`` buckets refill by; tests
     move both. ``sparql`` opens the SPARQL index (``[sparql]``) and follows the store: only the
     process serving ``/sparql`` does (an index directory has one writer). ``lifecycle``: the
-    lifecycle part's delivery timing, or None to open the node without it. ``validator``: a pool
-    the caller owns, started or not, used and left open (tests share one among a process's
-    nodes); None: the node opens and closes its own of ``config.workers`` workers."""
+    lifecycle part's delivery timing, or None to open the node without it. ``validator`` (and
+    ``checker``, the /validate pool): a pool the caller owns, started or not, used and left open
+    (tests share them among a process's nodes); None: the node's own, closed by it."""
     metrics = metrics or Metrics()
     config = with_pinned_keys(config)  # owners' keys an operator accepted (keys learn)
     async with contextlib.AsyncExitStack() as stack:
         store, integrity = await _store_with_integrity(config, metrics, stack)
         validator = _own_validator(config, validator, stack)
         starting = await _start_validator(validator, validator_start, stack)
-        checker = _checker(config, validator_start, stack)
+        checker = _checker(config, validator_start, stack, checker)
         http = _peer_session(config, stack)
         redis = _redis_client(config, stack)
         index, why = await _sparql(config, store, http, stack) if sparql else (None, "")

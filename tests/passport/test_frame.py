@@ -4,6 +4,7 @@ survive, and numbers are JSON numbers exactly when JSON-LD reads them back uncha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -14,11 +15,18 @@ import pytest
 from resolver import jsonld
 from resolver.jsontypes import JSONObject
 from resolver.passport import canonical, frame, graph
-from resolver.validation import prepare_sync
+from resolver.validation import PreparedPassport, prepare_sync
 from tests.passport.forms import EXAMPLES, graph_of_jsonld, nquads
 
 IRI = "https://hdl.handle.net/88.100.1/F-1"
 _P = "https://ref.gs1.org/voc/"
+
+
+@functools.cache
+def _prepared(body: bytes) -> PreparedPassport:
+    """``prepare_sync(body)``, once per distinct body in this module: the same example is prepared
+    for several tests, the result is a function of the bytes, and the tests only read it."""
+    return prepare_sync(body)
 
 
 def _frame(turtle: str) -> tuple[JSONObject, list[pyoxigraph.Triple]]:
@@ -32,7 +40,7 @@ def _frame(turtle: str) -> tuple[JSONObject, list[pyoxigraph.Triple]]:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_pyld_reads_the_framed_document_back_to_the_same_graph(path: Path) -> None:
-    prepared = prepare_sync(path.read_bytes())
+    prepared = _prepared(path.read_bytes())
     assert nquads(graph_of_jsonld(orjson.loads(prepared.document))) == nquads(
         graph_of_jsonld(orjson.loads(path.read_bytes()))
     )
@@ -44,7 +52,7 @@ def test_pyld_reads_the_framed_document_back_to_the_same_graph(path: Path) -> No
 
 
 def test_keys_follow_the_context_order() -> None:
-    document = orjson.loads(prepare_sync(EXAMPLES[0].read_bytes()).document)
+    document = orjson.loads(_prepared(EXAMPLES[0].read_bytes()).document)
     order = jsonld.context_terms().order  # type: ignore[union-attr]
     keys = [k for k in document if k not in ("@context", "id", "type")]
     assert list(document)[:3] == ["@context", "id", "type"]
@@ -130,7 +138,7 @@ def test_what_each_view_signs_is_the_graph_read_back_from_the_framed_view(body: 
     # the framed view back: both must give the same canonical N-Quads, or served proofs fail.
     from resolver.integrity.canon import canonical_nquads, document_quads
 
-    prepared = prepare_sync(body)
+    prepared = _prepared(body)
     assert prepared.report.conforms and len(prepared.nquads) == 3
     for tier, view in prepared.views.items():
         assert prepared.nquads[tier] == canonical_nquads(document_quads(orjson.loads(view)))

@@ -21,7 +21,7 @@ MIB = 1024 * 1024
 
 def _million_triples() -> bytes:
     # Each array item is one triple; about 4 MB of JSON.
-    values = b",".join(b"100" for _ in range(1_000_000))
+    values = b"100," * 999_999 + b"100"  # what b",".join of a million b"100" gives, without the loop
     return (
         b'{"@context": {"@vocab": "https://example.org/"}, "@id": "https://example.org/b", "p": ['
         + values

@@ -11,7 +11,6 @@ import orjson
 import pyoxigraph
 import pytest
 import rdflib
-from rdflib.compare import isomorphic
 
 from resolver import jsonld
 from resolver.render import _direct, _reference, render
@@ -70,10 +69,18 @@ def test_every_tier_of_every_example_renders_directly_to_the_reference_graph(pat
 def test_direct_renderings_are_isomorphic_to_pyld_to_rdf(path: Path) -> None:
     view = prepare_sync(path.read_bytes()).views[Tier.AUTHORITY]
     expected = jsonld.to_graph(jsonld.expand(orjson.loads(view)))
+    expected_canonical = _rdflib_canonical(expected)
     for fmt, parser in (("ntriples", "nt"), ("turtle", "turtle")):
         graph = rdflib.Graph().parse(data=render(view, fmt).decode(), format=parser)
         assert len(graph) == len(expected)
-        assert isomorphic(graph, expected)
+        assert _rdflib_canonical(graph) == expected_canonical  # isomorphic
+
+
+def _rdflib_canonical(graph: rdflib.Graph) -> set[str]:
+    """An rdflib graph's triples, blank nodes labelled by RDFC-1.0: two graphs are isomorphic
+    exactly when these are equal (rdflib.compare.isomorphic's answer, in a fraction of its CPU:
+    it canonicalised pyld's graph again for each format, ~0.4 CPU-s a graph)."""
+    return _canonical(graph.serialize(format="nt", encoding="utf-8"), NT)
 
 
 def test_200_generated_passports_render_directly_to_the_reference_graph_at_every_tier() -> None:

@@ -94,14 +94,20 @@ class CliRunner:
     headroom would shrink by the preloaded heap. Close it (or use ``with``) to stop the zygote.
     """
 
-    def __init__(self, env: dict[str, str], *, nodes: bool = False) -> None:
+    def __init__(self, env: dict[str, str], *, nodes: bool = False, preload: str = "") -> None:
+        """``preload``: Python the zygote runs after its imports, before its first fork (more
+        start-up its commands share, e.g. a profile loaded; never a command's own work). Not
+        with ``nodes``, whose zygote preloads what it preloads."""
+        if nodes and preload:
+            raise ValueError("a preload is for the runner's own zygote, not the node zygote")
         self.env = env
         self._lock = threading.Lock()
         self._pending = b""
         self._zygote: subprocess.Popen[bytes] | None = None
         if not nodes:
+            code = _ZYGOTE.replace("resolver.cli._parser()\n", "resolver.cli._parser()\n" + preload + "\n", 1)
             self._zygote = subprocess.Popen(
-                [sys.executable, "-c", _ZYGOTE],
+                [sys.executable, "-c", code],
                 cwd=REPO,
                 env=env,
                 stdin=subprocess.PIPE,

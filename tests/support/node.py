@@ -23,7 +23,7 @@ from resolver.app import RunningNode, start_node
 from resolver.config import Credential, NodeConfig, default_config, hash_token
 from resolver.lifecycle.part import Timing
 from resolver.tiers import Role
-from tests.support.validators import shared_validator
+from tests.support.validators import shared_checker, shared_validator
 
 __all__ = [
     "NodeProcess",
@@ -101,9 +101,9 @@ async def running_node(
 
     A node left with the default ``data_dir`` (``./var``) or store (``./var/passports.sqlite3``)
     gets a temporary one instead: its keys, SPARQL index and passports never land in the working
-    directory (the repository, under pytest). The node validates
-    on the process's shared pool (tests/support/validators.py), and has no SPARQL index unless
-    ``sparql_index`` (``without_sparql_index``).
+    directory (the repository, under pytest). The node validates on the process's shared pools
+    (tests/support/validators.py: one for writes, one for ``/validate`` by its time budget), and
+    has no SPARQL index unless ``sparql_index`` (``without_sparql_index``).
     """
     if config is None:
         overrides.setdefault("workers", 1)
@@ -123,6 +123,7 @@ async def running_node(
             demo=demo,
             access_log=False,
             validator=validator,
+            checker=shared_checker(float(config.limits.validate_seconds)),
             timing=timing,
         )
         try:

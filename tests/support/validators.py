@@ -14,9 +14,10 @@ import asyncio
 
 from resolver.validation import Validator
 
-__all__ = ["close_shared_validators", "shared_validator"]
+__all__ = ["close_shared_validators", "shared_checker", "shared_validator"]
 
 _POOLS: dict[int | None, Validator] = {}
+_CHECKERS: dict[float, Validator] = {}
 
 
 async def shared_validator(workers: int | None = 1) -> Validator:
@@ -28,8 +29,18 @@ async def shared_validator(workers: int | None = 1) -> Validator:
     return validator
 
 
+def shared_checker(timeout: float) -> Validator:
+    """This process's ``/validate`` pool for nodes whose budget is ``timeout`` seconds: one worker,
+    as a node's own (``open_node(checker=...)``), started by the first ``/validate`` of any of
+    them. Nodes that answered ``/validate`` each spawned one (~1 CPU-s) before."""
+    checker = _CHECKERS.get(timeout)
+    if checker is None:
+        checker = _CHECKERS[timeout] = Validator(workers=1, timeout=timeout)
+    return checker
+
+
 def close_shared_validators() -> None:
     """Stop every shared pool's workers (at the end of the session, outside any event loop)."""
-    while _POOLS:
-        _, validator = _POOLS.popitem()
+    while _POOLS or _CHECKERS:
+        _, validator = _POOLS.popitem() if _POOLS else _CHECKERS.popitem()
         asyncio.run(validator.aclose())
