@@ -24,7 +24,7 @@ from resolver.config import ConfigError, NodeConfig
 from resolver.errors import InputError, InvalidIdentifier, PayloadTooLarge, ResolverError
 from resolver.jsontypes import JSON, JSONObject
 from resolver.profile import PROFILES, named_by
-from resolver.validation import ValidationReport, ValidationResult
+from resolver.validation import ValidationReport
 
 __all__ = ["add_parser", "profile_for", "run"]
 
@@ -185,20 +185,7 @@ def _print(outcome: dict[str, Any], out: TextIO) -> None:
         problem = outcome["problem"]
         out.write(f"{name}: UNUSABLE ({problem['title']}): {problem['detail']}\n")
         return
-    report = ValidationReport(
-        conforms=outcome["report"]["conforms"],
-        results=tuple(
-            ValidationResult(
-                focus_node=r["focusNode"],
-                path=r["path"],
-                data_points=tuple(r["dataPoints"]),
-                severity=r["severity"],
-                message=r["message"],
-                value=r["value"],
-            )
-            for r in outcome["report"]["results"]
-        ),
-    )
+    report = ValidationReport.from_json(outcome["report"])
     via = {
         "catenax": " (converted from Catena-X BatteryPass)",
         "openepcis": " (read from OpenEPCIS)",

@@ -63,6 +63,18 @@ class ValidationResult:
             "value": self.value,
         }
 
+    @classmethod
+    def from_json(cls, data: ResultJSON) -> ValidationResult:
+        """The result :meth:`to_json` wrote."""
+        return cls(
+            focus_node=data["focusNode"],
+            path=data["path"],
+            data_points=tuple(data["dataPoints"]),
+            severity=data["severity"],
+            message=data["message"],
+            value=data["value"],
+        )
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ValidationReport:
@@ -74,6 +86,11 @@ class ValidationReport:
     def to_json(self) -> ReportJSON:
         """A JSON-ready dict: ``{"conforms": bool, "results": [...]}``."""
         return {"conforms": self.conforms, "results": [r.to_json() for r in self.results]}
+
+    @classmethod
+    def from_json(cls, data: ReportJSON) -> ValidationReport:
+        """The report :meth:`to_json` wrote."""
+        return cls(bool(data["conforms"]), tuple(ValidationResult.from_json(r) for r in data["results"]))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

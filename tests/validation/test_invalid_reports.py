@@ -29,6 +29,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import orjson
 import pyoxigraph
@@ -45,7 +46,7 @@ from resolver.validation import engine as engine_module
 from resolver.validation import report as report_module
 from resolver.validation import worker_patches
 from resolver.validation.engine import Engine
-from resolver.validation.report import ValidationReport, ValidationResult
+from resolver.validation.report import ReportJSON, ValidationReport
 from tests.passport import pyshacl_memo
 from tests.passport.forms import EXAMPLES
 from tests.passport.test_differential import _distinct_mutants
@@ -116,18 +117,7 @@ def _from_memo(value: object) -> ValidationReport | str:
     if isinstance(value, str):
         return value
     assert isinstance(value, dict)
-    results = tuple(
-        ValidationResult(
-            focus_node=r["focusNode"],
-            path=r["path"],
-            data_points=tuple(r["dataPoints"]),
-            severity=r["severity"],
-            message=r["message"],
-            value=r["value"],
-        )
-        for r in value["results"]
-    )
-    return ValidationReport(conforms=bool(value["conforms"]), results=results)
+    return ValidationReport.from_json(cast(ReportJSON, value))
 
 
 def _compare(bodies: list[bytes], speedups: bool) -> Compared:
