@@ -4,14 +4,13 @@ check (shacl_core) for the common case, and pyshacl for everything it cannot sho
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 import pyoxigraph
 import rdflib
 from pyshacl import Validator as _ShaclValidator
 from pyshacl.graph_abstraction import DataGraph
-from pyshacl.rdfutil.clone import clone_blank_node
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import SH
 from rdflib.term import Node
 
 from resolver import jsonld
@@ -24,7 +23,7 @@ from resolver.validation.report import ValidationReport, ValidationResult, repor
 if TYPE_CHECKING:
     from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
 
-__all__ = ["Engine", "SparqlRunner", "report_graph"]
+__all__ = ["Engine", "SparqlRunner"]
 
 _Focus = rdflib.term.IdentifiedNode | rdflib.Literal  # a focus node, as pyshacl types it
 
@@ -221,38 +220,6 @@ class Engine:
             copy.extend(quads)
             worker_patches.OX_COPY[0], worker_patches.OX_COPY[1] = data, copy
         return data
-
-
-_Result = tuple[str, Node, Sequence[tuple[Any, Any, Any]]]  # pyshacl's (text, node, triples)
-
-
-def report_graph(conforms: bool, results: Sequence[_Result]) -> rdflib.Graph:
-    """The graph pyshacl's ``Validator.create_validation_report`` makes of a run's results
-    (pyshacl 0.40.1; tests/profile/test_report_graph.py compares them): the same triples added
-    in the same order, without its text and without binding the shapes graph's ~40 prefixes
-    into the graph (~40 % of its cost), which report_of never reads (it reads triples only)."""
-    if not conforms and not results:
-        raise RuntimeError("A Non-Conformant Validation Report must have at least one result.")
-    graph = rdflib.Graph(bind_namespaces="core")
-    report = rdflib.BNode()
-    graph.add((report, RDF.type, SH.ValidationReport))
-    graph.add((report, SH.conforms, rdflib.Literal(conforms)))
-    cloned: dict[tuple[Any, str], Node] = {}
-    for _, node, triples in results:
-        graph.add((report, SH.result, node))
-        for s, p, o in triples:
-            if isinstance(o, tuple):
-                source, value = o
-                if isinstance(value, rdflib.Literal):
-                    o = value  # as pyshacl: a literal of the data graph is not cloned
-                elif (source, str(value)) in cloned:
-                    o = cloned[(source, str(value))]
-                elif isinstance(value, rdflib.BNode):
-                    o = cloned[(source, str(value))] = clone_blank_node(source, value, graph, keepid=True)
-                else:
-                    o = cloned[(source, str(value))] = rdflib.URIRef(str(value))
-            graph.add((s, p, o))
-    return graph
 
 
 class _SparqlQuery(Protocol):

@@ -136,14 +136,14 @@ Result = tuple[str, Node, Sequence[tuple[Any, Any, Any]]]
 
 
 def report_of_results(results: Sequence[Result], profile: Profile) -> ValidationReport:
-    """``report_of`` the report graph pyshacl makes of ``results`` (engine.report_graph), read
-    from the results themselves: the graph copies a blank node of the shapes or data graph
-    keeping its id, and report_of reads of a node its id only, or for a result path its list
-    or inverse path, read here in the graph it comes from; and of a result its own triples
-    only, not those of the results sh:node nests under it (sh:detail), which the graph holds
-    but not as results of the report (tests/profile/test_report_graph.py compares the two).
-    Building the graph (its copies of shapes and data nodes) was ~a tenth of the write path
-    of an invalid passport."""
+    """``report_of`` the report graph pyshacl makes of ``results`` (its
+    ``Validator.create_validation_report``), read from the results themselves: the graph
+    copies a blank node of the shapes or data graph keeping its id, and report_of reads of a
+    node its id only, or for a result path its list or inverse path, read here in the graph it
+    comes from; and of a result its own triples only, not those of the results sh:node nests
+    under it (sh:detail), which the graph holds but not as results of the report
+    (tests/profile/test_report_graph.py compares the two). Building the graph (its copies of
+    shapes and data nodes) was ~a tenth of the write path of an invalid passport."""
     made = []
     for _, node, triples in results:
         found: dict[Node, dict[Node, None]] = {}  # predicate -> objects, as the graph lists them

@@ -263,7 +263,7 @@ def _skip_result_texts() -> None:
 
     A result is (text, node, triples); the text only goes into the report's text, which the
     engine never reads: it builds its report from the result triples (Engine.validate_graph
-    reads the report graph; Engine.validate_pairs and report_graph skip the text). Writing it
+    reads the report graph; Engine.validate_pairs reads the results' triples). Writing it
     stringifies the shape, focus node, value and path of every result (~a fifth of pyshacl's
     cost on an invalid passport, a tenth of the write path's). The result's triples, its
     messages among them, are made as before. Idempotent.
