@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from resolver.errors import InputError, NotFound
 from resolver.translog import merkle
@@ -230,44 +230,48 @@ class TransparencyLog:
         size = await self._tree_size(tree_size)
         if index >= size:
             raise InputError(f"leaf {index} came after the tree of size {size}; ask for a later tree_size")
-        tile = index >> _TILE_LEVELS
-        if (tile + 1) << _TILE_LEVELS > size:  # in the ragged right edge: the whole path
-            return InclusionProof(index, size, leaf, await self._evaluate(merkle.inclusion_plan(index, size)))
-        above = self._tile_paths.get((tile, size))
-        if above is None:
-            path = await self._evaluate(merkle.inclusion_plan(index, size))
-            self._keep_tile_path(tile, size, path[_TILE_LEVELS:])
-            return InclusionProof(index, size, leaf, path)
-        self._tile_paths.move_to_end((tile, size))
-        inside = [(level, (index >> level) ^ 1) for level in range(_TILE_LEVELS)]
-        nodes = await self.backend.nodes(inside)
-        if len(nodes) < _TILE_LEVELS:
-            raise LogCorrupted(f"the log is missing tree nodes {[c for c in inside if c not in nodes][:5]}")
-        return InclusionProof(index, size, leaf, [nodes[coord] for coord in inside] + above)
+
+        async def nodes(coords: Sequence[Coord]) -> tuple[bytes, dict[Coord, bytes]]:
+            return leaf, (await self.backend.nodes(coords) if coords else {})
+
+        return await self._inclusion_read(index, size, nodes)
 
     async def _inclusion_joint(self, joint: JointRead, index: int, size: int) -> InclusionProof:
         """As :meth:`_inclusion` for a size known to the log, with the leaf read in the same round
         trip as the nodes (the same reads, the same answers, the same errors)."""
+
+        async def leaf_and_nodes(coords: Sequence[Coord]) -> tuple[bytes, dict[Coord, bytes]]:
+            leaf, found = await joint.leaf_and_nodes(index, coords)
+            if leaf is None:
+                raise InputError(f"no leaf {index} in this log")
+            return leaf, found
+
+        return await self._inclusion_read(index, size, leaf_and_nodes)
+
+    async def _inclusion_read(
+        self,
+        index: int,
+        size: int,
+        read: Callable[[Sequence[Coord]], Awaitable[tuple[bytes, dict[Coord, bytes]]]],
+    ) -> InclusionProof:
+        """Leaf ``index``'s proof in the tree of ``size`` (> index), ``read`` giving the leaf's
+        entry bytes and the stored nodes asked for: the nodes inside its tile when the path above
+        a complete tile is kept, else the whole path (less the upper nodes kept in memory)."""
         tile = index >> _TILE_LEVELS
-        complete = (tile + 1) << _TILE_LEVELS <= size
+        complete = (tile + 1) << _TILE_LEVELS <= size  # else in the ragged right edge
         above = self._tile_paths.get((tile, size)) if complete else None
         if above is not None:
             self._tile_paths.move_to_end((tile, size))
             inside = [(level, (index >> level) ^ 1) for level in range(_TILE_LEVELS)]
-            leaf, nodes = await joint.leaf_and_nodes(index, inside)
-            if leaf is None:
-                raise InputError(f"no leaf {index} in this log")
+            leaf, nodes = await read(inside)
             if len(nodes) < _TILE_LEVELS:
-                raise LogCorrupted(
-                    f"the log is missing tree nodes {[c for c in inside if c not in nodes][:5]}"
-                )
+                missing = [c for c in inside if c not in nodes]
+                raise LogCorrupted(f"the log is missing tree nodes {missing[:5]}")
             return InclusionProof(index, size, leaf, [nodes[coord] for coord in inside] + above)
         plans = merkle.inclusion_plan(index, size)
         found, wanted = self._cached([coord for plan in plans for coord in plan])
-        leaf, read = await joint.leaf_and_nodes(index, wanted)
-        if leaf is None:
-            raise InputError(f"no leaf {index} in this log")
-        self._kept(wanted, read, found)
+        leaf, stored = await read(wanted)
+        self._kept(wanted, stored, found)
         path = [merkle.evaluate(plan, found) for plan in plans]
         if complete:
             self._keep_tile_path(tile, size, path[_TILE_LEVELS:])
