@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from tests.support.federation import free_port
 from tests.support.redis_server import RedisServer
 
 __all__ = ["RedisCluster", "redis_cluster", "redis_cluster_url"]
@@ -39,7 +38,6 @@ class RedisCluster:
         self.replicas = replicas
         self.node_timeout = node_timeout
         self.servers: list[RedisServer] = []
-        self._bus_ports: list[int] = []
 
     @property
     def url(self) -> str:
@@ -51,15 +49,12 @@ class RedisCluster:
         cluster launched ahead of its use spends while other tests run."""
         try:
             for _ in range(self.masters * (1 + self.replicas)):
-                server = RedisServer()
-                # An explicit bus port: by default it is the port + 10000, which fails above 55535.
+                server = RedisServer(cluster_bus=True)
                 # No diskless-sync delay: by default a master waits 5 s for more replicas before
                 # it sends the first sync, the most of a cluster's start (each master has one
                 # replica, so there is nothing to wait for; the sync itself is the same).
-                self._bus_ports.append(free_port())
                 server.extra_args = [
-                    "--cluster-enabled", "yes", "--cluster-node-timeout", str(self.node_timeout),
-                    "--cluster-port", str(self._bus_ports[-1]), "--repl-diskless-sync-delay", "0",
+                    "--cluster-node-timeout", str(self.node_timeout), "--repl-diskless-sync-delay", "0",
                 ]  # fmt: skip
                 self.servers.append(server.launch())
         except BaseException:
@@ -98,8 +93,8 @@ class RedisCluster:
         for epoch, client in enumerate(clients, start=1):
             client.execute_command("CLUSTER", "SET-CONFIG-EPOCH", epoch)
         for n, client in enumerate(clients):  # each meets the rest: no wait for gossip
-            for other, bus in zip(self.servers[n + 1 :], self._bus_ports[n + 1 :], strict=True):
-                client.execute_command("CLUSTER", "MEET", "127.0.0.1", other.port, bus)
+            for other in self.servers[n + 1 :]:
+                client.execute_command("CLUSTER", "MEET", "127.0.0.1", other.port, other.bus_port)
         ids = [_text(client.execute_command("CLUSTER", "MYID")) for client in clients]
         self._until(deadline, lambda: all(self._knows_all(client) for client in clients), every=0.01)
         for n, replica in enumerate(clients[self.masters :]):
@@ -146,7 +141,6 @@ class RedisCluster:
         for server in self.servers:
             server.stop()
         self.servers = []
-        self._bus_ports = []
 
 
 def _text(reply: object) -> str:

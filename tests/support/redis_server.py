@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 __all__ = ["RedisServer", "redis_server", "redis_url"]
 
@@ -34,7 +36,9 @@ class RedisServer:
     ``"off"`` (no append-only file) start one the node must refuse or accept as relaxed.
     """
 
-    def __init__(self, *, maxmemory: str | None = None, fsync: str = "always") -> None:
+    def __init__(
+        self, *, maxmemory: str | None = None, fsync: str = "always", cluster_bus: bool = False
+    ) -> None:
         executable = shutil.which("redis-server")
         if executable is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
@@ -43,6 +47,11 @@ class RedisServer:
         self.fsync = fsync
         self.extra_args: list[str] = []  # more redis-server options, e.g. --rename-command
         self.port = 0
+        # With ``cluster_bus``, the cluster bus listens on a port of its own (``bus_port``), picked
+        # and re-picked on a failed start together with ``port``: by default it is the port +
+        # 10000, which fails above 55535.
+        self.cluster_bus = cluster_bus
+        self.bus_port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None
 
@@ -60,20 +69,36 @@ class RedisServer:
         """Start the process on a free port without waiting for it (``ready`` waits): several
         servers start side by side."""
         self._dir = tempfile.TemporaryDirectory(prefix="redis-test-")
-        self.port = _free_port()
+        self._pick_ports()
         self._launch()
         return self
 
     def ready(self, *, timeout: float = 10.0) -> RedisServer:
-        """Wait until the launched server answers; on another free port if it could not bind."""
+        """Wait until the launched server answers; on other free ports if it could not bind."""
         if self._wait_ready(timeout):
             return self
         self._kill()
-        for _attempt in range(2):  # the free port can be taken between probe and bind
-            self.port = _free_port()
+        for _attempt in range(2):  # a free port can be taken between probe and bind
+            self._pick_ports()
             if self._spawn(timeout):
                 return self
-        raise RuntimeError(f"redis-server did not start; log in {self._dir.name if self._dir else '?'}")
+        raise RuntimeError(f"redis-server did not start; the end of its log:\n{self._log_tail()}")
+
+    def _pick_ports(self) -> None:
+        self.port = _free_port()
+        if self.cluster_bus:
+            self.bus_port = _free_port()
+
+    def _log_tail(self, lines: int = 20) -> str:
+        """The last lines of the server's output and log (the directory goes when it stops)."""
+        if self._dir is None:
+            return "(no log)"
+        tails = []
+        for name in ("redis.out", "redis.log"):
+            path = Path(self._dir.name) / name
+            if path.exists():
+                tails += path.read_text(errors="replace").splitlines()[-lines:]
+        return "\n".join(tails) or "(no log)"
 
     def kill(self, *, hard: bool = False) -> None:
         """Stop the process only (its port and directory stay for ``restart``).
@@ -91,10 +116,10 @@ class RedisServer:
         self._kill()
         if empty and self._dir is not None:
             for path in Path(self._dir.name).iterdir():
-                if path.name != "redis.log":
+                if path.name not in ("redis.log", "redis.out"):
                     shutil.rmtree(path) if path.is_dir() else path.unlink()
         if not self._spawn(timeout):
-            raise RuntimeError(f"redis-server did not restart on port {self.port}")
+            raise RuntimeError(f"redis-server did not restart on port {self.port}:\n{self._log_tail()}")
 
     def _spawn(self, timeout: float) -> bool:
         self._launch()
@@ -117,14 +142,21 @@ class RedisServer:
             "--protected-mode", "yes",
             "--logfile", str(Path(self._dir.name) / "redis.log"),
         ]  # fmt: skip
+        if self.cluster_bus:
+            args += ["--cluster-enabled", "yes", "--cluster-port", str(self.bus_port)]
         if self.maxmemory:
             args += ["--maxmemory", self.maxmemory]
         args += self.extra_args
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # What it says before its log file is open (a bad option, say) goes to redis.out.
+        with open(Path(self._dir.name) / "redis.out", "ab") as out:
+            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
 
     def _wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        with self.client() as client:  # one client (each new one reads redis-py's metadata)
+        # One client (each new one reads redis-py's metadata), without redis-py's retries: they
+        # back off for seconds on a refused connection, while a server that died is seen at once.
+        once = Retry(NoBackoff(), 0)
+        with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5, retry=once) as client:
             while time.monotonic() < deadline:
                 if self.process is None or self.process.poll() is not None:
                     return False
