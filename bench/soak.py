@@ -184,6 +184,9 @@ def soak_store() -> tuple[str, list[str]]:
     folder = OUT / "soak"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    for file in path.parent.glob(path.name + "*"):
-        shutil.copyfile(file, folder / file.name)
+    for file in path.parent.glob(path.name + "*"):  # the database, its log and its keys folder
+        if file.is_dir():
+            shutil.copytree(file, folder / file.name)
+        else:
+            shutil.copyfile(file, folder / file.name)
     return f"sqlite:///{(folder / path.name).resolve()}", dataset.prepared(10_000).keys
