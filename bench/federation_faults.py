@@ -2,11 +2,12 @@
 
 Four nodes in this process, each on its own socket and SQLite store: ``ent`` (owner of
 88.100.1), ``cn`` (relay for 88.100), ``eu`` (knows cn, and ent as a node it may learn) and
-``eu2`` (knows only cn). The links to ent and to cn pass through TCP gates that can freeze
-(accept, never answer) or die (refuse); the nodes are not told. Each row is one scenario: the
-status eu answered, the time it took, and what eu's cache held. The 404 flood compares the
-legitimate lookups' success rate and median time with the same lookups measured just before,
-without the flood (the baseline of the same run).
+``eu2`` (knows only cn, with ent's key pinned on that link: ent is no peer of eu2, so eu2 could
+not learn it, and refuses answers it cannot check). The links to ent and to cn pass through TCP
+gates that can freeze (accept, never answer) or die (refuse); the nodes are not told. Each row
+is one scenario: the status eu answered, the time it took, and what eu's cache held. The 404
+flood compares the legitimate lookups' success rate and median time with the same lookups
+measured just before, without the flood (the baseline of the same run).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench.workloads import Options, _register
 from resolver.app import RunningNode, start_node
 from resolver.config import Credential, default_config
 from resolver.identifiers import parse_identifier
+from resolver.integrity.signer import key_url
 from resolver.passport.write import store_prepared
 from resolver.tiers import Role
 
@@ -155,6 +157,15 @@ def _peer(node_id: str, port: int, prefixes: list[str], **extra: Any) -> dict[st
     }
 
 
+def _signing_keys(owner: RunningNode) -> dict[str, str]:
+    """``owner``'s signing key as a peer entry pins it (verification method URL -> multibase)."""
+    integrity = owner.node.integrity
+    if integrity is None:
+        raise RuntimeError(f"{owner.config.node_id} does not sign its passports")
+    active = integrity.keyring.active
+    return {key_url(owner.url, active.name): active.public_key_multibase}
+
+
 def _accept(node_id: str, token: str, grant: str = "public") -> dict[str, Any]:
     return {"id": node_id, "base_urls": [f"https://{node_id}.invalid"], "accept_token": token, "grant": grant}
 
@@ -228,7 +239,10 @@ class _Federation:
                 credentials=(reader,),
             )
         )
-        eu2_peers = [_peer("cn", self.gate_cn.port, ["88.100"], token=_EU, verify="identity")]
+        # ent is no peer of eu2, so eu2 cannot learn ent's key: it is pinned on the link that
+        # reaches ent's passports (docs/integrity.md), else eu2 refuses them (unpinned-owner).
+        relayed = {"owner": "ent", "keys": _signing_keys(self.ent)}
+        eu2_peers = [_peer("cn", self.gate_cn.port, ["88.100.1"], token=_EU, verify="identity", **relayed)]
         self.eu2 = await stack.enter_async_context(_node(tmp, "eu2", ["21.11102"], {"peers": eu2_peers}))
 
     def url(self, handle: str) -> str:
@@ -264,11 +278,15 @@ async def _scenarios(fed: _Federation) -> list[dict[str, Any]]:
     rows.append(_row("next lookup: owner learned", await _timed(fed.session, fed.url(h[1])), "copy kept"))
     for node, name in ((fed.eu, "eu, follows ent"), (fed.eu2, "eu2, through relay cn")):
         handle = h[6] if node is fed.eu else h[7]
-        await _timed(fed.session, f"{node.url}/{handle}")  # a copy to invalidate
+        scenario = f"PATCH on ent seen on {name}"
+        missing = await _copy_missing(fed.session, f"{node.url}/{handle}")
+        if missing is not None:  # nothing to invalidate: the row says why, not a time
+            rows.append(_row(scenario, missing, "no copy kept"))
+            continue
         await _feeds_connected(node)
         took = await fed.patch_seen(node, handle)
         seen = {"status": 200 if took is not None else None, "ms": round(took * 1000, 1) if took else None}
-        rows.append(_row(f"PATCH on ent seen on {name}", seen, "copy dropped by the feed"))
+        rows.append(_row(scenario, seen, "copy dropped by the feed"))
     fed.clock.shift += 301  # eu's copies of h[0], h[1] expire (max-age 300), stale window 300 s
     fed.gate_ent.freeze()
     rows.append(
@@ -295,6 +313,20 @@ async def _scenarios(fed: _Federation) -> list[dict[str, Any]]:
     rows.append(_row("relay down, owner up", await _timed(fed.session, fed.url(h[5])), "copy kept"))
     await fed.gate_cn.open()
     return rows
+
+
+async def _copy_missing(session: aiohttp.ClientSession, url: str) -> dict[str, Any] | None:
+    """None when the node keeps a copy of ``url`` (the lookup after the first is a cache hit);
+    else that answer and why: a PATCH row must time a kept copy dropped, not a miss."""
+    await _timed(session, url)  # the miss that keeps a copy
+    async with session.get(url) as resp:
+        body, source = await resp.read(), resp.headers.get("Passport-Source", "")
+        if resp.status == 200 and source == "cache":
+            return None
+        why = f"no copy kept (source {source or 'none'})"
+        if resp.status != 200 and body.startswith(b"{"):
+            why = f"no copy kept: {orjson.loads(body).get('detail', '')}"
+        return {"status": resp.status, "ms": None, "problem": why}
 
 
 async def _feeds_connected(node: RunningNode) -> None:
@@ -382,6 +414,7 @@ def federation_faults(options: Options) -> dict[str, Any]:
         + (f" (source {r['source']})" if r.get("source") else "")
         + (" stale" if r.get("stale") else "")
         + (f", Retry-After {r['retry_after']}" if r.get("retry_after") else "")
+        + (f" ({r['problem']})" if r.get("problem") else "")
         for r in rows
     ]
     a, f = flood["alone"], flood["flooded"]
