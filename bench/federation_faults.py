@@ -7,7 +7,9 @@ not learn it, and refuses answers it cannot check). The links to ent and to cn p
 gates that can freeze (accept, never answer) or die (refuse); the nodes are not told. Each row
 is one scenario: the status eu answered, the time it took, and what eu's cache held. The 404
 flood compares the legitimate lookups' success rate and median time with the same lookups
-measured just before, without the flood (the baseline of the same run).
+measured just before, without the flood (the baseline of the same run). The legitimate clients
+share one credential and are paced at 40 lookups/s in all, under eu's limit of 50/s per client,
+in both phases: the figure is what the flood costs a client that keeps within its own limit.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import secrets
 import statistics
 import tempfile
@@ -40,7 +43,11 @@ __all__ = ["federation_faults"]
 _EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "valid" / "ev-nmc811.jsonld"
 _OPERATOR, _READER, _EU, _CN = "bench-operator", "bench-reader", "eu-token", "cn-token"
 _PASSPORTS = 400  # on ent: 88.100.1/FF-000 ...
-_LEGITIMATE = 3  # clients making legitimate lookups at once
+_LIMITS = {"per_second": 50, "burst": 100}  # eu's [federation.limits], per client
+_LEGITIMATE = 3  # clients making legitimate lookups at once, with one credential
+# Their lookups per second in all, under their credential's limit on eu: a client over its own
+# limit would measure its own 429s, not what the flood costs it.
+_LEGITIMATE_RATE = 40.0
 
 
 def _sha(token: str) -> str:
@@ -228,13 +235,12 @@ class _Federation:
             _peer("cn", self.gate_cn.port, ["88.100"], token=_EU),
             _peer("ent", self.gate_ent.port, [], learned=True, token=_EU),
         ]
-        limits = {"per_second": 50, "burst": 100}
         self.eu = await stack.enter_async_context(
             _node(
                 tmp,
                 "eu",
                 ["21.11101"],
-                {"peers": eu_peers, "breaker": fast, "limits": limits},
+                {"peers": eu_peers, "breaker": fast, "limits": _LIMITS},
                 clock=self.clock,
                 credentials=(reader,),
             )
@@ -339,13 +345,21 @@ async def _feeds_connected(node: RunningNode) -> None:
 
 async def _legitimate(fed: _Federation, handles: list[str], seconds: float) -> list[dict[str, Any]]:
     """Lookups of distinct passports (each a miss that reaches ent) by ``_LEGITIMATE`` clients
-    for ``seconds`` or until ``handles`` are used up."""
+    for ``seconds`` or until ``handles`` are used up. No lookup starts before its slot (the n-th
+    at n / ``_LEGITIMATE_RATE`` s): never more than that rate counted from the start, so their
+    credential's bucket on eu (``_LIMITS``) never runs dry."""
     seen: list[dict[str, Any]] = []
-    stop = time.monotonic() + seconds
+    started = time.monotonic()
+    stop = started + seconds
     queue = list(reversed(handles))
+    slots = itertools.count()
 
     async def client() -> None:
         while queue and time.monotonic() < stop:
+            due = started + next(slots) / _LEGITIMATE_RATE
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            if not queue or time.monotonic() >= stop:
+                return
             seen.append(await _timed(fed.session, fed.url(queue.pop()), token=_READER))
 
     await asyncio.gather(*(client() for _ in range(_LEGITIMATE)))
@@ -388,6 +402,7 @@ async def _flood_rows(fed: _Federation, seconds: float) -> dict[str, Any]:
     stop.set()
     await flood
     return {
+        "legitimate_per_second": _LEGITIMATE_RATE,
         "alone": alone,
         "flooded": flooded,
         "flood_statuses": {str(k): v for k, v in sorted(counts.items())},
@@ -419,7 +434,9 @@ def federation_faults(options: Options) -> dict[str, Any]:
     ]
     a, f = flood["alone"], flood["flooded"]
     notes.append(
-        f"404 flood: legitimate lookups {f['ok']}/{f['lookups']} ok ({f['success']}), "
+        f"404 flood: legitimate lookups ({_LEGITIMATE} clients, one credential, paced at "
+        f"{_LEGITIMATE_RATE:g}/s in all; eu's limit {_LIMITS['per_second']}/s) "
+        f"{f['ok']}/{f['lookups']} ok ({f['success']}), "
         f"median {f['median_ms']} ms; "
         f"without the flood {a['ok']}/{a['lookups']} ({a['success']}), median {a['median_ms']} ms; "
         f"flood answers {flood['flood_statuses']}"
