@@ -1,6 +1,8 @@
 """Invalidation through a relay (issue 12, item 4): a node that caches copies from a relay
 drops them when the owner writes, because the relay passes on what the owner's feed made it
-drop. Three real nodes on 127.0.0.1: ent (owner) -> cn (relay) -> eu."""
+drop. Three real nodes on 127.0.0.1: ent (owner) -> cn (relay) -> eu. In the first test eu
+checks ent's proofs as by default (``unpinned = "refuse"``): ent is no peer of eu, so its key
+is pinned on the link to cn, and eu's copies name both (``ent via cn``)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import orjson
 import pytest
 
 from resolver.credentials import Credential
+from resolver.integrity.signer import key_url
 from resolver.tiers import Role
 from tests.support.federation import get, node, peer, sha
 from tests.support.waiting import until
@@ -46,14 +49,19 @@ async def test_a_patch_on_the_owner_reaches_a_node_that_caches_it_from_a_relay(t
             ]
         }
         cn = await stack.enter_async_context(node(tmp_path, "cn", ["88.100"], federation=cn_federation))
-        eu_federation = {"peers": [peer("cn", cn.url, ["88"], token="eu-to-cn", verify="identity")]}
+        assert ent.node.integrity is not None
+        active = ent.node.integrity.keyring.active
+        to_ent = {"owner": "ent", "keys": {key_url(ent.url, active.name): active.public_key_multibase}}
+        eu_federation = {
+            "unpinned": "refuse",
+            "peers": [peer("cn", cn.url, ["88.100.1"], token="eu-to-cn", verify="identity", **to_ent)],
+        }
         eu = await stack.enter_async_context(node(tmp_path, "eu", ["21.11101"], federation=eu_federation))
 
         url = f"{eu.url}/{HANDLE}"
         status, headers, _ = await get(session, url)
-        assert (
-            status == 200 and headers["Passport-Source"] == "peer:cn" and headers["Etag"].startswith('"v1.')
-        )
+        assert status == 200 and headers["Passport-Source"] == "peer:ent via cn"
+        assert headers["Etag"].startswith('"v1.') and "Passport-Unverified" not in headers
         _, headers, _ = await get(session, url)
         assert headers["Passport-Source"] == "cache"  # kept for max-age without the feeds
         for running, source in ((cn, "ent"), (eu, "cn")):
