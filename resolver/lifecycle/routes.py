@@ -26,6 +26,7 @@ import orjson
 from aiohttp import web
 
 from resolver import jsonld
+from resolver.credentials import Principal
 from resolver.errors import (
     AuthError,
     Forbidden,
@@ -35,7 +36,7 @@ from resolver.errors import (
     ServiceStarting,
     UnsupportedMediaType,
 )
-from resolver.http.auth import Authenticator, Principal
+from resolver.http.auth import Authenticator
 from resolver.identifiers import Identifier, claims, parse_identifier
 from resolver.jsontypes import JSON, JSONObject
 from resolver.lifecycle.compact import parse_compact

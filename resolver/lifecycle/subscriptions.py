@@ -18,8 +18,9 @@ import orjson
 from aiohttp import web
 
 from resolver import jsonld
+from resolver.credentials import Principal
 from resolver.errors import AuthError, Forbidden, InputError, NotFound, UnsupportedMediaType
-from resolver.http.auth import Authenticator, Principal
+from resolver.http.auth import Authenticator
 from resolver.identifiers import parse_identifier
 from resolver.lifecycle.delivery import Dispatcher
 from resolver.lifecycle.feed import Subscription, WarningFeed
