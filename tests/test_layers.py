@@ -107,9 +107,8 @@ _FORBIDDEN = [
     ("resolver.node", "resolver.app"),
     ("resolver.http", "resolver.app"),
     ("resolver.memo", "resolver"),
-    # The SPARQL index is opened by the composition root: only its routes and service know HTTP.
-    *((f"resolver.sparql.{m}", "resolver.http") for m in ("runtime", "engine", "follower", "index", "names")),
-    ("resolver.sparql.federated", "resolver.http"),
+    # The SPARQL index is opened by the composition root; /sparql is the HTTP edge's.
+    ("resolver.sparql", "resolver.http"),
     ("resolver.sparql", "resolver.node"),
     # The lifecycle part the composition root opens is below HTTP; only its handlers are not.
     ("resolver.lifecycle.part", "resolver.http"),
