@@ -21,11 +21,11 @@ from resolver import jsonld
 from resolver.credentials import Principal
 from resolver.errors import AuthError, Forbidden, InputError, NotFound, UnsupportedMediaType
 from resolver.http.auth import Authenticator
+from resolver.http.lifecycle_routes import Handler, read_body
 from resolver.identifiers import parse_identifier
 from resolver.lifecycle.delivery import Dispatcher
 from resolver.lifecycle.feed import Subscription, WarningFeed
 from resolver.lifecycle.readings import Clock
-from resolver.lifecycle.routes import Handler, read_body
 from resolver.lifecycle.rules import RULES
 from resolver.lifecycle.webhooks import WebhookGuard
 from resolver.tiers import Role, Tier
