@@ -10,23 +10,21 @@ POST /subscriptions/{sid}/dead-letters/{did}/redeliver
 from __future__ import annotations
 
 import contextlib
-import secrets
 from dataclasses import replace
-from typing import Any
 
 import orjson
 from aiohttp import web
 
 from resolver import jsonld
 from resolver.credentials import Principal
-from resolver.errors import AuthError, Forbidden, InputError, NotFound, UnsupportedMediaType
+from resolver.errors import AuthError, Forbidden, NotFound, UnsupportedMediaType
 from resolver.http.auth import Authenticator
 from resolver.http.lifecycle_routes import Handler, read_body
 from resolver.identifiers import parse_identifier
 from resolver.lifecycle.delivery import Dispatcher
 from resolver.lifecycle.feed import Subscription, WarningFeed
 from resolver.lifecycle.readings import Clock
-from resolver.lifecycle.rules import RULES
+from resolver.lifecycle.subscriptions import read_subscription
 from resolver.lifecycle.webhooks import WebhookGuard
 from resolver.tiers import Role, Tier
 
@@ -39,9 +37,7 @@ SUBSCRIPTION_ROUTES: list[tuple[str, str, dict[str, str]]] = [
     ("/subscriptions/{sid}/dead-letters", "dead-letters", {"GET": "dead-letters"}),
     ("/subscriptions/{sid}/dead-letters/{did}/redeliver", "dead-letter-redeliver", {"POST": "redeliver"}),
 ]
-_SEVERITIES = ("warning", "critical")
 _KEEP_ALIVE = 15.0
-_FILTER_KEYS = {"handles", "prefixes", "rules", "severities"}
 
 
 class SubscriptionRoutes:
@@ -95,7 +91,7 @@ class SubscriptionRoutes:
         if request.content_type != "application/json":
             raise UnsupportedMediaType("a subscription is application/json", accepted=["application/json"])
         data = jsonld.parse_json(await read_body(request, 64 * 1024), max_bytes=64 * 1024)
-        made = _subscription(data, principal.name, self.clock())
+        made = read_subscription(data, principal.name, self.clock())
         if made.kind == "webhook":
             self.guard.check(made.url)
         # Warnings name passports by their store key: filter on keys, whatever form was given.
@@ -174,43 +170,3 @@ class SubscriptionRoutes:
                     )
             if chunks:
                 await response.write(b"".join(chunks))
-
-
-def _subscription(data: Any, owner: str, now: float) -> Subscription:
-    if not isinstance(data, dict):
-        raise InputError("a subscription is a JSON object with 'filter' and 'delivery'")
-    unknown = set(data) - {"filter", "delivery"}
-    if unknown:
-        raise InputError(f"unknown key(s) {', '.join(sorted(unknown))[:100]}")
-    where = data.get("filter") or {}
-    delivery = data.get("delivery")
-    if not isinstance(where, dict) or set(where) - _FILTER_KEYS:
-        raise InputError(f"'filter' is an object with any of {', '.join(sorted(_FILTER_KEYS))}")
-    if not isinstance(delivery, dict) or delivery.get("kind") not in ("webhook", "sse"):
-        raise InputError('\'delivery\' is {"kind": "webhook", "url": ...} or {"kind": "sse"}')
-    lists = {name: _strings(where.get(name, []), f"filter.{name}") for name in _FILTER_KEYS}
-    for rule in lists["rules"]:
-        if rule not in RULES:
-            raise InputError(f"filter.rules: {rule[:40]!r} is not one of {', '.join(RULES)}")
-    for severity in lists["severities"]:
-        if severity not in _SEVERITIES:
-            raise InputError(f"filter.severities: {severity[:40]!r} is not one of {', '.join(_SEVERITIES)}")
-    url = secret = ""
-    if delivery["kind"] == "webhook":
-        url = delivery.get("url", "")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000:
-            raise InputError("delivery.url must be an http(s) URL")
-        secret = delivery.get("secret") or secrets.token_urlsafe(32)
-        if not isinstance(secret, str) or len(secret) < 16:
-            raise InputError("delivery.secret must be a string of at least 16 characters")
-    return Subscription(
-        id=Subscription.new_id(), owner=owner, kind=delivery["kind"], url=url, secret=secret,
-        handles=lists["handles"], prefixes=lists["prefixes"], rules=lists["rules"],
-        severities=lists["severities"], created=now,
-    )  # fmt: skip
-
-
-def _strings(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(value) > 1000:
-        raise InputError(f"{where} must be a list of strings")
-    return tuple(value)
