@@ -254,9 +254,9 @@ def log_proof(seconds: float, connections: int, *, kept: bool = True) -> dict[st
 async def _serve_log(path: Path, port: int, proof_memo_bytes: int | None = None) -> None:
     from aiohttp import web
 
-    from resolver.integrity.routes import route_defs
+    from resolver.http.keys import route_defs
+    from resolver.http.translog import log_routes
     from resolver.translog.log import TransparencyLog
-    from resolver.translog.routes import log_routes
     from resolver.translog.sqlite import SQLiteLog
 
     backend = await SQLiteLog.open(path)

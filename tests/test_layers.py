@@ -107,13 +107,11 @@ _FORBIDDEN = [
     ("resolver.node", "resolver.app"),
     ("resolver.http", "resolver.app"),
     ("resolver.memo", "resolver"),
-    # The SPARQL index is opened by the composition root: only its routes and service know HTTP.
-    *((f"resolver.sparql.{m}", "resolver.http") for m in ("runtime", "engine", "follower", "index", "names")),
-    ("resolver.sparql.federated", "resolver.http"),
+    # The SPARQL index is opened by the composition root; /sparql is the HTTP edge's.
+    ("resolver.sparql", "resolver.http"),
     ("resolver.sparql", "resolver.node"),
-    # The lifecycle part the composition root opens is below HTTP; only its handlers are not.
-    ("resolver.lifecycle.part", "resolver.http"),
-    ("resolver.lifecycle.service", "resolver.http"),
+    # The lifecycle, integrity and the log sit below HTTP: their routes are the edge's (resolver.http).
+    *((f"resolver.{package}", "resolver.http") for package in ("lifecycle", "integrity", "translog")),
     ("resolver.lifecycle.settings", "resolver.config"),
     # The profile library (the one write path, validation) sits under everything that uses it.
     *(

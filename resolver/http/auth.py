@@ -11,44 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from resolver.credentials import Credential, hash_token
-from resolver.errors import AuthError, Forbidden
-from resolver.identifiers import claims
-from resolver.tiers import Role, Tier
+from resolver.credentials import PUBLIC, Credential, Principal, hash_token
+from resolver.errors import AuthError
 
-__all__ = ["PUBLIC", "Authenticator", "Principal"]
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: the role and, for an operator, the prefixes it may write under.
-
-    ``peer``: the caller authenticated as a federation peer, whose forwarding headers count.
-    """
-
-    role: Role
-    name: str = "public"
-    prefixes: tuple[str, ...] = ()
-    peer: bool = False
-
-    @property
-    def tier(self) -> Tier:
-        return self.role.tier
-
-    def may_write(self, key: str) -> bool:
-        return self.role is Role.OPERATOR and any(claims(p, key) for p in self.prefixes)
-
-    def require_writer(self, key: str) -> None:
-        """Raise 401 for the public caller, 403 for a caller that may not write ``key``."""
-        if self.role is Role.PUBLIC:
-            raise AuthError("writing needs an operator's credentials (Authorization: Bearer <token>)")
-        if not self.may_write(key):
-            raise Forbidden(f"{self.name} ({self.role.value}) may not write {key}")
-
-
-PUBLIC = Principal(Role.PUBLIC)
+__all__ = ["Authenticator"]
 
 
 class Authenticator:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp import hdrs, web
 from multidict import istr
 
+from resolver.credentials import Principal
 from resolver.errors import (
     Forbidden,
     Gone,
@@ -25,7 +26,7 @@ from resolver.errors import (
     UnsupportedMediaType,
 )
 from resolver.federation.tls import certificate_fingerprint
-from resolver.http.auth import Authenticator, Principal
+from resolver.http.auth import Authenticator
 from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, parse_identifier, parse_plain_handle
 from resolver.integrity.part import Integrity

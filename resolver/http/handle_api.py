@@ -16,6 +16,7 @@ import orjson
 from aiohttp import web
 
 from resolver import jsonld
+from resolver.credentials import Principal
 from resolver.errors import (
     AuthError,
     Conflict,
@@ -28,7 +29,6 @@ from resolver.errors import (
     PreconditionFailed,
     ResolverError,
 )
-from resolver.http.auth import Principal
 from resolver.http.caching import body_etag, cache_control, not_modified
 from resolver.http.edge import Edge, Preconditions
 from resolver.http.hot import HotAnswers

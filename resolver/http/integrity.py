@@ -3,7 +3,7 @@ transparency log (``/log/sth``, ``/log/entries``, ``/log/proof/inclusion``,
 ``/log/proof/consistency``), and the heads it saw of its peers' logs (``/log/peers``),
 served from the node's integrity part (resolver/integrity/part.py).
 
-The handlers are resolver.integrity.routes.key_routes and resolver.translog.routes.log_routes,
+The handlers are resolver.http.keys.key_routes and resolver.http.translog.log_routes,
 built once the node has opened (routes are added before it opens); a node that does not sign
 (``[integrity] sign = false``) answers 404 on them.
 """
@@ -13,9 +13,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from resolver.errors import NotFound
+from resolver.http.keys import json_answer, key_routes
 from resolver.http.router import EdgeSlot, Handler, Routes
-from resolver.integrity.routes import json_answer, key_routes
-from resolver.translog.routes import log_routes
+from resolver.http.translog import log_routes
 
 __all__ = ["PATHS", "add_routes"]
 

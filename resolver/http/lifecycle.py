@@ -1,5 +1,5 @@
 """The lifecycle route module: events, series, health, warnings, status, lineage, rules and
-subscriptions (``resolver.lifecycle.routes`` and ``.subscriptions`` hold the handlers).
+subscriptions (``resolver.http.lifecycle_routes`` and ``.subscription_routes`` hold the handlers).
 
 Listed in ``resolver.http.routes.ROUTE_MODULES`` before the passport routes, whose
 "/{prefix}/{suffix}" would otherwise take "/{handle}/events" and the like.
@@ -12,9 +12,9 @@ import weakref
 from aiohttp import web
 
 from resolver.errors import ServiceStarting
+from resolver.http.lifecycle_routes import ROUTES, LifecycleRoutes
 from resolver.http.router import EdgeSlot, Handler, Routes
-from resolver.lifecycle.routes import ROUTES, LifecycleRoutes
-from resolver.lifecycle.subscriptions import SUBSCRIPTION_ROUTES, SubscriptionRoutes
+from resolver.http.subscription_routes import SUBSCRIPTION_ROUTES, SubscriptionRoutes
 from resolver.profile import Profile
 
 __all__ = ["add_gs1_routes", "add_routes"]

@@ -12,8 +12,8 @@ from aiohttp import web
 from resolver import __version__
 from resolver.errors import NotFound, ServiceStarting
 from resolver.federation.config import describe as describe_federation
+from resolver.http.keys import key_documents
 from resolver.http.router import EdgeSlot, Routes
-from resolver.integrity.routes import key_documents
 
 __all__ = ["PROFILES", "add_routes"]
 

@@ -23,6 +23,7 @@ from resolver import jsonld
 from resolver.adapters.envelope import MEDIA_TYPE as VC_JWT
 from resolver.adapters.formats import Converted, for_media_type
 from resolver.adapters.untp import MEDIA_TYPES as UNTP_MEDIA_TYPES
+from resolver.credentials import Principal
 from resolver.errors import (
     Conflict,
     Gone,
@@ -34,7 +35,6 @@ from resolver.errors import (
 )
 from resolver.gs1.linkset import LANGUAGES
 from resolver.html import render_html
-from resolver.http.auth import Principal
 from resolver.http.caching import VARY, VARY_PAGE, cache_control, not_modified
 from resolver.http.edge import Edge, PastRead, Preconditions, WriteOutcome
 from resolver.http.fast_response import bytes_response

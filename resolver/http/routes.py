@@ -20,13 +20,13 @@ from resolver.http import (
     node_info,
     passports,
     readiness,
+    sparql,
 )
 from resolver.http.cors import add_cors
 from resolver.http.hot import HotAnswers
 from resolver.http.problems import add_unmatched_route
 from resolver.http.router import EdgeSlot, RouteModule, Routes
 from resolver.metrics import Metrics
-from resolver.sparql import routes as sparql
 
 __all__ = ["ROUTE_MODULES", "add_routes"]
 

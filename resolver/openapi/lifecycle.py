@@ -1,5 +1,5 @@
 """The lifecycle in the OpenAPI document: events, series, health, warnings, status, lineage,
-rules and subscriptions (resolver/lifecycle/routes.py and subscriptions.py)."""
+rules and subscriptions (resolver/http/lifecycle_routes.py and subscription_routes.py)."""
 
 from __future__ import annotations
 

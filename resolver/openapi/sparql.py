@@ -1,4 +1,4 @@
-"""``/sparql`` in the OpenAPI document (resolver/sparql/routes.py): the SPARQL 1.1 Protocol,
+"""``/sparql`` in the OpenAPI document (resolver/http/sparql.py): the SPARQL 1.1 Protocol,
 read-only, answered from the caller's tier."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``open_sparql`` opens the index in a directory, starts the follower that feeds it from the
 store's change feed, and builds the query engine; it knows nothing of HTTP (the ``/sparql``
-route module, ``resolver.sparql.routes``, serves what it yields).
+route module, ``resolver.http.sparql``, serves what it yields).
 """
 
 from __future__ import annotations

@@ -22,13 +22,13 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from resolver.cli import main
+from resolver.http.translog import log_routes
 from resolver.integrity.pins import PeerKeyFile, fingerprint
 from resolver.integrity.signer import key_url
 from resolver.translog.entry import LogEntry
 from resolver.translog.heads import HeadSigner
 from resolver.translog.log import TransparencyLog
 from resolver.translog.marks import ForkMarks
-from resolver.translog.routes import log_routes
 from resolver.translog.sqlite import SQLiteLog
 from tests.support.clock import ManualClock
 from tests.support.fake_peers import forwarding, serving

@@ -13,9 +13,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer, unused_port
 
 from resolver.cli import main
+from resolver.http.keys import key_routes, route_defs
 from resolver.integrity import canon
 from resolver.integrity.keyring import Keyring
-from resolver.integrity.routes import key_routes, route_defs
 from resolver.integrity.signer import ViewSigner
 from resolver.translog.entry import LogEntry
 from resolver.translog.log import TransparencyLog
@@ -104,7 +104,7 @@ class Node:
 
 @pytest.fixture
 async def node(tmp_path: Path) -> AsyncIterator[Node]:
-    from resolver.translog.routes import log_routes
+    from resolver.http.translog import log_routes
 
     ring = Keyring.open(tmp_path / "keys")
     backend = await SQLiteLog.open(tmp_path / "log.sqlite3")

@@ -11,11 +11,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from resolver.http.keys import key_routes, route_defs
 from resolver.integrity import proofs
 from resolver.integrity.errors import ProofError, UnusableKey
 from resolver.integrity.keyring import Keyring
 from resolver.integrity.multikey import public_key_multibase
-from resolver.integrity.routes import key_routes, route_defs
 from resolver.integrity.signer import ViewSigner, keyring_resolver
 
 BASE = "https://node.example"

@@ -20,11 +20,11 @@ from aiohttp import web
 
 from resolver.http.auth import Authenticator
 from resolver.http.problems import add_unmatched_route, guarded
+from resolver.http.sparql_endpoint import SparqlEndpoint, sparql_endpoint
 from resolver.identifiers import parse_identifier
 from resolver.metrics import Metrics
 from resolver.sparql.engine import QueryLimits
 from resolver.sparql.index import GraphIndex, view_quads
-from resolver.sparql.service import SparqlEndpoint, sparql_endpoint
 from resolver.stores import Store, open_store
 from resolver.tiers import Role, Tier
 from resolver.validation import PreparedPassport, prepare_sync

@@ -13,8 +13,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from resolver.errors import Conflict, InputError, NotFound
+from resolver.http.keys import route_defs
+from resolver.http.translog import log_routes
 from resolver.integrity.part import LogIndexes
-from resolver.integrity.routes import route_defs
 from resolver.translog import merkle
 from resolver.translog.base import JointRead, LeafRecord, LogBackend, LogCorrupted, PathLocate
 from resolver.translog.entry import LogEntry
@@ -22,7 +23,6 @@ from resolver.translog.heads import SignedTreeHead
 from resolver.translog.log import TransparencyLog
 from resolver.translog.merkle import Coord
 from resolver.translog.redis import RedisLog
-from resolver.translog.routes import log_routes
 from resolver.translog.sqlite import SQLiteLog
 from tests.translog.conftest import KEY, Clock, sign
 

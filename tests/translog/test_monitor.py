@@ -12,15 +12,15 @@ from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from resolver.cli import main
+from resolver.http.keys import route_defs
+from resolver.http.translog import log_routes
 from resolver.integrity.peer import pinned_resolver
 from resolver.integrity.proofs import VerificationKey
 from resolver.integrity.remote import NodeClient
-from resolver.integrity.routes import route_defs
 from resolver.translog.entry import LogEntry
 from resolver.translog.log import TransparencyLog
 from resolver.translog.marks import ForkMarks
 from resolver.translog.monitor import HeadMonitor
-from resolver.translog.routes import log_routes
 from resolver.translog.sqlite import SQLiteLog
 from resolver.translog.watch import HeadWatch
 from tests.translog.conftest import KEY, KEY_URL, sign

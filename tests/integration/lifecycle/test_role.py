@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resolver.config import ConfigError, default_config
-from resolver.http.auth import Principal
+from resolver.credentials import Principal
 from resolver.tiers import Role, Tier
 from tests.support.node import credential
 

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 from resolver.http.auth import Authenticator
+from resolver.http.sparql import SparqlRoutes
 from resolver.sparql.engine import QueryLimits
 from resolver.sparql.evaluate import Clock
 from resolver.sparql.federated import Federation
 from resolver.sparql.follower import IndexFollower
 from resolver.sparql.host import IndexProcess
 from resolver.sparql.index import GraphIndex
-from resolver.sparql.routes import SparqlRoutes
 from resolver.sparql.runtime import open_sparql
 from resolver.stores.base import Store
 

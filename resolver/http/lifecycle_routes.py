@@ -11,7 +11,7 @@ GET  /{id}/status, POST            the battery status and its changes
 GET  /{id}/lineage?direction&depth predecessors and successors, across nodes
 POST /{id}/successors              a peer node announces a successor (peer credentials only)
 
-A GET of a passport another node holds goes on to that node (``resolver.lifecycle.forward``).
+A GET of a passport another node holds goes on to that node (``resolver.http.lifecycle_forward``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import orjson
 from aiohttp import web
 
 from resolver import jsonld
+from resolver.credentials import Principal
 from resolver.errors import (
     AuthError,
     Forbidden,
@@ -35,14 +36,14 @@ from resolver.errors import (
     ServiceStarting,
     UnsupportedMediaType,
 )
-from resolver.http.auth import Authenticator, Principal
+from resolver.http.auth import Authenticator
+from resolver.http.lifecycle_forward import forward, hops_of
 from resolver.identifiers import Identifier, claims, parse_identifier
 from resolver.jsontypes import JSON, JSONObject
 from resolver.lifecycle.compact import parse_compact
 from resolver.lifecycle.datapoints import DATA_POINTS, data_point_named, tier_of
 from resolver.lifecycle.dynamic import HEALTH_TIER_POINT, latest_values
 from resolver.lifecycle.epcis import EPCIS_CONTEXT_URL, EVENT_TYPES, parse_epcis
-from resolver.lifecycle.forward import forward, hops_of
 from resolver.lifecycle.lineage import MAX_DEPTH, LineageTree, Walk
 from resolver.lifecycle.links import LineageLinks
 from resolver.lifecycle.readings import Reading, ReadingCheck, format_time, parse_time

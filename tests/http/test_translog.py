@@ -12,10 +12,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from resolver.integrity.routes import route_defs
+from resolver.http.keys import route_defs
+from resolver.http.translog import _inclusion_json, log_routes
 from resolver.translog import merkle
 from resolver.translog.log import InclusionProof, TransparencyLog
-from resolver.translog.routes import _inclusion_json, log_routes
 from resolver.translog.sqlite import SQLiteLog
 from tests.translog.conftest import Clock, sign
 from tests.translog.test_log import CountingBackend, _entry

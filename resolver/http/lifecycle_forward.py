@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from resolver.credentials import Principal
 from resolver.errors import LoopDetected, NotFound
-from resolver.http.auth import Principal
 from resolver.lifecycle.peering import PeerLink
 from resolver.lookup import HOPS_HEADER
 

@@ -13,8 +13,9 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
+from resolver.credentials import Principal
 from resolver.errors import Forbidden, InputError, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
-from resolver.http.auth import Authenticator, Principal
+from resolver.http.auth import Authenticator
 from resolver.http.router import EdgeSlot, Routes
 from resolver.sparql.description import service_description
 from resolver.sparql.engine import Dataset, SparqlEngine

@@ -5,7 +5,7 @@
     GET /log/proof/inclusion?id=&version=&tree_size=  a passport version's inclusion proof
     GET /log/proof/consistency?first=&second=         that tree ``second`` extends tree ``first``
 
-Hashes and leaf bytes are base64. Register each :class:`~resolver.integrity.routes.Route`
+Hashes and leaf bytes are base64. Register each :class:`~resolver.http.keys.Route`
 before the app's catch-all passport route.
 
 An inclusion proof in a given tree size never changes (the log is append-only): the answers'
@@ -22,8 +22,8 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from resolver.errors import InputError, NotFound, ResolverError
+from resolver.http.keys import Route, answer_problems, json_answer
 from resolver.identifiers import parse_identifier
-from resolver.integrity.routes import Route, answer_problems, json_answer
 from resolver.memo import Memo, text_size
 from resolver.translog.log import InclusionProof, TransparencyLog
 
