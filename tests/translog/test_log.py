@@ -13,8 +13,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from resolver.errors import Conflict, InputError, NotFound
-from resolver.integrity.part import LogIndexes
 from resolver.integrity.routes import route_defs
+from resolver.parts.integrity import LogIndexes
 from resolver.translog import merkle
 from resolver.translog.base import JointRead, LeafRecord, LogBackend, LogCorrupted, PathLocate
 from resolver.translog.entry import LogEntry
