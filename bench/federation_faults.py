@@ -35,8 +35,8 @@ from resolver.app import RunningNode, start_node
 from resolver.config import Credential, default_config
 from resolver.identifiers import parse_identifier
 from resolver.integrity.signer import key_url
-from resolver.passport.write import store_prepared
 from resolver.tiers import Role
+from resolver.write import store_prepared
 
 __all__ = ["federation_faults"]
 

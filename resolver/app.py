@@ -27,14 +27,14 @@ from resolver.http.route_memo import application
 from resolver.http.router import EdgeSlot
 from resolver.http.routes import add_routes
 from resolver.identifiers import claims, parse_identifier
-from resolver.integrity.held_keys import node_keys
 from resolver.lifecycle.demo import load_demo
 from resolver.metrics import Metrics
 from resolver.node import Node, Timing, open_node
-from resolver.passport.write import Sealer, store_prepared
+from resolver.parts.held_keys import node_keys
 from resolver.stages.cache import CacheStage
 from resolver.stores.base import Store
 from resolver.validation import Validator
+from resolver.write import Sealer, store_prepared
 
 __all__ = [
     "EXAMPLES_DIR",

@@ -32,14 +32,14 @@ from resolver.federation.relayed import RelayedChanges
 from resolver.federation.tls import client_context
 from resolver.federation.trust import OwnerKeys, Pin
 from resolver.identifiers import claims
-from resolver.integrity.part import Integrity, link_log_indexes, open_integrity
-from resolver.integrity.pins import PeerKeyFile, fork_marks_path, peer_keys_path, with_pinned_keys
 from resolver.lifecycle.links import LineageLinks, lineage_links
 from resolver.lifecycle.part import LifecyclePart, Timing, open_lifecycle
 from resolver.linked.fetch import through_chain
 from resolver.linked.passports import LinkedPassports
 from resolver.lookup import Next, Stage, StageThatKeeps
 from resolver.metrics import Metrics
+from resolver.parts.integrity import Integrity, link_log_indexes, open_integrity
+from resolver.parts.pins import PeerKeyFile, fork_marks_path, peer_keys_path, with_pinned_keys
 from resolver.ratelimit import Rate, RateLimiter
 from resolver.sparql.federated import Federation, peers_from_federation
 from resolver.sparql.names import configured_index_dir

@@ -95,14 +95,21 @@ _FORBIDDEN = [
     ("resolver.lookup", "resolver.stages"),
     ("resolver.lookup", "resolver.federation"),
     ("resolver.lookup", "resolver.http"),
-    ("resolver.federation", "resolver.config"),
     ("resolver.federation", "resolver.stages"),
     ("resolver.federation", "resolver.node"),
-    ("resolver.stages", "resolver.config"),
     ("resolver.stages", "resolver.node"),
     ("resolver.stages", "resolver.http"),
-    ("resolver.config", "resolver.stages"),
-    ("resolver.config", "resolver.node"),
+    # The configuration is parsed low: it imports no part of the node it configures.
+    *(
+        ("resolver.config", f"resolver.{upper}")
+        for upper in ("stages", "node", "federation", "lifecycle", "translog", "parts", "write", "passport")
+    ),
+    # Integrity (proofs, signer, keyring) sits under the log, the profile library and the write
+    # path; resolver.parts wires it from the configuration.
+    *(
+        ("resolver.integrity", f"resolver.{upper}")
+        for upper in ("config", "parts", "translog", "validation", "passport", "write", "federation")
+    ),
     ("resolver.node", "resolver.http"),
     ("resolver.node", "resolver.app"),
     ("resolver.http", "resolver.app"),
@@ -112,13 +119,14 @@ _FORBIDDEN = [
     ("resolver.sparql", "resolver.node"),
     # The lifecycle, integrity and the log sit below HTTP: their routes are the edge's (resolver.http).
     *((f"resolver.{package}", "resolver.http") for package in ("lifecycle", "integrity", "translog")),
-    ("resolver.lifecycle.settings", "resolver.config"),
-    # The profile library (the one write path, validation) sits under everything that uses it.
+    # The profile library (the passport graph, validation) and the one write path sit under
+    # everything that uses them; the passport graph under validation and the write path.
     *(
         (f"resolver.{lib}", f"resolver.{upper}")
-        for lib in ("passport", "validation", "context_terms")
+        for lib in ("passport", "validation", "context_terms", "write")
         for upper in ("http", "node", "app", "stages", "federation", "config", "commands")
     ),
+    *(("resolver.passport", f"resolver.{upper}") for upper in ("validation", "translog", "write")),
     # Linked passports read through the chain they are given (resolver.lookup), never a stage or a peer.
     *(
         ("resolver.linked", f"resolver.{upper}")
@@ -136,5 +144,20 @@ def test_a_lower_layer_never_imports_an_upper_one(lower: str, upper: str) -> Non
         if importer == lower or importer.startswith(lower + ".")
         for imported in targets
         if imported == upper or imported.startswith(upper + ".")
+    )
+    assert offending == []
+
+
+@pytest.mark.parametrize("lower", ["resolver.federation", "resolver.stages"])
+def test_the_federation_reads_only_its_own_table_of_the_configuration(lower: str) -> None:
+    """``[federation]``'s types (resolver.config.federation), never the node's whole configuration."""
+    graph = _graph()
+    offending = sorted(
+        f"{importer} -> {imported}"
+        for importer, targets in graph.items()
+        if importer == lower or importer.startswith(lower + ".")
+        for imported in targets
+        if (imported == "resolver.config" or imported.startswith("resolver.config."))
+        and imported != "resolver.config.federation"
     )
     assert offending == []

@@ -283,7 +283,7 @@ def _writer(fmt: str, config: NodeConfig) -> Callable[[bytes], Exported]:
     def convert(body: bytes) -> Exported:
         return export(fmt, split_signed(body)[0])
 
-    from resolver.integrity.part import node_signer
+    from resolver.parts.integrity import node_signer
 
     signer = node_signer(config) if fmt == "untp" else None
     if signer is None:

@@ -21,9 +21,9 @@ import orjson
 
 from resolver.errors import DocumentError
 from resolver.integrity.errors import ProofError
-from resolver.integrity.held_keys import NodeKeys, node_keys
 from resolver.integrity.proofs import CRYPTOSUITE, unsecured_nquads, verify
 from resolver.jsontypes import JSONObject
+from resolver.parts.held_keys import NodeKeys, node_keys
 
 __all__ = ["NodeKeys", "node_keys", "node_proofs"]
 

@@ -27,12 +27,12 @@ from resolver.config import ConfigError, NodeConfig
 from resolver.errors import InvalidIdentifier, PreconditionFailed, ResolverError
 from resolver.identifiers import claims, parse_identifier
 from resolver.jsontypes import JSONObject
-from resolver.passport.write import Import, WriteOutcome, import_prepared_many
 from resolver.profile import PROFILES
+from resolver.write import Import, WriteOutcome, import_prepared_many
 
 if TYPE_CHECKING:  # types only: the validation package is imported where the import runs
     from resolver.commands.import_proofs import NodeKeys
-    from resolver.integrity.part import Integrity
+    from resolver.parts.integrity import Integrity
     from resolver.stores.base import Store
     from resolver.tiers import Tier
     from resolver.translog.entry import LogEntry
@@ -315,7 +315,7 @@ def _converted(
     reason, and the fields each conversion could not map are kept for the summary.
 
     A passport in our JSON-LD keeps its operator's proof: it is taken off the body here and
-    checked by the write path (resolver.passport.write.import_prepared), as a PUT checks it.
+    checked by the write path (resolver.write.import_prepared), as a PUT checks it.
     ``own_methods``: this node's key URLs (None: into a node, which takes the proof off the
     body it is PUT, or unsigned); a proof by them is dropped, since the node signs anew.
     ``keys``: this node's and its pinned peers' keys: a proof or vc+jwt by one of them is
@@ -405,8 +405,8 @@ def _own_methods(config: NodeConfig, args: argparse.Namespace) -> str | None:
         return None
     if not config.integrity.sign:
         return ""
-    from resolver.integrity.part import node_base_url
     from resolver.integrity.signer import key_url
+    from resolver.parts.integrity import node_base_url
 
     return key_url(node_base_url(config), "")
 
@@ -500,8 +500,8 @@ async def _into_store(
     progress: Progress,
     shared: Validator | None = None,
 ) -> None:
-    from resolver.integrity.part import open_integrity
     from resolver.linked.imports import LinkedImport, phases
+    from resolver.parts.integrity import open_integrity
     from resolver.stores import open_store
     from resolver.validation import Validator
 
@@ -546,7 +546,7 @@ async def _into_store(
 
 class _StoreWriter:
     """Writes the import's prepared passports into the store through the one write path
-    (resolver.passport.write), counting each in the summary; one lock per key, so that the
+    (resolver.write), counting each in the summary; one lock per key, so that the
     same passport given twice is written once, then found unchanged."""
 
     def __init__(

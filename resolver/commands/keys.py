@@ -16,8 +16,8 @@ from resolver.commands import Subparsers
 from resolver.config import ConfigError, load_config
 from resolver.errors import ResolverError
 from resolver.integrity.keyring import Keyring, time_text
-from resolver.integrity.pins import OfferedKey, PeerKeyFile, offered_keys, peer_keys_path
 from resolver.integrity.remote import NodeClient, Unreachable
+from resolver.parts.pins import OfferedKey, PeerKeyFile, offered_keys, peer_keys_path
 
 __all__ = ["DEFAULT_KEYS_DIR", "add_parser", "run", "run_learn", "run_list"]
 

@@ -21,8 +21,8 @@ import orjson
 from resolver.commands import Subparsers
 from resolver.config import load_config
 from resolver.errors import ConfigError, ResolverError
-from resolver.integrity.pins import fork_marks_path
 from resolver.integrity.remote import NodeClient, Unreachable
+from resolver.parts.pins import fork_marks_path
 from resolver.translog.audit import Audit, AuditFailed, audit_log
 from resolver.translog.heads import SignedTreeHead
 from resolver.translog.marks import ForkMarks

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import orjson
 import redis.asyncio as aioredis
 
+from resolver.config.federation import CacheConfig
 from resolver.errors import Gone, NotFound
-from resolver.federation.config import CacheConfig
 from resolver.lookup import Answer, Owner
 from resolver.memo import ENTRY_OVERHEAD, Memo
 from resolver.stores.base import View

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from resolver.config.federation import FederationConfig, PeerConfig
 from resolver.errors import BadPeerAnswer, FederationError, PeerTimeout, ResolverError
-from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.health import CircuitBreaker, Clock, ReplicaSet
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Lookup
 

@@ -20,7 +20,7 @@ import aiohttp
 import orjson
 
 from resolver import background
-from resolver.federation.config import PeerConfig
+from resolver.config.federation import PeerConfig
 
 __all__ = ["CHANGES_PATH", "ChangeSignal", "FeedFollower", "Followers", "Invalidate"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resolver.federation.config import FederationConfig, PeerConfig
+from resolver.config.federation import FederationConfig, PeerConfig
 from resolver.identifiers import claims
 
 __all__ = ["Route", "RoutingTable"]

@@ -11,7 +11,7 @@ import hashlib
 import os
 import ssl
 
-from resolver.federation.config import TlsConfig
+from resolver.config.federation import TlsConfig
 from resolver.memo import Memo
 
 __all__ = ["certificate_fingerprint", "client_context", "server_context"]

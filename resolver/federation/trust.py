@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 import orjson
 
+from resolver.config.federation import PeerConfig
 from resolver.errors import DocumentError, FederationError
 from resolver.federation.client import PeerClient
-from resolver.federation.config import PeerConfig
 from resolver.integrity.errors import UnpinnedOwner
 from resolver.integrity.multikey import public_key_from_multibase
 from resolver.integrity.offers import offered_keys
@@ -25,7 +25,7 @@ __all__ = ["WELL_KNOWN", "OwnerKeys", "Pin", "unauthenticated"]
 
 WELL_KNOWN = "/.well-known/passport-node"
 # Keeps what an owner offered (owner id, {verification method URL: publicKeyMultibase}) where
-# the node finds it at its next start (resolver/integrity/pins.py's peer-key file).
+# the node finds it at its next start (resolver/parts/pins.py's peer-key file).
 Pin = Callable[[str, Mapping[str, str]], Awaitable[None]]
 
 

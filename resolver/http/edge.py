@@ -29,23 +29,23 @@ from resolver.federation.tls import certificate_fingerprint
 from resolver.http.auth import Authenticator
 from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, parse_identifier, parse_plain_handle
-from resolver.integrity.part import Integrity
 from resolver.integrity.signer import key_url
 from resolver.lifecycle.links import LineageLinks
 from resolver.lifecycle.succession import Succession
 from resolver.lookup import BUDGET_HEADER, HOPS_HEADER, TIER_HEADER, Answer, Lookup, Next, Read, Stage
 from resolver.memo import Memo, memoize, text_size
 from resolver.node import Node
-from resolver.passport.write import Admit, WriteOutcome, invalid_passport, write_passport
+from resolver.parts.integrity import Integrity
 from resolver.ratelimit import rate_limiter
 from resolver.stores.base import Record
 from resolver.tiers import Role, Tier
+from resolver.write import Admit, WriteOutcome, invalid_passport, write_passport
 
 if TYPE_CHECKING:
     from resolver.adapters.jws_check import KnownKeys
 from resolver.validation.report import PreparedPassport
 
-# WriteOutcome and invalid_passport live in resolver/passport/write.py (the one write path).
+# WriteOutcome and invalid_passport live in resolver/write.py (the one write path).
 __all__ = ["Edge", "PastRead", "Preconditions", "WriteOutcome", "http_date", "invalid_passport"]
 
 _IDENT_MEMO_BYTES = 16 * 1024 * 1024  # parsed identifiers kept (~0.5 kB each); a parse costs ~13 us
@@ -356,7 +356,7 @@ class Edge:
         media_type: str = "application/ld+json",
     ) -> WriteOutcome:
         """Validate ``body`` as the passport ``ident`` and store it as a new version, or refuse,
-        through the one write path (resolver/passport/write.py).
+        through the one write path (resolver/write.py).
 
         An identical passport writes nothing (PUT is idempotent; a re-run import is cheap).
         """

@@ -1,7 +1,7 @@
 """The integrity route module: the node's keys (``/keys``, ``/keys/{name}``) and its
 transparency log (``/log/sth``, ``/log/entries``, ``/log/proof/inclusion``,
 ``/log/proof/consistency``), and the heads it saw of its peers' logs (``/log/peers``),
-served from the node's integrity part (resolver/integrity/part.py).
+served from the node's integrity part (resolver/parts/integrity.py).
 
 The handlers are resolver.http.keys.key_routes and resolver.http.translog.log_routes,
 built once the node has opened (routes are added before it opens); a node that does not sign

@@ -26,6 +26,7 @@ import orjson
 from aiohttp import web
 
 from resolver import jsonld
+from resolver.config.lifecycle import RULE_SETTINGS
 from resolver.credentials import Principal
 from resolver.errors import (
     AuthError,
@@ -48,7 +49,6 @@ from resolver.lifecycle.lineage import MAX_DEPTH, LineageTree, Walk
 from resolver.lifecycle.links import LineageLinks
 from resolver.lifecycle.readings import Reading, ReadingCheck, format_time, parse_time
 from resolver.lifecycle.service import LifecycleService
-from resolver.lifecycle.settings import RULE_SETTINGS
 from resolver.lifecycle.status import StatusChange
 from resolver.lookup import TIER_HEADER
 from resolver.profile import Profile

@@ -10,8 +10,8 @@ import orjson
 from aiohttp import web
 
 from resolver import __version__
+from resolver.config.federation import describe as describe_federation
 from resolver.errors import NotFound, ServiceStarting
-from resolver.federation.config import describe as describe_federation
 from resolver.http.keys import key_documents
 from resolver.http.router import EdgeSlot, Routes
 

@@ -17,7 +17,8 @@ run time, so it verifies only through a resolver the caller passes in (e.g. pinn
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import orjson
 
@@ -27,12 +28,25 @@ from resolver.integrity.signer import did_key_resolver
 from resolver.jsontypes import JSONObject
 from resolver.tiers import Tier
 
-if TYPE_CHECKING:  # types only: the write path (resolver.passport.write) imports this module
-    from resolver.validation.report import PreparedPassport
-
-__all__ = ["JSON_MEDIA_TYPES", "attach", "carried_proofs", "kept_in"]
+__all__ = ["JSON_MEDIA_TYPES", "ProvablePassport", "attach", "carried_proofs", "kept_in"]
 
 JSON_MEDIA_TYPES = frozenset({"application/ld+json", "application/json", ""})
+
+
+class ProvablePassport(Protocol):
+    """What :func:`attach` reads of a prepared passport (resolver.validation.report's
+    ``PreparedPassport``, a dataclass it copies with ``views`` and ``document`` replaced)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def views(self) -> Mapping[Tier, bytes]: ...
+
+    @property
+    def nquads(self) -> Mapping[Tier, bytes]: ...
+
+
+_Prepared = TypeVar("_Prepared", bound=ProvablePassport)
 
 
 def carried_proofs(
@@ -70,11 +84,11 @@ def _own(proof: JSONObject, own_methods: str | None) -> bool:
 
 
 def attach(
-    prepared: PreparedPassport,
+    prepared: _Prepared,
     proofs: tuple[JSONObject, ...],
     *,
     resolve_key: KeyResolver = did_key_resolver,
-) -> tuple[PreparedPassport, list[Verified]]:
+) -> tuple[_Prepared, list[Verified]]:
     """``prepared`` with ``proofs`` added to its authority view, once each has verified against
     that view's canonical graph; ProofError naming the first that does not."""
     top = max(Tier)

@@ -2,5 +2,5 @@
 
 The composition root (``resolver.node``) opens the part (``resolver.lifecycle.part``: event
 store, warning feed, delivery); its routes are the route module ``resolver.http.lifecycle``;
-its settings are the ``[lifecycle]`` table (``resolver.lifecycle.settings``).
+its settings are the ``[lifecycle]`` table (``resolver.config.lifecycle``).
 """

@@ -21,10 +21,10 @@ import aiohttp
 import orjson
 
 from resolver import background
+from resolver.config.lifecycle import LifecycleSettings
 from resolver.lifecycle.eventstore import Warning
 from resolver.lifecycle.feed import DeadLetter, Entry, Subscription, WarningFeed
 from resolver.lifecycle.readings import Clock
-from resolver.lifecycle.settings import LifecycleSettings
 from resolver.lifecycle.webhooks import WebhookGuard
 
 __all__ = ["SIGNATURE_HEADER", "Dispatcher", "Sleep", "sign", "verify"]

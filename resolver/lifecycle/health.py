@@ -12,12 +12,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from resolver.config.lifecycle import LifecycleSettings
 from resolver.jsontypes import JSON, JSONObject
 from resolver.lifecycle.datapoints import SEVERITIES
 from resolver.lifecycle.facts import PassportFacts
 from resolver.lifecycle.readings import Reading, format_time
 from resolver.lifecycle.regression import Fit, binned, theil_sen
-from resolver.lifecycle.settings import LifecycleSettings
 
 __all__ = ["NOT_ENOUGH_DATA", "HealthInputs", "expected_fade_per_cycle", "fade_fits", "rate"]
 

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from resolver.config.federation import FederationConfig
 from resolver.federation.client import PeerClient
-from resolver.federation.config import FederationConfig
 from resolver.lifecycle.datapoints import DATA_POINTS, tier_of
 from resolver.lifecycle.dynamic import HEALTH_TIER_POINT
 from resolver.lifecycle.lineage import LineageTree

@@ -22,12 +22,12 @@ from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 import aiohttp
 
 from resolver import background
+from resolver.config.lifecycle import LifecycleSettings
 from resolver.lifecycle.delivery import Dispatcher, Sleep
 from resolver.lifecycle.eventstore import EventStore
 from resolver.lifecycle.feed import WarningFeed
 from resolver.lifecycle.readings import Clock
 from resolver.lifecycle.service import LifecycleService
-from resolver.lifecycle.settings import LifecycleSettings
 from resolver.lifecycle.webhooks import GuardedResolver, WebhookGuard
 from resolver.stores import Store
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from resolver.config.federation import FederationConfig, PeerConfig
 from resolver.federation.client import PeerClient, PeerResponse
-from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.routing import RoutingTable
 from resolver.lookup import HOPS_HEADER, TIER_HEADER
 from resolver.tiers import Tier

@@ -17,12 +17,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from resolver.config.lifecycle import LifecycleSettings
 from resolver.lifecycle.datapoints import NEGATIVE_EVENT, SEVERITIES
 from resolver.lifecycle.eventstore import Warning
 from resolver.lifecycle.facts import PassportFacts
 from resolver.lifecycle.health import HealthInputs, expected_fade_per_cycle, fade_fits, temperature_limits
 from resolver.lifecycle.readings import Reading, format_time
-from resolver.lifecycle.settings import LifecycleSettings
 
 __all__ = ["RULES", "SOH_POINTS", "evaluate", "fade_anomaly", "silence"]
 

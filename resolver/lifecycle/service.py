@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from resolver.config.lifecycle import LifecycleSettings
 from resolver.errors import Conflict, Gone, NotFound
 from resolver.identifiers import longest_claim
 from resolver.jsontypes import JSONObject
@@ -20,7 +21,6 @@ from resolver.lifecycle.facts import PassportFacts, facts_of
 from resolver.lifecycle.health import HealthInputs, rate
 from resolver.lifecycle.readings import Clock, Reading, StoredEvent
 from resolver.lifecycle.rules import SOH_POINTS, evaluate, fade_anomaly, silence
-from resolver.lifecycle.settings import LifecycleSettings
 from resolver.lifecycle.status import StatusChange, check_transition
 from resolver.stores.base import Store, View
 from resolver.tiers import Tier

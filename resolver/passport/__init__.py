@@ -5,9 +5,9 @@
 - :mod:`~resolver.passport.graph`: the passport's root, reachability and the triples of each
   access tier's view;
 - :mod:`~resolver.passport.canonical`: RDFC-1.0 canonical blank node labels and digest;
-- :mod:`~resolver.passport.frame`: compact JSON-LD in our context, framed from the triples;
-- :mod:`~resolver.passport.write`: the one write path (PUT, PATCH, Handle PUT, import, demo).
+- :mod:`~resolver.passport.frame`: compact JSON-LD in our context, framed from the triples.
 
 Validation itself (SHACL) is :mod:`resolver.validation`, which runs this package's steps in its
-worker processes.
+worker processes. The one write path (PUT, PATCH, Handle PUT, import, demo) is
+:mod:`resolver.write`, above both.
 """

@@ -18,7 +18,7 @@ import aiohttp
 import orjson
 
 from resolver import jsontypes
-from resolver.federation.config import FederationConfig
+from resolver.config.federation import FederationConfig
 from resolver.jsontypes import JSONObject
 from resolver.tiers import Tier
 

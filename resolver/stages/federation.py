@@ -11,10 +11,10 @@ import math
 import time
 from collections.abc import Callable
 
+from resolver.config.federation import FederationConfig, PeerConfig
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, ResolverError
 from resolver.federation.answers import PeerReferral, ProofCheck, VerifiedViews, interpret
 from resolver.federation.client import PeerClient, PeerResponse
-from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.federation.delegation import DelegationCache
 from resolver.federation.routing import Route, RoutingTable
 from resolver.federation.trust import OwnerKeys

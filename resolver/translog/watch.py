@@ -13,8 +13,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+from resolver.config.federation import FederationConfig
 from resolver.errors import DocumentError
-from resolver.federation.config import FederationConfig
 from resolver.integrity.multikey import public_key_from_multibase
 from resolver.integrity.peer import pinned_resolver
 from resolver.integrity.proofs import KeyResolver, VerificationKey

@@ -106,7 +106,7 @@ class PreparedPassport:
     # Each view's canonical N-Quads (RDFC-1.0, sorted lines): what its proof and log entry sign.
     nquads: dict[Tier, bytes] = dataclasses.field(default_factory=dict)
     # The profile it was read and judged in (resolver.profile.PROFILES): the write path stores
-    # it only under a prefix the configuration gives that profile (resolver/passport/write.py).
+    # it only under a prefix the configuration gives that profile (resolver/write.py).
     profile: str = "eu-battery"
 
 

@@ -22,13 +22,13 @@ from resolver.commands.export import _export
 from resolver.commands.import_proofs import NodeKeys, node_keys, node_proofs
 from resolver.commands.importer import Item, Summary, _converted
 from resolver.config import default_config
+from resolver.config.federation import FederationConfig, PeerConfig
 from resolver.errors import DocumentError
-from resolver.federation.config import FederationConfig, PeerConfig
 from resolver.integrity.keyring import Keyring, time_text
 from resolver.integrity.multikey import did_key, public_key_multibase
-from resolver.integrity.part import keys_directory, node_base_url
 from resolver.integrity.proofs import CREDENTIALS_V2, secure
 from resolver.integrity.signer import key_url
+from resolver.parts.integrity import keys_directory, node_base_url
 from resolver.tiers import Tier
 from tests.adapters.test_untp import CREDENTIAL
 from tests.support.cli import passport_node

@@ -20,9 +20,9 @@ from resolver.cli import main
 from resolver.commands.export import _export
 from resolver.config import default_config
 from resolver.integrity.keyring import Keyring
-from resolver.integrity.part import keys_directory, node_base_url
 from resolver.integrity.served import split_signed
 from resolver.integrity.signer import key_url
+from resolver.parts.integrity import keys_directory, node_base_url
 from resolver.passport.canonical import canonical_nquads
 from resolver.stores import open_store
 from resolver.tiers import Tier

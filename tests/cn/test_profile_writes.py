@@ -1,5 +1,5 @@
 """The profile chosen per prefix holds on the import paths too: into a store (the write path's
-import_prepared), and through resolver.passport.write for a passport prepared in another profile."""
+import_prepared), and through resolver.write for a passport prepared in another profile."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 
 from resolver.config import default_config
 from resolver.errors import InvalidPassport
-from resolver.passport.write import import_prepared
 from resolver.stores import open_store
 from resolver.validation import pipeline
+from resolver.write import import_prepared
 from tests.support.cli import passport_node
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,10 +5,10 @@ import time
 import orjson
 import pytest
 
+from resolver.config.federation import PeerConfig
 from resolver.errors import BadPeerAnswer, FederationError, LoopDetected, PeerTimeout
 from resolver.federation.answers import PeerGone, PeerNotFound, check_identity, freshness, interpret
 from resolver.federation.client import PeerResponse
-from resolver.federation.config import PeerConfig
 from resolver.lookup import Lookup
 from resolver.tiers import Tier
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from resolver.config.federation import CacheConfig
 from resolver.federation.cache import CacheEntry, FederationCache
-from resolver.federation.config import CacheConfig
 from resolver.tiers import Tier
 
 _KEY = ("88.100.1/BAT-1", Tier.PUBLIC)

@@ -6,9 +6,9 @@ import time
 import aiohttp
 import pytest
 
+from resolver.config.federation import FederationConfig
 from resolver.errors import FederationError, PeerTimeout
 from resolver.federation.client import PeerClient
-from resolver.federation.config import FederationConfig
 from resolver.lookup import Lookup
 from resolver.tiers import Tier
 from tests.support.fake_peers import FakePeer, answering, failing, passport, serving, slow

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from resolver.config import NodeConfig, load_config
-from resolver.federation.config import FederationConfig
+from resolver.config.federation import FederationConfig
 from resolver.identifiers import longest_claim
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "federation"

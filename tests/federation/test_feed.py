@@ -10,7 +10,7 @@ import orjson
 import pytest
 from aiohttp import web
 
-from resolver.federation.config import PeerConfig
+from resolver.config.federation import PeerConfig
 from resolver.federation.feed import FeedFollower
 from tests.support.fake_peers import serving
 

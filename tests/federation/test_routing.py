@@ -1,6 +1,6 @@
 """Routing: the longest claim wins, the parent takes the rest, nothing else is guessed."""
 
-from resolver.federation.config import FederationConfig
+from resolver.config.federation import FederationConfig
 from resolver.federation.routing import RoutingTable
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from resolver.federation.config import TlsConfig
+from resolver.config.federation import TlsConfig
 from resolver.federation.tls import client_context
 
 

@@ -23,8 +23,8 @@ from aiohttp import web
 
 from resolver.cli import main
 from resolver.http.translog import log_routes
-from resolver.integrity.pins import PeerKeyFile, fingerprint
 from resolver.integrity.signer import key_url
+from resolver.parts.pins import PeerKeyFile, fingerprint
 from resolver.translog.entry import LogEntry
 from resolver.translog.heads import HeadSigner
 from resolver.translog.log import TransparencyLog

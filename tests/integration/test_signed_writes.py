@@ -18,8 +18,8 @@ from resolver.app import RunningNode
 from resolver.integrity import proofs
 from resolver.integrity.canon import canonical_nquads
 from resolver.integrity.errors import ProofError
-from resolver.integrity.part import keys_directory
 from resolver.integrity.signer import keyring_resolver
+from resolver.parts.integrity import keys_directory
 from resolver.translog.entry import LogEntry
 from tests.integration.conftest import AUTHORITY, OPERATOR, bearer, new_handle, passport
 

@@ -20,10 +20,10 @@ import pytest
 
 from resolver.app import RunningNode
 from resolver.identifiers import parse_identifier
-from resolver.integrity.pins import PeerKeyFile, peer_keys_path
 from resolver.integrity.signer import key_url
-from resolver.passport.write import store_prepared
+from resolver.parts.pins import PeerKeyFile, peer_keys_path
 from resolver.tiers import Role
+from resolver.write import store_prepared
 from tests.support.federation import get, node, passport_for, passport_requests, peer
 
 pytestmark = pytest.mark.asyncio

@@ -16,7 +16,7 @@ import pytest
 
 from resolver.config import default_config
 from resolver.integrity.canon import canonical_nquads, document_quads
-from resolver.integrity.part import open_integrity
+from resolver.parts.integrity import open_integrity
 from resolver.stores import open_store
 from resolver.tiers import Tier
 from resolver.translog.entry import LogEntry

@@ -18,9 +18,9 @@ from resolver.config import default_config
 from resolver.identifiers import parse_identifier
 from resolver.integrity import proofs
 from resolver.integrity.keyring import Keyring
-from resolver.integrity.part import keys_directory, node_base_url
 from resolver.integrity.signer import any_of, did_key_resolver, keyring_resolver
 from resolver.jsontypes import JSONObject
+from resolver.parts.integrity import keys_directory, node_base_url
 from resolver.stores import open_store
 from resolver.stores.base import Record
 from resolver.tiers import Tier

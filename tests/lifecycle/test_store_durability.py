@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from resolver.config.lifecycle import LifecycleSettings
 from resolver.lifecycle.announcements import Announcement
 from resolver.lifecycle.eventstore import EventStore, Warning
 from resolver.lifecycle.readings import Reading, StoredEvent
 from resolver.lifecycle.redis_events import RedisEventStore
 from resolver.lifecycle.redis_feed import RedisWarningFeed
 from resolver.lifecycle.service import LifecycleService
-from resolver.lifecycle.settings import LifecycleSettings
 from resolver.lifecycle.sqlite_events import SQLiteEventStore
 from resolver.stores import open_store
 from tests.support.redis_server import RedisServer, redis_server

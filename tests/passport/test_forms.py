@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resolver import render
-from resolver.passport.write import import_prepared
 from resolver.profile import Profile
 from resolver.stores import open_store
 from resolver.tiers import Tier
 from resolver.validation import prepare_sync
+from resolver.write import import_prepared
 from tests.passport.forms import EXAMPLES, FORMS, expected_views, graph_of_jsonld, nquads, serialise
 from tests.support.redis_server import redis_server, redis_url
 

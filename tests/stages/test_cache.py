@@ -9,10 +9,10 @@ import time
 
 import pytest
 
+from resolver.config.federation import CacheConfig
 from resolver.errors import BadPeerAnswer, FederationError, NotFound, PeerTimeout
 from resolver.federation.answers import PeerNotFound
 from resolver.federation.cache import CacheEntry, FederationCache
-from resolver.federation.config import CacheConfig
 from resolver.lookup import Answer, Lookup
 from resolver.metrics import Metrics
 from resolver.stages.cache import CacheStage

@@ -189,7 +189,7 @@ async def test_a_public_view_brings_its_log_index_in_the_same_round_trip(redis_u
     writer's latest at once, and carries what the log's index says of that very version."""
     import redis.asyncio as aioredis
 
-    from resolver.integrity.part import LogIndexes
+    from resolver.parts.integrity import LogIndexes
     from resolver.stores.redis import RedisStore
     from resolver.translog.base import LogBackend
     from resolver.translog.entry import LogEntry
@@ -246,7 +246,7 @@ async def test_a_fresh_unlogged_version_costs_its_reader_one_round_trip(redis_ur
     answers the reader's own ``of`` at once; a later ``of`` asks the log again (it may come)."""
     import redis.asyncio as aioredis
 
-    from resolver.integrity.part import LogIndexes
+    from resolver.parts.integrity import LogIndexes
     from resolver.stores.redis import RedisStore
     from resolver.translog.base import LogBackend
     from resolver.translog.entry import LogEntry

@@ -21,8 +21,8 @@ import orjson
 from resolver.app import RunningNode, start_node
 from resolver.config import Credential, default_config
 from resolver.identifiers import parse_identifier
-from resolver.passport.write import store_prepared
 from resolver.tiers import Role
+from resolver.write import store_prepared
 from tests.support.node import without_sparql_index
 from tests.support.validators import shared_validator
 

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from resolver.errors import Conflict, InputError, NotFound
 from resolver.http.keys import route_defs
 from resolver.http.translog import log_routes
-from resolver.integrity.part import LogIndexes
+from resolver.parts.integrity import LogIndexes
 from resolver.translog import merkle
 from resolver.translog.base import JointRead, LeafRecord, LogBackend, LogCorrupted, PathLocate
 from resolver.translog.entry import LogEntry

@@ -29,7 +29,7 @@ def snapshot():
     }
 
 stock = snapshot()
-import resolver, resolver.cli, resolver.app, resolver.validation, resolver.passport.write
+import resolver, resolver.cli, resolver.app, resolver.validation, resolver.write
 from resolver.app import create_app
 from resolver.config import default_config
 create_app(default_config(store="sqlite:///" + sys.argv[1]))

@@ -20,7 +20,7 @@ from resolver.app import RunningNode
 from resolver.commands.export import _export
 from resolver.config import default_config
 from resolver.integrity.multikey import did_key
-from resolver.integrity.part import node_base_url
+from resolver.parts.integrity import node_base_url
 from resolver.tiers import Tier
 from tests.integration.conftest import CREDENTIALS, OPERATOR, bearer, new_handle, passport
 from tests.support.node import running_node

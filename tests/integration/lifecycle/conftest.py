@@ -22,8 +22,8 @@ import pytest_asyncio
 
 from resolver.app import RunningNode, load_examples, start_node
 from resolver.config import default_config
+from resolver.config.lifecycle import LifecycleSettings
 from resolver.lifecycle.part import LifecyclePart, Timing
-from resolver.lifecycle.settings import LifecycleSettings
 from resolver.node import Node
 from resolver.tiers import Role
 from tests.support.node import credential, without_sparql_index

@@ -59,7 +59,7 @@ def _config(tmp: Path, node_id: str, prefixes: list[str], peers: list[dict[str, 
         workers=1,
         prefixes=prefixes,
         # Lineage, not trust, is under test here: these nodes do not sign, so peer answers are
-        # labelled rather than refused (resolver/federation/config.py, UNPINNED_POLICIES).
+        # labelled rather than refused (resolver/config/federation.py, UNPINNED_POLICIES).
         federation={"peers": peers, "unpinned": "label"},
         **extra,
     )

@@ -77,11 +77,11 @@ async def test_two_nodes_on_one_redis_deliver_each_warning_once(redis_server: Re
 async def test_warnings_a_dead_process_claimed_are_taken_over_and_delivered_once(
     redis_server: RedisServer,
 ) -> None:
+    from resolver.config.lifecycle import LifecycleSettings
     from resolver.lifecycle.delivery import Dispatcher
     from resolver.lifecycle.eventstore import Warning
     from resolver.lifecycle.feed import Subscription
     from resolver.lifecycle.redis_feed import RedisWarningFeed
-    from resolver.lifecycle.settings import LifecycleSettings
 
     namespace = f"reclaim-{uuid.uuid4().hex[:8]}"
     receiver = Receiver()

@@ -12,7 +12,7 @@ from resolver.node import STAGE_BUILDERS
 from resolver.sparql.names import configured_index_dir
 from resolver.tiers import Role
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _load(tmp_path: Path, text: str) -> Any:

@@ -47,9 +47,9 @@ class NodeKeys:
 def node_keys(config: NodeConfig) -> NodeKeys:
     """The keys of ``config``'s node (its keyring, read, never made) and of its peers (pinned in
     the configuration or the peer-key file); ConfigError when one of them is unusable."""
-    from resolver.integrity.part import keys_directory, node_base_url
-    from resolver.integrity.pins import with_pinned_keys
     from resolver.integrity.signer import key_url
+    from resolver.parts.integrity import keys_directory, node_base_url
+    from resolver.parts.pins import with_pinned_keys
 
     prefix = key_url(node_base_url(config), "")
     keys: dict[str, tuple[VerificationKey, str]] = {}

@@ -22,7 +22,7 @@ from resolver.jsontypes import JSONObject
 from resolver.stores.base import Record, Store
 from resolver.tiers import Tier
 
-if TYPE_CHECKING:  # types only: resolver.validation runs this package's steps in its workers
+if TYPE_CHECKING:  # types only: the write path is handed these values, it never makes them
     from resolver.translog.entry import LogEntry
     from resolver.validation.report import PreparedPassport, ValidationReport
 
@@ -55,7 +55,7 @@ class Preparer(Protocol):
 
 
 class Sealer(Protocol):
-    """What the write path needs to make a version tamper-evident (resolver.integrity.part)."""
+    """What the write path needs to make a version tamper-evident (resolver.parts.integrity)."""
 
     def sign_views(
         self, views: Mapping[Tier, bytes], nquads: Mapping[Tier, bytes] | None

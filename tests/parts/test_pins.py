@@ -16,7 +16,7 @@ from resolver.cli import main
 from resolver.config import default_config
 from resolver.errors import DocumentError
 from resolver.integrity.multikey import public_key_multibase
-from resolver.integrity.pins import PeerKeyFile, fingerprint, offered_keys, peer_keys_path, with_pinned_keys
+from resolver.parts.pins import PeerKeyFile, fingerprint, offered_keys, peer_keys_path, with_pinned_keys
 
 OLD, NEW = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
 OLD_MB, NEW_MB = public_key_multibase(OLD.public_key()), public_key_multibase(NEW.public_key())

@@ -17,10 +17,10 @@ from pathlib import Path
 import orjson
 
 from resolver.config import NodeConfig
+from resolver.config.federation import PeerConfig
 from resolver.errors import DocumentError
-from resolver.federation.config import PeerConfig
 from resolver.integrity.offers import OfferedKey, fingerprint, offered_keys
-from resolver.integrity.part import keys_directory
+from resolver.parts.integrity import keys_directory
 
 __all__ = [
     "OfferedKey",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from resolver.federation.config import FederationConfig, FederationConfigError, describe
+from resolver.config.federation import FederationConfig, FederationConfigError, describe
 from resolver.tiers import Role, Tier
 
 _PEER = {

@@ -1,8 +1,9 @@
 """The node's configuration: one TOML file read with tomllib into a frozen ``NodeConfig``.
 
 Unknown keys are refused by name, so a typo never silently falls back to a default. Every
-table is parsed here, ``[federation]`` included (into ``resolver.federation.config`` types), so
-a node that starts has a configuration it can use.
+table is parsed in this package (``[federation]`` by ``resolver.config.federation``, the
+``[lifecycle]`` tables by ``resolver.config.lifecycle``), so a node that starts has a
+configuration it can use. It sits low: it imports no part of the node it configures.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from resolver.config.federation import FederationConfig
+from resolver.config.lifecycle import LifecycleSettings
 from resolver.credentials import Credential, hash_token
 from resolver.errors import ConfigError, InvalidIdentifier
-from resolver.federation.config import FederationConfig
 from resolver.identifiers import claims, parse_identifier
-from resolver.lifecycle.settings import LifecycleSettings
 from resolver.profile import PROFILES
 from resolver.tiers import Role
 
