@@ -57,10 +57,17 @@ def _parser() -> argparse.ArgumentParser:
         default=REPO / "docs" / "benchmarks.md",
         help="with 'all': where to write the report",
     )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=OUT / "results",
+        help="where each workload's result is stored and read back for the report "
+        "(default bench/out/results; a test gives its own, so it never overwrites a real result)",
+    )
     return parser
 
 
-def run_one(name: str, options: Options) -> dict[str, Any]:
+def run_one(name: str, options: Options, results: Path) -> dict[str, Any]:
     """Run a workload; a workload that fails gives a result with met=None and the reason."""
     started = time.monotonic()
     try:
@@ -79,8 +86,8 @@ def run_one(name: str, options: Options) -> dict[str, Any]:
         )
     result["elapsed_s"] = round(time.monotonic() - started, 1)
     result["finished_at"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    (OUT / "results").mkdir(parents=True, exist_ok=True)
-    (OUT / "results" / f"{name}.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"{name}.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     return result
 
 
@@ -104,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         from bench.report import write_report
 
         stored = [
-            orjson.loads((OUT / "results" / f"{name}.json").read_bytes())
+            orjson.loads((args.results / f"{name}.json").read_bytes())
             for name in WORKLOADS
-            if (OUT / "results" / f"{name}.json").exists()
+            if (args.results / f"{name}.json").exists()
         ]
         write_report(args.report, stored, options=Options(seconds=args.seconds), argv=sys.argv)
         print(f"wrote {args.report} from {len(stored)} stored result(s)", file=sys.stderr)
@@ -122,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         sparql_rdflib=args.sparql_rdflib,
     )
     if args.workload != "all":
-        result = run_one(args.workload, options)
+        result = run_one(args.workload, options, args.results)
         print(orjson.dumps(result).decode() if args.json else _human(result), flush=True)
         return 0 if result["value"] is not None else 1
 
@@ -132,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in names:
         print(f"== {name}", file=sys.stderr, flush=True)
-        result = run_one(name, options)
+        result = run_one(name, options, args.results)
         results.append(result)
         print(orjson.dumps(result).decode() if args.json else _human(result), flush=True)
     if args.only:
@@ -142,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in WORKLOADS:
             if name in fresh:
                 merged.extend(r for r in results if r["workload"] == name)
-            elif (OUT / "results" / f"{name}.json").exists():
-                merged.append(orjson.loads((OUT / "results" / f"{name}.json").read_bytes()))
+            elif (args.results / f"{name}.json").exists():
+                merged.append(orjson.loads((args.results / f"{name}.json").read_bytes()))
         results = merged
     write_report(args.report, results, options=options, argv=sys.argv)
     print(f"wrote {args.report}", file=sys.stderr)

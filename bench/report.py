@@ -138,11 +138,17 @@ def _run_line(
     results: Sequence[dict[str, Any]], now: str, seconds: float, connections: int, argv: Sequence[str]
 ) -> str:
     command = shlex.join(["python", "-m", "bench", *argv[1:]])
+    times = sorted(r["finished_at"] for r in results if r.get("finished_at"))
+    span = f"{times[0]} to {times[-1]}" if times else "unknown times"
     if len(argv) > 1 and argv[1] == "report":
-        times = sorted(r["finished_at"] for r in results if r.get("finished_at"))
-        span = f"{times[0]} to {times[-1]}" if times else "unknown times"
         return (
             f"Figures from the stored results of runs finished {span}; text rewritten {now} by `{command}`."
+        )
+    if "--only" in argv or any(arg.startswith("--only=") for arg in argv):
+        # A partial run: the other workloads' figures are their latest stored results.
+        return (
+            f"Figures from runs finished {span} (each workload's section says when); the latest, "
+            f"{now}: `{command}`, {seconds:g} s per timed run, {connections} wrk connections."
         )
     return f"Run: {now}, `{command}`, {seconds:g} s per timed run, {connections} wrk connections."
 

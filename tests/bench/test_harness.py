@@ -42,9 +42,11 @@ def test_baseline_answers_each_url_and_accept_with_its_own_bytes_and_404_otherwi
     assert got == responses
 
 
-def test_bench_json_output_is_one_object_with_the_required_keys() -> None:
+def test_bench_json_output_is_one_object_with_the_required_keys(tmp_path: Path) -> None:
     # No warm-up (2 s of wrk and servers): the output's shape is what is tested, not its figures.
+    # Its result is stored under tmp_path: bench/out/results holds the real runs the report shows.
     args = ["noise", "--seconds", "1", "--connections", "8", "--warmup", "0", "--json"]
+    args += ["--results", str(tmp_path)]
     proc = subprocess.run(
         [sys.executable, "-m", "bench", *args],
         cwd=REPO,
@@ -58,6 +60,7 @@ def test_bench_json_output_is_one_object_with_the_required_keys() -> None:
     for key in REQUIRED_KEYS:
         assert key in result, key
     assert result["workload"] == "noise"
+    assert orjson.loads((tmp_path / "noise.json").read_bytes())["value"] == result["value"]
     assert result["unit"] == "req/s"
     assert result["value"] > 0 and result["baseline"] > 0
     assert result["ratio"] == pytest.approx(result["details"]["rounds ratio"][0], abs=1e-3)
@@ -108,3 +111,18 @@ def test_report_lists_each_result_with_its_target_and_whether_it_was_met() -> No
     assert rows[2].startswith("| `startup` | n/a s |") and rows[2].endswith("| not measured |")
     assert "- not measured: the node did not start" in text
     assert "wrk -t1 -c64" in text
+
+
+def test_a_partial_run_says_its_figures_span_several_runs() -> None:
+    from bench.report import render_report
+    from bench.result import make_result
+
+    old = make_result("memory", value=1.0, unit="B", baseline=None, ratio=None, target="t", met=True)
+    new = make_result("resolve", value=2.0, unit="req/s", baseline=None, ratio=None, target="t", met=True)
+    old["finished_at"], new["finished_at"] = "2026-12-01 22:14 UTC", "2026-12-01 23:39 UTC"
+    argv = ["python -m bench", "all", "--only", "resolve"]
+    text = render_report([old, new], seconds=10, connections=64, argv=argv)
+    assert "Figures from runs finished 2026-12-01 22:14 UTC to 2026-12-01 23:39 UTC" in text
+    assert "`python -m bench all --only resolve`" in text
+    whole = render_report([old, new], seconds=10, connections=64, argv=["python -m bench", "all"])
+    assert "Figures from runs" not in whole and "Run: " in whole
