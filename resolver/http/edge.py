@@ -21,12 +21,12 @@ from resolver.errors import (
     InputError,
     InvalidPassport,
     NotFound,
-    PayloadTooLarge,
     PreconditionFailed,
     UnsupportedMediaType,
 )
 from resolver.federation.tls import certificate_fingerprint
 from resolver.http.auth import Authenticator
+from resolver.http.body import read_body
 from resolver.http.forwarding import lookup_from_headers
 from resolver.identifiers import Identifier, parse_identifier, parse_plain_handle
 from resolver.integrity.signer import key_url
@@ -312,19 +312,7 @@ class Edge:
                 f"the body must be {' or '.join(media_types)}, not {request.content_type or 'untyped'}",
                 accepted=list(media_types),
             )
-        limit = limit or self.limits.max_body_bytes
-        length = request.content_length
-        if length is not None and length > limit:
-            raise PayloadTooLarge(f"the body is {length} bytes; the limit is {limit} bytes", limit=limit)
-        chunks: list[bytes] = []
-        size = 0
-        # Counted while streaming: a chunked body has no Content-Length to check up front.
-        async for chunk in request.content.iter_chunked(1 << 16):
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes", limit=limit)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_body(request, limit or self.limits.max_body_bytes)
 
     async def log_index(
         self, key: str, version: int, source: str, modified: float | None = None

@@ -33,11 +33,11 @@ from resolver.errors import (
     Forbidden,
     InputError,
     NotFound,
-    PayloadTooLarge,
     ServiceStarting,
     UnsupportedMediaType,
 )
 from resolver.http.auth import Authenticator
+from resolver.http.body import read_body
 from resolver.http.lifecycle_forward import forward, hops_of
 from resolver.identifiers import Identifier, claims, parse_identifier
 from resolver.jsontypes import JSON, JSONObject
@@ -54,7 +54,7 @@ from resolver.lookup import TIER_HEADER
 from resolver.profile import Profile
 from resolver.tiers import Role, Tier
 
-__all__ = ["ROUTES", "Handler", "LifecycleRoutes", "read_body"]
+__all__ = ["ROUTES", "Handler", "LifecycleRoutes"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _BASE = "/{prefix}/{suffix:.+}"
@@ -202,9 +202,6 @@ class LifecycleRoutes:
                 f"events are {' or '.join(_BODY_TYPES)}, not {request.content_type or 'untyped'}",
                 accepted=list(_BODY_TYPES),
             )
-        length = request.content_length
-        if length is not None and length > self.max_body_bytes:
-            raise PayloadTooLarge(f"the body is {length} bytes; the limit is {self.max_body_bytes}")
         body = await read_body(request, self.max_body_bytes)
         if body.lstrip()[:1] == b"[":
             # A compact batch is a flat array of flat objects: each value is checked as a
@@ -475,18 +472,6 @@ def _change(change: StatusChange) -> JSONObject:
     shown: JSONObject = orjson.loads(change.to_json())
     shown["time"] = format_time(change.time)
     return shown
-
-
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The whole body, refused (413) as soon as it passes ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(1 << 16):
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes", limit=limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _json(data: object, *, status: int = 200) -> web.Response:

@@ -19,7 +19,8 @@ from resolver import jsonld
 from resolver.credentials import Principal
 from resolver.errors import AuthError, Forbidden, NotFound, UnsupportedMediaType
 from resolver.http.auth import Authenticator
-from resolver.http.lifecycle_routes import Handler, read_body
+from resolver.http.body import read_body
+from resolver.http.lifecycle_routes import Handler
 from resolver.identifiers import parse_identifier
 from resolver.lifecycle.delivery import Dispatcher
 from resolver.lifecycle.feed import Subscription, WarningFeed
