@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -135,29 +135,32 @@ _FORBIDDEN = [
 ]
 
 
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def _imports_from(lower: str, imported: Callable[[str], bool]) -> list[str]:
+    """``importer -> imported`` for each import from ``lower`` (a module or package) that
+    ``imported`` picks."""
+    return sorted(
+        f"{importer} -> {target}"
+        for importer, targets in _graph().items()
+        if _within(importer, lower)
+        for target in targets
+        if imported(target)
+    )
+
+
 @pytest.mark.parametrize(("lower", "upper"), _FORBIDDEN)
 def test_a_lower_layer_never_imports_an_upper_one(lower: str, upper: str) -> None:
-    graph = _graph()
-    offending = sorted(
-        f"{importer} -> {imported}"
-        for importer, targets in graph.items()
-        if importer == lower or importer.startswith(lower + ".")
-        for imported in targets
-        if imported == upper or imported.startswith(upper + ".")
-    )
-    assert offending == []
+    assert _imports_from(lower, lambda target: _within(target, upper)) == []
 
 
 @pytest.mark.parametrize("lower", ["resolver.federation", "resolver.stages"])
 def test_the_federation_reads_only_its_own_table_of_the_configuration(lower: str) -> None:
     """``[federation]``'s types (resolver.config.federation), never the node's whole configuration."""
-    graph = _graph()
-    offending = sorted(
-        f"{importer} -> {imported}"
-        for importer, targets in graph.items()
-        if importer == lower or importer.startswith(lower + ".")
-        for imported in targets
-        if (imported == "resolver.config" or imported.startswith("resolver.config."))
-        and imported != "resolver.config.federation"
+    offending = _imports_from(
+        lower,
+        lambda target: _within(target, "resolver.config") and target != "resolver.config.federation",
     )
     assert offending == []
